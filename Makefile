@@ -1,0 +1,81 @@
+# Rigor — build, test and demo.
+#
+#   make          build build/rigor
+#   make demo     build, then run the main job (see README)
+#   make check    warnings-as-errors build + sanitizer build, run every test
+#   make clean
+#
+# Sources are found by directory (common/ analysis/ rig/ protocols/ cli/), so a
+# new module needs no Makefile edit. Every program links the same objects;
+# cli/main.c alone holds main() for build/rigor, tests/test_X.c holds main()
+# for build/tests/test_X. Missing Debian packages are installed first by
+# scripts/install-deps.sh (apt-get), so a fresh machine needs nothing else.
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libmodbus libserialport gsl ncursesw
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat-security
+CSTD    := -std=c11 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+WERROR  ?=
+SANITIZE ?=
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) $(SANITIZE) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDLIBS_ALL = $(SANITIZE) $(PKG_LIBS) -lutil -lpthread -lm $(LDLIBS)
+
+LIB_SRC  := $(wildcard common/*.c analysis/*.c rig/*.c protocols/*.c) \
+            $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/cli/main.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo check check-build test clean
+.SUFFIXES:
+.SECONDARY:
+
+all: $(BUILD)/rigor
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh
+	@sh scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/rigor: $(MAIN_OBJ) $(LIB_OBJ)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+tests: $(TEST_BIN)
+
+# Run the tests of this build directory (used by check).
+test: $(BUILD)/rigor $(TEST_BIN)
+
+demo: $(BUILD)/rigor
+	@sh scripts/demo.sh $(BUILD)/rigor
+
+# check: the plain build with warnings as errors, then a second build under
+# AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) in
+# build-asan/, then every unit test of both builds and every integration test.
+check:
+	@sh scripts/install-deps.sh
+	$(MAKE) --no-print-directory BUILD=build WERROR=-Werror test
+	$(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    sh scripts/run-tests.sh build build-asan
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
