@@ -1,0 +1,63 @@
+/* analysis.h — options of an analysis run and the one entry point.
+ *
+ * `rigor analyze`, `rigor run` and the console all analyse a curve the same
+ * way: fill analysis_opts (defaults, then a preset, then explicit flags),
+ * call analysis_run(), print the result_set. All lengths and strains are SI
+ * (m, ratio) here; the CLI converts mm and % at the edge.
+ */
+#ifndef RIGOR_ANALYSIS_H
+#define RIGOR_ANALYSIS_H
+
+#include "curve.h"
+#include "results.h"
+
+#include <stdbool.h>
+
+typedef enum { TEST_AUTO = 0, TEST_TENSILE, TEST_COMPRESSION } test_kind;
+
+typedef enum {
+    MOD_AUTO = 0, /* objective most-linear steep window (ASTM E3076 spirit) */
+    MOD_FIT,      /* least squares between strains lo..hi */
+    MOD_CHORD,    /* ISO 527 chord (sigma(hi) - sigma(lo)) / (hi - lo) */
+    MOD_SECANT    /* sigma(at) / at from the (toe-compensated) origin */
+} modulus_method;
+
+typedef struct {
+    test_kind test;        /* TEST_AUTO: the file's metadata, else tensile */
+    curve_geom geom;       /* overrides; NAN fields fall back to the file */
+    char preset[32];       /* name of the preset applied, "" for none */
+
+    /* modulus */
+    modulus_method modulus;
+    double mod_lo, mod_hi; /* strain (ratio) window for FIT/CHORD; mod_lo = point for SECANT */
+    bool use_file_columns; /* use stress/strain columns when the file has them */
+
+    /* tensile */
+    double offset;          /* yield offset strain (ratio), default 0.002 */
+    bool toe;               /* toe compensation (ASTM D638/D882 Annex A1) */
+    double break_drop_frac; /* sudden drop: fraction of max stress lost ... */
+    int break_drop_samples; /* ... within this many samples */
+    double break_low_frac;  /* ASTM E8: force below this fraction of max (0.10) */
+
+    /* compression */
+    double compliance_m_per_N;   /* machine compliance (0 = none) */
+    char compliance_file[1024];  /* force -> deflection table, "" for none */
+    double plateau_lo, plateau_hi; /* ISO 13314 plateau window (ratio), 0.20..0.30 */
+    double energy_to;            /* energy absorption up to this strain (0.50) */
+} analysis_opts;
+
+/* Defaults: auto modulus, 0.2 % offset, toe compensation on, file columns
+ * used, E8 break rules, ISO 13314 window 20-30 %, no compliance. */
+void analysis_opts_default(analysis_opts *o);
+
+/* Apply a named preset ("iso527", "astm-d638", "astm-d882", "iso604",
+ * "astm-d695", "iso13314"). Returns RIG_EINVAL for an unknown name. */
+int analysis_preset(analysis_opts *o, const char *name);
+
+/* Analyse one curve into rs (initialised by the caller with results_init).
+ * Returns RIG_OK, or RIG_EGEOMETRY / RIG_ENODATA / ... with *why set to a
+ * one-line explanation naming what is missing. */
+int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *why,
+                 size_t whylen);
+
+#endif

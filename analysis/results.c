@@ -1,0 +1,149 @@
+/* results.c — storage for result sets; see results.h. */
+#include "results.h"
+
+#include "../common/error.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void results_init(result_set *rs)
+{
+    memset(rs, 0, sizeof *rs);
+}
+
+void results_clear(result_set *rs)
+{
+    free(rs->method);
+    free(rs->results);
+    free(rs->stages);
+    for (size_t i = 0; i < rs->nnotes; i++)
+        free(rs->notes[i]);
+    free(rs->notes);
+    results_init(rs);
+}
+
+/* Find key in the array or append a new slot; NULL on allocation failure. */
+static result_value *slot(result_value **arr, size_t *n, const char *key)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*arr)[i].key, key))
+            return &(*arr)[i];
+    result_value *a = realloc(*arr, (*n + 1) * sizeof *a);
+    if (!a)
+        return NULL;
+    *arr = a;
+    result_value *v = &a[(*n)++];
+    memset(v, 0, sizeof *v);
+    snprintf(v->key, sizeof v->key, "%s", key);
+    return v;
+}
+
+static int set_num(result_value **arr, size_t *n, const char *key, rv_kind k, double a, double b)
+{
+    result_value *v = slot(arr, n, key);
+    if (!v)
+        return RIG_ENOMEM;
+    v->kind = k;
+    v->v[0] = a;
+    v->v[1] = b;
+    return RIG_OK;
+}
+
+static int set_str(result_value **arr, size_t *n, const char *key, const char *s)
+{
+    result_value *v = slot(arr, n, key);
+    if (!v)
+        return RIG_ENOMEM;
+    v->kind = RV_STRING;
+    snprintf(v->s, sizeof v->s, "%s", s ? s : "");
+    return RIG_OK;
+}
+
+int results_number(result_set *rs, const char *key, double v)
+{
+    return set_num(&rs->results, &rs->nresults, key, RV_NUMBER, v, NAN);
+}
+
+int results_pair(result_set *rs, const char *key, double a, double b)
+{
+    return set_num(&rs->results, &rs->nresults, key, RV_PAIR, a, b);
+}
+
+int results_string(result_set *rs, const char *key, const char *s)
+{
+    return set_str(&rs->results, &rs->nresults, key, s);
+}
+
+int results_method_number(result_set *rs, const char *key, double v)
+{
+    return set_num(&rs->method, &rs->nmethod, key, RV_NUMBER, v, NAN);
+}
+
+int results_method_pair(result_set *rs, const char *key, double a, double b)
+{
+    return set_num(&rs->method, &rs->nmethod, key, RV_PAIR, a, b);
+}
+
+int results_method_string(result_set *rs, const char *key, const char *s)
+{
+    return set_str(&rs->method, &rs->nmethod, key, s);
+}
+
+int results_method_bool(result_set *rs, const char *key, int v)
+{
+    return set_num(&rs->method, &rs->nmethod, key, RV_BOOL, v ? 1 : 0, NAN);
+}
+
+int results_add_stage(result_set *rs, const result_stage *st)
+{
+    result_stage *a = realloc(rs->stages, (rs->nstages + 1) * sizeof *a);
+    if (!a)
+        return RIG_ENOMEM;
+    rs->stages = a;
+    a[rs->nstages++] = *st;
+    return RIG_OK;
+}
+
+int results_note(result_set *rs, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **v = realloc(rs->notes, (rs->nnotes + 1) * sizeof *v);
+    if (!v)
+        return RIG_ENOMEM;
+    rs->notes = v;
+    size_t len = strlen(buf) + 1;
+    v[rs->nnotes] = malloc(len);
+    if (!v[rs->nnotes])
+        return RIG_ENOMEM;
+    memcpy(v[rs->nnotes++], buf, len);
+    return RIG_OK;
+}
+
+const result_value *results_find(const result_set *rs, const char *key)
+{
+    for (size_t i = 0; i < rs->nresults; i++)
+        if (!strcmp(rs->results[i].key, key))
+            return &rs->results[i];
+    return NULL;
+}
+
+const result_value *results_find_method(const result_set *rs, const char *key)
+{
+    for (size_t i = 0; i < rs->nmethod; i++)
+        if (!strcmp(rs->method[i].key, key))
+            return &rs->method[i];
+    return NULL;
+}
+
+double results_get(const result_set *rs, const char *key)
+{
+    const result_value *v = results_find(rs, key);
+    return v && v->kind != RV_STRING ? v->v[0] : NAN;
+}

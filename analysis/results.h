@@ -1,0 +1,75 @@
+/* results.h — the result set every analysis fills and every output prints.
+ *
+ * An analysis (tensile, compression) does not print. It fills a result_set:
+ * the method parameters it used, its results as named values (SI-free display
+ * units are part of the key, e.g. "tensile_strength_mpa", exactly as in the
+ * JSON output), the stage list, and notes explaining nulls and warnings.
+ * cli/ turns a result_set into JSON, CSV or a human table, so every analysis
+ * gets every output format for free and the keys are written in one place.
+ *
+ * Values are doubles; NAN means "not defined for this curve" (printed null),
+ * and an analysis that leaves a value NAN adds a note saying why.
+ */
+#ifndef RIGOR_RESULTS_H
+#define RIGOR_RESULTS_H
+
+#include <stddef.h>
+
+typedef enum {
+    RV_NUMBER, /* v[0] */
+    RV_PAIR,   /* [v[0], v[1]] */
+    RV_STRING, /* s */
+    RV_BOOL    /* v[0] != 0 */
+} rv_kind;
+
+typedef struct {
+    char key[48];
+    rv_kind kind;
+    double v[2];
+    char s[128];
+} result_value;
+
+/* One detected stage: start and end in the units named by the field. */
+typedef struct {
+    char stage[24];           /* "contact", "elastic", "plastic", "plateau", ... */
+    size_t start_index;       /* sample index in the source curve */
+    double start_time_s;
+    double start_position_mm; /* crosshead/travel as in the file */
+    double start_strain_pct;
+    double end_strain_pct;
+    double start_stress_mpa;
+    char rule[48];            /* what made the detector say so, e.g. "drop-from-peak" */
+} result_stage;
+
+typedef struct {
+    char test[16];            /* "tensile" or "compression" */
+    result_value *method;     /* every parameter used, in order */
+    size_t nmethod;
+    result_value *results;    /* results, in output order */
+    size_t nresults;
+    result_stage *stages;
+    size_t nstages;
+    char **notes;
+    size_t nnotes;
+} result_set;
+
+void results_init(result_set *rs);
+void results_clear(result_set *rs); /* frees contents, leaves an empty set */
+
+/* Set (or replace) a named value. Return RIG_OK or RIG_ENOMEM. */
+int results_number(result_set *rs, const char *key, double v);
+int results_pair(result_set *rs, const char *key, double a, double b);
+int results_string(result_set *rs, const char *key, const char *s);
+int results_method_number(result_set *rs, const char *key, double v);
+int results_method_pair(result_set *rs, const char *key, double a, double b);
+int results_method_string(result_set *rs, const char *key, const char *s);
+int results_method_bool(result_set *rs, const char *key, int v);
+int results_add_stage(result_set *rs, const result_stage *st);
+int results_note(result_set *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Lookup: the value or NAN (number; first of a pair). */
+double results_get(const result_set *rs, const char *key);
+const result_value *results_find(const result_set *rs, const char *key);
+const result_value *results_find_method(const result_set *rs, const char *key);
+
+#endif
