@@ -1,0 +1,228 @@
+/* analysis.c — option defaults, standard presets, and the one analysis entry.
+ *
+ * analysis_run() reduces a curve to engineering stress and strain, once, in
+ * SI: sigma = F / A0 (Pa) and eps = dL / L0 (ratio), unless the file already
+ * has stress and strain columns (then those are used and the result says so),
+ * and hands the arrays to the test's analysis. Missing geometry is an error
+ * naming what is missing, never a guess.
+ */
+#include "analysis.h"
+
+#include "../common/error.h"
+#include "tensile.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void analysis_opts_default(analysis_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->test = TEST_AUTO;
+    curve_geom_clear(&o->geom);
+    o->modulus = MOD_AUTO;
+    o->mod_lo = o->mod_hi = NAN;
+    o->use_file_columns = true;
+    o->offset = 0.002;
+    o->toe = true;
+    o->break_drop_frac = 0.20;
+    o->break_drop_samples = 10;
+    o->break_low_frac = 0.10;
+    o->compliance_m_per_N = 0;
+    o->plateau_lo = 0.20;
+    o->plateau_hi = 0.30;
+    o->energy_to = 0.50;
+}
+
+int analysis_preset(analysis_opts *o, const char *name)
+{
+    if (!strcmp(name, "iso527")) {
+        /* ISO 527-1 §10.3: chord modulus between 0.05 % and 0.25 % strain. */
+        o->test = TEST_TENSILE;
+        o->modulus = MOD_CHORD;
+        o->mod_lo = 0.0005;
+        o->mod_hi = 0.0025;
+        o->toe = true;
+        o->offset = 0.002;
+    } else if (!strcmp(name, "astm-d638")) {
+        /* ASTM D638: tangent modulus of the linear region, toe compensation
+         * (Annex A1), 0.2 % offset yield. */
+        o->test = TEST_TENSILE;
+        o->modulus = MOD_AUTO;
+        o->toe = true;
+        o->offset = 0.002;
+    } else if (!strcmp(name, "astm-d882")) {
+        /* ASTM D882 (thin sheeting): modulus from the initial linear portion
+         * with toe compensation (Annex A1), tensile energy to break (A2). */
+        o->test = TEST_TENSILE;
+        o->modulus = MOD_AUTO;
+        o->toe = true;
+        o->offset = 0.002;
+    } else if (!strcmp(name, "iso604")) {
+        /* ISO 604: compressive modulus as the chord 0.05 %..0.25 %. */
+        o->test = TEST_COMPRESSION;
+        o->modulus = MOD_CHORD;
+        o->mod_lo = 0.0005;
+        o->mod_hi = 0.0025;
+        o->offset = 0.002;
+    } else if (!strcmp(name, "astm-d695")) {
+        /* ASTM D695: modulus of the initial linear portion, offset yield. */
+        o->test = TEST_COMPRESSION;
+        o->modulus = MOD_AUTO;
+        o->offset = 0.002;
+    } else if (!strcmp(name, "iso13314")) {
+        /* ISO 13314: plateau mean stress 20..30 % strain, plateau end at
+         * 1.3 x plateau, energy absorption to 50 % strain. */
+        o->test = TEST_COMPRESSION;
+        o->modulus = MOD_AUTO;
+        o->plateau_lo = 0.20;
+        o->plateau_hi = 0.30;
+        o->energy_to = 0.50;
+        o->offset = 0.01;
+    } else {
+        return RIG_EINVAL;
+    }
+    snprintf(o->preset, sizeof o->preset, "%s", name);
+    return RIG_OK;
+}
+
+static double pick(double override, double from_file)
+{
+    return isfinite(override) ? override : from_file;
+}
+
+/* Geometry: each field from the options when given, else from the file. */
+static void merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g)
+{
+    g->width_m = pick(opt->width_m, file->width_m);
+    g->thickness_m = pick(opt->thickness_m, file->thickness_m);
+    g->diameter_m = pick(opt->diameter_m, file->diameter_m);
+    g->area_m2 = pick(opt->area_m2, file->area_m2);
+    g->gauge_m = pick(opt->gauge_m, file->gauge_m);
+    g->height_m = pick(opt->height_m, file->height_m);
+    /* An explicit area, width/thickness or diameter on the command line
+     * replaces the file's cross-section as a whole. */
+    if (isfinite(opt->width_m) || isfinite(opt->thickness_m) || isfinite(opt->diameter_m)) {
+        if (!isfinite(opt->area_m2))
+            g->area_m2 = NAN;
+        if (isfinite(opt->diameter_m) && !isfinite(opt->width_m))
+            g->width_m = g->thickness_m = NAN;
+    }
+}
+
+static int check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (!isfinite(c->ch[r][i])) {
+            snprintf(why, wl, "%s of sample %zu is not a finite number", what, i + 1);
+            return RIG_ENODATA;
+        }
+    }
+    return RIG_OK;
+}
+
+int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *why, size_t wl)
+{
+    test_kind test = o->test;
+    if (test == TEST_AUTO)
+        test = !strcmp(c->test, "compression") ? TEST_COMPRESSION : TEST_TENSILE;
+
+    if (test == TEST_COMPRESSION) {
+        snprintf(rs->test, sizeof rs->test, "compression");
+        if (o->preset[0])
+            results_method_string(rs, "preset", o->preset);
+        snprintf(why, wl, "compression analysis is not available in this build yet");
+        return RIG_EUNSUPPORTED;
+    }
+
+    curve_geom g;
+    merge_geom(&o->geom, &c->geom, &g);
+    double area = curve_geom_area(&g);
+    if (isfinite(area) && !(area > 0)) {
+        snprintf(why, wl, "cross-section area %.6g mm^2 is not positive", area * 1e6);
+        return RIG_EGEOMETRY;
+    }
+    if (isfinite(g.gauge_m) && !(g.gauge_m > 0)) {
+        snprintf(why, wl, "gauge length %.6g mm is not positive", g.gauge_m * 1e3);
+        return RIG_EGEOMETRY;
+    }
+
+    const double *sig = NULL, *eps = NULL;
+    double *own_sig = NULL, *own_eps = NULL;
+    int rc = RIG_OK;
+    bool file_sig = o->use_file_columns && curve_has(c, CURVE_STRESS);
+    bool file_eps = o->use_file_columns && curve_has(c, CURVE_STRAIN);
+
+    if (file_sig) {
+        if ((rc = check_finite(c, CURVE_STRESS, "stress", why, wl)))
+            return rc;
+        sig = c->ch[CURVE_STRESS];
+    } else {
+        if (!curve_has(c, CURVE_FORCE)) {
+            snprintf(why, wl, "the data has neither a stress nor a force column");
+            return RIG_ENODATA;
+        }
+        if (!isfinite(area)) {
+            snprintf(why, wl, "missing geometry: the cross-section is needed for stress; give "
+                              "--area, or --width and --thickness, or --diameter");
+            return RIG_EGEOMETRY;
+        }
+        if ((rc = check_finite(c, CURVE_FORCE, "force", why, wl)))
+            return rc;
+        own_sig = malloc(c->n * sizeof *own_sig);
+        if (!own_sig)
+            return RIG_ENOMEM;
+        for (size_t i = 0; i < c->n; i++)
+            own_sig[i] = c->ch[CURVE_FORCE][i] / area; /* sigma = F / A0 */
+        sig = own_sig;
+    }
+    if (file_eps) {
+        if ((rc = check_finite(c, CURVE_STRAIN, "strain", why, wl)))
+            goto out;
+        eps = c->ch[CURVE_STRAIN];
+    } else {
+        if (!curve_has(c, CURVE_EXT)) {
+            snprintf(why, wl, "the data has neither a strain nor an extension column");
+            rc = RIG_ENODATA;
+            goto out;
+        }
+        if (!isfinite(g.gauge_m)) {
+            snprintf(why, wl, "missing geometry: the gauge length is needed for strain; give "
+                              "--gauge-length");
+            rc = RIG_EGEOMETRY;
+            goto out;
+        }
+        if ((rc = check_finite(c, CURVE_EXT, "extension", why, wl)))
+            goto out;
+        own_eps = malloc(c->n * sizeof *own_eps);
+        if (!own_eps) {
+            rc = RIG_ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < c->n; i++)
+            own_eps[i] = c->ch[CURVE_EXT][i] / g.gauge_m; /* eps = dL / L0 */
+        eps = own_eps;
+    }
+    if (curve_has(c, CURVE_FORCE) && (rc = check_finite(c, CURVE_FORCE, "force", why, wl)))
+        goto out;
+
+    if (o->preset[0])
+        results_method_string(rs, "preset", o->preset);
+    results_method_string(rs, "stress_source", file_sig ? "file column" : "force / area");
+    results_method_string(rs, "strain_source", file_eps ? "file column" : "extension / gauge length");
+    results_method_number(rs, "area_mm2", area * 1e6);
+    results_method_number(rs, "gauge_length_mm", g.gauge_m * 1e3);
+    if (file_sig || file_eps)
+        results_note(rs, "used the file's own %s%s%s column%s", file_sig ? "stress" : "",
+                     file_sig && file_eps ? " and " : "", file_eps ? "strain" : "",
+                     file_sig && file_eps ? "s" : "");
+
+    rc = tensile_analyze(curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL, eps, sig,
+                         curve_has(c, CURVE_FORCE) ? c->ch[CURVE_FORCE] : NULL, c->n, area, o,
+                         rs, why, wl);
+out:
+    free(own_sig);
+    free(own_eps);
+    return rc;
+}

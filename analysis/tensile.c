@@ -1,0 +1,480 @@
+/* tensile.c — modulus, yield, strength, break and toughness of a tensile curve.
+ *
+ * Definitions (all on engineering stress sigma = F/A0 in Pa and engineering
+ * strain eps = dL/L0 as a ratio; results are converted to MPa and % only when
+ * stored in the result set):
+ *
+ *   modulus E      auto:   least-squares line over the steepest linear
+ *                          window of the loading branch (ASTM E3076 spirit,
+ *                          objective and repeatable; see modulus_auto);
+ *                  fit:    least squares sigma = c0 + E eps over lo <= eps <= hi
+ *                          (ASTM E111 §9 least-squares modulus);
+ *                  chord:  E = (sigma(eps2) - sigma(eps1)) / (eps2 - eps1),
+ *                          ISO 527-1 §10.3 with eps1 = 0.05 %, eps2 = 0.25 %;
+ *                  secant: E = sigma(eps_a) / eps_a (ASTM D882 1 % secant).
+ *   toe offset     eps_toe = -c0 / E, where the modulus line meets sigma = 0
+ *                  (ASTM D638 Annex A1 / D882 Annex A1); every reported strain
+ *                  is eps' = eps - eps_toe.
+ *   yield          offset method (ISO 6892-1 Rp, ASTM D638/E8 0.2 % offset):
+ *                  first crossing of the curve with sigma = E (eps' - offset),
+ *                  interpolated linearly between the two samples around it.
+ *   strength       sigma_max = max sigma (ISO 527 sigma_M, ASTM D638 tensile
+ *                  strength); strain at max = eps'(argmax).
+ *   break          ASTM E8: the last point before the final sudden force drop;
+ *                  when there is none, the last point before force falls below
+ *                  10 % of the maximum; else the last sample (noted).
+ *   toughness      U = integral of sigma d eps from the first sample to break
+ *                  (trapezoid rule), J/m^3; ASTM D882 Annex A2 "tensile energy
+ *                  to break" per unit volume.
+ */
+#include "tensile.h"
+
+#include "../common/error.h"
+#include "numeric.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Least-squares line and parabola over one window from running sums, used
+ * only to rank candidate windows; the chosen one is refitted by GSL.
+ * Line: y = c0 + c1 x, slope standard error se1 = sqrt(s^2 / Sxx).
+ * Parabola in the centred abscissa a = x - mean(x): y = b0 + b1 a + b2 a^2,
+ * with t2 = b2 / se(b2) its curvature's significance (normal equations
+ * solved by Cramer's rule; the centred 3x3 system is well conditioned). */
+typedef struct {
+    double slope, se_slope, s_resid;
+    double curv_t;     /* |b2 / se(b2)| */
+    double curv_slope; /* |2 b2 (x_hi - x_lo)|: slope change across the window */
+    size_t k;
+} quick_fit;
+
+static double det3(const double m[3][3])
+{
+    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+}
+
+static int quick_fits(const double *x, const double *y, size_t i0, size_t i1, size_t stride,
+                      quick_fit *q)
+{
+    double mx = 0, my = 0;
+    size_t k = 0;
+    for (size_t i = i0; i <= i1; i += stride) {
+        mx += x[i];
+        my += y[i];
+        k++;
+    }
+    if (k < 6)
+        return -1;
+    double dk = (double)k;
+    mx /= dk;
+    my /= dk;
+    double s2 = 0, s3 = 0, s4 = 0, sy = 0, say = 0, saay = 0, syy = 0;
+    for (size_t i = i0; i <= i1; i += stride) {
+        double a = x[i] - mx, b = y[i] - my, a2 = a * a;
+        s2 += a2;
+        s3 += a2 * a;
+        s4 += a2 * a2;
+        sy += b;
+        say += a * b;
+        saay += a2 * b;
+        syy += b * b;
+    }
+    if (!(s2 > 0))
+        return -1;
+    /* line (centred: intercept my, slope say/s2) */
+    q->slope = say / s2;
+    double sse1 = syy - q->slope * say;
+    if (sse1 < 0)
+        sse1 = 0;
+    q->s_resid = sqrt(sse1 / (dk - 2));
+    q->se_slope = q->s_resid / sqrt(s2);
+    /* parabola: normal matrix [[k,0,s2],[0,s2,s3],[s2,s3,s4]] (sum a = 0) */
+    double M[3][3] = {{dk, 0, s2}, {0, s2, s3}, {s2, s3, s4}};
+    double r[3] = {sy, say, saay};
+    double D = det3(M);
+    if (!(fabs(D) > 0)) {
+        q->curv_t = 0;
+        q->curv_slope = 0;
+    } else {
+        double M2[3][3];
+        double beta[3];
+        for (int c = 0; c < 3; c++) {
+            memcpy(M2, M, sizeof M2);
+            for (int rr = 0; rr < 3; rr++)
+                M2[rr][c] = r[rr];
+            beta[c] = det3(M2) / D;
+        }
+        double sse2 = syy - (beta[0] * r[0] + beta[1] * r[1] + beta[2] * r[2]);
+        if (sse2 < 0)
+            sse2 = 0;
+        /* (M^-1)_22 = cofactor(2,2) / det = (k s2 - 0) / D */
+        double inv22 = (dk * s2) / D;
+        double se2 = sqrt(sse2 / (dk - 3) * inv22);
+        q->curv_t = se2 > 0 ? fabs(beta[2]) / se2 : (beta[2] != 0 ? INFINITY : 0);
+        q->curv_slope = fabs(2 * beta[2] * (x[i1] - x[i0]));
+    }
+    q->k = k;
+    return 0;
+}
+
+/* First index in [0, imax] where sig >= level (exists because sig[imax] is the max). */
+static size_t first_at_or_above(const double *sig, size_t imax, double level)
+{
+    for (size_t i = 0; i <= imax; i++)
+        if (sig[i] >= level)
+            return i;
+    return imax;
+}
+
+static int modulus_auto(const double *eps, const double *sig, size_t imax, tensile_modulus *m,
+                        char *why, size_t wl)
+{
+    double smax = sig[imax];
+    /* Window bounds as stress levels, in % of the maximum stress. */
+    enum { NLEV = 101 };
+    size_t idx[NLEV];
+    for (int k = 0; k < NLEV; k++)
+        idx[k] = first_at_or_above(sig, imax, smax * k / 100.0);
+    /* Rank windows on at most ~20000 points each; the final fit uses all. */
+    size_t stride = imax / 20000 + 1;
+
+    /* Candidate windows between stress levels lo and lo + w (% of max).
+     * A window is linear when its curvature is statistically insignificant
+     * (|t| < 3 for the quadratic term) or practically negligible (the tangent
+     * changes by less than 1 % across it). Among linear windows the one with
+     * the steepest slope, discounted by two standard errors so that short
+     * noisy windows do not win by chance, is the elastic line: this rejects
+     * slack toes (curved or shallow) and plastic or hardening regions
+     * (shallower) alike. */
+    int best = -1;
+    double best_val = -INFINITY;
+    size_t best_lo = 0, best_hi = 0;
+    double fb_score = INFINITY; /* fallback: least normalized residual */
+    size_t fb_lo = 0, fb_hi = 0;
+    for (int lo = 0; lo <= 60; lo += 5) {
+        for (int w = 10; w <= 60 && lo + w <= 95; w += 5) {
+            size_t a = idx[lo], b = idx[lo + w];
+            if (b <= a)
+                continue;
+            quick_fit q;
+            if (quick_fits(eps, sig, a, b, stride, &q) || !(q.slope > 0))
+                continue;
+            double dx = eps[b] - eps[a];
+            if (!(dx > 0))
+                continue;
+            double score = q.s_resid / (q.slope * dx);
+            if (score < fb_score) {
+                fb_score = score;
+                fb_lo = a;
+                fb_hi = b;
+            }
+            bool linear = q.curv_t < 3 || q.curv_slope < 0.01 * q.slope;
+            double val = q.slope - 2 * q.se_slope;
+            if (linear && val > best_val) {
+                best = 1;
+                best_val = val;
+                best_lo = a;
+                best_hi = b;
+            }
+        }
+    }
+    if (best < 0 && isfinite(fb_score)) {
+        best_lo = fb_lo;
+        best_hi = fb_hi;
+        best = 1;
+    }
+    if (best < 0) {
+        /* Too few points for any window (sparse data): fit the loading branch
+         * up to 60 % of the maximum, or all of it. */
+        size_t b = idx[60] >= 4 ? idx[60] : imax;
+        if (b < 2) {
+            snprintf(why, wl, "only %zu samples before the maximum: no modulus window",
+                     imax + 1);
+            return RIG_ENODATA;
+        }
+        m->i_lo = 0;
+        m->i_hi = b;
+        return RIG_OK;
+    }
+    m->i_lo = best_lo;
+    m->i_hi = best_hi;
+    return RIG_OK;
+}
+
+int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
+                         const analysis_opts *o, tensile_modulus *m, char *why, size_t wl)
+{
+    memset(m, 0, sizeof *m);
+    m->r2 = m->se_E_Pa = NAN;
+    if (imax < 2) {
+        snprintf(why, wl, "only %zu samples before the maximum stress: no modulus", imax + 1);
+        return RIG_ENODATA;
+    }
+    switch (o->modulus) {
+    case MOD_CHORD: {
+        size_t s1, s2;
+        double a = numeric_interp_first(eps, sig, 0, imax + 1, o->mod_lo, &s1);
+        double b = numeric_interp_first(eps, sig, 0, imax + 1, o->mod_hi, &s2);
+        if (!isfinite(a) || !isfinite(b) || o->mod_hi <= o->mod_lo) {
+            snprintf(why, wl,
+                     "chord strains %.4g %% and %.4g %% are not both on the loading branch "
+                     "(which spans %.4g %% to %.4g %%)",
+                     o->mod_lo * 100, o->mod_hi * 100, eps[0] * 100, eps[imax] * 100);
+            return RIG_ENODATA;
+        }
+        m->E_Pa = (b - a) / (o->mod_hi - o->mod_lo);
+        m->c0_Pa = a - m->E_Pa * o->mod_lo;
+        m->i_lo = s1;
+        m->i_hi = s2 + 1;
+        m->eps_lo = o->mod_lo;
+        m->eps_hi = o->mod_hi;
+        return m->E_Pa > 0 ? RIG_OK : (snprintf(why, wl, "chord modulus is not positive"),
+                                       RIG_ENODATA);
+    }
+    case MOD_SECANT: {
+        size_t s;
+        double a = numeric_interp_first(eps, sig, 0, imax + 1, o->mod_lo, &s);
+        if (!isfinite(a) || o->mod_lo <= 0) {
+            snprintf(why, wl, "secant strain %.4g %% is not on the loading branch",
+                     o->mod_lo * 100);
+            return RIG_ENODATA;
+        }
+        m->E_Pa = a / o->mod_lo;
+        m->c0_Pa = 0;
+        m->i_lo = 0;
+        m->i_hi = s + 1;
+        m->eps_lo = 0;
+        m->eps_hi = o->mod_lo;
+        return RIG_OK;
+    }
+    case MOD_FIT: {
+        size_t a = imax + 1, b = 0;
+        for (size_t i = 0; i <= imax; i++) {
+            if (eps[i] >= o->mod_lo && eps[i] <= o->mod_hi) {
+                if (a > imax)
+                    a = i;
+                b = i;
+            }
+        }
+        if (a > imax || b < a + 2) {
+            snprintf(why, wl, "fewer than 3 samples between %.4g %% and %.4g %% strain",
+                     o->mod_lo * 100, o->mod_hi * 100);
+            return RIG_ENODATA;
+        }
+        m->i_lo = a;
+        m->i_hi = b;
+        break;
+    }
+    case MOD_AUTO:
+    default: {
+        int rc = modulus_auto(eps, sig, imax, m, why, wl);
+        if (rc)
+            return rc;
+        break;
+    }
+    }
+    /* Least squares over the chosen window (GSL), with r^2 and the slope's SE.
+     * For a fit window, only samples inside [lo, hi] take part. */
+    size_t a = m->i_lo, b = m->i_hi;
+    linfit f;
+    int rc;
+    if (o->modulus == MOD_FIT) {
+        /* Only samples inside [lo, hi] take part: noise can put a sample
+         * between a and b outside the window. */
+        size_t cap = b - a + 1, k = 0;
+        double *xs = malloc(2 * cap * sizeof *xs);
+        if (!xs)
+            return RIG_ENOMEM;
+        double *ys = xs + cap;
+        for (size_t i = a; i <= b; i++)
+            if (eps[i] >= o->mod_lo && eps[i] <= o->mod_hi) {
+                xs[k] = eps[i];
+                ys[k] = sig[i];
+                k++;
+            }
+        rc = numeric_linfit(xs, ys, k, &f);
+        free(xs);
+    } else {
+        rc = numeric_linfit(eps + a, sig + a, b - a + 1, &f);
+    }
+    if (rc) {
+        snprintf(why, wl, "least-squares modulus failed: %s", rig_strerror(rc));
+        return rc;
+    }
+    if (!(f.c1 > 0)) {
+        snprintf(why, wl, "modulus window gives a non-positive slope");
+        return RIG_ENODATA;
+    }
+    m->E_Pa = f.c1;
+    m->c0_Pa = f.c0;
+    m->r2 = f.r2;
+    m->se_E_Pa = f.se_c1;
+    m->eps_lo = eps[a];
+    m->eps_hi = eps[b];
+    return RIG_OK;
+}
+
+/* Break index by the ASTM E8 rules; *rule receives the rule that fired. */
+static size_t find_break(const double *y, size_t n, size_t imax, const analysis_opts *o,
+                         const char **rule)
+{
+    double ymax = y[imax];
+    double need = o->break_drop_frac * ymax;
+    size_t k = o->break_drop_samples > 0 ? (size_t)o->break_drop_samples : 1;
+    /* Final sudden drop: the largest i whose value exceeds the minimum of the
+     * next k samples by at least the drop fraction of the maximum. */
+    size_t found = n;
+    for (size_t i = n - 1; i-- > imax;) {
+        double mn = y[i + 1];
+        for (size_t j = i + 1; j <= i + k && j < n; j++)
+            if (y[j] < mn)
+                mn = y[j];
+        if (y[i] - mn >= need) {
+            found = i;
+            break;
+        }
+    }
+    if (found < n) {
+        /* Walk back to where the sudden part began: while the previous sample
+         * is higher by a steep per-sample step (a quarter of the drop
+         * criterion's mean rate), it still belongs to the drop. */
+        double steep = need / (4.0 * (double)k);
+        size_t i = found;
+        while (i > imax && y[i - 1] - y[i] >= steep)
+            i--;
+        *rule = "sudden-drop";
+        return i;
+    }
+    for (size_t i = imax + 1; i < n; i++) {
+        if (y[i] < o->break_low_frac * ymax) {
+            *rule = "below-10pct-of-max";
+            return i - 1;
+        }
+    }
+    *rule = "end-of-data";
+    return n - 1;
+}
+
+int tensile_analyze(const double *t_s, const double *eps, const double *sig,
+                    const double *force_N, size_t n, double area_m2,
+                    const analysis_opts *o, result_set *rs, char *why, size_t wl)
+{
+    (void)t_s;
+    if (n < 5) {
+        snprintf(why, wl, "%zu samples: a tensile analysis needs at least 5", n);
+        return RIG_ENODATA;
+    }
+    snprintf(rs->test, sizeof rs->test, "tensile");
+
+    size_t imax = 0;
+    for (size_t i = 1; i < n; i++)
+        if (sig[i] > sig[imax])
+            imax = i;
+    if (!(sig[imax] > 0)) {
+        snprintf(why, wl, "stress never rises above zero: not a tensile curve");
+        return RIG_ENODATA;
+    }
+
+    /* Method record. */
+    static const char *mod_names[] = {"auto", "fit", "chord", "secant"};
+    results_method_string(rs, "modulus_method", mod_names[o->modulus]);
+    if (o->modulus == MOD_FIT || o->modulus == MOD_CHORD)
+        results_method_pair(rs, "modulus_window_pct", o->mod_lo * 100, o->mod_hi * 100);
+    if (o->modulus == MOD_SECANT)
+        results_method_number(rs, "secant_strain_pct", o->mod_lo * 100);
+    results_method_number(rs, "yield_offset_pct", o->offset * 100);
+    results_method_bool(rs, "toe_compensation", o->toe && o->modulus != MOD_SECANT);
+    results_method_number(rs, "break_drop_pct", o->break_drop_frac * 100);
+    results_method_number(rs, "break_drop_samples", o->break_drop_samples);
+    results_method_number(rs, "break_low_pct", o->break_low_frac * 100);
+    results_method_string(rs, "toughness_from", "first sample");
+
+    /* Maximum force: from the force channel, else stress times area. */
+    double fmax = NAN;
+    if (force_N) {
+        fmax = force_N[0];
+        for (size_t i = 1; i < n; i++)
+            if (force_N[i] > fmax)
+                fmax = force_N[i];
+    } else if (isfinite(area_m2)) {
+        fmax = sig[imax] * area_m2;
+    }
+    results_number(rs, "max_force_n", fmax);
+
+    tensile_modulus m;
+    char mwhy[256] = "";
+    int mrc = tensile_modulus_find(eps, sig, imax, o, &m, mwhy, sizeof mwhy);
+    double E = NAN, toe = 0;
+    if (mrc == RIG_OK) {
+        E = m.E_Pa;
+        if (o->toe && o->modulus != MOD_SECANT)
+            toe = -m.c0_Pa / m.E_Pa;
+        results_number(rs, "modulus_mpa", E / 1e6);
+        results_number(rs, "modulus_r2", m.r2);
+        results_pair(rs, "modulus_strain_range_pct", m.eps_lo * 100, m.eps_hi * 100);
+        if (o->modulus == MOD_CHORD)
+            results_note(rs, "modulus_r2 is null: a chord modulus has no fit");
+        if (o->modulus == MOD_SECANT)
+            results_note(rs, "modulus_r2 is null: a secant modulus has no fit; no toe "
+                             "compensation with a secant modulus");
+    } else {
+        results_number(rs, "modulus_mpa", NAN);
+        results_number(rs, "modulus_r2", NAN);
+        results_pair(rs, "modulus_strain_range_pct", NAN, NAN);
+        results_note(rs, "modulus is null: %s", mwhy);
+    }
+
+    /* Yield by the offset method, searched from the start of the modulus
+     * window (the toe before it is not material response) to the maximum. */
+    double ys = NAN, ye = NAN;
+    if (mrc == RIG_OK) {
+        size_t i0 = o->modulus == MOD_SECANT ? 0 : m.i_lo;
+        double prev = NAN;
+        for (size_t i = i0; i <= imax; i++) {
+            double d = sig[i] - E * (eps[i] - toe - o->offset);
+            if (i > i0 && prev > 0 && d <= 0) {
+                double f = prev / (prev - d);
+                ye = eps[i - 1] + f * (eps[i] - eps[i - 1]) - toe;
+                ys = sig[i - 1] + f * (sig[i] - sig[i - 1]);
+                break;
+            }
+            prev = d;
+        }
+        if (!isfinite(ys))
+            results_note(rs,
+                         "yield is null: the %.3g %% offset line does not cross the curve "
+                         "before the maximum stress",
+                         o->offset * 100);
+    } else {
+        results_note(rs, "yield is null: no modulus");
+    }
+    results_number(rs, "yield_strength_mpa", ys / 1e6);
+    results_number(rs, "yield_strain_pct", ye * 100);
+
+    results_number(rs, "tensile_strength_mpa", sig[imax] / 1e6);
+    results_number(rs, "strain_at_max_pct", (eps[imax] - toe) * 100);
+
+    const char *rule = "";
+    size_t ib = find_break(force_N ? force_N : sig, n, imax, o, &rule);
+    /* The force channel and the stress channel peak at the same sample unless
+     * stress came from a file column; keep the break at or after the maximum. */
+    if (ib < imax)
+        ib = imax;
+    results_number(rs, "break_stress_mpa", sig[ib] / 1e6);
+    results_number(rs, "strain_at_break_pct", (eps[ib] - toe) * 100);
+    results_string(rs, "break_rule", rule);
+    if (!strcmp(rule, "end-of-data"))
+        results_note(rs, "no sudden drop and force never fell below %.0f %% of the maximum: "
+                         "break taken at the last sample",
+                     o->break_low_frac * 100);
+
+    double U = numeric_trapz(eps, sig, 0, ib);
+    results_number(rs, "toughness_mj_m3", U / 1e6);
+    results_number(rs, "toe_offset_pct", toe * 100);
+    results_number(rs, "break_index", (double)ib);
+    return RIG_OK;
+}

@@ -1,0 +1,39 @@
+/* tensile.h — tensile results from an engineering stress–strain curve.
+ *
+ * Input is the curve already reduced to engineering strain (ratio) and
+ * stress (Pa) by analysis_run(); this module computes modulus, yield, strength,
+ * break and toughness following ISO 527-1, ASTM D638/D882 (toe compensation,
+ * Annex A1) and ASTM E8 (break rules), and records every parameter it used.
+ */
+#ifndef RIGOR_TENSILE_H
+#define RIGOR_TENSILE_H
+
+#include "analysis.h"
+#include "results.h"
+
+#include <stddef.h>
+
+/* The modulus line sigma = c0 + c1 * eps (recorded strain), the window it was
+ * fitted over, and the quality of the fit. Exposed for tests and plots. */
+typedef struct {
+    double E_Pa;        /* slope c1 */
+    double c0_Pa;       /* intercept at recorded strain 0 */
+    double r2;          /* NAN for chord/secant */
+    double se_E_Pa;     /* standard error of the slope, NAN for chord/secant */
+    size_t i_lo, i_hi;  /* sample window [i_lo, i_hi] on the loading branch */
+    double eps_lo, eps_hi; /* recorded strains at the window ends */
+} tensile_modulus;
+
+/* Find the modulus by o->modulus (auto/fit/chord/secant) on samples
+ * [0, imax] of eps/sig. Returns RIG_OK or RIG_ENODATA with why filled. */
+int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
+                         const analysis_opts *o, tensile_modulus *m, char *why, size_t wl);
+
+/* Full tensile analysis. eps: recorded engineering strain (ratio); sig:
+ * engineering stress (Pa); force_N may be NULL (then max force = NAN unless
+ * area_m2 is finite). t_s may be NULL. Fills rs (results, method, notes). */
+int tensile_analyze(const double *t_s, const double *eps, const double *sig,
+                    const double *force_N, size_t n, double area_m2,
+                    const analysis_opts *o, result_set *rs, char *why, size_t wl);
+
+#endif

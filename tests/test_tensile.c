@@ -1,0 +1,407 @@
+/* test_tensile.c — tensile results on closed-form curves generated here.
+ *
+ * Curves: Ramberg–Osgood eps = sigma/E + 0.002 (sigma/Rp02)^n, whose 0.2 %
+ * offset yield is Rp02 by construction; a linear-brittle film; the same with
+ * a quadratic slack toe of known offset; each with and without Gaussian noise
+ * (fixed seed). Bars from issue 2: modulus within 1 %, Rp0.2 within 1 %,
+ * tensile strength within 0.5 %, break strain within 1 % relative.
+ */
+#include "../analysis/analysis.h"
+#include "../analysis/numeric.h"
+#include "../analysis/tensile.h"
+#include "../common/error.h"
+#include "harness.h"
+
+#include <stdint.h>
+
+/* xorshift64* + Box–Muller: a fixed-seed Gaussian source for the tests. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static double urand(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+}
+static double gauss(void)
+{
+    double u1 = urand(), u2 = urand();
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+#define NMAX 40000
+static double T[NMAX], EPS[NMAX], SIG[NMAX], F[NMAX];
+static size_t N;
+
+typedef struct {
+    double E, rp02, nexp; /* Ramberg–Osgood parameters (Pa, Pa, -) */
+    double toe;           /* slack toe length in strain (0 = none); offset = toe/2 */
+    double eps_max;       /* strain at the maximum stress (start of necking) */
+    double neck_eps;      /* strain span of necking */
+    double neck_drop;     /* fraction of max stress lost while necking */
+    double noise;         /* stress noise SD, Pa */
+    size_t npts;          /* samples up to eps_max + neck */
+    int brittle;          /* linear to eps_max, then break */
+} gen_spec;
+
+/* Material strain (after toe) of stress s under Ramberg–Osgood. */
+static double ro_eps(const gen_spec *g, double s)
+{
+    if (g->brittle)
+        return s / g->E;
+    return s / g->E + 0.002 * pow(s / g->rp02, g->nexp);
+}
+
+/* Stress at material strain e (bisection on the monotone RO law). */
+static double ro_sig(const gen_spec *g, double e)
+{
+    if (e <= 0)
+        return 0;
+    double lo = 0, hi = g->E * e;
+    for (int k = 0; k < 200; k++) {
+        double mid = 0.5 * (lo + hi);
+        if (ro_eps(g, mid) < e)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* Fill T/EPS/SIG/F; returns the true break strain (compensated) and the true
+ * maximum stress through the pointers. Area 1e-6 m^2 so F = sigma * 1e-6. */
+static void generate(const gen_spec *g, double *brk_eps, double *smax)
+{
+    double off = g->toe / 2; /* toe: sigma = E e^2 / (2 toe) for e < toe */
+    double e_end = g->eps_max + g->neck_eps + off;
+    N = 0;
+    double peak = 0;
+    for (size_t i = 0; i < g->npts && N < NMAX - 40; i++) {
+        double e = e_end * (double)i / (double)(g->npts - 1);
+        double s;
+        if (g->toe > 0 && e < g->toe)
+            s = g->E * e * e / (2 * g->toe);
+        else {
+            double em = e - off; /* material strain */
+            if (em <= g->eps_max)
+                s = ro_sig(g, em);
+            else {
+                double s0 = ro_sig(g, g->eps_max);
+                s = s0 * (1 - g->neck_drop * (em - g->eps_max) / g->neck_eps);
+            }
+        }
+        if (s > peak)
+            peak = s;
+        T[N] = (double)N * 0.01;
+        EPS[N] = e;
+        SIG[N] = s;
+        N++;
+    }
+    *brk_eps = EPS[N - 1] - off;
+    *smax = peak;
+    /* Fracture: the force falls to ~0 within two samples, then 20 samples of rest. */
+    double de = EPS[1] - EPS[0];
+    for (int k = 0; k < 22; k++) {
+        T[N] = (double)N * 0.01;
+        EPS[N] = EPS[N - 1] + de;
+        SIG[N] = k == 0 ? 0.3 * SIG[N - 1] : 0.0;
+        N++;
+    }
+    for (size_t i = 0; i < N; i++) {
+        if (g->noise > 0)
+            SIG[i] += g->noise * gauss();
+        F[i] = SIG[i] * 1e-6;
+    }
+}
+
+static void run(const analysis_opts *o, result_set *rs)
+{
+    char why[256] = "";
+    results_init(rs);
+    int rc = tensile_analyze(T, EPS, SIG, F, N, 1e-6, o, rs, why, sizeof why);
+    CHECK(rc == RIG_OK, "tensile_analyze rc %d: %s", rc, why);
+}
+
+static const gen_spec RO = {200e9, 300e6, 12, 0, 0.10, 0.02, 0.10, 0, 20000, 0};
+
+static void check_ro(const gen_spec *g, const result_set *rs, double brk, double smax)
+{
+    CHECK_NEAR(results_get(rs, "modulus_mpa"), g->E / 1e6, 0, 0.01, "modulus");
+    CHECK_NEAR(results_get(rs, "yield_strength_mpa"), g->rp02 / 1e6, 0, 0.01, "Rp0.2");
+    CHECK_NEAR(results_get(rs, "tensile_strength_mpa"), smax / 1e6, 0, 0.005, "strength");
+    CHECK_NEAR(results_get(rs, "strain_at_break_pct"), brk * 100, 0, 0.01, "break strain");
+    const result_value *r = results_find(rs, "break_rule");
+    CHECK(r && !strcmp(r->s, "sudden-drop"), "break rule %s", r ? r->s : "(none)");
+}
+
+static void test_ramberg_osgood(void)
+{
+    double brk, smax;
+    generate(&RO, &brk, &smax);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    check_ro(&RO, &rs, brk, smax);
+    CHECK_NEAR(results_get(&rs, "toe_offset_pct"), 0, 0.002, 0, "toe offset");
+    CHECK(results_get(&rs, "modulus_r2") > 0.9999, "r2 %g", results_get(&rs, "modulus_r2"));
+    /* Toughness: the integral of the generated curve to the break sample. */
+    size_t ib = (size_t)results_get(&rs, "break_index");
+    CHECK_NEAR(results_get(&rs, "toughness_mj_m3"), numeric_trapz(EPS, SIG, 0, ib) / 1e6, 0,
+               1e-12, "toughness");
+    results_clear(&rs);
+}
+
+static void test_ramberg_osgood_noise(void)
+{
+    gen_spec g = RO;
+    g.noise = 0.5e6; /* 0.5 MPa SD on ~370 MPa */
+    double brk, smax;
+    generate(&g, &brk, &smax);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    check_ro(&g, &rs, brk, smax);
+    results_clear(&rs);
+}
+
+static void test_slack_toe(void)
+{
+    gen_spec g = RO;
+    g.toe = 0.001; /* toe offset = 0.05 % strain */
+    for (int noisy = 0; noisy < 2; noisy++) {
+        g.noise = noisy ? 0.3e6 : 0;
+        double brk, smax;
+        generate(&g, &brk, &smax);
+        analysis_opts o;
+        analysis_opts_default(&o);
+        result_set rs;
+        run(&o, &rs);
+        check_ro(&g, &rs, brk, smax);
+        CHECK_NEAR(results_get(&rs, "toe_offset_pct"), 0.05, 0.002, 0, "toe offset");
+        results_clear(&rs);
+        /* Without toe compensation the break strain includes the toe. */
+        o.toe = false;
+        run(&o, &rs);
+        CHECK_NEAR(results_get(&rs, "strain_at_break_pct"), (brk + 0.0005) * 100, 0, 0.01,
+                   "uncompensated break strain");
+        CHECK_NEAR(results_get(&rs, "toe_offset_pct"), 0, 1e-12, 0, "no toe offset");
+        results_clear(&rs);
+    }
+}
+
+static void test_linear_brittle(void)
+{
+    /* E-LPSCl-like film: 3 GPa, linear to 74 MPa, then sudden fracture. */
+    gen_spec g = {3e9, 1e12, 1, 0, 74e6 / 3e9, 1e-9, 0, 0, 2000, 1};
+    for (int noisy = 0; noisy < 2; noisy++) {
+        g.noise = noisy ? 0.1e6 : 0;
+        double brk, smax;
+        generate(&g, &brk, &smax);
+        analysis_opts o;
+        analysis_opts_default(&o);
+        result_set rs;
+        run(&o, &rs);
+        CHECK_NEAR(results_get(&rs, "modulus_mpa"), 3000, 0, 0.01, "modulus");
+        CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 74, 0, 0.005, "strength");
+        CHECK_NEAR(results_get(&rs, "strain_at_break_pct"), brk * 100, 0, 0.01, "break strain");
+        CHECK(isnan(results_get(&rs, "yield_strength_mpa")), "brittle: yield must be null");
+        int noted = 0;
+        for (size_t i = 0; i < rs.nnotes; i++)
+            if (strstr(rs.notes[i], "yield is null"))
+                noted = 1;
+        CHECK(noted, "a note must say why yield is null");
+        results_clear(&rs);
+    }
+}
+
+static void test_chord_fit_secant(void)
+{
+    gen_spec g = {2e9, 1e12, 1, 0, 0.03, 1e-9, 0, 0, 3000, 1};
+    double brk, smax;
+    generate(&g, &brk, &smax);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    CHECK(analysis_preset(&o, "iso527") == RIG_OK, "preset iso527");
+    result_set rs;
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 2000, 0, 1e-6, "chord modulus");
+    CHECK(isnan(results_get(&rs, "modulus_r2")), "chord r2 must be null");
+    const result_value *w = results_find(&rs, "modulus_strain_range_pct");
+    CHECK(w && fabs(w->v[0] - 0.05) < 1e-9 && fabs(w->v[1] - 0.25) < 1e-9, "chord window");
+    results_clear(&rs);
+
+    o.modulus = MOD_FIT;
+    o.mod_lo = 0.001;
+    o.mod_hi = 0.01;
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 2000, 0, 1e-6, "fit modulus");
+    CHECK_NEAR(results_get(&rs, "modulus_r2"), 1, 1e-9, 0, "fit r2");
+    results_clear(&rs);
+
+    o.modulus = MOD_SECANT;
+    o.mod_lo = 0.01;
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 2000, 0, 1e-6, "secant modulus");
+    results_clear(&rs);
+
+    /* A chord outside the data is refused with a reason, not extrapolated. */
+    o.modulus = MOD_CHORD;
+    o.mod_lo = 0.5;
+    o.mod_hi = 0.6;
+    run(&o, &rs);
+    CHECK(isnan(results_get(&rs, "modulus_mpa")), "chord outside data must be null");
+    CHECK(rs.nnotes > 0 && strstr(rs.notes[0], "loading branch"), "note: %s",
+          rs.nnotes ? rs.notes[0] : "(none)");
+    results_clear(&rs);
+}
+
+static void test_break_rules(void)
+{
+    /* Gradual decline to zero after the maximum (no sudden drop): E8 10 % rule. */
+    N = 0;
+    for (int i = 0; i <= 400; i++) {
+        EPS[N] = i * 1e-4;
+        SIG[N] = i <= 200 ? 1e9 * EPS[N] : 20e6 * (1 - (i - 200) / 195.0);
+        if (SIG[N] < 0)
+            SIG[N] = 0;
+        F[N] = SIG[N] * 1e-6;
+        T[N] = i;
+        N++;
+    }
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    const result_value *r = results_find(&rs, "break_rule");
+    CHECK(r && !strcmp(r->s, "below-10pct-of-max"), "rule %s", r ? r->s : "-");
+    /* 20 MPa * (1 - k/195) < 2 MPa first at k = 176 -> break at k = 175 (i = 375) */
+    CHECK_NEAR(results_get(&rs, "break_index"), 375, 0, 0, "break index");
+    results_clear(&rs);
+
+    /* Curve that ends at its maximum: break at the last sample, noted. */
+    N = 201;
+    run(&o, &rs);
+    r = results_find(&rs, "break_rule");
+    CHECK(r && !strcmp(r->s, "end-of-data"), "rule %s", r ? r->s : "-");
+    CHECK_NEAR(results_get(&rs, "break_index"), 200, 0, 0, "break index at end");
+    results_clear(&rs);
+}
+
+static void test_bilinear_hardening(void)
+{
+    /* Elastic 100 GPa to 100 MPa, then a long, perfectly linear hardening
+     * branch at 2 GPa to 300 MPa: the hardening line is wider and just as
+     * straight, and the modulus must still be the steep elastic one. */
+    N = 0;
+    for (int i = 0; i <= 4000; i++) {
+        double e = i * 2.5e-5;
+        double s = e <= 1e-3 ? 1e11 * e : 100e6 + 2e9 * (e - 1e-3);
+        EPS[N] = e;
+        SIG[N] = s + 0.2e6 * gauss();
+        F[N] = SIG[N] * 1e-6;
+        T[N] = i;
+        N++;
+    }
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 100000, 0, 0.01, "elastic modulus");
+    /* offset line 1e11 (e - 0.002) meets 100e6 + 2e9 (e - 1e-3) at e = 3.0612e-3 */
+    CHECK_NEAR(results_get(&rs, "yield_strength_mpa"), 100 + 2e3 * (3.0612245e-3 - 1e-3), 0,
+               0.01, "offset yield on a bilinear curve");
+    results_clear(&rs);
+}
+
+/* analysis_run: geometry and column handling through a curve. */
+static curve *make_curve(int with_stress)
+{
+    curve *c;
+    unsigned mask = (1u << CURVE_TIME) | (1u << CURVE_EXT) | (1u << CURVE_FORCE);
+    if (with_stress)
+        mask |= (1u << CURVE_STRESS) | (1u << CURVE_STRAIN);
+    if (curve_new(mask, &c))
+        return NULL;
+    for (int i = 0; i <= 300; i++) {
+        double e = i * 1e-4, s = i <= 250 ? 1e9 * e : 0;
+        double row[CURVE_NROLES] = {i * 0.1, e * 0.02, s * 4e-7, e, s};
+        curve_append(c, row);
+    }
+    return c;
+}
+
+static void test_run_geometry(void)
+{
+    curve *c = make_curve(0);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    char why[256] = "";
+    results_init(&rs);
+    int rc = analysis_run(c, &o, &rs, why, sizeof why);
+    CHECK(rc == RIG_EGEOMETRY, "missing geometry rc %d", rc);
+    CHECK(strstr(why, "--area") != NULL, "message names the flags: %s", why);
+    results_clear(&rs);
+
+    o.geom.width_m = 10e-3;
+    o.geom.thickness_m = 40e-6; /* A0 = 4e-7 m^2 */
+    rc = analysis_run(c, &o, &rs, why, sizeof why);
+    CHECK(rc == RIG_EGEOMETRY && strstr(why, "gauge"), "missing gauge length: %d %s", rc, why);
+    results_clear(&rs);
+
+    o.geom.gauge_m = 20e-3;
+    rc = analysis_run(c, &o, &rs, why, sizeof why);
+    CHECK(rc == RIG_OK, "rc %d %s", rc, why);
+    CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 25, 0, 1e-9, "strength from F/A");
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 1000, 0, 1e-6, "modulus from F/A, dL/L0");
+    results_clear(&rs);
+
+    o.geom.thickness_m = -1e-6;
+    rc = analysis_run(c, &o, &rs, why, sizeof why);
+    CHECK(rc == RIG_EGEOMETRY && strstr(why, "not positive"), "negative area: %d %s", rc, why);
+    results_clear(&rs);
+
+    c->ch[CURVE_FORCE][7] = NAN;
+    o.geom.thickness_m = 40e-6;
+    rc = analysis_run(c, &o, &rs, why, sizeof why);
+    CHECK(rc == RIG_ENODATA && strstr(why, "sample 8"), "NaN: %d %s", rc, why);
+    results_clear(&rs);
+    curve_free(c);
+}
+
+static void test_run_file_columns(void)
+{
+    curve *c = make_curve(1);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    char why[256];
+    results_init(&rs);
+    int rc = analysis_run(c, &o, &rs, why, sizeof why);
+    CHECK(rc == RIG_OK, "file columns need no geometry: %d %s", rc, why);
+    const result_value *v = results_find_method(&rs, "stress_source");
+    CHECK(v && !strcmp(v->s, "file column"), "stress source recorded");
+    CHECK(rs.nnotes > 0 && strstr(rs.notes[0], "stress and strain"), "note says so");
+    CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 25, 0, 1e-9, "strength");
+    results_clear(&rs);
+    curve_free(c);
+}
+
+int main(void)
+{
+    analysis_init();
+    TEST_RUN(test_ramberg_osgood);
+    TEST_RUN(test_ramberg_osgood_noise);
+    TEST_RUN(test_slack_toe);
+    TEST_RUN(test_linear_brittle);
+    TEST_RUN(test_chord_fit_secant);
+    TEST_RUN(test_break_rules);
+    TEST_RUN(test_bilinear_hardening);
+    TEST_RUN(test_run_geometry);
+    TEST_RUN(test_run_file_columns);
+    TEST_END("test_tensile");
+}
