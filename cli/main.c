@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
     {"analyze", cmd_analyze, "analyse stress-strain data files (tensile, compression)"},
+    {"inspect", cmd_inspect, "show what Rigor detects in data files (format, columns, units)"},
 };
 
 static void usage(FILE *f)

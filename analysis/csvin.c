@@ -1,0 +1,573 @@
+/* csvin.c — public entry points of the importer: files, buffers, folders,
+ * MTS runs split over several files, and the description for `rigor
+ * inspect`. See csvin.h; the parsing itself is in csvin_text.c,
+ * csvin_table.c and csvin_formats.c.
+ */
+#include "csvin_priv.h"
+
+#include "../common/units.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define CSVIN_MAX_BYTES (512L * 1024 * 1024)
+
+void csvin_opts_default(csvin_opts *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
+{
+    *buf = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rig_diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+        return RIG_EIO;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        rig_diag_set(diag, path, 0, 0, "is a directory; expected a file");
+        return RIG_EIO;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    if (!b) {
+        fclose(f);
+        return RIG_ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= (size_t)CSVIN_MAX_BYTES) {
+                free(b);
+                fclose(f);
+                rig_diag_set(diag, path, 0, 0, "file larger than %ld MiB; not a test export",
+                             CSVIN_MAX_BYTES >> 20);
+                return RIG_EUNSUPPORTED;
+            }
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                fclose(f);
+                return RIG_ENOMEM;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t k = fread(b + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(b);
+        rig_diag_set(diag, path, 0, 0, "read error");
+        return RIG_EIO;
+    }
+    *buf = b;
+    *len = n;
+    return RIG_OK;
+}
+
+static int parse_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
+                        curve_list *out, cin_info *info, cin_src *keep, rig_diag *diag)
+{
+    cin_src s;
+    int rc = cin_src_load(&s, name, buf, len, diag);
+    if (rc)
+        return rc;
+    size_t n0 = out->n;
+    rc = cin_parse(&s, opts, out, info, diag);
+    if (rc) {
+        for (size_t k = n0; k < out->n; k++)
+            curve_free(out->v[k]);
+        out->n = n0;
+    }
+    if (keep)
+        *keep = s;
+    else
+        cin_src_free(&s);
+    return rc;
+}
+
+int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
+                      curve_list *out, rig_diag *diag)
+{
+    return parse_buffer(name, buf, len, opts, out, NULL, NULL, diag);
+}
+
+int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rig_diag *diag)
+{
+    char *buf;
+    size_t len;
+    int rc = slurp(path, &buf, &len, diag);
+    if (rc)
+        return rc;
+    rc = csvin_read_buffer(path, buf, len, opts, out, diag);
+    free(buf);
+    return rc;
+}
+
+/* ---- folders and split MTS runs ---- */
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} strvec;
+
+static int sv_push(strvec *sv, const char *s)
+{
+    if (sv->n == sv->cap) {
+        size_t nc = sv->cap ? sv->cap * 2 : 32;
+        char **v = realloc(sv->v, nc * sizeof *v);
+        if (!v)
+            return RIG_ENOMEM;
+        sv->v = v;
+        sv->cap = nc;
+    }
+    sv->v[sv->n] = strdup(s);
+    if (!sv->v[sv->n])
+        return RIG_ENOMEM;
+    sv->n++;
+    return RIG_OK;
+}
+
+static void sv_free(strvec *sv)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    free(sv->v);
+    memset(sv, 0, sizeof *sv);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int expand(const char *path, strvec *files, int depth)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || depth > 16)
+        return sv_push(files, path);
+    DIR *d = opendir(path);
+    if (!d)
+        return sv_push(files, path); /* the read reports the error */
+    strvec names = {0};
+    struct dirent *e;
+    int rc = RIG_OK;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        rc = sv_push(&names, e->d_name);
+        if (rc)
+            break;
+    }
+    closedir(d);
+    if (!rc && names.n)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    for (size_t i = 0; !rc && i < names.n; i++) {
+        size_t n = strlen(path) + strlen(names.v[i]) + 2;
+        char *p = malloc(n);
+        if (!p) {
+            rc = RIG_ENOMEM;
+            break;
+        }
+        snprintf(p, n, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names.v[i]);
+        rc = expand(p, files, depth + 1);
+        free(p);
+    }
+    sv_free(&names);
+    return rc;
+}
+
+/* "...(Timed).txt" -> part 0, "...(Timed)7.txt" -> part 7; -1 otherwise.
+ * *stem_len is the length of the common prefix up to "(Timed)". */
+static int mts_part(const char *path, size_t *stem_len)
+{
+    const char *t = strstr(path, "(Timed)");
+    if (!t)
+        return -1;
+    const char *p = t + 7;
+    int part = 0;
+    if (*p >= '0' && *p <= '9') {
+        part = (int)strtol(p, (char **)&p, 10);
+        if (part <= 0)
+            return -1;
+    }
+    if (strcasecmp(p, ".txt") != 0)
+        return -1;
+    *stem_len = (size_t)(t - path) + 7;
+    return part;
+}
+
+/* Join the curves of the parts (in part order) into the first one. */
+static int join_parts(curve_list *parts, const char *const *names, size_t n, curve **out)
+{
+    curve *c = parts->v[0];
+    for (size_t k = 1; k < n; k++) {
+        curve *p = parts->v[k];
+        for (int r = 0; r < CURVE_NROLES; r++)
+            if ((c->ch[r] != NULL) != (p->ch[r] != NULL)) {
+                curve_note(c, "WARNING: part '%s' has different columns; not joined", names[k]);
+                goto next;
+            }
+        if (c->ch[CURVE_TIME] && p->n && c->n && p->ch[CURVE_TIME][0] < c->ch[CURVE_TIME][c->n - 1])
+            curve_note(c, "WARNING: part '%s' starts at t = %g s, before the previous part "
+                          "ended (%g s)",
+                       names[k], p->ch[CURVE_TIME][0], c->ch[CURVE_TIME][c->n - 1]);
+        for (size_t i = 0; i < p->n; i++) {
+            double row[CURVE_NROLES];
+            for (int r = 0; r < CURVE_NROLES; r++)
+                row[r] = p->ch[r] ? p->ch[r][i] : NAN;
+            int rc = curve_append(c, row);
+            if (rc)
+                return rc;
+        }
+        for (size_t i = 0; i < p->nnotes; i++)
+            curve_note(c, "%s: %s", names[k], p->notes[i]);
+    next:;
+    }
+    char list[900] = "";
+    size_t w = 0;
+    for (size_t k = 0; k < n; k++) {
+        const char *b = strrchr(names[k], '/');
+        int m = snprintf(list + w, sizeof list - w, "%s'%s'", k ? ", " : "", b ? b + 1 : names[k]);
+        if (m > 0 && (size_t)m < sizeof list - w)
+            w += (size_t)m;
+    }
+    curve_note(c, "one MTS test run split over %zu files, joined in order: %s", n, list);
+    char nbuf[32];
+    snprintf(nbuf, sizeof nbuf, "%zu", n);
+    curve_meta_add(c, "joined_files", nbuf, "");
+    *out = c;
+    for (size_t k = 1; k < n; k++)
+        curve_free(parts->v[k]);
+    parts->n = 0;
+    free(parts->v);
+    parts->v = NULL;
+    return RIG_OK;
+}
+
+int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
+                    csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed)
+{
+    strvec files = {0};
+    size_t ok = 0, bad = 0;
+    int last = RIG_OK;
+    int rc = expand(path, &files, 0);
+    if (rc) {
+        sv_free(&files);
+        return rc;
+    }
+    /* A single MTS part given alone: bring its siblings. */
+    size_t stem;
+    if (files.n == 1 && mts_part(files.v[0], &stem) >= 0) {
+        char dir[1024];
+        cin_copy(dir, sizeof dir, files.v[0]);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        strvec sib = {0};
+        char *one = strdup(files.v[0]);
+        if (one && expand(dir, &sib, 15) == RIG_OK) {
+            size_t st2;
+            sv_free(&files);
+            for (size_t i = 0; i < sib.n; i++) {
+                const char *b = strrchr(sib.v[i], '/');
+                const char *ob = strrchr(one, '/');
+                b = b ? b + 1 : sib.v[i];
+                ob = ob ? ob + 1 : one;
+                if (mts_part(sib.v[i], &st2) >= 0 && mts_part(one, &stem) >= 0 &&
+                    strncmp(b, ob, stem - (size_t)(ob - one)) == 0)
+                    sv_push(&files, sib.v[i]);
+            }
+            if (!files.n)
+                sv_push(&files, one);
+        }
+        free(one);
+        sv_free(&sib);
+    }
+    bool *done = calloc(files.n ? files.n : 1, sizeof *done);
+    if (!done) {
+        sv_free(&files);
+        return RIG_ENOMEM;
+    }
+    for (size_t i = 0; i < files.n; i++) {
+        if (done[i])
+            continue;
+        rig_diag diag = {0};
+        size_t st_i;
+        int part = mts_part(files.v[i], &st_i);
+        if (part >= 0) {
+            /* Collect the parts with the same stem, order by part number. */
+            size_t idx[64], np = 0;
+            int pn[64];
+            for (size_t j = i; j < files.n && np < 64; j++) {
+                size_t st_j;
+                int pj = mts_part(files.v[j], &st_j);
+                if (pj >= 0 && !done[j] && st_j == st_i && !strncmp(files.v[j], files.v[i], st_i)) {
+                    idx[np] = j;
+                    pn[np++] = pj;
+                }
+            }
+            for (size_t a = 1; a < np; a++)
+                for (size_t b = a; b > 0 && pn[b] < pn[b - 1]; b--) {
+                    int tp = pn[b];
+                    pn[b] = pn[b - 1];
+                    pn[b - 1] = tp;
+                    size_t ti = idx[b];
+                    idx[b] = idx[b - 1];
+                    idx[b - 1] = ti;
+                }
+            if (np > 1) {
+                curve_list parts = {0};
+                const char *names[64];
+                int prc = RIG_OK;
+                for (size_t a = 0; a < np && !prc; a++) {
+                    done[idx[a]] = true;
+                    names[a] = files.v[idx[a]];
+                    size_t before = parts.n;
+                    prc = csvin_read_file(files.v[idx[a]], opts, &parts, &diag);
+                    if (!prc && parts.n != before + 1)
+                        prc = RIG_EPARSE;
+                }
+                curve *joined = NULL;
+                if (!prc)
+                    prc = join_parts(&parts, names, np, &joined);
+                if (prc) {
+                    curve_list_free(&parts);
+                    bad++;
+                    last = prc;
+                    if (on_error)
+                        on_error(ctx, prc, &diag);
+                    continue;
+                }
+                cin_check_curve(joined, NULL, NULL);
+                if (curve_list_push(out, joined)) {
+                    curve_free(joined);
+                    free(done);
+                    sv_free(&files);
+                    return RIG_ENOMEM;
+                }
+                ok++;
+                continue;
+            }
+        }
+        done[i] = true;
+        int r = csvin_read_file(files.v[i], opts, out, &diag);
+        if (r) {
+            bad++;
+            last = r;
+            if (on_error)
+                on_error(ctx, r, &diag);
+        } else {
+            ok++;
+        }
+    }
+    free(done);
+    sv_free(&files);
+    if (nread)
+        *nread = ok;
+    if (nfailed)
+        *nfailed = bad;
+    return ok || !bad ? RIG_OK : last;
+}
+
+/* ---- describe ---- */
+
+static const char *delim_name(char d)
+{
+    switch (d) {
+    case ',': return "comma";
+    case ';': return "semicolon";
+    case '\t': return "tab";
+    case CIN_SPACES: return "blanks";
+    default: return "-";
+    }
+}
+
+int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag *diag)
+{
+    char *buf;
+    size_t len;
+    int rc = slurp(path, &buf, &len, diag);
+    if (rc)
+        return rc;
+    curve_list cl = {0};
+    cin_info info;
+    memset(&info, 0, sizeof info);
+    cin_src s;
+    memset(&s, 0, sizeof s);
+    rc = parse_buffer(path, buf, len, opts, &cl, &info, &s, diag);
+    free(buf);
+    if (rc && !(rc == RIG_ENODATA && info.format[0])) {
+        cin_src_free(&s);
+        return rc;
+    }
+    fprintf(out, "%s\n", path);
+    fprintf(out, "  format:     %s\n", info.format[0] ? info.format : "unknown");
+    if (s.text) {
+        fprintf(out, "  encoding:   %s\n", s.encoding);
+        fprintf(out, "  lines:      %zu (%s line ends%s)\n", s.nlines, s.eol,
+                s.final_newline ? "" : ", no final line end");
+    }
+    if (rc == RIG_ENODATA) {
+        fprintf(out, "  content:    %s\n", info.what[0] ? info.what : diag->msg);
+        if (s.text) {
+            size_t shown = 0;
+            for (size_t i = 0; i < s.nlines && shown < 40; i++) {
+                const char *l = s.lines[i].s;
+                const char *eq = strchr(l, '=');
+                if (!eq || cin_blank(&s.lines[i]))
+                    continue;
+                fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
+                shown++;
+            }
+        }
+        cin_src_free(&s);
+        return RIG_OK;
+    }
+    const cin_tinfo *ti = &info.table;
+    fprintf(out, "  delimiter:  %s\n", delim_name(ti->delim));
+    fprintf(out, "  decimal:    %s\n", ti->dec == ',' ? "comma" : "point");
+    fprintf(out, "  specimens:  %zu\n", cl.n);
+    fprintf(out, "  columns (first table):\n");
+    for (int i = 0; i < ti->ncol; i++) {
+        const cin_col *c = &ti->col[i];
+        if (!c->full[0])
+            continue;
+        if (c->role >= 0) {
+            unit_info ui;
+            const char *si = "";
+            if (c->unit[0] && units_parse(c->unit, &ui))
+                si = units_si_symbol(ui.dim);
+            fprintf(out, "    %-34s unit %-8s role %-6s (x%g to SI%s%s; %s)\n", c->full,
+                    c->unit[0] ? c->unit : "-", csvin_role_name(c->role), c->scale,
+                    si[0] ? " " : "", si, c->why);
+        } else {
+            if (c->why[0])
+                fprintf(out, "    %-34s unit %-8s -      (%s)\n", c->full,
+                        c->unit[0] ? c->unit : "-", c->why);
+            else
+                fprintf(out, "    %-34s unit %-8s -\n", c->full, c->unit[0] ? c->unit : "-");
+        }
+    }
+    for (size_t k = 0; k < cl.n; k++) {
+        const curve *c = cl.v[k];
+        fprintf(out, "  specimen %zu: id '%s'%s, test %s, %zu rows\n", k + 1, c->specimen,
+                c->specimen[0] ? "" : " (none in file)", c->test[0] ? c->test : "not stated",
+                c->n);
+        const curve_geom *g = &c->geom;
+        if (isfinite(g->width_m) || isfinite(g->thickness_m) || isfinite(g->diameter_m) ||
+            isfinite(g->area_m2) || isfinite(g->gauge_m) || isfinite(g->height_m)) {
+            fprintf(out, "    geometry:");
+            if (isfinite(g->width_m))
+                fprintf(out, " width %g mm", g->width_m * 1e3);
+            if (isfinite(g->thickness_m))
+                fprintf(out, " thickness %g mm", g->thickness_m * 1e3);
+            if (isfinite(g->diameter_m))
+                fprintf(out, " diameter %g mm", g->diameter_m * 1e3);
+            if (isfinite(g->area_m2))
+                fprintf(out, " area %g mm^2", g->area_m2 * 1e6);
+            if (isfinite(g->gauge_m))
+                fprintf(out, " gauge %g mm", g->gauge_m * 1e3);
+            if (isfinite(g->height_m))
+                fprintf(out, " height %g mm", g->height_m * 1e3);
+            fprintf(out, "\n");
+        }
+        if (c->n) {
+            fprintf(out, "    first row (SI):");
+            for (int r = 0; r < CURVE_NROLES; r++)
+                if (c->ch[r])
+                    fprintf(out, " %s=%.6g", csvin_role_name(r), c->ch[r][0]);
+            fprintf(out, "\n    last row (SI): ");
+            for (int r = 0; r < CURVE_NROLES; r++)
+                if (c->ch[r])
+                    fprintf(out, " %s=%.6g", csvin_role_name(r), c->ch[r][c->n - 1]);
+            fprintf(out, "\n");
+        }
+        for (size_t i = 0; i < c->nmeta; i++)
+            fprintf(out, "    meta: %s = %s%s%s\n", c->meta[i].key, c->meta[i].value,
+                    c->meta[i].unit[0] ? " " : "", c->meta[i].unit);
+        csvin_vendor v[16];
+        size_t nv = csvin_vendor_results(c, v, 16);
+        for (size_t i = 0; i < nv; i++)
+            fprintf(out, "    vendor: %s = %g (from '%s')\n", v[i].name, v[i].value_si,
+                    v[i].source);
+        if (c->interrupted)
+            fprintf(out, "    interrupted: yes\n");
+        for (size_t i = 0; i < c->nnotes; i++)
+            fprintf(out, "    note: %s\n", c->notes[i]);
+    }
+    curve_list_free(&cl);
+    cin_src_free(&s);
+    return RIG_OK;
+}
+
+/* ---- vendor results ---- */
+
+typedef struct {
+    const char *key; /* source key, case-insensitive, exact */
+    const char *name;
+    unit_dim dim;
+} vmap;
+
+static const vmap vendor_keys[] = {
+    {"Modulus (Automatic Young's)", "modulus_mpa", DIM_STRESS},
+    {"E-modulus", "modulus_mpa", DIM_STRESS},
+    {"Young's Modulus", "modulus_mpa", DIM_STRESS},
+    {"Tensile stress at Tensile strength", "tensile_strength_mpa", DIM_STRESS},
+    {"Maximum Tensile stress", "tensile_strength_mpa", DIM_STRESS},
+    {"Tensile strength", "tensile_strength_mpa", DIM_STRESS},
+    {"Rm", "tensile_strength_mpa", DIM_STRESS},
+    {"fc", "compressive_strength_mpa", DIM_STRESS},
+    {"f", "strength_mpa", DIM_STRESS},
+    {"Tensile strain (Strain 1) at Tensile strength", "strain_at_max_pct", DIM_RATIO},
+    {"Tensile stress at Yield (Offset 0.2 %)", "yield_strength_mpa", DIM_STRESS},
+    {"Rp0.2", "yield_strength_mpa", DIM_STRESS},
+    {"Tensile stress at Break (Standard)", "break_stress_mpa", DIM_STRESS},
+    {"% Elongation at break at Non-proportional elongation (Standard)",
+     "strain_at_break_pct", DIM_RATIO},
+    {"Fmax", "max_force_n", DIM_FORCE},
+    {"Maximum Load", "max_force_n", DIM_FORCE},
+    {"Max Load", "max_force_n", DIM_FORCE},
+};
+
+size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nmeta && n < max; i++) {
+        const curve_meta *m = &c->meta[i];
+        for (size_t k = 0; k < sizeof vendor_keys / sizeof vendor_keys[0]; k++) {
+            if (strcasecmp(m->key, vendor_keys[k].key) != 0)
+                continue;
+            double x;
+            if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK)
+                break;
+            unit_info ui;
+            if (!units_parse(m->unit, &ui) || ui.dim != vendor_keys[k].dim)
+                break;
+            v[n].name = vendor_keys[k].name;
+            v[n].value_si = x * ui.scale;
+            v[n].source = m->key;
+            v[n].text = m->value;
+            v[n].unit = m->unit;
+            n++;
+            break;
+        }
+    }
+    return n;
+}

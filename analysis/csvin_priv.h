@@ -1,0 +1,157 @@
+/* csvin_priv.h — internals shared by the csvin_*.c files (not a public API).
+ *
+ * The importer works in three layers:
+ *   csvin_text.c    bytes -> UTF-8 lines (encoding, line ends), field
+ *                   splitting with quotes, strict number parsing;
+ *   csvin_table.c   one table (names row, optional units row, data rows) ->
+ *                   one curve: column roles, units to SI, checks;
+ *   csvin_formats.c format detection and the header/metadata of each family;
+ *   csvin.c         public entry points, folders, MTS split runs, describe.
+ */
+#ifndef RIGOR_CSVIN_PRIV_H
+#define RIGOR_CSVIN_PRIV_H
+
+#include "csvin.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- text layer ---- */
+
+typedef struct {
+    const char *s; /* line text, UTF-8, without line end, NUL-terminated */
+    size_t len;
+    long no;       /* 1-based line number in the file */
+} cin_line;
+
+typedef struct {
+    const char *name;      /* file name for diagnostics */
+    char *text;            /* owned UTF-8 copy, lines are NUL-separated inside */
+    cin_line *lines;
+    size_t nlines;
+    char encoding[48];     /* "ASCII", "UTF-8", "UTF-8 with BOM", "Latin-1 (assumed)" */
+    char eol[8];           /* "LF", "CRLF", "CR" */
+    bool final_newline;    /* the file ended with a line end */
+    bool latin1;           /* bytes were converted from Latin-1 */
+} cin_src;
+
+int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag);
+void cin_src_free(cin_src *s);
+bool cin_blank(const cin_line *l); /* only spaces/tabs */
+/* Copy s into d[n], truncating; NULL s gives "". */
+void cin_copy(char *d, size_t n, const char *s);
+
+typedef struct {
+    char *s;     /* unquoted, unescaped, trimmed (unquoted only) field, NUL-terminated */
+    bool quoted; /* the field was in double quotes */
+    long col;    /* 1-based byte column of the field start in the line */
+} cin_field;
+
+typedef struct {
+    cin_field *f;
+    size_t n, cap;
+    char *buf;
+    size_t bufcap;
+} cin_row;
+
+#define CIN_SPACES ' ' /* delimiter value meaning "runs of blanks" */
+
+/* Split line into fields. delim is ',', ';', '\t' or CIN_SPACES. */
+int cin_split(const cin_line *l, char delim, cin_row *row);
+void cin_row_free(cin_row *row);
+/* Number of fields after dropping trailing empty ones. */
+size_t cin_row_used(const cin_row *row);
+
+typedef enum {
+    NUM_OK = 0,
+    NUM_EMPTY,   /* empty field */
+    NUM_BAD,     /* not a number */
+    NUM_NONFINITE /* NaN or infinity spelled out */
+} cin_numst;
+
+/* Parse a number. dec is '.' or ','. Grouping separators (the other of ','
+ * and '.') are accepted only when group is true (quoted Bluehill values).
+ * In decimal-comma mode a value with several commas ("2,110,637") is read
+ * with the last comma as the decimal point and *multi set (may be NULL). */
+cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi);
+
+/* Guess the delimiter from lines [from, to): the candidate that splits the
+ * most lines into the same number (>1) of fields. Returns 0 if none. */
+char cin_guess_delim(const cin_src *s, size_t from, size_t to);
+
+/* ---- table layer ---- */
+
+#define CIN_MAXCOL 64
+
+typedef struct {
+    char name[128];   /* column name without its unit */
+    char unit[32];    /* unit text ("" when none) */
+    char full[160];   /* the name cell as written */
+    int role;         /* curve_role or -1 */
+    bool text;        /* holds text, not numbers */
+    bool sentinel;    /* all values are a fill value (catman -1000000) */
+    double scale;     /* to SI */
+    char why[160];    /* why this role (or why not) */
+} cin_col;
+
+typedef struct {
+    size_t names;       /* index of the names row in s->lines */
+    long units;         /* index of the units row, -1 none */
+    size_t data;        /* first data row index */
+    size_t end;         /* one past the last candidate data row */
+    char delim;
+    char dec;           /* 0 = detect */
+    int skip_cols;      /* leading columns that are not data (specimen number) */
+    bool stop_at_blank; /* a blank line ends the table */
+    bool stop_at_hash;  /* a line starting with '#' ends the table (rigor-run) */
+    bool sentinel_row;  /* drop a final all-zero row with code 1 (Deben) */
+    bool clock_time;    /* the time column is HH:MM:SS:mmm wall-clock */
+    bool grams_force;   /* "g" in the force column means grams-force */
+    bool point_is_time; /* Deben: the "Point" column is time in s */
+    bool catman;        /* -1000000 marks an unused channel */
+    bool tolerate_partial_last; /* drop an incomplete last line with a note */
+} cin_tspec;
+
+typedef struct {
+    cin_col col[CIN_MAXCOL];
+    int ncol;
+    int pick[CURVE_NROLES];     /* column index per role or -1 */
+    size_t rows;                /* data rows read */
+    size_t last_line;           /* index of the last data line read */
+    char delim, dec;
+} cin_tinfo;
+
+/* Read the table described by t into c (which must be empty: no channels).
+ * Fills ti. On error fills diag and returns a negative rig_err. */
+int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
+                   cin_tinfo *ti, rig_diag *diag);
+
+/* Split "Force [kN]", "Load (N)", "time_s" into name and unit. */
+void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, size_t un);
+
+/* Post-read checks that only add notes: time backwards, x10 jumps, stress
+ * implying a placeholder area. */
+void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s);
+
+/* Apply a metadata key (any language) to the geometry if it names one:
+ * width, thickness, diameter, area, gauge length, height. Returns true when
+ * used. value in the given unit (default mm / mm^2 when unit is ""). */
+bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit, char dec);
+
+/* Set c->test from a text mentioning tension/tensile or compression. */
+void cin_test_from_text(curve *c, const char *text);
+
+/* ---- formats ---- */
+
+typedef struct {
+    char format[64];
+    char what[256];     /* for ENODATA files: what the file is */
+    cin_tinfo table;    /* first table, for describe */
+    size_t ntables;
+} cin_info;
+
+/* Parse all curves of one loaded source. */
+int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+              rig_diag *diag);
+
+#endif

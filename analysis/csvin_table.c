@@ -1,0 +1,865 @@
+/* csvin_table.c — one table of a text export into one curve.
+ *
+ * A table is a row of column names, an optional row of units and data rows.
+ * Each column gets a role (time, extension, force, strain, stress) from its
+ * name in English, German or French, checked against its unit: a column
+ * named "_Strain1" with unit "mm" is a length, not a strain. When several
+ * columns could take a role, the most specific name wins (an extensometer's
+ * "Extension" or "Standard travel" before a crosshead "Position") and a note
+ * says which was chosen and why; --column ROLE=NAME overrides. Units come
+ * from the units row, from the name ("Force [kN]", "Load (N)", "time_s") or,
+ * when absent, from a stated assumption. Values are converted to SI once,
+ * here; strain in % is divided by 100.
+ */
+#include "csvin_priv.h"
+
+#include "../common/units.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void lower_ascii(char *d, size_t dn, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < dn; i++)
+        d[i] = (char)tolower((unsigned char)s[i]);
+    d[i] = '\0';
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    size_t k = 0;
+    while (s[k] == ' ' || s[k] == '\t')
+        k++;
+    if (k)
+        memmove(s, s + k, n - k + 1);
+}
+
+void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, size_t un)
+{
+    snprintf(name, nn, "%s", cell);
+    trim(name);
+    unit[0] = '\0';
+    size_t n = strlen(name);
+    if (n == 0)
+        return;
+    /* "Name [unit]", "Name (unit)", "Name <unit>": the last bracket group,
+     * kept as a unit only when it parses as one. */
+    char close = name[n - 1];
+    char open = close == ']' ? '[' : close == ')' ? '(' : close == '>' ? '<' : 0;
+    if (open) {
+        char *o = strrchr(name, open);
+        if (o && o > name) {
+            char u[64];
+            size_t ul = (size_t)(name + n - 1 - (o + 1));
+            if (ul < sizeof u) {
+                memcpy(u, o + 1, ul);
+                u[ul] = '\0';
+                trim(u);
+                unit_info ui;
+                if (units_parse(u, &ui) || open == '[' || open == '<') {
+                    snprintf(unit, un, "%s", u);
+                    *o = '\0';
+                    trim(name);
+                    return;
+                }
+            }
+        }
+    }
+    /* "time_s", "force_N", "system_displacement_mm". */
+    char *us = strrchr(name, '_');
+    if (us && us > name && us[1]) {
+        unit_info ui;
+        if (units_parse(us + 1, &ui) && ui.dim != DIM_RATIO) {
+            snprintf(unit, un, "%s", us + 1);
+            *us = '\0';
+            return;
+        }
+    }
+}
+
+static void set_why(cin_col *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(cin_col *c, const char *fmt, ...)
+{
+    char tmp[sizeof c->why];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    cin_copy(c->why, sizeof c->why, tmp);
+}
+
+/* ---- roles ---- */
+
+typedef struct {
+    const char *word; /* lower-case substring of the name */
+    int role;
+    int prio;         /* higher wins */
+} vocab;
+
+static const vocab words[] = {
+    /* time */
+    {"total time", CURVE_TIME, 5},
+    {"prüfzeit", CURVE_TIME, 4},
+    {"time", CURVE_TIME, 4},
+    {"zeit", CURVE_TIME, 4},
+    {"temps", CURVE_TIME, 4},
+    /* force */
+    {"standardkraft", CURVE_FORCE, 5},
+    {"standard force", CURVE_FORCE, 5},
+    {"force standard", CURVE_FORCE, 5},
+    {"prüfkraft", CURVE_FORCE, 4},
+    {"force", CURVE_FORCE, 4},
+    {"load", CURVE_FORCE, 4},
+    {"kraft", CURVE_FORCE, 4},
+    {"charge", CURVE_FORCE, 3},
+    /* extension: extensometer-type names first, then displacement, then
+     * crosshead position */
+    {"standard travel", CURVE_EXT, 6},
+    {"course standard", CURVE_EXT, 6},
+    {"standardweg", CURVE_EXT, 5},
+    {"extension", CURVE_EXT, 5},
+    {"elongation", CURVE_EXT, 5},
+    {"allongement", CURVE_EXT, 5},
+    {"dehnweg", CURVE_EXT, 5},
+    {"displacement", CURVE_EXT, 4},
+    {"deformation", CURVE_EXT, 4},
+    {"verformung", CURVE_EXT, 4},
+    {"def.", CURVE_EXT, 4},
+    {"travel", CURVE_EXT, 3},
+    {"distance", CURVE_EXT, 3},
+    {"weg", CURVE_EXT, 3},
+    {"déplacement", CURVE_EXT, 3},
+    {"crosshead", CURVE_EXT, 2},
+    {"traverse", CURVE_EXT, 2},
+    {"position", CURVE_EXT, 2},
+    {"stroke", CURVE_EXT, 2},
+    {"course", CURVE_EXT, 1},
+    {"extern", CURVE_EXT, 1},
+    /* strain, stress */
+    {"strain", CURVE_STRAIN, 4},
+    {"dehnung", CURVE_STRAIN, 4},
+    {"stress", CURVE_STRESS, 4},
+    {"spannung", CURVE_STRESS, 4},
+    {"contrainte", CURVE_STRESS, 4},
+};
+
+/* Words that make a column never a role even if a role word appears. */
+static const char *const never[] = {
+    "rate", "speed", "slope", "count", "cycles", "step", "index", "marker", "markierung",
+    "code", "accel", "endstop", "loss", "temperature", "pyrometer", "rotation", "torque",
+    "angle", "drehwinkel", "raw", "date", "cell", "velocity", "geschwindigkeit", "energy",
+    "original", "final", "lookup", "element", "direction", "samplerate", "motorspeed",
+    "pressure"};
+
+static const unit_dim role_dim[CURVE_NROLES] = {DIM_TIME, DIM_LENGTH, DIM_FORCE, DIM_RATIO,
+                                                 DIM_STRESS};
+
+static const char *const role_names[CURVE_NROLES] = {"time", "ext", "force", "strain",
+                                                      "stress"};
+
+const char *csvin_role_name(int role)
+{
+    return role >= 0 && role < CURVE_NROLES ? role_names[role] : "-";
+}
+
+int csvin_role_from_name(const char *name)
+{
+    static const struct {
+        const char *n;
+        int r;
+    } t[] = {{"time", CURVE_TIME},       {"t", CURVE_TIME},
+             {"ext", CURVE_EXT},         {"extension", CURVE_EXT},
+             {"position", CURVE_EXT},    {"crosshead", CURVE_EXT},
+             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT},
+             {"force", CURVE_FORCE},     {"load", CURVE_FORCE},
+             {"strain", CURVE_STRAIN},   {"stress", CURVE_STRESS}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (name && !strcasecmp(name, t[i].n))
+            return t[i].r;
+    return -1;
+}
+
+/* Role and priority of a column from its name and unit; -1 for none. */
+static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
+{
+    char low[160];
+    lower_ascii(low, sizeof low, c->name);
+    const char *nm = low;
+    while (*nm == '_')
+        nm++;
+    *prio = 0;
+    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+        if (strstr(nm, never[i])) {
+            set_why(c, "name contains '%s'", never[i]);
+            return -1;
+        }
+    int role = -1, best = -1;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(nm, words[i].word) && words[i].prio > best) {
+            role = words[i].role;
+            best = words[i].prio;
+        }
+    if (role >= 0 && has_unit && ui->dim != role_dim[role]) {
+        /* The unit overrides the name: "_Strain1 (mm)" is a length. */
+        if (ui->dim == DIM_LENGTH) {
+            set_why(c, "named like %s but its unit %s is a length",
+                     role_names[role], c->unit);
+            role = CURVE_EXT;
+            best = 0;
+        } else if (ui->dim == DIM_MASS && role == CURVE_FORCE) {
+            /* grams in a force column: grams-force, handled by the caller */
+        } else {
+            set_why(c, "named like %s but unit '%s' is %s",
+                     role_names[role], c->unit, units_dim_name(ui->dim));
+            return -1;
+        }
+    }
+    if (role < 0 && has_unit) {
+        /* Unknown name with a telling unit ("AVE 2 (%)"): a weak candidate. */
+        for (int r = 0; r < CURVE_NROLES; r++)
+            if (ui->dim == role_dim[r] && r != CURVE_TIME) {
+                role = r;
+                best = 0;
+                set_why(c, "unit %s is %s", c->unit,
+                         units_dim_name(ui->dim));
+            }
+    }
+    if (role < 0)
+        return -1;
+    /* A column with the right unit beats one without a unit. */
+    *prio = best * 2 + (has_unit ? 1 : 0);
+    if (!c->why[0])
+        set_why(c, "name");
+    return role;
+}
+
+/* ---- clock time "HH:MM:SS:mmm" ---- */
+
+static bool parse_clock(const char *s, double *sec)
+{
+    int h, m, sx, ms = 0;
+    char tail;
+    int k = sscanf(s, "%d:%d:%d:%d%c", &h, &m, &sx, &ms, &tail);
+    if (k == 4 || k == 3) {
+        if (k == 3 && sscanf(s, "%d:%d:%d%c", &h, &m, &sx, &tail) != 3)
+            return false;
+        *sec = h * 3600.0 + m * 60.0 + sx + ms / 1000.0;
+        return true;
+    }
+    return false;
+}
+
+/* ---- the table ---- */
+
+static int find_override(const cin_tinfo *ti, const char *want)
+{
+    for (int i = 0; i < ti->ncol; i++)
+        if (!strcasecmp(ti->col[i].name, want) || !strcasecmp(ti->col[i].full, want))
+            return i;
+    return -1;
+}
+
+static void list_columns(const cin_tinfo *ti, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    size_t k = 0;
+    for (int i = 0; i < ti->ncol && k + 4 < n; i++) {
+        if (!ti->col[i].full[0])
+            continue;
+        int w = snprintf(buf + k, n - k, "%s'%s'", k ? ", " : "", ti->col[i].full);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    if (!k)
+        snprintf(buf, n, "(none)");
+}
+
+static bool row_empty(const cin_row *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->f[i].s[0])
+            return false;
+    return true;
+}
+
+int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
+                   cin_tinfo *ti, rig_diag *diag)
+{
+    memset(ti, 0, sizeof *ti);
+    for (int r = 0; r < CURVE_NROLES; r++)
+        ti->pick[r] = -1;
+    ti->delim = t->delim;
+    cin_row row = {0}, urow = {0};
+    int rc = RIG_OK;
+    const cin_line *nl = &s->lines[t->names];
+
+    rc = cin_split(nl, t->delim, &row);
+    if (rc)
+        goto out;
+    size_t nc = cin_row_used(&row);
+    if (nc > CIN_MAXCOL) {
+        rig_diag_set(diag, s->name, nl->no, 0, "%zu columns; at most %d are supported", nc,
+                     CIN_MAXCOL);
+        rc = RIG_EUNSUPPORTED;
+        goto out;
+    }
+    if (t->units >= 0) {
+        rc = cin_split(&s->lines[t->units], t->delim, &urow);
+        if (rc)
+            goto out;
+    }
+    ti->ncol = (int)nc;
+    for (size_t i = 0; i < nc; i++) {
+        cin_col *col = &ti->col[i];
+        col->role = -1;
+        col->scale = 1;
+        cin_copy(col->full, sizeof col->full, row.f[i].s);
+        cin_split_name_unit(row.f[i].s, col->name, sizeof col->name, col->unit,
+                            sizeof col->unit);
+        if (t->units >= 0 && i < urow.n && urow.f[i].s[0]) {
+            char u[64];
+            cin_copy(u, sizeof u, urow.f[i].s);
+            trim(u);
+            /* "(s)" -> "s" */
+            size_t ul = strlen(u);
+            if (ul >= 2 && u[0] == '(' && u[ul - 1] == ')') {
+                u[ul - 1] = '\0';
+                memmove(u, u + 1, ul - 1);
+            }
+            cin_copy(col->unit, sizeof col->unit, u);
+        }
+    }
+
+    /* First data row: which columns hold text. */
+    size_t first = t->data;
+    while (first < t->end && (cin_blank(&s->lines[first]) ||
+                              (t->stop_at_hash && s->lines[first].s[0] == '#')))
+        first++;
+    if (first < t->end) {
+        rc = cin_split(&s->lines[first], t->delim, &row);
+        if (rc)
+            goto out;
+        for (int i = 0; i < ti->ncol && (size_t)i < row.n; i++) {
+            double v;
+            cin_numst st = cin_num(row.f[i].s, t->dec ? t->dec : '.', true, &v, NULL);
+            if (st == NUM_BAD) {
+                cin_numst st2 = cin_num(row.f[i].s, ',', true, &v, NULL);
+                double cs;
+                if (st2 != NUM_OK && !(t->clock_time && parse_clock(row.f[i].s, &cs)))
+                    ti->col[i].text = true;
+            }
+        }
+    }
+
+    /* Decimal separator: from the data when not given. */
+    char dec = t->dec;
+    if (!dec) {
+        if (t->delim == ',') {
+            dec = '.';
+        } else {
+            size_t ncomma = 0, ndot = 0;
+            for (size_t i = first, k = 0; i < t->end && k < 200; i++, k++) {
+                const cin_line *l = &s->lines[i];
+                for (size_t j = 0; j < l->len; j++) {
+                    ncomma += l->s[j] == ',';
+                    ndot += l->s[j] == '.';
+                }
+            }
+            dec = ncomma > 0 && ndot == 0 ? ',' : '.';
+        }
+    }
+    ti->dec = dec;
+
+    /* Roles. */
+    int prio[CIN_MAXCOL];
+    for (int i = 0; i < ti->ncol; i++) {
+        cin_col *col = &ti->col[i];
+        unit_info ui = {0};
+        bool has_unit = col->unit[0] && units_parse(col->unit, &ui);
+        prio[i] = -1;
+        if (col->text) {
+            set_why(col, "holds text");
+            continue;
+        }
+        if (!col->name[0])
+            continue;
+        if (col->unit[0] && !has_unit) {
+            set_why(col, "unit '%s' is not a test quantity",
+                     col->unit);
+            continue;
+        }
+        int p;
+        int r = classify(col, &ui, has_unit, &p);
+        if (t->point_is_time && !strcasecmp(col->name, "Point")) {
+            r = CURVE_TIME;
+            p = 1;
+            set_why(col, "Deben 'Point' is the sample time in s");
+        }
+        if (r < 0)
+            continue;
+        col->role = r;
+        prio[i] = p;
+        if (has_unit) {
+            col->scale = ui.scale;
+            if (ui.dim == DIM_MASS && r == CURVE_FORCE)
+                col->scale = ui.scale * 9.80665; /* g -> gf in N */
+        }
+    }
+    for (int r = 0; r < CURVE_NROLES; r++) {
+        if (o && o->column[r]) {
+            int i = find_override(ti, o->column[r]);
+            if (i < 0) {
+                char cols[400];
+                list_columns(ti, cols, sizeof cols);
+                rig_diag_set(diag, s->name, nl->no, 1,
+                             "--column %s=%s: no such column; columns are %s",
+                             role_names[r], o->column[r], cols);
+                rc = RIG_EINVAL;
+                goto out;
+            }
+            ti->pick[r] = i;
+            set_why(&ti->col[i], "--column %s", role_names[r]);
+            continue;
+        }
+        int best = -1;
+        for (int i = 0; i < ti->ncol; i++)
+            if (ti->col[i].role == r && (best < 0 || prio[i] > prio[best]))
+                best = i;
+        ti->pick[r] = best;
+    }
+    /* A column picked by an override is not also used for another role. */
+    for (int r = 0; r < CURVE_NROLES; r++)
+        for (int q = 0; q < CURVE_NROLES; q++)
+            if (q != r && ti->pick[q] >= 0 && ti->pick[q] == ti->pick[r] && o && o->column[r] &&
+                !o->column[q])
+                ti->pick[q] = -1;
+    for (int r = 0; r < CURVE_NROLES; r++) {
+        int i = ti->pick[r];
+        if (i < 0)
+            continue;
+        cin_col *col = &ti->col[i];
+        if (o && o->column[r]) {
+            unit_info ui;
+            if (col->unit[0] && units_parse(col->unit, &ui)) {
+                if (ui.dim != role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
+                    rig_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
+                                 "--column %s=%s: its unit '%s' is %s, expected %s",
+                                 role_names[r], o->column[r], col->unit,
+                                 units_dim_name(ui.dim), units_dim_name(role_dim[r]));
+                    rc = RIG_EUNIT;
+                    goto out;
+                }
+                col->scale = ui.scale * (ui.dim == DIM_MASS ? 9.80665 : 1);
+            }
+            col->role = r;
+        }
+        /* Say when the choice was not the only one. */
+        char others[300] = "";
+        size_t k = 0;
+        for (int j = 0; j < ti->ncol; j++)
+            if (j != i && ti->col[j].role == r && k + 4 < sizeof others) {
+                int w = snprintf(others + k, sizeof others - k, "%s'%s'", k ? ", " : "",
+                                 ti->col[j].full);
+                if (w > 0)
+                    k += (size_t)w;
+            }
+        if (k && !(o && o->column[r]))
+            curve_note(c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full,
+                       others,
+                       r == CURVE_EXT ? "extensometer-type names before displacement before "
+                                        "crosshead position; --column ext=NAME to change"
+                                      : "more specific name or stated unit; --column to change");
+        cin_copy(c->colname[r], sizeof c->colname[r], col->name);
+        cin_copy(c->colunit[r], sizeof c->colunit[r], col->unit);
+        rc = curve_add_channel(c, (curve_role)r);
+        if (rc)
+            goto out;
+    }
+    /* Columns that look like a role but were not used are roles no more. */
+    for (int i = 0; i < ti->ncol; i++) {
+        bool used = false;
+        for (int r = 0; r < CURVE_NROLES; r++)
+            used |= ti->pick[r] == i;
+        if (!used && ti->col[i].role >= 0) {
+            set_why(&ti->col[i], "not used (another column has role %s)",
+                     role_names[ti->col[i].role]);
+            ti->col[i].role = -1;
+        } else if (used) {
+            for (int r = 0; r < CURVE_NROLES; r++)
+                if (ti->pick[r] == i)
+                    ti->col[i].role = r;
+        }
+    }
+    bool has_f = ti->pick[CURVE_FORCE] >= 0 || ti->pick[CURVE_STRESS] >= 0;
+    bool has_x = ti->pick[CURVE_EXT] >= 0 || ti->pick[CURVE_STRAIN] >= 0;
+    if (!has_f || !has_x) {
+        char cols[400];
+        list_columns(ti, cols, sizeof cols);
+        rig_diag_set(diag, s->name, nl->no, 1,
+                     "not a stress-strain export: expected %s column (%s), found %s",
+                     !has_f ? "a force/load or stress" : "an extension/displacement or strain",
+                     !has_f ? "e.g. Force, Load, Kraft, Stress" : "e.g. Extension, Position, "
+                                                                   "Weg, Strain",
+                     cols);
+        rc = RIG_EPARSE;
+        goto out;
+    }
+
+    /* Data rows. */
+    size_t need = 0;
+    for (int r = 0; r < CURVE_NROLES; r++)
+        if (ti->pick[r] >= 0 && (size_t)ti->pick[r] + 1 > need)
+            need = (size_t)ti->pick[r] + 1;
+    bool multi_seen = false;
+    long multi_line = 0;
+    char multi_text[64] = "";
+    double clock0 = NAN, clock_prev = NAN, clock_add = 0;
+    size_t sentinel_cells = 0;
+    long last_data_line = 0;
+    for (size_t li = t->data; li < t->end; li++) {
+        const cin_line *l = &s->lines[li];
+        if (t->stop_at_hash && l->s[0] == '#')
+            break;
+        if (cin_blank(l)) {
+            if (t->stop_at_blank && ti->rows > 0)
+                break;
+            continue;
+        }
+        rc = cin_split(l, t->delim, &row);
+        if (rc)
+            goto out;
+        if (row_empty(&row)) {
+            if (t->stop_at_blank && ti->rows > 0)
+                break;
+            continue;
+        }
+        bool last = li + 1 == s->nlines || (li + 1 < t->end && t->stop_at_hash &&
+                                             s->lines[li + 1].s[0] == '#');
+        if (row.n < need) {
+            if (li + 1 == s->nlines && !s->final_newline) {
+                curve_note(c, "line %ld: incomplete last line (no line end, %zu of %zu "
+                              "fields) dropped",
+                           l->no, row.n, need);
+                break;
+            }
+            rig_diag_set(diag, s->name, l->no, (long)l->len + 1,
+                         "expected %zu fields (column '%s'), found %zu", need,
+                         ti->col[need - 1].full, row.n);
+            rc = RIG_EPARSE;
+            goto out;
+        }
+        double v[CURVE_NROLES];
+        bool partial = false;
+        for (int r = 0; r < CURVE_NROLES; r++) {
+            v[r] = NAN;
+            int i = ti->pick[r];
+            if (i < 0)
+                continue;
+            const cin_field *f = &row.f[i];
+            if (r == CURVE_TIME && t->clock_time) {
+                double sec;
+                if (!parse_clock(f->s, &sec)) {
+                    rig_diag_set(diag, s->name, l->no, f->col,
+                                 "expected a clock time HH:MM:SS:mmm in column '%s', found "
+                                 "'%.40s'",
+                                 ti->col[i].full, f->s);
+                    rc = RIG_EPARSE;
+                    goto out;
+                }
+                if (isnan(clock0))
+                    clock0 = sec;
+                if (!isnan(clock_prev) && sec + clock_add < clock_prev - 43200)
+                    clock_add += 86400; /* past midnight */
+                clock_prev = sec + clock_add;
+                v[r] = clock_prev - clock0;
+                continue;
+            }
+            bool multi = false;
+            cin_numst st = cin_num(f->s, dec, f->quoted, &v[r], &multi);
+            if (st == NUM_OK) {
+                if (multi && !multi_seen) {
+                    multi_seen = true;
+                    multi_line = l->no;
+                    cin_copy(multi_text, sizeof multi_text, f->s);
+                }
+                if (t->catman && v[r] == -1000000.0) {
+                    sentinel_cells++;
+                    v[r] = NAN;
+                }
+                continue;
+            }
+            if (st == NUM_EMPTY && last && !s->final_newline) {
+                partial = true;
+                continue;
+            }
+            if (st == NUM_EMPTY && r == CURVE_EXT && t->stop_at_hash) {
+                v[r] = NAN; /* a Rigor run without extensometer reading */
+                continue;
+            }
+            if (st == NUM_EMPTY)
+                rig_diag_set(diag, s->name, l->no, f->col,
+                             "expected a number in column '%s', found an empty cell",
+                             ti->col[i].full);
+            else if (st == NUM_NONFINITE)
+                rig_diag_set(diag, s->name, l->no, f->col,
+                             "expected a finite number in column '%s', found '%.40s' (NaN or "
+                             "infinity is not a measurement)",
+                             ti->col[i].full, f->s);
+            else
+                rig_diag_set(diag, s->name, l->no, f->col,
+                             "expected a number in column '%s', found '%.40s'",
+                             ti->col[i].full, f->s);
+            rc = RIG_EPARSE;
+            goto out;
+        }
+        if (partial) {
+            curve_note(c, "line %ld: incomplete last line (no line end) dropped", l->no);
+            break;
+        }
+        if (t->sentinel_row && li + 1 >= t->end) {
+            /* Deben: a final row of zeros with code 1 ends the file. */
+            bool zeros = true;
+            for (int r = 0; r < CURVE_NROLES; r++)
+                if (ti->pick[r] >= 0 && v[r] != 0)
+                    zeros = false;
+            if (zeros) {
+                curve_note(c, "line %ld: end-of-test sentinel row '%s' dropped", l->no, l->s);
+                continue;
+            }
+        }
+        rc = curve_append(c, v);
+        if (rc)
+            goto out;
+        ti->rows++;
+        ti->last_line = li;
+        last_data_line = l->no;
+    }
+    (void)last_data_line;
+    if (ti->rows == 0) {
+        rig_diag_set(diag, s->name, nl->no, 1,
+                     "expected data rows after the column names, found none");
+        rc = RIG_ENODATA;
+        goto out;
+    }
+    if (multi_seen)
+        curve_note(c,
+                   "values with several commas (first '%s' at line %ld) were read with the "
+                   "last comma as the decimal point; this looks like a thousands-separator "
+                   "round trip, check the data",
+                   multi_text, multi_line);
+    if (sentinel_cells)
+        curve_note(c, "%zu cells held the catman fill value -1000000 and were read as missing",
+                   sentinel_cells);
+
+    /* Units: convert to SI; state assumptions where the file has none. */
+    for (int r = 0; r < CURVE_NROLES; r++) {
+        int i = ti->pick[r];
+        if (i < 0)
+            continue;
+        cin_col *col = &ti->col[i];
+        double *a = c->ch[r];
+        double scale = col->scale;
+        if (!col->unit[0]) {
+            double mx = 0;
+            for (size_t k = 0; k < c->n; k++)
+                if (isfinite(a[k]) && fabs(a[k]) > mx)
+                    mx = fabs(a[k]);
+            const char *assumed = "";
+            switch (r) {
+            case CURVE_TIME: assumed = "s"; break;
+            case CURVE_FORCE: assumed = "N"; break;
+            case CURVE_EXT:
+                assumed = mx >= 0.5 ? "mm" : "m";
+                scale = mx >= 0.5 ? 1e-3 : 1;
+                break;
+            case CURVE_STRAIN:
+                assumed = strchr(col->full, '%') ? "%" : "ratio";
+                scale = strchr(col->full, '%') ? 0.01 : 1;
+                break;
+            case CURVE_STRESS:
+                assumed = mx < 1e4 ? "MPa" : "Pa";
+                scale = mx < 1e4 ? 1e6 : 1;
+                break;
+            }
+            if (!(t->point_is_time && r == CURVE_TIME))
+                curve_note(c, "%s column '%s' has no unit; assumed %s (largest value %g)",
+                           role_names[r], col->full, assumed, mx);
+            cin_copy(c->colunit[r], sizeof c->colunit[r], "");
+            col->scale = scale;
+        }
+        if (scale != 1)
+            for (size_t k = 0; k < c->n; k++)
+                a[k] *= scale;
+    }
+out:
+    cin_row_free(&row);
+    cin_row_free(&urow);
+    return rc;
+}
+
+/* ---- geometry from metadata ---- */
+
+bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit, char dec)
+{
+    char k[160];
+    lower_ascii(k, sizeof k, key);
+    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break") || strstr(k, "end"))
+        return false;
+    static const struct {
+        const char *w;
+        int which; /* 0 width 1 thickness 2 diameter 3 area 4 gauge 5 height */
+    } g[] = {
+        {"width", 0},          {"breite", 0},           {"largeur", 0},
+        {"thickness", 1},      {"dicke", 1},            {"épaisseur", 1},
+        {"diameter", 2},       {"durchmesser", 2},      {"diamètre", 2},
+        {"cross-section", 3},  {"cross section", 3},    {"area", 3},
+        {"querschnitt", 3},    {"section", 3},          {"gage length", 4},
+        {"gauge length", 4},   {"messlänge", 4},        {"l0", 4},
+        {"original length", 4}, {"span", 4},            {"length", 4},
+        {"height", 5},         {"höhe", 5},             {"hauteur", 5},
+    };
+    int which = -1;
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        if (strstr(k, g[i].w)) {
+            which = g[i].which;
+            break;
+        }
+    if (which < 0)
+        return false;
+    double v;
+    if (cin_num(value, dec, true, &v, NULL) != NUM_OK)
+        return false;
+    unit_info ui;
+    unit_dim want = which == 3 ? DIM_AREA : DIM_LENGTH;
+    double scale;
+    if (unit && unit[0]) {
+        if (!units_parse(unit, &ui) || ui.dim != want)
+            return false;
+        scale = ui.scale;
+    } else {
+        scale = which == 3 ? 1e-6 : 1e-3; /* mm, mm^2 by convention of the formats */
+    }
+    v *= scale;
+    switch (which) {
+    case 0: c->geom.width_m = v; break;
+    case 1: c->geom.thickness_m = v; break;
+    case 2: c->geom.diameter_m = v; break;
+    case 3: c->geom.area_m2 = v; break;
+    case 4: c->geom.gauge_m = v; break;
+    case 5: c->geom.height_m = v; break;
+    }
+    return true;
+}
+
+/* "tension" but not "extension". */
+static bool has_word_tension(const char *low)
+{
+    for (const char *p = strstr(low, "tension"); p; p = strstr(p + 1, "tension"))
+        if (p == low || !isalpha((unsigned char)p[-1]))
+            return true;
+    return false;
+}
+
+void cin_test_from_text(curve *c, const char *text)
+{
+    if (c->test[0] || !text)
+        return;
+    char low[512];
+    lower_ascii(low, sizeof low, text);
+    if (strstr(low, "compress") || strstr(low, "druck") || strstr(low, "is_comp"))
+        snprintf(c->test, sizeof c->test, "compression");
+    else if (strstr(low, "tensile") || has_word_tension(low) || strstr(low, "zugversuch") ||
+             strstr(low, "traction") || strstr(low, "is_tens"))
+        snprintf(c->test, sizeof c->test, "tensile");
+}
+
+/* ---- physical consistency checks (notes only, data unchanged) ---- */
+
+static void check_jumps(curve *c, int r)
+{
+    const double *x = c->ch[r];
+    if (!x || c->n < 3)
+        return;
+    double mx = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (isfinite(x[i]) && fabs(x[i]) > mx)
+            mx = fabs(x[i]);
+    if (mx == 0)
+        return;
+    size_t count = 0, first = 0;
+    for (size_t i = 1; i < c->n; i++) {
+        double a = x[i - 1], b = x[i];
+        if (!isfinite(a) || !isfinite(b) || fabs(a) < 0.02 * mx || fabs(b) < 0.02 * mx)
+            continue;
+        double q = b / a;
+        if ((q > 7 && q < 13) || (q > 1.0 / 13 && q < 1.0 / 7)) {
+            if (!count)
+                first = i;
+            count++;
+        }
+    }
+    if (count) {
+        static const char *const unit[CURVE_NROLES] = {"s", "mm", "N", "", "MPa"};
+        static const double to[CURVE_NROLES] = {1, 1e3, 1, 1, 1e-6};
+        curve_note(c,
+                   "WARNING: %s column '%s' jumps by about x10 between neighbouring samples "
+                   "%zu times (first at sample %zu: %g %s after %g %s); this is not physical "
+                   "(often a decimal/thousands-separator round trip); the data were not "
+                   "changed",
+                   csvin_role_name(r), c->colname[r], count,
+                   first + 1,
+                   x[first] * to[r], unit[r], x[first - 1] * to[r], unit[r]);
+    }
+}
+
+void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
+{
+    (void)ti;
+    (void)s;
+    if (c->ch[CURVE_TIME] && c->n > 1) {
+        const double *t = c->ch[CURVE_TIME];
+        size_t back = 0, first = 0;
+        for (size_t i = 1; i < c->n; i++)
+            if (t[i] < t[i - 1]) {
+                if (!back)
+                    first = i;
+                back++;
+            }
+        if (back)
+            curve_note(c,
+                       "WARNING: time goes backwards %zu times (first at sample %zu: %g s "
+                       "after %g s); the data were not reordered",
+                       back, first + 1, t[first], t[first - 1]);
+    }
+    for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
+        if (r != CURVE_STRAIN)
+            check_jumps(c, r);
+    /* A stress column that implies A0 = 1 mm^2 comes from placeholder geometry. */
+    if (c->ch[CURVE_STRESS] && c->ch[CURVE_FORCE]) {
+        const double *f = c->ch[CURVE_FORCE], *sg = c->ch[CURVE_STRESS];
+        double fmax = 0;
+        size_t im = 0;
+        for (size_t i = 0; i < c->n; i++)
+            if (isfinite(f[i]) && fabs(f[i]) > fmax) {
+                fmax = fabs(f[i]);
+                im = i;
+            }
+        if (fmax > 0 && sg[im] != 0) {
+            double a = f[im] / sg[im];
+            if (fabs(a - 1e-6) < 1e-8)
+                curve_note(c,
+                           "WARNING: the stress column implies a cross-section of 1 mm^2 "
+                           "(placeholder geometry); its stresses are probably meaningless");
+        }
+    }
+}

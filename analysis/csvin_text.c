@@ -1,0 +1,402 @@
+/* csvin_text.c — bytes to lines to fields to numbers, for the importer.
+ *
+ * Encoding: a UTF-8 BOM is dropped; text that is valid UTF-8 is kept; any
+ * other text is taken as Latin-1 (ISO-8859-1, what Windows exports from
+ * Western-European machines use) and converted to UTF-8, and the assumption
+ * is reported. Text with NUL bytes is refused (a binary file, UTF-16 or a
+ * spreadsheet). Lines end at LF, CRLF or a lone CR.
+ *
+ * Fields follow RFC 4180 quoting ("a,b" and "" inside quotes); unquoted
+ * fields are trimmed of blanks. Numbers are parsed strictly: the whole field
+ * must be a number, so "12abc" is an error and not 12.
+ */
+#include "csvin_priv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static bool valid_utf8(const unsigned char *p, size_t n, bool *nonascii)
+{
+    *nonascii = false;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        *nonascii = true;
+        size_t k;
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 2;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 3;
+        else
+            return false;
+        for (size_t j = 1; j <= k; j++)
+            if (i + j >= n || (p[i + j] & 0xC0) != 0x80)
+                return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag)
+{
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    const unsigned char *p = (const unsigned char *)buf;
+    if (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+        rig_diag_set(diag, name, 1, 1,
+                     "UTF-16 text is not supported; expected UTF-8, ASCII or Latin-1 text "
+                     "(re-export or convert the file)");
+        return RIG_EUNSUPPORTED;
+    }
+    if (memchr(buf, '\0', len)) {
+        const char *z = memchr(buf, '\0', len);
+        long line = 1;
+        for (const char *q = buf; q < z; q++)
+            line += *q == '\n';
+        rig_diag_set(diag, name, line, 0,
+                     "binary data (NUL byte); expected a text export (CSV/TXT), not a "
+                     "spreadsheet or binary file");
+        return RIG_EPARSE;
+    }
+    bool bom = len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF;
+    if (bom) {
+        p += 3;
+        len -= 3;
+    }
+    bool nonascii;
+    bool utf8 = valid_utf8(p, len, &nonascii);
+    size_t cap = utf8 ? len + 1 : 2 * len + 1;
+    s->text = malloc(cap ? cap : 1);
+    if (!s->text)
+        return RIG_ENOMEM;
+    size_t n = 0;
+    if (utf8) {
+        memcpy(s->text, p, len);
+        n = len;
+        snprintf(s->encoding, sizeof s->encoding, "%s",
+                 bom ? "UTF-8 with BOM" : nonascii ? "UTF-8" : "ASCII");
+    } else {
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = p[i];
+            if (c < 0x80) {
+                s->text[n++] = (char)c;
+            } else {
+                s->text[n++] = (char)(0xC0 | (c >> 6));
+                s->text[n++] = (char)(0x80 | (c & 0x3F));
+            }
+        }
+        s->latin1 = true;
+        snprintf(s->encoding, sizeof s->encoding, "Latin-1 (assumed: not valid UTF-8)");
+    }
+    s->text[n] = '\0';
+
+    /* Count lines, then cut them in place. */
+    size_t nl = 1, ncr = 0, nlf = 0, ncrlf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s->text[i] == '\n') {
+            nl++;
+            nlf++;
+            if (i > 0 && s->text[i - 1] == '\r')
+                ncrlf++;
+        } else if (s->text[i] == '\r') {
+            ncr++;
+        }
+    }
+    bool cr_only = nlf == 0 && ncr > 0;
+    if (cr_only)
+        nl = ncr + 1;
+    cin_copy(s->eol, sizeof s->eol, cr_only ? "CR" : (ncrlf && ncrlf * 2 >= nlf) ? "CRLF" : "LF");
+    s->lines = calloc(nl, sizeof *s->lines);
+    if (!s->lines) {
+        cin_src_free(s);
+        return RIG_ENOMEM;
+    }
+    char sep = cr_only ? '\r' : '\n';
+    size_t start = 0;
+    long no = 1;
+    s->final_newline = n > 0 && (s->text[n - 1] == '\n' || s->text[n - 1] == '\r');
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s->text[i] == sep) {
+            if (i == n && start == n && n > 0 && s->final_newline)
+                break; /* nothing after the last line end */
+            size_t end = i;
+            if (end > start && s->text[end - 1] == '\r')
+                end--;
+            s->text[end] = '\0';
+            if (i < n)
+                s->text[i] = '\0';
+            s->lines[s->nlines].s = s->text + start;
+            s->lines[s->nlines].len = end - start;
+            s->lines[s->nlines].no = no++;
+            s->nlines++;
+            start = i + 1;
+        }
+    }
+    /* Stray CRs inside a line (mixed line ends) are treated as blanks. */
+    for (size_t i = 0; i < s->nlines; i++)
+        for (size_t j = 0; j < s->lines[i].len; j++)
+            if (s->lines[i].s[j] == '\r')
+                ((char *)s->lines[i].s)[j] = ' ';
+    return RIG_OK;
+}
+
+void cin_src_free(cin_src *s)
+{
+    free(s->text);
+    free(s->lines);
+    s->text = NULL;
+    s->lines = NULL;
+    s->nlines = 0;
+}
+
+void cin_copy(char *d, size_t n, const char *s)
+{
+    if (!n)
+        return;
+    size_t k = s ? strlen(s) : 0;
+    if (k >= n)
+        k = n - 1;
+    if (k)
+        memmove(d, s, k);
+    d[k] = '\0';
+}
+
+bool cin_blank(const cin_line *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        if (l->s[i] != ' ' && l->s[i] != '\t')
+            return false;
+    return true;
+}
+
+static int row_push(cin_row *row, char *s, bool quoted, long col)
+{
+    if (row->n == row->cap) {
+        size_t nc = row->cap ? row->cap * 2 : 16;
+        cin_field *f = realloc(row->f, nc * sizeof *f);
+        if (!f)
+            return RIG_ENOMEM;
+        row->f = f;
+        row->cap = nc;
+    }
+    row->f[row->n].s = s;
+    row->f[row->n].quoted = quoted;
+    row->f[row->n].col = col;
+    row->n++;
+    return RIG_OK;
+}
+
+int cin_split(const cin_line *l, char delim, cin_row *row)
+{
+    row->n = 0;
+    size_t need = 2 * l->len + 2;
+    if (row->bufcap < need) {
+        char *b = realloc(row->buf, need);
+        if (!b)
+            return RIG_ENOMEM;
+        row->buf = b;
+        row->bufcap = need;
+    }
+    char *o = row->buf;
+    const char *p = l->s, *e = l->s + l->len;
+    if (delim == CIN_SPACES)
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+    for (;;) {
+        const char *fs = p;
+        while (p < e && (*p == ' ' || (*p == '\t' && delim != '\t')) && delim != CIN_SPACES)
+            p++;
+        char *start = o;
+        bool quoted = false;
+        if (p < e && *p == '"') {
+            quoted = true;
+            p++;
+            while (p < e) {
+                if (*p == '"') {
+                    if (p + 1 < e && p[1] == '"') {
+                        *o++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                *o++ = *p++;
+            }
+            /* Text after the closing quote up to the delimiter is kept. */
+            while (p < e && !(delim == CIN_SPACES ? (*p == ' ' || *p == '\t') : *p == delim))
+                *o++ = *p++;
+        } else {
+            p = fs;
+            while (p < e && !(delim == CIN_SPACES ? (*p == ' ' || *p == '\t') : *p == delim))
+                *o++ = *p++;
+            while (o > start && (o[-1] == ' ' || (o[-1] == '\t' && delim != '\t')))
+                o--;
+            char *q = start;
+            while (q < o && (*q == ' ' || (*q == '\t' && delim != '\t')))
+                q++;
+            if (q > start) {
+                memmove(start, q, (size_t)(o - q));
+                o -= q - start;
+            }
+        }
+        *o++ = '\0';
+        int rc = row_push(row, start, quoted, (long)(fs - l->s) + 1);
+        if (rc)
+            return rc;
+        if (p >= e)
+            break;
+        if (delim == CIN_SPACES) {
+            while (p < e && (*p == ' ' || *p == '\t'))
+                p++;
+            if (p >= e)
+                break;
+        } else {
+            p++; /* the delimiter */
+        }
+    }
+    return RIG_OK;
+}
+
+void cin_row_free(cin_row *row)
+{
+    free(row->f);
+    free(row->buf);
+    memset(row, 0, sizeof *row);
+}
+
+size_t cin_row_used(const cin_row *row)
+{
+    size_t n = row->n;
+    while (n > 0 && row->f[n - 1].s[0] == '\0' && !row->f[n - 1].quoted)
+        n--;
+    return n;
+}
+
+cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
+{
+    char buf[96];
+    size_t n = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s)
+        return NUM_EMPTY;
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        buf[n++] = *p++;
+    /* Spelled-out non-finite values. */
+    if (!strncasecmp(p, "nan", 3) || !strncasecmp(p, "inf", 3) || !strncasecmp(p, "1.#", 3))
+        return NUM_NONFINITE;
+    char grp = dec == ',' ? '.' : ',';
+    int ncomma = 0;
+    if (dec == ',')
+        for (const char *q = p; *q; q++)
+            ncomma += *q == ',';
+    int seen_comma = 0;
+    bool digits = false, exp = false, point = false;
+    for (; *p; p++) {
+        char c = *p;
+        if (n + 2 >= sizeof buf)
+            return NUM_BAD;
+        if (isdigit((unsigned char)c)) {
+            buf[n++] = c;
+            digits = true;
+        } else if (c == dec && dec == ',' && ncomma > 1) {
+            /* Several commas in decimal-comma text: the last is the point. */
+            if (++seen_comma == ncomma) {
+                buf[n++] = '.';
+                point = true;
+            }
+            if (multi)
+                *multi = true;
+        } else if (c == dec && !point && !exp) {
+            buf[n++] = '.';
+            point = true;
+        } else if (c == grp && group && digits && !point && !exp) {
+            continue;
+        } else if ((c == 'e' || c == 'E') && digits && !exp) {
+            buf[n++] = 'e';
+            exp = true;
+            if (p[1] == '+' || p[1] == '-')
+                buf[n++] = *++p;
+            if (!isdigit((unsigned char)p[1]))
+                return NUM_BAD;
+        } else if (c == ' ' || c == '\t') {
+            const char *q = p;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q)
+                return NUM_BAD;
+            break;
+        } else {
+            return NUM_BAD;
+        }
+    }
+    if (!digits)
+        return NUM_BAD;
+    buf[n] = '\0';
+    errno = 0;
+    char *end;
+    double v = strtod(buf, &end);
+    if (*end)
+        return NUM_BAD;
+    if (!isfinite(v))
+        return NUM_NONFINITE;
+    *out = v;
+    return NUM_OK;
+}
+
+char cin_guess_delim(const cin_src *s, size_t from, size_t to)
+{
+    /* In priority order: a tab or semicolon file can also split consistently
+     * on its decimal commas, so the first candidate that explains nearly as
+     * many lines as the best one wins. */
+    static const char cand[] = {'\t', ';', ',', CIN_SPACES};
+    size_t score[sizeof cand] = {0};
+    cin_row row = {0};
+    if (to > s->nlines)
+        to = s->nlines;
+    size_t best = 0;
+    for (size_t k = 0; k < sizeof cand; k++) {
+        size_t counts[16] = {0}, vals[16] = {0}, nv = 0;
+        for (size_t i = from; i < to; i++) {
+            if (cin_blank(&s->lines[i]))
+                continue;
+            if (cin_split(&s->lines[i], cand[k], &row))
+                break;
+            size_t u = cin_row_used(&row);
+            if (u < 2)
+                continue;
+            size_t j;
+            for (j = 0; j < nv; j++)
+                if (vals[j] == u)
+                    break;
+            if (j == nv && nv < 16)
+                vals[nv++] = u;
+            if (j < 16)
+                counts[j]++;
+        }
+        for (size_t j = 0; j < nv; j++)
+            if (counts[j] > score[k])
+                score[k] = counts[j];
+        if (score[k] > best)
+            best = score[k];
+    }
+    cin_row_free(&row);
+    if (!best)
+        return 0;
+    for (size_t k = 0; k < sizeof cand; k++)
+        if (score[k] * 10 >= best * 9)
+            return cand[k];
+    return 0;
+}

@@ -1,0 +1,436 @@
+/* test_csvin.c — the importer: peer data with published answers, Rigor run
+ * files, detection rules on small hand-made buffers, and every bad-input
+ * class giving a located diagnostic.
+ */
+#include "../analysis/csvin.h"
+#include "harness.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Read a buffer that must succeed with n curves; returns the list. */
+static curve_list read_ok(const char *name, const char *text, size_t want_n)
+{
+    curve_list l = {0};
+    rig_diag d = {0};
+    int rc = csvin_read_buffer(name, text, strlen(text), NULL, &l, &d);
+    char msg[1200];
+    CHECK(rc == RIG_OK, "%s: rc %d: %s", name, rc, rig_diag_format(&d, msg, sizeof msg));
+    CHECK(l.n == want_n, "%s: %zu curves, want %zu", name, l.n, want_n);
+    return l;
+}
+
+static bool has_note(const curve *c, const char *needle)
+{
+    for (size_t i = 0; i < c->nnotes; i++)
+        if (strstr(c->notes[i], needle))
+            return true;
+    return false;
+}
+
+/* ---- peer data: the `format` rows of expected-visible.tsv ---- */
+
+static void test_peer_format_rows(void)
+{
+    const char *tsv = th_shared("data/peer/expected-visible.tsv");
+    if (!tsv)
+        SKIP("../shared/data/peer is absent (a user's clone): no peer data to check");
+    FILE *f = fopen(tsv, "r");
+    CHECK(f != NULL, "open %s", tsv);
+    if (!f)
+        return;
+    char line[2048];
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[8] = {0};
+        int n = 0;
+        char *p = line;
+        line[strcspn(line, "\r\n")] = '\0';
+        while (n < 8) {
+            fld[n++] = p;
+            char *t = strchr(p, '\t');
+            if (!t)
+                break;
+            *t = '\0';
+            p = t + 1;
+        }
+        if (n < 7 || strcmp(fld[6], "format") != 0)
+            continue;
+        char rel[600];
+        snprintf(rel, sizeof rel, "data/peer/%s/%s", fld[0], fld[1]);
+        const char *path = th_shared(rel);
+        CHECK(path != NULL, "%s missing", rel);
+        if (!path)
+            continue;
+        curve_list l = {0};
+        rig_diag d = {0};
+        int rc = csvin_read_file(path, NULL, &l, &d);
+        CHECK(rc == RIG_OK && l.n == 1, "%s: rc %d, %zu curves: %s", rel, rc, l.n, d.msg);
+        if (rc || l.n != 1) {
+            curve_list_free(&l);
+            continue;
+        }
+        const curve *c = l.v[0];
+        const char *q = fld[2];
+        double want = atof(fld[3]);
+        double abs_tol = fld[4][0] ? atof(fld[4]) : 0;
+        double rel_tol = fld[5][0] ? atof(fld[5]) : 0;
+        size_t im = 0;
+        for (size_t i = 0; i < c->n; i++)
+            if (c->ch[CURVE_FORCE][i] > c->ch[CURVE_FORCE][im])
+                im = i;
+        if (!strcmp(q, "specimen_id")) {
+            CHECK(!strcmp(c->specimen, fld[3]), "%s: specimen '%s', want '%s'", rel, c->specimen,
+                  fld[3]);
+        } else if (!strcmp(q, "parsed_rows")) {
+            CHECK_NEAR((double)c->n, want, abs_tol, rel_tol, rel);
+        } else if (!strcmp(q, "max_force_N")) {
+            CHECK_NEAR(c->ch[CURVE_FORCE][im], want, abs_tol, rel_tol, rel);
+        } else if (!strcmp(q, "argmax_force_index")) {
+            CHECK_NEAR((double)im, want, abs_tol, rel_tol, rel);
+        } else if (!strcmp(q, "time_at_max_force_s")) {
+            CHECK_NEAR(c->ch[CURVE_TIME][im], want, abs_tol, rel_tol, rel);
+        } else {
+            CHECK(0, "unknown format quantity %s", q);
+        }
+        rows++;
+        curve_list_free(&l);
+    }
+    fclose(f);
+    CHECK(rows >= 20, "only %d format rows checked", rows);
+}
+
+/* The No_IDs files: the id stays empty and a note says it is missing. */
+static void test_peer_no_ids(void)
+{
+    const char *p = th_shared("data/peer/FollowTheProcess_pymechtest/No_IDs/Specimen_RawData_1.csv");
+    if (!p)
+        SKIP("../shared/data/peer is absent");
+    curve_list l = {0};
+    rig_diag d = {0};
+    CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK && l.n == 1, "read: %s", d.msg);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->specimen[0] == '\0', "specimen '%s' invented", c->specimen);
+        CHECK(has_note(c, "specimen id is missing"), "no note about the missing id");
+        CHECK(!strcmp(c->format, "bluehill-raw"), "format %s", c->format);
+        CHECK(c->n == 279, "rows %zu", c->n);
+        /* Geometry from the header, in SI. */
+        CHECK_NEAR(c->geom.width_m, 10.144e-3, 1e-12, 0, "width");
+        CHECK_NEAR(c->geom.thickness_m, 1.989e-3, 1e-12, 0, "thickness");
+        CHECK_NEAR(c->geom.gauge_m, 26e-3, 1e-12, 0, "gauge length");
+        /* Strain column in % becomes a ratio; quoted thousands separators. */
+        CHECK_NEAR(c->ch[CURVE_STRAIN][c->n - 1], 0.015715, 1e-12, 0, "last strain");
+        CHECK_NEAR(c->ch[CURVE_FORCE][c->n - 1], 2252.98486, 1e-9, 0, "last force");
+        CHECK_NEAR(c->ch[CURVE_STRESS][0], 24.7671e6, 1e-3, 0, "first stress");
+        const curve_meta *m = curve_meta_find(c, "Modulus (Automatic Young's)");
+        CHECK(m && !strcmp(m->value, "178,383.19763") && !strcmp(m->unit, "MPa"),
+              "vendor modulus metadata");
+        csvin_vendor v[8];
+        size_t nv = csvin_vendor_results(c, v, 8);
+        bool found = false;
+        for (size_t i = 0; i < nv; i++)
+            if (!strcmp(v[i].name, "modulus_mpa")) {
+                found = true;
+                CHECK_NEAR(v[i].value_si, 178383.19763e6, 1, 0, "vendor modulus");
+            }
+        CHECK(found, "vendor modulus not exposed");
+    }
+    curve_list_free(&l);
+}
+
+/* Gibbons: kN, units in the names, geometry on the first data row, CRLF and
+ * no final newline. */
+static void test_peer_gibbons(void)
+{
+    const char *p =
+        th_shared("data/peer/DuncanWilliamGibbons_tensile-analyzer/Steel_1045_Normalized_1_Formatted.csv");
+    if (!p)
+        SKIP("../shared/data/peer is absent");
+    curve_list l = {0};
+    rig_diag d = {0};
+    CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK && l.n == 1, "read: %s", d.msg);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 381, "rows %zu (both t=0 rows kept)", c->n);
+        CHECK_NEAR(c->ch[CURVE_FORCE][0], 122.3, 1e-9, 0, "first force kN->N");
+        CHECK_NEAR(c->ch[CURVE_FORCE][c->n - 1], 22200, 1e-9, 0, "last force");
+        CHECK_NEAR(c->ch[CURVE_EXT][c->n - 1], 12.63e-3, 1e-12, 0, "last extension");
+        CHECK_NEAR(c->geom.gauge_m, 25.4e-3, 1e-12, 0, "gauge from first row");
+        CHECK_NEAR(c->geom.diameter_m, 7.13e-3, 1e-12, 0, "diameter from first row");
+        CHECK(c->specimen[0] == '\0', "no id in file");
+    }
+    curve_list_free(&l);
+}
+
+/* Exponent: grams-force to N, specimen name from line 1. */
+static void test_peer_exponent(void)
+{
+    const char *p = th_shared("data/peer/tbgitoo_textureAnalyzerGels/sampleGel.tab");
+    if (!p)
+        SKIP("../shared/data/peer is absent");
+    curve_list l = {0};
+    rig_diag d = {0};
+    CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK && l.n == 1, "read: %s", d.msg);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->format, "exponent-tab"), "format %s", c->format);
+        CHECK(!strcmp(c->specimen, "gel2_I_2_5mm3"), "specimen %s", c->specimen);
+        CHECK_NEAR(c->ch[CURVE_FORCE][0], 0.0231409 * 9.80665e-3, 1e-15, 0, "g -> N");
+        CHECK_NEAR(c->ch[CURVE_TIME][c->n - 1], 450, 1e-9, 0, "last time");
+        CHECK(c->n == 90001, "rows %zu", c->n);
+    }
+    curve_list_free(&l);
+}
+
+/* ---- Rigor run files ---- */
+
+static const char run_complete[] =
+    "# rigor-run 1\n"
+    "# rigor_version: 0.1.0\n"
+    "# start_utc: 2026-11-25T10:00:00Z\n"
+    "# rig: sim\n"
+    "# specimen: S-07\n"
+    "# test: tensile\n"
+    "# width_mm: 10\n"
+    "# thickness_mm: 2\n"
+    "# gauge_length_mm: 50\n"
+    "time_s,position_mm,force_N,extension_mm,stage\n"
+    "0.00,0.000,0.0,0.0000,preload\n"
+    "0.10,0.010,12.5,0.0040,ramp\n"
+    "0.20,0.020,25.0,0.0080,\n"
+    "# end_reason: break detected\n"
+    "# max_force_N: 25.0\n";
+
+static void test_run_complete(void)
+{
+    curve_list l = read_ok("run.csv", run_complete, 1);
+    if (l.n != 1)
+        return;
+    const curve *c = l.v[0];
+    CHECK(!strcmp(c->format, "rigor-run"), "format %s", c->format);
+    CHECK(!strcmp(c->specimen, "S-07"), "specimen %s", c->specimen);
+    CHECK(!strcmp(c->test, "tensile"), "test %s", c->test);
+    CHECK(!c->interrupted, "complete run marked interrupted");
+    CHECK(c->n == 3, "rows %zu", c->n);
+    CHECK(!strcmp(c->colname[CURVE_EXT], "extension"), "ext column %s", c->colname[CURVE_EXT]);
+    CHECK_NEAR(c->ch[CURVE_EXT][2], 8e-6, 1e-15, 0, "extension in m");
+    CHECK_NEAR(c->ch[CURVE_FORCE][1], 12.5, 0, 0, "force");
+    CHECK_NEAR(c->geom.width_m, 0.010, 1e-15, 0, "width");
+    CHECK_NEAR(c->geom.gauge_m, 0.050, 1e-15, 0, "gauge");
+    const curve_meta *m = curve_meta_find(c, "end_reason");
+    CHECK(m && !strcmp(m->value, "break detected"), "trailer end_reason");
+    CHECK(curve_meta_find(c, "rig") != NULL, "header rig");
+    curve_list_free(&l);
+}
+
+static void test_run_interrupted(void)
+{
+    /* No trailer, last line cut in the middle without a newline. */
+    const char *txt = "# rigor-run 1\n"
+                      "# specimen: S-08\n"
+                      "# test: compression\n"
+                      "# diameter_mm: 12\n"
+                      "time_s,position_mm,force_N,stage\n"
+                      "0.0,0.00,0.0,ramp\n"
+                      "0.1,-0.01,-5.0,ramp\n"
+                      "0.2,-0.0";
+    curve_list l = read_ok("interrupted.csv", txt, 1);
+    if (l.n != 1)
+        return;
+    const curve *c = l.v[0];
+    CHECK(c->interrupted, "interrupted not set");
+    CHECK(c->n == 2, "rows %zu (incomplete last line must be dropped)", c->n);
+    CHECK(has_note(c, "incomplete last line"), "no note about the dropped line");
+    CHECK(has_note(c, "interrupted"), "no note about the interruption");
+    CHECK(!strcmp(c->colname[CURVE_EXT], "position"), "ext column %s", c->colname[CURVE_EXT]);
+    CHECK_NEAR(c->ch[CURVE_EXT][1], -1e-5, 1e-15, 0, "position in m");
+    CHECK(!strcmp(c->test, "compression"), "test %s", c->test);
+    CHECK_NEAR(c->geom.diameter_m, 0.012, 1e-15, 0, "diameter");
+    curve_list_free(&l);
+}
+
+static void test_run_empty_extension(void)
+{
+    const char *txt = "# rigor-run 1\n"
+                      "time_s,position_mm,force_N,extension_mm,stage\n"
+                      "0.0,0.00,0.0,,a\n"
+                      "0.1,0.05,5.0,,a\n"
+                      "# end_reason: operator stop\n";
+    curve_list l = read_ok("noext.csv", txt, 1);
+    if (l.n == 1) {
+        CHECK(!strcmp(l.v[0]->colname[CURVE_EXT], "position"), "empty extension must fall "
+                                                               "back to position, got %s",
+              l.v[0]->colname[CURVE_EXT]);
+        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][1], 5e-5, 1e-15, 0, "position");
+        CHECK(l.v[0]->specimen[0] == '\0', "no specimen line: id must stay empty");
+    }
+    curve_list_free(&l);
+}
+
+/* ---- detection rules on small buffers ---- */
+
+static void test_decimal_comma_semicolon(void)
+{
+    const char *txt = "\xEF\xBB\xBFZeit [s];Weg [mm];Kraft [kN]\r\n"
+                      "0,0;0,000;0,010\r\n"
+                      "0,5;0,125;1,250\r\n"
+                      "1,0;0,250;2,500;\r\n";
+    curve_list l = read_ok("de.csv", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 3, "rows %zu", c->n);
+        CHECK_NEAR(c->ch[CURVE_FORCE][2], 2500, 1e-9, 0, "Kraft [kN] with decimal comma");
+        CHECK_NEAR(c->ch[CURVE_EXT][1], 0.125e-3, 1e-15, 0, "Weg [mm]");
+        CHECK_NEAR(c->ch[CURVE_TIME][1], 0.5, 0, 0, "Zeit");
+    }
+    curve_list_free(&l);
+}
+
+static void test_imperial_units(void)
+{
+    const char *txt = "Time (s),Crosshead (in),Load (lbf),Stress (ksi)\n"
+                      "0,0,0,0\n"
+                      "1,0.01,100,1.5\n";
+    curve_list l = read_ok("imperial.csv", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK_NEAR(c->ch[CURVE_EXT][1], 0.000254, 1e-15, 0, "in -> m");
+        CHECK_NEAR(c->ch[CURVE_FORCE][1], 444.82216152605, 1e-9, 0, "lbf -> N");
+        CHECK_NEAR(c->ch[CURVE_STRESS][1], 1.5 * 6894757.293168361, 1e-3, 0, "ksi -> Pa");
+    }
+    curve_list_free(&l);
+}
+
+static void test_latin1_and_units_row(void)
+{
+    /* Latin-1 "Déformation" with a 0xE9 byte, units row "s;mm;N", tab. */
+    const char *txt = "Temps\tCourse standard\tForce standard\tD\xE9""formation\n"
+                      "s\tmm\tN\t%\n"
+                      "0\t0\t0\t0\n"
+                      "1\t0.1\t50\t0.2\n";
+    curve_list l = read_ok("fr.txt", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(has_note(c, "Latin-1"), "encoding assumption not reported");
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Course standard"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK_NEAR(c->ch[CURVE_FORCE][1], 50, 0, 0, "force");
+    }
+    curve_list_free(&l);
+}
+
+static void test_ambiguous_ext_noted(void)
+{
+    const char *txt = "Time (s),Crosshead absolute (mm),Standard travel (mm),Standard force (N)\n"
+                      "0,100,0,0\n"
+                      "1,100.5,0.05,10\n";
+    curve_list l = read_ok("amb.csv", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Standard travel"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(has_note(c, "chose column 'Standard travel (mm)'"), "ambiguity not noted");
+    }
+    curve_list_free(&l);
+    /* --column overrides the choice. */
+    csvin_opts o;
+    csvin_opts_default(&o);
+    o.column[CURVE_EXT] = "Crosshead absolute";
+    curve_list l2 = {0};
+    rig_diag d = {0};
+    int rc = csvin_read_buffer("amb.csv", txt, strlen(txt), &o, &l2, &d);
+    CHECK(rc == RIG_OK && l2.n == 1, "override read: %s", d.msg);
+    if (l2.n == 1)
+        CHECK_NEAR(l2.v[0]->ch[CURVE_EXT][1], 0.1005, 1e-12, 0, "override picked crosshead");
+    curve_list_free(&l2);
+    o.column[CURVE_EXT] = "Nope";
+    rc = csvin_read_buffer("amb.csv", txt, strlen(txt), &o, &l2, &d);
+    CHECK(rc == RIG_EINVAL && l2.n == 0 && d.line == 1, "unknown override: rc %d", rc);
+}
+
+static void test_x10_jump_flagged(void)
+{
+    const char *txt = "Time;Displacement;Force\n(s);(mm);(kN)\n"
+                      "0;0,90;0,1\n0,1;0,95;0,1\n0,2;10,11;0,1\n0,3;1,063;0,1\n0,4;11,12;0,1\n";
+    curve_list l = read_ok("jump.csv", txt, 1);
+    if (l.n == 1) {
+        CHECK(has_note(l.v[0], "x10"), "x10 jump not flagged");
+        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][2], 10.11e-3, 1e-15, 0, "data kept as written");
+    }
+    curve_list_free(&l);
+}
+
+static void test_time_backwards_flagged(void)
+{
+    curve_list l;
+    const char *t2 = "time_s,extension_mm,force_N\n0,0,0\n1,0.1,1\n0.5,0.2,2\n2,0.3,3\n";
+    l = read_ok("back.csv", t2, 1);
+    if (l.n == 1) {
+        CHECK(has_note(l.v[0], "time goes backwards 1 times"), "time backwards not flagged");
+        CHECK_NEAR(l.v[0]->ch[CURVE_TIME][2], 0.5, 0, 0, "not reordered");
+    }
+    curve_list_free(&l);
+}
+
+/* ---- bad input: each class gives file:line:col ---- */
+
+static void bad_file(const char *rel, int want_rc, long line, long col, const char *needle)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/data/import/%s", rel);
+    curve_list l = {0};
+    rig_diag d = {0};
+    int rc = csvin_read_file(path, NULL, &l, &d);
+    char msg[1200];
+    rig_diag_format(&d, msg, sizeof msg);
+    CHECK(rc == want_rc, "%s: rc %d, want %d (%s)", rel, rc, want_rc, msg);
+    CHECK(l.n == 0, "%s: appended %zu curves on error", rel, l.n);
+    CHECK(d.line == line && d.col == col, "%s: at %ld:%ld, want %ld:%ld (%s)", rel, d.line, d.col,
+          line, col, msg);
+    CHECK(strstr(d.msg, needle) != NULL, "%s: message '%s' lacks '%s'", rel, d.msg, needle);
+    CHECK(!strcmp(d.file, path), "%s: diag file '%s'", rel, d.file);
+    curve_list_free(&l);
+}
+
+static void test_bad_inputs(void)
+{
+    bad_file("empty.csv", RIG_ENODATA, 1, 1, "empty file");
+    bad_file("not_export.txt", RIG_EPARSE, 1, 1, "not a stress-strain export");
+    bad_file("nonnumeric.csv", RIG_EPARSE, 4, 10, "expected a number in column 'Load (N)', "
+                                                  "found '2O.5'");
+    bad_file("missing_column.csv", RIG_EPARSE, 1, 1, "extension/displacement or strain");
+    bad_file("nan.csv", RIG_EPARSE, 4, 5, "NaN");
+    bad_file("inf.csv", RIG_EPARSE, 4, 10, "finite number");
+    bad_file("empty_cell.csv", RIG_EPARSE, 3, 5, "empty cell");
+    bad_file("short_row.csv", RIG_EPARSE, 3, 9, "expected 3 fields");
+    /* A file that does not exist. */
+    curve_list l = {0};
+    rig_diag d = {0};
+    CHECK(csvin_read_file("tests/data/import/no-such-file.csv", NULL, &l, &d) == RIG_EIO,
+          "missing file");
+    CHECK(strstr(d.msg, "cannot open") != NULL, "msg %s", d.msg);
+    /* Binary content. */
+    const char bin[] = "PK\x03\x04\0\0\0junk";
+    CHECK(csvin_read_buffer("x.xlsx", bin, sizeof bin - 1, NULL, &l, &d) == RIG_EPARSE &&
+              strstr(d.msg, "binary"),
+          "binary: %s", d.msg);
+    CHECK(l.n == 0, "binary appended");
+}
+
+int main(void)
+{
+    TEST_RUN(test_peer_format_rows);
+    TEST_RUN(test_peer_no_ids);
+    TEST_RUN(test_peer_gibbons);
+    TEST_RUN(test_peer_exponent);
+    TEST_RUN(test_run_complete);
+    TEST_RUN(test_run_interrupted);
+    TEST_RUN(test_run_empty_extension);
+    TEST_RUN(test_decimal_comma_semicolon);
+    TEST_RUN(test_imperial_units);
+    TEST_RUN(test_latin1_and_units_row);
+    TEST_RUN(test_ambiguous_ext_noted);
+    TEST_RUN(test_x10_jump_flagged);
+    TEST_RUN(test_time_backwards_flagged);
+    TEST_RUN(test_bad_inputs);
+    TEST_END("test_csvin");
+}
