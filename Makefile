@@ -45,16 +45,22 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@sh scripts/install-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
+# V=1 shows the full compiler command lines.
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(V),,echo "  CC    $(BUILD)/$<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/rigor: $(MAIN_OBJ) $(LIB_OBJ)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 tests: $(TEST_BIN)
 

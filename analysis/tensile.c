@@ -23,9 +23,12 @@
  *   break          ASTM E8: the last point before the final sudden force drop;
  *                  when there is none, the last point before force falls below
  *                  10 % of the maximum; else the last sample (noted).
- *   toughness      U = integral of sigma d eps from the first sample to break
- *                  (trapezoid rule), J/m^3; ASTM D882 Annex A2 "tensile energy
- *                  to break" per unit volume.
+ *   true stress    max of sigma (1 + eps') up to break (constant volume).
+ *   toughness      U = integral of sigma d eps from the first sample through
+ *                  the fracture, i.e. to the end of the final drop (or the
+ *                  sample below 10 %, or the last sample), trapezoid rule,
+ *                  J/m^3; ASTM D882 Annex A2 "tensile energy to break" per
+ *                  unit volume: the energy absorbed up to rupture.
  */
 #include "tensile.h"
 
@@ -145,18 +148,21 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
     /* Candidate windows between stress levels lo and lo + w (% of max).
      * A window is linear when its curvature is statistically insignificant
      * (|t| < 3 for the quadratic term) or practically negligible (the tangent
-     * changes by less than 1 % across it). Among linear windows the one with
-     * the steepest slope, discounted by two standard errors so that short
-     * noisy windows do not win by chance, is the elastic line: this rejects
-     * slack toes (curved or shallow) and plastic or hardening regions
-     * (shallower) alike. */
-    int best = -1;
-    double best_val = -INFINITY;
-    size_t best_lo = 0, best_hi = 0;
-    double fb_score = INFINITY; /* fallback: least normalized residual */
-    size_t fb_lo = 0, fb_hi = 0;
+     * changes by less than 1 % across it). The modulus window is the linear
+     * window with the least normalized fit residual s / (E * strain span)
+     * (ASTM E3076), among those at least half as steep as the steepest
+     * linear window: a long, straight hardening branch is far shallower than
+     * the elastic line and is never taken for it. */
+    enum { MAXC = 400 };
+    struct {
+        size_t a, b;
+        double slope, score;
+        bool linear;
+    } c[MAXC];
+    int nc = 0;
+    double steep = 0;
     for (int lo = 0; lo <= 60; lo += 5) {
-        for (int w = 10; w <= 60 && lo + w <= 95; w += 5) {
+        for (int w = 10; w <= 60 && lo + w <= 95 && nc < MAXC; w += 5) {
             size_t a = idx[lo], b = idx[lo + w];
             if (b <= a)
                 continue;
@@ -166,20 +172,33 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
             double dx = eps[b] - eps[a];
             if (!(dx > 0))
                 continue;
-            double score = q.s_resid / (q.slope * dx);
-            if (score < fb_score) {
-                fb_score = score;
-                fb_lo = a;
-                fb_hi = b;
-            }
-            bool linear = q.curv_t < 3 || q.curv_slope < 0.01 * q.slope;
-            double val = q.slope - 2 * q.se_slope;
-            if (linear && val > best_val) {
-                best = 1;
-                best_val = val;
-                best_lo = a;
-                best_hi = b;
-            }
+            c[nc].a = a;
+            c[nc].b = b;
+            c[nc].slope = q.slope;
+            c[nc].score = q.s_resid / (q.slope * dx);
+            c[nc].linear = q.curv_t < 3 || q.curv_slope < 0.01 * q.slope;
+            if (c[nc].linear && q.slope - 2 * q.se_slope > steep)
+                steep = q.slope - 2 * q.se_slope;
+            nc++;
+        }
+    }
+    int best = -1;
+    size_t best_lo = 0, best_hi = 0;
+    double best_score = INFINITY;
+    /* fallback when no window is linear: least normalized residual of all */
+    double fb_score = INFINITY;
+    size_t fb_lo = 0, fb_hi = 0;
+    for (int i = 0; i < nc; i++) {
+        if (c[i].score < fb_score) {
+            fb_score = c[i].score;
+            fb_lo = c[i].a;
+            fb_hi = c[i].b;
+        }
+        if (c[i].linear && c[i].slope >= 0.5 * steep && c[i].score < best_score) {
+            best_score = c[i].score;
+            best_lo = c[i].a;
+            best_hi = c[i].b;
+            best = 1;
         }
     }
     if (best < 0 && isfinite(fb_score)) {
@@ -320,7 +339,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
 
 /* Break index by the ASTM E8 rules; *rule receives the rule that fired. */
 static size_t find_break(const double *y, size_t n, size_t imax, const analysis_opts *o,
-                         const char **rule)
+                         const char **rule, size_t *iend)
 {
     double ymax = y[imax];
     double need = o->break_drop_frac * ymax;
@@ -339,12 +358,18 @@ static size_t find_break(const double *y, size_t n, size_t imax, const analysis_
         }
     }
     if (found < n) {
-        /* Walk back to where the sudden part began: while the previous sample
-         * is higher by a steep per-sample step (a quarter of the drop
-         * criterion's mean rate), it still belongs to the drop. */
-        double steep = need / (4.0 * (double)k);
+        /* Walk back to where the sudden part began: a step still belongs to
+         * the drop while it is at least a tenth of what remains to fall from
+         * the sample before it; the gentle decline of necking does not. */
+        double mn = y[found + 1];
+        *iend = found + 1;
+        for (size_t j = found + 1; j <= found + k && j < n; j++)
+            if (y[j] < mn) {
+                mn = y[j];
+                *iend = j;
+            }
         size_t i = found;
-        while (i > imax && y[i - 1] - y[i] >= steep)
+        while (i > imax && y[i - 1] - y[i] >= 0.1 * (y[i - 1] - mn))
             i--;
         *rule = "sudden-drop";
         return i;
@@ -352,10 +377,12 @@ static size_t find_break(const double *y, size_t n, size_t imax, const analysis_
     for (size_t i = imax + 1; i < n; i++) {
         if (y[i] < o->break_low_frac * ymax) {
             *rule = "below-10pct-of-max";
+            *iend = i;
             return i - 1;
         }
     }
     *rule = "end-of-data";
+    *iend = n - 1;
     return n - 1;
 }
 
@@ -391,7 +418,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     results_method_number(rs, "break_drop_pct", o->break_drop_frac * 100);
     results_method_number(rs, "break_drop_samples", o->break_drop_samples);
     results_method_number(rs, "break_low_pct", o->break_low_frac * 100);
-    results_method_string(rs, "toughness_from", "first sample");
+    results_method_string(rs, "toughness_range", "first sample to the end of the fracture drop");
 
     /* Maximum force: from the force channel, else stress times area. */
     double fmax = NAN;
@@ -459,11 +486,14 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     results_number(rs, "strain_at_max_pct", (eps[imax] - toe) * 100);
 
     const char *rule = "";
-    size_t ib = find_break(force_N ? force_N : sig, n, imax, o, &rule);
+    size_t iend = n - 1;
+    size_t ib = find_break(force_N ? force_N : sig, n, imax, o, &rule, &iend);
     /* The force channel and the stress channel peak at the same sample unless
      * stress came from a file column; keep the break at or after the maximum. */
     if (ib < imax)
         ib = imax;
+    if (iend < ib)
+        iend = ib;
     results_number(rs, "break_stress_mpa", sig[ib] / 1e6);
     results_number(rs, "strain_at_break_pct", (eps[ib] - toe) * 100);
     results_string(rs, "break_rule", rule);
@@ -472,7 +502,17 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                          "break taken at the last sample",
                      o->break_low_frac * 100);
 
-    double U = numeric_trapz(eps, sig, 0, ib);
+    /* True stress sigma_t = sigma (1 + eps'), valid while deformation is
+     * uniform (volume constancy); its maximum up to break. */
+    double tmax = -INFINITY;
+    for (size_t i = 0; i <= ib; i++) {
+        double st = sig[i] * (1 + eps[i] - toe);
+        if (st > tmax)
+            tmax = st;
+    }
+    results_number(rs, "true_stress_max_mpa", tmax / 1e6);
+
+    double U = numeric_trapz(eps, sig, 0, iend);
     results_number(rs, "toughness_mj_m3", U / 1e6);
     results_number(rs, "toe_offset_pct", toe * 100);
     results_number(rs, "break_index", (double)ib);

@@ -1,12 +1,417 @@
-/* cmd_analyze.c — `rigor analyze`: read data files, compute results, print. */
+/* cmd_analyze.c — `rigor analyze`: read data files, compute results, print.
+ *
+ * Units at this edge: geometry flags are in mm (mm^2 for --area), strain
+ * windows and offsets in %, compliance in mm/N; they are converted to SI here
+ * once. Every file is independent: a file that cannot be read or analysed
+ * gives one error line (file:line:col: what) on stderr and the others are
+ * still analysed; the exit status is then 2.
+ */
 #include "commands.h"
+#include "output.h"
 
+#include "../analysis/analysis.h"
+#include "../analysis/csvin.h"
+#include "../common/error.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: rigor analyze [options] FILE_OR_DIR...\n"
+            "\n"
+            "Analyse stress-strain data exported by a test machine or recorded by Rigor.\n"
+            "\n"
+            "  --test tensile|compression   test type (default: the file's, else tensile)\n"
+            "  --preset NAME                iso527, astm-d638, astm-d882, iso604, astm-d695,\n"
+            "                               iso13314: that standard's method parameters\n"
+            "  --area MM2 | --width MM --thickness MM | --diameter MM   cross-section\n"
+            "  --gauge-length MM            tensile gauge length L0\n"
+            "  --height MM                  compression: initial specimen height h0\n"
+            "  --modulus auto|fit:LO:HI|chord:LO:HI|secant:AT   (strains in %%)\n"
+            "  --offset PCT                 yield offset strain (default 0.2)\n"
+            "  --no-toe                     no toe compensation (default: on)\n"
+            "  --break-drop PCT             sudden drop that marks the break (default 20)\n"
+            "  --compliance MM_PER_N        compression: machine compliance\n"
+            "  --compliance-file FILE       compression: force -> deflection table\n"
+            "  --plateau-window LO:HI       compression: plateau window in %% (20:30)\n"
+            "  --no-file-columns            compute stress/strain from force/extension even\n"
+            "                               when the file has stress and strain columns\n"
+            "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
+            "                               strain, stress)\n"
+            "  --json | --csv               machine-readable output (default: table)\n"
+            "\n"
+            "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
+}
+
+/* Parse a whole-string number; false (with a message) on anything else. */
+static bool parse_num(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v)) {
+        fprintf(stderr, "rigor analyze: %s: '%s' is not a number\n", opt, s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_range(const char *opt, const char *s, double *lo, double *hi)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *colon = strchr(buf, ':');
+    if (!colon) {
+        fprintf(stderr, "rigor analyze: %s: expected LO:HI, got '%s'\n", opt, s);
+        return false;
+    }
+    *colon = '\0';
+    return parse_num(opt, buf, lo) && parse_num(opt, colon + 1, hi);
+}
+
+static bool parse_modulus(const char *s, analysis_opts *o)
+{
+    double a, b;
+    if (!strcmp(s, "auto")) {
+        o->modulus = MOD_AUTO;
+        return true;
+    }
+    if (!strncmp(s, "fit:", 4) || !strncmp(s, "chord:", 6)) {
+        bool fit = s[0] == 'f';
+        if (!parse_range("--modulus", s + (fit ? 4 : 6), &a, &b))
+            return false;
+        if (!(b > a)) {
+            fprintf(stderr, "rigor analyze: --modulus: window %g:%g is empty\n", a, b);
+            return false;
+        }
+        o->modulus = fit ? MOD_FIT : MOD_CHORD;
+        o->mod_lo = a / 100;
+        o->mod_hi = b / 100;
+        return true;
+    }
+    if (!strncmp(s, "secant:", 7)) {
+        if (!parse_num("--modulus", s + 7, &a))
+            return false;
+        if (!(a > 0)) {
+            fprintf(stderr, "rigor analyze: --modulus secant: strain must be > 0\n");
+            return false;
+        }
+        o->modulus = MOD_SECANT;
+        o->mod_lo = a / 100;
+        return true;
+    }
+    fprintf(stderr, "rigor analyze: --modulus: expected auto, fit:LO:HI, chord:LO:HI or "
+                    "secant:AT, got '%s'\n",
+            s);
+    return false;
+}
+
+static bool positive(const char *opt, double v)
+{
+    if (v > 0)
+        return true;
+    fprintf(stderr, "rigor analyze: %s must be positive, got %g\n", opt, v);
+    return false;
+}
+
+/* Vendor results stated in the file, next to Rigor's own, with the relative
+ * difference (Rigor - vendor) / vendor, so a lab can audit its history. */
+static void add_vendor(const curve *c, result_set *rs)
+{
+    csvin_vendor v[32];
+    size_t n = csvin_vendor_results(c, v, 32);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = v[i].name;
+        size_t len = strlen(name);
+        double disp = v[i].value_si; /* to the display unit the key names */
+        if (len > 4 && !strcmp(name + len - 4, "_mpa"))
+            disp /= 1e6;
+        else if (len > 4 && !strcmp(name + len - 4, "_pct"))
+            disp *= 100;
+        char key[64];
+        snprintf(key, sizeof key, "vendor_%s", name);
+        results_number(rs, key, disp);
+        double own = results_get(rs, name);
+        if (isfinite(own) && isfinite(disp) && disp != 0) {
+            snprintf(key, sizeof key, "vendor_%s_rel_diff", name);
+            results_number(rs, key, (own - disp) / disp);
+        }
+    }
+}
+
+typedef struct {
+    int errors;
+} err_ctx;
+
+static void on_error(void *ctx, int err, const rig_diag *d)
+{
+    char buf[1200];
+    (void)err;
+    fprintf(stderr, "rigor: %s\n", rig_diag_format(d, buf, sizeof buf));
+    ((err_ctx *)ctx)->errors++;
+}
 
 int cmd_analyze(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rigor analyze: not implemented yet\n");
-    return 2;
+    enum {
+        O_TEST = 256, O_PRESET, O_AREA, O_WIDTH, O_THICK, O_DIAM, O_GAUGE, O_HEIGHT, O_MOD,
+        O_OFFSET, O_NOTOE, O_BREAK, O_COMPL, O_COMPLF, O_PLATEAU, O_NOFILE, O_COLUMN,
+        O_JSON, O_CSV, O_HELP
+    };
+    static const struct option longopts[] = {
+        {"test", required_argument, 0, O_TEST},
+        {"preset", required_argument, 0, O_PRESET},
+        {"area", required_argument, 0, O_AREA},
+        {"width", required_argument, 0, O_WIDTH},
+        {"thickness", required_argument, 0, O_THICK},
+        {"diameter", required_argument, 0, O_DIAM},
+        {"gauge-length", required_argument, 0, O_GAUGE},
+        {"height", required_argument, 0, O_HEIGHT},
+        {"modulus", required_argument, 0, O_MOD},
+        {"offset", required_argument, 0, O_OFFSET},
+        {"no-toe", no_argument, 0, O_NOTOE},
+        {"break-drop", required_argument, 0, O_BREAK},
+        {"compliance", required_argument, 0, O_COMPL},
+        {"compliance-file", required_argument, 0, O_COMPLF},
+        {"plateau-window", required_argument, 0, O_PLATEAU},
+        {"no-file-columns", no_argument, 0, O_NOFILE},
+        {"column", required_argument, 0, O_COLUMN},
+        {"json", no_argument, 0, O_JSON},
+        {"csv", no_argument, 0, O_CSV},
+        {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0},
+    };
+    analysis_opts o;
+    analysis_opts_default(&o);
+    csvin_opts io;
+    csvin_opts_default(&io);
+    /* Flags are applied after the preset, whatever their order on the line. */
+    analysis_opts flags;
+    analysis_opts_default(&flags);
+    bool set_test = false, set_mod = false, set_offset = false, set_toe = false,
+         set_break = false, set_plateau = false, set_nofile = false;
+    const char *preset = NULL;
+    int out_kind = 0; /* 0 table, 1 json, 2 csv */
+    double v, a, b;
+
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_TEST:
+            if (!strcmp(optarg, "tensile"))
+                flags.test = TEST_TENSILE;
+            else if (!strcmp(optarg, "compression"))
+                flags.test = TEST_COMPRESSION;
+            else {
+                fprintf(stderr, "rigor analyze: --test: expected tensile or compression, "
+                                "got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            set_test = true;
+            break;
+        case O_PRESET: preset = optarg; break;
+        case O_AREA:
+            if (!parse_num("--area", optarg, &v) || !positive("--area", v))
+                return 2;
+            flags.geom.area_m2 = v * 1e-6;
+            break;
+        case O_WIDTH:
+            if (!parse_num("--width", optarg, &v) || !positive("--width", v))
+                return 2;
+            flags.geom.width_m = v * 1e-3;
+            break;
+        case O_THICK:
+            if (!parse_num("--thickness", optarg, &v) || !positive("--thickness", v))
+                return 2;
+            flags.geom.thickness_m = v * 1e-3;
+            break;
+        case O_DIAM:
+            if (!parse_num("--diameter", optarg, &v) || !positive("--diameter", v))
+                return 2;
+            flags.geom.diameter_m = v * 1e-3;
+            break;
+        case O_GAUGE:
+            if (!parse_num("--gauge-length", optarg, &v) || !positive("--gauge-length", v))
+                return 2;
+            flags.geom.gauge_m = v * 1e-3;
+            break;
+        case O_HEIGHT:
+            if (!parse_num("--height", optarg, &v) || !positive("--height", v))
+                return 2;
+            flags.geom.height_m = v * 1e-3;
+            break;
+        case O_MOD:
+            if (!parse_modulus(optarg, &flags))
+                return 2;
+            set_mod = true;
+            break;
+        case O_OFFSET:
+            if (!parse_num("--offset", optarg, &v) || !positive("--offset", v))
+                return 2;
+            flags.offset = v / 100;
+            set_offset = true;
+            break;
+        case O_NOTOE:
+            flags.toe = false;
+            set_toe = true;
+            break;
+        case O_BREAK:
+            if (!parse_num("--break-drop", optarg, &v) || !positive("--break-drop", v) ||
+                v >= 100) {
+                if (v >= 100)
+                    fprintf(stderr, "rigor analyze: --break-drop must be below 100 %%\n");
+                return 2;
+            }
+            flags.break_drop_frac = v / 100;
+            set_break = true;
+            break;
+        case O_COMPL:
+            if (!parse_num("--compliance", optarg, &v) || v < 0) {
+                if (v < 0)
+                    fprintf(stderr, "rigor analyze: --compliance must not be negative\n");
+                return 2;
+            }
+            flags.compliance_m_per_N = v * 1e-3;
+            break;
+        case O_COMPLF:
+            snprintf(flags.compliance_file, sizeof flags.compliance_file, "%s", optarg);
+            break;
+        case O_PLATEAU:
+            if (!parse_range("--plateau-window", optarg, &a, &b))
+                return 2;
+            if (!(a >= 0 && b > a && b <= 100)) {
+                fprintf(stderr, "rigor analyze: --plateau-window %g:%g is not a strain "
+                                "window in %%\n",
+                        a, b);
+                return 2;
+            }
+            flags.plateau_lo = a / 100;
+            flags.plateau_hi = b / 100;
+            set_plateau = true;
+            break;
+        case O_NOFILE:
+            flags.use_file_columns = false;
+            set_nofile = true;
+            break;
+        case O_COLUMN: {
+            char *eq = strchr(optarg, '=');
+            int role = -1;
+            if (eq) {
+                *eq = '\0';
+                role = csvin_role_from_name(optarg);
+                *eq = '=';
+            }
+            if (!eq || role < 0 || !eq[1]) {
+                fprintf(stderr, "rigor analyze: --column: expected ROLE=NAME with ROLE one of "
+                                "time, ext, force, strain, stress; got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            io.column[role] = eq + 1;
+            break;
+        }
+        case O_JSON: out_kind = 1; break;
+        case O_CSV: out_kind = 2; break;
+        case O_HELP:
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "rigor analyze: no input file\n");
+        usage(stderr);
+        return 2;
+    }
+    if (preset && analysis_preset(&o, preset) != RIG_OK) {
+        fprintf(stderr, "rigor analyze: --preset: unknown preset '%s' (iso527, astm-d638, "
+                        "astm-d882, iso604, astm-d695, iso13314)\n",
+                preset);
+        return 2;
+    }
+    /* explicit flags over the preset */
+    if (set_test)
+        o.test = flags.test;
+    if (set_mod) {
+        o.modulus = flags.modulus;
+        o.mod_lo = flags.mod_lo;
+        o.mod_hi = flags.mod_hi;
+    }
+    if (set_offset)
+        o.offset = flags.offset;
+    if (set_toe)
+        o.toe = flags.toe;
+    if (set_break)
+        o.break_drop_frac = flags.break_drop_frac;
+    if (set_plateau) {
+        o.plateau_lo = flags.plateau_lo;
+        o.plateau_hi = flags.plateau_hi;
+    }
+    if (set_nofile)
+        o.use_file_columns = false;
+    o.geom = flags.geom;
+    o.compliance_m_per_N = flags.compliance_m_per_N;
+    memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
+
+    err_ctx ec = {0};
+    analysed *res = NULL;
+    size_t nres = 0;
+    int status = 0;
+    for (int i = optind; i < argc; i++) {
+        curve_list cl = {0};
+        size_t nread = 0, nfailed = 0;
+        csvin_read_path(argv[i], &io, &cl, on_error, &ec, &nread, &nfailed);
+        if (nfailed)
+            status = 2;
+        for (size_t k = 0; k < cl.n; k++) {
+            const curve *c = cl.v[k];
+            analysed *nr = realloc(res, (nres + 1) * sizeof *res);
+            if (!nr) {
+                fprintf(stderr, "rigor analyze: out of memory\n");
+                status = 2;
+                break;
+            }
+            res = nr;
+            analysed *a1 = &res[nres];
+            if (analysed_from_curve(a1, c) != RIG_OK) {
+                analysed_clear(a1);
+                status = 2;
+                continue;
+            }
+            char why[512] = "";
+            int rc = analysis_run(c, &o, &a1->rs, why, sizeof why);
+            if (rc != RIG_OK) {
+                fprintf(stderr, "rigor: %s%s%s: %s\n", c->file,
+                        c->specimen[0] ? ": specimen " : "", c->specimen,
+                        why[0] ? why : rig_strerror(rc));
+                analysed_clear(a1);
+                status = 2;
+                continue;
+            }
+            add_vendor(c, &a1->rs);
+            nres++;
+        }
+        curve_list_free(&cl);
+    }
+    if (out_kind == 1)
+        output_json(stdout, res, nres);
+    else if (out_kind == 2)
+        output_csv(stdout, res, nres);
+    else
+        output_table(stdout, res, nres);
+    for (size_t k = 0; k < nres; k++)
+        analysed_clear(&res[k]);
+    free(res);
+    if (ec.errors)
+        status = 2;
+    return status;
 }

@@ -79,13 +79,13 @@ static const char *th_case;
  * shared folder is absent (a user's clone). Tests run from the repo root. */
 static inline const char *th_shared(const char *rel)
 {
-    static char buf[4][1024];
+    static char buf[4][2048];
     static int k;
     const char *root = getenv("RIGOR_SHARED");
     if (!root)
         root = "../shared";
     char *b = buf[k++ & 3];
-    snprintf(b, sizeof buf[0], "%s/%s", root, rel);
+    snprintf(b, sizeof buf[0], "%.1000s/%.1000s", root, rel);
     return access(b, R_OK) == 0 ? b : NULL;
 }
 

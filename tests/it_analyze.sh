@@ -1,0 +1,88 @@
+#!/bin/sh
+# it_analyze.sh — `rigor analyze` end to end: outputs, exit status, bad input.
+# Run from the repository root with RIGOR=path/to/rigor.
+set -u
+RIGOR=${RIGOR:-build/rigor}
+PY=/usr/bin/python3
+pass=0; fail=0; skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok()   { pass=$((pass + 1)); echo "ok $1"; }
+bad()  { fail=$((fail + 1)); echo "not ok $1: $2"; }
+
+# 1. table output of the bundled example, exit 0
+out=$("$RIGOR" analyze examples/film-tensile.csv 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "Tensile strength" && [ ! -s "$tmp/err" ]; then
+    ok table; else bad table "rc=$rc $(cat "$tmp/err")"; fi
+
+# 2. JSON parses, has the issue's keys, and the strength is the generated 74 MPa
+"$RIGOR" analyze --json examples/film-tensile.csv >"$tmp/a.json" 2>"$tmp/err"
+if $PY - "$tmp/a.json" <<'PYEOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert isinstance(v, list) and len(v) == 1, v
+o = v[0]
+for k in ("file", "specimen", "test", "source_columns", "method", "results"):
+    assert k in o, k
+r = o["results"]
+for k in ("max_force_n", "modulus_mpa", "modulus_r2", "modulus_strain_range_pct",
+          "yield_strength_mpa", "yield_strain_pct", "tensile_strength_mpa",
+          "strain_at_max_pct", "break_stress_mpa", "strain_at_break_pct",
+          "toughness_mj_m3", "toe_offset_pct"):
+    assert k in r, k
+assert abs(r["tensile_strength_mpa"] - 74) < 0.74, r["tensile_strength_mpa"]
+assert abs(r["modulus_mpa"] - 1500) < 15, r["modulus_mpa"]
+assert o["test"] == "tensile" and o["specimen"] == "example-film-1"
+assert len(r["modulus_strain_range_pct"]) == 2
+assert o["method"]["modulus_method"] == "auto" and o["method"]["toe_compensation"] is True
+PYEOF
+then ok json; else bad json "see above"; fi
+
+# 3. CSV: header row, then one row per specimen
+"$RIGOR" analyze --csv examples/film-tensile.csv examples/film-tensile.csv >"$tmp/a.csv"
+if head -1 "$tmp/a.csv" | grep -q '^file,specimen,test,max_force_n,' && [ "$(wc -l <"$tmp/a.csv")" -eq 3 ]; then
+    ok csv; else bad csv "$(head -2 "$tmp/a.csv")"; fi
+
+# 4. bad inputs: one error line each with file:line:col, exit 2, good file still analysed
+"$RIGOR" analyze --csv tests/data/analyze/empty.csv tests/data/analyze/bad_cell.csv \
+    examples/film-tensile.csv >"$tmp/b.csv" 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q '^rigor: tests/data/analyze/empty.csv:1:1: ' "$tmp/err" \
+   && grep -q "^rigor: tests/data/analyze/bad_cell.csv:4:7: expected a number in column 'force_N', found 'abc'" "$tmp/err" \
+   && [ "$(wc -l <"$tmp/b.csv")" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 2 ]; then
+    ok bad-input; else bad bad-input "rc=$rc $(cat "$tmp/err")"; fi
+
+# 5. missing geometry is an error naming what is missing, not a guess
+"$RIGOR" analyze tests/data/analyze/no_geometry.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'missing geometry.*--area' "$tmp/err"; then
+    ok missing-geometry; else bad missing-geometry "rc=$rc $(cat "$tmp/err")"; fi
+# ... and with geometry flags the same file is analysed (strength = 40 N / 4 mm^2 = 10 MPa)
+out=$("$RIGOR" analyze --json --width 2 --thickness 2 --gauge-length 10 tests/data/analyze/no_geometry.csv)
+if echo "$out" | $PY -c 'import json,sys; r=json.load(sys.stdin)[0]["results"]; assert abs(r["tensile_strength_mpa"]-10)<1e-9, r'; then
+    ok geometry-flags; else bad geometry-flags "$out"; fi
+
+# 6. usage errors: unknown flag, bad number, unknown preset -> exit 2 with a message
+for args in "--bogus x" "--width abc x" "--preset nope x" "--modulus chord:0.25:0.05 x"; do
+    # shellcheck disable=SC2086
+    "$RIGOR" analyze $args >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && [ -s "$tmp/err" ]; then ok "usage '$args'"; else bad "usage '$args'" "rc=$rc"; fi
+done
+
+# 7. peer data: the pymechtest window modulus with the peer's method selected by flags
+f=../shared/data/peer/FollowTheProcess_pymechtest/Tens_Yield/Specimen_RawData_1.csv
+if [ -r "$f" ]; then
+    out=$("$RIGOR" analyze --json --modulus fit:0.005:0.015 "$f")
+    if echo "$out" | $PY -c '
+import json,sys
+o=json.load(sys.stdin)[0]; r=o["results"]
+assert abs(r["modulus_mpa"]/1e3-177.04) <= 0.015, r["modulus_mpa"]
+assert abs(r["tensile_strength_mpa"]-188.44) <= 0.015
+assert o["specimen"]=="009"
+assert o["method"]["modulus_window_pct"]==[0.005,0.015]
+assert "vendor_modulus_mpa" in r or "vendor_tensile_strength_mpa" in r, sorted(r)
+'; then ok peer-fit-window; else bad peer-fit-window "$out"; fi
+else
+    skip=$((skip + 1)); echo "skip peer-fit-window: ../shared/data/peer absent"
+fi
+
+echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
