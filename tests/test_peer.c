@@ -138,9 +138,9 @@ static bool row_opts(const char *kind, const char *q, analysis_opts *o)
 {
     analysis_opts_default(o);
     if (!strcmp(kind, "format") || !strcmp(kind, "definition")) {
-        if (!strncmp(q, "modulus_GPa_window", 18) || !strcmp(q, "yield_0p2_interpolated_MPa")) {
+        if (!strncmp(q, "modulus_GPa_window", 18)) {
             /* "LSQ slope in window 0.005..0.015 %": the window is part of
-             * the definition; the interpolated yield is computed on it. */
+             * the quantity's definition. Everything else: default mode. */
             o->modulus = MOD_FIT;
             o->mod_lo = 0.005e-2;
             o->mod_hi = 0.015e-2;
