@@ -431,9 +431,12 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
             for (size_t i = 0; i < s.nlines && shown < 40; i++) {
                 const char *l = s.lines[i].s;
                 const char *eq = strchr(l, '=');
-                if (!eq || cin_blank(&s.lines[i]))
+                if (cin_blank(&s.lines[i]))
                     continue;
-                fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
+                if (eq)
+                    fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
+                else
+                    fprintf(out, "  line %-5ld  %s\n", s.lines[i].no, l);
                 shown++;
             }
         }

@@ -654,8 +654,10 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         for (size_t j = 0; j < c->n; j++)
             c->ch[r][j] = c->ch[r][j] / g * du[k].k;
         copy(c->colunit[r], sizeof c->colunit[r], du[k].u);
-        if (col >= 0)
+        if (col >= 0) {
             ti.col[col].scale = du[k].k;
+            copy(ti.col[col].unit, sizeof ti.col[col].unit, du[k].u);
+        }
     }
     /* Drop the magnitude-guess notes: the Deben units are known. */
     size_t w = 0;
@@ -891,10 +893,16 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     cin_row row = {0};
     int rc = RIG_OK;
     size_t start_n = out->n;
-    char title[256] = "", testname[256] = "";
+    char title[256] = "", testname[256] = "", head2[256] = "";
     if (s->nlines > 0)
         copy(title, sizeof title, s->lines[0].s);
-    if (s->nlines > 1 && !cin_split(&s->lines[1], ';', &row) && row.n)
+    if (s->nlines > 1)
+        copy(head2, sizeof head2, s->lines[1].s);
+    /* Line 2 names the test ("Compressive strength (38 d);22.10.2019;...")
+     * unless it starts with a number (a series line). */
+    double num;
+    if (s->nlines > 1 && !cin_split(&s->lines[1], ';', &row) && row.n &&
+        cin_num(row.f[0].s, '.', false, &num, NULL) != NUM_OK)
         copy(testname, sizeof testname, row.f[0].s);
     char empty_blocks[256] = "";
     size_t ke = 0;
@@ -925,7 +933,9 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         if (rc)
             goto out;
         curve_meta_add(c, "Title", title, "");
-        curve_meta_add(c, "Test", testname, "");
+        curve_meta_add(c, "Header line 2", head2, "");
+        if (testname[0])
+            curve_meta_add(c, "Test", testname, "");
         cin_test_from_text(c, testname);
         if (!cin_split(&s->lines[p], ';', &row) && row.n)
             copy(c->specimen, sizeof c->specimen, row.f[0].s);

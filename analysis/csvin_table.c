@@ -65,7 +65,8 @@ void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, si
                 u[ul] = '\0';
                 trim(u);
                 unit_info ui;
-                if (units_parse(u, &ui) || open == '[' || open == '<') {
+                bool token = ul > 0 && ul <= 8 && !strchr(u, ' ');
+                if (units_parse(u, &ui) || open == '[' || open == '<' || token) {
                     snprintf(unit, un, "%s", u);
                     *o = '\0';
                     trim(name);
@@ -154,7 +155,7 @@ static const vocab words[] = {
 
 /* Words that make a column never a role even if a role word appears. */
 static const char *const never[] = {
-    "rate", "speed", "slope", "count", "cycles", "step", "index", "marker", "markierung",
+    "speed", "slope", "count", "cycles", "step", "index", "marker", "markierung",
     "code", "accel", "endstop", "loss", "temperature", "pyrometer", "rotation", "torque",
     "angle", "drehwinkel", "raw", "date", "cell", "velocity", "geschwindigkeit", "energy",
     "original", "final", "lookup", "element", "direction", "samplerate", "motorspeed",
@@ -691,7 +692,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 scale = mx < 1e4 ? 1e6 : 1;
                 break;
             }
-            if (!(t->point_is_time && r == CURVE_TIME))
+            if (!(t->point_is_time && r == CURVE_TIME) && !(t->clock_time && r == CURVE_TIME))
                 curve_note(c, "%s column '%s' has no unit; assumed %s (largest value %g)",
                            role_names[r], col->full, assumed, mx);
             cin_copy(c->colunit[r], sizeof c->colunit[r], "");
@@ -720,7 +721,7 @@ bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit
         int which; /* 0 width 1 thickness 2 diameter 3 area 4 gauge 5 height */
     } g[] = {
         {"width", 0},          {"breite", 0},           {"largeur", 0},
-        {"thickness", 1},      {"dicke", 1},            {"épaisseur", 1},
+        {"thickness", 1},      {"dicke", 1},            {"paisseur", 1},
         {"diameter", 2},       {"durchmesser", 2},      {"diamètre", 2},
         {"cross-section", 3},  {"cross section", 3},    {"area", 3},
         {"querschnitt", 3},    {"section", 3},          {"gage length", 4},
