@@ -786,6 +786,12 @@ void cin_test_from_text(curve *c, const char *text)
 
 /* ---- physical consistency checks (notes only, data unchanged) ---- */
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void check_jumps(curve *c, int r)
 {
     const double *x = c->ch[r];
@@ -797,17 +803,52 @@ static void check_jumps(curve *c, int r)
             mx = fabs(x[i]);
     if (mx == 0)
         return;
+    /* A x10 step between neighbours that is undone (a /10 step the other
+     * way) within the next 50 samples: smooth data never do that, a
+     * thousands-separator round trip does. Steps are judged against the
+     * median non-zero step (mas) so that noise around zero is not taken
+     * for a jump: both values must exceed 10 mas and the step 20 mas. */
+    double *d = malloc(c->n * sizeof *d);
+    if (!d)
+        return;
+    size_t nd = 0;
+    for (size_t i = 1; i < c->n; i++) {
+        double st = fabs(x[i] - x[i - 1]);
+        if (isfinite(st) && st > 0)
+            d[nd++] = st;
+    }
+    if (nd == 0) {
+        free(d);
+        return;
+    }
+    qsort(d, nd, sizeof *d, cmp_double);
+    double mas = d[nd / 2];
+    free(d);
     size_t count = 0, first = 0;
+    const double floor_ = 10 * mas;
     for (size_t i = 1; i < c->n; i++) {
         double a = x[i - 1], b = x[i];
-        if (!isfinite(a) || !isfinite(b) || fabs(a) < 0.02 * mx || fabs(b) < 0.02 * mx)
+        if (!isfinite(a) || !isfinite(b) || fabs(a) < floor_ || fabs(b) < floor_ ||
+            fabs(b - a) < 2 * floor_)
             continue;
         double q = b / a;
-        if ((q > 7 && q < 13) || (q > 1.0 / 13 && q < 1.0 / 7)) {
-            if (!count)
-                first = i;
-            count++;
+        bool up = q > 7 && q < 13, down = q > 1.0 / 13 && q < 1.0 / 7;
+        if (!up && !down)
+            continue;
+        bool undone = false;
+        for (size_t j = i + 1; j < c->n && j <= i + 50 && !undone; j++) {
+            double p = x[j - 1], n2 = x[j];
+            if (!isfinite(p) || !isfinite(n2) || fabs(p) < floor_ || fabs(n2) < floor_ ||
+                fabs(n2 - p) < 2 * floor_)
+                continue;
+            double q2 = n2 / p;
+            undone = up ? (q2 > 1.0 / 13 && q2 < 1.0 / 7) : (q2 > 7 && q2 < 13);
         }
+        if (!undone)
+            continue;
+        if (!count)
+            first = i;
+        count++;
     }
     if (count) {
         static const char *const unit[CURVE_NROLES] = {"s", "mm", "N", "", "MPa"};
@@ -843,8 +884,7 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
                        back, first + 1, t[first], t[first - 1]);
     }
     for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
-        if (r != CURVE_STRAIN)
-            check_jumps(c, r);
+        check_jumps(c, r);
     /* A stress column that implies A0 = 1 mm^2 comes from placeholder geometry. */
     if (c->ch[CURVE_STRESS] && c->ch[CURVE_FORCE]) {
         const double *f = c->ch[CURVE_FORCE], *sg = c->ch[CURVE_STRESS];
