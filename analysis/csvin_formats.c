@@ -916,7 +916,7 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
             p--;
         bool first_block = p == 0;
         if (first_block)
-            p = i - 1;
+            p = i > 0 ? i - 1 : i; /* no specimen line when the file starts here */
         size_t end = i + 1;
         while (end < s->nlines && !cin_blank(&s->lines[end]))
             end++;
@@ -937,7 +937,7 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         if (testname[0])
             curve_meta_add(c, "Test", testname, "");
         cin_test_from_text(c, testname);
-        if (!cin_split(&s->lines[p], ';', &row) && row.n)
+        if (p < i && !cin_split(&s->lines[p], ';', &row) && row.n)
             copy(c->specimen, sizeof c->specimen, row.f[0].s);
         for (size_t k = p; k < i; k++) {
             curve_meta_add(c, "Specimen line", s->lines[k].s, "");

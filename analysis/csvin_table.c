@@ -824,32 +824,46 @@ static void check_jumps(curve *c, int r)
     qsort(d, nd, sizeof *d, cmp_double);
     double mas = d[nd / 2];
     free(d);
-    size_t count = 0, first = 0;
+    /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a
+     * step the other way lies within 50 samples before or after it. */
     const double floor_ = 10 * mas;
+    size_t *at = malloc(c->n * sizeof *at);
+    signed char *dir = malloc(c->n);
+    if (!at || !dir) {
+        free(at);
+        free(dir);
+        return;
+    }
+    size_t nj = 0;
     for (size_t i = 1; i < c->n; i++) {
         double a = x[i - 1], b = x[i];
         if (!isfinite(a) || !isfinite(b) || fabs(a) < floor_ || fabs(b) < floor_ ||
             fabs(b - a) < 2 * floor_)
             continue;
         double q = b / a;
-        bool up = q > 7 && q < 13, down = q > 1.0 / 13 && q < 1.0 / 7;
-        if (!up && !down)
+        if (q > 7 && q < 13)
+            dir[nj] = 1;
+        else if (q > 1.0 / 13 && q < 1.0 / 7)
+            dir[nj] = -1;
+        else
             continue;
+        at[nj++] = i;
+    }
+    size_t count = 0, first = 0;
+    for (size_t k = 0; k < nj; k++) {
         bool undone = false;
-        for (size_t j = i + 1; j < c->n && j <= i + 50 && !undone; j++) {
-            double p = x[j - 1], n2 = x[j];
-            if (!isfinite(p) || !isfinite(n2) || fabs(p) < floor_ || fabs(n2) < floor_ ||
-                fabs(n2 - p) < 2 * floor_)
-                continue;
-            double q2 = n2 / p;
-            undone = up ? (q2 > 1.0 / 13 && q2 < 1.0 / 7) : (q2 > 7 && q2 < 13);
-        }
+        for (size_t m = k; m-- > 0 && at[k] - at[m] <= 50 && !undone;)
+            undone = dir[m] == -dir[k];
+        for (size_t m = k + 1; m < nj && at[m] - at[k] <= 50 && !undone; m++)
+            undone = dir[m] == -dir[k];
         if (!undone)
             continue;
         if (!count)
-            first = i;
+            first = at[k];
         count++;
     }
+    free(at);
+    free(dir);
     if (count) {
         static const char *const unit[CURVE_NROLES] = {"s", "mm", "N", "", "MPa"};
         static const double to[CURVE_NROLES] = {1, 1e3, 1, 1, 1e-6};

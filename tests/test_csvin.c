@@ -349,13 +349,34 @@ static void test_ambiguous_ext_noted(void)
 
 static void test_x10_jump_flagged(void)
 {
-    const char *txt = "Time;Displacement;Force\n(s);(mm);(kN)\n"
-                      "0;0,90;0,1\n0,1;0,95;0,1\n0,2;10,11;0,1\n0,3;1,063;0,1\n0,4;11,12;0,1\n";
+    /* 40 rows of a smooth ramp 0.50 .. 1.28 mm in decimal comma; rows 20
+     * and 31 are written x10 ("10,30" for 1.030), as a locale round trip
+     * does, and come back on the next row. */
+    char txt[4096];
+    size_t k = (size_t)snprintf(txt, sizeof txt, "Time;Displacement;Force\n(s);(mm);(kN)\n");
+    for (int i = 0; i < 40; i++) {
+        double x = 0.5 + 0.02 * i;
+        if (i == 20 || i == 31)
+            x *= 10;
+        k += (size_t)snprintf(txt + k, sizeof txt - k, "%d,%d;%.2f;0,1\n", i / 10, i % 10, x);
+    }
+    for (char *p = txt; *p; p++)
+        if (*p == '.')
+            *p = ',';
     curve_list l = read_ok("jump.csv", txt, 1);
     if (l.n == 1) {
-        CHECK(has_note(l.v[0], "x10"), "x10 jump not flagged");
-        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][2], 10.11e-3, 1e-15, 0, "data kept as written");
+        CHECK(has_note(l.v[0], "x10 between neighbouring samples 4 times"),
+              "x10 jump not flagged (%zu notes)", l.v[0]->nnotes);
+        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][20], 9.0e-3, 1e-15, 0, "data kept as written");
     }
+    curve_list_free(&l);
+    /* The same ramp without the corruption gives no warning. */
+    k = (size_t)snprintf(txt, sizeof txt, "Time;Displacement;Force\n(s);(mm);(kN)\n");
+    for (int i = 0; i < 40; i++)
+        k += (size_t)snprintf(txt + k, sizeof txt - k, "%d;%.2f;0.1\n", i, 0.5 + 0.02 * i);
+    l = read_ok("clean.csv", txt, 1);
+    if (l.n == 1)
+        CHECK(!has_note(l.v[0], "WARNING"), "clean ramp warned");
     curve_list_free(&l);
 }
 
@@ -416,6 +437,65 @@ static void test_bad_inputs(void)
     CHECK(l.n == 0, "binary appended");
 }
 
+/* ---- mutations never crash and always end in a curve or a located diag ---- */
+
+static const char *const seeds[] = {
+    "Specimen ID,\"009\"\r\nWidth,\"10.1\",mm\r\n\r\nTime,Extension,Load\r\n(s),(mm),(N)\r\n"
+    "\"0.0\",\"0.01\",\"1,499.7\"\r\n\"0.1\",\"0.02\",\"2,252.9\"\r\n",
+    "# rigor-run 1\n# specimen: A\ntime_s,position_mm,force_N,stage\n0,0,0,a\n0.1,0.1,5,b\n",
+    "Index;Element;Marker;Time;Kraft;Weg\n;;;s;kN;mm\n1;100;5000;0.0;1.0;0.0\n2;100;100;1.0;2.0;0.1\n",
+    "\"File : x\"\n\"Span : 10,0\"\n\"Point\",\"Elongation\",\"Force\"\n.1,.008,-.03\n0,0,0,0,1,0,\"0\"\n",
+    "Zeit [s];Weg [mm];Kraft [kN]\n0,0;0,1;1,5\n0,5;0,2;2,5\n",
+};
+
+static void test_mutations_never_crash(void)
+{
+    unsigned long long x = 0x9E3779B97F4A7C15ull; /* fixed seed */
+    char buf[1024];
+    int ok = 0, err = 0;
+    for (int it = 0; it < 4000; it++) {
+        const char *seed = seeds[it % (sizeof seeds / sizeof seeds[0])];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n);
+        int muts = 1 + (int)(x % 4);
+        for (int m = 0; m < muts; m++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = n ? (size_t)(x >> 33) % n : 0;
+            int kind = (int)((x >> 20) % 4);
+            static const char alphabet[] = ",;\t\"\r\n.-e0123456789 #:x\xC3\xA9\xFF";
+            char ch = alphabet[(x >> 40) % (sizeof alphabet - 1)];
+            if (kind == 0 && n)
+                buf[at] = ch;
+            else if (kind == 1 && n + 1 < sizeof buf) {
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = ch;
+                n++;
+            } else if (kind == 2 && n) {
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+            } else {
+                n = at;
+            }
+        }
+        curve_list l = {0};
+        rig_diag d = {0};
+        int rc = csvin_read_buffer("fuzz.csv", buf, n, NULL, &l, &d);
+        if (rc == RIG_OK) {
+            ok++;
+            CHECK(l.n >= 1, "iteration %d: OK without a curve", it);
+            for (size_t k = 0; k < l.n; k++)
+                CHECK(l.v[k]->n >= 1, "iteration %d: empty curve", it);
+        } else {
+            err++;
+            CHECK(l.n == 0, "iteration %d: curves appended on error", it);
+            CHECK(d.msg[0] && !strcmp(d.file, "fuzz.csv"), "iteration %d: rc %d without diag", it,
+                  rc);
+        }
+        curve_list_free(&l);
+    }
+    CHECK(ok > 100 && err > 100, "mutations too tame or too wild: %d ok, %d errors", ok, err);
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -432,5 +512,6 @@ int main(void)
     TEST_RUN(test_x10_jump_flagged);
     TEST_RUN(test_time_backwards_flagged);
     TEST_RUN(test_bad_inputs);
+    TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
 }
