@@ -178,6 +178,20 @@ static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char 
         const char *key = row->f[0].s;
         const char *val = n > 1 ? row->f[1].s : "";
         const char *unit = n > 2 ? row->f[2].s : "";
+        char kbuf[256], vbuf[256], ubuf[64];
+        const char *eq = strchr(s->lines[i].s, '=');
+        if (n == 1 && eq) {
+            /* "PROBENBREITE_IST <mm> = 20.014": key <unit> = value */
+            snprintf(kbuf, sizeof kbuf, "%.*s", (int)(eq - s->lines[i].s), s->lines[i].s);
+            copy(vbuf, sizeof vbuf, eq + 1);
+            cin_split_name_unit(kbuf, kbuf, sizeof kbuf, ubuf, sizeof ubuf);
+            char *v = vbuf;
+            while (*v == ' ')
+                v++;
+            key = kbuf;
+            val = v;
+            unit = ubuf;
+        }
         if (!key[0])
             continue;
         curve_meta_add(c, key, val, unit);
@@ -241,6 +255,13 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
     }
     cin_tspec t = {.names = i, .units = -1, .data = i + 1, .end = s->nlines, .delim = ',',
                    .dec = '.', .stop_at_hash = true};
+    /* The driver ends every line it writes: a last data line without its
+     * line end was cut by the interruption, even when its fields look
+     * complete (the last number may be cut short). */
+    bool cut = !s->final_newline && s->nlines > i + 1 && s->lines[s->nlines - 1].s[0] != '#' &&
+               !cin_blank(&s->lines[s->nlines - 1]);
+    if (cut)
+        t.end = s->nlines - 1;
     /* EXT: extension when that column has any value, else position. */
     csvin_opts oo = o ? *o : (csvin_opts){0};
     bool has_ext = strstr(s->lines[i].s, "extension_mm") != NULL;
@@ -267,6 +288,9 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         curve_free(c);
         return rc;
     }
+    if (cut)
+        curve_note(c, "line %ld: incomplete last line (no line end) dropped",
+                   s->lines[s->nlines - 1].no);
     /* Trailer. */
     bool ended = false;
     for (size_t k = ti.last_line + 1; k < s->nlines; k++) {
@@ -705,7 +729,7 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     cin_row row = {0};
     cin_found f;
     char d = cin_guess_delim(s, 0, 12);
-    if (!d)
+    if (d != '\t')
         d = ',';
     if (!find_table(s, 0, s->nlines, d, &f, &row)) {
         cin_row_free(&row);
@@ -1046,16 +1070,21 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
         if (starts(s->lines[i].s, "Index;Element;"))
             return rd_eth(s, o, out, info, diag);
     if (l0[0] == '"') {
-        /* "key",value,"unit" lines then quoted names: testXpert. */
-        size_t kv = 0;
+        /* "key",value,"unit" lines (comma or tab) then quoted names: testXpert. */
         cin_row row = {0};
-        for (size_t i = first; i < s->nlines && i < first + 10; i++)
-            if (!cin_split(&s->lines[i], ',', &row) && row.n >= 2 && row.n <= 3 &&
-                row.f[0].quoted)
-                kv++;
+        static const char dl[] = {',', '\t'};
+        for (size_t k = 0; k < sizeof dl; k++) {
+            size_t kv = 0;
+            for (size_t i = first; i < s->nlines && i < first + 10; i++)
+                if (!cin_split(&s->lines[i], dl[k], &row) && row.n >= 2 && row.n <= 3 &&
+                    row.f[0].quoted)
+                    kv++;
+            if (kv >= 5) {
+                cin_row_free(&row);
+                return rd_tra(s, o, out, info, diag);
+            }
+        }
         cin_row_free(&row);
-        if (kv >= 5)
-            return rd_tra(s, o, out, info, diag);
     }
     return rd_generic(s, o, out, info, diag);
 }

@@ -45,7 +45,7 @@ static void trim(char *s)
 
 void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, size_t un)
 {
-    snprintf(name, nn, "%s", cell);
+    cin_copy(name, nn, cell);
     trim(name);
     unit[0] = '\0';
     size_t n = strlen(name);
@@ -714,7 +714,7 @@ bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit
 {
     char k[160];
     lower_ascii(k, sizeof k, key);
-    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break") || strstr(k, "end"))
+    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break"))
         return false;
     static const struct {
         const char *w;

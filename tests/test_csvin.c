@@ -392,6 +392,112 @@ static void test_time_backwards_flagged(void)
     curve_list_free(&l);
 }
 
+/* ---- more families on hand-made buffers (shapes from FORMATS.md) ---- */
+
+static void test_testxpert_german_tab(void)
+{
+    const char *txt = "\"Pr\xC3\xBC""finstitut\"\t\"Lab\"\n"
+                      "\"Probendicke\"\t2\t\"mm\"\n"
+                      "\"Probenbreite\"\t20\t\"mm\"\n"
+                      "\"Messl\xC3\xA4nge Standardweg\"\t80\t\"mm\"\n"
+                      "\"Datum/Uhrzeit\"\t44335.4\t\"\"\n"
+                      "\"Fmax\"\t12.5\t\"kN\"\n"
+                      "\"Pr\xC3\xBC""fzeit\"\t\"Standardkraft\"\t\"Traversenweg absolut\"\t\"Standardweg\"\t"
+                      "\"Breiten\xC3\xA4nderung\"\t\"Dehnung\"\n"
+                      "\"s\"\t\"N\"\t\"mm\"\t\"mm\"\t\"mm\"\t\"mm\"\n"
+                      "0\t10\t100\t0\t0\t0\n"
+                      "1\t12500\t101\t0.4\t-0.01\t0.4\n";
+    curve_list l = read_ok("de.TXT", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->format, "testxpert-tra"), "format %s", c->format);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Standardweg"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_FORCE], "Standardkraft"), "force %s",
+              c->colname[CURVE_FORCE]);
+        CHECK(c->ch[CURVE_STRAIN] == NULL, "Dehnung in mm must not be a strain");
+        CHECK_NEAR(c->geom.gauge_m, 0.080, 1e-15, 0, "Messl\xC3\xA4nge");
+        CHECK_NEAR(c->geom.width_m, 0.020, 1e-15, 0, "Probenbreite");
+        CHECK_NEAR(c->geom.thickness_m, 0.002, 1e-15, 0, "Probendicke");
+        const curve_meta *m = curve_meta_find(c, "date");
+        CHECK(m && !strcmp(m->value, "2021-05-19 09:36"), "Excel date 44335.4 -> %s", m ? m->value : "-");
+        csvin_vendor v[4];
+        size_t nv = csvin_vendor_results(c, v, 4);
+        CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "Fmax vendor result");
+        if (nv == 1)
+            CHECK_NEAR(v[0].value_si, 12500, 1e-9, 0, "Fmax kN -> N");
+    }
+    curve_list_free(&l);
+}
+
+static void test_key_equals_header(void)
+{
+    const char *txt = "WERKSTOFF_NORM_NAME = HC340LA\n"
+                      "PROBENBREITE_IST <mm> = 20.014\n"
+                      "PROBENDICKE_IST <mm> = 1.5\n"
+                      "DATEN =\n"
+                      "ZEIT <s>; KRAFT <kN>; WEG <mm>; BREITENAENDERUNG <mm>\n"
+                      "0.0; 0.00; 0.000; 0.0\n"
+                      "0.5; 1.25; 0.010; 0.0\n";
+    curve_list l = read_ok("pud.txt", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK_NEAR(c->geom.width_m, 20.014e-3, 1e-15, 0, "PROBENBREITE");
+        CHECK_NEAR(c->geom.thickness_m, 1.5e-3, 1e-15, 0, "PROBENDICKE");
+        CHECK_NEAR(c->ch[CURVE_FORCE][1], 1250, 1e-9, 0, "KRAFT <kN>");
+        CHECK_NEAR(c->ch[CURVE_EXT][1], 1e-5, 1e-15, 0, "WEG <mm>");
+        const curve_meta *m = curve_meta_find(c, "WERKSTOFF_NORM_NAME");
+        CHECK(m && !strcmp(m->value, "HC340LA"), "key = value metadata");
+    }
+    curve_list_free(&l);
+}
+
+static void test_results_table_two_specimens(void)
+{
+    const char *txt = "Results Table 1\r\n"
+                      ",Sample,Maximum Tensile stress,Maximum Load\r\n"
+                      ",,(MPa),(kN)\r\n"
+                      "1,\"A-1\",\"200.0\",\"2.0\"\r\n"
+                      "2,\"A-2\",\"-----\",\"3.0\"\r\n"
+                      "1,Time,Extension,Load,Tensile stress\r\n"
+                      ",(s),(mm),(kN),(MPa)\r\n"
+                      "\"\",\"0.0\",\"0.0\",\"0.0\",\"0.0\"\r\n"
+                      "\"\",\"1.0\",\"0.5\",\"2.0\",\"200.0\"\r\n"
+                      "2,Time,Extension,Load,Tensile stress\r\n"
+                      ",(s),(mm),(kN),(MPa)\r\n"
+                      "\"\",\"0.0\",\"0.0\",\"0.0\",\"0.0\"\r\n"
+                      "\"\",\"1.0\",\"0.7\",\"3.0\",\"300.0\"\r\n"
+                      "\"\",\"2.0\",\"0.9\",\"1.0\",\"100.0\"\r\n";
+    curve_list l = read_ok("results.csv", txt, 2);
+    if (l.n == 2) {
+        CHECK(!strcmp(l.v[0]->specimen, "A-1") && !strcmp(l.v[1]->specimen, "A-2"), "ids %s %s",
+              l.v[0]->specimen, l.v[1]->specimen);
+        CHECK(l.v[0]->n == 2 && l.v[1]->n == 3, "rows %zu %zu", l.v[0]->n, l.v[1]->n);
+        CHECK_NEAR(l.v[1]->ch[CURVE_FORCE][1], 3000, 1e-9, 0, "specimen 2 force");
+        csvin_vendor v[4];
+        size_t nv = csvin_vendor_results(l.v[1], v, 4);
+        CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "'-----' is not a result (%zu)", nv);
+        nv = csvin_vendor_results(l.v[0], v, 4);
+        CHECK(nv == 2, "specimen 1 results %zu", nv);
+    }
+    curve_list_free(&l);
+}
+
+static void test_run_cut_last_line(void)
+{
+    /* All fields present but no line end: the writer was interrupted. */
+    const char *txt = "# rigor-run 1\n"
+                      "time_s,position_mm,force_N,stage\n"
+                      "0.0,0.00,0.0,ramp\n"
+                      "0.1,0.01,5.0,ramp\n"
+                      "0.2,0.02,1";
+    curve_list l = read_ok("cut.csv", txt, 1);
+    if (l.n == 1) {
+        CHECK(l.v[0]->n == 2, "rows %zu: a line without its end must be dropped", l.v[0]->n);
+        CHECK(l.v[0]->interrupted, "interrupted");
+    }
+    curve_list_free(&l);
+}
+
 /* ---- bad input: each class gives file:line:col ---- */
 
 static void bad_file(const char *rel, int want_rc, long line, long col, const char *needle)
@@ -511,6 +617,10 @@ int main(void)
     TEST_RUN(test_ambiguous_ext_noted);
     TEST_RUN(test_x10_jump_flagged);
     TEST_RUN(test_time_backwards_flagged);
+    TEST_RUN(test_testxpert_german_tab);
+    TEST_RUN(test_key_equals_header);
+    TEST_RUN(test_results_table_two_specimens);
+    TEST_RUN(test_run_cut_last_line);
     TEST_RUN(test_bad_inputs);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
