@@ -261,6 +261,30 @@ static bool parse_clock(const char *s, double *sec)
 
 /* ---- the table ---- */
 
+/* ',' for "-12,5" (also "2,110,637"), '.' for "-12.5" or "1.5e-3", 0 else. */
+static char dec_vote(const char *f)
+{
+    const char *p = f;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0, commas = 0, points = 0;
+    for (; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (*p == ',')
+            commas++;
+        else if (*p == '.')
+            points++;
+        else if ((*p == 'e' || *p == 'E') && digits)
+            break;
+        else
+            return 0;
+    }
+    if (!digits || (commas && points))
+        return 0;
+    return commas ? ',' : points == 1 ? '.' : 0;
+}
+
 static int find_override(const cin_tinfo *ti, const char *want)
 {
     for (int i = 0; i < ti->ncol; i++)
@@ -368,15 +392,28 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (t->delim == ',') {
             dec = '.';
         } else {
+            /* Vote over the numeric-looking cells of all data rows: "0,5"
+             * for a comma, "0.5" for a point; text cells do not vote. A
+             * cell with several commas ("2,110,637") votes comma. */
             size_t ncomma = 0, ndot = 0;
-            for (size_t i = first, k = 0; i < t->end && k < 200; i++, k++) {
-                const cin_line *l = &s->lines[i];
-                for (size_t j = 0; j < l->len; j++) {
-                    ncomma += l->s[j] == ',';
-                    ndot += l->s[j] == '.';
+            for (size_t i = first; i < t->end; i++) {
+                if (t->stop_at_hash && s->lines[i].s[0] == '#')
+                    break;
+                if (cin_split(&s->lines[i], t->delim, &row)) {
+                    rc = RIG_ENOMEM;
+                    goto out;
+                }
+                for (size_t k = 0; k < row.n; k++) {
+                    char v = dec_vote(row.f[k].s);
+                    ncomma += v == ',';
+                    ndot += v == '.';
                 }
             }
-            dec = ncomma > 0 && ndot == 0 ? ',' : '.';
+            dec = ncomma > ndot ? ',' : '.';
+            if (ncomma && ndot)
+                curve_note(c, "decimal separator: %zu cells look like decimal commas and %zu "
+                              "like decimal points; read as %s",
+                           ncomma, ndot, dec == ',' ? "comma" : "point");
         }
     }
     ti->dec = dec;

@@ -498,6 +498,67 @@ static void test_run_cut_last_line(void)
     curve_list_free(&l);
 }
 
+static void test_blank_delimited(void)
+{
+    const char *txt = "Specimen: bar-3\n\n"
+                      "Time(s)    Extension(mm)    Load(lbf)\n"
+                      "  0.0        0.000             0.0\n"
+                      "  0.5        0.010           100.0\n"
+                      "  1.0        0.020           200.0   \n";
+    curve_list l = read_ok("blanks.txt", txt, 1);
+    if (l.n == 1) {
+        CHECK(l.v[0]->n == 3, "rows %zu", l.v[0]->n);
+        CHECK_NEAR(l.v[0]->ch[CURVE_FORCE][2], 889.6443230521, 1e-9, 0, "lbf");
+        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][1], 1e-5, 1e-15, 0, "mm");
+    }
+    curve_list_free(&l);
+}
+
+static void test_decimal_comma_after_integers(void)
+{
+    /* 300 rows of integers, then decimal commas: the vote sees all rows. */
+    static char txt[16384];
+    size_t k = (size_t)snprintf(txt, sizeof txt, "Zeit;Weg;Kraft\ns;mm;N\n");
+    for (int i = 0; i < 300; i++)
+        k += (size_t)snprintf(txt + k, sizeof txt - k, "%d;0;%d\n", i, i);
+    k += (size_t)snprintf(txt + k, sizeof txt - k, "300;0,5;300,25\n");
+    curve_list l = read_ok("late.csv", txt, 1);
+    if (l.n == 1 && l.v[0]->n == 301)
+        CHECK_NEAR(l.v[0]->ch[CURVE_FORCE][300], 300.25, 1e-12, 0, "late decimal comma");
+    curve_list_free(&l);
+}
+
+typedef struct {
+    int n;
+    char files[16][600];
+} err_log;
+
+static void log_err(void *ctx, int err, const rig_diag *d)
+{
+    err_log *e = ctx;
+    (void)err;
+    if (e->n < 16)
+        snprintf(e->files[e->n], sizeof e->files[0], "%s", d->file);
+    e->n++;
+}
+
+/* A folder of bad files: each is reported, in sorted order, and the batch
+ * goes on to the end. */
+static void test_read_path_batch(void)
+{
+    curve_list l = {0};
+    err_log e = {0};
+    size_t nr = 9, nf = 0;
+    int rc = csvin_read_path("tests/data/import", NULL, &l, log_err, &e, &nr, &nf);
+    CHECK(rc < 0, "a folder of only bad files must fail, rc %d", rc);
+    CHECK(l.n == 0 && nr == 0 && nf == 8 && e.n == 8, "%zu curves, %zu read, %zu failed, %d "
+                                                       "reported",
+          l.n, nr, nf, e.n);
+    CHECK(strstr(e.files[0], "empty.csv") && strstr(e.files[7], "short_row.csv"),
+          "order: %s .. %s", e.files[0], e.files[7]);
+    curve_list_free(&l);
+}
+
 /* ---- bad input: each class gives file:line:col ---- */
 
 static void bad_file(const char *rel, int want_rc, long line, long col, const char *needle)
@@ -621,7 +682,10 @@ int main(void)
     TEST_RUN(test_key_equals_header);
     TEST_RUN(test_results_table_two_specimens);
     TEST_RUN(test_run_cut_last_line);
+    TEST_RUN(test_blank_delimited);
+    TEST_RUN(test_decimal_comma_after_integers);
     TEST_RUN(test_bad_inputs);
+    TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
 }
