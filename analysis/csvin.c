@@ -259,46 +259,74 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
     return RIG_OK;
 }
 
+/* Add one argument to files: a folder expanded, a file as is; an MTS part
+ * brings the other parts of its run from the same folder, in name order. */
+static int add_path(strvec *files, const char *path)
+{
+    size_t stem;
+    if (mts_part(path, &stem) < 0)
+        return expand(path, files, 0);
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        return sv_push(files, path);
+    strvec sib = {0};
+    struct dirent *e;
+    int rc = RIG_OK;
+    size_t base = slash ? (size_t)(slash - path) + 1 : 0;
+    while ((e = readdir(d)) && !rc) {
+        size_t st;
+        if (mts_part(e->d_name, &st) >= 0 && st == stem - base &&
+            !strncmp(e->d_name, path + base, st))
+            rc = sv_push(&sib, e->d_name);
+    }
+    closedir(d);
+    if (!rc && sib.n)
+        qsort(sib.v, sib.n, sizeof *sib.v, cmp_str);
+    for (size_t i = 0; !rc && i < sib.n; i++) {
+        char full[2048];
+        snprintf(full, sizeof full, "%.*s%s", (int)base, path, sib.v[i]);
+        rc = sv_push(files, full);
+    }
+    if (!rc && !sib.n)
+        rc = sv_push(files, path);
+    sv_free(&sib);
+    return rc;
+}
+
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed)
 {
-    strvec files = {0};
+    return csvin_read_paths(&path, 1, opts, out, on_error, ctx, nread, nfailed);
+}
+
+int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *opts,
+                     curve_list *out, csvin_error_fn on_error, void *ctx, size_t *nread,
+                     size_t *nfailed)
+{
+    strvec all = {0}, files = {0};
     size_t ok = 0, bad = 0;
     int last = RIG_OK;
-    int rc = expand(path, &files, 0);
+    int rc = RIG_OK;
+    for (size_t k = 0; k < npaths && !rc; k++)
+        rc = add_path(&all, paths[k]);
+    /* The same file named twice (or a run part and its folder) is read once. */
+    for (size_t i = 0; i < all.n && !rc; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < files.n && !dup; j++)
+            dup = !strcmp(files.v[j], all.v[i]);
+        if (!dup)
+            rc = sv_push(&files, all.v[i]);
+    }
+    sv_free(&all);
     if (rc) {
         sv_free(&files);
         return rc;
-    }
-    /* A single MTS part given alone: bring its siblings. */
-    size_t stem;
-    if (files.n == 1 && mts_part(files.v[0], &stem) >= 0) {
-        char dir[1024];
-        cin_copy(dir, sizeof dir, files.v[0]);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof dir, ".");
-        strvec sib = {0};
-        char *one = strdup(files.v[0]);
-        if (one && expand(dir, &sib, 15) == RIG_OK) {
-            size_t st2;
-            sv_free(&files);
-            for (size_t i = 0; i < sib.n; i++) {
-                const char *b = strrchr(sib.v[i], '/');
-                const char *ob = strrchr(one, '/');
-                b = b ? b + 1 : sib.v[i];
-                ob = ob ? ob + 1 : one;
-                if (mts_part(sib.v[i], &st2) >= 0 && mts_part(one, &stem) >= 0 &&
-                    strncmp(b, ob, stem - (size_t)(ob - one)) == 0)
-                    sv_push(&files, sib.v[i]);
-            }
-            if (!files.n)
-                sv_push(&files, one);
-        }
-        free(one);
-        sv_free(&sib);
     }
     bool *done = calloc(files.n ? files.n : 1, sizeof *done);
     if (!done) {

@@ -208,6 +208,14 @@ static void test_real_mts_join(void)
     rc = csvin_read_path(one, NULL, &l, on_err, &errs, &nr, &nf);
     CHECK(rc == RIG_OK && l.n == 1 && l.v[0]->n == 1980, "one part: rc %d, %zu curves", rc, l.n);
     curve_list_free(&l);
+    /* Both parts and their folder named together: still one run. */
+    char zero[1200];
+    snprintf(zero, sizeof zero, "%s/Test Run 1 10-23-2023 6 04 50 PM/DAQ- Crosshead, \xE2\x80\xA6 - (Timed).txt",
+             dir);
+    const char *args[] = {zero, one, dir};
+    rc = csvin_read_paths(args, 3, NULL, &l, on_err, &errs, &nr, &nf);
+    CHECK(rc == RIG_OK && l.n == 1 && nr == 1, "parts + folder: rc %d, %zu curves", rc, l.n);
+    curve_list_free(&l);
 }
 
 /* Where the file states its own maximum, the imported data agree to 0.1 %. */
