@@ -222,9 +222,11 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
                 curve_note(c, "WARNING: part '%s' has different columns; not joined", names[k]);
                 goto next;
             }
-        if (c->ch[CURVE_TIME] && p->n && c->n && p->ch[CURVE_TIME][0] < c->ch[CURVE_TIME][c->n - 1])
-            curve_note(c, "WARNING: part '%s' starts at t = %g s, before the previous part "
-                          "ended (%g s)",
+        if (c->ch[CURVE_TIME] && p->n && c->n &&
+            p->ch[CURVE_TIME][0] < c->ch[CURVE_TIME][c->n - 1])
+            curve_note(c,
+                       "WARNING: part '%s' starts at t = %g s, before the previous part "
+                       "ended (%g s)",
                        names[k], p->ch[CURVE_TIME][0], c->ch[CURVE_TIME][c->n - 1]);
         for (size_t i = 0; i < p->n; i++) {
             double row[CURVE_NROLES];
@@ -242,7 +244,8 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
     size_t w = 0;
     for (size_t k = 0; k < n; k++) {
         const char *b = strrchr(names[k], '/');
-        int m = snprintf(list + w, sizeof list - w, "%s'%s'", k ? ", " : "", b ? b + 1 : names[k]);
+        int m =
+            snprintf(list + w, sizeof list - w, "%s'%s'", k ? ", " : "", b ? b + 1 : names[k]);
         if (m > 0 && (size_t)m < sizeof list - w)
             w += (size_t)m;
     }
@@ -346,7 +349,8 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
             for (size_t j = i; j < files.n && np < 64; j++) {
                 size_t st_j;
                 int pj = mts_part(files.v[j], &st_j);
-                if (pj >= 0 && !done[j] && st_j == st_i && !strncmp(files.v[j], files.v[i], st_i)) {
+                if (pj >= 0 && !done[j] && st_j == st_i &&
+                    !strncmp(files.v[j], files.v[i], st_i)) {
                     idx[np] = j;
                     pn[np++] = pj;
                 }
@@ -570,8 +574,8 @@ static const vmap vendor_keys[] = {
     {"Tensile stress at Yield (Offset 0.2 %)", "yield_strength_mpa", DIM_STRESS},
     {"Rp0.2", "yield_strength_mpa", DIM_STRESS},
     {"Tensile stress at Break (Standard)", "break_stress_mpa", DIM_STRESS},
-    {"% Elongation at break at Non-proportional elongation (Standard)",
-     "strain_at_break_pct", DIM_RATIO},
+    {"% Elongation at break at Non-proportional elongation (Standard)", "strain_at_break_pct",
+     DIM_RATIO},
     {"Fmax", "max_force_n", DIM_FORCE},
     {"Maximum Load", "max_force_n", DIM_FORCE},
     {"Max Load", "max_force_n", DIM_FORCE},

@@ -68,7 +68,8 @@ static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
             continue;
         nonempty++;
         double v;
-        if (cin_num(f, '.', true, &v, NULL) == NUM_OK || cin_num(f, ',', false, &v, NULL) == NUM_OK)
+        if (cin_num(f, '.', true, &v, NULL) == NUM_OK ||
+            cin_num(f, ',', false, &v, NULL) == NUM_OK)
             num++;
         else {
             int h, m, sx, ms;
@@ -118,7 +119,8 @@ static bool names_row(const cin_src *s, size_t i, char delim, cin_row *row)
             continue;
         nonempty++;
         double v;
-        if (cin_num(f, '.', true, &v, NULL) != NUM_OK && cin_num(f, ',', false, &v, NULL) != NUM_OK)
+        if (cin_num(f, '.', true, &v, NULL) != NUM_OK &&
+            cin_num(f, ',', false, &v, NULL) != NUM_OK)
             txt++;
     }
     return nonempty >= 2 && txt * 2 > nonempty;
@@ -129,8 +131,8 @@ static int new_curve(const cin_src *s, const char *format, curve **out)
     int rc = curve_new(0, out);
     if (rc)
         return rc;
-    copy((*out)->file, sizeof (*out)->file, s->name);
-    copy((*out)->format, sizeof (*out)->format, format);
+    copy((*out)->file, sizeof(*out)->file, s->name);
+    copy((*out)->format, sizeof(*out)->format, format);
     if (s->latin1)
         curve_note(*out, "encoding: not valid UTF-8; read as Latin-1 (ISO-8859-1)");
     return RIG_OK;
@@ -253,8 +255,13 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         curve_free(c);
         return RIG_ENODATA;
     }
-    cin_tspec t = {.names = i, .units = -1, .data = i + 1, .end = s->nlines, .delim = ',',
-                   .dec = '.', .stop_at_hash = true};
+    cin_tspec t = {.names = i,
+                   .units = -1,
+                   .data = i + 1,
+                   .end = s->nlines,
+                   .delim = ',',
+                   .dec = '.',
+                   .stop_at_hash = true};
     /* The driver ends every line it writes: a last data line without its
      * line end was cut by the interruption, even when its fields look
      * complete (the last number may be cut short). */
@@ -330,8 +337,8 @@ typedef struct {
 
 /* Find the first names row at or after from: followed (after an optional
  * units row) by at least two data rows. */
-static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint,
-                       cin_found *f, cin_row *row)
+static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
+                       cin_row *row)
 {
     if (to > s->nlines)
         to = s->nlines;
@@ -351,8 +358,8 @@ static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint
         }
         while (j < to && cin_blank(&s->lines[j]))
             j++;
-        if (numeric_row(s, j, d, row) && (j + 1 >= to || numeric_row(s, j + 1, d, row) ||
-                                           cin_blank(&s->lines[j + 1]))) {
+        if (numeric_row(s, j, d, row) &&
+            (j + 1 >= to || numeric_row(s, j + 1, d, row) || cin_blank(&s->lines[j + 1]))) {
             f->names = i;
             f->units = u;
             f->data = j;
@@ -382,8 +389,8 @@ static void first_row_geometry(curve *c, const cin_src *s, const cin_found *f,
             continue;
         curve_meta_add(c, ti->col[i].name, row->f[i].s, ti->col[i].unit);
         if (cin_geom_key(c, ti->col[i].name, row->f[i].s, ti->col[i].unit, ti->dec))
-            curve_note(c, "geometry '%s' = %s %s read from the first data row",
-                       ti->col[i].name, row->f[i].s, ti->col[i].unit);
+            curve_note(c, "geometry '%s' = %s %s read from the first data row", ti->col[i].name,
+                       row->f[i].s, ti->col[i].unit);
     }
 }
 
@@ -468,8 +475,13 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
     meta_lines(c, s, 0, f.names, f.delim, &row, &id_blank);
     if (id_blank)
         curve_note(c, "the file's 'Specimen ID' is blank: specimen id is missing");
-    cin_tspec t = {.names = f.names, .units = f.units, .data = f.data, .end = s->nlines,
-                   .delim = f.delim, .dec = 0, .stop_at_blank = false};
+    cin_tspec t = {.names = f.names,
+                   .units = f.units,
+                   .data = f.data,
+                   .end = s->nlines,
+                   .delim = f.delim,
+                   .dec = 0,
+                   .stop_at_blank = false};
     if (!strcmp(fmt, "catman-asc"))
         t.catman = true;
     cin_tinfo ti;
@@ -506,8 +518,8 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                 }
         cin_row_free(&r2);
         if (unused)
-            curve_note(c, "catman: %zu unused channel(s) hold the fill value -1000000: %s", unused,
-                       list);
+            curve_note(c, "catman: %zu unused channel(s) hold the fill value -1000000: %s",
+                       unused, list);
     }
     if (strstr(s->name, "compliance") && !c->ch[CURVE_TIME])
         curve_note(c, "this looks like a machine compliance table (force vs system "
@@ -532,8 +544,13 @@ static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, c
         curve_meta_add(c, "Sample", row.f[0].s, "");
     }
     cin_row_free(&row);
-    cin_tspec t = {.names = 1, .units = 2, .data = 3, .end = s->nlines, .delim = '\t',
-                   .dec = 0, .grams_force = true};
+    cin_tspec t = {.names = 1,
+                   .units = 2,
+                   .data = 3,
+                   .end = s->nlines,
+                   .delim = '\t',
+                   .dec = 0,
+                   .grams_force = true};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -585,8 +602,12 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         curve_free(c);
         return RIG_EPARSE;
     }
-    cin_tspec t = {.names = f.names, .units = f.units, .data = f.data, .end = s->nlines,
-                   .delim = '\t', .dec = 0};
+    cin_tspec t = {.names = f.names,
+                   .units = f.units,
+                   .data = f.data,
+                   .end = s->nlines,
+                   .delim = '\t',
+                   .dec = 0};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -627,8 +648,10 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         /* "Test duration : 174,699999999994s": number then unit. */
         char num[64] = "", unit[32] = "";
         size_t k = 0;
-        while (val[k] && (isdigit((unsigned char)val[k]) || val[k] == ',' || val[k] == '.' ||
-                          val[k] == '-') && k + 1 < sizeof num) {
+        while (val[k] &&
+               (isdigit((unsigned char)val[k]) || val[k] == ',' || val[k] == '.' ||
+                val[k] == '-') &&
+               k + 1 < sizeof num) {
             num[k] = val[k];
             k++;
         }
@@ -648,13 +671,20 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
             copy(c->specimen, sizeof c->specimen, val);
     }
     if (i >= s->nlines) {
-        rig_diag_set(diag, s->name, 0, 0, "Deben header read; expected the quoted names row "
-                                          "\"Point\",\"Elongation\",\"Force\",..., found none");
+        rig_diag_set(diag, s->name, 0, 0,
+                     "Deben header read; expected the quoted names row "
+                     "\"Point\",\"Elongation\",\"Force\",..., found none");
         curve_free(c);
         return RIG_EPARSE;
     }
-    cin_tspec t = {.names = i, .units = -1, .data = i + 1, .end = s->nlines, .delim = ',',
-                   .dec = '.', .sentinel_row = true, .point_is_time = true};
+    cin_tspec t = {.names = i,
+                   .units = -1,
+                   .data = i + 1,
+                   .end = s->nlines,
+                   .delim = ',',
+                   .dec = '.',
+                   .sentinel_row = true,
+                   .point_is_time = true};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -765,8 +795,12 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         }
     }
     cin_row_free(&row);
-    cin_tspec t = {.names = f.names, .units = f.units, .data = f.data, .end = s->nlines,
-                   .delim = f.delim, .dec = 0};
+    cin_tspec t = {.names = f.names,
+                   .units = f.units,
+                   .data = f.data,
+                   .end = s->nlines,
+                   .delim = f.delim,
+                   .dec = 0};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -884,8 +918,12 @@ static int rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *o
             }
         }
         long u = units_row(s, blk + 1, d, &row) ? (long)(blk + 1) : -1;
-        cin_tspec t = {.names = blk, .units = u, .data = blk + (u >= 0 ? 2 : 1), .end = end,
-                       .delim = d, .dec = '.'};
+        cin_tspec t = {.names = blk,
+                       .units = u,
+                       .data = blk + (u >= 0 ? 2 : 1),
+                       .end = end,
+                       .delim = d,
+                       .dec = '.'};
         cin_tinfo ti;
         rc = cin_read_table(s, &t, o, c, &ti, diag);
         if (rc) {
@@ -981,8 +1019,13 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
                 }
             }
         }
-        cin_tspec t = {.names = i, .units = (long)i + 1, .data = data, .end = end,
-                       .delim = ';', .dec = '.', .stop_at_blank = true};
+        cin_tspec t = {.names = i,
+                       .units = (long)i + 1,
+                       .data = data,
+                       .end = end,
+                       .delim = ';',
+                       .dec = '.',
+                       .stop_at_blank = true};
         if (strstr(s->lines[data].s, ":"))
             t.clock_time = true;
         cin_tinfo ti;
@@ -1041,8 +1084,9 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
     while (first < s->nlines && cin_blank(&s->lines[first]))
         first++;
     if (first == s->nlines) {
-        rig_diag_set(diag, s->name, 1, 1, "file holds only blank lines; expected a "
-                                          "stress-strain export");
+        rig_diag_set(diag, s->name, 1, 1,
+                     "file holds only blank lines; expected a "
+                     "stress-strain export");
         return RIG_ENODATA;
     }
     const char *l0 = s->lines[first].s;

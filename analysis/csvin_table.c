@@ -103,7 +103,7 @@ static void set_why(cin_col *c, const char *fmt, ...)
 typedef struct {
     const char *word; /* lower-case substring of the name */
     int role;
-    int prio;         /* higher wins */
+    int prio; /* higher wins */
 } vocab;
 
 static const vocab words[] = {
@@ -155,17 +155,19 @@ static const vocab words[] = {
 
 /* Words that make a column never a role even if a role word appears. */
 static const char *const never[] = {
-    "speed", "slope", "count", "cycles", "step", "index", "marker", "markierung",
-    "code", "accel", "endstop", "loss", "temperature", "pyrometer", "rotation", "torque",
-    "angle", "drehwinkel", "raw", "date", "cell", "velocity", "geschwindigkeit", "energy",
-    "original", "final", "lookup", "element", "direction", "samplerate", "motorspeed",
-    "pressure"};
+    "speed",      "slope",    "count",           "cycles",    "step",
+    "index",      "marker",   "markierung",      "code",      "accel",
+    "endstop",    "loss",     "temperature",     "pyrometer", "rotation",
+    "torque",     "angle",    "drehwinkel",      "raw",       "date",
+    "cell",       "velocity", "geschwindigkeit", "energy",    "original",
+    "final",      "lookup",   "element",         "direction", "samplerate",
+    "motorspeed", "pressure"};
 
 static const unit_dim role_dim[CURVE_NROLES] = {DIM_TIME, DIM_LENGTH, DIM_FORCE, DIM_RATIO,
-                                                 DIM_STRESS};
+                                                DIM_STRESS};
 
 static const char *const role_names[CURVE_NROLES] = {"time", "ext", "force", "strain",
-                                                      "stress"};
+                                                     "stress"};
 
 const char *csvin_role_name(int role)
 {
@@ -177,12 +179,10 @@ int csvin_role_from_name(const char *name)
     static const struct {
         const char *n;
         int r;
-    } t[] = {{"time", CURVE_TIME},       {"t", CURVE_TIME},
-             {"ext", CURVE_EXT},         {"extension", CURVE_EXT},
-             {"position", CURVE_EXT},    {"crosshead", CURVE_EXT},
-             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT},
-             {"force", CURVE_FORCE},     {"load", CURVE_FORCE},
-             {"strain", CURVE_STRAIN},   {"stress", CURVE_STRESS}};
+    } t[] = {{"time", CURVE_TIME},        {"t", CURVE_TIME},         {"ext", CURVE_EXT},
+             {"extension", CURVE_EXT},    {"position", CURVE_EXT},   {"crosshead", CURVE_EXT},
+             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT}, {"force", CURVE_FORCE},
+             {"load", CURVE_FORCE},       {"strain", CURVE_STRAIN},  {"stress", CURVE_STRESS}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (name && !strcasecmp(name, t[i].n))
             return t[i].r;
@@ -212,15 +212,14 @@ static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
     if (role >= 0 && has_unit && ui->dim != role_dim[role]) {
         /* The unit overrides the name: "_Strain1 (mm)" is a length. */
         if (ui->dim == DIM_LENGTH) {
-            set_why(c, "named like %s but its unit %s is a length",
-                     role_names[role], c->unit);
+            set_why(c, "named like %s but its unit %s is a length", role_names[role], c->unit);
             role = CURVE_EXT;
             best = 0;
         } else if (ui->dim == DIM_MASS && role == CURVE_FORCE) {
             /* grams in a force column: grams-force, handled by the caller */
         } else {
-            set_why(c, "named like %s but unit '%s' is %s",
-                     role_names[role], c->unit, units_dim_name(ui->dim));
+            set_why(c, "named like %s but unit '%s' is %s", role_names[role], c->unit,
+                    units_dim_name(ui->dim));
             return -1;
         }
     }
@@ -230,8 +229,7 @@ static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
             if (ui->dim == role_dim[r] && r != CURVE_TIME) {
                 role = r;
                 best = 0;
-                set_why(c, "unit %s is %s", c->unit,
-                         units_dim_name(ui->dim));
+                set_why(c, "unit %s is %s", c->unit, units_dim_name(ui->dim));
             }
     }
     if (role < 0)
@@ -367,8 +365,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
 
     /* First data row: which columns hold text. */
     size_t first = t->data;
-    while (first < t->end && (cin_blank(&s->lines[first]) ||
-                              (t->stop_at_hash && s->lines[first].s[0] == '#')))
+    while (first < t->end &&
+           (cin_blank(&s->lines[first]) || (t->stop_at_hash && s->lines[first].s[0] == '#')))
         first++;
     if (first < t->end) {
         rc = cin_split(&s->lines[first], t->delim, &row);
@@ -411,8 +409,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             }
             dec = ncomma > ndot ? ',' : '.';
             if (ncomma && ndot)
-                curve_note(c, "decimal separator: %zu cells look like decimal commas and %zu "
-                              "like decimal points; read as %s",
+                curve_note(c,
+                           "decimal separator: %zu cells look like decimal commas and %zu "
+                           "like decimal points; read as %s",
                            ncomma, ndot, dec == ',' ? "comma" : "point");
         }
     }
@@ -432,8 +431,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (!col->name[0])
             continue;
         if (col->unit[0] && !has_unit) {
-            set_why(col, "unit '%s' is not a test quantity",
-                     col->unit);
+            set_why(col, "unit '%s' is not a test quantity", col->unit);
             continue;
         }
         int p;
@@ -460,8 +458,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 char cols[400];
                 list_columns(ti, cols, sizeof cols);
                 rig_diag_set(diag, s->name, nl->no, 1,
-                             "--column %s=%s: no such column; columns are %s",
-                             role_names[r], o->column[r], cols);
+                             "--column %s=%s: no such column; columns are %s", role_names[r],
+                             o->column[r], cols);
                 rc = RIG_EINVAL;
                 goto out;
             }
@@ -492,8 +490,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 if (ui.dim != role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
                     rig_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
                                  "--column %s=%s: its unit '%s' is %s, expected %s",
-                                 role_names[r], o->column[r], col->unit,
-                                 units_dim_name(ui.dim), units_dim_name(role_dim[r]));
+                                 role_names[r], o->column[r], col->unit, units_dim_name(ui.dim),
+                                 units_dim_name(role_dim[r]));
                     rc = RIG_EUNIT;
                     goto out;
                 }
@@ -512,11 +510,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                     k += (size_t)w;
             }
         if (k && !(o && o->column[r]))
-            curve_note(c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full,
-                       others,
-                       r == CURVE_EXT ? "extensometer-type names before displacement before "
-                                        "crosshead position; --column ext=NAME to change"
-                                      : "more specific name or stated unit; --column to change");
+            curve_note(
+                c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full, others,
+                r == CURVE_EXT ? "extensometer-type names before displacement before "
+                                 "crosshead position; --column ext=NAME to change"
+                               : "more specific name or stated unit; --column to change");
         cin_copy(c->colname[r], sizeof c->colname[r], col->name);
         cin_copy(c->colunit[r], sizeof c->colunit[r], col->unit);
         rc = curve_add_channel(c, (curve_role)r);
@@ -530,7 +528,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             used |= ti->pick[r] == i;
         if (!used && ti->col[i].role >= 0) {
             set_why(&ti->col[i], "not used (another column has role %s)",
-                     role_names[ti->col[i].role]);
+                    role_names[ti->col[i].role]);
             ti->col[i].role = -1;
         } else if (used) {
             for (int r = 0; r < CURVE_NROLES; r++)
@@ -546,8 +544,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         rig_diag_set(diag, s->name, nl->no, 1,
                      "not a stress-strain export: expected %s column (%s), found %s",
                      !has_f ? "a force/load or stress" : "an extension/displacement or strain",
-                     !has_f ? "e.g. Force, Load, Kraft, Stress" : "e.g. Extension, Position, "
-                                                                   "Weg, Strain",
+                     !has_f ? "e.g. Force, Load, Kraft, Stress"
+                            : "e.g. Extension, Position, "
+                              "Weg, Strain",
                      cols);
         rc = RIG_EPARSE;
         goto out;
@@ -581,12 +580,13 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 break;
             continue;
         }
-        bool last = li + 1 == s->nlines || (li + 1 < t->end && t->stop_at_hash &&
-                                             s->lines[li + 1].s[0] == '#');
+        bool last = li + 1 == s->nlines ||
+                    (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
         if (row.n < need) {
             if (li + 1 == s->nlines && !s->final_newline) {
-                curve_note(c, "line %ld: incomplete last line (no line end, %zu of %zu "
-                              "fields) dropped",
+                curve_note(c,
+                           "line %ld: incomplete last line (no line end, %zu of %zu "
+                           "fields) dropped",
                            l->no, row.n, need);
                 break;
             }
@@ -655,8 +655,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                              ti->col[i].full, f->s);
             else
                 rig_diag_set(diag, s->name, l->no, f->col,
-                             "expected a number in column '%s', found '%.40s'",
-                             ti->col[i].full, f->s);
+                             "expected a number in column '%s', found '%.40s'", ti->col[i].full,
+                             f->s);
             rc = RIG_EPARSE;
             goto out;
         }
@@ -757,14 +757,14 @@ bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit
         const char *w;
         int which; /* 0 width 1 thickness 2 diameter 3 area 4 gauge 5 height */
     } g[] = {
-        {"width", 0},          {"breite", 0},           {"largeur", 0},
-        {"thickness", 1},      {"dicke", 1},            {"paisseur", 1},
-        {"diameter", 2},       {"durchmesser", 2},      {"diamètre", 2},
-        {"cross-section", 3},  {"cross section", 3},    {"area", 3},
-        {"querschnitt", 3},    {"section", 3},          {"gage length", 4},
-        {"gauge length", 4},   {"messlänge", 4},        {"l0", 4},
-        {"original length", 4}, {"span", 4},            {"length", 4},
-        {"height", 5},         {"höhe", 5},             {"hauteur", 5},
+        {"width", 0},           {"breite", 0},        {"largeur", 0},
+        {"thickness", 1},       {"dicke", 1},         {"paisseur", 1},
+        {"diameter", 2},        {"durchmesser", 2},   {"diamètre", 2},
+        {"cross-section", 3},   {"cross section", 3}, {"area", 3},
+        {"querschnitt", 3},     {"section", 3},       {"gage length", 4},
+        {"gauge length", 4},    {"messlänge", 4},     {"l0", 4},
+        {"original length", 4}, {"span", 4},          {"length", 4},
+        {"height", 5},          {"höhe", 5},          {"hauteur", 5},
     };
     int which = -1;
     for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
@@ -909,9 +909,8 @@ static void check_jumps(curve *c, int r)
                    "%zu times (first at sample %zu: %g %s after %g %s); this is not physical "
                    "(often a decimal/thousands-separator round trip); the data were not "
                    "changed",
-                   csvin_role_name(r), c->colname[r], count,
-                   first + 1,
-                   x[first] * to[r], unit[r], x[first - 1] * to[r], unit[r]);
+                   csvin_role_name(r), c->colname[r], count, first + 1, x[first] * to[r],
+                   unit[r], x[first - 1] * to[r], unit[r]);
     }
 }
 
@@ -949,9 +948,8 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
         if (fmax > 0 && sg[im] != 0) {
             double a = f[im] / sg[im];
             if (fabs(a - 1e-6) < 1e-8)
-                curve_note(c,
-                           "WARNING: the stress column implies a cross-section of 1 mm^2 "
-                           "(placeholder geometry); its stresses are probably meaningless");
+                curve_note(c, "WARNING: the stress column implies a cross-section of 1 mm^2 "
+                              "(placeholder geometry); its stresses are probably meaningless");
         }
     }
 }

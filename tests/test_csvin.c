@@ -80,8 +80,8 @@ static void test_peer_format_rows(void)
             if (c->ch[CURVE_FORCE][i] > c->ch[CURVE_FORCE][im])
                 im = i;
         if (!strcmp(q, "specimen_id")) {
-            CHECK(!strcmp(c->specimen, fld[3]), "%s: specimen '%s', want '%s'", rel, c->specimen,
-                  fld[3]);
+            CHECK(!strcmp(c->specimen, fld[3]), "%s: specimen '%s', want '%s'", rel,
+                  c->specimen, fld[3]);
         } else if (!strcmp(q, "parsed_rows")) {
             CHECK_NEAR((double)c->n, want, abs_tol, rel_tol, rel);
         } else if (!strcmp(q, "max_force_N")) {
@@ -103,7 +103,8 @@ static void test_peer_format_rows(void)
 /* The No_IDs files: the id stays empty and a note says it is missing. */
 static void test_peer_no_ids(void)
 {
-    const char *p = th_shared("data/peer/FollowTheProcess_pymechtest/No_IDs/Specimen_RawData_1.csv");
+    const char *p =
+        th_shared("data/peer/FollowTheProcess_pymechtest/No_IDs/Specimen_RawData_1.csv");
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
@@ -143,8 +144,8 @@ static void test_peer_no_ids(void)
  * no final newline. */
 static void test_peer_gibbons(void)
 {
-    const char *p =
-        th_shared("data/peer/DuncanWilliamGibbons_tensile-analyzer/Steel_1045_Normalized_1_Formatted.csv");
+    const char *p = th_shared("data/peer/DuncanWilliamGibbons_tensile-analyzer/"
+                              "Steel_1045_Normalized_1_Formatted.csv");
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
@@ -185,22 +186,21 @@ static void test_peer_exponent(void)
 
 /* ---- Rigor run files ---- */
 
-static const char run_complete[] =
-    "# rigor-run 1\n"
-    "# rigor_version: 0.1.0\n"
-    "# start_utc: 2026-11-25T10:00:00Z\n"
-    "# rig: sim\n"
-    "# specimen: S-07\n"
-    "# test: tensile\n"
-    "# width_mm: 10\n"
-    "# thickness_mm: 2\n"
-    "# gauge_length_mm: 50\n"
-    "time_s,position_mm,force_N,extension_mm,stage\n"
-    "0.00,0.000,0.0,0.0000,preload\n"
-    "0.10,0.010,12.5,0.0040,ramp\n"
-    "0.20,0.020,25.0,0.0080,\n"
-    "# end_reason: break detected\n"
-    "# max_force_N: 25.0\n";
+static const char run_complete[] = "# rigor-run 1\n"
+                                   "# rigor_version: 0.1.0\n"
+                                   "# start_utc: 2026-11-25T10:00:00Z\n"
+                                   "# rig: sim\n"
+                                   "# specimen: S-07\n"
+                                   "# test: tensile\n"
+                                   "# width_mm: 10\n"
+                                   "# thickness_mm: 2\n"
+                                   "# gauge_length_mm: 50\n"
+                                   "time_s,position_mm,force_N,extension_mm,stage\n"
+                                   "0.00,0.000,0.0,0.0000,preload\n"
+                                   "0.10,0.010,12.5,0.0040,ramp\n"
+                                   "0.20,0.020,25.0,0.0080,\n"
+                                   "# end_reason: break detected\n"
+                                   "# max_force_N: 25.0\n";
 
 static void test_run_complete(void)
 {
@@ -259,8 +259,9 @@ static void test_run_empty_extension(void)
                       "# end_reason: operator stop\n";
     curve_list l = read_ok("noext.csv", txt, 1);
     if (l.n == 1) {
-        CHECK(!strcmp(l.v[0]->colname[CURVE_EXT], "position"), "empty extension must fall "
-                                                               "back to position, got %s",
+        CHECK(!strcmp(l.v[0]->colname[CURVE_EXT], "position"),
+              "empty extension must fall "
+              "back to position, got %s",
               l.v[0]->colname[CURVE_EXT]);
         CHECK_NEAR(l.v[0]->ch[CURVE_EXT][1], 5e-5, 1e-15, 0, "position");
         CHECK(l.v[0]->specimen[0] == '\0', "no specimen line: id must stay empty");
@@ -305,7 +306,8 @@ static void test_imperial_units(void)
 static void test_latin1_and_units_row(void)
 {
     /* Latin-1 "Déformation" with a 0xE9 byte, units row "s;mm;N", tab. */
-    const char *txt = "Temps\tCourse standard\tForce standard\tD\xE9""formation\n"
+    const char *txt = "Temps\tCourse standard\tForce standard\tD\xE9"
+                      "formation\n"
                       "s\tmm\tN\t%\n"
                       "0\t0\t0\t0\n"
                       "1\t0.1\t50\t0.2\n";
@@ -313,7 +315,8 @@ static void test_latin1_and_units_row(void)
     if (l.n == 1) {
         const curve *c = l.v[0];
         CHECK(has_note(c, "Latin-1"), "encoding assumption not reported");
-        CHECK(!strcmp(c->colname[CURVE_EXT], "Course standard"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Course standard"), "ext %s",
+              c->colname[CURVE_EXT]);
         CHECK_NEAR(c->ch[CURVE_FORCE][1], 50, 0, 0, "force");
     }
     curve_list_free(&l);
@@ -321,13 +324,15 @@ static void test_latin1_and_units_row(void)
 
 static void test_ambiguous_ext_noted(void)
 {
-    const char *txt = "Time (s),Crosshead absolute (mm),Standard travel (mm),Standard force (N)\n"
-                      "0,100,0,0\n"
-                      "1,100.5,0.05,10\n";
+    const char *txt =
+        "Time (s),Crosshead absolute (mm),Standard travel (mm),Standard force (N)\n"
+        "0,100,0,0\n"
+        "1,100.5,0.05,10\n";
     curve_list l = read_ok("amb.csv", txt, 1);
     if (l.n == 1) {
         const curve *c = l.v[0];
-        CHECK(!strcmp(c->colname[CURVE_EXT], "Standard travel"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Standard travel"), "ext %s",
+              c->colname[CURVE_EXT]);
         CHECK(has_note(c, "chose column 'Standard travel (mm)'"), "ambiguity not noted");
     }
     curve_list_free(&l);
@@ -396,13 +401,15 @@ static void test_time_backwards_flagged(void)
 
 static void test_testxpert_german_tab(void)
 {
-    const char *txt = "\"Pr\xC3\xBC""finstitut\"\t\"Lab\"\n"
+    const char *txt = "\"Pr\xC3\xBC"
+                      "finstitut\"\t\"Lab\"\n"
                       "\"Probendicke\"\t2\t\"mm\"\n"
                       "\"Probenbreite\"\t20\t\"mm\"\n"
                       "\"Messl\xC3\xA4nge Standardweg\"\t80\t\"mm\"\n"
                       "\"Datum/Uhrzeit\"\t44335.4\t\"\"\n"
                       "\"Fmax\"\t12.5\t\"kN\"\n"
-                      "\"Pr\xC3\xBC""fzeit\"\t\"Standardkraft\"\t\"Traversenweg absolut\"\t\"Standardweg\"\t"
+                      "\"Pr\xC3\xBC"
+                      "fzeit\"\t\"Standardkraft\"\t\"Traversenweg absolut\"\t\"Standardweg\"\t"
                       "\"Breiten\xC3\xA4nderung\"\t\"Dehnung\"\n"
                       "\"s\"\t\"N\"\t\"mm\"\t\"mm\"\t\"mm\"\t\"mm\"\n"
                       "0\t10\t100\t0\t0\t0\n"
@@ -419,7 +426,8 @@ static void test_testxpert_german_tab(void)
         CHECK_NEAR(c->geom.width_m, 0.020, 1e-15, 0, "Probenbreite");
         CHECK_NEAR(c->geom.thickness_m, 0.002, 1e-15, 0, "Probendicke");
         const curve_meta *m = curve_meta_find(c, "date");
-        CHECK(m && !strcmp(m->value, "2021-05-19 09:36"), "Excel date 44335.4 -> %s", m ? m->value : "-");
+        CHECK(m && !strcmp(m->value, "2021-05-19 09:36"), "Excel date 44335.4 -> %s",
+              m ? m->value : "-");
         csvin_vendor v[4];
         size_t nv = csvin_vendor_results(c, v, 4);
         CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "Fmax vendor result");
@@ -475,7 +483,8 @@ static void test_results_table_two_specimens(void)
         CHECK_NEAR(l.v[1]->ch[CURVE_FORCE][1], 3000, 1e-9, 0, "specimen 2 force");
         csvin_vendor v[4];
         size_t nv = csvin_vendor_results(l.v[1], v, 4);
-        CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "'-----' is not a result (%zu)", nv);
+        CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "'-----' is not a result (%zu)",
+              nv);
         nv = csvin_vendor_results(l.v[0], v, 4);
         CHECK(nv == 2, "specimen 1 results %zu", nv);
     }
@@ -551,8 +560,9 @@ static void test_read_path_batch(void)
     size_t nr = 9, nf = 0;
     int rc = csvin_read_path("tests/data/import", NULL, &l, log_err, &e, &nr, &nf);
     CHECK(rc < 0, "a folder of only bad files must fail, rc %d", rc);
-    CHECK(l.n == 0 && nr == 0 && nf == 8 && e.n == 8, "%zu curves, %zu read, %zu failed, %d "
-                                                       "reported",
+    CHECK(l.n == 0 && nr == 0 && nf == 8 && e.n == 8,
+          "%zu curves, %zu read, %zu failed, %d "
+          "reported",
           l.n, nr, nf, e.n);
     CHECK(strstr(e.files[0], "empty.csv") && strstr(e.files[7], "short_row.csv"),
           "order: %s .. %s", e.files[0], e.files[7]);
@@ -572,8 +582,8 @@ static void bad_file(const char *rel, int want_rc, long line, long col, const ch
     rig_diag_format(&d, msg, sizeof msg);
     CHECK(rc == want_rc, "%s: rc %d, want %d (%s)", rel, rc, want_rc, msg);
     CHECK(l.n == 0, "%s: appended %zu curves on error", rel, l.n);
-    CHECK(d.line == line && d.col == col, "%s: at %ld:%ld, want %ld:%ld (%s)", rel, d.line, d.col,
-          line, col, msg);
+    CHECK(d.line == line && d.col == col, "%s: at %ld:%ld, want %ld:%ld (%s)", rel, d.line,
+          d.col, line, col, msg);
     CHECK(strstr(d.msg, needle) != NULL, "%s: message '%s' lacks '%s'", rel, d.msg, needle);
     CHECK(!strcmp(d.file, path), "%s: diag file '%s'", rel, d.file);
     curve_list_free(&l);
@@ -583,8 +593,9 @@ static void test_bad_inputs(void)
 {
     bad_file("empty.csv", RIG_ENODATA, 1, 1, "empty file");
     bad_file("not_export.txt", RIG_EPARSE, 1, 1, "not a stress-strain export");
-    bad_file("nonnumeric.csv", RIG_EPARSE, 4, 10, "expected a number in column 'Load (N)', "
-                                                  "found '2O.5'");
+    bad_file("nonnumeric.csv", RIG_EPARSE, 4, 10,
+             "expected a number in column 'Load (N)', "
+             "found '2O.5'");
     bad_file("missing_column.csv", RIG_EPARSE, 1, 1, "extension/displacement or strain");
     bad_file("nan.csv", RIG_EPARSE, 4, 5, "NaN");
     bad_file("inf.csv", RIG_EPARSE, 4, 10, "finite number");
@@ -610,8 +621,10 @@ static const char *const seeds[] = {
     "Specimen ID,\"009\"\r\nWidth,\"10.1\",mm\r\n\r\nTime,Extension,Load\r\n(s),(mm),(N)\r\n"
     "\"0.0\",\"0.01\",\"1,499.7\"\r\n\"0.1\",\"0.02\",\"2,252.9\"\r\n",
     "# rigor-run 1\n# specimen: A\ntime_s,position_mm,force_N,stage\n0,0,0,a\n0.1,0.1,5,b\n",
-    "Index;Element;Marker;Time;Kraft;Weg\n;;;s;kN;mm\n1;100;5000;0.0;1.0;0.0\n2;100;100;1.0;2.0;0.1\n",
-    "\"File : x\"\n\"Span : 10,0\"\n\"Point\",\"Elongation\",\"Force\"\n.1,.008,-.03\n0,0,0,0,1,0,\"0\"\n",
+    "Index;Element;Marker;Time;Kraft;Weg\n;;;s;kN;mm\n1;100;5000;0.0;1.0;0.0\n2;100;100;1.0;2."
+    "0;0.1\n",
+    "\"File : x\"\n\"Span : "
+    "10,0\"\n\"Point\",\"Elongation\",\"Force\"\n.1,.008,-.03\n0,0,0,0,1,0,\"0\"\n",
     "Zeit [s];Weg [mm];Kraft [kN]\n0,0;0,1;1,5\n0,5;0,2;2,5\n",
 };
 
@@ -655,8 +668,8 @@ static void test_mutations_never_crash(void)
         } else {
             err++;
             CHECK(l.n == 0, "iteration %d: curves appended on error", it);
-            CHECK(d.msg[0] && !strcmp(d.file, "fuzz.csv"), "iteration %d: rc %d without diag", it,
-                  rc);
+            CHECK(d.msg[0] && !strcmp(d.file, "fuzz.csv"), "iteration %d: rc %d without diag",
+                  it, rc);
         }
         curve_list_free(&l);
     }
