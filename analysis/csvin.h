@@ -64,6 +64,12 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
 typedef void (*csvin_error_fn)(void *ctx, int err, const rig_diag *diag);
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed);
+/* The same for all command-line arguments at once: a file named twice, or
+ * a run part named with its sibling, is read once. Prefer this for
+ * `rigor analyze FILE...` so that split MTS runs are not read twice. */
+int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *opts,
+                     curve_list *out, csvin_error_fn on_error, void *ctx, size_t *nread,
+                     size_t *nfailed);
 
 /* For rigor inspect: human description of what was detected (format,
  * encoding, delimiter, decimal separator, columns with roles and units,

@@ -84,7 +84,9 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
         memcpy(s->text, p, len);
         n = len;
         snprintf(s->encoding, sizeof s->encoding, "%s",
-                 bom ? "UTF-8 with BOM" : nonascii ? "UTF-8" : "ASCII");
+                 bom        ? "UTF-8 with BOM"
+                 : nonascii ? "UTF-8"
+                            : "ASCII");
     } else {
         for (size_t i = 0; i < len; i++) {
             unsigned char c = p[i];
@@ -115,7 +117,10 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
     bool cr_only = nlf == 0 && ncr > 0;
     if (cr_only)
         nl = ncr + 1;
-    cin_copy(s->eol, sizeof s->eol, cr_only ? "CR" : (ncrlf && ncrlf * 2 >= nlf) ? "CRLF" : "LF");
+    cin_copy(s->eol, sizeof s->eol,
+             cr_only                       ? "CR"
+             : (ncrlf && ncrlf * 2 >= nlf) ? "CRLF"
+                                           : "LF");
     s->lines = calloc(nl, sizeof *s->lines);
     if (!s->lines) {
         cin_src_free(s);
