@@ -34,6 +34,7 @@
 #define MAX_RATE_WIN 48 /* rate_window limit (RING minus debounce margin) */
 #define MAX_TANGENT 32
 #define MAX_STAGE_DEB 16
+#define CONTACT_MIN_BASE 20 /* baseline samples before the sigma rule applies */
 #define CONTACT_MIN_N 1e-9 /* baseline rule: least step above a noiseless baseline */
 
 enum { R_PEAK = 1, R_RATE = 2, R_E8 = 4 };
@@ -110,8 +111,8 @@ void detect_params_default(detect_params *p, bool compression)
     p->detect_contact = compression;
     p->debounce = 2;
     p->contact_force_N = 1.0;
-    p->contact_sigma = 6.0;
-    p->contact_baseline = 20;
+    p->contact_sigma = 5.0;
+    p->contact_baseline = 200;
     p->noise_floor_N = 0.05;
     p->drop_frac = 0.5;
     p->rate_drop_frac = 0.2;
@@ -137,7 +138,8 @@ static int check_params(const detect_params *p)
 {
     if (p->debounce < 1 || p->debounce > 16)
         return RIG_EINVAL;
-    if (!(p->contact_force_N > 0) || !(p->contact_sigma >= 0) || p->contact_baseline < 2)
+    if (!(p->contact_force_N > 0) || !(p->contact_sigma >= 0) ||
+        p->contact_baseline < CONTACT_MIN_BASE)
         return RIG_EINVAL;
     if (!(p->noise_floor_N >= 0) || !frac01(p->drop_frac) || !frac01(p->rate_drop_frac) ||
         !frac01(p->e8_low_frac) || !(p->drop_rate_frac_per_s >= 0))
@@ -253,7 +255,7 @@ static void contact_step(detect *d, const sample *s, detect_event *ev, int max, 
     const detect_params *p = &d->p;
     double sd = d->base_n > 1 ? sqrt(d->base_m2 / (double)(d->base_n - 1)) : 0;
     const char *rule = NULL;
-    if (d->base_n >= (size_t)p->contact_baseline &&
+    if (d->base_n >= CONTACT_MIN_BASE &&
         s->f - d->base_mean > fmax(p->contact_sigma * sd, CONTACT_MIN_N))
         rule = "force-above-baseline";
     else if (s->f >= p->contact_force_N)
@@ -261,7 +263,11 @@ static void contact_step(detect *d, const sample *s, detect_event *ev, int max, 
 
     if (!rule) {
         d->contact_run = 0;
-        /* Welford update of the baseline with this pre-contact sample. */
+        /* Welford update of the baseline with the first contact_baseline
+         * samples; then it is frozen, so a slow rise of the force (a soft
+         * specimen) cannot drag the baseline along with it. */
+        if (d->base_n >= (size_t)p->contact_baseline)
+            return;
         d->base_n++;
         double delta = s->f - d->base_mean;
         d->base_mean += delta / (double)d->base_n;
@@ -515,7 +521,10 @@ static void knot_step(detect *d, const sample *s, detect_event *ev, int max, int
     d->k_se += s->e;
     d->k_ss += s->s;
     d->k_cnt++;
-    if (s->e - d->k_e0 < p->knot_dstrain)
+    /* NOTE: the relative slack keeps a knot boundary that falls exactly on
+     * a sample (uniform synthetic steps) from depending on the rounding of
+     * the strain origin. */
+    if (s->e - d->k_e0 < p->knot_dstrain * (1 - 1e-9))
         return;
     knot *k = &d->knots[d->nknots % KRING];
     k->e = d->k_se / (double)d->k_cnt;

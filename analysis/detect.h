@@ -21,8 +21,9 @@
  * events carry the strain exactly as fed.
  *
  * The rules (full text with defaults in docs/analysis-compression.md):
- *  - contact: after contact_baseline samples of baseline, F above the
- *    baseline mean by more than contact_sigma baseline standard deviations
+ *  - contact: once the baseline has >= 20 samples (it grows to the first
+ *    contact_baseline samples, then is frozen), F above the baseline mean by
+ *    more than contact_sigma standard deviations
  *    ("force-above-baseline"), or F >= contact_force_N at any time (a file
  *    that starts preloaded: "force-above-threshold"); held for `debounce`
  *    samples; placed at the first sample of the run.
@@ -84,8 +85,8 @@ typedef struct {
 
     /* contact */
     double contact_force_N; /* absolute contact force (1 N) */
-    double contact_sigma;   /* baseline standard deviations (6) */
-    int contact_baseline;   /* baseline samples before the sigma rule applies (20) */
+    double contact_sigma;   /* baseline standard deviations (5) */
+    int contact_baseline;   /* first samples that form the (frozen) baseline (200) */
 
     /* fracture */
     double noise_floor_N;        /* force noise band; arm at 4x, drops >= 2x (0.05 N) */
