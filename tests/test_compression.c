@@ -521,6 +521,38 @@ static void test_gel(void)
     CHECK(plateau && dens, "plateau/plastic and densification stages");
     CHECK(isnan(results_get(&rs, "fracture_stress_mpa")), "the gel does not break");
     CHECK(isfinite(results_get(&rs, "densification_strain_pct")), "efficiency maximum found");
+    /* Live (sample by sample) and offline (detect_run_curve) agree on the
+     * gel's own stress and strain, as the protocol would feed them. */
+    if (rs.nstages) {
+        size_t n = c->n, ic = rs.stages[0].start_index;
+        double A0 = M_PI * 4e-6, *e = malloc(n * sizeof *e), *sg = malloc(n * sizeof *sg);
+        for (size_t i = 0; i < n; i++) {
+            e[i] = (c->ch[CURVE_EXT][i] - c->ch[CURVE_EXT][ic]) / 2.5e-3;
+            sg[i] = c->ch[CURVE_FORCE][i] / A0;
+        }
+        detect_params p;
+        detect_params_default(&p, true);
+        detect_event off[64], live[64], b[DET_NKINDS];
+        size_t noff = 0, nlive = 0;
+        detect_run_curve(&p, c->ch[CURVE_TIME], e, sg, c->ch[CURVE_FORCE], n, off, 64, &noff);
+        detect *d;
+        detect_new(&p, &d);
+        for (size_t i = 0; i <= n; i++) {
+            int m = i < n ? detect_feed(d, c->ch[CURVE_TIME][i], e[i], sg[i],
+                                        c->ch[CURVE_FORCE][i], b, DET_NKINDS)
+                          : detect_finish(d, b, DET_NKINDS);
+            for (int j = 0; j < m && nlive < 64; j++)
+                live[nlive++] = b[j];
+        }
+        detect_free(d);
+        CHECK(noff == nlive && noff > 3, "live %zu vs offline %zu events", nlive, noff);
+        for (size_t k = 0; k < noff && k < nlive; k++)
+            CHECK(off[k].kind == live[k].kind && off[k].index == live[k].index &&
+                      off[k].emit_index == live[k].emit_index,
+                  "event %zu differs", k);
+        free(e);
+        free(sg);
+    }
     if (th_case_failed || getenv("RIGOR_TEST_VERBOSE"))
         dump(&rs);
     results_clear(&rs);
