@@ -102,6 +102,7 @@ struct detect {
     int drun;             /* knots the densification condition held */
     size_t drun_first;
     size_t yield_knot;    /* knot where the yield run started */
+    double yield_stress;  /* knot-mean stress where yield is placed, Pa */
 };
 
 void detect_params_default(detect_params *p, bool compression)
@@ -127,6 +128,7 @@ void detect_params_default(detect_params *p, bool compression)
     p->plateau_tangent_frac = 0.10;
     p->densify_tangent_mult = 3.0;
     p->densify_floor_frac = 0.10;
+    p->densify_stress_mult = 1.3;
 }
 
 static bool frac01(double v)
@@ -152,7 +154,7 @@ static int check_params(const detect_params *p)
         return RIG_EINVAL;
     if (!(p->steady_tol >= 0) || !frac01(p->yield_tangent_frac) ||
         !frac01(p->plateau_tangent_frac) || !(p->densify_tangent_mult >= 1) ||
-        !(p->densify_floor_frac >= 0))
+        !(p->densify_floor_frac >= 0) || !(p->densify_stress_mult >= 0))
         return RIG_EINVAL;
     return RIG_OK;
 }
@@ -368,14 +370,17 @@ static bool fracture_step(detect *d, const sample *s, detect_event *ev, int max,
 
 /* The knot at which a stage found at run-start knot k0 is placed: the centre
  * of the tangent window that first met the condition. */
-static const sample *stage_sample(const detect *d, size_t k0)
+static size_t placed_knot(const detect *d, size_t k0)
 {
     size_t half = (size_t)(d->p.tangent_knots - 1) / 2;
     size_t k = k0 >= half ? k0 - half : 0;
     size_t oldest = d->nknots > KRING ? d->nknots - KRING : 0;
-    if (k < oldest)
-        k = oldest;
-    return &knot_at(d, k)->end;
+    return k < oldest ? oldest : k;
+}
+
+static const sample *stage_sample(const detect *d, size_t k0)
+{
+    return &knot_at(d, placed_knot(d, k0))->end;
 }
 
 static void enter(detect *d, detect_kind st, size_t k0, detect_event *ev, int max, int *nev,
@@ -449,6 +454,7 @@ static void stage_step(detect *d, double T, size_t now, detect_event *ev, int ma
             emit(ev, max, nev, DET_YIELD, y, now, "tangent-below-yield-frac");
             d->T_min = d->run_min;
             d->yield_knot = d->run_first;
+            d->yield_stress = knot_at(d, placed_knot(d, d->run_first))->s;
             d->run = d->drun = 0;
             if (p->compression)
                 d->stage = DET_YIELD; /* plastic or plateau: decided below */
@@ -492,7 +498,9 @@ static void stage_step(detect *d, double T, size_t now, detect_event *ev, int ma
         }
         double thr = fmax(p->densify_tangent_mult * fmax(d->T_min, 0),
                           p->densify_floor_frac * d->E_ref);
-        if (T > thr) {
+        /* NOTE: the stress guard keeps a quantised or wavy plateau (tangent
+         * flickering around zero) from looking like densification. */
+        if (T > thr && knot_at(d, k)->s >= p->densify_stress_mult * d->yield_stress) {
             if (d->drun++ == 0)
                 d->drun_first = k;
             if (d->drun >= p->stage_debounce) {
@@ -627,6 +635,7 @@ int detect_params_record(const detect_params *p, result_set *rs)
     rc |= results_method_number(rs, "detect_plateau_tangent_frac", p->plateau_tangent_frac);
     rc |= results_method_number(rs, "detect_densify_tangent_mult", p->densify_tangent_mult);
     rc |= results_method_number(rs, "detect_densify_floor_frac", p->densify_floor_frac);
+    rc |= results_method_number(rs, "detect_densify_stress_mult", p->densify_stress_mult);
     return rc ? RIG_ENOMEM : RIG_OK;
 }
 

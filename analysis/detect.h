@@ -48,8 +48,9 @@
  *    Compression: once the tangent window has left the knee, plastic, or
  *    plateau when tangent <= plateau_tangent_frac x E (plastic may later
  *    turn plateau); densification: tangent > max(densify_tangent_mult x
- *    lowest post-yield tangent, densify_floor_frac x E) for stage_debounce
- *    knots. A stage event is placed at the centre knot of the first tangent
+ *    lowest post-yield tangent, densify_floor_frac x E) while the stress is
+ *    >= densify_stress_mult x the stress at yield (ISO 13314's 1.3 factor),
+ *    for stage_debounce knots. A stage event is placed at the centre knot of the first tangent
  *    window that met its condition (in the past; emit_index says when).
  */
 #ifndef RIGOR_DETECT_H
@@ -111,6 +112,7 @@ typedef struct {
     double plateau_tangent_frac; /* plateau: tangent at most this x E (0.10) */
     double densify_tangent_mult; /* densification: tangent above this x lowest (3) */
     double densify_floor_frac;   /* ... and above this x E (0.10) */
+    double densify_stress_mult;  /* ... with stress >= this x stress at yield (1.3) */
 } detect_params;
 
 typedef struct detect detect;
