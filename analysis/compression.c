@@ -75,9 +75,13 @@ static double direction(const double *v, size_t i_ref)
 }
 
 /* End of the first loading stroke on the magnitude m[0..n-1] (travel or
- * strain): the first sample within 0.1 % of the range of the largest value
- * reached before m falls back by REVERSAL_FRAC of the range. */
-static size_t loading_end(const double *m, size_t n)
+ * strain): where the crosshead first reverses by more than REVERSAL_FRAC of
+ * the travel range, the stroke ends at the sample of largest force among
+ * those within 0.1 % of the range of the largest travel (so a hold at the
+ * top, where the force relaxes, is excluded); a
+ * hold at the end of the data (>= 1 % of the samples, at least 10, within
+ * 0.1 % of the largest value) ends it too; otherwise the whole record is one stroke. */
+static size_t loading_end(const double *m, const double *F, size_t n)
 {
     double lo = m[0], hi = m[0];
     for (size_t i = 1; i < n; i++) {
@@ -89,18 +93,32 @@ static size_t loading_end(const double *m, size_t n)
         return n - 1;
     double run = m[0];
     size_t stop = n - 1;
+    bool reversed = false;
     for (size_t i = 1; i < n; i++) {
         if (m[i] > run)
             run = m[i];
         else if (m[i] < run - REVERSAL_FRAC * range) {
             stop = i;
+            reversed = true;
             break;
         }
     }
-    for (size_t i = 0; i <= stop; i++)
-        if (m[i] >= run - 1e-3 * range)
-            return i;
-    return stop;
+    size_t first = stop;
+    for (size_t i = 0; i <= stop; i++) {
+        if (m[i] >= run - 1e-3 * range) {
+            first = i;
+            break;
+        }
+    }
+    if (!reversed && stop - first < (n / 100 > 10 ? n / 100 : 10))
+        return n - 1;
+    /* Within the top 0.1 %: the sample of largest force (the end of the
+     * stroke for quantised travel, the start of a hold for relaxation). */
+    size_t best = first;
+    for (size_t i = first; i <= stop; i++)
+        if (m[i] >= run - 1e-3 * range && F[i] > F[best])
+            best = i;
+    return best;
 }
 
 /* Integral of sigma d(eps) over the parts of segments [i, i+1] (i0 <= i <
@@ -201,33 +219,38 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
         return RIG_OK;
     }
 
-    /* Auto (ASTM E3076 spirit, objective): slide a window of w samples
-     * (w = max(8, n/10)) over the pre-yield part, least squares in each;
-     * among the windows with r^2 >= 0.995 take the steepest, else the most
-     * linear one. */
+    /* Auto (ASTM E3076 spirit, objective): slide windows of n/10, n/4 and
+     * n/2 samples (at least 8) over the pre-yield part in steps of 1/8
+     * window, least squares in each; among the windows with r^2 >= 0.995
+     * take the steepest, else the most linear one (noisy data). */
     size_t cnt = i1 >= i0 ? i1 - i0 + 1 : 0;
     if (cnt < MIN_WINDOW) {
         snprintf(why, wl, "only %zu samples between contact and yield for the modulus", cnt);
         return RIG_ENODATA;
     }
-    size_t w = cnt / 10 > MIN_WINDOW ? cnt / 10 : MIN_WINDOW;
-    size_t step = w / 8 ? w / 8 : 1;
     linfit best = {0}, bestr2 = {0};
-    size_t best_a = 0, bestr2_a = 0;
+    size_t best_a = 0, bestr2_a = 0, best_w = 0, bestr2_w = 0;
     bool have = false, haver2 = false;
-    for (size_t a = i0; a + w <= i1 + 1; a += step) {
-        linfit f;
-        if (numeric_linfit(e + a, s + a, w, &f) || !(f.c1 > 0))
-            continue;
-        if (!haver2 || f.r2 > bestr2.r2) {
-            bestr2 = f;
-            bestr2_a = a;
-            haver2 = true;
-        }
-        if (f.r2 >= AUTO_R2 && (!have || f.c1 > best.c1)) {
-            best = f;
-            best_a = a;
-            have = true;
+    static const size_t div[3] = {10, 4, 2};
+    for (int d = 0; d < 3; d++) {
+        size_t w = cnt / div[d] > MIN_WINDOW ? cnt / div[d] : MIN_WINDOW;
+        size_t step = w / 8 ? w / 8 : 1;
+        for (size_t a = i0; a + w <= i1 + 1; a += step) {
+            linfit f;
+            if (numeric_linfit(e + a, s + a, w, &f) || !(f.c1 > 0))
+                continue;
+            if (!haver2 || f.r2 > bestr2.r2) {
+                bestr2 = f;
+                bestr2_a = a;
+                bestr2_w = w;
+                haver2 = true;
+            }
+            if (f.r2 >= AUTO_R2 && (!have || f.c1 > best.c1)) {
+                best = f;
+                best_a = a;
+                best_w = w;
+                have = true;
+            }
         }
     }
     if (!have && !haver2) {
@@ -237,12 +260,13 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
     if (!have) {
         best = bestr2;
         best_a = bestr2_a;
+        best_w = bestr2_w;
     }
     m->E = best.c1;
     m->c0 = best.c0;
     m->r2 = best.r2;
     m->e_lo = e[best_a];
-    m->e_hi = e[best_a + w - 1];
+    m->e_hi = e[best_a + best_w - 1];
     m->how = have ? "auto (steepest window with r2 >= 0.995)" : "auto (most linear window)";
     return RIG_OK;
 }
@@ -352,7 +376,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     /* 3. The first loading stroke, on travel (or on the file strain). */
     for (size_t i = 0; i < n; i++)
         wk.W[i] = x ? sX * x[i] : sE * c->ch[CURVE_STRAIN][i]; /* scratch */
-    size_t i_end = loading_end(wk.W, n);
+    size_t i_end = loading_end(wk.W, wk.F, n);
 
     /* 4. Contact: the detector on the force alone (stages need strain). */
     detect_params dp;
@@ -550,7 +574,17 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     /* ISO 13314 first maximum compressive strength: the first local maximum,
      * i.e. the running peak once the stress has fallen FIRST_MAX_DROP below
      * it (and by more than twice the force noise floor). */
-    double noise_s = 2 * dp.noise_floor_N / (isfinite(A0) ? A0 : 1);
+    /* Force noise: 3 standard deviations of the pre-contact baseline when
+     * there are >= 10 samples of it, else the detector's noise floor. */
+    double noise_N = dp.noise_floor_N;
+    if (ic >= 10) {
+        double mean, sd;
+        numeric_mean_sd(wk.F, ic, &mean, &sd);
+        if (isfinite(sd))
+            noise_N = 3 * sd;
+    }
+    results_method_number(rs, "force_noise_n", noise_N);
+    double noise_s = noise_N / (isfinite(A0) ? A0 : 1);
     double fm = NAN;
     {
         size_t ip = ic;
@@ -614,7 +648,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     /* Densification onset: strain at the global maximum of the energy
      * absorption efficiency eta(eps) = (1 / sigma(eps)) int_0^eps sigma d(eps)
      * (Avalle et al. 2001; Li, Magkiriadis & Harrigan 2006), over the samples
-     * with sigma above 5 % of the maximum and the noise; undefined when the
+     * with sigma above 1 % of the maximum and 10 x the stress noise; undefined when the
      * maximum is at the end of the data (eta still rising) or after fracture. */
     results_method_string(rs, "densification_method",
                           "max energy absorption efficiency W(eps)/sigma(eps)");
@@ -624,7 +658,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     } else {
         size_t ib = 0;
         double eb = -1;
-        double smin = fmax(0.05 * s[imS], 5 * noise_s);
+        double smin = fmax(0.01 * s[imS], 10 * noise_s);
         for (size_t i = ic + 1; i <= ie; i++) {
             if (!(s[i] > smin))
                 continue;

@@ -34,6 +34,7 @@
 #define MAX_RATE_WIN 48 /* rate_window limit (RING minus debounce margin) */
 #define MAX_TANGENT 32
 #define MAX_STAGE_DEB 16
+#define CONTACT_MIN_BASE 20 /* baseline samples before the sigma rule applies */
 #define CONTACT_MIN_N 1e-9 /* baseline rule: least step above a noiseless baseline */
 
 enum { R_PEAK = 1, R_RATE = 2, R_E8 = 4 };
@@ -101,6 +102,7 @@ struct detect {
     int drun;             /* knots the densification condition held */
     size_t drun_first;
     size_t yield_knot;    /* knot where the yield run started */
+    double yield_stress;  /* knot-mean stress where yield is placed, Pa */
 };
 
 void detect_params_default(detect_params *p, bool compression)
@@ -110,8 +112,8 @@ void detect_params_default(detect_params *p, bool compression)
     p->detect_contact = compression;
     p->debounce = 2;
     p->contact_force_N = 1.0;
-    p->contact_sigma = 6.0;
-    p->contact_baseline = 20;
+    p->contact_sigma = 5.0;
+    p->contact_baseline = 200;
     p->noise_floor_N = 0.05;
     p->drop_frac = 0.5;
     p->rate_drop_frac = 0.2;
@@ -126,6 +128,7 @@ void detect_params_default(detect_params *p, bool compression)
     p->plateau_tangent_frac = 0.10;
     p->densify_tangent_mult = 3.0;
     p->densify_floor_frac = 0.10;
+    p->densify_stress_mult = 1.3;
 }
 
 static bool frac01(double v)
@@ -137,7 +140,8 @@ static int check_params(const detect_params *p)
 {
     if (p->debounce < 1 || p->debounce > 16)
         return RIG_EINVAL;
-    if (!(p->contact_force_N > 0) || !(p->contact_sigma >= 0) || p->contact_baseline < 2)
+    if (!(p->contact_force_N > 0) || !(p->contact_sigma >= 0) ||
+        p->contact_baseline < CONTACT_MIN_BASE)
         return RIG_EINVAL;
     if (!(p->noise_floor_N >= 0) || !frac01(p->drop_frac) || !frac01(p->rate_drop_frac) ||
         !frac01(p->e8_low_frac) || !(p->drop_rate_frac_per_s >= 0))
@@ -150,7 +154,7 @@ static int check_params(const detect_params *p)
         return RIG_EINVAL;
     if (!(p->steady_tol >= 0) || !frac01(p->yield_tangent_frac) ||
         !frac01(p->plateau_tangent_frac) || !(p->densify_tangent_mult >= 1) ||
-        !(p->densify_floor_frac >= 0))
+        !(p->densify_floor_frac >= 0) || !(p->densify_stress_mult >= 0))
         return RIG_EINVAL;
     return RIG_OK;
 }
@@ -253,7 +257,7 @@ static void contact_step(detect *d, const sample *s, detect_event *ev, int max, 
     const detect_params *p = &d->p;
     double sd = d->base_n > 1 ? sqrt(d->base_m2 / (double)(d->base_n - 1)) : 0;
     const char *rule = NULL;
-    if (d->base_n >= (size_t)p->contact_baseline &&
+    if (d->base_n >= CONTACT_MIN_BASE &&
         s->f - d->base_mean > fmax(p->contact_sigma * sd, CONTACT_MIN_N))
         rule = "force-above-baseline";
     else if (s->f >= p->contact_force_N)
@@ -261,7 +265,11 @@ static void contact_step(detect *d, const sample *s, detect_event *ev, int max, 
 
     if (!rule) {
         d->contact_run = 0;
-        /* Welford update of the baseline with this pre-contact sample. */
+        /* Welford update of the baseline with the first contact_baseline
+         * samples; then it is frozen, so a slow rise of the force (a soft
+         * specimen) cannot drag the baseline along with it. */
+        if (d->base_n >= (size_t)p->contact_baseline)
+            return;
         d->base_n++;
         double delta = s->f - d->base_mean;
         d->base_mean += delta / (double)d->base_n;
@@ -362,14 +370,17 @@ static bool fracture_step(detect *d, const sample *s, detect_event *ev, int max,
 
 /* The knot at which a stage found at run-start knot k0 is placed: the centre
  * of the tangent window that first met the condition. */
-static const sample *stage_sample(const detect *d, size_t k0)
+static size_t placed_knot(const detect *d, size_t k0)
 {
     size_t half = (size_t)(d->p.tangent_knots - 1) / 2;
     size_t k = k0 >= half ? k0 - half : 0;
     size_t oldest = d->nknots > KRING ? d->nknots - KRING : 0;
-    if (k < oldest)
-        k = oldest;
-    return &knot_at(d, k)->end;
+    return k < oldest ? oldest : k;
+}
+
+static const sample *stage_sample(const detect *d, size_t k0)
+{
+    return &knot_at(d, placed_knot(d, k0))->end;
 }
 
 static void enter(detect *d, detect_kind st, size_t k0, detect_event *ev, int max, int *nev,
@@ -443,6 +454,7 @@ static void stage_step(detect *d, double T, size_t now, detect_event *ev, int ma
             emit(ev, max, nev, DET_YIELD, y, now, "tangent-below-yield-frac");
             d->T_min = d->run_min;
             d->yield_knot = d->run_first;
+            d->yield_stress = knot_at(d, placed_knot(d, d->run_first))->s;
             d->run = d->drun = 0;
             if (p->compression)
                 d->stage = DET_YIELD; /* plastic or plateau: decided below */
@@ -486,7 +498,9 @@ static void stage_step(detect *d, double T, size_t now, detect_event *ev, int ma
         }
         double thr = fmax(p->densify_tangent_mult * fmax(d->T_min, 0),
                           p->densify_floor_frac * d->E_ref);
-        if (T > thr) {
+        /* NOTE: the stress guard keeps a quantised or wavy plateau (tangent
+         * flickering around zero) from looking like densification. */
+        if (T > thr && knot_at(d, k)->s >= p->densify_stress_mult * d->yield_stress) {
             if (d->drun++ == 0)
                 d->drun_first = k;
             if (d->drun >= p->stage_debounce) {
@@ -515,7 +529,10 @@ static void knot_step(detect *d, const sample *s, detect_event *ev, int max, int
     d->k_se += s->e;
     d->k_ss += s->s;
     d->k_cnt++;
-    if (s->e - d->k_e0 < p->knot_dstrain)
+    /* NOTE: the relative slack keeps a knot boundary that falls exactly on
+     * a sample (uniform synthetic steps) from depending on the rounding of
+     * the strain origin. */
+    if (s->e - d->k_e0 < p->knot_dstrain * (1 - 1e-9))
         return;
     knot *k = &d->knots[d->nknots % KRING];
     k->e = d->k_se / (double)d->k_cnt;
@@ -618,6 +635,7 @@ int detect_params_record(const detect_params *p, result_set *rs)
     rc |= results_method_number(rs, "detect_plateau_tangent_frac", p->plateau_tangent_frac);
     rc |= results_method_number(rs, "detect_densify_tangent_mult", p->densify_tangent_mult);
     rc |= results_method_number(rs, "detect_densify_floor_frac", p->densify_floor_frac);
+    rc |= results_method_number(rs, "detect_densify_stress_mult", p->densify_stress_mult);
     return rc ? RIG_ENOMEM : RIG_OK;
 }
 

@@ -21,8 +21,9 @@
  * events carry the strain exactly as fed.
  *
  * The rules (full text with defaults in docs/analysis-compression.md):
- *  - contact: after contact_baseline samples of baseline, F above the
- *    baseline mean by more than contact_sigma baseline standard deviations
+ *  - contact: once the baseline has >= 20 samples (it grows to the first
+ *    contact_baseline samples, then is frozen), F above the baseline mean by
+ *    more than contact_sigma standard deviations
  *    ("force-above-baseline"), or F >= contact_force_N at any time (a file
  *    that starts preloaded: "force-above-threshold"); held for `debounce`
  *    samples; placed at the first sample of the run.
@@ -33,17 +34,24 @@
  *                        rate_window samples (and, when drop_rate_frac_per_s
  *                        > 0 and times are finite, at >= that rate x Fpeak/s);
  *      "e8-below-10pct"  F < e8_low_frac * Fpeak (ASTM E8: below 10 % of max).
- *    The fracture point is the last sample before the drop (for drop-rate:
- *    the highest force in the rate window before the drop), as ASTM E8
- *    defines elongation at fracture "just before the sudden drop".
+ *    The fracture point is the last sample before the drop (the sample
+ *    before the first one that met a rule, stepped back while the force was
+ *    still falling by more than 2 x noise_floor_N), as ASTM E8 defines
+ *    elongation at fracture "just before the sudden drop". With the default
+ *    debounce of 2 the event is emitted on the 2nd dropped sample.
  *  - stages on strain "knots": block means of (strain, stress) every
  *    knot_dstrain of strain after contact; tangent = least-squares slope over
- *    the last tangent_knots knots. elastic: the tangent stops rising (within
- *    steady_tol) for stage_debounce knots; yield: tangent < yield_tangent_frac
- *    x E (E = largest tangent seen in the elastic stage), then plastic, or
- *    plateau when tangent <= plateau_tangent_frac x E; densification: tangent
- *    > max(densify_tangent_mult x lowest post-yield tangent,
- *    densify_floor_frac x E), all for stage_debounce knots.
+ *    the last tangent_knots knots. elastic: the tangent is positive and stops
+ *    rising (within steady_tol) for stage_debounce knots; yield: tangent <
+ *    yield_tangent_frac x E (E = largest tangent seen in the elastic stage)
+ *    for stage_debounce knots. Tension: plastic from yield on (terminal).
+ *    Compression: once the tangent window has left the knee, plastic, or
+ *    plateau when tangent <= plateau_tangent_frac x E (plastic may later
+ *    turn plateau); densification: tangent > max(densify_tangent_mult x
+ *    lowest post-yield tangent, densify_floor_frac x E) while the stress is
+ *    >= densify_stress_mult x the stress at yield (ISO 13314's 1.3 factor),
+ *    for stage_debounce knots. A stage event is placed at the centre knot of the first tangent
+ *    window that met its condition (in the past; emit_index says when).
  */
 #ifndef RIGOR_DETECT_H
 #define RIGOR_DETECT_H
@@ -84,8 +92,8 @@ typedef struct {
 
     /* contact */
     double contact_force_N; /* absolute contact force (1 N) */
-    double contact_sigma;   /* baseline standard deviations (6) */
-    int contact_baseline;   /* baseline samples before the sigma rule applies (20) */
+    double contact_sigma;   /* baseline standard deviations (5) */
+    int contact_baseline;   /* first samples that form the (frozen) baseline (200) */
 
     /* fracture */
     double noise_floor_N;        /* force noise band; arm at 4x, drops >= 2x (0.05 N) */
@@ -104,6 +112,7 @@ typedef struct {
     double plateau_tangent_frac; /* plateau: tangent at most this x E (0.10) */
     double densify_tangent_mult; /* densification: tangent above this x lowest (3) */
     double densify_floor_frac;   /* ... and above this x E (0.10) */
+    double densify_stress_mult;  /* ... with stress >= this x stress at yield (1.3) */
 } detect_params;
 
 typedef struct detect detect;
@@ -130,7 +139,8 @@ int detect_feed(detect *d, double t_s, double strain, double stress_Pa, double f
 int detect_finish(detect *d, detect_event *ev, int max);
 
 /* Current state for displays: the kind of the last stage entered
- * (DET_NKINDS before contact/first stage) and whether fracture happened. */
+ * (DET_NKINDS before the first stage; DET_YIELD in compression while the
+ * post-yield stage is being decided) and whether fracture happened. */
 detect_kind detect_stage(const detect *d);
 bool detect_fractured(const detect *d);
 

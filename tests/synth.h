@@ -178,9 +178,11 @@ static inline int synth_make(const synth_spec *sp, synth_curve *c)
             peak = fmax(peak, Ftrue);
             c->x[i] = sp->gap_m + sp->h0 * e + sp->C * Ftrue;
         } else {
+            /* After the break the crosshead keeps moving at its speed; the
+             * frame springs back, but the crosshead reading does not. */
             e = (double)(i - ngap) * sp->deps;
             Ftrue = sp->post_frac * peak;
-            c->x[i] = sp->gap_m + sp->h0 * e + sp->C * Ftrue;
+            c->x[i] = c->x[i - 1] + sp->h0 * sp->deps;
         }
         c->t[i] = (double)i * sp->dt;
         c->e[i] = e;
