@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
     {"analyze", cmd_analyze, "analyse stress-strain data files (tensile, compression)"},
+    {"sim", cmd_sim, "run the simulated load frame (a Modbus TCP/RTU server)"},
 };
 
 static void usage(FILE *f)
