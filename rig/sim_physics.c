@@ -231,12 +231,12 @@ static void step_specimen(sim *s)
     }
     double delta = solve_split(s, u);
     double f = sim_specimen_force(s, delta);
-    if (!s->fractured && delta > s->delta_max)
-        s->delta_max = delta;
     if (!s->fractured && sim_specimen_breaks(s, delta)) {
         /* It broke between the last step and this one, at its strength: record
          * the break at the threshold, not at the step's overshoot. */
         double d_b = sim_specimen_break_delta(s);
+        if (d_b > s->delta_max)
+            s->delta_max = d_b;
         double f_b = sim_specimen_force(s, d_b);
         s->fractured = true;
         s->fracture_t = s->t;
@@ -249,6 +249,8 @@ static void step_specimen(sim *s)
         sim_event(s, "fracture force=%.6g N deformation=%.9g m", s->fracture_force,
                   s->fracture_delta);
     }
+    if (!s->fractured && delta > s->delta_max)
+        s->delta_max = delta;
     s->delta = delta;
     s->force = s->compression ? -f : f;
     if (fabs(s->force) > s->peak_true)

@@ -166,6 +166,10 @@ static void test_tensile_force_follows_model(void)
     CHECK(t.fractured, "fractured");
     CHECK_NEAR(t.peak_force_N / g.area_m2, 74e6, 0, 1e-3, "tensile strength");
     CHECK(t.force_N == 0, "no force after fracture");
+    /* regression: the break is recorded at eps_f on the loading path, not on an
+     * unloading branch through the step's overshoot (logged 26.38 N, not 26.4) */
+    CHECK_NEAR(t.fracture_force_N, 66e6 * g.area_m2, 1e-9, 1e-12, "force at fracture");
+    CHECK_NEAR(t.fracture_deformation_m, 0.08 * g.length_m, 1e-15, 0, "deformation at fracture");
     CHECK_NEAR(t.fracture_t_s, t.t_s, 1e-9, 0, "fracture in the current step");
     CHECK(fabs(read_force(s)) < 5 * noise, "FORCE drops within 1 ms (filter off): %g",
           read_force(s));
