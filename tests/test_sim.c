@@ -600,6 +600,38 @@ static void test_tcp_faults(void)
     sim_free(s);
 }
 
+/* disconnect-after drops every open connection once; new clients are served. */
+static void test_tcp_disconnect_fault(void)
+{
+    sim_config c;
+    sim_config_init(&c);
+    c.specimen = "none";
+    c.faults = "disconnect-after=0.15s";
+    sim *s = NULL;
+    CHECK(sim_new(&c, &s) == 0, "new");
+    if (!s)
+        return;
+    int port = 0;
+    CHECK(sim_start_tcp(s, "127.0.0.1", 0, &port) == 0, "start");
+    int fd = tcp_connect(port);
+    uint8_t rp[260];
+    const uint8_t rd[] = {0x04, 0, 0, 0, 1};
+    CHECK(fd >= 0 && tcp_xfer(fd, 1, rd, 5, rp) == 4, "served before the fault");
+    struct timespec d = {0, 400000000};
+    nanosleep(&d, NULL);
+    CHECK(tcp_xfer(fd, 1, rd, 5, rp) < 0, "connection dropped by the fault");
+    if (fd >= 0)
+        close(fd);
+    fd = tcp_connect(port);
+    CHECK(fd >= 0 && tcp_xfer(fd, 1, rd, 5, rp) == 4, "a new connection is served");
+    if (fd >= 0)
+        close(fd);
+    sim_truth t;
+    sim_truth_snapshot(s, &t);
+    CHECK(t.faults_injected == 1, "one fault: %lu", t.faults_injected);
+    sim_free(s);
+}
+
 int main(void)
 {
     TEST_RUN(test_velocity_moves_vt);
@@ -616,5 +648,6 @@ int main(void)
     TEST_RUN(test_timed_faults);
     TEST_RUN(test_tcp_server);
     TEST_RUN(test_tcp_faults);
+    TEST_RUN(test_tcp_disconnect_fault);
     TEST_END("test_sim");
 }

@@ -87,11 +87,12 @@ static int rtu_xfer(int fd, int unit, const uint8_t *pdu, int len, uint8_t *rep,
     return have;
 }
 
-static sim *start(long baud, char *path, size_t len)
+static sim *start_faults(long baud, const char *faults, char *path, size_t len)
 {
     sim_config c;
     sim_config_init(&c);
     c.baud = baud;
+    c.faults = faults;
     sim *s = NULL;
     CHECK(sim_new(&c, &s) == 0, "new");
     if (!s)
@@ -103,6 +104,11 @@ static sim *start(long baud, char *path, size_t len)
         return NULL;
     }
     return s;
+}
+
+static sim *start(long baud, char *path, size_t len)
+{
+    return start_faults(baud, NULL, path, len);
 }
 
 static void test_rtu_bus(void)
@@ -204,9 +210,42 @@ static void test_rtu_wire_rate(void)
     sim_free(s);
 }
 
+/* corrupt= flips the CRC of the reply; delay= holds it back. */
+static void test_rtu_faults(void)
+{
+    char path[128];
+    sim *s = start_faults(0, "corrupt=0.4,delay=0.4:30ms", path, sizeof path);
+    if (!s)
+        return;
+    int fd = open_pty(path);
+    const uint8_t rd[] = {0x04, 0, 1, 0, 2};
+    uint8_t rep[32];
+    int bad = 0, slow = 0, good = 0;
+    for (int i = 0; i < 30 && fd >= 0; i++) {
+        double t0 = now_s();
+        int n = rtu_xfer(fd, 2, rd, 5, rep, 9, 300, false);
+        double dt = now_s() - t0;
+        if (n < 0)
+            bad++;
+        else if (n == 9 && dt >= 0.029)
+            slow++;
+        else if (n == 9)
+            good++;
+    }
+    if (fd >= 0)
+        close(fd);
+    sim_truth t;
+    sim_truth_snapshot(s, &t);
+    CHECK(bad >= 3 && slow >= 3 && good >= 3, "bad CRC %d, delayed %d, good %d", bad, slow, good);
+    CHECK(t.faults_injected == (unsigned long)(bad + slow), "faults counted %lu",
+          t.faults_injected);
+    sim_free(s);
+}
+
 int main(void)
 {
     TEST_RUN(test_rtu_bus);
     TEST_RUN(test_rtu_wire_rate);
+    TEST_RUN(test_rtu_faults);
     TEST_END("test_sim_rtu");
 }
