@@ -23,28 +23,29 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rigor sim [--tcp [HOST:]PORT] [--rtu] [--baud N]\n"
-            "                 [--specimen NAME | --preset NAME] [--param KEY=VALUE ...]\n"
-            "                 [--width MM --thickness MM --gauge-length MM | --diameter MM "
-            "--height MM]\n"
-            "                 [--seed N] [--faults LIST] [--log FILE] [--duration S]\n"
-            "\n"
-            "Run the simulated load frame (docs/sim.md, register map docs/reference-frame.md).\n"
-            "  --tcp [HOST:]PORT  Modbus TCP gateway, units 1-3 (default 127.0.0.1:1502;\n"
-            "                     port 0 picks a free port, printed on stdout)\n"
-            "  --rtu              Modbus RTU on a new pseudo-terminal (path printed on stdout)\n"
-            "  --baud N           RTU line rate for reply pacing, 8E1 (default 115200; 0 = none)\n"
-            "  --specimen NAME    preset: e-lpscl-film p-lpscl-film peva-scaffold lpscl-pellet\n"
-            "                     e-lpscl-film-compression; or model: elastic-plastic brittle\n"
-            "                     brittle-compression cellular none\n"
-            "  --param KEY=VALUE  override a model or machine parameter, e.g. E=2GPa\n"
-            "  --width ... --height  geometry in mm (or with a unit: 40um)\n"
-            "  --seed N           noise and fault seed (default 1)\n"
-            "  --faults LIST      e.g. drop=0.01,corrupt=0.005,delay=0.02:50ms,exception=0.001,\n"
-            "                     disconnect-after=20s,freeze-tick-after=10s,estop-after=30s\n"
-            "  --log FILE         ground-truth CSV ('-' = stdout)\n"
-            "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n");
+    fprintf(
+        f,
+        "usage: rigor sim [--tcp [HOST:]PORT] [--rtu] [--baud N]\n"
+        "                 [--specimen NAME | --preset NAME] [--param KEY=VALUE ...]\n"
+        "                 [--width MM --thickness MM --gauge-length MM | --diameter MM "
+        "--height MM]\n"
+        "                 [--seed N] [--faults LIST] [--log FILE] [--duration S]\n"
+        "\n"
+        "Run the simulated load frame (docs/sim.md, register map docs/reference-frame.md).\n"
+        "  --tcp [HOST:]PORT  Modbus TCP gateway, units 1-3 (default 127.0.0.1:1502;\n"
+        "                     port 0 picks a free port, printed on stdout)\n"
+        "  --rtu              Modbus RTU on a new pseudo-terminal (path printed on stdout)\n"
+        "  --baud N           RTU line rate for reply pacing, 8E1 (default 115200; 0 = none)\n"
+        "  --specimen NAME    preset: e-lpscl-film p-lpscl-film peva-scaffold lpscl-pellet\n"
+        "                     e-lpscl-film-compression; or model: elastic-plastic brittle\n"
+        "                     brittle-compression cellular none\n"
+        "  --param KEY=VALUE  override a model or machine parameter, e.g. E=2GPa\n"
+        "  --width ... --height  geometry in mm (or with a unit: 40um)\n"
+        "  --seed N           noise and fault seed (default 1)\n"
+        "  --faults LIST      e.g. drop=0.01,corrupt=0.005,delay=0.02:50ms,exception=0.001,\n"
+        "                     disconnect-after=20s,freeze-tick-after=10s,estop-after=30s\n"
+        "  --log FILE         ground-truth CSV ('-' = stdout)\n"
+        "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n");
 }
 
 /* A length in mm, or with an explicit unit ("40um"). */
@@ -111,13 +112,13 @@ int cmd_sim(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool has_v = v && strncmp(v, "--", 2) != 0;
-#define NEED_VALUE                                                                         \
-    do {                                                                                   \
-        if (!has_v) {                                                                      \
-            fprintf(stderr, "rigor sim: %s needs a value\n", a);                           \
-            goto out;                                                                      \
-        }                                                                                  \
-        i++;                                                                               \
+#define NEED_VALUE                                                                             \
+    do {                                                                                       \
+        if (!has_v) {                                                                          \
+            fprintf(stderr, "rigor sim: %s needs a value\n", a);                               \
+            goto out;                                                                          \
+        }                                                                                      \
+        i++;                                                                                   \
     } while (0)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);

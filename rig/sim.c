@@ -127,6 +127,7 @@ void sim_stop(sim *s)
     if (!s)
         return;
     atomic_store(&s->stopping, true);
+    s->stopped = true;
     sim_server_stop(s);
     if (s->phys_started) {
         pthread_join(s->phys_thread, NULL);

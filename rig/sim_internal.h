@@ -14,8 +14,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#define SIM_DT_S 1e-3          /* physics step: 1 kHz */
-#define SIM_MAX_CONN 16        /* concurrent TCP clients */
+#define SIM_DT_S 1e-3   /* physics step: 1 kHz */
+#define SIM_MAX_CONN 16 /* concurrent TCP clients */
 
 typedef enum {
     MODEL_NONE = 0,            /* no specimen: free crosshead, zero force */
@@ -29,35 +29,35 @@ typedef enum {
  * --param (table in sim_specimen.c). */
 typedef struct {
     /* specimen material */
-    double E;          /* Young's modulus, Pa */
-    double sigma_y;    /* yield (elastic-plastic) or plateau start (cellular), Pa */
-    double sigma_u;    /* tensile strength (elastic-plastic), Pa */
-    double eps_u;      /* engineering strain at sigma_u */
-    double sigma_f;    /* stress at fracture (elastic-plastic, brittle), Pa */
-    double eps_f;      /* strain at fracture (elastic-plastic) */
-    double H;          /* plateau hardening modulus (cellular), Pa */
-    double eps_d;      /* densification onset strain (cellular) */
-    double m;          /* densification exponent (cellular) */
-    double sigma_ref;  /* densification anchor stress (cellular), Pa ... */
-    double eps_ref;    /* ... reached at this strain */
-    double residual;   /* compression debris stress as a fraction of sigma_f */
+    double E;         /* Young's modulus, Pa */
+    double sigma_y;   /* yield (elastic-plastic) or plateau start (cellular), Pa */
+    double sigma_u;   /* tensile strength (elastic-plastic), Pa */
+    double eps_u;     /* engineering strain at sigma_u */
+    double sigma_f;   /* stress at fracture (elastic-plastic, brittle), Pa */
+    double eps_f;     /* strain at fracture (elastic-plastic) */
+    double H;         /* plateau hardening modulus (cellular), Pa */
+    double eps_d;     /* densification onset strain (cellular) */
+    double m;         /* densification exponent (cellular) */
+    double sigma_ref; /* densification anchor stress (cellular), Pa ... */
+    double eps_ref;   /* ... reached at this strain */
+    double residual;  /* compression debris stress as a fraction of sigma_f */
     /* geometry */
     double width, thickness, gauge_length; /* tensile, m */
     double diameter, height;               /* compression, m */
-    double gap;        /* compression: platen gap above the specimen at position 0, m */
+    double gap; /* compression: platen gap above the specimen at position 0, m */
     /* machine */
     double frame_compliance; /* m/N */
-    double capacity;   /* load-cell capacity, N */
-    double noise;      /* load-cell noise sigma, N */
-    double resolution; /* ADC count, N */
-    double filter_hz;  /* transmitter low-pass corner at start (FILTER_HZ), Hz */
-    double cell_rate;  /* load-cell sampling rate (TICK), Hz */
-    double overload;   /* frame-overload fault threshold on |true force|, N (0 = 1.2 capacity) */
-    double ext_noise;  /* extensometer noise sigma, m */
+    double capacity;         /* load-cell capacity, N */
+    double noise;            /* load-cell noise sigma, N */
+    double resolution;       /* ADC count, N */
+    double filter_hz;        /* transmitter low-pass corner at start (FILTER_HZ), Hz */
+    double cell_rate;        /* load-cell sampling rate (TICK), Hz */
+    double overload;  /* frame-overload fault threshold on |true force|, N (0 = 1.2 capacity) */
+    double ext_noise; /* extensometer noise sigma, m */
     double travel_upper, travel_lower; /* limit switches, m (crosshead position) */
-    double v_max;      /* largest accepted VELOCITY_CMD, m/s */
-    double accel;      /* drive default acceleration, m/s^2 */
-    double qs_decel;   /* quick-stop / fault deceleration, m/s^2 */
+    double v_max;                      /* largest accepted VELOCITY_CMD, m/s */
+    double accel;                      /* drive default acceleration, m/s^2 */
+    double qs_decel;                   /* quick-stop / fault deceleration, m/s^2 */
 } sim_params;
 
 /* Parsed --faults list. */
@@ -73,12 +73,18 @@ typedef struct {
     uint64_t s[4];
 } sim_rng;
 
-typedef enum { FAULT_NONE = 0, FAULT_DROP, FAULT_CORRUPT, FAULT_DELAY, FAULT_EXCEPTION } fault_kind;
+typedef enum {
+    FAULT_NONE = 0,
+    FAULT_DROP,
+    FAULT_CORRUPT,
+    FAULT_DELAY,
+    FAULT_EXCEPTION
+} fault_kind;
 
 struct sim {
     pthread_mutex_t lock;
     /* configuration */
-    char name[64];          /* preset or model name as given */
+    char name[64]; /* preset or model name as given */
     sim_model model;
     sim_params p;
     sim_faults faults;
@@ -89,33 +95,33 @@ struct sim {
     int log_every;
     FILE *events;
     /* derived */
-    double area, L0;        /* m^2, m */
+    double area, L0; /* m^2, m */
     bool compression;
-    double dens_K;          /* cellular densification coefficient, Pa */
+    double dens_K; /* cellular densification coefficient, Pa */
     /* clock */
     long steps;
-    double t;               /* steps * SIM_DT_S */
+    double t; /* steps * SIM_DT_S */
     /* drive registers and state */
     uint16_t drive_hr[9];
-    double x, v;            /* crosshead m, m/s */
+    double x, v; /* crosshead m, m/s */
     bool enabled;
     int fault;
     bool wd_tripped, estop, at_upper, at_lower;
     double last_hb_t, wd_trip_t;
     /* specimen state */
-    double delta;           /* deformation, m (+ loading direction) */
-    double delta_max;       /* largest deformation on the loading path */
-    double force;           /* true force, N, signed (+ tension) */
+    double delta;     /* deformation, m (+ loading direction) */
+    double delta_max; /* largest deformation on the loading path */
+    double force;     /* true force, N, signed (+ tension) */
     double peak_true;
     bool contact, fractured;
     double contact_t, fracture_t, fracture_force, fracture_delta;
     /* transmitter */
     uint16_t cell_hr[2];
-    double lp;              /* low-pass state, N (gross) */
-    double gross_meas;      /* quantized gross, N */
-    double tare;            /* N */
-    double net;             /* N */
-    double peak_meas;       /* N, |net| max since reset */
+    double lp;         /* low-pass state, N (gross) */
+    double gross_meas; /* quantized gross, N */
+    double tare;       /* N */
+    double net;        /* N */
+    double peak_meas;  /* N, |net| max since reset */
     double stable_ema;
     int32_t raw;
     uint16_t tick;
@@ -124,23 +130,24 @@ struct sim {
     bool overload_bit;
     /* extensometer */
     double ext_zero;
-    double ext;             /* m, last reading */
+    double ext; /* m, last reading */
     /* randomness */
     sim_rng rng_phys, rng_fault;
     /* time-triggered faults fired */
     bool estop_fired, freeze_fired, disconnect_fired;
-    atomic_int disconnect_gen;  /* bumped when the disconnect fault fires */
+    atomic_int disconnect_gen; /* bumped when the disconnect fault fires */
     /* counters */
     unsigned long requests, faults_injected;
     /* threads */
-    atomic_bool running;    /* physics thread */
+    atomic_bool running; /* physics thread */
     atomic_bool stopping;
+    bool stopped; /* sim_stop() ran: no new start */
     pthread_t phys_thread;
     bool phys_started;
     /* TCP */
     bool tcp_started;
     int listen_fd;
-    void *tcp_ctx;          /* modbus_t of the listener */
+    void *tcp_ctx; /* modbus_t of the listener */
     pthread_t accept_thread;
     atomic_int conn_count;
     int conn_fd[SIM_MAX_CONN];
@@ -165,7 +172,7 @@ uint64_t sim_rng_next(sim_rng *r);
 double sim_rng_uniform(sim_rng *r);
 double sim_rng_gauss(sim_rng *r);
 void sim_physics_init(sim *s);
-void sim_step(sim *s);                 /* one 1-ms step; caller holds the lock */
+void sim_step(sim *s);                  /* one 1-ms step; caller holds the lock */
 void sim_drive_fault(sim *s, int code); /* caller holds the lock */
 void sim_event(sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_log_header(sim *s);

@@ -311,8 +311,7 @@ void sim_step(sim *s)
         s->faults_injected++;
         sim_event(s, "fault freeze-tick");
     }
-    if (fl->disconnect_after_s >= 0 && !s->disconnect_fired &&
-        s->t >= fl->disconnect_after_s) {
+    if (fl->disconnect_after_s >= 0 && !s->disconnect_fired && s->t >= fl->disconnect_after_s) {
         s->disconnect_fired = true;
         atomic_fetch_add(&s->disconnect_gen, 1);
         s->faults_injected++;

@@ -206,7 +206,7 @@ static void *accept_main(void *arg)
 
 int sim_start_tcp(sim *s, const char *host, int port, int *bound_port)
 {
-    if (s->tcp_started)
+    if (s->tcp_started || s->stopped)
         return RIG_ESTATE;
     if (port < 0 || port > 65535)
         return RIG_EINVAL;
@@ -261,8 +261,16 @@ static int rtu_request_len(const uint8_t *b, int have)
     if (have < 2)
         return 0;
     switch (b[1]) {
-    case 1: case 2: case 3: case 4: case 5: case 6: return 8;
-    case 7: case 11: case 12: case 17: return 4;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6: return 8;
+    case 7:
+    case 11:
+    case 12:
+    case 17: return 4;
     case 15:
     case 16: return have < 7 ? 0 : 9 + b[6];
     case 23: return have < 11 ? 0 : 13 + b[10];
@@ -384,8 +392,8 @@ static speed_t speed_const(long baud)
     static const struct {
         long b;
         speed_t c;
-    } t[] = {{1200, B1200},     {2400, B2400},     {4800, B4800},   {9600, B9600},
-             {19200, B19200},   {38400, B38400},   {57600, B57600}, {115200, B115200},
+    } t[] = {{1200, B1200},     {2400, B2400},     {4800, B4800},    {9600, B9600},
+             {19200, B19200},   {38400, B38400},   {57600, B57600},  {115200, B115200},
              {230400, B230400}, {460800, B460800}, {921600, B921600}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].b == baud)
@@ -395,7 +403,7 @@ static speed_t speed_const(long baud)
 
 int sim_start_rtu(sim *s, char *pty_path, size_t len)
 {
-    if (s->rtu_started)
+    if (s->rtu_started || s->stopped)
         return RIG_ESTATE;
     int m, sl;
     if (openpty(&m, &sl, NULL, NULL, NULL) < 0)

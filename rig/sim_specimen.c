@@ -52,38 +52,102 @@ typedef struct {
 } preset;
 
 /* Machine defaults shared by every preset (capacity and noise vary). */
-#define MACHINE                                                                            \
-    .gap = 0.2 * MM, .frame_compliance = 0.02 * UM, .filter_hz = 200, .cell_rate = 1000,  \
-    .ext_noise = 0.05 * UM, .travel_upper = 50 * MM, .travel_lower = -50 * MM,            \
+#define MACHINE                                                                                \
+    .gap = 0.2 * MM, .frame_compliance = 0.02 * UM, .filter_hz = 200, .cell_rate = 1000,       \
+    .ext_noise = 0.05 * UM, .travel_upper = 50 * MM, .travel_lower = -50 * MM,                 \
     .v_max = 20 * MM, .accel = 0.05, .qs_decel = 0.5
 
 static const preset presets[] = {
-    {"e-lpscl-film", MODEL_ELASTIC_PLASTIC,
-     {.E = 2 * GPA, .sigma_y = 40 * MPA, .sigma_u = 74 * MPA, .eps_u = 0.06,
-      .sigma_f = 66 * MPA, .eps_f = 0.08, .width = 10 * MM, .thickness = 40 * UM,
-      .gauge_length = 20 * MM, .diameter = 10 * MM, .height = 40 * UM, .capacity = 100,
-      .noise = 2e-3, .resolution = 1e-4, MACHINE}},
-    {"p-lpscl-film", MODEL_BRITTLE,
-     {.E = 120 * MPA, .sigma_f = 1.2 * MPA, .width = 10 * MM, .thickness = 40 * UM,
-      .gauge_length = 20 * MM, .diameter = 10 * MM, .height = 40 * UM, .capacity = 10,
-      .noise = 2e-4, .resolution = 1e-5, MACHINE}},
-    {"peva-scaffold", MODEL_ELASTIC_PLASTIC,
-     {.E = 3 * GPA, .sigma_y = 60 * MPA, .sigma_u = 239 * MPA, .eps_u = 0.30,
-      .sigma_f = 220 * MPA, .eps_f = 0.34, .width = 10 * MM, .thickness = 15 * UM,
-      .gauge_length = 20 * MM, .diameter = 10 * MM, .height = 15 * UM, .capacity = 100,
-      .noise = 2e-3, .resolution = 1e-4, MACHINE}},
-    {"lpscl-pellet", MODEL_BRITTLE_COMPRESSION,
-     {.E = 0.19 * MPA / 0.065, .sigma_f = 0.19 * MPA, .residual = 0.1, .width = 10 * MM,
-      .thickness = 0.6 * MM, .gauge_length = 0.6 * MM, .diameter = 10 * MM,
-      .height = 0.6 * MM, .capacity = 100, .noise = 2e-3, .resolution = 1e-4, MACHINE}},
-    {"e-lpscl-film-compression", MODEL_CELLULAR,
-     {.E = 500 * MPA, .sigma_y = 10 * MPA, .H = 20 * MPA, .eps_d = 0.5, .m = 2,
-      .sigma_ref = 80 * MPA, .eps_ref = 0.9, .width = 6 * MM, .thickness = 40 * UM,
-      .gauge_length = 40 * UM, .diameter = 6 * MM, .height = 40 * UM, .capacity = 5000,
-      .noise = 0.1, .resolution = 5e-3, MACHINE}},
-    {"none", MODEL_NONE,
-     {.width = 10 * MM, .thickness = 40 * UM, .gauge_length = 20 * MM, .diameter = 10 * MM,
-      .height = 1 * MM, .capacity = 100, .noise = 2e-3, .resolution = 1e-4, MACHINE}},
+    {"e-lpscl-film",
+     MODEL_ELASTIC_PLASTIC,
+     {.E = 2 * GPA,
+      .sigma_y = 40 * MPA,
+      .sigma_u = 74 * MPA,
+      .eps_u = 0.06,
+      .sigma_f = 66 * MPA,
+      .eps_f = 0.08,
+      .width = 10 * MM,
+      .thickness = 40 * UM,
+      .gauge_length = 20 * MM,
+      .diameter = 10 * MM,
+      .height = 40 * UM,
+      .capacity = 100,
+      .noise = 2e-3,
+      .resolution = 1e-4,
+      MACHINE}},
+    {"p-lpscl-film",
+     MODEL_BRITTLE,
+     {.E = 120 * MPA,
+      .sigma_f = 1.2 * MPA,
+      .width = 10 * MM,
+      .thickness = 40 * UM,
+      .gauge_length = 20 * MM,
+      .diameter = 10 * MM,
+      .height = 40 * UM,
+      .capacity = 10,
+      .noise = 2e-4,
+      .resolution = 1e-5,
+      MACHINE}},
+    {"peva-scaffold",
+     MODEL_ELASTIC_PLASTIC,
+     {.E = 3 * GPA,
+      .sigma_y = 60 * MPA,
+      .sigma_u = 239 * MPA,
+      .eps_u = 0.30,
+      .sigma_f = 220 * MPA,
+      .eps_f = 0.34,
+      .width = 10 * MM,
+      .thickness = 15 * UM,
+      .gauge_length = 20 * MM,
+      .diameter = 10 * MM,
+      .height = 15 * UM,
+      .capacity = 100,
+      .noise = 2e-3,
+      .resolution = 1e-4,
+      MACHINE}},
+    {"lpscl-pellet",
+     MODEL_BRITTLE_COMPRESSION,
+     {.E = 0.19 * MPA / 0.065,
+      .sigma_f = 0.19 * MPA,
+      .residual = 0.1,
+      .width = 10 * MM,
+      .thickness = 0.6 * MM,
+      .gauge_length = 0.6 * MM,
+      .diameter = 10 * MM,
+      .height = 0.6 * MM,
+      .capacity = 100,
+      .noise = 2e-3,
+      .resolution = 1e-4,
+      MACHINE}},
+    {"e-lpscl-film-compression",
+     MODEL_CELLULAR,
+     {.E = 500 * MPA,
+      .sigma_y = 10 * MPA,
+      .H = 20 * MPA,
+      .eps_d = 0.5,
+      .m = 2,
+      .sigma_ref = 80 * MPA,
+      .eps_ref = 0.9,
+      .width = 6 * MM,
+      .thickness = 40 * UM,
+      .gauge_length = 40 * UM,
+      .diameter = 6 * MM,
+      .height = 40 * UM,
+      .capacity = 5000,
+      .noise = 0.1,
+      .resolution = 5e-3,
+      MACHINE}},
+    {"none",
+     MODEL_NONE,
+     {.width = 10 * MM,
+      .thickness = 40 * UM,
+      .gauge_length = 20 * MM,
+      .diameter = 10 * MM,
+      .height = 1 * MM,
+      .capacity = 100,
+      .noise = 2e-3,
+      .resolution = 1e-4,
+      MACHINE}},
 };
 
 /* Model names map onto the preset whose numbers they start from. */
@@ -91,15 +155,17 @@ static const struct {
     const char *model;
     const char *preset;
 } model_alias[] = {
-    {"elastic-plastic", "e-lpscl-film"},
-    {"brittle", "p-lpscl-film"},
-    {"linear-brittle", "p-lpscl-film"},
-    {"brittle-compression", "lpscl-pellet"},
+    {"elastic-plastic", "e-lpscl-film"},      {"brittle", "p-lpscl-film"},
+    {"linear-brittle", "p-lpscl-film"},       {"brittle-compression", "lpscl-pellet"},
     {"cellular", "e-lpscl-film-compression"},
 };
 
-static const char *const preset_names[] = {"e-lpscl-film", "p-lpscl-film", "peva-scaffold",
-                                           "lpscl-pellet", "e-lpscl-film-compression", NULL};
+static const char *const preset_names[] = {"e-lpscl-film",
+                                           "p-lpscl-film",
+                                           "peva-scaffold",
+                                           "lpscl-pellet",
+                                           "e-lpscl-film-compression",
+                                           NULL};
 
 const char *const *sim_preset_names(void)
 {
@@ -113,7 +179,10 @@ typedef struct {
     const char *what;
 } param_def;
 
-#define P(k, d, f, w) {k, d, offsetof(sim_params, f), w}
+#define P(k, d, f, w)                                                                          \
+    {                                                                                          \
+        k, d, offsetof(sim_params, f), w                                                       \
+    }
 static const param_def param_defs[] = {
     P("E", DIM_STRESS, E, "Young's modulus"),
     P("sigma_y", DIM_STRESS, sigma_y, "yield / plateau stress"),
@@ -160,7 +229,8 @@ static const preset *find_preset(const char *name)
 
 /* "74MPa", "74 MPa", "0.1", "10%": a number and an optional unit of the
  * expected dimension. */
-static int parse_value(const char *text, unit_dim dim, double *out, const char *key, rig_diag *d)
+static int parse_value(const char *text, unit_dim dim, double *out, const char *key,
+                       rig_diag *d)
 {
     char *end;
     double v = strtod(text, &end);
@@ -298,8 +368,9 @@ int sim_specimen_setup(sim *s, const sim_config *cfg, rig_diag *d)
     int rc = validate(s, d);
     if (rc == RIG_EGEOMETRY)
         rig_diag_set(d, "--specimen", 0, 0, "%s",
-                     s->compression ? "compression needs --diameter > 0 and --height > 0"
-                                    : "tensile needs --width, --thickness and --gauge-length > 0");
+                     s->compression
+                         ? "compression needs --diameter > 0 and --height > 0"
+                         : "tensile needs --width, --thickness and --gauge-length > 0");
     if (rc)
         return rc;
     if (s->compression) {

@@ -82,7 +82,8 @@ static int rtu_xfer(int fd, int unit, const uint8_t *pdu, int len, uint8_t *rep,
     }
     if (have == 0)
         return 0;
-    if (have < 4 || crc16(rep, (size_t)have - 2) != (uint16_t)(rep[have - 2] | rep[have - 1] << 8))
+    if (have < 4 ||
+        crc16(rep, (size_t)have - 2) != (uint16_t)(rep[have - 2] | rep[have - 1] << 8))
         return -1;
     return have;
 }
@@ -125,7 +126,8 @@ static void test_rtu_bus(void)
     }
     uint8_t rep[260];
     const uint8_t rd_drive[] = {0x04, 0, 0, 0, 6};
-    CHECK(rtu_xfer(fd, 1, rd_drive, 5, rep, 17, 300, false) == 17 && rep[0] == 1 && rep[2] == 12,
+    CHECK(rtu_xfer(fd, 1, rd_drive, 5, rep, 17, 300, false) == 17 && rep[0] == 1 &&
+              rep[2] == 12,
           "drive IR 0-5");
     const uint8_t rd_cell[] = {0x04, 0, 0, 0, 8};
     CHECK(rtu_xfer(fd, 2, rd_cell, 5, rep, 21, 300, false) == 21 && rep[0] == 2,
@@ -236,7 +238,8 @@ static void test_rtu_faults(void)
         close(fd);
     sim_truth t;
     sim_truth_snapshot(s, &t);
-    CHECK(bad >= 3 && slow >= 3 && good >= 3, "bad CRC %d, delayed %d, good %d", bad, slow, good);
+    CHECK(bad >= 3 && slow >= 3 && good >= 3, "bad CRC %d, delayed %d, good %d", bad, slow,
+          good);
     CHECK(t.faults_injected == (unsigned long)(bad + slow), "faults counted %lu",
           t.faults_injected);
     sim_free(s);
