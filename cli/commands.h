@@ -13,4 +13,6 @@
 int cmd_analyze(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 
+int cmd_sim(int argc, char **argv);
+
 #endif
