@@ -143,6 +143,10 @@ int rig_stop(rig *r);
 /* Stop if needed and free. rig_free(NULL) is safe. */
 void rig_free(rig *r);
 
+/* Fault injection for tests: stop (true) or resume writing the heartbeat, to
+ * prove that the drive's watchdog stops the frame without us. */
+void rig_test_hold_heartbeat(rig *r, bool hold);
+
 /* The configuration the rig runs with. */
 const rig_config *rig_config_of(const rig *r);
 

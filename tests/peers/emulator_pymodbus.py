@@ -27,6 +27,7 @@ are printed on stdout too (line-buffered).
 """
 import argparse
 import asyncio
+import logging
 import math
 import struct
 import sys
@@ -194,6 +195,7 @@ class Frame:
 
 
 async def main():
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # a closed client is no error here
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--stiffness", type=float, default=20000.0, help="N/m")
