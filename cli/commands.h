@@ -11,5 +11,6 @@
 #define RIGOR_VERSION "0.1.0"
 
 int cmd_analyze(int argc, char **argv);
+int cmd_ports(int argc, char **argv);
 
 #endif

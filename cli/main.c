@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
     {"analyze", cmd_analyze, "analyse stress-strain data files (tensile, compression)"},
+    {"ports", cmd_ports, "list serial ports (device, USB VID:PID, description)"},
 };
 
 static void usage(FILE *f)
