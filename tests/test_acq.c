@@ -380,6 +380,64 @@ out:
     emu_kill(&e);
 }
 
+/* Dropped and corrupted replies: every recorded sample is still right (no
+ * answer shifted by one), the error counters match the injected faults, and
+ * retries keep the rig out of FAULT. */
+static void test_injected_faults(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    const char *args[] = {"--drop", "0.02", "--corrupt", "0.02", "--seed", "7", NULL};
+    CHECK(emu_start(&e, 0, args), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    for (int i = 0; i < c.ndev; i++)
+        c.dev[i].response_timeout_s = 0.02;
+    c.retries = 2;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+          "started");
+    rig_cmd_velocity(r, 0.5e-3);
+    size_t n = collect(r, buf, 20000, 2.0);
+    rig_cmd_stop(r);
+    sleep_s(0.05);
+    rig_stop(r); /* no more traffic: the counts are final */
+    rig_stats st;
+    rig_stats_get(r, &st);
+    emu_drain(&e, 100);
+    int drops = emu_count(&e, "EVENT drop"), corrupt = emu_count(&e, "EVENT corrupt");
+    printf("  info: %zu samples, %d dropped, %d corrupted; timeouts %llu, bad data %llu, "
+           "retries %llu, failed cycles %llu\n",
+           n, drops, corrupt, (unsigned long long)st.errors_timeout,
+           (unsigned long long)st.errors_baddata, (unsigned long long)st.retries,
+           (unsigned long long)st.failed_cycles);
+    CHECK(drops > 3 && corrupt > 3, "faults were injected");
+    CHECK((int)st.errors_timeout == drops, "timeouts %llu == drops %d",
+          (unsigned long long)st.errors_timeout, drops);
+    CHECK((int)st.errors_baddata == corrupt, "bad data %llu == corrupt %d",
+          (unsigned long long)st.errors_baddata, corrupt);
+    CHECK(st.retries >= (uint64_t)(drops + corrupt) - 2 * st.failed_cycles, "retried");
+    /* force = 20 N/mm x position; a retry between the drive and load-cell reads
+     * lets the crosshead move up to ~2 x 20 ms x 0.5 mm/s (0.4 N) in between, an
+     * answer shifted by one would be off by orders of magnitude */
+    int wrong = 0, retried = 0;
+    for (size_t i = 0; i < n; i++) {
+        double tol = (buf[i].flags & RIG_SF_RETRIED) ? 1.0 : 0.05;
+        retried += (buf[i].flags & RIG_SF_RETRIED) != 0;
+        if (fabs(buf[i].force_N - 20000.0 * buf[i].position_m) > tol)
+            wrong++;
+    }
+    CHECK(retried > 0, "retried samples flagged");
+    CHECK(n > 150 && wrong == 0, "%d of %zu samples inconsistent", wrong, n);
+    char why[200];
+    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_OK, "no FAULT: %s", why);
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
 static void test_connect_refused(void)
 {
     rig_config c;
@@ -403,5 +461,6 @@ int main(void)
     TEST_RUN(test_watchdog);
     TEST_RUN(test_frozen_tick);
     TEST_RUN(test_link_loss);
+    TEST_RUN(test_injected_faults);
     TEST_END("test_acq");
 }

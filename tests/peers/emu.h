@@ -41,6 +41,15 @@ static bool emu_available(void)
            system("/usr/bin/python3 -c 'import pymodbus.server' >/dev/null 2>&1") == 0;
 }
 
+/* Count occurrences of a string in what the emulator printed. */
+static int emu_count(const emu *e, const char *what)
+{
+    int n = 0;
+    for (const char *p = e->out; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
 /* Start with extra args (NULL-terminated list), port 0 unless port > 0. */
 static bool emu_start(emu *e, int port, const char *const *extra)
 {
@@ -70,8 +79,8 @@ static bool emu_start(emu *e, int port, const char *const *extra)
         emu_drain(e, 50);
         char *p = strstr(e->out, "PORT ");
         if (p && strchr(p, '\n')) {
-            e->port = atoi(p + 5);
-            return e->port > 0;
+            e->port = atoi(p + 5); /* 0 for an RTU emulator */
+            return e->port >= 0;
         }
         if (waitpid(e->pid, NULL, WNOHANG) == e->pid) {
             e->pid = 0;

@@ -19,22 +19,30 @@ from the contact position) that breaks to zero force beyond a given
 extension, a TICK counting milliseconds, the drive watchdog (HR7, fed by
 writes to HR0 or HR8 while enabled) and status/fault bits.
 
-Usage: emulator_pymodbus.py [--port N] [--stiffness N_per_m] [--break-ext m]
-                            [--freeze-tick-after s] [--travel-max m]
---port 0 (default) binds a free port; the real port is printed on stdout as
-"PORT <n>" once the server listens. Events ("EVENT watchdog t=... pos=...")
-are printed on stdout too (line-buffered).
+Usage: emulator_pymodbus.py [--port N | --rtu PTY] [--stiffness N_per_m]
+           [--break-ext m] [--freeze-tick-after s] [--travel-max m]
+           [--drop P] [--corrupt P] [--seed N]
+--port 0 (default) binds a free port on 127.0.0.1; the real port is printed
+on stdout as "PORT <n>" once the server listens (with --rtu: "PORT 0" once
+the serial port is open; 115200 8E1). Events ("EVENT watchdog t=... pos=...")
+are printed on stdout too (line-buffered). Fault injection: --drop P leaves
+a fraction P of replies unanswered, --corrupt P spoils a fraction P (TCP: a
+wrong transaction id; RTU: a bad CRC); each is reported as "EVENT drop" /
+"EVENT corrupt" so a test can compare the driver's error counters.
 """
 import argparse
 import asyncio
 import logging
 import math
+import random
 import struct
 import sys
 import time
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
-from pymodbus.server.async_io import ModbusTcpServer
+from pymodbus.framer.rtu_framer import ModbusRtuFramer
+from pymodbus.factory import ClientDecoder
+from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
 
 
 def i32_cdab(regs):
@@ -100,6 +108,8 @@ class Frame:
         self.drive = Unit("drive", 16, 8, True, self.on_write)
         self.cell = Unit("loadcell", 4, 8, False, self.on_write)
         self.ctx = ModbusServerContext(slaves={1: self.drive, 2: self.cell}, single=False)
+        self.rng = random.Random(args.seed)
+        self.rtu_framer = ModbusRtuFramer(ClientDecoder())
 
     def event(self, what):
         print(f"EVENT {what} t={time.monotonic() - self.t0:.4f} pos={self.pos:.9f} "
@@ -185,6 +195,22 @@ class Frame:
         self.cell.set_ir(0, [1 | (2 if overload else 0)] + abcd_f32(net) + abcd_f32(self.peak) +
                          [self.tick] + abcd_i32(round(self.gross() * 1000)))
 
+    def manipulate(self, resp):
+        """Fault injection on replies (pymodbus response_manipulator)."""
+        r = self.rng.random()
+        if r < self.a.drop:
+            resp.should_respond = False
+            self.event("drop")
+            return resp, False
+        if r < self.a.drop + self.a.corrupt:
+            self.event("corrupt")
+            if self.a.rtu:
+                pkt = bytearray(self.rtu_framer.buildPacket(resp))
+                pkt[-1] ^= 0xA5
+                return bytes(pkt), True
+            resp.transaction_id = (resp.transaction_id + 0x5555) & 0xFFFF
+        return resp, False
+
     async def physics(self):
         last = time.monotonic()
         while True:
@@ -203,14 +229,30 @@ async def main():
     ap.add_argument("--capacity", type=float, default=500.0, help="N")
     ap.add_argument("--travel-max", type=float, default=0.15, help="m")
     ap.add_argument("--freeze-tick-after", type=float, default=None, help="s")
+    ap.add_argument("--rtu", default=None, help="serial device (e.g. a pty) instead of TCP")
+    ap.add_argument("--drop", type=float, default=0.0)
+    ap.add_argument("--corrupt", type=float, default=0.0)
+    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     frame = Frame(args)
     frame.step(0.0)
-    server = ModbusTcpServer(context=frame.ctx, address=("127.0.0.1", args.port),
-                             allow_reuse_address=True)
-    task = asyncio.ensure_future(server.serve_forever())
-    await server.serving
-    port = server.server.sockets[0].getsockname()[1]
+    manip = frame.manipulate if (args.drop or args.corrupt) else None
+    if args.rtu:
+        server = ModbusSerialServer(context=frame.ctx, framer=ModbusRtuFramer, port=args.rtu,
+                                    baudrate=115200, parity="E", bytesize=8, stopbits=1,
+                                    response_manipulator=manip)
+        task = asyncio.ensure_future(server.serve_forever())
+        for _ in range(200):
+            if server.transport is not None:
+                break
+            await asyncio.sleep(0.01)
+        port = 0
+    else:
+        server = ModbusTcpServer(context=frame.ctx, address=("127.0.0.1", args.port),
+                                 allow_reuse_address=True, response_manipulator=manip)
+        task = asyncio.ensure_future(server.serve_forever())
+        await server.serving
+        port = server.server.sockets[0].getsockname()[1]
     print(f"PORT {port}", flush=True)
     await asyncio.gather(task, frame.physics())
 
