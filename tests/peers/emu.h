@@ -22,7 +22,7 @@ typedef struct {
     size_t len;
 } emu;
 
-static void emu_drain(emu *e, int wait_ms)
+static inline void emu_drain(emu *e, int wait_ms)
 {
     struct pollfd p = {e->fd, POLLIN, 0};
     while (e->fd >= 0 && poll(&p, 1, wait_ms) > 0) {
@@ -35,14 +35,14 @@ static void emu_drain(emu *e, int wait_ms)
     }
 }
 
-static bool emu_available(void)
+static inline bool emu_available(void)
 {
     return access("/usr/bin/python3", X_OK) == 0 &&
            system("/usr/bin/python3 -c 'import pymodbus.server' >/dev/null 2>&1") == 0;
 }
 
 /* Count occurrences of a string in what the emulator printed. */
-static int emu_count(const emu *e, const char *what)
+static inline int emu_count(const emu *e, const char *what)
 {
     int n = 0;
     for (const char *p = e->out; (p = strstr(p, what)) != NULL; p += strlen(what))
@@ -51,7 +51,7 @@ static int emu_count(const emu *e, const char *what)
 }
 
 /* Start with extra args (NULL-terminated list), port 0 unless port > 0. */
-static bool emu_start(emu *e, int port, const char *const *extra)
+static inline bool emu_start(emu *e, int port, const char *const *extra)
 {
     memset(e, 0, sizeof *e);
     int pfd[2];
@@ -90,7 +90,7 @@ static bool emu_start(emu *e, int port, const char *const *extra)
     return false;
 }
 
-static void emu_kill(emu *e)
+static inline void emu_kill(emu *e)
 {
     if (e->pid > 0) {
         kill(e->pid, SIGKILL);

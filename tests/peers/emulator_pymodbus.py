@@ -24,7 +24,7 @@ Usage: emulator_pymodbus.py [--port N | --rtu PTY] [--stiffness N_per_m]
            [--drop P] [--corrupt P] [--seed N]
 --port 0 (default) binds a free port on 127.0.0.1; the real port is printed
 on stdout as "PORT <n>" once the server listens (with --rtu: "PORT 0" once
-the serial port is open; 115200 8E1). Events ("EVENT watchdog t=... pos=...")
+the serial port is open; 115200 8E1 unless --parity). Events ("EVENT watchdog t=... pos=...")
 are printed on stdout too (line-buffered). Fault injection: --drop P leaves
 a fraction P of replies unanswered, --corrupt P spoils a fraction P (TCP: a
 wrong transaction id; RTU: a bad CRC); each is reported as "EVENT drop" /
@@ -221,7 +221,6 @@ class Frame:
 
 
 async def main():
-    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # a closed client is no error here
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--stiffness", type=float, default=20000.0, help="N/m")
@@ -230,22 +229,25 @@ async def main():
     ap.add_argument("--travel-max", type=float, default=0.15, help="m")
     ap.add_argument("--freeze-tick-after", type=float, default=None, help="s")
     ap.add_argument("--rtu", default=None, help="serial device (e.g. a pty) instead of TCP")
+    ap.add_argument("--parity", default="E", choices=["N", "E", "O"],
+                    help="RTU parity (Linux ptys may refuse PARENB: use N there)")
     ap.add_argument("--drop", type=float, default=0.0)
     ap.add_argument("--corrupt", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--debug", action="store_true", help="pymodbus debug log on stderr")
     args = ap.parse_args()
+    logging.basicConfig(stream=sys.stderr)
+    # a client that closes its connection is no error here
+    logging.getLogger("pymodbus").setLevel(logging.DEBUG if args.debug else logging.CRITICAL)
     frame = Frame(args)
     frame.step(0.0)
     manip = frame.manipulate if (args.drop or args.corrupt) else None
     if args.rtu:
         server = ModbusSerialServer(context=frame.ctx, framer=ModbusRtuFramer, port=args.rtu,
-                                    baudrate=115200, parity="E", bytesize=8, stopbits=1,
+                                    baudrate=115200, parity=args.parity, bytesize=8, stopbits=1,
                                     response_manipulator=manip)
+        await server.start()  # opens the port (serve_forever alone does not)
         task = asyncio.ensure_future(server.serve_forever())
-        for _ in range(200):
-            if server.transport is not None:
-                break
-            await asyncio.sleep(0.01)
         port = 0
     else:
         server = ModbusTcpServer(context=frame.ctx, address=("127.0.0.1", args.port),
