@@ -438,6 +438,74 @@ out:
     emu_kill(&e);
 }
 
+/* kill -9 of the controller mid-move: the drive's own watchdog stops the
+ * crosshead within the watchdog time (250 ms in the rig file). */
+static void test_kill9_controller(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    if (!e.port)
+        goto out;
+    int pfd[2];
+    CHECK(pipe(pfd) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pfd[0]);
+        rig_config c;
+        rig *r;
+        if (!load_cfg(&c, e.port) || rig_new(&c, &r) || rig_connect(r) || rig_start(r, 200))
+            _exit(3);
+        sleep_s(0.1);
+        rig_cmd_velocity(r, 1e-3);
+        sleep_s(0.1);
+        (void)!write(pfd[1], "m", 1); /* moving */
+        for (;;)
+            sleep_s(1);
+    }
+    close(pfd[1]);
+    char m = 0;
+    CHECK(read(pfd[0], &m, 1) == 1 && m == 'm', "controller moving");
+    close(pfd[0]);
+    sleep_s(0.2);
+    struct timespec tk;
+    clock_gettime(CLOCK_MONOTONIC, &tk);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    double t_kill = (double)tk.tv_sec + (double)tk.tv_nsec * 1e-9;
+    sleep_s(0.5);
+    emu_drain(&e, 50);
+    const char *ev = strstr(e.out, "EVENT watchdog");
+    CHECK(ev != NULL, "drive watchdog tripped");
+    if (ev) {
+        const char *mono = strstr(ev, "mono=");
+        const char *vel = strstr(ev, "vel=");
+        double t_trip = mono ? atof(mono + 5) : 0;
+        printf("  info: drive watchdog tripped %.0f ms after kill -9 of the controller\n",
+               (t_trip - t_kill) * 1e3);
+        CHECK(t_trip - t_kill <= 0.25 + 0.03 && t_trip > t_kill, "tripped %.0f ms after the kill",
+              (t_trip - t_kill) * 1e3);
+        CHECK(vel && fabs(atof(vel + 4)) > 0, "it was moving when it tripped");
+    }
+    /* The crosshead stands: read it with our own driver (no enable, no motion). */
+    rig_config c;
+    if (load_cfg(&c, e.port)) {
+        rig *r;
+        if (rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK) {
+            size_t n = collect(r, buf, 20000, 0.2);
+            CHECK(n > 5 && buf[n - 1].velocity_m_s == 0 && (buf[n - 1].status & RIG_SB_WATCHDOG),
+                  "stopped, watchdog bit set");
+            char why[200];
+            CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "watchdog"),
+                  "a new controller starts in FAULT: '%s'", why);
+        }
+        rig_free(r);
+    }
+out:
+    emu_kill(&e);
+}
+
 static void test_connect_refused(void)
 {
     rig_config c;
@@ -462,5 +530,6 @@ int main(void)
     TEST_RUN(test_frozen_tick);
     TEST_RUN(test_link_loss);
     TEST_RUN(test_injected_faults);
+    TEST_RUN(test_kill9_controller);
     TEST_END("test_acq");
 }

@@ -112,7 +112,8 @@ class Frame:
         self.rtu_framer = ModbusRtuFramer(ClientDecoder())
 
     def event(self, what):
-        print(f"EVENT {what} t={time.monotonic() - self.t0:.4f} pos={self.pos:.9f} "
+        now = time.monotonic()  # CLOCK_MONOTONIC: comparable with the test's clock
+        print(f"EVENT {what} t={now - self.t0:.4f} mono={now:.6f} pos={self.pos:.9f} "
               f"vel={self.vel:.9f}", flush=True)
 
     def on_write(self, unit, address, values):
