@@ -388,7 +388,23 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     char dec = t->dec;
     if (!dec) {
         if (t->delim == ',') {
+            /* Only quoted cells can hold a comma here: "0,5" (not followed
+             * by three digits) is a decimal comma, as some European
+             * exports quote every value. */
             dec = '.';
+            for (size_t i = first; i < t->end && i < first + 200 && dec == '.'; i++) {
+                if (cin_split(&s->lines[i], t->delim, &row)) {
+                    rc = RIG_ENOMEM;
+                    goto out;
+                }
+                for (size_t k = 0; k < row.n; k++) {
+                    const char *cm = row.f[k].quoted ? strchr(row.f[k].s, ',') : NULL;
+                    if (cm && !strchr(row.f[k].s, '.') && dec_vote(row.f[k].s) == ',' &&
+                        !(isdigit((unsigned char)cm[1]) && isdigit((unsigned char)cm[2]) &&
+                          isdigit((unsigned char)cm[3]) && !cm[4]))
+                        dec = ',';
+                }
+            }
         } else {
             /* Vote over the numeric-looking cells of all data rows: "0,5"
              * for a comma, "0.5" for a point; text cells do not vote. A
