@@ -963,9 +963,25 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
             }
         if (fmax > 0 && sg[im] != 0) {
             double a = f[im] / sg[im];
+            double g = curve_geom_area(&c->geom);
             if (fabs(a - 1e-6) < 1e-8)
                 curve_note(c, "WARNING: the stress column implies a cross-section of 1 mm^2 "
                               "(placeholder geometry); its stresses are probably meaningless");
+            else if (isfinite(g) && g > 0 && fabs(a - g) > 0.005 * g)
+                curve_note(c,
+                           "%sthe stress column implies A0 = %.4g mm^2 (force/stress at the "
+                           "maximum) while the file's geometry gives %.4g mm^2 (%.1f %% apart)",
+                           fabs(a - g) > 0.05 * g ? "WARNING: " : "", a * 1e6, g * 1e6,
+                           100 * fabs(a - g) / g);
         }
     }
+    /* Geometry stated as zero or negative. */
+    static const char *const gname[] = {"width", "thickness",    "diameter",
+                                        "area",  "gauge length", "height"};
+    const double gv[] = {c->geom.width_m, c->geom.thickness_m, c->geom.diameter_m,
+                         c->geom.area_m2, c->geom.gauge_m,     c->geom.height_m};
+    for (size_t k = 0; k < sizeof gv / sizeof gv[0]; k++)
+        if (isfinite(gv[k]) && gv[k] <= 0)
+            curve_note(c, "WARNING: the file states %s = %g mm%s; not a physical geometry",
+                       gname[k], gv[k] * (k == 3 ? 1e6 : 1e3), k == 3 ? "^2" : "");
 }

@@ -596,6 +596,27 @@ static void test_quoted_decimal_comma(void)
     CHECK(cin_num("  ", '.', false, &v, NULL) == NUM_EMPTY, "blank");
 }
 
+static void test_geometry_checks(void)
+{
+    const char *zero = "Specimen ID,\"z\"\nWidth,\"0.0\",mm\nThickness,\"2.0\",mm\n\n"
+                       "Time,Extension,Load\n(s),(mm),(N)\n\"0\",\"0\",\"0\"\n\"1\",\"0.1\","
+                       "\"10\"\n";
+    curve_list l = read_ok("zero.csv", zero, 1);
+    if (l.n == 1)
+        CHECK(has_note(l.v[0], "WARNING: the file states width = 0 mm"),
+              "zero width not flagged");
+    curve_list_free(&l);
+    /* Stress column computed with another area than the header's. */
+    const char *mism = "Width,\"10\",mm\nThickness,\"2\",mm\n\n"
+                       "Time,Extension,Load,Tensile stress\n(s),(mm),(N),(MPa)\n"
+                       "\"0\",\"0\",\"0\",\"0\"\n\"1\",\"0.1\",\"2000\",\"80\"\n";
+    l = read_ok("mism.csv", mism, 1);
+    if (l.n == 1)
+        CHECK(has_note(l.v[0], "WARNING: the stress column implies A0 = 25 mm^2"),
+              "area mismatch not flagged");
+    curve_list_free(&l);
+}
+
 /* ---- bad input: each class gives file:line:col ---- */
 
 static void bad_file(const char *rel, int want_rc, long line, long col, const char *needle)
@@ -725,6 +746,7 @@ int main(void)
     TEST_RUN(test_blank_delimited);
     TEST_RUN(test_decimal_comma_after_integers);
     TEST_RUN(test_quoted_decimal_comma);
+    TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
