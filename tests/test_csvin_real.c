@@ -352,10 +352,18 @@ static void test_real_expected_warnings(void)
                   "Test7.steps.tracking.csv");
     CHECK(l.n == 1 && has_note(l.v[0], "1 mm^2"), "WaveMatrix placeholder area not flagged");
     curve_list_free(&l);
-    /* Files without problems carry no WARNING. */
-    l = read_real("bezborodow__stress-strain/examples/St1594.csv");
-    CHECK(l.n == 1 && !has_note(l.v[0], "WARNING"), "clean file warned");
-    curve_list_free(&l);
+    /* Exactly these two files carry a WARNING; the others read cleanly. */
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (!cases[k].nspec)
+            continue;
+        bool want = strstr(cases[k].file, "24Zack") || strstr(cases[k].file, "Test7.steps");
+        l = read_real(cases[k].file);
+        bool got = false;
+        for (size_t i = 0; i < l.n; i++)
+            got |= has_note(l.v[i], "WARNING");
+        CHECK(got == want, "%s: WARNING %s", cases[k].file, got ? "present" : "missing");
+        curve_list_free(&l);
+    }
 }
 
 static void on_err(void *ctx, int err, const rig_diag *d)
