@@ -237,7 +237,8 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
                 return rc;
         }
         for (size_t i = 0; i < p->nnotes; i++)
-            curve_note(c, "%s: %s", names[k], p->notes[i]);
+            if (strncmp(p->notes[i], "MTS part:", 9) != 0)
+                curve_note(c, "%s: %s", names[k], p->notes[i]);
     next:;
     }
     char list[900] = "";
@@ -249,6 +250,15 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
         if (m > 0 && (size_t)m < sizeof list - w)
             w += (size_t)m;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < c->nnotes; i++) {
+        if (!strncmp(c->notes[i], "MTS part:", 9)) {
+            free(c->notes[i]);
+            continue;
+        }
+        c->notes[kept++] = c->notes[i];
+    }
+    c->nnotes = kept;
     curve_note(c, "one MTS test run split over %zu files, joined in order: %s", n, list);
     char nbuf[32];
     snprintf(nbuf, sizeof nbuf, "%zu", n);

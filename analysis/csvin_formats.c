@@ -616,6 +616,9 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     }
     if (ti.dec == ',')
         curve_note(c, "decimal comma (European locale export)");
+    if (strstr(s->name, "(Timed)"))
+        curve_note(c, "MTS part: one activity of a test run that TestSuite may split over "
+                      "'(Timed).txt', '(Timed)1.txt', ...; read the folder to join the parts");
     set_info(info, "mts-daq", &ti);
     return finish(c, &ti, s, out);
 }

@@ -389,10 +389,19 @@ static void test_real_mts_join(void)
         const curve *c = l.v[0];
         CHECK(c->n == 391 + 1589, "joined rows %zu", c->n);
         CHECK(has_note(c, "split over 2 files"), "join not noted");
+        CHECK(!has_note(c, "MTS part:"), "joined run still says it is a part");
         CHECK_NEAR(c->ch[CURVE_TIME][390], 39.0349998474121, 1e-12, 0, "end of part 0");
         CHECK_NEAR(c->ch[CURVE_TIME][391], 39.1469993591309, 1e-12, 0, "start of part 1");
         CHECK(!strcmp(c->test, "compression"), "test %s", c->test);
     }
+    curve_list_free(&l);
+    /* Read alone, a part says it is one. */
+    char rel0[300];
+    snprintf(rel0, sizeof rel0,
+             "TomWang0428__MTS_data/MTS_Data_Example/I8-3-1/Test Run 1 "
+             "10-23-2023 6 04 50 PM/DAQ- Crosshead, \xE2\x80\xA6 - (Timed).txt");
+    l = read_real(rel0);
+    CHECK(l.n == 1 && has_note(l.v[0], "MTS part:"), "single part not marked");
     curve_list_free(&l);
     /* Naming one part brings its sibling. */
     char one[1200];
