@@ -155,6 +155,28 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Files in a folder that are documentation, code or pictures, never test
+ * exports: skipped when a folder is expanded (a file named explicitly is
+ * always read). README.md and FORMATS.md beside real exports even hold
+ * example tables that would parse. */
+static bool not_data(const char *name)
+{
+    static const char *const ext[] = {
+        ".md",  ".rst", ".html",  ".htm",  ".pdf",  ".png",  ".jpg",  ".jpeg", ".gif", ".svg",
+        ".py",  ".m",   ".ipynb", ".r",    ".json", ".yml",  ".yaml", ".xml",  ".tex", ".bib",
+        ".zip", ".gz",  ".7z",    ".docx", ".doc",  ".pptx", ".c",    ".h",    ".sh",  ".mat"};
+    if (!strncasecmp(name, "LICENSE", 7) || !strncasecmp(name, "COPYING", 7) ||
+        !strncasecmp(name, "README", 6))
+        return true;
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i]))
+            return true;
+    return false;
+}
+
 static int expand(const char *path, strvec *files, int depth)
 {
     struct stat st;
@@ -167,7 +189,7 @@ static int expand(const char *path, strvec *files, int depth)
     struct dirent *e;
     int rc = RIG_OK;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || not_data(e->d_name))
             continue;
         rc = sv_push(&names, e->d_name);
         if (rc)

@@ -423,6 +423,23 @@ static void test_real_mts_join(void)
     curve_list_free(&l);
 }
 
+/* The whole folder: the 35 exports, README.md and FORMATS.md skipped. */
+static void test_real_folder(void)
+{
+    const char *dir = th_shared("data/real");
+    if (!dir)
+        SKIP("../shared/data/real is absent");
+    curve_list l = {0};
+    int errs = 0;
+    size_t nr = 0, nf = 0;
+    csvin_read_path(dir, NULL, &l, on_err, &errs, &nr, &nf);
+    /* 35 files: 3 hold no curve, the 2 MTS parts are one run -> 31 read */
+    CHECK(nr == 31 && nf == 3 && errs == 3, "%zu read, %zu failed, %d reported", nr, nf, errs);
+    /* curves: 27 single-specimen files, the joined MTS run, 13 + 3 + 2 ETH specimens */
+    CHECK(l.n == 27 + 1 + 13 + 3 + 2, "%zu curves", l.n);
+    curve_list_free(&l);
+}
+
 /* Where the file states its own maximum, the imported data agree to 0.1 %. */
 static void test_real_vendor_agreement(void)
 {
@@ -507,6 +524,7 @@ int main(void)
     TEST_RUN(test_real_files);
     TEST_RUN(test_real_expected_warnings);
     TEST_RUN(test_real_mts_join);
+    TEST_RUN(test_real_folder);
     TEST_RUN(test_real_vendor_agreement);
     TEST_RUN(test_real_metadata);
     TEST_END("test_csvin_real");
