@@ -155,6 +155,28 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Files in a folder that are documentation, code or pictures, never test
+ * exports: skipped when a folder is expanded (a file named explicitly is
+ * always read). README.md and FORMATS.md beside real exports even hold
+ * example tables that would parse. */
+static bool not_data(const char *name)
+{
+    static const char *const ext[] = {
+        ".md",  ".rst", ".html",  ".htm",  ".pdf",  ".png",  ".jpg",  ".jpeg", ".gif", ".svg",
+        ".py",  ".m",   ".ipynb", ".r",    ".json", ".yml",  ".yaml", ".xml",  ".tex", ".bib",
+        ".zip", ".gz",  ".7z",    ".docx", ".doc",  ".pptx", ".c",    ".h",    ".sh",  ".mat"};
+    if (!strncasecmp(name, "LICENSE", 7) || !strncasecmp(name, "COPYING", 7) ||
+        !strncasecmp(name, "README", 6))
+        return true;
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i]))
+            return true;
+    return false;
+}
+
 static int expand(const char *path, strvec *files, int depth)
 {
     struct stat st;
@@ -167,7 +189,7 @@ static int expand(const char *path, strvec *files, int depth)
     struct dirent *e;
     int rc = RIG_OK;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || not_data(e->d_name))
             continue;
         rc = sv_push(&names, e->d_name);
         if (rc)
@@ -237,7 +259,8 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
                 return rc;
         }
         for (size_t i = 0; i < p->nnotes; i++)
-            curve_note(c, "%s: %s", names[k], p->notes[i]);
+            if (strncmp(p->notes[i], "MTS part:", 9) != 0)
+                curve_note(c, "%s: %s", names[k], p->notes[i]);
     next:;
     }
     char list[900] = "";
@@ -249,6 +272,15 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
         if (m > 0 && (size_t)m < sizeof list - w)
             w += (size_t)m;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < c->nnotes; i++) {
+        if (!strncmp(c->notes[i], "MTS part:", 9)) {
+            free(c->notes[i]);
+            continue;
+        }
+        c->notes[kept++] = c->notes[i];
+    }
+    c->nnotes = kept;
     curve_note(c, "one MTS test run split over %zu files, joined in order: %s", n, list);
     char nbuf[32];
     snprintf(nbuf, sizeof nbuf, "%zu", n);

@@ -53,7 +53,9 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
                       curve_list *out, rig_diag *diag);
 
 /* Read a file or a directory. A directory is expanded recursively in
- * byte-wise sorted order (hidden entries skipped). MTS TestSuite runs split
+ * byte-wise sorted order; hidden entries and documentation/code/picture
+ * files (README*, LICENSE*, *.md, *.pdf, *.png, *.py, ... see
+ * docs/import.md) are skipped. MTS TestSuite runs split
  * over "...(Timed).txt", "...(Timed)1.txt", ... in one folder are joined into
  * one curve (when path is one part, its sibling parts are joined too).
  * Files that fail are reported through on_error (may be NULL) with their

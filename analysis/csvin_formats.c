@@ -298,6 +298,9 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
     if (cut)
         curve_note(c, "line %ld: incomplete last line (no line end) dropped",
                    s->lines[s->nlines - 1].no);
+    if (ti.pick[CURVE_EXT] >= 0 && !(o && o->column[CURVE_EXT]))
+        copy(ti.col[ti.pick[CURVE_EXT]].why, sizeof ti.col[0].why,
+             "rigor-run: extension_mm when it was recorded, else position_mm");
     /* Trailer. */
     bool ended = false;
     for (size_t k = ti.last_line + 1; k < s->nlines; k++) {
@@ -616,6 +619,9 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     }
     if (ti.dec == ',')
         curve_note(c, "decimal comma (European locale export)");
+    if (strstr(s->name, "(Timed)"))
+        curve_note(c, "MTS part: one activity of a test run that TestSuite may split over "
+                      "'(Timed).txt', '(Timed)1.txt', ...; read the folder to join the parts");
     set_info(info, "mts-daq", &ti);
     return finish(c, &ti, s, out);
 }
@@ -780,7 +786,7 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
             if (cin_num(val, '.', false, &v, NULL) == NUM_OK) {
                 char iso[32];
                 excel_date(v, iso, sizeof iso);
-                curve_meta_add(c, "date", iso, "UTC-naive (Excel serial day)");
+                curve_meta_add(c, "date", iso, "local time");
             }
         } else if (!strcmp(key, "Section") || !strcmp(key, "Cross-section") ||
                    !strcmp(key, "Querschnitt")) {

@@ -81,7 +81,7 @@ char cin_guess_delim(const cin_src *s, size_t from, size_t to);
 
 /* ---- table layer ---- */
 
-#define CIN_MAXCOL 64
+#define CIN_MAXCOL 128
 
 typedef struct {
     char name[128]; /* column name without its unit */

@@ -388,7 +388,23 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     char dec = t->dec;
     if (!dec) {
         if (t->delim == ',') {
+            /* Only quoted cells can hold a comma here: "0,5" (not followed
+             * by three digits) is a decimal comma, as some European
+             * exports quote every value. */
             dec = '.';
+            for (size_t i = first; i < t->end && i < first + 200 && dec == '.'; i++) {
+                if (cin_split(&s->lines[i], t->delim, &row)) {
+                    rc = RIG_ENOMEM;
+                    goto out;
+                }
+                for (size_t k = 0; k < row.n; k++) {
+                    const char *cm = row.f[k].quoted ? strchr(row.f[k].s, ',') : NULL;
+                    if (cm && !strchr(row.f[k].s, '.') && dec_vote(row.f[k].s) == ',' &&
+                        !(isdigit((unsigned char)cm[1]) && isdigit((unsigned char)cm[2]) &&
+                          isdigit((unsigned char)cm[3]) && !cm[4]))
+                        dec = ',';
+                }
+            }
         } else {
             /* Vote over the numeric-looking cells of all data rows: "0,5"
              * for a comma, "0.5" for a point; text cells do not vote. A
@@ -947,9 +963,25 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
             }
         if (fmax > 0 && sg[im] != 0) {
             double a = f[im] / sg[im];
+            double g = curve_geom_area(&c->geom);
             if (fabs(a - 1e-6) < 1e-8)
                 curve_note(c, "WARNING: the stress column implies a cross-section of 1 mm^2 "
                               "(placeholder geometry); its stresses are probably meaningless");
+            else if (isfinite(g) && g > 0 && fabs(a - g) > 0.005 * g)
+                curve_note(c,
+                           "%sthe stress column implies A0 = %.4g mm^2 (force/stress at the "
+                           "maximum) while the file's geometry gives %.4g mm^2 (%.1f %% apart)",
+                           fabs(a - g) > 0.05 * g ? "WARNING: " : "", a * 1e6, g * 1e6,
+                           100 * fabs(a - g) / g);
         }
     }
+    /* Geometry stated as zero or negative. */
+    static const char *const gname[] = {"width", "thickness",    "diameter",
+                                        "area",  "gauge length", "height"};
+    const double gv[] = {c->geom.width_m, c->geom.thickness_m, c->geom.diameter_m,
+                         c->geom.area_m2, c->geom.gauge_m,     c->geom.height_m};
+    for (size_t k = 0; k < sizeof gv / sizeof gv[0]; k++)
+        if (isfinite(gv[k]) && gv[k] <= 0)
+            curve_note(c, "WARNING: the file states %s = %g mm%s; not a physical geometry",
+                       gname[k], gv[k] * (k == 3 ? 1e6 : 1e3), k == 3 ? "^2" : "");
 }

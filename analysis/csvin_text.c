@@ -328,6 +328,12 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
             buf[n++] = '.';
             point = true;
         } else if (c == grp && group && digits && !point && !exp) {
+            /* A grouping separator is followed by exactly three digits:
+             * "2,252.98" is grouping, "12,5" is not a number in point mode. */
+            if (!(isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+                  isdigit((unsigned char)p[3])) ||
+                isdigit((unsigned char)p[4]))
+                return NUM_BAD;
             continue;
         } else if ((c == 'e' || c == 'E') && digits && !exp) {
             buf[n++] = 'e';

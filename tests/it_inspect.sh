@@ -26,7 +26,7 @@ if [ "$n" -eq 2 ]; then ok "one error line per failed file"; else ko "one error 
 "$RIGOR" inspect --column force=Nope "$tmp/good.csv" > "$tmp/out" 2> "$tmp/err"; rc=$?
 if [ $rc -eq 2 ] && grep -q "no such column" "$tmp/err"; then ok "--column unknown name"; else ko "--column unknown name (rc $rc)"; fi
 
-real=../shared/data/real
+real=${RIGOR_SHARED:-../shared}/data/real
 if [ -d "$real" ]; then
     "$RIGOR" inspect "$real/ppieczywek__TDA/DATA/NANO_K_1.MTR" "$real/gerlachjan__eval_TensileTest/experminent_data/DD11_7_3.TSX" > "$tmp/out" 2> "$tmp/err"; rc=$?
     if [ $rc -eq 0 ] && grep -q 'format: *deben-mtr' "$tmp/out" && grep -q 'format: *catman-tsx' "$tmp/out"; then

@@ -3,6 +3,7 @@
  * class giving a located diagnostic.
  */
 #include "../analysis/csvin.h"
+#include "../analysis/csvin_priv.h"
 #include "harness.h"
 
 #include <math.h>
@@ -569,6 +570,53 @@ static void test_read_path_batch(void)
     curve_list_free(&l);
 }
 
+static void test_quoted_decimal_comma(void)
+{
+    /* A European export quoting every value, with comma delimiter. */
+    const char *txt = "Time,Extension,Load\n(s),(mm),(N)\n"
+                      "\"0,0\",\"0,00\",\"1,5\"\n\"0,1\",\"0,25\",\"1234,5\"\n";
+    curve_list l = read_ok("eu.csv", txt, 1);
+    if (l.n == 1)
+        CHECK_NEAR(l.v[0]->ch[CURVE_FORCE][1], 1234.5, 1e-9, 0, "quoted decimal comma");
+    curve_list_free(&l);
+    /* Grouping needs three digits: "12,5" is not 125 in a point file. */
+    double v = 0;
+    CHECK(cin_num("12,5", '.', true, &v, NULL) == NUM_BAD, "'12,5' read as %g", v);
+    CHECK(cin_num("2,252.98486", '.', true, &v, NULL) == NUM_OK && v == 2252.98486,
+          "'2,252.98486' read as %g", v);
+    CHECK(cin_num("1,234,567", '.', true, &v, NULL) == NUM_OK && v == 1234567, "grouped %g", v);
+    CHECK(cin_num("2,110,637", ',', false, &v, NULL) == NUM_OK && v == 2110.637,
+          "several commas %g", v);
+    CHECK(cin_num("-.03", '.', false, &v, NULL) == NUM_OK && v == -0.03, "-.03 read as %g", v);
+    CHECK(cin_num("6.06E-05", '.', false, &v, NULL) == NUM_OK && v == 6.06e-5, "exponent %g",
+          v);
+    CHECK(cin_num("12abc", '.', false, &v, NULL) == NUM_BAD, "12abc accepted");
+    CHECK(cin_num("1.2.3", '.', false, &v, NULL) == NUM_BAD, "1.2.3 accepted");
+    CHECK(cin_num("-inf", '.', false, &v, NULL) == NUM_NONFINITE, "-inf");
+    CHECK(cin_num("  ", '.', false, &v, NULL) == NUM_EMPTY, "blank");
+}
+
+static void test_geometry_checks(void)
+{
+    const char *zero = "Specimen ID,\"z\"\nWidth,\"0.0\",mm\nThickness,\"2.0\",mm\n\n"
+                       "Time,Extension,Load\n(s),(mm),(N)\n\"0\",\"0\",\"0\"\n\"1\",\"0.1\","
+                       "\"10\"\n";
+    curve_list l = read_ok("zero.csv", zero, 1);
+    if (l.n == 1)
+        CHECK(has_note(l.v[0], "WARNING: the file states width = 0 mm"),
+              "zero width not flagged");
+    curve_list_free(&l);
+    /* Stress column computed with another area than the header's. */
+    const char *mism = "Width,\"10\",mm\nThickness,\"2\",mm\n\n"
+                       "Time,Extension,Load,Tensile stress\n(s),(mm),(N),(MPa)\n"
+                       "\"0\",\"0\",\"0\",\"0\"\n\"1\",\"0.1\",\"2000\",\"80\"\n";
+    l = read_ok("mism.csv", mism, 1);
+    if (l.n == 1)
+        CHECK(has_note(l.v[0], "WARNING: the stress column implies A0 = 25 mm^2"),
+              "area mismatch not flagged");
+    curve_list_free(&l);
+}
+
 /* ---- bad input: each class gives file:line:col ---- */
 
 static void bad_file(const char *rel, int want_rc, long line, long col, const char *needle)
@@ -697,6 +745,8 @@ int main(void)
     TEST_RUN(test_run_cut_last_line);
     TEST_RUN(test_blank_delimited);
     TEST_RUN(test_decimal_comma_after_integers);
+    TEST_RUN(test_quoted_decimal_comma);
+    TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
