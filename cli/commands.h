@@ -14,5 +14,6 @@ int cmd_analyze(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

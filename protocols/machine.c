@@ -139,8 +139,10 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
     m->state = MS_IDLE;
     m->step = -1;
     m->d = p->test == PTEST_COMPRESSION ? -1.0 : 1.0;
-    m->area = curve_geom_area(&p->geom);
-    m->length = p->test == PTEST_COMPRESSION ? p->geom.height_m : p->geom.gauge_m;
+    /* The parser derives the cross-section and the strain reference length
+     * (gauge length; height, or thickness of a film, in compression). */
+    m->area = p->area_m2;
+    m->length = p->length0_m;
     atomic_init(&m->stop_latch, 0);
     *out = m;
     return RIG_OK;

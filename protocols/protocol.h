@@ -140,6 +140,13 @@ typedef struct protocol {
     int nreactions;
     proto_step *steps;
     int nsteps;
+    /* Added by the parser (derived once, SI; NAN when the geometry lacks it): */
+    double area_m2;          /* cross-section used for stress (see docs/protocols.md) */
+    double length0_m;        /* strain reference: gauge length (tensile), height or
+                                thickness (compression); strain rates use it */
+#define PROTO_MAX_WARNINGS 8
+    rig_diag warning[PROTO_MAX_WARNINGS]; /* non-fatal remarks (file:line:col) */
+    int nwarnings;
 } protocol;
 
 /* Machine limits a protocol is checked against (from the rig file); NAN = unknown. */
@@ -159,9 +166,32 @@ int proto_parse_buffer(const char *name, const char *text, size_t len,
                        size_t maxdiag, size_t *ndiag);
 void proto_free(protocol *p);
 
+/* The same with geometry overrides (command line): every finite field of
+ * *geom replaces the file's value before validation; geom may be NULL. */
+int proto_parse_file_geom(const char *path, const proto_rig_limits *rig,
+                          const curve_geom *geom, protocol **out, rig_diag *diags,
+                          size_t maxdiag, size_t *ndiag);
+int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
+                            const proto_rig_limits *rig, const curve_geom *geom,
+                            protocol **out, rig_diag *diags, size_t maxdiag,
+                            size_t *ndiag);
+
+/* All fields NAN (nothing known about the rig). */
+void proto_rig_limits_unknown(proto_rig_limits *r);
+
+/* True when the protocol's reaction to ev (stage for PEV_STAGE) ends the test:
+ * its last action is stop, unload or return. Fracture and limit events
+ * without a declared reaction end the test (an implicit "stop"). If r is not
+ * NULL it receives the declared reaction or NULL. */
+bool proto_event_ends_test(const protocol *p, proto_event ev, const char *stage,
+                           const proto_reaction **r);
+
 /* Names for printing plans and run-file headers. */
 const char *proto_quantity_name(proto_quantity q);
 const char *proto_step_name(proto_step_kind k);
+const char *proto_event_name(proto_event e);
+const char *proto_action_name(proto_action_kind a);
+const char *proto_op_name(proto_op op);
 
 /* Plan: steps in SI, estimated duration and travel, to out. */
 void proto_print_plan(const protocol *p, FILE *out);

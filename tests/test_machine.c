@@ -162,6 +162,8 @@ static protocol *proto_new(proto_test test)
     p->geom.thickness_m = 40e-6;
     p->geom.gauge_m = 20e-3;
     p->geom.height_m = 0.6e-3;
+    p->area_m2 = curve_geom_area(&p->geom);
+    p->length0_m = test == PTEST_COMPRESSION ? p->geom.height_m : p->geom.gauge_m;
     p->steps = calloc(16, sizeof *p->steps);
     return p;
 }
@@ -451,6 +453,7 @@ static void test_reaction_hold_then_unload(void)
      * curve with a stiffening response the detector reports densification. */
     protocol *p = proto_new(PTEST_COMPRESSION);
     p->geom.height_m = 40e-6;
+    p->length0_m = 40e-6;
     proto_step *r = add_step(p, PSTEP_RAMP, 20e-6);
     until_cmp(r, PQ_STRAIN, POP_GE, 0.95);
     proto_reaction *re = &p->reaction[p->nreactions++];

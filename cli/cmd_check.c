@@ -1,0 +1,191 @@
+/* cmd_check.c — `rigor check PROTOCOL...`: validate protocols, move nothing.
+ *
+ * Each file is parsed and validated completely (protocols/parse.c); every
+ * problem is printed as "file:line:col: message" with the offending line and
+ * a caret under the column, warnings likewise with "warning: ". A valid file
+ * prints its plan (steps in SI with lab units, estimated duration and travel).
+ * Exit status: 0 all valid, 2 any invalid or a usage error.
+ */
+#include "commands.h"
+
+#include "../protocols/protocol.h"
+#include "protoopt.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DIAGS 64
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: rigor check [options] PROTOCOL...\n"
+               "  Parse and validate test protocols (docs/protocols.md) and print the\n"
+               "  plan of each valid one. Nothing moves. Exit status 0 when every file\n"
+               "  is valid, 2 otherwise.\n"
+               "  -q, --quiet             print only problems, not the plan\n");
+    protoopt_help(f);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = cap < ((size_t)16 << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int check_one(const char *path, const proto_rig_limits *rig, const curve_geom *geom,
+                     bool quiet)
+{
+    size_t len = 0;
+    errno = 0;
+    char *text = slurp(path, &len);
+    if (!text) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, errno ? strerror(errno) : "too large");
+        return 2;
+    }
+    rig_diag *d = calloc(MAX_DIAGS, sizeof *d);
+    if (!d) {
+        free(text);
+        fprintf(stderr, "rigor check: out of memory\n");
+        return 2;
+    }
+    size_t nd = 0;
+    protocol *p = NULL;
+    int rc = proto_parse_buffer_geom(path, text, len, rig, geom, &p, d, MAX_DIAGS, &nd);
+    int status = 0;
+    if (rc) {
+        for (size_t i = 0; i < nd; i++)
+            protoopt_print_diag(stderr, &d[i], "", text, len);
+        if (rc == RIG_EPARSE)
+            fprintf(stderr, "%s: invalid protocol (%zu problem%s%s); nothing was run\n", path,
+                    nd, nd == 1 ? "" : "s", nd == MAX_DIAGS ? ", more not shown" : "");
+        else
+            fprintf(stderr, "%s: %s\n", path, rig_strerror(rc));
+        status = 2;
+    } else {
+        for (int i = 0; i < p->nwarnings; i++)
+            protoopt_print_diag(stderr, &p->warning[i], "warning: ", text, len);
+        if (!quiet)
+            proto_print_plan(p, stdout);
+        else
+            printf("%s: valid\n", path);
+    }
+    proto_free(p);
+    free(d);
+    free(text);
+    return status;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    proto_rig_limits rig;
+    proto_rig_limits_unknown(&rig);
+    bool have_rig = false, quiet = false, opts_done = false;
+    curve_geom geom;
+    curve_geom_clear(&geom);
+    char err[256];
+    int nfiles = 0, status = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        opts_done = false;
+        for (int i = 1; i < argc; i++) {
+            const char *a = argv[i];
+            bool is_opt = !opts_done && a[0] == '-' && a[1];
+            if (!is_opt) {
+                if (pass == 1) {
+                    nfiles++;
+                    if (check_one(a, have_rig ? &rig : NULL, &geom, quiet))
+                        status = 2;
+                    if (!quiet && i + 1 < argc)
+                        printf("\n");
+                }
+                continue;
+            }
+            if (!strcmp(a, "--")) {
+                opts_done = true;
+                continue;
+            }
+            if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+                if (pass == 0) {
+                    usage(stdout);
+                    return 0;
+                }
+                continue;
+            }
+            if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+                quiet = true;
+                continue;
+            }
+            const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+            int r;
+            if (!strcmp(a, "--rig")) {
+                i++;
+                if (pass == 1)
+                    continue;
+                if (!val) {
+                    fprintf(stderr, "rigor check: --rig needs a rig file\n");
+                    return 2;
+                }
+                rig_diag d;
+                memset(&d, 0, sizeof d);
+                int rc = protoopt_rig_file(val, &rig, &d);
+                if (rc) {
+                    char buf[1200];
+                    fprintf(stderr, "rigor check: %s\n", rig_diag_format(&d, buf, sizeof buf));
+                    return 2;
+                }
+                have_rig = true;
+                continue;
+            }
+            if ((r = protoopt_geom(a, val, &geom, err, sizeof err)) != 0 ||
+                (r = protoopt_rig(a, val, &rig, err, sizeof err)) != 0) {
+                i++;
+                if (r < 0) {
+                    fprintf(stderr, "rigor check: %s\n", err);
+                    return 2;
+                }
+                if (!strncmp(a, "--capacity", 10) || !strcmp(a, "--travel") ||
+                    !strcmp(a, "--max-speed"))
+                    have_rig = true;
+                continue;
+            }
+            if (pass == 0) {
+                fprintf(stderr, "rigor check: unknown option '%s'\n", a);
+                usage(stderr);
+                return 2;
+            }
+        }
+    }
+    if (nfiles == 0) {
+        usage(stderr);
+        return 2;
+    }
+    return status;
+}
