@@ -188,7 +188,7 @@ static void run_preset(sim *s, double v, double eps_stop, sim_truth *t)
     for (int i = 0; i < 200000; i++) {
         sim_advance(s, 1);
         sim_truth_snapshot(s, t);
-        if (t->fractured || t->deformation_m / g.length_m >= eps_stop)
+        if (t->fractured || t->fault_code || t->deformation_m / g.length_m >= eps_stop)
             break;
     }
 }
@@ -263,6 +263,52 @@ static void test_compliance_splits_travel(void)
     CHECK_NEAR(travel, t.deformation_m + defl, 1e-12, 0, "travel = deformation + F c");
     CHECK(defl > 0.2 * t.deformation_m, "the frame takes a real share (%g of %g m)", defl,
           travel);
+    sim_free(s);
+}
+
+/* A limit switch faults the drive (overtravel) and refuses motion further into it. */
+static void test_limit_switch(void)
+{
+    sim *s = make("none", "travel_upper=1mm", NULL);
+    if (!s)
+        return;
+    wr1(s, 1, 0, 1);
+    set_velocity(s, 5e-3);
+    sim_advance(s, 400);
+    sim_truth t;
+    sim_truth_snapshot(s, &t);
+    CHECK(t.upper_limit && t.fault_code == 2 && !t.enabled && !t.moving, "overtravel fault");
+    CHECK(t.crosshead_m >= 1e-3 && t.crosshead_m < 1.1e-3, "stopped just past the switch: %g",
+          t.crosshead_m);
+    uint16_t st;
+    CHECK(sim_read_regs(s, 1, 4, 0, 1, &st) == 0 && (st & 8) && (st & 4), "UPPER_LIMIT|FAULT");
+    CHECK(wr1(s, 1, 0, 5) == 0, "reset + enable");
+    double x0 = t.crosshead_m;
+    sim_advance(s, 100);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.enabled && t.crosshead_m == x0, "no motion into the switch");
+    set_velocity(s, -5e-3);
+    sim_advance(s, 200);
+    sim_truth_snapshot(s, &t);
+    CHECK(!t.upper_limit && t.crosshead_m < 1e-3 && t.fault_code == 0, "moved away");
+    sim_free(s);
+}
+
+/* Crushing the compression film past densification ends in a frame overload. */
+static void test_frame_overload(void)
+{
+    sim *s = make("e-lpscl-film-compression", NULL, NULL);
+    if (!s)
+        return;
+    sim_truth t;
+    run_preset(s, -1e-3, 0.999, &t);
+    sim_advance(s, 50);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.fault_code == 4 && !t.enabled && !t.moving, "overload fault (code %d)", t.fault_code);
+    CHECK(-t.force_N > 5000 * 1.2 && -t.force_N < 5000 * 2, "beyond 1.2 x capacity: %g N",
+          t.force_N);
+    uint16_t st;
+    CHECK(sim_read_regs(s, 2, 4, 0, 1, &st) == 0 && (st & 2), "transmitter OVERLOAD bit");
     sim_free(s);
 }
 
@@ -647,6 +693,8 @@ int main(void)
     TEST_RUN(test_tensile_force_follows_model);
     TEST_RUN(test_presets_reproduce_study);
     TEST_RUN(test_compliance_splits_travel);
+    TEST_RUN(test_limit_switch);
+    TEST_RUN(test_frame_overload);
     TEST_RUN(test_register_map_and_exceptions);
     TEST_RUN(test_watchdog_stepped);
     TEST_RUN(test_watchdog_realtime);
