@@ -59,7 +59,9 @@ typedef struct {
     double crosshead_m;            /* crosshead position, + up; 0 at start */
     double velocity_m_s;           /* crosshead velocity, + up */
     double deformation_m;          /* specimen: elongation (tensile) or shortening
-                                      (compression), + in the loading direction */
+                                      (compression), + in the loading direction;
+                                      compression: 0 before contact, the permanent
+                                      set after the platen lifts off */
     double frame_deflection_m;     /* |force| × frame compliance */
     double force_N;                /* true force on the specimen, + tension, - compression */
     double measured_force_N;       /* the transmitter's current FORCE (net, filtered, noisy) */
