@@ -605,6 +605,11 @@ static void test_tcp_server(void)
         const uint8_t mei[] = {0x2B, 0x0E, 0x01, 0x00};
         n = tcp_xfer(fd, 1, mei, 4, rp);
         CHECK(n == 2 && rp[0] == 0xAB && rp[1] == 0x01, "FC2B -> 01: %d", n);
+        /* FC23: write ACCEL = 0x1234, read HR 5..6 in one transaction */
+        const uint8_t rw[] = {0x17, 0, 5, 0, 2, 0, 6, 0, 1, 2, 0x12, 0x34};
+        n = tcp_xfer(fd, 1, rw, sizeof rw, rp);
+        CHECK(n == 6 && rp[0] == 0x17 && rp[1] == 4 && rp[4] == 0x12 && rp[5] == 0x34,
+              "FC23 write+read: %d", n);
         const uint8_t w16[] = {0x10, 0, 1, 0, 1, 2, 0, 7};
         n = tcp_xfer(fd, 1, w16, 8, rp);
         CHECK(n == 2 && rp[0] == 0x90 && rp[1] == 0x03, "MODE 7 by FC16 -> 03");
@@ -625,7 +630,7 @@ static void test_tcp_server(void)
     }
     sim_truth t;
     sim_truth_snapshot(s, &t);
-    CHECK(t.requests >= 19, "requests counted: %lu", t.requests);
+    CHECK(t.requests >= 22, "requests counted: %lu", t.requests);
     struct timespec d = {0, 50000000};
     nanosleep(&d, NULL);
     sim_truth_snapshot(s, &t);
