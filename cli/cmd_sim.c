@@ -39,7 +39,7 @@ static void usage(FILE *f)
         "  --specimen NAME    preset: e-lpscl-film p-lpscl-film peva-scaffold lpscl-pellet\n"
         "                     e-lpscl-film-compression; or model: elastic-plastic brittle\n"
         "                     brittle-compression cellular none\n"
-        "  --param KEY=VALUE  override a model or machine parameter, e.g. E=2GPa\n"
+        "  --param KEY=VALUE  override a model or machine parameter, e.g. E=2GPa eps_f=8%%\n"
         "  --width ... --height  geometry in mm (or with a unit: 40um)\n"
         "  --seed N           noise and fault seed (default 1)\n"
         "  --faults LIST      e.g. drop=0.01,corrupt=0.005,delay=0.02:50ms,exception=0.001,\n"
@@ -149,6 +149,9 @@ int cmd_sim(int argc, char **argv)
         } else if (!strcmp(a, "--param")) {
             NEED_VALUE;
             params[np++] = v;
+            /* "--param a=1 b=2": further key=value words belong to it too */
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) && strchr(argv[i + 1], '='))
+                params[np++] = argv[++i];
         } else if (!strcmp(a, "--width")) {
             NEED_VALUE;
             if (parse_mm(a, v, &cfg.width_m))

@@ -59,7 +59,9 @@ typedef struct {
     double crosshead_m;            /* crosshead position, + up; 0 at start */
     double velocity_m_s;           /* crosshead velocity, + up */
     double deformation_m;          /* specimen: elongation (tensile) or shortening
-                                      (compression), + in the loading direction */
+                                      (compression), + in the loading direction;
+                                      compression: 0 before contact, the permanent
+                                      set after the platen lifts off */
     double frame_deflection_m;     /* |force| × frame compliance */
     double force_N;                /* true force on the specimen, + tension, - compression */
     double measured_force_N;       /* the transmitter's current FORCE (net, filtered, noisy) */
@@ -69,7 +71,8 @@ typedef struct {
     double contact_t_s;            /* time of first contact, or -1 */
     bool fractured;                /* the specimen has broken */
     double fracture_t_s;           /* time of fracture, or -1 */
-    double fracture_force_N;       /* true force in the step before it broke (signed) */
+    double fracture_force_N;       /* true force when it broke: the model's strength x A0
+                                      (signed; also counted in peak_force_N) */
     double fracture_deformation_m; /* deformation when it broke */
     bool enabled;                  /* drive enabled and not faulted */
     bool moving;                   /* |velocity| > 1 nm/s */
@@ -102,8 +105,10 @@ void sim_config_init(sim_config *cfg);
 
 /* Create a simulator from cfg (copied; the strings need not outlive the
  * call). Parses the preset, parameters, geometry and fault list; opens
- * log_path. No threads, no sockets. On error returns RIG_EINVAL (or RIG_EIO
- * for the log file) and, if diag is given, a message naming the bad item. */
+ * log_path. No threads, no sockets. On error returns RIG_EINVAL (bad name,
+ * parameter, fault list), RIG_EGEOMETRY (missing or non-positive geometry)
+ * or RIG_EIO (log file), and, if diag is given, a message naming the bad
+ * item; *out is then NULL. */
 int sim_new(const sim_config *cfg, sim **out);
 int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *diag);
 
@@ -138,8 +143,8 @@ void sim_get_geometry(const sim *s, sim_geometry *out);
  * "brittle-compression", "cellular", "none"). */
 const char *sim_model_name(const sim *s);
 
-/* Advance the physics synchronously by n 1-ms steps. Only before a start
- * (returns RIG_ESTATE once the physics thread runs). Deterministic. */
+/* Advance the physics synchronously by n 1-ms steps, while no physics thread
+ * runs (RIG_ESTATE between a start and sim_stop). Deterministic. */
 int sim_advance(sim *s, long n_steps);
 
 /* Register access in-process, exactly as a Modbus request would do it.

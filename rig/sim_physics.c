@@ -195,12 +195,30 @@ static void step_drive(sim *s)
     s->at_lower = lo;
 }
 
-/* delta such that delta + c F(delta) = u. */
+/* Deformation at which the specimen carries no force: its permanent set
+ * (0 before any plastic flow). */
+static double rest_delta(const sim *s)
+{
+    double eps_max = s->delta_max / s->L0;
+    double sig = s->fractured ? s->p.residual * s->p.sigma_f : sim_stress_mono(s, eps_max);
+    double base = s->fractured ? s->fracture_delta : s->delta_max;
+    double d = base - sig / s->p.E * s->L0;
+    return d > 0 ? d : 0;
+}
+
+/* delta such that delta + c F(delta) = u. In compression a platen that has
+ * lifted off leaves the specimen at rest (its permanent set), not following
+ * the platen; a slack tensile specimen follows the grips. */
 static double solve_split(const sim *s, double u)
 {
     double c = s->p.frame_compliance;
     if (s->model == MODEL_NONE)
-        return u;
+        return s->compression ? 0 : u;
+    if (s->compression) {
+        double rest = rest_delta(s);
+        if (u <= rest)
+            return rest;
+    }
     double hi = u;
     double lo = u - c * sim_specimen_force(s, u);
     double step = (u - lo) + 1e-12;

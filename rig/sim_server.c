@@ -171,8 +171,11 @@ static void *accept_main(void *arg)
         if (poll(&p, 1, 100) <= 0)
             continue;
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+                sleep_until(mono_now() + 0.05); /* e.g. out of fds: do not spin */
             continue;
+        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         pthread_mutex_lock(&s->conn_lock);

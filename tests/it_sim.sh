@@ -147,6 +147,21 @@ kill -INT "$pid_rtu"
 wait "$pid_rtu"; rc=$?
 if [ $rc -eq 0 ]; then ok "rtu: clean exit on SIGINT"; else no "rtu: exit on SIGINT (rc $rc)"; fi
 
+# ---------------------------------------------------------------- faults
+start_sim flt --tcp 127.0.0.1:0 --faults exception=1,estop-after=0.2s --log "$tmp/faults.csv"
+port3=$(sed -n 's/^rigor-sim: listening tcp 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/flt.out")
+out=$(mb -m tcp -p "${port3:-1}" -0 -a 1 -r 0 -t 3 127.0.0.1)
+case "$out" in *"busy"*) ok "faults: exception=1 answers 06 (server busy)" ;;
+    *) no "faults: exception 06" "$out" ;; esac
+sleep 0.3
+kill -TERM "$pid_flt"; wait "$pid_flt"
+if grep -q ',fault exception unit=1 fc=4$' "$tmp/faults.csv" && grep -q ',fault estop$' "$tmp/faults.csv"
+then ok "faults: injected faults are logged with their time"
+else no "faults: log" "$(grep fault "$tmp/faults.csv")"; fi
+t_estop=$(sed -n 's/^\([0-9.]*\),.*,fault estop$/\1/p' "$tmp/faults.csv")
+case "$t_estop" in 0.200) ok "faults: estop-after=0.2s fired at t=$t_estop s" ;;
+    *) no "faults: e-stop time '$t_estop'" ;; esac
+
 # ---------------------------------------------------------------- bad input
 out=$("$RIGOR" sim --specimen granite --duration 0 2>&1); rc=$?
 case "$rc:$out" in 2:*"unknown specimen 'granite'"*) ok "bad specimen: exit 2 with a message" ;;

@@ -188,7 +188,7 @@ static void run_preset(sim *s, double v, double eps_stop, sim_truth *t)
     for (int i = 0; i < 200000; i++) {
         sim_advance(s, 1);
         sim_truth_snapshot(s, t);
-        if (t->fractured || t->deformation_m / g.length_m >= eps_stop)
+        if (t->fractured || t->fault_code || t->deformation_m / g.length_m >= eps_stop)
             break;
     }
 }
@@ -255,6 +255,8 @@ static void test_compliance_splits_travel(void)
     sim_advance(s, 150); /* ~0.13 mm of the 0.2 mm gap */
     sim_truth_snapshot(s, &t);
     CHECK(!t.contact && t.force_N == 0, "no force before contact");
+    /* regression: the gap is not specimen deformation (it read -gap/height) */
+    CHECK(t.deformation_m == 0, "no deformation before contact: %g", t.deformation_m);
     sim_advance(s, 180);
     sim_truth_snapshot(s, &t);
     CHECK(t.contact && t.force_N < 0, "in contact, compressive");
@@ -263,6 +265,69 @@ static void test_compliance_splits_travel(void)
     CHECK_NEAR(travel, t.deformation_m + defl, 1e-12, 0, "travel = deformation + F c");
     CHECK(defl > 0.2 * t.deformation_m, "the frame takes a real share (%g of %g m)", defl,
           travel);
+    /* crush into the plateau, then lift the platen: the film keeps its set */
+    sim_advance(s, 60);
+    sim_truth_snapshot(s, &t);
+    double peak_def = t.deformation_m;
+    CHECK(peak_def / g.length_m > 0.3, "into the plateau: strain %g", peak_def / g.length_m);
+    set_velocity(s, 1e-3);
+    sim_advance(s, 400);
+    sim_truth_snapshot(s, &t);
+    CHECK(fabs(t.force_N) < 1e-9 && t.crosshead_m > -g.gap_m, "platen lifted off: x %g F %g",
+          t.crosshead_m, t.force_N);
+    /* the set is the largest deformation minus the elastic recovery */
+    CHECK(t.deformation_m > 0.3 * peak_def && t.deformation_m < peak_def, "set %g of %g",
+          t.deformation_m, peak_def);
+    double set1 = t.deformation_m;
+    sim_advance(s, 100);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.deformation_m == set1, "the set stays while the platen rises");
+    sim_free(s);
+}
+
+/* A limit switch faults the drive (overtravel) and refuses motion further into it. */
+static void test_limit_switch(void)
+{
+    sim *s = make("none", "travel_upper=1mm", NULL);
+    if (!s)
+        return;
+    wr1(s, 1, 0, 1);
+    set_velocity(s, 5e-3);
+    sim_advance(s, 400);
+    sim_truth t;
+    sim_truth_snapshot(s, &t);
+    CHECK(t.upper_limit && t.fault_code == 2 && !t.enabled && !t.moving, "overtravel fault");
+    CHECK(t.crosshead_m >= 1e-3 && t.crosshead_m < 1.1e-3, "stopped just past the switch: %g",
+          t.crosshead_m);
+    uint16_t st;
+    CHECK(sim_read_regs(s, 1, 4, 0, 1, &st) == 0 && (st & 8) && (st & 4), "UPPER_LIMIT|FAULT");
+    CHECK(wr1(s, 1, 0, 5) == 0, "reset + enable");
+    double x0 = t.crosshead_m;
+    sim_advance(s, 100);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.enabled && t.crosshead_m == x0, "no motion into the switch");
+    set_velocity(s, -5e-3);
+    sim_advance(s, 200);
+    sim_truth_snapshot(s, &t);
+    CHECK(!t.upper_limit && t.crosshead_m < 1e-3 && t.fault_code == 0, "moved away");
+    sim_free(s);
+}
+
+/* Crushing the compression film past densification ends in a frame overload. */
+static void test_frame_overload(void)
+{
+    sim *s = make("e-lpscl-film-compression", NULL, NULL);
+    if (!s)
+        return;
+    sim_truth t;
+    run_preset(s, -1e-3, 0.999, &t);
+    sim_advance(s, 50);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.fault_code == 4 && !t.enabled && !t.moving, "overload fault (code %d)", t.fault_code);
+    CHECK(-t.force_N > 5000 * 1.2 && -t.force_N < 5000 * 2, "beyond 1.2 x capacity: %g N",
+          t.force_N);
+    uint16_t st;
+    CHECK(sim_read_regs(s, 2, 4, 0, 1, &st) == 0 && (st & 2), "transmitter OVERLOAD bit");
     sim_free(s);
 }
 
@@ -515,6 +580,7 @@ static void test_tcp_server(void)
     if (!s)
         return;
     int port = 0;
+    double w0 = wall();
     CHECK(sim_start_tcp(s, NULL, 0, &port) == RIG_OK && port > 0, "listen on port 0");
     CHECK(sim_advance(s, 1) == RIG_ESTATE, "no stepping while running");
     uint8_t rp[260];
@@ -539,6 +605,11 @@ static void test_tcp_server(void)
         const uint8_t mei[] = {0x2B, 0x0E, 0x01, 0x00};
         n = tcp_xfer(fd, 1, mei, 4, rp);
         CHECK(n == 2 && rp[0] == 0xAB && rp[1] == 0x01, "FC2B -> 01: %d", n);
+        /* FC23: write ACCEL = 0x1234, read HR 5..6 in one transaction */
+        const uint8_t rw[] = {0x17, 0, 5, 0, 2, 0, 6, 0, 1, 2, 0x12, 0x34};
+        n = tcp_xfer(fd, 1, rw, sizeof rw, rp);
+        CHECK(n == 6 && rp[0] == 0x17 && rp[1] == 4 && rp[4] == 0x12 && rp[5] == 0x34,
+              "FC23 write+read: %d", n);
         const uint8_t w16[] = {0x10, 0, 1, 0, 1, 2, 0, 7};
         n = tcp_xfer(fd, 1, w16, 8, rp);
         CHECK(n == 2 && rp[0] == 0x90 && rp[1] == 0x03, "MODE 7 by FC16 -> 03");
@@ -559,8 +630,13 @@ static void test_tcp_server(void)
     }
     sim_truth t;
     sim_truth_snapshot(s, &t);
-    CHECK(t.requests >= 19, "requests counted: %lu", t.requests);
-    CHECK(t.t_s > 0, "physics clock runs on its own (t=%g)", t.t_s);
+    CHECK(t.requests >= 22, "requests counted: %lu", t.requests);
+    struct timespec d = {0, 50000000};
+    nanosleep(&d, NULL);
+    sim_truth_snapshot(s, &t);
+    double w = wall() - w0;
+    CHECK(t.t_s > 0.04 && t.t_s <= w + 0.002, "physics clock follows real time: %g s in %g s",
+          t.t_s, w);
     sim_stop(s);
     CHECK(sim_start_tcp(s, NULL, 0, &port) == RIG_ESTATE, "no restart after sim_stop");
     sim_free(s);
@@ -571,7 +647,7 @@ static void test_tcp_faults(void)
     sim_config c;
     sim_config_init(&c);
     c.specimen = "none";
-    c.faults = "exception=0.5,drop=0.2";
+    c.faults = "exception=0.5,drop=0.15";
     c.seed = 3;
     sim *s = NULL;
     CHECK(sim_new(&c, &s) == 0, "new");
@@ -581,9 +657,9 @@ static void test_tcp_faults(void)
     CHECK(sim_start_tcp(s, "127.0.0.1", 0, &port) == 0, "start");
     int fd = tcp_connect(port);
     int busy = 0, ok = 0, lost = 0;
-    xfer_timeout_ms = 100;
+    xfer_timeout_ms = 300;
     uint8_t rp[260];
-    for (int i = 0; i < 40 && fd >= 0; i++) {
+    for (int i = 0; i < 30 && fd >= 0; i++) {
         const uint8_t rd[] = {0x04, 0, 0, 0, 1};
         int n = tcp_xfer(fd, 1, rd, 5, rp);
         if (n < 0) { /* dropped: the next reply would be out of step, reconnect */
@@ -647,6 +723,8 @@ int main(void)
     TEST_RUN(test_tensile_force_follows_model);
     TEST_RUN(test_presets_reproduce_study);
     TEST_RUN(test_compliance_splits_travel);
+    TEST_RUN(test_limit_switch);
+    TEST_RUN(test_frame_overload);
     TEST_RUN(test_register_map_and_exceptions);
     TEST_RUN(test_watchdog_stepped);
     TEST_RUN(test_watchdog_realtime);

@@ -216,7 +216,7 @@ static void test_rtu_wire_rate(void)
 static void test_rtu_faults(void)
 {
     char path[128];
-    sim *s = start_faults(0, "corrupt=0.4,delay=0.4:30ms", path, sizeof path);
+    sim *s = start_faults(0, "corrupt=0.4,delay=0.4:80ms", path, sizeof path);
     if (!s)
         return;
     int fd = open_pty(path);
@@ -229,7 +229,7 @@ static void test_rtu_faults(void)
         double dt = now_s() - t0;
         if (n < 0)
             bad++;
-        else if (n == 9 && dt >= 0.029)
+        else if (n == 9 && dt >= 0.079)
             slow++;
         else if (n == 9)
             good++;

@@ -79,6 +79,7 @@ def main():
     t = c.read_input_registers(0, 8, slave=2).registers
     force, peak, tick, raw = f32(t[1:3]), f32(t[3:5]), t[5], i32(t[6:8], "ABCD")
     check(2.0 < force < 30.0, "FORCE f32 ABCD in tension: %.4f N" % force)
+    check(t[0] & 1 == 0, "STATUS not STABLE while loading (0x%x)" % t[0])
     check(abs(peak) >= force - 0.01, "PEAK >= FORCE (%.4f)" % peak)
     check(abs((raw - 100000) * 1e-4 - force) < 2e-4, "RAW i32 ABCD = zero + FORCE/count (%d)" % raw)
     time.sleep(0.2)
@@ -107,6 +108,9 @@ def main():
     time.sleep(0.05)
     f_after = f32(c.read_input_registers(1, 2, slave=2).registers)
     check(abs(f_after) < 0.02, "net FORCE after tare: %.4f N" % f_after)
+    time.sleep(0.2)
+    st2 = c.read_input_registers(0, 1, slave=2).registers[0]
+    check(st2 & 1 and not st2 & 2, "STATUS STABLE at rest, no OVERLOAD (0x%x)" % st2)
     c.write_register(0, 1, slave=3)
     time.sleep(0.01)
     ext0 = i32(c.read_input_registers(1, 2, slave=3).registers, "ABCD")
@@ -128,6 +132,20 @@ def main():
     st, code = c.read_input_registers(0, 2, slave=1).registers
     check(code == 0 and not st & 0x44, "FAULT_RESET clears it")
     check(c.read_holding_registers(0, 1, slave=1).registers[0] == 0, "FAULT_RESET reads back 0")
+
+    # --- position mode: POSITION_CMD i32 CDAB, travel speed from VELOCITY_CMD
+    c.write_registers(4, words_i32(-300000, "CDAB"), slave=1)
+    c.write_registers(2, words_i32(2000000, "CDAB"), slave=1)
+    check(not c.write_register(1, 1, slave=1).isError(), "MODE 1 (position)")
+    c.write_register(0, 1, slave=1)
+    check(i32(c.read_holding_registers(4, 2, slave=1).registers, "CDAB") == -300000,
+          "POSITION_CMD i32 CDAB round trip")
+    time.sleep(0.9)
+    ir = c.read_input_registers(0, 6, slave=1).registers
+    check(i32(ir[2:4], "CDAB") == -300000 and not ir[0] & 2 and ir[0] & 1,
+          "position mode arrives at -300000 nm and stops (STATUS 0x%x, %d nm)"
+          % (ir[0], i32(ir[2:4], "CDAB")))
+    c.write_register(0, 0, slave=1)
 
     # --- gateway
     check(exc(c.read_input_registers(0, 1, slave=7)) == 0x0B, "unknown unit 7 -> exception 0B")
