@@ -591,17 +591,53 @@ static void *loop(void *arg)
 
 /* ---- public API ----------------------------------------------------------- */
 
+/* The highest rate the link sustains: time a few full cycles (heartbeat and
+ * every read) and leave a third of the period free for commands and retries.
+ * Runs in the caller's thread before the acquisition thread exists. */
+static double probe_rate(rig *r)
+{
+    enum { N = 10 };
+    struct timespec a, b;
+    int ok = 0;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < N; i++) {
+        const char *what;
+        if (r->cfg.point[ROLE_HEARTBEAT].present)
+            write_word(r, ROLE_HEARTBEAT, ++r->hb);
+        ok += read_all(r, r->regs, &what);
+        if (!link_is_open(r->link))
+            break;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    r->ls = (rig_stats){0}; /* the probe is not part of the run's statistics */
+    if (ok < N)
+        return fmin(r->cfg.max_rate_hz, 50); /* errors: be modest, the supervisor watches */
+    double cycle_s = (ts_s(&b) - ts_s(&a)) / N;
+    double rate = 1.0 / (1.5 * cycle_s);
+    if (rate > 100)
+        rate = floor(rate / 50) * 50; /* a round number for the run file */
+    return fmax(1.0, fmin(rate, r->cfg.max_rate_hz));
+}
+
 int rig_start(rig *r, double rate_hz)
 {
     if (r->started)
         return RIG_ESTATE;
     if (!link_is_open(r->link))
         return RIG_ESTATE;
-    if (rate_hz <= 0 || rate_hz > r->cfg.max_rate_hz)
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    if (rate_hz <= 0)
+        rate_hz = probe_rate(r);
+    if (!link_is_open(r->link))
+        return RIG_ELINK;
+    if (rate_hz > r->cfg.max_rate_hz)
         rate_hz = r->cfg.max_rate_hz;
     r->rate_hz = rate_hz;
     r->period_s = 1.0 / rate_hz;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    pthread_mutex_lock(&r->st_mu);
+    r->stats.rate_hz = rate_hz;
+    pthread_mutex_unlock(&r->st_mu);
     atomic_store(&r->quit, false);
     if (pthread_create(&r->thread, NULL, loop, r) != 0)
         return RIG_ENOMEM;

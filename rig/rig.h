@@ -92,7 +92,9 @@ int rig_new(const rig_config *cfg, rig **out);
  * peer cannot be reached. Call before rig_start. */
 int rig_connect(rig *r);
 
-/* Start the acquisition thread at rate_hz (<= 0: the rig file's max_rate).
+/* Start the acquisition thread at rate_hz (capped at the rig file's
+ * max_rate). rate_hz <= 0: the highest rate the link sustains, measured by
+ * timing a few cycles first (rig_stats.rate_hz tells the result).
  * The loop sets velocity 0 and velocity mode, writes the watchdog time,
  * enables the drive and then samples. RIG_ESTATE if already running. */
 int rig_start(rig *r, double rate_hz);

@@ -145,6 +145,34 @@ out:
     emu_kill(&e);
 }
 
+/* rate 0: the driver measures the link and picks the highest rate it sustains. */
+static void test_auto_rate(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 0) == RIG_OK,
+          "started");
+    rig_stats st;
+    rig_stats_get(r, &st);
+    double chosen = st.rate_hz;
+    size_t n = collect(r, buf, 20000, 0.5);
+    rig_stats_get(r, &st);
+    printf("  info: auto rate %.0f Hz, achieved %.1f Hz over %zu samples, overruns %llu\n",
+           chosen, st.achieved_rate_hz, n, (unsigned long long)st.overruns);
+    CHECK(chosen >= 50 && chosen <= c.max_rate_hz, "chosen rate %.0f Hz", chosen);
+    CHECK_NEAR(st.achieved_rate_hz, chosen, 0, 0.25, "achieved vs chosen");
+    CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_OK, "healthy");
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
 /* A pull at 2 mm/s to break (emulator: 20 N/mm, breaks at 1.5 mm) with a
  * simple stop rule, recorded to a run file. */
 static void test_pull_to_break(void)
@@ -525,6 +553,7 @@ int main(void)
     have_emu = emu_available();
     TEST_RUN(test_connect_refused);
     TEST_RUN(test_acquire_move_stop);
+    TEST_RUN(test_auto_rate);
     TEST_RUN(test_pull_to_break);
     TEST_RUN(test_watchdog);
     TEST_RUN(test_frozen_tick);
