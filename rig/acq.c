@@ -269,12 +269,14 @@ static int set_mode(rig *r, int mode)
     return rc;
 }
 
+/* NOTE: the setpoint goes first, then the mode: switching a drive from position
+ * to velocity mode before the new setpoint would run it, however briefly, at
+ * the old position-mode speed. */
 static int send_velocity(rig *r, double v)
 {
-    int rc = set_mode(r, RIG_MODE_VELOCITY);
-    if (rc == RIG_OK)
-        rc = write_value(r, ROLE_VELOCITY_CMD, v);
-    return rc;
+    int rc = write_value(r, ROLE_VELOCITY_CMD, v);
+    int rc2 = set_mode(r, RIG_MODE_VELOCITY);
+    return rc ? rc : rc2;
 }
 
 /* Stop the crosshead: velocity 0 in velocity mode; a fault stop also sets the

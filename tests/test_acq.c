@@ -284,6 +284,50 @@ out:
     emu_kill(&e);
 }
 
+/* A per-test force limit of 10 N during a pull: FAULT with the reason, the
+ * crosshead stopped in the cycle of the crossing, motion into the limit refused
+ * after acknowledgement, motion away allowed. */
+static void test_soft_limit(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 200) == RIG_OK,
+          "started");
+    rig_limits lim = rig_limits_none();
+    lim.force_max_N = 10;
+    CHECK(rig_set_limits(r, &lim) == RIG_OK, "limits");
+    rig_cmd_velocity(r, 2e-3);
+    size_t n = collect(r, buf, 20000, 1.0);
+    size_t k = 0;
+    while (k < n && !(buf[k].flags & RIG_SF_LIMIT))
+        k++;
+    CHECK(k < n, "limit flagged on a sample");
+    if (k + 2 < n) {
+        CHECK(buf[k].force_N > 10 && buf[k].force_N < 10.5, "crossing at %.3f N", buf[k].force_N);
+        CHECK(buf[k].flags & RIG_SF_STOPPED, "stop sent in the same cycle");
+        CHECK(buf[k + 1].velocity_m_s == 0, "standing at the next sample");
+        CHECK(buf[n - 1].force_N < 10.5, "force held at %.3f N", buf[n - 1].force_N);
+    }
+    char why[200];
+    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "above the limit 10"),
+          "reason '%s'", why);
+    CHECK(rig_ack_fault(r) == RIG_OK, "ack");
+    CHECK(rig_cmd_velocity(r, 1e-3) == RIG_ELIMIT, "further into the limit refused");
+    CHECK(rig_cmd_velocity(r, -1e-3) == RIG_OK, "away from the limit allowed");
+    n = collect(r, buf, 20000, 0.3);
+    CHECK(n > 0 && buf[n - 1].force_N < 10, "back below the limit: %.3f N",
+          n ? buf[n - 1].force_N : NAN);
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
 /* The heartbeat keeps the drive watchdog (250 ms) quiet; without it the
  * drive trips and stops, and the rig reports FAULT until acknowledged. */
 static void test_watchdog(void)
@@ -555,6 +599,7 @@ int main(void)
     TEST_RUN(test_acquire_move_stop);
     TEST_RUN(test_auto_rate);
     TEST_RUN(test_pull_to_break);
+    TEST_RUN(test_soft_limit);
     TEST_RUN(test_watchdog);
     TEST_RUN(test_frozen_tick);
     TEST_RUN(test_link_loss);
