@@ -95,6 +95,7 @@ struct rig {
     double jog_end_t;
     bool pending_stop; /* a fault stop still has to reach the drive */
     double next_reconnect_t, backoff_s;
+    int bad_streak; /* consecutive failed cycles on an open link */
     double prev_cycle_t;
     uint16_t cycle_flags;
     uint16_t regs[REGMAP_MAX_BLOCKS][125]; /* registers of the read plan's blocks */
@@ -203,8 +204,7 @@ static void link_lost(rig *r, double t)
     pthread_mutex_unlock(&r->st_mu);
     sup_link_lost(&r->sup, link_last_error(r->link));
     r->pending_stop = true; /* sent as soon as the link is back */
-    if (r->backoff_s <= 0)
-        r->backoff_s = 0.05;
+    r->backoff_s = r->backoff_s > 0 ? fmin(r->backoff_s * 2, r->cfg.reconnect_max_s) : 0.05;
     r->next_reconnect_t = t + r->backoff_s;
 }
 
@@ -446,8 +446,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
         if (t >= r->next_reconnect_t) {
             if (link_connect(r->link) == RIG_OK) {
                 r->ls.reconnects++;
-                r->backoff_s = 0;
-                r->mode = -1;
+                r->mode = -1; /* back-off is reset by the first good cycle */
                 pthread_mutex_lock(&r->st_mu);
                 r->link_up = true;
                 pthread_mutex_unlock(&r->st_mu);
@@ -477,9 +476,18 @@ static void cycle(rig *r, double t, uint64_t *seq)
         r->ls.failed_cycles++;
         if (sup_failure(&r->sup, t, what) && send_stop(r, true) != RIG_OK)
             r->pending_stop = true;
+        /* A streak of failures on an open link (a peer that restarted or went
+         * half-open answers nothing): reconnect, libmodbus will not. */
+        if (link_is_open(r->link) && ++r->bad_streak >= r->cfg.fail_limit) {
+            r->bad_streak = 0;
+            link_close(r->link);
+            link_lost(r, t);
+        }
         publish_fault(r);
         return;
     }
+    r->bad_streak = 0;
+    r->backoff_s = 0;
     rig_sample s;
     memset(&s, 0, sizeof s);
     s.t_s = t;

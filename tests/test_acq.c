@@ -4,11 +4,13 @@
  * pull to break written to a run file, the drive watchdog kept alive by the
  * heartbeat and tripped without it, frozen force data, and link loss with
  * reconnection to a restarted peer. */
+#include "../rig/link.h"
 #include "../rig/rig.h"
 #include "../rig/runfile.h"
 #include "harness.h"
 #include "peers/emu.h"
 
+#include <errno.h>
 #include <time.h>
 
 static bool have_emu;
@@ -578,6 +580,71 @@ out:
     emu_kill(&e);
 }
 
+/* A peer that keeps the connection but answers nothing: FAULT after
+ * fail_limit failed cycles, the driver reconnects by itself (libmodbus does
+ * not), and samples flow again once the peer answers. */
+static void test_mute_peer(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    for (int i = 0; i < c.ndev; i++)
+        c.dev[i].response_timeout_s = 0.02;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+          "started");
+    collect(r, buf, 20000, 0.2);
+    kill(e.pid, SIGUSR1); /* mute */
+    sleep_s(1.0);
+    char why[200];
+    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "consecutive"),
+          "FAULT: '%s'", why);
+    rig_stats st;
+    rig_stats_get(r, &st);
+    CHECK(st.reconnects >= 1, "reconnected %llu times while the peer was mute",
+          (unsigned long long)st.reconnects);
+    CHECK(st.errors_timeout >= 5, "timeouts %llu", (unsigned long long)st.errors_timeout);
+    kill(e.pid, SIGUSR1); /* answer again */
+    rig_poll_samples(r, buf, 20000);
+    size_t n = collect(r, buf, 20000, 1.5);
+    CHECK(n > 20, "samples flow again: %zu", n);
+    CHECK(rig_ack_fault(r) == RIG_OK && rig_state(r, NULL, 0) == RIG_HEALTH_OK, "ack");
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
+/* errno / libmodbus codes -> rig_err and error kind, the one translation.
+ * libmodbus numbers (modbus.h is only for rig/): MODBUS_ENOBASE 112345678,
+ * exceptions +1..+11 (EMBXILADD +2, EMBXGTAR +11), EMBBADCRC +12,
+ * EMBBADDATA +13, EMBBADEXC +14, EMBMDATA +16, EMBBADSLAVE +17. */
+static void test_error_translation(void)
+{
+    const long B = 112345678;
+    static const struct {
+        long err;
+        link_kind kind;
+        int rc;
+    } t[] = {
+        {ETIMEDOUT, LINK_TIMEOUT, RIG_ETIMEOUT}, {112345678 + 12, LINK_CRC, RIG_EPROTO},
+        {112345678 + 2, LINK_EXCEPTION, RIG_EPROTO}, {112345678 + 11, LINK_EXCEPTION, RIG_EPROTO},
+        {112345678 + 13, LINK_BADDATA, RIG_EPROTO}, {112345678 + 16, LINK_BADDATA, RIG_EPROTO},
+        {112345678 + 17, LINK_BADDATA, RIG_EPROTO}, {EPIPE, LINK_LOST, RIG_ELINK},
+        {ECONNRESET, LINK_LOST, RIG_ELINK}, {ECONNREFUSED, LINK_LOST, RIG_ELINK},
+        {EBADF, LINK_LOST, RIG_ELINK},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        link_kind k = LINK_OK;
+        int rc = link_translate((int)t[i].err, &k);
+        CHECK(k == t[i].kind && rc == t[i].rc, "errno %ld (base%+ld): kind %d rc %d", t[i].err,
+              t[i].err > B ? t[i].err - B : 0, (int)k, rc);
+    }
+}
+
 static void test_connect_refused(void)
 {
     rig_config c;
@@ -595,6 +662,7 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     have_emu = emu_available();
+    TEST_RUN(test_error_translation);
     TEST_RUN(test_connect_refused);
     TEST_RUN(test_acquire_move_stop);
     TEST_RUN(test_auto_rate);
@@ -604,6 +672,7 @@ int main(void)
     TEST_RUN(test_frozen_tick);
     TEST_RUN(test_link_loss);
     TEST_RUN(test_injected_faults);
+    TEST_RUN(test_mute_peer);
     TEST_RUN(test_kill9_controller);
     TEST_END("test_acq");
 }
