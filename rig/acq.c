@@ -103,7 +103,10 @@ struct rig {
 
 /* ---- time ---------------------------------------------------------------- */
 
-static double ts_s(const struct timespec *t) { return (double)t->tv_sec + (double)t->tv_nsec * 1e-9; }
+static double ts_s(const struct timespec *t)
+{
+    return (double)t->tv_sec + (double)t->tv_nsec * 1e-9;
+}
 
 static double now_rel(const rig *r)
 {
@@ -135,7 +138,10 @@ rig_limits rig_limits_none(void)
     return l;
 }
 
-const rig_config *rig_config_of(const rig *r) { return &r->cfg; }
+const rig_config *rig_config_of(const rig *r)
+{
+    return &r->cfg;
+}
 
 int rig_new(const rig_config *cfg, rig **out)
 {
@@ -247,7 +253,10 @@ static int write_value(rig *r, point_role role, double si)
     return write_regs(r, role, regs, regmap_nregs(pt));
 }
 
-static int write_word(rig *r, point_role role, uint16_t w) { return write_regs(r, role, &w, 1); }
+static int write_word(rig *r, point_role role, uint16_t w)
+{
+    return write_regs(r, role, &w, 1);
+}
 
 static int write_control(rig *r, unsigned flags)
 {
@@ -451,8 +460,8 @@ static void cycle(rig *r, double t, uint64_t *seq)
                 r->link_up = true;
                 pthread_mutex_unlock(&r->st_mu);
             } else {
-                r->backoff_s = fmin(r->backoff_s > 0 ? r->backoff_s * 2 : 0.05,
-                                    r->cfg.reconnect_max_s);
+                r->backoff_s =
+                    fmin(r->backoff_s > 0 ? r->backoff_s * 2 : 0.05, r->cfg.reconnect_max_s);
                 r->next_reconnect_t = t + r->backoff_s;
             }
         }
@@ -872,7 +881,10 @@ int rig_stats_get(rig *r, rig_stats *out)
     return RIG_OK;
 }
 
-void rig_test_hold_heartbeat(rig *r, bool hold) { atomic_store(&r->hold_heartbeat, hold); }
+void rig_test_hold_heartbeat(rig *r, bool hold)
+{
+    atomic_store(&r->hold_heartbeat, hold);
+}
 
 int rig_stop(rig *r)
 {

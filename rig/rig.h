@@ -76,8 +76,8 @@ typedef struct {
 typedef struct {
     double force_min_N, force_max_N;
     double position_min_m, position_max_m; /* on the zeroed position */
-    double stress_max_Pa;  /* |force| / area_m2 */
-    double strain_max;     /* |position| / gauge_m (ratio) */
+    double stress_max_Pa;                  /* |force| / area_m2 */
+    double strain_max;                     /* |position| / gauge_m (ratio) */
     double area_m2;
     double gauge_m;
 } rig_limits;
@@ -113,7 +113,7 @@ bool rig_wait_samples(rig *r, double timeout_s);
 /* Commands: validated against the machine limits here (RIG_ELIMIT),
  * refused in FAULT (RIG_ESTATE), queued (RIG_EFULL if the queue is full) and
  * executed by the loop at once. */
-int rig_cmd_velocity(rig *r, double m_per_s);            /* move at rate (+ = up/tension) */
+int rig_cmd_velocity(rig *r, double m_per_s); /* move at rate (+ = up/tension) */
 int rig_cmd_position(rig *r, double pos_m, double speed_m_s); /* move to a zeroed position */
 int rig_cmd_jog(rig *r, double m_per_s, double duration_s);   /* move at rate, then stop */
 int rig_cmd_stop(rig *r);           /* velocity 0; always accepted, also in FAULT */

@@ -87,8 +87,9 @@ static void test_acquire_move_stop(void)
     rig_stats_get(r, &st);
     CHECK_NEAR(st.achieved_rate_hz, 200, 0, 0.03, "stats achieved rate");
     printf("  info: %zu samples, achieved %.2f Hz, jitter p50 %.0f us p99 %.0f us max %.0f us, "
-           "%llu transactions\n", n, st.achieved_rate_hz, st.jitter_p50_us, st.jitter_p99_us,
-           st.jitter_max_us, (unsigned long long)st.transactions);
+           "%llu transactions\n",
+           n, st.achieved_rate_hz, st.jitter_p50_us, st.jitter_p99_us, st.jitter_max_us,
+           (unsigned long long)st.transactions);
     CHECK(st.errors_timeout + st.errors_link + st.errors_exception == 0, "no errors");
     CHECK(st.transactions >= 3 * n, "heartbeat + 2 reads per cycle: %llu transactions",
           (unsigned long long)st.transactions);
@@ -311,13 +312,15 @@ static void test_soft_limit(void)
         k++;
     CHECK(k < n, "limit flagged on a sample");
     if (k + 2 < n) {
-        CHECK(buf[k].force_N > 10 && buf[k].force_N < 10.5, "crossing at %.3f N", buf[k].force_N);
+        CHECK(buf[k].force_N > 10 && buf[k].force_N < 10.5, "crossing at %.3f N",
+              buf[k].force_N);
         CHECK(buf[k].flags & RIG_SF_STOPPED, "stop sent in the same cycle");
         CHECK(buf[k + 1].velocity_m_s == 0, "standing at the next sample");
         CHECK(buf[n - 1].force_N < 10.5, "force held at %.3f N", buf[n - 1].force_N);
     }
     char why[200];
-    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "above the limit 10"),
+    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT &&
+              strstr(why, "above the limit 10"),
           "reason '%s'", why);
     CHECK(rig_ack_fault(r) == RIG_OK, "ack");
     CHECK(rig_cmd_velocity(r, 1e-3) == RIG_ELIMIT, "further into the limit refused");
@@ -558,17 +561,19 @@ static void test_kill9_controller(void)
         double t_trip = mono ? atof(mono + 5) : 0;
         printf("  info: drive watchdog tripped %.0f ms after kill -9 of the controller\n",
                (t_trip - t_kill) * 1e3);
-        CHECK(t_trip - t_kill <= 0.25 + 0.03 && t_trip > t_kill, "tripped %.0f ms after the kill",
-              (t_trip - t_kill) * 1e3);
+        CHECK(t_trip - t_kill <= 0.25 + 0.03 && t_trip > t_kill,
+              "tripped %.0f ms after the kill", (t_trip - t_kill) * 1e3);
         CHECK(vel && fabs(atof(vel + 4)) > 0, "it was moving when it tripped");
     }
     /* The crosshead stands: read it with our own driver (no enable, no motion). */
     rig_config c;
     if (load_cfg(&c, e.port)) {
         rig *r;
-        if (rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK) {
+        if (rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK &&
+            rig_start(r, 100) == RIG_OK) {
             size_t n = collect(r, buf, 20000, 0.2);
-            CHECK(n > 5 && buf[n - 1].velocity_m_s == 0 && (buf[n - 1].status & RIG_SB_WATCHDOG),
+            CHECK(n > 5 && buf[n - 1].velocity_m_s == 0 &&
+                      (buf[n - 1].status & RIG_SB_WATCHDOG),
                   "stopped, watchdog bit set");
             char why[200];
             CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "watchdog"),
@@ -630,11 +635,16 @@ static void test_error_translation(void)
         link_kind kind;
         int rc;
     } t[] = {
-        {ETIMEDOUT, LINK_TIMEOUT, RIG_ETIMEOUT}, {112345678 + 12, LINK_CRC, RIG_EPROTO},
-        {112345678 + 2, LINK_EXCEPTION, RIG_EPROTO}, {112345678 + 11, LINK_EXCEPTION, RIG_EPROTO},
-        {112345678 + 13, LINK_BADDATA, RIG_EPROTO}, {112345678 + 16, LINK_BADDATA, RIG_EPROTO},
-        {112345678 + 17, LINK_BADDATA, RIG_EPROTO}, {EPIPE, LINK_LOST, RIG_ELINK},
-        {ECONNRESET, LINK_LOST, RIG_ELINK}, {ECONNREFUSED, LINK_LOST, RIG_ELINK},
+        {ETIMEDOUT, LINK_TIMEOUT, RIG_ETIMEOUT},
+        {112345678 + 12, LINK_CRC, RIG_EPROTO},
+        {112345678 + 2, LINK_EXCEPTION, RIG_EPROTO},
+        {112345678 + 11, LINK_EXCEPTION, RIG_EPROTO},
+        {112345678 + 13, LINK_BADDATA, RIG_EPROTO},
+        {112345678 + 16, LINK_BADDATA, RIG_EPROTO},
+        {112345678 + 17, LINK_BADDATA, RIG_EPROTO},
+        {EPIPE, LINK_LOST, RIG_ELINK},
+        {ECONNRESET, LINK_LOST, RIG_ELINK},
+        {ECONNREFUSED, LINK_LOST, RIG_ELINK},
         {EBADF, LINK_LOST, RIG_ELINK},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {

@@ -9,41 +9,41 @@
 
 /* A small good file; bad cases edit one numbered line of it. */
 static const char *base[] = {
-    "[rig]",                    /* 1 */
-    "transport = tcp",          /* 2 */
-    "port = 1502",              /* 3 */
-    "[limits]",                 /* 4 */
-    "capacity = 100 N",         /* 5 */
-    "travel_min = -10 mm",      /* 6 */
-    "travel_max = 50 mm",       /* 7 */
-    "speed_max = 5 mm/s",       /* 8 */
-    "[device drive]",           /* 9 */
-    "slave = 1",                /* 10 */
-    "[point position]",         /* 11 */
-    "device = drive",           /* 12 */
-    "table = ir",               /* 13 */
-    "address = 2",              /* 14 */
-    "type = i32",               /* 15 */
-    "order = CDAB",             /* 16 */
-    "unit = nm",                /* 17 */
-    "[point force]",            /* 18 */
-    "device = drive",           /* 19 */
-    "table = ir",               /* 20 */
-    "address = 10",             /* 21 */
-    "type = f32",               /* 22 */
-    "unit = kN",                /* 23 */
-    "[point velocity_cmd]",     /* 24 */
-    "device = drive",           /* 25 */
-    "table = hr",               /* 26 */
-    "address = 2",              /* 27 */
-    "type = i32",               /* 28 */
-    "unit = um/s ; inline",     /* 29 */
-    "[point drive_status]",     /* 30 */
-    "device = drive",           /* 31 */
-    "table = ir",               /* 32 */
-    "address = 0",              /* 33 */
-    "type = bits",              /* 34 */
-    "bits = fault:2 estop:5",   /* 35 */
+    "[rig]",                  /* 1 */
+    "transport = tcp",        /* 2 */
+    "port = 1502",            /* 3 */
+    "[limits]",               /* 4 */
+    "capacity = 100 N",       /* 5 */
+    "travel_min = -10 mm",    /* 6 */
+    "travel_max = 50 mm",     /* 7 */
+    "speed_max = 5 mm/s",     /* 8 */
+    "[device drive]",         /* 9 */
+    "slave = 1",              /* 10 */
+    "[point position]",       /* 11 */
+    "device = drive",         /* 12 */
+    "table = ir",             /* 13 */
+    "address = 2",            /* 14 */
+    "type = i32",             /* 15 */
+    "order = CDAB",           /* 16 */
+    "unit = nm",              /* 17 */
+    "[point force]",          /* 18 */
+    "device = drive",         /* 19 */
+    "table = ir",             /* 20 */
+    "address = 10",           /* 21 */
+    "type = f32",             /* 22 */
+    "unit = kN",              /* 23 */
+    "[point velocity_cmd]",   /* 24 */
+    "device = drive",         /* 25 */
+    "table = hr",             /* 26 */
+    "address = 2",            /* 27 */
+    "type = i32",             /* 28 */
+    "unit = um/s ; inline",   /* 29 */
+    "[point drive_status]",   /* 30 */
+    "device = drive",         /* 31 */
+    "table = ir",             /* 32 */
+    "address = 0",            /* 33 */
+    "type = bits",            /* 34 */
+    "bits = fault:2 estop:5", /* 35 */
 };
 #define NBASE ((int)(sizeof base / sizeof base[0]))
 
@@ -79,7 +79,8 @@ static void test_base_good(void)
     rig_diag d = {0};
     int rc = rigfile_parse(buf, "base.ini", &c, &d);
     CHECK(rc == RIG_OK, "rc %d: %s:%ld:%ld: %s", rc, d.file, d.line, d.col, d.msg);
-    CHECK(c.transport == RIG_TCP && c.port == 1502 && !strcmp(c.host, "127.0.0.1"), "transport");
+    CHECK(c.transport == RIG_TCP && c.port == 1502 && !strcmp(c.host, "127.0.0.1"),
+          "transport");
     CHECK_NEAR(c.capacity_N, 100, 0, 1e-12, "capacity");
     CHECK_NEAR(c.travel_min_m, -0.01, 0, 1e-12, "travel_min");
     CHECK_NEAR(c.speed_max_m_s, 0.005, 0, 1e-12, "speed_max");
@@ -110,7 +111,8 @@ static void test_shipped_files(void)
         CHECK(c.transport == (i ? RIG_RTU : RIG_TCP), "transport");
         CHECK(c.ndev == 2 && c.dev[0].slave == 1 && c.dev[1].slave == 2, "devices");
         CHECK(!c.dev[1].fc06, "load cell refuses FC06");
-        CHECK(c.point[ROLE_TARE].fc == 16 && c.point[ROLE_TARE].value == 1, "tare FC16 value 1");
+        CHECK(c.point[ROLE_TARE].fc == 16 && c.point[ROLE_TARE].value == 1,
+              "tare FC16 value 1");
         CHECK(c.point[ROLE_MODE].values[RIG_MODE_POSITION] == 1, "mode values");
         CHECK_NEAR(c.watchdog_s, 0.25, 0, 1e-12, "watchdog");
         regmap_plan plan;
@@ -173,8 +175,8 @@ static void test_bad_files(void)
 {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char buf[4096];
-        build_span(buf, sizeof buf, bad[i].at, bad[i].upto ? bad[i].upto : bad[i].at, bad[i].repl,
-                   bad[i].extra);
+        build_span(buf, sizeof buf, bad[i].at, bad[i].upto ? bad[i].upto : bad[i].at,
+                   bad[i].repl, bad[i].extra);
         rig_config c;
         rig_diag d = {0};
         int rc = rigfile_parse(buf, "bad.ini", &c, &d);
