@@ -2,6 +2,7 @@
  * must each be rejected with the right line and reason before anything connects. */
 #include "../rig/regmap.h"
 #include "../rig/rigfile.h"
+#include "../rig/sha256.h"
 #include "harness.h"
 
 #include <stdio.h>
@@ -250,8 +251,39 @@ static void test_garbage_never_crashes(void)
     }
 }
 
+/* FIPS 180-2 examples, a two-block tail, and the hash of a shipped file
+ * against sha256sum. */
+static void test_sha256(void)
+{
+    static const char *v[][2] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char hex[65];
+    for (int i = 0; i < 3; i++) {
+        sha256_hex(v[i][0], strlen(v[i][0]), hex);
+        CHECK(!strcmp(hex, v[i][1]), "sha256('%s') = %s", v[i][0], hex);
+    }
+    rig_config c;
+    rig_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) != RIG_OK)
+        return;
+    FILE *p = popen("sha256sum rigs/reference-tcp.ini 2>/dev/null", "r");
+    char want[65] = "";
+    if (!p || fscanf(p, "%64s", want) != 1)
+        want[0] = '\0';
+    if (p)
+        pclose(p);
+    if (!want[0])
+        SKIP("sha256sum not available");
+    CHECK(!strcmp(c.sha256, want), "file hash %s, sha256sum %s", c.sha256, want);
+}
+
 int main(void)
 {
+    TEST_RUN(test_sha256);
     TEST_RUN(test_base_good);
     TEST_RUN(test_shipped_files);
     TEST_RUN(test_bad_files);
