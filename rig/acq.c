@@ -95,6 +95,7 @@ struct rig {
     double jog_end_t;
     bool pending_stop; /* a fault stop still has to reach the drive */
     double next_reconnect_t, backoff_s;
+    int bad_streak; /* consecutive failed cycles on an open link */
     double prev_cycle_t;
     uint16_t cycle_flags;
     uint16_t regs[REGMAP_MAX_BLOCKS][125]; /* registers of the read plan's blocks */
@@ -102,7 +103,10 @@ struct rig {
 
 /* ---- time ---------------------------------------------------------------- */
 
-static double ts_s(const struct timespec *t) { return (double)t->tv_sec + (double)t->tv_nsec * 1e-9; }
+static double ts_s(const struct timespec *t)
+{
+    return (double)t->tv_sec + (double)t->tv_nsec * 1e-9;
+}
 
 static double now_rel(const rig *r)
 {
@@ -134,7 +138,10 @@ rig_limits rig_limits_none(void)
     return l;
 }
 
-const rig_config *rig_config_of(const rig *r) { return &r->cfg; }
+const rig_config *rig_config_of(const rig *r)
+{
+    return &r->cfg;
+}
 
 int rig_new(const rig_config *cfg, rig **out)
 {
@@ -203,8 +210,7 @@ static void link_lost(rig *r, double t)
     pthread_mutex_unlock(&r->st_mu);
     sup_link_lost(&r->sup, link_last_error(r->link));
     r->pending_stop = true; /* sent as soon as the link is back */
-    if (r->backoff_s <= 0)
-        r->backoff_s = 0.05;
+    r->backoff_s = r->backoff_s > 0 ? fmin(r->backoff_s * 2, r->cfg.reconnect_max_s) : 0.05;
     r->next_reconnect_t = t + r->backoff_s;
 }
 
@@ -247,7 +253,10 @@ static int write_value(rig *r, point_role role, double si)
     return write_regs(r, role, regs, regmap_nregs(pt));
 }
 
-static int write_word(rig *r, point_role role, uint16_t w) { return write_regs(r, role, &w, 1); }
+static int write_word(rig *r, point_role role, uint16_t w)
+{
+    return write_regs(r, role, &w, 1);
+}
 
 static int write_control(rig *r, unsigned flags)
 {
@@ -269,12 +278,14 @@ static int set_mode(rig *r, int mode)
     return rc;
 }
 
+/* NOTE: the setpoint goes first, then the mode: switching a drive from position
+ * to velocity mode before the new setpoint would run it, however briefly, at
+ * the old position-mode speed. */
 static int send_velocity(rig *r, double v)
 {
-    int rc = set_mode(r, RIG_MODE_VELOCITY);
-    if (rc == RIG_OK)
-        rc = write_value(r, ROLE_VELOCITY_CMD, v);
-    return rc;
+    int rc = write_value(r, ROLE_VELOCITY_CMD, v);
+    int rc2 = set_mode(r, RIG_MODE_VELOCITY);
+    return rc ? rc : rc2;
 }
 
 /* Stop the crosshead: velocity 0 in velocity mode; a fault stop also sets the
@@ -444,14 +455,13 @@ static void cycle(rig *r, double t, uint64_t *seq)
         if (t >= r->next_reconnect_t) {
             if (link_connect(r->link) == RIG_OK) {
                 r->ls.reconnects++;
-                r->backoff_s = 0;
-                r->mode = -1;
+                r->mode = -1; /* back-off is reset by the first good cycle */
                 pthread_mutex_lock(&r->st_mu);
                 r->link_up = true;
                 pthread_mutex_unlock(&r->st_mu);
             } else {
-                r->backoff_s = fmin(r->backoff_s > 0 ? r->backoff_s * 2 : 0.05,
-                                    r->cfg.reconnect_max_s);
+                r->backoff_s =
+                    fmin(r->backoff_s > 0 ? r->backoff_s * 2 : 0.05, r->cfg.reconnect_max_s);
                 r->next_reconnect_t = t + r->backoff_s;
             }
         }
@@ -475,9 +485,18 @@ static void cycle(rig *r, double t, uint64_t *seq)
         r->ls.failed_cycles++;
         if (sup_failure(&r->sup, t, what) && send_stop(r, true) != RIG_OK)
             r->pending_stop = true;
+        /* A streak of failures on an open link (a peer that restarted or went
+         * half-open answers nothing): reconnect, libmodbus will not. */
+        if (link_is_open(r->link) && ++r->bad_streak >= r->cfg.fail_limit) {
+            r->bad_streak = 0;
+            link_close(r->link);
+            link_lost(r, t);
+        }
         publish_fault(r);
         return;
     }
+    r->bad_streak = 0;
+    r->backoff_s = 0;
     rig_sample s;
     memset(&s, 0, sizeof s);
     s.t_s = t;
@@ -591,17 +610,53 @@ static void *loop(void *arg)
 
 /* ---- public API ----------------------------------------------------------- */
 
+/* The highest rate the link sustains: time a few full cycles (heartbeat and
+ * every read) and leave a third of the period free for commands and retries.
+ * Runs in the caller's thread before the acquisition thread exists. */
+static double probe_rate(rig *r)
+{
+    enum { N = 10 };
+    struct timespec a, b;
+    int ok = 0;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < N; i++) {
+        const char *what;
+        if (r->cfg.point[ROLE_HEARTBEAT].present)
+            write_word(r, ROLE_HEARTBEAT, ++r->hb);
+        ok += read_all(r, r->regs, &what);
+        if (!link_is_open(r->link))
+            break;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    r->ls = (rig_stats){0}; /* the probe is not part of the run's statistics */
+    if (ok < N)
+        return fmin(r->cfg.max_rate_hz, 50); /* errors: be modest, the supervisor watches */
+    double cycle_s = (ts_s(&b) - ts_s(&a)) / N;
+    double rate = 1.0 / (1.5 * cycle_s);
+    if (rate > 100)
+        rate = floor(rate / 50) * 50; /* a round number for the run file */
+    return fmax(1.0, fmin(rate, r->cfg.max_rate_hz));
+}
+
 int rig_start(rig *r, double rate_hz)
 {
     if (r->started)
         return RIG_ESTATE;
     if (!link_is_open(r->link))
         return RIG_ESTATE;
-    if (rate_hz <= 0 || rate_hz > r->cfg.max_rate_hz)
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    if (rate_hz <= 0)
+        rate_hz = probe_rate(r);
+    if (!link_is_open(r->link))
+        return RIG_ELINK;
+    if (rate_hz > r->cfg.max_rate_hz)
         rate_hz = r->cfg.max_rate_hz;
     r->rate_hz = rate_hz;
     r->period_s = 1.0 / rate_hz;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    pthread_mutex_lock(&r->st_mu);
+    r->stats.rate_hz = rate_hz;
+    pthread_mutex_unlock(&r->st_mu);
     atomic_store(&r->quit, false);
     if (pthread_create(&r->thread, NULL, loop, r) != 0)
         return RIG_ENOMEM;
@@ -826,7 +881,10 @@ int rig_stats_get(rig *r, rig_stats *out)
     return RIG_OK;
 }
 
-void rig_test_hold_heartbeat(rig *r, bool hold) { atomic_store(&r->hold_heartbeat, hold); }
+void rig_test_hold_heartbeat(rig *r, bool hold)
+{
+    atomic_store(&r->hold_heartbeat, hold);
+}
 
 int rig_stop(rig *r)
 {

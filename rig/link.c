@@ -14,9 +14,9 @@ struct rig_link {
     rig_config cfg;
     modbus_t *ctx;
     bool open;
-    double timeout_s;          /* response timeout currently set */
-    int slave;                 /* slave currently set */
-    struct timespec last_io;   /* end of the last transaction */
+    double timeout_s;        /* response timeout currently set */
+    int slave;               /* slave currently set */
+    struct timespec last_io; /* end of the last transaction */
     char err[512];
 };
 
@@ -64,7 +64,10 @@ int link_new(const rig_config *cfg, rig_link **out)
     return RIG_OK;
 }
 
-bool link_is_open(const rig_link *l) { return l && l->open; }
+bool link_is_open(const rig_link *l)
+{
+    return l && l->open;
+}
 
 void link_close(rig_link *l)
 {
@@ -80,10 +83,10 @@ void link_close(rig_link *l)
  * replaced by 9600, so we refuse it instead. */
 static bool baud_ok(int b)
 {
-    static const int ok[] = {110,    300,    600,    1200,   2400,   4800,   9600,
-                             19200,  38400,  57600,  115200, 230400, 460800, 500000,
-                             576000, 921600, 1000000, 1152000, 1500000, 2000000,
-                             2500000, 3000000, 3500000, 4000000};
+    static const int ok[] = {110,     300,     600,     1200,    2400,    4800,
+                             9600,    19200,   38400,   57600,   115200,  230400,
+                             460800,  500000,  576000,  921600,  1000000, 1152000,
+                             1500000, 2000000, 2500000, 3000000, 3500000, 4000000};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (ok[i] == b)
             return true;
@@ -206,7 +209,10 @@ int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, cons
     return after(l, rc >= 0, kind);
 }
 
-const char *link_last_error(const rig_link *l) { return l->err; }
+const char *link_last_error(const rig_link *l)
+{
+    return l->err;
+}
 
 void link_free(rig_link *l)
 {

@@ -48,8 +48,8 @@ int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint
 
 /* Write n holding registers. fc = 6 (single, n must be 1), 16, or 0: FC06 for
  * one register if the device allows it, else FC16. */
-int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n,
-               const uint16_t *v, int fc, link_kind *kind);
+int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, const uint16_t *v,
+               int fc, link_kind *kind);
 
 /* errno after a failed libmodbus call -> rig_err and kind. */
 int link_translate(int err, link_kind *kind);

@@ -52,7 +52,9 @@ int rig_ports_list(rig_port_info **out, size_t *n)
         copy(o->description, sizeof o->description, sp_get_port_description(p));
         enum sp_transport t = sp_get_port_transport(p);
         copy(o->transport, sizeof o->transport,
-             t == SP_TRANSPORT_USB ? "usb" : t == SP_TRANSPORT_BLUETOOTH ? "bluetooth" : "native");
+             t == SP_TRANSPORT_USB         ? "usb"
+             : t == SP_TRANSPORT_BLUETOOTH ? "bluetooth"
+                                           : "native");
         o->usb_vid = o->usb_pid = -1;
         if (t == SP_TRANSPORT_USB) {
             int vid, pid;

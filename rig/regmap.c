@@ -4,7 +4,10 @@
 #include <math.h>
 #include <string.h>
 
-bool regmap_role_is_read(point_role r) { return r < ROLE_VELOCITY_CMD; }
+bool regmap_role_is_read(point_role r)
+{
+    return r < ROLE_VELOCITY_CMD;
+}
 
 int regmap_nregs(const rig_point *pt)
 {

@@ -49,7 +49,7 @@ typedef struct {
 typedef struct {
     int nblocks;
     regmap_block block[REGMAP_MAX_BLOCKS];
-    int8_t block_of[ROLE_COUNT]; /* read roles: index of the block, -1 = not read */
+    int8_t block_of[ROLE_COUNT];    /* read roles: index of the block, -1 = not read */
     uint16_t offset_of[ROLE_COUNT]; /* register offset of the point within its block */
 } regmap_plan;
 

@@ -76,8 +76,8 @@ typedef struct {
 typedef struct {
     double force_min_N, force_max_N;
     double position_min_m, position_max_m; /* on the zeroed position */
-    double stress_max_Pa;  /* |force| / area_m2 */
-    double strain_max;     /* |position| / gauge_m (ratio) */
+    double stress_max_Pa;                  /* |force| / area_m2 */
+    double strain_max;                     /* |position| / gauge_m (ratio) */
     double area_m2;
     double gauge_m;
 } rig_limits;
@@ -92,7 +92,9 @@ int rig_new(const rig_config *cfg, rig **out);
  * peer cannot be reached. Call before rig_start. */
 int rig_connect(rig *r);
 
-/* Start the acquisition thread at rate_hz (<= 0: the rig file's max_rate).
+/* Start the acquisition thread at rate_hz (capped at the rig file's
+ * max_rate). rate_hz <= 0: the highest rate the link sustains, measured by
+ * timing a few cycles first (rig_stats.rate_hz tells the result).
  * The loop sets velocity 0 and velocity mode, writes the watchdog time,
  * enables the drive and then samples. RIG_ESTATE if already running. */
 int rig_start(rig *r, double rate_hz);
@@ -111,7 +113,7 @@ bool rig_wait_samples(rig *r, double timeout_s);
 /* Commands: validated against the machine limits here (RIG_ELIMIT),
  * refused in FAULT (RIG_ESTATE), queued (RIG_EFULL if the queue is full) and
  * executed by the loop at once. */
-int rig_cmd_velocity(rig *r, double m_per_s);            /* move at rate (+ = up/tension) */
+int rig_cmd_velocity(rig *r, double m_per_s); /* move at rate (+ = up/tension) */
 int rig_cmd_position(rig *r, double pos_m, double speed_m_s); /* move to a zeroed position */
 int rig_cmd_jog(rig *r, double m_per_s, double duration_s);   /* move at rate, then stop */
 int rig_cmd_stop(rig *r);           /* velocity 0; always accepted, also in FAULT */

@@ -19,17 +19,17 @@
 #include <strings.h>
 
 static const char *const role_names[ROLE_COUNT] = {
-    "position",  "force",        "extension",  "velocity",     "tick",
-    "drive_status", "force_status", "extension_status", "fault_code",  "velocity_cmd",
-    "position_cmd", "mode",       "control",    "heartbeat",    "watchdog",
-    "tare",      "zero_extension"};
+    "position",     "force",         "extension",        "velocity",   "tick",
+    "drive_status", "force_status",  "extension_status", "fault_code", "velocity_cmd",
+    "position_cmd", "mode",          "control",          "heartbeat",  "watchdog",
+    "tare",         "zero_extension"};
 
 static const char *const status_bit_names[RIG_SB_COUNT] = {
-    "enabled", "moving", "fault",     "upper_limit", "lower_limit", "estop",
+    "enabled",  "moving",   "fault",     "upper_limit", "lower_limit", "estop",
     "watchdog", "overload", "adc_error", "stable",      "attached",    "overrange"};
 
 static const char *const control_bit_names[RIG_CTL_COUNT] = {"enable", "quick_stop",
-                                                              "fault_reset"};
+                                                             "fault_reset"};
 static const char *const mode_names[RIG_MODE_COUNT] = {"velocity", "position"};
 
 const char *rigfile_role_name(point_role r)
@@ -44,26 +44,26 @@ typedef struct {
     rig_diag *diag;
     rig_config *cfg;
     long line;
-    int sec;        /* SEC_* */
-    int cur;        /* device index or role of the current section */
+    int sec; /* SEC_* */
+    int cur; /* device index or role of the current section */
     bool seen_rig, seen_limits;
     char point_dev[ROLE_COUNT][32]; /* device name per point, resolved at the end */
     long point_dev_line[ROLE_COUNT], point_dev_col[ROLE_COUNT];
-    bool point_has[ROLE_COUNT][4];  /* table, address, type, bits/values seen */
+    bool point_has[ROLE_COUNT][4]; /* table, address, type, bits/values seen */
     long dev_line[RIG_MAX_DEVICES];
     bool dev_has_slave[RIG_MAX_DEVICES];
-    long lim_line[8];               /* line of each limit key, 0 = default */
+    long lim_line[8]; /* line of each limit key, 0 = default */
 } parser;
 
 enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
-static const char *const limit_keys[8] = {"capacity",  "travel_min", "travel_max",
-                                          "speed_max", "force_min",  "force_max",
+static const char *const limit_keys[8] = {"capacity",     "travel_min",  "travel_max",
+                                          "speed_max",    "force_min",   "force_max",
                                           "position_min", "position_max"};
 
-#define FAIL(p, col, ...)                                                                  \
-    do {                                                                                   \
-        rig_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                 \
-        return RIG_EPARSE;                                                                 \
+#define FAIL(p, col, ...)                                                                      \
+    do {                                                                                       \
+        rig_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                     \
+        return RIG_EPARSE;                                                                     \
     } while (0)
 
 static bool parse_double(const char *s, double *out)
@@ -108,7 +108,10 @@ static int parse_quantity(parser *p, const char *key, const char *v, long col, u
     double x = strtod(v, &end);
     if (end == v || errno || !isfinite(x))
         FAIL(p, col, "%s: expected a number with a unit (e.g. '%s'), got '%s'", key,
-             dim == DIM_FORCE ? "500 N" : dim == DIM_TIME ? "200 ms" : "100 mm", v);
+             dim == DIM_FORCE  ? "500 N"
+             : dim == DIM_TIME ? "200 ms"
+                               : "100 mm",
+             v);
     while (*end == ' ' || *end == '\t')
         end++;
     if (!*end)
@@ -213,19 +216,21 @@ static int key_rig(parser *p, const char *k, const char *v, long col)
             FAIL(p, col, "stop_bits: expected 1 or 2, got '%s'", v);
         c->stop_bits = (int)n;
     } else {
-        FAIL(p, 1, "unknown key '%s' in [rig] (expected name, transport, host, port, device, "
-                   "baud, parity, data_bits, stop_bits)", k);
+        FAIL(p, 1,
+             "unknown key '%s' in [rig] (expected name, transport, host, port, device, "
+             "baud, parity, data_bits, stop_bits)",
+             k);
     }
     return RIG_OK;
 }
 
 static int key_limits(parser *p, const char *k, const char *v, long col)
 {
-    static const unit_dim dims[8] = {DIM_FORCE,  DIM_LENGTH, DIM_LENGTH, DIM_VELOCITY,
-                                     DIM_FORCE,  DIM_FORCE,  DIM_LENGTH, DIM_LENGTH};
+    static const unit_dim dims[8] = {DIM_FORCE, DIM_LENGTH, DIM_LENGTH, DIM_VELOCITY,
+                                     DIM_FORCE, DIM_FORCE,  DIM_LENGTH, DIM_LENGTH};
     rig_config *c = p->cfg;
-    double *dst[8] = {&c->capacity_N,  &c->travel_min_m, &c->travel_max_m,
-                      &c->speed_max_m_s, &c->force_min_N, &c->force_max_N,
+    double *dst[8] = {&c->capacity_N,     &c->travel_min_m,  &c->travel_max_m,
+                      &c->speed_max_m_s,  &c->force_min_N,   &c->force_max_N,
                       &c->position_min_m, &c->position_max_m};
     for (int i = 0; i < 8; i++) {
         if (!strcmp(k, limit_keys[i])) {
@@ -236,8 +241,10 @@ static int key_limits(parser *p, const char *k, const char *v, long col)
             return RIG_OK;
         }
     }
-    FAIL(p, 1, "unknown key '%s' in [limits] (expected capacity, travel_min, travel_max, "
-               "speed_max, force_min, force_max, position_min, position_max)", k);
+    FAIL(p, 1,
+         "unknown key '%s' in [limits] (expected capacity, travel_min, travel_max, "
+         "speed_max, force_min, force_max, position_min, position_max)",
+         k);
 }
 
 static int key_safety(parser *p, const char *k, const char *v, long col)
@@ -277,8 +284,10 @@ static int key_safety(parser *p, const char *k, const char *v, long col)
         if (c->max_rate_hz <= 0 || c->max_rate_hz > 1000)
             FAIL(p, col, "max_rate: must be in (0, 1000] Hz");
     } else {
-        FAIL(p, 1, "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
-                   "tick_timeout, reconnect_max, max_rate)", k);
+        FAIL(p, 1,
+             "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
+             "tick_timeout, reconnect_max, max_rate)",
+             k);
     }
     return RIG_OK;
 }
@@ -319,8 +328,10 @@ static int key_device(parser *p, const char *k, const char *v, long col)
         if (!parse_bool(v, &d->fc06))
             FAIL(p, col, "fc06: expected yes or no, got '%s'", v);
     } else {
-        FAIL(p, 1, "unknown key '%s' in [device %s] (expected slave, response_timeout, gap, "
-                   "max_regs, bridge, fc06)", k, d->name);
+        FAIL(p, 1,
+             "unknown key '%s' in [device %s] (expected slave, response_timeout, gap, "
+             "max_regs, bridge, fc06)",
+             k, d->name);
     }
     return RIG_OK;
 }
@@ -375,8 +386,8 @@ static int key_point(parser *p, const char *k, const char *v, long col)
         snprintf(pt->unit, sizeof pt->unit, "%s", v);
         pt->si = u;
     } else if (!strcmp(k, "bits")) {
-        bool status = role == ROLE_DRIVE_STATUS || role == ROLE_FORCE_STATUS ||
-                      role == ROLE_EXT_STATUS;
+        bool status =
+            role == ROLE_DRIVE_STATUS || role == ROLE_FORCE_STATUS || role == ROLE_EXT_STATUS;
         if (!status && role != ROLE_CONTROL)
             FAIL(p, 1, "bits: only status and control points have bits");
         long b[RIG_SB_COUNT];
@@ -410,8 +421,10 @@ static int key_point(parser *p, const char *k, const char *v, long col)
             FAIL(p, col, "fc: expected 6 or 16, got '%s'", v);
         pt->fc = (int)n;
     } else {
-        FAIL(p, 1, "unknown key '%s' in [point %s] (expected device, table, address, type, "
-                   "order, scale, offset, unit, bits, values, value, fc)", k, role_names[role]);
+        FAIL(p, 1,
+             "unknown key '%s' in [point %s] (expected device, table, address, type, "
+             "order, scale, offset, unit, bits, values, value, fc)",
+             k, role_names[role]);
     }
     return RIG_OK;
 }
@@ -450,7 +463,8 @@ static int section(parser *p, char *s, long col)
             FAIL(p, col, "[device] needs a name, e.g. [device drive]");
         for (int i = 0; i < c->ndev; i++)
             if (!strcmp(c->dev[i].name, arg))
-                FAIL(p, col, "device '%s' defined twice (first at line %ld)", arg, p->dev_line[i]);
+                FAIL(p, col, "device '%s' defined twice (first at line %ld)", arg,
+                     p->dev_line[i]);
         if (c->ndev >= RIG_MAX_DEVICES)
             FAIL(p, col, "too many devices (at most %d)", RIG_MAX_DEVICES);
         rig_device *d = &c->dev[c->ndev];
@@ -470,10 +484,12 @@ static int section(parser *p, char *s, long col)
             if (!strcmp(role_names[i], arg))
                 role = i;
         if (role < 0)
-            FAIL(p, col, "unknown role '%s' (expected one of position, force, extension, "
-                         "velocity, tick, drive_status, force_status, extension_status, "
-                         "fault_code, velocity_cmd, position_cmd, mode, control, heartbeat, "
-                         "watchdog, tare, zero_extension)", arg);
+            FAIL(p, col,
+                 "unknown role '%s' (expected one of position, force, extension, "
+                 "velocity, tick, drive_status, force_status, extension_status, "
+                 "fault_code, velocity_cmd, position_cmd, mode, control, heartbeat, "
+                 "watchdog, tare, zero_extension)",
+                 arg);
         rig_point *pt = &c->point[role];
         if (pt->present)
             FAIL(p, col, "duplicate role '%s' (first defined at line %ld)", arg, pt->line);
@@ -565,7 +581,10 @@ static unit_dim role_dim(int role)
     }
 }
 
-static bool role_writes(int role) { return role >= ROLE_VELOCITY_CMD; }
+static bool role_writes(int role)
+{
+    return role >= ROLE_VELOCITY_CMD;
+}
 
 static int validate(parser *p)
 {
@@ -602,7 +621,8 @@ static int validate(parser *p)
             FAIL(p, 0, "[point %s] needs table, address and type", role_names[r]);
         bool wide = pt->type == PT_U32 || pt->type == PT_I32 || pt->type == PT_F32;
         if (wide && pt->address == 65535)
-            FAIL(p, 0, "[point %s]: a 32-bit value at address 65535 runs past the last register",
+            FAIL(p, 0,
+                 "[point %s]: a 32-bit value at address 65535 runs past the last register",
                  role_names[r]);
         if (role_writes(r) && pt->table != TBL_HR)
             FAIL(p, 0, "[point %s] is written, so it must be in table hr", role_names[r]);
@@ -669,7 +689,8 @@ static int validate(parser *p)
                      "force_min %g N is beyond the load-cell capacity -%g N", c->force_min_N,
                      c->capacity_N);
     } else if (c->position_max_m > c->travel_max_m || c->position_min_m < c->travel_min_m) {
-        p->line = c->position_max_m > c->travel_max_m ? p->lim_line[L_PMAX] : p->lim_line[L_PMIN];
+        p->line =
+            c->position_max_m > c->travel_max_m ? p->lim_line[L_PMAX] : p->lim_line[L_PMIN];
         rc = RIG_ELIMIT;
         rig_diag_set(p->diag, p->name, p->line, 0,
                      "position limits %g..%g mm are beyond the travel range %g..%g mm",

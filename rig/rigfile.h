@@ -82,14 +82,14 @@ typedef struct {
     word_order order; /* for 32-bit types */
     double scale;     /* value in `unit` = raw * scale + offset */
     double offset;
-    char unit[24];      /* unit symbol as written ("" for counts/bits) */
-    unit_info si;       /* unit -> SI */
-    int8_t bit[RIG_SB_COUNT]; /* PT_BITS: bit number of each status (RIG_SB_* index)
-                                 or control (RIG_CTL_*) flag, -1 = absent */
+    char unit[24];                  /* unit symbol as written ("" for counts/bits) */
+    unit_info si;                   /* unit -> SI */
+    int8_t bit[RIG_SB_COUNT];       /* PT_BITS: bit number of each status (RIG_SB_* index)
+                                       or control (RIG_CTL_*) flag, -1 = absent */
     int32_t values[RIG_MODE_COUNT]; /* ROLE_MODE: raw value per mode */
-    uint16_t value;     /* command roles (tare, zero_extension): value to write */
-    int fc;             /* write function code: 6, 16, or 0 = device default */
-    long line;          /* line of the [point] header, for messages */
+    uint16_t value;                 /* command roles (tare, zero_extension): value to write */
+    int fc;                         /* write function code: 6, 16, or 0 = device default */
+    long line;                      /* line of the [point] header, for messages */
 } rig_point;
 
 typedef struct {
@@ -103,25 +103,25 @@ typedef struct {
 } rig_device;
 
 typedef struct {
-    char path[512];     /* file as given */
-    char name[64];      /* [rig] name */
-    char sha256[65];    /* hex SHA-256 of the file bytes (regmap_sha256 in run files) */
+    char path[512];  /* file as given */
+    char name[64];   /* [rig] name */
+    char sha256[65]; /* hex SHA-256 of the file bytes (regmap_sha256 in run files) */
     rig_transport transport;
-    char host[128];     /* TCP: address (default 127.0.0.1) */
-    int port;           /* TCP: port (default 502) */
-    char device[256];   /* RTU: serial device path */
-    int baud;           /* RTU: default 115200 */
-    char parity;        /* RTU: 'N', 'E', 'O' (default 'E') */
-    int data_bits;      /* RTU: default 8 */
-    int stop_bits;      /* RTU: default 1 */
+    char host[128];   /* TCP: address (default 127.0.0.1) */
+    int port;         /* TCP: port (default 502) */
+    char device[256]; /* RTU: serial device path */
+    int baud;         /* RTU: default 115200 */
+    char parity;      /* RTU: 'N', 'E', 'O' (default 'E') */
+    int data_bits;    /* RTU: default 8 */
+    int stop_bits;    /* RTU: default 1 */
 
     int ndev;
     rig_device dev[RIG_MAX_DEVICES];
     rig_point point[ROLE_COUNT];
 
     /* [limits] machine limits: nothing may exceed these. */
-    double capacity_N;    /* load-cell capacity (|force|) */
-    double travel_min_m;  /* crosshead travel range (absolute position) */
+    double capacity_N;   /* load-cell capacity (|force|) */
+    double travel_min_m; /* crosshead travel range (absolute position) */
     double travel_max_m;
     double speed_max_m_s; /* largest commanded speed */
     /* [limits] soft limits (default: the machine limits). */

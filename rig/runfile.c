@@ -41,7 +41,10 @@ runfile_header runfile_header_empty(void)
     return h;
 }
 
-static int err_of(int e) { return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? RIG_EFULL : RIG_EIO; }
+static int err_of(int e)
+{
+    return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? RIG_EFULL : RIG_EIO;
+}
 
 /* write(2) all of buf; returns 0 or an errno. */
 static int write_all(int fd, const char *buf, size_t n)
@@ -204,8 +207,9 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     hdr_num(m, "area_mm2", h->area_m2, 1e6);
     hdr_str(m, "protocol", h->protocol);
     hdr_str(m, "note", h->note);
-    hdr_str(m, "units", h->extension ? "time_s=s position_mm=mm force_N=N extension_mm=mm"
-                                     : "time_s=s position_mm=mm force_N=N");
+    hdr_str(m, "units",
+            h->extension ? "time_s=s position_mm=mm force_N=N extension_mm=mm"
+                         : "time_s=s position_mm=mm force_N=N");
     fprintf(m, "time_s,position_mm,force_N%s,stage\n", h->extension ? ",extension_mm" : "");
     if (fclose(m) != 0)
         goto fail_text;

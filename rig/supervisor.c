@@ -40,8 +40,14 @@ static bool trip(supervisor *s, sup_kind k, const char *fmt, ...)
     return true;
 }
 
-static bool lt(double v, double lim) { return isfinite(lim) && v < lim; }
-static bool gt(double v, double lim) { return isfinite(lim) && v > lim; }
+static bool lt(double v, double lim)
+{
+    return isfinite(lim) && v < lim;
+}
+static bool gt(double v, double lim)
+{
+    return isfinite(lim) && v > lim;
+}
 
 bool sup_sample(supervisor *s, const rig_sample *smp, double abs_pos)
 {
@@ -94,8 +100,9 @@ bool sup_sample(supervisor *s, const rig_sample *smp, double abs_pos)
     unsigned rising = b & ~s->beyond;
     s->beyond = b;
     if (rising)
-        tripped |= trip(s, (rising & (SUP_B_SWITCH_HI | SUP_B_SWITCH_LO)) ? SUP_STATUS : SUP_LIMIT,
-                        "%s", why);
+        tripped |=
+            trip(s, (rising & (SUP_B_SWITCH_HI | SUP_B_SWITCH_LO)) ? SUP_STATUS : SUP_LIMIT,
+                 "%s", why);
 
     /* Status bits that mean the frame cannot run. */
     static const struct {
@@ -119,8 +126,9 @@ bool sup_sample(supervisor *s, const rig_sample *smp, double abs_pos)
             s->last_tick = smp->tick;
             s->tick_change_t = t;
         } else if (t - s->tick_change_t > s->tick_timeout_s) {
-            tripped |= trip(s, SUP_TICK, "force data frozen: transmitter tick unchanged for %.0f ms",
-                            (t - s->tick_change_t) * 1e3);
+            tripped |=
+                trip(s, SUP_TICK, "force data frozen: transmitter tick unchanged for %.0f ms",
+                     (t - s->tick_change_t) * 1e3);
         }
     }
     return tripped;

@@ -54,7 +54,7 @@ typedef struct {
     bool fault;
     sup_kind kind;
     char reason[200];
-    unsigned beyond;      /* SUP_B_* of the last sample */
+    unsigned beyond; /* SUP_B_* of the last sample */
     int fail_streak;
     bool tick_seen;
     uint16_t last_tick;

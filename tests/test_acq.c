@@ -4,11 +4,13 @@
  * pull to break written to a run file, the drive watchdog kept alive by the
  * heartbeat and tripped without it, frozen force data, and link loss with
  * reconnection to a restarted peer. */
+#include "../rig/link.h"
 #include "../rig/rig.h"
 #include "../rig/runfile.h"
 #include "harness.h"
 #include "peers/emu.h"
 
+#include <errno.h>
 #include <time.h>
 
 static bool have_emu;
@@ -85,8 +87,9 @@ static void test_acquire_move_stop(void)
     rig_stats_get(r, &st);
     CHECK_NEAR(st.achieved_rate_hz, 200, 0, 0.03, "stats achieved rate");
     printf("  info: %zu samples, achieved %.2f Hz, jitter p50 %.0f us p99 %.0f us max %.0f us, "
-           "%llu transactions\n", n, st.achieved_rate_hz, st.jitter_p50_us, st.jitter_p99_us,
-           st.jitter_max_us, (unsigned long long)st.transactions);
+           "%llu transactions\n",
+           n, st.achieved_rate_hz, st.jitter_p50_us, st.jitter_p99_us, st.jitter_max_us,
+           (unsigned long long)st.transactions);
     CHECK(st.errors_timeout + st.errors_link + st.errors_exception == 0, "no errors");
     CHECK(st.transactions >= 3 * n, "heartbeat + 2 reads per cycle: %llu transactions",
           (unsigned long long)st.transactions);
@@ -140,6 +143,34 @@ static void test_acquire_move_stop(void)
     if (n > 20)
         CHECK_NEAR(buf[n - 1].position_m, -0.1e-3, 2e-9, 0, "reached target");
     CHECK(rig_cmd_position(r, 1.0, 1e-3) == RIG_ELIMIT, "target beyond travel refused");
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
+/* rate 0: the driver measures the link and picks the highest rate it sustains. */
+static void test_auto_rate(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 0) == RIG_OK,
+          "started");
+    rig_stats st;
+    rig_stats_get(r, &st);
+    double chosen = st.rate_hz;
+    size_t n = collect(r, buf, 20000, 0.5);
+    rig_stats_get(r, &st);
+    printf("  info: auto rate %.0f Hz, achieved %.1f Hz over %zu samples, overruns %llu\n",
+           chosen, st.achieved_rate_hz, n, (unsigned long long)st.overruns);
+    CHECK(chosen >= 50 && chosen <= c.max_rate_hz, "chosen rate %.0f Hz", chosen);
+    CHECK_NEAR(st.achieved_rate_hz, chosen, 0, 0.25, "achieved vs chosen");
+    CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_OK, "healthy");
 out:
     rig_free(r);
     emu_kill(&e);
@@ -252,6 +283,52 @@ static void test_pull_to_break(void)
 out:
     if (f)
         runfile_close(f, "aborted", NULL);
+    rig_free(r);
+    emu_kill(&e);
+}
+
+/* A per-test force limit of 10 N during a pull: FAULT with the reason, the
+ * crosshead stopped in the cycle of the crossing, motion into the limit refused
+ * after acknowledgement, motion away allowed. */
+static void test_soft_limit(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 200) == RIG_OK,
+          "started");
+    rig_limits lim = rig_limits_none();
+    lim.force_max_N = 10;
+    CHECK(rig_set_limits(r, &lim) == RIG_OK, "limits");
+    rig_cmd_velocity(r, 2e-3);
+    size_t n = collect(r, buf, 20000, 1.0);
+    size_t k = 0;
+    while (k < n && !(buf[k].flags & RIG_SF_LIMIT))
+        k++;
+    CHECK(k < n, "limit flagged on a sample");
+    if (k + 2 < n) {
+        CHECK(buf[k].force_N > 10 && buf[k].force_N < 10.5, "crossing at %.3f N",
+              buf[k].force_N);
+        CHECK(buf[k].flags & RIG_SF_STOPPED, "stop sent in the same cycle");
+        CHECK(buf[k + 1].velocity_m_s == 0, "standing at the next sample");
+        CHECK(buf[n - 1].force_N < 10.5, "force held at %.3f N", buf[n - 1].force_N);
+    }
+    char why[200];
+    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT &&
+              strstr(why, "above the limit 10"),
+          "reason '%s'", why);
+    CHECK(rig_ack_fault(r) == RIG_OK, "ack");
+    CHECK(rig_cmd_velocity(r, 1e-3) == RIG_ELIMIT, "further into the limit refused");
+    CHECK(rig_cmd_velocity(r, -1e-3) == RIG_OK, "away from the limit allowed");
+    n = collect(r, buf, 20000, 0.3);
+    CHECK(n > 0 && buf[n - 1].force_N < 10, "back below the limit: %.3f N",
+          n ? buf[n - 1].force_N : NAN);
+out:
     rig_free(r);
     emu_kill(&e);
 }
@@ -484,17 +561,19 @@ static void test_kill9_controller(void)
         double t_trip = mono ? atof(mono + 5) : 0;
         printf("  info: drive watchdog tripped %.0f ms after kill -9 of the controller\n",
                (t_trip - t_kill) * 1e3);
-        CHECK(t_trip - t_kill <= 0.25 + 0.03 && t_trip > t_kill, "tripped %.0f ms after the kill",
-              (t_trip - t_kill) * 1e3);
+        CHECK(t_trip - t_kill <= 0.25 + 0.03 && t_trip > t_kill,
+              "tripped %.0f ms after the kill", (t_trip - t_kill) * 1e3);
         CHECK(vel && fabs(atof(vel + 4)) > 0, "it was moving when it tripped");
     }
     /* The crosshead stands: read it with our own driver (no enable, no motion). */
     rig_config c;
     if (load_cfg(&c, e.port)) {
         rig *r;
-        if (rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK) {
+        if (rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK &&
+            rig_start(r, 100) == RIG_OK) {
             size_t n = collect(r, buf, 20000, 0.2);
-            CHECK(n > 5 && buf[n - 1].velocity_m_s == 0 && (buf[n - 1].status & RIG_SB_WATCHDOG),
+            CHECK(n > 5 && buf[n - 1].velocity_m_s == 0 &&
+                      (buf[n - 1].status & RIG_SB_WATCHDOG),
                   "stopped, watchdog bit set");
             char why[200];
             CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "watchdog"),
@@ -504,6 +583,76 @@ static void test_kill9_controller(void)
     }
 out:
     emu_kill(&e);
+}
+
+/* A peer that keeps the connection but answers nothing: FAULT after
+ * fail_limit failed cycles, the driver reconnects by itself (libmodbus does
+ * not), and samples flow again once the peer answers. */
+static void test_mute_peer(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    for (int i = 0; i < c.ndev; i++)
+        c.dev[i].response_timeout_s = 0.02;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+          "started");
+    collect(r, buf, 20000, 0.2);
+    kill(e.pid, SIGUSR1); /* mute */
+    sleep_s(1.0);
+    char why[200];
+    CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "consecutive"),
+          "FAULT: '%s'", why);
+    rig_stats st;
+    rig_stats_get(r, &st);
+    CHECK(st.reconnects >= 1, "reconnected %llu times while the peer was mute",
+          (unsigned long long)st.reconnects);
+    CHECK(st.errors_timeout >= 5, "timeouts %llu", (unsigned long long)st.errors_timeout);
+    kill(e.pid, SIGUSR1); /* answer again */
+    rig_poll_samples(r, buf, 20000);
+    size_t n = collect(r, buf, 20000, 1.5);
+    CHECK(n > 20, "samples flow again: %zu", n);
+    CHECK(rig_ack_fault(r) == RIG_OK && rig_state(r, NULL, 0) == RIG_HEALTH_OK, "ack");
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
+/* errno / libmodbus codes -> rig_err and error kind, the one translation.
+ * libmodbus numbers (modbus.h is only for rig/): MODBUS_ENOBASE 112345678,
+ * exceptions +1..+11 (EMBXILADD +2, EMBXGTAR +11), EMBBADCRC +12,
+ * EMBBADDATA +13, EMBBADEXC +14, EMBMDATA +16, EMBBADSLAVE +17. */
+static void test_error_translation(void)
+{
+    const long B = 112345678;
+    static const struct {
+        long err;
+        link_kind kind;
+        int rc;
+    } t[] = {
+        {ETIMEDOUT, LINK_TIMEOUT, RIG_ETIMEOUT},
+        {112345678 + 12, LINK_CRC, RIG_EPROTO},
+        {112345678 + 2, LINK_EXCEPTION, RIG_EPROTO},
+        {112345678 + 11, LINK_EXCEPTION, RIG_EPROTO},
+        {112345678 + 13, LINK_BADDATA, RIG_EPROTO},
+        {112345678 + 16, LINK_BADDATA, RIG_EPROTO},
+        {112345678 + 17, LINK_BADDATA, RIG_EPROTO},
+        {EPIPE, LINK_LOST, RIG_ELINK},
+        {ECONNRESET, LINK_LOST, RIG_ELINK},
+        {ECONNREFUSED, LINK_LOST, RIG_ELINK},
+        {EBADF, LINK_LOST, RIG_ELINK},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        link_kind k = LINK_OK;
+        int rc = link_translate((int)t[i].err, &k);
+        CHECK(k == t[i].kind && rc == t[i].rc, "errno %ld (base%+ld): kind %d rc %d", t[i].err,
+              t[i].err > B ? t[i].err - B : 0, (int)k, rc);
+    }
 }
 
 static void test_connect_refused(void)
@@ -523,13 +672,17 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     have_emu = emu_available();
+    TEST_RUN(test_error_translation);
     TEST_RUN(test_connect_refused);
     TEST_RUN(test_acquire_move_stop);
+    TEST_RUN(test_auto_rate);
     TEST_RUN(test_pull_to_break);
+    TEST_RUN(test_soft_limit);
     TEST_RUN(test_watchdog);
     TEST_RUN(test_frozen_tick);
     TEST_RUN(test_link_loss);
     TEST_RUN(test_injected_faults);
+    TEST_RUN(test_mute_peer);
     TEST_RUN(test_kill9_controller);
     TEST_END("test_acq");
 }

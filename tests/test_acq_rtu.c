@@ -1,7 +1,7 @@
 /* test_acq_rtu.c — the driver over Modbus RTU (115200 baud) against the
  * pymodbus emulator on a serial line made of two pseudo-terminals joined by
- * a relay thread (a socat-free null-modem; 8N1, see NOTE below): acquisition, a velocity command,
- * a stop, and a tare written with FC16 to the device that refuses FC06. */
+ * a relay thread (a socat-free null-modem; 8N1, see NOTE below): acquisition, a velocity
+ * command, a stop, and a tare written with FC16 to the device that refuses FC06. */
 #include "../rig/rig.h"
 #include "harness.h"
 #include "peers/emu.h"
@@ -14,10 +14,10 @@
 #include <time.h>
 
 typedef struct {
-    int m[2];     /* masters */
-    int s[2];     /* slaves, kept open so the masters never hang up */
+    int m[2]; /* masters */
+    int s[2]; /* slaves, kept open so the masters never hang up */
     char name[2][64];
-    int quit[2];  /* pipe to stop the relay */
+    int quit[2]; /* pipe to stop the relay */
     pthread_t th;
 } nullmodem;
 
@@ -26,7 +26,8 @@ static void *relay(void *arg)
     nullmodem *nm = arg;
     char buf[512];
     for (;;) {
-        struct pollfd p[3] = {{nm->m[0], POLLIN, 0}, {nm->m[1], POLLIN, 0}, {nm->quit[0], POLLIN, 0}};
+        struct pollfd p[3] = {
+            {nm->m[0], POLLIN, 0}, {nm->m[1], POLLIN, 0}, {nm->quit[0], POLLIN, 0}};
         if (poll(p, 3, 1000) < 0 && errno != EINTR)
             break;
         if (p[2].revents)
@@ -111,7 +112,8 @@ static void test_rtu(void)
     rig_stats st;
     rig_stats_get(r, &st);
     printf("  info: RTU %zu samples in 1 s, achieved %.1f Hz, timeouts %llu, crc %llu, "
-           "jitter p99 %.0f us\n", n, st.achieved_rate_hz, (unsigned long long)st.errors_timeout,
+           "jitter p99 %.0f us\n",
+           n, st.achieved_rate_hz, (unsigned long long)st.errors_timeout,
            (unsigned long long)st.errors_crc, st.jitter_p99_us);
     CHECK(n >= 45 && n <= 52, "%zu samples at 50 Hz", n);
     CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_OK, "healthy");

@@ -118,7 +118,7 @@ static void test_plan(void)
     c.point[ROLE_FORCE] = mk(PT_F32, WO_ABCD, 1, 0, "N");
     c.point[ROLE_FORCE].device = 1, c.point[ROLE_FORCE].address = 1;
     c.point[ROLE_TICK] = mk(PT_U16, WO_ABCD, 1, 0, NULL);
-    c.point[ROLE_TICK].device = 1, c.point[ROLE_TICK].address = 4; /* gap of 1: bridged */
+    c.point[ROLE_TICK].device = 1, c.point[ROLE_TICK].address = 4;  /* gap of 1: bridged */
     c.point[ROLE_VELOCITY_CMD] = mk(PT_I32, WO_CDAB, 1, 0, "nm/s"); /* written, not read */
     regmap_plan p;
     CHECK(regmap_make_plan(&c, &p) == RIG_OK, "plan");

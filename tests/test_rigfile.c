@@ -2,6 +2,7 @@
  * must each be rejected with the right line and reason before anything connects. */
 #include "../rig/regmap.h"
 #include "../rig/rigfile.h"
+#include "../rig/sha256.h"
 #include "harness.h"
 
 #include <stdio.h>
@@ -9,41 +10,41 @@
 
 /* A small good file; bad cases edit one numbered line of it. */
 static const char *base[] = {
-    "[rig]",                    /* 1 */
-    "transport = tcp",          /* 2 */
-    "port = 1502",              /* 3 */
-    "[limits]",                 /* 4 */
-    "capacity = 100 N",         /* 5 */
-    "travel_min = -10 mm",      /* 6 */
-    "travel_max = 50 mm",       /* 7 */
-    "speed_max = 5 mm/s",       /* 8 */
-    "[device drive]",           /* 9 */
-    "slave = 1",                /* 10 */
-    "[point position]",         /* 11 */
-    "device = drive",           /* 12 */
-    "table = ir",               /* 13 */
-    "address = 2",              /* 14 */
-    "type = i32",               /* 15 */
-    "order = CDAB",             /* 16 */
-    "unit = nm",                /* 17 */
-    "[point force]",            /* 18 */
-    "device = drive",           /* 19 */
-    "table = ir",               /* 20 */
-    "address = 10",             /* 21 */
-    "type = f32",               /* 22 */
-    "unit = kN",                /* 23 */
-    "[point velocity_cmd]",     /* 24 */
-    "device = drive",           /* 25 */
-    "table = hr",               /* 26 */
-    "address = 2",              /* 27 */
-    "type = i32",               /* 28 */
-    "unit = um/s ; inline",     /* 29 */
-    "[point drive_status]",     /* 30 */
-    "device = drive",           /* 31 */
-    "table = ir",               /* 32 */
-    "address = 0",              /* 33 */
-    "type = bits",              /* 34 */
-    "bits = fault:2 estop:5",   /* 35 */
+    "[rig]",                  /* 1 */
+    "transport = tcp",        /* 2 */
+    "port = 1502",            /* 3 */
+    "[limits]",               /* 4 */
+    "capacity = 100 N",       /* 5 */
+    "travel_min = -10 mm",    /* 6 */
+    "travel_max = 50 mm",     /* 7 */
+    "speed_max = 5 mm/s",     /* 8 */
+    "[device drive]",         /* 9 */
+    "slave = 1",              /* 10 */
+    "[point position]",       /* 11 */
+    "device = drive",         /* 12 */
+    "table = ir",             /* 13 */
+    "address = 2",            /* 14 */
+    "type = i32",             /* 15 */
+    "order = CDAB",           /* 16 */
+    "unit = nm",              /* 17 */
+    "[point force]",          /* 18 */
+    "device = drive",         /* 19 */
+    "table = ir",             /* 20 */
+    "address = 10",           /* 21 */
+    "type = f32",             /* 22 */
+    "unit = kN",              /* 23 */
+    "[point velocity_cmd]",   /* 24 */
+    "device = drive",         /* 25 */
+    "table = hr",             /* 26 */
+    "address = 2",            /* 27 */
+    "type = i32",             /* 28 */
+    "unit = um/s ; inline",   /* 29 */
+    "[point drive_status]",   /* 30 */
+    "device = drive",         /* 31 */
+    "table = ir",             /* 32 */
+    "address = 0",            /* 33 */
+    "type = bits",            /* 34 */
+    "bits = fault:2 estop:5", /* 35 */
 };
 #define NBASE ((int)(sizeof base / sizeof base[0]))
 
@@ -79,7 +80,8 @@ static void test_base_good(void)
     rig_diag d = {0};
     int rc = rigfile_parse(buf, "base.ini", &c, &d);
     CHECK(rc == RIG_OK, "rc %d: %s:%ld:%ld: %s", rc, d.file, d.line, d.col, d.msg);
-    CHECK(c.transport == RIG_TCP && c.port == 1502 && !strcmp(c.host, "127.0.0.1"), "transport");
+    CHECK(c.transport == RIG_TCP && c.port == 1502 && !strcmp(c.host, "127.0.0.1"),
+          "transport");
     CHECK_NEAR(c.capacity_N, 100, 0, 1e-12, "capacity");
     CHECK_NEAR(c.travel_min_m, -0.01, 0, 1e-12, "travel_min");
     CHECK_NEAR(c.speed_max_m_s, 0.005, 0, 1e-12, "speed_max");
@@ -110,7 +112,8 @@ static void test_shipped_files(void)
         CHECK(c.transport == (i ? RIG_RTU : RIG_TCP), "transport");
         CHECK(c.ndev == 2 && c.dev[0].slave == 1 && c.dev[1].slave == 2, "devices");
         CHECK(!c.dev[1].fc06, "load cell refuses FC06");
-        CHECK(c.point[ROLE_TARE].fc == 16 && c.point[ROLE_TARE].value == 1, "tare FC16 value 1");
+        CHECK(c.point[ROLE_TARE].fc == 16 && c.point[ROLE_TARE].value == 1,
+              "tare FC16 value 1");
         CHECK(c.point[ROLE_MODE].values[RIG_MODE_POSITION] == 1, "mode values");
         CHECK_NEAR(c.watchdog_s, 0.25, 0, 1e-12, "watchdog");
         regmap_plan plan;
@@ -173,8 +176,8 @@ static void test_bad_files(void)
 {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char buf[4096];
-        build_span(buf, sizeof buf, bad[i].at, bad[i].upto ? bad[i].upto : bad[i].at, bad[i].repl,
-                   bad[i].extra);
+        build_span(buf, sizeof buf, bad[i].at, bad[i].upto ? bad[i].upto : bad[i].at,
+                   bad[i].repl, bad[i].extra);
         rig_config c;
         rig_diag d = {0};
         int rc = rigfile_parse(buf, "bad.ini", &c, &d);
@@ -248,8 +251,39 @@ static void test_garbage_never_crashes(void)
     }
 }
 
+/* FIPS 180-2 examples, a two-block tail, and the hash of a shipped file
+ * against sha256sum. */
+static void test_sha256(void)
+{
+    static const char *v[][2] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char hex[65];
+    for (int i = 0; i < 3; i++) {
+        sha256_hex(v[i][0], strlen(v[i][0]), hex);
+        CHECK(!strcmp(hex, v[i][1]), "sha256('%s') = %s", v[i][0], hex);
+    }
+    rig_config c;
+    rig_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) != RIG_OK)
+        return;
+    FILE *p = popen("sha256sum rigs/reference-tcp.ini 2>/dev/null", "r");
+    char want[65] = "";
+    if (!p || fscanf(p, "%64s", want) != 1)
+        want[0] = '\0';
+    if (p)
+        pclose(p);
+    if (!want[0])
+        SKIP("sha256sum not available");
+    CHECK(!strcmp(c.sha256, want), "file hash %s, sha256sum %s", c.sha256, want);
+}
+
 int main(void)
 {
+    TEST_RUN(test_sha256);
     TEST_RUN(test_base_good);
     TEST_RUN(test_shipped_files);
     TEST_RUN(test_bad_files);

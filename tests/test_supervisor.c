@@ -27,9 +27,9 @@ typedef struct {
     double F, x;     /* force N, position m (zeroed = absolute here) */
     uint32_t status; /* RIG_SB_* */
     uint16_t tick;
-    bool trips;        /* this step newly trips */
-    bool fault_after;  /* FAULT after the step */
-    const char *why;   /* substring of the reason when it trips */
+    bool trips;       /* this step newly trips */
+    bool fault_after; /* FAULT after the step */
+    const char *why;  /* substring of the reason when it trips */
 } step;
 
 typedef struct {
@@ -39,12 +39,14 @@ typedef struct {
 } scenario;
 
 static const scenario table[] = {
-    {"quiet run", false,
+    {"quiet run",
+     false,
      {{OK_SAMPLE, 0.00, 1, 0, 0, 1, false, false, NULL},
       {OK_SAMPLE, 0.01, 2, 0.001, 0, 2, false, false, NULL},
       {OK_SAMPLE, 0.02, 3, 0.002, 0, 3, false, false, NULL},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"force above rig limit, latched, edge-triggered after ack", false,
+    {"force above rig limit, latched, edge-triggered after ack",
+     false,
      {{OK_SAMPLE, 0.00, 50, 0, 0, 1, false, false, NULL},
       {OK_SAMPLE, 0.01, 101, 0, 0, 2, true, true, "force 101 N above"},
       {OK_SAMPLE, 0.02, 50, 0, 0, 3, false, true, NULL}, /* latched */
@@ -54,48 +56,60 @@ static const scenario table[] = {
       {ACK, 0.06, 0, 0, 0, 0, false, false, NULL},
       {OK_SAMPLE, 0.07, 120, 0, 0, 6, false, false, NULL}, /* still beyond: no re-trip */
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"compression below force_min", false,
+    {"compression below force_min",
+     false,
      {{OK_SAMPLE, 0.00, -101, 0, 0, 1, true, true, "below the limit -100"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"position beyond travel", false,
+    {"position beyond travel",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0.049, 0, 1, false, false, NULL},
       {OK_SAMPLE, 0.01, 0, 0.0501, 0, 2, true, true, "position 50.1000 mm above"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"per-test stress limit", true, /* area 1 mm^2, 20 MPa -> 20 N */
+    {"per-test stress limit",
+     true, /* area 1 mm^2, 20 MPa -> 20 N */
      {{OK_SAMPLE, 0.00, 19, 0, 0, 1, false, false, NULL},
       {OK_SAMPLE, 0.01, 21, 0, 0, 2, true, true, "stress 21 MPa"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"per-test strain limit", true, /* gauge 10 mm, 5 % -> 0.5 mm */
+    {"per-test strain limit",
+     true, /* gauge 10 mm, 5 % -> 0.5 mm */
      {{OK_SAMPLE, 0.00, 0, 0.0004, 0, 1, false, false, NULL},
       {OK_SAMPLE, 0.01, 0, 0.0006, 0, 2, true, true, "strain 6 %"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"per-test force limit tighter than rig", true, /* 15 N */
+    {"per-test force limit tighter than rig",
+     true, /* 15 N */
      {{OK_SAMPLE, 0.00, 16, 0, 0, 1, true, true, "limit 15 N"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"e-stop bit, level-triggered", false,
+    {"e-stop bit, level-triggered",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, RIG_SB_ESTOP, 1, true, true, "emergency stop"},
       {ACK, 0.01, 0, 0, 0, 0, false, false, NULL},
       {OK_SAMPLE, 0.02, 0, 0, RIG_SB_ESTOP, 2, true, true, "emergency stop"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"drive fault bit", false,
+    {"drive fault bit",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, RIG_SB_FAULT | RIG_SB_ENABLED, 1, true, true, "drive fault"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"watchdog bit", false,
+    {"watchdog bit",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, RIG_SB_WATCHDOG | RIG_SB_FAULT, 1, true, true, "watchdog"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"load-cell overload", false,
+    {"load-cell overload",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, RIG_SB_OVERLOAD, 1, true, true, "overload"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"limit switch, edge-triggered", false,
+    {"limit switch, edge-triggered",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, RIG_SB_UPPER_LIMIT, 1, true, true, "upper limit switch"},
       {ACK, 0.01, 0, 0, 0, 0, false, false, NULL},
       {OK_SAMPLE, 0.02, 0, 0, RIG_SB_UPPER_LIMIT, 2, false, false, NULL},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"harmless bits", false,
+    {"harmless bits",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, RIG_SB_ENABLED | RIG_SB_MOVING | RIG_SB_STABLE, 1, false, false,
        NULL},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"frozen tick", false,
+    {"frozen tick",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, 0, 7, false, false, NULL},
       {OK_SAMPLE, 0.10, 0, 0, 0, 7, false, false, NULL},
       {OK_SAMPLE, 0.20, 0, 0, 0, 7, false, false, NULL}, /* exactly the timeout: not yet */
@@ -103,13 +117,15 @@ static const scenario table[] = {
       {ACK, 0.26, 0, 0, 0, 0, false, false, NULL},
       {OK_SAMPLE, 0.30, 0, 0, 0, 8, false, false, NULL},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"tick that changes is fine however slow the loop", false,
+    {"tick that changes is fine however slow the loop",
+     false,
      {{OK_SAMPLE, 0.00, 0, 0, 0, 1, false, false, NULL},
       {OK_SAMPLE, 0.15, 0, 0, 0, 2, false, false, NULL},
       {OK_SAMPLE, 0.30, 0, 0, 0, 3, false, false, NULL},
       {OK_SAMPLE, 0.45, 0, 0, 0, 65535, false, false, NULL},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"failure streak reaches fail_limit", false,
+    {"failure streak reaches fail_limit",
+     false,
      {{FAIL_CYCLE, 0.00, 0, 0, 0, 0, false, false, NULL},
       {FAIL_CYCLE, 0.01, 0, 0, 0, 0, false, false, NULL},
       {OK_SAMPLE, 0.02, 0, 0, 0, 1, false, false, NULL}, /* streak broken */
@@ -119,7 +135,8 @@ static const scenario table[] = {
       {OK_SAMPLE, 0.06, 0, 0, 0, 2, false, true, NULL}, /* never an automatic resume */
       {ACK, 0.07, 0, 0, 0, 0, false, false, NULL},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},
-    {"link lost, first reason kept", false,
+    {"link lost, first reason kept",
+     false,
      {{LINK_LOST, 0.00, 0, 0, 0, 0, true, true, "link lost"},
       {OK_SAMPLE, 0.01, 500, 0, RIG_SB_ESTOP, 1, false, true, "link lost"},
       {-1, 0, 0, 0, 0, 0, false, false, NULL}}},

@@ -16,7 +16,7 @@
 
 typedef struct {
     pid_t pid;
-    int fd;          /* its stdout */
+    int fd; /* its stdout */
     int port;
     char out[65536]; /* everything it printed so far */
     size_t len;

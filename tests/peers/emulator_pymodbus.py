@@ -28,13 +28,15 @@ the serial port is open; 115200 8E1 unless --parity). Events ("EVENT watchdog t=
 are printed on stdout too (line-buffered). Fault injection: --drop P leaves
 a fraction P of replies unanswered, --corrupt P spoils a fraction P (TCP: a
 wrong transaction id; RTU: a bad CRC); each is reported as "EVENT drop" /
-"EVENT corrupt" so a test can compare the driver's error counters.
+"EVENT corrupt" so a test can compare the driver's error counters. SIGUSR1
+toggles a mute mode: no request is answered, connections stay open.
 """
 import argparse
 import asyncio
 import logging
 import math
 import random
+import signal
 import struct
 import sys
 import time
@@ -109,6 +111,7 @@ class Frame:
         self.cell = Unit("loadcell", 4, 8, False, self.on_write)
         self.ctx = ModbusServerContext(slaves={1: self.drive, 2: self.cell}, single=False)
         self.rng = random.Random(args.seed)
+        self.mute = False  # SIGUSR1 toggles: answer nothing, keep connections open
         self.rtu_framer = ModbusRtuFramer(ClientDecoder())
 
     def event(self, what):
@@ -198,6 +201,9 @@ class Frame:
 
     def manipulate(self, resp):
         """Fault injection on replies (pymodbus response_manipulator)."""
+        if self.mute:
+            resp.should_respond = False
+            return resp, False
         r = self.rng.random()
         if r < self.a.drop:
             resp.should_respond = False
@@ -242,7 +248,12 @@ async def main():
     logging.getLogger("pymodbus").setLevel(logging.DEBUG if args.debug else logging.CRITICAL)
     frame = Frame(args)
     frame.step(0.0)
-    manip = frame.manipulate if (args.drop or args.corrupt) else None
+    manip = frame.manipulate
+
+    def toggle_mute():
+        frame.mute = not frame.mute
+        frame.event("mute" if frame.mute else "unmute")
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, toggle_mute)
     if args.rtu:
         server = ModbusSerialServer(context=frame.ctx, framer=ModbusRtuFramer, port=args.rtu,
                                     baudrate=115200, parity=args.parity, bytesize=8, stopbits=1,
