@@ -12,5 +12,6 @@
 
 int cmd_analyze(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

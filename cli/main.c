@@ -20,6 +20,7 @@ typedef struct {
 static const command commands[] = {
     {"analyze", cmd_analyze, "analyse stress-strain data files (tensile, compression)"},
     {"inspect", cmd_inspect, "show what Rigor detects in data files (format, columns, units)"},
+    {"report", cmd_report, "analyse a batch into one self-contained HTML report"},
 };
 
 static void usage(FILE *f)
