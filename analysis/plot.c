@@ -276,13 +276,15 @@ static void leg_draw(const legend *l)
         sym[i] = l->sym[i] ? l->sym[i] : "";
     }
     double w, h;
-    /* Inside the page's right margin, beside the axes (plot_curves leaves
-     * the right 40 % of the page for it), so it never covers the curve. */
+    /* In the page's right part, anchored at its left edge just beside the
+     * axes (plot_curves leaves the right 40 % of the page for it), so it
+     * never covers the curve: the svg device estimates text widths and may
+     * make the box wider, which then grows to the right, not over the axes. */
     plvpor(0, 1, 0, 1);
     plwind(0, 1, 0, 1);
     pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | PL_POSITION_RIGHT | PL_POSITION_TOP,
-             0.015, 0.11, 0.045, C_BG, C_DARK, 1, 0, 0, n, l->opt, 0.7, 0.68, 2.0, 0.0, tcol,
+             PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | PL_POSITION_LEFT | PL_POSITION_TOP,
+             0.595, 0.11, 0.045, C_BG, C_DARK, 1, 0, 0, n, l->opt, 0.7, 0.68, 2.0, 0.0, tcol,
              text, l->box_col, pat, bscale, bw, l->line_col, l->line_sty, l->line_w, l->sym_col,
              sscale, symn, sym);
 }
@@ -570,14 +572,17 @@ int plot_curves(const char *path, const char *title, const plot_series *s, size_
     for (size_t k = 0; k < n; k++) {
         int col = C_SERIES + (int)(k % 10);
         size_t m = display_points(&s[k], x, y);
+        int sty = 1 + (int)((k / 10) % 8); /* past ten specimens colours repeat, dashed */
         plcol0(col);
+        pllsty(sty);
         plwidth(n == 1 ? 1.6 : 1.3);
         plline((PLINT)m, x, y);
         plwidth(1);
+        pllsty(1);
         char lab[160];
         esc(lab, sizeof lab, s[k].label ? s[k].label : "");
         if (k < MAX_LEGEND - 3 || k + 1 == n)
-            leg_line(&lg, col, 1, 2.0, lab);
+            leg_line(&lg, col, sty, 2.0, lab);
         else if (k == MAX_LEGEND - 3) {
             snprintf(lab, sizeof lab, "… %zu more", n - k);
             leg_text(&lg, lab);

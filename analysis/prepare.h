@@ -23,8 +23,9 @@
  *                minus the constant compliance's deflection, over the first
  *                loading stroke, with contact and stroke end taken from the
  *                method entries contact_sample / loading_end_sample (1-based)
- *                when present. A compliance table is not applied (noted in
- *                the plot as approximate only through the caller).
+ *                when present. A compliance table (o->compliance_file) is
+ *                not applied here: the strain then still holds the machine
+ *                deflection that the analysis removed.
  * Geometry: o->geom over c->geom, as in analysis_run().
  * On RIG_OK *eps and *sig are malloc'd arrays of *n samples, owned by the
  * caller (free both). Otherwise nothing is allocated and why says what is

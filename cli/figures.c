@@ -68,12 +68,16 @@ int figures_add(figures *f, const curve *c, const analysis_opts *o, const result
     memset(e, 0, sizeof *e);
     char why[256] = "";
     int rc = analysis_curve_arrays(c, o, rs, &e->eps, &e->sig, &e->n, why, sizeof why);
+    if (rc == RIG_ENOMEM) {
+        f->n--; /* the caller drops the record too: keep them aligned */
+        return rc;
+    }
     if (rc != RIG_OK) {
         fprintf(stderr, "rigor: %s: no curve to plot: %s\n", c->file, why);
         e->eps = e->sig = NULL;
         e->n = 0;
     }
-    return rc == RIG_ENOMEM ? rc : RIG_OK;
+    return RIG_OK;
 }
 
 static const char *base_name(const char *path)

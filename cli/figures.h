@@ -25,7 +25,8 @@ void figures_free(figures *f);
 /* Keep c's arrays in the frame of rs (the result of analysis_run(c, o)).
  * Always adds an entry (empty when the arrays cannot be made, with a
  * warning on stderr) so entries stay aligned with the analysed records.
- * RIG_OK or RIG_ENOMEM. */
+ * RIG_OK, or RIG_ENOMEM with nothing added (the caller then drops the
+ * record). */
 int figures_add(figures *f, const curve *c, const analysis_opts *o, const result_set *rs);
 
 /* Stress–strain figure of records a[0..n-1] to path (.svg/.png/.pdf): one

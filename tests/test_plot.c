@@ -298,6 +298,48 @@ static void test_arrays_in_results_frame(void)
     curve_list_free(&cl);
 }
 
+/* Compression frame: magnitudes from the contact sample to the end of the
+ * loading stroke named in the method record, minus the compliance's
+ * deflection: eps = (|x - x_c| - C (|F| - |F_c|)) / h0. */
+static void test_compression_arrays(void)
+{
+    curve *c = NULL;
+    CHECK(curve_new(1u << CURVE_EXT | 1u << CURVE_FORCE, &c) == RIG_OK, "curve");
+    if (!c)
+        return;
+    for (int i = 0; i < 20; i++) {
+        double row[CURVE_NROLES] = {0};
+        row[CURVE_EXT] = -0.0001 * i;                    /* m, travel decreasing */
+        row[CURVE_FORCE] = i < 3 ? 0 : -100.0 * (i - 2); /* N, compression negative */
+        curve_append(c, row);
+    }
+    analysis_opts o;
+    analysis_opts_default(&o);
+    o.geom.area_m2 = 1e-4;
+    o.geom.height_m = 0.01;
+    o.compliance_m_per_N = 1e-7;
+    result_set rs;
+    results_init(&rs);
+    snprintf(rs.test, sizeof rs.test, "compression");
+    results_method_number(&rs, "contact_sample", 3);      /* 1-based: index 2 */
+    results_method_number(&rs, "loading_end_sample", 15); /* index 14 */
+    double *eps = NULL, *sig = NULL;
+    size_t n = 0;
+    char why[256] = "";
+    int rc = analysis_curve_arrays(c, &o, &rs, &eps, &sig, &n, why, sizeof why);
+    CHECK(rc == RIG_OK && n == 13, "rc %d n %zu: %s", rc, n, why);
+    if (rc == RIG_OK) {
+        CHECK(eps[0] == 0 && sig[0] == 0, "origin at contact");
+        /* sample index 10: travel 1.0 mm, |x - x_c| = 0.8 mm, F = 800 N */
+        CHECK_NEAR(sig[8], 800 / 1e-4, 1e-6, 1e-12, "stress |F| / A0");
+        CHECK_NEAR(eps[8], (0.0008 - 1e-7 * 800) / 0.01, 1e-12, 1e-9, "strain");
+    }
+    free(eps);
+    free(sig);
+    results_clear(&rs);
+    curve_free(c);
+}
+
 int main(void)
 {
     TEST_RUN(test_rstats);
@@ -305,5 +347,6 @@ int main(void)
     TEST_RUN(test_compression_figure);
     TEST_RUN(test_errors_return);
     TEST_RUN(test_arrays_in_results_frame);
+    TEST_RUN(test_compression_arrays);
     TEST_END("test_plot");
 }

@@ -45,8 +45,8 @@ static void test_million_a_in_pieces(void)
     }
     sha256_final(&c, d);
     static const uint8_t want[4] = {0xcd, 0xc7, 0x6e, 0x5c};
-    CHECK(!memcmp(d, want, 4) && d[31] == 0xd0, "digest starts %02x%02x ends %02x", d[0],
-          d[1], d[31]);
+    CHECK(!memcmp(d, want, 4) && d[31] == 0xd0, "digest starts %02x%02x ends %02x", d[0], d[1],
+          d[31]);
 }
 
 static void test_empty(void)
