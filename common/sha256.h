@@ -11,10 +11,10 @@
 #include <stdint.h>
 
 typedef struct {
-    uint32_t h[8];     /* chaining state */
-    uint64_t nbytes;   /* message length so far */
-    uint8_t buf[64];   /* partial block */
-    size_t nbuf;       /* bytes in buf */
+    uint32_t h[8];   /* chaining state */
+    uint64_t nbytes; /* message length so far */
+    uint8_t buf[64]; /* partial block */
+    size_t nbuf;     /* bytes in buf */
 } sha256_ctx;
 
 void sha256_init(sha256_ctx *c);
