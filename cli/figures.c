@@ -256,6 +256,21 @@ static int inline_svg(FILE *o, int k, int (*draw)(const char *tmp, void *ctx), v
     return rc;
 }
 
+/* One row of the input table: path, size and SHA-256 of the bytes read. */
+static void input_row(FILE *o, const char *path)
+{
+    char hex[65];
+    struct stat st;
+    fputs("<tr><td>", o);
+    html(o, path);
+    fputs("</td><td class=\"n\">", o);
+    if (stat(path, &st) == 0)
+        fprintf(o, "%lld", (long long)st.st_size);
+    fputs("</td><td><code>", o);
+    fputs(sha256_file(path, hex) == RIG_OK ? hex : "(unreadable)", o);
+    fputs("</code></td></tr>\n", o);
+}
+
 typedef struct {
     const figures *f;
     const analysed *a;
@@ -370,18 +385,17 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
         size_t j = 0;
         while (j < i && strcmp(a[j].file, a[i].file))
             j++;
-        if (j < i)
-            continue; /* a multi-specimen file is listed once */
-        char hex[65];
-        struct stat st;
-        fputs("<tr><td>", o);
-        html(o, a[i].file);
-        fputs("</td><td class=\"n\">", o);
-        if (stat(a[i].file, &st) == 0)
-            fprintf(o, "%lld", (long long)st.st_size);
-        fputs("</td><td><code>", o);
-        fputs(sha256_file(a[i].file, hex) == RIG_OK ? hex : "(unreadable)", o);
-        fputs("</code></td></tr>\n", o);
+        if (j == i) /* a multi-specimen file is listed once */
+            input_row(o, a[i].file);
+    }
+    /* A compliance table changes the numbers too: it is an input. */
+    const result_value *cf0 = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const result_value *cf = results_find_method(&a[i].rs, "compliance_file");
+        if (cf && cf->kind == RV_STRING && cf->s[0] && !(cf0 && !strcmp(cf0->s, cf->s))) {
+            input_row(o, cf->s);
+            cf0 = cf;
+        }
     }
     fputs("</table>\n", o);
 
