@@ -13,7 +13,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libmodbus libserialport gsl ncursesw
+PKGS    := libmodbus libserialport gsl ncursesw plplot
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat-security
 CSTD    := -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g

@@ -7,6 +7,7 @@
  * still analysed; the exit status is then 2.
  */
 #include "commands.h"
+#include "figures.h"
 #include "output.h"
 
 #include "../analysis/analysis.h"
@@ -46,6 +47,10 @@ static void usage(FILE *f)
             "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
             "                               strain, stress)\n"
             "  --json | --csv               machine-readable output (default: table)\n"
+            "  --plot FILE.svg|.png|.pdf    stress-strain figure (several specimens: overlaid,\n"
+            "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
+            "  --report FILE.html           self-contained HTML report (as rigor report)\n"
+            "  --quiet                      no results on stdout (with --plot / --report)\n"
             "\n"
             "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
 }
@@ -164,7 +169,7 @@ int cmd_analyze(int argc, char **argv)
     enum {
         O_TEST = 256, O_PRESET, O_AREA, O_WIDTH, O_THICK, O_DIAM, O_GAUGE, O_HEIGHT, O_MOD,
         O_OFFSET, O_NOTOE, O_BREAK, O_COMPL, O_COMPLF, O_PLATEAU, O_NOFILE, O_COLUMN,
-        O_JSON, O_CSV, O_HELP
+        O_JSON, O_CSV, O_PLOT, O_REPORT, O_QUIET, O_HELP
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -186,6 +191,9 @@ int cmd_analyze(int argc, char **argv)
         {"column", required_argument, 0, O_COLUMN},
         {"json", no_argument, 0, O_JSON},
         {"csv", no_argument, 0, O_CSV},
+        {"plot", required_argument, 0, O_PLOT},
+        {"report", required_argument, 0, O_REPORT},
+        {"quiet", no_argument, 0, O_QUIET},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -199,7 +207,8 @@ int cmd_analyze(int argc, char **argv)
     bool set_test = false, set_mod = false, set_offset = false, set_toe = false,
          set_break = false, set_plateau = false, set_nofile = false;
     const char *preset = NULL;
-    int out_kind = 0; /* 0 table, 1 json, 2 csv */
+    int out_kind = 0; /* 0 table, 1 json, 2 csv, 3 none */
+    const char *plot_path = NULL, *report_path = NULL;
     double v, a, b;
 
     optind = 1;
@@ -322,6 +331,9 @@ int cmd_analyze(int argc, char **argv)
         }
         case O_JSON: out_kind = 1; break;
         case O_CSV: out_kind = 2; break;
+        case O_PLOT: plot_path = optarg; break;
+        case O_REPORT: report_path = optarg; break;
+        case O_QUIET: out_kind = 3; break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -362,6 +374,11 @@ int cmd_analyze(int argc, char **argv)
     o.compliance_m_per_N = flags.compliance_m_per_N;
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
 
+    figures *fig = NULL;
+    if ((plot_path || report_path) && figures_new(&fig) != RIG_OK) {
+        fprintf(stderr, "rigor analyze: out of memory\n");
+        return 2;
+    }
     err_ctx ec = {0};
     analysed *res = NULL;
     size_t nres = 0;
@@ -399,6 +416,11 @@ int cmd_analyze(int argc, char **argv)
             continue;
         }
         add_vendor(c, &a1->rs);
+        if (fig && figures_add(fig, c, &o, &a1->rs) != RIG_OK) {
+            analysed_clear(a1);
+            status = 2;
+            continue;
+        }
         nres++;
     }
     curve_list_free(&cl);
@@ -406,8 +428,19 @@ int cmd_analyze(int argc, char **argv)
         output_json(stdout, res, nres);
     else if (out_kind == 2)
         output_csv(stdout, res, nres);
-    else
+    else if (out_kind == 0)
         output_table(stdout, res, nres);
+    char why[1400] = "";
+    if (plot_path && figures_plot(fig, res, nres, plot_path, why, sizeof why) != RIG_OK) {
+        fprintf(stderr, "rigor: %s\n", why);
+        status = 2;
+    }
+    if (report_path &&
+        figures_report(fig, res, nres, report_path, argc, argv, why, sizeof why) != RIG_OK) {
+        fprintf(stderr, "rigor: %s\n", why);
+        status = 2;
+    }
+    figures_free(fig);
     for (size_t k = 0; k < nres; k++)
         analysed_clear(&res[k]);
     free(res);

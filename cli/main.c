@@ -24,6 +24,7 @@ static const command commands[] = {
     {"inspect", cmd_inspect, "show what Rigor detects in data files (format, columns, units)"},
     {"sim", cmd_sim, "run the simulated load frame (a Modbus TCP/RTU server)"},
     {"ports", cmd_ports, "list serial ports (device, USB VID:PID, description)"},
+    {"report", cmd_report, "analyse a batch into one self-contained HTML report"},
 };
 
 static void usage(FILE *f)

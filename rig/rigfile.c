@@ -8,7 +8,7 @@
  */
 #include "rigfile.h"
 
-#include "sha256.h"
+#include "../common/sha256.h"
 
 #include <ctype.h>
 #include <errno.h>

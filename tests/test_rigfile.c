@@ -2,7 +2,7 @@
  * must each be rejected with the right line and reason before anything connects. */
 #include "../rig/regmap.h"
 #include "../rig/rigfile.h"
-#include "../rig/sha256.h"
+#include "../common/sha256.h"
 #include "harness.h"
 
 #include <stdio.h>
