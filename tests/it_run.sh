@@ -1,0 +1,133 @@
+#!/bin/sh
+# it_run.sh — `rigor run` end to end: the founding study's protocols against
+# their simulated presets over real Modbus TCP (and one over RTU through the
+# simulator's pseudo-terminal), fracture stop latency from the simulator's
+# ground truth, faults, and the refusals that happen before anything moves.
+# Run from the repository root with RIGOR=path/to/rigor. About 2.5 minutes:
+# the simulator runs in real time.
+set -u
+RIGOR=${RIGOR:-build/rigor}
+PY=/usr/bin/python3
+pass=0; fail=0; skip=0
+tmp=$(mktemp -d)
+simpid=
+cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+ok()  { pass=$((pass + 1)); echo "ok $1"; }
+bad() { fail=$((fail + 1)); echo "not ok $1: $2"; }
+
+# run NAME PROTOCOL PRESET PYCHECK: run, then check the JSON results with Python
+run_case() {
+    name=$1; proto=$2; preset=$3; check=$4
+    "$RIGOR" run "protocols/$proto.rigor" --sim "$preset" --json -o "$tmp/$name.csv" \
+        >"$tmp/$name.json" 2>"$tmp/$name.err"
+    rc=$?
+    if [ $rc -ne 0 ]; then bad "$name" "exit $rc: $(tail -3 "$tmp/$name.err")"; return; fi
+    if $PY - "$tmp/$name.json" "$tmp/$name.err" <<PYEOF
+import json, re, sys
+o = json.load(open(sys.argv[1]))[0]
+r = o["results"]
+err = open(sys.argv[2]).read()
+stages = [s["stage"] for s in r["stages"]]
+def near(got, want, rel, what):
+    assert got is not None and abs(got - want) <= rel * abs(want), "%s = %s, want %s +- %g %%" % (what, got, want, rel * 100)
+$check
+PYEOF
+    then ok "$name"; else bad "$name" "$(grep -E 'rigor run:' "$tmp/$name.err" | tail -2)"; fi
+}
+
+# 1. Tensile, E-LPSCl film: 74 MPa, and the stop at the fracture sample.
+run_case e-lpscl-film e-lpscl-film-tensile e-lpscl-film '
+near(r["tensile_strength_mpa"], 74, 0.03, "tensile strength")
+assert stages[:2] == ["elastic", "plastic"] and stages[-1] == "fracture", stages
+m = re.search(r"crosshead travel after it ([0-9.]+) um; stop ([0-9-]+) samples", err)
+assert m, "no ground-truth line"
+travel_um, lat = float(m.group(1)), int(m.group(2))
+assert 0 <= lat <= 2, "stop %d samples after the fracture sample" % lat
+rate = float(re.search(r"samples at ([0-9.]+) Hz", err).group(1))
+v = 10e-3 / 60                      # protocol rate, m/s
+T = 1.0 / rate                      # sample period
+allow = (v * 2 * T + v * v / (2 * 50e-3)) * 1e6 * 1.25   # 2 periods + drive deceleration (50 mm/s^2)
+assert travel_um <= allow, "travel after fracture %.2f um > %.2f um" % (travel_um, allow)
+print("  film: %.2f MPa, stop latency %d samples, travel after fracture %.2f um (allowed %.2f)" % (r["tensile_strength_mpa"], lat, travel_um, allow))
+'
+# 2. Tensile, P-LPSCl film: 1.2 MPa, brittle (elastic to fracture).
+run_case p-lpscl-film p-lpscl-film-tensile p-lpscl-film '
+near(r["tensile_strength_mpa"], 1.2, 0.03, "tensile strength")
+assert "plastic" not in stages and stages[-1] == "fracture", stages
+'
+# 3. Tensile, PEVA scaffold: 239 MPa.
+run_case peva-scaffold peva-scaffold-tensile peva-scaffold '
+near(r["tensile_strength_mpa"], 239, 0.03, "tensile strength")
+assert stages[-1] == "fracture", stages
+'
+# 4. Compression, LPSCl pellet: fracture at 0.19 MPa and 6.5 % thickness reduction.
+run_case lpscl-pellet lpscl-pellet-compression lpscl-pellet '
+near(r["fracture_stress_mpa"], 0.19, 0.03, "fracture stress")
+near(r["fracture_strain_pct"], 6.5, 0.03, "fracture strain")
+assert stages[0] == "contact" and stages[-1] == "fracture", stages
+'
+# 5. Compression, E-LPSCl film: elastic -> plastic -> densification, 80 MPa at 90 %.
+run_case film-compression e-lpscl-film-compression e-lpscl-film-compression '
+near(r["max_stress_mpa"], 80, 0.03, "maximum stress")
+near(r["max_strain_pct"], 90, 0.03, "maximum strain")
+order = [s for s in stages if s in ("elastic", "plastic", "densification")]
+assert order == ["elastic", "plastic", "densification"], stages
+assert "fracture" not in stages, stages
+'
+
+# 6. The same film tensile test over RTU: rigor sim --rtu as its own process,
+#    the shipped RTU rig file pointed at its pseudo-terminal.
+"$RIGOR" sim --rtu --specimen e-lpscl-film --seed 3 >"$tmp/sim.out" 2>"$tmp/sim.err" &
+simpid=$!
+pty=
+for _ in $(seq 1 50); do
+    pty=$(sed -n 's/^rigor-sim: rtu \(.*\)$/\1/p' "$tmp/sim.out")
+    [ -n "$pty" ] && break
+    sleep 0.1
+done
+if [ -z "$pty" ]; then
+    bad rtu "the simulator printed no pty: $(cat "$tmp/sim.err")"
+else
+    sed "s|^device \( *\)= /dev/ttyUSB0|device\1= $pty|" rigs/reference-rtu.ini >"$tmp/rtu.ini"
+    "$RIGOR" run protocols/e-lpscl-film-tensile.rigor --rig "$tmp/rtu.ini" --json \
+        -o "$tmp/rtu.csv" >"$tmp/rtu.json" 2>"$tmp/rtu.err"
+    rc=$?
+    if [ $rc -eq 0 ] && $PY - "$tmp/rtu.json" "$tmp/rtu.err" <<'PYEOF'
+import json, re, sys
+r = json.load(open(sys.argv[1]))[0]["results"]
+assert abs(r["tensile_strength_mpa"] - 74) <= 0.03 * 74, r["tensile_strength_mpa"]
+rate = float(re.search(r"samples at ([0-9.]+) Hz", open(sys.argv[2]).read()).group(1))
+print("  RTU 115200 8E1: %.2f MPa at %.0f Hz" % (r["tensile_strength_mpa"], rate))
+PYEOF
+    then ok rtu; else bad rtu "exit $rc: $(tail -3 "$tmp/rtu.err")"; fi
+fi
+kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; simpid=
+
+# 7. A link lost mid-pull: FAULT, exit 3, the data so far kept with the reason.
+"$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
+    --sim-faults disconnect-after=3s -o "$tmp/fault.csv" >/dev/null 2>"$tmp/fault.err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "FAULT: link lost" "$tmp/fault.err" \
+   && grep -q "^# end_reason: fault: link lost" "$tmp/fault.csv" \
+   && [ "$(grep -vc '^#' "$tmp/fault.csv")" -gt 1000 ]; then
+    ok fault-link-lost; else bad fault-link-lost "exit $rc: $(tail -2 "$tmp/fault.err")"; fi
+
+# 8. Refusals before anything moves (exit 2): a bad protocol, an existing run file.
+printf 'name "bad"\ntest tensile\nwidth 10 mm\nthickness 40 um\ngauge-length 20 mm\nramp at 10 mm/min until force >= 5 mm\n' >"$tmp/bad.rigor"
+"$RIGOR" run "$tmp/bad.rigor" --sim e-lpscl-film -o "$tmp/bad.csv" >/dev/null 2>"$tmp/bad.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "bad.rigor:6:[0-9]*: " "$tmp/bad.err" && [ ! -e "$tmp/bad.csv" ]; then
+    ok bad-protocol; else bad bad-protocol "exit $rc: $(cat "$tmp/bad.err")"; fi
+"$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film -o "$tmp/e-lpscl-film.csv" \
+    >/dev/null 2>"$tmp/exist.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "never overwritten" "$tmp/exist.err"; then
+    ok no-overwrite; else bad no-overwrite "exit $rc: $(cat "$tmp/exist.err")"; fi
+
+# 9. --dry-run prints the plan and moves nothing.
+out=$("$RIGOR" run --dry-run protocols/e-lpscl-film-tensile.rigor 2>&1); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "ramp"; then ok dry-run; else bad dry-run "exit $rc"; fi
+
+echo "# it_run: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
