@@ -177,8 +177,8 @@ void protoopt_print_diag(FILE *f, const rig_diag *d, const char *prefix, const c
         return;
     fputs("    ", f);
     /* Columns count bytes; a UTF-8 character takes one cell on the screen. */
-    for (size_t i = b; i < e && (long)(i - b) < d->col - 1; i++) {
-        unsigned char c = (unsigned char)text[i];
+    for (size_t i = b; (long)(i - b) < d->col - 1; i++) {
+        unsigned char c = i < e ? (unsigned char)text[i] : ' ';
         if (c == '\t')
             fputc('\t', f);
         else if ((c & 0xC0) != 0x80)

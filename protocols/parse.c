@@ -90,6 +90,7 @@ typedef struct {
     bool oom;
 
     int seen_name, seen_test;         /* line of first occurrence, 0 = none */
+    bool tried_test;                  /* a 'test' line, even a wrong one, was seen */
     int seen_geom[6];                 /* width thickness gauge diameter height area */
     int reaction_col[PROTO_MAX_REACTIONS];
 } parser;
@@ -141,7 +142,7 @@ static int end_col(parser *P)
     if (P->lx.ntok == 0)
         return 1;
     const lex_token *t = &P->lx.tok[P->lx.ntok - 1];
-    return t->col + t->n + (t->k == TK_STR ? 2 : 0) + 1;
+    return t->col + t->n + (t->k == TK_STR ? 2 : 0);
 }
 
 static int tok_col(parser *P)
@@ -219,6 +220,10 @@ static const char *closest(const lex_token *t, const char *const *set)
     int bd = 99;
     for (int k = 0; set[k]; k++) {
         int dd = edit_distance(t->s, (size_t)t->n, set[k]);
+        /* Ties go to a word with the same first letter ("umm" -> "um"). */
+        if (dd == bd && best && lower((unsigned char)best[0]) != lower((unsigned char)t->s[0]) &&
+            lower((unsigned char)set[k][0]) == lower((unsigned char)t->s[0]))
+            best = set[k];
         if (dd < bd) {
             bd = dd;
             best = set[k];
@@ -620,6 +625,7 @@ static void st_name(parser *P, int col)
 static void st_test(parser *P, int col)
 {
     static const char *const kinds[] = {"tensile", "compression", NULL};
+    P->tried_test = true;
     if (P->seen_test) {
         diag(P, P->line, col, "duplicate 'test' (first given on line %d)", P->seen_test);
         return;
@@ -1239,7 +1245,7 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
         p->area_m2 = curve_geom_area(g);
         p->length0_m = g->gauge_m;
     }
-    if (!P->seen_test)
+    if (!P->seen_test && !P->tried_test)
         diag(P, 0, 0, "missing 'test tensile' or 'test compression'");
     if (p->nsteps == 0 && P->nerrors == 0)
         diag(P, 0, 0, "no steps: a protocol needs at least one step (preload, ramp, hold...)");
@@ -1270,7 +1276,7 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
         char why[320];
         if (step_ends_test(p, &p->steps[k], why, sizeof why)) {
             const proto_step *n = &p->steps[k + 1];
-            diag(P, n->line, P->step_col[k + 1], "unreachable step: the test always ends during the %s on line %d (%s)",
+            diag(P, n->line, P->step_col[k + 1], "unreachable step: the test always ends during the %s on line %d: %s",
                  proto_step_name(p->steps[k].kind), p->steps[k].line, why);
             break;
         }
