@@ -211,11 +211,27 @@ static int edit_distance(const char *a, size_t na, const char *b)
     return d[na][nb];
 }
 
+/* Words lab users reach for, and the word of the language they mean. */
+static const char *const synonyms[][2] = {
+    {"load", "force"},          {"displacement", "position"}, {"travel", "position"},
+    {"elongation", "extension"}, {"break", "fracture"},       {"rupture", "fracture"},
+    {"failure", "fracture"},    {"crosshead", "position"},    {"tension", "tensile"},
+    {"compressive", "compression"}, {"wait", "hold"},        {"dwell", "hold"},
+    {"tare", "zero"},           {"speed", "at"},              {"when", "until"},
+    {"gauge", "gauge-length"},  {"length", "gauge-length"},   {"diam", "diameter"},
+    {"abort", "stop"},          {"end", "stop"},              {NULL, NULL}};
+
 /* The closest word of set to t, or NULL when nothing is close. */
 static const char *closest(const lex_token *t, const char *const *set)
 {
     if (!t || t->k != TK_WORD)
         return NULL;
+    for (int k = 0; synonyms[k][0]; k++)
+        if ((size_t)t->n == strlen(synonyms[k][0]) &&
+            !strncasecmp(t->s, synonyms[k][0], (size_t)t->n))
+            for (int j = 0; set[j]; j++)
+                if (!strcmp(set[j], synonyms[k][1]))
+                    return set[j];
     const char *best = NULL;
     int bd = 99;
     for (int k = 0; set[k]; k++) {
@@ -250,10 +266,15 @@ static void list_words(const char *const *set, char *buf, size_t len)
 static void expected_word(parser *P, const char *const *set, const char *what)
 {
     const lex_token *t = peek(P);
-    char tb[64], lb[256];
+    char tb[64], lb[256], full[320];
     list_words(set, lb, sizeof lb);
+    /* "a stage name: one of elastic, ..." or, for one word, just what. */
+    if (set[0] && set[1])
+        snprintf(full, sizeof full, "%s: one of %s", what, lb);
+    else
+        snprintf(full, sizeof full, "%s", what);
     if (!t) {
-        diag(P, P->line, end_col(P), "missing %s: expected %s", what, lb);
+        diag(P, P->line, end_col(P), "missing %s", full);
         return;
     }
     const char *s = closest(t, set);
@@ -261,11 +282,10 @@ static void expected_word(parser *P, const char *const *set, const char *what)
         diag(P, P->line, t->col, "unknown word '%s' (did you mean '%s'?)",
              tok_text(t, tb, sizeof tb), s);
     else if (t->k == TK_WORD)
-        diag(P, P->line, t->col, "unknown word '%s': expected %s (%s)",
-             tok_text(t, tb, sizeof tb), what, lb);
+        diag(P, P->line, t->col, "unknown word '%s': expected %s", tok_text(t, tb, sizeof tb),
+             full);
     else
-        diag(P, P->line, t->col, "expected %s (%s), found '%s'", what, lb,
-             tok_text(t, tb, sizeof tb));
+        diag(P, P->line, t->col, "expected %s, found '%s'", full, tok_text(t, tb, sizeof tb));
 }
 
 /* Index of the current word in set (and consume it), or -1 after an error. */
@@ -690,6 +710,23 @@ static void st_limit(parser *P)
     bool upper = op == POP_LT || op == POP_LE;
     if (upper && !(v > 0)) {
         diag(P, P->line, col, "an upper limit must be positive (the test starts at zero)");
+        return;
+    }
+    /* A lower limit only makes sense below the start: the crosshead must not
+     * go back past the zero by more than so much. Force, stress, strain and
+     * time start at zero and rise, so a lower limit on them would stop the
+     * test at once (or never mean anything). */
+    if (!upper && lid[k] != PQ_POSITION && lid[k] != PQ_EXTENSION) {
+        diag(P, P->line, t->col,
+             "a limit on %s must be an upper bound (< or <=): it starts at zero and rises",
+             lq[k]);
+        return;
+    }
+    if (!upper && !(v < 0)) {
+        diag(P, P->line, col,
+             "a lower limit on %s must be negative (it starts at zero, so this would stop the "
+             "test at once)",
+             lq[k]);
         return;
     }
     for (int j = 0; j < p->nlimits; j++) {

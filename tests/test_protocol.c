@@ -90,6 +90,10 @@ static const bad_case bad_cases[] = {
     {"trailing-word", 3, 14, "unexpected 'please' after the test type", false},
     {"not-a-keyword", 8, 1, "a line starts with a keyword", false},
     {"control-byte", 8, 18, "unexpected control character (byte 0x01)", false},
+    {"lower-limit", 8, 13, "a limit on force must be an upper bound", false},
+    {"lower-limit-positive", 8, 18, "a lower limit on position must be negative", false},
+    {"unknown-quantity", 8, 25, "unknown word 'load' (did you mean 'force'?)", false},
+    {"crush", 6, 18, "would crush the whole 0.6 mm specimen", false},
     {"too-many-or", 8, 153, "too many 'or' alternatives (at most 8)", false},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
