@@ -121,14 +121,13 @@ int protoopt_rig_file(const char *path, proto_rig_limits *r, rig_diag *d)
 
 void protoopt_help(FILE *f)
 {
-    fprintf(f,
-            "  geometry overrides (replace the file's values; bare numbers in mm,\n"
-            "  --thickness in um, --area in mm2; or give a unit: --thickness 0.04mm):\n"
-            "    --width W  --thickness T  --gauge-length L  --diameter D  --height H  "
-            "--area A\n"
-            "  machine limits to check against:\n"
-            "    --rig RIGFILE           the rig file's [limits]\n"
-            "    --capacity F (N)  --travel X (mm)  --max-speed V (mm/min)\n");
+    fprintf(f, "  geometry overrides (replace the file's values; bare numbers in mm,\n"
+               "  --thickness in um, --area in mm2; or give a unit: --thickness 0.04mm):\n"
+               "    --width W  --thickness T  --gauge-length L  --diameter D  --height H  "
+               "--area A\n"
+               "  machine limits to check against:\n"
+               "    --rig RIGFILE           the rig file's [limits]\n"
+               "    --capacity F (N)  --travel X (mm)  --max-speed V (mm/min)\n");
 }
 
 /* The bounds of line `line` (1-based) in text. */

@@ -27,8 +27,7 @@ static bool is_digit(unsigned char c)
 /* Bytes that end a word: blanks, comment, quote, comma and operator chars. */
 static bool is_word_end(unsigned char c)
 {
-    return is_space(c) || c == '#' || c == '"' || c == ',' || c == '<' || c == '>' ||
-           c == '=';
+    return is_space(c) || c == '#' || c == '"' || c == ',' || c == '<' || c == '>' || c == '=';
 }
 
 /* UTF-8 "≤" (E2 89 A4) and "≥" (E2 89 A5) at p? Returns the op or -1. */
@@ -46,11 +45,11 @@ int lex_line(const char *line, size_t len, int col0, lex_result *r)
     r->ntok = 0;
     r->err_col = 0;
     r->err[0] = '\0';
-#define FAIL(c, ...)                                                                       \
-    do {                                                                                   \
-        r->err_col = (int)(c) + col0;                                                      \
-        snprintf(r->err, sizeof r->err, __VA_ARGS__);                                      \
-        return -1;                                                                         \
+#define FAIL(c, ...)                                                                           \
+    do {                                                                                       \
+        r->err_col = (int)(c) + col0;                                                          \
+        snprintf(r->err, sizeof r->err, __VA_ARGS__);                                          \
+        return -1;                                                                             \
     } while (0)
     while (i < len) {
         unsigned char c = s[i];
@@ -132,8 +131,8 @@ int lex_line(const char *line, size_t len, int col0, lex_result *r)
             if (k < len && s[k] == '/')
                 goto word;
             if (k < len && (s[k] == 'e' || s[k] == 'E') && k + 1 < len &&
-                (is_digit(s[k + 1]) || ((s[k + 1] == '-' || s[k + 1] == '+') && k + 2 < len &&
-                                        is_digit(s[k + 2]))))
+                (is_digit(s[k + 1]) ||
+                 ((s[k + 1] == '-' || s[k + 1] == '+') && k + 2 < len && is_digit(s[k + 2]))))
                 FAIL(i, "exponents are not accepted: write '%.*s' as a plain decimal",
                      (int)(k - i + 3 < len - i ? k - i + 3 : len - i), line + i);
             char buf[64];

@@ -31,30 +31,29 @@
 /* ---- words ------------------------------------------------------------- */
 
 static const char *const statement_words[] = {
-    "name",   "test",  "width", "thickness", "gauge-length", "diameter", "height",
-    "area",   "limit", "preload", "zero",    "ramp",         "hold",     "cycle",
-    "unload", "return", "on",   NULL};
+    "name",   "test",  "width",  "thickness", "gauge-length", "diameter",
+    "height", "area",  "limit",  "preload",   "zero",         "ramp",
+    "hold",   "cycle", "unload", "return",    "on",           NULL};
 
 static const char *const quantity_words[] = {"force",     "stress", "strain",    "position",
                                              "extension", "time",   "test-time", NULL};
-static const proto_quantity quantity_ids[] = {PQ_FORCE,     PQ_STRESS,    PQ_STRAIN,
-                                              PQ_POSITION,  PQ_EXTENSION, PQ_STEP_TIME,
-                                              PQ_TEST_TIME};
+static const proto_quantity quantity_ids[] = {
+    PQ_FORCE, PQ_STRESS, PQ_STRAIN, PQ_POSITION, PQ_EXTENSION, PQ_STEP_TIME, PQ_TEST_TIME};
 
-static const char *const stage_words[] = {"elastic", "yield", "plastic", "plateau",
-                                          "densification", NULL};
+static const char *const stage_words[] = {"elastic", "yield",         "plastic",
+                                          "plateau", "densification", NULL};
 
 static const char *const event_words[] = {"fracture", "contact", "stage", "limit", NULL};
 
-static const char *const action_words[] = {"stop", "mark", "hold", "unload", "return", "next",
-                                           NULL};
+static const char *const action_words[] = {"stop",   "mark", "hold", "unload",
+                                           "return", "next", NULL};
 
 static const char *const zero_words[] = {"position", "extension", "force", NULL};
 
 /* Units offered as suggestions for a misspelt unit (units.c accepts more). */
 static const char *const unit_words[] = {
-    "N",  "kN",  "mN",   "lbf",    "mm",   "um",   "m",     "cm",   "in",  "mm2", "m2",
-    "Pa", "kPa", "MPa",  "GPa",    "psi",  "%",    "s",     "min",  "h",   "ms",  "mm/min",
+    "N",    "kN",   "mN",    "lbf", "mm",  "um",    "m",    "cm",     "in", "mm2", "m2",
+    "Pa",   "kPa",  "MPa",   "GPa", "psi", "%",     "s",    "min",    "h",  "ms",  "mm/min",
     "mm/s", "um/s", "%/min", "%/s", "N/s", "N/min", "kN/s", "in/min", NULL};
 
 /* ---- parser state ------------------------------------------------------ */
@@ -67,7 +66,6 @@ typedef struct {
     int line, col;
     proto_quantity q;   /* USE_QTY */
     bool upper;         /* the value bounds the test's direction (limit <, until >=, target) */
-    bool in_limit;      /* from a limit line */
     double value;       /* SI */
     proto_rate_kind rk; /* USE_RATE */
     char stage[24];     /* USE_STAGE */
@@ -89,9 +87,9 @@ typedef struct {
     int nuses, cap_uses;
     bool oom;
 
-    int seen_name, seen_test;         /* line of first occurrence, 0 = none */
-    bool tried_test;                  /* a 'test' line, even a wrong one, was seen */
-    int seen_geom[6];                 /* width thickness gauge diameter height area */
+    int seen_name, seen_test; /* line of first occurrence, 0 = none */
+    bool tried_test;          /* a 'test' line, even a wrong one, was seen */
+    int seen_geom[6];         /* width thickness gauge diameter height area */
     int reaction_col[PROTO_MAX_REACTIONS];
 } parser;
 
@@ -153,7 +151,8 @@ static int tok_col(parser *P)
 
 static bool tok_is(const lex_token *t, const char *w)
 {
-    return t && t->k == TK_WORD && (size_t)t->n == strlen(w) && !strncasecmp(t->s, w, (size_t)t->n);
+    return t && t->k == TK_WORD && (size_t)t->n == strlen(w) &&
+           !strncasecmp(t->s, w, (size_t)t->n);
 }
 
 static bool accept(parser *P, const char *w)
@@ -212,14 +211,27 @@ static int edit_distance(const char *a, size_t na, const char *b)
 }
 
 /* Words lab users reach for, and the word of the language they mean. */
-static const char *const synonyms[][2] = {
-    {"load", "force"},          {"displacement", "position"}, {"travel", "position"},
-    {"elongation", "extension"}, {"break", "fracture"},       {"rupture", "fracture"},
-    {"failure", "fracture"},    {"crosshead", "position"},    {"tension", "tensile"},
-    {"compressive", "compression"}, {"wait", "hold"},        {"dwell", "hold"},
-    {"tare", "zero"},           {"speed", "at"},              {"when", "until"},
-    {"gauge", "gauge-length"},  {"length", "gauge-length"},   {"diam", "diameter"},
-    {"abort", "stop"},          {"end", "stop"},              {NULL, NULL}};
+static const char *const synonyms[][2] = {{"load", "force"},
+                                          {"displacement", "position"},
+                                          {"travel", "position"},
+                                          {"elongation", "extension"},
+                                          {"break", "fracture"},
+                                          {"rupture", "fracture"},
+                                          {"failure", "fracture"},
+                                          {"crosshead", "position"},
+                                          {"tension", "tensile"},
+                                          {"compressive", "compression"},
+                                          {"wait", "hold"},
+                                          {"dwell", "hold"},
+                                          {"tare", "zero"},
+                                          {"speed", "at"},
+                                          {"when", "until"},
+                                          {"gauge", "gauge-length"},
+                                          {"length", "gauge-length"},
+                                          {"diam", "diameter"},
+                                          {"abort", "stop"},
+                                          {"end", "stop"},
+                                          {NULL, NULL}};
 
 /* The closest word of set to t, or NULL when nothing is close. */
 static const char *closest(const lex_token *t, const char *const *set)
@@ -237,7 +249,8 @@ static const char *closest(const lex_token *t, const char *const *set)
     for (int k = 0; set[k]; k++) {
         int dd = edit_distance(t->s, (size_t)t->n, set[k]);
         /* Ties go to a word with the same first letter ("umm" -> "um"). */
-        if (dd == bd && best && lower((unsigned char)best[0]) != lower((unsigned char)t->s[0]) &&
+        if (dd == bd && best &&
+            lower((unsigned char)best[0]) != lower((unsigned char)t->s[0]) &&
             lower((unsigned char)set[k][0]) == lower((unsigned char)t->s[0]))
             best = set[k];
         if (dd < bd) {
@@ -254,8 +267,8 @@ static void list_words(const char *const *set, char *buf, size_t len)
     size_t k = 0;
     buf[0] = '\0';
     for (int j = 0; set[j] && k + 1 < len; j++) {
-        int w = snprintf(buf + k, len - k, "%s%s", j ? (set[j + 1] ? ", " : " or ") : "",
-                         set[j]);
+        int w =
+            snprintf(buf + k, len - k, "%s%s", j ? (set[j + 1] ? ", " : " or ") : "", set[j]);
         if (w < 0)
             break;
         k += (size_t)w;
@@ -322,12 +335,11 @@ typedef struct {
 } value_spec;
 
 static const value_spec spec_force = {"force", {DIM_FORCE}, "N, kN, lbf...", "a force unit"};
-static const value_spec spec_stress = {"stress", {DIM_STRESS}, "MPa, kPa, psi...",
-                                       "a stress unit"};
-static const value_spec spec_strain = {"strain", {DIM_RATIO}, "%, mm/mm...",
-                                       "a strain unit"};
-static const value_spec spec_length = {"position", {DIM_LENGTH}, "mm, um, in...",
-                                       "a length unit"};
+static const value_spec spec_stress = {
+    "stress", {DIM_STRESS}, "MPa, kPa, psi...", "a stress unit"};
+static const value_spec spec_strain = {"strain", {DIM_RATIO}, "%, mm/mm...", "a strain unit"};
+static const value_spec spec_length = {
+    "position", {DIM_LENGTH}, "mm, um, in...", "a length unit"};
 static const value_spec spec_time = {"time", {DIM_TIME}, "s, min, h", "a time unit"};
 static const value_spec spec_area = {"area", {DIM_AREA}, "mm2, m2, in2", "an area unit"};
 static const value_spec spec_rate = {"a rate",
@@ -336,7 +348,8 @@ static const value_spec spec_rate = {"a rate",
                                      "a speed, strain-rate or force-rate unit"};
 static const value_spec spec_level = {"a cycle level",
                                       {DIM_FORCE, DIM_STRESS, DIM_RATIO, DIM_LENGTH},
-                                      "N, MPa, %, mm", "a force, stress, strain or length unit"};
+                                      "N, MPa, %, mm",
+                                      "a force, stress, strain or length unit"};
 
 static const value_spec *spec_of(proto_quantity q)
 {
@@ -429,7 +442,7 @@ static bool add_use(parser *P, use_rec u)
     return true;
 }
 
-static void use_qty(parser *P, int col, proto_quantity q, double v, bool upper, bool in_limit)
+static void use_qty(parser *P, int col, proto_quantity q, double v, bool upper)
 {
     use_rec u = {0};
     u.kind = USE_QTY;
@@ -438,7 +451,6 @@ static void use_qty(parser *P, int col, proto_quantity q, double v, bool upper, 
     u.q = q;
     u.value = v;
     u.upper = upper;
-    u.in_limit = in_limit;
     add_use(P, u);
 }
 
@@ -464,7 +476,8 @@ static bool read_rate(parser *P, const char *stepname, unsigned allowed, proto_r
         return false;
     }
     if (!(v > 0) || !isfinite(v)) {
-        diag(P, P->line, col, "the rate must be positive (the direction comes from the test type)");
+        diag(P, P->line, col,
+             "the rate must be positive (the direction comes from the test type)");
         return false;
     }
     *rk = k;
@@ -499,9 +512,9 @@ static bool read_stage(parser *P, char *out, size_t len)
     return true;
 }
 
-static const char *const atom_words[] = {"force",     "stress",    "strain",   "position",
-                                         "extension", "time",      "test-time", "fracture",
-                                         "contact",   "stage",     NULL};
+static const char *const atom_words[] = {"force",     "stress", "strain",    "position",
+                                         "extension", "time",   "test-time", "fracture",
+                                         "contact",   "stage",  NULL};
 
 static bool read_atom(parser *P, proto_atom *a)
 {
@@ -524,7 +537,8 @@ static bool read_atom(parser *P, proto_atom *a)
             diag(P, P->line, end_col(P), "missing comparison after '%s': use >=, >, <= or <",
                  quantity_words[k]);
         else
-            diag(P, P->line, t->col, "expected a comparison (>=, >, <=, <) after '%s', found '%s'",
+            diag(P, P->line, t->col,
+                 "expected a comparison (>=, >, <=, <) after '%s', found '%s'",
                  quantity_words[k], tok_text(t, tb, sizeof tb));
         return false;
     }
@@ -537,7 +551,7 @@ static bool read_atom(parser *P, proto_atom *a)
         diag(P, P->line, col, "%s cannot be negative", quantity_words[k]);
         return false;
     }
-    use_qty(P, col, a->q, a->value, a->op == POP_GE || a->op == POP_GT, false);
+    use_qty(P, col, a->q, a->value, a->op == POP_GE || a->op == POP_GT);
     return true;
 }
 
@@ -554,8 +568,8 @@ static bool read_cond(parser *P, proto_cond *c)
         int ci = c->nclauses++;
         for (;;) {
             if (c->natoms[ci] >= PROTO_MAX_ATOMS) {
-                diag(P, P->line, tok_col(P), "too many 'and' terms in one alternative (at most %d)",
-                     PROTO_MAX_ATOMS);
+                diag(P, P->line, tok_col(P),
+                     "too many 'and' terms in one alternative (at most %d)", PROTO_MAX_ATOMS);
                 return false;
             }
             if (!read_atom(P, &c->atom[ci][c->natoms[ci]]))
@@ -675,16 +689,16 @@ static void st_geom(parser *P, int which, const char *word, int col)
     if (!expect_end(P, word))
         return;
     curve_geom *g = &P->p->geom;
-    double *f[6] = {&g->width_m, &g->thickness_m, &g->gauge_m,
-                    &g->diameter_m, &g->height_m, &g->area_m2};
+    double *f[6] = {&g->width_m,    &g->thickness_m, &g->gauge_m,
+                    &g->diameter_m, &g->height_m,    &g->area_m2};
     *f[which] = v;
     P->seen_geom[which] = P->line;
 }
 
 static void st_limit(parser *P)
 {
-    static const char *const lq[] = {"force", "stress", "strain", "position", "extension",
-                                     "test-time", NULL};
+    static const char *const lq[] = {"force",     "stress",    "strain", "position",
+                                     "extension", "test-time", NULL};
     static const proto_quantity lid[] = {PQ_FORCE,    PQ_STRESS,    PQ_STRAIN,
                                          PQ_POSITION, PQ_EXTENSION, PQ_TEST_TIME};
     protocol *p = P->p;
@@ -695,8 +709,10 @@ static void st_limit(parser *P)
     char tb[64];
     if (!t || t->k != TK_OP) {
         if (t)
-            diag(P, P->line, t->col, "expected a comparison after 'limit %s', found '%s' (write 'limit %s < VALUE')",
-                 lq[k], tok_text(t, tb, sizeof tb), lq[k]);
+            diag(
+                P, P->line, t->col,
+                "expected a comparison after 'limit %s', found '%s' (write 'limit %s < VALUE')",
+                lq[k], tok_text(t, tb, sizeof tb), lq[k]);
         else
             diag(P, P->line, end_col(P), "missing comparison: write 'limit %s < VALUE'", lq[k]);
         return;
@@ -746,16 +762,15 @@ static void st_limit(parser *P)
     l->q = lid[k];
     l->op = op;
     l->value = v;
-    use_qty(P, col, lid[k], v, upper, true);
+    use_qty(P, col, lid[k], v, upper);
 }
 
-static bool read_until(parser *P, proto_step *s, const char *after)
+static bool read_until(parser *P, proto_step *s)
 {
     if (!peek(P))
         return true;
     if (!accept(P, "until")) {
         static const char *const u[] = {"until", NULL};
-        (void)after;
         expected_word(P, u, "'until CONDITION' or the end of the line");
         return false;
     }
@@ -776,7 +791,7 @@ static void st_preload(parser *P)
         diag(P, P->line, col, "the preload force must be positive");
         return;
     }
-    use_qty(P, col, PQ_FORCE, s->target, true, false);
+    use_qty(P, col, PQ_FORCE, s->target, true);
     if (!accept(P, "at")) {
         static const char *const w[] = {"at", NULL};
         expected_word(P, w, "'at RATE' (preload 0.5 N at 1 mm/min)");
@@ -822,7 +837,7 @@ static void st_ramp(parser *P)
         expected_word(P, w, "'at RATE' (ramp at 10 mm/min until fracture)");
         return;
     }
-    if (!read_rate(P, "ramp", RATE_ANY, &s->rate_kind, &s->rate) || !read_until(P, s, "ramp"))
+    if (!read_rate(P, "ramp", RATE_ANY, &s->rate_kind, &s->rate) || !read_until(P, s))
         return;
     commit_step(P);
 }
@@ -842,7 +857,7 @@ static void st_hold(parser *P)
             diag(P, P->line, col, "the force to hold must be positive");
             return;
         }
-        use_qty(P, col, PQ_FORCE, s->target, true, false);
+        use_qty(P, col, PQ_FORCE, s->target, true);
         if (!accept(P, "for")) {
             if (!peek(P))
                 diag(P, P->line, end_col(P),
@@ -855,9 +870,11 @@ static void st_hold(parser *P)
         }
     } else if (!peek(P) || peek(P)->k != TK_NUM) {
         if (!peek(P))
-            diag(P, P->line, end_col(P), "hold without a time: write 'hold 30 s' or 'hold at 10 N for 60 s'");
+            diag(P, P->line, end_col(P),
+                 "hold without a time: write 'hold 30 s' or 'hold at 10 N for 60 s'");
         else
-            expected_word(P, (const char *const[]){"at", NULL}, "a time or 'at FORCE for TIME'");
+            expected_word(P, (const char *const[]){"at", NULL},
+                          "a time or 'at FORCE for TIME'");
         return;
     }
     if (!read_value(P, &spec_time, "hold", &s->duration_s, NULL, &col))
@@ -866,14 +883,17 @@ static void st_hold(parser *P)
         diag(P, P->line, col, "the hold time must be positive");
         return;
     }
-    if (!read_until(P, s, "hold"))
+    if (!read_until(P, s))
         return;
     commit_step(P);
 }
 
 static proto_quantity level_quantity(unit_dim d)
 {
-    return d == DIM_FORCE ? PQ_FORCE : d == DIM_STRESS ? PQ_STRESS : d == DIM_RATIO ? PQ_STRAIN : PQ_POSITION;
+    return d == DIM_FORCE    ? PQ_FORCE
+           : d == DIM_STRESS ? PQ_STRESS
+           : d == DIM_RATIO  ? PQ_STRAIN
+                             : PQ_POSITION;
 }
 
 /* cycle N between LO and HI at RATE */
@@ -886,13 +906,17 @@ static void st_cycle(parser *P)
     char tb[64];
     if (!t || t->k != TK_NUM) {
         if (t)
-            diag(P, P->line, t->col, "expected the number of cycles, found '%s'", tok_text(t, tb, sizeof tb));
+            diag(P, P->line, t->col, "expected the number of cycles, found '%s'",
+                 tok_text(t, tb, sizeof tb));
         else
-            diag(P, P->line, end_col(P), "missing the number of cycles: write 'cycle 5 between 1 N and 10 N at 2 mm/min'");
+            diag(P, P->line, end_col(P),
+                 "missing the number of cycles: write 'cycle 5 between 1 N and 10 N at 2 "
+                 "mm/min'");
         return;
     }
     if (t->num != floor(t->num) || t->num < 1 || t->num > 1e6) {
-        diag(P, P->line, t->col, "the cycle count must be a whole number from 1 to 1000000, got %.*s", t->n, t->s);
+        diag(P, P->line, t->col,
+             "the cycle count must be a whole number from 1 to 1000000, got %.*s", t->n, t->s);
         return;
     }
     s->count = (int)t->num;
@@ -911,7 +935,8 @@ static void st_cycle(parser *P)
     if (!read_value(P, &spec_level, "the upper level", &s->hi, &dhi, &chi))
         return;
     if (dlo != dhi) {
-        diag(P, P->line, chi, "both levels must be the same quantity: the lower is a %s, the upper a %s",
+        diag(P, P->line, chi,
+             "both levels must be the same quantity: the lower is a %s, the upper a %s",
              units_dim_name(dlo), units_dim_name(dhi));
         return;
     }
@@ -924,12 +949,13 @@ static void st_cycle(parser *P)
         diag(P, P->line, chi, "the upper level must be above the lower level");
         return;
     }
-    use_qty(P, chi, s->level_q, s->hi, true, false);
+    use_qty(P, chi, s->level_q, s->hi, true);
     if (s->level_q == PQ_STRESS || s->level_q == PQ_STRAIN)
-        use_qty(P, clo, s->level_q, s->lo, false, false);
+        use_qty(P, clo, s->level_q, s->lo, false);
     if (expect_word(P, atw, "'at RATE'") < 0)
         return;
-    if (!read_rate(P, "cycle", RATE_ANY, &s->rate_kind, &s->rate) || !expect_end(P, "the cycle rate"))
+    if (!read_rate(P, "cycle", RATE_ANY, &s->rate_kind, &s->rate) ||
+        !expect_end(P, "the cycle rate"))
         return;
     commit_step(P);
 }
@@ -954,9 +980,9 @@ static void st_unload(parser *P)
             diag(P, P->line, col, "the unload force cannot be negative");
             return;
         }
-        use_qty(P, col, PQ_FORCE, s->target, true, false);
+        use_qty(P, col, PQ_FORCE, s->target, true);
     }
-    if (!read_until(P, s, "unload"))
+    if (!read_until(P, s))
         return;
     commit_step(P);
 }
@@ -999,8 +1025,10 @@ static void st_on(parser *P, int col)
             return;
         if (r.nactions > 0) {
             proto_action_kind last = r.action[r.nactions - 1];
-            if (last == PACT_STOP || last == PACT_UNLOAD || last == PACT_RETURN || last == PACT_NEXT) {
-                diag(P, P->line, t->col, "nothing can follow '%s' (%s)", proto_action_name(last),
+            if (last == PACT_STOP || last == PACT_UNLOAD || last == PACT_RETURN ||
+                last == PACT_NEXT) {
+                diag(P, P->line, t->col, "nothing can follow '%s' (%s)",
+                     proto_action_name(last),
                      last == PACT_NEXT ? "it ends the step" : "it ends the test");
                 return;
             }
@@ -1060,7 +1088,8 @@ static void parse_line(parser *P)
         return;
     if (t->k != TK_WORD) {
         char tb[64];
-        diag(P, P->line, t->col, "a line starts with a keyword (name, test, width, limit, ramp, on...), found '%s'",
+        diag(P, P->line, t->col,
+             "a line starts with a keyword (name, test, width, limit, ramp, on...), found '%s'",
              tok_text(t, tb, sizeof tb));
         return;
     }
@@ -1147,7 +1176,8 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
         const proto_reaction *r;
         if (proto_event_ends_test(p, PEV_LIMIT, NULL, &r)) {
             snprintf(why, len, "it has no 'until', so only a limit ends it, and a limit %s",
-                     r ? "ends the test (see 'on limit')" : "stops the test (add 'on limit next' to go on)");
+                     r ? "ends the test (see 'on limit')"
+                       : "stops the test (add 'on limit next' to go on)");
             return true;
         }
         return false;
@@ -1161,13 +1191,16 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
                 const proto_reaction *r;
                 proto_event_ends_test(p, a->ev, a->stage, &r);
                 if (r)
-                    snprintf(why, len, "it ends only at %s%s%s, and 'on %s%s%s' on line %d ends the test",
-                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage,
-                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage, r->line);
-                else
                     snprintf(why, len,
-                             "it ends only at %s, which stops the test (add 'on %s next' to go on)",
-                             proto_event_name(a->ev), proto_event_name(a->ev));
+                             "it ends only at %s%s%s, and 'on %s%s%s' on line %d ends the test",
+                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage,
+                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage,
+                             r->line);
+                else
+                    snprintf(
+                        why, len,
+                        "it ends only at %s, which stops the test (add 'on %s next' to go on)",
+                        proto_event_name(a->ev), proto_event_name(a->ev));
             }
         }
         if (!terminal)
@@ -1178,7 +1211,7 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
 
 static const char *fmt_si(char *buf, size_t len, double v, const char *unit)
 {
-    snprintf(buf, len, "%.4g %s", v, unit);
+    snprintf(buf, len, "%.6g %s", v, unit);
     return buf;
 }
 
@@ -1209,7 +1242,8 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                 double v = u->rk == PRATE_STRAIN ? u->value * p->length0_m : u->value;
                 if (u->rk != PRATE_FORCE && v > vmax * (1 + 1e-9))
                     diag(P, u->line, u->col,
-                         "crosshead speed %.4g mm/min is beyond the rig's maximum speed (%.4g mm/min)",
+                         "crosshead speed %.4g mm/min is beyond the rig's maximum speed (%.4g "
+                         "mm/min)",
                          v * 60e3, vmax * 60e3);
             }
             break;
@@ -1222,14 +1256,17 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                              "stress needs the cross-section: a compression test takes "
                              "'diameter' or 'area' (width x thickness is a tensile strip)");
                     else
-                        diag(P, u->line, u->col,
-                             "stress needs the cross-section: give %s",
-                             comp ? "'diameter' or 'area'" : "'width' and 'thickness', 'diameter' or 'area'");
-                } else if (u->upper && isfinite(cap) && u->value * p->area_m2 > cap * (1 + 1e-9)) {
+                        diag(P, u->line, u->col, "stress needs the cross-section: give %s",
+                             comp ? "'diameter' or 'area'"
+                                  : "'width' and 'thickness', 'diameter' or 'area'");
+                } else if (u->upper && isfinite(cap) &&
+                           u->value * p->area_m2 > cap * (1 + 1e-9)) {
                     diag(P, u->line, u->col,
-                         "%s needs %s on this cross-section, beyond the rig's force capacity (%s)",
+                         "%s needs %s on this cross-section, beyond the rig's force capacity "
+                         "(%s)",
                          fmt_si(b1, sizeof b1, u->value / 1e6, "MPa"),
-                         fmt_si(b2, sizeof b2, u->value * p->area_m2, "N"), fmt_si((char[48]){0}, 48, cap, "N"));
+                         fmt_si(b2, sizeof b2, u->value * p->area_m2, "N"),
+                         fmt_si((char[48]){0}, 48, cap, "N"));
                 }
                 break;
             case PQ_STRAIN:
@@ -1239,9 +1276,11 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                 else if (comp && u->upper && u->value >= 1.0)
                     diag(P, u->line, u->col,
                          "a compression strain (thickness reduction) must be below 100 %%");
-                else if (u->upper && isfinite(travel) && u->value * p->length0_m > travel * (1 + 1e-9))
+                else if (u->upper && isfinite(travel) &&
+                         u->value * p->length0_m > travel * (1 + 1e-9))
                     diag(P, u->line, u->col,
-                         "%.4g %% strain needs %.4g mm of travel, beyond the rig's travel range (%.4g mm)",
+                         "%.4g %% strain needs %.4g mm of travel, beyond the rig's travel "
+                         "range (%.4g mm)",
                          u->value * 100, u->value * p->length0_m * 1e3, travel * 1e3);
                 break;
             case PQ_FORCE:
@@ -1256,7 +1295,8 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                          travel * 1e3);
                 if (comp && u->upper && isfinite(p->length0_m) && u->value >= p->length0_m)
                     diag(P, u->line, u->col,
-                         "%.4g mm of travel would crush the whole %.4g mm specimen (platens touch)",
+                         "%.4g mm of travel would crush the whole %.4g mm specimen (platens "
+                         "touch)",
                          u->value * 1e3, p->length0_m * 1e3);
                 break;
             default: break;
@@ -1272,9 +1312,9 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
     const curve_geom *g = &p->geom;
     /* Derived geometry: the cross-section and the strain reference length. */
     if (p->test == PTEST_COMPRESSION) {
-        p->area_m2 = isfinite(g->area_m2)       ? g->area_m2
+        p->area_m2 = isfinite(g->area_m2)      ? g->area_m2
                      : isfinite(g->diameter_m) ? M_PI * g->diameter_m * g->diameter_m / 4
-                                                : NAN;
+                                               : NAN;
         if (!isfinite(g->height_m) && isfinite(g->thickness_m))
             p->geom.height_m = g->thickness_m;
         p->length0_m = p->geom.height_m;
@@ -1300,20 +1340,23 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
             continue;
         if (s->until.nclauses == 0 && !bounded)
             diag(P, s->line, P->step_col[k],
-                 "this ramp can never end: add 'until CONDITION' or a limit (limit position < 10 mm)");
+                 "this ramp can never end: add 'until CONDITION' or a limit (limit position < "
+                 "10 mm)");
         else if (s->until.nclauses > 0 && !cond_can_end(&s->until) && !bounded)
             diag(P, s->line, P->step_col[k],
                  "this ramp can never end: every alternative of its 'until' needs a quantity "
                  "to fall (<, <=) while the ramp raises it; use >= or add a limit");
         else if (s->until.nclauses > 0 && !cond_can_end(&s->until))
-            warn(P, s->line, P->step_col[k], "this ramp's 'until' only holds when a quantity falls; a limit will end it");
+            warn(P, s->line, P->step_col[k],
+                 "this ramp's 'until' only holds when a quantity falls; a limit will end it");
     }
     /* Steps after a step that always ends the test can never run. */
     for (int k = 0; k + 1 < p->nsteps; k++) {
         char why[320];
         if (step_ends_test(p, &p->steps[k], why, sizeof why)) {
             const proto_step *n = &p->steps[k + 1];
-            diag(P, n->line, P->step_col[k + 1], "unreachable step: the test always ends during the %s on line %d: %s",
+            diag(P, n->line, P->step_col[k + 1],
+                 "unreachable step: the test always ends during the %s on line %d: %s",
                  proto_step_name(p->steps[k].kind), p->steps[k].line, why);
             break;
         }
@@ -1331,7 +1374,8 @@ static void sort_diags(rig_diag *d, size_t n)
     for (size_t i = 1; i < n; i++) {
         rig_diag t = d[i];
         size_t j = i;
-        while (j > 0 && (d[j - 1].line > t.line || (d[j - 1].line == t.line && d[j - 1].col > t.col))) {
+        while (j > 0 &&
+               (d[j - 1].line > t.line || (d[j - 1].line == t.line && d[j - 1].col > t.col))) {
             d[j] = d[j - 1];
             j--;
         }
@@ -1344,17 +1388,23 @@ static void apply_geom(protocol *p, const curve_geom *o)
     if (!o)
         return;
     curve_geom *g = &p->geom;
-    if (isfinite(o->width_m)) g->width_m = o->width_m;
-    if (isfinite(o->thickness_m)) g->thickness_m = o->thickness_m;
-    if (isfinite(o->diameter_m)) g->diameter_m = o->diameter_m;
-    if (isfinite(o->area_m2)) g->area_m2 = o->area_m2;
-    if (isfinite(o->gauge_m)) g->gauge_m = o->gauge_m;
-    if (isfinite(o->height_m)) g->height_m = o->height_m;
+    if (isfinite(o->width_m))
+        g->width_m = o->width_m;
+    if (isfinite(o->thickness_m))
+        g->thickness_m = o->thickness_m;
+    if (isfinite(o->diameter_m))
+        g->diameter_m = o->diameter_m;
+    if (isfinite(o->area_m2))
+        g->area_m2 = o->area_m2;
+    if (isfinite(o->gauge_m))
+        g->gauge_m = o->gauge_m;
+    if (isfinite(o->height_m))
+        g->height_m = o->height_m;
 }
 
 int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
-                            const proto_rig_limits *rig, const curve_geom *geom,
-                            protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
+                            const proto_rig_limits *rig, const curve_geom *geom, protocol **out,
+                            rig_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     if (out)
         *out = NULL;
@@ -1430,9 +1480,8 @@ int proto_parse_buffer(const char *name, const char *text, size_t len,
     return proto_parse_buffer_geom(name, text, len, rig, NULL, out, diags, maxdiag, ndiag);
 }
 
-int proto_parse_file_geom(const char *path, const proto_rig_limits *rig,
-                          const curve_geom *geom, protocol **out, rig_diag *diags,
-                          size_t maxdiag, size_t *ndiag)
+int proto_parse_file_geom(const char *path, const proto_rig_limits *rig, const curve_geom *geom,
+                          protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     if (out)
         *out = NULL;
@@ -1460,7 +1509,8 @@ int proto_parse_file_geom(const char *path, const proto_rig_limits *rig,
         if (n == cap) {
             if (cap >= (size_t)16 << 20) {
                 if (diags && maxdiag) {
-                    rig_diag_set(&diags[0], path, 0, 0, "file too large for a protocol (over 16 MB)");
+                    rig_diag_set(&diags[0], path, 0, 0,
+                                 "file too large for a protocol (over 16 MB)");
                     if (ndiag)
                         *ndiag = 1;
                 }

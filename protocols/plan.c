@@ -383,7 +383,8 @@ void proto_print_plan(const protocol *p, FILE *out)
     if (p->nlimits && proto_event_ends_test(p, PEV_LIMIT, NULL, &lr) && !lr)
         fprintf(out, "  a limit stops the test (no 'on limit' line: implicit stop)\n");
     if (unknown && total_t == 0)
-        fprintf(out, "estimate: depends on the specimen (%d of %d steps)\n", unknown, p->nsteps);
+        fprintf(out, "estimate: depends on the specimen (%d of %d steps)\n", unknown,
+                p->nsteps);
     else
         fprintf(out, "estimate: %s%.4g s (%.4g min), %.4g mm of travel%s\n",
                 unknown ? "at least " : "", total_t, total_t / 60, total_x * 1e3,

@@ -46,7 +46,8 @@ static const bad_case bad_cases[] = {
     {"unknown-stage", 9, 10, "unknown word 'plasic' (did you mean 'plastic'?)", false},
     {"missing-unit", 4, 7, "missing unit after 10: width needs a length unit", false},
     {"unknown-unit", 5, 14, "unknown unit 'umm' (did you mean 'um'?)", false},
-    {"wrong-dimension", 8, 32, "force needs a force unit (N, kN, lbf...), got 'mm' (length)", false},
+    {"wrong-dimension", 8, 32, "force needs a force unit (N, kN, lbf...), got 'mm' (length)",
+     false},
     {"rate-dimension", 8, 12, "got 'mm' (length)", false},
     {"stress-rate", 8, 11, "stress rates ('MPa/s') are not supported", false},
     {"return-force-rate", 9, 13, "return needs a crosshead speed", false},
@@ -66,12 +67,15 @@ static const bad_case bad_cases[] = {
     {"over-travel", 8, 18, "200 mm is beyond the rig's travel range (100 mm)", true},
     {"never-ends", 7, 1, "this ramp can never end: add 'until CONDITION' or a limit", false},
     {"never-ends-falling", 7, 1, "this ramp can never end: every alternative", false},
-    {"unreachable", 9, 1, "unreachable step: the test always ends during the ramp on line 8", false},
-    {"unreachable-implicit", 9, 1, "which stops the test (add 'on fracture next' to go on)", false},
+    {"unreachable", 9, 1, "unreachable step: the test always ends during the ramp on line 8",
+     false},
+    {"unreachable-implicit", 9, 1, "which stops the test (add 'on fracture next' to go on)",
+     false},
     {"duplicate-name", 8, 1, "duplicate 'name' (first given on line 2)", false},
     {"duplicate-geometry", 8, 1, "duplicate 'width' (first given on line 4)", false},
     {"duplicate-limit", 8, 15, "duplicate limit on force (first given on line 7)", false},
-    {"duplicate-reaction", 10, 1, "duplicate reaction to fracture (first given on line 9)", false},
+    {"duplicate-reaction", 10, 1, "duplicate reaction to fracture (first given on line 9)",
+     false},
     {"missing-test", 0, 0, "missing 'test tensile' or 'test compression'", false},
     {"no-steps", 0, 0, "no steps", false},
     {"stress-no-area", 5, 35, "stress needs the cross-section", false},
@@ -79,7 +83,8 @@ static const bad_case bad_cases[] = {
     {"strain-rate-no-gauge", 7, 9, "a strain rate needs 'gauge-length'", false},
     {"compression-strip-area", 6, 36, "width x thickness is a tensile strip", false},
     {"compression-strain-100", 7, 16, "must be below 100 %", false},
-    {"tensile-densification", 8, 31, "stage densification never occurs in a tensile test", false},
+    {"tensile-densification", 8, 31, "stage densification never occurs in a tensile test",
+     false},
     {"decimal-comma", 4, 7, "numbers use a decimal point", false},
     {"exponent", 5, 11, "exponents are not accepted", false},
     {"unterminated-string", 2, 6, "unterminated string", false},
@@ -204,7 +209,8 @@ static void test_units_to_si(void)
     CHECK(s[2].kind == PSTEP_RAMP && s[2].rate_kind == PRATE_VELOCITY, "ramp velocity");
     CHECK_NEAR(s[2].rate, 1.6666667e-4, 0, 1e-6, "10 mm/min");
     CHECK(s[2].until.nclauses == 1 && s[2].until.natoms[0] == 1, "one atom");
-    CHECK(s[2].until.atom[0][0].q == PQ_POSITION && s[2].until.atom[0][0].op == POP_GE, "pos >=");
+    CHECK(s[2].until.atom[0][0].q == PQ_POSITION && s[2].until.atom[0][0].op == POP_GE,
+          "pos >=");
     CHECK_NEAR(s[2].until.atom[0][0].value, 2e-3, 0, 1e-12, "2 mm");
     CHECK(s[3].rate_kind == PRATE_STRAIN, "%%/min is a strain rate");
     CHECK_NEAR(s[3].rate, 0.01 / 60, 0, 1e-12, "1 %/min in 1/s");
@@ -250,23 +256,27 @@ static void test_all_steps(void)
     if (!p)
         return;
     CHECK(p->test == PTEST_COMPRESSION, "compression");
-    CHECK(p->nlimits == 6 && p->nsteps == 10 && p->nreactions == 6, "%d limits %d steps %d reactions",
-          p->nlimits, p->nsteps, p->nreactions);
+    CHECK(p->nlimits == 6 && p->nsteps == 10 && p->nreactions == 6,
+          "%d limits %d steps %d reactions", p->nlimits, p->nsteps, p->nreactions);
     CHECK_NEAR(p->area_m2, M_PI * 9e-6, 0, 1e-9, "area from the diameter");
     CHECK_NEAR(p->length0_m, 40e-6, 0, 1e-12, "height");
     if (p->nsteps == 10) {
         const proto_step *s = p->steps;
         CHECK(s[1].zero_mask == (PZERO_POSITION | PZERO_EXTENSION | PZERO_FORCE), "mask %u",
               s[1].zero_mask);
-        CHECK(s[2].until.atom[0][0].is_event && s[2].until.atom[0][0].ev == PEV_CONTACT, "contact");
+        CHECK(s[2].until.atom[0][0].is_event && s[2].until.atom[0][0].ev == PEV_CONTACT,
+              "contact");
         CHECK(s[3].kind == PSTEP_HOLD && !s[3].hold_at_force, "position hold");
         CHECK_NEAR(s[3].duration_s, 5, 0, 0, "5 s");
-        CHECK(s[4].until.nclauses == 1 && s[4].until.atom[0][0].q == PQ_STEP_TIME, "hold until");
-        CHECK(s[5].kind == PSTEP_CYCLE && s[5].count == 3 && s[5].level_q == PQ_STRAIN, "cycle strain");
+        CHECK(s[4].until.nclauses == 1 && s[4].until.atom[0][0].q == PQ_STEP_TIME,
+              "hold until");
+        CHECK(s[5].kind == PSTEP_CYCLE && s[5].count == 3 && s[5].level_q == PQ_STRAIN,
+              "cycle strain");
         CHECK_NEAR(s[5].lo, 0.1, 0, 1e-12, "10 %");
         CHECK_NEAR(s[5].hi, 0.2, 0, 1e-12, "20 %");
         CHECK_NEAR(s[5].rate, 0.01, 0, 1e-12, "1 %/s");
-        CHECK(s[6].level_q == PQ_STRESS && s[6].rate_kind == PRATE_FORCE, "cycle stress at N/s");
+        CHECK(s[6].level_q == PQ_STRESS && s[6].rate_kind == PRATE_FORCE,
+              "cycle stress at N/s");
         CHECK_NEAR(s[6].hi, 5e6, 0, 1e-12, "5 MPa");
         CHECK(s[7].until.atom[0][0].ev == PEV_STAGE &&
                   !strcmp(s[7].until.atom[0][0].stage, "densification"),
@@ -280,7 +290,8 @@ static void test_all_steps(void)
               "mark then hold");
         CHECK(!strcmp(r->label, "plastic"), "label '%s'", r->label);
         CHECK_NEAR(r->duration_s[1], 2, 0, 0, "hold 2 s");
-        CHECK(p->reaction[4].ev == PEV_LIMIT && p->reaction[4].action[0] == PACT_NEXT, "on limit next");
+        CHECK(p->reaction[4].ev == PEV_LIMIT && p->reaction[4].action[0] == PACT_NEXT,
+              "on limit next");
     }
     CHECK(!proto_event_ends_test(p, PEV_LIMIT, NULL, NULL), "on limit next continues");
     CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, NULL), "on fracture stop ends");
@@ -313,7 +324,8 @@ static void test_reaction_semantics(void)
               "hold then unload");
         CHECK(r && r->duration_s[0] == 10, "10 s");
         CHECK(!proto_event_ends_test(p, PEV_CONTACT, NULL, NULL), "contact goes on by default");
-        CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, &r) && !r, "implicit stop at fracture");
+        CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, &r) && !r,
+              "implicit stop at fracture");
         proto_free(p);
     }
     p = parse_good("fracture-next.rigor");
@@ -346,8 +358,8 @@ static void test_shipped_protocols(void)
         size_t nd = 0;
         protocol *p = NULL;
         int rc = proto_parse_file(path, NULL, &p, d, 8, &nd);
-        CHECK(rc == RIG_OK && p, "%s: rc %d: %s:%ld:%ld: %s", path, rc, path, nd ? d[0].line : 0,
-              nd ? d[0].col : 0, nd ? d[0].msg : "");
+        CHECK(rc == RIG_OK && p, "%s: rc %d: %s:%ld:%ld: %s", path, rc, path,
+              nd ? d[0].line : 0, nd ? d[0].col : 0, nd ? d[0].msg : "");
         if (p) {
             CHECK(p->name[0] && p->nsteps > 0, "%s: named, has steps", path);
             CHECK(p->nwarnings == 0, "%s: %d warnings", path, p->nwarnings);
@@ -365,7 +377,8 @@ static void test_study_protocols(void)
     protocol *p = NULL;
     rig_diag d[4];
     size_t nd;
-    if (proto_parse_file("protocols/e-lpscl-film-tensile.rigor", NULL, &p, d, 4, &nd) == RIG_OK) {
+    if (proto_parse_file("protocols/e-lpscl-film-tensile.rigor", NULL, &p, d, 4, &nd) ==
+        RIG_OK) {
         CHECK_NEAR(p->geom.thickness_m, 40e-6, 0, 1e-12, "40 um film");
         CHECK(p->steps[p->nsteps - 1].until.atom[0][0].ev == PEV_FRACTURE, "until fracture");
         const proto_reaction *r;
@@ -373,7 +386,8 @@ static void test_study_protocols(void)
         proto_free(p);
     } else
         CHECK(0, "e-lpscl-film-tensile: %s", d[0].msg);
-    if (proto_parse_file("protocols/e-lpscl-film-compression.rigor", NULL, &p, d, 4, &nd) == RIG_OK) {
+    if (proto_parse_file("protocols/e-lpscl-film-compression.rigor", NULL, &p, d, 4, &nd) ==
+        RIG_OK) {
         const proto_cond *c = &p->steps[2].until;
         CHECK(c->nclauses == 2 && c->atom[0][0].value == 80e6 && c->atom[1][0].value == 0.9,
               "80 MPa or 90 %%");
@@ -381,7 +395,8 @@ static void test_study_protocols(void)
         proto_free(p);
     } else
         CHECK(0, "e-lpscl-film-compression: %s", d[0].msg);
-    if (proto_parse_file("protocols/lpscl-pellet-compression.rigor", NULL, &p, d, 4, &nd) == RIG_OK) {
+    if (proto_parse_file("protocols/lpscl-pellet-compression.rigor", NULL, &p, d, 4, &nd) ==
+        RIG_OK) {
         CHECK_NEAR(p->area_m2, M_PI * 25e-6, 0, 1e-9, "pellet 10 mm across");
         CHECK_NEAR(p->length0_m, 0.6e-3, 0, 1e-12, "0.6 mm high");
         CHECK(p->steps[0].kind == PSTEP_PRELOAD, "preload first");
@@ -409,7 +424,8 @@ static void test_rig_limits(void)
     rc = proto_parse_buffer("mem", src, strlen(src), &rig, &p, d, 8, &nd);
     CHECK(rc == RIG_EPARSE && nd == 4, "4 problems, got %zu", nd);
     if (nd == 4) {
-        CHECK(d[0].line == 6 && strstr(d[0].msg, "90 N is beyond the rig's force capacity (30 N)"),
+        CHECK(d[0].line == 6 &&
+                  strstr(d[0].msg, "90 N is beyond the rig's force capacity (30 N)"),
               "%ld %s", d[0].line, d[0].msg);
         CHECK(d[1].line == 7 && strstr(d[1].msg, "needs 10 mm of travel"), "%s", d[1].msg);
         CHECK(d[2].line == 8 && d[2].col == 9 && strstr(d[2].msg, "12 mm/min"), "%s", d[2].msg);
@@ -431,7 +447,8 @@ static void test_geometry_override(void)
     rig_diag d[4];
     size_t nd;
     protocol *p = NULL;
-    int rc = proto_parse_file_geom("protocols/e-lpscl-film-tensile.rigor", NULL, &g, &p, d, 4, &nd);
+    int rc =
+        proto_parse_file_geom("protocols/e-lpscl-film-tensile.rigor", NULL, &g, &p, d, 4, &nd);
     CHECK(rc == RIG_OK && p, "override parses");
     if (p) {
         CHECK_NEAR(p->geom.thickness_m, 15e-6, 0, 1e-12, "thickness overridden");
@@ -472,7 +489,8 @@ static void test_all_errors_collected(void)
               want[i]);
     char buf[700];
     rig_diag_format(&d[0], buf, sizeof buf);
-    CHECK(!strcmp(buf, "x.rigor:3:19: unknown word 'untill' (did you mean 'until'?)"), "%s", buf);
+    CHECK(!strcmp(buf, "x.rigor:3:19: unknown word 'untill' (did you mean 'until'?)"), "%s",
+          buf);
     /* maxdiag bounds what is stored, not the verdict. */
     rc = proto_parse_buffer("x.rigor", src, strlen(src), NULL, &p, d, 1, &nd);
     CHECK(rc == RIG_EPARSE && nd == 1, "one stored");
@@ -572,8 +590,15 @@ static char *read_all(const char *path, size_t *len)
     return b;
 }
 
+/* RIGOR_FUZZ_SCALE=N runs N times more random cases (default 1). */
 static void test_fuzz(void)
 {
+    const char *sc = getenv("RIGOR_FUZZ_SCALE");
+    int scale = sc ? atoi(sc) : 1;
+    if (scale < 1)
+        scale = 1;
+    if (sc)
+        rng_state = (uint32_t)(12345 + scale);
     static const char *const seeds[] = {GOOD "all-steps.rigor", GOOD "units.rigor",
                                         "protocols/e-lpscl-film-compression.rigor"};
     for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
@@ -589,7 +614,7 @@ static void test_fuzz(void)
             free(b);
         }
         /* Byte mutations. */
-        for (int k = 0; k < 600; k++) {
+        for (int k = 0; k < 600 * scale; k++) {
             char *b = malloc(len);
             memcpy(b, src, len);
             int m = 1 + (int)(rnd() % 4);
@@ -608,7 +633,7 @@ static void test_fuzz(void)
         free(src);
     }
     /* Random bytes. */
-    for (int k = 0; k < 500; k++) {
+    for (int k = 0; k < 500 * scale; k++) {
         size_t n = rnd() % 300;
         char *b = malloc(n ? n : 1);
         for (size_t j = 0; j < n; j++)
@@ -617,19 +642,74 @@ static void test_fuzz(void)
         free(b);
     }
     /* Soups of the language's own words: the parser's deeper paths. */
-    static const char *const words[] = {
-        "test", "tensile", "compression", "ramp", "at", "until", "hold", "for", "cycle",
-        "between", "and", "or", "on", "fracture", "stage", "plastic", "densification", "stop",
-        "then", "mark", "\"x\"", "10", "-1", "0", "2.5", "mm/min", "N", "MPa", "%", "s", "N/s",
-        "%/min", ">=", "<", "force", "stress", "strain", "position", "limit", "width", "mm",
-        "gauge-length", "thickness", "um", "preload", "zero", "unload", "to", "return",
-        "next", "contact", "time", "\n", "\n", "\n", "#", ",", "name", "\"", "1/s", "10mm"};
+    static const char *const words[] = {"test",
+                                        "tensile",
+                                        "compression",
+                                        "ramp",
+                                        "at",
+                                        "until",
+                                        "hold",
+                                        "for",
+                                        "cycle",
+                                        "between",
+                                        "and",
+                                        "or",
+                                        "on",
+                                        "fracture",
+                                        "stage",
+                                        "plastic",
+                                        "densification",
+                                        "stop",
+                                        "then",
+                                        "mark",
+                                        "\"x\"",
+                                        "10",
+                                        "-1",
+                                        "0",
+                                        "2.5",
+                                        "mm/min",
+                                        "N",
+                                        "MPa",
+                                        "%",
+                                        "s",
+                                        "N/s",
+                                        "%/min",
+                                        ">=",
+                                        "<",
+                                        "force",
+                                        "stress",
+                                        "strain",
+                                        "position",
+                                        "limit",
+                                        "width",
+                                        "mm",
+                                        "gauge-length",
+                                        "thickness",
+                                        "um",
+                                        "preload",
+                                        "zero",
+                                        "unload",
+                                        "to",
+                                        "return",
+                                        "next",
+                                        "contact",
+                                        "time",
+                                        "\n",
+                                        "\n",
+                                        "\n",
+                                        "#",
+                                        ",",
+                                        "name",
+                                        "\"",
+                                        "1/s",
+                                        "10mm"};
     const size_t nw = sizeof words / sizeof words[0];
-    for (int k = 0; k < 3000; k++) {
+    for (int k = 0; k < 3000 * scale; k++) {
         char b[1024];
         size_t n = 0;
         int count = 2 + (int)(rnd() % 60);
-        n += (size_t)snprintf(b, sizeof b, "test %s\n", (rnd() & 1) ? "tensile" : "compression");
+        n +=
+            (size_t)snprintf(b, sizeof b, "test %s\n", (rnd() & 1) ? "tensile" : "compression");
         for (int j = 0; j < count && n + 40 < sizeof b; j++)
             n += (size_t)snprintf(b + n, sizeof b - n, "%s ", words[rnd() % nw]);
         char *h = malloc(n);
