@@ -66,6 +66,7 @@ typedef struct {
     int line, col;
     proto_quantity q;   /* USE_QTY */
     bool upper;         /* the value bounds the test's direction (limit <, until >=, target) */
+    bool is_limit;      /* from a limit line */
     double value;       /* SI */
     proto_rate_kind rk; /* USE_RATE */
     char stage[24];     /* USE_STAGE */
@@ -763,6 +764,8 @@ static void st_limit(parser *P)
     l->op = op;
     l->value = v;
     use_qty(P, col, lid[k], v, upper);
+    if (P->nuses > 0 && P->uses[P->nuses - 1].line == P->line)
+        P->uses[P->nuses - 1].is_limit = true;
 }
 
 static bool read_until(parser *P, proto_step *s)
@@ -1215,6 +1218,20 @@ static const char *fmt_si(char *buf, size_t len, double v, const char *unit)
     return buf;
 }
 
+/* A value in the unit a lab user wrote it in, for messages. */
+static const char *fmt_qty(char *buf, size_t len, proto_quantity q, double v)
+{
+    switch (q) {
+    case PQ_STRESS: snprintf(buf, len, "%.6g MPa", v / 1e6); break;
+    case PQ_STRAIN: snprintf(buf, len, "%.6g %%", v * 100); break;
+    case PQ_POSITION:
+    case PQ_EXTENSION: snprintf(buf, len, "%.6g mm", v * 1e3); break;
+    case PQ_FORCE: snprintf(buf, len, "%.6g N", v); break;
+    default: snprintf(buf, len, "%.6g s", v); break;
+    }
+    return buf;
+}
+
 static void check_uses(parser *P, const proto_rig_limits *rig)
 {
     protocol *p = P->p;
@@ -1248,6 +1265,22 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
             }
             break;
         case USE_QTY:
+            /* A target at or beyond a limit on the same quantity is never
+             * reached: the limit stops the test first. */
+            for (int j = 0; j < p->nlimits && u->upper && !u->is_limit; j++) {
+                const proto_limit *l = &p->limit[j];
+                if (l->q != u->q || (l->op != POP_LT && l->op != POP_LE))
+                    continue;
+                if (u->value > l->value || (l->op == POP_LT && u->value == l->value)) {
+                    diag(P, u->line, u->col,
+                         "%s %s can never be reached: 'limit %s %s %s' on line %d stops the "
+                         "test first",
+                         proto_quantity_name(u->q), fmt_qty(b1, sizeof b1, u->q, u->value),
+                         proto_quantity_name(l->q), proto_op_name(l->op),
+                         fmt_qty(b2, sizeof b2, l->q, l->value), l->line);
+                    break;
+                }
+            }
             switch (u->q) {
             case PQ_STRESS:
                 if (!isfinite(p->area_m2)) {

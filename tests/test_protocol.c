@@ -99,6 +99,10 @@ static const bad_case bad_cases[] = {
     {"lower-limit-positive", 8, 18, "a lower limit on position must be negative", false},
     {"unknown-quantity", 8, 25, "unknown word 'load' (did you mean 'force'?)", false},
     {"crush", 6, 18, "would crush the whole 0.6 mm specimen", false},
+    {"beyond-limit", 8, 47, "strain 60 % can never be reached: 'limit strain < 50 %' on line 7",
+     false},
+    {"cycle-beyond-limit", 8, 25, "force 10 N can never be reached: 'limit force < 10 N'",
+     false},
     {"too-many-or", 8, 153, "too many 'or' alternatives (at most 8)", false},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
@@ -190,7 +194,7 @@ static void test_units_to_si(void)
     if (p->nlimits == 4) {
         CHECK(p->limit[0].q == PQ_FORCE && p->limit[0].op == POP_LT, "force <");
         CHECK_NEAR(p->limit[0].value, 500, 0, 1e-12, "0.5 kN");
-        CHECK_NEAR(p->limit[1].value, 0.9, 0, 1e-12, "90 %");
+        CHECK_NEAR(p->limit[1].value, 0.95, 0, 1e-12, "95 %");
         CHECK_NEAR(p->limit[2].value, 0.0254, 0, 1e-12, "1 in");
         CHECK(p->limit[3].q == PQ_TEST_TIME, "test-time");
         CHECK_NEAR(p->limit[3].value, 120, 0, 1e-12, "2 min");
