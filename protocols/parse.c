@@ -652,8 +652,13 @@ static void st_name(parser *P, int col)
         diag(P, P->line, col, "duplicate 'name' (first given on line %d)", P->seen_name);
         return;
     }
+    int scol = tok_col(P);
     if (!read_string(P, P->p->name, sizeof P->p->name, "name") || !expect_end(P, "the name"))
         return;
+    if (!P->p->name[0]) {
+        diag(P, P->line, scol, "the name is empty");
+        return;
+    }
     P->seen_name = P->line;
 }
 

@@ -502,6 +502,45 @@ static void test_all_errors_collected(void)
     CHECK(rc == RIG_EPARSE && nd == 0, "no storage");
 }
 
+/* Lexer corners: unicode comparisons, numbers touching units, '#' inside a
+ * string, leading '+' and '.', empty name. */
+static void test_lexer_edges(void)
+{
+    const char *src = "name \"film # 3\"  # a comment\n"
+                      "test tensile\n"
+                      "width +10mm\n"
+                      "thickness .04 mm\n"
+                      "gauge-length 20 mm\n"
+                      "limit force \xe2\x89\xa4 90 N\n"
+                      "ramp at 10 mm/min until force \xe2\x89\xa5 10 N and strain>=1%\n";
+    rig_diag d[4];
+    size_t nd;
+    protocol *p = NULL;
+    int rc = proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 4, &nd);
+    CHECK(rc == RIG_OK && p, "parses: %s", nd ? d[0].msg : "");
+    if (p) {
+        CHECK(!strcmp(p->name, "film # 3"), "name '%s'", p->name);
+        CHECK_NEAR(p->geom.width_m, 10e-3, 0, 1e-12, "+10mm");
+        CHECK_NEAR(p->geom.thickness_m, 40e-6, 0, 1e-12, ".04 mm");
+        CHECK(p->limit[0].op == POP_LE, "unicode <=");
+        const proto_cond *c = &p->steps[0].until;
+        CHECK(c->nclauses == 1 && c->natoms[0] == 2, "one clause of two");
+        CHECK(c->atom[0][0].op == POP_GE && c->atom[0][1].op == POP_GE, "unicode >= and >=");
+        CHECK_NEAR(c->atom[0][1].value, 0.01, 0, 1e-12, "1%% without spaces");
+        proto_free(p);
+    }
+    const char *empty = "name \"\"\ntest tensile\nlimit force < 1 N\nramp at 1 mm/min\n";
+    rc = proto_parse_buffer("mem", empty, strlen(empty), NULL, &p, d, 4, &nd);
+    CHECK(rc == RIG_EPARSE && nd == 1 && d[0].line == 1 && strstr(d[0].msg, "empty"),
+          "empty name: %s", nd ? d[0].msg : "");
+    /* A NUL byte inside the text is a control character, not the end. */
+    const char nul[] = "test tensile\nlimit force < 1 N\nramp at 1 mm/min\0 until x\n";
+    rc = proto_parse_buffer("mem", nul, sizeof nul - 1, NULL, &p, d, 4, &nd);
+    CHECK(rc == RIG_EPARSE && nd == 1 && d[0].line == 3 && d[0].col == 17 &&
+              strstr(d[0].msg, "byte 0x00"),
+          "NUL: %ld:%ld %s", nd ? d[0].line : 0, nd ? d[0].col : 0, nd ? d[0].msg : "");
+}
+
 static void test_plan(void)
 {
     char *buf = NULL;
@@ -739,6 +778,7 @@ int main(void)
     TEST_RUN(test_rig_limits);
     TEST_RUN(test_geometry_override);
     TEST_RUN(test_all_errors_collected);
+    TEST_RUN(test_lexer_edges);
     TEST_RUN(test_plan);
     TEST_RUN(test_names);
     TEST_RUN(test_fuzz);
