@@ -9,6 +9,8 @@
 #include "analysis.h"
 
 #include "../common/error.h"
+#include "compression.h"
+#include "detect.h"
 #include "tensile.h"
 
 #include <math.h>
@@ -80,6 +82,9 @@ int analysis_preset(analysis_opts *o, const char *name)
         o->plateau_hi = 0.30;
         o->energy_to = 0.50;
         o->offset = 0.01;
+        /* NOTE: cellular solids can lose 20 % of the first maximum within a
+         * few samples when a cell row collapses; that is not fracture. */
+        o->break_drop_frac = 0.5;
     } else {
         return RIG_EINVAL;
     }
@@ -122,6 +127,40 @@ static int check_finite(const curve *c, curve_role r, const char *what, char *wh
     return RIG_OK;
 }
 
+/* Stages and the fracture rule of a tensile curve: the recorded curve is
+ * replayed through the streaming detector, the very code a live test runs.
+ * Without a force channel the detector sees stress x area = force. */
+static int tensile_stages(const curve *c, const analysis_opts *o, const double *t,
+                          const double *eps, const double *sig, const double *force,
+                          result_set *rs)
+{
+    detect_params dp;
+    detect_params_for(o, false, &dp);
+    size_t cap = 64, nev = 0;
+    detect_event *ev = malloc(cap * sizeof *ev);
+    if (!ev)
+        return RIG_ENOMEM;
+    int rc = detect_run_curve(&dp, t, eps, sig, force ? force : sig, c->n, ev, cap, &nev);
+    if (rc == RIG_EFULL)
+        nev = cap; /* stages beyond the first 64 events are not listed */
+    else if (rc)
+        goto out;
+    rc = detect_add_stages(rs, ev, nev, t, curve_has(c, CURVE_EXT) ? c->ch[CURVE_EXT] : NULL, eps,
+                           sig, c->n - 1);
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < nev; i++)
+        if (ev[i].kind == DET_FRACTURE) {
+            results_string(rs, "fracture_rule", ev[i].rule ? ev[i].rule : "");
+            results_number(rs, "fracture_index", (double)ev[i].index);
+            break;
+        }
+    rc = detect_params_record(&dp, rs);
+out:
+    free(ev);
+    return rc;
+}
+
 int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *why, size_t wl)
 {
     test_kind test = o->test;
@@ -132,8 +171,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         snprintf(rs->test, sizeof rs->test, "compression");
         if (o->preset[0])
             results_method_string(rs, "preset", o->preset);
-        snprintf(why, wl, "compression analysis is not available in this build yet");
-        return RIG_EUNSUPPORTED;
+        return compression_analyze(c, o, rs, why, wl);
     }
 
     curve_geom g;
@@ -218,9 +256,11 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                      file_sig && file_eps ? " and " : "", file_eps ? "strain" : "",
                      file_sig && file_eps ? "s" : "");
 
-    rc = tensile_analyze(curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL, eps, sig,
-                         curve_has(c, CURVE_FORCE) ? c->ch[CURVE_FORCE] : NULL, c->n, area, o,
-                         rs, why, wl);
+    const double *t = curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL;
+    const double *force = curve_has(c, CURVE_FORCE) ? c->ch[CURVE_FORCE] : NULL;
+    rc = tensile_analyze(t, eps, sig, force, c->n, area, o, rs, why, wl);
+    if (rc == RIG_OK)
+        rc = tensile_stages(c, o, t, eps, sig, force, rs);
 out:
     free(own_sig);
     free(own_eps);

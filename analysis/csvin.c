@@ -155,6 +155,28 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Files in a folder that are documentation, code or pictures, never test
+ * exports: skipped when a folder is expanded (a file named explicitly is
+ * always read). README.md and FORMATS.md beside real exports even hold
+ * example tables that would parse. */
+static bool not_data(const char *name)
+{
+    static const char *const ext[] = {
+        ".md",  ".rst", ".html",  ".htm",  ".pdf",  ".png",  ".jpg",  ".jpeg", ".gif", ".svg",
+        ".py",  ".m",   ".ipynb", ".r",    ".json", ".yml",  ".yaml", ".xml",  ".tex", ".bib",
+        ".zip", ".gz",  ".7z",    ".docx", ".doc",  ".pptx", ".c",    ".h",    ".sh",  ".mat"};
+    if (!strncasecmp(name, "LICENSE", 7) || !strncasecmp(name, "COPYING", 7) ||
+        !strncasecmp(name, "README", 6))
+        return true;
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i]))
+            return true;
+    return false;
+}
+
 static int expand(const char *path, strvec *files, int depth)
 {
     struct stat st;
@@ -167,7 +189,7 @@ static int expand(const char *path, strvec *files, int depth)
     struct dirent *e;
     int rc = RIG_OK;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || not_data(e->d_name))
             continue;
         rc = sv_push(&names, e->d_name);
         if (rc)
@@ -222,9 +244,11 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
                 curve_note(c, "WARNING: part '%s' has different columns; not joined", names[k]);
                 goto next;
             }
-        if (c->ch[CURVE_TIME] && p->n && c->n && p->ch[CURVE_TIME][0] < c->ch[CURVE_TIME][c->n - 1])
-            curve_note(c, "WARNING: part '%s' starts at t = %g s, before the previous part "
-                          "ended (%g s)",
+        if (c->ch[CURVE_TIME] && p->n && c->n &&
+            p->ch[CURVE_TIME][0] < c->ch[CURVE_TIME][c->n - 1])
+            curve_note(c,
+                       "WARNING: part '%s' starts at t = %g s, before the previous part "
+                       "ended (%g s)",
                        names[k], p->ch[CURVE_TIME][0], c->ch[CURVE_TIME][c->n - 1]);
         for (size_t i = 0; i < p->n; i++) {
             double row[CURVE_NROLES];
@@ -235,17 +259,28 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
                 return rc;
         }
         for (size_t i = 0; i < p->nnotes; i++)
-            curve_note(c, "%s: %s", names[k], p->notes[i]);
+            if (strncmp(p->notes[i], "MTS part:", 9) != 0)
+                curve_note(c, "%s: %s", names[k], p->notes[i]);
     next:;
     }
     char list[900] = "";
     size_t w = 0;
     for (size_t k = 0; k < n; k++) {
         const char *b = strrchr(names[k], '/');
-        int m = snprintf(list + w, sizeof list - w, "%s'%s'", k ? ", " : "", b ? b + 1 : names[k]);
+        int m =
+            snprintf(list + w, sizeof list - w, "%s'%s'", k ? ", " : "", b ? b + 1 : names[k]);
         if (m > 0 && (size_t)m < sizeof list - w)
             w += (size_t)m;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < c->nnotes; i++) {
+        if (!strncmp(c->notes[i], "MTS part:", 9)) {
+            free(c->notes[i]);
+            continue;
+        }
+        c->notes[kept++] = c->notes[i];
+    }
+    c->nnotes = kept;
     curve_note(c, "one MTS test run split over %zu files, joined in order: %s", n, list);
     char nbuf[32];
     snprintf(nbuf, sizeof nbuf, "%zu", n);
@@ -259,46 +294,74 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
     return RIG_OK;
 }
 
+/* Add one argument to files: a folder expanded, a file as is; an MTS part
+ * brings the other parts of its run from the same folder, in name order. */
+static int add_path(strvec *files, const char *path)
+{
+    size_t stem;
+    if (mts_part(path, &stem) < 0)
+        return expand(path, files, 0);
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        return sv_push(files, path);
+    strvec sib = {0};
+    struct dirent *e;
+    int rc = RIG_OK;
+    size_t base = slash ? (size_t)(slash - path) + 1 : 0;
+    while ((e = readdir(d)) && !rc) {
+        size_t st;
+        if (mts_part(e->d_name, &st) >= 0 && st == stem - base &&
+            !strncmp(e->d_name, path + base, st))
+            rc = sv_push(&sib, e->d_name);
+    }
+    closedir(d);
+    if (!rc && sib.n)
+        qsort(sib.v, sib.n, sizeof *sib.v, cmp_str);
+    for (size_t i = 0; !rc && i < sib.n; i++) {
+        char full[2048];
+        snprintf(full, sizeof full, "%.*s%s", (int)base, path, sib.v[i]);
+        rc = sv_push(files, full);
+    }
+    if (!rc && !sib.n)
+        rc = sv_push(files, path);
+    sv_free(&sib);
+    return rc;
+}
+
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed)
 {
-    strvec files = {0};
+    return csvin_read_paths(&path, 1, opts, out, on_error, ctx, nread, nfailed);
+}
+
+int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *opts,
+                     curve_list *out, csvin_error_fn on_error, void *ctx, size_t *nread,
+                     size_t *nfailed)
+{
+    strvec all = {0}, files = {0};
     size_t ok = 0, bad = 0;
     int last = RIG_OK;
-    int rc = expand(path, &files, 0);
+    int rc = RIG_OK;
+    for (size_t k = 0; k < npaths && !rc; k++)
+        rc = add_path(&all, paths[k]);
+    /* The same file named twice (or a run part and its folder) is read once. */
+    for (size_t i = 0; i < all.n && !rc; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < files.n && !dup; j++)
+            dup = !strcmp(files.v[j], all.v[i]);
+        if (!dup)
+            rc = sv_push(&files, all.v[i]);
+    }
+    sv_free(&all);
     if (rc) {
         sv_free(&files);
         return rc;
-    }
-    /* A single MTS part given alone: bring its siblings. */
-    size_t stem;
-    if (files.n == 1 && mts_part(files.v[0], &stem) >= 0) {
-        char dir[1024];
-        cin_copy(dir, sizeof dir, files.v[0]);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof dir, ".");
-        strvec sib = {0};
-        char *one = strdup(files.v[0]);
-        if (one && expand(dir, &sib, 15) == RIG_OK) {
-            size_t st2;
-            sv_free(&files);
-            for (size_t i = 0; i < sib.n; i++) {
-                const char *b = strrchr(sib.v[i], '/');
-                const char *ob = strrchr(one, '/');
-                b = b ? b + 1 : sib.v[i];
-                ob = ob ? ob + 1 : one;
-                if (mts_part(sib.v[i], &st2) >= 0 && mts_part(one, &stem) >= 0 &&
-                    strncmp(b, ob, stem - (size_t)(ob - one)) == 0)
-                    sv_push(&files, sib.v[i]);
-            }
-            if (!files.n)
-                sv_push(&files, one);
-        }
-        free(one);
-        sv_free(&sib);
     }
     bool *done = calloc(files.n ? files.n : 1, sizeof *done);
     if (!done) {
@@ -318,7 +381,8 @@ int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
             for (size_t j = i; j < files.n && np < 64; j++) {
                 size_t st_j;
                 int pj = mts_part(files.v[j], &st_j);
-                if (pj >= 0 && !done[j] && st_j == st_i && !strncmp(files.v[j], files.v[i], st_i)) {
+                if (pj >= 0 && !done[j] && st_j == st_i &&
+                    !strncmp(files.v[j], files.v[i], st_i)) {
                     idx[np] = j;
                     pn[np++] = pj;
                 }
@@ -431,9 +495,12 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
             for (size_t i = 0; i < s.nlines && shown < 40; i++) {
                 const char *l = s.lines[i].s;
                 const char *eq = strchr(l, '=');
-                if (!eq || cin_blank(&s.lines[i]))
+                if (cin_blank(&s.lines[i]))
                     continue;
-                fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
+                if (eq)
+                    fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
+                else
+                    fprintf(out, "  line %-5ld  %s\n", s.lines[i].no, l);
                 shown++;
             }
         }
@@ -539,8 +606,8 @@ static const vmap vendor_keys[] = {
     {"Tensile stress at Yield (Offset 0.2 %)", "yield_strength_mpa", DIM_STRESS},
     {"Rp0.2", "yield_strength_mpa", DIM_STRESS},
     {"Tensile stress at Break (Standard)", "break_stress_mpa", DIM_STRESS},
-    {"% Elongation at break at Non-proportional elongation (Standard)",
-     "strain_at_break_pct", DIM_RATIO},
+    {"% Elongation at break at Non-proportional elongation (Standard)", "strain_at_break_pct",
+     DIM_RATIO},
     {"Fmax", "max_force_n", DIM_FORCE},
     {"Maximum Load", "max_force_n", DIM_FORCE},
     {"Max Load", "max_force_n", DIM_FORCE},

@@ -53,7 +53,9 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
                       curve_list *out, rig_diag *diag);
 
 /* Read a file or a directory. A directory is expanded recursively in
- * byte-wise sorted order (hidden entries skipped). MTS TestSuite runs split
+ * byte-wise sorted order; hidden entries and documentation/code/picture
+ * files (README*, LICENSE*, *.md, *.pdf, *.png, *.py, ... see
+ * docs/import.md) are skipped. MTS TestSuite runs split
  * over "...(Timed).txt", "...(Timed)1.txt", ... in one folder are joined into
  * one curve (when path is one part, its sibling parts are joined too).
  * Files that fail are reported through on_error (may be NULL) with their
@@ -64,6 +66,12 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
 typedef void (*csvin_error_fn)(void *ctx, int err, const rig_diag *diag);
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed);
+/* The same for all command-line arguments at once: a file named twice, or
+ * a run part named with its sibling, is read once. Prefer this for
+ * `rigor analyze FILE...` so that split MTS runs are not read twice. */
+int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *opts,
+                     curve_list *out, csvin_error_fn on_error, void *ctx, size_t *nread,
+                     size_t *nfailed);
 
 /* For rigor inspect: human description of what was detected (format,
  * encoding, delimiter, decimal separator, columns with roles and units,

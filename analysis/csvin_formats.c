@@ -68,7 +68,8 @@ static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
             continue;
         nonempty++;
         double v;
-        if (cin_num(f, '.', true, &v, NULL) == NUM_OK || cin_num(f, ',', false, &v, NULL) == NUM_OK)
+        if (cin_num(f, '.', true, &v, NULL) == NUM_OK ||
+            cin_num(f, ',', false, &v, NULL) == NUM_OK)
             num++;
         else {
             int h, m, sx, ms;
@@ -118,7 +119,8 @@ static bool names_row(const cin_src *s, size_t i, char delim, cin_row *row)
             continue;
         nonempty++;
         double v;
-        if (cin_num(f, '.', true, &v, NULL) != NUM_OK && cin_num(f, ',', false, &v, NULL) != NUM_OK)
+        if (cin_num(f, '.', true, &v, NULL) != NUM_OK &&
+            cin_num(f, ',', false, &v, NULL) != NUM_OK)
             txt++;
     }
     return nonempty >= 2 && txt * 2 > nonempty;
@@ -129,8 +131,8 @@ static int new_curve(const cin_src *s, const char *format, curve **out)
     int rc = curve_new(0, out);
     if (rc)
         return rc;
-    copy((*out)->file, sizeof (*out)->file, s->name);
-    copy((*out)->format, sizeof (*out)->format, format);
+    copy((*out)->file, sizeof(*out)->file, s->name);
+    copy((*out)->format, sizeof(*out)->format, format);
     if (s->latin1)
         curve_note(*out, "encoding: not valid UTF-8; read as Latin-1 (ISO-8859-1)");
     return RIG_OK;
@@ -178,6 +180,20 @@ static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char 
         const char *key = row->f[0].s;
         const char *val = n > 1 ? row->f[1].s : "";
         const char *unit = n > 2 ? row->f[2].s : "";
+        char kbuf[256], vbuf[256], ubuf[64];
+        const char *eq = strchr(s->lines[i].s, '=');
+        if (n == 1 && eq) {
+            /* "PROBENBREITE_IST <mm> = 20.014": key <unit> = value */
+            snprintf(kbuf, sizeof kbuf, "%.*s", (int)(eq - s->lines[i].s), s->lines[i].s);
+            copy(vbuf, sizeof vbuf, eq + 1);
+            cin_split_name_unit(kbuf, kbuf, sizeof kbuf, ubuf, sizeof ubuf);
+            char *v = vbuf;
+            while (*v == ' ')
+                v++;
+            key = kbuf;
+            val = v;
+            unit = ubuf;
+        }
         if (!key[0])
             continue;
         curve_meta_add(c, key, val, unit);
@@ -239,8 +255,20 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         curve_free(c);
         return RIG_ENODATA;
     }
-    cin_tspec t = {.names = i, .units = -1, .data = i + 1, .end = s->nlines, .delim = ',',
-                   .dec = '.', .stop_at_hash = true};
+    cin_tspec t = {.names = i,
+                   .units = -1,
+                   .data = i + 1,
+                   .end = s->nlines,
+                   .delim = ',',
+                   .dec = '.',
+                   .stop_at_hash = true};
+    /* The driver ends every line it writes: a last data line without its
+     * line end was cut by the interruption, even when its fields look
+     * complete (the last number may be cut short). */
+    bool cut = !s->final_newline && s->nlines > i + 1 && s->lines[s->nlines - 1].s[0] != '#' &&
+               !cin_blank(&s->lines[s->nlines - 1]);
+    if (cut)
+        t.end = s->nlines - 1;
     /* EXT: extension when that column has any value, else position. */
     csvin_opts oo = o ? *o : (csvin_opts){0};
     bool has_ext = strstr(s->lines[i].s, "extension_mm") != NULL;
@@ -267,6 +295,12 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         curve_free(c);
         return rc;
     }
+    if (cut)
+        curve_note(c, "line %ld: incomplete last line (no line end) dropped",
+                   s->lines[s->nlines - 1].no);
+    if (ti.pick[CURVE_EXT] >= 0 && !(o && o->column[CURVE_EXT]))
+        copy(ti.col[ti.pick[CURVE_EXT]].why, sizeof ti.col[0].why,
+             "rigor-run: extension_mm when it was recorded, else position_mm");
     /* Trailer. */
     bool ended = false;
     for (size_t k = ti.last_line + 1; k < s->nlines; k++) {
@@ -306,8 +340,8 @@ typedef struct {
 
 /* Find the first names row at or after from: followed (after an optional
  * units row) by at least two data rows. */
-static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint,
-                       cin_found *f, cin_row *row)
+static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
+                       cin_row *row)
 {
     if (to > s->nlines)
         to = s->nlines;
@@ -327,8 +361,8 @@ static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint
         }
         while (j < to && cin_blank(&s->lines[j]))
             j++;
-        if (numeric_row(s, j, d, row) && (j + 1 >= to || numeric_row(s, j + 1, d, row) ||
-                                           cin_blank(&s->lines[j + 1]))) {
+        if (numeric_row(s, j, d, row) &&
+            (j + 1 >= to || numeric_row(s, j + 1, d, row) || cin_blank(&s->lines[j + 1]))) {
             f->names = i;
             f->units = u;
             f->data = j;
@@ -358,8 +392,8 @@ static void first_row_geometry(curve *c, const cin_src *s, const cin_found *f,
             continue;
         curve_meta_add(c, ti->col[i].name, row->f[i].s, ti->col[i].unit);
         if (cin_geom_key(c, ti->col[i].name, row->f[i].s, ti->col[i].unit, ti->dec))
-            curve_note(c, "geometry '%s' = %s %s read from the first data row",
-                       ti->col[i].name, row->f[i].s, ti->col[i].unit);
+            curve_note(c, "geometry '%s' = %s %s read from the first data row", ti->col[i].name,
+                       row->f[i].s, ti->col[i].unit);
     }
 }
 
@@ -444,8 +478,13 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
     meta_lines(c, s, 0, f.names, f.delim, &row, &id_blank);
     if (id_blank)
         curve_note(c, "the file's 'Specimen ID' is blank: specimen id is missing");
-    cin_tspec t = {.names = f.names, .units = f.units, .data = f.data, .end = s->nlines,
-                   .delim = f.delim, .dec = 0, .stop_at_blank = false};
+    cin_tspec t = {.names = f.names,
+                   .units = f.units,
+                   .data = f.data,
+                   .end = s->nlines,
+                   .delim = f.delim,
+                   .dec = 0,
+                   .stop_at_blank = false};
     if (!strcmp(fmt, "catman-asc"))
         t.catman = true;
     cin_tinfo ti;
@@ -482,8 +521,8 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                 }
         cin_row_free(&r2);
         if (unused)
-            curve_note(c, "catman: %zu unused channel(s) hold the fill value -1000000: %s", unused,
-                       list);
+            curve_note(c, "catman: %zu unused channel(s) hold the fill value -1000000: %s",
+                       unused, list);
     }
     if (strstr(s->name, "compliance") && !c->ch[CURVE_TIME])
         curve_note(c, "this looks like a machine compliance table (force vs system "
@@ -508,8 +547,13 @@ static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, c
         curve_meta_add(c, "Sample", row.f[0].s, "");
     }
     cin_row_free(&row);
-    cin_tspec t = {.names = 1, .units = 2, .data = 3, .end = s->nlines, .delim = '\t',
-                   .dec = 0, .grams_force = true};
+    cin_tspec t = {.names = 1,
+                   .units = 2,
+                   .data = 3,
+                   .end = s->nlines,
+                   .delim = '\t',
+                   .dec = 0,
+                   .grams_force = true};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -561,8 +605,12 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         curve_free(c);
         return RIG_EPARSE;
     }
-    cin_tspec t = {.names = f.names, .units = f.units, .data = f.data, .end = s->nlines,
-                   .delim = '\t', .dec = 0};
+    cin_tspec t = {.names = f.names,
+                   .units = f.units,
+                   .data = f.data,
+                   .end = s->nlines,
+                   .delim = '\t',
+                   .dec = 0};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -571,6 +619,9 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     }
     if (ti.dec == ',')
         curve_note(c, "decimal comma (European locale export)");
+    if (strstr(s->name, "(Timed)"))
+        curve_note(c, "MTS part: one activity of a test run that TestSuite may split over "
+                      "'(Timed).txt', '(Timed)1.txt', ...; read the folder to join the parts");
     set_info(info, "mts-daq", &ti);
     return finish(c, &ti, s, out);
 }
@@ -603,8 +654,10 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         /* "Test duration : 174,699999999994s": number then unit. */
         char num[64] = "", unit[32] = "";
         size_t k = 0;
-        while (val[k] && (isdigit((unsigned char)val[k]) || val[k] == ',' || val[k] == '.' ||
-                          val[k] == '-') && k + 1 < sizeof num) {
+        while (val[k] &&
+               (isdigit((unsigned char)val[k]) || val[k] == ',' || val[k] == '.' ||
+                val[k] == '-') &&
+               k + 1 < sizeof num) {
             num[k] = val[k];
             k++;
         }
@@ -624,13 +677,20 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
             copy(c->specimen, sizeof c->specimen, val);
     }
     if (i >= s->nlines) {
-        rig_diag_set(diag, s->name, 0, 0, "Deben header read; expected the quoted names row "
-                                          "\"Point\",\"Elongation\",\"Force\",..., found none");
+        rig_diag_set(diag, s->name, 0, 0,
+                     "Deben header read; expected the quoted names row "
+                     "\"Point\",\"Elongation\",\"Force\",..., found none");
         curve_free(c);
         return RIG_EPARSE;
     }
-    cin_tspec t = {.names = i, .units = -1, .data = i + 1, .end = s->nlines, .delim = ',',
-                   .dec = '.', .sentinel_row = true, .point_is_time = true};
+    cin_tspec t = {.names = i,
+                   .units = -1,
+                   .data = i + 1,
+                   .end = s->nlines,
+                   .delim = ',',
+                   .dec = '.',
+                   .sentinel_row = true,
+                   .point_is_time = true};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -654,8 +714,10 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         for (size_t j = 0; j < c->n; j++)
             c->ch[r][j] = c->ch[r][j] / g * du[k].k;
         copy(c->colunit[r], sizeof c->colunit[r], du[k].u);
-        if (col >= 0)
+        if (col >= 0) {
             ti.col[col].scale = du[k].k;
+            copy(ti.col[col].unit, sizeof ti.col[col].unit, du[k].u);
+        }
     }
     /* Drop the magnitude-guess notes: the Deben units are known. */
     size_t w = 0;
@@ -703,7 +765,7 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     cin_row row = {0};
     cin_found f;
     char d = cin_guess_delim(s, 0, 12);
-    if (!d)
+    if (d != '\t')
         d = ',';
     if (!find_table(s, 0, s->nlines, d, &f, &row)) {
         cin_row_free(&row);
@@ -724,7 +786,7 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
             if (cin_num(val, '.', false, &v, NULL) == NUM_OK) {
                 char iso[32];
                 excel_date(v, iso, sizeof iso);
-                curve_meta_add(c, "date", iso, "UTC-naive (Excel serial day)");
+                curve_meta_add(c, "date", iso, "local time");
             }
         } else if (!strcmp(key, "Section") || !strcmp(key, "Cross-section") ||
                    !strcmp(key, "Querschnitt")) {
@@ -739,8 +801,12 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         }
     }
     cin_row_free(&row);
-    cin_tspec t = {.names = f.names, .units = f.units, .data = f.data, .end = s->nlines,
-                   .delim = f.delim, .dec = 0};
+    cin_tspec t = {.names = f.names,
+                   .units = f.units,
+                   .data = f.data,
+                   .end = s->nlines,
+                   .delim = f.delim,
+                   .dec = 0};
     cin_tinfo ti;
     rc = cin_read_table(s, &t, o, c, &ti, diag);
     if (rc) {
@@ -858,8 +924,12 @@ static int rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *o
             }
         }
         long u = units_row(s, blk + 1, d, &row) ? (long)(blk + 1) : -1;
-        cin_tspec t = {.names = blk, .units = u, .data = blk + (u >= 0 ? 2 : 1), .end = end,
-                       .delim = d, .dec = '.'};
+        cin_tspec t = {.names = blk,
+                       .units = u,
+                       .data = blk + (u >= 0 ? 2 : 1),
+                       .end = end,
+                       .delim = d,
+                       .dec = '.'};
         cin_tinfo ti;
         rc = cin_read_table(s, &t, o, c, &ti, diag);
         if (rc) {
@@ -891,10 +961,16 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     cin_row row = {0};
     int rc = RIG_OK;
     size_t start_n = out->n;
-    char title[256] = "", testname[256] = "";
+    char title[256] = "", testname[256] = "", head2[256] = "";
     if (s->nlines > 0)
         copy(title, sizeof title, s->lines[0].s);
-    if (s->nlines > 1 && !cin_split(&s->lines[1], ';', &row) && row.n)
+    if (s->nlines > 1)
+        copy(head2, sizeof head2, s->lines[1].s);
+    /* Line 2 names the test ("Compressive strength (38 d);22.10.2019;...")
+     * unless it starts with a number (a series line). */
+    double num;
+    if (s->nlines > 1 && !cin_split(&s->lines[1], ';', &row) && row.n &&
+        cin_num(row.f[0].s, '.', false, &num, NULL) != NUM_OK)
         copy(testname, sizeof testname, row.f[0].s);
     char empty_blocks[256] = "";
     size_t ke = 0;
@@ -908,7 +984,7 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
             p--;
         bool first_block = p == 0;
         if (first_block)
-            p = i - 1;
+            p = i > 0 ? i - 1 : i; /* no specimen line when the file starts here */
         size_t end = i + 1;
         while (end < s->nlines && !cin_blank(&s->lines[end]))
             end++;
@@ -925,9 +1001,11 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         if (rc)
             goto out;
         curve_meta_add(c, "Title", title, "");
-        curve_meta_add(c, "Test", testname, "");
+        curve_meta_add(c, "Header line 2", head2, "");
+        if (testname[0])
+            curve_meta_add(c, "Test", testname, "");
         cin_test_from_text(c, testname);
-        if (!cin_split(&s->lines[p], ';', &row) && row.n)
+        if (p < i && !cin_split(&s->lines[p], ';', &row) && row.n)
             copy(c->specimen, sizeof c->specimen, row.f[0].s);
         for (size_t k = p; k < i; k++) {
             curve_meta_add(c, "Specimen line", s->lines[k].s, "");
@@ -947,8 +1025,13 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
                 }
             }
         }
-        cin_tspec t = {.names = i, .units = (long)i + 1, .data = data, .end = end,
-                       .delim = ';', .dec = '.', .stop_at_blank = true};
+        cin_tspec t = {.names = i,
+                       .units = (long)i + 1,
+                       .data = data,
+                       .end = end,
+                       .delim = ';',
+                       .dec = '.',
+                       .stop_at_blank = true};
         if (strstr(s->lines[data].s, ":"))
             t.clock_time = true;
         cin_tinfo ti;
@@ -1007,8 +1090,9 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
     while (first < s->nlines && cin_blank(&s->lines[first]))
         first++;
     if (first == s->nlines) {
-        rig_diag_set(diag, s->name, 1, 1, "file holds only blank lines; expected a "
-                                          "stress-strain export");
+        rig_diag_set(diag, s->name, 1, 1,
+                     "file holds only blank lines; expected a "
+                     "stress-strain export");
         return RIG_ENODATA;
     }
     const char *l0 = s->lines[first].s;
@@ -1036,16 +1120,21 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
         if (starts(s->lines[i].s, "Index;Element;"))
             return rd_eth(s, o, out, info, diag);
     if (l0[0] == '"') {
-        /* "key",value,"unit" lines then quoted names: testXpert. */
-        size_t kv = 0;
+        /* "key",value,"unit" lines (comma or tab) then quoted names: testXpert. */
         cin_row row = {0};
-        for (size_t i = first; i < s->nlines && i < first + 10; i++)
-            if (!cin_split(&s->lines[i], ',', &row) && row.n >= 2 && row.n <= 3 &&
-                row.f[0].quoted)
-                kv++;
+        static const char dl[] = {',', '\t'};
+        for (size_t k = 0; k < sizeof dl; k++) {
+            size_t kv = 0;
+            for (size_t i = first; i < s->nlines && i < first + 10; i++)
+                if (!cin_split(&s->lines[i], dl[k], &row) && row.n >= 2 && row.n <= 3 &&
+                    row.f[0].quoted)
+                    kv++;
+            if (kv >= 5) {
+                cin_row_free(&row);
+                return rd_tra(s, o, out, info, diag);
+            }
+        }
         cin_row_free(&row);
-        if (kv >= 5)
-            return rd_tra(s, o, out, info, diag);
     }
     return rd_generic(s, o, out, info, diag);
 }

@@ -21,18 +21,18 @@
 typedef struct {
     const char *s; /* line text, UTF-8, without line end, NUL-terminated */
     size_t len;
-    long no;       /* 1-based line number in the file */
+    long no; /* 1-based line number in the file */
 } cin_line;
 
 typedef struct {
-    const char *name;      /* file name for diagnostics */
-    char *text;            /* owned UTF-8 copy, lines are NUL-separated inside */
+    const char *name; /* file name for diagnostics */
+    char *text;       /* owned UTF-8 copy, lines are NUL-separated inside */
     cin_line *lines;
     size_t nlines;
-    char encoding[48];     /* "ASCII", "UTF-8", "UTF-8 with BOM", "Latin-1 (assumed)" */
-    char eol[8];           /* "LF", "CRLF", "CR" */
-    bool final_newline;    /* the file ended with a line end */
-    bool latin1;           /* bytes were converted from Latin-1 */
+    char encoding[48];  /* "ASCII", "UTF-8", "UTF-8 with BOM", "Latin-1 (assumed)" */
+    char eol[8];        /* "LF", "CRLF", "CR" */
+    bool final_newline; /* the file ended with a line end */
+    bool latin1;        /* bytes were converted from Latin-1 */
 } cin_src;
 
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag);
@@ -64,8 +64,8 @@ size_t cin_row_used(const cin_row *row);
 
 typedef enum {
     NUM_OK = 0,
-    NUM_EMPTY,   /* empty field */
-    NUM_BAD,     /* not a number */
+    NUM_EMPTY,    /* empty field */
+    NUM_BAD,      /* not a number */
     NUM_NONFINITE /* NaN or infinity spelled out */
 } cin_numst;
 
@@ -81,43 +81,43 @@ char cin_guess_delim(const cin_src *s, size_t from, size_t to);
 
 /* ---- table layer ---- */
 
-#define CIN_MAXCOL 64
+#define CIN_MAXCOL 128
 
 typedef struct {
-    char name[128];   /* column name without its unit */
-    char unit[32];    /* unit text ("" when none) */
-    char full[160];   /* the name cell as written */
-    int role;         /* curve_role or -1 */
-    bool text;        /* holds text, not numbers */
-    bool sentinel;    /* all values are a fill value (catman -1000000) */
-    double scale;     /* to SI */
-    char why[160];    /* why this role (or why not) */
+    char name[128]; /* column name without its unit */
+    char unit[32];  /* unit text ("" when none) */
+    char full[160]; /* the name cell as written */
+    int role;       /* curve_role or -1 */
+    bool text;      /* holds text, not numbers */
+    bool sentinel;  /* all values are a fill value (catman -1000000) */
+    double scale;   /* to SI */
+    char why[160];  /* why this role (or why not) */
 } cin_col;
 
 typedef struct {
-    size_t names;       /* index of the names row in s->lines */
-    long units;         /* index of the units row, -1 none */
-    size_t data;        /* first data row index */
-    size_t end;         /* one past the last candidate data row */
+    size_t names; /* index of the names row in s->lines */
+    long units;   /* index of the units row, -1 none */
+    size_t data;  /* first data row index */
+    size_t end;   /* one past the last candidate data row */
     char delim;
-    char dec;           /* 0 = detect */
-    int skip_cols;      /* leading columns that are not data (specimen number) */
-    bool stop_at_blank; /* a blank line ends the table */
-    bool stop_at_hash;  /* a line starting with '#' ends the table (rigor-run) */
-    bool sentinel_row;  /* drop a final all-zero row with code 1 (Deben) */
-    bool clock_time;    /* the time column is HH:MM:SS:mmm wall-clock */
-    bool grams_force;   /* "g" in the force column means grams-force */
-    bool point_is_time; /* Deben: the "Point" column is time in s */
-    bool catman;        /* -1000000 marks an unused channel */
+    char dec;                   /* 0 = detect */
+    int skip_cols;              /* leading columns that are not data (specimen number) */
+    bool stop_at_blank;         /* a blank line ends the table */
+    bool stop_at_hash;          /* a line starting with '#' ends the table (rigor-run) */
+    bool sentinel_row;          /* drop a final all-zero row with code 1 (Deben) */
+    bool clock_time;            /* the time column is HH:MM:SS:mmm wall-clock */
+    bool grams_force;           /* "g" in the force column means grams-force */
+    bool point_is_time;         /* Deben: the "Point" column is time in s */
+    bool catman;                /* -1000000 marks an unused channel */
     bool tolerate_partial_last; /* drop an incomplete last line with a note */
 } cin_tspec;
 
 typedef struct {
     cin_col col[CIN_MAXCOL];
     int ncol;
-    int pick[CURVE_NROLES];     /* column index per role or -1 */
-    size_t rows;                /* data rows read */
-    size_t last_line;           /* index of the last data line read */
+    int pick[CURVE_NROLES]; /* column index per role or -1 */
+    size_t rows;            /* data rows read */
+    size_t last_line;       /* index of the last data line read */
     char delim, dec;
 } cin_tinfo;
 
@@ -145,8 +145,8 @@ void cin_test_from_text(curve *c, const char *text);
 
 typedef struct {
     char format[64];
-    char what[256];     /* for ENODATA files: what the file is */
-    cin_tinfo table;    /* first table, for describe */
+    char what[256];  /* for ENODATA files: what the file is */
+    cin_tinfo table; /* first table, for describe */
     size_t ntables;
 } cin_info;
 

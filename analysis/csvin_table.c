@@ -45,7 +45,7 @@ static void trim(char *s)
 
 void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, size_t un)
 {
-    snprintf(name, nn, "%s", cell);
+    cin_copy(name, nn, cell);
     trim(name);
     unit[0] = '\0';
     size_t n = strlen(name);
@@ -65,7 +65,8 @@ void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, si
                 u[ul] = '\0';
                 trim(u);
                 unit_info ui;
-                if (units_parse(u, &ui) || open == '[' || open == '<') {
+                bool token = ul > 0 && ul <= 8 && !strchr(u, ' ');
+                if (units_parse(u, &ui) || open == '[' || open == '<' || token) {
                     snprintf(unit, un, "%s", u);
                     *o = '\0';
                     trim(name);
@@ -102,7 +103,7 @@ static void set_why(cin_col *c, const char *fmt, ...)
 typedef struct {
     const char *word; /* lower-case substring of the name */
     int role;
-    int prio;         /* higher wins */
+    int prio; /* higher wins */
 } vocab;
 
 static const vocab words[] = {
@@ -154,17 +155,19 @@ static const vocab words[] = {
 
 /* Words that make a column never a role even if a role word appears. */
 static const char *const never[] = {
-    "rate", "speed", "slope", "count", "cycles", "step", "index", "marker", "markierung",
-    "code", "accel", "endstop", "loss", "temperature", "pyrometer", "rotation", "torque",
-    "angle", "drehwinkel", "raw", "date", "cell", "velocity", "geschwindigkeit", "energy",
-    "original", "final", "lookup", "element", "direction", "samplerate", "motorspeed",
-    "pressure"};
+    "speed",      "slope",    "count",           "cycles",    "step",
+    "index",      "marker",   "markierung",      "code",      "accel",
+    "endstop",    "loss",     "temperature",     "pyrometer", "rotation",
+    "torque",     "angle",    "drehwinkel",      "raw",       "date",
+    "cell",       "velocity", "geschwindigkeit", "energy",    "original",
+    "final",      "lookup",   "element",         "direction", "samplerate",
+    "motorspeed", "pressure"};
 
 static const unit_dim role_dim[CURVE_NROLES] = {DIM_TIME, DIM_LENGTH, DIM_FORCE, DIM_RATIO,
-                                                 DIM_STRESS};
+                                                DIM_STRESS};
 
 static const char *const role_names[CURVE_NROLES] = {"time", "ext", "force", "strain",
-                                                      "stress"};
+                                                     "stress"};
 
 const char *csvin_role_name(int role)
 {
@@ -176,12 +179,10 @@ int csvin_role_from_name(const char *name)
     static const struct {
         const char *n;
         int r;
-    } t[] = {{"time", CURVE_TIME},       {"t", CURVE_TIME},
-             {"ext", CURVE_EXT},         {"extension", CURVE_EXT},
-             {"position", CURVE_EXT},    {"crosshead", CURVE_EXT},
-             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT},
-             {"force", CURVE_FORCE},     {"load", CURVE_FORCE},
-             {"strain", CURVE_STRAIN},   {"stress", CURVE_STRESS}};
+    } t[] = {{"time", CURVE_TIME},        {"t", CURVE_TIME},         {"ext", CURVE_EXT},
+             {"extension", CURVE_EXT},    {"position", CURVE_EXT},   {"crosshead", CURVE_EXT},
+             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT}, {"force", CURVE_FORCE},
+             {"load", CURVE_FORCE},       {"strain", CURVE_STRAIN},  {"stress", CURVE_STRESS}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (name && !strcasecmp(name, t[i].n))
             return t[i].r;
@@ -211,15 +212,14 @@ static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
     if (role >= 0 && has_unit && ui->dim != role_dim[role]) {
         /* The unit overrides the name: "_Strain1 (mm)" is a length. */
         if (ui->dim == DIM_LENGTH) {
-            set_why(c, "named like %s but its unit %s is a length",
-                     role_names[role], c->unit);
+            set_why(c, "named like %s but its unit %s is a length", role_names[role], c->unit);
             role = CURVE_EXT;
             best = 0;
         } else if (ui->dim == DIM_MASS && role == CURVE_FORCE) {
             /* grams in a force column: grams-force, handled by the caller */
         } else {
-            set_why(c, "named like %s but unit '%s' is %s",
-                     role_names[role], c->unit, units_dim_name(ui->dim));
+            set_why(c, "named like %s but unit '%s' is %s", role_names[role], c->unit,
+                    units_dim_name(ui->dim));
             return -1;
         }
     }
@@ -229,8 +229,7 @@ static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
             if (ui->dim == role_dim[r] && r != CURVE_TIME) {
                 role = r;
                 best = 0;
-                set_why(c, "unit %s is %s", c->unit,
-                         units_dim_name(ui->dim));
+                set_why(c, "unit %s is %s", c->unit, units_dim_name(ui->dim));
             }
     }
     if (role < 0)
@@ -259,6 +258,30 @@ static bool parse_clock(const char *s, double *sec)
 }
 
 /* ---- the table ---- */
+
+/* ',' for "-12,5" (also "2,110,637"), '.' for "-12.5" or "1.5e-3", 0 else. */
+static char dec_vote(const char *f)
+{
+    const char *p = f;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0, commas = 0, points = 0;
+    for (; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (*p == ',')
+            commas++;
+        else if (*p == '.')
+            points++;
+        else if ((*p == 'e' || *p == 'E') && digits)
+            break;
+        else
+            return 0;
+    }
+    if (!digits || (commas && points))
+        return 0;
+    return commas ? ',' : points == 1 ? '.' : 0;
+}
 
 static int find_override(const cin_tinfo *ti, const char *want)
 {
@@ -342,8 +365,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
 
     /* First data row: which columns hold text. */
     size_t first = t->data;
-    while (first < t->end && (cin_blank(&s->lines[first]) ||
-                              (t->stop_at_hash && s->lines[first].s[0] == '#')))
+    while (first < t->end &&
+           (cin_blank(&s->lines[first]) || (t->stop_at_hash && s->lines[first].s[0] == '#')))
         first++;
     if (first < t->end) {
         rc = cin_split(&s->lines[first], t->delim, &row);
@@ -365,17 +388,47 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     char dec = t->dec;
     if (!dec) {
         if (t->delim == ',') {
+            /* Only quoted cells can hold a comma here: "0,5" (not followed
+             * by three digits) is a decimal comma, as some European
+             * exports quote every value. */
             dec = '.';
-        } else {
-            size_t ncomma = 0, ndot = 0;
-            for (size_t i = first, k = 0; i < t->end && k < 200; i++, k++) {
-                const cin_line *l = &s->lines[i];
-                for (size_t j = 0; j < l->len; j++) {
-                    ncomma += l->s[j] == ',';
-                    ndot += l->s[j] == '.';
+            for (size_t i = first; i < t->end && i < first + 200 && dec == '.'; i++) {
+                if (cin_split(&s->lines[i], t->delim, &row)) {
+                    rc = RIG_ENOMEM;
+                    goto out;
+                }
+                for (size_t k = 0; k < row.n; k++) {
+                    const char *cm = row.f[k].quoted ? strchr(row.f[k].s, ',') : NULL;
+                    if (cm && !strchr(row.f[k].s, '.') && dec_vote(row.f[k].s) == ',' &&
+                        !(isdigit((unsigned char)cm[1]) && isdigit((unsigned char)cm[2]) &&
+                          isdigit((unsigned char)cm[3]) && !cm[4]))
+                        dec = ',';
                 }
             }
-            dec = ncomma > 0 && ndot == 0 ? ',' : '.';
+        } else {
+            /* Vote over the numeric-looking cells of all data rows: "0,5"
+             * for a comma, "0.5" for a point; text cells do not vote. A
+             * cell with several commas ("2,110,637") votes comma. */
+            size_t ncomma = 0, ndot = 0;
+            for (size_t i = first; i < t->end; i++) {
+                if (t->stop_at_hash && s->lines[i].s[0] == '#')
+                    break;
+                if (cin_split(&s->lines[i], t->delim, &row)) {
+                    rc = RIG_ENOMEM;
+                    goto out;
+                }
+                for (size_t k = 0; k < row.n; k++) {
+                    char v = dec_vote(row.f[k].s);
+                    ncomma += v == ',';
+                    ndot += v == '.';
+                }
+            }
+            dec = ncomma > ndot ? ',' : '.';
+            if (ncomma && ndot)
+                curve_note(c,
+                           "decimal separator: %zu cells look like decimal commas and %zu "
+                           "like decimal points; read as %s",
+                           ncomma, ndot, dec == ',' ? "comma" : "point");
         }
     }
     ti->dec = dec;
@@ -394,8 +447,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (!col->name[0])
             continue;
         if (col->unit[0] && !has_unit) {
-            set_why(col, "unit '%s' is not a test quantity",
-                     col->unit);
+            set_why(col, "unit '%s' is not a test quantity", col->unit);
             continue;
         }
         int p;
@@ -422,8 +474,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 char cols[400];
                 list_columns(ti, cols, sizeof cols);
                 rig_diag_set(diag, s->name, nl->no, 1,
-                             "--column %s=%s: no such column; columns are %s",
-                             role_names[r], o->column[r], cols);
+                             "--column %s=%s: no such column; columns are %s", role_names[r],
+                             o->column[r], cols);
                 rc = RIG_EINVAL;
                 goto out;
             }
@@ -454,8 +506,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 if (ui.dim != role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
                     rig_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
                                  "--column %s=%s: its unit '%s' is %s, expected %s",
-                                 role_names[r], o->column[r], col->unit,
-                                 units_dim_name(ui.dim), units_dim_name(role_dim[r]));
+                                 role_names[r], o->column[r], col->unit, units_dim_name(ui.dim),
+                                 units_dim_name(role_dim[r]));
                     rc = RIG_EUNIT;
                     goto out;
                 }
@@ -474,11 +526,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                     k += (size_t)w;
             }
         if (k && !(o && o->column[r]))
-            curve_note(c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full,
-                       others,
-                       r == CURVE_EXT ? "extensometer-type names before displacement before "
-                                        "crosshead position; --column ext=NAME to change"
-                                      : "more specific name or stated unit; --column to change");
+            curve_note(
+                c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full, others,
+                r == CURVE_EXT ? "extensometer-type names before displacement before "
+                                 "crosshead position; --column ext=NAME to change"
+                               : "more specific name or stated unit; --column to change");
         cin_copy(c->colname[r], sizeof c->colname[r], col->name);
         cin_copy(c->colunit[r], sizeof c->colunit[r], col->unit);
         rc = curve_add_channel(c, (curve_role)r);
@@ -492,7 +544,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             used |= ti->pick[r] == i;
         if (!used && ti->col[i].role >= 0) {
             set_why(&ti->col[i], "not used (another column has role %s)",
-                     role_names[ti->col[i].role]);
+                    role_names[ti->col[i].role]);
             ti->col[i].role = -1;
         } else if (used) {
             for (int r = 0; r < CURVE_NROLES; r++)
@@ -508,8 +560,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         rig_diag_set(diag, s->name, nl->no, 1,
                      "not a stress-strain export: expected %s column (%s), found %s",
                      !has_f ? "a force/load or stress" : "an extension/displacement or strain",
-                     !has_f ? "e.g. Force, Load, Kraft, Stress" : "e.g. Extension, Position, "
-                                                                   "Weg, Strain",
+                     !has_f ? "e.g. Force, Load, Kraft, Stress"
+                            : "e.g. Extension, Position, "
+                              "Weg, Strain",
                      cols);
         rc = RIG_EPARSE;
         goto out;
@@ -543,12 +596,13 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 break;
             continue;
         }
-        bool last = li + 1 == s->nlines || (li + 1 < t->end && t->stop_at_hash &&
-                                             s->lines[li + 1].s[0] == '#');
+        bool last = li + 1 == s->nlines ||
+                    (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
         if (row.n < need) {
             if (li + 1 == s->nlines && !s->final_newline) {
-                curve_note(c, "line %ld: incomplete last line (no line end, %zu of %zu "
-                              "fields) dropped",
+                curve_note(c,
+                           "line %ld: incomplete last line (no line end, %zu of %zu "
+                           "fields) dropped",
                            l->no, row.n, need);
                 break;
             }
@@ -617,8 +671,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                              ti->col[i].full, f->s);
             else
                 rig_diag_set(diag, s->name, l->no, f->col,
-                             "expected a number in column '%s', found '%.40s'",
-                             ti->col[i].full, f->s);
+                             "expected a number in column '%s', found '%.40s'", ti->col[i].full,
+                             f->s);
             rc = RIG_EPARSE;
             goto out;
         }
@@ -691,7 +745,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 scale = mx < 1e4 ? 1e6 : 1;
                 break;
             }
-            if (!(t->point_is_time && r == CURVE_TIME))
+            if (!(t->point_is_time && r == CURVE_TIME) && !(t->clock_time && r == CURVE_TIME))
                 curve_note(c, "%s column '%s' has no unit; assumed %s (largest value %g)",
                            role_names[r], col->full, assumed, mx);
             cin_copy(c->colunit[r], sizeof c->colunit[r], "");
@@ -713,20 +767,20 @@ bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit
 {
     char k[160];
     lower_ascii(k, sizeof k, key);
-    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break") || strstr(k, "end"))
+    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break"))
         return false;
     static const struct {
         const char *w;
         int which; /* 0 width 1 thickness 2 diameter 3 area 4 gauge 5 height */
     } g[] = {
-        {"width", 0},          {"breite", 0},           {"largeur", 0},
-        {"thickness", 1},      {"dicke", 1},            {"épaisseur", 1},
-        {"diameter", 2},       {"durchmesser", 2},      {"diamètre", 2},
-        {"cross-section", 3},  {"cross section", 3},    {"area", 3},
-        {"querschnitt", 3},    {"section", 3},          {"gage length", 4},
-        {"gauge length", 4},   {"messlänge", 4},        {"l0", 4},
-        {"original length", 4}, {"span", 4},            {"length", 4},
-        {"height", 5},         {"höhe", 5},             {"hauteur", 5},
+        {"width", 0},           {"breite", 0},        {"largeur", 0},
+        {"thickness", 1},       {"dicke", 1},         {"paisseur", 1},
+        {"diameter", 2},        {"durchmesser", 2},   {"diamètre", 2},
+        {"cross-section", 3},   {"cross section", 3}, {"area", 3},
+        {"querschnitt", 3},     {"section", 3},       {"gage length", 4},
+        {"gauge length", 4},    {"messlänge", 4},     {"l0", 4},
+        {"original length", 4}, {"span", 4},          {"length", 4},
+        {"height", 5},          {"höhe", 5},          {"hauteur", 5},
     };
     int which = -1;
     for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
@@ -785,6 +839,12 @@ void cin_test_from_text(curve *c, const char *text)
 
 /* ---- physical consistency checks (notes only, data unchanged) ---- */
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void check_jumps(curve *c, int r)
 {
     const double *x = c->ch[r];
@@ -796,18 +856,67 @@ static void check_jumps(curve *c, int r)
             mx = fabs(x[i]);
     if (mx == 0)
         return;
-    size_t count = 0, first = 0;
+    /* A x10 step between neighbours that is undone (a /10 step the other
+     * way) within the next 50 samples: smooth data never do that, a
+     * thousands-separator round trip does. Steps are judged against the
+     * median non-zero step (mas) so that noise around zero is not taken
+     * for a jump: both values must exceed 10 mas and the step 20 mas. */
+    double *d = malloc(c->n * sizeof *d);
+    if (!d)
+        return;
+    size_t nd = 0;
+    for (size_t i = 1; i < c->n; i++) {
+        double st = fabs(x[i] - x[i - 1]);
+        if (isfinite(st) && st > 0)
+            d[nd++] = st;
+    }
+    if (nd == 0) {
+        free(d);
+        return;
+    }
+    qsort(d, nd, sizeof *d, cmp_double);
+    double mas = d[nd / 2];
+    free(d);
+    /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a
+     * step the other way lies within 50 samples before or after it. */
+    const double floor_ = 10 * mas;
+    size_t *at = malloc(c->n * sizeof *at);
+    signed char *dir = malloc(c->n);
+    if (!at || !dir) {
+        free(at);
+        free(dir);
+        return;
+    }
+    size_t nj = 0;
     for (size_t i = 1; i < c->n; i++) {
         double a = x[i - 1], b = x[i];
-        if (!isfinite(a) || !isfinite(b) || fabs(a) < 0.02 * mx || fabs(b) < 0.02 * mx)
+        if (!isfinite(a) || !isfinite(b) || fabs(a) < floor_ || fabs(b) < floor_ ||
+            fabs(b - a) < 2 * floor_)
             continue;
         double q = b / a;
-        if ((q > 7 && q < 13) || (q > 1.0 / 13 && q < 1.0 / 7)) {
-            if (!count)
-                first = i;
-            count++;
-        }
+        if (q > 7 && q < 13)
+            dir[nj] = 1;
+        else if (q > 1.0 / 13 && q < 1.0 / 7)
+            dir[nj] = -1;
+        else
+            continue;
+        at[nj++] = i;
     }
+    size_t count = 0, first = 0;
+    for (size_t k = 0; k < nj; k++) {
+        bool undone = false;
+        for (size_t m = k; m-- > 0 && at[k] - at[m] <= 50 && !undone;)
+            undone = dir[m] == -dir[k];
+        for (size_t m = k + 1; m < nj && at[m] - at[k] <= 50 && !undone; m++)
+            undone = dir[m] == -dir[k];
+        if (!undone)
+            continue;
+        if (!count)
+            first = at[k];
+        count++;
+    }
+    free(at);
+    free(dir);
     if (count) {
         static const char *const unit[CURVE_NROLES] = {"s", "mm", "N", "", "MPa"};
         static const double to[CURVE_NROLES] = {1, 1e3, 1, 1, 1e-6};
@@ -816,9 +925,8 @@ static void check_jumps(curve *c, int r)
                    "%zu times (first at sample %zu: %g %s after %g %s); this is not physical "
                    "(often a decimal/thousands-separator round trip); the data were not "
                    "changed",
-                   csvin_role_name(r), c->colname[r], count,
-                   first + 1,
-                   x[first] * to[r], unit[r], x[first - 1] * to[r], unit[r]);
+                   csvin_role_name(r), c->colname[r], count, first + 1, x[first] * to[r],
+                   unit[r], x[first - 1] * to[r], unit[r]);
     }
 }
 
@@ -842,8 +950,7 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
                        back, first + 1, t[first], t[first - 1]);
     }
     for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
-        if (r != CURVE_STRAIN)
-            check_jumps(c, r);
+        check_jumps(c, r);
     /* A stress column that implies A0 = 1 mm^2 comes from placeholder geometry. */
     if (c->ch[CURVE_STRESS] && c->ch[CURVE_FORCE]) {
         const double *f = c->ch[CURVE_FORCE], *sg = c->ch[CURVE_STRESS];
@@ -856,10 +963,25 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
             }
         if (fmax > 0 && sg[im] != 0) {
             double a = f[im] / sg[im];
+            double g = curve_geom_area(&c->geom);
             if (fabs(a - 1e-6) < 1e-8)
+                curve_note(c, "WARNING: the stress column implies a cross-section of 1 mm^2 "
+                              "(placeholder geometry); its stresses are probably meaningless");
+            else if (isfinite(g) && g > 0 && fabs(a - g) > 0.005 * g)
                 curve_note(c,
-                           "WARNING: the stress column implies a cross-section of 1 mm^2 "
-                           "(placeholder geometry); its stresses are probably meaningless");
+                           "%sthe stress column implies A0 = %.4g mm^2 (force/stress at the "
+                           "maximum) while the file's geometry gives %.4g mm^2 (%.1f %% apart)",
+                           fabs(a - g) > 0.05 * g ? "WARNING: " : "", a * 1e6, g * 1e6,
+                           100 * fabs(a - g) / g);
         }
     }
+    /* Geometry stated as zero or negative. */
+    static const char *const gname[] = {"width", "thickness",    "diameter",
+                                        "area",  "gauge length", "height"};
+    const double gv[] = {c->geom.width_m, c->geom.thickness_m, c->geom.diameter_m,
+                         c->geom.area_m2, c->geom.gauge_m,     c->geom.height_m};
+    for (size_t k = 0; k < sizeof gv / sizeof gv[0]; k++)
+        if (isfinite(gv[k]) && gv[k] <= 0)
+            curve_note(c, "WARNING: the file states %s = %g mm%s; not a physical geometry",
+                       gname[k], gv[k] * (k == 3 ? 1e6 : 1e3), k == 3 ? "^2" : "");
 }

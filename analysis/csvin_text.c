@@ -84,7 +84,9 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
         memcpy(s->text, p, len);
         n = len;
         snprintf(s->encoding, sizeof s->encoding, "%s",
-                 bom ? "UTF-8 with BOM" : nonascii ? "UTF-8" : "ASCII");
+                 bom        ? "UTF-8 with BOM"
+                 : nonascii ? "UTF-8"
+                            : "ASCII");
     } else {
         for (size_t i = 0; i < len; i++) {
             unsigned char c = p[i];
@@ -115,7 +117,10 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
     bool cr_only = nlf == 0 && ncr > 0;
     if (cr_only)
         nl = ncr + 1;
-    cin_copy(s->eol, sizeof s->eol, cr_only ? "CR" : (ncrlf && ncrlf * 2 >= nlf) ? "CRLF" : "LF");
+    cin_copy(s->eol, sizeof s->eol,
+             cr_only                       ? "CR"
+             : (ncrlf && ncrlf * 2 >= nlf) ? "CRLF"
+                                           : "LF");
     s->lines = calloc(nl, sizeof *s->lines);
     if (!s->lines) {
         cin_src_free(s);
@@ -323,6 +328,12 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
             buf[n++] = '.';
             point = true;
         } else if (c == grp && group && digits && !point && !exp) {
+            /* A grouping separator is followed by exactly three digits:
+             * "2,252.98" is grouping, "12,5" is not a number in point mode. */
+            if (!(isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+                  isdigit((unsigned char)p[3])) ||
+                isdigit((unsigned char)p[4]))
+                return NUM_BAD;
             continue;
         } else if ((c == 'e' || c == 'E') && digits && !exp) {
             buf[n++] = 'e';

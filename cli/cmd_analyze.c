@@ -366,42 +366,42 @@ int cmd_analyze(int argc, char **argv)
     analysed *res = NULL;
     size_t nres = 0;
     int status = 0;
-    for (int i = optind; i < argc; i++) {
-        curve_list cl = {0};
-        size_t nread = 0, nfailed = 0;
-        csvin_read_path(argv[i], &io, &cl, on_error, &ec, &nread, &nfailed);
-        if (nfailed)
+    /* All arguments at once: a split MTS run named by two of its parts is
+     * read once, and folders expand in a deterministic order. */
+    curve_list cl = {0};
+    size_t nread = 0, nfailed = 0;
+    csvin_read_paths((const char *const *)argv + optind, (size_t)(argc - optind), &io, &cl,
+                     on_error, &ec, &nread, &nfailed);
+    if (nfailed)
+        status = 2;
+    for (size_t k = 0; k < cl.n; k++) {
+        const curve *c = cl.v[k];
+        analysed *nr = realloc(res, (nres + 1) * sizeof *res);
+        if (!nr) {
+            fprintf(stderr, "rigor analyze: out of memory\n");
             status = 2;
-        for (size_t k = 0; k < cl.n; k++) {
-            const curve *c = cl.v[k];
-            analysed *nr = realloc(res, (nres + 1) * sizeof *res);
-            if (!nr) {
-                fprintf(stderr, "rigor analyze: out of memory\n");
-                status = 2;
-                break;
-            }
-            res = nr;
-            analysed *a1 = &res[nres];
-            if (analysed_from_curve(a1, c) != RIG_OK) {
-                analysed_clear(a1);
-                status = 2;
-                continue;
-            }
-            char why[512] = "";
-            int rc = analysis_run(c, &o, &a1->rs, why, sizeof why);
-            if (rc != RIG_OK) {
-                fprintf(stderr, "rigor: %s%s%s: %s\n", c->file,
-                        c->specimen[0] ? ": specimen " : "", c->specimen,
-                        why[0] ? why : rig_strerror(rc));
-                analysed_clear(a1);
-                status = 2;
-                continue;
-            }
-            add_vendor(c, &a1->rs);
-            nres++;
+            break;
         }
-        curve_list_free(&cl);
+        res = nr;
+        analysed *a1 = &res[nres];
+        if (analysed_from_curve(a1, c) != RIG_OK) {
+            analysed_clear(a1);
+            status = 2;
+            continue;
+        }
+        char why[512] = "";
+        int rc = analysis_run(c, &o, &a1->rs, why, sizeof why);
+        if (rc != RIG_OK) {
+            fprintf(stderr, "rigor: %s%s%s: %s\n", c->file, c->specimen[0] ? ": specimen " : "",
+                    c->specimen, why[0] ? why : rig_strerror(rc));
+            analysed_clear(a1);
+            status = 2;
+            continue;
+        }
+        add_vendor(c, &a1->rs);
+        nres++;
     }
+    curve_list_free(&cl);
     if (out_kind == 1)
         output_json(stdout, res, nres);
     else if (out_kind == 2)

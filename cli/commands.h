@@ -12,6 +12,8 @@
 
 int cmd_analyze(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_ports(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const command commands[] = {
     {"analyze", cmd_analyze, "analyse stress-strain data files (tensile, compression)"},
     {"check", cmd_check, "validate test protocols and print their plan (nothing moves)"},
     {"inspect", cmd_inspect, "show what Rigor detects in data files (format, columns, units)"},
+    {"sim", cmd_sim, "run the simulated load frame (a Modbus TCP/RTU server)"},
+    {"ports", cmd_ports, "list serial ports (device, USB VID:PID, description)"},
 };
 
 static void usage(FILE *f)

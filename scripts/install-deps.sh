@@ -14,7 +14,8 @@ LIBS="libmodbus:libmodbus-dev libserialport:libserialport-dev gsl:libgsl-dev ncu
 TOOLS="pkg-config:pkg-config cc:gcc clang:clang mbpoll:mbpoll tmux:tmux"
 # file -> Debian package (things without a command or .pc file)
 FILES="/usr/lib/python3/dist-packages/pymodbus/__init__.py:python3-pymodbus \
-/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a:libclang-rt-14-dev"
+/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a:libclang-rt-14-dev \
+/usr/lib/python3/dist-packages/serial_asyncio/__init__.py:python3-serial-asyncio"
 
 missing=""
 if ! command -v pkg-config >/dev/null 2>&1; then missing="pkg-config"; fi

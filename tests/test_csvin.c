@@ -3,6 +3,7 @@
  * class giving a located diagnostic.
  */
 #include "../analysis/csvin.h"
+#include "../analysis/csvin_priv.h"
 #include "harness.h"
 
 #include <math.h>
@@ -80,8 +81,8 @@ static void test_peer_format_rows(void)
             if (c->ch[CURVE_FORCE][i] > c->ch[CURVE_FORCE][im])
                 im = i;
         if (!strcmp(q, "specimen_id")) {
-            CHECK(!strcmp(c->specimen, fld[3]), "%s: specimen '%s', want '%s'", rel, c->specimen,
-                  fld[3]);
+            CHECK(!strcmp(c->specimen, fld[3]), "%s: specimen '%s', want '%s'", rel,
+                  c->specimen, fld[3]);
         } else if (!strcmp(q, "parsed_rows")) {
             CHECK_NEAR((double)c->n, want, abs_tol, rel_tol, rel);
         } else if (!strcmp(q, "max_force_N")) {
@@ -103,7 +104,8 @@ static void test_peer_format_rows(void)
 /* The No_IDs files: the id stays empty and a note says it is missing. */
 static void test_peer_no_ids(void)
 {
-    const char *p = th_shared("data/peer/FollowTheProcess_pymechtest/No_IDs/Specimen_RawData_1.csv");
+    const char *p =
+        th_shared("data/peer/FollowTheProcess_pymechtest/No_IDs/Specimen_RawData_1.csv");
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
@@ -143,8 +145,8 @@ static void test_peer_no_ids(void)
  * no final newline. */
 static void test_peer_gibbons(void)
 {
-    const char *p =
-        th_shared("data/peer/DuncanWilliamGibbons_tensile-analyzer/Steel_1045_Normalized_1_Formatted.csv");
+    const char *p = th_shared("data/peer/DuncanWilliamGibbons_tensile-analyzer/"
+                              "Steel_1045_Normalized_1_Formatted.csv");
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
@@ -185,22 +187,21 @@ static void test_peer_exponent(void)
 
 /* ---- Rigor run files ---- */
 
-static const char run_complete[] =
-    "# rigor-run 1\n"
-    "# rigor_version: 0.1.0\n"
-    "# start_utc: 2026-11-25T10:00:00Z\n"
-    "# rig: sim\n"
-    "# specimen: S-07\n"
-    "# test: tensile\n"
-    "# width_mm: 10\n"
-    "# thickness_mm: 2\n"
-    "# gauge_length_mm: 50\n"
-    "time_s,position_mm,force_N,extension_mm,stage\n"
-    "0.00,0.000,0.0,0.0000,preload\n"
-    "0.10,0.010,12.5,0.0040,ramp\n"
-    "0.20,0.020,25.0,0.0080,\n"
-    "# end_reason: break detected\n"
-    "# max_force_N: 25.0\n";
+static const char run_complete[] = "# rigor-run 1\n"
+                                   "# rigor_version: 0.1.0\n"
+                                   "# start_utc: 2026-11-25T10:00:00Z\n"
+                                   "# rig: sim\n"
+                                   "# specimen: S-07\n"
+                                   "# test: tensile\n"
+                                   "# width_mm: 10\n"
+                                   "# thickness_mm: 2\n"
+                                   "# gauge_length_mm: 50\n"
+                                   "time_s,position_mm,force_N,extension_mm,stage\n"
+                                   "0.00,0.000,0.0,0.0000,preload\n"
+                                   "0.10,0.010,12.5,0.0040,ramp\n"
+                                   "0.20,0.020,25.0,0.0080,\n"
+                                   "# end_reason: break detected\n"
+                                   "# max_force_N: 25.0\n";
 
 static void test_run_complete(void)
 {
@@ -259,8 +260,9 @@ static void test_run_empty_extension(void)
                       "# end_reason: operator stop\n";
     curve_list l = read_ok("noext.csv", txt, 1);
     if (l.n == 1) {
-        CHECK(!strcmp(l.v[0]->colname[CURVE_EXT], "position"), "empty extension must fall "
-                                                               "back to position, got %s",
+        CHECK(!strcmp(l.v[0]->colname[CURVE_EXT], "position"),
+              "empty extension must fall "
+              "back to position, got %s",
               l.v[0]->colname[CURVE_EXT]);
         CHECK_NEAR(l.v[0]->ch[CURVE_EXT][1], 5e-5, 1e-15, 0, "position");
         CHECK(l.v[0]->specimen[0] == '\0', "no specimen line: id must stay empty");
@@ -305,7 +307,8 @@ static void test_imperial_units(void)
 static void test_latin1_and_units_row(void)
 {
     /* Latin-1 "Déformation" with a 0xE9 byte, units row "s;mm;N", tab. */
-    const char *txt = "Temps\tCourse standard\tForce standard\tD\xE9""formation\n"
+    const char *txt = "Temps\tCourse standard\tForce standard\tD\xE9"
+                      "formation\n"
                       "s\tmm\tN\t%\n"
                       "0\t0\t0\t0\n"
                       "1\t0.1\t50\t0.2\n";
@@ -313,7 +316,8 @@ static void test_latin1_and_units_row(void)
     if (l.n == 1) {
         const curve *c = l.v[0];
         CHECK(has_note(c, "Latin-1"), "encoding assumption not reported");
-        CHECK(!strcmp(c->colname[CURVE_EXT], "Course standard"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Course standard"), "ext %s",
+              c->colname[CURVE_EXT]);
         CHECK_NEAR(c->ch[CURVE_FORCE][1], 50, 0, 0, "force");
     }
     curve_list_free(&l);
@@ -321,13 +325,15 @@ static void test_latin1_and_units_row(void)
 
 static void test_ambiguous_ext_noted(void)
 {
-    const char *txt = "Time (s),Crosshead absolute (mm),Standard travel (mm),Standard force (N)\n"
-                      "0,100,0,0\n"
-                      "1,100.5,0.05,10\n";
+    const char *txt =
+        "Time (s),Crosshead absolute (mm),Standard travel (mm),Standard force (N)\n"
+        "0,100,0,0\n"
+        "1,100.5,0.05,10\n";
     curve_list l = read_ok("amb.csv", txt, 1);
     if (l.n == 1) {
         const curve *c = l.v[0];
-        CHECK(!strcmp(c->colname[CURVE_EXT], "Standard travel"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Standard travel"), "ext %s",
+              c->colname[CURVE_EXT]);
         CHECK(has_note(c, "chose column 'Standard travel (mm)'"), "ambiguity not noted");
     }
     curve_list_free(&l);
@@ -349,13 +355,34 @@ static void test_ambiguous_ext_noted(void)
 
 static void test_x10_jump_flagged(void)
 {
-    const char *txt = "Time;Displacement;Force\n(s);(mm);(kN)\n"
-                      "0;0,90;0,1\n0,1;0,95;0,1\n0,2;10,11;0,1\n0,3;1,063;0,1\n0,4;11,12;0,1\n";
+    /* 40 rows of a smooth ramp 0.50 .. 1.28 mm in decimal comma; rows 20
+     * and 31 are written x10 ("10,30" for 1.030), as a locale round trip
+     * does, and come back on the next row. */
+    char txt[4096];
+    size_t k = (size_t)snprintf(txt, sizeof txt, "Time;Displacement;Force\n(s);(mm);(kN)\n");
+    for (int i = 0; i < 40; i++) {
+        double x = 0.5 + 0.02 * i;
+        if (i == 20 || i == 31)
+            x *= 10;
+        k += (size_t)snprintf(txt + k, sizeof txt - k, "%d,%d;%.2f;0,1\n", i / 10, i % 10, x);
+    }
+    for (char *p = txt; *p; p++)
+        if (*p == '.')
+            *p = ',';
     curve_list l = read_ok("jump.csv", txt, 1);
     if (l.n == 1) {
-        CHECK(has_note(l.v[0], "x10"), "x10 jump not flagged");
-        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][2], 10.11e-3, 1e-15, 0, "data kept as written");
+        CHECK(has_note(l.v[0], "x10 between neighbouring samples 4 times"),
+              "x10 jump not flagged (%zu notes)", l.v[0]->nnotes);
+        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][20], 9.0e-3, 1e-15, 0, "data kept as written");
     }
+    curve_list_free(&l);
+    /* The same ramp without the corruption gives no warning. */
+    k = (size_t)snprintf(txt, sizeof txt, "Time;Displacement;Force\n(s);(mm);(kN)\n");
+    for (int i = 0; i < 40; i++)
+        k += (size_t)snprintf(txt + k, sizeof txt - k, "%d;%.2f;0.1\n", i, 0.5 + 0.02 * i);
+    l = read_ok("clean.csv", txt, 1);
+    if (l.n == 1)
+        CHECK(!has_note(l.v[0], "WARNING"), "clean ramp warned");
     curve_list_free(&l);
 }
 
@@ -368,6 +395,225 @@ static void test_time_backwards_flagged(void)
         CHECK(has_note(l.v[0], "time goes backwards 1 times"), "time backwards not flagged");
         CHECK_NEAR(l.v[0]->ch[CURVE_TIME][2], 0.5, 0, 0, "not reordered");
     }
+    curve_list_free(&l);
+}
+
+/* ---- more families on hand-made buffers (shapes from FORMATS.md) ---- */
+
+static void test_testxpert_german_tab(void)
+{
+    const char *txt = "\"Pr\xC3\xBC"
+                      "finstitut\"\t\"Lab\"\n"
+                      "\"Probendicke\"\t2\t\"mm\"\n"
+                      "\"Probenbreite\"\t20\t\"mm\"\n"
+                      "\"Messl\xC3\xA4nge Standardweg\"\t80\t\"mm\"\n"
+                      "\"Datum/Uhrzeit\"\t44335.4\t\"\"\n"
+                      "\"Fmax\"\t12.5\t\"kN\"\n"
+                      "\"Pr\xC3\xBC"
+                      "fzeit\"\t\"Standardkraft\"\t\"Traversenweg absolut\"\t\"Standardweg\"\t"
+                      "\"Breiten\xC3\xA4nderung\"\t\"Dehnung\"\n"
+                      "\"s\"\t\"N\"\t\"mm\"\t\"mm\"\t\"mm\"\t\"mm\"\n"
+                      "0\t10\t100\t0\t0\t0\n"
+                      "1\t12500\t101\t0.4\t-0.01\t0.4\n";
+    curve_list l = read_ok("de.TXT", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->format, "testxpert-tra"), "format %s", c->format);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Standardweg"), "ext %s", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_FORCE], "Standardkraft"), "force %s",
+              c->colname[CURVE_FORCE]);
+        CHECK(c->ch[CURVE_STRAIN] == NULL, "Dehnung in mm must not be a strain");
+        CHECK_NEAR(c->geom.gauge_m, 0.080, 1e-15, 0, "Messl\xC3\xA4nge");
+        CHECK_NEAR(c->geom.width_m, 0.020, 1e-15, 0, "Probenbreite");
+        CHECK_NEAR(c->geom.thickness_m, 0.002, 1e-15, 0, "Probendicke");
+        const curve_meta *m = curve_meta_find(c, "date");
+        CHECK(m && !strcmp(m->value, "2021-05-19 09:36"), "Excel date 44335.4 -> %s",
+              m ? m->value : "-");
+        csvin_vendor v[4];
+        size_t nv = csvin_vendor_results(c, v, 4);
+        CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "Fmax vendor result");
+        if (nv == 1)
+            CHECK_NEAR(v[0].value_si, 12500, 1e-9, 0, "Fmax kN -> N");
+    }
+    curve_list_free(&l);
+}
+
+static void test_key_equals_header(void)
+{
+    const char *txt = "WERKSTOFF_NORM_NAME = HC340LA\n"
+                      "PROBENBREITE_IST <mm> = 20.014\n"
+                      "PROBENDICKE_IST <mm> = 1.5\n"
+                      "DATEN =\n"
+                      "ZEIT <s>; KRAFT <kN>; WEG <mm>; BREITENAENDERUNG <mm>\n"
+                      "0.0; 0.00; 0.000; 0.0\n"
+                      "0.5; 1.25; 0.010; 0.0\n";
+    curve_list l = read_ok("pud.txt", txt, 1);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK_NEAR(c->geom.width_m, 20.014e-3, 1e-15, 0, "PROBENBREITE");
+        CHECK_NEAR(c->geom.thickness_m, 1.5e-3, 1e-15, 0, "PROBENDICKE");
+        CHECK_NEAR(c->ch[CURVE_FORCE][1], 1250, 1e-9, 0, "KRAFT <kN>");
+        CHECK_NEAR(c->ch[CURVE_EXT][1], 1e-5, 1e-15, 0, "WEG <mm>");
+        const curve_meta *m = curve_meta_find(c, "WERKSTOFF_NORM_NAME");
+        CHECK(m && !strcmp(m->value, "HC340LA"), "key = value metadata");
+    }
+    curve_list_free(&l);
+}
+
+static void test_results_table_two_specimens(void)
+{
+    const char *txt = "Results Table 1\r\n"
+                      ",Sample,Maximum Tensile stress,Maximum Load\r\n"
+                      ",,(MPa),(kN)\r\n"
+                      "1,\"A-1\",\"200.0\",\"2.0\"\r\n"
+                      "2,\"A-2\",\"-----\",\"3.0\"\r\n"
+                      "1,Time,Extension,Load,Tensile stress\r\n"
+                      ",(s),(mm),(kN),(MPa)\r\n"
+                      "\"\",\"0.0\",\"0.0\",\"0.0\",\"0.0\"\r\n"
+                      "\"\",\"1.0\",\"0.5\",\"2.0\",\"200.0\"\r\n"
+                      "2,Time,Extension,Load,Tensile stress\r\n"
+                      ",(s),(mm),(kN),(MPa)\r\n"
+                      "\"\",\"0.0\",\"0.0\",\"0.0\",\"0.0\"\r\n"
+                      "\"\",\"1.0\",\"0.7\",\"3.0\",\"300.0\"\r\n"
+                      "\"\",\"2.0\",\"0.9\",\"1.0\",\"100.0\"\r\n";
+    curve_list l = read_ok("results.csv", txt, 2);
+    if (l.n == 2) {
+        CHECK(!strcmp(l.v[0]->specimen, "A-1") && !strcmp(l.v[1]->specimen, "A-2"), "ids %s %s",
+              l.v[0]->specimen, l.v[1]->specimen);
+        CHECK(l.v[0]->n == 2 && l.v[1]->n == 3, "rows %zu %zu", l.v[0]->n, l.v[1]->n);
+        CHECK_NEAR(l.v[1]->ch[CURVE_FORCE][1], 3000, 1e-9, 0, "specimen 2 force");
+        csvin_vendor v[4];
+        size_t nv = csvin_vendor_results(l.v[1], v, 4);
+        CHECK(nv == 1 && !strcmp(v[0].name, "max_force_n"), "'-----' is not a result (%zu)",
+              nv);
+        nv = csvin_vendor_results(l.v[0], v, 4);
+        CHECK(nv == 2, "specimen 1 results %zu", nv);
+    }
+    curve_list_free(&l);
+}
+
+static void test_run_cut_last_line(void)
+{
+    /* All fields present but no line end: the writer was interrupted. */
+    const char *txt = "# rigor-run 1\n"
+                      "time_s,position_mm,force_N,stage\n"
+                      "0.0,0.00,0.0,ramp\n"
+                      "0.1,0.01,5.0,ramp\n"
+                      "0.2,0.02,1";
+    curve_list l = read_ok("cut.csv", txt, 1);
+    if (l.n == 1) {
+        CHECK(l.v[0]->n == 2, "rows %zu: a line without its end must be dropped", l.v[0]->n);
+        CHECK(l.v[0]->interrupted, "interrupted");
+    }
+    curve_list_free(&l);
+}
+
+static void test_blank_delimited(void)
+{
+    const char *txt = "Specimen: bar-3\n\n"
+                      "Time(s)    Extension(mm)    Load(lbf)\n"
+                      "  0.0        0.000             0.0\n"
+                      "  0.5        0.010           100.0\n"
+                      "  1.0        0.020           200.0   \n";
+    curve_list l = read_ok("blanks.txt", txt, 1);
+    if (l.n == 1) {
+        CHECK(l.v[0]->n == 3, "rows %zu", l.v[0]->n);
+        CHECK_NEAR(l.v[0]->ch[CURVE_FORCE][2], 889.6443230521, 1e-9, 0, "lbf");
+        CHECK_NEAR(l.v[0]->ch[CURVE_EXT][1], 1e-5, 1e-15, 0, "mm");
+    }
+    curve_list_free(&l);
+}
+
+static void test_decimal_comma_after_integers(void)
+{
+    /* 300 rows of integers, then decimal commas: the vote sees all rows. */
+    static char txt[16384];
+    size_t k = (size_t)snprintf(txt, sizeof txt, "Zeit;Weg;Kraft\ns;mm;N\n");
+    for (int i = 0; i < 300; i++)
+        k += (size_t)snprintf(txt + k, sizeof txt - k, "%d;0;%d\n", i, i);
+    k += (size_t)snprintf(txt + k, sizeof txt - k, "300;0,5;300,25\n");
+    curve_list l = read_ok("late.csv", txt, 1);
+    if (l.n == 1 && l.v[0]->n == 301)
+        CHECK_NEAR(l.v[0]->ch[CURVE_FORCE][300], 300.25, 1e-12, 0, "late decimal comma");
+    curve_list_free(&l);
+}
+
+typedef struct {
+    int n;
+    char files[16][600];
+} err_log;
+
+static void log_err(void *ctx, int err, const rig_diag *d)
+{
+    err_log *e = ctx;
+    (void)err;
+    if (e->n < 16)
+        snprintf(e->files[e->n], sizeof e->files[0], "%s", d->file);
+    e->n++;
+}
+
+/* A folder of bad files: each is reported, in sorted order, and the batch
+ * goes on to the end. */
+static void test_read_path_batch(void)
+{
+    curve_list l = {0};
+    err_log e = {0};
+    size_t nr = 9, nf = 0;
+    int rc = csvin_read_path("tests/data/import", NULL, &l, log_err, &e, &nr, &nf);
+    CHECK(rc < 0, "a folder of only bad files must fail, rc %d", rc);
+    CHECK(l.n == 0 && nr == 0 && nf == 8 && e.n == 8,
+          "%zu curves, %zu read, %zu failed, %d "
+          "reported",
+          l.n, nr, nf, e.n);
+    CHECK(strstr(e.files[0], "empty.csv") && strstr(e.files[7], "short_row.csv"),
+          "order: %s .. %s", e.files[0], e.files[7]);
+    curve_list_free(&l);
+}
+
+static void test_quoted_decimal_comma(void)
+{
+    /* A European export quoting every value, with comma delimiter. */
+    const char *txt = "Time,Extension,Load\n(s),(mm),(N)\n"
+                      "\"0,0\",\"0,00\",\"1,5\"\n\"0,1\",\"0,25\",\"1234,5\"\n";
+    curve_list l = read_ok("eu.csv", txt, 1);
+    if (l.n == 1)
+        CHECK_NEAR(l.v[0]->ch[CURVE_FORCE][1], 1234.5, 1e-9, 0, "quoted decimal comma");
+    curve_list_free(&l);
+    /* Grouping needs three digits: "12,5" is not 125 in a point file. */
+    double v = 0;
+    CHECK(cin_num("12,5", '.', true, &v, NULL) == NUM_BAD, "'12,5' read as %g", v);
+    CHECK(cin_num("2,252.98486", '.', true, &v, NULL) == NUM_OK && v == 2252.98486,
+          "'2,252.98486' read as %g", v);
+    CHECK(cin_num("1,234,567", '.', true, &v, NULL) == NUM_OK && v == 1234567, "grouped %g", v);
+    CHECK(cin_num("2,110,637", ',', false, &v, NULL) == NUM_OK && v == 2110.637,
+          "several commas %g", v);
+    CHECK(cin_num("-.03", '.', false, &v, NULL) == NUM_OK && v == -0.03, "-.03 read as %g", v);
+    CHECK(cin_num("6.06E-05", '.', false, &v, NULL) == NUM_OK && v == 6.06e-5, "exponent %g",
+          v);
+    CHECK(cin_num("12abc", '.', false, &v, NULL) == NUM_BAD, "12abc accepted");
+    CHECK(cin_num("1.2.3", '.', false, &v, NULL) == NUM_BAD, "1.2.3 accepted");
+    CHECK(cin_num("-inf", '.', false, &v, NULL) == NUM_NONFINITE, "-inf");
+    CHECK(cin_num("  ", '.', false, &v, NULL) == NUM_EMPTY, "blank");
+}
+
+static void test_geometry_checks(void)
+{
+    const char *zero = "Specimen ID,\"z\"\nWidth,\"0.0\",mm\nThickness,\"2.0\",mm\n\n"
+                       "Time,Extension,Load\n(s),(mm),(N)\n\"0\",\"0\",\"0\"\n\"1\",\"0.1\","
+                       "\"10\"\n";
+    curve_list l = read_ok("zero.csv", zero, 1);
+    if (l.n == 1)
+        CHECK(has_note(l.v[0], "WARNING: the file states width = 0 mm"),
+              "zero width not flagged");
+    curve_list_free(&l);
+    /* Stress column computed with another area than the header's. */
+    const char *mism = "Width,\"10\",mm\nThickness,\"2\",mm\n\n"
+                       "Time,Extension,Load,Tensile stress\n(s),(mm),(N),(MPa)\n"
+                       "\"0\",\"0\",\"0\",\"0\"\n\"1\",\"0.1\",\"2000\",\"80\"\n";
+    l = read_ok("mism.csv", mism, 1);
+    if (l.n == 1)
+        CHECK(has_note(l.v[0], "WARNING: the stress column implies A0 = 25 mm^2"),
+              "area mismatch not flagged");
     curve_list_free(&l);
 }
 
@@ -384,8 +630,8 @@ static void bad_file(const char *rel, int want_rc, long line, long col, const ch
     rig_diag_format(&d, msg, sizeof msg);
     CHECK(rc == want_rc, "%s: rc %d, want %d (%s)", rel, rc, want_rc, msg);
     CHECK(l.n == 0, "%s: appended %zu curves on error", rel, l.n);
-    CHECK(d.line == line && d.col == col, "%s: at %ld:%ld, want %ld:%ld (%s)", rel, d.line, d.col,
-          line, col, msg);
+    CHECK(d.line == line && d.col == col, "%s: at %ld:%ld, want %ld:%ld (%s)", rel, d.line,
+          d.col, line, col, msg);
     CHECK(strstr(d.msg, needle) != NULL, "%s: message '%s' lacks '%s'", rel, d.msg, needle);
     CHECK(!strcmp(d.file, path), "%s: diag file '%s'", rel, d.file);
     curve_list_free(&l);
@@ -395,8 +641,9 @@ static void test_bad_inputs(void)
 {
     bad_file("empty.csv", RIG_ENODATA, 1, 1, "empty file");
     bad_file("not_export.txt", RIG_EPARSE, 1, 1, "not a stress-strain export");
-    bad_file("nonnumeric.csv", RIG_EPARSE, 4, 10, "expected a number in column 'Load (N)', "
-                                                  "found '2O.5'");
+    bad_file("nonnumeric.csv", RIG_EPARSE, 4, 10,
+             "expected a number in column 'Load (N)', "
+             "found '2O.5'");
     bad_file("missing_column.csv", RIG_EPARSE, 1, 1, "extension/displacement or strain");
     bad_file("nan.csv", RIG_EPARSE, 4, 5, "NaN");
     bad_file("inf.csv", RIG_EPARSE, 4, 10, "finite number");
@@ -416,6 +663,67 @@ static void test_bad_inputs(void)
     CHECK(l.n == 0, "binary appended");
 }
 
+/* ---- mutations never crash and always end in a curve or a located diag ---- */
+
+static const char *const seeds[] = {
+    "Specimen ID,\"009\"\r\nWidth,\"10.1\",mm\r\n\r\nTime,Extension,Load\r\n(s),(mm),(N)\r\n"
+    "\"0.0\",\"0.01\",\"1,499.7\"\r\n\"0.1\",\"0.02\",\"2,252.9\"\r\n",
+    "# rigor-run 1\n# specimen: A\ntime_s,position_mm,force_N,stage\n0,0,0,a\n0.1,0.1,5,b\n",
+    "Index;Element;Marker;Time;Kraft;Weg\n;;;s;kN;mm\n1;100;5000;0.0;1.0;0.0\n2;100;100;1.0;2."
+    "0;0.1\n",
+    "\"File : x\"\n\"Span : "
+    "10,0\"\n\"Point\",\"Elongation\",\"Force\"\n.1,.008,-.03\n0,0,0,0,1,0,\"0\"\n",
+    "Zeit [s];Weg [mm];Kraft [kN]\n0,0;0,1;1,5\n0,5;0,2;2,5\n",
+};
+
+static void test_mutations_never_crash(void)
+{
+    unsigned long long x = 0x9E3779B97F4A7C15ull; /* fixed seed */
+    char buf[1024];
+    int ok = 0, err = 0;
+    for (int it = 0; it < 4000; it++) {
+        const char *seed = seeds[it % (sizeof seeds / sizeof seeds[0])];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n);
+        int muts = 1 + (int)(x % 4);
+        for (int m = 0; m < muts; m++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = n ? (size_t)(x >> 33) % n : 0;
+            int kind = (int)((x >> 20) % 4);
+            static const char alphabet[] = ",;\t\"\r\n.-e0123456789 #:x\xC3\xA9\xFF";
+            char ch = alphabet[(x >> 40) % (sizeof alphabet - 1)];
+            if (kind == 0 && n)
+                buf[at] = ch;
+            else if (kind == 1 && n + 1 < sizeof buf) {
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = ch;
+                n++;
+            } else if (kind == 2 && n) {
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+            } else {
+                n = at;
+            }
+        }
+        curve_list l = {0};
+        rig_diag d = {0};
+        int rc = csvin_read_buffer("fuzz.csv", buf, n, NULL, &l, &d);
+        if (rc == RIG_OK) {
+            ok++;
+            CHECK(l.n >= 1, "iteration %d: OK without a curve", it);
+            for (size_t k = 0; k < l.n; k++)
+                CHECK(l.v[k]->n >= 1, "iteration %d: empty curve", it);
+        } else {
+            err++;
+            CHECK(l.n == 0, "iteration %d: curves appended on error", it);
+            CHECK(d.msg[0] && !strcmp(d.file, "fuzz.csv"), "iteration %d: rc %d without diag",
+                  it, rc);
+        }
+        curve_list_free(&l);
+    }
+    CHECK(ok > 100 && err > 100, "mutations too tame or too wild: %d ok, %d errors", ok, err);
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -431,6 +739,16 @@ int main(void)
     TEST_RUN(test_ambiguous_ext_noted);
     TEST_RUN(test_x10_jump_flagged);
     TEST_RUN(test_time_backwards_flagged);
+    TEST_RUN(test_testxpert_german_tab);
+    TEST_RUN(test_key_equals_header);
+    TEST_RUN(test_results_table_two_specimens);
+    TEST_RUN(test_run_cut_last_line);
+    TEST_RUN(test_blank_delimited);
+    TEST_RUN(test_decimal_comma_after_integers);
+    TEST_RUN(test_quoted_decimal_comma);
+    TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
+    TEST_RUN(test_read_path_batch);
+    TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
 }

@@ -1,0 +1,714 @@
+/* compression.c — compression analysis (ISO 604, ASTM D695, ISO 13314).
+ *
+ * Pipeline, in this order (each step a static function below):
+ *  1. geometry: A0 and h0 from the options over the file (merge_geom);
+ *  2. signs: force sign from the sample of largest |F| (compression is what
+ *     the test does most), travel sign from the travel at that sample
+ *     relative to the first sample; everything after is a magnitude;
+ *  3. the first loading stroke: up to the first sample that reaches the
+ *     largest travel before the crosshead reverses (by > 1 % of the travel
+ *     range); return strokes, holds (relaxation) and later cycles are out;
+ *  4. contact: the streaming detector on the force (detect.h), so that the
+ *     live run and this analysis find the same sample;
+ *  5. strain eps = (s_x (x - x_c) - (delta(F) - delta(F_c))) / h0 and stress
+ *     sigma = F / A0 (ISO 13314 §3: initial area and height), or the file's
+ *     own columns; the detector runs again with them for the stages;
+ *  6. results, each with the formula and clause next to its code.
+ * Nothing here prints; every parameter goes into the method list.
+ */
+#include "compression.h"
+
+#include "../common/error.h"
+#include "compliance.h"
+#include "numeric.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLATEAU_END_FACTOR 1.3 /* ISO 13314: plateau end at 1.3 x plateau stress */
+#define REVERSAL_FRAC 0.01     /* a return stroke: travel back by 1 % of its range */
+#define FIRST_MAX_DROP 0.01    /* first maximum: followed by a 1 % drop ... */
+#define MIN_WINDOW 8           /* auto modulus: fewest samples in a window */
+#define AUTO_R2 0.995          /* auto modulus: windows at least this linear */
+
+static double pick(double override, double from_file)
+{
+    return isfinite(override) ? override : from_file;
+}
+
+/* Geometry: each field from the options when given, else from the file; an
+ * explicit cross-section on the command line replaces the file's as a whole
+ * (the same rule as the tensile path in analysis.c). */
+static void merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g)
+{
+    g->width_m = pick(opt->width_m, file->width_m);
+    g->thickness_m = pick(opt->thickness_m, file->thickness_m);
+    g->diameter_m = pick(opt->diameter_m, file->diameter_m);
+    g->area_m2 = pick(opt->area_m2, file->area_m2);
+    g->gauge_m = pick(opt->gauge_m, file->gauge_m);
+    g->height_m = pick(opt->height_m, file->height_m);
+    if (isfinite(opt->width_m) || isfinite(opt->thickness_m) || isfinite(opt->diameter_m)) {
+        if (!isfinite(opt->area_m2))
+            g->area_m2 = NAN;
+        if (isfinite(opt->diameter_m) && !isfinite(opt->width_m))
+            g->width_m = g->thickness_m = NAN;
+    }
+}
+
+static int check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (!isfinite(c->ch[r][i])) {
+            snprintf(why, wl, "%s of sample %zu is not a finite number", what, i + 1);
+            return RIG_ENODATA;
+        }
+    }
+    return RIG_OK;
+}
+
+/* Sign of v[i_ref] - v[0] (+1 when zero). */
+static double direction(const double *v, size_t i_ref)
+{
+    return v[i_ref] - v[0] < 0 ? -1.0 : 1.0;
+}
+
+/* End of the first loading stroke on the magnitude m[0..n-1] (travel or
+ * strain): where the crosshead first reverses by more than REVERSAL_FRAC of
+ * the travel range, the stroke ends at the sample of largest force among
+ * those within 0.1 % of the range of the largest travel (so a hold at the
+ * top, where the force relaxes, is excluded); a
+ * hold at the end of the data (>= 1 % of the samples, at least 10, within
+ * 0.1 % of the largest value) ends it too; otherwise the whole record is one stroke. */
+static size_t loading_end(const double *m, const double *F, size_t n)
+{
+    double lo = m[0], hi = m[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = fmin(lo, m[i]);
+        hi = fmax(hi, m[i]);
+    }
+    double range = hi - lo;
+    if (!(range > 0))
+        return n - 1;
+    double run = m[0];
+    size_t stop = n - 1;
+    bool reversed = false;
+    for (size_t i = 1; i < n; i++) {
+        if (m[i] > run)
+            run = m[i];
+        else if (m[i] < run - REVERSAL_FRAC * range) {
+            stop = i;
+            reversed = true;
+            break;
+        }
+    }
+    size_t first = stop;
+    for (size_t i = 0; i <= stop; i++) {
+        if (m[i] >= run - 1e-3 * range) {
+            first = i;
+            break;
+        }
+    }
+    if (!reversed && stop - first < (n / 100 > 10 ? n / 100 : 10))
+        return n - 1;
+    /* Within the top 0.1 %: the sample of largest force (the end of the
+     * stroke for quantised travel, the start of a hold for relaxation). */
+    size_t best = first;
+    for (size_t i = first; i <= stop; i++)
+        if (m[i] >= run - 1e-3 * range && F[i] > F[best])
+            best = i;
+    return best;
+}
+
+/* Integral of sigma d(eps) over the parts of segments [i, i+1] (i0 <= i <
+ * i1) that lie inside the strain interval [a, b], each segment clipped
+ * linearly; a segment that runs backwards in strain subtracts. Used for the
+ * ISO 13314 plateau mean (equal weight per strain, whatever the sampling). */
+static double integral_clipped(const double *e, const double *s, size_t i0, size_t i1, double a,
+                               double b)
+{
+    double sum = 0;
+    for (size_t i = i0; i < i1; i++) {
+        double e0 = e[i], e1 = e[i + 1], s0 = s[i], s1 = s[i + 1];
+        if (e1 == e0)
+            continue;
+        double lo = fmax(fmin(e0, e1), a), hi = fmin(fmax(e0, e1), b);
+        if (!(hi > lo))
+            continue;
+        double slo = s0 + (lo - e0) / (e1 - e0) * (s1 - s0);
+        double shi = s0 + (hi - e0) / (e1 - e0) * (s1 - s0);
+        double part = 0.5 * (slo + shi) * (hi - lo);
+        sum += e1 > e0 ? part : -part;
+    }
+    return sum;
+}
+
+/* Modulus by the options. The line is sigma = c0 + E eps. */
+typedef struct {
+    double E, c0, r2;
+    double e_lo, e_hi;
+    const char *how;
+} modulus;
+
+static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
+                        const analysis_opts *o, modulus *m, char *why, size_t wl)
+{
+    m->E = m->c0 = m->r2 = m->e_lo = m->e_hi = NAN;
+    modulus_method meth = o->modulus;
+    double lo = o->mod_lo, hi = o->mod_hi;
+    if ((meth == MOD_CHORD || meth == MOD_FIT) && !(isfinite(lo) && isfinite(hi))) {
+        lo = 0.0005; /* ISO 604: chord between 0.05 % and 0.25 % strain */
+        hi = 0.0025;
+    }
+    if (meth == MOD_SECANT && !isfinite(lo))
+        lo = 0.01;
+
+    if (meth == MOD_CHORD) {
+        /* ISO 604 / ISO 527-1 chord: E = (sigma2 - sigma1) / (eps2 - eps1). */
+        double s1 = numeric_interp_first(e, s, i0, i1 + 1, lo, NULL);
+        double s2 = numeric_interp_first(e, s, i0, i1 + 1, hi, NULL);
+        if (!isfinite(s1) || !isfinite(s2) || !(hi > lo)) {
+            snprintf(why, wl, "the curve does not reach the chord strains %.4g %% and %.4g %%",
+                     lo * 100, hi * 100);
+            return RIG_ENODATA;
+        }
+        m->E = (s2 - s1) / (hi - lo);
+        m->c0 = s1 - m->E * lo;
+        m->e_lo = lo;
+        m->e_hi = hi;
+        m->how = "chord";
+        return RIG_OK;
+    }
+    if (meth == MOD_SECANT) {
+        /* Secant: E = sigma(eps) / eps from the contact origin. */
+        double s1 = numeric_interp_first(e, s, i0, i1 + 1, lo, NULL);
+        if (!isfinite(s1) || !(lo > 0)) {
+            snprintf(why, wl, "the curve does not reach the secant strain %.4g %%", lo * 100);
+            return RIG_ENODATA;
+        }
+        m->E = s1 / lo;
+        m->c0 = 0;
+        m->e_lo = 0;
+        m->e_hi = lo;
+        m->how = "secant";
+        return RIG_OK;
+    }
+    if (meth == MOD_FIT) {
+        /* Least squares over the samples with lo <= eps <= hi (ASTM E111). */
+        size_t a = i1 + 1, b = 0;
+        for (size_t i = i0; i <= i1; i++) {
+            if (e[i] >= lo && e[i] <= hi) {
+                if (a > i1)
+                    a = i;
+                b = i;
+            }
+        }
+        linfit f;
+        if (a > i1 || b < a + 2 || numeric_linfit(e + a, s + a, b - a + 1, &f)) {
+            snprintf(why, wl, "fewer than 3 samples between %.4g %% and %.4g %% strain",
+                     lo * 100, hi * 100);
+            return RIG_ENODATA;
+        }
+        m->E = f.c1;
+        m->c0 = f.c0;
+        m->r2 = f.r2;
+        m->e_lo = e[a];
+        m->e_hi = e[b];
+        m->how = "fit";
+        return RIG_OK;
+    }
+
+    /* Auto (ASTM E3076 spirit, objective): slide windows of n/10, n/4 and
+     * n/2 samples (at least 8) over the pre-yield part in steps of 1/8
+     * window, least squares in each; among the windows with r^2 >= 0.995
+     * take the steepest, else the most linear one (noisy data). */
+    size_t cnt = i1 >= i0 ? i1 - i0 + 1 : 0;
+    if (cnt < MIN_WINDOW) {
+        snprintf(why, wl, "only %zu samples between contact and yield for the modulus", cnt);
+        return RIG_ENODATA;
+    }
+    linfit best = {0}, bestr2 = {0};
+    size_t best_a = 0, bestr2_a = 0, best_w = 0, bestr2_w = 0;
+    bool have = false, haver2 = false;
+    static const size_t div[3] = {10, 4, 2};
+    for (int d = 0; d < 3; d++) {
+        size_t w = cnt / div[d] > MIN_WINDOW ? cnt / div[d] : MIN_WINDOW;
+        size_t step = w / 8 ? w / 8 : 1;
+        for (size_t a = i0; a + w <= i1 + 1; a += step) {
+            linfit f;
+            if (numeric_linfit(e + a, s + a, w, &f) || !(f.c1 > 0))
+                continue;
+            if (!haver2 || f.r2 > bestr2.r2) {
+                bestr2 = f;
+                bestr2_a = a;
+                bestr2_w = w;
+                haver2 = true;
+            }
+            if (f.r2 >= AUTO_R2 && (!have || f.c1 > best.c1)) {
+                best = f;
+                best_a = a;
+                best_w = w;
+                have = true;
+            }
+        }
+    }
+    if (!have && !haver2) {
+        snprintf(why, wl, "no rising linear part found for the modulus");
+        return RIG_ENODATA;
+    }
+    if (!have) {
+        best = bestr2;
+        best_a = bestr2_a;
+        best_w = bestr2_w;
+    }
+    m->E = best.c1;
+    m->c0 = best.c0;
+    m->r2 = best.r2;
+    m->e_lo = e[best_a];
+    m->e_hi = e[best_a + best_w - 1];
+    m->how = have ? "auto (steepest window with r2 >= 0.995)" : "auto (most linear window)";
+    return RIG_OK;
+}
+
+/* Everything computed for one curve; freed in one place. */
+typedef struct {
+    double *F;   /* force magnitude, N */
+    double *eps; /* engineering strain, ratio */
+    double *sig; /* engineering stress, Pa */
+    double *W;   /* cumulative absorbed energy, J/m^3 */
+} work;
+
+static void work_free(work *w)
+{
+    free(w->F);
+    free(w->eps);
+    free(w->sig);
+    free(w->W);
+}
+
+int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, char *why,
+                        size_t wl)
+{
+    snprintf(rs->test, sizeof rs->test, "compression");
+    why[0] = 0;
+    size_t n = c->n;
+    work wk = {0};
+    compliance_table ct = {0};
+    detect_event *ev = NULL;
+    int rc = RIG_OK;
+
+    if (n < MIN_WINDOW) {
+        snprintf(why, wl, "only %zu samples: too few for a compression analysis", n);
+        return RIG_ENODATA;
+    }
+    curve_geom g;
+    merge_geom(&o->geom, &c->geom, &g);
+    double A0 = curve_geom_area(&g), h0 = g.height_m;
+    if (isfinite(A0) && !(A0 > 0)) {
+        snprintf(why, wl, "cross-section area %.6g mm^2 is not positive", A0 * 1e6);
+        return RIG_EGEOMETRY;
+    }
+    if (isfinite(h0) && !(h0 > 0)) {
+        snprintf(why, wl, "specimen height %.6g mm is not positive", h0 * 1e3);
+        return RIG_EGEOMETRY;
+    }
+    bool file_sig = o->use_file_columns && curve_has(c, CURVE_STRESS);
+    bool file_eps = o->use_file_columns && curve_has(c, CURVE_STRAIN);
+    bool has_F = curve_has(c, CURVE_FORCE), has_x = curve_has(c, CURVE_EXT);
+    if (!has_F && !(file_sig && isfinite(A0))) {
+        snprintf(why, wl, "the data has no force column (needed for contact and fracture)");
+        return RIG_ENODATA;
+    }
+    if (!file_sig && !isfinite(A0)) {
+        snprintf(why, wl, "missing geometry: the cross-section is needed for stress; give "
+                          "--area, or --width and --thickness, or --diameter");
+        return RIG_EGEOMETRY;
+    }
+    if (!file_eps && !has_x) {
+        snprintf(why, wl, "the data has neither a strain nor a travel/position column");
+        return RIG_ENODATA;
+    }
+    if (!file_eps && !isfinite(h0)) {
+        snprintf(why, wl, "missing geometry: the initial specimen height is needed for strain; "
+                          "give --height");
+        return RIG_EGEOMETRY;
+    }
+    if ((has_F && (rc = check_finite(c, CURVE_FORCE, "force", why, wl))) ||
+        (has_x && (rc = check_finite(c, CURVE_EXT, "travel", why, wl))) ||
+        (file_sig && (rc = check_finite(c, CURVE_STRESS, "stress", why, wl))) ||
+        (file_eps && (rc = check_finite(c, CURVE_STRAIN, "strain", why, wl))))
+        return rc;
+    if (o->compliance_file[0]) {
+        rig_diag d;
+        rc = compliance_load(o->compliance_file, &ct, &d);
+        if (rc) {
+            rig_diag_format(&d, why, wl);
+            return rc;
+        }
+    }
+
+    wk.F = malloc(n * sizeof *wk.F);
+    wk.eps = malloc(n * sizeof *wk.eps);
+    wk.sig = malloc(n * sizeof *wk.sig);
+    wk.W = malloc(n * sizeof *wk.W);
+    ev = malloc(64 * sizeof *ev);
+    if (!wk.F || !wk.eps || !wk.sig || !wk.W || !ev) {
+        rc = RIG_ENOMEM;
+        goto out;
+    }
+    const double *t = curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL;
+    const double *x = has_x ? c->ch[CURVE_EXT] : NULL;
+
+    /* 2. Signs. The force magnitude is what compresses the specimen. */
+    const double *Fraw = has_F ? c->ch[CURVE_FORCE] : c->ch[CURVE_STRESS];
+    size_t i_abs = 0;
+    for (size_t i = 1; i < n; i++)
+        if (fabs(Fraw[i]) > fabs(Fraw[i_abs]))
+            i_abs = i;
+    double sF = Fraw[i_abs] < 0 ? -1.0 : 1.0;
+    for (size_t i = 0; i < n; i++)
+        wk.F[i] = has_F ? sF * Fraw[i] : sF * Fraw[i] * A0;
+    double sX = x ? direction(x, i_abs) : 1.0;
+    double sE = file_eps ? direction(c->ch[CURVE_STRAIN], i_abs) : 1.0;
+    double sS = file_sig ? (c->ch[CURVE_STRESS][i_abs] < 0 ? -1.0 : 1.0) : 1.0;
+
+    /* 3. The first loading stroke, on travel (or on the file strain). */
+    for (size_t i = 0; i < n; i++)
+        wk.W[i] = x ? sX * x[i] : sE * c->ch[CURVE_STRAIN][i]; /* scratch */
+    size_t i_end = loading_end(wk.W, wk.F, n);
+
+    /* 4. Contact: the detector on the force alone (stages need strain). */
+    detect_params dp;
+    detect_params_for(o, true, &dp);
+    size_t nev = 0;
+    rc = detect_run_curve(&dp, t, NULL, NULL, wk.F, i_end + 1, ev, 64, &nev);
+    if (rc && rc != RIG_EFULL) {
+        snprintf(why, wl, "detector parameters out of range");
+        goto out;
+    }
+    size_t ic = 0;
+    bool contact = false;
+    for (size_t k = 0; k < nev && k < 64; k++) {
+        if (ev[k].kind == DET_CONTACT) {
+            ic = ev[k].index;
+            contact = true;
+            break;
+        }
+    }
+    if (!contact) {
+        snprintf(why, wl, "no contact found: the force never rises above %.3g N (or %.3g "
+                          "baseline standard deviations)",
+                 dp.contact_force_N, dp.contact_sigma);
+        rc = RIG_ENODATA;
+        goto out;
+    }
+
+    /* 5. Strain and stress (engineering, ISO 13314 §3 / ISO 604). */
+    double dc = 0;
+    const char *compl_how = "none";
+    if (ct.n) {
+        dc = compliance_deflection(&ct, wk.F[ic]);
+        compl_how = "table";
+    } else if (o->compliance_m_per_N > 0) {
+        dc = o->compliance_m_per_N * wk.F[ic];
+        compl_how = "constant";
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (file_eps) {
+            wk.eps[i] = sE * c->ch[CURVE_STRAIN][i];
+        } else {
+            double delta = 0;
+            if (ct.n)
+                delta = compliance_deflection(&ct, wk.F[i]) - dc;
+            else if (o->compliance_m_per_N > 0)
+                delta = o->compliance_m_per_N * wk.F[i] - dc;
+            wk.eps[i] = (sX * (x[i] - x[ic]) - delta) / h0;
+        }
+        wk.sig[i] = file_sig ? sS * c->ch[CURVE_STRESS][i] : wk.F[i] / A0;
+    }
+
+    /* Stages and fracture: the same detector, now with strain and stress. */
+    rc = detect_run_curve(&dp, t, wk.eps, wk.sig, wk.F, i_end + 1, ev, 64, &nev);
+    if (rc == RIG_EFULL) {
+        results_note(rs, "the detector reported more than 64 events; later ones are dropped");
+        nev = 64;
+        rc = RIG_OK;
+    } else if (rc) {
+        goto out;
+    }
+    const detect_event *frac = NULL, *yield_ev = NULL, *after_elastic = NULL;
+    for (size_t k = 0; k < nev; k++) {
+        if (ev[k].kind == DET_FRACTURE)
+            frac = &ev[k];
+        if (ev[k].kind == DET_YIELD && !yield_ev)
+            yield_ev = &ev[k];
+        if (!after_elastic && (ev[k].kind == DET_YIELD || ev[k].kind == DET_PLASTIC ||
+                               ev[k].kind == DET_PLATEAU || ev[k].kind == DET_DENSIFICATION))
+            after_elastic = &ev[k];
+    }
+    /* The analysed part: contact .. fracture point, or .. end of loading. */
+    size_t ie = frac ? frac->index : i_end;
+    if (ie <= ic + 2) {
+        snprintf(why, wl, "fewer than 3 samples between contact (sample %zu) and the end of "
+                          "loading (sample %zu)",
+                 ic + 1, ie + 1);
+        rc = RIG_ENODATA;
+        goto out;
+    }
+    double *e = wk.eps, *s = wk.sig;
+
+    /* Cumulative absorbed energy W(eps) = int_contact^eps sigma d(eps) (J/m^3). */
+    for (size_t i = 0; i < n; i++)
+        wk.W[i] = 0;
+    for (size_t i = ic + 1; i <= ie; i++)
+        wk.W[i] = wk.W[i - 1] + 0.5 * (s[i] + s[i - 1]) * (e[i] - e[i - 1]);
+
+    /* Method record. */
+    if (o->preset[0])
+        results_method_string(rs, "preset", o->preset);
+    results_method_string(rs, "stress_source", file_sig ? "file column" : "force / area");
+    results_method_string(rs, "strain_source",
+                          file_eps ? "file column"
+                                   : "(travel since contact - machine deflection) / height");
+    results_method_number(rs, "area_mm2", A0 * 1e6);
+    results_method_number(rs, "height_mm", h0 * 1e3);
+    results_method_string(rs, "force_sign",
+                          sF < 0 ? "negative = compression" : "positive = compression");
+    if (x)
+        results_method_string(rs, "travel_sign",
+                              sX < 0 ? "decreasing = compression" : "increasing = compression");
+    results_method_string(rs, "compliance", compl_how);
+    if (!strcmp(compl_how, "constant"))
+        results_method_number(rs, "compliance_mm_per_n", o->compliance_m_per_N * 1e3);
+    if (ct.n)
+        results_method_string(rs, "compliance_file", o->compliance_file);
+    results_method_number(rs, "contact_sample", (double)ic + 1);
+    results_method_number(rs, "loading_end_sample", (double)i_end + 1);
+    detect_params_record(&dp, rs);
+    if (file_sig || file_eps)
+        results_note(rs, "used the file's own %s%s%s column%s%s", file_sig ? "stress" : "",
+                     file_sig && file_eps ? " and " : "", file_eps ? "strain" : "",
+                     file_sig && file_eps ? "s" : "",
+                     file_eps ? " (strain as recorded: not re-zeroed at contact, no compliance "
+                                "correction)"
+                              : "");
+    if (i_end + 1 < n)
+        results_note(rs, "analysed the first loading stroke (samples 1..%zu of %zu); the "
+                         "return stroke, holds and later cycles are not analysed",
+                     i_end + 1, n);
+
+    /* max_force_n, max_stress_mpa, max_strain_pct over the loading stroke. */
+    size_t imF = 0, imS = ic, imE = ic;
+    for (size_t i = 0; i <= i_end; i++)
+        if (wk.F[i] > wk.F[imF])
+            imF = i;
+    for (size_t i = ic; i <= i_end; i++) {
+        if (s[i] > s[imS])
+            imS = i;
+        if (e[i] > e[imE])
+            imE = i;
+    }
+    results_number(rs, "max_force_n", wk.F[imF]);
+    {
+        double gmax = wk.F[0];
+        for (size_t i = 1; i < n; i++)
+            gmax = fmax(gmax, wk.F[i]);
+        if (gmax > wk.F[imF])
+            results_note(rs, "the force after the first loading stroke reaches %.6g N, above "
+                             "the reported maximum %.6g N",
+                         gmax, wk.F[imF]);
+    }
+
+    /* Modulus on contact .. end of the elastic stage (yield event), else
+     * the first stage after it, else the maximum stress / fracture. */
+    size_t i_mod_end = after_elastic ? after_elastic->index : (frac ? frac->index : imS);
+    if (i_mod_end <= ic + 2)
+        i_mod_end = imS > ic + 2 ? imS : ie;
+    modulus m;
+    char mwhy[160] = "";
+    int mrc = find_modulus(e, s, ic, i_mod_end, o, &m, mwhy, sizeof mwhy);
+    if (mrc == RIG_OK) {
+        /* Compressive modulus E_c = d(sigma)/d(eps) (ISO 604 chord 0.05..0.25 %,
+         * ASTM D695 initial linear portion). */
+        results_number(rs, "compressive_modulus_mpa", m.E * 1e-6);
+        results_number(rs, "modulus_r2", m.r2);
+        if (!isfinite(m.r2))
+            results_note(rs, "modulus_r2: not defined for a %s modulus", m.how);
+        results_method_string(rs, "modulus_method", m.how);
+        results_method_pair(rs, "modulus_window_pct", m.e_lo * 100, m.e_hi * 100);
+    } else {
+        results_number(rs, "compressive_modulus_mpa", NAN);
+        results_number(rs, "modulus_r2", NAN);
+        results_note(rs, "compressive_modulus_mpa: %s", mwhy);
+    }
+
+    /* Offset yield: the first crossing of the curve below the line
+     * sigma = E (eps - eps0 - offset), eps0 = -c0/E the zero-stress strain
+     * of the modulus line (ISO 13314 offset/proof stress; D695 offset). */
+    double offset = o->offset > 0 ? o->offset : 0.002;
+    results_method_number(rs, "offset_pct", offset * 100);
+    double ys = NAN;
+    if (mrc == RIG_OK && m.E > 0) {
+        double eps0 = -m.c0 / m.E;
+        size_t i_start = ic;
+        while (i_start < ie && e[i_start] < m.e_hi)
+            i_start++;
+        double dprev = NAN;
+        for (size_t i = i_start; i <= ie; i++) {
+            double d = s[i] - m.E * (e[i] - eps0 - offset);
+            if (isfinite(dprev) && dprev > 0 && d <= 0) {
+                double f = dprev / (dprev - d);
+                ys = s[i - 1] + f * (s[i] - s[i - 1]);
+                break;
+            }
+            dprev = d;
+        }
+    }
+    results_number(rs, "yield_strength_mpa", ys * 1e-6);
+    if (!isfinite(ys))
+        results_note(rs, "yield_strength_mpa: the curve does not cross the %.3g %% offset line "
+                         "%s",
+                     offset * 100, frac ? "before fracture" : "within the loading stroke");
+
+    /* ISO 13314 first maximum compressive strength: the first local maximum,
+     * i.e. the running peak once the stress has fallen FIRST_MAX_DROP below
+     * it (and by more than twice the force noise floor). */
+    /* Force noise: 3 standard deviations of the pre-contact baseline when
+     * there are >= 10 samples of it, else the detector's noise floor. */
+    double noise_N = dp.noise_floor_N;
+    if (ic >= 10) {
+        double mean, sd;
+        numeric_mean_sd(wk.F, ic, &mean, &sd);
+        if (isfinite(sd))
+            noise_N = 3 * sd;
+    }
+    results_method_number(rs, "force_noise_n", noise_N);
+    double noise_s = noise_N / (isfinite(A0) ? A0 : 1);
+    double fm = NAN;
+    {
+        size_t ip = ic;
+        for (size_t i = ic; i <= i_end; i++) {
+            if (s[i] > s[ip])
+                ip = i;
+            else if (s[ip] - s[i] > FIRST_MAX_DROP * s[ip] && s[ip] - s[i] > noise_s) {
+                fm = s[ip];
+                break;
+            }
+        }
+    }
+    results_number(rs, "first_max_stress_mpa", fm * 1e-6);
+    if (!isfinite(fm))
+        results_note(rs, "first_max_stress_mpa: the stress rises without a local maximum");
+
+    /* Fracture from the detector (the last sample before the drop). */
+    if (frac) {
+        results_number(rs, "fracture_stress_mpa", frac->stress_Pa * 1e-6);
+        results_number(rs, "fracture_strain_pct", frac->strain * 100);
+        results_string(rs, "fracture_rule", frac->rule);
+    } else {
+        results_number(rs, "fracture_stress_mpa", NAN);
+        results_number(rs, "fracture_strain_pct", NAN);
+        results_note(rs, "fracture_stress_mpa, fracture_strain_pct: no fracture detected");
+    }
+
+    /* ISO 13314 plateau stress: the arithmetic mean of the stress between
+     * eps_lo and eps_hi (20..30 % or 20..40 %), taken per unit strain:
+     * sigma_pl = (1 / (hi - lo)) int_lo^hi sigma d(eps). */
+    double plo = o->plateau_lo > 0 ? o->plateau_lo : 0.20;
+    double phi = o->plateau_hi > plo ? o->plateau_hi : 0.30;
+    results_method_pair(rs, "plateau_window_pct", plo * 100, phi * 100);
+    results_method_number(rs, "plateau_end_factor", PLATEAU_END_FACTOR);
+    double spl = NAN, eple = NAN;
+    if (e[imE] >= phi && !(frac && frac->strain < phi)) {
+        spl = integral_clipped(e, s, ic, ie, plo, phi) / (phi - plo);
+        /* Plateau end: the first strain >= lo where sigma = 1.3 sigma_pl. */
+        size_t i = ic;
+        while (i <= ie && e[i] < plo)
+            i++;
+        for (; i + 1 <= ie; i++) {
+            if (s[i] < PLATEAU_END_FACTOR * spl && s[i + 1] >= PLATEAU_END_FACTOR * spl) {
+                double f = (PLATEAU_END_FACTOR * spl - s[i]) / (s[i + 1] - s[i]);
+                eple = e[i] + f * (e[i + 1] - e[i]);
+                break;
+            }
+        }
+        if (!isfinite(eple))
+            results_note(rs, "plateau_end_strain_pct: the stress never reaches %.2g x the "
+                             "plateau stress",
+                         PLATEAU_END_FACTOR);
+    } else {
+        results_note(rs, "plateau_stress_mpa, plateau_end_strain_pct: the curve ends before "
+                         "%.4g %% strain",
+                     phi * 100);
+    }
+    results_number(rs, "plateau_stress_mpa", spl * 1e-6);
+    results_number(rs, "plateau_end_strain_pct", eple * 100);
+
+    /* Densification onset: strain at the global maximum of the energy
+     * absorption efficiency eta(eps) = (1 / sigma(eps)) int_0^eps sigma d(eps)
+     * (Avalle et al. 2001; Li, Magkiriadis & Harrigan 2006), over the samples
+     * with sigma above 1 % of the maximum and 10 x the stress noise; undefined when the
+     * maximum is at the end of the data (eta still rising) or after fracture. */
+    results_method_string(rs, "densification_method",
+                          "max energy absorption efficiency W(eps)/sigma(eps)");
+    double edens = NAN;
+    if (frac) {
+        results_note(rs, "densification_strain_pct: the specimen fractured");
+    } else {
+        size_t ib = 0;
+        double eb = -1;
+        double smin = fmax(0.01 * s[imS], 10 * noise_s);
+        for (size_t i = ic + 1; i <= ie; i++) {
+            if (!(s[i] > smin))
+                continue;
+            double eta = wk.W[i] / s[i];
+            if (eta > eb) {
+                eb = eta;
+                ib = i;
+            }
+        }
+        size_t tail = (ie - ic) / 50;
+        if (eb > 0 && ib + tail < ie && ib + 1 < ie)
+            edens = e[ib];
+        else
+            results_note(rs, "densification_strain_pct: the efficiency is still rising at the "
+                             "end of the data (no maximum)");
+        if (eb > 0)
+            results_method_number(rs, "max_efficiency", eb);
+    }
+    results_number(rs, "densification_strain_pct", edens * 100);
+
+    /* Energy absorption W = int_0^eps_e sigma d(eps) (ISO 13314 [UNVERIFIED
+     * clause], to 50 % strain by default), in MJ/m^3; to the end when the
+     * curve is shorter, said in a note. */
+    double eto = o->energy_to > 0 ? o->energy_to : 0.50;
+    results_method_number(rs, "energy_to_pct", eto * 100);
+    double Wabs = NAN;
+    {
+        size_t i = ic;
+        while (i < ie && e[i + 1] < eto)
+            i++;
+        if (i < ie) {
+            double f = (eto - e[i]) / (e[i + 1] - e[i]);
+            Wabs = wk.W[i] + 0.5 * (s[i] + (s[i] + f * (s[i + 1] - s[i]))) * (eto - e[i]);
+            results_method_string(rs, "energy_absorption_to", "energy_to strain");
+        } else {
+            Wabs = wk.W[ie];
+            results_method_string(rs, "energy_absorption_to", "end of data");
+            results_note(rs, "energy_absorption_mj_m3: integrated to the end of the data "
+                             "(%.4g %% strain%s), short of %.4g %%",
+                         e[ie] * 100, frac ? ", the fracture point" : "", eto * 100);
+        }
+    }
+    results_number(rs, "energy_absorption_mj_m3", Wabs * 1e-6);
+    results_number(rs, "max_stress_mpa", s[imS] * 1e-6);
+    results_number(rs, "max_strain_pct", e[imE] * 100);
+
+    rc = detect_add_stages(rs, ev, nev, t, x, e, s, ie);
+out:
+    free(ev);
+    work_free(&wk);
+    compliance_free(&ct);
+    return rc;
+}

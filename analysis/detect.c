@@ -1,0 +1,691 @@
+/* detect.c — streaming stage and fracture detector; see detect.h for the API
+ * and docs/analysis-compression.md for the rules, defaults and sources.
+ *
+ * Why streaming: the same code must stop a live test within a couple of
+ * samples of a brittle fracture and, offline, report the very same events at
+ * the very same samples. So everything here is causal, works on fixed-size
+ * rings, and allocates only in detect_new().
+ *
+ * Three independent parts run on every sample:
+ *  1. contact: an absolute force threshold or a baseline-sigma threshold,
+ *     debounced;
+ *  2. fracture: three drop rules on the raw force (no smoothing, so no
+ *     delay), armed by an absolute noise floor, debounced;
+ *  3. stages: the curve is reduced to "knots" (block means every
+ *     knot_dstrain of strain), the tangent is a least-squares slope over the
+ *     last tangent_knots knots, and a small state machine moves
+ *     none -> elastic -> (yield) plastic | plateau -> densification.
+ * Block means are the causal smoothing; they affect only stages, never the
+ * fracture stop.
+ */
+#include "detect.h"
+
+#include "../common/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RING 64         /* recent samples kept (fracture point look-back) */
+#define KRING 64        /* recent knots kept */
+#define ARM_MULT 4.0    /* armed once Fpeak >= ARM_MULT * noise_floor_N */
+#define DROP_NOISE 2.0  /* every drop must exceed DROP_NOISE * noise_floor_N */
+#define MAX_RATE_WIN 48 /* rate_window limit (RING minus debounce margin) */
+#define MAX_TANGENT 32
+#define MAX_STAGE_DEB 16
+#define CONTACT_MIN_BASE 20 /* baseline samples before the sigma rule applies */
+#define CONTACT_MIN_N 1e-9 /* baseline rule: least step above a noiseless baseline */
+
+enum { R_PEAK = 1, R_RATE = 2, R_E8 = 4 };
+
+/* Rule text by bit mask of the fracture rules that held (static strings). */
+static const char *const frac_rule[8] = {
+    "none",
+    "drop-from-peak",
+    "drop-rate",
+    "drop-from-peak+drop-rate",
+    "e8-below-10pct",
+    "drop-from-peak+e8-below-10pct",
+    "drop-rate+e8-below-10pct",
+    "drop-from-peak+drop-rate+e8-below-10pct",
+};
+
+typedef struct {
+    size_t i;             /* sample index */
+    double t, e, s, f;    /* time s, strain, stress Pa, force N as fed */
+} sample;
+
+typedef struct {
+    double e, s;          /* block means of strain and stress */
+    double tangent;       /* LSQ slope over the last tangent_knots knots, NAN before */
+    sample end;           /* the sample that closed the knot */
+} knot;
+
+struct detect {
+    detect_params p;
+    size_t n;             /* samples fed so far */
+
+    sample ring[RING];    /* last RING samples with finite force */
+    size_t nring;         /* total pushed (ring[(nring - 1) % RING] is the newest) */
+
+    /* contact */
+    bool in_contact;
+    size_t base_n;        /* baseline samples (Welford) */
+    double base_mean, base_m2;
+    int contact_run;
+    sample contact_first;
+    const char *contact_rule;
+
+    /* fracture */
+    bool have_peak, fractured, finished;
+    sample peak;          /* running maximum force */
+    int frac_run;
+    unsigned frac_mask;   /* rules that held on the first sample of the run */
+    size_t frac_first;    /* index of the first sample of the run */
+
+    /* knots */
+    bool knot_open;
+    double k_e0;          /* strain at which the open knot started */
+    double k_se, k_ss;    /* sums of strain and stress in the open knot */
+    size_t k_cnt;
+    knot knots[KRING];
+    size_t nknots;
+
+    /* stages */
+    detect_kind stage;    /* DET_NKINDS before the first stage */
+    double E_ref;         /* largest elastic tangent, Pa */
+    double T_min;         /* lowest tangent since yield, Pa */
+    int run;              /* knots the pending primary condition held */
+    size_t run_first;     /* knot number where it started */
+    double run_min;       /* lowest tangent within the pending run */
+    int drun;             /* knots the densification condition held */
+    size_t drun_first;
+    size_t yield_knot;    /* knot where the yield run started */
+    double yield_stress;  /* knot-mean stress where yield is placed, Pa */
+};
+
+void detect_params_default(detect_params *p, bool compression)
+{
+    memset(p, 0, sizeof *p);
+    p->compression = compression;
+    p->detect_contact = compression;
+    p->debounce = 2;
+    p->contact_force_N = 1.0;
+    p->contact_sigma = 5.0;
+    p->contact_baseline = 200;
+    p->noise_floor_N = 0.05;
+    p->drop_frac = 0.5;
+    p->rate_drop_frac = 0.2;
+    p->rate_window = 10;
+    p->drop_rate_frac_per_s = 0;
+    p->e8_low_frac = 0.10;
+    p->knot_dstrain = compression ? 0.001 : 0.0005;
+    p->tangent_knots = 8;
+    p->stage_debounce = 3;
+    p->steady_tol = 0.10;
+    p->yield_tangent_frac = 0.5;
+    p->plateau_tangent_frac = 0.10;
+    p->densify_tangent_mult = 3.0;
+    p->densify_floor_frac = 0.10;
+    p->densify_stress_mult = 1.3;
+}
+
+static bool frac01(double v)
+{
+    return isfinite(v) && v >= 0 && v <= 1;
+}
+
+static int check_params(const detect_params *p)
+{
+    if (p->debounce < 1 || p->debounce > 16)
+        return RIG_EINVAL;
+    if (!(p->contact_force_N > 0) || !(p->contact_sigma >= 0) ||
+        p->contact_baseline < CONTACT_MIN_BASE)
+        return RIG_EINVAL;
+    if (!(p->noise_floor_N >= 0) || !frac01(p->drop_frac) || !frac01(p->rate_drop_frac) ||
+        !frac01(p->e8_low_frac) || !(p->drop_rate_frac_per_s >= 0))
+        return RIG_EINVAL;
+    if (p->rate_window < 1 || p->rate_window > MAX_RATE_WIN)
+        return RIG_EINVAL;
+    if (!(p->knot_dstrain > 0) || p->tangent_knots < 3 || p->tangent_knots > MAX_TANGENT)
+        return RIG_EINVAL;
+    if (p->stage_debounce < 1 || p->stage_debounce > MAX_STAGE_DEB)
+        return RIG_EINVAL;
+    if (!(p->steady_tol >= 0) || !frac01(p->yield_tangent_frac) ||
+        !frac01(p->plateau_tangent_frac) || !(p->densify_tangent_mult >= 1) ||
+        !(p->densify_floor_frac >= 0) || !(p->densify_stress_mult >= 0))
+        return RIG_EINVAL;
+    return RIG_OK;
+}
+
+int detect_new(const detect_params *p, detect **out)
+{
+    *out = NULL;
+    int rc = check_params(p);
+    if (rc)
+        return rc;
+    detect *d = malloc(sizeof *d);
+    if (!d)
+        return RIG_ENOMEM;
+    d->p = *p;
+    detect_reset(d);
+    *out = d;
+    return RIG_OK;
+}
+
+void detect_free(detect *d)
+{
+    free(d);
+}
+
+void detect_reset(detect *d)
+{
+    detect_params p = d->p;
+    memset(d, 0, sizeof *d);
+    d->p = p;
+    d->stage = DET_NKINDS;
+    d->E_ref = NAN;
+    d->T_min = NAN;
+}
+
+detect_kind detect_stage(const detect *d)
+{
+    return d->stage;
+}
+
+bool detect_fractured(const detect *d)
+{
+    return d->fractured;
+}
+
+const char *detect_kind_name(detect_kind k)
+{
+    static const char *const names[DET_NKINDS] = {
+        "contact", "elastic", "yield", "plastic", "plateau", "densification", "fracture", "max"};
+    return (unsigned)k < DET_NKINDS ? names[k] : "?";
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void emit(detect_event *ev, int max, int *nev, detect_kind k, const sample *s,
+                 size_t now, const char *rule)
+{
+    if (*nev >= max)
+        return;
+    detect_event *e = &ev[(*nev)++];
+    e->kind = k;
+    e->index = s->i;
+    e->emit_index = now;
+    e->t_s = s->t;
+    e->strain = s->e;
+    e->stress_Pa = s->s;
+    e->force_N = s->f;
+    e->rule = rule;
+}
+
+/* The sample pushed `back` pushes ago (0 = newest); NULL when gone. */
+static const sample *ring_back(const detect *d, size_t back)
+{
+    if (back >= d->nring || back >= RING)
+        return NULL;
+    return &d->ring[(d->nring - 1 - back) % RING];
+}
+
+/* The sample with index idx if still in the ring, else NULL. */
+static const sample *ring_find(const detect *d, size_t idx)
+{
+    for (size_t b = 0; b < RING; b++) {
+        const sample *s = ring_back(d, b);
+        if (!s || s->i < idx)
+            return NULL;
+        if (s->i == idx)
+            return s;
+    }
+    return NULL;
+}
+
+static const knot *knot_at(const detect *d, size_t k)
+{
+    return &d->knots[k % KRING];
+}
+
+/* ---- contact -------------------------------------------------------------- */
+
+static void contact_step(detect *d, const sample *s, detect_event *ev, int max, int *nev)
+{
+    const detect_params *p = &d->p;
+    double sd = d->base_n > 1 ? sqrt(d->base_m2 / (double)(d->base_n - 1)) : 0;
+    const char *rule = NULL;
+    if (d->base_n >= CONTACT_MIN_BASE &&
+        s->f - d->base_mean > fmax(p->contact_sigma * sd, CONTACT_MIN_N))
+        rule = "force-above-baseline";
+    else if (s->f >= p->contact_force_N)
+        rule = "force-above-threshold";
+
+    if (!rule) {
+        d->contact_run = 0;
+        /* Welford update of the baseline with the first contact_baseline
+         * samples; then it is frozen, so a slow rise of the force (a soft
+         * specimen) cannot drag the baseline along with it. */
+        if (d->base_n >= (size_t)p->contact_baseline)
+            return;
+        d->base_n++;
+        double delta = s->f - d->base_mean;
+        d->base_mean += delta / (double)d->base_n;
+        d->base_m2 += delta * (s->f - d->base_mean);
+        return;
+    }
+    if (d->contact_run++ == 0) {
+        d->contact_first = *s;
+        d->contact_rule = rule;
+    }
+    if (d->contact_run >= p->debounce) {
+        d->in_contact = true;
+        emit(ev, max, nev, DET_CONTACT, &d->contact_first, s->i, d->contact_rule);
+    }
+}
+
+/* ---- fracture ------------------------------------------------------------- */
+
+/* Returns true when a fracture was emitted. Called before s is pushed. */
+static bool fracture_step(detect *d, const sample *s, detect_event *ev, int max, int *nev)
+{
+    const detect_params *p = &d->p;
+    if (!d->have_peak || s->f > d->peak.f) {
+        d->peak = *s;
+        d->have_peak = true;
+    }
+    double pk = d->peak.f;
+    double noise = DROP_NOISE * p->noise_floor_N;
+    unsigned mask = 0;
+    if (pk >= ARM_MULT * p->noise_floor_N && pk > 0) {
+        if (p->drop_frac > 0 && s->f <= (1 - p->drop_frac) * pk && pk - s->f >= noise)
+            mask |= R_PEAK;
+        if (p->rate_drop_frac > 0) {
+            /* Highest force among the previous rate_window samples. */
+            const sample *ref = NULL;
+            for (int b = 0; b < p->rate_window; b++) {
+                const sample *q = ring_back(d, (size_t)b);
+                if (!q)
+                    break;
+                if (!ref || q->f > ref->f)
+                    ref = q;
+            }
+            if (ref) {
+                double fall = ref->f - s->f;
+                bool ok = fall >= p->rate_drop_frac * pk && fall >= noise;
+                if (ok && p->drop_rate_frac_per_s > 0 && isfinite(ref->t) && isfinite(s->t) &&
+                    s->t > ref->t)
+                    ok = fall / (s->t - ref->t) >= p->drop_rate_frac_per_s * pk;
+                if (ok)
+                    mask |= R_RATE;
+            }
+        }
+        if (p->e8_low_frac > 0 && s->f < p->e8_low_frac * pk && pk - s->f >= noise)
+            mask |= R_E8;
+    }
+    if (!mask) {
+        d->frac_run = 0;
+        return false;
+    }
+    if (d->frac_run++ == 0) {
+        d->frac_mask = mask;
+        d->frac_first = s->i;
+    }
+    if (d->frac_run < p->debounce)
+        return false;
+
+    /* The fracture point: the last sample before the drop. Start at the
+     * sample before the first one that met a rule and step back while the
+     * force was still falling by more than the noise (a drop spread over a
+     * few samples), so noise cannot move the point. */
+    const sample *fp = NULL;
+    for (size_t b = 0; b < RING; b++) {
+        const sample *q = ring_back(d, b);
+        if (!q)
+            break;
+        if (q->i < d->frac_first) {
+            fp = q;
+            for (size_t bb = b + 1; bb < RING; bb++) {
+                const sample *r = ring_back(d, bb);
+                if (!r || !(r->f > fp->f + noise))
+                    break;
+                fp = r;
+            }
+            break;
+        }
+    }
+    if (!fp)
+        fp = ring_find(d, d->frac_first);
+    if (!fp)
+        fp = s;
+    d->fractured = true;
+    emit(ev, max, nev, DET_FRACTURE, fp, s->i, frac_rule[d->frac_mask & 7]);
+    emit(ev, max, nev, DET_MAX, &d->peak, s->i, "max-force");
+    return true;
+}
+
+/* ---- stages ----------------------------------------------------------------- */
+
+/* The knot at which a stage found at run-start knot k0 is placed: the centre
+ * of the tangent window that first met the condition. */
+static size_t placed_knot(const detect *d, size_t k0)
+{
+    size_t half = (size_t)(d->p.tangent_knots - 1) / 2;
+    size_t k = k0 >= half ? k0 - half : 0;
+    size_t oldest = d->nknots > KRING ? d->nknots - KRING : 0;
+    return k < oldest ? oldest : k;
+}
+
+static const sample *stage_sample(const detect *d, size_t k0)
+{
+    return &knot_at(d, placed_knot(d, k0))->end;
+}
+
+static void enter(detect *d, detect_kind st, size_t k0, detect_event *ev, int max, int *nev,
+                  size_t now, const char *rule)
+{
+    d->stage = st;
+    emit(ev, max, nev, st, stage_sample(d, k0), now, rule);
+}
+
+/* Least-squares slope of stress on strain over the last m knots. */
+static double knot_tangent(const detect *d, int m)
+{
+    double se = 0, ss = 0;
+    for (int j = 0; j < m; j++) {
+        const knot *k = knot_at(d, d->nknots - 1 - (size_t)j);
+        se += k->e;
+        ss += k->s;
+    }
+    double me = se / m, ms = ss / m, sxy = 0, sxx = 0;
+    for (int j = 0; j < m; j++) {
+        const knot *k = knot_at(d, d->nknots - 1 - (size_t)j);
+        sxy += (k->e - me) * (k->s - ms);
+        sxx += (k->e - me) * (k->e - me);
+    }
+    return sxx > 0 ? sxy / sxx : NAN;
+}
+
+/* One new knot with tangent T: advance the stage machine. */
+static void stage_step(detect *d, double T, size_t now, detect_event *ev, int max, int *nev)
+{
+    const detect_params *p = &d->p;
+    size_t k = d->nknots - 1;
+    if (!isfinite(T))
+        return;
+
+    switch (d->stage) {
+    case DET_NKINDS: {
+        /* Elastic: the tangent is positive and has stopped rising. */
+        double Tp = k > 0 ? knot_at(d, k - 1)->tangent : NAN;
+        bool cond = T > 0 && isfinite(Tp) && Tp > 0 && T <= (1 + p->steady_tol) * Tp;
+        if (!cond) {
+            d->run = 0;
+            d->E_ref = NAN;
+            break;
+        }
+        if (d->run++ == 0) {
+            d->run_first = k;
+            d->E_ref = T;
+        }
+        d->E_ref = fmax(d->E_ref, T);
+        if (d->run >= p->stage_debounce) {
+            enter(d, DET_ELASTIC, d->run_first, ev, max, nev, now, "tangent-steady");
+            d->run = 0;
+        }
+        break;
+    }
+    case DET_ELASTIC: {
+        bool cond = T < p->yield_tangent_frac * d->E_ref;
+        if (!cond) {
+            d->run = 0;
+            d->E_ref = fmax(d->E_ref, T);
+            break;
+        }
+        if (d->run++ == 0) {
+            d->run_first = k;
+            d->run_min = T;
+        }
+        d->run_min = fmin(d->run_min, T);
+        if (d->run >= p->stage_debounce) {
+            const sample *y = stage_sample(d, d->run_first);
+            emit(ev, max, nev, DET_YIELD, y, now, "tangent-below-yield-frac");
+            d->T_min = d->run_min;
+            d->yield_knot = d->run_first;
+            d->yield_stress = knot_at(d, placed_knot(d, d->run_first))->s;
+            d->run = d->drun = 0;
+            if (p->compression)
+                d->stage = DET_YIELD; /* plastic or plateau: decided below */
+            else
+                enter(d, DET_PLASTIC, d->yield_knot, ev, max, nev, now,
+                      "tangent-below-yield-frac");
+        }
+        break;
+    }
+    case DET_YIELD:
+        /* Plastic or plateau, decided once the tangent window has left the
+         * elastic part (it straddles the knee until then); placed at yield. */
+        d->T_min = fmin(d->T_min, T);
+        if (k + 1 >= d->yield_knot + (size_t)p->tangent_knots) {
+            if (T <= p->plateau_tangent_frac * d->E_ref)
+                enter(d, DET_PLATEAU, d->yield_knot, ev, max, nev, now, "tangent-near-zero");
+            else
+                enter(d, DET_PLASTIC, d->yield_knot, ev, max, nev, now,
+                      "tangent-below-yield-frac");
+        }
+        break;
+    case DET_PLASTIC:
+    case DET_PLATEAU: {
+        /* Plateau and densification are compression stages; a tensile
+         * curve stays plastic until it breaks. */
+        if (!p->compression)
+            break;
+        d->T_min = fmin(d->T_min, T);
+        if (d->stage == DET_PLASTIC) {
+            if (T <= p->plateau_tangent_frac * d->E_ref) {
+                if (d->run++ == 0)
+                    d->run_first = k;
+                if (d->run >= p->stage_debounce) {
+                    enter(d, DET_PLATEAU, d->run_first, ev, max, nev, now, "tangent-near-zero");
+                    d->run = d->drun = 0;
+                    break;
+                }
+            } else {
+                d->run = 0;
+            }
+        }
+        double thr = fmax(p->densify_tangent_mult * fmax(d->T_min, 0),
+                          p->densify_floor_frac * d->E_ref);
+        /* NOTE: the stress guard keeps a quantised or wavy plateau (tangent
+         * flickering around zero) from looking like densification. */
+        if (T > thr && knot_at(d, k)->s >= p->densify_stress_mult * d->yield_stress) {
+            if (d->drun++ == 0)
+                d->drun_first = k;
+            if (d->drun >= p->stage_debounce) {
+                enter(d, DET_DENSIFICATION, d->drun_first, ev, max, nev, now, "tangent-rising");
+                d->run = d->drun = 0;
+            }
+        } else {
+            d->drun = 0;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void knot_step(detect *d, const sample *s, detect_event *ev, int max, int *nev)
+{
+    const detect_params *p = &d->p;
+    if (!d->knot_open) {
+        d->knot_open = true;
+        d->k_e0 = s->e;
+        d->k_se = d->k_ss = 0;
+        d->k_cnt = 0;
+    }
+    d->k_se += s->e;
+    d->k_ss += s->s;
+    d->k_cnt++;
+    /* NOTE: the relative slack keeps a knot boundary that falls exactly on
+     * a sample (uniform synthetic steps) from depending on the rounding of
+     * the strain origin. */
+    if (s->e - d->k_e0 < p->knot_dstrain * (1 - 1e-9))
+        return;
+    knot *k = &d->knots[d->nknots % KRING];
+    k->e = d->k_se / (double)d->k_cnt;
+    k->s = d->k_ss / (double)d->k_cnt;
+    k->end = *s;
+    k->tangent = NAN;
+    d->nknots++;
+    d->k_e0 = s->e;
+    d->k_se = d->k_ss = 0;
+    d->k_cnt = 0;
+    if (d->nknots >= (size_t)p->tangent_knots) {
+        k->tangent = knot_tangent(d, p->tangent_knots);
+        stage_step(d, k->tangent, s->i, ev, max, nev);
+    }
+}
+
+/* ---- the feed --------------------------------------------------------------- */
+
+int detect_feed(detect *d, double t_s, double strain, double stress_Pa, double force_N,
+                detect_event *ev, int max)
+{
+    size_t idx = d->n++;
+    int nev = 0;
+    if (d->fractured || d->finished || !isfinite(force_N))
+        return 0;
+    sample s = {idx, t_s, strain, stress_Pa, force_N};
+
+    bool was_in_contact = d->in_contact;
+    if (!d->in_contact) {
+        if (!d->p.detect_contact)
+            d->in_contact = true;
+        else
+            contact_step(d, &s, ev, max, &nev);
+    }
+    bool broke = fracture_step(d, &s, ev, max, &nev);
+    d->ring[d->nring % RING] = s;
+    d->nring++;
+    if (broke)
+        return nev;
+    /* Knots start with the first sample after the contact was confirmed (or
+     * with the first sample when contact is not looked for). */
+    bool knots_on = d->p.detect_contact ? was_in_contact : d->in_contact;
+    if (knots_on && isfinite(strain) && isfinite(stress_Pa))
+        knot_step(d, &s, ev, max, &nev);
+    return nev;
+}
+
+int detect_finish(detect *d, detect_event *ev, int max)
+{
+    int nev = 0;
+    if (!d->fractured && !d->finished && d->have_peak)
+        emit(ev, max, &nev, DET_MAX, &d->peak, d->n ? d->n - 1 : 0, "max-force");
+    d->finished = true;
+    return nev;
+}
+
+int detect_run_curve(const detect_params *p, const double *t, const double *strain,
+                     const double *stress, const double *force, size_t n, detect_event *ev,
+                     size_t maxev, size_t *nev)
+{
+    *nev = 0;
+    detect *d;
+    int rc = detect_new(p, &d);
+    if (rc)
+        return rc;
+    detect_event buf[DET_NKINDS];
+    for (size_t i = 0; i <= n; i++) {
+        int k = i < n ? detect_feed(d, t ? t[i] : NAN, strain ? strain[i] : NAN,
+                                    stress ? stress[i] : NAN, force[i], buf, DET_NKINDS)
+                      : detect_finish(d, buf, DET_NKINDS);
+        for (int j = 0; j < k; j++) {
+            if (*nev < maxev)
+                ev[*nev] = buf[j];
+            (*nev)++;
+        }
+    }
+    detect_free(d);
+    return *nev > maxev ? RIG_EFULL : RIG_OK;
+}
+
+int detect_params_record(const detect_params *p, result_set *rs)
+{
+    int rc = 0;
+    rc |= results_method_bool(rs, "detect_contact", p->detect_contact);
+    rc |= results_method_number(rs, "detect_debounce_samples", p->debounce);
+    rc |= results_method_number(rs, "detect_contact_force_n", p->contact_force_N);
+    rc |= results_method_number(rs, "detect_contact_sigma", p->contact_sigma);
+    rc |= results_method_number(rs, "detect_contact_baseline_samples", p->contact_baseline);
+    rc |= results_method_number(rs, "detect_noise_floor_n", p->noise_floor_N);
+    rc |= results_method_number(rs, "detect_drop_frac", p->drop_frac);
+    rc |= results_method_number(rs, "detect_rate_drop_frac", p->rate_drop_frac);
+    rc |= results_method_number(rs, "detect_rate_window_samples", p->rate_window);
+    rc |= results_method_number(rs, "detect_drop_rate_frac_per_s", p->drop_rate_frac_per_s);
+    rc |= results_method_number(rs, "detect_e8_low_frac", p->e8_low_frac);
+    rc |= results_method_number(rs, "detect_knot_dstrain_pct", p->knot_dstrain * 100);
+    rc |= results_method_number(rs, "detect_tangent_knots", p->tangent_knots);
+    rc |= results_method_number(rs, "detect_stage_debounce_knots", p->stage_debounce);
+    rc |= results_method_number(rs, "detect_steady_tol", p->steady_tol);
+    rc |= results_method_number(rs, "detect_yield_tangent_frac", p->yield_tangent_frac);
+    rc |= results_method_number(rs, "detect_plateau_tangent_frac", p->plateau_tangent_frac);
+    rc |= results_method_number(rs, "detect_densify_tangent_mult", p->densify_tangent_mult);
+    rc |= results_method_number(rs, "detect_densify_floor_frac", p->densify_floor_frac);
+    rc |= results_method_number(rs, "detect_densify_stress_mult", p->densify_stress_mult);
+    return rc ? RIG_ENOMEM : RIG_OK;
+}
+
+void detect_params_for(const analysis_opts *o, bool compression, detect_params *p)
+{
+    detect_params_default(p, compression);
+    if (o->break_drop_frac > 0 && o->break_drop_frac <= 1)
+        p->rate_drop_frac = o->break_drop_frac;
+    if (o->break_drop_samples > 0)
+        p->rate_window = o->break_drop_samples < MAX_RATE_WIN ? o->break_drop_samples
+                                                              : MAX_RATE_WIN;
+    if (o->break_low_frac > 0 && o->break_low_frac <= 1)
+        p->e8_low_frac = o->break_low_frac;
+}
+
+static double at(const double *v, size_t i)
+{
+    return v ? v[i] : NAN;
+}
+
+int detect_add_stages(result_set *rs, const detect_event *ev, size_t nev, const double *t,
+                      const double *pos_m, const double *eps, const double *sig, size_t end_i)
+{
+    for (size_t k = 0; k < nev; k++) {
+        detect_kind kind = ev[k].kind;
+        if (kind == DET_YIELD || kind == DET_MAX)
+            continue;
+        size_t i = ev[k].index;
+        result_stage st;
+        memset(&st, 0, sizeof st);
+        snprintf(st.stage, sizeof st.stage, "%s", detect_kind_name(kind));
+        snprintf(st.rule, sizeof st.rule, "%s", ev[k].rule ? ev[k].rule : "");
+        st.start_index = i;
+        st.start_time_s = at(t, i);
+        st.start_position_mm = at(pos_m, i) * 1e3;
+        st.start_strain_pct = at(eps, i) * 100;
+        st.start_stress_mpa = at(sig, i) * 1e-6;
+        /* The stage ends where the next stage starts, or at the end. */
+        size_t e = end_i;
+        if (kind == DET_FRACTURE)
+            e = i;
+        for (size_t m = k + 1; m < nev; m++) {
+            if (ev[m].kind != DET_YIELD && ev[m].kind != DET_MAX) {
+                e = ev[m].index;
+                break;
+            }
+        }
+        st.end_strain_pct = at(eps, e) * 100;
+        if (results_add_stage(rs, &st))
+            return RIG_ENOMEM;
+    }
+    return RIG_OK;
+}

@@ -1,0 +1,223 @@
+/* link.c — see link.h. */
+#include "link.h"
+
+#include <modbus.h> /* modbus_t, modbus_new_tcp_pi, modbus_new_rtu, EMB* codes */
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct rig_link {
+    rig_config cfg;
+    modbus_t *ctx;
+    bool open;
+    double timeout_s;        /* response timeout currently set */
+    int slave;               /* slave currently set */
+    struct timespec last_io; /* end of the last transaction */
+    char err[512];
+};
+
+static double since_s(const struct timespec *a)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) * 1e-9;
+}
+
+int link_translate(int err, link_kind *kind)
+{
+    link_kind k;
+    int rc;
+    if (err == ETIMEDOUT) {
+        k = LINK_TIMEOUT;
+        rc = RIG_ETIMEOUT;
+    } else if (err == EMBBADCRC) {
+        k = LINK_CRC;
+        rc = RIG_EPROTO;
+    } else if (err > MODBUS_ENOBASE && err <= EMBXGTAR) {
+        k = LINK_EXCEPTION; /* EMBXILFUN .. EMBXGTAR: the device said no */
+        rc = RIG_EPROTO;
+    } else if (err == EMBBADDATA || err == EMBMDATA || err == EMBBADEXC || err == EMBUNKEXC ||
+               err == EMBBADSLAVE) {
+        k = LINK_BADDATA;
+        rc = RIG_EPROTO;
+    } else {
+        k = LINK_LOST; /* EPIPE, ECONNRESET, ECONNREFUSED, EBADF, EIO, ... */
+        rc = RIG_ELINK;
+    }
+    if (kind)
+        *kind = k;
+    return rc;
+}
+
+int link_new(const rig_config *cfg, rig_link **out)
+{
+    rig_link *l = calloc(1, sizeof *l);
+    if (!l)
+        return RIG_ENOMEM;
+    l->cfg = *cfg;
+    l->slave = -1;
+    *out = l;
+    return RIG_OK;
+}
+
+bool link_is_open(const rig_link *l)
+{
+    return l && l->open;
+}
+
+void link_close(rig_link *l)
+{
+    if (!l || !l->ctx)
+        return;
+    modbus_close(l->ctx);
+    modbus_free(l->ctx);
+    l->ctx = NULL;
+    l->open = false;
+}
+
+/* Baud rates Debian's libmodbus 3.1.6 maps to termios; any other is silently
+ * replaced by 9600, so we refuse it instead. */
+static bool baud_ok(int b)
+{
+    static const int ok[] = {110,     300,     600,     1200,    2400,    4800,
+                             9600,    19200,   38400,   57600,   115200,  230400,
+                             460800,  500000,  576000,  921600,  1000000, 1152000,
+                             1500000, 2000000, 2500000, 3000000, 3500000, 4000000};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (ok[i] == b)
+            return true;
+    return false;
+}
+
+int link_connect(rig_link *l)
+{
+    link_close(l);
+    const rig_config *c = &l->cfg;
+    if (c->transport == RIG_TCP) {
+        char port[16];
+        snprintf(port, sizeof port, "%d", c->port);
+        l->ctx = modbus_new_tcp_pi(c->host, port);
+    } else {
+        if (!baud_ok(c->baud)) {
+            snprintf(l->err, sizeof l->err, "baud rate %d not supported by libmodbus", c->baud);
+            return RIG_EUNSUPPORTED;
+        }
+        l->ctx = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits, c->stop_bits);
+    }
+    if (!l->ctx) {
+        snprintf(l->err, sizeof l->err, "cannot create Modbus context: %s", strerror(errno));
+        return errno == ENOMEM ? RIG_ENOMEM : RIG_EINVAL;
+    }
+    /* No libmodbus error recovery: we flush and reconnect ourselves. */
+    modbus_set_error_recovery(l->ctx, MODBUS_ERROR_RECOVERY_NONE);
+    double to = c->ndev ? c->dev[0].response_timeout_s : 0.5;
+    modbus_set_response_timeout(l->ctx, (uint32_t)to, (uint32_t)((to - floor(to)) * 1e6));
+    l->timeout_s = to;
+    l->slave = -1;
+    if (modbus_connect(l->ctx) != 0) {
+        snprintf(l->err, sizeof l->err, "cannot connect to %.200s: %.200s",
+                 c->transport == RIG_TCP ? c->host : c->device, modbus_strerror(errno));
+        modbus_free(l->ctx);
+        l->ctx = NULL;
+        return RIG_ELINK;
+    }
+    modbus_flush(l->ctx);
+    l->open = true;
+    clock_gettime(CLOCK_MONOTONIC, &l->last_io);
+    return RIG_OK;
+}
+
+/* Per-request set-up: slave id, timeout, and the device's minimum gap. */
+static void prepare(rig_link *l, const rig_device *d)
+{
+    if (l->slave != d->slave) {
+        modbus_set_slave(l->ctx, d->slave);
+        l->slave = d->slave;
+    }
+    if (l->timeout_s != d->response_timeout_s) {
+        double to = d->response_timeout_s;
+        modbus_set_response_timeout(l->ctx, (uint32_t)to, (uint32_t)((to - floor(to)) * 1e6));
+        l->timeout_s = to;
+    }
+    if (d->gap_s > 0) {
+        double wait = d->gap_s - since_s(&l->last_io);
+        if (wait > 0) {
+            struct timespec ts = {(time_t)wait, (long)((wait - floor(wait)) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+static int after(rig_link *l, int ok, link_kind *kind)
+{
+    clock_gettime(CLOCK_MONOTONIC, &l->last_io);
+    if (ok) {
+        if (kind)
+            *kind = LINK_OK;
+        return RIG_OK;
+    }
+    int e = errno;
+    link_kind k;
+    int rc = link_translate(e, &k);
+    snprintf(l->err, sizeof l->err, "%s", modbus_strerror(e));
+    if (k == LINK_LOST)
+        link_close(l);
+    else if (k != LINK_EXCEPTION)
+        modbus_flush(l->ctx); /* drop stale bytes so the next answer is not shifted */
+    if (kind)
+        *kind = k;
+    return rc;
+}
+
+int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint16_t n,
+              uint16_t *out, link_kind *kind)
+{
+    if (!l->open) {
+        if (kind)
+            *kind = LINK_LOST;
+        return RIG_ELINK;
+    }
+    prepare(l, d);
+    int got = t == TBL_HR ? modbus_read_registers(l->ctx, addr, n, out)
+                          : modbus_read_input_registers(l->ctx, addr, n, out);
+    if (got >= 0 && got != n) {
+        errno = EMBBADDATA;
+        got = -1;
+    }
+    return after(l, got >= 0, kind);
+}
+
+int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, const uint16_t *v,
+               int fc, link_kind *kind)
+{
+    if (!l->open) {
+        if (kind)
+            *kind = LINK_LOST;
+        return RIG_ELINK;
+    }
+    if (fc == 0)
+        fc = (n == 1 && d->fc06) ? 6 : 16;
+    if (fc == 6 && n != 1)
+        return RIG_EINVAL;
+    prepare(l, d);
+    int rc = fc == 6 ? modbus_write_register(l->ctx, addr, v[0])
+                     : modbus_write_registers(l->ctx, addr, n, v);
+    return after(l, rc >= 0, kind);
+}
+
+const char *link_last_error(const rig_link *l)
+{
+    return l->err;
+}
+
+void link_free(rig_link *l)
+{
+    if (!l)
+        return;
+    link_close(l);
+    free(l);
+}

@@ -1,0 +1,149 @@
+/* rigfile.h — the rig file: how to reach a load frame and what its registers mean.
+ *
+ * A rig file is a small INI file (grammar in docs/rigfile.md) with a [rig]
+ * section (transport), [limits] (machine limits nothing may exceed, and soft
+ * limits), an optional [safety] section, one [device NAME] section per Modbus
+ * slave and one [point ROLE] section per register point. rigfile_load parses
+ * and validates all of it before anything connects; the first problem is
+ * reported as file:line:col with the reason. Everything in rig_config is SI.
+ * Vendors disagree on addresses, word order and scaling, so Rigor never
+ * hard-codes them: this file is the only description of a frame.
+ */
+#ifndef RIGOR_RIGFILE_H
+#define RIGOR_RIGFILE_H
+
+#include "../common/error.h"
+#include "../common/units.h"
+#include "words.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RIG_MAX_DEVICES 8
+
+typedef enum { RIG_TCP = 0, RIG_RTU } rig_transport;
+
+typedef enum { TBL_HR = 0, TBL_IR } reg_table; /* holding (FC03/06/16), input (FC04) */
+
+typedef enum { PT_U16 = 0, PT_I16, PT_U32, PT_I32, PT_F32, PT_BITS } point_type;
+
+/* What a point means to Rigor. Read roles are polled every cycle; write roles
+ * are written on command. */
+typedef enum {
+    ROLE_POSITION = 0,   /* read, length: crosshead position (required) */
+    ROLE_FORCE,          /* read, force: net force, + = tension (required) */
+    ROLE_EXTENSION,      /* read, length: extensometer */
+    ROLE_VELOCITY,       /* read, velocity: actual crosshead speed */
+    ROLE_TICK,           /* read, u16 counter: transmitter sampling tick */
+    ROLE_DRIVE_STATUS,   /* read, bits: drive status word (required) */
+    ROLE_FORCE_STATUS,   /* read, bits: load-cell transmitter status */
+    ROLE_EXT_STATUS,     /* read, bits: extensometer status */
+    ROLE_FAULT_CODE,     /* read, u16: drive fault code */
+    ROLE_VELOCITY_CMD,   /* write, velocity: velocity setpoint (required) */
+    ROLE_POSITION_CMD,   /* write, length: target in position mode */
+    ROLE_MODE,           /* write, u16 with values velocity:N position:M */
+    ROLE_CONTROL,        /* write, bits: enable, quick_stop, fault_reset */
+    ROLE_HEARTBEAT,      /* write, u16: changed every cycle */
+    ROLE_WATCHDOG,       /* write, time: drive communication watchdog */
+    ROLE_TARE,           /* write, u16 command value: zero the force */
+    ROLE_ZERO_EXTENSION, /* write, u16 command value: zero the extensometer */
+    ROLE_COUNT
+} point_role;
+
+/* Rig-level status bits, whatever the device calls them (rig_sample.status). */
+enum {
+    RIG_SB_ENABLED = 1u << 0,
+    RIG_SB_MOVING = 1u << 1,
+    RIG_SB_FAULT = 1u << 2,       /* drive fault */
+    RIG_SB_UPPER_LIMIT = 1u << 3, /* limit switch */
+    RIG_SB_LOWER_LIMIT = 1u << 4,
+    RIG_SB_ESTOP = 1u << 5,
+    RIG_SB_WATCHDOG = 1u << 6,  /* drive watchdog tripped */
+    RIG_SB_OVERLOAD = 1u << 7,  /* load cell beyond capacity */
+    RIG_SB_ADC_ERROR = 1u << 8, /* transmitter ADC error */
+    RIG_SB_STABLE = 1u << 9,
+    RIG_SB_EXT_ATTACHED = 1u << 10,
+    RIG_SB_EXT_OVERRANGE = 1u << 11,
+    RIG_SB_COUNT = 12
+};
+
+/* Control bits (ROLE_CONTROL). */
+enum { RIG_CTL_ENABLE = 0, RIG_CTL_QUICK_STOP, RIG_CTL_FAULT_RESET, RIG_CTL_COUNT };
+
+/* Mode values (ROLE_MODE). */
+enum { RIG_MODE_VELOCITY = 0, RIG_MODE_POSITION, RIG_MODE_COUNT };
+
+typedef struct {
+    bool present;     /* defined in the file */
+    int device;       /* index into rig_config.dev */
+    reg_table table;  /* HR or IR */
+    uint16_t address; /* 0-based PDU address */
+    point_type type;  /* register type */
+    word_order order; /* for 32-bit types */
+    double scale;     /* value in `unit` = raw * scale + offset */
+    double offset;
+    char unit[24];                  /* unit symbol as written ("" for counts/bits) */
+    unit_info si;                   /* unit -> SI */
+    int8_t bit[RIG_SB_COUNT];       /* PT_BITS: bit number of each status (RIG_SB_* index)
+                                       or control (RIG_CTL_*) flag, -1 = absent */
+    int32_t values[RIG_MODE_COUNT]; /* ROLE_MODE: raw value per mode */
+    uint16_t value;                 /* command roles (tare, zero_extension): value to write */
+    int fc;                         /* write function code: 6, 16, or 0 = device default */
+    long line;                      /* line of the [point] header, for messages */
+} rig_point;
+
+typedef struct {
+    char name[32];             /* section name, e.g. "drive" */
+    int slave;                 /* unit/slave id 1..247 */
+    double response_timeout_s; /* per request */
+    double gap_s;              /* minimum silence between frames to this device */
+    int max_regs;              /* largest read per request (1..125) */
+    bool fc06;                 /* single-register writes allowed */
+    int bridge;                /* unused registers a read may span to join two blocks */
+} rig_device;
+
+typedef struct {
+    char path[512];  /* file as given */
+    char name[64];   /* [rig] name */
+    char sha256[65]; /* hex SHA-256 of the file bytes (regmap_sha256 in run files) */
+    rig_transport transport;
+    char host[128];   /* TCP: address (default 127.0.0.1) */
+    int port;         /* TCP: port (default 502) */
+    char device[256]; /* RTU: serial device path */
+    int baud;         /* RTU: default 115200 */
+    char parity;      /* RTU: 'N', 'E', 'O' (default 'E') */
+    int data_bits;    /* RTU: default 8 */
+    int stop_bits;    /* RTU: default 1 */
+
+    int ndev;
+    rig_device dev[RIG_MAX_DEVICES];
+    rig_point point[ROLE_COUNT];
+
+    /* [limits] machine limits: nothing may exceed these. */
+    double capacity_N;   /* load-cell capacity (|force|) */
+    double travel_min_m; /* crosshead travel range (absolute position) */
+    double travel_max_m;
+    double speed_max_m_s; /* largest commanded speed */
+    /* [limits] soft limits (default: the machine limits). */
+    double force_min_N, force_max_N;
+    double position_min_m, position_max_m;
+
+    /* [safety] */
+    int fail_limit;         /* consecutive failed cycles -> FAULT (default 5) */
+    int retries;            /* retries of a failed read within a cycle (default 1) */
+    double watchdog_s;      /* drive watchdog time (default 0.25 s) */
+    double tick_timeout_s;  /* TICK unchanged this long -> FAULT (default 0.2 s) */
+    double reconnect_max_s; /* largest back-off between reconnects (default 1 s) */
+    double max_rate_hz;     /* cap on the sampling rate (default 1000) */
+} rig_config;
+
+/* Parse and validate a rig file. On error returns RIG_EPARSE (or RIG_EIO,
+ * RIG_EUNIT, RIG_ELIMIT) and fills *diag with file:line:col and the reason. */
+int rigfile_load(const char *path, rig_config *cfg, rig_diag *diag);
+
+/* The same from text in memory; `name` is used in diagnostics and cfg->path. */
+int rigfile_parse(const char *text, const char *name, rig_config *cfg, rig_diag *diag);
+
+const char *rigfile_role_name(point_role r);
+
+#endif

@@ -1,0 +1,124 @@
+/* sim_faults.c — the --faults list: parse it, and decide per reply which fault to inject.
+ *
+ * Syntax (docs/sim.md): comma-separated items
+ *   drop=P  corrupt=P  delay=P:TIME  exception=P
+ *   disconnect-after=TIME  freeze-tick-after=TIME  estop-after=TIME
+ * P is a probability in [0, 1] per reply; TIME a number with an optional
+ * unit (s, ms, min; bare numbers are seconds, except the delay length
+ * where a bare number is milliseconds, as in "delay=0.02:50"). The
+ * per-reply faults are exclusive: one uniform draw from the fault RNG per
+ * request picks at most one, so the sum of their probabilities must be <= 1.
+ */
+#include "sim_internal.h"
+
+#include "../common/units.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_time(const char *text, double bare_scale, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || !(v >= 0))
+        return RIG_EINVAL;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (!*end) {
+        *out = v * bare_scale;
+        return RIG_OK;
+    }
+    unit_info u;
+    if (!units_parse(end, &u) || u.dim != DIM_TIME)
+        return RIG_EINVAL;
+    *out = v * u.scale;
+    return RIG_OK;
+}
+
+static int parse_prob(const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !(v >= 0 && v <= 1))
+        return RIG_EINVAL;
+    *out = v;
+    return RIG_OK;
+}
+
+int sim_faults_parse(const char *text, sim_faults *f, rig_diag *d)
+{
+    memset(f, 0, sizeof *f);
+    f->disconnect_after_s = f->freeze_after_s = f->estop_after_s = -1;
+    if (!text || !*text)
+        return RIG_OK;
+    char buf[512];
+    if (strlen(text) >= sizeof buf) {
+        rig_diag_set(d, "--faults", 0, 0, "list too long");
+        return RIG_EINVAL;
+    }
+    strcpy(buf, text);
+    for (char *item = buf, *next; item; item = next) {
+        long col = item - buf + 1;
+        next = strchr(item, ',');
+        if (next)
+            *next++ = 0;
+        char *eq = strchr(item, '=');
+        int rc = RIG_EINVAL;
+        if (eq) {
+            *eq = 0;
+            const char *k = item, *v = eq + 1;
+            if (!strcmp(k, "drop"))
+                rc = parse_prob(v, &f->drop);
+            else if (!strcmp(k, "corrupt"))
+                rc = parse_prob(v, &f->corrupt);
+            else if (!strcmp(k, "exception"))
+                rc = parse_prob(v, &f->exception);
+            else if (!strcmp(k, "delay")) {
+                char *colon = strchr(eq + 1, ':');
+                if (colon) {
+                    *colon = 0;
+                    rc = parse_prob(v, &f->delay);
+                    if (!rc)
+                        rc = parse_time(colon + 1, 1e-3, &f->delay_s);
+                }
+            } else if (!strcmp(k, "disconnect-after"))
+                rc = parse_time(v, 1, &f->disconnect_after_s);
+            else if (!strcmp(k, "freeze-tick-after"))
+                rc = parse_time(v, 1, &f->freeze_after_s);
+            else if (!strcmp(k, "estop-after"))
+                rc = parse_time(v, 1, &f->estop_after_s);
+            *eq = '=';
+        }
+        if (rc) {
+            rig_diag_set(d, "--faults", 1, col,
+                         "bad fault item '%s' (expected drop=P, corrupt=P, delay=P:MSms, "
+                         "exception=P, disconnect-after=Ss, freeze-tick-after=Ss, "
+                         "estop-after=Ss)",
+                         item);
+            return RIG_EINVAL;
+        }
+    }
+    if (f->drop + f->corrupt + f->delay + f->exception > 1) {
+        rig_diag_set(d, "--faults", 0, 0, "drop+corrupt+delay+exception must not exceed 1");
+        return RIG_EINVAL;
+    }
+    return RIG_OK;
+}
+
+fault_kind sim_fault_pick(sim *s)
+{
+    const sim_faults *f = &s->faults;
+    if (f->drop + f->corrupt + f->delay + f->exception <= 0)
+        return FAULT_NONE;
+    double u = sim_rng_uniform(&s->rng_fault);
+    if ((u -= f->drop) < 0)
+        return FAULT_DROP;
+    if ((u -= f->corrupt) < 0)
+        return FAULT_CORRUPT;
+    if ((u -= f->delay) < 0)
+        return FAULT_DELAY;
+    if ((u -= f->exception) < 0)
+        return FAULT_EXCEPTION;
+    return FAULT_NONE;
+}

@@ -1,0 +1,294 @@
+/* test_rigfile.c — rig-file parser: the shipped files, and malformed files that
+ * must each be rejected with the right line and reason before anything connects. */
+#include "../rig/regmap.h"
+#include "../rig/rigfile.h"
+#include "../rig/sha256.h"
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A small good file; bad cases edit one numbered line of it. */
+static const char *base[] = {
+    "[rig]",                  /* 1 */
+    "transport = tcp",        /* 2 */
+    "port = 1502",            /* 3 */
+    "[limits]",               /* 4 */
+    "capacity = 100 N",       /* 5 */
+    "travel_min = -10 mm",    /* 6 */
+    "travel_max = 50 mm",     /* 7 */
+    "speed_max = 5 mm/s",     /* 8 */
+    "[device drive]",         /* 9 */
+    "slave = 1",              /* 10 */
+    "[point position]",       /* 11 */
+    "device = drive",         /* 12 */
+    "table = ir",             /* 13 */
+    "address = 2",            /* 14 */
+    "type = i32",             /* 15 */
+    "order = CDAB",           /* 16 */
+    "unit = nm",              /* 17 */
+    "[point force]",          /* 18 */
+    "device = drive",         /* 19 */
+    "table = ir",             /* 20 */
+    "address = 10",           /* 21 */
+    "type = f32",             /* 22 */
+    "unit = kN",              /* 23 */
+    "[point velocity_cmd]",   /* 24 */
+    "device = drive",         /* 25 */
+    "table = hr",             /* 26 */
+    "address = 2",            /* 27 */
+    "type = i32",             /* 28 */
+    "unit = um/s ; inline",   /* 29 */
+    "[point drive_status]",   /* 30 */
+    "device = drive",         /* 31 */
+    "table = ir",             /* 32 */
+    "address = 0",            /* 33 */
+    "type = bits",            /* 34 */
+    "bits = fault:2 estop:5", /* 35 */
+};
+#define NBASE ((int)(sizeof base / sizeof base[0]))
+
+/* Build the base text with lines at..upto (1-based) replaced by `repl` and
+ * comment lines (at = 0: nothing replaced) and `extra` appended. */
+static void build_span(char *buf, size_t len, int at, int upto, const char *repl,
+                       const char *extra)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < NBASE; i++) {
+        const char *l = base[i];
+        if (i + 1 == at)
+            l = repl ? repl : "# removed";
+        else if (at && i + 1 > at && i + 1 <= upto)
+            l = "# removed";
+        strncat(buf, l, len - strlen(buf) - 2);
+        strcat(buf, "\n");
+    }
+    if (extra)
+        strncat(buf, extra, len - strlen(buf) - 1);
+}
+
+static void build(char *buf, size_t len, int at, const char *repl, const char *extra)
+{
+    build_span(buf, len, at, at, repl, extra);
+}
+
+static void test_base_good(void)
+{
+    char buf[4096];
+    build(buf, sizeof buf, 0, NULL, NULL);
+    rig_config c;
+    rig_diag d = {0};
+    int rc = rigfile_parse(buf, "base.ini", &c, &d);
+    CHECK(rc == RIG_OK, "rc %d: %s:%ld:%ld: %s", rc, d.file, d.line, d.col, d.msg);
+    CHECK(c.transport == RIG_TCP && c.port == 1502 && !strcmp(c.host, "127.0.0.1"),
+          "transport");
+    CHECK_NEAR(c.capacity_N, 100, 0, 1e-12, "capacity");
+    CHECK_NEAR(c.travel_min_m, -0.01, 0, 1e-12, "travel_min");
+    CHECK_NEAR(c.speed_max_m_s, 0.005, 0, 1e-12, "speed_max");
+    CHECK_NEAR(c.force_max_N, 100, 0, 1e-12, "soft force_max defaults to capacity");
+    CHECK_NEAR(c.position_min_m, -0.01, 0, 1e-12, "soft position_min defaults to travel");
+    CHECK(c.point[ROLE_POSITION].present && c.point[ROLE_POSITION].order == WO_CDAB, "pos");
+    CHECK(c.point[ROLE_FORCE].order == WO_ABCD, "default order ABCD");
+    CHECK_NEAR(c.point[ROLE_FORCE].si.scale, 1e3, 0, 1e-12, "kN");
+    CHECK_NEAR(c.point[ROLE_VELOCITY_CMD].si.scale, 1e-6, 0, 1e-12, "um/s with inline comment");
+    CHECK(c.point[ROLE_DRIVE_STATUS].bit[2] == 2 && c.point[ROLE_DRIVE_STATUS].bit[5] == 5 &&
+              c.point[ROLE_DRIVE_STATUS].bit[0] == -1,
+          "status bits");
+    CHECK(!c.point[ROLE_EXTENSION].present, "no extension");
+    CHECK(strlen(c.sha256) == 64, "sha256 '%s'", c.sha256);
+}
+
+static void test_shipped_files(void)
+{
+    const char *files[] = {"rigs/reference-tcp.ini", "rigs/reference-rtu.ini"};
+    for (int i = 0; i < 2; i++) {
+        rig_config c;
+        rig_diag d = {0};
+        int rc = rigfile_load(files[i], &c, &d);
+        char msg[1200];
+        CHECK(rc == RIG_OK, "%s", rig_diag_format(&d, msg, sizeof msg));
+        if (rc)
+            continue;
+        CHECK(c.transport == (i ? RIG_RTU : RIG_TCP), "transport");
+        CHECK(c.ndev == 2 && c.dev[0].slave == 1 && c.dev[1].slave == 2, "devices");
+        CHECK(!c.dev[1].fc06, "load cell refuses FC06");
+        CHECK(c.point[ROLE_TARE].fc == 16 && c.point[ROLE_TARE].value == 1,
+              "tare FC16 value 1");
+        CHECK(c.point[ROLE_MODE].values[RIG_MODE_POSITION] == 1, "mode values");
+        CHECK_NEAR(c.watchdog_s, 0.25, 0, 1e-12, "watchdog");
+        regmap_plan plan;
+        CHECK(regmap_make_plan(&c, &plan) == RIG_OK, "plan");
+        /* drive IR 0..5 and load cell IR 0..5 (PEAK bridged): two requests */
+        CHECK(plan.nblocks == 2, "nblocks %d", plan.nblocks);
+        CHECK(plan.block[0].start == 0 && plan.block[0].count == 6, "drive block %u+%u",
+              plan.block[0].start, plan.block[0].count);
+        CHECK(plan.block[1].start == 0 && plan.block[1].count == 6, "cell block %u+%u",
+              plan.block[1].start, plan.block[1].count);
+        CHECK(plan.offset_of[ROLE_POSITION] == 2 && plan.offset_of[ROLE_TICK] == 5, "offsets");
+        if (i == 1) {
+            CHECK(c.parity == 'E' && c.baud == 115200 && c.data_bits == 8 && c.stop_bits == 1,
+                  "8E1 115200");
+            CHECK_NEAR(c.dev[0].gap_s, 0.002, 0, 1e-12, "gap");
+        }
+    }
+}
+
+static const struct {
+    const char *what;
+    int at;            /* line replaced, 0 = none */
+    int upto;          /* last line removed with it (0 = just `at`) */
+    const char *repl;  /* replacement (NULL = removed) */
+    const char *extra; /* appended text */
+    long want_line;    /* 0 = whole file */
+    const char *want;  /* substring of the message */
+} bad[] = {
+    {"unknown key", 3, 0, "prot = 1502", NULL, 3, "unknown key 'prot'"},
+    {"bad type", 15, 0, "type = i64", NULL, 15, "type: expected"},
+    {"bad word order", 16, 0, "order = ACBD", NULL, 16, "word order"},
+    {"address out of range", 14, 0, "address = 70000", NULL, 14, "0..65535"},
+    {"32-bit at last address", 14, 0, "address = 65535", NULL, 11, "runs past"},
+    {"missing required role", 18, 23, NULL, NULL, 0, "required role 'force'"},
+    {"duplicate role", 0, 0, NULL, "[point position]\n", 36, "duplicate role 'position'"},
+    {"bad number", 10, 0, "slave = one", NULL, 10, "slave: expected"},
+    {"slave out of range", 10, 0, "slave = 300", NULL, 10, "1..247"},
+    {"bad scale", 0, 0, NULL, "[point extension]\nscale = 1..2\n", 37, "scale"},
+    {"unknown unit", 23, 0, "unit = furlong", NULL, 23, "unknown unit 'furlong'"},
+    {"unit of wrong dimension", 23, 0, "unit = mm", NULL, 18, "expected force"},
+    {"limit unit wrong", 5, 0, "capacity = 100 mm", NULL, 5, "expected a force"},
+    {"limit without unit", 5, 0, "capacity = 100", NULL, 5, "needs a unit"},
+    {"section twice", 0, 0, NULL, "[limits]\n", 36, "appears twice"},
+    {"missing section", 4, 8, NULL, NULL, 0, "missing [limits] section"},
+    {"unknown section", 9, 0, "[devices drive]", NULL, 9, "unknown section"},
+    {"unknown device", 12, 0, "device = drv", NULL, 12, "unknown device 'drv'"},
+    {"write role in ir", 26, 0, "table = ir", NULL, 24, "must be in table hr"},
+    {"bits on a value", 0, 0, NULL, "[point extension]\nbits = fault:1\n", 37, "bits"},
+    {"bad bit name", 35, 0, "bits = fault:2 smoke:3", NULL, 35, "unknown name 'smoke'"},
+    {"bit number too big", 35, 0, "bits = fault:16", NULL, 35, "0..15"},
+    {"no equals", 13, 0, "table ir", NULL, 13, "key = value"},
+    {"unclosed section", 9, 0, "[device drive", NULL, 9, "without ']'"},
+    {"key outside section", 1, 0, "x = 1", NULL, 1, "outside any section"},
+    {"bad transport", 2, 0, "transport = udp", NULL, 2, "'tcp' or 'rtu'"},
+    {"rtu without device", 2, 0, "transport = rtu", NULL, 0, "needs 'device'"},
+    {"travel inverted", 7, 0, "travel_max = -20 mm", NULL, 7, "above travel_min"},
+};
+
+static void test_bad_files(void)
+{
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[4096];
+        build_span(buf, sizeof buf, bad[i].at, bad[i].upto ? bad[i].upto : bad[i].at,
+                   bad[i].repl, bad[i].extra);
+        rig_config c;
+        rig_diag d = {0};
+        int rc = rigfile_parse(buf, "bad.ini", &c, &d);
+        CHECK(rc != RIG_OK, "%s: accepted", bad[i].what);
+        CHECK(d.line == bad[i].want_line, "%s: line %ld, want %ld (%s)", bad[i].what, d.line,
+              bad[i].want_line, d.msg);
+        CHECK(strstr(d.msg, bad[i].want) != NULL, "%s: message '%s' lacks '%s'", bad[i].what,
+              d.msg, bad[i].want);
+        CHECK(!strcmp(d.file, "bad.ini"), "%s: file '%s'", bad[i].what, d.file);
+    }
+}
+
+/* Soft limits beyond the machine limits are refused with RIG_ELIMIT and the line. */
+static void test_limit_beyond_capacity(void)
+{
+    const char *cases[][2] = {{"force_max = 150 N", "capacity"},
+                              {"force_min = -0.2 kN", "capacity"},
+                              {"position_max = 60 mm", "travel range"}};
+    for (int i = 0; i < 3; i++) {
+        char buf[4096];
+        char l[64];
+        snprintf(l, sizeof l, "capacity = 100 N\n%s", cases[i][0]);
+        build(buf, sizeof buf, 5, l, NULL);
+        rig_config c;
+        rig_diag d = {0};
+        int rc = rigfile_parse(buf, "lim.ini", &c, &d);
+        CHECK(rc == RIG_ELIMIT, "case %d rc %d (%s)", i, rc, d.msg);
+        CHECK(d.line == 6, "case %d line %ld", i, d.line);
+        CHECK(strstr(d.msg, cases[i][1]) != NULL, "case %d msg '%s'", i, d.msg);
+    }
+}
+
+static void test_missing_file(void)
+{
+    rig_config c;
+    rig_diag d = {0};
+    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIG_EIO, "EIO");
+    CHECK(strstr(d.msg, "cannot open") != NULL, "msg '%s'", d.msg);
+}
+
+static void test_garbage_never_crashes(void)
+{
+    /* Every prefix of a good file, and some binary noise: no crash, an answer. */
+    char buf[4096];
+    build(buf, sizeof buf, 0, NULL, NULL);
+    size_t n = strlen(buf);
+    int accepted = 0;
+    for (size_t k = 0; k <= n; k += 7) {
+        char save = buf[k];
+        buf[k] = '\0';
+        rig_config c;
+        rig_diag d = {0};
+        if (rigfile_parse(buf, "prefix.ini", &c, &d) == RIG_OK)
+            accepted++;
+        buf[k] = save;
+    }
+    CHECK(accepted <= 3, "%d truncated files accepted", accepted);
+    unsigned s = 12345;
+    for (int t = 0; t < 200; t++) {
+        char g[300];
+        for (int i = 0; i < 299; i++) {
+            s = s * 1103515245u + 12345u;
+            g[i] = (char)(((s >> 16) % 95) + 32);
+            if ((s >> 8) % 13 == 0)
+                g[i] = '\n';
+        }
+        g[299] = '\0';
+        rig_config c;
+        rig_diag d = {0};
+        CHECK(rigfile_parse(g, "noise", &c, &d) != RIG_OK, "noise accepted");
+    }
+}
+
+/* FIPS 180-2 examples, a two-block tail, and the hash of a shipped file
+ * against sha256sum. */
+static void test_sha256(void)
+{
+    static const char *v[][2] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char hex[65];
+    for (int i = 0; i < 3; i++) {
+        sha256_hex(v[i][0], strlen(v[i][0]), hex);
+        CHECK(!strcmp(hex, v[i][1]), "sha256('%s') = %s", v[i][0], hex);
+    }
+    rig_config c;
+    rig_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) != RIG_OK)
+        return;
+    FILE *p = popen("sha256sum rigs/reference-tcp.ini 2>/dev/null", "r");
+    char want[65] = "";
+    if (!p || fscanf(p, "%64s", want) != 1)
+        want[0] = '\0';
+    if (p)
+        pclose(p);
+    if (!want[0])
+        SKIP("sha256sum not available");
+    CHECK(!strcmp(c.sha256, want), "file hash %s, sha256sum %s", c.sha256, want);
+}
+
+int main(void)
+{
+    TEST_RUN(test_sha256);
+    TEST_RUN(test_base_good);
+    TEST_RUN(test_shipped_files);
+    TEST_RUN(test_bad_files);
+    TEST_RUN(test_limit_beyond_capacity);
+    TEST_RUN(test_missing_file);
+    TEST_RUN(test_garbage_never_crashes);
+    TEST_END("test_rigfile");
+}

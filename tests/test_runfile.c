@@ -1,0 +1,323 @@
+/* test_runfile.c — run files: O_EXCL refusal, format, flush cadence seen by a
+ * second reader, interrupted files, kill -9 of a writing process, full disk. */
+#include "../rig/runfile.h"
+#include "harness.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static char dir[256];
+
+static const char *tmp(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ & 3];
+    snprintf(b, sizeof buf[0], "%s/%s", dir, name);
+    return b;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *b = malloc(1 << 24);
+    size_t n = fread(b, 1, (1 << 24) - 1, f);
+    b[n] = '\0';
+    fclose(f);
+    if (len)
+        *len = n;
+    return b;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static rig_sample sample(double t)
+{
+    rig_sample s = {0};
+    s.t_s = t;
+    s.position_m = t * 1e-4;
+    s.force_N = 3.25 * t;
+    s.extension_m = t * 1e-5;
+    return s;
+}
+
+/* Check every complete line of a run file. Returns the number of data rows,
+ * -1 on a malformed line; *last_t = time of the last row; *trailer set. */
+static long validate(const char *text, int ncols, double *last_t, bool *trailer)
+{
+    long rows = 0;
+    int state = 0; /* 0 header, 1 rows, 2 trailer */
+    const char *p = text;
+    *trailer = false;
+    bool first = true;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break; /* incomplete last line: allowed */
+        char line[1024];
+        size_t n = (size_t)(nl - p);
+        if (n >= sizeof line)
+            return -1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        p = nl + 1;
+        if (first) {
+            if (strcmp(line, "# rigor-run 1"))
+                return -1;
+            first = false;
+            continue;
+        }
+        if (line[0] == '#') {
+            if (state == 1) {
+                if (strncmp(line, "# end_reason: ", 14))
+                    return -1;
+                state = 2;
+                *trailer = true;
+            }
+            if (!strchr(line, ':'))
+                return -1;
+            continue;
+        }
+        if (state == 0) {
+            const char *want = ncols == 5 ? "time_s,position_mm,force_N,extension_mm,stage"
+                                          : "time_s,position_mm,force_N,stage";
+            if (strcmp(line, want))
+                return -1;
+            state = 1;
+            continue;
+        }
+        if (state != 1)
+            return -1;
+        /* numeric fields then a stage */
+        char *s = line;
+        for (int i = 0; i < ncols - 1; i++) {
+            char *end;
+            double v = strtod(s, &end);
+            if (end == s || *end != ',')
+                return -1;
+            if (i == 0)
+                *last_t = v;
+            s = end + 1;
+        }
+        if (strchr(s, ','))
+            return -1;
+        rows++;
+    }
+    return state >= 1 ? rows : -1;
+}
+
+static void test_format_and_trailer(void)
+{
+    runfile_header h = runfile_header_empty();
+    h.rigor_version = "0.1.0";
+    h.rig = "rigs/reference-tcp.ini";
+    h.regmap_sha256 = "ab12";
+    h.specimen = "E-LPSCl #3";
+    h.test = "tensile";
+    h.width_m = 10e-3;
+    h.thickness_m = 40e-6;
+    h.gauge_length_m = 20e-3;
+    h.area_m2 = 0.4e-6;
+    h.protocol = "pull\nstop on break";
+    h.extension = true;
+    runfile *f;
+    CHECK(runfile_open(tmp("a.csv"), &h, &f) == RIG_OK, "open");
+    for (int i = 0; i < 100; i++) {
+        rig_sample s = sample(i * 0.01);
+        CHECK(runfile_append(f, &s, i < 50 ? "elastic" : "plastic, late\n") == RIG_OK, "row");
+    }
+    rig_stats st = {0};
+    st.samples = 100;
+    st.achieved_rate_hz = 99.5;
+    st.errors_crc = 3;
+    CHECK(runfile_close(f, "fracture", &st) == RIG_OK, "close");
+    char *t = slurp(tmp("a.csv"), NULL);
+    CHECK(t != NULL, "read back");
+    if (!t)
+        return;
+    double last = 0;
+    bool trailer;
+    CHECK(validate(t, 5, &last, &trailer) == 100, "100 rows");
+    CHECK(trailer, "trailer");
+    CHECK_NEAR(last, 0.99, 1e-9, 0, "last time");
+    CHECK(strstr(t, "\n# width_mm: 10\n") && strstr(t, "\n# thickness_mm: 0.04\n") &&
+              strstr(t, "\n# area_mm2: 0.4\n") && strstr(t, "\n# test: tensile\n"),
+          "geometry in mm");
+    CHECK(!strstr(t, "diameter_mm") && !strstr(t, "# note:"), "unknown fields absent");
+    CHECK(strstr(t, "# protocol: pull / stop on break\n") != NULL, "newline in protocol");
+    CHECK(strstr(t, "# start_utc: 20") != NULL, "start_utc");
+    CHECK(strstr(t, "\n0.500000,0.050000,1.625,0.005000,plastic_ late_\n") != NULL,
+          "row 50 formatted in mm with sanitised stage");
+    CHECK(strstr(t, "\n# end_reason: fracture\n") && strstr(t, "\n# errors_crc: 3\n") &&
+              strstr(t, "\n# achieved_rate_hz: 99.500\n"),
+          "trailer statistics");
+    free(t);
+}
+
+static void test_excl_refusal(void)
+{
+    runfile_header h = runfile_header_empty();
+    runfile *f;
+    CHECK(runfile_open(tmp("b.csv"), &h, &f) == RIG_OK, "first open");
+    rig_sample s = sample(1);
+    runfile_append(f, &s, "");
+    CHECK(runfile_close(f, "done", NULL) == RIG_OK, "close");
+    size_t n1;
+    char *before = slurp(tmp("b.csv"), &n1);
+    runfile *g = (runfile *)0x1;
+    CHECK(runfile_open(tmp("b.csv"), &h, &g) == RIG_EEXIST, "second open refused");
+    CHECK(g == NULL, "no handle");
+    size_t n2;
+    char *after = slurp(tmp("b.csv"), &n2);
+    CHECK(before && after && n1 == n2 && !memcmp(before, after, n1), "file untouched");
+    free(before);
+    free(after);
+    CHECK(runfile_open("/nonexistent-dir/x.csv", &h, &g) == RIG_EIO, "bad dir");
+}
+
+/* A second reader sees appended rows within 100 ms, without any close. */
+static void test_flush_cadence(void)
+{
+    runfile_header h = runfile_header_empty();
+    runfile *f;
+    CHECK(runfile_open(tmp("c.csv"), &h, &f) == RIG_OK, "open");
+    int worst_ms = 0;
+    for (int k = 1; k <= 5; k++) {
+        rig_sample s = sample(k);
+        double t0 = now_s();
+        runfile_append(f, &s, "x");
+        char want[64];
+        snprintf(want, sizeof want, "\n%.6f,", (double)k);
+        bool seen = false;
+        while (now_s() - t0 < 0.5) {
+            char *t = slurp(tmp("c.csv"), NULL);
+            seen = t && strstr(t, want);
+            free(t);
+            if (seen)
+                break;
+            usleep(2000);
+        }
+        int ms = (int)((now_s() - t0) * 1e3);
+        if (ms > worst_ms)
+            worst_ms = ms;
+        CHECK(seen, "row %d never seen", k);
+    }
+    CHECK(worst_ms <= 100, "worst delay %d ms", worst_ms);
+    /* Without a trailer the file is an interrupted run, still well formed. */
+    char *t = slurp(tmp("c.csv"), NULL);
+    double last;
+    bool trailer;
+    CHECK(t && validate(t, 4, &last, &trailer) == 5 && !trailer, "interrupted file valid");
+    free(t);
+    runfile_close(f, "done", NULL);
+}
+
+/* kill -9 of a process writing at ~1 kHz: every complete line valid, and the
+ * last row within ~100 ms of the kill. */
+static void test_kill9(void)
+{
+    const char *path = tmp("d.csv");
+    int pfd[2];
+    CHECK(pipe(pfd) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pfd[0]);
+        runfile_header h = runfile_header_empty();
+        runfile *f;
+        if (runfile_open(path, &h, &f) != RIG_OK)
+            _exit(3);
+        double t0 = now_s();
+        (void)!write(pfd[1], &t0, sizeof t0);
+        for (;;) {
+            rig_sample s = sample(now_s() - t0);
+            runfile_append(f, &s, "pull");
+            usleep(1000);
+        }
+    }
+    close(pfd[1]);
+    double t0 = 0;
+    CHECK(read(pfd[0], &t0, sizeof t0) == sizeof t0, "child started");
+    close(pfd[0]);
+    usleep(400000);
+    double tkill = now_s() - t0;
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status), "child killed");
+    char *t = slurp(path, NULL);
+    CHECK(t != NULL, "file exists");
+    if (!t)
+        return;
+    double last = -1;
+    bool trailer;
+    long rows = validate(t, 4, &last, &trailer);
+    CHECK(rows > 100, "rows %ld", rows);
+    CHECK(!trailer, "no trailer");
+    CHECK(tkill - last <= 0.1 + 0.02, "last row %.3f s, killed at %.3f s", last, tkill);
+    free(t);
+}
+
+/* A full disk (here: a file-size limit) is an error for the caller; the rows
+ * written before stay in the file, whole. */
+static void test_disk_full(void)
+{
+    const char *path = tmp("e.csv");
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {20000, 20000};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        runfile_header h = runfile_header_empty();
+        runfile *f;
+        if (runfile_open(path, &h, &f) != RIG_OK)
+            _exit(3);
+        int rc = RIG_OK;
+        for (int i = 0; i < 5000 && rc == RIG_OK; i++) {
+            rig_sample s = sample(i * 0.001);
+            rc = runfile_append(f, &s, "");
+            if (i % 200 == 0)
+                usleep(60000);
+        }
+        int crc = runfile_close(f, "done", NULL);
+        _exit(rc == RIG_EFULL && crc == RIG_EFULL ? 0 : 4);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child saw RIG_EFULL (status %d)",
+          status);
+    char *t = slurp(path, NULL);
+    double last;
+    bool trailer;
+    long rows = t ? validate(t, 4, &last, &trailer) : -1;
+    CHECK(rows > 200, "rows kept %ld", rows);
+    free(t);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rigor-test-runfile-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    TEST_RUN(test_format_and_trailer);
+    TEST_RUN(test_excl_refusal);
+    TEST_RUN(test_flush_cadence);
+    TEST_RUN(test_kill9);
+    TEST_RUN(test_disk_full);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    (void)!system(cmd);
+    TEST_END("test_runfile");
+}
