@@ -1042,6 +1042,13 @@ static void st_on(parser *P, int col)
             }
         }
         proto_action_kind ak = (proto_action_kind)a;
+        if (r.ev == PEV_LIMIT && (ak == PACT_NEXT || ak == PACT_HOLD)) {
+            diag(P, P->line, t->col,
+                 "a limit always ends the test: 'on limit' takes mark, stop, unload or return, "
+                 "not '%s'",
+                 proto_action_name(ak));
+            return;
+        }
         r.action[r.nactions] = ak;
         r.duration_s[r.nactions] = NAN;
         if (ak == PACT_MARK) {
@@ -1140,9 +1147,13 @@ bool proto_event_ends_test(const protocol *p, proto_event ev, const char *stage,
             continue;
         if (rout)
             *rout = r;
-        if (r->nactions == 0)
-            return false;
-        proto_action_kind last = r->action[r->nactions - 1];
+        proto_action_kind last = r->nactions ? r->action[r->nactions - 1] : PACT_MARK;
+        /* A broken specimen ends the test unless the reaction explicitly
+         * goes on with the next step; a limit always ends it. */
+        if (ev == PEV_FRACTURE)
+            return last != PACT_NEXT;
+        if (ev == PEV_LIMIT)
+            return true;
         return last == PACT_STOP || last == PACT_UNLOAD || last == PACT_RETURN;
     }
     return ev == PEV_FRACTURE || ev == PEV_LIMIT;
@@ -1180,15 +1191,11 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
     if (s->kind != PSTEP_RAMP)
         return false;
     if (s->until.nclauses == 0) {
-        /* It can only end at a limit. */
-        const proto_reaction *r;
-        if (proto_event_ends_test(p, PEV_LIMIT, NULL, &r)) {
-            snprintf(why, len, "it has no 'until', so only a limit ends it, and a limit %s",
-                     r ? "ends the test (see 'on limit')"
-                       : "stops the test (add 'on limit next' to go on)");
-            return true;
-        }
-        return false;
+        /* It can only end at a limit, and a limit always ends the test. */
+        snprintf(why, len,
+                 "it has no 'until', so only a limit ends it, and a limit ends the "
+                 "test (give it an 'until' to go on)");
+        return true;
     }
     for (int i = 0; i < s->until.nclauses; i++) {
         bool terminal = false;

@@ -103,6 +103,10 @@ static const bad_case bad_cases[] = {
      false},
     {"cycle-beyond-limit", 8, 25, "force 10 N can never be reached: 'limit force < 10 N'",
      false},
+    {"limit-next", 9, 10,
+     "a limit always ends the test: 'on limit' takes mark, stop, unload or return, not 'next'",
+     false},
+    {"limit-bounded-then", 9, 1, "it has no 'until', so only a limit ends it", false},
     {"too-many-or", 8, 153, "too many 'or' alternatives (at most 8)", false},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
@@ -294,10 +298,10 @@ static void test_all_steps(void)
               "mark then hold");
         CHECK(!strcmp(r->label, "plastic"), "label '%s'", r->label);
         CHECK_NEAR(r->duration_s[1], 2, 0, 0, "hold 2 s");
-        CHECK(p->reaction[4].ev == PEV_LIMIT && p->reaction[4].action[0] == PACT_NEXT,
-              "on limit next");
+        CHECK(p->reaction[4].ev == PEV_LIMIT && p->reaction[4].action[0] == PACT_UNLOAD,
+              "on limit unload");
     }
-    CHECK(!proto_event_ends_test(p, PEV_LIMIT, NULL, NULL), "on limit next continues");
+    CHECK(proto_event_ends_test(p, PEV_LIMIT, NULL, NULL), "a limit always ends the test");
     CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, NULL), "on fracture stop ends");
     CHECK(!proto_event_ends_test(p, PEV_STAGE, "plastic", NULL), "mark then hold goes on");
     proto_free(p);
@@ -338,6 +342,20 @@ static void test_reaction_semantics(void)
         CHECK(p->nsteps == 2, "return kept");
         proto_free(p);
     }
+    /* Fracture ends the test after a mark; only 'next' goes on. */
+    const char *src = "test tensile\nlimit force < 5 N\nramp at 1 mm/min until fracture\n"
+                      "on fracture mark \"break\" then hold 1 s\non stage yield stop\n";
+    rig_diag d[2];
+    size_t nd;
+    if (proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd) == RIG_OK) {
+        CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, NULL),
+              "mark then hold, then the end");
+        CHECK(proto_event_ends_test(p, PEV_STAGE, "yield", NULL), "on stage yield stop");
+        CHECK(!proto_event_ends_test(p, PEV_STAGE, "plastic", NULL), "no reaction: go on");
+        CHECK(proto_event_ends_test(p, PEV_LIMIT, NULL, NULL), "limit: implicit stop");
+        proto_free(p);
+    } else
+        CHECK(0, "mem: %s", d[0].msg);
     p = parse_good("limit-bounded.rigor");
     if (p) {
         CHECK(p->nsteps == 1 && p->steps[0].until.nclauses == 0, "ramp without until");
