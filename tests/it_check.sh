@@ -75,6 +75,21 @@ if head -1 "$tmp/err" | grep -qF "unknown-word.rigor:8:19: unknown word 'untill'
 if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "beyond the rig's force capacity (100 N)" "$tmp/err"; then
     ok "capacity"; else bad "capacity" "a=$a b=$b"; fi
 
+# 4b. --rig reads the rig file's [limits] (reference frame: 500 N): the film
+#     tensile fits, the film compression (2.3 kN at 80 MPa) does not; a broken
+#     rig file is a usage error with its own file:line:col.
+if [ -f rigs/reference-tcp.ini ]; then
+    "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/e-lpscl-film-tensile.rigor >/dev/null 2>&1; a=$?
+    "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/e-lpscl-film-compression.rigor >/dev/null 2>"$tmp/err"; b=$?
+    printf '[rig]\nbogus\n' >"$tmp/bad.ini"
+    "$RIGOR" check --rig "$tmp/bad.ini" protocols/astm-d882.rigor >/dev/null 2>"$tmp/err2"; c=$?
+    if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "e-lpscl-film-compression.rigor:13:15: 4500 N is beyond the rig's force capacity (500 N)" "$tmp/err" \
+       && [ $c -eq 2 ] && grep -q "^rigor check: $tmp/bad.ini:2:1: " "$tmp/err2"; then
+        ok "rig file"; else bad "rig file" "a=$a b=$b c=$c $(cat "$tmp/err" "$tmp/err2")"; fi
+else
+    skip=$((skip + 1)); echo "skip rig file: no rigs/reference-tcp.ini"
+fi
+
 # 5. geometry overrides supply or replace geometry; a wrong unit is a usage error
 "$RIGOR" check -q --gauge-length 20 tests/data/protocols/bad/strain-no-gauge.rigor >/dev/null 2>&1; a=$?
 "$RIGOR" check --thickness 15um protocols/e-lpscl-film-tensile.rigor >"$tmp/out" 2>&1; b=$?
