@@ -31,9 +31,9 @@
 /* ---- words ------------------------------------------------------------- */
 
 static const char *const statement_words[] = {
-    "name",   "test",  "width",  "thickness", "gauge-length", "diameter",
-    "height", "area",  "limit",  "preload",   "zero",         "ramp",
-    "hold",   "cycle", "unload", "return",    "on",           NULL};
+    "name",  "test",       "width", "thickness", "gauge-length", "diameter", "height", "area",
+    "limit", "preload",    "zero",  "ramp",      "hold",         "cycle",    "unload", "return",
+    "on",    "compliance", NULL};
 
 static const char *const quantity_words[] = {"force",     "stress", "strain",    "position",
                                              "extension", "time",   "test-time", NULL};
@@ -91,6 +91,7 @@ typedef struct {
     int seen_name, seen_test; /* line of first occurrence, 0 = none */
     bool tried_test;          /* a 'test' line, even a wrong one, was seen */
     int seen_geom[6];         /* width thickness gauge diameter height area */
+    int seen_compliance;      /* line of the compliance statement */
     int reaction_col[PROTO_MAX_REACTIONS];
 } parser;
 
@@ -343,6 +344,8 @@ static const value_spec spec_length = {
     "position", {DIM_LENGTH}, "mm, um, in...", "a length unit"};
 static const value_spec spec_time = {"time", {DIM_TIME}, "s, min, h", "a time unit"};
 static const value_spec spec_area = {"area", {DIM_AREA}, "mm2, m2, in2", "an area unit"};
+static const value_spec spec_compliance = {
+    "compliance", {DIM_COMPLIANCE}, "um/N, mm/kN, m/N", "a compliance unit"};
 static const value_spec spec_rate = {"a rate",
                                      {DIM_VELOCITY, DIM_STRAIN_RATE, DIM_FORCE_RATE},
                                      "mm/min, mm/s, %/min, N/s",
@@ -699,6 +702,28 @@ static void st_geom(parser *P, int which, const char *word, int col)
                     &g->diameter_m, &g->height_m,    &g->area_m2};
     *f[which] = v;
     P->seen_geom[which] = P->line;
+}
+
+/* compliance C: the frame's deflection per newton (constant, ISO 604 9.2). */
+static void st_compliance(parser *P, int col)
+{
+    if (P->seen_compliance) {
+        diag(P, P->line, col, "duplicate 'compliance' (first given on line %d)",
+             P->seen_compliance);
+        return;
+    }
+    double v;
+    int vcol;
+    if (!read_value(P, &spec_compliance, NULL, &v, NULL, &vcol))
+        return;
+    if (!(v >= 0) || !isfinite(v)) {
+        diag(P, P->line, vcol, "the compliance cannot be negative");
+        return;
+    }
+    if (!expect_end(P, "the compliance"))
+        return;
+    P->p->compliance_m_N = v;
+    P->seen_compliance = P->line;
 }
 
 static void st_limit(parser *P)
@@ -1130,6 +1155,7 @@ static void parse_line(parser *P)
     case 14: st_unload(P); break;
     case 15: st_return(P); break;
     case 16: st_on(P, col); break;
+    case 17: st_compliance(P, col); break;
     default: break;
     }
 }
@@ -1468,7 +1494,7 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
     P.p = p;
     snprintf(p->path, sizeof p->path, "%s", P.file);
     curve_geom_clear(&p->geom);
-    p->area_m2 = p->length0_m = NAN;
+    p->area_m2 = p->length0_m = p->compliance_m_N = NAN;
     p->text = malloc(len + 1);
     if (!p->text) {
         free(p);

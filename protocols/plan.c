@@ -194,6 +194,10 @@ void proto_print_plan(const protocol *p, FILE *out)
         fprintf(out, "cross-section: %.6g m^2 (%.6g mm2)\n", p->area_m2, p->area_m2 * 1e6);
     if (isfinite(p->length0_m))
         fprintf(out, "strain reference: %.6g m (%.6g mm)\n", p->length0_m, p->length0_m * 1e3);
+    if (isfinite(p->compliance_m_N))
+        fprintf(out,
+                "machine compliance: %.6g m/N (%.6g um/N); strain = (travel - C force) / L0\n",
+                p->compliance_m_N, p->compliance_m_N * 1e6);
     if (p->nlimits) {
         fprintf(out, "limits:\n");
         for (int j = 0; j < p->nlimits; j++) {

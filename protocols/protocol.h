@@ -144,6 +144,9 @@ typedef struct protocol {
     double area_m2;          /* cross-section used for stress (see docs/protocols.md) */
     double length0_m;        /* strain reference: gauge length (tensile), height or
                                 thickness (compression); strain rates use it */
+    double compliance_m_N;   /* 'compliance': machine deflection per newton; strain in
+                                conditions/limits is (travel - C force) / length0_m;
+                                NAN when not given (no correction) */
 #define PROTO_MAX_WARNINGS 8
     rig_diag warning[PROTO_MAX_WARNINGS]; /* non-fatal remarks (file:line:col) */
     int nwarnings;

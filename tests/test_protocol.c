@@ -107,6 +107,7 @@ static const bad_case bad_cases[] = {
      "a limit always ends the test: 'on limit' takes mark, stop, unload or return, not 'next'",
      false},
     {"limit-bounded-then", 9, 1, "it has no 'until', so only a limit ends it", false},
+    {"negative-compliance", 6, 12, "the compliance cannot be negative", false},
     {"too-many-or", 8, 153, "too many 'or' alternatives (at most 8)", false},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
@@ -239,6 +240,7 @@ static void test_units_to_si(void)
     CHECK(s[7].line == 18, "return on line 18, got %d", s[7].line);
     CHECK(p->text && strstr(p->text, "name \"units\""), "source text kept");
     CHECK(p->nwarnings == 0, "no warnings, got %d", p->nwarnings);
+    CHECK(isnan(p->compliance_m_N), "no compliance: NAN");
     proto_free(p);
 }
 
@@ -268,6 +270,7 @@ static void test_all_steps(void)
           "%d limits %d steps %d reactions", p->nlimits, p->nsteps, p->nreactions);
     CHECK_NEAR(p->area_m2, M_PI * 9e-6, 0, 1e-9, "area from the diameter");
     CHECK_NEAR(p->length0_m, 40e-6, 0, 1e-12, "height");
+    CHECK_NEAR(p->compliance_m_N, 2e-8, 0, 1e-12, "0.02 um/N");
     if (p->nsteps == 10) {
         const proto_step *s = p->steps;
         CHECK(s[1].zero_mask == (PZERO_POSITION | PZERO_EXTENSION | PZERO_FORCE), "mask %u",
