@@ -69,6 +69,14 @@ if [ "$(head -3 "$tmp/err")" = "tests/data/protocols/bad/wrong-dimension.rigor:8
 if head -1 "$tmp/err" | grep -qF "unknown-word.rigor:8:19: unknown word 'untill' (did you mean 'until'?)"; then
     ok "exact unknown word"; else bad "exact unknown word" "$(head -1 "$tmp/err")"; fi
 
+# 3b. columns count bytes, the caret counts characters: a 'µ' before the
+#     error is two bytes but one cell on the screen.
+printf 'test tensile\nlimit force < 5 N\nramp at 10 \302\265m/s untill fracture\n' >"$tmp/utf8.rigor"
+"$RIGOR" check "$tmp/utf8.rigor" >/dev/null 2>"$tmp/err"
+if head -1 "$tmp/err" | grep -q ":3:18: unknown word 'untill'" \
+   && [ "$(sed -n 3p "$tmp/err")" = "$(printf '%20s^' '')" ]; then
+    ok "utf-8 caret"; else bad "utf-8 caret" "$(cat "$tmp/err")"; fi
+
 # 4. machine limits decide: valid without a rig, invalid on a 100 N rig
 "$RIGOR" check -q tests/data/protocols/bad/over-capacity.rigor >/dev/null 2>&1; a=$?
 "$RIGOR" check -q --capacity 100 tests/data/protocols/bad/over-capacity.rigor >/dev/null 2>"$tmp/err"; b=$?
