@@ -1421,6 +1421,23 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
             warn(P, s->line, P->step_col[k],
                  "this ramp's 'until' only holds when a quantity falls; a limit will end it");
     }
+    /* Zeroing the force while the preload is on makes the preload read 0 N
+     * and shifts every force after it (ISO 527-1 zeroes strain at the
+     * preload, never force). Legal, but rarely meant. */
+    bool loaded = false;
+    for (int k = 0; k < p->nsteps; k++) {
+        const proto_step *s = &p->steps[k];
+        if (s->kind == PSTEP_PRELOAD || s->kind == PSTEP_RAMP || s->kind == PSTEP_CYCLE ||
+            (s->kind == PSTEP_HOLD && s->hold_at_force))
+            loaded = true;
+        else if (s->kind == PSTEP_UNLOAD || s->kind == PSTEP_RETURN)
+            loaded = false;
+        else if (s->kind == PSTEP_ZERO && (s->zero_mask & PZERO_FORCE) && loaded)
+            warn(P, s->line, P->step_col[k],
+                 "'zero force' while the specimen is loaded: the load now on it will read 0 N "
+                 "(zero the force before the preload)");
+    }
+
     /* Steps after a step that always ends the test can never run. */
     for (int k = 0; k + 1 < p->nsteps; k++) {
         char why[320];

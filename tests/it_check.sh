@@ -77,6 +77,14 @@ if head -1 "$tmp/err" | grep -q ":3:18: unknown word 'untill'" \
    && [ "$(sed -n 3p "$tmp/err")" = "$(printf '%20s^' '')" ]; then
     ok "utf-8 caret"; else bad "utf-8 caret" "$(cat "$tmp/err")"; fi
 
+# 3c. a warning keeps exit 0, says "warning:" and shows its line and caret
+printf 'name "w"\ntest compression\nlimit force < 10 N\npreload 1 N at 1 mm/min\nzero force\nramp at 1 mm/min until force >= 5 N\n' >"$tmp/warn.rigor"
+"$RIGOR" check "$tmp/warn.rigor" >"$tmp/out" 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && head -1 "$tmp/err" | grep -q "warn.rigor:5:1: warning: 'zero force' while the specimen is loaded" \
+   && [ "$(sed -n 2p "$tmp/err")" = "    zero force" ] && [ "$(sed -n 3p "$tmp/err")" = "    ^" ] \
+   && grep -q '^steps:' "$tmp/out"; then
+    ok "warning"; else bad "warning" "rc=$rc $(cat "$tmp/err")"; fi
+
 # 4. machine limits decide: valid without a rig, invalid on a 100 N rig
 "$RIGOR" check -q tests/data/protocols/bad/over-capacity.rigor >/dev/null 2>&1; a=$?
 "$RIGOR" check -q --capacity 100 tests/data/protocols/bad/over-capacity.rigor >/dev/null 2>"$tmp/err"; b=$?

@@ -273,8 +273,9 @@ static void test_all_steps(void)
     CHECK_NEAR(p->compliance_m_N, 2e-8, 0, 1e-12, "0.02 um/N");
     if (p->nsteps == 10) {
         const proto_step *s = p->steps;
-        CHECK(s[1].zero_mask == (PZERO_POSITION | PZERO_EXTENSION | PZERO_FORCE), "mask %u",
-              s[1].zero_mask);
+        CHECK(s[0].zero_mask == (PZERO_POSITION | PZERO_EXTENSION | PZERO_FORCE), "mask %u",
+              s[0].zero_mask);
+        CHECK(s[1].kind == PSTEP_PRELOAD, "preload after the zero");
         CHECK(s[2].until.atom[0][0].is_event && s[2].until.atom[0][0].ev == PEV_CONTACT,
               "contact");
         CHECK(s[3].kind == PSTEP_HOLD && !s[3].hold_at_force, "position hold");
@@ -307,6 +308,8 @@ static void test_all_steps(void)
     CHECK(proto_event_ends_test(p, PEV_LIMIT, NULL, NULL), "a limit always ends the test");
     CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, NULL), "on fracture stop ends");
     CHECK(!proto_event_ends_test(p, PEV_STAGE, "plastic", NULL), "mark then hold goes on");
+    CHECK(p->nwarnings == 0, "%d warnings: %s", p->nwarnings,
+          p->nwarnings ? p->warning[0].msg : "");
     proto_free(p);
 }
 
@@ -554,6 +557,18 @@ static void test_lexer_edges(void)
     rc = proto_parse_buffer("mem", empty, strlen(empty), NULL, &p, d, 4, &nd);
     CHECK(rc == RIG_EPARSE && nd == 1 && d[0].line == 1 && strstr(d[0].msg, "empty"),
           "empty name: %s", nd ? d[0].msg : "");
+    /* Zeroing the force under load is legal but warned about, on its line. */
+    const char *zf =
+        "name \"z\"\ntest compression\nlimit force < 10 N\n"
+        "preload 1 N at 1 mm/min\n  zero force\nramp at 1 mm/min until force >= 5 N\n";
+    rc = proto_parse_buffer("mem", zf, strlen(zf), NULL, &p, d, 4, &nd);
+    CHECK(rc == RIG_OK && p, "zero force after preload is valid");
+    if (p) {
+        CHECK(p->nwarnings == 1 && p->warning[0].line == 5 && p->warning[0].col == 3 &&
+                  strstr(p->warning[0].msg, "'zero force' while the specimen is loaded"),
+              "warning: %d %s", p->nwarnings, p->nwarnings ? p->warning[0].msg : "");
+        proto_free(p);
+    }
     /* A NUL byte inside the text is a control character, not the end. */
     const char nul[] = "test tensile\nlimit force < 1 N\nramp at 1 mm/min\0 until x\n";
     rc = proto_parse_buffer("mem", nul, sizeof nul - 1, NULL, &p, d, 4, &nd);
