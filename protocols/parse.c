@@ -1421,6 +1421,22 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
             warn(P, s->line, P->step_col[k],
                  "this ramp's 'until' only holds when a quantity falls; a limit will end it");
     }
+    /* Position and strain count from the protocol's zero; without a
+     * 'zero position' that is the rig's own zero, wherever it is. */
+    bool zeroed = false;
+    for (int k = 0; k < p->nsteps; k++)
+        zeroed |= p->steps[k].kind == PSTEP_ZERO && (p->steps[k].zero_mask & PZERO_POSITION);
+    for (int k = 0; k < P->nuses && !zeroed; k++) {
+        const use_rec *u = &P->uses[k];
+        if (u->kind == USE_QTY && (u->q == PQ_POSITION || u->q == PQ_STRAIN)) {
+            warn(P, u->line, u->col,
+                 "%s counts from the rig's own zero: no step says 'zero position' (put one "
+                 "after the preload)",
+                 proto_quantity_name(u->q));
+            break;
+        }
+    }
+
     /* Zeroing the force while the preload is on makes the preload read 0 N
      * and shifts every force after it (ISO 527-1 zeroes strain at the
      * preload, never force). Legal, but rarely meant. */

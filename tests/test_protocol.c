@@ -249,7 +249,7 @@ static void test_dnf(void)
     protocol *p = parse_good("dnf.rigor");
     if (!p)
         return;
-    const proto_cond *c = &p->steps[0].until;
+    const proto_cond *c = &p->steps[1].until;
     CHECK(c->nclauses == 3, "3 clauses, got %d", c->nclauses);
     CHECK(c->natoms[0] == 2 && c->natoms[1] == 1 && c->natoms[2] == 1, "atoms %d %d %d",
           c->natoms[0], c->natoms[1], c->natoms[2]);
@@ -323,7 +323,7 @@ static void test_crlf_bom(void)
     CHECK_NEAR(p->geom.diameter_m, 10e-3, 0, 1e-12, "10mm without a space");
     CHECK_NEAR(p->geom.height_m, 0.6e-3, 0, 1e-12, "compression: thickness is the height");
     CHECK(p->nlimits == 1 && p->limit[0].op == POP_LE, "<=");
-    CHECK(p->nsteps == 2 && p->steps[1].line == 9, "steps %d", p->nsteps);
+    CHECK(p->nsteps == 3 && p->steps[2].line == 10, "steps %d", p->nsteps);
     proto_free(p);
 }
 
@@ -364,7 +364,7 @@ static void test_reaction_semantics(void)
         CHECK(0, "mem: %s", d[0].msg);
     p = parse_good("limit-bounded.rigor");
     if (p) {
-        CHECK(p->nsteps == 1 && p->steps[0].until.nclauses == 0, "ramp without until");
+        CHECK(p->nsteps == 2 && p->steps[1].until.nclauses == 0, "ramp without until");
         proto_free(p);
     }
 }
@@ -492,8 +492,15 @@ static void test_geometry_override(void)
     g.gauge_m = 50e-3;
     rc = proto_parse_buffer_geom("mem", src, strlen(src), NULL, &g, &p, d, 4, &nd);
     CHECK(rc == RIG_OK && p, "gauge length from the override");
-    if (p)
-        CHECK(p->nwarnings == 1 && strstr(p->warning[0].msg, "no 'name'"), "name warning");
+    if (p) {
+        CHECK(p->nwarnings == 2, "2 warnings, got %d", p->nwarnings);
+        CHECK(p->nwarnings > 0 && p->warning[0].line == 0 &&
+                  strstr(p->warning[0].msg, "no 'name'"),
+              "name warning first (whole file)");
+        CHECK(p->nwarnings > 1 && p->warning[1].line == 2 && p->warning[1].col == 33 &&
+                  strstr(p->warning[1].msg, "strain counts from the rig's own zero"),
+              "zero warning at the strain");
+    }
     proto_free(p);
 }
 
