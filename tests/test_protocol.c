@@ -16,6 +16,7 @@
 #include "harness.h"
 
 #include <dirent.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -584,6 +585,50 @@ static void test_lexer_edges(void)
           "NUL: %ld:%ld %s", nd ? d[0].line : 0, nd ? d[0].col : 0, nd ? d[0].msg : "");
 }
 
+/* Numbers do not follow the C library's locale (a curses console may set
+ * one with ',' as decimal point), and the exact path agrees with strtod. */
+static void test_numbers_exact(void)
+{
+    const char *src = "test tensile\nwidth 0.1 mm\nthickness 12.345678 um\ngauge-length "
+                      "123456789.123456789123 um\nlimit force < 0.3 N\nramp at 1 mm/min\n";
+    rig_diag d[2];
+    size_t nd;
+    protocol *p = NULL;
+    if (proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd) != RIG_OK) {
+        CHECK(0, "parse: %s", d[0].msg);
+        return;
+    }
+    CHECK(p->geom.width_m == 0.1 * 1e-3, "0.1 mm exactly as 0.1 * 1e-3");
+    CHECK(p->geom.thickness_m == strtod("12.345678", NULL) * 1e-6, "12.345678 um");
+    CHECK_NEAR(p->geom.gauge_m, 123.456789123456789123, 0, 1e-15, "long number (strtod path)");
+    CHECK(p->limit[0].value == 0.3, "0.3 N");
+    proto_free(p);
+}
+
+static void test_numbers_locale(void)
+{
+    const char *src = "test tensile\nwidth 0.1 mm\ngauge-length 123456789.123456789123 um\n"
+                      "limit force < 0.3 N\nramp at 1 mm/min\n";
+    rig_diag d[2];
+    size_t nd;
+    protocol *p = NULL;
+    const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", NULL};
+    const char *got = NULL;
+    for (int i = 0; names[i] && !got; i++)
+        got = setlocale(LC_NUMERIC, names[i]);
+    if (!got)
+        SKIP("no locale with a decimal comma installed");
+    int rc = proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd);
+    setlocale(LC_NUMERIC, "C");
+    CHECK(rc == RIG_OK && p, "parses under %s", got);
+    if (p) {
+        CHECK(p->geom.width_m == 0.1 * 1e-3, "0.1 mm under %s: %g", got, p->geom.width_m);
+        CHECK_NEAR(p->geom.gauge_m, 123.456789123456789123, 0, 1e-15,
+                   "long number, comma locale");
+        proto_free(p);
+    }
+}
+
 static void test_plan(void)
 {
     char *buf = NULL;
@@ -822,6 +867,8 @@ int main(void)
     TEST_RUN(test_geometry_override);
     TEST_RUN(test_all_errors_collected);
     TEST_RUN(test_lexer_edges);
+    TEST_RUN(test_numbers_exact);
+    TEST_RUN(test_numbers_locale);
     TEST_RUN(test_plan);
     TEST_RUN(test_names);
     TEST_RUN(test_fuzz);
