@@ -171,6 +171,18 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         snprintf(rs->test, sizeof rs->test, "compression");
         if (o->preset[0])
             results_method_string(rs, "preset", o->preset);
+        /* A Rigor run file states the frame compliance it ran with. */
+        const curve_meta *cm = curve_meta_find(c, "compliance_mm_per_N");
+        if (cm && o->compliance_m_per_N == 0 && !o->compliance_file[0]) {
+            char *end;
+            double v = strtod(cm->value, &end);
+            if (end != cm->value && isfinite(v) && v >= 0) {
+                analysis_opts oc = *o;
+                oc.compliance_m_per_N = v * 1e-3;
+                results_note(rs, "frame compliance %.6g mm/N from the run file", v);
+                return compression_analyze(c, &oc, rs, why, wl);
+            }
+        }
         return compression_analyze(c, o, rs, why, wl);
     }
 

@@ -81,8 +81,9 @@ static double direction(const double *v, size_t i_ref)
  * top, where the force relaxes, is excluded); a
  * hold at the end of the data (>= 1 % of the samples, at least 10, within
  * 0.1 % of the largest value) ends it too; otherwise the whole record is one stroke. */
-static size_t loading_end(const double *m, const double *F, size_t n)
+static size_t loading_end(const double *m, const double *F, size_t n, size_t *stop_out)
 {
+    *stop_out = n - 1;
     double lo = m[0], hi = m[0];
     for (size_t i = 1; i < n; i++) {
         lo = fmin(lo, m[i]);
@@ -110,6 +111,7 @@ static size_t loading_end(const double *m, const double *F, size_t n)
             break;
         }
     }
+    *stop_out = stop;
     if (!reversed && stop - first < (n / 100 > 10 ? n / 100 : 10))
         return n - 1;
     /* Within the top 0.1 %: the sample of largest force (the end of the
@@ -376,7 +378,8 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     /* 3. The first loading stroke, on travel (or on the file strain). */
     for (size_t i = 0; i < n; i++)
         wk.W[i] = x ? sX * x[i] : sE * c->ch[CURVE_STRAIN][i]; /* scratch */
-    size_t i_end = loading_end(wk.W, wk.F, n);
+    size_t i_stop;
+    size_t i_end = loading_end(wk.W, wk.F, n, &i_stop);
 
     /* 4. Contact: the detector on the force alone (stages need strain). */
     detect_params dp;
@@ -428,8 +431,13 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         wk.sig[i] = file_sig ? sS * c->ch[CURVE_STRESS][i] : wk.F[i] / A0;
     }
 
-    /* Stages and fracture: the same detector, now with strain and stress. */
-    rc = detect_run_curve(&dp, t, wk.eps, wk.sig, wk.F, i_end + 1, ev, 64, &nev);
+    /* Stages and fracture: the same detector, now with strain and stress,
+     * run on to the end of the top of the stroke: a brittle specimen breaks
+     * at its maximum force and the crosshead then stops, so the drop lies
+     * just after i_end. A fracture more than a few samples after i_end is a
+     * relaxation or an unload, not this stroke's fracture. */
+    size_t i_det = i_stop > i_end ? i_stop : i_end;
+    rc = detect_run_curve(&dp, t, wk.eps, wk.sig, wk.F, i_det + 1, ev, 64, &nev);
     if (rc == RIG_EFULL) {
         results_note(rs, "the detector reported more than 64 events; later ones are dropped");
         nev = 64;
@@ -437,6 +445,12 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     } else if (rc) {
         goto out;
     }
+    size_t late = i_end + 2 * (size_t)dp.rate_window + (size_t)dp.debounce;
+    size_t keep = 0;
+    for (size_t k = 0; k < nev && k < 64; k++)
+        if (ev[k].index <= i_end || (ev[k].kind == DET_FRACTURE && ev[k].index <= late))
+            ev[keep++] = ev[k];
+    nev = keep;
     const detect_event *frac = NULL, *yield_ev = NULL, *after_elastic = NULL;
     for (size_t k = 0; k < nev; k++) {
         if (ev[k].kind == DET_FRACTURE)

@@ -30,6 +30,9 @@
 #define RING 64         /* recent samples kept (fracture point look-back) */
 #define KRING 64        /* recent knots kept */
 #define ARM_MULT 4.0    /* armed once Fpeak >= ARM_MULT * noise_floor_N */
+#define NOISE_N 200     /* force steps in the noise estimate */
+#define NOISE_MIN 20    /* steps before any fracture rule is evaluated */
+#define NOISE_SIGMA 3.0 /* floor = max(noise_floor_N, NOISE_SIGMA * sigma_F) */
 #define DROP_NOISE 2.0  /* every drop must exceed DROP_NOISE * noise_floor_N */
 #define MAX_RATE_WIN 48 /* rate_window limit (RING minus debounce margin) */
 #define MAX_TANGENT 32
@@ -76,6 +79,10 @@ struct detect {
     int contact_run;
     sample contact_first;
     const char *contact_rule;
+
+    /* force noise: Welford SD of the first NOISE_N sample-to-sample steps */
+    size_t noise_n;
+    double noise_prev, noise_mean, noise_m2;
 
     /* fracture */
     bool have_peak, fractured, finished;
@@ -297,9 +304,16 @@ static bool fracture_step(detect *d, const sample *s, detect_event *ev, int max,
         d->have_peak = true;
     }
     double pk = d->peak.f;
-    double noise = DROP_NOISE * p->noise_floor_N;
+    /* The noise floor is the larger of the parameter and NOISE_SIGMA times
+     * the force noise measured on the first steps of this record: sigma_F =
+     * SD(F[i+1] - F[i]) / sqrt(2), robust to a steady ramp. A 5 kN cell's
+     * noise is then never taken for the fracture of a weak film, and the
+     * 0.05 N default still serves a quiet 10 N cell. */
+    double sig_f = d->noise_n > 1 ? sqrt(d->noise_m2 / (double)(d->noise_n - 1) / 2.0) : 0;
+    double floor_n = fmax(p->noise_floor_N, NOISE_SIGMA * sig_f);
+    double noise = DROP_NOISE * floor_n;
     unsigned mask = 0;
-    if (pk >= ARM_MULT * p->noise_floor_N && pk > 0) {
+    if (d->noise_n >= NOISE_MIN && pk >= ARM_MULT * floor_n && pk > 0) {
         if (p->drop_frac > 0 && s->f <= (1 - p->drop_frac) * pk && pk - s->f >= noise)
             mask |= R_PEAK;
         if (p->rate_drop_frac > 0) {
@@ -559,6 +573,16 @@ int detect_feed(detect *d, double t_s, double strain, double stress_Pa, double f
     if (d->fractured || d->finished || !isfinite(force_N))
         return 0;
     sample s = {idx, t_s, strain, stress_Pa, force_N};
+
+    if (idx > 0 && d->noise_n < NOISE_N) {
+        /* Welford over the first force steps (see fracture_step) */
+        double step = force_N - d->noise_prev;
+        d->noise_n++;
+        double delta = step - d->noise_mean;
+        d->noise_mean += delta / (double)d->noise_n;
+        d->noise_m2 += delta * (step - d->noise_mean);
+    }
+    d->noise_prev = force_N;
 
     bool was_in_contact = d->in_contact;
     if (!d->in_contact) {

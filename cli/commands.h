@@ -15,5 +15,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
     {"analyze", cmd_analyze, "analyse stress-strain data files (tensile, compression)"},
+    {"run", cmd_run, "run a test protocol headless on a rig or the simulated frame"},
     {"check", cmd_check, "validate test protocols and print their plan (nothing moves)"},
     {"inspect", cmd_inspect, "show what Rigor detects in data files (format, columns, units)"},
     {"sim", cmd_sim, "run the simulated load frame (a Modbus TCP/RTU server)"},

@@ -89,6 +89,7 @@ struct machine {
     double x0, f0, e0;       /* software zero (raw) */
     double start_pos;        /* raw position at start (for return) */
     double area, length;     /* m^2, m (gauge length or height) */
+    double compliance;       /* m/N, frame deflection per newton */
 
     int step;                /* index into p->steps, -1 before start */
     bool step_begun;
@@ -225,6 +226,7 @@ const char *machine_end_reason(const machine *m) { return m->end_reason; }
 bool machine_failed(const machine *m) { return m->failed; }
 const char *machine_stage(const machine *m) { return m->stage; }
 double machine_zero_position(const machine *m) { return m->x0; }
+void machine_set_compliance(machine *m, double c) { m->compliance = isfinite(c) && c > 0 ? c : 0; }
 double machine_zero_force(const machine *m) { return m->f0; }
 machine_values machine_values_of(const machine *m) { return m->v; }
 
@@ -443,7 +445,10 @@ static double update_values(machine *m, const machine_sample *s)
     m->v.force_N = m->d * (s->force_N - m->f0);
     m->v.position_m = m->d * (s->position_m - m->x0);
     m->v.stress_Pa = isfinite(m->area) && m->area > 0 ? m->v.force_N / m->area : NAN;
-    m->v.strain = isfinite(m->length) && m->length > 0 ? m->v.position_m / m->length : NAN;
+    /* eps = (x - C F) / L0: travel minus the frame's own deflection */
+    m->v.strain = isfinite(m->length) && m->length > 0
+                      ? (m->v.position_m - m->compliance * m->v.force_N) / m->length
+                      : NAN;
     return isfinite(s->extension_m) ? m->d * (s->extension_m - m->e0) : NAN;
 }
 
@@ -507,9 +512,15 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
     if (m->kn < KWIN)
         m->kn++;
 
-    /* Limits hold for the whole test. */
+    /* Limits hold for the whole test, except that travel-based limits
+     * (strain, position, extension) wait out a preload step: a preload
+     * closes the gap to the specimen, is ended by force, and its travel is
+     * not specimen deformation (the rig's travel limits still apply). */
+    bool preloading = current(m)->kind == PSTEP_PRELOAD;
     for (int i = 0; i < m->p->nlimits; i++) {
         const proto_limit *l = &m->p->limit[i];
+        if (preloading && (l->q == PQ_STRAIN || l->q == PQ_POSITION || l->q == PQ_EXTENSION))
+            continue;
         double q = quantity(m, l->q, ext);
         if (isfinite(q) && !compare(q, l->op, l->value)) {
             char why[96];
@@ -521,9 +532,15 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         }
     }
 
-    /* Detector: the same code as offline analysis. */
+    /* Detector: the same code as offline analysis, fed while the protocol
+     * loads the specimen. Unloading, returning and the down half of a cycle
+     * drop the force on purpose: that is not a fracture. */
+    const proto_step *cs = current(m);
+    bool loading = cs->kind == PSTEP_PRELOAD || cs->kind == PSTEP_RAMP ||
+                   cs->kind == PSTEP_HOLD || cs->kind == PSTEP_ZERO ||
+                   (cs->kind == PSTEP_CYCLE && m->cycle_up);
     detect_event ev[8];
-    int ne = detect_feed(m->det, s->t_s, isfinite(m->v.strain) ? m->v.strain : m->v.position_m,
+    int ne = !loading ? 0 : detect_feed(m->det, s->t_s, isfinite(m->v.strain) ? m->v.strain : m->v.position_m,
                          isfinite(m->v.stress_Pa) ? m->v.stress_Pa : m->v.force_N,
                          m->v.force_N, ev, 8);
     bool stop = false;

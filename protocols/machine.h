@@ -113,6 +113,11 @@ const char *machine_end_reason(const machine *m); /* "" while running */
 bool machine_failed(const machine *m);          /* ended by a limit or an early fracture */
 const char *machine_stage(const machine *m);    /* current detected stage name or "" */
 
+/* Frame compliance C (m/N): strain is then (x - C F) / L0, the specimen's
+ * own deformation rather than crosshead travel (ISO 604: the machine's
+ * deflection must be removed). Default 0. */
+void machine_set_compliance(machine *m, double c_m_per_N);
+
 /* Software zero offsets in raw coordinates (zero steps). */
 double machine_zero_position(const machine *m);
 double machine_zero_force(const machine *m);

@@ -38,6 +38,7 @@ runfile_header runfile_header_empty(void)
     runfile_header h;
     memset(&h, 0, sizeof h);
     h.width_m = h.thickness_m = h.gauge_length_m = h.diameter_m = h.height_m = h.area_m2 = NAN;
+    h.compliance_m_per_N = NAN;
     return h;
 }
 
@@ -205,6 +206,7 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     hdr_num(m, "diameter_mm", h->diameter_m, 1e3);
     hdr_num(m, "height_mm", h->height_m, 1e3);
     hdr_num(m, "area_mm2", h->area_m2, 1e6);
+    hdr_num(m, "compliance_mm_per_N", h->compliance_m_per_N, 1e3);
     hdr_str(m, "protocol", h->protocol);
     hdr_str(m, "note", h->note);
     hdr_str(m, "units",

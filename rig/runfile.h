@@ -35,6 +35,7 @@ typedef struct {
     const char *specimen;
     const char *test; /* "tensile" or "compression" */
     double width_m, thickness_m, gauge_length_m, diameter_m, height_m, area_m2;
+    double compliance_m_per_N; /* frame compliance used live (NAN = none) */
     const char *protocol; /* protocol name or text */
     const char *note;     /* operator note */
     bool extension;       /* write the extension_mm column */

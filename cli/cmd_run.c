@@ -1,0 +1,246 @@
+/* cmd_run.c — `rigor run`: run a protocol headless on a rig or the simulator.
+ *
+ * Progress goes to stderr (one line per step and event), the results table
+ * (the same analysis as `rigor analyze` on the run file) to stdout.
+ * Exit status: 0 test ran and ended as the protocol intended; 1 the test
+ * failed its criteria (a limit, a timeout); 2 invalid input (nothing moved);
+ * 3 rig fault (link lost, e-stop, watchdog, limit switch).
+ */
+#include "commands.h"
+#include "output.h"
+
+#include "../analysis/analysis.h"
+#include "../analysis/csvin.h"
+#include "../common/error.h"
+#include "../protocols/protocol.h"
+#include "../protocols/runner.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: rigor run PROTOCOL [--rig RIGFILE | --sim PRESET] [options]\n"
+            "\n"
+            "Run a test protocol headless. Progress on stderr, results on stdout.\n"
+            "\n"
+            "  --rig FILE          rig file (default rigs/reference-tcp.ini)\n"
+            "  --sim PRESET        start the simulated frame in-process (e-lpscl-film,\n"
+            "                      p-lpscl-film, peva-scaffold, lpscl-pellet,\n"
+            "                      e-lpscl-film-compression) and run on it over Modbus TCP\n"
+            "  --sim-faults LIST   fault injection for the simulator (see docs/sim.md)\n"
+            "  --sim-log FILE      the simulator's ground-truth CSV\n"
+            "  --seed N            simulator seed (default 1)\n"
+            "  -o, --output FILE   run file (default runs/<specimen>-<UTC time>.csv)\n"
+            "  --specimen-id ID    specimen id for the run file\n"
+            "  --note TEXT         operator note for the run file\n"
+            "  --width MM --thickness MM --gauge-length MM --diameter MM --height MM\n"
+            "                      override the protocol's geometry\n"
+            "  --rate HZ           acquisition rate (default: the link's best, <= 1000)\n"
+            "  --timeout S         stop the test after S seconds (default 3600)\n"
+            "  --dry-run           check the protocol and print the plan; nothing moves\n"
+            "  --json              results as JSON\n"
+            "\n"
+            "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input, 3 fault.\n");
+}
+
+static bool num(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || v <= 0) {
+        fprintf(stderr, "rigor run: %s: expected a positive number, got '%s'\n", opt, s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    enum {
+        O_RIG = 256, O_SIM, O_FAULTS, O_SIMLOG, O_SEED, O_SPEC, O_NOTE, O_W, O_T, O_G, O_D, O_H,
+        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP
+    };
+    static const struct option longopts[] = {
+        {"rig", required_argument, 0, O_RIG},
+        {"sim", required_argument, 0, O_SIM},
+        {"sim-faults", required_argument, 0, O_FAULTS},
+        {"sim-log", required_argument, 0, O_SIMLOG},
+        {"seed", required_argument, 0, O_SEED},
+        {"output", required_argument, 0, 'o'},
+        {"specimen-id", required_argument, 0, O_SPEC},
+        {"note", required_argument, 0, O_NOTE},
+        {"width", required_argument, 0, O_W},
+        {"thickness", required_argument, 0, O_T},
+        {"gauge-length", required_argument, 0, O_G},
+        {"diameter", required_argument, 0, O_D},
+        {"height", required_argument, 0, O_H},
+        {"rate", required_argument, 0, O_RATE},
+        {"timeout", required_argument, 0, O_TIMEOUT},
+        {"dry-run", no_argument, 0, O_DRY},
+        {"json", no_argument, 0, O_JSON},
+        {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0},
+    };
+    run_opts o;
+    run_opts_init(&o);
+    o.progress = stderr;
+    o.stop_flag = &stop_requested;
+    bool dry = false, json = false;
+    double v;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_RIG: o.rig_path = optarg; break;
+        case O_SIM: o.sim_preset = optarg; break;
+        case O_FAULTS: o.sim_faults = optarg; break;
+        case O_SIMLOG: o.sim_log = optarg; break;
+        case O_SEED:
+            if (!num("--seed", optarg, &v))
+                return 2;
+            o.seed = (uint64_t)v;
+            break;
+        case 'o': o.out_path = optarg; break;
+        case O_SPEC: o.specimen_id = optarg; break;
+        case O_NOTE: o.note = optarg; break;
+        case O_W:
+            if (!num("--width", optarg, &v))
+                return 2;
+            o.geom.width_m = v * 1e-3;
+            break;
+        case O_T:
+            if (!num("--thickness", optarg, &v))
+                return 2;
+            o.geom.thickness_m = v * 1e-3;
+            break;
+        case O_G:
+            if (!num("--gauge-length", optarg, &v))
+                return 2;
+            o.geom.gauge_m = v * 1e-3;
+            break;
+        case O_D:
+            if (!num("--diameter", optarg, &v))
+                return 2;
+            o.geom.diameter_m = v * 1e-3;
+            break;
+        case O_H:
+            if (!num("--height", optarg, &v))
+                return 2;
+            o.geom.height_m = v * 1e-3;
+            break;
+        case O_RATE:
+            if (!num("--rate", optarg, &v))
+                return 2;
+            o.rate_hz = v;
+            break;
+        case O_TIMEOUT:
+            if (!num("--timeout", optarg, &v))
+                return 2;
+            o.timeout_s = v;
+            break;
+        case O_DRY: dry = true; break;
+        case O_JSON: json = true; break;
+        case O_HELP:
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "rigor run: expected one protocol file\n");
+        usage(stderr);
+        return 2;
+    }
+    o.protocol_path = argv[optind];
+    if (o.rig_path && o.sim_preset) {
+        fprintf(stderr, "rigor run: --rig and --sim exclude each other (--sim uses the "
+                        "reference map)\n");
+        return 2;
+    }
+
+    if (dry) {
+        protocol *p = NULL;
+        rig_diag diags[32];
+        size_t nd = 0;
+        int rc = proto_parse_file_geom(o.protocol_path, NULL, &o.geom, &p, diags, 32, &nd);
+        char buf[1200];
+        for (size_t i = 0; i < nd; i++)
+            fprintf(stderr, "%s\n", rig_diag_format(&diags[i], buf, sizeof buf));
+        if (rc != RIG_OK)
+            return 2;
+        proto_print_plan(p, stdout);
+        proto_free(p);
+        return 0;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    run_result res;
+    char why[1024] = "";
+    int rc = run_protocol(&o, &res, why, sizeof why);
+    if (rc != RIG_OK) {
+        fprintf(stderr, "rigor run: %s\n", why[0] ? why : rig_strerror(rc));
+        if (res.run_path[0])
+            fprintf(stderr, "rigor run: the data recorded so far is in %s\n", res.run_path);
+        return rc == RIG_EPARSE || rc == RIG_EINVAL || rc == RIG_EEXIST ? 2 : 3;
+    }
+    fprintf(stderr, "rigor run: %s after %.1f s, %llu samples at %.0f Hz; run file %s\n",
+            res.end_reason, res.duration_s, (unsigned long long)res.samples,
+            res.achieved_rate_hz, res.run_path);
+    if (res.sim && res.sim_fractured)
+        fprintf(stderr,
+                "rigor run: simulator: fracture at t=%.3f s; crosshead travel after it "
+                "%.2f um; stop %.0f samples after the detector's fracture sample\n",
+                res.sim_fracture_t_s, res.sim_travel_after_fracture_m * 1e6,
+                res.stop_latency_samples);
+
+    /* The results: the same analysis as `rigor analyze RUNFILE`. */
+    curve_list cl = {0};
+    csvin_opts io;
+    csvin_opts_default(&io);
+    rig_diag d;
+    memset(&d, 0, sizeof d);
+    int status = res.fault ? 3 : res.failed ? 1 : 0;
+    if (csvin_read_file(res.run_path, &io, &cl, &d) != RIG_OK || cl.n != 1) {
+        char buf[1200];
+        fprintf(stderr, "rigor run: cannot read back %s: %s\n", res.run_path,
+                rig_diag_format(&d, buf, sizeof buf));
+        curve_list_free(&cl);
+        return status ? status : 2;
+    }
+    analysis_opts ao;
+    analysis_opts_default(&ao);
+    analysed a;
+    analysed_from_curve(&a, cl.v[0]);
+    char awhy[512] = "";
+    int arc = analysis_run(cl.v[0], &ao, &a.rs, awhy, sizeof awhy);
+    if (arc != RIG_OK) {
+        fprintf(stderr, "rigor run: %s: %s\n", res.run_path, awhy);
+    } else if (json) {
+        output_json(stdout, &a, 1);
+    } else {
+        output_table(stdout, &a, 1);
+    }
+    analysed_clear(&a);
+    curve_list_free(&cl);
+    return status;
+}
