@@ -121,14 +121,13 @@ int protoopt_rig_file(const char *path, proto_rig_limits *r, rig_diag *d)
 
 void protoopt_help(FILE *f)
 {
-    fprintf(f,
-            "  geometry overrides (replace the file's values; bare numbers in mm,\n"
-            "  --thickness in um, --area in mm2; or give a unit: --thickness 0.04mm):\n"
-            "    --width W  --thickness T  --gauge-length L  --diameter D  --height H  "
-            "--area A\n"
-            "  machine limits to check against:\n"
-            "    --rig RIGFILE           the rig file's [limits]\n"
-            "    --capacity F (N)  --travel X (mm)  --max-speed V (mm/min)\n");
+    fprintf(f, "  geometry overrides (replace the file's values; bare numbers in mm,\n"
+               "  --thickness in um, --area in mm2; or give a unit: --thickness 0.04mm):\n"
+               "    --width W  --thickness T  --gauge-length L  --diameter D  --height H  "
+               "--area A\n"
+               "  machine limits to check against:\n"
+               "    --rig RIGFILE           the rig file's [limits]\n"
+               "    --capacity F (N)  --travel X (mm)  --max-speed V (mm/min)\n");
 }
 
 /* The bounds of line `line` (1-based) in text. */
@@ -177,8 +176,8 @@ void protoopt_print_diag(FILE *f, const rig_diag *d, const char *prefix, const c
         return;
     fputs("    ", f);
     /* Columns count bytes; a UTF-8 character takes one cell on the screen. */
-    for (size_t i = b; i < e && (long)(i - b) < d->col - 1; i++) {
-        unsigned char c = (unsigned char)text[i];
+    for (size_t i = b; (long)(i - b) < d->col - 1; i++) {
+        unsigned char c = i < e ? (unsigned char)text[i] : ' ';
         if (c == '\t')
             fputc('\t', f);
         else if ((c & 0xC0) != 0x80)

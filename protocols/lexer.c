@@ -10,6 +10,8 @@
  */
 #include "lexer.h"
 
+#include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,60 @@ static bool is_digit(unsigned char c)
 /* Bytes that end a word: blanks, comment, quote, comma and operator chars. */
 static bool is_word_end(unsigned char c)
 {
-    return is_space(c) || c == '#' || c == '"' || c == ',' || c == '<' || c == '>' ||
-           c == '=';
+    return is_space(c) || c == '#' || c == '"' || c == ',' || c == '<' || c == '>' || c == '=';
+}
+
+/* Value of a plain decimal ([+-] digits [. digits]) without the C library's
+ * locale: a console that called setlocale() for curses may have ',' as its
+ * decimal point, and "0.5" must still be one half. Up to 18 significant
+ * digits and 22 decimals the result is m / 10^k, exact operands, so
+ * correctly rounded; longer numbers go through strtod with the locale's own
+ * decimal point put in. */
+static double parse_decimal(const char *s, size_t n)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    bool in_frac = false, exact = true;
+    for (; i < n; i++) {
+        if (s[i] == '.') {
+            in_frac = true;
+            continue;
+        }
+        if (m == 0 && s[i] == '0' && !in_frac)
+            continue; /* leading zeros */
+        if (digits >= 18) {
+            exact = false;
+            break;
+        }
+        m = m * 10 + (uint64_t)(s[i] - '0');
+        if (m)
+            digits++;
+        if (in_frac)
+            frac++;
+    }
+    if (exact && frac <= 22 && m < ((uint64_t)1 << 53)) {
+        double v = (double)m / pow10[frac];
+        return neg ? -v : v;
+    }
+    char buf[80];
+    const char *dp = localeconv()->decimal_point;
+    size_t k = 0;
+    for (size_t j = 0; j < n && k + 8 < sizeof buf; j++) {
+        if (s[j] == '.' && dp && *dp)
+            for (const char *q = dp; *q && k + 2 < sizeof buf; q++)
+                buf[k++] = *q;
+        else
+            buf[k++] = s[j];
+    }
+    buf[k] = '\0';
+    return strtod(buf, NULL);
 }
 
 /* UTF-8 "≤" (E2 89 A4) and "≥" (E2 89 A5) at p? Returns the op or -1. */
@@ -46,11 +100,11 @@ int lex_line(const char *line, size_t len, int col0, lex_result *r)
     r->ntok = 0;
     r->err_col = 0;
     r->err[0] = '\0';
-#define FAIL(c, ...)                                                                       \
-    do {                                                                                   \
-        r->err_col = (int)(c) + col0;                                                      \
-        snprintf(r->err, sizeof r->err, __VA_ARGS__);                                      \
-        return -1;                                                                         \
+#define FAIL(c, ...)                                                                           \
+    do {                                                                                       \
+        r->err_col = (int)(c) + col0;                                                          \
+        snprintf(r->err, sizeof r->err, __VA_ARGS__);                                          \
+        return -1;                                                                             \
     } while (0)
     while (i < len) {
         unsigned char c = s[i];
@@ -132,19 +186,16 @@ int lex_line(const char *line, size_t len, int col0, lex_result *r)
             if (k < len && s[k] == '/')
                 goto word;
             if (k < len && (s[k] == 'e' || s[k] == 'E') && k + 1 < len &&
-                (is_digit(s[k + 1]) || ((s[k + 1] == '-' || s[k + 1] == '+') && k + 2 < len &&
-                                        is_digit(s[k + 2]))))
+                (is_digit(s[k + 1]) ||
+                 ((s[k + 1] == '-' || s[k + 1] == '+') && k + 2 < len && is_digit(s[k + 2]))))
                 FAIL(i, "exponents are not accepted: write '%.*s' as a plain decimal",
                      (int)(k - i + 3 < len - i ? k - i + 3 : len - i), line + i);
-            char buf[64];
             size_t n = k - i;
-            if (n >= sizeof buf)
+            if (n >= 64)
                 FAIL(i, "number too long (%zu digits)", n);
-            memcpy(buf, line + i, n);
-            buf[n] = '\0';
             t->k = TK_NUM;
             t->n = (int)n;
-            t->num = strtod(buf, NULL);
+            t->num = parse_decimal(line + i, n);
             i = k;
             r->ntok++;
             /* "10mm" → number then word: the word continues right here. */

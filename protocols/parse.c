@@ -31,30 +31,29 @@
 /* ---- words ------------------------------------------------------------- */
 
 static const char *const statement_words[] = {
-    "name",   "test",  "width", "thickness", "gauge-length", "diameter", "height",
-    "area",   "limit", "preload", "zero",    "ramp",         "hold",     "cycle",
-    "unload", "return", "on",   NULL};
+    "name",  "test",       "width", "thickness", "gauge-length", "diameter", "height", "area",
+    "limit", "preload",    "zero",  "ramp",      "hold",         "cycle",    "unload", "return",
+    "on",    "compliance", NULL};
 
 static const char *const quantity_words[] = {"force",     "stress", "strain",    "position",
                                              "extension", "time",   "test-time", NULL};
-static const proto_quantity quantity_ids[] = {PQ_FORCE,     PQ_STRESS,    PQ_STRAIN,
-                                              PQ_POSITION,  PQ_EXTENSION, PQ_STEP_TIME,
-                                              PQ_TEST_TIME};
+static const proto_quantity quantity_ids[] = {
+    PQ_FORCE, PQ_STRESS, PQ_STRAIN, PQ_POSITION, PQ_EXTENSION, PQ_STEP_TIME, PQ_TEST_TIME};
 
-static const char *const stage_words[] = {"elastic", "yield", "plastic", "plateau",
-                                          "densification", NULL};
+static const char *const stage_words[] = {"elastic", "yield",         "plastic",
+                                          "plateau", "densification", NULL};
 
 static const char *const event_words[] = {"fracture", "contact", "stage", "limit", NULL};
 
-static const char *const action_words[] = {"stop", "mark", "hold", "unload", "return", "next",
-                                           NULL};
+static const char *const action_words[] = {"stop",   "mark", "hold", "unload",
+                                           "return", "next", NULL};
 
 static const char *const zero_words[] = {"position", "extension", "force", NULL};
 
 /* Units offered as suggestions for a misspelt unit (units.c accepts more). */
 static const char *const unit_words[] = {
-    "N",  "kN",  "mN",   "lbf",    "mm",   "um",   "m",     "cm",   "in",  "mm2", "m2",
-    "Pa", "kPa", "MPa",  "GPa",    "psi",  "%",    "s",     "min",  "h",   "ms",  "mm/min",
+    "N",    "kN",   "mN",    "lbf", "mm",  "um",    "m",    "cm",     "in", "mm2", "m2",
+    "Pa",   "kPa",  "MPa",   "GPa", "psi", "%",     "s",    "min",    "h",  "ms",  "mm/min",
     "mm/s", "um/s", "%/min", "%/s", "N/s", "N/min", "kN/s", "in/min", NULL};
 
 /* ---- parser state ------------------------------------------------------ */
@@ -67,7 +66,7 @@ typedef struct {
     int line, col;
     proto_quantity q;   /* USE_QTY */
     bool upper;         /* the value bounds the test's direction (limit <, until >=, target) */
-    bool in_limit;      /* from a limit line */
+    bool is_limit;      /* from a limit line */
     double value;       /* SI */
     proto_rate_kind rk; /* USE_RATE */
     char stage[24];     /* USE_STAGE */
@@ -89,8 +88,10 @@ typedef struct {
     int nuses, cap_uses;
     bool oom;
 
-    int seen_name, seen_test;         /* line of first occurrence, 0 = none */
-    int seen_geom[6];                 /* width thickness gauge diameter height area */
+    int seen_name, seen_test; /* line of first occurrence, 0 = none */
+    bool tried_test;          /* a 'test' line, even a wrong one, was seen */
+    int seen_geom[6];         /* width thickness gauge diameter height area */
+    int seen_compliance;      /* line of the compliance statement */
     int reaction_col[PROTO_MAX_REACTIONS];
 } parser;
 
@@ -141,7 +142,7 @@ static int end_col(parser *P)
     if (P->lx.ntok == 0)
         return 1;
     const lex_token *t = &P->lx.tok[P->lx.ntok - 1];
-    return t->col + t->n + (t->k == TK_STR ? 2 : 0) + 1;
+    return t->col + t->n + (t->k == TK_STR ? 2 : 0);
 }
 
 static int tok_col(parser *P)
@@ -152,7 +153,8 @@ static int tok_col(parser *P)
 
 static bool tok_is(const lex_token *t, const char *w)
 {
-    return t && t->k == TK_WORD && (size_t)t->n == strlen(w) && !strncasecmp(t->s, w, (size_t)t->n);
+    return t && t->k == TK_WORD && (size_t)t->n == strlen(w) &&
+           !strncasecmp(t->s, w, (size_t)t->n);
 }
 
 static bool accept(parser *P, const char *w)
@@ -210,15 +212,49 @@ static int edit_distance(const char *a, size_t na, const char *b)
     return d[na][nb];
 }
 
+/* Words lab users reach for, and the word of the language they mean. */
+static const char *const synonyms[][2] = {{"load", "force"},
+                                          {"displacement", "position"},
+                                          {"travel", "position"},
+                                          {"elongation", "extension"},
+                                          {"break", "fracture"},
+                                          {"rupture", "fracture"},
+                                          {"failure", "fracture"},
+                                          {"crosshead", "position"},
+                                          {"tension", "tensile"},
+                                          {"compressive", "compression"},
+                                          {"wait", "hold"},
+                                          {"dwell", "hold"},
+                                          {"tare", "zero"},
+                                          {"speed", "at"},
+                                          {"when", "until"},
+                                          {"gauge", "gauge-length"},
+                                          {"length", "gauge-length"},
+                                          {"diam", "diameter"},
+                                          {"abort", "stop"},
+                                          {"end", "stop"},
+                                          {NULL, NULL}};
+
 /* The closest word of set to t, or NULL when nothing is close. */
 static const char *closest(const lex_token *t, const char *const *set)
 {
     if (!t || t->k != TK_WORD)
         return NULL;
+    for (int k = 0; synonyms[k][0]; k++)
+        if ((size_t)t->n == strlen(synonyms[k][0]) &&
+            !strncasecmp(t->s, synonyms[k][0], (size_t)t->n))
+            for (int j = 0; set[j]; j++)
+                if (!strcmp(set[j], synonyms[k][1]))
+                    return set[j];
     const char *best = NULL;
     int bd = 99;
     for (int k = 0; set[k]; k++) {
         int dd = edit_distance(t->s, (size_t)t->n, set[k]);
+        /* Ties go to a word with the same first letter ("umm" -> "um"). */
+        if (dd == bd && best &&
+            lower((unsigned char)best[0]) != lower((unsigned char)t->s[0]) &&
+            lower((unsigned char)set[k][0]) == lower((unsigned char)t->s[0]))
+            best = set[k];
         if (dd < bd) {
             bd = dd;
             best = set[k];
@@ -233,8 +269,8 @@ static void list_words(const char *const *set, char *buf, size_t len)
     size_t k = 0;
     buf[0] = '\0';
     for (int j = 0; set[j] && k + 1 < len; j++) {
-        int w = snprintf(buf + k, len - k, "%s%s", j ? (set[j + 1] ? ", " : " or ") : "",
-                         set[j]);
+        int w =
+            snprintf(buf + k, len - k, "%s%s", j ? (set[j + 1] ? ", " : " or ") : "", set[j]);
         if (w < 0)
             break;
         k += (size_t)w;
@@ -245,10 +281,15 @@ static void list_words(const char *const *set, char *buf, size_t len)
 static void expected_word(parser *P, const char *const *set, const char *what)
 {
     const lex_token *t = peek(P);
-    char tb[64], lb[256];
+    char tb[64], lb[256], full[320];
     list_words(set, lb, sizeof lb);
+    /* "a stage name: one of elastic, ..." or, for one word, just what. */
+    if (set[0] && set[1])
+        snprintf(full, sizeof full, "%s: one of %s", what, lb);
+    else
+        snprintf(full, sizeof full, "%s", what);
     if (!t) {
-        diag(P, P->line, end_col(P), "missing %s: expected %s", what, lb);
+        diag(P, P->line, end_col(P), "missing %s", full);
         return;
     }
     const char *s = closest(t, set);
@@ -256,11 +297,10 @@ static void expected_word(parser *P, const char *const *set, const char *what)
         diag(P, P->line, t->col, "unknown word '%s' (did you mean '%s'?)",
              tok_text(t, tb, sizeof tb), s);
     else if (t->k == TK_WORD)
-        diag(P, P->line, t->col, "unknown word '%s': expected %s (%s)",
-             tok_text(t, tb, sizeof tb), what, lb);
+        diag(P, P->line, t->col, "unknown word '%s': expected %s", tok_text(t, tb, sizeof tb),
+             full);
     else
-        diag(P, P->line, t->col, "expected %s (%s), found '%s'", what, lb,
-             tok_text(t, tb, sizeof tb));
+        diag(P, P->line, t->col, "expected %s, found '%s'", full, tok_text(t, tb, sizeof tb));
 }
 
 /* Index of the current word in set (and consume it), or -1 after an error. */
@@ -297,21 +337,23 @@ typedef struct {
 } value_spec;
 
 static const value_spec spec_force = {"force", {DIM_FORCE}, "N, kN, lbf...", "a force unit"};
-static const value_spec spec_stress = {"stress", {DIM_STRESS}, "MPa, kPa, psi...",
-                                       "a stress unit"};
-static const value_spec spec_strain = {"strain", {DIM_RATIO}, "%, mm/mm...",
-                                       "a strain unit"};
-static const value_spec spec_length = {"position", {DIM_LENGTH}, "mm, um, in...",
-                                       "a length unit"};
+static const value_spec spec_stress = {
+    "stress", {DIM_STRESS}, "MPa, kPa, psi...", "a stress unit"};
+static const value_spec spec_strain = {"strain", {DIM_RATIO}, "%, mm/mm...", "a strain unit"};
+static const value_spec spec_length = {
+    "position", {DIM_LENGTH}, "mm, um, in...", "a length unit"};
 static const value_spec spec_time = {"time", {DIM_TIME}, "s, min, h", "a time unit"};
 static const value_spec spec_area = {"area", {DIM_AREA}, "mm2, m2, in2", "an area unit"};
+static const value_spec spec_compliance = {
+    "compliance", {DIM_COMPLIANCE}, "um/N, mm/kN, m/N", "a compliance unit"};
 static const value_spec spec_rate = {"a rate",
                                      {DIM_VELOCITY, DIM_STRAIN_RATE, DIM_FORCE_RATE},
                                      "mm/min, mm/s, %/min, N/s",
                                      "a speed, strain-rate or force-rate unit"};
 static const value_spec spec_level = {"a cycle level",
                                       {DIM_FORCE, DIM_STRESS, DIM_RATIO, DIM_LENGTH},
-                                      "N, MPa, %, mm", "a force, stress, strain or length unit"};
+                                      "N, MPa, %, mm",
+                                      "a force, stress, strain or length unit"};
 
 static const value_spec *spec_of(proto_quantity q)
 {
@@ -404,7 +446,7 @@ static bool add_use(parser *P, use_rec u)
     return true;
 }
 
-static void use_qty(parser *P, int col, proto_quantity q, double v, bool upper, bool in_limit)
+static void use_qty(parser *P, int col, proto_quantity q, double v, bool upper)
 {
     use_rec u = {0};
     u.kind = USE_QTY;
@@ -413,7 +455,6 @@ static void use_qty(parser *P, int col, proto_quantity q, double v, bool upper, 
     u.q = q;
     u.value = v;
     u.upper = upper;
-    u.in_limit = in_limit;
     add_use(P, u);
 }
 
@@ -439,7 +480,8 @@ static bool read_rate(parser *P, const char *stepname, unsigned allowed, proto_r
         return false;
     }
     if (!(v > 0) || !isfinite(v)) {
-        diag(P, P->line, col, "the rate must be positive (the direction comes from the test type)");
+        diag(P, P->line, col,
+             "the rate must be positive (the direction comes from the test type)");
         return false;
     }
     *rk = k;
@@ -474,9 +516,9 @@ static bool read_stage(parser *P, char *out, size_t len)
     return true;
 }
 
-static const char *const atom_words[] = {"force",     "stress",    "strain",   "position",
-                                         "extension", "time",      "test-time", "fracture",
-                                         "contact",   "stage",     NULL};
+static const char *const atom_words[] = {"force",     "stress", "strain",    "position",
+                                         "extension", "time",   "test-time", "fracture",
+                                         "contact",   "stage",  NULL};
 
 static bool read_atom(parser *P, proto_atom *a)
 {
@@ -499,7 +541,8 @@ static bool read_atom(parser *P, proto_atom *a)
             diag(P, P->line, end_col(P), "missing comparison after '%s': use >=, >, <= or <",
                  quantity_words[k]);
         else
-            diag(P, P->line, t->col, "expected a comparison (>=, >, <=, <) after '%s', found '%s'",
+            diag(P, P->line, t->col,
+                 "expected a comparison (>=, >, <=, <) after '%s', found '%s'",
                  quantity_words[k], tok_text(t, tb, sizeof tb));
         return false;
     }
@@ -512,7 +555,7 @@ static bool read_atom(parser *P, proto_atom *a)
         diag(P, P->line, col, "%s cannot be negative", quantity_words[k]);
         return false;
     }
-    use_qty(P, col, a->q, a->value, a->op == POP_GE || a->op == POP_GT, false);
+    use_qty(P, col, a->q, a->value, a->op == POP_GE || a->op == POP_GT);
     return true;
 }
 
@@ -529,8 +572,8 @@ static bool read_cond(parser *P, proto_cond *c)
         int ci = c->nclauses++;
         for (;;) {
             if (c->natoms[ci] >= PROTO_MAX_ATOMS) {
-                diag(P, P->line, tok_col(P), "too many 'and' terms in one alternative (at most %d)",
-                     PROTO_MAX_ATOMS);
+                diag(P, P->line, tok_col(P),
+                     "too many 'and' terms in one alternative (at most %d)", PROTO_MAX_ATOMS);
                 return false;
             }
             if (!read_atom(P, &c->atom[ci][c->natoms[ci]]))
@@ -612,14 +655,20 @@ static void st_name(parser *P, int col)
         diag(P, P->line, col, "duplicate 'name' (first given on line %d)", P->seen_name);
         return;
     }
+    int scol = tok_col(P);
     if (!read_string(P, P->p->name, sizeof P->p->name, "name") || !expect_end(P, "the name"))
         return;
+    if (!P->p->name[0]) {
+        diag(P, P->line, scol, "the name is empty");
+        return;
+    }
     P->seen_name = P->line;
 }
 
 static void st_test(parser *P, int col)
 {
     static const char *const kinds[] = {"tensile", "compression", NULL};
+    P->tried_test = true;
     if (P->seen_test) {
         diag(P, P->line, col, "duplicate 'test' (first given on line %d)", P->seen_test);
         return;
@@ -649,16 +698,38 @@ static void st_geom(parser *P, int which, const char *word, int col)
     if (!expect_end(P, word))
         return;
     curve_geom *g = &P->p->geom;
-    double *f[6] = {&g->width_m, &g->thickness_m, &g->gauge_m,
-                    &g->diameter_m, &g->height_m, &g->area_m2};
+    double *f[6] = {&g->width_m,    &g->thickness_m, &g->gauge_m,
+                    &g->diameter_m, &g->height_m,    &g->area_m2};
     *f[which] = v;
     P->seen_geom[which] = P->line;
 }
 
+/* compliance C: the frame's deflection per newton (constant, ISO 604 9.2). */
+static void st_compliance(parser *P, int col)
+{
+    if (P->seen_compliance) {
+        diag(P, P->line, col, "duplicate 'compliance' (first given on line %d)",
+             P->seen_compliance);
+        return;
+    }
+    double v;
+    int vcol;
+    if (!read_value(P, &spec_compliance, NULL, &v, NULL, &vcol))
+        return;
+    if (!(v >= 0) || !isfinite(v)) {
+        diag(P, P->line, vcol, "the compliance cannot be negative");
+        return;
+    }
+    if (!expect_end(P, "the compliance"))
+        return;
+    P->p->compliance_m_N = v;
+    P->seen_compliance = P->line;
+}
+
 static void st_limit(parser *P)
 {
-    static const char *const lq[] = {"force", "stress", "strain", "position", "extension",
-                                     "test-time", NULL};
+    static const char *const lq[] = {"force",     "stress",    "strain", "position",
+                                     "extension", "test-time", NULL};
     static const proto_quantity lid[] = {PQ_FORCE,    PQ_STRESS,    PQ_STRAIN,
                                          PQ_POSITION, PQ_EXTENSION, PQ_TEST_TIME};
     protocol *p = P->p;
@@ -669,8 +740,10 @@ static void st_limit(parser *P)
     char tb[64];
     if (!t || t->k != TK_OP) {
         if (t)
-            diag(P, P->line, t->col, "expected a comparison after 'limit %s', found '%s' (write 'limit %s < VALUE')",
-                 lq[k], tok_text(t, tb, sizeof tb), lq[k]);
+            diag(
+                P, P->line, t->col,
+                "expected a comparison after 'limit %s', found '%s' (write 'limit %s < VALUE')",
+                lq[k], tok_text(t, tb, sizeof tb), lq[k]);
         else
             diag(P, P->line, end_col(P), "missing comparison: write 'limit %s < VALUE'", lq[k]);
         return;
@@ -684,6 +757,23 @@ static void st_limit(parser *P)
     bool upper = op == POP_LT || op == POP_LE;
     if (upper && !(v > 0)) {
         diag(P, P->line, col, "an upper limit must be positive (the test starts at zero)");
+        return;
+    }
+    /* A lower limit only makes sense below the start: the crosshead must not
+     * go back past the zero by more than so much. Force, stress, strain and
+     * time start at zero and rise, so a lower limit on them would stop the
+     * test at once (or never mean anything). */
+    if (!upper && lid[k] != PQ_POSITION && lid[k] != PQ_EXTENSION) {
+        diag(P, P->line, t->col,
+             "a limit on %s must be an upper bound (< or <=): it starts at zero and rises",
+             lq[k]);
+        return;
+    }
+    if (!upper && !(v < 0)) {
+        diag(P, P->line, col,
+             "a lower limit on %s must be negative (it starts at zero, so this would stop the "
+             "test at once)",
+             lq[k]);
         return;
     }
     for (int j = 0; j < p->nlimits; j++) {
@@ -703,16 +793,17 @@ static void st_limit(parser *P)
     l->q = lid[k];
     l->op = op;
     l->value = v;
-    use_qty(P, col, lid[k], v, upper, true);
+    use_qty(P, col, lid[k], v, upper);
+    if (P->nuses > 0 && P->uses[P->nuses - 1].line == P->line)
+        P->uses[P->nuses - 1].is_limit = true;
 }
 
-static bool read_until(parser *P, proto_step *s, const char *after)
+static bool read_until(parser *P, proto_step *s)
 {
     if (!peek(P))
         return true;
     if (!accept(P, "until")) {
         static const char *const u[] = {"until", NULL};
-        (void)after;
         expected_word(P, u, "'until CONDITION' or the end of the line");
         return false;
     }
@@ -733,7 +824,7 @@ static void st_preload(parser *P)
         diag(P, P->line, col, "the preload force must be positive");
         return;
     }
-    use_qty(P, col, PQ_FORCE, s->target, true, false);
+    use_qty(P, col, PQ_FORCE, s->target, true);
     if (!accept(P, "at")) {
         static const char *const w[] = {"at", NULL};
         expected_word(P, w, "'at RATE' (preload 0.5 N at 1 mm/min)");
@@ -779,7 +870,7 @@ static void st_ramp(parser *P)
         expected_word(P, w, "'at RATE' (ramp at 10 mm/min until fracture)");
         return;
     }
-    if (!read_rate(P, "ramp", RATE_ANY, &s->rate_kind, &s->rate) || !read_until(P, s, "ramp"))
+    if (!read_rate(P, "ramp", RATE_ANY, &s->rate_kind, &s->rate) || !read_until(P, s))
         return;
     commit_step(P);
 }
@@ -799,7 +890,7 @@ static void st_hold(parser *P)
             diag(P, P->line, col, "the force to hold must be positive");
             return;
         }
-        use_qty(P, col, PQ_FORCE, s->target, true, false);
+        use_qty(P, col, PQ_FORCE, s->target, true);
         if (!accept(P, "for")) {
             if (!peek(P))
                 diag(P, P->line, end_col(P),
@@ -812,9 +903,11 @@ static void st_hold(parser *P)
         }
     } else if (!peek(P) || peek(P)->k != TK_NUM) {
         if (!peek(P))
-            diag(P, P->line, end_col(P), "hold without a time: write 'hold 30 s' or 'hold at 10 N for 60 s'");
+            diag(P, P->line, end_col(P),
+                 "hold without a time: write 'hold 30 s' or 'hold at 10 N for 60 s'");
         else
-            expected_word(P, (const char *const[]){"at", NULL}, "a time or 'at FORCE for TIME'");
+            expected_word(P, (const char *const[]){"at", NULL},
+                          "a time or 'at FORCE for TIME'");
         return;
     }
     if (!read_value(P, &spec_time, "hold", &s->duration_s, NULL, &col))
@@ -823,14 +916,17 @@ static void st_hold(parser *P)
         diag(P, P->line, col, "the hold time must be positive");
         return;
     }
-    if (!read_until(P, s, "hold"))
+    if (!read_until(P, s))
         return;
     commit_step(P);
 }
 
 static proto_quantity level_quantity(unit_dim d)
 {
-    return d == DIM_FORCE ? PQ_FORCE : d == DIM_STRESS ? PQ_STRESS : d == DIM_RATIO ? PQ_STRAIN : PQ_POSITION;
+    return d == DIM_FORCE    ? PQ_FORCE
+           : d == DIM_STRESS ? PQ_STRESS
+           : d == DIM_RATIO  ? PQ_STRAIN
+                             : PQ_POSITION;
 }
 
 /* cycle N between LO and HI at RATE */
@@ -843,13 +939,17 @@ static void st_cycle(parser *P)
     char tb[64];
     if (!t || t->k != TK_NUM) {
         if (t)
-            diag(P, P->line, t->col, "expected the number of cycles, found '%s'", tok_text(t, tb, sizeof tb));
+            diag(P, P->line, t->col, "expected the number of cycles, found '%s'",
+                 tok_text(t, tb, sizeof tb));
         else
-            diag(P, P->line, end_col(P), "missing the number of cycles: write 'cycle 5 between 1 N and 10 N at 2 mm/min'");
+            diag(P, P->line, end_col(P),
+                 "missing the number of cycles: write 'cycle 5 between 1 N and 10 N at 2 "
+                 "mm/min'");
         return;
     }
     if (t->num != floor(t->num) || t->num < 1 || t->num > 1e6) {
-        diag(P, P->line, t->col, "the cycle count must be a whole number from 1 to 1000000, got %.*s", t->n, t->s);
+        diag(P, P->line, t->col,
+             "the cycle count must be a whole number from 1 to 1000000, got %.*s", t->n, t->s);
         return;
     }
     s->count = (int)t->num;
@@ -868,7 +968,8 @@ static void st_cycle(parser *P)
     if (!read_value(P, &spec_level, "the upper level", &s->hi, &dhi, &chi))
         return;
     if (dlo != dhi) {
-        diag(P, P->line, chi, "both levels must be the same quantity: the lower is a %s, the upper a %s",
+        diag(P, P->line, chi,
+             "both levels must be the same quantity: the lower is a %s, the upper a %s",
              units_dim_name(dlo), units_dim_name(dhi));
         return;
     }
@@ -881,12 +982,13 @@ static void st_cycle(parser *P)
         diag(P, P->line, chi, "the upper level must be above the lower level");
         return;
     }
-    use_qty(P, chi, s->level_q, s->hi, true, false);
+    use_qty(P, chi, s->level_q, s->hi, true);
     if (s->level_q == PQ_STRESS || s->level_q == PQ_STRAIN)
-        use_qty(P, clo, s->level_q, s->lo, false, false);
+        use_qty(P, clo, s->level_q, s->lo, false);
     if (expect_word(P, atw, "'at RATE'") < 0)
         return;
-    if (!read_rate(P, "cycle", RATE_ANY, &s->rate_kind, &s->rate) || !expect_end(P, "the cycle rate"))
+    if (!read_rate(P, "cycle", RATE_ANY, &s->rate_kind, &s->rate) ||
+        !expect_end(P, "the cycle rate"))
         return;
     commit_step(P);
 }
@@ -911,9 +1013,9 @@ static void st_unload(parser *P)
             diag(P, P->line, col, "the unload force cannot be negative");
             return;
         }
-        use_qty(P, col, PQ_FORCE, s->target, true, false);
+        use_qty(P, col, PQ_FORCE, s->target, true);
     }
-    if (!read_until(P, s, "unload"))
+    if (!read_until(P, s))
         return;
     commit_step(P);
 }
@@ -956,13 +1058,22 @@ static void st_on(parser *P, int col)
             return;
         if (r.nactions > 0) {
             proto_action_kind last = r.action[r.nactions - 1];
-            if (last == PACT_STOP || last == PACT_UNLOAD || last == PACT_RETURN || last == PACT_NEXT) {
-                diag(P, P->line, t->col, "nothing can follow '%s' (%s)", proto_action_name(last),
+            if (last == PACT_STOP || last == PACT_UNLOAD || last == PACT_RETURN ||
+                last == PACT_NEXT) {
+                diag(P, P->line, t->col, "nothing can follow '%s' (%s)",
+                     proto_action_name(last),
                      last == PACT_NEXT ? "it ends the step" : "it ends the test");
                 return;
             }
         }
         proto_action_kind ak = (proto_action_kind)a;
+        if (r.ev == PEV_LIMIT && (ak == PACT_NEXT || ak == PACT_HOLD)) {
+            diag(P, P->line, t->col,
+                 "a limit always ends the test: 'on limit' takes mark, stop, unload or return, "
+                 "not '%s'",
+                 proto_action_name(ak));
+            return;
+        }
         r.action[r.nactions] = ak;
         r.duration_s[r.nactions] = NAN;
         if (ak == PACT_MARK) {
@@ -1017,7 +1128,8 @@ static void parse_line(parser *P)
         return;
     if (t->k != TK_WORD) {
         char tb[64];
-        diag(P, P->line, t->col, "a line starts with a keyword (name, test, width, limit, ramp, on...), found '%s'",
+        diag(P, P->line, t->col,
+             "a line starts with a keyword (name, test, width, limit, ramp, on...), found '%s'",
              tok_text(t, tb, sizeof tb));
         return;
     }
@@ -1043,6 +1155,7 @@ static void parse_line(parser *P)
     case 14: st_unload(P); break;
     case 15: st_return(P); break;
     case 16: st_on(P, col); break;
+    case 17: st_compliance(P, col); break;
     default: break;
     }
 }
@@ -1060,9 +1173,13 @@ bool proto_event_ends_test(const protocol *p, proto_event ev, const char *stage,
             continue;
         if (rout)
             *rout = r;
-        if (r->nactions == 0)
-            return false;
-        proto_action_kind last = r->action[r->nactions - 1];
+        proto_action_kind last = r->nactions ? r->action[r->nactions - 1] : PACT_MARK;
+        /* A broken specimen ends the test unless the reaction explicitly
+         * goes on with the next step; a limit always ends it. */
+        if (ev == PEV_FRACTURE)
+            return last != PACT_NEXT;
+        if (ev == PEV_LIMIT)
+            return true;
         return last == PACT_STOP || last == PACT_UNLOAD || last == PACT_RETURN;
     }
     return ev == PEV_FRACTURE || ev == PEV_LIMIT;
@@ -1100,14 +1217,11 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
     if (s->kind != PSTEP_RAMP)
         return false;
     if (s->until.nclauses == 0) {
-        /* It can only end at a limit. */
-        const proto_reaction *r;
-        if (proto_event_ends_test(p, PEV_LIMIT, NULL, &r)) {
-            snprintf(why, len, "it has no 'until', so only a limit ends it, and a limit %s",
-                     r ? "ends the test (see 'on limit')" : "stops the test (add 'on limit next' to go on)");
-            return true;
-        }
-        return false;
+        /* It can only end at a limit, and a limit always ends the test. */
+        snprintf(why, len,
+                 "it has no 'until', so only a limit ends it, and a limit ends the "
+                 "test (give it an 'until' to go on)");
+        return true;
     }
     for (int i = 0; i < s->until.nclauses; i++) {
         bool terminal = false;
@@ -1118,13 +1232,16 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
                 const proto_reaction *r;
                 proto_event_ends_test(p, a->ev, a->stage, &r);
                 if (r)
-                    snprintf(why, len, "it ends only at %s%s%s, and 'on %s%s%s' on line %d ends the test",
-                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage,
-                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage, r->line);
-                else
                     snprintf(why, len,
-                             "it ends only at %s, which stops the test (add 'on %s next' to go on)",
-                             proto_event_name(a->ev), proto_event_name(a->ev));
+                             "it ends only at %s%s%s, and 'on %s%s%s' on line %d ends the test",
+                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage,
+                             proto_event_name(a->ev), a->ev == PEV_STAGE ? " " : "", a->stage,
+                             r->line);
+                else
+                    snprintf(
+                        why, len,
+                        "it ends only at %s, which stops the test (add 'on %s next' to go on)",
+                        proto_event_name(a->ev), proto_event_name(a->ev));
             }
         }
         if (!terminal)
@@ -1135,7 +1252,21 @@ static bool step_ends_test(const protocol *p, const proto_step *s, char *why, si
 
 static const char *fmt_si(char *buf, size_t len, double v, const char *unit)
 {
-    snprintf(buf, len, "%.4g %s", v, unit);
+    snprintf(buf, len, "%.6g %s", v, unit);
+    return buf;
+}
+
+/* A value in the unit a lab user wrote it in, for messages. */
+static const char *fmt_qty(char *buf, size_t len, proto_quantity q, double v)
+{
+    switch (q) {
+    case PQ_STRESS: snprintf(buf, len, "%.6g MPa", v / 1e6); break;
+    case PQ_STRAIN: snprintf(buf, len, "%.6g %%", v * 100); break;
+    case PQ_POSITION:
+    case PQ_EXTENSION: snprintf(buf, len, "%.6g mm", v * 1e3); break;
+    case PQ_FORCE: snprintf(buf, len, "%.6g N", v); break;
+    default: snprintf(buf, len, "%.6g s", v); break;
+    }
     return buf;
 }
 
@@ -1166,11 +1297,28 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                 double v = u->rk == PRATE_STRAIN ? u->value * p->length0_m : u->value;
                 if (u->rk != PRATE_FORCE && v > vmax * (1 + 1e-9))
                     diag(P, u->line, u->col,
-                         "crosshead speed %.4g mm/min is beyond the rig's maximum speed (%.4g mm/min)",
+                         "crosshead speed %.4g mm/min is beyond the rig's maximum speed (%.4g "
+                         "mm/min)",
                          v * 60e3, vmax * 60e3);
             }
             break;
         case USE_QTY:
+            /* A target at or beyond a limit on the same quantity is never
+             * reached: the limit stops the test first. */
+            for (int j = 0; j < p->nlimits && u->upper && !u->is_limit; j++) {
+                const proto_limit *l = &p->limit[j];
+                if (l->q != u->q || (l->op != POP_LT && l->op != POP_LE))
+                    continue;
+                if (u->value > l->value || (l->op == POP_LT && u->value == l->value)) {
+                    diag(P, u->line, u->col,
+                         "%s %s can never be reached: 'limit %s %s %s' on line %d stops the "
+                         "test first",
+                         proto_quantity_name(u->q), fmt_qty(b1, sizeof b1, u->q, u->value),
+                         proto_quantity_name(l->q), proto_op_name(l->op),
+                         fmt_qty(b2, sizeof b2, l->q, l->value), l->line);
+                    break;
+                }
+            }
             switch (u->q) {
             case PQ_STRESS:
                 if (!isfinite(p->area_m2)) {
@@ -1179,14 +1327,17 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                              "stress needs the cross-section: a compression test takes "
                              "'diameter' or 'area' (width x thickness is a tensile strip)");
                     else
-                        diag(P, u->line, u->col,
-                             "stress needs the cross-section: give %s",
-                             comp ? "'diameter' or 'area'" : "'width' and 'thickness', 'diameter' or 'area'");
-                } else if (u->upper && isfinite(cap) && u->value * p->area_m2 > cap * (1 + 1e-9)) {
+                        diag(P, u->line, u->col, "stress needs the cross-section: give %s",
+                             comp ? "'diameter' or 'area'"
+                                  : "'width' and 'thickness', 'diameter' or 'area'");
+                } else if (u->upper && isfinite(cap) &&
+                           u->value * p->area_m2 > cap * (1 + 1e-9)) {
                     diag(P, u->line, u->col,
-                         "%s needs %s on this cross-section, beyond the rig's force capacity (%s)",
+                         "%s needs %s on this cross-section, beyond the rig's force capacity "
+                         "(%s)",
                          fmt_si(b1, sizeof b1, u->value / 1e6, "MPa"),
-                         fmt_si(b2, sizeof b2, u->value * p->area_m2, "N"), fmt_si((char[48]){0}, 48, cap, "N"));
+                         fmt_si(b2, sizeof b2, u->value * p->area_m2, "N"),
+                         fmt_si((char[48]){0}, 48, cap, "N"));
                 }
                 break;
             case PQ_STRAIN:
@@ -1196,9 +1347,11 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                 else if (comp && u->upper && u->value >= 1.0)
                     diag(P, u->line, u->col,
                          "a compression strain (thickness reduction) must be below 100 %%");
-                else if (u->upper && isfinite(travel) && u->value * p->length0_m > travel * (1 + 1e-9))
+                else if (u->upper && isfinite(travel) &&
+                         u->value * p->length0_m > travel * (1 + 1e-9))
                     diag(P, u->line, u->col,
-                         "%.4g %% strain needs %.4g mm of travel, beyond the rig's travel range (%.4g mm)",
+                         "%.4g %% strain needs %.4g mm of travel, beyond the rig's travel "
+                         "range (%.4g mm)",
                          u->value * 100, u->value * p->length0_m * 1e3, travel * 1e3);
                 break;
             case PQ_FORCE:
@@ -1213,7 +1366,8 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                          travel * 1e3);
                 if (comp && u->upper && isfinite(p->length0_m) && u->value >= p->length0_m)
                     diag(P, u->line, u->col,
-                         "%.4g mm of travel would crush the whole %.4g mm specimen (platens touch)",
+                         "%.4g mm of travel would crush the whole %.4g mm specimen (platens "
+                         "touch)",
                          u->value * 1e3, p->length0_m * 1e3);
                 break;
             default: break;
@@ -1229,9 +1383,9 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
     const curve_geom *g = &p->geom;
     /* Derived geometry: the cross-section and the strain reference length. */
     if (p->test == PTEST_COMPRESSION) {
-        p->area_m2 = isfinite(g->area_m2)       ? g->area_m2
+        p->area_m2 = isfinite(g->area_m2)      ? g->area_m2
                      : isfinite(g->diameter_m) ? M_PI * g->diameter_m * g->diameter_m / 4
-                                                : NAN;
+                                               : NAN;
         if (!isfinite(g->height_m) && isfinite(g->thickness_m))
             p->geom.height_m = g->thickness_m;
         p->length0_m = p->geom.height_m;
@@ -1239,7 +1393,7 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
         p->area_m2 = curve_geom_area(g);
         p->length0_m = g->gauge_m;
     }
-    if (!P->seen_test)
+    if (!P->seen_test && !P->tried_test)
         diag(P, 0, 0, "missing 'test tensile' or 'test compression'");
     if (p->nsteps == 0 && P->nerrors == 0)
         diag(P, 0, 0, "no steps: a protocol needs at least one step (preload, ramp, hold...)");
@@ -1257,20 +1411,56 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
             continue;
         if (s->until.nclauses == 0 && !bounded)
             diag(P, s->line, P->step_col[k],
-                 "this ramp can never end: add 'until CONDITION' or a limit (limit position < 10 mm)");
+                 "this ramp can never end: add 'until CONDITION' or a limit (limit position < "
+                 "10 mm)");
         else if (s->until.nclauses > 0 && !cond_can_end(&s->until) && !bounded)
             diag(P, s->line, P->step_col[k],
                  "this ramp can never end: every alternative of its 'until' needs a quantity "
                  "to fall (<, <=) while the ramp raises it; use >= or add a limit");
         else if (s->until.nclauses > 0 && !cond_can_end(&s->until))
-            warn(P, s->line, P->step_col[k], "this ramp's 'until' only holds when a quantity falls; a limit will end it");
+            warn(P, s->line, P->step_col[k],
+                 "this ramp's 'until' only holds when a quantity falls; a limit will end it");
     }
+    /* Position and strain count from the protocol's zero; without a
+     * 'zero position' that is the rig's own zero, wherever it is. */
+    bool zeroed = false;
+    for (int k = 0; k < p->nsteps; k++)
+        zeroed |= p->steps[k].kind == PSTEP_ZERO && (p->steps[k].zero_mask & PZERO_POSITION);
+    for (int k = 0; k < P->nuses && !zeroed; k++) {
+        const use_rec *u = &P->uses[k];
+        if (u->kind == USE_QTY && (u->q == PQ_POSITION || u->q == PQ_STRAIN)) {
+            warn(P, u->line, u->col,
+                 "%s counts from the rig's own zero: no step says 'zero position' (put one "
+                 "after the preload)",
+                 proto_quantity_name(u->q));
+            break;
+        }
+    }
+
+    /* Zeroing the force while the preload is on makes the preload read 0 N
+     * and shifts every force after it (ISO 527-1 zeroes strain at the
+     * preload, never force). Legal, but rarely meant. */
+    bool loaded = false;
+    for (int k = 0; k < p->nsteps; k++) {
+        const proto_step *s = &p->steps[k];
+        if (s->kind == PSTEP_PRELOAD || s->kind == PSTEP_RAMP || s->kind == PSTEP_CYCLE ||
+            (s->kind == PSTEP_HOLD && s->hold_at_force))
+            loaded = true;
+        else if (s->kind == PSTEP_UNLOAD || s->kind == PSTEP_RETURN)
+            loaded = false;
+        else if (s->kind == PSTEP_ZERO && (s->zero_mask & PZERO_FORCE) && loaded)
+            warn(P, s->line, P->step_col[k],
+                 "'zero force' while the specimen is loaded: the load now on it will read 0 N "
+                 "(zero the force before the preload)");
+    }
+
     /* Steps after a step that always ends the test can never run. */
     for (int k = 0; k + 1 < p->nsteps; k++) {
         char why[320];
         if (step_ends_test(p, &p->steps[k], why, sizeof why)) {
             const proto_step *n = &p->steps[k + 1];
-            diag(P, n->line, P->step_col[k + 1], "unreachable step: the test always ends during the %s on line %d (%s)",
+            diag(P, n->line, P->step_col[k + 1],
+                 "unreachable step: the test always ends during the %s on line %d: %s",
                  proto_step_name(p->steps[k].kind), p->steps[k].line, why);
             break;
         }
@@ -1288,7 +1478,8 @@ static void sort_diags(rig_diag *d, size_t n)
     for (size_t i = 1; i < n; i++) {
         rig_diag t = d[i];
         size_t j = i;
-        while (j > 0 && (d[j - 1].line > t.line || (d[j - 1].line == t.line && d[j - 1].col > t.col))) {
+        while (j > 0 &&
+               (d[j - 1].line > t.line || (d[j - 1].line == t.line && d[j - 1].col > t.col))) {
             d[j] = d[j - 1];
             j--;
         }
@@ -1301,17 +1492,23 @@ static void apply_geom(protocol *p, const curve_geom *o)
     if (!o)
         return;
     curve_geom *g = &p->geom;
-    if (isfinite(o->width_m)) g->width_m = o->width_m;
-    if (isfinite(o->thickness_m)) g->thickness_m = o->thickness_m;
-    if (isfinite(o->diameter_m)) g->diameter_m = o->diameter_m;
-    if (isfinite(o->area_m2)) g->area_m2 = o->area_m2;
-    if (isfinite(o->gauge_m)) g->gauge_m = o->gauge_m;
-    if (isfinite(o->height_m)) g->height_m = o->height_m;
+    if (isfinite(o->width_m))
+        g->width_m = o->width_m;
+    if (isfinite(o->thickness_m))
+        g->thickness_m = o->thickness_m;
+    if (isfinite(o->diameter_m))
+        g->diameter_m = o->diameter_m;
+    if (isfinite(o->area_m2))
+        g->area_m2 = o->area_m2;
+    if (isfinite(o->gauge_m))
+        g->gauge_m = o->gauge_m;
+    if (isfinite(o->height_m))
+        g->height_m = o->height_m;
 }
 
 int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
-                            const proto_rig_limits *rig, const curve_geom *geom,
-                            protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
+                            const proto_rig_limits *rig, const curve_geom *geom, protocol **out,
+                            rig_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     if (out)
         *out = NULL;
@@ -1330,7 +1527,7 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
     P.p = p;
     snprintf(p->path, sizeof p->path, "%s", P.file);
     curve_geom_clear(&p->geom);
-    p->area_m2 = p->length0_m = NAN;
+    p->area_m2 = p->length0_m = p->compliance_m_N = NAN;
     p->text = malloc(len + 1);
     if (!p->text) {
         free(p);
@@ -1387,9 +1584,8 @@ int proto_parse_buffer(const char *name, const char *text, size_t len,
     return proto_parse_buffer_geom(name, text, len, rig, NULL, out, diags, maxdiag, ndiag);
 }
 
-int proto_parse_file_geom(const char *path, const proto_rig_limits *rig,
-                          const curve_geom *geom, protocol **out, rig_diag *diags,
-                          size_t maxdiag, size_t *ndiag)
+int proto_parse_file_geom(const char *path, const proto_rig_limits *rig, const curve_geom *geom,
+                          protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     if (out)
         *out = NULL;
@@ -1417,7 +1613,8 @@ int proto_parse_file_geom(const char *path, const proto_rig_limits *rig,
         if (n == cap) {
             if (cap >= (size_t)16 << 20) {
                 if (diags && maxdiag) {
-                    rig_diag_set(&diags[0], path, 0, 0, "file too large for a protocol (over 16 MB)");
+                    rig_diag_set(&diags[0], path, 0, 0,
+                                 "file too large for a protocol (over 16 MB)");
                     if (ndiag)
                         *ndiag = 1;
                 }

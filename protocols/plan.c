@@ -194,6 +194,10 @@ void proto_print_plan(const protocol *p, FILE *out)
         fprintf(out, "cross-section: %.6g m^2 (%.6g mm2)\n", p->area_m2, p->area_m2 * 1e6);
     if (isfinite(p->length0_m))
         fprintf(out, "strain reference: %.6g m (%.6g mm)\n", p->length0_m, p->length0_m * 1e3);
+    if (isfinite(p->compliance_m_N))
+        fprintf(out,
+                "machine compliance: %.6g m/N (%.6g um/N); strain = (travel - C force) / L0\n",
+                p->compliance_m_N, p->compliance_m_N * 1e6);
     if (p->nlimits) {
         fprintf(out, "limits:\n");
         for (int j = 0; j < p->nlimits; j++) {
@@ -273,8 +277,11 @@ void proto_print_plan(const protocol *p, FILE *out)
             if (isfinite(x)) {
                 pos += x;
             } else {
-                if (isfinite(lim) && pos_known && isfinite(v))
-                    bound = fmax(0, lim - pos);
+                /* Unknown end: the nearest of the limits and the clauses
+                 * that stop at a position bounds the travel. */
+                double stop_at = isfinite(end) && !(end >= lim) ? end : lim;
+                if (isfinite(stop_at) && pos_known && isfinite(v))
+                    bound = fmax(0, stop_at - pos);
                 pos_known = false;
             }
             break;
@@ -288,6 +295,12 @@ void proto_print_plan(const protocol *p, FILE *out)
                 put_cond(out, &s->until);
             }
             t = s->duration_s;
+            for (int i = 0; i < s->until.nclauses; i++) {
+                const proto_atom *a = &s->until.atom[i][0];
+                if (s->until.natoms[i] == 1 && !a->is_event && a->q == PQ_STEP_TIME &&
+                    a->op >= POP_GT && a->value < t)
+                    t = a->value;
+            }
             x = s->hold_at_force ? NAN : 0;
             if (s->hold_at_force)
                 pos_known = false;
@@ -344,8 +357,8 @@ void proto_print_plan(const protocol *p, FILE *out)
             if (isfinite(x))
                 total_x += x;
         } else if (isfinite(bound)) {
-            fprintf(out, "       depends on the specimen: at most %.4g s, %.4g mm of travel "
-                    "(limits)\n", bound / v, bound * 1e3);
+            fprintf(out, "       depends on the specimen: at most %.4g s, %.4g mm of travel\n",
+                    bound / v, bound * 1e3);
             unknown++;
         } else if (s->kind != PSTEP_ZERO) {
             fprintf(out, "       duration depends on the specimen\n");
@@ -373,10 +386,11 @@ void proto_print_plan(const protocol *p, FILE *out)
         fprintf(out, "  fracture stops the test (no 'on fracture' line: implicit stop)\n");
     if (p->nlimits && proto_event_ends_test(p, PEV_LIMIT, NULL, &lr) && !lr)
         fprintf(out, "  a limit stops the test (no 'on limit' line: implicit stop)\n");
-    fprintf(out, "estimate: %s%.4g s (%.4g min), %.4g mm of travel", unknown ? "at least " : "",
-            total_t, total_t / 60, total_x * 1e3);
-    if (unknown)
-        fprintf(out, "; %d step%s depend%s on the specimen", unknown, unknown > 1 ? "s" : "",
-                unknown > 1 ? "" : "s");
-    fprintf(out, "\n");
+    if (unknown && total_t == 0)
+        fprintf(out, "estimate: depends on the specimen (%d of %d steps)\n", unknown,
+                p->nsteps);
+    else
+        fprintf(out, "estimate: %s%.4g s (%.4g min), %.4g mm of travel%s\n",
+                unknown ? "at least " : "", total_t, total_t / 60, total_x * 1e3,
+                unknown ? " (more in the steps that depend on the specimen)" : "");
 }

@@ -144,6 +144,9 @@ typedef struct protocol {
     double area_m2;          /* cross-section used for stress (see docs/protocols.md) */
     double length0_m;        /* strain reference: gauge length (tensile), height or
                                 thickness (compression); strain rates use it */
+    double compliance_m_N;   /* 'compliance': machine deflection per newton; strain in
+                                conditions/limits is (travel - C force) / length0_m;
+                                NAN when not given (no correction) */
 #define PROTO_MAX_WARNINGS 8
     rig_diag warning[PROTO_MAX_WARNINGS]; /* non-fatal remarks (file:line:col) */
     int nwarnings;
@@ -179,10 +182,15 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
 /* All fields NAN (nothing known about the rig). */
 void proto_rig_limits_unknown(proto_rig_limits *r);
 
-/* True when the protocol's reaction to ev (stage for PEV_STAGE) ends the test:
- * its last action is stop, unload or return. Fracture and limit events
- * without a declared reaction end the test (an implicit "stop"). If r is not
- * NULL it receives the declared reaction or NULL. */
+/* True when event ev (stage for PEV_STAGE) ends the test, after the actions
+ * of its reaction (docs/protocols.md, "Reactions"):
+ *   - fracture: always, unless the declared reaction's last action is
+ *     PACT_NEXT (no reaction = an implicit "stop");
+ *   - limit: always (the reaction may only add mark/unload/return);
+ *   - contact, stage: when the declared reaction's last action is stop,
+ *     unload or return; never without a reaction.
+ * Otherwise a last action PACT_NEXT ends the current step, and mark/hold
+ * resume it. If r is not NULL it receives the declared reaction or NULL. */
 bool proto_event_ends_test(const protocol *p, proto_event ev, const char *stage,
                            const proto_reaction **r);
 
