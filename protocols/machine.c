@@ -73,6 +73,10 @@ const char *machine_event_name(machine_event e)
 /* --------------------------------------------------------------- machine */
 
 #define KWIN 64 /* samples in the stiffness estimate */
+/* What follows a reaction's injected steps (docs/protocols.md, reactions):
+ * a last action unload/return ends the test, next goes on with the next
+ * step, mark/hold resume the interrupted step. */
+enum { AFTER_NEXT = 0, AFTER_RESUME, AFTER_END };
 #define MAX_INJECT 8
 
 struct machine {
@@ -104,6 +108,10 @@ struct machine {
     proto_step inject[MAX_INJECT];
     int ninject, iinject;
     bool in_inject;
+    int after_inject;        /* AFTER_NEXT, AFTER_RESUME or AFTER_END */
+    proto_step interrupted;  /* the step a resuming reaction interrupted */
+    bool was_loading;        /* the detector was fed on the previous sample */
+    bool started_loading;    /* the detector has been fed at least once */
     proto_step cur_copy;     /* the step being executed (protocol or injected) */
 
     /* events seen so far (for "until fracture", "until stage ...") */
@@ -144,6 +152,8 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
      * (gauge length; height, or thickness of a film, in compression). */
     m->area = p->area_m2;
     m->length = p->length0_m;
+    if (isfinite(p->compliance_m_N))
+        m->compliance = p->compliance_m_N;
     atomic_init(&m->stop_latch, 0);
     *out = m;
     return RIG_OK;
@@ -371,6 +381,13 @@ static bool next_step(machine *m)
 {
     if (m->in_inject && m->iinject < m->ninject) {
         m->cur_copy = m->inject[m->iinject++];
+    } else if (m->in_inject && m->after_inject == AFTER_END) {
+        m->in_inject = false;
+        return false;
+    } else if (m->in_inject && m->after_inject == AFTER_RESUME) {
+        m->in_inject = false;
+        m->ninject = m->iinject = 0;
+        m->cur_copy = m->interrupted; /* the step goes on from where it is */
     } else {
         if (m->in_inject) {
             m->in_inject = false;
@@ -422,8 +439,15 @@ static int react(machine *m, proto_event ev, const char *stage, machine_cmd *cmd
                 break;
             }
         }
-        if (ni > 0 || (r->nactions > 0 && r->action[0] == PACT_NEXT)) {
-            /* the current step ends; the injected ones run, then step + 1 */
+        proto_action_kind last = r->nactions ? r->action[r->nactions - 1] : PACT_MARK;
+        if (ni > 0 || last == PACT_NEXT) {
+            /* the current step pauses (hold, mark: resumed afterwards) or
+             * ends (next: then step + 1; unload, return: then the end) */
+            m->after_inject = last == PACT_NEXT                          ? AFTER_NEXT
+                              : last == PACT_UNLOAD || last == PACT_RETURN ? AFTER_END
+                                                                         : AFTER_RESUME;
+            if (!m->in_inject)
+                m->interrupted = m->cur_copy;
             m->ninject = ni;
             m->iinject = 0;
             m->in_inject = true;
@@ -539,6 +563,14 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
     bool loading = cs->kind == PSTEP_PRELOAD || cs->kind == PSTEP_RAMP ||
                    cs->kind == PSTEP_HOLD || cs->kind == PSTEP_ZERO ||
                    (cs->kind == PSTEP_CYCLE && m->cycle_up);
+    /* A new loading phase after an unloading one (the next cycle, a step
+     * after an unload) starts a fresh detector: its running peak belongs to
+     * the previous load, and a fall from it is not a fracture. */
+    if (loading && !m->was_loading && m->started_loading)
+        detect_reset(m->det);
+    if (loading)
+        m->started_loading = true;
+    m->was_loading = loading;
     detect_event ev[8];
     int ne = !loading ? 0 : detect_feed(m->det, s->t_s, isfinite(m->v.strain) ? m->v.strain : m->v.position_m,
                          isfinite(m->v.stress_Pa) ? m->v.stress_Pa : m->v.force_N,
@@ -552,9 +584,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
             m->fractured = true;
             n = note(notes, maxn, n, "fracture", "%s", ev[i].rule ? ev[i].rule : "");
             n = react(m, PEV_FRACTURE, "", cmd, notes, maxn, n, &stop);
-            /* A broken specimen ends any motion step; without a reaction the
-             * default is to stop (nothing left to test, fixture at risk). */
-            stop = true;
+            /* A broken specimen ends the test unless the protocol says
+             * "on fracture ... next"; without a reaction the default is to
+             * stop (nothing left to test, fixture at risk). */
+            if (proto_event_ends_test(m->p, PEV_FRACTURE, NULL, NULL))
+                stop = true;
         } else if (k == DET_CONTACT) {
             n = note(notes, maxn, n, "stage", "%s", name);
             n = react(m, PEV_CONTACT, "", cmd, notes, maxn, n, &stop);

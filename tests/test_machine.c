@@ -503,6 +503,59 @@ static void test_reaction_hold_then_unload(void)
     proto_release(p);
 }
 
+static void test_cycles_are_not_fractures(void)
+{
+    /* cycle 3 between 1 N and 10 N: every unload drops the force by 90 %,
+     * which must not read as a fracture at the next load. */
+    protocol *p = proto_new(PTEST_TENSILE);
+    proto_step *c = add_step(p, PSTEP_CYCLE, 0.5e-3);
+    c->count = 3;
+    c->level_q = PQ_FORCE;
+    c->lo = 1;
+    c->hi = 10;
+    machine *m;
+    machine_new(p, NULL, &m);
+    machine_request(m, ME_ARM);
+    machine_request(m, ME_START);
+    plant pl = {.k = 1e5, .noise = 0.005, .stop_at = -1};
+    int frac_at;
+    run_loop(m, &pl, 20000, &frac_at);
+    CHECK(frac_at < 0, "false fracture at sample %d", frac_at);
+    CHECK(machine_state_of(m) == MS_DONE && !strcmp(machine_end_reason(m), "protocol complete"),
+          "state %s, reason %s", machine_state_name(machine_state_of(m)), machine_end_reason(m));
+    machine_free(m);
+    proto_release(p);
+}
+
+static void test_mark_hold_resumes_step(void)
+{
+    /* on stage elastic hold 0.1 s: the ramp pauses, then goes on to its own
+     * end condition (position 0.5 mm). */
+    protocol *p = proto_new(PTEST_TENSILE);
+    proto_step *r = add_step(p, PSTEP_RAMP, 1e-3);
+    until_cmp(r, PQ_POSITION, POP_GE, 0.5e-3);
+    proto_reaction *re = &p->reaction[p->nreactions++];
+    re->ev = PEV_STAGE;
+    snprintf(re->stage, sizeof re->stage, "elastic");
+    re->nactions = 2;
+    re->action[0] = PACT_MARK;
+    snprintf(re->label, sizeof re->label, "E");
+    re->action[1] = PACT_HOLD;
+    re->duration_s[1] = 0.1;
+    machine *m;
+    machine_new(p, NULL, &m);
+    machine_request(m, ME_ARM);
+    machine_request(m, ME_START);
+    plant pl = {.k = 1e5, .noise = 0.001, .stop_at = -1};
+    int n = run_loop(m, &pl, 5000, NULL);
+    CHECK(machine_state_of(m) == MS_DONE, "done");
+    CHECK(pl.x >= 0.5e-3 && pl.x < 0.502e-3, "ramp resumed to its end: x = %g", pl.x);
+    /* 0.5 mm at 1 mm/s is 500 samples; the hold adds about 100 */
+    CHECK(n > 560 && n < 700, "took %d samples", n);
+    machine_free(m);
+    proto_release(p);
+}
+
 int main(void)
 {
     analysis_init();
@@ -515,5 +568,7 @@ int main(void)
     TEST_RUN(test_compression_preload_zero_until_strain);
     TEST_RUN(test_force_rate_control);
     TEST_RUN(test_reaction_hold_then_unload);
+    TEST_RUN(test_cycles_are_not_fractures);
+    TEST_RUN(test_mark_hold_resumes_step);
     TEST_END("test_machine");
 }
