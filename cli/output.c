@@ -164,11 +164,20 @@ void output_table(FILE *f, const analysed *v, size_t n)
                         a->rs.stages[i].start_strain_pct);
             fputc('\n', f);
         }
+        /* The detector's parameters are in the JSON; the table keeps the
+         * method line readable. */
         fprintf(f, "  method:");
+        int shown = 0, hidden = 0;
         for (size_t i = 0; i < a->rs.nmethod; i++) {
-            fprintf(f, "%s %s=", i ? "," : "", a->rs.method[i].key);
+            if (!strncmp(a->rs.method[i].key, "detect_", 7)) {
+                hidden++;
+                continue;
+            }
+            fprintf(f, "%s %s=", shown++ ? "," : "", a->rs.method[i].key);
             print_value(f, &a->rs.method[i], "");
         }
+        if (hidden)
+            fprintf(f, " (+%d detector parameters in --json)", hidden);
         fputc('\n', f);
         for (size_t i = 0; i < a->nnotes; i++)
             fprintf(f, "  note: %s\n", a->notes[i]);
