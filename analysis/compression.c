@@ -587,7 +587,8 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
 
     /* ISO 13314 first maximum compressive strength: the first local maximum,
      * i.e. the running peak once the stress has fallen FIRST_MAX_DROP below
-     * it (and by more than twice the force noise floor). */
+     * it (and by more than twice the 3-sigma force noise, so a noise dip on
+     * the slow rise after contact is not a maximum). */
     /* Force noise: 3 standard deviations of the pre-contact baseline when
      * there are >= 10 samples of it, else the detector's noise floor. */
     double noise_N = dp.noise_floor_N;
@@ -605,11 +606,18 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         for (size_t i = ic; i <= i_end; i++) {
             if (s[i] > s[ip])
                 ip = i;
-            else if (s[ip] - s[i] > FIRST_MAX_DROP * s[ip] && s[ip] - s[i] > noise_s) {
+            else if (s[ip] - s[i] > FIRST_MAX_DROP * s[ip] && s[ip] - s[i] > 2 * noise_s) {
                 fm = s[ip];
                 break;
             }
         }
+    }
+    if (!isfinite(fm) && frac) {
+        /* a brittle specimen: its first maximum is the peak it broke at */
+        fm = s[ic];
+        for (size_t i = ic; i <= ie; i++)
+            if (s[i] > fm)
+                fm = s[i];
     }
     results_number(rs, "first_max_stress_mpa", fm * 1e-6);
     if (!isfinite(fm))
