@@ -138,6 +138,31 @@ static void set_geom(analysis_opts *o, const synth_spec *sp)
 
 /* ---- cases ----------------------------------------------------------------- */
 
+/* Regression (2026-11-25, seen on a simulated pellet run): sampled densely
+ * (0.0005 N per sample against 0.002 N noise) a noise dip on the slow rise
+ * after contact was taken for the ISO 13314 first maximum (0.0066 MPa). */
+static void test_first_max_not_noise(void)
+{
+    synth_spec sp = pellet_spec(0);
+    sp.deps = 2e-5;
+    sp.dt = 0.001;
+    sp.noise_N = 0.002;
+    synth_curve s;
+    synth_seed(7);
+    synth_make(&sp, &s);
+    curve *c = to_curve(&s, 1, 1, 0);
+    analysis_opts o;
+    opts_default(&o);
+    set_geom(&o, &sp);
+    result_set rs;
+    CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
+    CHECK_NEAR(results_get(&rs, "first_max_stress_mpa"), 0.19, 0, 0.02, "first maximum");
+    CHECK_NEAR(results_get(&rs, "fracture_stress_mpa"), 0.19, 0, 0.02, "fracture stress");
+    results_clear(&rs);
+    curve_free(c);
+    synth_free(&s);
+}
+
 static void test_pellet(void)
 {
     synth_spec sp = pellet_spec(0);
@@ -562,6 +587,7 @@ static void test_gel(void)
 int main(void)
 {
     TEST_RUN(test_pellet);
+    TEST_RUN(test_first_max_not_noise);
     TEST_RUN(test_foam);
     TEST_RUN(test_film);
     TEST_RUN(test_signs);
