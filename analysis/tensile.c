@@ -442,6 +442,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
             toe = -m.c0_Pa / m.E_Pa;
         results_number(rs, "modulus_mpa", E / 1e6);
         results_number(rs, "modulus_r2", m.r2);
+        results_number(rs, "modulus_se_mpa", m.se_E_Pa / 1e6); /* standard error of the slope */
         results_pair(rs, "modulus_strain_range_pct", m.eps_lo * 100, m.eps_hi * 100);
         if (o->modulus == MOD_CHORD)
             results_note(rs, "modulus_r2 is null: a chord modulus has no fit");
@@ -451,6 +452,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     } else {
         results_number(rs, "modulus_mpa", NAN);
         results_number(rs, "modulus_r2", NAN);
+        results_number(rs, "modulus_se_mpa", NAN);
         results_pair(rs, "modulus_strain_range_pct", NAN, NAN);
         results_note(rs, "modulus is null: %s", mwhy);
     }

@@ -21,6 +21,7 @@ static const label_row labels[] = {
     {"modulus_mpa", "Modulus", "MPa"},
     {"compressive_modulus_mpa", "Compressive modulus", "MPa"},
     {"modulus_r2", "Modulus fit r²", ""},
+    {"modulus_se_mpa", "Modulus standard error", "MPa"},
     {"modulus_strain_range_pct", "Modulus window", "% strain"},
     {"yield_strength_mpa", "Yield strength (offset)", "MPa"},
     {"yield_strain_pct", "Strain at yield", "%"},

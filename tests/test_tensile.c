@@ -147,6 +147,9 @@ static void test_ramberg_osgood(void)
     check_ro(&RO, &rs, brk, smax);
     CHECK_NEAR(results_get(&rs, "toe_offset_pct"), 0, 0.002, 0, "toe offset");
     CHECK(results_get(&rs, "modulus_r2") > 0.9999, "r2 %g", results_get(&rs, "modulus_r2"));
+    /* noise-free: the slope's standard error is tiny against the slope */
+    double se = results_get(&rs, "modulus_se_mpa");
+    CHECK(se >= 0 && se < 1e-3 * results_get(&rs, "modulus_mpa"), "modulus SE %g MPa", se);
     /* Toughness: the integral of the generated curve through the fracture
      * drop (two samples after the break point, where the force reaches 0). */
     size_t ib = (size_t)results_get(&rs, "break_index");
