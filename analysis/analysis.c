@@ -97,8 +97,7 @@ static double pick(double override, double from_file)
     return isfinite(override) ? override : from_file;
 }
 
-/* Geometry: each field from the options when given, else from the file. */
-static void merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g)
+void analysis_merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g)
 {
     g->width_m = pick(opt->width_m, file->width_m);
     g->thickness_m = pick(opt->thickness_m, file->thickness_m);
@@ -187,7 +186,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     }
 
     curve_geom g;
-    merge_geom(&o->geom, &c->geom, &g);
+    analysis_merge_geom(&o->geom, &c->geom, &g);
     double area = curve_geom_area(&g);
     if (isfinite(area) && !(area > 0)) {
         snprintf(why, wl, "cross-section area %.6g mm^2 is not positive", area * 1e6);

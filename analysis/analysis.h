@@ -54,6 +54,11 @@ void analysis_opts_default(analysis_opts *o);
  * "astm-d695", "iso13314"). Returns RIG_EINVAL for an unknown name. */
 int analysis_preset(analysis_opts *o, const char *name);
 
+/* Geometry of an analysis: each field from the options when given, else from
+ * the file; an explicit cross-section (width, thickness or diameter) in the
+ * options replaces the file's cross-section as a whole. */
+void analysis_merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g);
+
 /* Analyse one curve into rs (initialised by the caller with results_init).
  * Returns RIG_OK, or RIG_EGEOMETRY / RIG_ENODATA / ... with *why set to a
  * one-line explanation naming what is missing. */

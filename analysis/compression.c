@@ -1,7 +1,7 @@
 /* compression.c — compression analysis (ISO 604, ASTM D695, ISO 13314).
  *
  * Pipeline, in this order (each step a static function below):
- *  1. geometry: A0 and h0 from the options over the file (merge_geom);
+ *  1. geometry: A0 and h0 from the options over the file (analysis_merge_geom);
  *  2. signs: force sign from the sample of largest |F| (compression is what
  *     the test does most), travel sign from the travel at that sample
  *     relative to the first sample; everything after is a magnitude;
@@ -32,30 +32,6 @@
 #define FIRST_MAX_DROP 0.01    /* first maximum: followed by a 1 % drop ... */
 #define MIN_WINDOW 8           /* auto modulus: fewest samples in a window */
 #define AUTO_R2 0.995          /* auto modulus: windows at least this linear */
-
-static double pick(double override, double from_file)
-{
-    return isfinite(override) ? override : from_file;
-}
-
-/* Geometry: each field from the options when given, else from the file; an
- * explicit cross-section on the command line replaces the file's as a whole
- * (the same rule as the tensile path in analysis.c). */
-static void merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g)
-{
-    g->width_m = pick(opt->width_m, file->width_m);
-    g->thickness_m = pick(opt->thickness_m, file->thickness_m);
-    g->diameter_m = pick(opt->diameter_m, file->diameter_m);
-    g->area_m2 = pick(opt->area_m2, file->area_m2);
-    g->gauge_m = pick(opt->gauge_m, file->gauge_m);
-    g->height_m = pick(opt->height_m, file->height_m);
-    if (isfinite(opt->width_m) || isfinite(opt->thickness_m) || isfinite(opt->diameter_m)) {
-        if (!isfinite(opt->area_m2))
-            g->area_m2 = NAN;
-        if (isfinite(opt->diameter_m) && !isfinite(opt->width_m))
-            g->width_m = g->thickness_m = NAN;
-    }
-}
 
 static int check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl)
 {
@@ -305,7 +281,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         return RIG_ENODATA;
     }
     curve_geom g;
-    merge_geom(&o->geom, &c->geom, &g);
+    analysis_merge_geom(&o->geom, &c->geom, &g);
     double A0 = curve_geom_area(&g), h0 = g.height_m;
     if (isfinite(A0) && !(A0 > 0)) {
         snprintf(why, wl, "cross-section area %.6g mm^2 is not positive", A0 * 1e6);

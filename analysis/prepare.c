@@ -17,28 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double pick(double override, double from_file)
-{
-    return isfinite(override) ? override : from_file;
-}
-
-/* Same merge as analysis.c: explicit cross-section flags replace the file's. */
-static void merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g)
-{
-    g->width_m = pick(opt->width_m, file->width_m);
-    g->thickness_m = pick(opt->thickness_m, file->thickness_m);
-    g->diameter_m = pick(opt->diameter_m, file->diameter_m);
-    g->area_m2 = pick(opt->area_m2, file->area_m2);
-    g->gauge_m = pick(opt->gauge_m, file->gauge_m);
-    g->height_m = pick(opt->height_m, file->height_m);
-    if (isfinite(opt->width_m) || isfinite(opt->thickness_m) || isfinite(opt->diameter_m)) {
-        if (!isfinite(opt->area_m2))
-            g->area_m2 = NAN;
-        if (isfinite(opt->diameter_m) && !isfinite(opt->width_m))
-            g->width_m = g->thickness_m = NAN;
-    }
-}
-
 /* A 1-based sample number from the method record, as a 0-based index, or
  * dflt when absent or out of range. */
 static size_t method_index(const result_set *rs, const char *key, size_t n, size_t dflt)
@@ -55,9 +33,9 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
 {
     bool compression = !strcmp(rs->test, "compression");
     curve_geom g;
-    merge_geom(&o->geom, &c->geom, &g);
+    analysis_merge_geom(&o->geom, &c->geom, &g);
     double area = curve_geom_area(&g);
-    double len = compression ? pick(g.height_m, g.gauge_m) : g.gauge_m;
+    double len = compression ? (isfinite(g.height_m) ? g.height_m : g.gauge_m) : g.gauge_m;
     bool file_sig = o->use_file_columns && curve_has(c, CURVE_STRESS);
     bool file_eps = o->use_file_columns && curve_has(c, CURVE_STRAIN);
 

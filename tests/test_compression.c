@@ -16,25 +16,6 @@
 
 #include <stdio.h>
 
-/* The option defaults of analysis_opts_default() (analysis.c, lead's file):
- * repeated here so this test does not depend on it. */
-static void opts_default(analysis_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    curve_geom_clear(&o->geom);
-    o->modulus = MOD_AUTO;
-    o->mod_lo = o->mod_hi = NAN;
-    o->use_file_columns = true;
-    o->offset = 0.002;
-    o->toe = true;
-    o->break_drop_frac = 0.20;
-    o->break_drop_samples = 10;
-    o->break_low_frac = 0.10;
-    o->plateau_lo = 0.20;
-    o->plateau_hi = 0.30;
-    o->energy_to = 0.50;
-}
-
 /* A curve (time, travel, force) from a synthetic recording; sF, sX flip
  * force and travel, x0 is the travel reading at the start. */
 static curve *to_curve(const synth_curve *s, double sF, double sX, double x0)
@@ -152,7 +133,7 @@ static void test_first_max_not_noise(void)
     synth_make(&sp, &s);
     curve *c = to_curve(&s, 1, 1, 0);
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
     CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
@@ -171,7 +152,7 @@ static void test_pellet(void)
     synth_make(&sp, &s);
     curve *c = to_curve(&s, 1, 1, 0);
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
     CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
@@ -249,7 +230,7 @@ static void test_foam(void)
     synth_make(&sp, &s);
     curve *c = to_curve(&s, 1, 1, 0);
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
     CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
@@ -294,7 +275,7 @@ static void test_film(void)
     synth_make(&sp, &s);
     curve *c = to_curve(&s, -1, -1, 12.5e-3); /* the simulated frame's signs */
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
     CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
@@ -326,7 +307,7 @@ static void test_signs(void)
         synth_seed(200 + (uint64_t)m);
         synth_make(&specs[m], &s);
         analysis_opts o;
-        opts_default(&o);
+        analysis_opts_default(&o);
         set_geom(&o, &specs[m]);
         result_set ref;
         curve *c0 = to_curve(&s, 1, 1, 0);
@@ -378,7 +359,7 @@ static void test_compliance(void)
     synth_make(&sp, &s);
     curve *c = to_curve(&s, -1, -1, 0);
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set raw, cor, tab;
     CHECK(analyze(c, &o, &raw) == RIG_OK, "uncorrected");
@@ -447,7 +428,7 @@ static void test_errors(void)
     synth_make(&sp, &s);
     curve *c = to_curve(&s, 1, 1, 0);
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     o.geom.area_m2 = sp.A0;
     char why[256];
     result_set rs;
@@ -455,7 +436,7 @@ static void test_errors(void)
     CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIG_EGEOMETRY, "no height");
     CHECK(strstr(why, "--height") != NULL, "why names --height: %s", why);
     results_clear(&rs);
-    opts_default(&o);
+    analysis_opts_default(&o);
     o.geom.height_m = sp.h0;
     CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIG_EGEOMETRY, "no area");
     CHECK(strstr(why, "--diameter") != NULL, "why names the area flags: %s", why);
@@ -523,7 +504,7 @@ static void test_gel(void)
     if (!c)
         return;
     analysis_opts o;
-    opts_default(&o);
+    analysis_opts_default(&o);
     o.geom.diameter_m = 4e-3; /* the export's default probe */
     o.geom.height_m = 2.5e-3; /* from the sample label */
     result_set rs;
