@@ -7,9 +7,9 @@
  * fit Y_i = ln ln(1 / (1 - F_i)) against X_i = ln x_(i) by least squares
  * (numeric_linfit, GSL gsl_fit_linear): m = slope, sigma0 = exp(-intercept
  * / m). Y regressed on X as in Quinn & Quinn, Dent. Mater. 26 (2010) 135,
- * §3.2.
+ * "Weibull plot".
  *
- * Maximum likelihood (MLE), ASTM C1239-13 eqs. (12)-(13), Cohen,
+ * Maximum likelihood (MLE) as in ASTM C1239-13 and Cohen,
  * Technometrics 7 (1965) 579: m is the root of
  *     g(m) = sum x_i^m ln x_i / sum x_i^m - (1/n) sum ln x_i - 1/m = 0
  * and sigma0 = ((1/n) sum x_i^m)^(1/m). With u_i = ln(x_i / x_max) <= 0 the

@@ -63,7 +63,7 @@ for key in ("tensile_strength_mpa", "max_force_n", "modulus_mpa", "vendor_tensil
 w = s[0]["weibull"]["tensile_strength_mpa"]
 x = [r["tensile_strength_mpa"] for r in per]
 m, s0 = w["mle"]["m"], w["mle"]["sigma0"]
-# ASTM C1239 eqs. (12)-(13) hold at the estimate
+# the likelihood equations (ASTM C1239) hold at the estimate
 g = sum(xi**m * math.log(xi) for xi in x) / sum(xi**m for xi in x) - statistics.mean(math.log(xi) for xi in x) - 1 / m
 assert abs(g) < 1e-6, g
 assert abs(s0 - (sum(xi**m for xi in x) / len(x)) ** (1 / m)) < 1e-6 * s0
