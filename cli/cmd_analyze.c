@@ -63,7 +63,7 @@ static void usage(FILE *f)
            "  --quiet                      no results on stdout (with --plot / --report)\n"
            "\n"
            "A batch (several files, or a failure) ends with one summary line on stderr:\n"
-           "files read, skipped (recognised, no data) and failed, specimens analysed.\n"
+           "files read, skipped (no data to analyse) and failed, specimens analysed.\n"
            "\n"
            "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
 }
@@ -701,7 +701,7 @@ int cmd_analyze(int argc, char **argv)
     size_t nbad = nfailed > ec.skipped ? nfailed - ec.skipped : 0;
     if (nfiles > 1 || nfailed || nres < ncurves) {
         fprintf(stderr,
-                "rigor analyze: %zu file%s: %zu read, %zu skipped (recognised, no data), "
+                "rigor analyze: %zu file%s: %zu read, %zu skipped (no data to analyse), "
                 "%zu failed",
                 nfiles, nfiles == 1 ? "" : "s", nread, ec.skipped, nbad);
         reason_print(stderr, &ec.failed);

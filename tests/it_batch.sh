@@ -164,7 +164,7 @@ last=$(tail -1 "$tmp/err")
 if [ $rc -eq 2 ] && echo "$last" | $PY -c '
 import re, sys
 line = sys.stdin.read()
-m = re.match(r"rigor analyze: (\d+) files: (\d+) read, (\d+) skipped \(recognised, no data\), (\d+) failed; "
+m = re.match(r"rigor analyze: (\d+) files: (\d+) read, (\d+) skipped \(no data to analyse\), (\d+) failed; "
              r"(\d+) specimens: (\d+) analysed, (\d+) not analysed \(([^)]*)\); (\d+) with warnings$", line.strip())
 assert m, line
 f, r, s, fl, n, a, na, why, w = m.groups()
@@ -173,6 +173,12 @@ assert int(n) == int(a) + int(na) and int(a) > 0, line
 assert "geometry" in why, why
 assert int(w) >= 2, line    # the x10 Bluehill file and the 1 mm^2 WaveMatrix file
 '; then ok closing-line; else bad closing-line "rc=$rc $last"; fi
+
+# ... and a file that cannot be read is counted as failed, with its reason
+"$RIGOR" analyze --json "$REAL" tests/data/analyze/bad_cell.csv >/dev/null 2>"$tmp/err"
+if tail -1 "$tmp/err" | grep -q ' 1 failed (malformed input: 1); ' \
+   && grep -q '^rigor: tests/data/analyze/bad_cell.csv:4:7: ' "$tmp/err"; then
+    ok closing-line-failed; else bad closing-line-failed "$(tail -1 "$tmp/err")"; fi
 
 # 10. physically inconsistent data: flagged per specimen in table, JSON and
 #     CSV, never fixed; when the specimen cannot be analysed the warning is
