@@ -57,6 +57,14 @@ static batch_group *group_of(batch_summary *s, const char *label)
     return g;
 }
 
+/* Sample indices ("break_index", "fracture_index") locate events in one
+ * curve; their mean over specimens means nothing, so they are left out. */
+static bool summarised(const char *key)
+{
+    size_t n = strlen(key);
+    return !(n >= 6 && !strcmp(key + n - 6, "_index"));
+}
+
 /* Add key to the group's key list when new. */
 static int add_key(batch_group *g, const char *key)
 {
@@ -111,7 +119,8 @@ int batch_summarize(const result_set *const *rs, const char *const *group, size_
         g->members = nm;
         g->members[g->n++] = i;
         for (size_t r = 0; r < rs[i]->nresults; r++)
-            if (rs[i]->results[r].kind == RV_NUMBER && add_key(g, rs[i]->results[r].key))
+            if (rs[i]->results[r].kind == RV_NUMBER && summarised(rs[i]->results[r].key) &&
+                add_key(g, rs[i]->results[r].key))
                 return RIG_ENOMEM;
     }
     for (size_t gi = 0; gi < out->ngroups; gi++) {

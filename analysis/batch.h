@@ -45,7 +45,8 @@ typedef struct {
 bool batch_is_strength_key(const char *key);
 
 /* Summarise rs[0..n-1], specimen i belonging to group label group[i].
- * Number results only (pairs, strings and booleans are skipped). *out is
+ * Number results only (pairs, strings, booleans and sample indices, keys
+ * ending in "_index", are skipped). *out is
  * filled (free with batch_summary_free, also after an error). Returns
  * RIG_OK or RIG_ENOMEM. */
 int batch_summarize(const result_set *const *rs, const char *const *group, size_t n,

@@ -125,6 +125,7 @@ static void test_summarize(void)
         results_init(&rs[i]);
         results_number(&rs[i], "max_force_n", 10.0 * (i + 1));
         results_number(&rs[i], "tensile_strength_mpa", ts[i]);
+        results_number(&rs[i], "break_index", 100 + i);
         if (i != 4)
             results_number(&rs[i], "modulus_mpa", 2000 + i);
         results_string(&rs[i], "break_rule", "sudden-drop");
@@ -143,7 +144,9 @@ static void test_summarize(void)
         CHECK(a->n == 4 && a->members[0] == 0 && a->members[1] == 2 && a->members[2] == 4 &&
                   a->members[3] == 6,
               "members of A");
-        CHECK(a->nkeys == 3, "numeric keys only (break_rule is a string): %zu", a->nkeys);
+        CHECK(a->nkeys == 3,
+              "numeric keys only (break_rule is a string, break_index an index): %zu",
+              a->nkeys);
         const batch_keystat *t = NULL, *mo = NULL;
         for (size_t k = 0; k < a->nkeys; k++) {
             if (!strcmp(a->keys[k].key, "tensile_strength_mpa"))
