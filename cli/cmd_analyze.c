@@ -11,48 +11,61 @@
 #include "output.h"
 
 #include "../analysis/analysis.h"
+#include "../analysis/batch.h"
 #include "../analysis/csvin.h"
 #include "../common/error.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rigor analyze [options] FILE_OR_DIR...\n"
-            "\n"
-            "Analyse stress-strain data exported by a test machine or recorded by Rigor.\n"
-            "\n"
-            "  --test tensile|compression   test type (default: the file's, else tensile)\n"
-            "  --preset NAME                iso527, astm-d638, astm-d882, iso604, astm-d695,\n"
-            "                               iso13314: that standard's method parameters\n"
-            "  --area MM2 | --width MM --thickness MM | --diameter MM   cross-section\n"
-            "  --gauge-length MM            tensile gauge length L0\n"
-            "  --height MM                  compression: initial specimen height h0\n"
-            "  --modulus auto|fit:LO:HI|chord:LO:HI|secant:AT   (strains in %%)\n"
-            "  --offset PCT                 yield offset strain (default 0.2)\n"
-            "  --no-toe                     no toe compensation (default: on)\n"
-            "  --break-drop PCT             sudden drop that marks the break (default 20)\n"
-            "  --compliance MM_PER_N        compression: machine compliance\n"
-            "  --compliance-file FILE       compression: force -> deflection table\n"
-            "  --plateau-window LO:HI       compression: plateau window in %% (20:30)\n"
-            "  --no-file-columns            compute stress/strain from force/extension even\n"
-            "                               when the file has stress and strain columns\n"
-            "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
-            "                               strain, stress)\n"
-            "  --json | --csv               machine-readable output (default: table)\n"
-            "  --plot FILE.svg|.png|.pdf    stress-strain figure (several specimens: overlaid,\n"
-            "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
-            "  --report FILE.html           self-contained HTML report (as rigor report)\n"
-            "  --quiet                      no results on stdout (with --plot / --report)\n"
-            "\n"
-            "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
+    fprintf(
+        f, "usage: rigor analyze [options] FILE_OR_DIR...\n"
+           "\n"
+           "Analyse stress-strain data exported by a test machine or recorded by Rigor.\n"
+           "\n"
+           "  --test tensile|compression   test type (default: the file's, else tensile)\n"
+           "  --preset NAME                iso527, astm-d638, astm-d882, iso604, astm-d695,\n"
+           "                               iso13314: that standard's method parameters\n"
+           "  --area MM2 | --width MM --thickness MM | --diameter MM   cross-section\n"
+           "  --gauge-length MM            tensile gauge length L0\n"
+           "  --height MM                  compression: initial specimen height h0\n"
+           "  --modulus auto|fit:LO:HI|chord:LO:HI|secant:AT   (strains in %%)\n"
+           "  --offset PCT                 yield offset strain (default 0.2)\n"
+           "  --no-toe                     no toe compensation (default: on)\n"
+           "  --break-drop PCT             sudden drop that marks the break (default 20)\n"
+           "  --compliance MM_PER_N        compression: machine compliance\n"
+           "  --compliance-file FILE       compression: force -> deflection table\n"
+           "  --plateau-window LO:HI       compression: plateau window in %% (20:30)\n"
+           "  --no-file-columns            compute stress/strain from force/extension even\n"
+           "                               when the file has stress and strain columns\n"
+           "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
+           "                               strain, stress)\n"
+           "  --json | --csv               machine-readable output (default: table)\n"
+           "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
+           "                               result, Weibull fit of strengths (docs/batch.md)\n"
+           "  --group-by KEY               group by folder (default), format, test, file or\n"
+           "                               a metadata key of the file (e.g. Material)\n"
+           "  --summary-csv FILE           also write the summary as CSV to FILE\n"
+           "  --jobs N                     analyse in N threads (default: CPUs, at most 4)\n"
+           "  --plot FILE.svg|.png|.pdf    stress-strain figure (several specimens: overlaid,\n"
+           "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
+           "  --report FILE.html           self-contained HTML report (as rigor report)\n"
+           "  --quiet                      no results on stdout (with --plot / --report)\n"
+           "\n"
+           "A batch (several files, or a failure) ends with one summary line on stderr:\n"
+           "files read, skipped (no data to analyse) and failed, specimens analysed.\n"
+           "\n"
+           "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
 }
 
 /* Parse a whole-string number; false (with a message) on anything else. */
@@ -113,8 +126,9 @@ static bool parse_modulus(const char *s, analysis_opts *o)
         o->mod_lo = a / 100;
         return true;
     }
-    fprintf(stderr, "rigor analyze: --modulus: expected auto, fit:LO:HI, chord:LO:HI or "
-                    "secant:AT, got '%s'\n",
+    fprintf(stderr,
+            "rigor analyze: --modulus: expected auto, fit:LO:HI, chord:LO:HI or "
+            "secant:AT, got '%s'\n",
             s);
     return false;
 }
@@ -145,6 +159,9 @@ static void add_vendor(const curve *c, result_set *rs)
         snprintf(key, sizeof key, "vendor_%s", name);
         results_number(rs, key, disp);
         double own = results_get(rs, name);
+        /* a compressive strength is the maximum stress (ISO 604 §3.5) */
+        if (!isfinite(own) && !strcmp(name, "compressive_strength_mpa"))
+            own = results_get(rs, "max_stress_mpa");
         if (isfinite(own) && isfinite(disp) && disp != 0) {
             snprintf(key, sizeof key, "vendor_%s_rel_diff", name);
             results_number(rs, key, (own - disp) / disp);
@@ -152,24 +169,188 @@ static void add_vendor(const curve *c, result_set *rs)
     }
 }
 
+/* Why files or specimens were left out, counted per reason for the closing
+ * summary line. */
+typedef struct {
+    const char *why[8];
+    size_t n[8];
+    size_t nwhy;
+    size_t other;
+} reasons;
+
+static void reason_add(reasons *r, const char *why)
+{
+    for (size_t i = 0; i < r->nwhy; i++)
+        if (!strcmp(r->why[i], why)) {
+            r->n[i]++;
+            return;
+        }
+    if (r->nwhy < sizeof r->why / sizeof r->why[0]) {
+        r->why[r->nwhy] = why;
+        r->n[r->nwhy++] = 1;
+    } else {
+        r->other++;
+    }
+}
+
+static void reason_print(FILE *f, const reasons *r)
+{
+    if (!r->nwhy)
+        return;
+    fputs(" (", f);
+    for (size_t i = 0; i < r->nwhy; i++)
+        fprintf(f, "%s%s: %zu", i ? ", " : "", r->why[i], r->n[i]);
+    if (r->other)
+        fprintf(f, ", other: %zu", r->other);
+    fputc(')', f);
+}
+
 typedef struct {
     int errors;
+    size_t skipped; /* recognised files without data (RIG_ENODATA) */
+    reasons failed; /* files that could not be read, by rig_strerror */
 } err_ctx;
 
 static void on_error(void *ctx, int err, const rig_diag *d)
 {
     char buf[1200];
-    (void)err;
+    err_ctx *ec = ctx;
     fprintf(stderr, "rigor: %s\n", rig_diag_format(d, buf, sizeof buf));
-    ((err_ctx *)ctx)->errors++;
+    ec->errors++;
+    if (err == RIG_ENODATA)
+        ec->skipped++;
+    else
+        reason_add(&ec->failed, rig_strerror(err));
+}
+
+/* ---- the parallel part ---------------------------------------------------
+ * Curves are independent: analysis_run uses no global state (GSL's error
+ * handler is set once in main; the analysis allocates its own work arrays),
+ * so N workers take curve indices from one atomic counter and store each
+ * result at its index. Printing, figures (PLplot is not thread-safe) and the
+ * summary happen afterwards in index order, so the output is the same for
+ * any N. */
+
+typedef struct {
+    analysed a;
+    int rc;        /* RIG_OK or why the specimen was not analysed */
+    char why[512]; /* analysis_run's explanation */
+} job;
+
+typedef struct {
+    const curve_list *cl;
+    const analysis_opts *o;
+    const char *group_by;
+    job *jobs;
+    atomic_size_t next;
+} pool;
+
+/* The group label of a specimen: its folder (default), format, test, file
+ * or the value of a metadata key ("(no KEY)" when the file lacks it). */
+static void group_label(const curve *c, const analysed *a, const char *by, char *out,
+                        size_t len)
+{
+    if (!strcmp(by, "folder")) {
+        const char *slash = strrchr(c->file, '/');
+        if (!slash)
+            snprintf(out, len, ".");
+        else if (slash == c->file)
+            snprintf(out, len, "/");
+        else
+            snprintf(out, len, "%.*s", (int)(slash - c->file), c->file);
+    } else if (!strcmp(by, "format")) {
+        snprintf(out, len, "%s", c->format);
+    } else if (!strcmp(by, "test")) {
+        snprintf(out, len, "%s", a->rs.test);
+    } else if (!strcmp(by, "file")) {
+        snprintf(out, len, "%s", c->file);
+    } else {
+        const curve_meta *m = curve_meta_find(c, by);
+        if (m && m->value[0])
+            snprintf(out, len, "%s", m->value);
+        else
+            snprintf(out, len, "(no %s)", by);
+    }
+}
+
+static void analyse_one(pool *p, size_t k)
+{
+    const curve *c = p->cl->v[k];
+    job *j = &p->jobs[k];
+    j->rc = analysed_from_curve(&j->a, c);
+    if (j->rc != RIG_OK)
+        return;
+    j->rc = analysis_run(c, p->o, &j->a.rs, j->why, sizeof j->why);
+    if (j->rc != RIG_OK)
+        return;
+    add_vendor(c, &j->a.rs);
+    group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&p->next, 1);
+        if (k >= p->cl->n)
+            return NULL;
+        analyse_one(p, k);
+    }
+}
+
+/* Run every curve in nthreads threads (the calling one included). */
+static void run_pool(pool *p, int nthreads)
+{
+    pthread_t tid[16];
+    int started = 0;
+    if ((size_t)nthreads > p->cl->n)
+        nthreads = (int)p->cl->n;
+    for (int t = 1; t < nthreads && t < 16; t++) {
+        if (pthread_create(&tid[started], NULL, worker, p) != 0)
+            break; /* fewer threads; the work still gets done */
+        started++;
+    }
+    worker(p);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+}
+
+static int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 4 ? 4 : (int)n;
 }
 
 int cmd_analyze(int argc, char **argv)
 {
     enum {
-        O_TEST = 256, O_PRESET, O_AREA, O_WIDTH, O_THICK, O_DIAM, O_GAUGE, O_HEIGHT, O_MOD,
-        O_OFFSET, O_NOTOE, O_BREAK, O_COMPL, O_COMPLF, O_PLATEAU, O_NOFILE, O_COLUMN,
-        O_JSON, O_CSV, O_PLOT, O_REPORT, O_QUIET, O_HELP
+        O_TEST = 256,
+        O_PRESET,
+        O_AREA,
+        O_WIDTH,
+        O_THICK,
+        O_DIAM,
+        O_GAUGE,
+        O_HEIGHT,
+        O_MOD,
+        O_OFFSET,
+        O_NOTOE,
+        O_BREAK,
+        O_COMPL,
+        O_COMPLF,
+        O_PLATEAU,
+        O_NOFILE,
+        O_COLUMN,
+        O_JSON,
+        O_CSV,
+        O_PLOT,
+        O_REPORT,
+        O_QUIET,
+        O_SUMMARY,
+        O_GROUPBY,
+        O_SUMCSV,
+        O_JOBS,
+        O_HELP
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -194,6 +375,10 @@ int cmd_analyze(int argc, char **argv)
         {"plot", required_argument, 0, O_PLOT},
         {"report", required_argument, 0, O_REPORT},
         {"quiet", no_argument, 0, O_QUIET},
+        {"summary", no_argument, 0, O_SUMMARY},
+        {"group-by", required_argument, 0, O_GROUPBY},
+        {"summary-csv", required_argument, 0, O_SUMCSV},
+        {"jobs", required_argument, 0, O_JOBS},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -209,6 +394,9 @@ int cmd_analyze(int argc, char **argv)
     const char *preset = NULL;
     int out_kind = 0; /* 0 table, 1 json, 2 csv, 3 none */
     const char *plot_path = NULL, *report_path = NULL;
+    bool summary = false;
+    const char *group_by = "folder", *summary_csv = NULL;
+    int jobs = default_jobs();
     double v, a, b;
 
     optind = 1;
@@ -221,8 +409,9 @@ int cmd_analyze(int argc, char **argv)
             else if (!strcmp(optarg, "compression"))
                 flags.test = TEST_COMPRESSION;
             else {
-                fprintf(stderr, "rigor analyze: --test: expected tensile or compression, "
-                                "got '%s'\n",
+                fprintf(stderr,
+                        "rigor analyze: --test: expected tensile or compression, "
+                        "got '%s'\n",
                         optarg);
                 return 2;
             }
@@ -299,8 +488,9 @@ int cmd_analyze(int argc, char **argv)
             if (!parse_range("--plateau-window", optarg, &a, &b))
                 return 2;
             if (!(a >= 0 && b > a && b <= 100)) {
-                fprintf(stderr, "rigor analyze: --plateau-window %g:%g is not a strain "
-                                "window in %%\n",
+                fprintf(stderr,
+                        "rigor analyze: --plateau-window %g:%g is not a strain "
+                        "window in %%\n",
                         a, b);
                 return 2;
             }
@@ -321,8 +511,9 @@ int cmd_analyze(int argc, char **argv)
                 *eq = '=';
             }
             if (!eq || role < 0 || !eq[1]) {
-                fprintf(stderr, "rigor analyze: --column: expected ROLE=NAME with ROLE one of "
-                                "time, ext, force, strain, stress; got '%s'\n",
+                fprintf(stderr,
+                        "rigor analyze: --column: expected ROLE=NAME with ROLE one of "
+                        "time, ext, force, strain, stress; got '%s'\n",
                         optarg);
                 return 2;
             }
@@ -334,6 +525,24 @@ int cmd_analyze(int argc, char **argv)
         case O_PLOT: plot_path = optarg; break;
         case O_REPORT: report_path = optarg; break;
         case O_QUIET: out_kind = 3; break;
+        case O_SUMMARY: summary = true; break;
+        case O_GROUPBY:
+            if (!optarg[0]) {
+                fprintf(stderr, "rigor analyze: --group-by: empty key\n");
+                return 2;
+            }
+            group_by = optarg;
+            break;
+        case O_SUMCSV: summary_csv = optarg; break;
+        case O_JOBS:
+            if (!parse_num("--jobs", optarg, &v))
+                return 2;
+            if (v < 1 || v > 16 || v != floor(v)) {
+                fprintf(stderr, "rigor analyze: --jobs: expected 1 to 16, got '%s'\n", optarg);
+                return 2;
+            }
+            jobs = (int)v;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -345,8 +554,9 @@ int cmd_analyze(int argc, char **argv)
         return 2;
     }
     if (preset && analysis_preset(&o, preset) != RIG_OK) {
-        fprintf(stderr, "rigor analyze: --preset: unknown preset '%s' (iso527, astm-d638, "
-                        "astm-d882, iso604, astm-d695, iso13314)\n",
+        fprintf(stderr,
+                "rigor analyze: --preset: unknown preset '%s' (iso527, astm-d638, "
+                "astm-d882, iso604, astm-d695, iso13314)\n",
                 preset);
         return 2;
     }
@@ -391,45 +601,115 @@ int cmd_analyze(int argc, char **argv)
                      on_error, &ec, &nread, &nfailed);
     if (nfailed)
         status = 2;
+    pool p = {
+        .cl = &cl, .o = &o, .group_by = group_by, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job))};
+    res = calloc(cl.n ? cl.n : 1, sizeof *res);
+    if (!p.jobs || !res) {
+        fprintf(stderr, "rigor analyze: out of memory\n");
+        free(p.jobs);
+        free(res);
+        curve_list_free(&cl);
+        figures_free(fig);
+        return 2;
+    }
+    atomic_init(&p.next, 0);
+    run_pool(&p, jobs);
+    /* In index order from here: the output does not depend on the threads. */
+    reasons not_analysed = {0};
+    size_t nwarned = 0;
     for (size_t k = 0; k < cl.n; k++) {
         const curve *c = cl.v[k];
-        analysed *nr = realloc(res, (nres + 1) * sizeof *res);
-        if (!nr) {
-            fprintf(stderr, "rigor analyze: out of memory\n");
-            status = 2;
-            break;
-        }
-        res = nr;
-        analysed *a1 = &res[nres];
-        if (analysed_from_curve(a1, c) != RIG_OK) {
-            analysed_clear(a1);
-            status = 2;
-            continue;
-        }
-        char why[512] = "";
-        int rc = analysis_run(c, &o, &a1->rs, why, sizeof why);
-        if (rc != RIG_OK) {
+        job *j = &p.jobs[k];
+        bool warned = false;
+        for (size_t i = 0; i < c->nnotes; i++)
+            warned |= !strncmp(c->notes[i], "WARNING:", 8);
+        if (j->rc == RIG_OK)
+            warned |= analysed_has_warning(&j->a);
+        nwarned += warned;
+        if (j->rc != RIG_OK) {
             fprintf(stderr, "rigor: %s%s%s: %s\n", c->file, c->specimen[0] ? ": specimen " : "",
-                    c->specimen, why[0] ? why : rig_strerror(rc));
-            analysed_clear(a1);
+                    c->specimen, j->why[0] ? j->why : rig_strerror(j->rc));
+            /* its warnings are not lost with it */
+            for (size_t i = 0; i < c->nnotes; i++)
+                if (!strncmp(c->notes[i], "WARNING:", 8))
+                    fprintf(stderr, "rigor: %s%s%s: %s\n", c->file,
+                            c->specimen[0] ? ": specimen " : "", c->specimen, c->notes[i]);
+            reason_add(&not_analysed, rig_strerror(j->rc));
+            analysed_clear(&j->a);
             status = 2;
             continue;
         }
-        add_vendor(c, &a1->rs);
-        if (fig && figures_add(fig, c, &o, &a1->rs) != RIG_OK) {
-            analysed_clear(a1);
+        if (fig && figures_add(fig, c, &o, &j->a.rs) != RIG_OK) {
+            reason_add(&not_analysed, rig_strerror(RIG_ENOMEM));
+            analysed_clear(&j->a);
             status = 2;
             continue;
         }
-        nres++;
+        res[nres++] = j->a; /* ownership moves to res */
     }
+    free(p.jobs);
+    size_t ncurves = cl.n;
     curve_list_free(&cl);
-    if (out_kind == 1)
+    batch_summary bs = {0};
+    if (summary || summary_csv) {
+        const result_set **rs = malloc((nres ? nres : 1) * sizeof *rs);
+        const char **grp = malloc((nres ? nres : 1) * sizeof *grp);
+        int rc = rs && grp ? RIG_OK : RIG_ENOMEM;
+        for (size_t k = 0; rc == RIG_OK && k < nres; k++) {
+            rs[k] = &res[k].rs;
+            grp[k] = res[k].group;
+        }
+        if (rc == RIG_OK)
+            rc = batch_summarize(rs, grp, nres, &bs);
+        free(rs);
+        free(grp);
+        if (rc != RIG_OK) {
+            fprintf(stderr, "rigor analyze: summary: %s\n", rig_strerror(rc));
+            status = 2;
+        }
+    }
+    if (out_kind == 1 && summary)
+        output_json_summary(stdout, res, nres, &bs, group_by);
+    else if (out_kind == 1)
         output_json(stdout, res, nres);
     else if (out_kind == 2)
         output_csv(stdout, res, nres);
     else if (out_kind == 0)
         output_table(stdout, res, nres);
+    if (summary && out_kind == 2) {
+        fputc('\n', stdout); /* the second section: docs/batch.md */
+        output_summary_csv(stdout, &bs);
+    } else if (summary && out_kind == 0) {
+        output_summary_table(stdout, res, &bs, group_by);
+    }
+    if (summary_csv) {
+        FILE *sf = fopen(summary_csv, "w");
+        if (sf) {
+            output_summary_csv(sf, &bs);
+            if (fclose(sf) != 0)
+                sf = NULL;
+        }
+        if (!sf) {
+            fprintf(stderr, "rigor analyze: %s: cannot write: %s\n", summary_csv,
+                    strerror(errno));
+            status = 2;
+        }
+    }
+    batch_summary_free(&bs);
+    /* The closing line of a batch: several files, or anything left out. */
+    size_t nfiles = nread + nfailed;
+    size_t nbad = nfailed > ec.skipped ? nfailed - ec.skipped : 0;
+    if (nfiles > 1 || nfailed || nres < ncurves) {
+        fprintf(stderr,
+                "rigor analyze: %zu file%s: %zu read, %zu skipped (no data to analyse), "
+                "%zu failed",
+                nfiles, nfiles == 1 ? "" : "s", nread, ec.skipped, nbad);
+        reason_print(stderr, &ec.failed);
+        fprintf(stderr, "; %zu specimen%s: %zu analysed, %zu not analysed", ncurves,
+                ncurves == 1 ? "" : "s", nres, ncurves - nres);
+        reason_print(stderr, &not_analysed);
+        fprintf(stderr, "; %zu with warnings\n", nwarned);
+    }
     char why[1400] = "";
     if (plot_path && figures_plot(fig, res, nres, plot_path, why, sizeof why) != RIG_OK) {
         fprintf(stderr, "rigor: %s\n", why);

@@ -84,6 +84,22 @@ int analysed_from_curve(analysed *a, const curve *c)
     return RIG_OK;
 }
 
+static bool is_warning(const char *note)
+{
+    return !strncmp(note, "WARNING:", 8);
+}
+
+bool analysed_has_warning(const analysed *a)
+{
+    for (size_t i = 0; i < a->nnotes; i++)
+        if (is_warning(a->notes[i]))
+            return true;
+    for (size_t i = 0; i < a->rs.nnotes; i++)
+        if (is_warning(a->rs.notes[i]))
+            return true;
+    return false;
+}
+
 void analysed_clear(analysed *a)
 {
     for (size_t i = 0; i < a->nnotes; i++)
@@ -180,10 +196,11 @@ void output_table(FILE *f, const analysed *v, size_t n)
         if (hidden)
             fprintf(f, " (+%d detector parameters in --json)", hidden);
         fputc('\n', f);
+        /* warnings stand out: physically inconsistent data, not fixed */
         for (size_t i = 0; i < a->nnotes; i++)
-            fprintf(f, "  note: %s\n", a->notes[i]);
+            fprintf(f, "  %s%s\n", is_warning(a->notes[i]) ? "" : "note: ", a->notes[i]);
         for (size_t i = 0; i < a->rs.nnotes; i++)
-            fprintf(f, "  note: %s\n", a->rs.notes[i]);
+            fprintf(f, "  %s%s\n", is_warning(a->rs.notes[i]) ? "" : "note: ", a->rs.notes[i]);
     }
 }
 
@@ -206,71 +223,77 @@ static void json_value(json_writer *w, const result_value *v)
     }
 }
 
+/* The array of specimens, as `rigor analyze --json` prints it. */
+static void json_specimens(json_writer *w, const analysed *v, size_t n)
+{
+    json_begin_array(w);
+    for (size_t k = 0; k < n; k++) {
+        const analysed *a = &v[k];
+        json_begin_object(w);
+        json_kv_string(w, "file", a->file);
+        json_key(w, "specimen");
+        json_string(w, a->specimen[0] ? a->specimen : NULL);
+        json_kv_string(w, "test", a->rs.test);
+        json_kv_string(w, "format", a->format);
+        json_key(w, "source_columns");
+        json_begin_object(w);
+        for (int r = 0; r < CURVE_NROLES; r++) {
+            if (!a->colname[r][0])
+                continue;
+            json_key(w, role_names[r]);
+            json_begin_object(w);
+            json_kv_string(w, "name", a->colname[r]);
+            json_kv_string(w, "unit", a->colunit[r]);
+            json_end_object(w);
+        }
+        json_end_object(w);
+        json_key(w, "method");
+        json_begin_object(w);
+        for (size_t i = 0; i < a->rs.nmethod; i++) {
+            json_key(w, a->rs.method[i].key);
+            json_value(w, &a->rs.method[i]);
+        }
+        json_end_object(w);
+        json_key(w, "results");
+        json_begin_object(w);
+        for (size_t i = 0; i < a->rs.nresults; i++) {
+            json_key(w, a->rs.results[i].key);
+            json_value(w, &a->rs.results[i]);
+        }
+        json_key(w, "stages");
+        json_begin_array(w);
+        for (size_t i = 0; i < a->rs.nstages; i++) {
+            const result_stage *s = &a->rs.stages[i];
+            json_begin_object(w);
+            json_kv_string(w, "stage", s->stage);
+            json_kv_int(w, "start_index", (long long)s->start_index);
+            json_kv_number(w, "start_time_s", s->start_time_s);
+            json_kv_number(w, "start_position_mm", s->start_position_mm);
+            json_kv_number(w, "start_strain_pct", s->start_strain_pct);
+            json_kv_number(w, "end_strain_pct", s->end_strain_pct);
+            json_kv_number(w, "start_stress_mpa", s->start_stress_mpa);
+            json_kv_string(w, "rule", s->rule);
+            json_end_object(w);
+        }
+        json_end_array(w);
+        json_end_object(w);
+        json_key(w, "notes");
+        json_begin_array(w);
+        for (size_t i = 0; i < a->nnotes; i++)
+            json_string(w, a->notes[i]);
+        for (size_t i = 0; i < a->rs.nnotes; i++)
+            json_string(w, a->rs.notes[i]);
+        json_end_array(w);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
 void output_json(FILE *f, const analysed *v, size_t n)
 {
     json_writer w;
     json_init(&w, f, true);
-    json_begin_array(&w);
-    for (size_t k = 0; k < n; k++) {
-        const analysed *a = &v[k];
-        json_begin_object(&w);
-        json_kv_string(&w, "file", a->file);
-        json_key(&w, "specimen");
-        json_string(&w, a->specimen[0] ? a->specimen : NULL);
-        json_kv_string(&w, "test", a->rs.test);
-        json_kv_string(&w, "format", a->format);
-        json_key(&w, "source_columns");
-        json_begin_object(&w);
-        for (int r = 0; r < CURVE_NROLES; r++) {
-            if (!a->colname[r][0])
-                continue;
-            json_key(&w, role_names[r]);
-            json_begin_object(&w);
-            json_kv_string(&w, "name", a->colname[r]);
-            json_kv_string(&w, "unit", a->colunit[r]);
-            json_end_object(&w);
-        }
-        json_end_object(&w);
-        json_key(&w, "method");
-        json_begin_object(&w);
-        for (size_t i = 0; i < a->rs.nmethod; i++) {
-            json_key(&w, a->rs.method[i].key);
-            json_value(&w, &a->rs.method[i]);
-        }
-        json_end_object(&w);
-        json_key(&w, "results");
-        json_begin_object(&w);
-        for (size_t i = 0; i < a->rs.nresults; i++) {
-            json_key(&w, a->rs.results[i].key);
-            json_value(&w, &a->rs.results[i]);
-        }
-        json_key(&w, "stages");
-        json_begin_array(&w);
-        for (size_t i = 0; i < a->rs.nstages; i++) {
-            const result_stage *s = &a->rs.stages[i];
-            json_begin_object(&w);
-            json_kv_string(&w, "stage", s->stage);
-            json_kv_int(&w, "start_index", (long long)s->start_index);
-            json_kv_number(&w, "start_time_s", s->start_time_s);
-            json_kv_number(&w, "start_position_mm", s->start_position_mm);
-            json_kv_number(&w, "start_strain_pct", s->start_strain_pct);
-            json_kv_number(&w, "end_strain_pct", s->end_strain_pct);
-            json_kv_number(&w, "start_stress_mpa", s->start_stress_mpa);
-            json_kv_string(&w, "rule", s->rule);
-            json_end_object(&w);
-        }
-        json_end_array(&w);
-        json_end_object(&w);
-        json_key(&w, "notes");
-        json_begin_array(&w);
-        for (size_t i = 0; i < a->nnotes; i++)
-            json_string(&w, a->notes[i]);
-        for (size_t i = 0; i < a->rs.nnotes; i++)
-            json_string(&w, a->rs.notes[i]);
-        json_end_array(&w);
-        json_end_object(&w);
-    }
-    json_end_array(&w);
+    json_specimens(&w, v, n);
 }
 
 /* CSV field: quoted when it holds a delimiter, quote or newline (RFC 4180). */
@@ -287,6 +310,30 @@ static void csv_field(FILE *f, const char *s)
     } else {
         fputs(s, f);
     }
+}
+
+/* The warning notes of a, joined with " | ", as one CSV field. */
+static void csv_warnings(FILE *f, const analysed *a)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < a->nnotes; i++)
+        len += strlen(a->notes[i]) + 3;
+    for (size_t i = 0; i < a->rs.nnotes; i++)
+        len += strlen(a->rs.notes[i]) + 3;
+    char *buf = malloc(len);
+    if (!buf)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->nnotes + a->rs.nnotes; i++) {
+        const char *note = i < a->nnotes ? a->notes[i] : a->rs.notes[i - a->nnotes];
+        if (!is_warning(note))
+            continue;
+        if (buf[0])
+            strcat(buf, " | ");
+        strcat(buf, note);
+    }
+    csv_field(f, buf);
+    free(buf);
 }
 
 void output_csv(FILE *f, const analysed *v, size_t n)
@@ -324,7 +371,7 @@ void output_csv(FILE *f, const analysed *v, size_t n)
         else
             fprintf(f, ",%s", keys[j]);
     }
-    fputc('\n', f);
+    fputs(",warnings\n", f);
     for (size_t k = 0; k < n; k++) {
         csv_field(f, v[k].file);
         fputc(',', f);
@@ -345,9 +392,237 @@ void output_csv(FILE *f, const analysed *v, size_t n)
                     fprintf(f, "%.10g", r->v[c]);
             }
         }
+        fputc(',', f);
+        csv_warnings(f, &v[k]);
         fputc('\n', f);
     }
 out:
     free(keys);
     free(kinds);
+}
+
+/* ---- batch summary ------------------------------------------------------ */
+
+/* Label and display scale of a result key in the summary table; false for
+ * keys the table leaves to JSON/CSV (indices). vendor_<key> is the machine
+ * software's own value, vendor_<key>_rel_diff Rigor's relative difference
+ * to it (shown in %). */
+static bool summary_label(const char *key, char *lab, size_t len, double *scale)
+{
+    *scale = 1;
+    const label_row *l = label_of(key);
+    if (l) {
+        snprintf(lab, len, "%s%s%s%s", l->label, l->unit[0] ? " [" : "", l->unit,
+                 l->unit[0] ? "]" : "");
+        return true;
+    }
+    if (strncmp(key, "vendor_", 7))
+        return false;
+    char own[64];
+    snprintf(own, sizeof own, "%s", key + 7);
+    size_t n = strlen(own);
+    bool diff = n > 9 && !strcmp(own + n - 9, "_rel_diff");
+    if (diff)
+        own[n - 9] = '\0';
+    l = label_of(own);
+    if (diff) {
+        *scale = 100;
+        snprintf(lab, len, "vendor: %s, Rigor diff [%%]", l ? l->label : own);
+    } else if (l) {
+        snprintf(lab, len, "vendor: %s%s%s%s", l->label, l->unit[0] ? " [" : "", l->unit,
+                 l->unit[0] ? "]" : "");
+    } else {
+        snprintf(lab, len, "vendor: %s", own);
+    }
+    return true;
+}
+
+/* Print s left-aligned in width display columns (UTF-8 aware: "r²"). */
+static void pad_utf8(FILE *f, const char *s, int width)
+{
+    int cols = 0;
+    for (const char *p = s; *p; p++)
+        cols += ((unsigned char)*p & 0xC0) != 0x80;
+    fputs(s, f);
+    for (; cols < width; cols++)
+        fputc(' ', f);
+}
+
+static const char *weibull_why(int rc)
+{
+    switch (rc) {
+    case RIG_ENODATA: return "needs at least 3 values that differ";
+    case RIG_EINVAL: return "a value is not positive";
+    default: return rig_strerror(rc);
+    }
+}
+
+static size_t group_warned(const analysed *v, const batch_group *g)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < g->n; i++)
+        k += analysed_has_warning(&v[g->members[i]]);
+    return k;
+}
+
+void output_summary_table(FILE *f, const analysed *v, const batch_summary *s,
+                          const char *group_by)
+{
+    fprintf(f, "\nSummary by %s: %zu group%s\n", group_by, s->ngroups,
+            s->ngroups == 1 ? "" : "s");
+    for (size_t gi = 0; gi < s->ngroups; gi++) {
+        const batch_group *g = &s->groups[gi];
+        fprintf(f, "\ngroup %s · %zu specimen%s · %zu with warnings\n", g->name, g->n,
+                g->n == 1 ? "" : "s", group_warned(v, g));
+        fprintf(f, "  %-44s %4s %11s %11s %9s %11s %11s\n", "result", "n", "mean", "SD", "CV %",
+                "min", "max");
+        for (size_t k = 0; k < g->nkeys; k++) {
+            const batch_keystat *ks = &g->keys[k];
+            char lab[96], c[5][48];
+            double sc;
+            if (!summary_label(ks->key, lab, sizeof lab, &sc))
+                continue;
+            fmt_num(c[0], sizeof c[0], ks->st.mean * sc);
+            fmt_num(c[1], sizeof c[1], ks->st.sd * sc);
+            fmt_num(c[2], sizeof c[2], ks->st.cv_pct);
+            fmt_num(c[3], sizeof c[3], ks->st.min * sc);
+            fmt_num(c[4], sizeof c[4], ks->st.max * sc);
+            fputs("  ", f);
+            pad_utf8(f, lab, 44);
+            fprintf(f, " %4zu %11s %11s %9s %11s %11s\n", ks->st.n, c[0], c[1], c[2], c[3],
+                    c[4]);
+        }
+        for (size_t k = 0; k < g->nkeys; k++) {
+            const batch_keystat *ks = &g->keys[k];
+            if (!ks->strength)
+                continue;
+            const label_row *l = label_of(ks->key);
+            if (ks->weibull_rc != RIG_OK) {
+                fprintf(f, "  Weibull, %s: no fit (%s)\n", l->label,
+                        weibull_why(ks->weibull_rc));
+                continue;
+            }
+            char m1[48], s1[48], m2[48], s2[48];
+            fmt_num(m1, sizeof m1, ks->mle.m);
+            fmt_num(s1, sizeof s1, ks->mle.sigma0);
+            fmt_num(m2, sizeof m2, ks->mrr.m);
+            fmt_num(s2, sizeof s2, ks->mrr.sigma0);
+            fprintf(f,
+                    "  Weibull, %s (n = %zu): maximum likelihood m = %s, σ0 = %s %s; "
+                    "median-rank regression m = %s, σ0 = %s %s, r² = %.4f\n",
+                    l->label, ks->mle.n, m1, s1, l->unit, m2, s2, l->unit, ks->mrr.r2);
+        }
+    }
+}
+
+static void json_summary(json_writer *w, const analysed *v, const batch_summary *s)
+{
+    json_begin_array(w);
+    for (size_t gi = 0; gi < s->ngroups; gi++) {
+        const batch_group *g = &s->groups[gi];
+        json_begin_object(w);
+        json_kv_string(w, "group", g->name);
+        json_kv_int(w, "n", (long long)g->n);
+        json_kv_int(w, "specimens_with_warnings", (long long)group_warned(v, g));
+        json_key(w, "stats");
+        json_begin_object(w);
+        for (size_t k = 0; k < g->nkeys; k++) {
+            const batch_keystat *ks = &g->keys[k];
+            json_key(w, ks->key);
+            json_begin_object(w);
+            json_kv_int(w, "n", (long long)ks->st.n);
+            json_kv_number(w, "mean", ks->st.mean);
+            json_kv_number(w, "sd", ks->st.sd);
+            json_kv_number(w, "cv_pct", ks->st.cv_pct);
+            json_kv_number(w, "min", ks->st.min);
+            json_kv_number(w, "max", ks->st.max);
+            json_end_object(w);
+        }
+        json_end_object(w);
+        json_key(w, "weibull");
+        json_begin_object(w);
+        for (size_t k = 0; k < g->nkeys; k++) {
+            const batch_keystat *ks = &g->keys[k];
+            if (!ks->strength)
+                continue;
+            json_key(w, ks->key);
+            json_begin_object(w);
+            json_kv_int(w, "n", (long long)ks->st.n);
+            if (ks->weibull_rc != RIG_OK) {
+                json_key(w, "mle");
+                json_null(w);
+                json_key(w, "mrr");
+                json_null(w);
+                json_kv_string(w, "why", weibull_why(ks->weibull_rc));
+            } else {
+                json_key(w, "mle");
+                json_begin_object(w);
+                json_kv_number(w, "m", ks->mle.m);
+                json_kv_number(w, "sigma0", ks->mle.sigma0);
+                json_end_object(w);
+                json_key(w, "mrr");
+                json_begin_object(w);
+                json_kv_number(w, "m", ks->mrr.m);
+                json_kv_number(w, "sigma0", ks->mrr.sigma0);
+                json_kv_number(w, "r2", ks->mrr.r2);
+                json_end_object(w);
+            }
+            json_end_object(w);
+        }
+        json_end_object(w);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+void output_json_summary(FILE *f, const analysed *v, size_t n, const batch_summary *s,
+                         const char *group_by)
+{
+    json_writer w;
+    json_init(&w, f, true);
+    json_begin_object(&w);
+    json_kv_string(&w, "group_by", group_by);
+    json_key(&w, "specimens");
+    json_specimens(&w, v, n);
+    json_key(&w, "summary");
+    json_summary(&w, v, s);
+    json_end_object(&w);
+}
+
+static void csv_num(FILE *f, double v)
+{
+    fputc(',', f);
+    if (isfinite(v))
+        fprintf(f, "%.10g", v);
+}
+
+void output_summary_csv(FILE *f, const batch_summary *s)
+{
+    fputs("group,key,n,mean,sd,cv_pct,min,max,weibull_n,weibull_m_mle,weibull_sigma0_mle,"
+          "weibull_m_mrr,weibull_sigma0_mrr,weibull_r2_mrr\n",
+          f);
+    for (size_t gi = 0; gi < s->ngroups; gi++) {
+        const batch_group *g = &s->groups[gi];
+        for (size_t k = 0; k < g->nkeys; k++) {
+            const batch_keystat *ks = &g->keys[k];
+            csv_field(f, g->name);
+            fprintf(f, ",%s,%zu", ks->key, ks->st.n);
+            csv_num(f, ks->st.mean);
+            csv_num(f, ks->st.sd);
+            csv_num(f, ks->st.cv_pct);
+            csv_num(f, ks->st.min);
+            csv_num(f, ks->st.max);
+            if (ks->strength && ks->weibull_rc == RIG_OK) {
+                fprintf(f, ",%zu", ks->mle.n);
+                csv_num(f, ks->mle.m);
+                csv_num(f, ks->mle.sigma0);
+                csv_num(f, ks->mrr.m);
+                csv_num(f, ks->mrr.sigma0);
+                csv_num(f, ks->mrr.r2);
+            } else {
+                fputs(",,,,,,", f);
+            }
+            fputc('\n', f);
+        }
+    }
 }

@@ -49,7 +49,7 @@ if head -1 "$tmp/a.csv" | grep -q '^file,specimen,test,max_force_n,' && [ "$(wc 
     examples/film-tensile.csv >"$tmp/b.csv" 2>"$tmp/err"; rc=$?
 if [ $rc -eq 2 ] && grep -q '^rigor: tests/data/analyze/empty.csv:1:1: ' "$tmp/err" \
    && grep -q "^rigor: tests/data/analyze/bad_cell.csv:4:7: expected a number in column 'force_N', found 'abc'" "$tmp/err" \
-   && [ "$(wc -l <"$tmp/b.csv")" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 2 ]; then
+   && [ "$(wc -l <"$tmp/b.csv")" -eq 2 ] && [ "$(grep -c '^rigor: ' "$tmp/err")" -eq 2 ]; then
     ok bad-input; else bad bad-input "rc=$rc $(cat "$tmp/err")"; fi
 
 # 5. missing geometry is an error naming what is missing, not a guess
