@@ -40,7 +40,7 @@ then ok json; else bad json "see above"; fi
 
 # 3. CSV: header row, then one row per specimen; a file named twice is read once
 cp examples/film-tensile.csv "$tmp/copy.csv"
-"$RIGOR" analyze --csv examples/film-tensile.csv "$tmp/copy.csv" examples/film-tensile.csv >"$tmp/a.csv"
+"$RIGOR" analyze --csv examples/film-tensile.csv "$tmp/copy.csv" examples/film-tensile.csv >"$tmp/a.csv" 2>"$tmp/a.err"
 if head -1 "$tmp/a.csv" | grep -q '^file,specimen,test,max_force_n,' && [ "$(wc -l <"$tmp/a.csv")" -eq 3 ]; then
     ok csv; else bad csv "$(cat "$tmp/a.csv")"; fi
 
