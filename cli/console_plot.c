@@ -100,8 +100,8 @@ static void range(const double *v, size_t n, double *lo, double *hi)
         *lo = 0;
     if (*hi > 0 && *hi < 0.05 * -*lo)
         *hi = 0;
-    double top = bplot_nice(*hi);
-    double bot = -bplot_nice(-*lo);
+    double top = *hi > 0 ? bplot_nice(*hi) : 0;
+    double bot = *lo < 0 ? -bplot_nice(-*lo) : 0; /* never "-0" */
     if (top - bot <= 0)
         top = 1;
     *hi = top;

@@ -14,7 +14,15 @@ void scr_modal_draw(console *c, int w, int h)
     if (c->fault_modal) {
         crt_box(y, x, mh, mw, CA_ALERT, "FAULT");
         crt_put(y + 2, x + 3, CA_BOLD, "The rig stopped the crosshead:");
+        /* the reason over two lines if need be */
         crt_putn(y + 3, x + 3, mw - 6, CA_WARN, c->fault_reason);
+        const char *rest = c->fault_reason;
+        for (int n = 0; *rest && n < mw - 6; n++) {
+            rest++;
+            while (((unsigned char)*rest & 0xC0) == 0x80)
+                rest++;
+        }
+        crt_putn(y + 4, x + 3, mw - 6, CA_WARN, rest);
         crt_put(y + 5, x + 3, CA_NORMAL, "Check the frame, then acknowledge.");
         if (c->fault_msg[0])
             crt_putn(y + 6, x + 3, mw - 6, CA_WARN, c->fault_msg);

@@ -57,6 +57,15 @@ start() {
     sleep 0.3
     T send-keys -t c "$RIGOR console --rate 250 --protocols '$ROOT/protocols' $*; echo CONSOLE_EXIT=\$?" Enter
 }
+# A fault of the shared machine's load (a starved thread: watchdog, frozen
+# tick) fails the case where it happens; acknowledge it so that the cases
+# after it still run.
+ack_fault() {
+    if screen | grep -q 'Check the frame'; then
+        echo "# a fault occurred: $(screen | grep -A1 'stopped the crosshead' | tail -n 1)"
+        T send-keys -t c Enter; sleep 0.3
+    fi
+}
 field() { screen | sed -n "s/.*│ $1 *\([-0-9.]*\) .*/\1/p" | head -n 1; }
 
 # ---- 1. a quick tensile test, a second specimen, quit -----------------------
@@ -76,6 +85,7 @@ BRAILLE=$(printf '\342[\240\241\242\243]')
 check "the plot has braille dots" "screen | LC_ALL=C grep -q \"\$BRAILLE\""
 save main-running
 check "results after fracture" "wait_for 'S1: fracture after' 25"
+ack_fault
 save results
 rm_=$(screen | sed -n 's/.*Tensile strength *\([0-9.]*\) MPa.*/\1/p' | head -n 1)
 check "tensile strength on the results panel $rm_ MPa is 74 MPa ± 2 %" \
@@ -84,9 +94,16 @@ run=$(screen | sed -n 's/.*Run file: \([^ ]*\.csv\).*/\1/p' | head -n 1)
 check "the run file $run exists" "[ -f '$WORK/$run' ]"
 an=$(cd "$WORK" && "$RIGOR" analyze "$run" 2>/dev/null | sed -n 's/.*Tensile strength *\([0-9.]*\) MPa.*/\1/p')
 check "rigor analyze on the run file says the same ($an MPa)" "[ -n '$an' ] && [ '$an' = '$rm_' ]"
+T send-keys -t c m
+check "the plot marks the fracture (X) with its legend" \
+    "wait_for 'X=fracture' 3 && screen | grep -q '^│.*│.*X'"
+save main-after
+T send-keys -t c r
+wait_for 'Run file:' 3
 T send-keys -t c n
 check "next specimen S2 with the same settings runs" "wait_for 'specimen S2' 5 && wait_for 'State +RUNNING' 8"
 check "S2 reaches fracture" "wait_for 'S2: fracture after' 25"
+ack_fault
 T send-keys -t c b
 check "batch table: two specimens, mean and SD" \
     "wait_for 'SD' 3 && screen | grep -Eq '^│ 1 +S1 +7[0-9.]+' && screen | grep -Eq '^│ 2 +S2 +7[0-9.]+' && screen | grep -Eq 'mean +7[34]\\.'"
@@ -103,6 +120,7 @@ check "protocol picker lists protocols/ and validates the selection" \
 T send-keys -t c Down
 check "rigor check's errors for a protocol beyond the 100 N cell" \
     "wait_for 'astm-d882.rigor:[0-9]+:[0-9]+:' 3 && screen | grep -q 'errors; this protocol cannot start' && screen | grep -q 'beyond'"
+save picker-bad
 T send-keys -t c Down Down Down
 check "rigor check's plan for the film protocol" "wait_for 'OK: E-LPSCl film tensile' 3"
 save picker
@@ -125,7 +143,13 @@ check "the stopped third test's run file is closed with its trailer" \
 # ---- 2. a lost link: the fault modal, acknowledged; 80x24 ------------------
 W=80 H=24 start --sim e-lpscl-film --sim-faults disconnect-after=2s
 check "80x24: the main screen fits" "wait_for 'State +IDLE' 10 && screen | grep -q 'q quit'"
-check "fault modal on the lost link" "wait_for 'FAULT' 10 && screen | grep -q 'link lost' && screen | grep -q 'acknowledge'"
+lost=false
+for i in 1 2 3; do
+    wait_for 'Check the frame' 10 || break
+    if screen | grep -q 'link lost'; then lost=true; break; fi
+    ack_fault
+done
+check "fault modal on the lost link" "$lost && screen | grep -q 'Enter: acknowledge'"
 save fault
 T send-keys -t c Enter
 check "acknowledged: the modal is gone" "wait_for 'fault acknowledged' 5 && ! screen | grep -q 'Check the frame'"

@@ -93,9 +93,11 @@ static void test_autoscale(void)
     CHECK(s.xmin == 0 && s.xmax == 10, "x 0..10, got %g..%g", s.xmin, s.xmax);
     CHECK(s.ymin == 0 && s.ymax == 100, "small negative noise clamped: y %g..%g", s.ymin,
           s.ymax);
+    CHECK(!signbit(s.ymin) && !signbit(s.xmin), "no negative zero at the bottom");
     double yc[3] = {0, -30, -80}; /* compression drawn raw: negative */
     s = bplot_autoscale(x, yc, 3);
     CHECK(s.ymin == -100 && s.ymax == 0, "negative series -100..0, got %g..%g", s.ymin, s.ymax);
+    CHECK(!signbit(s.ymax), "no negative zero at the top of a negative series");
     s = bplot_autoscale(x, y, 0);
     CHECK(s.xmax > s.xmin && s.ymax > s.ymin, "empty data gives a usable scale");
 }
