@@ -156,9 +156,21 @@ check "acknowledged: the modal is gone" "wait_for 'fault acknowledged' 5 && ! sc
 T send-keys -t c q
 check "quit after the fault: exit status 0" "wait_for 'CONSOLE_EXIT=0' 8"
 
-# ---- 3. SIGTERM ends it and restores the terminal ----------------------------
+# ---- 3. jog, zero, tare; SIGTERM ends it and restores the terminal ----------
 start --sim e-lpscl-film
 wait_for 'State +IDLE' 10
+sleep 0.5
+T send-keys -t c Down; sleep 0.1; T send-keys -t c Down; sleep 0.1; T send-keys -t c Down
+sleep 0.6
+pj=$(field Position)
+check "jog down (held key): position $pj mm, below -0.1" \
+    "wait_for 'jog down' 3 && awk -v p='$pj' 'BEGIN{exit !(p < -0.1)}'"
+T send-keys -t c z
+sleep 0.5
+pz=$(field Position)
+check "zero position: $pz mm" "wait_for 'zero position: success' 3 && awk -v p='$pz' 'BEGIN{exit !(p > -0.001 && p < 0.001)}'"
+T send-keys -t c t
+check "tare force" "wait_for 'tare force: success' 3"
 shpid=$(T display -p -t c '#{pane_pid}')
 cpid=$(ps -o pid= --ppid "${shpid:-1}" | tr -d ' ' | head -n 1)
 [ -n "$cpid" ] && kill -TERM "$cpid"
