@@ -201,6 +201,14 @@ void con_stop(console *c)
         con_msg(c, false, "stop: crosshead stopped");
 }
 
+void con_quit(console *c)
+{
+    if (c->testing)
+        c->quit_ask = true;
+    else
+        c->quit = true;
+}
+
 /* The test ended: close the run file, analyse it as `rigor analyze` does. */
 static void finish_test(console *c)
 {

@@ -80,6 +80,7 @@ void con_msg(console *c, bool alert, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int con_start_test(console *c);
 void con_stop(console *c);
+void con_quit(console *c); /* asks first while a test runs */
 void con_lines_free(char ***v, size_t *n);
 int con_lines_from_text(const char *text, char ***v, size_t *n);
 double con_field_num(const console *c, int f); /* NAN if not a positive number */

@@ -14,7 +14,9 @@ void con_draw_frame(console *c, const clayout *l, const char *keys)
     crt_fill(0, 0, l->title.w, CA_TITLE);
     crt_printf(0, 1, CA_TITLE, "Rigor console · %s · specimen %s · %s",
                si.sim ? "simulated frame" : si.rig_path, c->field[FORM_ID],
-               c->proto_path[0] ? c->proto_path : "quick tensile test");
+               c->proto_path[0] ? (strrchr(c->proto_path, '/') ? strrchr(c->proto_path, '/') + 1
+                                                               : c->proto_path)
+                                : "quick tensile test");
     crt_putn(l->status.y, 1, l->status.w - 2, c->msg_alert ? CA_WARN : CA_NORMAL, c->msg);
     /* key hints: "k label  k label", keys in colour; wrapped over the lines */
     int y = l->keys.y, x = 0;
@@ -251,12 +253,7 @@ bool scr_main_key(console *c, int k)
         return true;
     case 'r': c->scr = SCR_RESULTS; return true;
     case 'b': c->scr = SCR_BATCH; return true;
-    case 'q':
-        if (c->testing)
-            c->quit_ask = true;
-        else
-            c->quit = true;
-        return true;
+    case 'q': con_quit(c); return true;
     }
     return false;
 }

@@ -62,7 +62,7 @@ bool scr_results_key(console *c, int k)
     case 'b': c->scr = SCR_BATCH; return true;
     case 'm': c->scr = SCR_MAIN; return true;
     case 'f': scr_form_open(c); return true;
-    case 'q': c->quit = true; return true;
+    case 'q': con_quit(c); return true;
     }
     return false;
 }
@@ -105,7 +105,7 @@ bool scr_batch_key(console *c, int k)
     case 'n': return scr_results_key(c, k);
     case 'r': c->scr = SCR_RESULTS; return true;
     case 'm': c->scr = SCR_MAIN; return true;
-    case 'q': c->quit = true; return true;
+    case 'q': con_quit(c); return true;
     }
     return false;
 }

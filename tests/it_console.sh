@@ -124,11 +124,13 @@ save picker-bad
 T send-keys -t c Down Down Down
 check "rigor check's plan for the film protocol" "wait_for 'OK: E-LPSCl film tensile' 3"
 save picker
-T send-keys -t c Escape
-sleep 0.3
-# quit while a test runs: asks first, then stops it
+T send-keys -t c Enter
+check "the chosen protocol is the test's" "wait_for 'specimen S2 · .*e-lpscl-film-tensile.rigor' 3"
+# run it, go to the batch table, quit: asks first while the test runs, then stops it
 T send-keys -t c s
-wait_for 'State +(BALANCE|RUNNING)' 5
+check "the protocol runs (ramp step of 3)" "wait_for 'Step +3/3 ramp' 8"
+T send-keys -t c b
+sleep 0.3
 T send-keys -t c q
 check "quit asks when a test runs" "wait_for 'A test is running' 3"
 save quit
