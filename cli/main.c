@@ -25,6 +25,7 @@ static const command commands[] = {
     {"sim", cmd_sim, "run the simulated load frame (a Modbus TCP/RTU server)"},
     {"ports", cmd_ports, "list serial ports (device, USB VID:PID, description)"},
     {"report", cmd_report, "analyse a batch into one self-contained HTML report"},
+    {"console", cmd_console, "the operator's screen: jog, run tests live, results, batch"},
 };
 
 static void usage(FILE *f)

@@ -1,11 +1,13 @@
-/* runner.c — run one protocol on a rig or the in-process simulated frame.
+/* runner.c — run protocols on a rig or the in-process simulated frame.
  *
- * Loop: wait for samples from the acquisition thread, feed each to the state
+ * A session holds the rig (and the simulator) between tests. A test's poll:
+ * take the samples queued by the acquisition thread, feed each to the state
  * machine, hand its command to the driver (which sends it before its next
  * read), append the sample with its stage/mark text to the run file. After
- * the machine reaches a final state the loop records 0.3 s more, so the run
- * file shows the crosshead at rest, then closes the file with the end reason
- * and the acquisition statistics.
+ * the machine reaches a final state the test records 0.3 s more, so the run
+ * file shows the crosshead at rest, then is FINISHED; ending it closes the
+ * file with the end reason and the acquisition statistics. run_protocol()
+ * is one session with one test, polled until it finishes.
  */
 #include "runner.h"
 
@@ -66,16 +68,16 @@ static void safe_name(char *dst, size_t len, const char *s)
         snprintf(dst, len, "run");
 }
 
-static void say(const run_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const run_opts *o, const char *fmt, ...)
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
 {
-    if (!o->progress)
+    if (!f)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(o->progress, fmt, ap);
+    vfprintf(f, fmt, ap);
     va_end(ap);
-    fflush(o->progress);
+    fflush(f);
 }
 
 static int execute(rig *r, const machine_cmd *c)
@@ -88,15 +90,647 @@ static int execute(rig *r, const machine_cmd *c)
     }
 }
 
+/* ---- Session ------------------------------------------------------------ */
+
+struct run_session {
+    run_session_opts o;
+    char rigpath[1024];
+    rig_config cfg;       /* as loaded; capacity and port from the simulator */
+    proto_rig_limits lim; /* what protocols are validated against */
+    sim *sm;              /* in-process simulated frame, or NULL */
+    sim_geometry sg;      /* its specimen */
+    double compliance;    /* frame compliance known for this rig, m/N (NAN) */
+    rig *r;
+    int tests;        /* tests begun */
+    run_sample_fn fn; /* per-sample observer, or NULL */
+    void *fn_ctx;
+
+    /* the test under way */
+    run_phase phase;
+    protocol *p;
+    machine *m;
+    runfile *rf;
+    run_result res;
+    double timeout;
+    int err; /* a write error ended the test */
+    char why[1400];
+    double fsum, fsum2; /* balance */
+    size_t fn_bal;
+    int bal_polls;
+    double t_end, t_first;
+    bool stop_pending, stop_asked, fault_sent;
+    long frac_sample, stop_sample, idx;
+    rig_sample buf[256];
+};
+
+void run_session_opts_init(run_session_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    curve_geom_clear(&o->sim_geom);
+    o->seed = 1;
+}
+
+/* A new simulator with geometry g (finite fields only) and seed; started on
+ * an ephemeral loopback port, the rig configuration pointed at it. */
+static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log, char *why,
+                    size_t wl)
+{
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.specimen = s->o.sim_preset;
+    sc.seed = seed;
+    sc.faults = s->o.sim_faults;
+    sc.log_path = log ? s->o.sim_log : NULL;
+    if (isfinite(g->width_m))
+        sc.width_m = g->width_m;
+    if (isfinite(g->thickness_m))
+        sc.thickness_m = g->thickness_m;
+    if (isfinite(g->gauge_m))
+        sc.gauge_length_m = g->gauge_m;
+    if (isfinite(g->diameter_m))
+        sc.diameter_m = g->diameter_m;
+    if (isfinite(g->height_m))
+        sc.height_m = g->height_m;
+    rig_diag d;
+    memset(&d, 0, sizeof d);
+    int rc = sim_new_diag(&sc, &s->sm, &d);
+    if (rc != RIG_OK) {
+        snprintf(why, wl, "simulator: %s", d.msg[0] ? d.msg : rig_strerror(rc));
+        return rc;
+    }
+    sim_get_geometry(s->sm, &s->sg);
+    s->cfg.capacity_N = s->sg.capacity_N;
+    s->cfg.force_max_N = 0.95 * s->sg.capacity_N;
+    s->cfg.force_min_N = -0.95 * s->sg.capacity_N;
+    s->lim.force_capacity_N = s->sg.capacity_N;
+    s->compliance = s->sg.frame_compliance_m_N;
+    int port = 0;
+    if ((rc = sim_start_tcp(s->sm, "127.0.0.1", 0, &port)) != RIG_OK) {
+        snprintf(why, wl, "simulator: cannot listen on 127.0.0.1: %s", rig_strerror(rc));
+        return rc;
+    }
+    s->cfg.transport = RIG_TCP;
+    snprintf(s->cfg.host, sizeof s->cfg.host, "127.0.0.1");
+    s->cfg.port = port;
+    return RIG_OK;
+}
+
+static int rig_up(run_session *s, char *why, size_t wl)
+{
+    int rc;
+    if ((rc = rig_new(&s->cfg, &s->r)) != RIG_OK || (rc = rig_connect(s->r)) != RIG_OK) {
+        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath, rig_strerror(rc));
+        return rc;
+    }
+    if ((rc = rig_start(s->r, s->o.rate_hz)) != RIG_OK) {
+        snprintf(why, wl, "cannot start acquisition: %s", rig_strerror(rc));
+        return rc;
+    }
+    return RIG_OK;
+}
+
+static void rig_down(run_session *s)
+{
+    if (s->r) {
+        rig_cmd_stop(s->r);
+        rig_stop(s->r);
+        rig_free(s->r);
+        s->r = NULL;
+    }
+    if (s->sm) {
+        sim_stop(s->sm);
+        sim_free(s->sm);
+        s->sm = NULL;
+    }
+}
+
+int run_session_open(const run_session_opts *o, run_session **out, char *why, size_t wl)
+{
+    *out = NULL;
+    run_session *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(why, wl, "%s", rig_strerror(RIG_ENOMEM));
+        return RIG_ENOMEM;
+    }
+    s->o = *o;
+    if (!s->o.who)
+        s->o.who = "rigor run";
+    s->compliance = NAN;
+    if (o->rig_path)
+        snprintf(s->rigpath, sizeof s->rigpath, "%s", o->rig_path);
+    else
+        default_rig_path(s->rigpath, sizeof s->rigpath);
+    rig_diag d;
+    memset(&d, 0, sizeof d);
+    int rc = rigfile_load(s->rigpath, &s->cfg, &d);
+    if (rc != RIG_OK) {
+        rig_diag_format(&d, why, wl);
+        free(s);
+        return rc;
+    }
+    s->lim = (proto_rig_limits){s->cfg.capacity_N, s->cfg.travel_min_m, s->cfg.travel_max_m,
+                                s->cfg.speed_max_m_s};
+    if (o->sim_preset && (rc = sim_make(s, &o->sim_geom, o->seed, true, why, wl)) != RIG_OK)
+        goto fail;
+    if ((rc = rig_up(s, why, wl)) != RIG_OK)
+        goto fail;
+    *out = s;
+    return RIG_OK;
+fail:
+    rig_down(s);
+    free(s);
+    return rc;
+}
+
+static void test_clear(run_session *s)
+{
+    machine_free(s->m);
+    s->m = NULL;
+    proto_free(s->p);
+    s->p = NULL;
+    s->phase = RUN_IDLE;
+}
+
+void run_session_close(run_session *s)
+{
+    if (!s)
+        return;
+    if (s->rf)
+        runfile_close(s->rf, s->why[0] ? s->why : "aborted", NULL);
+    s->rf = NULL;
+    rig_down(s);
+    test_clear(s);
+    free(s);
+}
+
+proto_rig_limits run_session_limits(const run_session *s)
+{
+    return s->lim;
+}
+
+int run_session_parse_file(const run_session *s, const char *path, const curve_geom *geom,
+                           protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
+{
+    return proto_parse_file_geom(path, &s->lim, geom, out, diags, maxdiag, ndiag);
+}
+
+int run_session_parse_text(const run_session *s, const char *name, const char *text,
+                           const curve_geom *geom, protocol **out, rig_diag *diags,
+                           size_t maxdiag, size_t *ndiag)
+{
+    return proto_parse_buffer_geom(name, text, strlen(text), &s->lim, geom, out, diags, maxdiag,
+                                   ndiag);
+}
+
+void run_session_get_info(const run_session *s, run_session_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rig_path = s->rigpath;
+    out->sim = s->sm != NULL;
+    out->sim_port = s->sm ? s->cfg.port : 0;
+    out->capacity_N = s->cfg.capacity_N;
+    out->speed_max_m_s = s->cfg.speed_max_m_s;
+    curve_geom_clear(&out->sim_geom);
+    if (s->sm) {
+        out->sim_compression = s->sg.compression;
+        if (s->sg.compression) {
+            out->sim_geom.diameter_m = s->sg.diameter_m;
+            out->sim_geom.height_m = s->sg.length_m;
+        } else {
+            out->sim_geom.width_m = s->sg.width_m;
+            out->sim_geom.thickness_m = s->sg.thickness_m;
+            out->sim_geom.gauge_m = s->sg.length_m;
+        }
+    }
+    out->tests = s->tests;
+}
+
+rig *run_session_rig(run_session *s)
+{
+    return s->r;
+}
+
+void run_session_set_sample_fn(run_session *s, run_sample_fn fn, void *ctx)
+{
+    s->fn = fn;
+    s->fn_ctx = ctx;
+}
+
+run_phase run_session_phase(const run_session *s)
+{
+    return s->phase;
+}
+const machine *run_session_machine(const run_session *s)
+{
+    return s->m;
+}
+const protocol *run_session_protocol(const run_session *s)
+{
+    return s->p;
+}
+
+static bool differs(double want, double have)
+{
+    return isfinite(want) && fabs(want - have) > 1e-9 * fmax(fabs(want), fabs(have));
+}
+
+/* The simulated specimen the protocol's geometry describes. */
+static curve_geom sim_geom_of(const protocol *p)
+{
+    curve_geom g;
+    curve_geom_clear(&g);
+    if (p->test == PTEST_COMPRESSION) {
+        g.diameter_m = p->geom.diameter_m;
+        g.height_m = p->length0_m;
+    } else {
+        g.width_m = p->geom.width_m;
+        g.thickness_m = p->geom.thickness_m;
+        g.gauge_m = p->length0_m;
+    }
+    return g;
+}
+
+int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, char *why,
+                           size_t wl)
+{
+    if (s->phase != RUN_IDLE) {
+        proto_free(p);
+        snprintf(why, wl, "a test is under way");
+        return RIG_ESTATE;
+    }
+    memset(&s->res, 0, sizeof s->res);
+    s->p = p;
+    s->err = 0;
+    s->why[0] = '\0';
+    bool compression = p->test == PTEST_COMPRESSION;
+    int rc;
+
+    /* A fresh simulated specimen for every test but a first that matches. */
+    if (s->sm) {
+        curve_geom g = sim_geom_of(p);
+        bool renew = s->tests > 0;
+        if (compression)
+            renew = renew || differs(g.diameter_m, s->sg.diameter_m) ||
+                    differs(g.height_m, s->sg.length_m);
+        else
+            renew = renew || differs(g.width_m, s->sg.width_m) ||
+                    differs(g.thickness_m, s->sg.thickness_m) ||
+                    differs(g.gauge_m, s->sg.length_m);
+        if (renew) {
+            rig_down(s);
+            if ((rc = sim_make(s, &g, s->o.seed + (uint64_t)s->tests, s->tests == 0, why,
+                               wl)) != RIG_OK ||
+                (rc = rig_up(s, why, wl)) != RIG_OK) {
+                test_clear(s);
+                return rc;
+            }
+        }
+        s->res.sim = true;
+    }
+    s->tests++;
+
+    /* The run file: created exclusively, written while the test runs. */
+    char spec[128];
+    safe_name(spec, sizeof spec,
+              t->specimen_id ? t->specimen_id
+              : p->name[0]   ? p->name
+                             : "run");
+    if (t->out_path) {
+        snprintf(s->res.run_path, sizeof s->res.run_path, "%s", t->out_path);
+    } else {
+        time_t now = time(NULL);
+        struct tm tmv;
+        gmtime_r(&now, &tmv);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tmv);
+        if (mkdir("runs", 0777) != 0 && errno != EEXIST) {
+            snprintf(why, wl, "cannot create runs/: %s", strerror(errno));
+            test_clear(s);
+            return RIG_EIO;
+        }
+        snprintf(s->res.run_path, sizeof s->res.run_path, "runs/%.100s-%s.csv", spec, stamp);
+    }
+    runfile_header h = runfile_header_empty();
+    h.rigor_version = RIGOR_RUN_VERSION;
+    h.rig = s->rigpath;
+    h.regmap_sha256 = s->cfg.sha256;
+    h.specimen = t->specimen_id ? t->specimen_id : spec;
+    h.test = compression ? "compression" : "tensile";
+    h.width_m = p->geom.width_m;
+    h.thickness_m = compression ? NAN : p->geom.thickness_m;
+    h.gauge_length_m = compression ? NAN : p->length0_m;
+    h.diameter_m = p->geom.diameter_m;
+    h.height_m = compression ? p->length0_m : NAN;
+    h.area_m2 = p->area_m2;
+    h.compliance_m_per_N = s->compliance;
+    h.protocol = t->protocol_label ? t->protocol_label : p->name[0] ? p->name : p->path;
+    h.note = t->note;
+    h.extension = s->cfg.point[ROLE_EXTENSION].present;
+    if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIG_OK) {
+        snprintf(why, wl, "%s: cannot create the run file: %s", s->res.run_path,
+                 rc == RIG_EEXIST ? "it exists (runs are never overwritten)"
+                                  : rig_strerror(rc));
+        s->rf = NULL;
+        test_clear(s);
+        return rc;
+    }
+    say(s->o.progress, "%s: %s -> %s\n", s->o.who, p->name[0] ? p->name : p->path,
+        s->res.run_path);
+
+    s->timeout = t->timeout_s > 0 ? t->timeout_s : 3600;
+    s->fsum = s->fsum2 = 0;
+    s->fn_bal = 0;
+    s->bal_polls = 0;
+    s->t_end = s->t_first = NAN;
+    s->stop_pending = s->stop_asked = s->fault_sent = false;
+    s->frac_sample = s->stop_sample = -1;
+    s->idx = 0;
+    s->phase = RUN_BALANCE;
+    return RIG_OK;
+}
+
+const char *run_session_run_path(const run_session *s)
+{
+    return s->res.run_path;
+}
+
+/* A write error: stop the crosshead, keep what is written, end the test. */
+static int write_failed(run_session *s, int wrc, char *why, size_t wl)
+{
+    rig_cmd_stop(s->r);
+    if (s->m)
+        machine_request(s->m, ME_STOP);
+    snprintf(s->why, sizeof s->why, "%s: writing the run file failed: %s; test stopped",
+             s->res.run_path, rig_strerror(wrc));
+    snprintf(why, wl, "%s", s->why);
+    s->err = wrc;
+    s->phase = RUN_FINISHED;
+    return wrc;
+}
+
+/* Balance: a baseline at rest before anything moves, so the run file starts
+ * with it (contact and noise are judged against it, live and offline
+ * alike); then the state machine starts. */
+static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
+{
+    static const machine_values zero;
+    rig_wait_samples(s->r, wait_s);
+    size_t n = rig_poll_samples(s->r, s->buf, sizeof s->buf / sizeof s->buf[0]);
+    for (size_t i = 0; i < n; i++, s->fn_bal++) {
+        s->fsum += s->buf[i].force_N;
+        s->fsum2 += s->buf[i].force_N * s->buf[i].force_N;
+        int wrc = runfile_append(s->rf, &s->buf[i], "");
+        if (wrc != RIG_OK)
+            return write_failed(s, wrc, why, wl);
+        s->res.samples++;
+        if (s->fn)
+            s->fn(s->fn_ctx, &s->buf[i], &zero, "");
+    }
+    if (++s->bal_polls < 40 && s->fn_bal < 200)
+        return RUN_BALANCE;
+    size_t fn = s->fn_bal;
+    double fsd = fn > 1 ? sqrt(fmax(0, (s->fsum2 - s->fsum * s->fsum / fn) / (fn - 1))) : 0;
+    say(s->o.progress, "%s: balance: force %.4g N, noise %.3g N (SD of %zu samples at rest)\n",
+        s->o.who, fn ? s->fsum / fn : NAN, fsd, fn);
+
+    int rc = machine_new(s->p, NULL, &s->m);
+    if (rc != RIG_OK) {
+        snprintf(s->why, sizeof s->why, "state machine: %s", rig_strerror(rc));
+        snprintf(why, wl, "%s", s->why);
+        s->err = rc;
+        s->phase = RUN_FINISHED;
+        return rc;
+    }
+    if (isfinite(s->compliance))
+        machine_set_compliance(s->m, s->compliance);
+    machine_request(s->m, ME_ARM);
+    machine_request(s->m, ME_START);
+    s->phase = RUN_ACTIVE;
+    return RUN_ACTIVE;
+}
+
+static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
+{
+    machine *m = s->m;
+    rig *r = s->r;
+    FILE *pg = s->o.progress;
+    machine_note notes[16];
+    if (s->stop_pending && !s->stop_asked) {
+        s->stop_asked = true;
+        machine_request(m, ME_STOP);
+    }
+    rig_wait_samples(r, wait_s);
+    rig_sample *buf = s->buf;
+    size_t n = rig_poll_samples(r, buf, sizeof s->buf / sizeof s->buf[0]);
+    if (n == 0) {
+        char reason[128] = "";
+        if (rig_state(r, reason, sizeof reason) == RIG_HEALTH_FAULT && !s->fault_sent) {
+            machine_fault(m, reason);
+            s->fault_sent = true;
+            /* feed the last known sample so the fault is taken now */
+            rig_sample last;
+            if (rig_latest(r, &last) == RIG_OK) {
+                machine_sample ms = {last.t_s, last.position_m, last.force_N, last.extension_m};
+                machine_cmd c;
+                machine_feed(m, &ms, &c, notes, 16);
+                execute(r, &c);
+            }
+            say(pg, "%s: FAULT: %s\n", s->o.who, reason);
+            if (!isfinite(s->t_end))
+                s->t_end = isfinite(s->t_first) ? last.t_s : 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++, s->idx++) {
+        rig_sample *sm = &buf[i];
+        if (!isfinite(s->t_first))
+            s->t_first = sm->t_s;
+        if ((sm->flags & RIG_SF_FAULT) && !s->fault_sent) {
+            char reason[128] = "rig fault";
+            rig_state(r, reason, sizeof reason);
+            machine_fault(m, reason);
+            s->fault_sent = true;
+            say(pg, "%s: FAULT: %s\n", s->o.who, reason);
+        }
+        machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, sm->extension_m};
+        machine_cmd c;
+        int nn = machine_feed(m, &ms, &c, notes, 16);
+        if (c.kind == MC_STOP && s->stop_sample < 0)
+            s->stop_sample = s->idx;
+        execute(r, &c);
+        char stage[128] = "";
+        for (int k = 0; k < nn; k++) {
+            const machine_note *mn = &notes[k];
+            if (!strcmp(mn->kind, "step"))
+                say(pg, "  t=%7.3f s  step %s\n", sm->t_s - s->t_first, mn->text);
+            else if (strcmp(mn->kind, "end"))
+                say(pg, "  t=%7.3f s  %s %s\n", sm->t_s - s->t_first, mn->kind, mn->text);
+            if (!strcmp(mn->kind, "fracture") && s->frac_sample < 0)
+                s->frac_sample = s->idx;
+            if (!strcmp(mn->kind, "stage") || !strcmp(mn->kind, "fracture") ||
+                !strcmp(mn->kind, "mark") || !strcmp(mn->kind, "limit")) {
+                size_t len = strlen(stage);
+                const char *word = !strcmp(mn->kind, "stage") ? mn->text : mn->kind;
+                snprintf(stage + len, sizeof stage - len, "%s%s%s%.40s", len ? " " : "", word,
+                         !strcmp(mn->kind, "mark") ? ":" : "",
+                         !strcmp(mn->kind, "mark") ? mn->text : "");
+            }
+        }
+        /* The run file holds what the rig measured; the protocol's zero
+         * steps are the machine's own offsets, and analysis finds contact
+         * and toe again from the data. */
+        int wrc = runfile_append(s->rf, sm, stage);
+        if (wrc != RIG_OK)
+            return write_failed(s, wrc, why, wl); /* e.g. a full disk */
+        s->res.samples++;
+        if (s->fn) {
+            machine_values mv = machine_values_of(m);
+            s->fn(s->fn_ctx, sm, &mv, stage);
+        }
+        machine_state st = machine_state_of(m);
+        if (!isfinite(s->t_end) && (st == MS_DONE || st == MS_STOPPED || st == MS_FAULT))
+            s->t_end = sm->t_s;
+    }
+    if (isfinite(s->t_end) && n > 0 && buf[n - 1].t_s - s->t_end >= 0.3)
+        s->phase = RUN_FINISHED;
+    else if (isfinite(s->t_end) && s->fault_sent && n == 0)
+        s->phase = RUN_FINISHED; /* link gone: nothing more will come */
+    else if (isfinite(s->t_first) && n > 0 && buf[n - 1].t_s - s->t_first > s->timeout) {
+        machine_request(m, ME_STOP);
+        say(pg, "%s: timeout after %.0f s\n", s->o.who, s->timeout);
+        s->timeout = INFINITY;
+    }
+    return s->phase;
+}
+
+int run_session_poll(run_session *s, double wait_s, char *why, size_t wl)
+{
+    switch (s->phase) {
+    case RUN_BALANCE: return poll_balance(s, wait_s, why, wl);
+    case RUN_ACTIVE: return poll_active(s, wait_s, why, wl);
+    case RUN_IDLE:
+    case RUN_FINISHED:
+    default:
+        /* nobody records: drain the queue (rig_latest keeps the newest) */
+        if (wait_s > 0)
+            rig_wait_samples(s->r, wait_s);
+        while (rig_poll_samples(s->r, s->buf, sizeof s->buf / sizeof s->buf[0]) > 0)
+            ;
+        return s->phase;
+    }
+}
+
+int run_session_request(run_session *s, machine_event e)
+{
+    if (e == ME_STOP && s->r)
+        rig_cmd_stop(s->r);
+    if (s->phase != RUN_BALANCE && s->phase != RUN_ACTIVE)
+        return RIG_ESTATE;
+    if (e == ME_STOP) {
+        if (!s->stop_pending)
+            say(s->o.progress, "%s: operator stop\n", s->o.who);
+        s->stop_pending = true; /* latched: taken at the next poll */
+        return RIG_OK;
+    }
+    if (!s->m)
+        return RIG_ESTATE;
+    return machine_request(s->m, e);
+}
+
+bool run_session_fault(run_session *s, char *reason, size_t len)
+{
+    return s->r && rig_state(s->r, reason, len) == RIG_HEALTH_FAULT;
+}
+
+int run_session_ack_fault(run_session *s)
+{
+    int rc = s->r ? rig_ack_fault(s->r) : RIG_ESTATE;
+    if (rc == RIG_OK && s->m && machine_state_of(s->m) == MS_FAULT)
+        machine_request(s->m, ME_ACK);
+    return rc;
+}
+
+int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
+{
+    memset(res, 0, sizeof *res);
+    if (s->phase == RUN_IDLE) {
+        snprintf(why, wl, "no test to end");
+        return RIG_ESTATE;
+    }
+    if (s->phase != RUN_FINISHED) {
+        run_session_request(s, ME_STOP);
+        for (int i = 0; i < 60 && s->phase != RUN_FINISHED; i++)
+            if (run_session_poll(s, 0.05, why, wl) < 0)
+                break;
+        if (s->phase != RUN_FINISHED && !s->err) /* no samples: the link is gone */
+            snprintf(s->why, sizeof s->why, "stopped: no samples from the rig");
+    }
+    rig *r = s->r;
+    int rc;
+    if (s->err || !s->m) {
+        rc = s->err ? s->err : RIG_ESTATE;
+        snprintf(why, wl, "%s", s->why[0] ? s->why : rig_strerror(rc));
+        runfile_close(s->rf, s->why[0] ? s->why : "aborted", NULL);
+        s->rf = NULL;
+        rig_cmd_stop(r);
+        *res = s->res;
+        test_clear(s);
+        return rc;
+    }
+    rig_cmd_stop(r);
+
+    machine *m = s->m;
+    run_result *o = &s->res;
+    o->final_state = machine_state_of(m);
+    snprintf(o->end_reason, sizeof o->end_reason, "%s",
+             machine_end_reason(m)[0] ? machine_end_reason(m) : "ended");
+    o->failed = machine_failed(m);
+    o->fault = o->final_state == MS_FAULT;
+    if (s->frac_sample >= 0 && s->stop_sample >= 0)
+        o->stop_latency_samples = (double)(s->stop_sample - s->frac_sample);
+    else
+        o->stop_latency_samples = NAN;
+
+    rig_stats st;
+    rig_stats_get(r, &st);
+    o->achieved_rate_hz = st.achieved_rate_hz;
+    o->duration_s = isfinite(s->t_end) && isfinite(s->t_first) ? s->t_end - s->t_first : 0;
+    rc = runfile_close(s->rf, o->end_reason, &st);
+    s->rf = NULL;
+    if (rc != RIG_OK) {
+        snprintf(why, wl, "%s: closing the run file failed: %s", o->run_path, rig_strerror(rc));
+        *res = *o;
+        test_clear(s);
+        return rc;
+    }
+
+    if (s->sm) {
+        /* Ground truth: how far the crosshead went after the specimen broke. */
+        usleep(100000);
+        sim_truth tr;
+        sim_truth_snapshot(s->sm, &tr);
+        const sim_geometry *g = &s->sg;
+        o->sim_fractured = tr.fractured;
+        o->sim_fracture_t_s = tr.fracture_t_s;
+        if (tr.fractured) {
+            double defl = fabs(tr.fracture_force_N) * g->frame_compliance_m_N;
+            double x_frac = g->compression ? -(g->gap_m + tr.fracture_deformation_m + defl)
+                                           : tr.fracture_deformation_m + defl;
+            o->sim_travel_after_fracture_m = fabs(tr.crosshead_m - x_frac);
+        }
+    }
+    *res = *o;
+    test_clear(s);
+    return RIG_OK;
+}
+
+/* ---- rigor run: one session, one test ----------------------------------- */
+
 int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
 {
     memset(res, 0, sizeof *res);
     int rc;
     protocol *p = NULL;
-    sim *sm = NULL;
-    rig *r = NULL;
-    runfile *rf = NULL;
-    machine *m = NULL;
+    run_session *s = NULL;
 
     /* 1. The rig file (the register map), checked before anything connects. */
     rig_config cfg;
@@ -126,300 +760,63 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     rc = proto_parse_file_geom(o->protocol_path, &lim, &o->geom, &p, diags, 32, &nd);
     if (rc != RIG_OK)
         goto bad_protocol;
-    bool compression = p->test == PTEST_COMPRESSION;
-    double compliance = NAN; /* frame compliance known for this rig, m/N */
 
-    /* 3. The simulated frame, in process, on an ephemeral loopback port. */
+    /* 3. The session: the simulated frame in process on an ephemeral
+     * loopback port with the protocol's specimen, the link, acquisition. */
+    run_session_opts so;
+    run_session_opts_init(&so);
+    so.rig_path = rigpath;
+    so.sim_preset = o->sim_preset;
+    so.sim_faults = o->sim_faults;
+    so.sim_log = o->sim_log;
+    so.seed = o->seed;
+    so.sim_geom = sim_geom_of(p);
+    so.rate_hz = o->rate_hz;
+    so.progress = o->progress;
+    if ((rc = run_session_open(&so, &s, why, wl)) != RIG_OK)
+        goto out;
     if (o->sim_preset) {
-        sim_config sc;
-        sim_config_init(&sc);
-        sc.specimen = o->sim_preset;
-        sc.seed = o->seed;
-        sc.faults = o->sim_faults;
-        sc.log_path = o->sim_log;
-        /* the simulated specimen has the protocol's geometry */
-        if (compression) {
-            if (isfinite(p->geom.diameter_m))
-                sc.diameter_m = p->geom.diameter_m;
-            if (isfinite(p->length0_m))
-                sc.height_m = p->length0_m;
-        } else {
-            if (isfinite(p->geom.width_m))
-                sc.width_m = p->geom.width_m;
-            if (isfinite(p->geom.thickness_m))
-                sc.thickness_m = p->geom.thickness_m;
-            if (isfinite(p->length0_m))
-                sc.gauge_length_m = p->length0_m;
-        }
-        memset(&d, 0, sizeof d);
-        if ((rc = sim_new_diag(&sc, &sm, &d)) != RIG_OK) {
-            snprintf(why, wl, "simulator: %s", d.msg[0] ? d.msg : rig_strerror(rc));
-            goto out;
-        }
-        sim_geometry sg;
-        sim_get_geometry(sm, &sg);
-        cfg.capacity_N = sg.capacity_N;
-        cfg.force_max_N = 0.95 * sg.capacity_N;
-        cfg.force_min_N = -0.95 * sg.capacity_N;
-        lim.force_capacity_N = sg.capacity_N;
         proto_free(p);
         p = NULL;
         nd = 0;
-        rc = proto_parse_file_geom(o->protocol_path, &lim, &o->geom, &p, diags, 32, &nd);
+        rc = run_session_parse_file(s, o->protocol_path, &o->geom, &p, diags, 32, &nd);
         if (rc != RIG_OK)
             goto bad_protocol;
-        int port = 0;
-        if ((rc = sim_start_tcp(sm, "127.0.0.1", 0, &port)) != RIG_OK) {
-            snprintf(why, wl, "simulator: cannot listen on 127.0.0.1: %s", rig_strerror(rc));
-            goto out;
-        }
-        cfg.transport = RIG_TCP;
-        snprintf(cfg.host, sizeof cfg.host, "127.0.0.1");
-        cfg.port = port;
-        res->sim = true;
-        compliance = sg.frame_compliance_m_N;
-        say(o, "rigor run: simulated frame '%s' (%g N cell) on 127.0.0.1:%d\n", o->sim_preset,
-            sg.capacity_N, port);
+        run_session_info si;
+        run_session_get_info(s, &si);
+        say(o->progress, "rigor run: simulated frame '%s' (%g N cell) on 127.0.0.1:%d\n",
+            o->sim_preset, si.capacity_N, si.sim_port);
     }
 
-    /* 4. Connect and start acquiring. */
-    if ((rc = rig_new(&cfg, &r)) != RIG_OK || (rc = rig_connect(r)) != RIG_OK) {
-        snprintf(why, wl, "cannot connect to the rig (%s): %s", rigpath, rig_strerror(rc));
-        goto out;
-    }
-    if ((rc = rig_start(r, o->rate_hz)) != RIG_OK) {
-        snprintf(why, wl, "cannot start acquisition: %s", rig_strerror(rc));
-        goto out;
-    }
-
-    /* 5. The run file: created exclusively, written while the test runs. */
-    char spec[128];
-    safe_name(spec, sizeof spec, o->specimen_id ? o->specimen_id : p->name[0] ? p->name : "run");
-    if (o->out_path) {
-        snprintf(res->run_path, sizeof res->run_path, "%s", o->out_path);
-    } else {
-        time_t now = time(NULL);
-        struct tm tmv;
-        gmtime_r(&now, &tmv);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tmv);
-        if (mkdir("runs", 0777) != 0 && errno != EEXIST) {
-            snprintf(why, wl, "cannot create runs/: %s", strerror(errno));
-            rc = RIG_EIO;
-            goto out;
-        }
-        snprintf(res->run_path, sizeof res->run_path, "runs/%.100s-%s.csv", spec, stamp);
-    }
-    runfile_header h = runfile_header_empty();
-    h.rigor_version = RIGOR_RUN_VERSION;
-    h.rig = rigpath;
-    h.regmap_sha256 = cfg.sha256;
-    h.specimen = o->specimen_id ? o->specimen_id : spec;
-    h.test = compression ? "compression" : "tensile";
-    h.width_m = p->geom.width_m;
-    h.thickness_m = compression ? NAN : p->geom.thickness_m;
-    h.gauge_length_m = compression ? NAN : p->length0_m;
-    h.diameter_m = p->geom.diameter_m;
-    h.height_m = compression ? p->length0_m : NAN;
-    h.area_m2 = p->area_m2;
-    h.compliance_m_per_N = compliance;
-    h.protocol = p->name[0] ? p->name : o->protocol_path;
-    h.note = o->note;
-    h.extension = cfg.point[ROLE_EXTENSION].present;
-    if ((rc = runfile_open(res->run_path, &h, &rf)) != RIG_OK) {
-        snprintf(why, wl, "%s: cannot create the run file: %s", res->run_path,
-                 rc == RIG_EEXIST ? "it exists (runs are never overwritten)" : rig_strerror(rc));
-        goto out;
-    }
-    say(o, "rigor run: %s -> %s\n", p->name[0] ? p->name : o->protocol_path, res->run_path);
-
-    /* 6. Balance: 0.2 s at rest before anything moves, so the run file
-     * starts with a baseline (contact and noise are judged against it, live
-     * and offline alike). */
-    rig_sample buf[256];
-    double fsum = 0, fsum2 = 0;
-    size_t fn = 0;
-    for (int tries = 0; tries < 40 && fn < 200; tries++) {
-        rig_wait_samples(r, 0.05);
-        size_t n = rig_poll_samples(r, buf, sizeof buf / sizeof buf[0]);
-        for (size_t i = 0; i < n; i++, fn++) {
-            fsum += buf[i].force_N;
-            fsum2 += buf[i].force_N * buf[i].force_N;
-            if (runfile_append(rf, &buf[i], "") != RIG_OK)
-                break;
-            res->samples++;
-        }
-    }
-    double fsd = fn > 1 ? sqrt(fmax(0, (fsum2 - fsum * fsum / fn) / (fn - 1))) : 0;
-    say(o, "rigor run: balance: force %.4g N, noise %.3g N (SD of %zu samples at rest)\n",
-        fn ? fsum / fn : NAN, fsd, fn);
-
-    /* 7. The state machine, fed by the acquisition queue. */
-    if ((rc = machine_new(p, NULL, &m)) != RIG_OK) {
-        snprintf(why, wl, "state machine: %s", rig_strerror(rc));
-        goto out;
-    }
-    if (isfinite(compliance))
-        machine_set_compliance(m, compliance);
-    machine_request(m, ME_ARM);
-    machine_request(m, ME_START);
-
-    machine_note notes[16];
-    double t_end = NAN, t_first = NAN, timeout = o->timeout_s > 0 ? o->timeout_s : 3600;
-    bool stop_asked = false, fault_sent = false;
-    long frac_sample = -1, stop_sample = -1, idx = 0;
-    while (true) {
-        if (o->stop_flag && *o->stop_flag && !stop_asked) {
-            stop_asked = true;
-            machine_request(m, ME_STOP);
-            say(o, "rigor run: operator stop\n");
-        }
-        rig_wait_samples(r, 0.05);
-        size_t n = rig_poll_samples(r, buf, sizeof buf / sizeof buf[0]);
-        if (n == 0) {
-            char reason[128] = "";
-            if (rig_state(r, reason, sizeof reason) == RIG_HEALTH_FAULT && !fault_sent) {
-                machine_fault(m, reason);
-                fault_sent = true;
-                /* feed the last known sample so the fault is taken now */
-                rig_sample last;
-                if (rig_latest(r, &last) == RIG_OK) {
-                    machine_sample ms = {last.t_s, last.position_m, last.force_N,
-                                         last.extension_m};
-                    machine_cmd c;
-                    machine_feed(m, &ms, &c, notes, 16);
-                    execute(r, &c);
-                }
-                say(o, "rigor run: FAULT: %s\n", reason);
-                if (!isfinite(t_end))
-                    t_end = isfinite(t_first) ? last.t_s : 0;
-            }
-        }
-        for (size_t i = 0; i < n; i++, idx++) {
-            rig_sample *s = &buf[i];
-            if (!isfinite(t_first))
-                t_first = s->t_s;
-            if ((s->flags & RIG_SF_FAULT) && !fault_sent) {
-                char reason[128] = "rig fault";
-                rig_state(r, reason, sizeof reason);
-                machine_fault(m, reason);
-                fault_sent = true;
-                say(o, "rigor run: FAULT: %s\n", reason);
-            }
-            machine_sample ms = {s->t_s, s->position_m, s->force_N, s->extension_m};
-            machine_cmd c;
-            int nn = machine_feed(m, &ms, &c, notes, 16);
-            if (c.kind == MC_STOP && stop_sample < 0)
-                stop_sample = idx;
-            execute(r, &c);
-            char stage[128] = "";
-            for (int k = 0; k < nn; k++) {
-                const machine_note *mn = &notes[k];
-                if (!strcmp(mn->kind, "step"))
-                    say(o, "  t=%7.3f s  step %s\n", s->t_s - t_first, mn->text);
-                else if (strcmp(mn->kind, "end"))
-                    say(o, "  t=%7.3f s  %s %s\n", s->t_s - t_first, mn->kind, mn->text);
-                if (!strcmp(mn->kind, "fracture") && frac_sample < 0)
-                    frac_sample = idx;
-                if (!strcmp(mn->kind, "stage") || !strcmp(mn->kind, "fracture") ||
-                    !strcmp(mn->kind, "mark") || !strcmp(mn->kind, "limit")) {
-                    size_t len = strlen(stage);
-                    const char *word = !strcmp(mn->kind, "stage") ? mn->text : mn->kind;
-                    snprintf(stage + len, sizeof stage - len, "%s%s%s%.40s", len ? " " : "",
-                             word, !strcmp(mn->kind, "mark") ? ":" : "",
-                             !strcmp(mn->kind, "mark") ? mn->text : "");
-                }
-            }
-            /* The run file holds what the rig measured; the protocol's
-             * zero steps are the machine's own offsets, and analysis finds
-             * contact and toe again from the data. */
-            int wrc = runfile_append(rf, s, stage);
-            if (wrc != RIG_OK) {
-                /* e.g. a full disk: stop the crosshead, keep what is written */
-                rig_cmd_stop(r);
-                machine_request(m, ME_STOP);
-                snprintf(why, wl, "%s: writing the run file failed: %s; test stopped",
-                         res->run_path, rig_strerror(wrc));
-                rc = wrc;
-                goto out;
-            }
-            res->samples++;
-            machine_state st = machine_state_of(m);
-            if (!isfinite(t_end) && (st == MS_DONE || st == MS_STOPPED || st == MS_FAULT))
-                t_end = s->t_s;
-        }
-        if (isfinite(t_end) && n > 0 && buf[n - 1].t_s - t_end >= 0.3)
-            break;
-        if (isfinite(t_end) && fault_sent && n == 0)
-            break; /* link gone: nothing more will come */
-        if (isfinite(t_first) && n > 0 && buf[n - 1].t_s - t_first > timeout) {
-            machine_request(m, ME_STOP);
-            say(o, "rigor run: timeout after %.0f s\n", timeout);
-            timeout = INFINITY;
-        }
-    }
-    rig_cmd_stop(r);
-
-    res->final_state = machine_state_of(m);
-    snprintf(res->end_reason, sizeof res->end_reason, "%s",
-             machine_end_reason(m)[0] ? machine_end_reason(m) : "ended");
-    res->failed = machine_failed(m);
-    res->fault = res->final_state == MS_FAULT;
-    if (frac_sample >= 0 && stop_sample >= 0)
-        res->stop_latency_samples = (double)(stop_sample - frac_sample);
-    else
-        res->stop_latency_samples = NAN;
-
-    rig_stats st;
-    rig_stats_get(r, &st);
-    res->achieved_rate_hz = st.achieved_rate_hz;
-    res->duration_s = isfinite(t_end) && isfinite(t_first) ? t_end - t_first : 0;
-    rc = runfile_close(rf, res->end_reason, &st);
-    rf = NULL;
+    /* 4. The test: run file, balance, the state machine fed by the
+     * acquisition queue. */
+    run_test_opts t = {o->out_path, o->specimen_id, o->note, NULL, o->timeout_s};
+    t.protocol_label = p->name[0] ? p->name : o->protocol_path;
+    rc = run_session_begin_test(s, p, &t, why, wl);
+    p = NULL; /* the session's now */
     if (rc != RIG_OK) {
-        snprintf(why, wl, "%s: closing the run file failed: %s", res->run_path,
-                 rig_strerror(rc));
+        snprintf(res->run_path, sizeof res->run_path, "%s", run_session_run_path(s));
         goto out;
     }
-
-    if (sm) {
-        /* Ground truth: how far the crosshead went after the specimen broke. */
-        usleep(100000);
-        sim_truth tr;
-        sim_truth_snapshot(sm, &tr);
-        sim_geometry g;
-        sim_get_geometry(sm, &g);
-        res->sim_fractured = tr.fractured;
-        res->sim_fracture_t_s = tr.fracture_t_s;
-        if (tr.fractured) {
-            double defl = fabs(tr.fracture_force_N) * g.frame_compliance_m_N;
-            double x_frac = g.compression ? -(g.gap_m + tr.fracture_deformation_m + defl)
-                                          : tr.fracture_deformation_m + defl;
-            res->sim_travel_after_fracture_m = fabs(tr.crosshead_m - x_frac);
-        }
+    while (true) {
+        if (o->stop_flag && *o->stop_flag)
+            run_session_request(s, ME_STOP);
+        rc = run_session_poll(s, 0.05, why, wl);
+        if (rc < 0 || rc == RUN_FINISHED)
+            break;
     }
-    rc = RIG_OK;
+    rc = run_session_end_test(s, res, why, wl);
+    goto out;
+
 bad_protocol : {
     char line[1200];
     for (size_t i = 0; i < nd; i++)
-        say(o, "%s\n", rig_diag_format(&diags[i], line, sizeof line));
+        say(o->progress, "%s\n", rig_diag_format(&diags[i], line, sizeof line));
     snprintf(why, wl, "%s: %zu error%s in the protocol; nothing moved", o->protocol_path, nd,
              nd == 1 ? "" : "s");
-    goto out;
 }
 out:
-    if (rf)
-        runfile_close(rf, why[0] ? why : "aborted", NULL);
-    if (r) {
-        rig_cmd_stop(r);
-        rig_stop(r);
-        rig_free(r);
-    }
-    if (sm) {
-        sim_stop(sm);
-        sim_free(sm);
-    }
-    machine_free(m);
+    run_session_close(s);
     proto_free(p);
     return rc;
 }

@@ -1,0 +1,107 @@
+/* console_priv.h — state shared by the console's loop and its screens. */
+#ifndef RIGOR_CONSOLE_PRIV_H
+#define RIGOR_CONSOLE_PRIV_H
+
+#include "console.h"
+#include "console_crt.h"
+
+#include "../protocols/runner.h"
+
+#include <stdbool.h>
+
+typedef enum { SCR_MAIN = 0, SCR_FORM, SCR_PICKER, SCR_RESULTS, SCR_BATCH } console_screen;
+
+enum { FORM_ID = 0, FORM_WIDTH, FORM_THICK, FORM_GAUGE, FORM_RATE, FORM_NOTES, FORM_NFIELDS };
+
+#define CON_MAX_POINTS 4096
+#define CON_MAX_MARKS 32
+#define CON_MAX_BATCH 64
+
+typedef struct {
+    char specimen[128];
+    char run_path[1024];
+    char end_reason[128];
+    double strength_mpa, modulus_mpa, break_strain_pct, max_force_n;
+} con_batch_row;
+
+typedef struct console {
+    console_opts opt;
+    run_session *s;
+    console_screen scr;
+    bool quit, quit_ask, fault_modal;
+    char fault_reason[160];
+    char fault_msg[160];
+    char msg[256]; /* status line */
+    bool msg_alert;
+
+    /* the test set-up: specimen form and protocol ("" = quick tensile) */
+    char field[FORM_NFIELDS][128];
+    char proto_path[1024];
+    int form_sel;
+    char form_edit[FORM_NFIELDS][128];
+
+    /* the live test */
+    bool testing;
+    int axes; /* 0 stress-strain, 1 force-position */
+    double px[2][CON_MAX_POINTS], py[2][CON_MAX_POINTS];
+    size_t np, stride, skip;
+    struct {
+        size_t i;
+        char c;
+        char text[32];
+    } mark[CON_MAX_MARKS];
+    int nmark;
+    char last_stage[64];
+    double t0;
+
+    /* readouts */
+    double prev_pos, prev_t, rate_m_s;
+
+    /* results of the last test and the session's batch */
+    char res_title[1600];
+    char res_path[1024];
+    char **res_lines;
+    size_t nres;
+    con_batch_row batch[CON_MAX_BATCH];
+    int nbatch;
+
+    /* protocol picker */
+    char **files;
+    int nfiles, sel, top;
+    char typed[512];
+    char **check_lines;
+    size_t ncheck;
+    int checked_sel;
+    bool check_ok;
+} console;
+
+/* console_app.c */
+void con_msg(console *c, bool alert, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int con_start_test(console *c);
+void con_stop(console *c);
+void con_quit(console *c); /* asks first while a test runs */
+void con_lines_free(char ***v, size_t *n);
+int con_lines_from_text(const char *text, char ***v, size_t *n);
+double con_field_num(const console *c, int f); /* NAN if not a positive number */
+
+/* screens: draw and key (key returns true when it used the key) */
+void scr_main_draw(console *c, const clayout *l);
+bool scr_main_key(console *c, int k);
+void scr_form_draw(console *c, const clayout *l);
+bool scr_form_key(console *c, int k);
+void scr_form_open(console *c);
+void scr_picker_draw(console *c, const clayout *l);
+bool scr_picker_key(console *c, int k);
+void scr_picker_open(console *c);
+void scr_results_draw(console *c, const clayout *l);
+bool scr_results_key(console *c, int k);
+void scr_batch_draw(console *c, const clayout *l);
+bool scr_batch_key(console *c, int k);
+void scr_modal_draw(console *c, int w, int h);
+bool scr_modal_key(console *c, int k);
+
+/* the common frame: title, status, key hints */
+void con_draw_frame(console *c, const clayout *l, const char *keys);
+
+#endif

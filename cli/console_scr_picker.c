@@ -1,0 +1,200 @@
+/* console_scr_picker.c — choose the protocol: the quick tensile test, the
+ * files of protocols/, or a typed path; `rigor check`'s verdict (errors
+ * with file:line:col, or the plan) is shown before anything can start. */
+#include "console_priv.h"
+
+#include "../common/error.h"
+
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* entries: 0 quick test, 1..nfiles files, nfiles+1 typed path */
+void scr_picker_open(console *c)
+{
+    for (int i = 0; i < c->nfiles; i++)
+        free(c->files[i]);
+    free(c->files);
+    c->files = NULL;
+    c->nfiles = 0;
+    char pat[1100];
+    snprintf(pat, sizeof pat, "%s/*.rigor", c->opt.protocol_dir);
+    glob_t g;
+    if (glob(pat, 0, NULL, &g) == 0) {
+        c->files = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *c->files);
+        for (size_t i = 0; c->files && i < g.gl_pathc; i++)
+            if ((c->files[c->nfiles] = strdup(g.gl_pathv[i])))
+                c->nfiles++;
+        globfree(&g);
+    }
+    c->sel = 0;
+    for (int i = 0; i < c->nfiles; i++)
+        if (!strcmp(c->files[i], c->proto_path))
+            c->sel = i + 1;
+    c->top = 0;
+    c->checked_sel = -1;
+    c->scr = SCR_PICKER;
+}
+
+static const char *path_of(const console *c)
+{
+    if (c->sel == 0)
+        return "";
+    if (c->sel <= c->nfiles)
+        return c->files[c->sel - 1];
+    return c->typed;
+}
+
+/* Validate the selection as `rigor check` would, against this rig. */
+static void check(console *c)
+{
+    c->checked_sel = c->sel;
+    const char *path = path_of(c);
+    char *text = NULL;
+    size_t tl = 0;
+    FILE *f = open_memstream(&text, &tl);
+    if (!f)
+        return;
+    c->check_ok = false;
+    if (!path[0] && c->sel == 0) {
+        fprintf(f, "Quick tensile test (no file): preload, zero position, ramp at the\n"
+                   "form's rate until fracture; stop on fracture. Geometry from the form.\n");
+        c->check_ok = true;
+    } else if (!path[0]) {
+        fprintf(f, "Type a path, then Enter.\n");
+    } else {
+        protocol *p = NULL;
+        rig_diag d[16];
+        size_t nd = 0;
+        int rc = run_session_parse_file(c->s, path, NULL, &p, d, 16, &nd);
+        char line[1200];
+        if (rc != RIG_OK) {
+            fprintf(f, "%zu error%s; this protocol cannot start:\n", nd, nd == 1 ? "" : "s");
+            for (size_t i = 0; i < nd; i++)
+                fprintf(f, "%s\n", rig_diag_format(&d[i], line, sizeof line));
+        } else {
+            fprintf(f, "OK: %s\n", p->name);
+            for (int i = 0; i < p->nwarnings; i++)
+                fprintf(f, "%s\n", rig_diag_format(&p->warning[i], line, sizeof line));
+            proto_print_plan(p, f);
+            c->check_ok = true;
+            proto_free(p);
+        }
+    }
+    fclose(f);
+    con_lines_from_text(text, &c->check_lines, &c->ncheck);
+    free(text);
+}
+
+void scr_picker_draw(console *c, const clayout *l)
+{
+    if (c->checked_sel != c->sel)
+        check(c);
+    int lw = l->readouts.w + 6, h = l->readouts.h, y0 = l->readouts.y;
+    crt_box(y0, 0, h, lw, CA_NORMAL, "Protocol");
+    int n = c->nfiles + 2, vis = h - 2;
+    if (c->sel < c->top)
+        c->top = c->sel;
+    if (c->sel >= c->top + vis)
+        c->top = c->sel - vis + 1;
+    for (int i = c->top; i < n && i - c->top < vis; i++) {
+        char item[600];
+        if (i == 0)
+            snprintf(item, sizeof item, "Quick tensile test");
+        else if (i <= c->nfiles) {
+            const char *b = strrchr(c->files[i - 1], '/');
+            snprintf(item, sizeof item, "%s", b ? b + 1 : c->files[i - 1]);
+        } else
+            snprintf(item, sizeof item, "Path: %s%s", c->typed, i == c->sel ? "▏" : "");
+        int y = y0 + 1 + i - c->top;
+        crt_fill(y, 1, lw - 2, i == c->sel ? CA_SEL : CA_NORMAL);
+        crt_put(y, 2, i == c->sel ? CA_SEL : CA_NORMAL, item);
+    }
+    int cw = l->title.w - lw;
+    crt_box(y0, lw, h, cw, CA_NORMAL, "rigor check");
+    /* long lines (file:line:col: message) wrap inside the box */
+    int y = y0 + 1, tw = cw - 4;
+    for (size_t i = 0; i < c->ncheck && y < y0 + h - 1 && tw > 0; i++) {
+        const char *t = c->check_lines[i];
+        int attr = i == 0 ? (c->check_ok ? CA_OK : CA_WARN) : CA_NORMAL;
+        do {
+            size_t skip = 0, cols = 0;
+            while (t[skip] && cols < (size_t)tw) {
+                skip++;
+                while (((unsigned char)t[skip] & 0xC0) == 0x80)
+                    skip++;
+                cols++;
+            }
+            if (t[skip]) { /* break at the last space that fits */
+                size_t sp = skip;
+                while (sp > 0 && t[sp - 1] != ' ')
+                    sp--;
+                if (sp > 0)
+                    skip = sp;
+            }
+            char part[2048];
+            snprintf(part, sizeof part, "%.*s", (int)skip, t);
+            crt_putn(y++, lw + 2, tw, attr, part);
+            t += skip;
+        } while (*t && y < y0 + h - 1);
+    }
+    con_draw_frame(c, l, "↑↓ choose|Enter use it|type a path on the last line|Esc stop+back");
+}
+
+bool scr_picker_key(console *c, int k)
+{
+    int n = c->nfiles + 2;
+    bool on_path = c->sel == n - 1;
+    switch (k) {
+    case CK_UP: c->sel = (c->sel + n - 1) % n; return true;
+    case CK_DOWN:
+    case CK_TAB: c->sel = (c->sel + 1) % n; return true;
+    case CK_ENTER:
+        if (c->checked_sel != c->sel)
+            check(c);
+        if (!c->check_ok) {
+            con_msg(c, true, "not valid: see the check on the right");
+            return true;
+        }
+        snprintf(c->proto_path, sizeof c->proto_path, "%s", path_of(c));
+        if (c->proto_path[0]) {
+            /* the form takes the protocol's geometry */
+            protocol *p = NULL;
+            rig_diag d[4];
+            size_t nd = 0;
+            if (run_session_parse_file(c->s, c->proto_path, NULL, &p, d, 4, &nd) == RIG_OK) {
+                if (isfinite(p->geom.width_m))
+                    snprintf(c->field[FORM_WIDTH], sizeof c->field[0], "%.6g",
+                             p->geom.width_m * 1e3);
+                if (isfinite(p->geom.thickness_m))
+                    snprintf(c->field[FORM_THICK], sizeof c->field[0], "%.6g",
+                             p->geom.thickness_m * 1e3);
+                if (p->test == PTEST_TENSILE && isfinite(p->length0_m))
+                    snprintf(c->field[FORM_GAUGE], sizeof c->field[0], "%.6g",
+                             p->length0_m * 1e3);
+                proto_free(p);
+            }
+        }
+        c->scr = SCR_MAIN;
+        con_msg(c, false, "protocol: %s",
+                c->proto_path[0] ? c->proto_path : "quick tensile test");
+        return true;
+    case CK_BACKSPACE:
+        if (on_path && c->typed[0]) {
+            c->typed[strlen(c->typed) - 1] = '\0';
+            c->checked_sel = -1;
+        }
+        return true;
+    default:
+        if (on_path && k >= 32 && k < 127 && strlen(c->typed) + 2 < sizeof c->typed) {
+            size_t m = strlen(c->typed);
+            c->typed[m] = (char)k;
+            c->typed[m + 1] = '\0';
+            c->checked_sel = -1;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,188 @@
+/* test_session.c — the run session API on the in-process simulated frame:
+ * two tests in one session (a fresh specimen each), stop during the
+ * balance, requests refused without a test, faults and acknowledgement. */
+#include "../protocols/runner.h"
+#include "../rig/runfile.h"
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Fast: 60 mm/min on the 20 mm film breaks at ~8 % in ~1.6 s. */
+static const char quick[] = "name \"quick\"\ntest tensile\nwidth 10 mm\nthickness 40 um\n"
+                            "gauge-length 20 mm\nlimit force < 90 N\n"
+                            "preload 0.05 N at 1 mm/min\nzero position\n"
+                            "ramp at 60 mm/min until fracture\non fracture stop\n";
+
+typedef struct {
+    size_t n;
+    double max_stress;
+    int fractures;
+} seen;
+
+static void on_sample(void *ctx, const rig_sample *s, const machine_values *mv,
+                      const char *stage)
+{
+    (void)s;
+    seen *v = ctx;
+    v->n++;
+    if (mv->stress_Pa > v->max_stress)
+        v->max_stress = mv->stress_Pa;
+    if (strstr(stage, "fracture"))
+        v->fractures++;
+}
+
+static char dir[64];
+
+static run_session *open_sim(const char *faults)
+{
+    run_session_opts o;
+    run_session_opts_init(&o);
+    o.sim_preset = "e-lpscl-film";
+    o.sim_faults = faults;
+    o.who = "test";
+    run_session *s = NULL;
+    char why[1400] = "";
+    int rc = run_session_open(&o, &s, why, sizeof why);
+    CHECK(rc == RIG_OK, "open: %s", why);
+    return s;
+}
+
+static int one_test(run_session *s, const char *id, run_result *res, seen *v)
+{
+    protocol *p = NULL;
+    rig_diag d[4];
+    size_t nd = 0;
+    int rc = run_session_parse_text(s, "quick", quick, NULL, &p, d, 4, &nd);
+    CHECK(rc == RIG_OK, "quick protocol parses (%zu diags)", nd);
+    if (rc != RIG_OK)
+        return rc;
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, id);
+    run_test_opts t = {path, id, "note", NULL, 30};
+    char why[1400] = "";
+    rc = run_session_begin_test(s, p, &t, why, sizeof why);
+    CHECK(rc == RIG_OK, "begin: %s", why);
+    if (rc != RIG_OK)
+        return rc;
+    /* a second test cannot begin while one runs */
+    protocol *p2 = NULL;
+    run_session_parse_text(s, "quick", quick, NULL, &p2, d, 4, &nd);
+    CHECK(run_session_begin_test(s, p2, &t, why, sizeof why) == RIG_ESTATE,
+          "begin refused during a test");
+    memset(v, 0, sizeof *v);
+    run_session_set_sample_fn(s, on_sample, v);
+    int phase = RUN_BALANCE;
+    for (double t0 = now_s(); now_s() - t0 < 20 && phase != RUN_FINISHED && phase >= 0;)
+        phase = run_session_poll(s, 0.05, why, sizeof why);
+    CHECK(phase == RUN_FINISHED, "finished (phase %d: %s)", phase, why);
+    rc = run_session_end_test(s, res, why, sizeof why);
+    CHECK(rc == RIG_OK, "end: %s", why);
+    CHECK(run_session_phase(s) == RUN_IDLE, "idle after the end");
+    return rc;
+}
+
+static void test_two_specimens(void)
+{
+    run_session *s = open_sim(NULL);
+    if (!s)
+        return;
+    run_session_info si;
+    run_session_get_info(s, &si);
+    CHECK(si.sim && si.sim_port > 0 && si.capacity_N == 100, "simulated 100 N cell on port %d",
+          si.sim_port);
+    CHECK(run_session_request(s, ME_PAUSE) == RIG_ESTATE, "pause refused without a test");
+    for (int k = 0; k < 2; k++) {
+        run_result res;
+        seen v;
+        char id[16];
+        snprintf(id, sizeof id, "S%d", k + 1);
+        if (one_test(s, id, &res, &v) != RIG_OK)
+            break;
+        CHECK(!strcmp(res.end_reason, "fracture"), "%s ended by fracture: %s", id,
+              res.end_reason);
+        CHECK(res.sim_fractured, "%s: the simulated specimen broke", id);
+        CHECK_NEAR(v.max_stress / 1e6, 74, 0, 0.05, "live peak stress (MPa)");
+        CHECK(v.fractures == 1, "%s: one fracture in the stage column, got %d", id,
+              v.fractures);
+        CHECK(v.n == res.samples, "%s: every sample observed (%zu of %llu)", id, v.n,
+              (unsigned long long)res.samples);
+        CHECK(access(res.run_path, R_OK) == 0, "%s: run file %s", id, res.run_path);
+    }
+    run_session_get_info(s, &si);
+    CHECK(si.tests == 2, "two tests begun, got %d", si.tests);
+    run_session_close(s);
+}
+
+static void test_stop_in_balance(void)
+{
+    run_session *s = open_sim(NULL);
+    if (!s)
+        return;
+    protocol *p = NULL;
+    rig_diag d[4];
+    size_t nd = 0;
+    run_session_parse_text(s, "quick", quick, NULL, &p, d, 4, &nd);
+    char path[128], why[1400] = "";
+    snprintf(path, sizeof path, "%s/stop.csv", dir);
+    run_test_opts t = {path, "stop", NULL, NULL, 30};
+    CHECK(run_session_begin_test(s, p, &t, why, sizeof why) == RIG_OK, "begin: %s", why);
+    CHECK(run_session_request(s, ME_STOP) == RIG_OK, "stop accepted in the balance");
+    run_result res;
+    int rc = run_session_end_test(s, &res, why, sizeof why);
+    CHECK(rc == RIG_OK, "end: %s", why);
+    CHECK(res.final_state == MS_STOPPED, "stopped, got %s",
+          machine_state_name(res.final_state));
+    CHECK(!res.sim_fractured, "nothing broke");
+    run_session_close(s);
+}
+
+static void test_fault_ack(void)
+{
+    run_session *s = open_sim("disconnect-after=0.5s");
+    if (!s)
+        return;
+    char reason[128] = "", why[256];
+    bool fault = false;
+    for (double t0 = now_s(); now_s() - t0 < 5 && !fault;) {
+        run_session_poll(s, 0.05, why, sizeof why);
+        fault = run_session_fault(s, reason, sizeof reason);
+    }
+    CHECK(fault, "the lost link is a fault: '%s'", reason);
+    int rc = RIG_ESTATE;
+    for (double t0 = now_s(); now_s() - t0 < 5 && rc != RIG_OK;) {
+        run_session_poll(s, 0.05, why, sizeof why);
+        rc = run_session_ack_fault(s);
+    }
+    CHECK(rc == RIG_OK, "acknowledged once the link is back");
+    CHECK(!run_session_fault(s, NULL, 0), "no fault after the acknowledgement");
+    run_session_close(s);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rigor-session-XXXXXX");
+    if (!mkdtemp(dir)) {
+        printf("# test_session: 0 passed, 1 failed, 0 skipped\n");
+        return 1;
+    }
+    TEST_RUN(test_two_specimens);
+    TEST_RUN(test_stop_in_balance);
+    TEST_RUN(test_fault_ack);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    TEST_END("test_session");
+}
