@@ -91,6 +91,7 @@ static int execute(rig *r, const machine_cmd *c)
 int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
 {
     memset(res, 0, sizeof *res);
+    res->sim_stop_latency_s = NAN;
     int rc;
     protocol *p = NULL;
     sim *sm = NULL;
@@ -396,6 +397,8 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
             double x_frac = g.compression ? -(g.gap_m + tr.fracture_deformation_m + defl)
                                           : tr.fracture_deformation_m + defl;
             res->sim_travel_after_fracture_m = fabs(tr.crosshead_m - x_frac);
+            if (tr.stop_cmd_wall_s >= 0)
+                res->sim_stop_latency_s = tr.stop_cmd_wall_s - tr.fracture_wall_s;
         }
     }
     rc = RIG_OK;
