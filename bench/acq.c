@@ -5,7 +5,10 @@
  *   build/bench/acq rtu BAUD [BAUD...]  Modbus RTU on the simulator's paced pty
  *
  * Env: BENCH_SECONDS (default 10) per TCP measurement, BENCH_RTU_SECONDS
- * (default 5) per RTU measurement. Output: BENCH lines (bench.h).
+ * (default 5) per RTU measurement. The measurements of one table row run
+ * interleaved in rounds of 2-5 s (a load change on the shared machine hits
+ * them alike); medians over the rounds are printed. Output: BENCH lines
+ * (bench.h).
  *
  * Rigor is measured three ways: rig_start(0) ("the highest rate the link
  * sustains": a probe of 10 cycles, then a third of the period left free),
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     double rate_hz, p50_us, p99_us, max_us;
@@ -45,8 +49,12 @@ static int rig_run(const rig_config *cfg, double rate_hz, double secs, rig_resul
     bench_vec t = {0};
     static rig_sample buf[4096];
     double t0 = bench_now();
+    /* The consumer wakes every BENCH_POLL_MS (default 10 ms, as a console or
+     * run-file writer would), not for every sample: the ring holds 16 s. */
+    const double poll_s = bench_env("BENCH_POLL_MS", 10) * 1e-3;
     while (bench_now() - t0 < secs) {
-        rig_wait_samples(r, 0.01);
+        struct timespec ts = {0, (long)(poll_s * 1e9)};
+        nanosleep(&ts, NULL);
         size_t n = rig_poll_samples(r, buf, 4096);
         for (size_t i = 0; i < n; i++)
             bench_vec_push(&t, buf[i].t_s);
@@ -67,25 +75,80 @@ static int rig_run(const rig_config *cfg, double rate_hz, double secs, rig_resul
     return 0;
 }
 
-static void print_bare(const char *name, const bare_result *b, const char *la0)
+/* One measured configuration, repeated over rounds: the medians are printed. */
+typedef struct {
+    const char *name;
+    bool bare;
+    const rig_config *cfg;
+    double rate_hz;
+    bench_vec rate, p50, p99, max, drv99;
+    unsigned long failed, dropped, overruns;
+    long errors;
+    char load0[64];
+} meas;
+
+static void meas_run(meas *m, double secs)
 {
-    char la1[64];
-    printf("BENCH %s rate_hz=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f cycles=%ld errors=%ld "
-           "requests_per_cycle=%d load_before=%s load_after=%s\n",
-           name, b->rate_hz, b->p50_us, b->p99_us, b->max_us, b->cycles, b->errors,
-           b->transactions, la0, bench_loadavg(la1, sizeof la1));
-    fflush(stdout);
+    if (!m->load0[0])
+        bench_loadavg(m->load0, sizeof m->load0);
+    if (m->bare) {
+        bare_result b;
+        if (bare_run(m->cfg, m->rate_hz, secs, &b) != 0)
+            return;
+        bench_vec_push(&m->rate, b.rate_hz);
+        bench_vec_push(&m->p50, b.p50_us);
+        bench_vec_push(&m->p99, b.p99_us);
+        bench_vec_push(&m->max, b.max_us);
+        m->errors += b.errors;
+    } else {
+        rig_result x;
+        if (rig_run(m->cfg, m->rate_hz, secs, &x) != 0)
+            return;
+        bench_vec_push(&m->rate, x.rate_hz);
+        bench_vec_push(&m->p50, x.p50_us);
+        bench_vec_push(&m->p99, x.p99_us);
+        bench_vec_push(&m->max, x.max_us);
+        bench_vec_push(&m->drv99, x.stats_p99_us);
+        m->failed += x.failed;
+        m->dropped += x.dropped;
+        m->overruns += x.overruns;
+    }
 }
 
-static void print_rig(const char *name, const rig_result *x, const char *la0)
+static void meas_print(meas *m)
 {
     char la1[64];
+    size_t n = m->rate.n;
+    double mx = n ? bench_pct(m->max.v, n, 100) : NAN;
     printf(
         "BENCH %s rate_hz=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f driver_p99_us=%.1f "
-        "requested_hz=%.0f failed=%lu dropped=%lu overruns=%lu load_before=%s load_after=%s\n",
-        name, x->rate_hz, x->p50_us, x->p99_us, x->max_us, x->stats_p99_us, x->requested_hz,
-        x->failed, x->dropped, x->overruns, la0, bench_loadavg(la1, sizeof la1));
+        "rounds=%zu rate_min=%.1f rate_max=%.1f errors=%ld failed=%lu dropped=%lu overruns=%lu "
+        "load_before=%s load_after=%s\n",
+        m->name, bench_pct(m->rate.v, n, 50), bench_pct(m->p50.v, n, 50),
+        bench_pct(m->p99.v, n, 50), mx,
+        m->drv99.n ? bench_pct(m->drv99.v, m->drv99.n, 50) : NAN, n, n ? m->rate.v[0] : NAN,
+        n ? m->rate.v[n - 1] : NAN, m->errors, m->failed, m->dropped, m->overruns, m->load0,
+        bench_loadavg(la1, sizeof la1));
     fflush(stdout);
+    bench_vec_free(&m->rate);
+    bench_vec_free(&m->p50);
+    bench_vec_free(&m->p99);
+    bench_vec_free(&m->max);
+    bench_vec_free(&m->drv99);
+}
+
+/* Run the measurements interleaved in rounds of `slice` seconds until each
+ * has had `secs`: a load change hits all of them alike. */
+static void interleave(meas *m, int nm, double secs, double slice)
+{
+    int rounds = (int)ceil(secs / slice - 1e-9);
+    if (rounds < 1)
+        rounds = 1;
+    for (int k = 0; k < rounds; k++)
+        for (int i = 0; i < nm; i++)
+            meas_run(&m[i], secs / rounds);
+    for (int i = 0; i < nm; i++)
+        meas_print(&m[i]);
 }
 
 static sim *sim_make(long baud)
@@ -118,28 +181,14 @@ static int bench_tcp(void)
     cfg.port = port;
     rig_config fast = cfg;
     fast.max_rate_hz = 1e6;
-    char la[64];
-    bare_result b;
-    rig_result x;
-    /* bare, Rigor unthrottled, Rigor probed, then again bare: drift shows */
-    bench_loadavg(la, sizeof la);
-    if (bare_run(&cfg, 0, secs, &b) == 0)
-        print_bare("tcp_bare_max", &b, la);
-    bench_loadavg(la, sizeof la);
-    if (rig_run(&fast, 1e6, secs, &x) == 0)
-        print_rig("tcp_rigor_unthrottled", &x, la);
-    bench_loadavg(la, sizeof la);
-    if (rig_run(&fast, 0, secs, &x) == 0)
-        print_rig("tcp_rigor_start0", &x, la);
-    bench_loadavg(la, sizeof la);
-    if (bare_run(&cfg, 0, secs, &b) == 0)
-        print_bare("tcp_bare_max2", &b, la);
-    bench_loadavg(la, sizeof la);
-    if (bare_run(&cfg, 1000, secs, &b) == 0)
-        print_bare("tcp_bare_1k", &b, la);
-    bench_loadavg(la, sizeof la);
-    if (rig_run(&cfg, 1000, secs, &x) == 0)
-        print_rig("tcp_rigor_1k", &x, la);
+    /* maximum rate: bare, Rigor unthrottled, Rigor rig_start(0) */
+    meas mx[3] = {{.name = "tcp_bare_max", .bare = true, .cfg = &cfg, .rate_hz = 0},
+                  {.name = "tcp_rigor_unthrottled", .cfg = &fast, .rate_hz = 1e6},
+                  {.name = "tcp_rigor_start0", .cfg = &fast, .rate_hz = 0}};
+    interleave(mx, 3, secs, 2.0);
+    meas k1[2] = {{.name = "tcp_bare_1k", .bare = true, .cfg = &cfg, .rate_hz = 1000},
+                  {.name = "tcp_rigor_1k", .cfg = &cfg, .rate_hz = 1000}};
+    interleave(k1, 2, secs, 5.0);
     sim_free(s);
     return 0;
 }
@@ -186,21 +235,14 @@ static int bench_rtu(long baud)
     fast.max_rate_hz = 1e6;
     double wire = wire_rate(&cfg, baud);
     printf("BENCH rtu%ld_wire rate_hz=%.1f\n", baud, wire);
-    char la[64], name[64];
-    bare_result b;
-    rig_result x;
-    bench_loadavg(la, sizeof la);
-    snprintf(name, sizeof name, "rtu%ld_bare_max", baud);
-    if (bare_run(&cfg, 0, secs, &b) == 0)
-        print_bare(name, &b, la);
-    bench_loadavg(la, sizeof la);
-    snprintf(name, sizeof name, "rtu%ld_rigor_unthrottled", baud);
-    if (rig_run(&fast, 1e6, secs, &x) == 0)
-        print_rig(name, &x, la);
-    bench_loadavg(la, sizeof la);
-    snprintf(name, sizeof name, "rtu%ld_rigor_start0", baud);
-    if (rig_run(&fast, 0, secs, &x) == 0)
-        print_rig(name, &x, la);
+    char n0[64], n1[64], n2[64];
+    snprintf(n0, sizeof n0, "rtu%ld_bare_max", baud);
+    snprintf(n1, sizeof n1, "rtu%ld_rigor_unthrottled", baud);
+    snprintf(n2, sizeof n2, "rtu%ld_rigor_start0", baud);
+    meas m[3] = {{.name = n0, .bare = true, .cfg = &cfg, .rate_hz = 0},
+                 {.name = n1, .cfg = &fast, .rate_hz = 1e6},
+                 {.name = n2, .cfg = &fast, .rate_hz = 0}};
+    interleave(m, 3, secs, 2.5);
     sim_free(s);
     return 0;
 }
