@@ -120,15 +120,15 @@ static void meas_print(meas *m)
     char la1[64];
     size_t n = m->rate.n;
     double mx = n ? bench_pct(m->max.v, n, 100) : NAN;
+    double med = bench_pct(m->rate.v, n, 50); /* sorts rate.v: min and max at the ends */
+    double lo = n ? m->rate.v[0] : NAN, hi = n ? m->rate.v[n - 1] : NAN;
     printf(
         "BENCH %s rate_hz=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f driver_p99_us=%.1f "
         "rounds=%zu rate_min=%.1f rate_max=%.1f errors=%ld failed=%lu dropped=%lu overruns=%lu "
         "load_before=%s load_after=%s\n",
-        m->name, bench_pct(m->rate.v, n, 50), bench_pct(m->p50.v, n, 50),
-        bench_pct(m->p99.v, n, 50), mx,
-        m->drv99.n ? bench_pct(m->drv99.v, m->drv99.n, 50) : NAN, n, n ? m->rate.v[0] : NAN,
-        n ? m->rate.v[n - 1] : NAN, m->errors, m->failed, m->dropped, m->overruns, m->load0,
-        bench_loadavg(la1, sizeof la1));
+        m->name, med, bench_pct(m->p50.v, n, 50), bench_pct(m->p99.v, n, 50), mx,
+        m->drv99.n ? bench_pct(m->drv99.v, m->drv99.n, 50) : NAN, n, lo, hi, m->errors,
+        m->failed, m->dropped, m->overruns, m->load0, bench_loadavg(la1, sizeof la1));
     fflush(stdout);
     bench_vec_free(&m->rate);
     bench_vec_free(&m->p50);
