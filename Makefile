@@ -3,6 +3,7 @@
 #   make          build build/rigor
 #   make demo     build, then run the main job (see README)
 #   make check    warnings-as-errors build + sanitizer build, run every test
+#   make bench    benchmark programs (bench/) against baselines; one table
 #   make clean
 #
 # Sources are found by directory (common/ analysis/ rig/ protocols/ cli/), so a
@@ -34,7 +35,7 @@ MAIN_OBJ := $(BUILD)/obj/cli/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo check check-build test clean
+.PHONY: all deps demo check check-build test clean bench
 .SUFFIXES:
 .SECONDARY:
 
@@ -80,6 +81,17 @@ check:
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    sh scripts/run-tests.sh build build-asan
+
+# bench: programs under bench/ (not tests: they print numbers, docs/performance.md).
+BENCH_PROGS := acq stop gen
+BENCH_LIB   := $(BUILD)/obj/bench/bench.o $(BUILD)/obj/bench/bare_loop.o
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_LIB) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+bench: $(BUILD)/rigor $(BENCH_PROGS:%=$(BUILD)/bench/%)
+	@sh bench/run.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan

@@ -839,10 +839,38 @@ void cin_test_from_text(curve *c, const char *text)
 
 /* ---- physical consistency checks (notes only, data unchanged) ---- */
 
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of d[0..n) (0-based), partially reordering d: Hoare's
+ * selection, O(n) on average. A full sort for one median cost a fifth of
+ * `rigor analyze` on a 10^6-row file (bench/, docs/performance.md). */
+static double select_kth(double *d, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = d[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (d[i] < pivot)
+                i++;
+            while (d[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = d[i];
+                d[i] = d[j];
+                d[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return d[k];
+    }
+    return d[k];
 }
 
 static void check_jumps(curve *c, int r)
@@ -874,8 +902,7 @@ static void check_jumps(curve *c, int r)
         free(d);
         return;
     }
-    qsort(d, nd, sizeof *d, cmp_double);
-    double mas = d[nd / 2];
+    double mas = select_kth(d, nd, nd / 2);
     free(d);
     /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a
      * step the other way lies within 50 samples before or after it. */

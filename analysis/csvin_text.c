@@ -300,7 +300,8 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
     if (*p == '+' || *p == '-')
         buf[n++] = *p++;
     /* Spelled-out non-finite values. */
-    if (!strncasecmp(p, "nan", 3) || !strncasecmp(p, "inf", 3) || !strncasecmp(p, "1.#", 3))
+    if ((*p == 'n' || *p == 'N' || *p == 'i' || *p == 'I' || (p[0] == '1' && p[1] == '.')) &&
+        (!strncasecmp(p, "nan", 3) || !strncasecmp(p, "inf", 3) || !strncasecmp(p, "1.#", 3)))
         return NUM_NONFINITE;
     char grp = dec == ',' ? '.' : ',';
     int ncomma = 0;

@@ -711,11 +711,16 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
         const sim_geometry *g = &s->sg;
         o->sim_fractured = tr.fractured;
         o->sim_fracture_t_s = tr.fracture_t_s;
+        o->sim_stop_latency_s = NAN;
         if (tr.fractured) {
             double defl = fabs(tr.fracture_force_N) * g->frame_compliance_m_N;
             double x_frac = g->compression ? -(g->gap_m + tr.fracture_deformation_m + defl)
                                            : tr.fracture_deformation_m + defl;
             o->sim_travel_after_fracture_m = fabs(tr.crosshead_m - x_frac);
+            /* wall time from the fracture step to the first stop write the
+             * simulator served (both on the simulator's clock) */
+            if (tr.stop_cmd_wall_s >= 0)
+                o->sim_stop_latency_s = tr.stop_cmd_wall_s - tr.fracture_wall_s;
         }
     }
     *res = *o;
@@ -728,6 +733,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
 int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
 {
     memset(res, 0, sizeof *res);
+    res->sim_stop_latency_s = NAN;
     int rc;
     protocol *p = NULL;
     run_session *s = NULL;

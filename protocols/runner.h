@@ -70,7 +70,9 @@ typedef struct {
     bool sim_fractured;
     double sim_fracture_t_s;            /* sim clock */
     double sim_travel_after_fracture_m; /* crosshead travel from fracture to rest */
-    double stop_latency_samples;        /* samples between fracture note and stop (machine) */
+    double stop_latency_samples;    /* samples between fracture note and stop (machine) */
+    double sim_stop_latency_s;      /* wall time from the fracture step to the first stop
+                                       write served by the simulator (NAN if none) */
 } run_result;
 
 /* Run the protocol. Returns RIG_OK when the test ran (whatever its outcome,

@@ -181,6 +181,8 @@ void sim_truth_snapshot(sim *s, sim_truth *o)
     o->contact_t_s = s->contact_t;
     o->fractured = s->fractured;
     o->fracture_t_s = s->fracture_t;
+    o->fracture_wall_s = s->fracture_wall;
+    o->stop_cmd_wall_s = s->stop_wall;
     o->fracture_force_N = s->fracture_force;
     o->fracture_deformation_m = s->fracture_delta;
     o->enabled = s->enabled;

@@ -74,6 +74,10 @@ typedef struct {
     double fracture_force_N;       /* true force when it broke: the model's strength x A0
                                       (signed; also counted in peak_force_N) */
     double fracture_deformation_m; /* deformation when it broke */
+    double fracture_wall_s;        /* CLOCK_MONOTONIC (s) when the fracture step ran, or -1 */
+    double stop_cmd_wall_s;        /* CLOCK_MONOTONIC (s) when the first stop write (VELOCITY_CMD
+                                      0, quick stop or disable) after the fracture was served,
+                                      or -1: the stop latency (bench/) */
     bool enabled;                  /* drive enabled and not faulted */
     bool moving;                   /* |velocity| > 1 nm/s */
     int fault_code;                /* FAULT_CODE of the drive: 0 none, 1 watchdog, 2 overtravel,

@@ -115,6 +115,7 @@ struct sim {
     double peak_true;
     bool contact, fractured;
     double contact_t, fracture_t, fracture_force, fracture_delta;
+    double fracture_wall, stop_wall; /* CLOCK_MONOTONIC s of fracture / first stop write after it */
     /* transmitter */
     uint16_t cell_hr[2];
     double lp;         /* low-pass state, N (gross) */

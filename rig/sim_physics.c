@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 #define SIM_RAW_ZERO 100000 /* ADC counts of the unloaded bridge */
 
@@ -134,6 +135,7 @@ void sim_physics_init(sim *s)
         s->cell_every = 1;
     s->raw = SIM_RAW_ZERO;
     s->contact_t = s->fracture_t = s->wd_trip_t = -1;
+    s->fracture_wall = s->stop_wall = -1;
     sim_rng_seed(&s->rng_phys, s->seed);
     sim_rng_seed(&s->rng_fault, s->seed ^ 0xFA017u);
 }
@@ -258,6 +260,9 @@ static void step_specimen(sim *s)
         double f_b = sim_specimen_force(s, d_b);
         s->fractured = true;
         s->fracture_t = s->t;
+        struct timespec wall;
+        clock_gettime(CLOCK_MONOTONIC, &wall);
+        s->fracture_wall = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
         s->fracture_force = s->compression ? -f_b : f_b;
         s->fracture_delta = d_b;
         if (f_b > s->peak_true)

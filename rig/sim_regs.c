@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 enum { DRIVE_HR = 9, DRIVE_IR = 6, CELL_HR = 2, CELL_IR = 8, EXT_HR = 1, EXT_IR = 3 };
 
@@ -113,6 +114,14 @@ static int write_drive(sim *s, int addr, int n, const uint16_t *vals)
         return 3;
     uint16_t old_hb = s->drive_hr[8];
     memcpy(s->drive_hr, tmp, sizeof tmp);
+    /* Benchmark hook: when the first stop (velocity 0, quick stop or disable)
+     * reaches the drive after a fracture. */
+    if (s->fractured && s->stop_wall < 0 &&
+        ((covers(addr, n, 2) && vcmd == 0) || (covers(addr, n, 0) && (tmp[0] & 3u) != 1u))) {
+        struct timespec wall;
+        clock_gettime(CLOCK_MONOTONIC, &wall);
+        s->stop_wall = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
+    }
     if (covers(addr, n, 7))
         s->last_hb_t = s->t;
     if (covers(addr, n, 8) && s->drive_hr[8] != old_hb)

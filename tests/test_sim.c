@@ -174,6 +174,16 @@ static void test_tensile_force_follows_model(void)
     CHECK_NEAR(t.fracture_t_s, t.t_s, 1e-9, 0, "fracture in the current step");
     CHECK(fabs(read_force(s)) < 5 * noise, "FORCE drops within 1 ms (filter off): %g",
           read_force(s));
+    /* the stop-latency hook (bench/): wall times of the break and of the stop */
+    CHECK(t.fracture_wall_s > 0 && t.stop_cmd_wall_s < 0, "fracture wall time %g, no stop yet %g",
+          t.fracture_wall_s, t.stop_cmd_wall_s);
+    CHECK(wr1(s, 1, 8, 7) == 0, "heartbeat write");
+    sim_truth_snapshot(s, &t);
+    CHECK(t.stop_cmd_wall_s < 0, "a heartbeat is not a stop");
+    set_velocity(s, 0);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.stop_cmd_wall_s >= t.fracture_wall_s, "stop write time %g after fracture %g",
+          t.stop_cmd_wall_s, t.fracture_wall_s);
     (void)prev_force;
     sim_free(s);
 }

@@ -1,0 +1,262 @@
+/* acq.c — acquisition benchmark: Rigor's driver loop against a bare libmodbus
+ * loop (bare_loop.c), both reading the in-process simulator, in one run.
+ *
+ *   build/bench/acq tcp                 Modbus TCP loopback
+ *   build/bench/acq rtu BAUD [BAUD...]  Modbus RTU on the simulator's paced pty
+ *
+ * Env: BENCH_SECONDS (default 10) per TCP measurement, BENCH_RTU_SECONDS
+ * (default 5) per RTU measurement. The measurements of one table row run
+ * interleaved in rounds of 2-5 s (a load change on the shared machine hits
+ * them alike); medians over the rounds are printed. Output: BENCH lines
+ * (bench.h).
+ *
+ * Rigor is measured three ways: rig_start(0) ("the highest rate the link
+ * sustains": a probe of 10 cycles, then a third of the period left free),
+ * unthrottled (a rate far above what the link can do, so the loop runs back
+ * to back: the loop's own capacity), and at a 1 kHz request. The rig file's
+ * max_rate cap is lifted for the first two. Rates and jitter are computed
+ * here from the samples' t_s (cycle start), the same way as for the bare loop;
+ * the driver's own rig_stats jitter is printed beside them.
+ */
+#include "../rig/regmap.h"
+#include "../rig/rig.h"
+#include "../rig/sim.h"
+#include "bare_loop.h"
+#include "bench.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    double rate_hz, p50_us, p99_us, max_us;
+    double stats_p99_us, requested_hz;
+    unsigned long failed, dropped, overruns;
+} rig_result;
+
+static int rig_run(const rig_config *cfg, double rate_hz, double secs, rig_result *out)
+{
+    memset(out, 0, sizeof *out);
+    rig *r = NULL;
+    if (rig_new(cfg, &r) != RIG_OK || rig_connect(r) != RIG_OK ||
+        rig_start(r, rate_hz) != RIG_OK) {
+        fprintf(stderr, "acq: rig could not start\n");
+        rig_free(r);
+        return -1;
+    }
+    bench_vec t = {0};
+    static rig_sample buf[4096];
+    double t0 = bench_now();
+    /* The consumer wakes every BENCH_POLL_MS (default 10 ms, as a console or
+     * run-file writer would), not for every sample: the ring holds 16 s. */
+    const double poll_s = bench_env("BENCH_POLL_MS", 10) * 1e-3;
+    while (bench_now() - t0 < secs) {
+        struct timespec ts = {0, (long)(poll_s * 1e9)};
+        nanosleep(&ts, NULL);
+        size_t n = rig_poll_samples(r, buf, 4096);
+        for (size_t i = 0; i < n; i++)
+            bench_vec_push(&t, buf[i].t_s);
+    }
+    rig_stats st;
+    rig_stats_get(r, &st);
+    rig_free(r);
+    if (t.n > 1)
+        out->rate_hz = (double)(t.n - 1) / (t.v[t.n - 1] - t.v[0]);
+    bench_jitter(t.v, t.n, rate_hz > 0 && rate_hz < 1e5 ? 1.0 / rate_hz : 0, &out->p50_us,
+                 &out->p99_us, &out->max_us);
+    out->stats_p99_us = st.jitter_p99_us;
+    out->requested_hz = st.rate_hz;
+    out->failed = (unsigned long)st.failed_cycles;
+    out->dropped = (unsigned long)st.dropped;
+    out->overruns = (unsigned long)st.overruns;
+    bench_vec_free(&t);
+    return 0;
+}
+
+/* One measured configuration, repeated over rounds: the medians are printed. */
+typedef struct {
+    const char *name;
+    bool bare;
+    const rig_config *cfg;
+    double rate_hz;
+    bench_vec rate, p50, p99, max, drv99;
+    unsigned long failed, dropped, overruns;
+    long errors;
+    char load0[64];
+} meas;
+
+static void meas_run(meas *m, double secs)
+{
+    if (!m->load0[0])
+        bench_loadavg(m->load0, sizeof m->load0);
+    if (m->bare) {
+        bare_result b;
+        if (bare_run(m->cfg, m->rate_hz, secs, &b) != 0)
+            return;
+        bench_vec_push(&m->rate, b.rate_hz);
+        bench_vec_push(&m->p50, b.p50_us);
+        bench_vec_push(&m->p99, b.p99_us);
+        bench_vec_push(&m->max, b.max_us);
+        m->errors += b.errors;
+    } else {
+        rig_result x;
+        if (rig_run(m->cfg, m->rate_hz, secs, &x) != 0)
+            return;
+        bench_vec_push(&m->rate, x.rate_hz);
+        bench_vec_push(&m->p50, x.p50_us);
+        bench_vec_push(&m->p99, x.p99_us);
+        bench_vec_push(&m->max, x.max_us);
+        bench_vec_push(&m->drv99, x.stats_p99_us);
+        m->failed += x.failed;
+        m->dropped += x.dropped;
+        m->overruns += x.overruns;
+    }
+}
+
+static void meas_print(meas *m)
+{
+    char la1[64];
+    size_t n = m->rate.n;
+    double mx = n ? bench_pct(m->max.v, n, 100) : NAN;
+    double med = bench_pct(m->rate.v, n, 50); /* sorts rate.v: min and max at the ends */
+    double lo = n ? m->rate.v[0] : NAN, hi = n ? m->rate.v[n - 1] : NAN;
+    printf(
+        "BENCH %s rate_hz=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f driver_p99_us=%.1f "
+        "rounds=%zu rate_min=%.1f rate_max=%.1f errors=%ld failed=%lu dropped=%lu overruns=%lu "
+        "load_before=%s load_after=%s\n",
+        m->name, med, bench_pct(m->p50.v, n, 50), bench_pct(m->p99.v, n, 50), mx,
+        m->drv99.n ? bench_pct(m->drv99.v, m->drv99.n, 50) : NAN, n, lo, hi, m->errors,
+        m->failed, m->dropped, m->overruns, m->load0, bench_loadavg(la1, sizeof la1));
+    fflush(stdout);
+    bench_vec_free(&m->rate);
+    bench_vec_free(&m->p50);
+    bench_vec_free(&m->p99);
+    bench_vec_free(&m->max);
+    bench_vec_free(&m->drv99);
+}
+
+/* Run the measurements interleaved in rounds of `slice` seconds until each
+ * has had `secs`: a load change hits all of them alike. */
+static void interleave(meas *m, int nm, double secs, double slice)
+{
+    int rounds = (int)ceil(secs / slice - 1e-9);
+    if (rounds < 1)
+        rounds = 1;
+    for (int k = 0; k < rounds; k++)
+        for (int i = 0; i < nm; i++)
+            meas_run(&m[i], secs / rounds);
+    for (int i = 0; i < nm; i++)
+        meas_print(&m[i]);
+}
+
+static sim *sim_make(long baud)
+{
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.baud = baud;
+    sim *s = NULL;
+    if (sim_new(&sc, &s) != RIG_OK)
+        return NULL;
+    return s;
+}
+
+static int bench_tcp(void)
+{
+    double secs = bench_env("BENCH_SECONDS", 10);
+    rig_config cfg;
+    rig_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", &cfg, &d) != RIG_OK) {
+        fprintf(stderr, "acq: %s\n", d.msg);
+        return 1;
+    }
+    sim *s = sim_make(0);
+    int port = 0;
+    if (!s || sim_start_tcp(s, "127.0.0.1", 0, &port) != RIG_OK) {
+        fprintf(stderr, "acq: simulator did not start\n");
+        sim_free(s);
+        return 1;
+    }
+    cfg.port = port;
+    rig_config fast = cfg;
+    fast.max_rate_hz = 1e6;
+    /* maximum rate: bare, Rigor unthrottled, Rigor rig_start(0) */
+    meas mx[3] = {{.name = "tcp_bare_max", .bare = true, .cfg = &cfg, .rate_hz = 0},
+                  {.name = "tcp_rigor_unthrottled", .cfg = &fast, .rate_hz = 1e6},
+                  {.name = "tcp_rigor_start0", .cfg = &fast, .rate_hz = 0}};
+    interleave(mx, 3, secs, 2.0);
+    meas k1[2] = {{.name = "tcp_bare_1k", .bare = true, .cfg = &cfg, .rate_hz = 1000},
+                  {.name = "tcp_rigor_1k", .cfg = &cfg, .rate_hz = 1000}};
+    interleave(k1, 2, secs, 5.0);
+    sim_free(s);
+    return 0;
+}
+
+/* Wire-limited cycles/s of one Rigor cycle on RTU: per transaction the
+ * request and reply characters (11 bits each, 8E1) plus two 3.5-character
+ * silences (1.75 ms above 19200 baud), as the simulator paces its pty. */
+static double wire_rate(const rig_config *cfg, long baud)
+{
+    regmap_plan plan;
+    if (regmap_make_plan(cfg, &plan) != RIG_OK)
+        return NAN;
+    double tc = 11.0 / (double)baud, t35 = baud > 19200 ? 1.75e-3 : 3.5 * tc;
+    double cycle = 0;
+    if (cfg->point[ROLE_HEARTBEAT].present) /* FC06: request 8, echo 8 */
+        cycle += 16 * tc + 2 * t35;
+    for (int i = 0; i < plan.nblocks; i++) /* FC03/04: request 8, reply 5 + 2n */
+        cycle += (8 + 5 + 2.0 * plan.block[i].count) * tc + 2 * t35;
+    return 1.0 / cycle;
+}
+
+static int bench_rtu(long baud)
+{
+    double secs = bench_env("BENCH_RTU_SECONDS", 5);
+    rig_config cfg;
+    rig_diag d = {0};
+    if (rigfile_load("rigs/reference-rtu.ini", &cfg, &d) != RIG_OK) {
+        fprintf(stderr, "acq: %s\n", d.msg);
+        return 1;
+    }
+    sim *s = sim_make(baud);
+    char path[128];
+    if (!s || sim_start_rtu(s, path, sizeof path) != RIG_OK) {
+        fprintf(stderr, "acq: simulator did not start on a pty\n");
+        sim_free(s);
+        return 1;
+    }
+    snprintf(cfg.device, sizeof cfg.device, "%s", path);
+    cfg.baud = (int)baud;
+    /* NOTE: this kernel's ptys refuse PARENB once configured (tests/test_acq_rtu.c);
+     * a pty ignores line settings, and the simulator paces 11-bit characters anyway. */
+    cfg.parity = 'N';
+    rig_config fast = cfg;
+    fast.max_rate_hz = 1e6;
+    double wire = wire_rate(&cfg, baud);
+    printf("BENCH rtu%ld_wire rate_hz=%.1f\n", baud, wire);
+    char n0[64], n1[64], n2[64];
+    snprintf(n0, sizeof n0, "rtu%ld_bare_max", baud);
+    snprintf(n1, sizeof n1, "rtu%ld_rigor_unthrottled", baud);
+    snprintf(n2, sizeof n2, "rtu%ld_rigor_start0", baud);
+    meas m[3] = {{.name = n0, .bare = true, .cfg = &cfg, .rate_hz = 0},
+                 {.name = n1, .cfg = &fast, .rate_hz = 1e6},
+                 {.name = n2, .cfg = &fast, .rate_hz = 0}};
+    interleave(m, 3, secs, 2.5);
+    sim_free(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "tcp"))
+        return bench_tcp();
+    if (argc >= 3 && !strcmp(argv[1], "rtu")) {
+        int rc = 0;
+        for (int i = 2; i < argc; i++)
+            rc |= bench_rtu(strtol(argv[i], NULL, 10));
+        return rc;
+    }
+    fprintf(stderr, "usage: acq tcp | acq rtu BAUD...\n");
+    return 2;
+}

@@ -1,0 +1,162 @@
+#!/bin/sh
+# run.sh — `make bench`: every benchmark against its baseline, one table.
+#
+#   sh bench/run.sh [BUILD]           (BUILD = build)
+#
+# Short by default so that a shared machine is not held for long; the full
+# settings of docs/performance.md:
+#   BENCH_SECONDS=60 BENCH_RTU_SECONDS=60 BENCH_FRACTURES=100 \
+#   BENCH_ROWS="10000 100000 1000000 10000000" BENCH_BATCH_FILES=1000 make bench
+# BENCH_ONLY="acq rtu stop analyze batch" picks parts. Raw BENCH lines and the
+# table go to $BUILD/bench/results.txt; generated files to $BUILD/bench/data
+# (under build/, so ignored by git).
+set -u
+B=${1:-build}
+RIGOR=$B/rigor
+OUT=$B/bench
+DATA=$OUT/data
+RAW=$OUT/raw.txt
+ROWS=${BENCH_ROWS:-10000 100000 1000000}
+NB=${BENCH_BATCH_FILES:-1000}
+ONLY=${BENCH_ONLY:-acq rtu stop analyze batch}
+PY=/usr/bin/python3
+mkdir -p "$DATA"
+: >"$RAW"
+
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+# kv NAME KEY: value of KEY in the BENCH line NAME of $RAW
+kv() { sed -n "s/^BENCH $1 .*\<$2=\([^ ]*\).*/\1/p" "$RAW" | tail -1; }
+load() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' /; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# timed NAME CMD...: wall s and peak RSS (kB) of CMD -> BENCH line
+timed() {
+    _tn=$1; shift
+    l0=$(load)
+    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/err.txt"
+    rc=$?
+    set -- $(tail -1 "$OUT/time.txt")
+    echo "BENCH $_tn wall_s=$1 rss_kb=$2 rc=$rc load_before=$l0 load_after=$(load)" >>"$RAW"
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), load $(load)" |
+    tee -a "$RAW"
+
+if want acq; then
+    echo "bench: acquisition over Modbus TCP (${BENCH_SECONDS:-10} s per measurement)..." >&2
+    "$OUT/acq" tcp >>"$RAW"
+fi
+if want rtu; then
+    echo "bench: acquisition over RTU (${BENCH_RTU_SECONDS:-5} s per measurement)..." >&2
+    "$OUT/acq" rtu 115200 921600 >>"$RAW"
+fi
+if want stop; then
+    echo "bench: fracture stop latency (${BENCH_FRACTURES:-10} fractures)..." >&2
+    "$OUT/stop" >>"$RAW" 2>"$OUT/stop.log"
+fi
+if want analyze; then
+    # python3-pandas is a bench-only dependency: installed here, not by
+    # scripts/install-deps.sh, so that make / make check do not pull it in.
+    if ! $PY -c 'import pandas' 2>/dev/null; then
+        echo "bench: installing python3-pandas (bench-only dependency)" >&2
+        SUDO=""
+        [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && SUDO=sudo
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pandas >&2 ||
+            echo "bench: python3-pandas could not be installed; the reference rows will be empty" >&2
+    fi
+    for t in tensile compression; do
+        win=0.1:0.5
+        [ $t = compression ] && win=0.5:1.5
+        for n in $ROWS; do
+            f=$DATA/$t-$n.csv
+            [ -s "$f" ] || "$OUT/gen" $t "$n" "$f" || exit 1
+            echo "BENCH size_${t}_$n bytes=$(stat -c %s "$f") rows=$n" >>"$RAW"
+            echo "bench: analyze $t $n rows..." >&2
+            timed "rigor_${t}_$n" "$RIGOR" analyze --json --modulus "fit:$win" "$f"
+            timed "ref_${t}_$n" $PY bench/reference_analyze.py --window "$win" "$f"
+        done
+    done
+fi
+if want batch; then
+    d=$DATA/batch-$NB
+    if [ ! -s "$d/f$((NB - 1)).csv" ]; then
+        echo "bench: generating $NB files of 10^4 rows..." >&2
+        mkdir -p "$d" "$d-a" "$d-b"
+        i=0
+        while [ $i -lt "$NB" ]; do
+            "$OUT/gen" tensile 10000 "$d/f$i.csv" $i || exit 1
+            i=$((i + 1))
+        done
+    fi
+    # halves for two processes (hard links)
+    rm -rf "$d-a" "$d-b" && mkdir -p "$d-a" "$d-b"
+    i=0
+    for f in "$d"/f*.csv; do
+        if [ $((i % 2)) = 0 ]; then ln "$f" "$d-a/"; else ln "$f" "$d-b/"; fi
+        i=$((i + 1))
+    done
+    cat "$d"/f*.csv >/dev/null # same page-cache state for both runs
+    echo "bench: batch of $NB files, 1 then 2 processes..." >&2
+    timed batch_1 "$RIGOR" analyze --csv "$d"
+    l0=$(load)
+    t0=$(date +%s.%N)
+    "$RIGOR" analyze --csv "$d-a" >/dev/null 2>&1 &
+    p1=$!
+    "$RIGOR" analyze --csv "$d-b" >/dev/null 2>&1
+    wait $p1
+    t1=$(date +%s.%N)
+    echo "BENCH batch_2 wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') load_before=$l0 load_after=$(load)" >>"$RAW"
+fi
+
+# ---- the table -------------------------------------------------------------
+{
+echo
+printf '%-34s %14s %14s %8s  %s\n' "benchmark" "Rigor" "baseline" "ratio" "notes (load 1/5/15 min before)"
+if want acq; then
+    bavg=$(kv tcp_bare_max rate_hz)
+    for k in unthrottled start0; do
+        r=$(kv tcp_rigor_$k rate_hz)
+        printf '%-34s %14s %14s %8s  %s\n' "TCP max rate, samples/s ($k)" "$r" "$bavg" "$(ratio "$r" "$bavg")" \
+            "jitter p50/p99/max $(kv tcp_rigor_$k p50_us)/$(kv tcp_rigor_$k p99_us)/$(kv tcp_rigor_$k max_us) us; load $(kv tcp_rigor_$k load_before)"
+    done
+    printf '%-34s %14s %14s %8s  %s\n' "TCP 1 kHz: achieved Hz" "$(kv tcp_rigor_1k rate_hz)" "$(kv tcp_bare_1k rate_hz)" \
+        "$(ratio "$(kv tcp_rigor_1k rate_hz)" "$(kv tcp_bare_1k rate_hz)")" "load $(kv tcp_rigor_1k load_before)"
+    printf '%-34s %14s %14s %8s  %s\n' "TCP 1 kHz: jitter p99 us" "$(kv tcp_rigor_1k p99_us)" "$(kv tcp_bare_1k p99_us)" \
+        "$(ratio "$(kv tcp_rigor_1k p99_us)" "$(kv tcp_bare_1k p99_us)")" \
+        "p50 $(kv tcp_rigor_1k p50_us)/$(kv tcp_bare_1k p50_us), max $(kv tcp_rigor_1k max_us)/$(kv tcp_bare_1k max_us) us; driver's own p99 $(kv tcp_rigor_1k driver_p99_us) us"
+fi
+if want rtu; then
+    for b in 115200 921600; do
+        w=$(kv rtu${b}_wire rate_hz)
+        for k in unthrottled start0; do
+            r=$(kv rtu${b}_rigor_$k rate_hz)
+            printf '%-34s %14s %14s %8s  %s\n' "RTU $b: samples/s ($k)" "$r" "$w" "$(ratio "$r" "$w")" \
+                "vs wire limit; bare libmodbus $(kv rtu${b}_bare_max rate_hz)/s; load $(kv rtu${b}_rigor_$k load_before)"
+        done
+    done
+fi
+if want stop; then
+    printf '%-34s %14s %14s %8s  %s\n' "stop latency p50/p99/max ms" \
+        "$(kv stop_latency p50_ms)/$(kv stop_latency p99_ms)/$(kv stop_latency max_ms)" "target 2" "-" \
+        "n=$(kv stop_latency n) at $(kv stop_latency rate_min_hz)+ Hz; load $(kv stop_latency load_before)"
+fi
+if want analyze; then
+    for t in tensile compression; do
+        for n in $ROWS; do
+            by=$(kv size_${t}_$n bytes)
+            rw=$(kv rigor_${t}_$n wall_s); pw=$(kv ref_${t}_$n wall_s)
+            rr=$(kv rigor_${t}_$n rss_kb); pr=$(kv ref_${t}_$n rss_kb)
+            printf '%-34s %14s %14s %8s  %s\n' "analyze $t $n rows: rows/s" \
+                "$(awk -v n="$n" -v w="$rw" 'BEGIN{ printf "%.3g", (w > 0 ? n / w : 0) }')" \
+                "$(awk -v n="$n" -v w="$pw" 'BEGIN{ printf "%.3g", (w > 0 ? n / w : 0) }')" "$(ratio "$pw" "$rw")" \
+                "wall ${rw}/${pw} s, $(awk -v b="$by" -v w="$rw" 'BEGIN{ printf "%.1f", (w > 0 ? b / w / 1e6 : 0) }') MB/s, peak RSS $((rr / 1024))/$((pr / 1024)) MB = $(awk -v r="$rr" -v b="$by" 'BEGIN{printf "%.2f", r * 1024 / b}')x/$(awk -v r="$pr" -v b="$by" 'BEGIN{printf "%.2f", r * 1024 / b}')x file ($((by / 1048576)) MB); load $(kv rigor_${t}_$n load_before)"
+        done
+    done
+fi
+if want batch; then
+    w1=$(kv batch_1 wall_s); w2=$(kv batch_2 wall_s)
+    printf '%-34s %14s %14s %8s  %s\n' "batch $NB x 10^4 rows: files/s" \
+        "$(awk -v n="$NB" -v w="$w2" 'BEGIN{ printf "%.1f", n / w }')" "$(awk -v n="$NB" -v w="$w1" 'BEGIN{ printf "%.1f", n / w }')" \
+        "$(ratio "$w1" "$w2")" "2 processes vs 1 (no worker option in rigor analyze yet); load $(kv batch_1 load_before)"
+fi
+echo "load after: $(load)"
+} | tee "$OUT/results.txt"
