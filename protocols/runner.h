@@ -177,8 +177,9 @@ int run_session_poll(run_session *s, double wait_s, char *why, size_t wl);
 run_phase run_session_phase(const run_session *s);
 
 /* Operator requests during a test (ME_STOP, ME_PAUSE, ME_RESUME, ME_ACK).
- * ME_STOP also stops the crosshead at once and always succeeds; during the
- * balance it ends the test before anything moved. RIG_ESTATE when there is
+ * ME_STOP stops the crosshead at once in any case and is latched for the
+ * machine (during the balance the machine then starts already stopped, so
+ * nothing moves); it returns RIG_OK during a test. RIG_ESTATE when there is
  * no test or the machine refuses the request now. */
 int run_session_request(run_session *s, machine_event e);
 
