@@ -3,6 +3,9 @@
 #   make          build build/rigor
 #   make demo     build, then run the main job (see README)
 #   make check    warnings-as-errors build + sanitizer build, run every test
+#   make fuzz     libFuzzer targets (fuzz/) in build-fuzz/, FUZZ_SECONDS each
+#   make soak     long fault soak and kill -9 crash-consistency runs
+#   make lint     cppcheck + clang-tidy (.clang-tidy), zero findings
 #   make clean
 #
 # Sources are found by directory (common/ analysis/ rig/ protocols/ cli/), so a
@@ -34,7 +37,7 @@ MAIN_OBJ := $(BUILD)/obj/cli/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo check check-build test clean
+.PHONY: all deps demo check check-build test clean fuzz fuzz-build soak lint
 .SUFFIXES:
 .SECONDARY:
 
@@ -81,7 +84,34 @@ check:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    sh scripts/run-tests.sh build build-asan
 
+# fuzz: every fuzz/fuzz_X.c is a libFuzzer target, built with clang under
+# ASan+UBSan in build-fuzz/ and run by scripts/fuzz.sh (FUZZ_SECONDS each,
+# two at a time, nice'd; corpora and crashes stay in build-fuzz/).
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@sh scripts/install-deps.sh
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh build-fuzz
+
+soak: $(BUILD)/rigor
+	@SOAK_SECONDS=600 RIGOR=$(BUILD)/rigor sh tests/it_soak.sh
+	@CRASH_RUNS=50 RIGOR=$(BUILD)/rigor sh tests/it_crash.sh
+
+lint:
+	@sh scripts/lint.sh
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
