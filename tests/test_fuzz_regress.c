@@ -1,0 +1,35 @@
+/* test_fuzz_regress.c — inputs the fuzzers (fuzz/, make fuzz) found to
+ * crash or misbehave, kept as regression tests. Each test is named after
+ * what it caught; docs/reliability.md lists them. */
+#include "../rig/regmap.h"
+#include "harness.h"
+
+#include <math.h>
+#include <string.h>
+
+/* fuzz_regmap: a point with scale 0 (an all-zero input) made regmap_encode
+ * compute raw = 0/0 and convert NaN to uint16_t (undefined behaviour). The
+ * rig-file parser refuses scale 0, but encode must not rely on it. */
+static void test_regmap_encode_nan_raw(void)
+{
+    rig_point pt;
+    memset(&pt, 0, sizeof pt);
+    pt.present = true;
+    uint16_t r[2] = {0x1234, 0x5678};
+    for (int type = PT_U16; type <= PT_I32; type++) {
+        pt.type = (point_type)type;
+        pt.scale = 0;
+        CHECK(regmap_encode(&pt, 0.0, r) == RIG_ELIMIT, "type %d scale 0: 0/0 refused", type);
+        pt.scale = INFINITY;
+        pt.offset = INFINITY;
+        CHECK(regmap_encode(&pt, 1.0, r) == RIG_ELIMIT, "type %d inf/inf refused", type);
+        pt.offset = 0;
+    }
+    CHECK(r[0] == 0x1234 && r[1] == 0x5678, "registers untouched on refusal");
+}
+
+int main(void)
+{
+    TEST_RUN(test_regmap_encode_nan_raw);
+    TEST_END("test_fuzz_regress");
+}
