@@ -75,14 +75,16 @@ demo: $(BUILD)/rigor
 
 # check: the plain build with warnings as errors, then a second build under
 # AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) in
-# build-asan/, then every unit test of both builds and every integration test.
+# build-asan/, then every unit test of both builds and every integration test
+# with each build's rigor (RIGOR_IT_ASAN; tests/it_valgrind.sh runs the plain
+# one under valgrind).
 check:
 	@sh scripts/install-deps.sh
 	$(MAKE) --no-print-directory BUILD=build WERROR=-Werror test
 	$(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	    sh scripts/run-tests.sh build build-asan
+	    RIGOR_IT_ASAN=build-asan sh scripts/run-tests.sh build build-asan
 
 # fuzz: every fuzz/fuzz_X.c is a libFuzzer target, built with clang under
 # ASan+UBSan in build-fuzz/ and run by scripts/fuzz.sh (FUZZ_SECONDS each,

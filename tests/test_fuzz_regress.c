@@ -1,6 +1,7 @@
 /* test_fuzz_regress.c — inputs the fuzzers (fuzz/, make fuzz) found to
  * crash or misbehave, kept as regression tests. Each test is named after
  * what it caught; docs/reliability.md lists them. */
+#include "../analysis/compliance.h"
 #include "../rig/regmap.h"
 #include "harness.h"
 
@@ -28,8 +29,24 @@ static void test_regmap_encode_nan_raw(void)
     CHECK(r[0] == 0x1234 && r[1] == 0x5678, "registers untouched on refusal");
 }
 
+/* cppcheck (make lint) and fuzz_compliance: a compliance-table line made of
+ * separators only (",,,", ";;") left the field list empty, and the parser
+ * then read the uninitialised first field pointer. Such a line is blank. */
+static void test_compliance_separator_only_line(void)
+{
+    compliance_table t;
+    rig_diag d;
+    int rc = compliance_parse("0, 0\n,,,\n;; \t\n100, 0.05\n", "c.txt", &t, &d);
+    CHECK(rc == RIG_OK, "separator-only lines are blank (rc %d: %s)", rc, d.msg);
+    CHECK(rc != RIG_OK || t.n == 2, "two rows, got %zu", t.n);
+    if (rc == RIG_OK)
+        CHECK_NEAR(compliance_deflection(&t, 50), 0.025e-3, 1e-15, 0, "interpolated");
+    compliance_free(&t);
+}
+
 int main(void)
 {
     TEST_RUN(test_regmap_encode_nan_raw);
+    TEST_RUN(test_compliance_separator_only_line);
     TEST_END("test_fuzz_regress");
 }
