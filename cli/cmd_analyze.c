@@ -209,7 +209,7 @@ int cmd_analyze(int argc, char **argv)
     const char *preset = NULL;
     int out_kind = 0; /* 0 table, 1 json, 2 csv, 3 none */
     const char *plot_path = NULL, *report_path = NULL;
-    double v, a, b;
+    double v = 0, a, b;
 
     optind = 1;
     int ch;
