@@ -73,7 +73,8 @@ static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
             num++;
         else {
             int h, m, sx, ms;
-            if (sscanf(f, "%d:%d:%d:%d", &h, &m, &sx, &ms) == 4)
+            /* widths bound the numbers: no int overflow (UB in sscanf) */
+            if (sscanf(f, "%9d:%9d:%9d:%9d", &h, &m, &sx, &ms) == 4) // NOLINT(cert-err34-c)
                 num++;
         }
     }
