@@ -31,13 +31,18 @@ seed_find() { # seed_find TARGET DIR [find args]
     find "$dir" -type f "$@" | while IFS= read -r f; do seed "$t" "$f"; done
 }
 
-rm -rf "$b/seeds"
-seed_find csvin tests/data -size -1M
-seed_find csvin "$shared" -size -1M ! -name '*.md' ! -name '*.pdf'
+for t in $targets; do rm -rf "$b/seeds/$t"; done
+seed_find csvin tests/data -size -1024k
+seed_find csvin "$shared" -size -1024k ! -name '*.md' ! -name '*.pdf'
 seed_find csvin examples
 seed_find proto protocols -name '*.rigor'
 seed_find rigfile rigs -name '*.ini'
 for f in tests/data/*/*.ini; do [ -f "$f" ] && seed rigfile "$f"; done
+# compliance tables: small two-column files of the test data
+mkdir -p "$b/seeds/compliance"
+printf 'force (N), deflection (mm)\n0, 0\n100, 0.05\n1000, 0.4\n' >"$b/seeds/compliance/units"
+printf '0;0\n-100;-0.05\n' >"$b/seeds/compliance/semicolon"
+printf '# kN um\n0 0\n1 20\n2 38\n' >"$b/seeds/compliance/comment"
 # regmap, sim, link: binary inputs; small hand-made seeds
 mkdir -p "$b/seeds/regmap" "$b/seeds/sim" "$b/seeds/link"
 # regmap: [type order table unit][scale f64][offset f64][bits][regs][si][flags]
@@ -54,7 +59,7 @@ printf '\001\001\000\000\000\000\000\007\001\003\004\000\052\000\053' >"$b/seeds
 printf '\001\001\000\000\000\000\000\003\001\203\002' >"$b/seeds/link/exception"
 
 maxlen() {
-    case $1 in csvin) echo 65536 ;; proto|rigfile) echo 16384 ;; *) echo 4096 ;; esac
+    case $1 in csvin) echo 65536 ;; proto|rigfile|compliance) echo 16384 ;; *) echo 4096 ;; esac
 }
 
 run_one() {
