@@ -538,6 +538,12 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
 static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
                        rig_diag *diag)
 {
+    if (s->nlines < 3) { /* sample, column names, units: read below by index */
+        rig_diag_set(diag, s->name, (long)s->nlines, 1,
+                     "Exponent .tab export: expected a sample line, a line of column names "
+                     "and a line of units before the data");
+        return RIG_EPARSE;
+    }
     curve *c;
     int rc = new_curve(s, "exponent-tab", &c);
     if (rc)
