@@ -215,13 +215,28 @@ static void test_soak(void)
     CHECK(drop + corrupt + exc > 0 || dur < 2, "faults were injected");
     /* A dropped reply is a timeout, except when the server closes the
      * connection while the driver waits for it: then it is a lost link. One
-     * request is in flight at a time, so at most one per disconnect. */
+     * request is in flight at a time, so at most one per disconnect.
+     * On a loaded machine an answer can also come later than the 100 ms
+     * response timeout without any injected fault ("late"): one extra
+     * timeout, and its late answer may then be read as a bad reply (wrong
+     * transaction id) before the flush. So: every drop is a timeout (or the
+     * lost link), every corrupt reply is bad data, exceptions match exactly,
+     * and whatever is left over is explained by late answers, which must be
+     * rare. A driver that turned a corrupt reply into a timeout, or missed a
+     * drop, fails. */
     long lost = (long)drop - (long)sum.errors_timeout;
-    CHECK(lost >= 0 && lost <= disconnect && (long)sum.errors_link >= lost,
-          "timeouts %llu == drops %d (minus %ld ended by the disconnect)",
-          (unsigned long long)sum.errors_timeout, drop, lost);
-    CHECK((int)sum.errors_baddata == corrupt, "bad data %llu == corrupt %d",
-          (unsigned long long)sum.errors_baddata, corrupt);
+    long late = (long)sum.errors_timeout - ((long)drop - (lost > 0 ? lost : 0));
+    long late_bad = (long)sum.errors_baddata - corrupt;
+    printf("  info: late answers (timeouts without an injected fault): %ld, of them read as "
+           "bad data: %ld\n",
+           late, late_bad);
+    CHECK(lost <= disconnect && (long)sum.errors_link >= (lost > 0 ? lost : 0),
+          "every drop is a timeout: timeouts %llu, drops %d (%ld ended by the disconnect)",
+          (unsigned long long)sum.errors_timeout, drop, lost > 0 ? lost : 0);
+    CHECK(late_bad >= 0 && late_bad <= late, "bad data %llu == corrupt %d (+ %ld late answers)",
+          (unsigned long long)sum.errors_baddata, corrupt, late);
+    CHECK(late <= (long)(sum.transactions / 200) + 2, "late answers rare: %ld of %llu", late,
+          (unsigned long long)sum.transactions);
     CHECK((int)sum.errors_exception == exc, "exceptions %llu == injected %d",
           (unsigned long long)sum.errors_exception, exc);
     CHECK(sum.errors_crc == 0, "no CRC errors on TCP");
