@@ -4,6 +4,9 @@
 #   make demo     build, then run the main job (see README)
 #   make check    warnings-as-errors build + sanitizer build, run every test
 #   make bench    benchmark programs (bench/) against baselines; one table
+#   make fuzz     libFuzzer targets (fuzz/) in build-fuzz/, FUZZ_SECONDS each
+#   make soak     long fault soak and kill -9 crash-consistency runs
+#   make lint     cppcheck + clang-tidy (.clang-tidy), zero findings
 #   make clean
 #
 # Sources are found by directory (common/ analysis/ rig/ protocols/ cli/), so a
@@ -35,7 +38,7 @@ MAIN_OBJ := $(BUILD)/obj/cli/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo check check-build test clean bench
+.PHONY: all deps demo check check-build test clean bench fuzz fuzz-build soak lint
 .SUFFIXES:
 .SECONDARY:
 
@@ -73,14 +76,43 @@ demo: $(BUILD)/rigor
 
 # check: the plain build with warnings as errors, then a second build under
 # AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) in
-# build-asan/, then every unit test of both builds and every integration test.
+# build-asan/, then every unit test of both builds and every integration test
+# with each build's rigor (RIGOR_IT_ASAN; tests/it_valgrind.sh runs the plain
+# one under valgrind).
 check:
 	@sh scripts/install-deps.sh
 	$(MAKE) --no-print-directory BUILD=build WERROR=-Werror test
 	$(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	    sh scripts/run-tests.sh build build-asan
+	    RIGOR_IT_ASAN=build-asan sh scripts/run-tests.sh build build-asan
+
+# fuzz: every fuzz/fuzz_X.c is a libFuzzer target, built with clang under
+# ASan+UBSan in build-fuzz/ and run by scripts/fuzz.sh (FUZZ_SECONDS each,
+# two at a time, nice'd; corpora and crashes stay in build-fuzz/).
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@sh scripts/install-deps.sh
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh build-fuzz
+
+soak: $(BUILD)/rigor
+	@SOAK_SECONDS=600 RIGOR=$(BUILD)/rigor sh tests/it_soak.sh
+	@CRASH_RUNS=50 RIGOR=$(BUILD)/rigor sh tests/it_crash.sh
+
+lint:
+	@sh scripts/lint.sh
 
 # bench: programs under bench/ (not tests: they print numbers, docs/performance.md).
 BENCH_PROGS := acq stop gen
@@ -94,6 +126,6 @@ bench: $(BUILD)/rigor $(BENCH_PROGS:%=$(BUILD)/bench/%)
 	@sh bench/run.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

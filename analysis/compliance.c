@@ -108,6 +108,8 @@ int compliance_parse(const char *text, const char *name, compliance_table *t, ri
             }
             fb[nf++] = r;
         }
+        if (nf == 0) /* only separators (",,,"): a blank line */
+            goto next;
         char *num_end;
         errno = 0;
         double f = strtod(fa[0], &num_end);

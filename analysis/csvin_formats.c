@@ -73,7 +73,8 @@ static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
             num++;
         else {
             int h, m, sx, ms;
-            if (sscanf(f, "%d:%d:%d:%d", &h, &m, &sx, &ms) == 4)
+            /* widths bound the numbers: no int overflow (UB in sscanf) */
+            if (sscanf(f, "%9d:%9d:%9d:%9d", &h, &m, &sx, &ms) == 4) // NOLINT(cert-err34-c)
                 num++;
         }
     }
@@ -537,6 +538,12 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
 static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
                        rig_diag *diag)
 {
+    if (s->nlines < 3) { /* sample, column names, units: read below by index */
+        rig_diag_set(diag, s->name, (long)s->nlines, 1,
+                     "Exponent .tab export: expected a sample line, a line of column names "
+                     "and a line of units before the data");
+        return RIG_EPARSE;
+    }
     curve *c;
     int rc = new_curve(s, "exponent-tab", &c);
     if (rc)

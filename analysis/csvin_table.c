@@ -247,9 +247,10 @@ static bool parse_clock(const char *s, double *sec)
 {
     int h, m, sx, ms = 0;
     char tail;
-    int k = sscanf(s, "%d:%d:%d:%d%c", &h, &m, &sx, &ms, &tail);
+    /* widths bound the numbers: no int overflow (UB in sscanf) */
+    int k = sscanf(s, "%9d:%9d:%9d:%9d%c", &h, &m, &sx, &ms, &tail); // NOLINT(cert-err34-c)
     if (k == 4 || k == 3) {
-        if (k == 3 && sscanf(s, "%d:%d:%d%c", &h, &m, &sx, &tail) != 3)
+        if (k == 3 && sscanf(s, "%9d:%9d:%9d%c", &h, &m, &sx, &tail) != 3) // NOLINT(cert-err34-c)
             return false;
         *sec = h * 3600.0 + m * 60.0 + sx + ms / 1000.0;
         return true;

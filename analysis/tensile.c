@@ -189,6 +189,8 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
     double fb_score = INFINITY;
     size_t fb_lo = 0, fb_hi = 0;
     for (int i = 0; i < nc; i++) {
+        /* c[0..nc-1] were all filled above (cppcheck does not track nc) */
+        // cppcheck-suppress uninitvar
         if (c[i].score < fb_score) {
             fb_score = c[i].score;
             fb_lo = c[i].a;

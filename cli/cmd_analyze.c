@@ -397,7 +397,7 @@ int cmd_analyze(int argc, char **argv)
     bool summary = false;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
-    double v, a, b;
+    double v = 0, a, b;
 
     optind = 1;
     int ch;

@@ -47,6 +47,8 @@ static char *slurp(const char *path, size_t *len)
             buf = nb;
             cap *= 2;
         }
+        /* buf is non-NULL inside the loop (cppcheck reads the loop test as a NULL check) */
+        // cppcheck-suppress nullPointerArithmeticRedundantCheck
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (got == 0)

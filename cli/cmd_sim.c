@@ -120,7 +120,8 @@ int cmd_sim(int argc, char **argv)
         }                                                                                      \
         i++;                                                                                   \
     } while (0)
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        /* argv[i] for i < argc is never NULL (the analyzer assumes it may be) */
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { // NOLINT(clang-analyzer-core.NonNullParamChecker)
             usage(stdout);
             rc = 0;
             goto out;

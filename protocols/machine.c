@@ -27,7 +27,7 @@
 
 /* ----------------------------------------------------------------- table */
 
-#define X -1
+#define X (-1)
 static const signed char table[MS_NSTATES][ME_NEVENTS] = {
     /*            ARM        START       S_PRE       S_MOT       S_HOLD   S_UNL      END      PAUSE      RESUME      STOP        FAULT     ACK         RESET */
     [MS_IDLE] = {MS_ARMED, X, X, X, X, X, X, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE},

@@ -605,6 +605,13 @@ static void *loop(void *arg)
         send_stop(r, false);
         write_control(r, 0);
     }
+    /* Publish the counts of those last transactions too (their errors). */
+    pthread_mutex_lock(&r->st_mu);
+    double jmax = r->stats.jitter_max_us;
+    r->stats = r->ls;
+    r->stats.jitter_max_us = jmax;
+    r->stats.rate_hz = r->rate_hz;
+    pthread_mutex_unlock(&r->st_mu);
     return NULL;
 }
 

@@ -43,6 +43,8 @@ int regmap_encode(const rig_point *pt, double si, uint16_t *regs)
     if (pt->unit[0])
         v = (v - pt->si.offset) / pt->si.scale;
     double raw = (v - pt->offset) / pt->scale;
+    if (isnan(raw))
+        return RIG_ELIMIT; /* scale 0 or inf/inf: no register value means this */
     if (pt->type == PT_F32) {
         if (fabs(raw) > 3.4e38)
             return RIG_ELIMIT;

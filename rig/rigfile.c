@@ -782,6 +782,8 @@ int rigfile_load(const char *path, rig_config *cfg, rig_diag *diag)
             text = t;
             cap *= 2;
         }
+        /* text is non-NULL inside the loop (cppcheck reads the loop test as a NULL check) */
+        // cppcheck-suppress nullPointerArithmeticRedundantCheck
         size_t n = fread(text + len, 1, cap - 1 - len, f);
         len += n;
         if (n == 0)

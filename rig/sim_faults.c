@@ -57,7 +57,7 @@ int sim_faults_parse(const char *text, sim_faults *f, rig_diag *d)
         rig_diag_set(d, "--faults", 0, 0, "list too long");
         return RIG_EINVAL;
     }
-    strcpy(buf, text);
+    strcpy(buf, text); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above
     for (char *item = buf, *next; item; item = next) {
         long col = item - buf + 1;
         next = strchr(item, ',');

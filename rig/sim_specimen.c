@@ -264,6 +264,8 @@ static int apply_param(sim_params *p, const char *kv, rig_diag *d)
     for (size_t i = 0; i < sizeof param_defs / sizeof param_defs[0]; i++) {
         const param_def *pd = &param_defs[i];
         if (strlen(pd->key) == klen && !strncmp(pd->key, kv, klen))
+            /* pd->off is offsetof() a double member: the cast yields that member */
+            // cppcheck-suppress invalidPointerCast
             return parse_value(eq + 1, pd->dim, (double *)((char *)p + pd->off), pd->key, d);
     }
     rig_diag_set(d, "--param", 0, 0, "unknown parameter '%.*s' (see docs/sim.md)", (int)klen,

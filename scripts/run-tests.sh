@@ -8,6 +8,12 @@
 # tests/it_*.sh, run once with RIGOR=BUILD_DIR/rigor of the first dir. Each
 # program prints its own "# name: N passed, N failed, N skipped" line, which
 # this script sums. RIGOR_TEST_FILTER=substring runs only matching programs.
+#
+# RIGOR_IT_ASAN=DIR runs the integration scripts a second time with
+# RIGOR=DIR/rigor (the sanitizer build), all but those named in
+# RIGOR_IT_ASAN_SKIP (space-separated, e.g. "it_sim"). Sanitizer reports go to
+# files (log_path) so that a script that hides stderr or expects a non-zero
+# exit cannot hide them; any report file fails the run.
 set -u
 build=${1:-build}
 passed=0; failed=0; skipped=0; crashed=""
@@ -51,6 +57,28 @@ for t in tests/it_*.sh; do
     echo "## $t"
     run_one "$t" env RIGOR="$build/rigor" sh "$t"
 done
+asan=${RIGOR_IT_ASAN:-}
+if [ -n "$asan" ]; then
+    rep=$(mktemp -d)
+    for t in tests/it_*.sh; do
+        [ -f "$t" ] || continue
+        case "$t" in *"$filter"*) ;; *) continue ;; esac
+        skip=no
+        for x in ${RIGOR_IT_ASAN_SKIP:-}; do [ "tests/$x.sh" = "$t" ] && skip=yes; done
+        [ "$skip" = yes ] && { echo "## $t ($asan): skipped (RIGOR_IT_ASAN_SKIP)"; continue; }
+        echo "## $t ($asan)"
+        run_one "$t ($asan)" env RIGOR="$asan/rigor" \
+            ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:log_path=$rep/asan" \
+            UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}:log_path=$rep/ubsan" \
+            LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" sh "$t"
+        for r in "$rep"/*; do
+            [ -f "$r" ] || continue
+            echo "# $t ($asan): sanitizer report $r:"; cat "$r"; rm -f "$r"
+            failed=$((failed + 1)); crashed="$crashed $t($asan)"
+        done
+    done
+    rm -rf "$rep"
+fi
 [ -n "$crashed" ] && echo "# failed programs:$crashed"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
