@@ -119,7 +119,7 @@ check "protocol picker lists protocols/ and validates the selection" \
     "wait_for 'e-lpscl-film-tensile.rigor' 3 && wait_for 'Quick tensile test \\(no file\\)' 3"
 T send-keys -t c Down
 check "rigor check's errors for a protocol beyond the 100 N cell" \
-    "wait_for 'astm-d882.rigor:[0-9]+:[0-9]+:' 3 && screen | grep -q 'errors; this protocol cannot start' && screen | grep -q 'beyond'"
+    "wait_for 'astm-d882.rigor:[0-9]+:[0-9]+:' 3 && screen | grep -Eq 'errors?; this protocol cannot start' && screen | grep -q 'beyond'"
 save picker-bad
 T send-keys -t c Down Down Down
 check "rigor check's plan for the film protocol" "wait_for 'OK: E-LPSCl film tensile' 3"
