@@ -804,13 +804,35 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
         snprintf(res->run_path, sizeof res->run_path, "%s", run_session_run_path(s));
         goto out;
     }
+    /* On a terminal, a progress bar under the step lines: steps done of the
+     * protocol's steps, and the live values. It is erased before each poll so
+     * the step and stage lines print cleanly above it. */
+    bool bar = o->progress && isatty(fileno(o->progress));
     while (true) {
         if (o->stop_flag && *o->stop_flag)
             run_session_request(s, ME_STOP);
+        if (bar)
+            fputs("\r\033[K", o->progress);
         rc = run_session_poll(s, 0.05, why, wl);
         if (rc < 0 || rc == RUN_FINISHED)
             break;
+        if (bar) {
+            const machine *m = run_session_machine(s);
+            const protocol *pp = run_session_protocol(s);
+            int nsteps = pp ? pp->nsteps : 0, k = m ? machine_step(m) : -1;
+            machine_values v = m ? machine_values_of(m) : (machine_values){0};
+            char cells[21];
+            int fill = nsteps > 0 && k >= 0 ? (20 * k + 10) / nsteps : 0;
+            for (int i = 0; i < 20; i++)
+                cells[i] = i < fill ? '#' : '.';
+            cells[20] = '\0';
+            fprintf(o->progress, "  [%s] step %d/%d  F %.4g N  strain %.3g %%  %s", cells,
+                    k + 1, nsteps, v.force_N, v.strain * 100, m ? machine_stage(m) : "");
+            fflush(o->progress);
+        }
     }
+    if (bar)
+        fputs("\r\033[K", o->progress);
     rc = run_session_end_test(s, res, why, wl);
     goto out;
 

@@ -164,5 +164,17 @@ print("  faults: %d dropped -> %s timeouts, %d corrupted -> %s bad replies, %d v
 PYEOF
 then ok injected-faults; else bad injected-faults "exit $rc: $(tail -2 "$tmp/faults.err")"; fi
 
+# 11. On a terminal (script(1) gives it a pty), a progress bar; in a pipe, none.
+if command -v script >/dev/null 2>&1; then
+    script -qec "$RIGOR run protocols/p-lpscl-film-tensile.rigor --sim p-lpscl-film -o $tmp/tty.csv" \
+        "$tmp/tty.txt" >/dev/null 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q '\[#*\.*\] step [0-9]/3  F ' "$tmp/tty.txt" \
+       && ! grep -q '\[#*\.*\] step' "$tmp/p-lpscl-film.err"; then
+        ok progress-bar; else bad progress-bar "exit $rc"; fi
+else
+    skip=$((skip + 1)); echo "skip progress-bar: no script(1)"
+fi
+
 echo "# it_run: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
