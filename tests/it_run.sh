@@ -131,9 +131,9 @@ if [ $rc -eq 0 ] && echo "$out" | grep -q "ramp"; then ok dry-run; else bad dry-
 
 # 10. Injected faults (1 % dropped, 0.5 % corrupted replies): the pull still
 #     completes, 74 MPa, and the driver's error counters (run-file trailer)
-#     account for every fault the simulator logged: each drop is a timeout
-#     (less one: a drop decided on the very last request, after the driver
-#     stopped waiting, is not), each corruption a bad reply. On a quiet
+#     account for every fault the simulator logged: each drop is a timeout,
+#     each corruption a bad reply (less one of either: a fault decided on the
+#     very last request, after the driver stopped reading, is never seen). On a quiet
 #     machine they are equal; on a loaded one real late replies add to them,
 #     so the test asserts "at least" and prints both.
 "$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film --seed 5 \
@@ -158,7 +158,7 @@ log = open(sys.argv[3]).read()
 drops, corrupt = log.count("fault drop"), log.count("fault corrupt")
 assert drops > 5 and corrupt > 3, (drops, corrupt)
 assert int(trailer["errors_timeout"]) >= drops - 1, (trailer["errors_timeout"], drops)
-assert int(trailer["errors_baddata"]) + int(trailer["errors_crc"]) >= corrupt, (trailer["errors_baddata"], corrupt)
+assert int(trailer["errors_baddata"]) + int(trailer["errors_crc"]) >= corrupt - 1, (trailer["errors_baddata"], corrupt)
 assert int(trailer["rows"]) == rows, (trailer["rows"], rows)
 print("  faults: %d dropped -> %s timeouts, %d corrupted -> %s bad replies, %d valid rows" % (drops, trailer["errors_timeout"], corrupt, trailer["errors_baddata"], rows))
 PYEOF
