@@ -131,8 +131,10 @@ rig_limits rig_limits_none(void);
 /* OK or FAULT; the reason ("" when OK) is copied into reason (may be NULL). */
 rig_health rig_state(rig *r, char *reason, size_t len);
 
-/* Operator acknowledgement: clears FAULT (and sends the drive's fault reset).
- * RIG_ESTATE if the cause is still present (e.g. link still down). */
+/* Operator acknowledgement: sends the drive's fault reset and clears FAULT
+ * once a sample shows the devices report no fault, e-stop, watchdog, overload
+ * or ADC error (they get 0.5 s to clear them). RIG_ESTATE if the cause is
+ * still present (link down, e-stop pressed, a drive that keeps its fault). */
 int rig_ack_fault(rig *r);
 
 /* Statistics so far (any thread). */

@@ -18,7 +18,8 @@ set -u
 build=${1:-build}
 passed=0; failed=0; skipped=0; crashed=""
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+fails=$(mktemp)
+trap 'rm -f "$log" "$fails"' EXIT
 
 run_one() {
     name=$1; shift
@@ -26,6 +27,9 @@ run_one() {
     "$@" >"$log" 2>&1
     rc=$?
     cat "$log"
+    # Keep every failing case's lines for the recap at the end: CI shows only
+    # the tail of a long log, and a failure must be readable there.
+    grep -E '^(not ok|  FAIL)' "$log" | sed "s|^|$name: |" >>"$fails"
     line=$(grep -E '^# .*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     if [ -z "$line" ]; then
         echo "# $name: crashed or printed no summary (exit $rc)"
@@ -78,6 +82,10 @@ if [ -n "$asan" ]; then
         done
     done
     rm -rf "$rep"
+fi
+if [ -s "$fails" ]; then
+    echo "# failing cases:"
+    cat "$fails"
 fi
 [ -n "$crashed" ] && echo "# failed programs:$crashed"
 echo "$passed passed, $failed failed, $skipped skipped"

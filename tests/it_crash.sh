@@ -16,7 +16,7 @@ runs=${CRASH_RUNS:-5}
 py=/usr/bin/python3
 pass=0; fail=0; skip=0
 ok() { pass=$((pass + 1)); echo "ok $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+bad() { fail=$((fail + 1)); echo "not ok $*"; }
 if [ ! -x "$py" ]; then
     echo "SKIP: $py missing"
     echo "# it_crash: 0 passed, 0 failed, 1 skipped"

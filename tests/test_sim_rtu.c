@@ -159,8 +159,9 @@ static void test_rtu_bus(void)
     sim_free(s);
 }
 
-/* Reads of FORCE (FC04, 2 registers) in a loop for `secs`; returns reads/s. */
-static double force_rate(const char *path, double secs, int *errors)
+/* Reads of FORCE (FC04, 2 registers) in a loop for `secs`; returns reads/s
+ * and the shortest single transaction in *min_s. */
+static double force_rate(const char *path, double secs, int *errors, double *min_s)
 {
     int fd = open_pty(path);
     if (fd < 0)
@@ -170,11 +171,15 @@ static double force_rate(const char *path, double secs, int *errors)
     int n = 0;
     *errors = 0;
     double t0 = now_s();
+    *min_s = INFINITY;
     while (now_s() - t0 < secs) {
-        if (rtu_xfer(fd, 2, rd, 5, rep, 9, 200, false) == 9)
+        double a = now_s();
+        if (rtu_xfer(fd, 2, rd, 5, rep, 9, 200, false) == 9) {
             n++;
-        else
+            *min_s = fmin(*min_s, now_s() - a);
+        } else {
             (*errors)++;
+        }
     }
     double rate = n / (now_s() - t0);
     close(fd);
@@ -191,23 +196,27 @@ static void test_rtu_wire_rate(void)
     const double tc = 11.0 / 115200, t35 = 1.75e-3;
     const double wire_rate = 1.0 / ((8 + 9) * tc + 2 * t35);
     int errors;
-    double best = 0;
-    for (int attempt = 0; attempt < 2 && best < 0.8 * wire_rate; attempt++) {
-        /* NOTE: a second attempt only if the first was slowed by a busy machine */
-        double r = force_rate(path, 1.0, &errors);
-        CHECK(errors == 0, "errors in the loop: %d", errors);
-        CHECK(r <= wire_rate * 1.01, "rate %.1f/s exceeds the wire limit %.1f/s", r, wire_rate);
-        best = fmax(best, r);
-    }
-    printf("  # rtu 115200: %.1f reads/s, wire limit %.1f/s (%.0f %%)\n", best, wire_rate,
-           100 * best / wire_rate);
-    CHECK(best >= 0.8 * wire_rate, "rate %.1f/s below 80 %% of %.1f/s", best, wire_rate);
+    double tmin;
+    double r = force_rate(path, 1.0, &errors, &tmin);
+    printf("  info: rtu 115200: %.1f reads/s, wire limit %.1f/s (%.0f %%); fastest "
+           "transaction %.3f ms\n",
+           r, wire_rate, 100 * r / wire_rate, tmin * 1e3);
+    CHECK(errors == 0, "errors in the loop: %d", errors);
+    /* Pacing holds whatever the load: never faster than the wire, and the
+     * fastest transaction (a load spike only slows some) costs the wire time,
+     * not more. The sustained rate is a benchmark's (bench/, make bench). */
+    CHECK(r <= wire_rate * 1.01, "rate %.1f/s exceeds the wire limit %.1f/s", r, wire_rate);
+    /* one transaction: request and reply on the wire, and the silence before
+     * the reply; the silence after it is paid before the next request */
+    const double t_one = (8 + 9) * tc + t35;
+    CHECK(tmin >= 0.97 * t_one && tmin <= 1.3 * t_one,
+          "fastest transaction %.3f ms, its wire time %.3f ms", tmin * 1e3, t_one * 1e3);
     sim_free(s);
 
     s = start(0, path, sizeof path);
     if (!s)
         return;
-    double fast = force_rate(path, 0.3, &errors);
+    double fast = force_rate(path, 0.3, &errors, &tmin);
     CHECK(errors == 0 && fast > 2 * wire_rate, "--baud 0 is not paced: %.0f/s", fast);
     sim_free(s);
 }
