@@ -206,6 +206,11 @@ bool detect_fractured(const detect *d)
     return d->fractured;
 }
 
+bool detect_fracture_pending(const detect *d)
+{
+    return !d->fractured && d->frac_run > 0;
+}
+
 const char *detect_kind_name(detect_kind k)
 {
     static const char *const names[DET_NKINDS] = {

@@ -144,6 +144,11 @@ int detect_finish(detect *d, detect_event *ev, int max);
 detect_kind detect_stage(const detect *d);
 bool detect_fractured(const detect *d);
 
+/* True while a fracture rule holds but its debounce has not yet confirmed it
+ * (not fractured yet): the next sample decides. A live controller asks for
+ * that sample at once (rig_sample_now) instead of waiting a period. */
+bool detect_fracture_pending(const detect *d);
+
 /* "contact", "elastic", "yield", "plastic", "plateau", "densification",
  * "fracture", "max"; "?" for anything else. */
 const char *detect_kind_name(detect_kind k);

@@ -137,7 +137,10 @@ fi
 if want stop; then
     printf '%-34s %14s %14s %8s  %s\n' "stop latency p50/p99/max ms" \
         "$(kv stop_latency p50_ms)/$(kv stop_latency p99_ms)/$(kv stop_latency max_ms)" "target 2" "-" \
-        "n=$(kv stop_latency n) at $(kv stop_latency rate_min_hz)+ Hz; load $(kv stop_latency load_before)"
+        "n=$(kv stop_latency n) at $(kv stop_latency rate_min_hz)+ Hz; load $(kv stop_latency load_before); from the fracture step"
+    printf '%-34s %14s %14s %8s  %s\n' "  same, from the first read" \
+        "$(kv stop_latency read_p50_ms)/$(kv stop_latency read_p99_ms)/$(kv stop_latency read_max_ms)" "target 2" "-" \
+        "from the first force read served after the fracture"
 fi
 if want analyze; then
     for t in tensile compression; do

@@ -234,6 +234,11 @@ machine_state machine_state_of(const machine *m) { return m->state; }
 int machine_step(const machine *m) { return m->step; }
 const char *machine_end_reason(const machine *m) { return m->end_reason; }
 bool machine_failed(const machine *m) { return m->failed; }
+bool machine_wants_sample(const machine *m)
+{
+    return m->was_loading && !m->fractured && detect_fracture_pending(m->det);
+}
+
 const char *machine_stage(const machine *m) { return m->stage; }
 double machine_zero_position(const machine *m) { return m->x0; }
 void machine_set_compliance(machine *m, double c) { m->compliance = isfinite(c) && c > 0 ? c : 0; }

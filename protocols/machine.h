@@ -112,6 +112,10 @@ int machine_step(const machine *m);             /* current step index, -1 before
 const char *machine_end_reason(const machine *m); /* "" while running */
 bool machine_failed(const machine *m);          /* ended by a limit or an early fracture */
 const char *machine_stage(const machine *m);    /* current detected stage name or "" */
+/* True when the detector has a fracture rule pending confirmation on the
+ * next sample while the specimen is being loaded: the caller should get that
+ * sample now rather than a period later (the stop latency). */
+bool machine_wants_sample(const machine *m);
 
 /* Frame compliance C (m/N): strain is then (x - C F) / L0, the specimen's
  * own deformation rather than crosshead travel (ISO 604: the machine's

@@ -557,6 +557,10 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         if (c.kind == MC_STOP && s->stop_sample < 0)
             s->stop_sample = s->idx;
         execute(r, &c);
+        /* A drop pending its debounce: the sample that confirms it is taken
+         * now, not a period later (the stop latency). */
+        if (i + 1 == n && machine_wants_sample(m))
+            rig_sample_now(r);
         char stage[128] = "";
         for (int k = 0; k < nn; k++) {
             const machine_note *mn = &notes[k];
@@ -712,6 +716,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
         o->sim_fractured = tr.fractured;
         o->sim_fracture_t_s = tr.fracture_t_s;
         o->sim_stop_latency_s = NAN;
+        o->sim_read_stop_latency_s = NAN;
         if (tr.fractured) {
             double defl = fabs(tr.fracture_force_N) * g->frame_compliance_m_N;
             double x_frac = g->compression ? -(g->gap_m + tr.fracture_deformation_m + defl)
@@ -721,6 +726,8 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
              * simulator served (both on the simulator's clock) */
             if (tr.stop_cmd_wall_s >= 0)
                 o->sim_stop_latency_s = tr.stop_cmd_wall_s - tr.fracture_wall_s;
+            if (tr.stop_cmd_wall_s >= 0 && tr.first_read_wall_s >= 0)
+                o->sim_read_stop_latency_s = tr.stop_cmd_wall_s - tr.first_read_wall_s;
         }
     }
     *res = *o;
@@ -734,6 +741,7 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
 {
     memset(res, 0, sizeof *res);
     res->sim_stop_latency_s = NAN;
+    res->sim_read_stop_latency_s = NAN;
     int rc;
     protocol *p = NULL;
     run_session *s = NULL;

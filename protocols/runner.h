@@ -73,6 +73,8 @@ typedef struct {
     double stop_latency_samples;    /* samples between fracture note and stop (machine) */
     double sim_stop_latency_s;      /* wall time from the fracture step to the first stop
                                        write served by the simulator (NAN if none) */
+    double sim_read_stop_latency_s; /* wall time from the first force read served after the
+                                       fracture step to that stop write (NAN if none) */
 } run_result;
 
 /* Run the protocol. Returns RIG_OK when the test ran (whatever its outcome,

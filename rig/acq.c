@@ -74,6 +74,8 @@ struct rig {
     rig_cmd q[CMDQ_CAP];
     unsigned qh, qt;
     atomic_bool stop_req;
+    atomic_bool sample_now; /* one cycle off the grid, asked by the consumer */
+    bool extra_done;        /* loop only: at most one such cycle per period */
     atomic_bool hold_heartbeat;
     /* acknowledgement of a fault: the caller waits for DONE or REFUSED */
     atomic_int ack_state;
@@ -82,6 +84,12 @@ struct rig {
     /* sample ring: the loop writes ring_w, the consumer ring_r */
     rig_sample *ring;
     atomic_size_t ring_w, ring_r;
+    /* a consumer blocked in rig_wait_samples is woken by the loop (data_cv)
+     * the moment a sample is pushed: a fracture's stop decision waits for
+     * nobody's polling interval */
+    pthread_mutex_t data_mu;
+    pthread_cond_t data_cv;
+    atomic_int waiters;
 
     /* shared state (st_mu) */
     pthread_mutex_t st_mu;
@@ -177,7 +185,9 @@ int rig_new(const rig_config *cfg, rig **out)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&r->cv, &ca);
+    pthread_cond_init(&r->data_cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&r->data_mu, NULL);
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->st_mu, NULL);
     sup_init(&r->sup, &r->cfg);
@@ -397,6 +407,16 @@ static void push_sample(rig *r, const rig_sample *s)
     }
     r->ring[w & (RING_CAP - 1)] = *s;
     atomic_store_explicit(&r->ring_w, w + 1, memory_order_release);
+    /* Pairs with the waiter's increment of `waiters` before it looks at
+     * ring_w: either it sees the new sample or this sees it waiting. The
+     * mutex is taken only when someone waits, so an unwatched loop pays one
+     * atomic load. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load(&r->waiters) > 0) {
+        pthread_mutex_lock(&r->data_mu);
+        pthread_cond_broadcast(&r->data_cv);
+        pthread_mutex_unlock(&r->data_mu);
+    }
     r->ls.samples++;
 }
 
@@ -586,7 +606,7 @@ static void *loop(void *arg)
         pthread_mutex_lock(&r->mu);
         struct timespec dl = abs_of(r, next);
         while (!atomic_load(&r->quit) && r->qh == r->qt && !atomic_load(&r->stop_req) &&
-               now_rel(r) < next) {
+               !atomic_load(&r->sample_now) && now_rel(r) < next) {
             if (pthread_cond_timedwait(&r->cv, &r->mu, &dl) == ETIMEDOUT)
                 break;
         }
@@ -600,8 +620,21 @@ static void *loop(void *arg)
         for (unsigned i = 0; i < n; i++)
             exec_cmd(r, &local[i]);
         double t = now_rel(r);
+        bool extra = atomic_exchange(&r->sample_now, false) && !r->extra_done;
+        if (t < next && extra) {
+            /* A sample off the grid, now: the consumer's fracture detector
+             * has a drop pending confirmation, and waiting for the next
+             * deadline would add up to a period to the stop. The grid is
+             * kept; its next cycle's jitter is not judged against this one. */
+            r->extra_done = true;
+            r->ls.extra_samples++;
+            cycle(r, t, &seq);
+            r->prev_cycle_t = NAN;
+            continue;
+        }
         if (t < next)
             continue; /* woken for commands: wait for the deadline again */
+        r->extra_done = false;
         if (isfinite(r->prev_cycle_t)) {
             double jit_us = fabs((t - r->prev_cycle_t) - r->period_s) * 1e6;
             pthread_mutex_lock(&r->st_mu);
@@ -737,19 +770,36 @@ size_t rig_poll_samples(rig *r, rig_sample *buf, size_t max)
     return n;
 }
 
+static bool ring_has_data(rig *r)
+{
+    size_t rd = atomic_load_explicit(&r->ring_r, memory_order_relaxed);
+    return atomic_load_explicit(&r->ring_w, memory_order_acquire) != rd;
+}
+
 bool rig_wait_samples(rig *r, double timeout_s)
 {
-    double t_end = now_rel(r) + timeout_s;
-    for (;;) {
-        size_t rd = atomic_load_explicit(&r->ring_r, memory_order_relaxed);
-        size_t w = atomic_load_explicit(&r->ring_w, memory_order_acquire);
-        if (w != rd)
-            return true;
-        if (now_rel(r) >= t_end)
-            return false;
-        struct timespec ts = {0, 500000};
-        nanosleep(&ts, NULL);
+    if (ring_has_data(r))
+        return true;
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    double t_end = ts_s(&dl) + fmax(timeout_s, 0);
+    dl.tv_sec = (time_t)t_end;
+    dl.tv_nsec = (long)((t_end - (double)dl.tv_sec) * 1e9);
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
     }
+    atomic_fetch_add(&r->waiters, 1);
+    pthread_mutex_lock(&r->data_mu);
+    bool got;
+    while (!(got = ring_has_data(r)))
+        if (pthread_cond_timedwait(&r->data_cv, &r->data_mu, &dl) != 0)
+            break;
+    if (!got)
+        got = ring_has_data(r);
+    pthread_mutex_unlock(&r->data_mu);
+    atomic_fetch_sub(&r->waiters, 1);
+    return got;
 }
 
 int rig_latest(rig *r, rig_sample *out)
@@ -841,6 +891,17 @@ int rig_cmd_stop(rig *r)
         return RIG_ESTATE;
     pthread_mutex_lock(&r->mu);
     atomic_store(&r->stop_req, true);
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return RIG_OK;
+}
+
+int rig_sample_now(rig *r)
+{
+    if (!r->started)
+        return RIG_ESTATE;
+    pthread_mutex_lock(&r->mu);
+    atomic_store(&r->sample_now, true);
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
     return RIG_OK;
@@ -972,6 +1033,8 @@ void rig_free(rig *r)
     rig_stop(r);
     link_free(r->link);
     pthread_cond_destroy(&r->cv);
+    pthread_cond_destroy(&r->data_cv);
+    pthread_mutex_destroy(&r->data_mu);
     pthread_mutex_destroy(&r->mu);
     pthread_mutex_destroy(&r->st_mu);
     free(r->ring);

@@ -56,6 +56,7 @@ typedef struct {
     uint64_t failed_cycles;  /* cycles without a valid sample */
     uint64_t overruns;       /* cycles that started a whole period late */
     uint64_t dropped;        /* samples lost because the consumer was too slow */
+    uint64_t extra_samples;  /* samples taken off the grid on request (rig_sample_now) */
     double rate_hz;          /* requested rate */
     double achieved_rate_hz; /* samples / elapsed time */
     double jitter_p50_us;    /* |period - nominal| percentiles */
@@ -117,6 +118,10 @@ int rig_cmd_velocity(rig *r, double m_per_s); /* move at rate (+ = up/tension) *
 int rig_cmd_position(rig *r, double pos_m, double speed_m_s); /* move to a zeroed position */
 int rig_cmd_jog(rig *r, double m_per_s, double duration_s);   /* move at rate, then stop */
 int rig_cmd_stop(rig *r);           /* velocity 0; always accepted, also in FAULT */
+/* Take one sample now, off the sampling grid (at most one per period; the
+ * grid itself is kept). For a consumer that must decide on the next sample
+ * (a fracture pending confirmation) without waiting a period for it. */
+int rig_sample_now(rig *r);
 int rig_cmd_zero_position(rig *r);  /* the present position becomes 0 */
 int rig_cmd_tare(rig *r);           /* zero the force (transmitter command, or software) */
 int rig_cmd_zero_extension(rig *r); /* zero the extensometer (device command, or software) */

@@ -316,6 +316,7 @@ int runfile_close(runfile *f, const char *end_reason, const rig_stats *st)
                 fprintf(m, "# failed_cycles: %llu\n", (unsigned long long)st->failed_cycles);
                 fprintf(m, "# overruns: %llu\n", (unsigned long long)st->overruns);
                 fprintf(m, "# dropped: %llu\n", (unsigned long long)st->dropped);
+                fprintf(m, "# extra_samples: %llu\n", (unsigned long long)st->extra_samples);
             }
             if (fclose(m) == 0) {
                 int e = write_all(f->fd, text, tlen);

@@ -183,6 +183,7 @@ void sim_truth_snapshot(sim *s, sim_truth *o)
     o->fracture_t_s = s->fracture_t;
     o->fracture_wall_s = s->fracture_wall;
     o->stop_cmd_wall_s = s->stop_wall;
+    o->first_read_wall_s = s->read_wall;
     o->fracture_force_N = s->fracture_force;
     o->fracture_deformation_m = s->fracture_delta;
     o->enabled = s->enabled;

@@ -78,6 +78,8 @@ typedef struct {
     double stop_cmd_wall_s;        /* CLOCK_MONOTONIC (s) when the first stop write (VELOCITY_CMD
                                       0, quick stop or disable) after the fracture was served,
                                       or -1: the stop latency (bench/) */
+    double first_read_wall_s;      /* CLOCK_MONOTONIC (s) when the first read of FORCE after
+                                      the fracture step was served, or -1 (bench/) */
     bool enabled;                  /* drive enabled and not faulted */
     bool moving;                   /* |velocity| > 1 nm/s */
     int fault_code;                /* FAULT_CODE of the drive: 0 none, 1 watchdog, 2 overtravel,

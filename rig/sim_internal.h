@@ -116,6 +116,7 @@ struct sim {
     bool contact, fractured;
     double contact_t, fracture_t, fracture_force, fracture_delta;
     double fracture_wall, stop_wall; /* CLOCK_MONOTONIC s of fracture / first stop write after it */
+    double read_wall; /* CLOCK_MONOTONIC s of the first force read served after the fracture */
     /* transmitter */
     uint16_t cell_hr[2];
     double lp;         /* low-pass state, N (gross) */

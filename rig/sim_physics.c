@@ -135,7 +135,7 @@ void sim_physics_init(sim *s)
         s->cell_every = 1;
     s->raw = SIM_RAW_ZERO;
     s->contact_t = s->fracture_t = s->wd_trip_t = -1;
-    s->fracture_wall = s->stop_wall = -1;
+    s->fracture_wall = s->stop_wall = s->read_wall = -1;
     sim_rng_seed(&s->rng_phys, s->seed);
     sim_rng_seed(&s->rng_fault, s->seed ^ 0xFA017u);
 }

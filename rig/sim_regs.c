@@ -78,6 +78,11 @@ static void image(const sim *s, int unit, int table, uint16_t *r)
     }
 }
 
+static bool covers(int addr, int n, int reg)
+{
+    return reg >= addr && reg < addr + n;
+}
+
 int sim_regs_read_locked(sim *s, int unit, int table, int addr, int n, uint16_t *out)
 {
     int size = table_size(unit, table);
@@ -92,12 +97,14 @@ int sim_regs_read_locked(sim *s, int unit, int table, int addr, int n, uint16_t 
     uint16_t img[16];
     image(s, unit, table, img);
     memcpy(out, img + addr, (size_t)n * sizeof *out);
+    /* Benchmark hook: when a reader first gets the force (input registers
+     * 1-2 of the load cell) from after the fracture step. */
+    if (s->fractured && s->read_wall < 0 && unit == 2 && table == 4 && covers(addr, n, 1)) {
+        struct timespec wall;
+        clock_gettime(CLOCK_MONOTONIC, &wall);
+        s->read_wall = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
+    }
     return 0;
-}
-
-static bool covers(int addr, int n, int reg)
-{
-    return reg >= addr && reg < addr + n;
 }
 
 static int write_drive(sim *s, int addr, int n, const uint16_t *vals)

@@ -207,6 +207,46 @@ out:
     emu_kill(&e);
 }
 
+/* rig_sample_now: one sample off the grid, at most one per period, the grid
+ * kept. At 2 Hz the request lands just after a grid sample, half a second
+ * before the next, so the extra one is unmistakable. */
+static void test_sample_now(void)
+{
+    if (!have_emu)
+        SKIP("python3-pymodbus not available");
+    emu e;
+    CHECK(emu_start(&e, 0, NULL), "emulator started");
+    rig_config c;
+    rig *r = NULL;
+    if (!e.port || !load_cfg(&c, e.port))
+        goto out;
+    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK, "connected");
+    CHECK(rig_sample_now(r) == RIG_ESTATE, "refused before start");
+    CHECK(rig_start(r, 2) == RIG_OK, "started at 2 Hz");
+    size_t n = 0;
+    while (n == 0 && rig_wait_samples(r, 2.0))
+        n += rig_poll_samples(r, buf, 20000);
+    CHECK(n == 1, "one grid sample first (%zu)", n);
+    CHECK(rig_sample_now(r) == RIG_OK && rig_sample_now(r) == RIG_OK, "asked twice");
+    n += collect(r, buf + n, 20000 - n, 1.2);
+    rig_stats st;
+    rig_stats_get(r, &st);
+    CHECK(st.extra_samples == 1, "%llu extra samples (one per period at most)",
+          (unsigned long long)st.extra_samples);
+    int close_pairs = 0;
+    for (size_t i = 1; i < n; i++)
+        if (buf[i].t_s - buf[i - 1].t_s < 0.25)
+            close_pairs++;
+    CHECK(close_pairs == 1 && n >= 3, "%d samples closer than half a period among %zu",
+          close_pairs, n);
+    /* the grid is kept: the sample after the extra one is a period after the first */
+    if (n >= 3)
+        CHECK_NEAR(buf[2].t_s - buf[0].t_s, 0.5, 0.1, 0, "grid kept");
+out:
+    rig_free(r);
+    emu_kill(&e);
+}
+
 /* A pull at 2 mm/s to break (emulator: 20 N/mm, breaks at 1.5 mm) with a
  * simple stop rule, recorded to a run file. */
 static void test_pull_to_break(void)
@@ -721,6 +761,7 @@ int main(void)
     TEST_RUN(test_connect_refused);
     TEST_RUN(test_acquire_move_stop);
     TEST_RUN(test_auto_rate);
+    TEST_RUN(test_sample_now);
     TEST_RUN(test_pull_to_break);
     TEST_RUN(test_soft_limit);
     TEST_RUN(test_watchdog);

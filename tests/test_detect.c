@@ -315,6 +315,56 @@ static void test_fracture_latency(void)
     }
 }
 
+/* detect_fracture_pending: true exactly on the samples between the first
+ * one that meets a rule and the one that confirms it (debounce 2: one
+ * sample), false before and after; a single-sample glitch sets it and the
+ * next normal sample clears it. */
+static void test_fracture_pending(void)
+{
+    static const double k[] = {2e9};
+    detect_params p;
+    detect_params_default(&p, false);
+    synth_seed(12);
+    tcurve c;
+    tcurve_make(&c, law_linear, k, 0.4e-6, 0.005, 2e-5, 0.01, 1, 0.01, 50);
+    detect *d = NULL;
+    CHECK(detect_new(&p, &d) == RIG_OK, "new");
+    if (!d)
+        return;
+    detect_event ev[8];
+    size_t pending_at = 0, n_pending = 0, confirmed_at = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        int ne = detect_feed(d, c.t[i], c.e[i], c.s[i], c.F[i], ev, 8);
+        for (int j = 0; j < ne; j++)
+            if (ev[j].kind == DET_FRACTURE)
+                confirmed_at = i;
+        if (detect_fracture_pending(d)) {
+            if (!n_pending)
+                pending_at = i;
+            n_pending++;
+        }
+    }
+    CHECK(confirmed_at > 0, "fracture confirmed");
+    CHECK(n_pending == (size_t)p.debounce - 1 && pending_at + 1 == confirmed_at,
+          "pending on %zu samples from %zu, confirmed at %zu", n_pending, pending_at,
+          confirmed_at);
+    CHECK(!detect_fracture_pending(d), "not pending once fractured");
+    /* a one-sample dropout on a strong curve: pending, then cleared */
+    detect_reset(d);
+    bool seen = false, cleared = false;
+    for (size_t i = 0; i < 600; i++) {
+        double F = 30.0 * (double)i / 600.0 + (i == 500 ? -30.0 * 500 / 600 : 0);
+        detect_feed(d, (double)i * 0.01, (double)i * 1e-5, F / 0.4e-6, F, ev, 8);
+        if (i == 500)
+            seen = detect_fracture_pending(d);
+        if (i == 501)
+            cleared = !detect_fracture_pending(d) && !detect_fractured(d);
+    }
+    CHECK(seen && cleared, "glitch: pending %d, then cleared %d", seen, cleared);
+    detect_free(d);
+    tcurve_free(&c);
+}
+
 /* Peaks below the noise floor never arm; noise and single-sample glitches on
  * a strong curve never fire. */
 static void test_no_false_fracture(void)
@@ -498,6 +548,7 @@ int main(void)
     TEST_RUN(test_foam);
     TEST_RUN(test_quantised_plateau);
     TEST_RUN(test_fracture_latency);
+    TEST_RUN(test_fracture_pending);
     TEST_RUN(test_no_false_fracture);
     TEST_RUN(test_tensile_brittle);
     TEST_RUN(test_tensile_ductile);

@@ -204,9 +204,13 @@ static void proto_release(protocol *p)
     free(p);
 }
 
+/* First sample after which machine_wants_sample() was true, or -1. */
+static int wants_sample_at;
+
 /* Run the loop for up to nmax samples at 1 kHz; returns samples run. */
 static int run_loop(machine *m, plant *pl, int nmax, int *fracture_note_at)
 {
+    wants_sample_at = -1;
     machine_note notes[16];
     if (fracture_note_at)
         *fracture_note_at = -1;
@@ -221,6 +225,8 @@ static int run_loop(machine *m, plant *pl, int nmax, int *fracture_note_at)
         for (int k = 0; k < nn; k++)
             if (!strcmp(notes[k].kind, "fracture") && fracture_note_at && *fracture_note_at < 0)
                 *fracture_note_at = i;
+        if (machine_wants_sample(m) && wants_sample_at < 0)
+            wants_sample_at = i;
         plant_apply(pl, &c, i);
         plant_step(pl, 1e-3);
         machine_state st = machine_state_of(m);
@@ -256,6 +262,10 @@ static void test_tensile_to_fracture(void)
     CHECK(pl.stop_at - break_sample <= 2 && pl.stop_at >= break_sample,
           "stop %d samples after the break", pl.stop_at - break_sample);
     CHECK(!machine_failed(m), "fracture in a ramp-until-fracture is not a failure");
+    /* the sample before the confirming one asks for that sample at once */
+    CHECK(wants_sample_at == frac_at - 1, "wants a sample at %d, fracture note at %d",
+          wants_sample_at, frac_at);
+    CHECK(!machine_wants_sample(m), "nothing pending once done");
     machine_free(m);
     proto_release(p);
 }
