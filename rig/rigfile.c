@@ -53,6 +53,7 @@ typedef struct {
     long dev_line[RIG_MAX_DEVICES];
     bool dev_has_slave[RIG_MAX_DEVICES];
     long lim_line[8]; /* line of each limit key, 0 = default */
+    long tick_line;   /* line of tick_timeout, 0 = default */
 } parser;
 
 enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
@@ -271,6 +272,7 @@ static int key_safety(parser *p, const char *k, const char *v, long col)
             return rc;
         if (c->tick_timeout_s < 0)
             FAIL(p, col, "tick_timeout: must not be negative");
+        p->tick_line = p->line;
     } else if (!strcmp(k, "reconnect_max")) {
         int rc = parse_quantity(p, k, v, col, DIM_TIME, &c->reconnect_max_s);
         if (rc)
@@ -653,6 +655,21 @@ static int validate(parser *p)
         if (!c->point[required[i]].present)
             FAIL(p, 0, "missing required role '%s' (add a [point %s] section)",
                  role_names[required[i]], role_names[required[i]]);
+
+    /* A reply that never comes costs (1 + retries) response timeouts without
+     * a new tick; a tick_timeout within that reads one lost reply as frozen
+     * data and faults the rig (seen: FAULT at 201 ms under 1 % drops). */
+    if (c->tick_timeout_s > 0 && c->point[ROLE_TICK].present) {
+        const rig_device *d = &c->dev[c->point[ROLE_TICK].device];
+        double worst = (1 + c->retries) * d->response_timeout_s;
+        if (!(c->tick_timeout_s > worst)) {
+            p->line = p->tick_line;
+            FAIL(p, 0,
+                 "tick_timeout %g ms must exceed (1 + retries) x response_timeout of "
+                 "[device %s] = %g ms, or one unanswered request reads as frozen data",
+                 c->tick_timeout_s * 1e3, d->name, worst * 1e3);
+        }
+    }
 
     /* Limits: machine limits required, soft limits inside them. */
     for (int i = L_CAP; i <= L_SPEED; i++)

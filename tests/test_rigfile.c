@@ -174,6 +174,10 @@ static const struct {
     {"bad transport", 2, 0, "transport = udp", NULL, 2, "'tcp' or 'rtu'"},
     {"rtu without device", 2, 0, "transport = rtu", NULL, 0, "needs 'device'"},
     {"travel inverted", 7, 0, "travel_max = -20 mm", NULL, 7, "above travel_min"},
+    {"tick timeout within retries", 0, 0, NULL,
+     "[safety]\ntick_timeout = 150 ms\n[point tick]\ndevice = drive\ntable = ir\naddress = 20\n"
+     "type = u16\n",
+     37, "must exceed (1 + retries) x response_timeout"},
 };
 
 static void test_bad_files(void)
