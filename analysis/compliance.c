@@ -1,6 +1,7 @@
 /* compliance.c — machine compliance tables; see compliance.h for the format. */
 #include "compliance.h"
 
+#include "../common/textfile.h"
 #include "../common/units.h"
 
 #include <ctype.h>
@@ -216,54 +217,13 @@ fail:
 int compliance_load(const char *path, compliance_table *t, rig_diag *diag)
 {
     memset(t, 0, sizeof *t);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        rig_diag_set(diag, path, 0, 0, "cannot open the compliance file: %s", strerror(errno));
-        return RIG_EIO;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    int rc = RIG_OK;
-    if (!buf) {
-        rc = RIG_ENOMEM;
-        goto close_file;
-    }
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > ((size_t)64 << 20)) {
-                rig_diag_set(diag, path, 0, 0, "the compliance file is larger than 64 MB");
-                rc = RIG_EPARSE;
-                goto free_buf;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = RIG_ENOMEM;
-                goto free_buf;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(fp)) {
-        rig_diag_set(diag, path, 0, 0, "read error: %s", strerror(errno));
-        rc = RIG_EIO;
-        goto free_buf;
-    }
-    buf[n] = 0;
-    if (strlen(buf) != n) {
-        rig_diag_set(diag, path, 0, 0, "the compliance file contains a NUL byte (binary?)");
-        rc = RIG_EPARSE;
-        goto free_buf;
-    }
+    char *buf;
+    size_t n;
+    int rc = textfile_read(path, "the compliance file", (size_t)64 << 20, 0, &buf, &n, diag);
+    if (rc != RIG_OK)
+        return rc;
     rc = compliance_parse(buf, path, t, diag);
-free_buf:
     free(buf);
-close_file:
-    fclose(fp);
     return rc;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "commands.h"
 
+#include "../common/textfile.h"
 #include "../protocols/protocol.h"
 #include "protoopt.h"
 
@@ -29,48 +30,16 @@ static void usage(FILE *f)
     protoopt_help(f);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *nb = cap < ((size_t)16 << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        /* buf is non-NULL inside the loop (cppcheck reads the loop test as a NULL check) */
-        // cppcheck-suppress nullPointerArithmeticRedundantCheck
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static int check_one(const char *path, const proto_rig_limits *rig, const curve_geom *geom,
                      bool quiet)
 {
     size_t len = 0;
-    errno = 0;
-    char *text = slurp(path, &len);
-    if (!text) {
-        fprintf(stderr, "%s: cannot read: %s\n", path, errno ? strerror(errno) : "too large");
+    char *text;
+    rig_diag rd = {0};
+    /* NUL bytes are the parser's to report, with their line and column. */
+    if (textfile_read(path, "the protocol", (size_t)16 << 20, TEXTFILE_ALLOW_NUL, &text, &len,
+                      &rd) != RIG_OK) {
+        fprintf(stderr, "%s: %s\n", path, rd.msg);
         return 2;
     }
     rig_diag *d = calloc(MAX_DIAGS, sizeof *d);

@@ -17,6 +17,7 @@
  */
 #include "protocol.h"
 
+#include "../common/textfile.h"
 #include "../common/units.h"
 #include "lexer.h"
 
@@ -1593,61 +1594,22 @@ int proto_parse_file_geom(const char *path, const proto_rig_limits *rig, const c
         *ndiag = 0;
     if (!path || !out)
         return RIG_EINVAL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *buf;
+    size_t n;
+    rig_diag d0 = {0};
+    /* NUL bytes are the lexer's to report, with their line and column. */
+    int rc = textfile_read(path, "the protocol", (size_t)16 << 20, TEXTFILE_ALLOW_NUL, &buf, &n,
+                           &d0);
+    if (rc != RIG_OK) {
         if (diags && maxdiag) {
-            rig_diag_set(&diags[0], path, 0, 0, "cannot open: %s", strerror(errno));
+            diags[0] = d0;
             if (ndiag)
                 *ndiag = 1;
         }
-        return RIG_EIO;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    int rc = RIG_OK;
-    if (!buf) {
-        rc = RIG_ENOMEM;
-        goto close_file;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap >= (size_t)16 << 20) {
-                if (diags && maxdiag) {
-                    rig_diag_set(&diags[0], path, 0, 0,
-                                 "file too large for a protocol (over 16 MB)");
-                    if (ndiag)
-                        *ndiag = 1;
-                }
-                rc = RIG_EPARSE;
-                goto free_buf;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = RIG_ENOMEM;
-                goto free_buf;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        if (diags && maxdiag) {
-            rig_diag_set(&diags[0], path, 0, 0, "read error: %s", strerror(errno));
-            if (ndiag)
-                *ndiag = 1;
-        }
-        rc = RIG_EIO;
-        goto free_buf;
+        return rc;
     }
     rc = proto_parse_buffer_geom(path, buf, n, rig, geom, out, diags, maxdiag, ndiag);
-free_buf:
     free(buf);
-close_file:
-    fclose(f);
     return rc;
 }
 

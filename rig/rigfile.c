@@ -9,6 +9,7 @@
 #include "rigfile.h"
 
 #include "../common/sha256.h"
+#include "../common/textfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -778,52 +779,12 @@ int rigfile_parse(const char *text, const char *name, rig_config *cfg, rig_diag 
 
 int rigfile_load(const char *path, rig_config *cfg, rig_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        rig_diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
-        return RIG_EIO;
-    }
-    size_t cap = 4096, len = 0;
-    char *text = malloc(cap);
-    int rc = RIG_OK;
-    while (text) {
-        if (len + 1 >= cap) {
-            if (cap > (1u << 20)) {
-                rig_diag_set(diag, path, 0, 0, "file larger than 1 MiB: not a rig file");
-                rc = RIG_EPARSE;
-                break;
-            }
-            char *t = realloc(text, cap * 2);
-            if (!t)
-                break;
-            text = t;
-            cap *= 2;
-        }
-        /* text is non-NULL inside the loop (cppcheck reads the loop test as a NULL check) */
-        // cppcheck-suppress nullPointerArithmeticRedundantCheck
-        size_t n = fread(text + len, 1, cap - 1 - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (!text) {
-        fclose(f);
-        return RIG_ENOMEM;
-    }
-    if (rc == RIG_OK && ferror(f)) {
-        rig_diag_set(diag, path, 0, 0, "read error: %s", strerror(errno));
-        rc = RIG_EIO;
-    }
-    fclose(f);
-    if (rc == RIG_OK) {
-        text[len] = '\0';
-        if (strlen(text) != len) {
-            rig_diag_set(diag, path, 0, 0, "NUL byte in a text file");
-            rc = RIG_EPARSE;
-        } else {
-            rc = rigfile_parse(text, path, cfg, diag);
-        }
-    }
+    char *text;
+    size_t len;
+    int rc = textfile_read(path, "the rig file", (size_t)1 << 20, 0, &text, &len, diag);
+    if (rc != RIG_OK)
+        return rc;
+    rc = rigfile_parse(text, path, cfg, diag);
     free(text);
     return rc;
 }

@@ -131,7 +131,7 @@ if grep -q "ramp at 0.000166667 m/s (10 mm/min) until strain >= 0.02 (2 %)" "$tm
 "$RIGOR" check --bogus x.rigor >/dev/null 2>&1; c=$?
 "$RIGOR" check tests/data/protocols/does-not-exist.rigor >/dev/null 2>"$tmp/err"; d=$?
 if [ $a -eq 2 ] && [ $b -eq 0 ] && grep -q "usage: rigor check" "$tmp/out" && [ $c -eq 2 ] \
-   && [ $d -eq 2 ] && grep -q "cannot read" "$tmp/err"; then
+   && [ $d -eq 2 ] && grep -q "does-not-exist.rigor: cannot open the protocol: No such file" "$tmp/err"; then
     ok usage; else bad usage "a=$a b=$b c=$c d=$d"; fi
 
 echo "# it_check: $pass passed, $fail failed, $skip skipped"

@@ -6,6 +6,8 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 /* A small good file; bad cases edit one numbered line of it. */
@@ -224,6 +226,27 @@ static void test_missing_file(void)
     rig_diag d = {0};
     CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIG_EIO, "EIO");
     CHECK(strstr(d.msg, "cannot open") != NULL, "msg '%s'", d.msg);
+    /* the shared text-file reader (common/textfile.c): a NUL byte and an
+     * oversized file are refused by name, never parsed */
+    char path[] = "/tmp/rigor-test-rigfile-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "temp file");
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "wb");
+    fputs("[rig]\ntransport = tcp\n", f);
+    fputc(0, f);
+    fclose(f);
+    CHECK(rigfile_load(path, &c, &d) == RIG_EPARSE && strstr(d.msg, "NUL byte") &&
+              !strcmp(d.file, path),
+          "NUL: '%s'", d.msg);
+    f = fopen(path, "wb");
+    for (int i = 0; i < 70000; i++)
+        fputs("; a comment line\n", f); /* 1.1 MB of valid text */
+    fclose(f);
+    CHECK(rigfile_load(path, &c, &d) == RIG_EPARSE && strstr(d.msg, "larger than"),
+          "too large: '%s'", d.msg);
+    unlink(path);
 }
 
 static void test_garbage_never_crashes(void)
