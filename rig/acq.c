@@ -885,26 +885,26 @@ int rig_cmd_position(rig *r, double pos_m, double speed_m_s)
     return enqueue(r, &c);
 }
 
-int rig_cmd_stop(rig *r)
+/* Set a request flag the loop reads before its next cycle, and wake it. */
+static int raise_flag(rig *r, atomic_bool *flag)
 {
     if (!r->started)
         return RIG_ESTATE;
     pthread_mutex_lock(&r->mu);
-    atomic_store(&r->stop_req, true);
+    atomic_store(flag, true);
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
     return RIG_OK;
 }
 
+int rig_cmd_stop(rig *r)
+{
+    return raise_flag(r, &r->stop_req);
+}
+
 int rig_sample_now(rig *r)
 {
-    if (!r->started)
-        return RIG_ESTATE;
-    pthread_mutex_lock(&r->mu);
-    atomic_store(&r->sample_now, true);
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    return RIG_OK;
+    return raise_flag(r, &r->sample_now);
 }
 
 int rig_cmd_zero_position(rig *r)
