@@ -233,6 +233,35 @@ static void test_compression_figure(void)
     results_clear(&rs);
 }
 
+/* A title longer than the page is elided in the middle, keeping its start
+ * (specimen id) and its end (the file name's tail); a '#' pair survives. */
+static void test_long_title(void)
+{
+    result_set rs;
+    make_compression(&rs);
+    plot_series s = {"foam-1", CE, CS, NC, &rs};
+    char why[512] = "", svg[] = "/tmp/rigor-plot-XXXXXX.svg";
+    int fd = mkstemps(svg, 4);
+    CHECK(fd >= 0, "temp file");
+    close(fd);
+    char title[400];
+    snprintf(title, sizeof title, "Specimen foam-1 #7 - compression (%s)",
+             "lab-a-2026-11-25-batch-0042-very-long-run-file-name-written-by-the-frame-"
+             "software-with-date-and-operator-and-then-some-more-retest-final.csv");
+    int rc = plot_curves(svg, title, &s, 1, why, sizeof why);
+    CHECK(rc == RIG_OK, "svg: %s", why);
+    char *text = svg_text(svg);
+    CHECK(text != NULL, "svg readable");
+    if (text) {
+        CHECK(strstr(text, "Specimen foam-1 #7") != NULL, "start kept, '#' intact");
+        CHECK(strstr(text, "more-retest-final.csv)") != NULL, "end kept");
+        CHECK(strstr(text, "\xe2\x80\xa6") != NULL, "elided with an ellipsis");
+        CHECK(strstr(text, "written-by-the-frame") == NULL, "the middle is gone");
+        free(text);
+    }
+    unlink(svg);
+}
+
 static void test_errors_return(void)
 {
     result_set rs;
@@ -345,6 +374,7 @@ int main(void)
     TEST_RUN(test_rstats);
     TEST_RUN(test_format_of);
     TEST_RUN(test_compression_figure);
+    TEST_RUN(test_long_title);
     TEST_RUN(test_errors_return);
     TEST_RUN(test_arrays_in_results_frame);
     TEST_RUN(test_compression_arrays);
