@@ -221,7 +221,15 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     if (e)
         goto fail_f;
     pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cv, NULL);
+    /* The writer's deadlines are CLOCK_MONOTONIC; a condition variable on
+     * the default (realtime) clock would take each one as long past and the
+     * writer would spin, a whole core in futex calls, starving the
+     * acquisition thread of a loaded machine. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&f->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&f->thread, NULL, writer, f) != 0) {
         pthread_cond_destroy(&f->cv);
         pthread_mutex_destroy(&f->mu);

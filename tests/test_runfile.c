@@ -213,13 +213,37 @@ static void test_flush_cadence(void)
             worst_ms = ms;
         CHECK(seen, "row %d never seen", k);
     }
-    CHECK(worst_ms <= 100, "worst delay %d ms", worst_ms);
+    /* the writer wakes every RUNFILE_FLUSH_S (50 ms); the margin is for a
+     * loaded machine's scheduling */
+    CHECK(worst_ms <= 300, "worst delay %d ms", worst_ms);
     /* Without a trailer the file is an interrupted run, still well formed. */
     char *t = slurp(tmp("c.csv"), NULL);
     double last;
     bool trailer;
     CHECK(t && validate(t, 4, &last, &trailer) == 5 && !trailer, "interrupted file valid");
     free(t);
+    runfile_close(f, "done", NULL);
+}
+
+/* An open run file with nothing to write costs no CPU: the writer sleeps
+ * until its deadline. (Its condition variable once ran on the realtime
+ * clock against monotonic deadlines: every wait returned at once and the
+ * writer took a whole core, which starved acquisition on a loaded machine.)
+ * A spinning writer burns the whole 0.5 s; a sleeping one ~10 wake-ups. */
+static void test_writer_sleeps(void)
+{
+    runfile_header h = runfile_header_empty();
+    runfile *f;
+    CHECK(runfile_open(tmp("idle.csv"), &h, &f) == RIG_OK, "open");
+    struct rusage a, b;
+    getrusage(RUSAGE_SELF, &a);
+    usleep(500000);
+    getrusage(RUSAGE_SELF, &b);
+    double cpu = (double)(b.ru_utime.tv_sec - a.ru_utime.tv_sec) +
+                 (double)(b.ru_utime.tv_usec - a.ru_utime.tv_usec) * 1e-6 +
+                 (double)(b.ru_stime.tv_sec - a.ru_stime.tv_sec) +
+                 (double)(b.ru_stime.tv_usec - a.ru_stime.tv_usec) * 1e-6;
+    CHECK(cpu < 0.1, "an idle run file used %.3f s of CPU in 0.5 s", cpu);
     runfile_close(f, "done", NULL);
 }
 
@@ -264,7 +288,8 @@ static void test_kill9(void)
     long rows = validate(t, 4, &last, &trailer);
     CHECK(rows > 100, "rows %ld", rows);
     CHECK(!trailer, "no trailer");
-    CHECK(tkill - last <= 0.1 + 0.02, "last row %.3f s, killed at %.3f s", last, tkill);
+    /* flushed every 50 ms; the margin is a loaded machine's scheduling */
+    CHECK(tkill - last <= 0.3, "last row %.3f s, killed at %.3f s", last, tkill);
     free(t);
 }
 
@@ -314,6 +339,7 @@ int main(void)
     TEST_RUN(test_format_and_trailer);
     TEST_RUN(test_excl_refusal);
     TEST_RUN(test_flush_cadence);
+    TEST_RUN(test_writer_sleeps);
     TEST_RUN(test_kill9);
     TEST_RUN(test_disk_full);
     char cmd[300];
