@@ -206,6 +206,16 @@ int cmd_run(int argc, char **argv)
     fprintf(stderr, "rigor run: %s after %.1f s, %llu samples at %.0f Hz; run file %s\n",
             res.end_reason, res.duration_s, (unsigned long long)res.samples,
             res.achieved_rate_hz, res.run_path);
+    if (res.have_session_stats) {
+        const rig_stats *ls = &res.session_stats;
+        fprintf(stderr,
+                "rigor run: link (whole session): %llu requests, %llu timeouts, %llu bad "
+                "replies, %llu CRC errors, %llu exceptions, %llu retries, %llu reconnects\n",
+                (unsigned long long)ls->transactions, (unsigned long long)ls->errors_timeout,
+                (unsigned long long)ls->errors_baddata, (unsigned long long)ls->errors_crc,
+                (unsigned long long)ls->errors_exception, (unsigned long long)ls->retries,
+                (unsigned long long)ls->reconnects);
+    }
     if (res.sim && res.sim_fractured)
         fprintf(stderr,
                 "rigor run: simulator: fracture at t=%.3f s; crosshead travel after it "

@@ -251,6 +251,15 @@ static void test_clear(run_session *s)
     s->phase = RUN_IDLE;
 }
 
+int run_session_stop_link(run_session *s, rig_stats *out)
+{
+    if (!s || !s->r)
+        return RIG_ESTATE;
+    rig_cmd_stop(s->r);
+    rig_stop(s->r);
+    return rig_stats_get(s->r, out);
+}
+
 void run_session_close(run_session *s)
 {
     if (!s)
@@ -842,6 +851,8 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     if (bar)
         fputs("\r\033[K", o->progress);
     rc = run_session_end_test(s, res, why, wl);
+    if (run_session_stop_link(s, &res->session_stats) == RIG_OK)
+        res->have_session_stats = true;
     goto out;
 
 bad_protocol : {

@@ -75,6 +75,11 @@ typedef struct {
                                        write served by the simulator (NAN if none) */
     double sim_read_stop_latency_s; /* wall time from the first force read served after the
                                        fracture step to that stop write (NAN if none) */
+    /* the link over the whole session, taken after acquisition stopped (the
+     * run file's trailer covers the test only; the session also balances
+     * before it and watches the frame after it) */
+    bool have_session_stats;
+    rig_stats session_stats;
 } run_result;
 
 /* Run the protocol. Returns RIG_OK when the test ran (whatever its outcome,
@@ -110,6 +115,10 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
 /* Stop any test (its run file is closed as "aborted"), stop acquisition,
  * disconnect, stop the simulator. NULL is safe. */
 void run_session_close(run_session *s);
+/* Stop acquisition (the frame stays stopped and disabled) and give the
+ * link's counters for the whole session; the session can only be closed
+ * after this. RIG_ESTATE when it has no rig. */
+int run_session_stop_link(run_session *s, rig_stats *out);
 
 /* The limits protocols are validated against: the rig file's machine
  * limits, with the simulated load cell's capacity when simulated. */

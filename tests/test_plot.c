@@ -260,6 +260,7 @@ static void test_long_title(void)
         free(text);
     }
     unlink(svg);
+    results_clear(&rs);
 }
 
 static void test_errors_return(void)
