@@ -12,8 +12,8 @@
  *
  * Rigor is measured three ways: rig_start(0) ("the highest rate the link
  * sustains": a probe of 10 cycles, then a third of the period left free),
- * unthrottled (a rate far above what the link can do, so the loop runs back
- * to back: the loop's own capacity), and at a 1 kHz request. The rig file's
+ * unthrottled (rig_start(RIG_RATE_MAX): the loop runs back to back, the
+ * loop's own capacity), and at a 1 kHz request. The rig file's
  * max_rate cap is lifted for the first two. Rates and jitter are computed
  * here from the samples' t_s (cycle start), the same way as for the bare loop;
  * the driver's own rig_stats jitter is printed beside them.
@@ -180,10 +180,10 @@ static int bench_tcp(void)
     }
     cfg.port = port;
     rig_config fast = cfg;
-    fast.max_rate_hz = 1e6;
+    fast.max_rate_hz = RIG_RATE_MAX;
     /* maximum rate: bare, Rigor unthrottled, Rigor rig_start(0) */
     meas mx[3] = {{.name = "tcp_bare_max", .bare = true, .cfg = &cfg, .rate_hz = 0},
-                  {.name = "tcp_rigor_unthrottled", .cfg = &fast, .rate_hz = 1e6},
+                  {.name = "tcp_rigor_unthrottled", .cfg = &fast, .rate_hz = RIG_RATE_MAX},
                   {.name = "tcp_rigor_start0", .cfg = &fast, .rate_hz = 0}};
     interleave(mx, 3, secs, 2.0);
     meas k1[2] = {{.name = "tcp_bare_1k", .bare = true, .cfg = &cfg, .rate_hz = 1000},
@@ -232,7 +232,7 @@ static int bench_rtu(long baud)
      * a pty ignores line settings, and the simulator paces 11-bit characters anyway. */
     cfg.parity = 'N';
     rig_config fast = cfg;
-    fast.max_rate_hz = 1e6;
+    fast.max_rate_hz = RIG_RATE_MAX;
     double wire = wire_rate(&cfg, baud);
     printf("BENCH rtu%ld_wire rate_hz=%.1f\n", baud, wire);
     char n0[64], n1[64], n2[64];
@@ -240,7 +240,7 @@ static int bench_rtu(long baud)
     snprintf(n1, sizeof n1, "rtu%ld_rigor_unthrottled", baud);
     snprintf(n2, sizeof n2, "rtu%ld_rigor_start0", baud);
     meas m[3] = {{.name = n0, .bare = true, .cfg = &cfg, .rate_hz = 0},
-                 {.name = n1, .cfg = &fast, .rate_hz = 1e6},
+                 {.name = n1, .cfg = &fast, .rate_hz = RIG_RATE_MAX},
                  {.name = n2, .cfg = &fast, .rate_hz = 0}};
     interleave(m, 3, secs, 2.5);
     sim_free(s);

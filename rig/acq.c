@@ -605,8 +605,8 @@ static void *loop(void *arg)
         unsigned n = 0;
         pthread_mutex_lock(&r->mu);
         struct timespec dl = abs_of(r, next);
-        while (!atomic_load(&r->quit) && r->qh == r->qt && !atomic_load(&r->stop_req) &&
-               !atomic_load(&r->sample_now) && now_rel(r) < next) {
+        while (r->period_s > 0 && !atomic_load(&r->quit) && r->qh == r->qt &&
+               !atomic_load(&r->stop_req) && !atomic_load(&r->sample_now) && now_rel(r) < next) {
             if (pthread_cond_timedwait(&r->cv, &r->mu, &dl) == ETIMEDOUT)
                 break;
         }
@@ -635,7 +635,7 @@ static void *loop(void *arg)
         if (t < next)
             continue; /* woken for commands: wait for the deadline again */
         r->extra_done = false;
-        if (isfinite(r->prev_cycle_t)) {
+        if (isfinite(r->prev_cycle_t) && r->period_s > 0) {
             double jit_us = fabs((t - r->prev_cycle_t) - r->period_s) * 1e6;
             pthread_mutex_lock(&r->st_mu);
             r->jit[jit_bin(jit_us)]++;
@@ -647,7 +647,9 @@ static void *loop(void *arg)
         cycle(r, t, &seq);
         next += r->period_s;
         double after = now_rel(r);
-        if (after > next + r->period_s) {
+        if (r->period_s == 0) {
+            next = after; /* back to back: no deadline, no overrun */
+        } else if (after > next + r->period_s) {
             r->ls.overruns++;
             next = after + r->period_s * 0.5; /* skip missed deadlines */
             r->prev_cycle_t = NAN;
@@ -745,7 +747,10 @@ int rig_start(rig *r, double rate_hz)
     if (rate_hz > r->cfg.max_rate_hz)
         rate_hz = r->cfg.max_rate_hz;
     r->rate_hz = rate_hz;
-    r->period_s = 1.0 / rate_hz;
+    /* INFINITY (RIG_RATE_MAX) under an infinite cap: back to back. A
+     * finite but huge rate would instead sleep for microseconds each cycle
+     * and pay the kernel's timer slack (~50 us) every time. */
+    r->period_s = isinf(rate_hz) ? 0 : 1.0 / rate_hz;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     pthread_mutex_lock(&r->st_mu);
     r->stats.rate_hz = rate_hz;

@@ -24,6 +24,7 @@
 
 #include "rigfile.h"
 
+#include <math.h> /* INFINITY */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,8 +97,12 @@ int rig_connect(rig *r);
 /* Start the acquisition thread at rate_hz (capped at the rig file's
  * max_rate). rate_hz <= 0: the highest rate the link sustains, measured by
  * timing a few cycles first (rig_stats.rate_hz tells the result).
+ * RIG_RATE_MAX with a config whose max_rate_hz is INFINITY too (benchmarks;
+ * a rig file caps at 1000 Hz): cycles back to back, as fast as the link
+ * answers, no jitter or overrun accounting.
  * The loop sets velocity 0 and velocity mode, writes the watchdog time,
  * enables the drive and then samples. RIG_ESTATE if already running. */
+#define RIG_RATE_MAX INFINITY
 int rig_start(rig *r, double rate_hz);
 
 /* Consumer side: move up to max samples out of the queue into buf (oldest
