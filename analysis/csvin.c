@@ -74,16 +74,28 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
         rig_diag_set(diag, path, 0, 0, "read error");
         return RIG_EIO;
     }
+    if (n == cap) { /* room for the terminating NUL of cin_src_adopt */
+        char *nb = realloc(b, cap + 1);
+        if (!nb) {
+            free(b);
+            return RIG_ENOMEM;
+        }
+        b = nb;
+    }
     *buf = b;
     *len = n;
     return RIG_OK;
 }
 
-static int parse_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
-                        curve_list *out, cin_info *info, cin_src *keep, rig_diag *diag)
+/* own: buf itself when the caller hands it over (see cin_src_adopt), else
+ * NULL and buf is copied. */
+static int parse_buffer(const char *name, const char *buf, size_t len, char *own,
+                        const csvin_opts *opts, curve_list *out, cin_info *info, cin_src *keep,
+                        rig_diag *diag)
 {
     cin_src s;
-    int rc = cin_src_load(&s, name, buf, len, diag);
+    int rc = own ? cin_src_adopt(&s, name, own, len, diag)
+                 : cin_src_load(&s, name, buf, len, diag);
     if (rc)
         return rc;
     size_t n0 = out->n;
@@ -103,7 +115,7 @@ static int parse_buffer(const char *name, const char *buf, size_t len, const csv
 int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
                       curve_list *out, rig_diag *diag)
 {
-    return parse_buffer(name, buf, len, opts, out, NULL, NULL, diag);
+    return parse_buffer(name, buf, len, NULL, opts, out, NULL, NULL, diag);
 }
 
 int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rig_diag *diag)
@@ -113,9 +125,8 @@ int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, r
     int rc = slurp(path, &buf, &len, diag);
     if (rc)
         return rc;
-    rc = csvin_read_buffer(path, buf, len, opts, out, diag);
-    free(buf);
-    return rc;
+    /* buf is handed over: the text is cut into lines where it was read. */
+    return parse_buffer(path, buf, len, buf, opts, out, NULL, NULL, diag);
 }
 
 /* ---- folders and split MTS runs ---- */
@@ -475,7 +486,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
     memset(&info, 0, sizeof info);
     cin_src s;
     memset(&s, 0, sizeof s);
-    rc = parse_buffer(path, buf, len, opts, &cl, &info, &s, diag);
+    rc = parse_buffer(path, buf, len, NULL, opts, &cl, &info, &s, diag);
     free(buf);
     if (rc && !(rc == RIG_ENODATA && info.format[0])) {
         cin_src_free(&s);
@@ -500,7 +511,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
                 if (eq)
                     fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
                 else
-                    fprintf(out, "  line %-5ld  %s\n", s.lines[i].no, l);
+                    fprintf(out, "  line %-5ld  %s\n", (long)s.lines[i].no, l);
                 shown++;
             }
         }

@@ -604,7 +604,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 curve_note(c,
                            "line %ld: incomplete last line (no line end, %zu of %zu "
                            "fields) dropped",
-                           l->no, row.n, need);
+                           (long)l->no, row.n, need);
                 break;
             }
             rig_diag_set(diag, s->name, l->no, (long)l->len + 1,
@@ -678,7 +678,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             goto out;
         }
         if (partial) {
-            curve_note(c, "line %ld: incomplete last line (no line end) dropped", l->no);
+            curve_note(c, "line %ld: incomplete last line (no line end) dropped", (long)l->no);
             break;
         }
         if (t->sentinel_row && li + 1 >= t->end) {
@@ -688,7 +688,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 if (ti->pick[r] >= 0 && v[r] != 0)
                     zeros = false;
             if (zeros) {
-                curve_note(c, "line %ld: end-of-test sentinel row '%s' dropped", l->no, l->s);
+                curve_note(c, "line %ld: end-of-test sentinel row '%s' dropped", (long)l->no, l->s);
                 continue;
             }
         }

@@ -7,6 +7,8 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Read a buffer that must succeed with n curves; returns the list. */
@@ -724,6 +726,74 @@ static void test_mutations_never_crash(void)
     CHECK(ok > 100 && err > 100, "mutations too tame or too wild: %d ok, %d errors", ok, err);
 }
 
+/* The fast decimal path (Clinger) must give the very double strtod gives,
+ * bit for bit, or decline: edge cases at the limits of the fast range, then
+ * random decimal strings of 1-22 digits with and without exponents. */
+static bool same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void test_fast_decimal_matches_strtod(void)
+{
+    static const char *const edge[] = {
+        "0", "-0", "0.000", "-0.0e5", "5.", ".5", "-.03", "1", "0.1", "0.3", "2.675",
+        "9007199254740992", "9007199254740993", "9007199254740991e-22", "9007199254740993e-5",
+        "1e22", "1e23", "1e-22", "1e-23", "123456789012345678", "1234567890123456789",
+        "12345678901234567890", "0.0000000000000000000000001", "4.9e-324",
+        "1.7976931348623157e308", "2.2250738585072014e-308", "6.06e-05", "+7.5e+3",
+        "0.30000000000000004", "100000000000000000000000", "1e0", "1e-0", "-12.345678901234567",
+    };
+    int fast = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        double got, want = strtod(edge[i], NULL);
+        if (cin_fast_decimal(edge[i], strlen(edge[i]), &got)) {
+            fast++;
+            CHECK(same_bits(got, want), "fast path '%s' gave %.17g, strtod %.17g", edge[i], got,
+                  want);
+        }
+        CHECK(cin_num(edge[i], '.', false, &got, NULL) == NUM_OK && same_bits(got, want),
+              "cin_num '%s' gave %.17g, strtod %.17g", edge[i], got, want);
+    }
+    double v;
+    CHECK(!cin_fast_decimal("9007199254740993", 16, &v), "2^53 + 1 must leave the fast path");
+    CHECK(!cin_fast_decimal("1e23", 4, &v), "1e23 must leave the fast path");
+    CHECK(cin_fast_decimal("1e22", 4, &v) && v == 1e22, "1e22 is exact");
+
+    uint64_t x = 0x2545F4914F6CDD1Dull; /* fixed seed: the same cases every run */
+    int ncase = 200000, bad = 0;
+    for (int k = 0; k < ncase; k++) {
+        char str[64];
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t r = x;
+        if (r & 1)
+            str[n++] = '-';
+        int nd = 1 + (int)((r >> 1) % 22), pt = (int)((r >> 6) % (uint64_t)(nd + 1));
+        for (int d = 0; d < nd; d++) {
+            if (d == pt && d > 0)
+                str[n++] = '.';
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            str[n++] = (char)('0' + x % 10);
+        }
+        if ((r >> 12) % 3 == 0)
+            n += (size_t)snprintf(str + n, sizeof str - n, "e%d", (int)((r >> 16) % 61) - 30);
+        str[n] = '\0';
+        double want = strtod(str, NULL), got;
+        if (cin_fast_decimal(str, n, &got)) {
+            fast++;
+            if (!same_bits(got, want) && bad++ < 5)
+                CHECK(false, "fast path '%s' gave %.17g, strtod %.17g", str, got, want);
+        }
+        if (cin_num(str, '.', false, &got, NULL) != NUM_OK || !same_bits(got, want))
+            if (bad++ < 5)
+                CHECK(false, "cin_num '%s' gave %.17g, strtod %.17g", str, got, want);
+    }
+    CHECK(bad == 0, "%d of %d random strings differ from strtod", bad, ncase);
+    /* Both paths are exercised: most short strings are fast, long ones not. */
+    CHECK(fast > ncase / 3 && fast < ncase, "fast path taken %d of %d times", fast, ncase);
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -748,6 +818,7 @@ int main(void)
     TEST_RUN(test_quoted_decimal_comma);
     TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
+    TEST_RUN(test_fast_decimal_matches_strtod);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
