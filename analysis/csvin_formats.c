@@ -262,7 +262,8 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
                    .end = s->nlines,
                    .delim = ',',
                    .dec = '.',
-                   .stop_at_hash = true};
+                   .stop_at_hash = true,
+                   .release = true};
     /* The driver ends every line it writes: a last data line without its
      * line end was cut by the interruption, even when its fields look
      * complete (the last number may be cut short). */
@@ -485,7 +486,8 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                    .end = s->nlines,
                    .delim = f.delim,
                    .dec = 0,
-                   .stop_at_blank = false};
+                   .stop_at_blank = false,
+                   .release = true};
     if (!strcmp(fmt, "catman-asc"))
         t.catman = true;
     cin_tinfo ti;

@@ -38,6 +38,8 @@ typedef struct {
     char eol[8];        /* "LF", "CRLF", "CR" */
     bool final_newline; /* the file ended with a line end */
     bool latin1;        /* bytes were converted from Latin-1 */
+    bool releasable;    /* text and line table may give consumed pages back to the
+                           OS (cin_src_adopt: a file read for its curves only) */
 } cin_src;
 
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag);
@@ -125,6 +127,9 @@ typedef struct {
     bool point_is_time;         /* Deben: the "Point" column is time in s */
     bool catman;                /* -1000000 marks an unused channel */
     bool tolerate_partial_last; /* drop an incomplete last line with a note */
+    bool release;               /* the format reads no data line but the first and
+                                   those after the table again: with s->releasable,
+                                   the pages of consumed data lines are released */
 } cin_tspec;
 
 typedef struct {

@@ -18,10 +18,13 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h> /* madvise */
+#include <unistd.h>   /* sysconf */
 
 static void lower_ascii(char *d, size_t dn, const char *s)
 {
@@ -316,6 +319,27 @@ static bool row_empty(const cin_row *r)
     return true;
 }
 
+/* Give the memory of data lines [from, to) back to the OS: the whole pages
+ * of text and of the line table that hold only those lines (pages shared
+ * with line from - 1 or line to are kept). The pages stay mapped and read
+ * as zeros afterwards, so this is only for lines no one reads again
+ * (cin_tspec.release). It keeps the peak memory of a long run near its
+ * channels instead of text + line table + channels. */
+static void release_lines(const cin_src *s, size_t from, size_t to)
+{
+    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    if (to <= from || pg == 0 || (pg & (pg - 1)))
+        return;
+    uintptr_t a = ((uintptr_t)s->lines[from].s + pg - 1) & ~(pg - 1);
+    uintptr_t b = (uintptr_t)s->lines[to].s & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED); /* advice only: failure is harmless */
+    a = ((uintptr_t)&s->lines[from] + pg - 1) & ~(pg - 1);
+    b = (uintptr_t)&s->lines[to] & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
                    cin_tinfo *ti, rig_diag *diag)
 {
@@ -580,7 +604,15 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     double clock0 = NAN, clock_prev = NAN, clock_add = 0;
     size_t sentinel_cells = 0;
     long last_data_line = 0;
+    /* Lines [t->data + 1, rel_from) have been released; the first data line
+     * and the one before the current are always kept (see cin_tspec). */
+    bool release = t->release && s->releasable;
+    size_t rel_from = t->data + 1;
     for (size_t li = t->data; li < t->end; li++) {
+        if (release && li >= rel_from + 1 + (1u << 16)) {
+            release_lines(s, rel_from, li - 1);
+            rel_from = li - 1;
+        }
         const cin_line *l = &s->lines[li];
         if (t->stop_at_hash && l->s[0] == '#')
             break;
@@ -843,35 +875,51 @@ void cin_test_from_text(curve *c, const char *text)
 /* The k-th smallest of d[0..n) (0-based), partially reordering d: Hoare's
  * selection, O(n) on average. A full sort for one median cost a fifth of
  * `rigor analyze` on a 10^6-row file (bench/, docs/performance.md). */
-static double select_kth(double *d, size_t n, size_t k)
+/* The k-th smallest (0-based) of the steps |x[i] - x[i-1]| that are finite
+ * and > 0, without storing them: for positive doubles the order of the
+ * values is the order of their bit patterns as unsigned integers, so a
+ * radix selection on 16-bit digits (most significant first: count the
+ * candidates per digit value, keep the bucket that holds the k-th, repeat
+ * on the next digit among the candidates whose higher digits match) finds
+ * the exact bit pattern in four passes over x. Returns NAN when there are
+ * fewer than k + 1 such steps or on allocation failure. */
+static double step_kth(const double *x, size_t n, size_t k)
 {
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        double pivot = d[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (d[i] < pivot)
-                i++;
-            while (d[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = d[i];
-                d[i] = d[j];
-                d[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
+    size_t *hist = malloc(65536 * sizeof *hist);
+    if (!hist)
+        return NAN;
+    uint64_t prefix = 0; /* the digits found so far, in place */
+    uint64_t mask = 0;   /* which bits of prefix are fixed */
+    for (int shift = 48; shift >= 0; shift -= 16) {
+        memset(hist, 0, 65536 * sizeof *hist);
+        size_t cnt = 0;
+        for (size_t i = 1; i < n; i++) {
+            double st = fabs(x[i] - x[i - 1]);
+            if (!(isfinite(st) && st > 0))
+                continue;
+            uint64_t u;
+            memcpy(&u, &st, sizeof u);
+            if ((u & mask) != prefix)
+                continue;
+            hist[(u >> shift) & 0xFFFF]++;
+            cnt++;
         }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return d[k];
+        if (k >= cnt)
+            break;
+        size_t d = 0;
+        while (k >= hist[d]) {
+            k -= hist[d];
+            d++;
+        }
+        prefix |= (uint64_t)d << shift;
+        mask |= UINT64_C(0xFFFF) << shift;
     }
-    return d[k];
+    free(hist);
+    if (mask != ~UINT64_C(0))
+        return NAN;
+    double v;
+    memcpy(&v, &prefix, sizeof v);
+    return v;
 }
 
 static void check_jumps(curve *c, int r)
@@ -890,21 +938,18 @@ static void check_jumps(curve *c, int r)
      * thousands-separator round trip does. Steps are judged against the
      * median non-zero step (mas) so that noise around zero is not taken
      * for a jump: both values must exceed 10 mas and the step 20 mas. */
-    double *d = malloc(c->n * sizeof *d);
-    if (!d)
-        return;
     size_t nd = 0;
     for (size_t i = 1; i < c->n; i++) {
         double st = fabs(x[i] - x[i - 1]);
-        if (isfinite(st) && st > 0)
-            d[nd++] = st;
+        nd += isfinite(st) && st > 0;
     }
-    if (nd == 0) {
-        free(d);
+    if (nd == 0)
         return;
-    }
-    double mas = select_kth(d, nd, nd / 2);
-    free(d);
+    /* The median by selection without a copy of the steps (8 bytes per
+     * sample of peak memory on a long run). */
+    double mas = step_kth(x, c->n, nd / 2);
+    if (isnan(mas))
+        return;
     /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a
      * step the other way lies within 50 samples before or after it. */
     const double floor_ = 10 * mas;

@@ -218,7 +218,10 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
 
 int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, rig_diag *diag)
 {
-    return src_load(s, name, buf, len, buf, diag);
+    int rc = src_load(s, name, buf, len, buf, diag);
+    if (rc == RIG_OK)
+        s->releasable = true;
+    return rc;
 }
 
 void cin_src_free(cin_src *s)
@@ -369,6 +372,21 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
  * to double precision (no x87 extended intermediates). */
 _Static_assert(FLT_EVAL_METHOD == 0, "cin_fast_decimal needs FLT_EVAL_METHOD 0");
 
+/* w * 10^q, correctly rounded, for w <= 2^53 and |q| <= 22 (Clinger). */
+static double fast_scale(uint64_t w, long q)
+{
+    double v = (double)w; /* exact: w <= 2^53 */
+    return q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
+}
+
+/* Whether the exponent in the normalised text buf[0..n) is negative: the
+ * character after the 'e'. */
+static bool buf_exp_neg(const char *buf, size_t n)
+{
+    const char *e = memchr(buf, 'e', n);
+    return e && e[1] == '-';
+}
+
 bool cin_fast_decimal(const char *s, size_t n, double *out)
 {
     /* Clinger's fast path (W. D. Clinger, "How to read floating point
@@ -428,11 +446,7 @@ bool cin_fast_decimal(const char *s, size_t n, double *out)
         return false;
     if (w > (UINT64_C(1) << 53) || q < -22 || q > 22)
         return false;
-    double v = (double)w; /* exact: w <= 2^53 */
-    if (q < 0)
-        v /= pow10_exact[-q];
-    else
-        v *= pow10_exact[q];
+    double v = fast_scale(w, q);
     *out = neg ? -v : v;
     return true;
 }
@@ -448,9 +462,12 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
     const char *p = s;
     if (*p == '+' || *p == '-')
         buf[n++] = *p++;
-    /* Spelled-out non-finite values. */
-    if ((*p == 'n' || *p == 'N' || *p == 'i' || *p == 'I' || (p[0] == '1' && p[1] == '.')) &&
-        (!strncasecmp(p, "nan", 3) || !strncasecmp(p, "inf", 3) || !strncasecmp(p, "1.#", 3)))
+    /* Spelled-out non-finite values: "nan", "inf" (any case), "1.#INF" and
+     * the like. (c | 0x20) folds the case of letters only; a NUL ends the
+     * comparison before the next byte is read. */
+    if (((p[0] | 0x20) == 'n' && (p[1] | 0x20) == 'a' && (p[2] | 0x20) == 'n') ||
+        ((p[0] | 0x20) == 'i' && (p[1] | 0x20) == 'n' && (p[2] | 0x20) == 'f') ||
+        (p[0] == '1' && p[1] == '.' && p[2] == '#'))
         return NUM_NONFINITE;
     char grp = dec == ',' ? '.' : ',';
     int ncomma = 0;
@@ -459,13 +476,35 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
             ncomma += *q == ',';
     int seen_comma = 0;
     bool digits = false, exp = false, point = false;
+    /* While the text is normalised into buf, its value is gathered for the
+     * fast path of cin_fast_decimal (same rules, no second scan): mantissa
+     * digits w (nd significant ones), their decimal exponent dq, and the
+     * exponent digits x. */
+    uint64_t w = 0;
+    int nd = 0;
+    long dq = 0, x = 0;
+    bool fast = true;
     for (; *p; p++) {
         char c = *p;
         if (n + 2 >= sizeof buf)
             return NUM_BAD;
-        if (isdigit((unsigned char)c)) {
+        if (c >= '0' && c <= '9') {
             buf[n++] = c;
             digits = true;
+            if (exp) {
+                if (x > 100000)
+                    fast = false;
+                else
+                    x = x * 10 + (c - '0');
+            } else {
+                dq -= point;
+                if (w != 0 || c != '0') {
+                    if (++nd > 19)
+                        fast = false;
+                    else
+                        w = w * 10 + (uint64_t)(c - '0');
+                }
+            }
         } else if (c == dec && dec == ',' && ncomma > 1) {
             /* Several commas in decimal-comma text: the last is the point. */
             if (++seen_comma == ncomma) {
@@ -507,8 +546,16 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
         return NUM_BAD;
     buf[n] = '\0';
     double v;
-    if (cin_fast_decimal(buf, n, &v)) {
-        *out = v; /* finite by construction */
+    if (exp) {
+        /* An exponent with no digits ("1e", "1e+") is left to strtod. */
+        char last = buf[n - 1];
+        if (last < '0' || last > '9')
+            fast = false;
+        dq += buf_exp_neg(buf, n) ? -x : x;
+    }
+    if (fast && w <= (UINT64_C(1) << 53) && dq >= -22 && dq <= 22) {
+        v = fast_scale(w, dq); /* see cin_fast_decimal */
+        *out = buf[0] == '-' ? -v : v;
         return NUM_OK;
     }
     errno = 0;

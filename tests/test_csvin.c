@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Read a buffer that must succeed with n curves; returns the list. */
 static curve_list read_ok(const char *name, const char *text, size_t want_n)
@@ -788,10 +789,99 @@ static void test_fast_decimal_matches_strtod(void)
         if (cin_num(str, '.', false, &got, NULL) != NUM_OK || !same_bits(got, want))
             if (bad++ < 5)
                 CHECK(false, "cin_num '%s' gave %.17g, strtod %.17g", str, got, want);
+        /* The same number in decimal-comma text. */
+        char *dot = strchr(str, '.');
+        if (dot)
+            *dot = ',';
+        if (cin_num(str, ',', false, &got, NULL) != NUM_OK || !same_bits(got, want))
+            if (bad++ < 5)
+                CHECK(false, "cin_num '%s' (comma) gave %.17g, strtod %.17g", str, got, want);
     }
     CHECK(bad == 0, "%d of %d random strings differ from strtod", bad, ncase);
     /* Both paths are exercised: most short strings are fast, long ones not. */
     CHECK(fast > ncase / 3 && fast < ncase, "fast path taken %d of %d times", fast, ncase);
+}
+
+/* A long file read from disk releases the pages of the data lines it has
+ * consumed (cin_tspec.release); read from a buffer it does not. Both must
+ * give the same curve, trailer metadata and notes, for a rigor-run and a
+ * plain CSV (the two formats that release). */
+static bool same_curve(const curve *a, const curve *b)
+{
+    if (a->n != b->n || a->nnotes != b->nnotes || a->nmeta != b->nmeta ||
+        strcmp(a->format, b->format) || a->interrupted != b->interrupted)
+        return false;
+    for (int r = 0; r < CURVE_NROLES; r++) {
+        if (!a->ch[r] != !b->ch[r])
+            return false;
+        if (a->ch[r] && memcmp(a->ch[r], b->ch[r], a->n * sizeof(double)))
+            return false;
+    }
+    for (size_t i = 0; i < a->nnotes; i++)
+        if (strcmp(a->notes[i], b->notes[i]))
+            return false;
+    for (size_t i = 0; i < a->nmeta; i++)
+        if (strcmp(a->meta[i].key, b->meta[i].key) || strcmp(a->meta[i].value, b->meta[i].value))
+            return false;
+    return true;
+}
+
+static void test_long_file_release(void)
+{
+    const size_t rows = 300000; /* > 4 release steps of 65536 lines */
+    for (int fmt = 0; fmt < 2; fmt++) {
+        char path[] = "/tmp/rigor-test-csvin-XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0, "mkstemp");
+        if (fd < 0)
+            return;
+        FILE *f = fdopen(fd, "w");
+        if (fmt == 0)
+            fputs("# rigor-run 1\n# specimen: long\n# test: tensile\n# width_mm: 10\n"
+                  "# thickness_mm: 0.04\n# gauge_length_mm: 20\n"
+                  "time_s,position_mm,force_N,stage\n",
+                  f);
+        else
+            fputs("Time (s),Extension (mm),Load (N)\n", f);
+        for (size_t i = 0; i < rows; i++) {
+            double u = (double)i / (double)rows;
+            /* one x10 jump and back in the middle: a note both must give */
+            double force = 10 * u * (1 - u) * (i == rows / 2 ? 10 : 1) + 1e-3 * (double)(i % 7);
+            fprintf(f, "%.4f,%.6f,%.5f%s\n", 0.01 * (double)i, 2 * u, force, fmt ? "" : ",");
+        }
+        if (fmt == 0)
+            fputs("# end_reason: complete\n# rows: 300000\n", f);
+        fclose(f);
+
+        curve_list a = {0}, b = {0};
+        rig_diag d;
+        int ra = csvin_read_file(path, NULL, &a, &d);
+        FILE *g = fopen(path, "rb");
+        fseek(g, 0, SEEK_END);
+        long len = ftell(g);
+        rewind(g);
+        char *buf = malloc((size_t)len);
+        CHECK(buf && fread(buf, 1, (size_t)len, g) == (size_t)len, "read back");
+        fclose(g);
+        int rb = csvin_read_buffer(path, buf, (size_t)len, NULL, &b, &d);
+        free(buf);
+        unlink(path);
+        CHECK(ra == RIG_OK && rb == RIG_OK && a.n == 1 && b.n == 1, "fmt %d: rc %d/%d", fmt, ra,
+              rb);
+        if (a.n == 1 && b.n == 1) {
+            CHECK(a.v[0]->n == rows, "fmt %d: %zu rows", fmt, a.v[0]->n);
+            CHECK(same_curve(a.v[0], b.v[0]), "fmt %d (%s): file and buffer reads differ", fmt,
+                  a.v[0]->format);
+            bool jump = false;
+            for (size_t i = 0; i < a.v[0]->nnotes; i++)
+                jump |= strstr(a.v[0]->notes[i], "jumps by about x10") != NULL;
+            CHECK(jump, "fmt %d: the x10 jump was not flagged", fmt);
+            CHECK(fmt == 1 || curve_meta_find(a.v[0], "end_reason"),
+                  "rigor-run trailer lost after the release");
+        }
+        curve_list_free(&a);
+        curve_list_free(&b);
+    }
 }
 
 int main(void)
@@ -819,6 +909,7 @@ int main(void)
     TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
     TEST_RUN(test_fast_decimal_matches_strtod);
+    TEST_RUN(test_long_file_release);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
