@@ -875,16 +875,50 @@ void cin_test_from_text(curve *c, const char *text)
 /* The k-th smallest of d[0..n) (0-based), partially reordering d: Hoare's
  * selection, O(n) on average. A full sort for one median cost a fifth of
  * `rigor analyze` on a 10^6-row file (bench/, docs/performance.md). */
-/* The k-th smallest (0-based) of the steps |x[i] - x[i-1]| that are finite
- * and > 0, without storing them: for positive doubles the order of the
+static double select_kth(double *d, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = d[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (d[i] < pivot)
+                i++;
+            while (d[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = d[i];
+                d[i] = d[j];
+                d[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return d[k];
+    }
+    return d[k];
+}
+
+#define STEP_COPY_MAX ((size_t)1 << 18) /* samples */
+
+/* The median -- the (nd / 2)-th smallest, 0-based, of the nd steps
+ * |x[i] - x[i-1]| that are finite and > 0 -- without storing them: for positive doubles the order of the
  * values is the order of their bit patterns as unsigned integers, so a
  * radix selection on 16-bit digits (most significant first: count the
  * candidates per digit value, keep the bucket that holds the k-th, repeat
  * on the next digit among the candidates whose higher digits match) finds
- * the exact bit pattern in four passes over x. Returns NAN when there are
- * fewer than k + 1 such steps or on allocation failure. */
-static double step_kth(const double *x, size_t n, size_t k)
+ * the exact bit pattern in four passes over x (the first also counts nd).
+ * Returns NAN when there is no such step or on allocation failure. */
+static double step_median(const double *x, size_t n)
 {
+    size_t k = 0; /* set to nd / 2 once the first pass has counted the steps */
     size_t *hist = malloc(65536 * sizeof *hist);
     if (!hist)
         return NAN;
@@ -904,7 +938,9 @@ static double step_kth(const double *x, size_t n, size_t k)
             hist[(u >> shift) & 0xFFFF]++;
             cnt++;
         }
-        if (k >= cnt)
+        if (shift == 48)
+            k = cnt / 2;
+        if (cnt == 0 || k >= cnt)
             break;
         size_t d = 0;
         while (k >= hist[d]) {
@@ -938,16 +974,27 @@ static void check_jumps(curve *c, int r)
      * thousands-separator round trip does. Steps are judged against the
      * median non-zero step (mas) so that noise around zero is not taken
      * for a jump: both values must exceed 10 mas and the step 20 mas. */
-    size_t nd = 0;
-    for (size_t i = 1; i < c->n; i++) {
-        double st = fabs(x[i] - x[i - 1]);
-        nd += isfinite(st) && st > 0;
+    /* The median step. Short curves: a copy of the steps and Hoare's
+     * selection. Long ones: selection on the bit patterns without a copy (8
+     * bytes per sample less peak memory; its 512 KiB of counters cost more
+     * than a copy below this size). Both give the exact median. */
+    double mas = NAN;
+    if (c->n > STEP_COPY_MAX) {
+        mas = step_median(x, c->n);
+    } else {
+        double *d = malloc(c->n * sizeof *d);
+        if (!d)
+            return;
+        size_t nd = 0;
+        for (size_t i = 1; i < c->n; i++) {
+            double st = fabs(x[i] - x[i - 1]);
+            if (isfinite(st) && st > 0)
+                d[nd++] = st;
+        }
+        if (nd)
+            mas = select_kth(d, nd, nd / 2);
+        free(d);
     }
-    if (nd == 0)
-        return;
-    /* The median by selection without a copy of the steps (8 bytes per
-     * sample of peak memory on a long run). */
-    double mas = step_kth(x, c->n, nd / 2);
     if (isnan(mas))
         return;
     /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a

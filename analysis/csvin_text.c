@@ -379,13 +379,6 @@ static double fast_scale(uint64_t w, long q)
     return q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
 }
 
-/* Whether the exponent in the normalised text buf[0..n) is negative: the
- * character after the 'e'. */
-static bool buf_exp_neg(const char *buf, size_t n)
-{
-    const char *e = memchr(buf, 'e', n);
-    return e && e[1] == '-';
-}
 
 bool cin_fast_decimal(const char *s, size_t n, double *out)
 {
@@ -451,6 +444,66 @@ bool cin_fast_decimal(const char *s, size_t n, double *out)
     return true;
 }
 
+/* The common cell in one scan, without the normalising copy: p (after the
+ * sign) is digits [dec digits] [e|E [+-] digits], then only blanks, at most
+ * 60 characters, inside the fast range of cin_fast_decimal. Everything
+ * else (grouping, several commas, long or out-of-range text) returns false
+ * and takes the general path of cin_num, which reads such plain text the
+ * same way, so the result does not depend on the path. */
+static bool num_plain(const char *p, char dec, bool neg, double *out)
+{
+    const char *p0 = p;
+    uint64_t w = 0;
+    int nd = 0;
+    long q = 0;
+    bool any = false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        any = true;
+        if (w == 0 && *p == '0')
+            continue;
+        if (++nd > 19)
+            return false;
+        w = w * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == dec) {
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            any = true;
+            q--;
+            if (w == 0 && *p == '0')
+                continue;
+            if (++nd > 19)
+                return false;
+            w = w * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (!any)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        bool eneg = *p == '-';
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        long x = 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (x > 100000)
+                return false;
+            x = x * 10 + (*p - '0');
+        }
+        q += eneg ? -x : x;
+    }
+    if (p - p0 > 60)
+        return false;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p || w > (UINT64_C(1) << 53) || q < -22 || q > 22)
+        return false;
+    double v = fast_scale(w, q);
+    *out = neg ? -v : v;
+    return true;
+}
+
 cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
 {
     char buf[96];
@@ -469,6 +522,8 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
         ((p[0] | 0x20) == 'i' && (p[1] | 0x20) == 'n' && (p[2] | 0x20) == 'f') ||
         (p[0] == '1' && p[1] == '.' && p[2] == '#'))
         return NUM_NONFINITE;
+    if (num_plain(p, dec, *s == '-', out))
+        return NUM_OK;
     char grp = dec == ',' ? '.' : ',';
     int ncomma = 0;
     if (dec == ',')
@@ -476,14 +531,6 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
             ncomma += *q == ',';
     int seen_comma = 0;
     bool digits = false, exp = false, point = false;
-    /* While the text is normalised into buf, its value is gathered for the
-     * fast path of cin_fast_decimal (same rules, no second scan): mantissa
-     * digits w (nd significant ones), their decimal exponent dq, and the
-     * exponent digits x. */
-    uint64_t w = 0;
-    int nd = 0;
-    long dq = 0, x = 0;
-    bool fast = true;
     for (; *p; p++) {
         char c = *p;
         if (n + 2 >= sizeof buf)
@@ -491,20 +538,6 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
         if (c >= '0' && c <= '9') {
             buf[n++] = c;
             digits = true;
-            if (exp) {
-                if (x > 100000)
-                    fast = false;
-                else
-                    x = x * 10 + (c - '0');
-            } else {
-                dq -= point;
-                if (w != 0 || c != '0') {
-                    if (++nd > 19)
-                        fast = false;
-                    else
-                        w = w * 10 + (uint64_t)(c - '0');
-                }
-            }
         } else if (c == dec && dec == ',' && ncomma > 1) {
             /* Several commas in decimal-comma text: the last is the point. */
             if (++seen_comma == ncomma) {
@@ -546,16 +579,8 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
         return NUM_BAD;
     buf[n] = '\0';
     double v;
-    if (exp) {
-        /* An exponent with no digits ("1e", "1e+") is left to strtod. */
-        char last = buf[n - 1];
-        if (last < '0' || last > '9')
-            fast = false;
-        dq += buf_exp_neg(buf, n) ? -x : x;
-    }
-    if (fast && w <= (UINT64_C(1) << 53) && dq >= -22 && dq <= 22) {
-        v = fast_scale(w, dq); /* see cin_fast_decimal */
-        *out = buf[0] == '-' ? -v : v;
+    if (cin_fast_decimal(buf, n, &v)) {
+        *out = v; /* finite by construction */
         return NUM_OK;
     }
     errno = 0;
