@@ -96,8 +96,8 @@ static int parse_buffer(const char *name, const char *buf, size_t len, char *own
                         rig_diag *diag)
 {
     cin_src s;
-    int rc = own ? cin_src_adopt(&s, name, own, len, diag)
-                 : cin_src_load(&s, name, buf, len, diag);
+    int rc =
+        own ? cin_src_adopt(&s, name, own, len, diag) : cin_src_load(&s, name, buf, len, diag);
     if (rc)
         return rc;
     size_t n0 = out->n;
@@ -350,11 +350,11 @@ static int add_path(strvec *files, const char *path)
 /* One unit of csvin_read_paths: a file or the parts of a split MTS run,
  * read into its own list so that workers share nothing but the counter. */
 typedef struct {
-    size_t idx[64];  /* file indices, in part order */
-    size_t np;       /* number of files (> 1: an MTS run to join) */
-    curve_list got;  /* the curves read */
-    int rc;          /* RIG_OK or the error */
-    rig_diag diag;   /* the error's diagnostic */
+    size_t idx[64]; /* file indices, in part order */
+    size_t np;      /* number of files (> 1: an MTS run to join) */
+    curve_list got; /* the curves read */
+    int rc;         /* RIG_OK or the error */
+    rig_diag diag;  /* the error's diagnostic */
 } read_unit;
 
 typedef struct {
@@ -383,6 +383,8 @@ static void read_unit_run(const read_pool *p, read_unit *w)
             prc = RIG_EPARSE;
     }
     curve *joined = NULL;
+    if (!prc && parts.n < 2)
+        prc = RIG_EPARSE; /* not reached: np > 1 parts were read */
     if (!prc)
         prc = join_parts(&parts, names, w->np, &joined);
     if (prc) {

@@ -325,19 +325,23 @@ static bool row_empty(const cin_row *r)
  * as zeros afterwards, so this is only for lines no one reads again
  * (cin_tspec.release). It keeps the peak memory of a long run near its
  * channels instead of text + line table + channels. */
+/* madvise(MADV_DONTNEED) the whole pages inside [lo, hi). Advice only: a
+ * failure leaves the memory resident, nothing else. */
+static void release_pages(char *lo, char *hi, uintptr_t pg)
+{
+    char *a = lo + (pg - (uintptr_t)lo % pg) % pg; /* first page start >= lo */
+    char *b = hi - (uintptr_t)hi % pg;             /* last page start <= hi */
+    if (b > a)
+        (void)madvise(a, (size_t)(b - a), MADV_DONTNEED);
+}
+
 static void release_lines(const cin_src *s, size_t from, size_t to)
 {
-    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    if (to <= from || pg == 0 || (pg & (pg - 1)))
+    long pg = sysconf(_SC_PAGESIZE);
+    if (to <= from || pg <= 0)
         return;
-    uintptr_t a = ((uintptr_t)s->lines[from].s + pg - 1) & ~(pg - 1);
-    uintptr_t b = (uintptr_t)s->lines[to].s & ~(pg - 1);
-    if (b > a)
-        (void)madvise((void *)a, b - a, MADV_DONTNEED); /* advice only: failure is harmless */
-    a = ((uintptr_t)&s->lines[from] + pg - 1) & ~(pg - 1);
-    b = (uintptr_t)&s->lines[to] & ~(pg - 1);
-    if (b > a)
-        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+    release_pages((char *)s->lines[from].s, (char *)s->lines[to].s, (uintptr_t)pg);
+    release_pages((char *)&s->lines[from], (char *)&s->lines[to], (uintptr_t)pg);
 }
 
 int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
@@ -720,7 +724,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 if (ti->pick[r] >= 0 && v[r] != 0)
                     zeros = false;
             if (zeros) {
-                curve_note(c, "line %ld: end-of-test sentinel row '%s' dropped", (long)l->no, l->s);
+                curve_note(c, "line %ld: end-of-test sentinel row '%s' dropped", (long)l->no,
+                           l->s);
                 continue;
             }
         }
@@ -909,13 +914,14 @@ static double select_kth(double *d, size_t n, size_t k)
 #define STEP_COPY_MAX ((size_t)1 << 18) /* samples */
 
 /* The median -- the (nd / 2)-th smallest, 0-based, of the nd steps
- * |x[i] - x[i-1]| that are finite and > 0 -- without storing them: for positive doubles the order of the
- * values is the order of their bit patterns as unsigned integers, so a
- * radix selection on 16-bit digits (most significant first: count the
- * candidates per digit value, keep the bucket that holds the k-th, repeat
- * on the next digit among the candidates whose higher digits match) finds
- * the exact bit pattern in four passes over x (the first also counts nd).
- * Returns NAN when there is no such step or on allocation failure. */
+ * |x[i] - x[i-1]| that are finite and > 0 -- without storing them. For
+ * positive doubles the order of the values is the order of their bit
+ * patterns as unsigned integers, so a radix selection on 16-bit digits
+ * (most significant first: count the candidates per digit value, keep the
+ * bucket that holds the k-th, repeat on the next digit among the candidates
+ * whose higher digits match) finds the exact bit pattern in four passes
+ * over x (the first also counts nd). Returns NAN when there is no such step
+ * or on allocation failure. */
 static double step_median(const double *x, size_t n)
 {
     size_t k = 0; /* set to nd / 2 once the first pass has counted the steps */

@@ -64,7 +64,6 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
 {
     memset(s, 0, sizeof *s);
     s->name = name;
-    int rc = RIG_OK;
     const unsigned char *p = (const unsigned char *)buf;
     if (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
         rig_diag_set(diag, name, 1, 1,
@@ -156,7 +155,7 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
                 break;
             start = i + 1;
         }
-        return rc;
+        return RIG_OK;
     }
 
     /* Count lines, then cut them in place. */
@@ -208,7 +207,7 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         for (size_t j = 0; j < s->lines[i].len; j++)
             if (s->lines[i].s[j] == '\r')
                 ((char *)s->lines[i].s)[j] = ' ';
-    return rc;
+    return RIG_OK;
 }
 
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag)
@@ -379,7 +378,6 @@ static double fast_scale(uint64_t w, long q)
     return q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
 }
 
-
 bool cin_fast_decimal(const char *s, size_t n, double *out)
 {
     /* Clinger's fast path (W. D. Clinger, "How to read floating point
@@ -396,8 +394,8 @@ bool cin_fast_decimal(const char *s, size_t n, double *out)
     if (p < e && (*p == '+' || *p == '-'))
         neg = *p++ == '-';
     uint64_t w = 0;
-    int nd = 0;      /* significant digits in w (leading zeros not counted) */
-    long q = 0;      /* decimal exponent of w */
+    int nd = 0; /* significant digits in w (leading zeros not counted) */
+    long q = 0; /* decimal exponent of w */
     bool any = false;
     for (; p < e && *p >= '0' && *p <= '9'; p++) {
         any = true;

@@ -56,7 +56,7 @@ static void usage(FILE *f)
            "  --group-by KEY               group by folder (default), format, test, file or\n"
            "                               a metadata key of the file (e.g. Material)\n"
            "  --summary-csv FILE           also write the summary as CSV to FILE\n"
-           "  --jobs N                     read and analyse files in N threads (default: CPUs,\n"
+           "  --jobs N                     read and analyse in N threads (default: CPUs,\n"
            "                               at most 4); output identical for any N\n"
            "  --plot FILE.svg|.png|.pdf    stress-strain figure (several specimens: overlaid,\n"
            "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
