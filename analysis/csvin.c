@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,16 +76,28 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
         rig_diag_set(diag, path, 0, 0, "read error");
         return RIG_EIO;
     }
+    if (n == cap) { /* room for the terminating NUL of cin_src_adopt */
+        char *nb = realloc(b, cap + 1);
+        if (!nb) {
+            free(b);
+            return RIG_ENOMEM;
+        }
+        b = nb;
+    }
     *buf = b;
     *len = n;
     return RIG_OK;
 }
 
-static int parse_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
-                        curve_list *out, cin_info *info, cin_src *keep, rig_diag *diag)
+/* own: buf itself when the caller hands it over (see cin_src_adopt), else
+ * NULL and buf is copied. */
+static int parse_buffer(const char *name, const char *buf, size_t len, char *own,
+                        const csvin_opts *opts, curve_list *out, cin_info *info, cin_src *keep,
+                        rig_diag *diag)
 {
     cin_src s;
-    int rc = cin_src_load(&s, name, buf, len, diag);
+    int rc =
+        own ? cin_src_adopt(&s, name, own, len, diag) : cin_src_load(&s, name, buf, len, diag);
     if (rc)
         return rc;
     size_t n0 = out->n;
@@ -103,7 +117,7 @@ static int parse_buffer(const char *name, const char *buf, size_t len, const csv
 int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
                       curve_list *out, rig_diag *diag)
 {
-    return parse_buffer(name, buf, len, opts, out, NULL, NULL, diag);
+    return parse_buffer(name, buf, len, NULL, opts, out, NULL, NULL, diag);
 }
 
 int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rig_diag *diag)
@@ -113,9 +127,8 @@ int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, r
     int rc = slurp(path, &buf, &len, diag);
     if (rc)
         return rc;
-    rc = csvin_read_buffer(path, buf, len, opts, out, diag);
-    free(buf);
-    return rc;
+    /* buf is handed over: the text is cut into lines where it was read. */
+    return parse_buffer(path, buf, len, buf, opts, out, NULL, NULL, diag);
 }
 
 /* ---- folders and split MTS runs ---- */
@@ -334,6 +347,72 @@ static int add_path(strvec *files, const char *path)
     return rc;
 }
 
+/* One unit of csvin_read_paths: a file or the parts of a split MTS run,
+ * read into its own list so that workers share nothing but the counter. */
+typedef struct {
+    size_t idx[64]; /* file indices, in part order */
+    size_t np;      /* number of files (> 1: an MTS run to join) */
+    curve_list got; /* the curves read */
+    int rc;         /* RIG_OK or the error */
+    rig_diag diag;  /* the error's diagnostic */
+} read_unit;
+
+typedef struct {
+    const strvec *files;
+    const csvin_opts *opts;
+    read_unit *u;
+    size_t nu;
+    atomic_size_t next; /* next unit to take */
+} read_pool;
+
+static void read_unit_run(const read_pool *p, read_unit *w)
+{
+    const strvec *files = p->files;
+    if (w->np == 1) {
+        w->rc = csvin_read_file(files->v[w->idx[0]], p->opts, &w->got, &w->diag);
+        return;
+    }
+    curve_list parts = {0};
+    const char *names[64];
+    int prc = RIG_OK;
+    for (size_t a = 0; a < w->np && !prc; a++) {
+        names[a] = files->v[w->idx[a]];
+        size_t before = parts.n;
+        prc = csvin_read_file(files->v[w->idx[a]], p->opts, &parts, &w->diag);
+        if (!prc && parts.n != before + 1)
+            prc = RIG_EPARSE;
+    }
+    curve *joined = NULL;
+    if (!prc && parts.n < 2)
+        prc = RIG_EPARSE; /* not reached: np > 1 parts were read */
+    if (!prc)
+        prc = join_parts(&parts, names, w->np, &joined);
+    if (prc) {
+        curve_list_free(&parts);
+        w->rc = prc;
+        return;
+    }
+    cin_check_curve(joined, NULL, NULL);
+    if (curve_list_push(&w->got, joined)) {
+        curve_free(joined);
+        w->rc = RIG_ENOMEM;
+    }
+}
+
+/* Take units from the shared counter until none is left. The importer keeps
+ * no global state (no static buffers, no strtok, strtod in the C locale), so
+ * files are read concurrently. */
+static void *read_worker(void *arg)
+{
+    read_pool *p = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&p->next, 1);
+        if (k >= p->nu)
+            return NULL;
+        read_unit_run(p, &p->u[k]);
+    }
+}
+
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed)
 {
@@ -363,86 +442,98 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
         sv_free(&files);
         return rc;
     }
+    /* Units of work: one file, or the parts of one split MTS run. */
     bool *done = calloc(files.n ? files.n : 1, sizeof *done);
-    if (!done) {
+    read_unit *u = calloc(files.n ? files.n : 1, sizeof *u);
+    size_t nu = 0;
+    if (!done || !u) {
+        free(done);
+        free(u);
         sv_free(&files);
         return RIG_ENOMEM;
     }
     for (size_t i = 0; i < files.n; i++) {
         if (done[i])
             continue;
-        rig_diag diag = {0};
+        read_unit *w = &u[nu++];
         size_t st_i;
         int part = mts_part(files.v[i], &st_i);
         if (part >= 0) {
             /* Collect the parts with the same stem, order by part number. */
-            size_t idx[64], np = 0;
             int pn[64];
-            for (size_t j = i; j < files.n && np < 64; j++) {
+            for (size_t j = i; j < files.n && w->np < 64; j++) {
                 size_t st_j;
                 int pj = mts_part(files.v[j], &st_j);
                 if (pj >= 0 && !done[j] && st_j == st_i &&
                     !strncmp(files.v[j], files.v[i], st_i)) {
-                    idx[np] = j;
-                    pn[np++] = pj;
+                    w->idx[w->np] = j;
+                    pn[w->np++] = pj;
                 }
             }
-            for (size_t a = 1; a < np; a++)
+            for (size_t a = 1; a < w->np; a++)
                 for (size_t b = a; b > 0 && pn[b] < pn[b - 1]; b--) {
                     int tp = pn[b];
                     pn[b] = pn[b - 1];
                     pn[b - 1] = tp;
-                    size_t ti = idx[b];
-                    idx[b] = idx[b - 1];
-                    idx[b - 1] = ti;
+                    size_t ti = w->idx[b];
+                    w->idx[b] = w->idx[b - 1];
+                    w->idx[b - 1] = ti;
                 }
-            if (np > 1) {
-                curve_list parts = {0};
-                const char *names[64];
-                int prc = RIG_OK;
-                for (size_t a = 0; a < np && !prc; a++) {
-                    done[idx[a]] = true;
-                    names[a] = files.v[idx[a]];
-                    size_t before = parts.n;
-                    prc = csvin_read_file(files.v[idx[a]], opts, &parts, &diag);
-                    if (!prc && parts.n != before + 1)
-                        prc = RIG_EPARSE;
-                }
-                curve *joined = NULL;
-                if (!prc)
-                    prc = join_parts(&parts, names, np, &joined);
-                if (prc) {
-                    curve_list_free(&parts);
-                    bad++;
-                    last = prc;
-                    if (on_error)
-                        on_error(ctx, prc, &diag);
-                    continue;
-                }
-                cin_check_curve(joined, NULL, NULL);
-                if (curve_list_push(out, joined)) {
-                    curve_free(joined);
-                    free(done);
-                    sv_free(&files);
-                    return RIG_ENOMEM;
-                }
-                ok++;
+            if (w->np > 1) {
+                for (size_t a = 0; a < w->np; a++)
+                    done[w->idx[a]] = true;
                 continue;
             }
         }
         done[i] = true;
-        int r = csvin_read_file(files.v[i], opts, out, &diag);
-        if (r) {
-            bad++;
-            last = r;
-            if (on_error)
-                on_error(ctx, r, &diag);
-        } else {
-            ok++;
-        }
+        w->idx[0] = i;
+        w->np = 1;
     }
     free(done);
+
+    read_pool p = {.files = &files, .opts = opts, .u = u, .nu = nu};
+    atomic_init(&p.next, 0);
+    int nthreads = opts && opts->jobs > 1 ? opts->jobs : 1;
+    if ((size_t)nthreads > nu)
+        nthreads = (int)nu;
+    pthread_t tid[CSVIN_MAX_JOBS];
+    int started = 0;
+    for (int t = 1; t < nthreads && t < CSVIN_MAX_JOBS; t++) {
+        if (pthread_create(&tid[started], NULL, read_worker, &p) != 0)
+            break; /* fewer threads; the work still gets done */
+        started++;
+    }
+    read_worker(&p);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+
+    /* In input order from here: results and errors do not depend on the
+     * threads. */
+    int rc_out = RIG_OK;
+    for (size_t k = 0; k < nu; k++) {
+        read_unit *w = &u[k];
+        if (w->rc) {
+            bad++;
+            last = w->rc;
+            if (on_error)
+                on_error(ctx, w->rc, &w->diag);
+            continue;
+        }
+        ok++;
+        for (size_t c = 0; c < w->got.n; c++) {
+            if (rc_out || curve_list_push(out, w->got.v[c])) {
+                curve_free(w->got.v[c]);
+                rc_out = RIG_ENOMEM;
+            }
+        }
+        free(w->got.v);
+        w->got.v = NULL;
+        w->got.n = 0;
+    }
+    free(u);
     sv_free(&files);
+    if (rc_out)
+        return rc_out;
     if (nread)
         *nread = ok;
     if (nfailed)
@@ -475,7 +566,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
     memset(&info, 0, sizeof info);
     cin_src s;
     memset(&s, 0, sizeof s);
-    rc = parse_buffer(path, buf, len, opts, &cl, &info, &s, diag);
+    rc = parse_buffer(path, buf, len, NULL, opts, &cl, &info, &s, diag);
     free(buf);
     if (rc && !(rc == RIG_ENODATA && info.format[0])) {
         cin_src_free(&s);
@@ -500,7 +591,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
                 if (eq)
                     fprintf(out, "  meta:       %.*s = %s\n", (int)(eq - l), l, eq + 1);
                 else
-                    fprintf(out, "  line %-5ld  %s\n", s.lines[i].no, l);
+                    fprintf(out, "  line %-5ld  %s\n", (long)s.lines[i].no, l);
                 shown++;
             }
         }

@@ -25,8 +25,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define CSVIN_MAX_JOBS 16
+
 typedef struct {
     const char *column[CURVE_NROLES]; /* --column ROLE=NAME overrides, NULL = auto */
+    int jobs; /* csvin_read_paths: files read in this many threads (<= 1: one) */
 } csvin_opts;
 
 void csvin_opts_default(csvin_opts *o);
@@ -62,7 +65,10 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
  * diag and the batch goes on; the return value is RIG_OK when at least one
  * file was read or the folder held nothing, else the last error.
  * *nread / *nfailed (may be NULL) count files read and failed; files
- * recognised as holding no curve (RIG_ENODATA) count as failed too. */
+ * recognised as holding no curve (RIG_ENODATA) count as failed too.
+ * With opts->jobs > 1 files are read in that many threads (at most
+ * CSVIN_MAX_JOBS); curves, errors and counts come out in the same order as
+ * with one, and on_error is called from the calling thread only. */
 typedef void (*csvin_error_fn)(void *ctx, int err, const rig_diag *diag);
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed);

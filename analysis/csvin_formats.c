@@ -262,7 +262,8 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
                    .end = s->nlines,
                    .delim = ',',
                    .dec = '.',
-                   .stop_at_hash = true};
+                   .stop_at_hash = true,
+                   .release = true};
     /* The driver ends every line it writes: a last data line without its
      * line end was cut by the interruption, even when its fields look
      * complete (the last number may be cut short). */
@@ -298,7 +299,7 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
     }
     if (cut)
         curve_note(c, "line %ld: incomplete last line (no line end) dropped",
-                   s->lines[s->nlines - 1].no);
+                   (long)s->lines[s->nlines - 1].no);
     if (ti.pick[CURVE_EXT] >= 0 && !(o && o->column[CURVE_EXT]))
         copy(ti.col[ti.pick[CURVE_EXT]].why, sizeof ti.col[0].why,
              "rigor-run: extension_mm when it was recorded, else position_mm");
@@ -485,7 +486,8 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                    .end = s->nlines,
                    .delim = f.delim,
                    .dec = 0,
-                   .stop_at_blank = false};
+                   .stop_at_blank = false,
+                   .release = true};
     if (!strcmp(fmt, "catman-asc"))
         t.catman = true;
     cin_tinfo ti;
@@ -998,7 +1000,7 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
         size_t data = i + 2;
         if (data >= end) {
             int w = snprintf(empty_blocks + ke, sizeof empty_blocks - ke, "%s line %ld",
-                             ke ? "," : "", s->lines[i].no);
+                             ke ? "," : "", (long)s->lines[i].no);
             if (w > 0 && (size_t)w < sizeof empty_blocks - ke)
                 ke += (size_t)w;
             continue;

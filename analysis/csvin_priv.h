@@ -15,27 +15,37 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- text layer ---- */
 
+/* 16 bytes per line: the line table of a 10^7-row file is the second
+ * largest allocation of an import after the text itself. 32 bits suffice
+ * because files are capped at 512 MiB (csvin.c CSVIN_MAX_BYTES). */
 typedef struct {
     const char *s; /* line text, UTF-8, without line end, NUL-terminated */
-    size_t len;
-    long no; /* 1-based line number in the file */
+    uint32_t len;  /* bytes */
+    uint32_t no;   /* 1-based line number in the file */
 } cin_line;
 
 typedef struct {
     const char *name; /* file name for diagnostics */
-    char *text;       /* owned UTF-8 copy, lines are NUL-separated inside */
+    char *text;       /* UTF-8 text, lines are NUL-separated inside */
+    char *alloc;      /* the allocation holding text (text may start after a BOM) */
     cin_line *lines;
     size_t nlines;
     char encoding[48];  /* "ASCII", "UTF-8", "UTF-8 with BOM", "Latin-1 (assumed)" */
     char eol[8];        /* "LF", "CRLF", "CR" */
     bool final_newline; /* the file ended with a line end */
     bool latin1;        /* bytes were converted from Latin-1 */
+    bool releasable;    /* text and line table may give consumed pages back to the
+                           OS (cin_src_adopt: a file read for its curves only) */
 } cin_src;
 
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag);
+/* The same, taking ownership of buf (malloc'd, room for len + 1 bytes; freed
+ * on error too): valid UTF-8 is cut into lines in place, without a copy. */
+int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, rig_diag *diag);
 void cin_src_free(cin_src *s);
 bool cin_blank(const cin_line *l); /* only spaces/tabs */
 /* Copy s into d[n], truncating; NULL s gives "". */
@@ -75,6 +85,13 @@ typedef enum {
  * with the last comma as the decimal point and *multi set (may be NULL). */
 cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi);
 
+/* Exact decimal-to-double conversion without strtod for the common case
+ * (at most 19 significant digits, value <= 2^53 * 10^q with |q| <= 22): s[0..n)
+ * is "[+-]digits[.digits][e[+-]digits]". Returns true and the correctly
+ * rounded double (bit-identical to strtod's) in *out, or false when the text
+ * is outside the fast path and the caller must use strtod. */
+bool cin_fast_decimal(const char *s, size_t n, double *out);
+
 /* Guess the delimiter from lines [from, to): the candidate that splits the
  * most lines into the same number (>1) of fields. Returns 0 if none. */
 char cin_guess_delim(const cin_src *s, size_t from, size_t to);
@@ -110,6 +127,9 @@ typedef struct {
     bool point_is_time;         /* Deben: the "Point" column is time in s */
     bool catman;                /* -1000000 marks an unused channel */
     bool tolerate_partial_last; /* drop an incomplete last line with a note */
+    bool release;               /* the format reads no data line but the first and
+                                   those after the table again: with s->releasable,
+                                   the pages of consumed data lines are released */
 } cin_tspec;
 
 typedef struct {

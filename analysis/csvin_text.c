@@ -14,7 +14,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +26,12 @@ static bool valid_utf8(const unsigned char *p, size_t n, bool *nonascii)
     *nonascii = false;
     size_t i = 0;
     while (i < n) {
+        /* Eight ASCII bytes at a time: the common case of a data file. */
+        uint64_t w8;
+        while (i + 8 <= n && (memcpy(&w8, p + i, 8), !(w8 & UINT64_C(0x8080808080808080))))
+            i += 8;
+        if (i >= n)
+            break;
         unsigned char c = p[i];
         if (c < 0x80) {
             i++;
@@ -47,7 +55,12 @@ static bool valid_utf8(const unsigned char *p, size_t n, bool *nonascii)
     return true;
 }
 
-int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag)
+/* Load from buf. When own is not NULL it is buf itself, malloc'd with room
+ * for len + 1 bytes, and ownership passes to s (also on error): text that is
+ * already UTF-8 is then cut into lines in place instead of copied, which
+ * saves one copy of the file (a whole file size of peak memory). */
+static int src_load(cin_src *s, const char *name, const char *buf, size_t len, char *own,
+                    rig_diag *diag)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
@@ -56,6 +69,7 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
         rig_diag_set(diag, name, 1, 1,
                      "UTF-16 text is not supported; expected UTF-8, ASCII or Latin-1 text "
                      "(re-export or convert the file)");
+        free(own);
         return RIG_EUNSUPPORTED;
     }
     if (memchr(buf, '\0', len)) {
@@ -66,6 +80,7 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
         rig_diag_set(diag, name, line, 0,
                      "binary data (NUL byte); expected a text export (CSV/TXT), not a "
                      "spreadsheet or binary file");
+        free(own);
         return RIG_EPARSE;
     }
     bool bom = len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF;
@@ -75,13 +90,22 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
     }
     bool nonascii;
     bool utf8 = valid_utf8(p, len, &nonascii);
-    size_t cap = utf8 ? len + 1 : 2 * len + 1;
-    s->text = malloc(cap ? cap : 1);
-    if (!s->text)
-        return RIG_ENOMEM;
     size_t n = 0;
+    if (utf8 && own) {
+        s->alloc = own;
+        s->text = own + (bom ? 3 : 0);
+        n = len;
+    } else {
+        size_t cap = utf8 ? len + 1 : 2 * len + 1;
+        s->text = s->alloc = malloc(cap ? cap : 1);
+        if (!s->text) {
+            free(own);
+            return RIG_ENOMEM;
+        }
+    }
     if (utf8) {
-        memcpy(s->text, p, len);
+        if (!own)
+            memcpy(s->text, p, len);
         n = len;
         snprintf(s->encoding, sizeof s->encoding, "%s",
                  bom        ? "UTF-8 with BOM"
@@ -99,8 +123,40 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
         }
         s->latin1 = true;
         snprintf(s->encoding, sizeof s->encoding, "Latin-1 (assumed: not valid UTF-8)");
+        free(own); /* converted into s->alloc */
     }
     s->text[n] = '\0';
+    s->final_newline = n > 0 && (s->text[n - 1] == '\n' || s->text[n - 1] == '\r');
+
+    if (!memchr(s->text, '\r', n)) {
+        /* LF only (or no line end at all), the common case: the same lines
+         * as the general loop below, found with memchr. */
+        size_t nl = 1;
+        for (const char *q = s->text; (q = memchr(q, '\n', n - (size_t)(q - s->text))); q++)
+            nl++;
+        cin_copy(s->eol, sizeof s->eol, "LF");
+        s->lines = malloc(nl * sizeof *s->lines);
+        if (!s->lines) {
+            cin_src_free(s);
+            return RIG_ENOMEM;
+        }
+        size_t start = 0;
+        for (;;) {
+            char *e = start < n ? memchr(s->text + start, '\n', n - start) : NULL;
+            size_t i = e ? (size_t)(e - s->text) : n;
+            if (i == n && start == n && n > 0 && s->final_newline)
+                break; /* nothing after the last line end */
+            s->text[i] = '\0';
+            s->lines[s->nlines].s = s->text + start;
+            s->lines[s->nlines].len = (uint32_t)(i - start);
+            s->lines[s->nlines].no = (uint32_t)(s->nlines + 1);
+            s->nlines++;
+            if (i == n)
+                break;
+            start = i + 1;
+        }
+        return RIG_OK;
+    }
 
     /* Count lines, then cut them in place. */
     size_t nl = 1, ncr = 0, nlf = 0, ncrlf = 0;
@@ -128,8 +184,7 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
     }
     char sep = cr_only ? '\r' : '\n';
     size_t start = 0;
-    long no = 1;
-    s->final_newline = n > 0 && (s->text[n - 1] == '\n' || s->text[n - 1] == '\r');
+    uint32_t no = 1;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || s->text[i] == sep) {
             if (i == n && start == n && n > 0 && s->final_newline)
@@ -141,7 +196,7 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
             if (i < n)
                 s->text[i] = '\0';
             s->lines[s->nlines].s = s->text + start;
-            s->lines[s->nlines].len = end - start;
+            s->lines[s->nlines].len = (uint32_t)(end - start);
             s->lines[s->nlines].no = no++;
             s->nlines++;
             start = i + 1;
@@ -155,10 +210,24 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_
     return RIG_OK;
 }
 
+int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag)
+{
+    return src_load(s, name, buf, len, NULL, diag);
+}
+
+int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, rig_diag *diag)
+{
+    int rc = src_load(s, name, buf, len, buf, diag);
+    if (rc == RIG_OK)
+        s->releasable = true;
+    return rc;
+}
+
 void cin_src_free(cin_src *s)
 {
-    free(s->text);
+    free(s->alloc);
     free(s->lines);
+    s->alloc = NULL;
     s->text = NULL;
     s->lines = NULL;
     s->nlines = 0;
@@ -292,6 +361,147 @@ size_t cin_row_used(const cin_row *row)
     return n;
 }
 
+/* Exact powers of ten: 10^k for k <= 22 is exactly representable in an IEEE
+ * double (5^22 < 2^53), so each entry is the exact value. */
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The correctness argument below needs every double operation rounded once
+ * to double precision (no x87 extended intermediates). */
+_Static_assert(FLT_EVAL_METHOD == 0, "cin_fast_decimal needs FLT_EVAL_METHOD 0");
+
+/* w * 10^q, correctly rounded, for w <= 2^53 and |q| <= 22 (Clinger). */
+static double fast_scale(uint64_t w, long q)
+{
+    double v = (double)w; /* exact: w <= 2^53 */
+    return q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
+}
+
+bool cin_fast_decimal(const char *s, size_t n, double *out)
+{
+    /* Clinger's fast path (W. D. Clinger, "How to read floating point
+     * numbers accurately", PLDI 1990): a decimal w * 10^q with integer
+     * 0 <= w <= 2^53 and |q| <= 22 has w and 10^|q| both exactly
+     * representable, so the single IEEE multiplication or division
+     * w * 10^q or w / 10^-q is correctly rounded (round to nearest even), the
+     * same double strtod returns. s is the normalised text cin_num builds:
+     * [+-] digits [. digits] [e [+-] digits]. Anything else (more than 19
+     * significant digits, w > 2^53, |q| > 22) returns false and the caller
+     * uses strtod. */
+    const char *p = s, *e = s + n;
+    bool neg = false;
+    if (p < e && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    uint64_t w = 0;
+    int nd = 0; /* significant digits in w (leading zeros not counted) */
+    long q = 0; /* decimal exponent of w */
+    bool any = false;
+    for (; p < e && *p >= '0' && *p <= '9'; p++) {
+        any = true;
+        if (w == 0 && *p == '0')
+            continue;
+        if (++nd > 19)
+            return false;
+        w = w * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < e && *p == '.') {
+        for (p++; p < e && *p >= '0' && *p <= '9'; p++) {
+            any = true;
+            q--;
+            if (w == 0 && *p == '0')
+                continue;
+            if (++nd > 19)
+                return false;
+            w = w * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (!any)
+        return false;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool eneg = false;
+        if (p < e && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        if (p >= e)
+            return false;
+        long x = 0;
+        for (; p < e && *p >= '0' && *p <= '9'; p++) {
+            if (x > 100000)
+                return false; /* far outside the fast range anyway */
+            x = x * 10 + (*p - '0');
+        }
+        q += eneg ? -x : x;
+    }
+    if (p != e)
+        return false;
+    if (w > (UINT64_C(1) << 53) || q < -22 || q > 22)
+        return false;
+    double v = fast_scale(w, q);
+    *out = neg ? -v : v;
+    return true;
+}
+
+/* The common cell in one scan, without the normalising copy: p (after the
+ * sign) is digits [dec digits] [e|E [+-] digits], then only blanks, at most
+ * 60 characters, inside the fast range of cin_fast_decimal. Everything
+ * else (grouping, several commas, long or out-of-range text) returns false
+ * and takes the general path of cin_num, which reads such plain text the
+ * same way, so the result does not depend on the path. */
+static bool num_plain(const char *p, char dec, bool neg, double *out)
+{
+    const char *p0 = p;
+    uint64_t w = 0;
+    int nd = 0;
+    long q = 0;
+    bool any = false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        any = true;
+        if (w == 0 && *p == '0')
+            continue;
+        if (++nd > 19)
+            return false;
+        w = w * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == dec) {
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            any = true;
+            q--;
+            if (w == 0 && *p == '0')
+                continue;
+            if (++nd > 19)
+                return false;
+            w = w * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (!any)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        bool eneg = *p == '-';
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        long x = 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (x > 100000)
+                return false;
+            x = x * 10 + (*p - '0');
+        }
+        q += eneg ? -x : x;
+    }
+    if (p - p0 > 60)
+        return false;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p || w > (UINT64_C(1) << 53) || q < -22 || q > 22)
+        return false;
+    double v = fast_scale(w, q);
+    *out = neg ? -v : v;
+    return true;
+}
+
 cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
 {
     char buf[96];
@@ -303,10 +513,15 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
     const char *p = s;
     if (*p == '+' || *p == '-')
         buf[n++] = *p++;
-    /* Spelled-out non-finite values. */
-    if ((*p == 'n' || *p == 'N' || *p == 'i' || *p == 'I' || (p[0] == '1' && p[1] == '.')) &&
-        (!strncasecmp(p, "nan", 3) || !strncasecmp(p, "inf", 3) || !strncasecmp(p, "1.#", 3)))
+    /* Spelled-out non-finite values: "nan", "inf" (any case), "1.#INF" and
+     * the like. (c | 0x20) folds the case of letters only; a NUL ends the
+     * comparison before the next byte is read. */
+    if (((p[0] | 0x20) == 'n' && (p[1] | 0x20) == 'a' && (p[2] | 0x20) == 'n') ||
+        ((p[0] | 0x20) == 'i' && (p[1] | 0x20) == 'n' && (p[2] | 0x20) == 'f') ||
+        (p[0] == '1' && p[1] == '.' && p[2] == '#'))
         return NUM_NONFINITE;
+    if (num_plain(p, dec, *s == '-', out))
+        return NUM_OK;
     char grp = dec == ',' ? '.' : ',';
     int ncomma = 0;
     if (dec == ',')
@@ -318,7 +533,7 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
         char c = *p;
         if (n + 2 >= sizeof buf)
             return NUM_BAD;
-        if (isdigit((unsigned char)c)) {
+        if (c >= '0' && c <= '9') {
             buf[n++] = c;
             digits = true;
         } else if (c == dec && dec == ',' && ncomma > 1) {
@@ -361,9 +576,14 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
     if (!digits)
         return NUM_BAD;
     buf[n] = '\0';
+    double v;
+    if (cin_fast_decimal(buf, n, &v)) {
+        *out = v; /* finite by construction */
+        return NUM_OK;
+    }
     errno = 0;
     char *end;
-    double v = strtod(buf, &end);
+    v = strtod(buf, &end);
     if (*end)
         return NUM_BAD;
     if (!isfinite(v))

@@ -80,31 +80,17 @@ if want batch; then
     d=$DATA/batch-$NB
     if [ ! -s "$d/f$((NB - 1)).csv" ]; then
         echo "bench: generating $NB files of 10^4 rows..." >&2
-        mkdir -p "$d" "$d-a" "$d-b"
+        mkdir -p "$d"
         i=0
         while [ $i -lt "$NB" ]; do
             "$OUT/gen" tensile 10000 "$d/f$i.csv" $i || exit 1
             i=$((i + 1))
         done
     fi
-    # halves for two processes (hard links)
-    rm -rf "$d-a" "$d-b" && mkdir -p "$d-a" "$d-b"
-    i=0
-    for f in "$d"/f*.csv; do
-        if [ $((i % 2)) = 0 ]; then ln "$f" "$d-a/"; else ln "$f" "$d-b/"; fi
-        i=$((i + 1))
-    done
     cat "$d"/f*.csv >/dev/null # same page-cache state for both runs
-    echo "bench: batch of $NB files, 1 then 2 processes..." >&2
-    timed batch_1 "$RIGOR" analyze --csv "$d"
-    l0=$(load)
-    t0=$(date +%s.%N)
-    "$RIGOR" analyze --csv "$d-a" >/dev/null 2>&1 &
-    p1=$!
-    "$RIGOR" analyze --csv "$d-b" >/dev/null 2>&1
-    wait $p1
-    t1=$(date +%s.%N)
-    echo "BENCH batch_2 wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') load_before=$l0 load_after=$(load)" >>"$RAW"
+    echo "bench: batch of $NB files, --jobs 1 then --jobs 2..." >&2
+    timed batch_1 "$RIGOR" analyze --csv --jobs 1 "$d"
+    timed batch_2 "$RIGOR" analyze --csv --jobs 2 "$d"
 fi
 
 # ---- the table -------------------------------------------------------------
@@ -159,7 +145,7 @@ if want batch; then
     w1=$(kv batch_1 wall_s); w2=$(kv batch_2 wall_s)
     printf '%-34s %14s %14s %8s  %s\n' "batch $NB x 10^4 rows: files/s" \
         "$(awk -v n="$NB" -v w="$w2" 'BEGIN{ printf "%.1f", n / w }')" "$(awk -v n="$NB" -v w="$w1" 'BEGIN{ printf "%.1f", n / w }')" \
-        "$(ratio "$w1" "$w2")" "2 processes vs 1 (no worker option in rigor analyze yet); load $(kv batch_1 load_before)"
+        "$(ratio "$w1" "$w2")" "--jobs 2 vs --jobs 1 (wall ${w2}/${w1} s, peak RSS $(($(kv batch_2 rss_kb) / 1024))/$(($(kv batch_1 rss_kb) / 1024)) MB); load $(kv batch_1 load_before)"
 fi
 echo "load after: $(load)"
 } | tee "$OUT/results.txt"

@@ -56,7 +56,8 @@ static void usage(FILE *f)
            "  --group-by KEY               group by folder (default), format, test, file or\n"
            "                               a metadata key of the file (e.g. Material)\n"
            "  --summary-csv FILE           also write the summary as CSV to FILE\n"
-           "  --jobs N                     analyse in N threads (default: CPUs, at most 4)\n"
+           "  --jobs N                     read and analyse in N threads (default: CPUs,\n"
+           "                               at most 4); output identical for any N\n"
            "  --plot FILE.svg|.png|.pdf    stress-strain figure (several specimens: overlaid,\n"
            "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
            "  --report FILE.html           self-contained HTML report (as rigor report)\n"
@@ -597,6 +598,7 @@ int cmd_analyze(int argc, char **argv)
      * read once, and folders expand in a deterministic order. */
     curve_list cl = {0};
     size_t nread = 0, nfailed = 0;
+    io.jobs = jobs; /* files are read in parallel too; results in input order */
     csvin_read_paths((const char *const *)argv + optind, (size_t)(argc - optind), &io, &cl,
                      on_error, &ec, &nread, &nfailed);
     if (nfailed)

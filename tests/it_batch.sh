@@ -29,6 +29,31 @@ done
 "$RIGOR" analyze examples/film-tensile.csv >/dev/null 2>"$tmp/err"
 if [ ! -s "$tmp/err" ]; then ok single-file-quiet; else bad single-file-quiet "$(cat "$tmp/err")"; fi
 
+# 2b. --jobs 1 and --jobs 3 give byte-identical stdout and stderr on a batch
+#     that needs no ../shared data: 12 variants of the example run (forces
+#     scaled so that every file has its own results) mixed with the
+#     malformed test inputs, whose errors must keep their order
+mkdir -p "$tmp/jb"
+i=1
+while [ $i -le 12 ]; do
+    awk -F, -v OFS=, -v k="$i" '/^[0-9]/ { $3 = sprintf("%.4f", $3 * (1 + k / 50)) } { print }' \
+        examples/film-tensile.csv >"$tmp/jb/run$i.csv"
+    i=$((i + 1))
+done
+same=1
+for fmt in "--json" "--csv --summary" "--summary"; do
+    for j in 1 3; do
+        # shellcheck disable=SC2086
+        "$RIGOR" analyze $fmt --jobs $j "$tmp/jb" tests/data/import tests/data/analyze \
+            >"$tmp/jb$j.out" 2>"$tmp/jb$j.err"
+    done
+    cmp -s "$tmp/jb1.out" "$tmp/jb3.out" && cmp -s "$tmp/jb1.err" "$tmp/jb3.err" || { same=0; echo "  differs: $fmt --jobs 3"; }
+done
+"$RIGOR" analyze --json --jobs 1 "$tmp/jb" >"$tmp/jb1.out" 2>/dev/null
+n_an=$(grep -c '"max_force_n"' "$tmp/jb1.out")
+if [ $same -eq 1 ] && [ "$n_an" -eq 12 ] && grep -q 'failed (malformed input' "$tmp/jb3.err"; then
+    ok jobs-deterministic-local; else bad jobs-deterministic-local "same=$same, $n_an results"; fi
+
 if [ ! -d "$PM/Tens_Yield" ]; then
     skp peer-cases "$PM absent"
     echo "# it_batch: $pass passed, $fail failed, $skip skipped"

@@ -7,7 +7,10 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Read a buffer that must succeed with n curves; returns the list. */
 static curve_list read_ok(const char *name, const char *text, size_t want_n)
@@ -724,6 +727,191 @@ static void test_mutations_never_crash(void)
     CHECK(ok > 100 && err > 100, "mutations too tame or too wild: %d ok, %d errors", ok, err);
 }
 
+/* The fast decimal path (Clinger) must give the very double strtod gives,
+ * bit for bit, or decline: edge cases at the limits of the fast range, then
+ * random decimal strings of 1-22 digits with and without exponents. */
+static bool same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void test_fast_decimal_matches_strtod(void)
+{
+    static const char *const edge[] = {
+        "0",
+        "-0",
+        "0.000",
+        "-0.0e5",
+        "5.",
+        ".5",
+        "-.03",
+        "1",
+        "0.1",
+        "0.3",
+        "2.675",
+        "9007199254740992",
+        "9007199254740993",
+        "9007199254740991e-22",
+        "9007199254740993e-5",
+        "1e22",
+        "1e23",
+        "1e-22",
+        "1e-23",
+        "123456789012345678",
+        "1234567890123456789",
+        "12345678901234567890",
+        "0.0000000000000000000000001",
+        "4.9e-324",
+        "1.7976931348623157e308",
+        "2.2250738585072014e-308",
+        "6.06e-05",
+        "+7.5e+3",
+        "0.30000000000000004",
+        "100000000000000000000000",
+        "1e0",
+        "1e-0",
+        "-12.345678901234567",
+    };
+    int fast = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        double got, want = strtod(edge[i], NULL);
+        if (cin_fast_decimal(edge[i], strlen(edge[i]), &got)) {
+            fast++;
+            CHECK(same_bits(got, want), "fast path '%s' gave %.17g, strtod %.17g", edge[i], got,
+                  want);
+        }
+        CHECK(cin_num(edge[i], '.', false, &got, NULL) == NUM_OK && same_bits(got, want),
+              "cin_num '%s' gave %.17g, strtod %.17g", edge[i], got, want);
+    }
+    double v;
+    CHECK(!cin_fast_decimal("9007199254740993", 16, &v), "2^53 + 1 must leave the fast path");
+    CHECK(!cin_fast_decimal("1e23", 4, &v), "1e23 must leave the fast path");
+    CHECK(cin_fast_decimal("1e22", 4, &v) && v == 1e22, "1e22 is exact");
+
+    uint64_t x = 0x2545F4914F6CDD1Dull; /* fixed seed: the same cases every run */
+    int ncase = 200000, bad = 0;
+    for (int k = 0; k < ncase; k++) {
+        char str[64];
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t r = x;
+        if (r & 1)
+            str[n++] = '-';
+        int nd = 1 + (int)((r >> 1) % 22), pt = (int)((r >> 6) % (uint64_t)(nd + 1));
+        for (int d = 0; d < nd; d++) {
+            if (d == pt && d > 0)
+                str[n++] = '.';
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            str[n++] = (char)('0' + x % 10);
+        }
+        if ((r >> 12) % 3 == 0)
+            n += (size_t)snprintf(str + n, sizeof str - n, "e%d", (int)((r >> 16) % 61) - 30);
+        str[n] = '\0';
+        double want = strtod(str, NULL), got;
+        if (cin_fast_decimal(str, n, &got)) {
+            fast++;
+            if (!same_bits(got, want) && bad++ < 5)
+                CHECK(false, "fast path '%s' gave %.17g, strtod %.17g", str, got, want);
+        }
+        if (cin_num(str, '.', false, &got, NULL) != NUM_OK || !same_bits(got, want))
+            if (bad++ < 5)
+                CHECK(false, "cin_num '%s' gave %.17g, strtod %.17g", str, got, want);
+        /* The same number in decimal-comma text. */
+        char *dot = strchr(str, '.');
+        if (dot)
+            *dot = ',';
+        if (cin_num(str, ',', false, &got, NULL) != NUM_OK || !same_bits(got, want))
+            if (bad++ < 5)
+                CHECK(false, "cin_num '%s' (comma) gave %.17g, strtod %.17g", str, got, want);
+    }
+    CHECK(bad == 0, "%d of %d random strings differ from strtod", bad, ncase);
+    /* Both paths are exercised: most short strings are fast, long ones not. */
+    CHECK(fast > ncase / 3 && fast < ncase, "fast path taken %d of %d times", fast, ncase);
+}
+
+/* A long file read from disk releases the pages of the data lines it has
+ * consumed (cin_tspec.release); read from a buffer it does not. Both must
+ * give the same curve, trailer metadata and notes, for a rigor-run and a
+ * plain CSV (the two formats that release). */
+static bool same_curve(const curve *a, const curve *b)
+{
+    if (a->n != b->n || a->nnotes != b->nnotes || a->nmeta != b->nmeta ||
+        strcmp(a->format, b->format) || a->interrupted != b->interrupted)
+        return false;
+    for (int r = 0; r < CURVE_NROLES; r++) {
+        if (!a->ch[r] != !b->ch[r])
+            return false;
+        if (a->ch[r] && memcmp(a->ch[r], b->ch[r], a->n * sizeof(double)))
+            return false;
+    }
+    for (size_t i = 0; i < a->nnotes; i++)
+        if (strcmp(a->notes[i], b->notes[i]))
+            return false;
+    for (size_t i = 0; i < a->nmeta; i++)
+        if (strcmp(a->meta[i].key, b->meta[i].key) ||
+            strcmp(a->meta[i].value, b->meta[i].value))
+            return false;
+    return true;
+}
+
+static void test_long_file_release(void)
+{
+    const size_t rows = 300000; /* > 4 release steps of 65536 lines */
+    for (int fmt = 0; fmt < 2; fmt++) {
+        char path[] = "/tmp/rigor-test-csvin-XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0, "mkstemp");
+        if (fd < 0)
+            return;
+        FILE *f = fdopen(fd, "w");
+        if (fmt == 0)
+            fputs("# rigor-run 1\n# specimen: long\n# test: tensile\n# width_mm: 10\n"
+                  "# thickness_mm: 0.04\n# gauge_length_mm: 20\n"
+                  "time_s,position_mm,force_N,stage\n",
+                  f);
+        else
+            fputs("Time (s),Extension (mm),Load (N)\n", f);
+        for (size_t i = 0; i < rows; i++) {
+            double u = (double)i / (double)rows;
+            /* one x10 jump and back in the middle: a note both must give */
+            double force = 10 * u * (1 - u) * (i == rows / 2 ? 10 : 1) + 1e-3 * (double)(i % 7);
+            fprintf(f, "%.4f,%.6f,%.5f%s\n", 0.01 * (double)i, 2 * u, force, fmt ? "" : ",");
+        }
+        if (fmt == 0)
+            fputs("# end_reason: complete\n# rows: 300000\n", f);
+        fclose(f);
+
+        curve_list a = {0}, b = {0};
+        rig_diag d;
+        int ra = csvin_read_file(path, NULL, &a, &d);
+        FILE *g = fopen(path, "rb");
+        fseek(g, 0, SEEK_END);
+        long len = ftell(g);
+        rewind(g);
+        char *buf = malloc((size_t)len);
+        CHECK(buf && fread(buf, 1, (size_t)len, g) == (size_t)len, "read back");
+        fclose(g);
+        int rb = csvin_read_buffer(path, buf, (size_t)len, NULL, &b, &d);
+        free(buf);
+        unlink(path);
+        CHECK(ra == RIG_OK && rb == RIG_OK && a.n == 1 && b.n == 1, "fmt %d: rc %d/%d", fmt, ra,
+              rb);
+        if (a.n == 1 && b.n == 1) {
+            CHECK(a.v[0]->n == rows, "fmt %d: %zu rows", fmt, a.v[0]->n);
+            CHECK(same_curve(a.v[0], b.v[0]), "fmt %d (%s): file and buffer reads differ", fmt,
+                  a.v[0]->format);
+            bool jump = false;
+            for (size_t i = 0; i < a.v[0]->nnotes; i++)
+                jump |= strstr(a.v[0]->notes[i], "jumps by about x10") != NULL;
+            CHECK(jump, "fmt %d: the x10 jump was not flagged", fmt);
+            CHECK(fmt == 1 || curve_meta_find(a.v[0], "end_reason"),
+                  "rigor-run trailer lost after the release");
+        }
+        curve_list_free(&a);
+        curve_list_free(&b);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -748,6 +936,8 @@ int main(void)
     TEST_RUN(test_quoted_decimal_comma);
     TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
+    TEST_RUN(test_fast_decimal_matches_strtod);
+    TEST_RUN(test_long_file_release);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
