@@ -3,7 +3,8 @@
  * One reader for the protocol parser, `rigor check`, rig files and
  * compliance tables: the same size limit handling, read-error reporting and
  * NUL-byte refusal everywhere. Large data files (runs, exports) are not read
- * this way; the importer streams them.
+ * this way: the importer has its own reader (no size limit, binary and
+ * encoding detection, pages given back as rows are parsed).
  */
 #ifndef RIGOR_TEXTFILE_H
 #define RIGOR_TEXTFILE_H
