@@ -378,6 +378,65 @@ static double fast_scale(uint64_t w, long q)
     return q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
 }
 
+/* The decimal w * 10^q written at *pp as digits [dec digits] [(e|E) [+-]
+ * digits]: the significant digits in w (leading zeros dropped), the
+ * exponent in q. Reading stops at `end`, or with end NULL at the first
+ * other character (NUL-terminated text); *pp is left there. false when
+ * there is no mantissa digit, more than 19 significant digits (w would
+ * overflow), an exponent without digits or one beyond 100000 (far outside
+ * any fast range). One scanner for the normalised text and the raw cell. */
+static bool scan_decimal(const char **pp, const char *end, char dec, uint64_t *w_out,
+                         long *q_out)
+{
+#define AT(x) ((end && (x) >= end) ? '\0' : *(x))
+    const char *p = *pp;
+    uint64_t w = 0;
+    int nd = 0;
+    long q = 0;
+    bool any = false;
+    for (; AT(p) >= '0' && AT(p) <= '9'; p++) {
+        any = true;
+        if (w == 0 && *p == '0')
+            continue;
+        if (++nd > 19)
+            return false;
+        w = w * 10 + (uint64_t)(*p - '0');
+    }
+    if (AT(p) == dec) {
+        for (p++; AT(p) >= '0' && AT(p) <= '9'; p++) {
+            any = true;
+            q--;
+            if (w == 0 && *p == '0')
+                continue;
+            if (++nd > 19)
+                return false;
+            w = w * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (!any)
+        return false;
+    if (AT(p) == 'e' || AT(p) == 'E') {
+        p++;
+        bool eneg = AT(p) == '-';
+        if (AT(p) == '+' || AT(p) == '-')
+            p++;
+        if (!(AT(p) >= '0' && AT(p) <= '9'))
+            return false;
+        long x = 0;
+        for (; AT(p) >= '0' && AT(p) <= '9'; p++) {
+            if (x > 100000)
+                return false;
+            x = x * 10 + (*p - '0');
+        }
+        q += eneg ? -x : x;
+    }
+#undef AT
+    *pp = p;
+    *w_out = w;
+    *q_out = q;
+    return true;
+}
+
 bool cin_fast_decimal(const char *s, size_t n, double *out)
 {
     /* Clinger's fast path (W. D. Clinger, "How to read floating point
@@ -393,47 +452,9 @@ bool cin_fast_decimal(const char *s, size_t n, double *out)
     bool neg = false;
     if (p < e && (*p == '+' || *p == '-'))
         neg = *p++ == '-';
-    uint64_t w = 0;
-    int nd = 0; /* significant digits in w (leading zeros not counted) */
-    long q = 0; /* decimal exponent of w */
-    bool any = false;
-    for (; p < e && *p >= '0' && *p <= '9'; p++) {
-        any = true;
-        if (w == 0 && *p == '0')
-            continue;
-        if (++nd > 19)
-            return false;
-        w = w * 10 + (uint64_t)(*p - '0');
-    }
-    if (p < e && *p == '.') {
-        for (p++; p < e && *p >= '0' && *p <= '9'; p++) {
-            any = true;
-            q--;
-            if (w == 0 && *p == '0')
-                continue;
-            if (++nd > 19)
-                return false;
-            w = w * 10 + (uint64_t)(*p - '0');
-        }
-    }
-    if (!any)
-        return false;
-    if (p < e && (*p == 'e' || *p == 'E')) {
-        p++;
-        bool eneg = false;
-        if (p < e && (*p == '+' || *p == '-'))
-            eneg = *p++ == '-';
-        if (p >= e)
-            return false;
-        long x = 0;
-        for (; p < e && *p >= '0' && *p <= '9'; p++) {
-            if (x > 100000)
-                return false; /* far outside the fast range anyway */
-            x = x * 10 + (*p - '0');
-        }
-        q += eneg ? -x : x;
-    }
-    if (p != e)
+    uint64_t w;
+    long q;
+    if (!scan_decimal(&p, e, '.', &w, &q) || p != e)
         return false;
     if (w > (UINT64_C(1) << 53) || q < -22 || q > 22)
         return false;
@@ -451,46 +472,10 @@ bool cin_fast_decimal(const char *s, size_t n, double *out)
 static bool num_plain(const char *p, char dec, bool neg, double *out)
 {
     const char *p0 = p;
-    uint64_t w = 0;
-    int nd = 0;
-    long q = 0;
-    bool any = false;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        any = true;
-        if (w == 0 && *p == '0')
-            continue;
-        if (++nd > 19)
-            return false;
-        w = w * 10 + (uint64_t)(*p - '0');
-    }
-    if (*p == dec) {
-        for (p++; *p >= '0' && *p <= '9'; p++) {
-            any = true;
-            q--;
-            if (w == 0 && *p == '0')
-                continue;
-            if (++nd > 19)
-                return false;
-            w = w * 10 + (uint64_t)(*p - '0');
-        }
-    }
-    if (!any)
+    uint64_t w;
+    long q;
+    if (!scan_decimal(&p, NULL, dec, &w, &q))
         return false;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        bool eneg = *p == '-';
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        long x = 0;
-        for (; *p >= '0' && *p <= '9'; p++) {
-            if (x > 100000)
-                return false;
-            x = x * 10 + (*p - '0');
-        }
-        q += eneg ? -x : x;
-    }
     if (p - p0 > 60)
         return false;
     while (*p == ' ' || *p == '\t')
