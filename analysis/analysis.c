@@ -115,17 +115,6 @@ void analysis_merge_geom(const curve_geom *opt, const curve_geom *file, curve_ge
     }
 }
 
-static int check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        if (!isfinite(c->ch[r][i])) {
-            snprintf(why, wl, "%s of sample %zu is not a finite number", what, i + 1);
-            return RIG_ENODATA;
-        }
-    }
-    return RIG_OK;
-}
-
 /* Stages and the fracture rule of a tensile curve: the recorded curve is
  * replayed through the streaming detector, the very code a live test runs.
  * Without a force channel the detector sees stress x area = force. */
@@ -204,7 +193,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     bool file_eps = o->use_file_columns && curve_has(c, CURVE_STRAIN);
 
     if (file_sig) {
-        if ((rc = check_finite(c, CURVE_STRESS, "stress", why, wl)))
+        if ((rc = curve_check_finite(c, CURVE_STRESS, "stress", why, wl)))
             return rc;
         sig = c->ch[CURVE_STRESS];
     } else {
@@ -217,7 +206,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                               "--area, or --width and --thickness, or --diameter");
             return RIG_EGEOMETRY;
         }
-        if ((rc = check_finite(c, CURVE_FORCE, "force", why, wl)))
+        if ((rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
             return rc;
         own_sig = malloc(c->n * sizeof *own_sig);
         if (!own_sig)
@@ -227,7 +216,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         sig = own_sig;
     }
     if (file_eps) {
-        if ((rc = check_finite(c, CURVE_STRAIN, "strain", why, wl)))
+        if ((rc = curve_check_finite(c, CURVE_STRAIN, "strain", why, wl)))
             goto out;
         eps = c->ch[CURVE_STRAIN];
     } else {
@@ -242,7 +231,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
             rc = RIG_EGEOMETRY;
             goto out;
         }
-        if ((rc = check_finite(c, CURVE_EXT, "extension", why, wl)))
+        if ((rc = curve_check_finite(c, CURVE_EXT, "extension", why, wl)))
             goto out;
         own_eps = malloc(c->n * sizeof *own_eps);
         if (!own_eps) {
@@ -253,7 +242,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
             own_eps[i] = c->ch[CURVE_EXT][i] / g.gauge_m; /* eps = dL / L0 */
         eps = own_eps;
     }
-    if (curve_has(c, CURVE_FORCE) && (rc = check_finite(c, CURVE_FORCE, "force", why, wl)))
+    if (curve_has(c, CURVE_FORCE) && (rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
         goto out;
 
     if (o->preset[0])

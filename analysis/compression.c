@@ -33,17 +33,6 @@
 #define MIN_WINDOW 8           /* auto modulus: fewest samples in a window */
 #define AUTO_R2 0.995          /* auto modulus: windows at least this linear */
 
-static int check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        if (!isfinite(c->ch[r][i])) {
-            snprintf(why, wl, "%s of sample %zu is not a finite number", what, i + 1);
-            return RIG_ENODATA;
-        }
-    }
-    return RIG_OK;
-}
-
 /* Sign of v[i_ref] - v[0] (+1 when zero). */
 static double direction(const double *v, size_t i_ref)
 {
@@ -312,10 +301,10 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
                           "give --height");
         return RIG_EGEOMETRY;
     }
-    if ((has_F && (rc = check_finite(c, CURVE_FORCE, "force", why, wl))) ||
-        (has_x && (rc = check_finite(c, CURVE_EXT, "travel", why, wl))) ||
-        (file_sig && (rc = check_finite(c, CURVE_STRESS, "stress", why, wl))) ||
-        (file_eps && (rc = check_finite(c, CURVE_STRAIN, "strain", why, wl))))
+    if ((has_F && (rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl))) ||
+        (has_x && (rc = curve_check_finite(c, CURVE_EXT, "travel", why, wl))) ||
+        (file_sig && (rc = curve_check_finite(c, CURVE_STRESS, "stress", why, wl))) ||
+        (file_eps && (rc = curve_check_finite(c, CURVE_STRAIN, "strain", why, wl))))
         return rc;
     if (o->compliance_file[0]) {
         rig_diag d;

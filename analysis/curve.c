@@ -70,6 +70,17 @@ bool curve_has(const curve *c, curve_role role)
     return role >= 0 && role < CURVE_NROLES && c->ch[role] != NULL;
 }
 
+int curve_check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (!isfinite(c->ch[r][i])) {
+            snprintf(why, wl, "%s of sample %zu is not a finite number", what, i + 1);
+            return RIG_ENODATA;
+        }
+    }
+    return RIG_OK;
+}
+
 int curve_append(curve *c, const double row[CURVE_NROLES])
 {
     if (c->n == c->cap) {

@@ -72,6 +72,9 @@ int curve_add_channel(curve *c, curve_role role);
 int curve_append(curve *c, const double row[CURVE_NROLES]);
 
 bool curve_has(const curve *c, curve_role role);
+/* RIG_OK when every sample of channel r is finite; else RIG_ENODATA with
+ * "<what> of sample N is not a finite number" (N from 1) in why. */
+int curve_check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl);
 
 /* Add a key/value/unit metadata entry (strings copied). */
 int curve_meta_add(curve *c, const char *key, const char *value, const char *unit);
