@@ -118,7 +118,7 @@ void analysis_merge_geom(const curve_geom *opt, const curve_geom *file, curve_ge
 /* Stages and the fracture rule of a tensile curve: the recorded curve is
  * replayed through the streaming detector, the very code a live test runs.
  * Without a force channel the detector sees stress x area = force. */
-static int tensile_stages(const curve *c, const analysis_opts *o, const double *t,
+static int tensile_stages(const curve *c, size_t n, const analysis_opts *o, const double *t,
                           const double *eps, const double *sig, const double *force,
                           result_set *rs)
 {
@@ -128,13 +128,13 @@ static int tensile_stages(const curve *c, const analysis_opts *o, const double *
     detect_event *ev = malloc(cap * sizeof *ev);
     if (!ev)
         return RIG_ENOMEM;
-    int rc = detect_run_curve(&dp, t, eps, sig, force ? force : sig, c->n, ev, cap, &nev);
+    int rc = detect_run_curve(&dp, t, eps, sig, force ? force : sig, n, ev, cap, &nev);
     if (rc == RIG_EFULL)
         nev = cap; /* stages beyond the first 64 events are not listed */
     else if (rc)
         goto out;
     rc = detect_add_stages(rs, ev, nev, t, curve_has(c, CURVE_EXT) ? c->ch[CURVE_EXT] : NULL, eps,
-                           sig, c->n - 1);
+                           sig, n - 1);
     if (rc)
         goto out;
     for (size_t i = 0; i < nev; i++)
@@ -258,9 +258,25 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
 
     const double *t = curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL;
     const double *force = curve_has(c, CURVE_FORCE) ? c->ch[CURVE_FORCE] : NULL;
-    rc = tensile_analyze(t, eps, sig, force, c->n, area, o, rs, why, wl);
+    /* An unload is not a break: the detector is fed only while a live test
+     * loads the specimen, and the offline analysis stops where the crosshead
+     * was driven back with the specimen still carrying load. */
+    double ffrac;
+    size_t n = tensile_loading_end(eps, force ? force : sig, c->n, &ffrac);
+    if (n < c->n)
+        results_note(rs,
+                     "the crosshead reversed at sample %zu (strain %.4g %%) with the force "
+                     "still at %.0f %% of its maximum: an unload, not a break; the analysis "
+                     "ends there (%zu of %zu samples)",
+                     n, eps[n] * 100, ffrac * 100, n, c->n);
+    rc = tensile_analyze(t, eps, sig, force, n, area, o, rs, why, wl);
+    if (rc == RIG_OK && n < c->n) {
+        const result_value *br = results_find(rs, "break_rule");
+        if (br && !strcmp(br->s, "end-of-data"))
+            results_string(rs, "break_rule", "unloaded");
+    }
     if (rc == RIG_OK)
-        rc = tensile_stages(c, o, t, eps, sig, force, rs);
+        rc = tensile_stages(c, n, o, t, eps, sig, force, rs);
 out:
     free(own_sig);
     free(own_eps);

@@ -339,6 +339,39 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
     return RIG_OK;
 }
 
+#define UNLOAD_REVERSAL_FRAC 0.01 /* strain back by 1 % of its range: a reversal */
+#define UNLOAD_FORCE_FRAC 0.5     /* ... with the force still above half its maximum */
+
+size_t tensile_loading_end(const double *eps, const double *y, size_t n, double *f_frac)
+{
+    *f_frac = NAN;
+    if (n < 2)
+        return n;
+    double lo = eps[0], hi = eps[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = fmin(lo, eps[i]);
+        hi = fmax(hi, eps[i]);
+    }
+    double range = hi - lo;
+    if (!(range > 0))
+        return n;
+    double run = eps[0], ymax = y[0];
+    for (size_t i = 1; i < n; i++) {
+        if (eps[i] > run)
+            run = eps[i];
+        if (y[i] > ymax)
+            ymax = y[i];
+        if (eps[i] < run - UNLOAD_REVERSAL_FRAC * range) {
+            if (ymax > 0 && y[i] >= UNLOAD_FORCE_FRAC * ymax) {
+                *f_frac = y[i] / ymax;
+                return i;
+            }
+            return n; /* the force had fallen first: a break, then a return */
+        }
+    }
+    return n;
+}
+
 /* Break index by the ASTM E8 rules; *rule receives the rule that fired. */
 static size_t find_break(const double *y, size_t n, size_t imax, const analysis_opts *o,
                          const char **rule, size_t *iend)

@@ -29,6 +29,17 @@ typedef struct {
 int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
                          const analysis_opts *o, tensile_modulus *m, char *why, size_t wl);
 
+/* End of the loading part of a tensile record, in samples: the first
+ * sample at which the strain has come back from its running maximum by
+ * more than 1 % of its range while the force (y: force, or stress) is still
+ * at least half of its maximum so far. The crosshead was driven back (an
+ * unload, a relaxation protocol's return): the specimen did not break, and
+ * the unloading branch is not a fracture drop. A force that fell first (a
+ * fracture) with the crosshead returning afterwards is not an unload.
+ * Returns n when there is none, else that sample's index (the loaded part
+ * is [0, it)), with *f_frac the force there as a fraction of the maximum. */
+size_t tensile_loading_end(const double *eps, const double *y, size_t n, double *f_frac);
+
 /* Full tensile analysis. eps: recorded engineering strain (ratio); sig:
  * engineering stress (Pa); force_N may be NULL (then max force = NAN unless
  * area_m2 is finite). t_s may be NULL. Fills rs (results, method, notes). */

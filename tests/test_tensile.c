@@ -377,6 +377,88 @@ static void test_run_geometry(void)
     curve_free(c);
 }
 
+/* A relaxation-style record: load to 30 MPa (elastic-plastic), hold, then
+ * unload to zero with the crosshead going back. The unload is not a break:
+ * the analysis ends where the crosshead reversed (break_rule "unloaded", no
+ * fracture stage, strength = the maximum). The same curve that breaks
+ * first and then returns keeps its break. */
+static curve *make_unload_curve(bool breaks)
+{
+    curve *c;
+    unsigned mask = (1u << CURVE_TIME) | (1u << CURVE_EXT) | (1u << CURVE_FORCE);
+    if (curve_new(mask, &c))
+        return NULL;
+    double t = 0, e = 0;
+    for (int i = 0; i < 400; i++, t += 0.01) { /* load: E 1 GPa, yield at 2 %, 30 MPa */
+        e = i * 1e-4;
+        double s = e < 0.02 ? 1e9 * e : 20e6 + 0.5e9 * (e - 0.02);
+        if (s > 30e6)
+            s = 30e6;
+        if (breaks && i > 380)
+            s = 0;
+        double row[CURVE_NROLES] = {t, e * 0.02, s * 4e-7, NAN, NAN};
+        curve_append(c, row);
+    }
+    double s_top = c->ch[CURVE_FORCE][c->n - 1] / 4e-7;
+    for (int i = 0; i < 100; i++, t += 0.01) /* hold: slow relaxation */
+    {
+        double row[CURVE_NROLES] = {t, e * 0.02, s_top * (1 - 0.001 * i) * 4e-7, NAN, NAN};
+        curve_append(c, row);
+    }
+    double s0 = c->ch[CURVE_FORCE][c->n - 1] / 4e-7;
+    for (int i = 1; i <= 200; i++, t += 0.01) { /* unload elastically to zero, then return */
+        double ee = e - i * 1e-4;
+        double s = fmax(0, s0 - 1e9 * (e - ee));
+        double row[CURVE_NROLES] = {t, ee * 0.02, s * 4e-7, NAN, NAN};
+        curve_append(c, row);
+    }
+    return c;
+}
+
+static void test_unload_is_not_a_break(void)
+{
+    analysis_opts o;
+    analysis_opts_default(&o);
+    o.geom.width_m = 10e-3;
+    o.geom.thickness_m = 40e-6;
+    o.geom.gauge_m = 20e-3;
+    for (int breaks = 0; breaks < 2; breaks++) {
+        curve *c = make_unload_curve(breaks);
+        CHECK(c != NULL, "curve");
+        if (!c)
+            return;
+        result_set rs;
+        results_init(&rs);
+        char why[256] = "";
+        int rc = analysis_run(c, &o, &rs, why, sizeof why);
+        CHECK(rc == RIG_OK, "rc %d %s", rc, why);
+        const result_value *br = results_find(&rs, "break_rule");
+        bool fracture_stage = false;
+        for (size_t i = 0; i < rs.nstages; i++)
+            fracture_stage |= !strcmp(rs.stages[i].stage, "fracture");
+        bool note = false;
+        for (size_t i = 0; i < rs.nnotes; i++)
+            note |= strstr(rs.notes[i], "an unload, not a break") != NULL;
+        if (!breaks) {
+            CHECK(br && !strcmp(br->s, "unloaded"), "break rule '%s'", br ? br->s : "?");
+            CHECK(!fracture_stage, "no fracture stage for an unload");
+            CHECK(note, "the note says why the analysis ends");
+            /* 20 + 0.5 GPa x (3.99 - 2) % = 29.95 MPa at the top of the ramp */
+            CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 29.95, 0, 1e-6, "strength");
+            /* the reversal: strain back by 1 % of its 3.99 % range, 4 samples
+             * into the unload that starts at sample 500 */
+            double bi = results_get(&rs, "break_index");
+            CHECK(bi >= 499 && bi < 505, "break index %g at the end of the loaded part", bi);
+        } else {
+            CHECK(br && strcmp(br->s, "unloaded") != 0, "a real break keeps its rule ('%s')",
+                  br ? br->s : "?");
+            CHECK(!note, "no unload note after a break");
+        }
+        results_clear(&rs);
+        curve_free(c);
+    }
+}
+
 static void test_run_file_columns(void)
 {
     curve *c = make_curve(1);
@@ -407,5 +489,6 @@ int main(void)
     TEST_RUN(test_bilinear_hardening);
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
+    TEST_RUN(test_unload_is_not_a_break);
     TEST_END("test_tensile");
 }
