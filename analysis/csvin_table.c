@@ -887,9 +887,12 @@ static double select_kth(double *d, size_t n, size_t k)
         double pivot = d[lo + (hi - lo) / 2];
         size_t i = lo, j = hi;
         while (i <= j) {
-            while (d[i] < pivot)
+            /* The bounds never stop a scan of a correct partition (the pivot
+             * value, or an element swapped past it, stops it first); they
+             * make that visible to the static analyser. */
+            while (i < hi && d[i] < pivot)
                 i++;
-            while (d[j] > pivot)
+            while (j > lo && d[j] > pivot)
                 j--;
             if (i <= j) {
                 double t = d[i];

@@ -323,15 +323,20 @@ static void csv_warnings(FILE *f, const analysed *a)
     char *buf = malloc(len);
     if (!buf)
         return;
-    buf[0] = '\0';
+    size_t at = 0; /* len counts 3 bytes of separator per note, the NUL fits */
     for (size_t i = 0; i < a->nnotes + a->rs.nnotes; i++) {
         const char *note = i < a->nnotes ? a->notes[i] : a->rs.notes[i - a->nnotes];
         if (!is_warning(note))
             continue;
-        if (buf[0])
-            strcat(buf, " | ");
-        strcat(buf, note);
+        if (at) {
+            memcpy(buf + at, " | ", 3);
+            at += 3;
+        }
+        size_t k = strlen(note);
+        memcpy(buf + at, note, k);
+        at += k;
     }
+    buf[at] = '\0';
     csv_field(f, buf);
     free(buf);
 }

@@ -737,6 +737,10 @@ static void test_fuzz(void)
         char *src = read_all(seeds[s], &len);
         if (!src)
             SKIP("no %s", seeds[s]);
+        if (len == 0) {
+            free(src);
+            continue; /* nothing to mutate */
+        }
         /* Every truncation, in a buffer of exactly that size (ASan sees overreads). */
         for (size_t n = 0; n <= len; n += (s == 0 ? 1 : 7)) {
             char *b = malloc(n ? n : 1);

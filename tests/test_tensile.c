@@ -388,8 +388,10 @@ static curve *make_unload_curve(bool breaks)
     unsigned mask = (1u << CURVE_TIME) | (1u << CURVE_EXT) | (1u << CURVE_FORCE);
     if (curve_new(mask, &c))
         return NULL;
-    double t = 0, e = 0;
-    for (int i = 0; i < 400; i++, t += 0.01) { /* load: E 1 GPa, yield at 2 %, 30 MPa */
+    double e = 0;
+    int k = 0; /* sample number: t = 10 ms x k */
+    for (int i = 0; i < 400; i++, k++) { /* load: E 1 GPa, yield at 2 %, 30 MPa */
+        double t = 0.01 * k;
         e = i * 1e-4;
         double s = e < 0.02 ? 1e9 * e : 20e6 + 0.5e9 * (e - 0.02);
         if (s > 30e6)
@@ -400,13 +402,14 @@ static curve *make_unload_curve(bool breaks)
         curve_append(c, row);
     }
     double s_top = c->ch[CURVE_FORCE][c->n - 1] / 4e-7;
-    for (int i = 0; i < 100; i++, t += 0.01) /* hold: slow relaxation */
-    {
+    for (int i = 0; i < 100; i++, k++) { /* hold: slow relaxation */
+        double t = 0.01 * k;
         double row[CURVE_NROLES] = {t, e * 0.02, s_top * (1 - 0.001 * i) * 4e-7, NAN, NAN};
         curve_append(c, row);
     }
     double s0 = c->ch[CURVE_FORCE][c->n - 1] / 4e-7;
-    for (int i = 1; i <= 200; i++, t += 0.01) { /* unload elastically to zero, then return */
+    for (int i = 1; i <= 200; i++, k++) { /* unload elastically to zero, then return */
+        double t = 0.01 * k;
         double ee = e - i * 1e-4;
         double s = fmax(0, s0 - 1e9 * (e - ee));
         double row[CURVE_NROLES] = {t, ee * 0.02, s * 4e-7, NAN, NAN};

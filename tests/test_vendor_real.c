@@ -119,6 +119,48 @@ static void test_vendor_agreement(void)
     }
 }
 
+/* testXpert .TRA load-unload records: the crosshead ('Traverse absolue')
+ * goes back at 1 mm/min after the maximum and the force falls with it.
+ * Rigor ends the analysis at that reversal (break_rule "unloaded"); it once
+ * reported a "below-10pct-of-max" break at the end of the unload. */
+static void test_real_unload(void)
+{
+    static const char *files[] = {
+        "data/real/a-hilhorst__Tensile-test-Analysis/imap_versions/other_machine_outputs_examples/"
+        "Allong 1.TRA",
+        "data/real/a-hilhorst__Tensile-test-Analysis/imap_versions/other_machine_outputs_examples/"
+        "mDB1pct.TRA"};
+    if (!th_shared("data/real/README.md"))
+        SKIP("../shared/data/real is absent (a user's clone)");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *path = th_shared(files[i]);
+        CHECK(path, "%s missing", files[i]);
+        if (!path)
+            continue;
+        curve_list cl = {0};
+        rig_diag d;
+        csvin_opts io;
+        csvin_opts_default(&io);
+        CHECK(csvin_read_file(path, &io, &cl, &d) == RIG_OK && cl.n == 1, "%s: read", path);
+        if (cl.n == 1) {
+            analysis_opts o;
+            analysis_opts_default(&o);
+            result_set rs;
+            results_init(&rs);
+            char why[512] = "";
+            CHECK(analysis_run(cl.v[0], &o, &rs, why, sizeof why) == RIG_OK, "%s: %s", path, why);
+            const result_value *br = results_find(&rs, "break_rule");
+            CHECK(br && !strcmp(br->s, "unloaded"), "%s: break rule '%s'", path, br ? br->s : "?");
+            /* the reversal is under load: the break values sit near the maximum */
+            double smax = results_get(&rs, "tensile_strength_mpa");
+            double sb = results_get(&rs, "break_stress_mpa");
+            CHECK(sb > 0.85 * smax, "%s: break %.1f MPa of max %.1f MPa", path, sb, smax);
+            results_clear(&rs);
+        }
+        curve_list_free(&cl);
+    }
+}
+
 /* The 30 pymechtest peer files: Bluehill header strength on every one. */
 static void test_vendor_peer_pymechtest(void)
 {
@@ -147,5 +189,6 @@ int main(void)
 {
     TEST_RUN(test_vendor_agreement);
     TEST_RUN(test_vendor_peer_pymechtest);
+    TEST_RUN(test_real_unload);
     TEST_END("vendor_real");
 }
