@@ -551,11 +551,12 @@ static void cycle(rig *r, double t, uint64_t *seq)
         if (r->plan.block_of[st[i]] >= 0)
             s.status |= regmap_status(&r->cfg.point[st[i]], point_word(r, st[i], regs));
     s.tick = point_word(r, ROLE_TICK, regs);
+    bool acked = false;
     if (atomic_load(&r->ack_state) == ACK_PENDING) {
         if (!(s.status & ACK_BLOCKING)) {
             sup_ack(&r->sup, t);
             r->pending_stop = false;
-            atomic_store(&r->ack_state, ACK_DONE);
+            acked = true; /* told to the caller once published, below */
         } else if (t > r->ack_until) {
             atomic_store(&r->ack_state, ACK_REFUSED);
         }
@@ -572,6 +573,10 @@ static void cycle(rig *r, double t, uint64_t *seq)
         s.flags |= RIG_SF_FAULT;
     s.flags |= r->cycle_flags;
     publish_fault(r);
+    /* Only now: rig_ack_fault reads the published state as soon as it sees
+     * ACK_DONE (it once saw the fault still published and refused). */
+    if (acked)
+        atomic_store(&r->ack_state, ACK_DONE);
     push_sample(r, &s);
     pthread_mutex_lock(&r->st_mu);
     r->latest = s;
