@@ -553,12 +553,15 @@ static void cycle(rig *r, double t, uint64_t *seq)
     s.tick = point_word(r, ROLE_TICK, regs);
     bool acked = false;
     if (atomic_load(&r->ack_state) == ACK_PENDING) {
-        if (!(s.status & ACK_BLOCKING)) {
+        /* The deadline first: an ack whose confirming sample never came in
+         * time (the link dropped meanwhile) must not clear a fault later on
+         * its own — no automatic resume. */
+        if (t > r->ack_until) {
+            atomic_store(&r->ack_state, ACK_REFUSED);
+        } else if (!(s.status & ACK_BLOCKING)) {
             sup_ack(&r->sup, t);
             r->pending_stop = false;
             acked = true; /* told to the caller once published, below */
-        } else if (t > r->ack_until) {
-            atomic_store(&r->ack_state, ACK_REFUSED);
         }
     }
     bool was_fault = r->sup.fault;
