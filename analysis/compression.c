@@ -49,11 +49,8 @@ static double direction(const double *v, size_t i_ref)
 static size_t loading_end(const double *m, const double *F, size_t n, size_t *stop_out)
 {
     *stop_out = n - 1;
-    double lo = m[0], hi = m[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = fmin(lo, m[i]);
-        hi = fmax(hi, m[i]);
-    }
+    double lo, hi;
+    numeric_minmax(m, n, &lo, &hi);
     double range = hi - lo;
     if (!(range > 0))
         return n - 1;

@@ -77,6 +77,11 @@ double numeric_interp_first(const double *x, const double *y, size_t i0, size_t 
     return NAN;
 }
 
+void numeric_minmax(const double *v, size_t n, double *lo, double *hi)
+{
+    gsl_stats_minmax(lo, hi, v, 1, n);
+}
+
 void numeric_mean_sd(const double *v, size_t n, double *mean, double *sd)
 {
     *mean = n ? gsl_stats_mean(v, 1, n) : NAN;

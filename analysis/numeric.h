@@ -40,4 +40,7 @@ double numeric_interp_first(const double *x, const double *y, size_t i0, size_t 
 /* Mean and sample standard deviation (n-1) of v[0..n-1], GSL statistics. */
 void numeric_mean_sd(const double *v, size_t n, double *mean, double *sd);
 
+/* Smallest and largest of v[0..n-1] (n >= 1), GSL statistics. */
+void numeric_minmax(const double *v, size_t n, double *lo, double *hi);
+
 #endif

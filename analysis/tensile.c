@@ -347,11 +347,8 @@ size_t tensile_loading_end(const double *eps, const double *y, size_t n, double 
     *f_frac = NAN;
     if (n < 2)
         return n;
-    double lo = eps[0], hi = eps[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = fmin(lo, eps[i]);
-        hi = fmax(hi, eps[i]);
-    }
+    double lo, hi;
+    numeric_minmax(eps, n, &lo, &hi);
     double range = hi - lo;
     if (!(range > 0))
         return n;

@@ -793,15 +793,7 @@ bool rig_wait_samples(rig *r, double timeout_s)
 {
     if (ring_has_data(r))
         return true;
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    double t_end = ts_s(&dl) + fmax(timeout_s, 0);
-    dl.tv_sec = (time_t)t_end;
-    dl.tv_nsec = (long)((t_end - (double)dl.tv_sec) * 1e9);
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    struct timespec dl = abs_of(r, now_rel(r) + fmax(timeout_s, 0));
     atomic_fetch_add(&r->waiters, 1);
     pthread_mutex_lock(&r->data_mu);
     bool got;

@@ -73,7 +73,7 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
     return RIG_OK;
 }
 
-static double mono_now(void)
+double sim_mono_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -85,7 +85,7 @@ static void *physics_main(void *arg)
     sim *s = arg;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
-    double t0 = mono_now();
+    double t0 = sim_mono_now();
     long done = 0;
     while (!atomic_load(&s->stopping)) {
         next.tv_nsec += 1000000;
@@ -95,7 +95,7 @@ static void *physics_main(void *arg)
         }
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
             ;
-        long due = (long)((mono_now() - t0) / SIM_DT_S);
+        long due = (long)((sim_mono_now() - t0) / SIM_DT_S);
         pthread_mutex_lock(&s->lock);
         if (due - done > 200) {
             sim_event(s, "clock slip %ld ms", due - done - 1);

@@ -163,6 +163,9 @@ struct sim {
 
 /* sim_specimen.c */
 int sim_specimen_setup(sim *s, const sim_config *cfg, rig_diag *d);
+/* CLOCK_MONOTONIC now, in seconds: the server's pacing and the wall-time
+ * benchmark hooks (fracture, first read after it, first stop). */
+double sim_mono_now(void);
 double sim_stress_mono(const sim *s, double eps);
 double sim_specimen_force(const sim *s, double delta); /* N, >= 0, loading direction */
 bool sim_specimen_breaks(const sim *s, double delta);

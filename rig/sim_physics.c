@@ -260,9 +260,7 @@ static void step_specimen(sim *s)
         double f_b = sim_specimen_force(s, d_b);
         s->fractured = true;
         s->fracture_t = s->t;
-        struct timespec wall;
-        clock_gettime(CLOCK_MONOTONIC, &wall);
-        s->fracture_wall = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
+        s->fracture_wall = sim_mono_now();
         s->fracture_force = s->compression ? -f_b : f_b;
         s->fracture_delta = d_b;
         if (f_b > s->peak_true)

@@ -99,11 +99,8 @@ int sim_regs_read_locked(sim *s, int unit, int table, int addr, int n, uint16_t 
     memcpy(out, img + addr, (size_t)n * sizeof *out);
     /* Benchmark hook: when a reader first gets the force (input registers
      * 1-2 of the load cell) from after the fracture step. */
-    if (s->fractured && s->read_wall < 0 && unit == 2 && table == 4 && covers(addr, n, 1)) {
-        struct timespec wall;
-        clock_gettime(CLOCK_MONOTONIC, &wall);
-        s->read_wall = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
-    }
+    if (s->fractured && s->read_wall < 0 && unit == 2 && table == 4 && covers(addr, n, 1))
+        s->read_wall = sim_mono_now();
     return 0;
 }
 
@@ -124,11 +121,8 @@ static int write_drive(sim *s, int addr, int n, const uint16_t *vals)
     /* Benchmark hook: when the first stop (velocity 0, quick stop or disable)
      * reaches the drive after a fracture. */
     if (s->fractured && s->stop_wall < 0 &&
-        ((covers(addr, n, 2) && vcmd == 0) || (covers(addr, n, 0) && (tmp[0] & 3u) != 1u))) {
-        struct timespec wall;
-        clock_gettime(CLOCK_MONOTONIC, &wall);
-        s->stop_wall = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
-    }
+        ((covers(addr, n, 2) && vcmd == 0) || (covers(addr, n, 0) && (tmp[0] & 3u) != 1u)))
+        s->stop_wall = sim_mono_now();
     if (covers(addr, n, 7))
         s->last_hb_t = s->t;
     if (covers(addr, n, 8) && s->drive_hr[8] != old_hb)

@@ -41,13 +41,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void sleep_until(double t)
 {
     struct timespec ts;
@@ -143,7 +136,7 @@ static void *conn_main(void *argp)
         if (fault == FAULT_DROP)
             continue;
         if (fault == FAULT_DELAY)
-            sleep_until(mono_now() + s->faults.delay_s);
+            sleep_until(sim_mono_now() + s->faults.delay_s);
         if (fault == FAULT_CORRUPT)
             resp[0] ^= 0x5A; /* wrong transaction id: detectable, as a bad CRC would be */
         if (!send_all(a.fd, resp, (size_t)(7 + m)))
@@ -173,7 +166,7 @@ static void *accept_main(void *arg)
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-                sleep_until(mono_now() + 0.05); /* e.g. out of fds: do not spin */
+                sleep_until(sim_mono_now() + 0.05); /* e.g. out of fds: do not spin */
             continue;
         }
         int one = 1;
@@ -355,7 +348,7 @@ static void *rtu_main(void *arg)
     while (!atomic_load(&s->stopping)) {
         struct pollfd p = {s->pty_master, POLLIN, 0};
         int pr = poll(&p, 1, have ? 5 : 100);
-        double now = mono_now();
+        double now = sim_mono_now();
         if (pr > 0 && (p.revents & POLLIN)) {
             ssize_t r = read(s->pty_master, buf + have, sizeof buf - (size_t)have);
             if (r > 0) {
