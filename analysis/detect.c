@@ -23,6 +23,7 @@
 #include "../common/error.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,10 @@ struct detect {
 
     sample ring[RING];    /* last RING samples with finite force */
     size_t nring;         /* total pushed (ring[(nring - 1) % RING] is the newest) */
+    size_t win[RING];     /* the rate rule's window as a monotonic queue: push numbers
+                             (ring[win[k] % RING]) of the last rate_window pushes whose
+                             force no newer one equals or exceeds, oldest first */
+    size_t win_h, win_t;  /* queue head and tail (win[h % RING] .. win[(t - 1) % RING]) */
 
     /* contact */
     bool in_contact;
@@ -83,6 +88,8 @@ struct detect {
     /* force noise: Welford SD of the first NOISE_N sample-to-sample steps */
     size_t noise_n;
     double noise_prev, noise_mean, noise_m2;
+    size_t floor_at;      /* noise_n for which floor_n was computed, SIZE_MAX none */
+    double floor_n;       /* fracture_step's noise floor, N (changes only with noise_n) */
 
     /* fracture */
     bool have_peak, fractured, finished;
@@ -194,6 +201,7 @@ void detect_reset(detect *d)
     d->stage = DET_NKINDS;
     d->E_ref = NAN;
     d->T_min = NAN;
+    d->floor_at = SIZE_MAX;
 }
 
 detect_kind detect_stage(const detect *d)
@@ -234,6 +242,23 @@ static void emit(detect_event *ev, int max, int *nev, detect_kind k, const sampl
     e->stress_Pa = s->s;
     e->force_N = s->f;
     e->rule = rule;
+}
+
+/* Push s into the ring and the rate rule's window queue. The queue keeps,
+ * oldest first, the pushes of the last rate_window whose force is above
+ * that of every newer one: its head is the window's maximum (the newest of
+ * equal maxima, as a scan from the newest that keeps the first strictly
+ * larger value finds), in amortised O(1) per sample instead of a scan of
+ * rate_window samples. rate_window < RING, so the window is in the ring. */
+static void push(detect *d, const sample *s)
+{
+    d->ring[d->nring % RING] = *s;
+    size_t j = d->nring++;
+    while (d->win_t > d->win_h && d->ring[d->win[(d->win_t - 1) % RING] % RING].f <= s->f)
+        d->win_t--;
+    d->win[d->win_t++ % RING] = j;
+    while (d->win[d->win_h % RING] + (size_t)d->p.rate_window < d->nring)
+        d->win_h++;
 }
 
 /* The sample pushed `back` pushes ago (0 = newest); NULL when gone. */
@@ -314,23 +339,23 @@ static bool fracture_step(detect *d, const sample *s, detect_event *ev, int max,
      * SD(F[i+1] - F[i]) / sqrt(2), robust to a steady ramp. A 5 kN cell's
      * noise is then never taken for the fracture of a weak film, and the
      * 0.05 N default still serves a quiet 10 N cell. */
-    double sig_f = d->noise_n > 1 ? sqrt(d->noise_m2 / (double)(d->noise_n - 1) / 2.0) : 0;
-    double floor_n = fmax(p->noise_floor_N, NOISE_SIGMA * sig_f);
+    if (d->floor_at != d->noise_n) {
+        double sig_f =
+            d->noise_n > 1 ? sqrt(d->noise_m2 / (double)(d->noise_n - 1) / 2.0) : 0;
+        d->floor_n = fmax(p->noise_floor_N, NOISE_SIGMA * sig_f);
+        d->floor_at = d->noise_n;
+    }
+    double floor_n = d->floor_n;
     double noise = DROP_NOISE * floor_n;
     unsigned mask = 0;
     if (d->noise_n >= NOISE_MIN && pk >= ARM_MULT * floor_n && pk > 0) {
         if (p->drop_frac > 0 && s->f <= (1 - p->drop_frac) * pk && pk - s->f >= noise)
             mask |= R_PEAK;
         if (p->rate_drop_frac > 0) {
-            /* Highest force among the previous rate_window samples. */
-            const sample *ref = NULL;
-            for (int b = 0; b < p->rate_window; b++) {
-                const sample *q = ring_back(d, (size_t)b);
-                if (!q)
-                    break;
-                if (!ref || q->f > ref->f)
-                    ref = q;
-            }
+            /* Highest force among the previous rate_window samples, the
+             * newest of equal ones: the head of the window queue. */
+            const sample *ref =
+                d->win_t > d->win_h ? &d->ring[d->win[d->win_h % RING] % RING] : NULL;
             if (ref) {
                 double fall = ref->f - s->f;
                 bool ok = fall >= p->rate_drop_frac * pk && fall >= noise;
@@ -597,8 +622,7 @@ int detect_feed(detect *d, double t_s, double strain, double stress_Pa, double f
             contact_step(d, &s, ev, max, &nev);
     }
     bool broke = fracture_step(d, &s, ev, max, &nev);
-    d->ring[d->nring % RING] = s;
-    d->nring++;
+    push(d, &s);
     if (broke)
         return nev;
     /* Knots start with the first sample after the contact was confirmed (or
