@@ -8,6 +8,7 @@
  */
 #include "analysis.h"
 
+#include "../common/bigmem.h"
 #include "../common/error.h"
 #include "compression.h"
 #include "detect.h"
@@ -208,7 +209,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         }
         if ((rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
             return rc;
-        own_sig = malloc(c->n * sizeof *own_sig);
+        own_sig = bigmem_alloc(c->n * sizeof *own_sig);
         if (!own_sig)
             return RIG_ENOMEM;
         for (size_t i = 0; i < c->n; i++)
@@ -233,7 +234,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         }
         if ((rc = curve_check_finite(c, CURVE_EXT, "extension", why, wl)))
             goto out;
-        own_eps = malloc(c->n * sizeof *own_eps);
+        own_eps = bigmem_alloc(c->n * sizeof *own_eps);
         if (!own_eps) {
             rc = RIG_ENOMEM;
             goto out;

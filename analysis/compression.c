@@ -18,6 +18,7 @@
  */
 #include "compression.h"
 
+#include "../common/bigmem.h"
 #include "../common/error.h"
 #include "compliance.h"
 #include "numeric.h"
@@ -312,10 +313,10 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         }
     }
 
-    wk.F = malloc(n * sizeof *wk.F);
-    wk.eps = malloc(n * sizeof *wk.eps);
-    wk.sig = malloc(n * sizeof *wk.sig);
-    wk.W = malloc(n * sizeof *wk.W);
+    wk.F = bigmem_alloc(n * sizeof *wk.F);
+    wk.eps = bigmem_alloc(n * sizeof *wk.eps);
+    wk.sig = bigmem_alloc(n * sizeof *wk.sig);
+    wk.W = bigmem_alloc(n * sizeof *wk.W);
     ev = malloc(64 * sizeof *ev);
     if (!wk.F || !wk.eps || !wk.sig || !wk.W || !ev) {
         rc = RIG_ENOMEM;

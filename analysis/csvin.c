@@ -5,6 +5,7 @@
  */
 #include "csvin_priv.h"
 
+#include "../common/bigmem.h"
 #include "../common/units.h"
 
 #include <dirent.h>
@@ -35,13 +36,20 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
         return RIG_EIO;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0)
+        memset(&st, 0, sizeof st);
+    if (S_ISDIR(st.st_mode)) {
         fclose(f);
         rig_diag_set(diag, path, 0, 0, "is a directory; expected a file");
         return RIG_EIO;
     }
+    /* The whole file in one block when its size is known (one allocation,
+     * no doubling copies); a file that grows while it is read still is
+     * read to its end. */
     size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
+    if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < CSVIN_MAX_BYTES)
+        cap = (size_t)st.st_size + 1;
+    char *b = bigmem_alloc(cap);
     if (!b) {
         fclose(f);
         return RIG_ENOMEM;
@@ -55,7 +63,7 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
                              CSVIN_MAX_BYTES >> 20);
                 return RIG_EUNSUPPORTED;
             }
-            char *nb = realloc(b, cap * 2);
+            char *nb = bigmem_realloc(b, cap * 2);
             if (!nb) {
                 free(b);
                 fclose(f);

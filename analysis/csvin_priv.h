@@ -92,6 +92,18 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
  * is outside the fast path and the caller must use strtod. */
 bool cin_fast_decimal(const char *s, size_t n, double *out);
 
+/* The table reader's fast path for one data line: its first `need` fields
+ * read without copying them, the picked ones (role[k] = curve role, or -1)
+ * into v[role]. true only when cin_split + cin_num would read exactly these
+ * values from the line with no note or error: each picked field a plain
+ * number in cin_num's first scan (no empty, quoted, grouped or spelled-out
+ * cell), no field before them quoted, `need` fields present. false for
+ * anything else: the caller then reads the line the general way, so the
+ * result never depends on the path. The line must be NUL-terminated and
+ * delim is ',', ';' or '\t', never dec. */
+bool cin_fast_row(const cin_line *l, char delim, char dec, const signed char *role, size_t need,
+                  double *v);
+
 /* Guess the delimiter from lines [from, to): the candidate that splits the
  * most lines into the same number (>1) of fields. Returns 0 if none. */
 char cin_guess_delim(const cin_src *s, size_t from, size_t to);

@@ -607,11 +607,23 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     char multi_text[64] = "";
     double clock0 = NAN, clock_prev = NAN, clock_add = 0;
     size_t sentinel_cells = 0;
-    long last_data_line = 0;
     /* Lines [t->data + 1, rel_from) have been released; the first data line
      * and the one before the current are always kept (see cin_tspec). */
     bool release = t->release && s->releasable;
     size_t rel_from = t->data + 1;
+    /* Fast path (fast_row) for the plain data lines of a delimited table;
+     * the per-line special cases (clock times, catman fill values, the
+     * Deben sentinel row, the last line of an interrupted file) stay with
+     * the general path below. */
+    signed char role[CIN_MAXCOL];
+    memset(role, -1, sizeof role);
+    for (int r = 0; r < CURVE_NROLES; r++)
+        if (ti->pick[r] >= 0)
+            role[ti->pick[r]] = (signed char)r;
+    bool fast = (t->delim == ',' || t->delim == ';' || t->delim == '\t') && t->delim != dec &&
+                !t->clock_time && !t->catman;
+    if (t->end > t->data && (rc = curve_reserve(c, t->end - t->data)))
+        goto out;
     for (size_t li = t->data; li < t->end; li++) {
         if (release && li >= rel_from + 1 + (1u << 16)) {
             release_lines(s, rel_from, li - 1);
@@ -625,6 +637,19 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 break;
             continue;
         }
+        bool last = li + 1 == s->nlines ||
+                    (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
+        double v[CURVE_NROLES];
+        if (fast && !(last && !s->final_newline) && !(t->sentinel_row && li + 1 >= t->end)) {
+            for (int r = 0; r < CURVE_NROLES; r++)
+                v[r] = NAN;
+            if (cin_fast_row(l, t->delim, dec, role, need, v)) {
+                curve_push_reserved(c, v);
+                ti->rows++;
+                ti->last_line = li;
+                continue;
+            }
+        }
         rc = cin_split(l, t->delim, &row);
         if (rc)
             goto out;
@@ -633,8 +658,6 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 break;
             continue;
         }
-        bool last = li + 1 == s->nlines ||
-                    (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
         if (row.n < need) {
             if (li + 1 == s->nlines && !s->final_newline) {
                 curve_note(c,
@@ -649,7 +672,6 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             rc = RIG_EPARSE;
             goto out;
         }
-        double v[CURVE_NROLES];
         bool partial = false;
         for (int r = 0; r < CURVE_NROLES; r++) {
             v[r] = NAN;
@@ -734,9 +756,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             goto out;
         ti->rows++;
         ti->last_line = li;
-        last_data_line = l->no;
     }
-    (void)last_data_line;
     if (ti->rows == 0) {
         rig_diag_set(diag, s->name, nl->no, 1,
                      "expected data rows after the column names, found none");

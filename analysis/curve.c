@@ -1,6 +1,7 @@
 /* curve.c — storage for recorded test data; see curve.h. */
 #include "curve.h"
 
+#include "../common/bigmem.h"
 #include "../common/error.h"
 
 #include <math.h>
@@ -54,7 +55,7 @@ int curve_add_channel(curve *c, curve_role role)
     if (c->ch[role])
         return RIG_OK;
     size_t cap = c->cap ? c->cap : 256;
-    double *a = malloc(cap * sizeof *a);
+    double *a = bigmem_alloc(cap * sizeof *a);
     if (!a)
         return RIG_ENOMEM;
     for (size_t i = 0; i < c->n; i++)
@@ -90,7 +91,7 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
         for (int r = 0; r < CURVE_NROLES; r++) {
             if (!c->ch[r])
                 continue;
-            double *a = realloc(c->ch[r], ncap * sizeof *a);
+            double *a = bigmem_realloc(c->ch[r], ncap * sizeof *a);
             if (!a)
                 return RIG_ENOMEM;
             c->ch[r] = a;
@@ -102,6 +103,30 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
             c->ch[r][c->n] = row[r];
     c->n++;
     return RIG_OK;
+}
+
+int curve_reserve(curve *c, size_t n)
+{
+    if (n <= c->cap)
+        return RIG_OK;
+    for (int r = 0; r < CURVE_NROLES; r++) {
+        if (!c->ch[r])
+            continue;
+        double *a = bigmem_realloc(c->ch[r], n * sizeof *a);
+        if (!a)
+            return RIG_ENOMEM; /* cap unchanged: the grown channels are merely larger */
+        c->ch[r] = a;
+    }
+    c->cap = n;
+    return RIG_OK;
+}
+
+void curve_push_reserved(curve *c, const double row[CURVE_NROLES])
+{
+    for (int r = 0; r < CURVE_NROLES; r++)
+        if (c->ch[r])
+            c->ch[r][c->n] = row[r];
+    c->n++;
 }
 
 static char *dup_or_empty(const char *s)

@@ -71,6 +71,14 @@ int curve_add_channel(curve *c, curve_role role);
 /* Append one sample; row[r] is read only for present channels. */
 int curve_append(curve *c, const double row[CURVE_NROLES]);
 
+/* Make room for at least n samples in every present channel (an importer
+ * that knows how many rows can follow: one allocation instead of doubling
+ * and copying). Room that is never filled costs address space, not memory. */
+int curve_reserve(curve *c, size_t n);
+/* curve_append without the growth check: only after curve_reserve made
+ * room (c->n < c->cap). */
+void curve_push_reserved(curve *c, const double row[CURVE_NROLES]);
+
 bool curve_has(const curve *c, curve_role role);
 /* RIG_OK when every sample of channel r is finite; else RIG_ENODATA with
  * "<what> of sample N is not a finite number" (N from 1) in why. */

@@ -1,0 +1,37 @@
+/* bigmem.c — see bigmem.h. */
+#include "bigmem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* MADV_HUGEPAGE on the whole pages inside [p, p + n): the kernel then
+ * backs every 2 MiB-aligned stretch of them with one huge page. glibc
+ * serves blocks this large with their own mmap, so the advice touches no
+ * other allocation. */
+static void *advise(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    long pg = sysconf(_SC_PAGESIZE);
+    if (p && n >= BIGMEM_HUGE_MIN && pg > 0) {
+        uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) / (uintptr_t)pg * (uintptr_t)pg;
+        uintptr_t b = ((uintptr_t)p + n) / (uintptr_t)pg * (uintptr_t)pg;
+        if (b > a)
+            (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)n;
+#endif
+    return p;
+}
+
+void *bigmem_alloc(size_t n)
+{
+    return advise(malloc(n), n);
+}
+
+void *bigmem_realloc(void *p, size_t n)
+{
+    return advise(realloc(p, n), n);
+}
