@@ -13,6 +13,7 @@
  */
 #include "csvin_priv.h"
 
+#include "../common/bigmem.h"
 #include "../common/units.h"
 
 #include <ctype.h>
@@ -23,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h> /* madvise */
-#include <unistd.h>   /* sysconf */
 
 static void lower_ascii(char *d, size_t dn, const char *s)
 {
@@ -319,31 +318,6 @@ static bool row_empty(const cin_row *r)
     return true;
 }
 
-/* Give the memory of data lines [from, to) back to the OS: the whole pages
- * of text and of the line table that hold only those lines (pages shared
- * with line from - 1 or line to are kept). The pages stay mapped and read
- * as zeros afterwards, so this is only for lines no one reads again
- * (cin_tspec.release). It keeps the peak memory of a long run near its
- * channels instead of text + line table + channels. */
-/* madvise(MADV_DONTNEED) the whole pages inside [lo, hi). Advice only: a
- * failure leaves the memory resident, nothing else. */
-static void release_pages(char *lo, char *hi, uintptr_t pg)
-{
-    char *a = lo + (pg - (uintptr_t)lo % pg) % pg; /* first page start >= lo */
-    char *b = hi - (uintptr_t)hi % pg;             /* last page start <= hi */
-    if (b > a)
-        (void)madvise(a, (size_t)(b - a), MADV_DONTNEED);
-}
-
-static void release_lines(const cin_src *s, size_t from, size_t to)
-{
-    long pg = sysconf(_SC_PAGESIZE);
-    if (to <= from || pg <= 0)
-        return;
-    release_pages((char *)s->lines[from].s, (char *)s->lines[to].s, (uintptr_t)pg);
-    release_pages((char *)&s->lines[from], (char *)&s->lines[to], (uintptr_t)pg);
-}
-
 int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
                    cin_tinfo *ti, rig_diag *diag)
 {
@@ -607,10 +581,13 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     char multi_text[64] = "";
     double clock0 = NAN, clock_prev = NAN, clock_add = 0;
     size_t sentinel_cells = 0;
-    /* Lines [t->data + 1, rel_from) have been released; the first data line
-     * and the one before the current are always kept (see cin_tspec). */
-    bool release = t->release && s->releasable;
-    size_t rel_from = t->data + 1;
+    /* While data lines are consumed, the memory of the text and line table
+     * behind them goes back to the OS (bigmem_release): a long run's peak is
+     * then its channels, not text + line table + channels. The first data
+     * line and the one before the current are always kept (cin_tspec). */
+    bool release = t->release && s->releasable && t->data + 1 < s->nlines;
+    char *text_done = release ? (char *)s->lines[t->data + 1].s : NULL;
+    char *table_done = release ? (char *)&s->lines[t->data + 1] : NULL;
     /* Fast path (fast_row) for the plain data lines of a delimited table;
      * the per-line special cases (clock times, catman fill values, the
      * Deben sentinel row, the last line of an interrupted file) stay with
@@ -625,9 +602,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     if (t->end > t->data && (rc = curve_reserve(c, t->end - t->data)))
         goto out;
     for (size_t li = t->data; li < t->end; li++) {
-        if (release && li >= rel_from + 1 + (1u << 16)) {
-            release_lines(s, rel_from, li - 1);
-            rel_from = li - 1;
+        if (release && li % 65536 == 0 && li > t->data + 1) {
+            bigmem_release(&text_done, s->lines[li - 1].s);
+            bigmem_release(&table_done, (const char *)&s->lines[li - 1]);
         }
         const cin_line *l = &s->lines[li];
         if (t->stop_at_hash && l->s[0] == '#')

@@ -26,6 +26,17 @@ static void *advise(void *p, size_t n)
     return p;
 }
 
+void bigmem_release(char **done, const char *upto)
+{
+    uintptr_t a = ((uintptr_t)*done + BIGMEM_BLOCK - 1) / BIGMEM_BLOCK * BIGMEM_BLOCK;
+    uintptr_t b = (uintptr_t)upto / BIGMEM_BLOCK * BIGMEM_BLOCK;
+    if (b <= a)
+        return;
+    /* Advice only: on failure the memory stays resident, nothing else. */
+    (void)madvise((void *)a, b - a, MADV_DONTNEED);
+    *done = (char *)b;
+}
+
 void *bigmem_alloc(size_t n)
 {
     return advise(malloc(n), n);

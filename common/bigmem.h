@@ -12,12 +12,22 @@
 #define RIGOR_BIGMEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* malloc(n); blocks of BIGMEM_HUGE_MIN bytes or more are advised huge. */
 void *bigmem_alloc(size_t n);
 /* realloc(p, n) with the same advice for the grown block. */
 void *bigmem_realloc(void *p, size_t n);
 
+/* Give back to the OS the memory of [*done, upto) inside a block from
+ * bigmem_alloc whose contents there are never read again (they read as
+ * zeros afterwards), in whole BIGMEM_BLOCK units only; *done advances past
+ * what was given back, so calling it again as upto grows releases the rest.
+ * Whole blocks: giving back part of a huge page splits it first, which
+ * cost more than the parse itself on the benchmark VM (docs/performance.md). */
+void bigmem_release(char **done, const char *upto);
+
 #define BIGMEM_HUGE_MIN ((size_t)4 << 20) /* bytes: two huge pages */
+#define BIGMEM_BLOCK ((uintptr_t)2 << 20) /* bytes: one x86-64/arm64 huge page */
 
 #endif

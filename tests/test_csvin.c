@@ -829,6 +829,106 @@ static void test_fast_decimal_matches_strtod(void)
     CHECK(fast > ncase / 3 && fast < ncase, "fast path taken %d of %d times", fast, ncase);
 }
 
+/* The table reader's fast path (cin_fast_row) must read exactly what
+ * cin_split + cin_num read, or decline. Random lines of fields drawn from
+ * plain numbers and every near-miss the general path treats differently
+ * (blanks, signs, exponents, long digit runs, quotes, empty, spelled-out,
+ * grouped, decimal commas, garbage), three delimiters, both decimal
+ * separators, random picked columns. Each line ends in its NUL followed by
+ * digits, as the next line of a real file does: the 8-byte loads must not
+ * read past the NUL. */
+static void random_field(uint64_t *x, char dec, char *out, size_t cap)
+{
+    static const char *const odd[] = {"", " ", "nan", "-inf", "1.#INF", "\"1.5\"", "\"2,5\"",
+                                      "12abc", "1,234.5", "2,110,637", "+", "-", ".", "e5",
+                                      "1e", "1e+", "--1", "0x10", "1 2", "\"\"", "1.2.3"};
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    uint64_t r = *x;
+    if (r % 7 == 0) {
+        snprintf(out, cap, "%s", odd[(r >> 3) % (sizeof odd / sizeof odd[0])]);
+        return;
+    }
+    size_t n = 0;
+    int lead = (int)((r >> 3) % 5 == 0), trail = (int)((r >> 6) % 5 == 0);
+    if (lead)
+        out[n++] = (r >> 9) & 1 ? ' ' : '\t';
+    if ((r >> 10) % 4 == 0)
+        out[n++] = (r >> 12) & 1 ? '-' : '+';
+    int ni = (int)((r >> 13) % 11), nf = (int)((r >> 17) % 12);
+    for (int d = 0; d < ni; d++)
+        out[n++] = (char)('0' + (*x >> (d * 3 % 60)) % 10);
+    if ((r >> 21) % 6 != 0) {
+        out[n++] = dec;
+        for (int d = 0; d < nf; d++)
+            out[n++] = (char)('0' + (r >> (d * 5 % 60)) % 10);
+    }
+    if ((r >> 24) % 9 == 0)
+        n += (size_t)snprintf(out + n, cap - n, "e%d", (int)((r >> 28) % 41) - 20);
+    if (trail)
+        out[n++] = ' ';
+    out[n] = '\0';
+}
+
+static void test_fast_row_matches_general(void)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ull; /* fixed seed: the same cases every run */
+    static const char delims[] = {',', ';', '\t'};
+    int ncase = 100000, fast = 0, bad = 0;
+    cin_row row = {0};
+    for (int k = 0; k < ncase; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        char delim = delims[x % 3];
+        char dec = (x >> 2) & 1 ? ',' : '.';
+        if (dec == delim)
+            dec = '.';
+        int nfield = 1 + (int)((x >> 3) % 6);
+        char buf[512];
+        size_t n = 0;
+        for (int f = 0; f < nfield; f++) {
+            char cell[96];
+            random_field(&x, dec, cell, sizeof cell);
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", f ? (char[]){delim, 0} : "",
+                                  cell);
+        }
+        /* the NUL, the next line's digits, then the zero padding */
+        memcpy(buf + n, "\0" "98765432109876", 15);
+        memset(buf + n + 15, 0, CIN_PAD);
+        cin_line l = {buf, (uint32_t)n, 1};
+        signed char role[CIN_MAXCOL];
+        memset(role, -1, sizeof role);
+        size_t need = 0;
+        for (int r = 0; r < 3; r++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t col = x % (size_t)(nfield + 1); /* sometimes one past the last field */
+            if (role[col] < 0) {
+                role[col] = (signed char)r;
+                if (col + 1 > need)
+                    need = col + 1;
+            }
+        }
+        double v[CURVE_NROLES] = {0};
+        if (!cin_fast_row(&l, delim, dec, role, need, v))
+            continue;
+        fast++;
+        bool same = cin_split(&l, delim, &row) == RIG_OK && row.n >= need;
+        for (size_t c = 0; c < need && same; c++) {
+            if (role[c] < 0)
+                continue;
+            double g;
+            same = cin_num(row.f[c].s, dec, row.f[c].quoted, &g, NULL) == NUM_OK &&
+                   same_bits(g, v[role[c]]);
+        }
+        if (!same && bad++ < 5)
+            CHECK(false, "fast row read '%.*s' (delim '%c', dec '%c') unlike cin_split + cin_num",
+                  (int)n, buf, delim, dec);
+    }
+    cin_row_free(&row);
+    CHECK(bad == 0, "%d of %d random lines read differently by the fast path", bad, fast);
+    /* Both outcomes are exercised: most lines are read fast, many are declined. */
+    CHECK(fast > ncase / 20 && fast < ncase * 9 / 10, "fast path taken %d of %d times", fast,
+          ncase);
+}
+
 /* A long file read from disk releases the pages of the data lines it has
  * consumed (cin_tspec.release); read from a buffer it does not. Both must
  * give the same curve, trailer metadata and notes, for a rigor-run and a
@@ -937,6 +1037,7 @@ int main(void)
     TEST_RUN(test_geometry_checks);
     TEST_RUN(test_bad_inputs);
     TEST_RUN(test_fast_decimal_matches_strtod);
+    TEST_RUN(test_fast_row_matches_general);
     TEST_RUN(test_long_file_release);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
