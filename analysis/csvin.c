@@ -48,7 +48,7 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
      * read to its end. */
     size_t cap = 1 << 16, n = 0;
     if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < CSVIN_MAX_BYTES)
-        cap = (size_t)st.st_size + CIN_PAD;
+        cap = (size_t)st.st_size + 1;
     char *b = bigmem_alloc(cap);
     if (!b) {
         fclose(f);
@@ -84,8 +84,8 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
         rig_diag_set(diag, path, 0, 0, "read error");
         return RIG_EIO;
     }
-    if (cap - n < CIN_PAD) { /* room for the NUL and padding of cin_src_adopt */
-        char *nb = bigmem_realloc(b, n + CIN_PAD);
+    if (n == cap) { /* room for the terminating NUL of cin_src_adopt */
+        char *nb = bigmem_realloc(b, cap + 1);
         if (!nb) {
             free(b);
             return RIG_ENOMEM;

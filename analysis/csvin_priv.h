@@ -43,11 +43,7 @@ typedef struct {
 } cin_src;
 
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag);
-/* Bytes after the text's terminating NUL that may be read (never used): the
- * fast row reader loads 8 bytes at a time and may run past the last line. */
-#define CIN_PAD 16
-
-/* The same, taking ownership of buf (malloc'd, room for len + CIN_PAD bytes; freed
+/* The same, taking ownership of buf (malloc'd, room for len + 1 bytes; freed
  * on error too): valid UTF-8 is cut into lines in place, without a copy. */
 int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, rig_diag *diag);
 void cin_src_free(cin_src *s);

@@ -58,7 +58,7 @@ static bool valid_utf8(const unsigned char *p, size_t n, bool *nonascii)
 }
 
 /* Load from buf. When own is not NULL it is buf itself, malloc'd with room
- * for len + CIN_PAD bytes, and ownership passes to s (also on error): text that is
+ * for len + 1 bytes, and ownership passes to s (also on error): text that is
  * already UTF-8 is then cut into lines in place instead of copied, which
  * saves one copy of the file (a whole file size of peak memory). */
 static int src_load(cin_src *s, const char *name, const char *buf, size_t len, char *own,
@@ -98,7 +98,7 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         s->text = own + (bom ? 3 : 0);
         n = len;
     } else {
-        size_t cap = (utf8 ? len : 2 * len) + CIN_PAD;
+        size_t cap = utf8 ? len + 1 : 2 * len + 1;
         s->text = s->alloc = bigmem_alloc(cap ? cap : 1);
         if (!s->text) {
             free(own);
@@ -127,7 +127,7 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         snprintf(s->encoding, sizeof s->encoding, "Latin-1 (assumed: not valid UTF-8)");
         free(own); /* converted into s->alloc */
     }
-    memset(s->text + n, 0, CIN_PAD); /* the NUL, then the padding (zeros, never garbage) */
+    s->text[n] = '\0';
     s->final_newline = n > 0 && (s->text[n - 1] == '\n' || s->text[n - 1] == '\r');
 
     if (!memchr(s->text, '\r', n)) {
@@ -489,63 +489,19 @@ static bool num_plain(const char *p, char dec, bool neg, double *out)
     return true;
 }
 
-/* The leading digits of the 8 bytes at p, eight at a time (SWAR, "SIMD
- * within a register"): their count k (0..8) in *k and their value. Each
- * byte is XORed with '0', so a digit becomes 0..9; a byte is not a digit
- * when its high nibble is then non-zero or its low nibble + 6 carries into
- * the high nibble (nibble-wise, so no carry crosses bytes). The k digit
- * bytes shifted to the top of the word (little-endian: the first character
- * is the lowest byte) are the eight-digit string "000...d1..dk", whose value
- * three multiply-adds give (pairs, then quads, then the halves: the method
- * of Lemire's fast_float). Reads 8 bytes: the text has CIN_PAD bytes of
- * padding after its end. */
-static inline uint64_t digits8(const char *p, int *k)
+/* A number of a data line that cin_fast_row's digit loops leave aside
+ * (more than 15 digits, an exponent, no digit at all): num_plain's scan and range checks. Out of line, so that the common
+ * path keeps its values in registers. */
+static __attribute__((noinline)) bool plain_slow(const char **pp, char dec, double *out)
 {
-    uint64_t a;
-    memcpy(&a, p, 8);
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    a = __builtin_bswap64(a);
-#endif
-    uint64_t x = a ^ UINT64_C(0x3030303030303030);
-    uint64_t bad = (x & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
-                   (((x & UINT64_C(0x0F0F0F0F0F0F0F0F)) + UINT64_C(0x0606060606060606)) &
-                    UINT64_C(0xF0F0F0F0F0F0F0F0));
-    int n = bad ? __builtin_ctzll(bad) / 8 : 8;
-    *k = n;
-    if (n == 0)
-        return 0;
-    x <<= 8 * (8 - n);
-    x = x * 10 + (x >> 8); /* byte pairs: 10 * d_i + d_i+1 in every other byte */
-    x = (((x & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
-         (((x >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
-        32;
-    return x;
-}
-
-/* scan_decimal for the common cell of a data line, in the fewest
- * instructions: at most 7 integer and 7 fractional digits and no exponent,
- * the number ended by anything that is not a digit or dec. It gives the
- * same w and q as scan_decimal (leading zeros add nothing to w; every
- * fractional digit, zero or not, lowers q: w = int * 10^nf + frac, q =
- * -nf), and leaves anything else to it: longer digit runs, an exponent, no
- * digit at all. */
-static inline bool scan_short(const char **pp, char dec, uint64_t *w_out, long *q_out)
-{
-    static const uint64_t p10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
     const char *p = *pp;
-    int ni, nf = 0;
-    uint64_t w = digits8(p, &ni);
-    p += ni;
-    if (ni < 8 && *p == dec) {
-        uint64_t f = digits8(++p, &nf);
-        p += nf;
-        w = w * p10[nf < 8 ? nf : 0] + f;
-    }
-    if (ni + nf == 0 || ni == 8 || nf == 8 || *p == 'e' || *p == 'E')
-        return scan_decimal(pp, NULL, dec, w_out, q_out);
+    uint64_t w;
+    long q;
+    if (!scan_decimal(&p, NULL, dec, &w, &q) || p - *pp > 60 || w > (UINT64_C(1) << 53) ||
+        q < -22 || q > 22)
+        return false;
+    *out = fast_scale(w, q);
     *pp = p;
-    *w_out = w;
-    *q_out = -(long)nf;
     return true;
 }
 
@@ -559,27 +515,46 @@ bool cin_fast_row(const cin_line *l, char delim, char dec, const signed char *ro
      * fast range and then blanks only. The scan runs on the line itself:
      * the delimiter (never the decimal separator here, a digit or an
      * exponent letter) or the line's NUL ends a number as the NUL after a
-     * copied field would. */
+     * copied field would.
+     *
+     * The common cell -- at most 15 digits, no exponent -- is read by two
+     * digit loops: w = int * 10^nf + frac and q = -nf, the w and q
+     * scan_decimal gives (leading zeros add nothing to w, every fractional
+     * digit lowers q), always inside Clinger's range (w < 10^15 < 2^53,
+     * nf <= 15), so x = w / 10^nf is fast_scale's correctly rounded value.
+     * Everything else goes through plain_slow. */
     const char *p = l->s;
     const char tab = delim == '\t' ? ' ' : '\t'; /* a blank unless it is the delimiter */
     for (size_t k = 0; k < need; k++) {
         while (*p == ' ' || *p == tab)
             p++;
-        if (role[k] >= 0) {
-            bool neg = false;
-            if (*p == '+' || *p == '-')
-                neg = *p++ == '-';
-            const char *p0 = p;
-            uint64_t w;
-            long q;
-            if (!scan_short(&p, dec, &w, &q) || p - p0 > 60)
-                return false;
+        int r = role[k];
+        if (r >= 0) {
+            bool neg = *p == '-';
+            p += *p == '-' || *p == '+';
+            uint64_t w = 0;
+            const char *e = p;
+            while ((unsigned char)(*e - '0') < 10)
+                w = w * 10 + (uint64_t)(*e++ - '0');
+            size_t nd = (size_t)(e - p), nf = 0;
+            if (*e == dec) {
+                const char *f0 = ++e;
+                while ((unsigned char)(*e - '0') < 10)
+                    w = w * 10 + (uint64_t)(*e++ - '0');
+                nf = (size_t)(e - f0);
+                nd += nf;
+            }
+            double x;
+            if (nd == 0 || nd > 15 || (*e | 0x20) == 'e') {
+                if (!plain_slow(&p, dec, &x))
+                    return false;
+            } else {
+                x = (double)(int64_t)w / pow10_exact[nf]; /* exact: w < 10^15, nf <= 15 */
+                p = e;
+            }
             while (*p == ' ' || *p == tab)
                 p++;
-            if (w > (UINT64_C(1) << 53) || q < -22 || q > 22)
-                return false;
-            double x = fast_scale(w, q);
-            v[role[k]] = neg ? -x : x;
+            v[r] = neg ? -x : x;
         } else {
             if (*p == '"')
                 return false; /* quoted: may hold delimiters */
