@@ -6,13 +6,12 @@
 #include "csvin_priv.h"
 
 #include "../common/bigmem.h"
+#include "../common/pool.h"
 #include "../common/units.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,8 +368,6 @@ typedef struct {
     const strvec *files;
     const csvin_opts *opts;
     read_unit *u;
-    size_t nu;
-    atomic_size_t next; /* next unit to take */
 } read_pool;
 
 static void read_unit_run(const read_pool *p, read_unit *w)
@@ -407,18 +404,13 @@ static void read_unit_run(const read_pool *p, read_unit *w)
     }
 }
 
-/* Take units from the shared counter until none is left. The importer keeps
- * no global state (no static buffers, no strtok, strtod in the C locale), so
- * files are read concurrently. */
-static void *read_worker(void *arg)
+/* One unit of a pool_run. The importer keeps no global state (no static
+ * buffers, no strtok, strtod in the C locale), so files are read
+ * concurrently. */
+static void read_item(void *ctx, size_t k)
 {
-    read_pool *p = arg;
-    for (;;) {
-        size_t k = atomic_fetch_add(&p->next, 1);
-        if (k >= p->nu)
-            return NULL;
-        read_unit_run(p, &p->u[k]);
-    }
+    read_pool *p = ctx;
+    read_unit_run(p, &p->u[k]);
 }
 
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
@@ -499,21 +491,16 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
     }
     free(done);
 
-    read_pool p = {.files = &files, .opts = opts, .u = u, .nu = nu};
-    atomic_init(&p.next, 0);
     int nthreads = opts && opts->jobs > 1 ? opts->jobs : 1;
     if ((size_t)nthreads > nu)
         nthreads = (int)nu;
-    pthread_t tid[CSVIN_MAX_JOBS];
-    int started = 0;
-    for (int t = 1; t < nthreads && t < CSVIN_MAX_JOBS; t++) {
-        if (pthread_create(&tid[started], NULL, read_worker, &p) != 0)
-            break; /* fewer threads; the work still gets done */
-        started++;
-    }
-    read_worker(&p);
-    for (int t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
+    /* Threads the files leave over (one long run, fewer files than jobs)
+     * read the data lines of each table in parallel. */
+    csvin_opts uo = opts ? *opts : (csvin_opts){0};
+    if (opts && opts->jobs > nthreads)
+        uo.table_threads = opts->jobs / nthreads;
+    read_pool p = {.files = &files, .opts = &uo, .u = u};
+    pool_run(nu, nthreads < CSVIN_MAX_JOBS ? nthreads : CSVIN_MAX_JOBS, read_item, &p);
 
     /* In input order from here: results and errors do not depend on the
      * threads. */

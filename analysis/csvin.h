@@ -30,6 +30,9 @@
 typedef struct {
     const char *column[CURVE_NROLES]; /* --column ROLE=NAME overrides, NULL = auto */
     int jobs; /* csvin_read_paths: files read in this many threads (<= 1: one) */
+    int table_threads; /* the data lines of one long table read in this many threads
+                          (<= 1: one); csvin_read_paths gives each file the threads
+                          its jobs leave over */
 } csvin_opts;
 
 void csvin_opts_default(csvin_opts *o);

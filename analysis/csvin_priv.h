@@ -151,6 +151,8 @@ typedef struct {
     size_t rows;            /* data rows read */
     size_t last_line;       /* index of the last data line read */
     char delim, dec;
+    int threads;            /* threads the data lines were read in (the checks
+                               of cin_check_curve use as many) */
 } cin_tinfo;
 
 /* Read the table described by t into c (which must be empty: no channels).

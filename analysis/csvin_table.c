@@ -14,6 +14,7 @@
 #include "csvin_priv.h"
 
 #include "../common/bigmem.h"
+#include "../common/pool.h"
 #include "../common/units.h"
 
 #include <ctype.h>
@@ -318,6 +319,84 @@ static bool row_empty(const cin_row *r)
     return true;
 }
 
+/* Line li read by the fast path (cin_fast_row) into v, when that path
+ * applies to it and reads it: not a '#' line of a table that ends there,
+ * not the last line of an interrupted file, not a Deben end-of-test row
+ * (the general path has notes for those), and a plain data line. */
+static bool fast_line(const cin_src *s, const cin_tspec *t, size_t li, char dec,
+                      const signed char *role, size_t need, double *v)
+{
+    const cin_line *l = &s->lines[li];
+    if (t->stop_at_hash && l->s[0] == '#')
+        return false;
+    bool last = li + 1 == s->nlines ||
+                (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
+    if ((last && !s->final_newline) || (t->sentinel_row && li + 1 >= t->end))
+        return false;
+    for (int r = 0; r < CURVE_NROLES; r++)
+        v[r] = NAN;
+    return cin_fast_row(l, t->delim, dec, role, need, v);
+}
+
+/* Data lines read in parallel: a window of lines is cut into one part per
+ * thread, each part read by fast_line into the rows it would have if every
+ * line before it were a data row, up to its first line the fast path does
+ * not read. The rows are right up to the first such line of the window;
+ * from there the sequential loop of cin_read_table reads on (and the next
+ * window starts where this one ended), so the curve never depends on the
+ * thread count. */
+#define PAR_WINDOW ((size_t)1 << 18) /* lines per window: ~10 MB of text */
+#define PAR_MIN_LINES ((size_t)1 << 16) /* tables shorter than this are read in one thread */
+
+typedef struct {
+    const cin_src *s;
+    const cin_tspec *t;
+    char dec;
+    const signed char *role;
+    size_t need;
+    curve *c;
+    size_t row0;       /* row of line `from` */
+    size_t from, to;   /* lines of this part */
+    size_t stop;       /* out: first line not read (to when all were) */
+} par_part;
+
+static void par_read(void *ctx, size_t k)
+{
+    par_part *w = &((par_part *)ctx)[k];
+    size_t row = w->row0, li = w->from;
+    for (; li < w->to; li++, row++) {
+        double v[CURVE_NROLES];
+        if (!fast_line(w->s, w->t, li, w->dec, w->role, w->need, v))
+            break;
+        for (int r = 0; r < CURVE_NROLES; r++)
+            if (w->c->ch[r])
+                w->c->ch[r][row] = v[r];
+    }
+    w->stop = li;
+}
+
+/* Reads lines [from, to) in nthr parts into rows c->n...; returns the first
+ * line that is not a row (to when all are). c->n is not changed. */
+static size_t par_window(const cin_src *s, const cin_tspec *t, char dec, const signed char *role,
+                         size_t need, curve *c, size_t from, size_t to, int nthr)
+{
+    par_part part[POOL_MAX_THREADS];
+    size_t per = (to - from + (size_t)nthr - 1) / (size_t)nthr;
+    for (int k = 0; k < nthr; k++) {
+        size_t a = from + (size_t)k * per, b = a + per;
+        if (a > to)
+            a = to;
+        if (b > to)
+            b = to;
+        part[k] = (par_part){s, t, dec, role, need, c, c->n + (a - from), a, b, a};
+    }
+    pool_run((size_t)nthr, nthr, par_read, part);
+    size_t stop = part[0].stop;
+    for (int k = 1; k < nthr && stop == part[k - 1].to; k++)
+        stop = part[k].stop;
+    return stop;
+}
+
 int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
                    cin_tinfo *ti, rig_diag *diag)
 {
@@ -601,10 +680,32 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 !t->clock_time && !t->catman;
     if (t->end > t->data && (rc = curve_reserve(c, t->end - t->data)))
         goto out;
+    int nthr = o && o->table_threads > 1 ? o->table_threads : 1;
+    if (nthr > POOL_MAX_THREADS)
+        nthr = POOL_MAX_THREADS;
+    ti->threads = nthr;
+    size_t par_next = fast && nthr > 1 && t->end - t->data >= PAR_MIN_LINES ? t->data : SIZE_MAX;
+    size_t rel_next = t->data + 65536;
     for (size_t li = t->data; li < t->end; li++) {
-        if (release && li % 65536 == 0 && li > t->data + 1) {
+        if (release && li >= rel_next) {
             bigmem_release(&text_done, s->lines[li - 1].s);
             bigmem_release(&table_done, (const char *)&s->lines[li - 1]);
+            rel_next = li + 65536;
+        }
+        if (li == par_next) {
+            size_t wend = t->end - li > PAR_WINDOW ? li + PAR_WINDOW : t->end;
+            size_t stop = par_window(s, t, dec, role, need, c, li, wend, nthr);
+            if (stop > li) {
+                c->n += stop - li;
+                ti->rows += stop - li;
+                ti->last_line = stop - 1;
+            }
+            par_next = t->end - wend >= PAR_MIN_LINES ? wend : SIZE_MAX;
+            if (stop == wend) {
+                li = wend - 1; /* the loop's li++ goes on at wend */
+                continue;
+            }
+            li = stop; /* this line, and the rest of the window, the sequential way */
         }
         const cin_line *l = &s->lines[li];
         if (t->stop_at_hash && l->s[0] == '#')
@@ -614,19 +715,15 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 break;
             continue;
         }
+        double v[CURVE_NROLES];
+        if (fast && fast_line(s, t, li, dec, role, need, v)) {
+            curve_push_reserved(c, v);
+            ti->rows++;
+            ti->last_line = li;
+            continue;
+        }
         bool last = li + 1 == s->nlines ||
                     (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
-        double v[CURVE_NROLES];
-        if (fast && !(last && !s->final_newline) && !(t->sentinel_row && li + 1 >= t->end)) {
-            for (int r = 0; r < CURVE_NROLES; r++)
-                v[r] = NAN;
-            if (cin_fast_row(l, t->delim, dec, role, need, v)) {
-                curve_push_reserved(c, v);
-                ti->rows++;
-                ti->last_line = li;
-                continue;
-            }
-        }
         rc = cin_split(l, t->delim, &row);
         if (rc)
             goto out;
@@ -964,8 +1061,16 @@ static double step_median(const double *x, size_t n)
     return v;
 }
 
-static void check_jumps(curve *c, int r)
+/* What check_jumps found in one channel: `count` undone x10 steps, the
+ * first at sample `first`. */
+typedef struct {
+    const curve *c;
+    size_t count, first;
+} jumps;
+
+static void find_jumps(const curve *c, int r, jumps *out)
 {
+    out->count = 0;
     const double *x = c->ch[r];
     if (!x || c->n < 3)
         return;
@@ -1043,6 +1148,21 @@ static void check_jumps(curve *c, int r)
     }
     free(at);
     free(dir);
+    out->count = count;
+    out->first = first;
+}
+
+/* The channels are independent: pool_run item k is channel CURVE_EXT + k. */
+static void find_jumps_item(void *ctx, size_t k)
+{
+    jumps *j = &((jumps *)ctx)[k];
+    find_jumps(j->c, CURVE_EXT + (int)k, j);
+}
+
+static void note_jumps(curve *c, int r, const jumps *j)
+{
+    size_t count = j->count, first = j->first;
+    const double *x = c->ch[r];
     if (count) {
         static const char *const unit[CURVE_NROLES] = {"s", "mm", "N", "", "MPa"};
         static const double to[CURVE_NROLES] = {1, 1e3, 1, 1, 1e-6};
@@ -1058,7 +1178,6 @@ static void check_jumps(curve *c, int r)
 
 void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
 {
-    (void)ti;
     (void)s;
     if (c->ch[CURVE_TIME] && c->n > 1) {
         const double *t = c->ch[CURVE_TIME];
@@ -1075,8 +1194,14 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
                        "after %g s); the data were not reordered",
                        back, first + 1, t[first], t[first - 1]);
     }
+    /* The x10-jump search of every channel, in parallel when the table was
+     * read so; the notes in channel order. */
+    jumps j[CURVE_NROLES - CURVE_EXT];
     for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
-        check_jumps(c, r);
+        j[r - CURVE_EXT].c = c;
+    pool_run(CURVE_NROLES - CURVE_EXT, ti && ti->threads > 1 ? ti->threads : 1, find_jumps_item, j);
+    for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
+        note_jumps(c, r, &j[r - CURVE_EXT]);
     /* A stress column that implies A0 = 1 mm^2 comes from placeholder geometry. */
     if (c->ch[CURVE_STRESS] && c->ch[CURVE_FORCE]) {
         const double *f = c->ch[CURVE_FORCE], *sg = c->ch[CURVE_STRESS];

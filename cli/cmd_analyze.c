@@ -14,12 +14,11 @@
 #include "../analysis/batch.h"
 #include "../analysis/csvin.h"
 #include "../common/error.h"
+#include "../common/pool.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,8 +226,8 @@ static void on_error(void *ctx, int err, const rig_diag *d)
 /* ---- the parallel part ---------------------------------------------------
  * Curves are independent: analysis_run uses no global state (GSL's error
  * handler is set once in main; the analysis allocates its own work arrays),
- * so N workers take curve indices from one atomic counter and store each
- * result at its index. Printing, figures (PLplot is not thread-safe) and the
+ * so N workers (common/pool.h) take curve indices and store each result at
+ * its index. Printing, figures (PLplot is not thread-safe) and the
  * summary happen afterwards in index order, so the output is the same for
  * any N. */
 
@@ -243,7 +242,6 @@ typedef struct {
     const analysis_opts *o;
     const char *group_by;
     job *jobs;
-    atomic_size_t next;
 } pool;
 
 /* The group label of a specimen: its folder (default), format, test, file
@@ -274,8 +272,9 @@ static void group_label(const curve *c, const analysed *a, const char *by, char 
     }
 }
 
-static void analyse_one(pool *p, size_t k)
+static void analyse_one(void *ctx, size_t k)
 {
+    pool *p = ctx;
     const curve *c = p->cl->v[k];
     job *j = &p->jobs[k];
     j->rc = analysed_from_curve(&j->a, c);
@@ -288,33 +287,6 @@ static void analyse_one(pool *p, size_t k)
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
 }
 
-static void *worker(void *arg)
-{
-    pool *p = arg;
-    for (;;) {
-        size_t k = atomic_fetch_add(&p->next, 1);
-        if (k >= p->cl->n)
-            return NULL;
-        analyse_one(p, k);
-    }
-}
-
-/* Run every curve in nthreads threads (the calling one included). */
-static void run_pool(pool *p, int nthreads)
-{
-    pthread_t tid[16];
-    int started = 0;
-    if ((size_t)nthreads > p->cl->n)
-        nthreads = (int)p->cl->n;
-    for (int t = 1; t < nthreads && t < 16; t++) {
-        if (pthread_create(&tid[started], NULL, worker, p) != 0)
-            break; /* fewer threads; the work still gets done */
-        started++;
-    }
-    worker(p);
-    for (int t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
-}
 
 static int default_jobs(void)
 {
@@ -614,8 +586,7 @@ int cmd_analyze(int argc, char **argv)
         figures_free(fig);
         return 2;
     }
-    atomic_init(&p.next, 0);
-    run_pool(&p, jobs);
+    pool_run(cl.n, jobs, analyse_one, &p); /* every curve, the calling thread included */
     /* In index order from here: the output does not depend on the threads. */
     reasons not_analysed = {0};
     size_t nwarned = 0;

@@ -1011,6 +1011,78 @@ static void test_long_file_release(void)
     }
 }
 
+/* The data lines of a long table read in 2, 3 or 4 threads give the same
+ * curve, notes and metadata as one thread, also when lines the fast path
+ * leaves to the general one (quoted and grouped cells, exponents, signs,
+ * empty extension cells, a blank line) fall anywhere, part and window
+ * boundaries included. */
+static void test_parallel_table_same(void)
+{
+    const size_t rows = 700000; /* two windows of 2^18 lines and a rest */
+    for (int fmt = 0; fmt < 2; fmt++) {
+        char path[] = "/tmp/rigor-test-csvin-par-XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0, "mkstemp");
+        if (fd < 0)
+            return;
+        FILE *f = fdopen(fd, "w");
+        if (fmt == 0)
+            fputs("# rigor-run 1\n# specimen: par\n# test: tensile\n# width_mm: 10\n"
+                  "# thickness_mm: 0.04\n# gauge_length_mm: 20\n"
+                  "time_s,position_mm,extension_mm,force_N,stage\n",
+                  f);
+        else
+            fputs("Time (s),Extension (mm),Load (N)\n", f);
+        /* Odd lines at the edges of the parts of 2 and 3 threads and of the
+         * 2^18-line windows (rows are a few lines after their line), in
+         * only one part of a window, and once on a window's first line. */
+        static const size_t at[] = {131070, 131071, 131072, 87380, 87381, 174762,
+                                    262139, 262140, 262141, 400000, 524280, 524281};
+        for (size_t i = 0; i < rows; i++) {
+            double u = (double)i / (double)rows;
+            int odd = -1;
+            for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+                if (at[k] == i)
+                    odd = (int)(k % 5);
+            if (i == rows - 1000)
+                fputs("\n", f); /* skipped by both formats */
+            if (odd == 0)
+                fprintf(f, "\"%.4f\",%.6f", 0.01 * (double)i, 2 * u);
+            else if (odd == 1)
+                fprintf(f, "%.6e,%.6f", 0.01 * (double)i, 2 * u);
+            else if (odd == 2)
+                fprintf(f, "+%.4f, %.6f ", 0.01 * (double)i, 2 * u);
+            else
+                fprintf(f, "%.4f,%.6f", 0.01 * (double)i, 2 * u);
+            if (fmt == 0)
+                fprintf(f, ",%s", odd == 3 ? "" : "0.5"); /* extension, sometimes empty */
+            fprintf(f, ",%.5f%s\n", 10 * u * (1 - u) + 1e-3 * (double)(i % 7),
+                    fmt ? "" : (odd == 4 ? ",elastic" : ","));
+        }
+        if (fmt == 0)
+            fputs("# end_reason: complete\n", f);
+        fclose(f);
+        curve_list one = {0};
+        rig_diag d;
+        csvin_opts o;
+        csvin_opts_default(&o);
+        int r1 = csvin_read_file(path, &o, &one, &d);
+        CHECK(r1 == RIG_OK && one.n == 1, "fmt %d: one thread: rc %d", fmt, r1);
+        for (int th = 2; th <= 4 && one.n == 1; th++) {
+            curve_list many = {0};
+            o.table_threads = th;
+            int rn = csvin_read_file(path, &o, &many, &d);
+            CHECK(rn == RIG_OK && many.n == 1 && same_curve(one.v[0], many.v[0]),
+                  "fmt %d: %d threads read a different curve (rc %d)", fmt, th, rn);
+            curve_list_free(&many);
+        }
+        if (one.n == 1)
+            CHECK(one.v[0]->n == rows, "fmt %d: %zu rows", fmt, one.v[0]->n);
+        curve_list_free(&one);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -1038,6 +1110,7 @@ int main(void)
     TEST_RUN(test_fast_decimal_matches_strtod);
     TEST_RUN(test_fast_row_matches_general);
     TEST_RUN(test_long_file_release);
+    TEST_RUN(test_parallel_table_same);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
