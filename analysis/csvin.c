@@ -103,8 +103,10 @@ static int parse_buffer(const char *name, const char *buf, size_t len, char *own
                         rig_diag *diag)
 {
     cin_src s;
+    int threads = opts && opts->table_threads > 1 ? opts->table_threads : 1;
     int rc =
-        own ? cin_src_adopt(&s, name, own, len, diag) : cin_src_load(&s, name, buf, len, diag);
+        own ? cin_src_adopt(&s, name, own, len, threads, diag)
+            : cin_src_load(&s, name, buf, len, threads, diag);
     if (rc)
         return rc;
     size_t n0 = out->n;

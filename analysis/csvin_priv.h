@@ -42,10 +42,13 @@ typedef struct {
                            OS (cin_src_adopt: a file read for its curves only) */
 } cin_src;
 
-int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag);
+/* threads: parts of a long text checked and cut in parallel (<= 1: one). */
+int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, int threads,
+                 rig_diag *diag);
 /* The same, taking ownership of buf (malloc'd, room for len + 1 bytes; freed
  * on error too): valid UTF-8 is cut into lines in place, without a copy. */
-int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, rig_diag *diag);
+int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, int threads,
+                  rig_diag *diag);
 void cin_src_free(cin_src *s);
 bool cin_blank(const cin_line *l); /* only spaces/tabs */
 /* Copy s into d[n], truncating; NULL s gives "". */

@@ -13,6 +13,7 @@
 #include "csvin_priv.h"
 
 #include "../common/bigmem.h"
+#include "../common/pool.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -57,12 +58,177 @@ static bool valid_utf8(const unsigned char *p, size_t n, bool *nonascii)
     return true;
 }
 
+/* ---- the passes over a whole file ----
+ *
+ * A long run is hundreds of MB of text, read three times before its rows
+ * are: a check of its bytes (NUL, non-ASCII, CR), a count of its lines and
+ * the cut into lines. Each pass splits the text into one part per thread
+ * (common/pool.h) and, on x86-64, looks at 16 bytes per step with SSE2
+ * compares (byte counts in a vector, summed with a SAD); elsewhere plain
+ * loops and memchr give the same results. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+typedef struct {
+    const char *p; /* bytes of this part */
+    size_t n;
+    bool nul, high, cr; /* out: a NUL byte, a byte >= 0x80, a CR seen */
+    size_t lf;          /* out (count pass): line feeds */
+} byte_part;
+
+static void check_bytes(void *ctx, size_t k)
+{
+    byte_part *b = &((byte_part *)ctx)[k];
+    const char *p = b->p;
+    size_t i = 0, n = b->n;
+    bool nul = false, high = false, cr = false;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128(), crv = _mm_set1_epi8('\r');
+    __m128i acc = zero;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        acc = _mm_or_si128(acc, _mm_or_si128(_mm_cmpeq_epi8(v, zero),
+                                             _mm_cmpeq_epi8(v, crv)));
+        high |= _mm_movemask_epi8(v) != 0;
+    }
+    /* acc has 0xFF where some block had a NUL or a CR: tell which below */
+    if (_mm_movemask_epi8(acc)) {
+        nul = memchr(p, '\0', i) != NULL;
+        cr = memchr(p, '\r', i) != NULL;
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        nul |= c == 0;
+        cr |= c == '\r';
+        high |= c >= 0x80;
+    }
+    b->nul = nul;
+    b->high = high;
+    b->cr = cr;
+}
+
+static void count_lf(void *ctx, size_t k)
+{
+    byte_part *b = &((byte_part *)ctx)[k];
+    const char *p = b->p;
+    size_t i = 0, n = b->n, lf = 0;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128(), lfv = _mm_set1_epi8('\n');
+    while (i + 16 <= n) {
+        /* up to 255 blocks per byte counter (each match subtracts -1) */
+        __m128i acc = zero;
+        for (int r = 0; r < 255 && i + 16 <= n; r++, i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
+                                        _mm_loadu_si128((const __m128i *)(const void *)(p + i)), lfv));
+        __m128i sum = _mm_sad_epu8(acc, zero);
+        lf += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+    }
+#endif
+    for (; i < n; i++)
+        lf += p[i] == '\n';
+    b->lf = lf;
+}
+
+/* Parts of the text for the line passes: they start at a line start (just
+ * after a line feed), so no line spans two. */
+typedef struct {
+    char *text;        /* the whole text (lines are cut in it) */
+    size_t n;          /* its length */
+    cin_line *lines;   /* the line table (cut pass) */
+    size_t from, to;   /* this part */
+    size_t nlines;     /* lines that start in it */
+    size_t first;      /* index of its first line in the table */
+} line_part;
+
+static void cut_lines(void *ctx, size_t k)
+{
+    line_part *w = &((line_part *)ctx)[k];
+    char *t = w->text;
+    size_t start = w->from, j = w->first, i = w->from, to = w->to;
+#define EMIT(e)                                                                            \
+    do {                                                                                   \
+        t[(e)] = '\0';                                                                     \
+        w->lines[j].s = t + start;                                                         \
+        w->lines[j].len = (uint32_t)((e)-start);                                           \
+        w->lines[j].no = (uint32_t)(j + 1);                                                \
+        j++;                                                                               \
+        start = (e) + 1;                                                                   \
+    } while (0)
+#if defined(__SSE2__)
+    const __m128i lfv = _mm_set1_epi8('\n');
+    for (; i + 16 <= to; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t + i)), lfv));
+        while (m) {
+            size_t e = i + (size_t)__builtin_ctz(m);
+            m &= m - 1;
+            EMIT(e);
+        }
+    }
+#endif
+    for (; i < to; i++)
+        if (t[i] == '\n')
+            EMIT(i);
+    if (start < to || (to == w->n && start == to && w->n == 0))
+        EMIT(to); /* the last line without a line end (t[n] is the NUL already) */
+#undef EMIT
+}
+
+/* The LF-only text s->text[0, n) cut into lines in `threads` parts: the
+ * lines of the sequential rule (a line per line feed, and the text after
+ * the last one unless it is empty, and one empty line for an empty text).
+ * Returns RIG_OK or RIG_ENOMEM. */
+static int cut_lf(cin_src *s, size_t n, int threads)
+{
+    int k = threads < 1 ? 1 : threads > POOL_MAX_THREADS ? POOL_MAX_THREADS : threads;
+    if (n < ((size_t)1 << 20))
+        k = 1; /* small files: not worth a thread */
+    line_part part[POOL_MAX_THREADS];
+    byte_part cnt[POOL_MAX_THREADS];
+    size_t a = 0;
+    for (int i = 0; i < k; i++) {
+        size_t b = n;
+        if (i + 1 < k) { /* just after the first line feed from the i+1-th k-th on */
+            size_t from = n / (size_t)k * (size_t)(i + 1);
+            if (from < a)
+                from = a;
+            const char *nl = memchr(s->text + from, '\n', n - from);
+            b = nl ? (size_t)(nl - s->text) + 1 : n;
+        }
+        part[i] = (line_part){.text = s->text, .n = n, .from = a, .to = b};
+        cnt[i] = (byte_part){.p = s->text + a, .n = b - a};
+        a = b;
+    }
+    pool_run((size_t)k, k, count_lf, cnt);
+    size_t total = 0;
+    for (int i = 0; i < k; i++) {
+        line_part *w = &part[i];
+        /* lines starting in the part: one at its start, one after each line
+         * feed except one that ends the part (the next part, or the end) */
+        w->nlines = w->to > w->from ? 1 + cnt[i].lf - (s->text[w->to - 1] == '\n') : 0;
+        w->first = total;
+        total += w->nlines;
+    }
+    if (n == 0)
+        part[0].nlines = total = 1;
+    s->lines = bigmem_alloc(total * sizeof *s->lines);
+    if (!s->lines)
+        return RIG_ENOMEM;
+    for (int i = 0; i < k; i++)
+        part[i].lines = s->lines;
+    pool_run((size_t)k, k, cut_lines, part);
+    s->nlines = total;
+    return RIG_OK;
+}
+
 /* Load from buf. When own is not NULL it is buf itself, malloc'd with room
  * for len + 1 bytes, and ownership passes to s (also on error): text that is
  * already UTF-8 is then cut into lines in place instead of copied, which
  * saves one copy of the file (a whole file size of peak memory). */
 static int src_load(cin_src *s, const char *name, const char *buf, size_t len, char *own,
-                    rig_diag *diag)
+                    int threads, rig_diag *diag)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
@@ -74,7 +240,23 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         free(own);
         return RIG_EUNSUPPORTED;
     }
-    if (memchr(buf, '\0', len)) {
+    /* One pass over the bytes (in parts): NUL, non-ASCII, CR. */
+    int k = threads < 1 || len < ((size_t)1 << 20) ? 1
+            : threads > POOL_MAX_THREADS          ? POOL_MAX_THREADS
+                                                  : threads;
+    byte_part bp[POOL_MAX_THREADS];
+    for (int i = 0; i < k; i++) {
+        size_t a = len / (size_t)k * (size_t)i, b = i + 1 < k ? len / (size_t)k * (size_t)(i + 1) : len;
+        bp[i] = (byte_part){.p = buf + a, .n = b - a};
+    }
+    pool_run((size_t)k, k, check_bytes, bp);
+    bool any_nul = false, any_high = false, any_cr = false;
+    for (int i = 0; i < k; i++) {
+        any_nul |= bp[i].nul;
+        any_high |= bp[i].high;
+        any_cr |= bp[i].cr;
+    }
+    if (any_nul) {
         const char *z = memchr(buf, '\0', len);
         long line = 1;
         for (const char *q = buf; q < z; q++)
@@ -90,8 +272,8 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         p += 3;
         len -= 3;
     }
-    bool nonascii;
-    bool utf8 = valid_utf8(p, len, &nonascii);
+    bool nonascii = false;
+    bool utf8 = !any_high || valid_utf8(p, len, &nonascii); /* ASCII is UTF-8 */
     size_t n = 0;
     if (utf8 && own) {
         s->alloc = own;
@@ -130,32 +312,12 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
     s->text[n] = '\0';
     s->final_newline = n > 0 && (s->text[n - 1] == '\n' || s->text[n - 1] == '\r');
 
-    if (!memchr(s->text, '\r', n)) {
-        /* LF only (or no line end at all), the common case: the same lines
-         * as the general loop below, found with memchr. */
-        size_t nl = 1;
-        for (const char *q = s->text; (q = memchr(q, '\n', n - (size_t)(q - s->text))); q++)
-            nl++;
+    if (!any_cr) { /* Latin-1 conversion adds no CR: the text has none either */
+        /* LF only (or no line end at all), the common case. */
         cin_copy(s->eol, sizeof s->eol, "LF");
-        s->lines = bigmem_alloc(nl * sizeof *s->lines);
-        if (!s->lines) {
+        if (cut_lf(s, n, threads) != RIG_OK) {
             cin_src_free(s);
             return RIG_ENOMEM;
-        }
-        size_t start = 0;
-        for (;;) {
-            char *e = start < n ? memchr(s->text + start, '\n', n - start) : NULL;
-            size_t i = e ? (size_t)(e - s->text) : n;
-            if (i == n && start == n && n > 0 && s->final_newline)
-                break; /* nothing after the last line end */
-            s->text[i] = '\0';
-            s->lines[s->nlines].s = s->text + start;
-            s->lines[s->nlines].len = (uint32_t)(i - start);
-            s->lines[s->nlines].no = (uint32_t)(s->nlines + 1);
-            s->nlines++;
-            if (i == n)
-                break;
-            start = i + 1;
         }
         return RIG_OK;
     }
@@ -212,14 +374,16 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
     return RIG_OK;
 }
 
-int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, rig_diag *diag)
+int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, int threads,
+                 rig_diag *diag)
 {
-    return src_load(s, name, buf, len, NULL, diag);
+    return src_load(s, name, buf, len, NULL, threads, diag);
 }
 
-int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, rig_diag *diag)
+int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, int threads,
+                  rig_diag *diag)
 {
-    int rc = src_load(s, name, buf, len, buf, diag);
+    int rc = src_load(s, name, buf, len, buf, threads, diag);
     if (rc == RIG_OK)
         s->releasable = true;
     return rc;

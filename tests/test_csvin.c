@@ -1083,6 +1083,109 @@ static void test_parallel_table_same(void)
     }
 }
 
+/* The byte check and the line cut of a long text in 1-4 parts give the
+ * lines of the plain rule (one per line feed, the rest after the last one
+ * unless empty, one empty line for an empty text), the same encoding and
+ * the same NUL error, whatever falls at the part edges: no line feed in a
+ * whole part, a run of empty lines, no final line end, UTF-8, Latin-1. */
+static size_t ref_lines(const char *t, size_t n, size_t *start, size_t *len, size_t cap)
+{
+    size_t k = 0, a = 0;
+    for (size_t i = 0; i <= n && k < cap; i++) {
+        if (i == n && (a < n || n == 0)) {
+            start[k] = a;
+            len[k++] = n - a;
+        } else if (i < n && t[i] == '\n') {
+            start[k] = a;
+            len[k++] = i - a;
+            a = i + 1;
+        }
+    }
+    return k;
+}
+
+static void test_parallel_lines_same(void)
+{
+    const size_t big = (size_t)3 << 20; /* above the 1 MiB threshold of the parts */
+    char *t = malloc(big + 64);
+    size_t *st = malloc(big * sizeof *st), *ln = malloc(big * sizeof *ln);
+    CHECK(t && st && ln, "allocation");
+    if (!t || !st || !ln) {
+        free(t);
+        free(st);
+        free(ln);
+        return;
+    }
+    for (int shape = 0; shape < 7; shape++) {
+        size_t n = 0;
+        uint64_t x = 0x853C49E6748FEA9Bull + (uint64_t)shape;
+        while (n < big) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (shape == 2 && n > big / 4 && n < big * 3 / 4) { /* one line of 1.5 MiB */
+                t[n++] = 'a';
+                continue;
+            }
+            if (shape == 3 && n > big / 2 - 100 && n < big / 2 + 100000) { /* empty lines */
+                t[n++] = '\n';
+                continue;
+            }
+            t[n++] = x % 23 == 0 ? '\n' : (char)('0' + x % 10);
+        }
+        if (shape == 1)
+            t[n - 1] = '5'; /* no final line end */
+        else
+            t[n - 1] = '\n';
+        if (shape == 4)
+            memcpy(t + big / 2, "caf\xc3\xa9", 5); /* UTF-8 */
+        if (shape == 5)
+            t[big / 3] = (char)0xE9; /* Latin-1 */
+        if (shape == 6)
+            t[big / 2 + 7] = '\0'; /* binary */
+        cin_src one;
+        rig_diag d1 = {0};
+        int r1 = cin_src_load(&one, "t", t, n, 1, &d1);
+        if (shape == 6) {
+            CHECK(r1 == RIG_EPARSE, "NUL: rc %d", r1);
+        } else {
+            CHECK(r1 == RIG_OK, "shape %d: rc %d", shape, r1);
+            if (shape != 5) { /* Latin-1 moves the bytes: its text is checked by the others */
+                size_t nr = ref_lines(t, n, st, ln, big);
+                bool ok = r1 == RIG_OK && one.nlines == nr;
+                for (size_t i = 0; ok && i < nr; i++)
+                    ok = one.lines[i].len == ln[i] && one.lines[i].no == i + 1 &&
+                         !memcmp(one.lines[i].s, t + st[i], ln[i]) && one.lines[i].s[ln[i]] == 0;
+                CHECK(ok, "shape %d: one part: %zu lines, want %zu", shape, one.nlines, nr);
+            }
+        }
+        for (int th = 2; th <= 4; th++) {
+            cin_src many;
+            rig_diag d2 = {0};
+            int r2 = cin_src_load(&many, "t", t, n, th, &d2);
+            CHECK(r2 == r1, "shape %d, %d parts: rc %d, want %d", shape, th, r2, r1);
+            if (r1 != RIG_OK || r2 != RIG_OK) {
+                CHECK(d1.line == d2.line && !strcmp(d1.msg, d2.msg),
+                      "shape %d, %d parts: another error", shape, th);
+                if (r2 == RIG_OK)
+                    cin_src_free(&many);
+                continue;
+            }
+            bool ok = many.nlines == one.nlines && !strcmp(many.encoding, one.encoding) &&
+                      !strcmp(many.eol, one.eol) && many.final_newline == one.final_newline;
+            for (size_t i = 0; ok && i < one.nlines; i++)
+                ok = many.lines[i].len == one.lines[i].len && many.lines[i].no == i + 1 &&
+                     !strcmp(many.lines[i].s, one.lines[i].s);
+            CHECK(ok, "shape %d, %d parts: other lines (%zu vs %zu)", shape, th, many.nlines,
+                  one.nlines);
+            cin_src_free(&many);
+        }
+        if (r1 == RIG_OK)
+            cin_src_free(&one);
+    }
+    free(t);
+    free(st);
+    free(ln);
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -1111,6 +1214,7 @@ int main(void)
     TEST_RUN(test_fast_row_matches_general);
     TEST_RUN(test_long_file_release);
     TEST_RUN(test_parallel_table_same);
+    TEST_RUN(test_parallel_lines_same);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
