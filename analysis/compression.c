@@ -344,11 +344,12 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     size_t i_stop;
     size_t i_end = loading_end(wk.W, wk.F, n, &i_stop);
 
-    /* 4. Contact: the detector on the force alone (stages need strain). */
+    /* 4. Contact: the detector on the force alone (stages need strain), up
+     * to the contact it finds (nothing later is used from this pass). */
     detect_params dp;
     detect_params_for(o, true, &dp);
     size_t nev = 0;
-    rc = detect_run_curve(&dp, t, NULL, NULL, wk.F, i_end + 1, ev, 64, &nev);
+    rc = detect_run_until(&dp, t, NULL, NULL, wk.F, i_end + 1, DET_CONTACT, ev, 64, &nev);
     if (rc && rc != RIG_EFULL) {
         snprintf(why, wl, "detector parameters out of range");
         goto out;

@@ -646,6 +646,13 @@ int detect_run_curve(const detect_params *p, const double *t, const double *stra
                      const double *stress, const double *force, size_t n, detect_event *ev,
                      size_t maxev, size_t *nev)
 {
+    return detect_run_until(p, t, strain, stress, force, n, DET_NKINDS, ev, maxev, nev);
+}
+
+int detect_run_until(const detect_params *p, const double *t, const double *strain,
+                     const double *stress, const double *force, size_t n, detect_kind until,
+                     detect_event *ev, size_t maxev, size_t *nev)
+{
     *nev = 0;
     detect *d;
     int rc = detect_new(p, &d);
@@ -656,11 +663,15 @@ int detect_run_curve(const detect_params *p, const double *t, const double *stra
         int k = i < n ? detect_feed(d, t ? t[i] : NAN, strain ? strain[i] : NAN,
                                     stress ? stress[i] : NAN, force[i], buf, DET_NKINDS)
                       : detect_finish(d, buf, DET_NKINDS);
+        bool stop = false;
         for (int j = 0; j < k; j++) {
             if (*nev < maxev)
                 ev[*nev] = buf[j];
             (*nev)++;
+            stop |= buf[j].kind == until;
         }
+        if (stop)
+            break;
     }
     detect_free(d);
     return *nev > maxev ? RIG_EFULL : RIG_OK;

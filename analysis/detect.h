@@ -161,6 +161,14 @@ int detect_run_curve(const detect_params *p, const double *t, const double *stra
                      const double *stress, const double *force, size_t n, detect_event *ev,
                      size_t maxev, size_t *nev);
 
+/* The same replay, stopped right after the first event of kind `until`
+ * (its batch of events included; no detect_finish then): what a caller that
+ * wants only that event needs, e.g. the contact of a compression curve.
+ * until = DET_NKINDS never stops: detect_run_curve. */
+int detect_run_until(const detect_params *p, const double *t, const double *strain,
+                     const double *stress, const double *force, size_t n, detect_kind until,
+                     detect_event *ev, size_t maxev, size_t *nev);
+
 /* Record every parameter in rs as method entries "detect_<name>". */
 int detect_params_record(const detect_params *p, result_set *rs);
 

@@ -113,6 +113,42 @@ static void test_params(void)
     CHECK(!strcmp(detect_kind_name((detect_kind)99), "?"), "unknown kind name");
 }
 
+/* detect_run_until stops right after the first event of the asked kind: the
+ * events up to it are those of the whole replay, and no later one comes. */
+static void test_run_until(void)
+{
+    static const double k[] = {0.19e6 / 0.065};
+    synth_spec sp = {law_linear, k, M_PI * 25e-6, 0.6e-3, 0.05e-3, 0.065, true, 0.02, 200,
+                     2e-5, 0.01, 0.004, 0};
+    synth_curve c;
+    synth_seed(1);
+    CHECK(synth_make(&sp, &c) == 0, "synth");
+    detect_params p;
+    detect_params_default(&p, true);
+    detect_event all[MAXEV], upto[MAXEV];
+    size_t na = 0, nu = 0;
+    CHECK(detect_run_curve(&p, c.t, NULL, NULL, c.F, c.n, all, MAXEV, &na) == RIG_OK, "replay");
+    CHECK(detect_run_until(&p, c.t, NULL, NULL, c.F, c.n, DET_CONTACT, upto, MAXEV, &nu) ==
+              RIG_OK,
+          "replay until contact");
+    size_t ic = 0;
+    while (ic < na && all[ic].kind != DET_CONTACT)
+        ic++;
+    CHECK(ic < na && na > ic + 1, "the whole replay has a contact and events after it (%zu)", na);
+    CHECK(nu == ic + 1 && upto[nu - 1].kind == DET_CONTACT, "%zu events until contact, want %zu",
+          nu, ic + 1);
+    for (size_t i = 0; i < nu && i < na; i++)
+        CHECK(upto[i].kind == all[i].kind && upto[i].index == all[i].index &&
+                  upto[i].emit_index == all[i].emit_index,
+              "event %zu differs", i);
+    /* DET_NKINDS never stops: the whole replay. */
+    CHECK(detect_run_until(&p, c.t, NULL, NULL, c.F, c.n, DET_NKINDS, upto, MAXEV, &nu) ==
+                  RIG_OK &&
+              nu == na,
+          "until DET_NKINDS: %zu events, want %zu", nu, na);
+    synth_free(&c);
+}
+
 /* The founding study's pellet: linear to 0.19 MPa at 6.5 %, then fracture. */
 static void test_pellet(void)
 {
@@ -544,6 +580,7 @@ int main(void)
 {
     TEST_RUN(test_params);
     TEST_RUN(test_pellet);
+    TEST_RUN(test_run_until);
     TEST_RUN(test_film);
     TEST_RUN(test_foam);
     TEST_RUN(test_quantised_plateau);
