@@ -10,6 +10,7 @@
 
 #include "../common/bigmem.h"
 #include "../common/error.h"
+#include "../common/pool.h"
 #include "compression.h"
 #include "detect.h"
 #include "tensile.h"
@@ -118,36 +119,75 @@ void analysis_merge_geom(const curve_geom *opt, const curve_geom *file, curve_ge
 
 /* Stages and the fracture rule of a tensile curve: the recorded curve is
  * replayed through the streaming detector, the very code a live test runs.
- * Without a force channel the detector sees stress x area = force. */
-static int tensile_stages(const curve *c, size_t n, const analysis_opts *o, const double *t,
-                          const double *eps, const double *sig, const double *force,
-                          result_set *rs)
-{
+ * Without a force channel the detector sees stress x area = force. The
+ * replay (stages_replay) touches nothing but its own events, so it can run
+ * beside tensile_analyze; tensile_stages records them afterwards. */
+#define STAGE_EVENTS 64 /* stages beyond the first 64 events are not listed */
+
+typedef struct {
+    const analysis_opts *o;
+    const double *t, *eps, *sig, *force;
+    size_t n;
     detect_params dp;
-    detect_params_for(o, false, &dp);
-    size_t cap = 64, nev = 0;
-    detect_event *ev = malloc(cap * sizeof *ev);
-    if (!ev)
-        return RIG_ENOMEM;
-    int rc = detect_run_curve(&dp, t, eps, sig, force ? force : sig, n, ev, cap, &nev);
-    if (rc == RIG_EFULL)
-        nev = cap; /* stages beyond the first 64 events are not listed */
-    else if (rc)
-        goto out;
+    detect_event ev[STAGE_EVENTS];
+    size_t nev;
+    int rc;
+} stages_job;
+
+static void stages_replay(stages_job *j)
+{
+    detect_params_for(j->o, false, &j->dp);
+    j->rc = detect_run_curve(&j->dp, j->t, j->eps, j->sig, j->force ? j->force : j->sig, j->n,
+                             j->ev, STAGE_EVENTS, &j->nev);
+    if (j->rc == RIG_EFULL) {
+        j->nev = STAGE_EVENTS;
+        j->rc = RIG_OK;
+    }
+}
+
+static int tensile_stages(const curve *c, stages_job *j, result_set *rs)
+{
+    const detect_event *ev = j->ev;
+    size_t nev = j->nev, n = j->n;
+    const double *t = j->t, *eps = j->eps, *sig = j->sig;
+    int rc = j->rc;
+    if (rc)
+        return rc;
     rc = detect_add_stages(rs, ev, nev, t, curve_has(c, CURVE_EXT) ? c->ch[CURVE_EXT] : NULL, eps,
                            sig, n - 1);
     if (rc)
-        goto out;
+        return rc;
     for (size_t i = 0; i < nev; i++)
         if (ev[i].kind == DET_FRACTURE) {
             results_string(rs, "fracture_rule", ev[i].rule ? ev[i].rule : "");
             results_number(rs, "fracture_index", (double)ev[i].index);
             break;
         }
-    rc = detect_params_record(&dp, rs);
-out:
-    free(ev);
-    return rc;
+    return detect_params_record(&j->dp, rs);
+}
+
+/* The two independent parts of a tensile analysis as pool items: 0 the
+ * results (tensile_analyze, the only one writing rs), 1 the stage replay. */
+typedef struct {
+    const double *t, *eps, *sig, *force;
+    size_t n;
+    double area;
+    const analysis_opts *o;
+    result_set *rs;
+    char *why;
+    size_t wl;
+    int rc;
+    stages_job *st;
+} tensile_job;
+
+static void tensile_part(void *ctx, size_t k)
+{
+    tensile_job *j = ctx;
+    if (k == 0)
+        j->rc = tensile_analyze(j->t, j->eps, j->sig, j->force, j->n, j->area, j->o, j->rs,
+                                j->why, j->wl);
+    else
+        stages_replay(j->st);
 }
 
 int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *why, size_t wl)
@@ -270,14 +310,23 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                      "still at %.0f %% of its maximum: an unload, not a break; the analysis "
                      "ends there (%zu of %zu samples)",
                      n, eps[n] * 100, ffrac * 100, n, c->n);
-    rc = tensile_analyze(t, eps, sig, force, n, area, o, rs, why, wl);
+    stages_job *st = malloc(sizeof *st);
+    if (!st) {
+        rc = RIG_ENOMEM;
+        goto out;
+    }
+    *st = (stages_job){.o = o, .t = t, .eps = eps, .sig = sig, .force = force, .n = n};
+    tensile_job tj = {t, eps, sig, force, n, area, o, rs, why, wl, RIG_OK, st};
+    pool_run(2, o->threads, tensile_part, &tj);
+    rc = tj.rc;
     if (rc == RIG_OK && n < c->n) {
         const result_value *br = results_find(rs, "break_rule");
         if (br && !strcmp(br->s, "end-of-data"))
             results_string(rs, "break_rule", "unloaded");
     }
     if (rc == RIG_OK)
-        rc = tensile_stages(c, n, o, t, eps, sig, force, rs);
+        rc = tensile_stages(c, st, rs);
+    free(st);
 out:
     free(own_sig);
     free(own_eps);

@@ -44,6 +44,9 @@ typedef struct {
     char compliance_file[1024];  /* force -> deflection table, "" for none */
     double plateau_lo, plateau_hi; /* ISO 13314 plateau window (ratio), 0.20..0.30 */
     double energy_to;            /* energy absorption up to this strain (0.50) */
+
+    int threads; /* threads for one curve (<= 1: one): the tensile stage replay runs
+                    beside the result computation; results do not depend on it */
 } analysis_opts;
 
 /* Defaults: auto modulus, 0.2 % offset, toe compensation on, file columns

@@ -586,6 +586,8 @@ int cmd_analyze(int argc, char **argv)
         figures_free(fig);
         return 2;
     }
+    /* Threads the curves leave over (one long run) go to each analysis. */
+    o.threads = cl.n && (size_t)jobs > cl.n ? jobs / (int)cl.n : 1;
     pool_run(cl.n, jobs, analyse_one, &p); /* every curve, the calling thread included */
     /* In index order from here: the output does not depend on the threads. */
     reasons not_analysed = {0};

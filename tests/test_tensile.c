@@ -462,6 +462,53 @@ static void test_unload_is_not_a_break(void)
     }
 }
 
+/* With two threads (the stage replay beside the results) analysis_run gives
+ * the very result set of one thread: results, method, stages and notes in
+ * the same order, for a curve that breaks and one that is unloaded. */
+static bool same_value(const result_value *a, const result_value *b)
+{
+    return !strcmp(a->key, b->key) && a->kind == b->kind && !strcmp(a->s, b->s) &&
+           !memcmp(a->v, b->v, sizeof a->v);
+}
+
+static void test_threads_same_results(void)
+{
+    analysis_opts o;
+    analysis_opts_default(&o);
+    o.geom.width_m = 10e-3;
+    o.geom.thickness_m = 40e-6;
+    o.geom.gauge_m = 20e-3;
+    for (int breaks = 0; breaks < 2; breaks++) {
+        curve *c = make_unload_curve(breaks);
+        CHECK(c != NULL, "curve");
+        if (!c)
+            return;
+        result_set r1, r2;
+        results_init(&r1);
+        results_init(&r2);
+        char why[256] = "";
+        o.threads = 1;
+        int rc1 = analysis_run(c, &o, &r1, why, sizeof why);
+        o.threads = 2;
+        int rc2 = analysis_run(c, &o, &r2, why, sizeof why);
+        CHECK(rc1 == RIG_OK && rc2 == RIG_OK, "rc %d %d", rc1, rc2);
+        bool same = r1.nresults == r2.nresults && r1.nmethod == r2.nmethod &&
+                    r1.nstages == r2.nstages && r1.nnotes == r2.nnotes && r1.nstages > 0;
+        for (size_t i = 0; same && i < r1.nresults; i++)
+            same = same_value(&r1.results[i], &r2.results[i]);
+        for (size_t i = 0; same && i < r1.nmethod; i++)
+            same = same_value(&r1.method[i], &r2.method[i]);
+        for (size_t i = 0; same && i < r1.nstages; i++)
+            same = !memcmp(&r1.stages[i], &r2.stages[i], sizeof r1.stages[i]);
+        for (size_t i = 0; same && i < r1.nnotes; i++)
+            same = !strcmp(r1.notes[i], r2.notes[i]);
+        CHECK(same, "breaks=%d: two threads gave another result set", breaks);
+        results_clear(&r1);
+        results_clear(&r2);
+        curve_free(c);
+    }
+}
+
 static void test_run_file_columns(void)
 {
     curve *c = make_curve(1);
@@ -493,5 +540,6 @@ int main(void)
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
     TEST_RUN(test_unload_is_not_a_break);
+    TEST_RUN(test_threads_same_results);
     TEST_END("test_tensile");
 }
