@@ -7,7 +7,9 @@
 # settings of docs/performance.md:
 #   BENCH_SECONDS=60 BENCH_RTU_SECONDS=60 BENCH_FRACTURES=100 \
 #   BENCH_ROWS="10000 100000 1000000 10000000" BENCH_BATCH_FILES=1000 make bench
-# BENCH_ONLY="acq rtu stop analyze batch" picks parts. Raw BENCH lines and the
+# BENCH_ONLY="acq rtu stop analyze batch" picks parts; BENCH_REPEAT (3) runs
+# each analyze measurement that often, Rigor and pandas in turn, and reports
+# the median (fresh-memory costs on a VM vary from run to run). Raw BENCH lines and the
 # table go to $BUILD/bench/results.txt; generated files to $BUILD/bench/data
 # (under build/, so ignored by git).
 set -u
@@ -18,6 +20,7 @@ DATA=$OUT/data
 RAW=$OUT/raw.txt
 ROWS=${BENCH_ROWS:-10000 100000 1000000}
 NB=${BENCH_BATCH_FILES:-1000}
+REP=${BENCH_REPEAT:-3} # runs of each analyze measurement (median reported)
 ONLY=${BENCH_ONLY:-acq rtu stop analyze batch}
 PY=/usr/bin/python3
 mkdir -p "$DATA"
@@ -28,6 +31,14 @@ want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 kv() { sed -n "s/^BENCH $1 .*\<$2=\([^ ]*\).*/\1/p" "$RAW" | tail -1; }
 load() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' /; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# median_of NAME: from the BENCH lines NAME_r1..NAME_rREP, one line NAME
+# with the median wall time (and min/max) and the largest peak RSS
+median_of() {
+    sed -n "s/^BENCH $1_r[0-9]* wall_s=\([^ ]*\) rss_kb=\([^ ]*\).*load_before=\([^ ]*\).*/\1 \2 \3/p" "$RAW" |
+        sort -n | awk -v name="$1" '{ w[NR] = $1; if ($2 > r) r = $2; if (NR == 1 || l == "") l = $3 }
+            END { printf "BENCH %s wall_s=%s rss_kb=%d runs=%d wall_min=%s wall_max=%s load_before=%s\n",
+                  name, w[int((NR + 1) / 2)], r, NR, w[1], w[NR], l }' >>"$RAW"
+}
 # timed NAME CMD...: wall s and peak RSS (kB) of CMD -> BENCH line
 timed() {
     _tn=$1; shift
@@ -70,9 +81,15 @@ if want analyze; then
             f=$DATA/$t-$n.csv
             [ -s "$f" ] || "$OUT/gen" $t "$n" "$f" || exit 1
             echo "BENCH size_${t}_$n bytes=$(stat -c %s "$f") rows=$n" >>"$RAW"
-            echo "bench: analyze $t $n rows..." >&2
-            timed "rigor_${t}_$n" "$RIGOR" analyze --json --modulus "fit:$win" "$f"
-            timed "ref_${t}_$n" $PY bench/reference_analyze.py --window "$win" "$f"
+            echo "bench: analyze $t $n rows (x$REP, interleaved)..." >&2
+            r=1
+            while [ $r -le "$REP" ]; do
+                timed "rigor_${t}_${n}_r$r" "$RIGOR" analyze --json --modulus "fit:$win" "$f"
+                timed "ref_${t}_${n}_r$r" $PY bench/reference_analyze.py --window "$win" "$f"
+                r=$((r + 1))
+            done
+            median_of "rigor_${t}_$n"
+            median_of "ref_${t}_$n"
         done
     done
 fi
