@@ -348,7 +348,11 @@ static bool fracture_step(detect *d, const sample *s, detect_event *ev, int max,
     double floor_n = d->floor_n;
     double noise = DROP_NOISE * floor_n;
     unsigned mask = 0;
-    if (d->noise_n >= NOISE_MIN && pk >= ARM_MULT * floor_n && pk > 0) {
+    /* Every rule needs the force at least `noise` below the peak (the rate
+     * rule's reference is a sample before this one, so at most the peak):
+     * on a rising curve none is worth evaluating. */
+    bool near_peak = noise > 0 && pk - s->f < noise;
+    if (!near_peak && d->noise_n >= NOISE_MIN && pk >= ARM_MULT * floor_n && pk > 0) {
         if (p->drop_frac > 0 && s->f <= (1 - p->drop_frac) * pk && pk - s->f >= noise)
             mask |= R_PEAK;
         if (p->rate_drop_frac > 0) {
