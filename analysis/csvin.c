@@ -499,7 +499,7 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
     /* Threads the files leave over (one long run, fewer files than jobs)
      * read the data lines of each table in parallel. */
     csvin_opts uo = opts ? *opts : (csvin_opts){0};
-    if (opts && opts->jobs > nthreads)
+    if (opts && nthreads > 0 && opts->jobs > nthreads)
         uo.table_threads = opts->jobs / nthreads;
     read_pool p = {.files = &files, .opts = &uo, .u = u};
     pool_run(nu, nthreads < CSVIN_MAX_JOBS ? nthreads : CSVIN_MAX_JOBS, read_item, &p);

@@ -692,7 +692,7 @@ bool cin_fast_row(const cin_line *l, char delim, char dec, const signed char *ro
     for (size_t k = 0; k < need; k++) {
         while (*p == ' ' || *p == tab)
             p++;
-        int r = role[k];
+        const signed char r = role[k];
         if (r >= 0) {
             bool neg = *p == '-';
             p += *p == '-' || *p == '+';

@@ -15,10 +15,11 @@ static void *advise(void *p, size_t n)
 #ifdef MADV_HUGEPAGE
     long pg = sysconf(_SC_PAGESIZE);
     if (p && n >= BIGMEM_HUGE_MIN && pg > 0) {
-        uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) / (uintptr_t)pg * (uintptr_t)pg;
-        uintptr_t b = ((uintptr_t)p + n) / (uintptr_t)pg * (uintptr_t)pg;
+        char *c = p;
+        char *a = c + ((uintptr_t)pg - (uintptr_t)c % (uintptr_t)pg) % (uintptr_t)pg;
+        char *b = c + n - ((uintptr_t)c + n) % (uintptr_t)pg;
         if (b > a)
-            (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+            (void)madvise(a, (size_t)(b - a), MADV_HUGEPAGE);
     }
 #else
     (void)n;
@@ -28,13 +29,14 @@ static void *advise(void *p, size_t n)
 
 void bigmem_release(char **done, const char *upto)
 {
-    uintptr_t a = ((uintptr_t)*done + BIGMEM_BLOCK - 1) / BIGMEM_BLOCK * BIGMEM_BLOCK;
-    uintptr_t b = (uintptr_t)upto / BIGMEM_BLOCK * BIGMEM_BLOCK;
+    char *d = *done;
+    char *a = d + (BIGMEM_BLOCK - (uintptr_t)d % BIGMEM_BLOCK) % BIGMEM_BLOCK;
+    char *b = d + (upto - d) - (uintptr_t)upto % BIGMEM_BLOCK; /* upto, in d's buffer */
     if (b <= a)
         return;
     /* Advice only: on failure the memory stays resident, nothing else. */
-    (void)madvise((void *)a, b - a, MADV_DONTNEED);
-    *done = (char *)b;
+    (void)madvise(a, (size_t)(b - a), MADV_DONTNEED);
+    *done = b;
 }
 
 void *bigmem_alloc(size_t n)

@@ -60,7 +60,8 @@ static void test_release_whole_blocks(void)
     bigmem_release(&done, upto);
     uintptr_t a = ((uintptr_t)p + 100 + BIGMEM_BLOCK - 1) / BIGMEM_BLOCK * BIGMEM_BLOCK;
     uintptr_t b = (uintptr_t)upto / BIGMEM_BLOCK * BIGMEM_BLOCK;
-    CHECK((uintptr_t)done == b, "done at %p, want %p", (void *)done, (void *)b);
+    CHECK((uintptr_t)done == b, "done at %#lx, want %#lx", (unsigned long)(uintptr_t)done,
+          (unsigned long)b);
     size_t kept_bad = 0, zero_bad = 0;
     for (size_t i = 0; i < n; i++) {
         uintptr_t at = (uintptr_t)(p + i);
