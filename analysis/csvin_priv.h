@@ -154,8 +154,8 @@ typedef struct {
     size_t rows;            /* data rows read */
     size_t last_line;       /* index of the last data line read */
     char delim, dec;
-    int threads;            /* threads the data lines were read in (the checks
-                               of cin_check_curve use as many) */
+    int threads; /* threads the data lines were read in (the checks
+                    of cin_check_curve use as many) */
 } cin_tinfo;
 
 /* Read the table described by t into c (which must be empty: no channels).
@@ -169,6 +169,14 @@ void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, si
 /* Post-read checks that only add notes: time backwards, x10 jumps, stress
  * implying a placeholder area. */
 void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s);
+
+/* The median -- the (nd / 2)-th smallest, 0-based -- of the nd steps
+ * |x[i] - x[i-1]| that are finite and > 0, exactly, NAN when there is none
+ * (the x10-jump check's scale). AUTO: a copy and Hoare's selection for
+ * short curves, the radix selection on the bit patterns for long ones (no
+ * copy); the others force one way (tests compare them). */
+typedef enum { CIN_MEDIAN_AUTO, CIN_MEDIAN_COPY, CIN_MEDIAN_RADIX } cin_median_how;
+double cin_step_median(const double *x, size_t n, cin_median_how how);
 
 /* Apply a metadata key (any language) to the geometry if it names one:
  * width, thickness, diameter, area, gauge length, height. Returns true when

@@ -253,7 +253,8 @@ static bool parse_clock(const char *s, double *sec)
     /* widths bound the numbers: no int overflow (UB in sscanf) */
     int k = sscanf(s, "%9d:%9d:%9d:%9d%c", &h, &m, &sx, &ms, &tail); // NOLINT(cert-err34-c)
     if (k == 4 || k == 3) {
-        if (k == 3 && sscanf(s, "%9d:%9d:%9d%c", &h, &m, &sx, &tail) != 3) // NOLINT(cert-err34-c)
+        if (k == 3 &&
+            sscanf(s, "%9d:%9d:%9d%c", &h, &m, &sx, &tail) != 3) // NOLINT(cert-err34-c)
             return false;
         *sec = h * 3600.0 + m * 60.0 + sx + ms / 1000.0;
         return true;
@@ -345,7 +346,7 @@ static bool fast_line(const cin_src *s, const cin_tspec *t, size_t li, char dec,
  * from there the sequential loop of cin_read_table reads on (and the next
  * window starts where this one ended), so the curve never depends on the
  * thread count. */
-#define PAR_WINDOW ((size_t)1 << 18) /* lines per window: ~10 MB of text */
+#define PAR_WINDOW ((size_t)1 << 18)    /* lines per window: ~10 MB of text */
 #define PAR_MIN_LINES ((size_t)1 << 16) /* tables shorter than this are read in one thread */
 
 typedef struct {
@@ -355,9 +356,9 @@ typedef struct {
     const signed char *role;
     size_t need;
     curve *c;
-    size_t row0;       /* row of line `from` */
-    size_t from, to;   /* lines of this part */
-    size_t stop;       /* out: first line not read (to when all were) */
+    size_t row0;     /* row of line `from` */
+    size_t from, to; /* lines of this part */
+    size_t stop;     /* out: first line not read (to when all were) */
 } par_part;
 
 static void par_read(void *ctx, size_t k)
@@ -377,8 +378,9 @@ static void par_read(void *ctx, size_t k)
 
 /* Reads lines [from, to) in nthr parts into rows c->n...; returns the first
  * line that is not a row (to when all are). c->n is not changed. */
-static size_t par_window(const cin_src *s, const cin_tspec *t, char dec, const signed char *role,
-                         size_t need, curve *c, size_t from, size_t to, int nthr)
+static size_t par_window(const cin_src *s, const cin_tspec *t, char dec,
+                         const signed char *role, size_t need, curve *c, size_t from, size_t to,
+                         int nthr)
 {
     par_part part[POOL_MAX_THREADS];
     size_t per = (to - from + (size_t)nthr - 1) / (size_t)nthr;
@@ -684,7 +686,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     if (nthr > POOL_MAX_THREADS)
         nthr = POOL_MAX_THREADS;
     ti->threads = nthr;
-    size_t par_next = fast && nthr > 1 && t->end - t->data >= PAR_MIN_LINES ? t->data : SIZE_MAX;
+    size_t par_next =
+        fast && nthr > 1 && t->end - t->data >= PAR_MIN_LINES ? t->data : SIZE_MAX;
     size_t rel_next = t->data + 65536;
     for (size_t li = t->data; li < t->end; li++) {
         if (release && li >= rel_next) {
@@ -1061,6 +1064,26 @@ static double step_median(const double *x, size_t n)
     return v;
 }
 
+double cin_step_median(const double *x, size_t n, cin_median_how how)
+{
+    if (how == CIN_MEDIAN_AUTO)
+        how = n > STEP_COPY_MAX ? CIN_MEDIAN_RADIX : CIN_MEDIAN_COPY;
+    if (how == CIN_MEDIAN_RADIX)
+        return step_median(x, n);
+    double *d = malloc((n ? n : 1) * sizeof *d);
+    if (!d)
+        return NAN;
+    size_t nd = 0;
+    for (size_t i = 1; i < n; i++) {
+        double st = fabs(x[i] - x[i - 1]);
+        if (isfinite(st) && st > 0)
+            d[nd++] = st;
+    }
+    double v = nd ? select_kth(d, nd, nd / 2) : NAN;
+    free(d);
+    return v;
+}
+
 /* What check_jumps found in one channel: `count` undone x10 steps, the
  * first at sample `first`. */
 typedef struct {
@@ -1085,27 +1108,11 @@ static void find_jumps(const curve *c, int r, jumps *out)
      * thousands-separator round trip does. Steps are judged against the
      * median non-zero step (mas) so that noise around zero is not taken
      * for a jump: both values must exceed 10 mas and the step 20 mas. */
-    /* The median step. Short curves: a copy of the steps and Hoare's
+    /* The median step (cin_step_median). Short curves: a copy of the steps and Hoare's
      * selection. Long ones: selection on the bit patterns without a copy (8
      * bytes per sample less peak memory; its 512 KiB of counters cost more
      * than a copy below this size). Both give the exact median. */
-    double mas = NAN;
-    if (c->n > STEP_COPY_MAX) {
-        mas = step_median(x, c->n);
-    } else {
-        double *d = malloc(c->n * sizeof *d);
-        if (!d)
-            return;
-        size_t nd = 0;
-        for (size_t i = 1; i < c->n; i++) {
-            double st = fabs(x[i] - x[i - 1]);
-            if (isfinite(st) && st > 0)
-                d[nd++] = st;
-        }
-        if (nd)
-            mas = select_kth(d, nd, nd / 2);
-        free(d);
-    }
+    double mas = cin_step_median(x, c->n, CIN_MEDIAN_AUTO);
     if (isnan(mas))
         return;
     /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a
@@ -1199,7 +1206,8 @@ void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
     jumps j[CURVE_NROLES - CURVE_EXT];
     for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
         j[r - CURVE_EXT].c = c;
-    pool_run(CURVE_NROLES - CURVE_EXT, ti && ti->threads > 1 ? ti->threads : 1, find_jumps_item, j);
+    pool_run(CURVE_NROLES - CURVE_EXT, ti && ti->threads > 1 ? ti->threads : 1, find_jumps_item,
+             j);
     for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
         note_jumps(c, r, &j[r - CURVE_EXT]);
     /* A stress column that implies A0 = 1 mm^2 comes from placeholder geometry. */

@@ -839,9 +839,10 @@ static void test_fast_decimal_matches_strtod(void)
  * the NUL. */
 static void random_field(uint64_t *x, char dec, char *out, size_t cap)
 {
-    static const char *const odd[] = {"", " ", "nan", "-inf", "1.#INF", "\"1.5\"", "\"2,5\"",
-                                      "12abc", "1,234.5", "2,110,637", "+", "-", ".", "e5",
-                                      "1e", "1e+", "--1", "0x10", "1 2", "\"\"", "1.2.3"};
+    static const char *const odd[] = {
+        "",      " ",       "nan",       "-inf", "1.#INF", "\"1.5\"", "\"2,5\"",
+        "12abc", "1,234.5", "2,110,637", "+",    "-",      ".",       "e5",
+        "1e",    "1e+",     "--1",       "0x10", "1 2",    "\"\"",    "1.2.3"};
     *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
     uint64_t r = *x;
     if (r % 7 == 0) {
@@ -891,7 +892,10 @@ static void test_fast_row_matches_general(void)
                                   cell);
         }
         /* the NUL, then the next line's digits */
-        memcpy(buf + n, "\0" "98765432109876", 15);
+        memcpy(buf + n,
+               "\0"
+               "98765432109876",
+               15);
         cin_line l = {buf, (uint32_t)n, 1};
         signed char role[CIN_MAXCOL];
         memset(role, -1, sizeof role);
@@ -918,7 +922,8 @@ static void test_fast_row_matches_general(void)
                    same_bits(g, v[role[c]]);
         }
         if (!same && bad++ < 5)
-            CHECK(false, "fast row read '%.*s' (delim '%c', dec '%c') unlike cin_split + cin_num",
+            CHECK(false,
+                  "fast row read '%.*s' (delim '%c', dec '%c') unlike cin_split + cin_num",
                   (int)n, buf, delim, dec);
     }
     cin_row_free(&row);
@@ -1036,7 +1041,7 @@ static void test_parallel_table_same(void)
         /* Odd lines at the edges of the parts of 2 and 3 threads and of the
          * 2^18-line windows (rows are a few lines after their line), in
          * only one part of a window, and once on a window's first line. */
-        static const size_t at[] = {131070, 131071, 131072, 87380, 87381, 174762,
+        static const size_t at[] = {131070, 131071, 131072, 87380,  87381,  174762,
                                     262139, 262140, 262141, 400000, 524280, 524281};
         for (size_t i = 0; i < rows; i++) {
             double u = (double)i / (double)rows;
@@ -1153,7 +1158,8 @@ static void test_parallel_lines_same(void)
                 bool ok = r1 == RIG_OK && one.nlines == nr;
                 for (size_t i = 0; ok && i < nr; i++)
                     ok = one.lines[i].len == ln[i] && one.lines[i].no == i + 1 &&
-                         !memcmp(one.lines[i].s, t + st[i], ln[i]) && one.lines[i].s[ln[i]] == 0;
+                         !memcmp(one.lines[i].s, t + st[i], ln[i]) &&
+                         one.lines[i].s[ln[i]] == 0;
                 CHECK(ok, "shape %d: one part: %zu lines, want %zu", shape, one.nlines, nr);
             }
         }
@@ -1186,6 +1192,46 @@ static void test_parallel_lines_same(void)
     free(ln);
 }
 
+/* The two ways to the median step give the same double: the copy with
+ * Hoare's selection and the radix selection, on steps that are random,
+ * quantised (long runs of equal steps), all equal, with outliers, NaN and
+ * zero steps, and of two very different sizes in a fixed pattern.
+ * (2026-12-03: a one-pass bracket by a sample of 4096 steps was tried as a
+ * third way; exact, but slower than the radix on quantised forces.) */
+static void test_step_median_ways(void)
+{
+    const size_t n = 300000;
+    double *x = malloc(n * sizeof *x);
+    CHECK(x != NULL, "allocation");
+    if (!x)
+        return;
+    for (int shape = 0; shape < 6; shape++) {
+        uint64_t r = 0x2545F4914F6CDD1Dull + (uint64_t)shape;
+        double acc = 0;
+        size_t stride = n / 4096 + 1;
+        for (size_t i = 0; i < n; i++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            double u = (double)(r >> 11) / 9007199254740992.0;
+            switch (shape) {
+            case 0: x[i] = u; break;                                           /* random */
+            case 1: x[i] = round((double)i * 0.37 + 3 * u) * 1e-4; break;      /* quantised */
+            case 2: x[i] = (double)i * 0.25; break;                            /* equal steps */
+            case 3: x[i] = (u < 0.01 ? 1e6 : 1) * u; break;                    /* outliers */
+            case 4: x[i] = u < 0.05 ? NAN : u < 0.3 ? acc : (acc += u); break; /* NaN, 0 */
+            default:
+                x[i] = (acc += (i % stride == 1 ? u * 1e-3 : 1e3 + u));
+                break; /* periodic */
+            }
+        }
+        double a = cin_step_median(x, n, CIN_MEDIAN_COPY);
+        double b = cin_step_median(x, n, CIN_MEDIAN_RADIX);
+        CHECK(isfinite(a) && same_bits(a, b), "shape %d: copy %.17g, radix %.17g", shape, a, b);
+    }
+    double one[1] = {1.0};
+    CHECK(isnan(cin_step_median(one, 1, CIN_MEDIAN_AUTO)), "no step: NAN");
+    free(x);
+}
+
 int main(void)
 {
     TEST_RUN(test_peer_format_rows);
@@ -1215,6 +1261,7 @@ int main(void)
     TEST_RUN(test_long_file_release);
     TEST_RUN(test_parallel_table_same);
     TEST_RUN(test_parallel_lines_same);
+    TEST_RUN(test_step_median_ways);
     TEST_RUN(test_read_path_batch);
     TEST_RUN(test_mutations_never_crash);
     TEST_END("test_csvin");
