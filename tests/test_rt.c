@@ -1,14 +1,18 @@
-/* test_rt.c — real-time scheduling (rig/rt.h).
+/* test_rt.c — real-time scheduling (rig/rt.h) and what its users report.
  *
- * The rig file's words, a grant where the process may have SCHED_FIFO
- * (root, CAP_SYS_NICE or RLIMIT_RTPRIO), a refusal with its reason in a
- * forked child that may not (unpriv.h), and a decline that leaves an
- * inherited FIFO policy. Cases that need a privilege the process lacks, or
- * a refusal it cannot arrange, are skipped with the reason. No timing is
- * asserted.
+ * The module: the rig file's words, a grant where the process may have
+ * SCHED_FIFO (root, CAP_SYS_NICE or RLIMIT_RTPRIO), a refusal with its
+ * reason in a forked child that may not (unpriv.h), and a decline that
+ * leaves an inherited FIFO policy. Its users, on the in-process simulated
+ * frame: the acquisition thread at 1 kHz, with realtime = off and back to
+ * back; the simulator's physics and serving threads; and, unprivileged,
+ * realtime = required refused before anything reaches the drive while auto
+ * runs on. Cases that need a privilege the process lacks, or a refusal it
+ * cannot arrange, are skipped with the reason. No timing is asserted.
  */
-#include "../common/error.h"
+#include "../rig/rig.h"
 #include "../rig/rt.h"
+#include "../rig/sim.h"
 #include "harness.h"
 #include "unpriv.h"
 
@@ -157,12 +161,207 @@ static void test_refused(void)
     CHECK(g.policy == SCHED_OTHER, "still a normal thread (policy %d)", g.policy);
 }
 
+/* ---- the acquisition thread and the simulator --------------------------- */
+
+static rig_config ref_cfg; /* rigs/reference-tcp.ini, loaded before any fork */
+static bool have_cfg;
+
+static bool load_ref(void)
+{
+    rig_diag d = {0};
+    if (!have_cfg)
+        have_cfg = rigfile_load("rigs/reference-tcp.ini", &ref_cfg, &d) == RIG_OK;
+    if (!have_cfg)
+        printf("  rig file: %s\n", d.msg);
+    return have_cfg;
+}
+
+static sim *start_sim(rt_mode mode, int *port)
+{
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.realtime = mode;
+    sim *s = NULL;
+    if (sim_new(&sc, &s) != RIG_OK || sim_start_tcp(s, "127.0.0.1", 0, port) != RIG_OK) {
+        sim_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Start a rig on the simulator at port, take samples until 20 have come (or
+ * 3 s), and report its scheduling. Returns rig_start's code. */
+static int run_rig(int port, rt_mode mode, double rate_hz, double max_rate_hz, rt_status *st,
+                   size_t *nsamples)
+{
+    rig_config c = ref_cfg;
+    c.port = port;
+    c.realtime = mode;
+    c.max_rate_hz = max_rate_hz;
+    rig *r = NULL;
+    *nsamples = 0;
+    memset(st, 0, sizeof *st);
+    int rc = rig_new(&c, &r);
+    if (rc == RIG_OK)
+        rc = rig_connect(r);
+    if (rc == RIG_OK)
+        rc = rig_start(r, rate_hz);
+    if (r) {
+        rig_stats s0;
+        rig_stats_get(r, &s0);
+        *st = s0.realtime;
+    }
+    static rig_sample buf[4096];
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (rc == RIG_OK && *nsamples < 20) {
+        rig_wait_samples(r, 0.05);
+        *nsamples += rig_poll_samples(r, buf, 4096);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9 > 3)
+            break;
+    }
+    rig_free(r);
+    return rc;
+}
+
+static void test_acquisition_and_sim(void)
+{
+    if (!load_ref())
+        return;
+    int port = 0;
+    sim *s = start_sim(RT_AUTO, &port);
+    CHECK(s != NULL, "simulator");
+    if (!s)
+        return;
+    rt_status st;
+    size_t n;
+    /* 1 kHz, auto: the thread asks; granted where the process may */
+    CHECK(run_rig(port, RT_AUTO, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "1 kHz: %zu", n);
+    CHECK(st.asked, "1 kHz auto asks: '%s'", st.text);
+    if (may_rt() && st.granted)
+        CHECK(st.priority == RT_PRIO_ACQ && !strcmp(st.text, "SCHED_FIFO 20"), "'%s'",
+              st.text);
+    else
+        CHECK(!st.granted && st.err && !strncmp(st.text, "no (", 4), "refused: '%s'", st.text);
+    /* realtime = off: never asked */
+    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "off: %zu", n);
+    CHECK(!st.asked && !st.granted && !strcmp(st.text, "off (realtime = off)"), "off: '%s'",
+          st.text);
+    /* back to back: never asked, whatever the rig file says */
+    CHECK(run_rig(port, RT_AUTO, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIG_OK && n >= 20,
+          "back to back: %zu", n);
+    CHECK(!st.asked && !st.granted && strstr(st.text, "off (back to back"),
+          "back to back: '%s'", st.text);
+    CHECK(run_rig(port, RT_REQUIRED, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIG_EINVAL &&
+              n == 0,
+          "back to back refuses realtime = required ('%s')", st.text);
+    if (may_rt()) {
+        int rc = run_rig(port, RT_REQUIRED, 1000, 1000, &st, &n);
+        CHECK((rc == RIG_OK && st.granted && n >= 20) || (rc == RIG_EPERM && !st.granted),
+              "required where permitted: rc %d '%s'", rc, st.text);
+    }
+    /* The simulator's threads: the physics clock and the connection that
+     * served those samples (it takes its scheduling before its first request). */
+    sim_truth tr;
+    sim_truth_snapshot(s, &tr);
+    CHECK(tr.rt_physics.asked && tr.rt_serving.asked, "simulator threads asked: '%s' '%s'",
+          tr.rt_physics.text, tr.rt_serving.text);
+    if (may_rt() && tr.rt_physics.granted)
+        CHECK(!strcmp(tr.rt_physics.text, "SCHED_FIFO 30") &&
+                  !strcmp(tr.rt_serving.text, "SCHED_FIFO 30"),
+              "simulator '%s' '%s'", tr.rt_physics.text, tr.rt_serving.text);
+    sim_free(s);
+
+    /* A simulator told not to ask. */
+    s = start_sim(RT_OFF, &port);
+    CHECK(s != NULL, "simulator, realtime off");
+    if (!s)
+        return;
+    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "samples");
+    sim_truth_snapshot(s, &tr);
+    CHECK(!tr.rt_physics.asked && !tr.rt_serving.asked &&
+              !strcmp(tr.rt_serving.text, "off (realtime off for the simulator)"),
+          "simulator off: '%s' '%s'", tr.rt_physics.text, tr.rt_serving.text);
+    sim_free(s);
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.realtime = RT_REQUIRED;
+    CHECK(sim_new(&sc, &s) == RIG_EINVAL && !s, "the simulator refuses realtime = required");
+}
+
+typedef struct {
+    int rc_required, rc_auto;
+    rt_status st_required, st_auto, sim_physics, sim_serving;
+    unsigned long requests_after_required;
+    bool enabled_after_required;
+    size_t samples_auto;
+} unpriv_report;
+
+static void unpriv_child(void *rep)
+{
+    unpriv_report *u = rep;
+    int port = 0;
+    sim *s = start_sim(RT_AUTO, &port);
+    if (!s) {
+        u->rc_required = u->rc_auto = RIG_EIO;
+        return;
+    }
+    size_t n;
+    u->rc_required = run_rig(port, RT_REQUIRED, 1000, 1000, &u->st_required, &n);
+    sim_truth tr;
+    sim_truth_snapshot(s, &tr);
+    u->requests_after_required = tr.requests;
+    u->enabled_after_required = tr.enabled;
+    u->rc_auto = run_rig(port, RT_AUTO, 1000, 1000, &u->st_auto, &u->samples_auto);
+    sim_truth_snapshot(s, &tr);
+    u->sim_physics = tr.rt_physics;
+    u->sim_serving = tr.rt_serving;
+    sim_free(s);
+}
+
+/* Unprivileged: required refuses before the drive hears anything; auto
+ * runs on the normal scheduler and says why; so does the simulator. */
+static void test_unprivileged(void)
+{
+    if (!load_ref())
+        return;
+    unpriv_report u;
+    memset(&u, 0, sizeof u);
+    char why[128];
+    int k = unpriv_run(unpriv_child, &u, sizeof u, why, sizeof why);
+    CHECK(k >= 0, "child: %s", why);
+    if (k == 0)
+        SKIP("%s", why);
+    if (k < 0)
+        return;
+    CHECK(u.rc_required == RIG_EPERM, "required: rc %d (%s)", u.rc_required,
+          rig_strerror(u.rc_required));
+    CHECK(u.st_required.asked && !u.st_required.granted && u.st_required.err == EPERM &&
+              strstr(u.st_required.reason, "RLIMIT_RTPRIO is 0"),
+          "required: '%s'", u.st_required.text);
+    CHECK(u.requests_after_required == 0 && !u.enabled_after_required,
+          "nothing reached the drive: %lu requests, enabled %d", u.requests_after_required,
+          u.enabled_after_required);
+    CHECK(u.rc_auto == RIG_OK && u.samples_auto >= 20, "auto runs: rc %d, %zu samples",
+          u.rc_auto, u.samples_auto);
+    CHECK(u.st_auto.asked && !u.st_auto.granted && u.st_auto.err == EPERM &&
+              !strncmp(u.st_auto.text, "no (EPERM: RLIMIT_RTPRIO is 0 (needs 20)", 40),
+          "auto: '%s'", u.st_auto.text);
+    CHECK(!u.sim_physics.granted && !strncmp(u.sim_physics.text, "no (EPERM:", 10) &&
+              !u.sim_serving.granted && strstr(u.sim_serving.text, "(needs 30)"),
+          "simulator: '%s' '%s'", u.sim_physics.text, u.sim_serving.text);
+}
+
 int main(void)
 {
-    /* the forked case first, while this process has no other threads */
+    load_ref();
+    /* the forked cases first, while this process has no other threads */
     TEST_RUN(test_refused);
+    TEST_RUN(test_unprivileged);
     TEST_RUN(test_mode_words);
     TEST_RUN(test_granted);
     TEST_RUN(test_priority_out_of_range);
+    TEST_RUN(test_acquisition_and_sim);
     TEST_END("test_rt");
 }
