@@ -143,13 +143,7 @@ static void test_refused(void)
 {
     grant_report g;
     memset(&g, 0, sizeof g);
-    char why[128];
-    int k = unpriv_run(refused_child, &g, sizeof g, why, sizeof why);
-    CHECK(k >= 0, "child: %s", why);
-    if (k == 0)
-        SKIP("%s", why);
-    if (k < 0)
-        return;
+    UNPRIV_RUN_OR_SKIP(refused_child, &g);
     CHECK(g.rc == RIG_EPERM && g.st.asked && !g.st.granted && g.st.err == EPERM &&
               g.st.priority == 0,
           "refused: rc %d err %d '%s'", g.rc, g.st.err, g.st.text);
@@ -328,13 +322,7 @@ static void test_unprivileged(void)
         return;
     unpriv_report u;
     memset(&u, 0, sizeof u);
-    char why[128];
-    int k = unpriv_run(unpriv_child, &u, sizeof u, why, sizeof why);
-    CHECK(k >= 0, "child: %s", why);
-    if (k == 0)
-        SKIP("%s", why);
-    if (k < 0)
-        return;
+    UNPRIV_RUN_OR_SKIP(unpriv_child, &u);
     CHECK(u.rc_required == RIG_EPERM, "required: rc %d (%s)", u.rc_required,
           rig_strerror(u.rc_required));
     CHECK(u.st_required.asked && !u.st_required.granted && u.st_required.err == EPERM &&

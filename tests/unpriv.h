@@ -3,7 +3,8 @@
  * unpriv_run() forks; the child sets RLIMIT_RTPRIO to 0 and, when it is
  * root, becomes nobody (65534: setuid drops every capability, CAP_SYS_NICE
  * with them), checks that it really holds neither, runs fn(report) and
- * sends the report back through a pipe. Tests include it after harness.h.
+ * sends the report back through a pipe. Tests include it after harness.h
+ * (UNPRIV_RUN_OR_SKIP uses CHECK and SKIP).
  * The child ends with _exit: no atexit handlers, no LeakSanitizer pass
  * over a forked copy of the parent; SIGALRM ends it after 60 s.
  */
@@ -81,5 +82,19 @@ static inline int unpriv_run(void (*fn)(void *report), void *report, size_t len,
     }
     return 1;
 }
+
+/* In a test case: run fn in the unprivileged child with the report *rep;
+ * skip the case with the reason when that cannot be arranged, fail and end
+ * it when the child failed. */
+#define UNPRIV_RUN_OR_SKIP(fn, rep)                                                            \
+    do {                                                                                       \
+        char unpriv_why[128];                                                                  \
+        int unpriv_k = unpriv_run((fn), (rep), sizeof *(rep), unpriv_why, sizeof unpriv_why);  \
+        CHECK(unpriv_k >= 0, "child: %s", unpriv_why);                                         \
+        if (unpriv_k == 0)                                                                     \
+            SKIP("%s", unpriv_why);                                                            \
+        if (unpriv_k < 0)                                                                      \
+            return;                                                                            \
+    } while (0)
 
 #endif
