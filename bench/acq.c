@@ -6,9 +6,10 @@
  *
  * Env: BENCH_SECONDS (default 10) per TCP measurement, BENCH_RTU_SECONDS
  * (default 5) per RTU measurement; BENCH_TCP (default "max 1k") the TCP
- * parts to run; BENCH_REALTIME (default "auto"; "off", or "auto off" for
- * both, interleaved) the rig file's `realtime` for Rigor and the bare loop
- * and the simulator's threads (with "off" the names end in _rtoff). The measurements of one table
+ * parts to run; BENCH_REALTIME (default "auto"; any of "auto off
+ * acq-only", interleaved) the rig file's `realtime` for Rigor and the bare
+ * loop and the simulator's threads (names end in _rtoff with "off";
+ * "acq-only": the clients ask, the simulator's threads do not, _acqonly). The measurements of one table
  * row run interleaved in rounds of 2-5 s (a load change on the shared
  * machine hits them alike); medians over the rounds are printed. Output:
  * BENCH lines (bench.h), each with the scheduling Rigor's acquisition
@@ -210,21 +211,21 @@ static sim *sim_make(long baud, rt_mode realtime)
 
 /* One scheduling to measure (BENCH_REALTIME): the rig file's realtime for
  * Rigor and the bare loop, and a simulator of its own whose threads take
- * the same setting. Several run interleaved round by round, so an A/B of
- * the schedulings sees the same load. */
+ * the same setting ("auto", "off"), or stay normal while the clients ask
+ * ("acq-only": what issue 11 first tried). Several run interleaved round by
+ * round, so an A/B of the schedulings sees the same load. */
 typedef struct {
-    rt_mode mode;
-    const char *suffix; /* of the BENCH names: "" for auto, "_rtoff" for off */
+    const char *suffix; /* of the BENCH names: "" auto, "_rtoff" off, "_acqonly" */
     sim *s;
     rig_config cfg, fast;
     char n_bare_max[48], n_unthr[48], n_start0[48], n_bare_1k[48], n_rigor_1k[48];
 } variant;
 
-static int variant_open(variant *v, const rig_config *base, rt_mode mode)
+static int variant_open(variant *v, const rig_config *base, rt_mode mode, rt_mode sim_mode,
+                        const char *suffix)
 {
-    v->mode = mode;
-    v->suffix = mode == RT_OFF ? "_rtoff" : "";
-    v->s = sim_make(0, mode);
+    v->suffix = suffix;
+    v->s = sim_make(0, sim_mode);
     int port = 0;
     if (!v->s || sim_start_tcp(v->s, "127.0.0.1", 0, &port) != RIG_OK) {
         fprintf(stderr, "acq: simulator did not start\n");
@@ -252,20 +253,26 @@ static int bench_tcp(void)
         fprintf(stderr, "acq: %s\n", d.msg);
         return 1;
     }
-    variant v[2];
+    variant v[3];
     int nv = 0, rc = 0;
     memset(v, 0, sizeof v);
-    if (env_has("BENCH_REALTIME", "auto", "auto") && variant_open(&v[nv++], &cfg, RT_AUTO))
-        rc = 1;
-    if (!rc && env_has("BENCH_REALTIME", "auto", "off") && variant_open(&v[nv++], &cfg, RT_OFF))
-        rc = 1;
+    static const struct {
+        const char *word, *suffix;
+        rt_mode rig, sim;
+    } kinds[] = {{"auto", "", RT_AUTO, RT_AUTO},
+                 {"off", "_rtoff", RT_OFF, RT_OFF},
+                 {"acq-only", "_acqonly", RT_AUTO, RT_OFF}};
+    for (int k = 0; k < 3 && !rc; k++)
+        if (env_has("BENCH_REALTIME", "auto", kinds[k].word) &&
+            variant_open(&v[nv++], &cfg, kinds[k].rig, kinds[k].sim, kinds[k].suffix))
+            rc = 1;
     if (!rc && !nv) {
-        fprintf(stderr, "acq: BENCH_REALTIME: expected auto and/or off\n");
+        fprintf(stderr, "acq: BENCH_REALTIME: expected auto, off and/or acq-only\n");
         rc = 1;
     }
     /* maximum rate: bare, Rigor unthrottled, Rigor rig_start(0) */
     if (!rc && env_has("BENCH_TCP", "max 1k", "max")) {
-        meas mx[6];
+        meas mx[9];
         memset(mx, 0, sizeof mx);
         for (int i = 0; i < nv; i++) {
             variant *x = &v[i];
@@ -277,7 +284,7 @@ static int bench_tcp(void)
         interleave(mx, 3 * nv, secs, 2.0);
     }
     if (!rc && env_has("BENCH_TCP", "max 1k", "1k")) {
-        meas k1[4];
+        meas k1[6];
         memset(k1, 0, sizeof k1);
         for (int i = 0; i < nv; i++) {
             variant *x = &v[i];
@@ -288,7 +295,7 @@ static int bench_tcp(void)
         }
         interleave(k1, 2 * nv, secs, 5.0);
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         sim_free(v[i].s);
     return rc;
 }

@@ -8,8 +8,8 @@
 #   BENCH_SECONDS=60 BENCH_RTU_SECONDS=60 BENCH_FRACTURES=100 \
 #   BENCH_ROWS="10000 100000 1000000 10000000" BENCH_BATCH_FILES=1000 make bench
 # BENCH_ONLY="acq rtu stop analyze batch" picks parts; BENCH_TCP="max 1k" the
-# TCP acquisition parts; BENCH_REALTIME=off runs acquisition without
-# real-time scheduling (docs/performance.md). Raw BENCH lines and the
+# TCP acquisition parts; BENCH_REALTIME="auto off acq-only" the schedulings
+# measured, interleaved (docs/performance.md). Raw BENCH lines and the
 # table go to $BUILD/bench/results.txt; generated files to $BUILD/bench/data
 # (under build/, so ignored by git).
 set -u
@@ -120,6 +120,7 @@ rows_1k() {
 if want acq; then
     rows_1k "" ""
     rows_1k _rtoff ", realtime off"
+    rows_1k _acqonly ", RT client only"
 fi
 if want rtu; then
     for b in 115200 921600; do
