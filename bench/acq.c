@@ -5,10 +5,16 @@
  *   build/bench/acq rtu BAUD [BAUD...]  Modbus RTU on the simulator's paced pty
  *
  * Env: BENCH_SECONDS (default 10) per TCP measurement, BENCH_RTU_SECONDS
- * (default 5) per RTU measurement. The measurements of one table row run
- * interleaved in rounds of 2-5 s (a load change on the shared machine hits
- * them alike); medians over the rounds are printed. Output: BENCH lines
- * (bench.h).
+ * (default 5) per RTU measurement; BENCH_TCP (default "max 1k") the TCP
+ * parts to run; BENCH_REALTIME (default "auto"; any of "auto off
+ * acq-only", interleaved) the rig file's `realtime` for Rigor and the bare
+ * loop and the simulator's threads (names end in _rtoff with "off";
+ * "acq-only": the clients ask, the simulator's threads do not, _acqonly). The measurements of one table
+ * row run interleaved in rounds of 2-5 s (a load change on the shared
+ * machine hits them alike); medians over the rounds are printed. Output:
+ * BENCH lines (bench.h), each with the scheduling Rigor's acquisition
+ * thread or the bare loop got (sched=) and the simulator's serving thread
+ * (sim_sched=).
  *
  * Rigor is measured three ways: rig_start(0) ("the highest rate the link
  * sustains": a probe of 10 cycles, then a third of the period left free),
@@ -34,7 +40,23 @@ typedef struct {
     double rate_hz, p50_us, p99_us, max_us;
     double stats_p99_us, requested_hz;
     unsigned long failed, dropped, overruns;
+    rt_status rt;
 } rig_result;
+
+/* A scheduling as one BENCH value (no spaces): SCHED_FIFO/20,
+ * normal(back-to-back), normal(off), normal(EPERM). */
+static const char *sched_tag(const rt_status *st, char *buf, size_t len)
+{
+    if (st->granted)
+        snprintf(buf, len, "SCHED_FIFO/%d", st->priority);
+    else if (st->asked)
+        snprintf(buf, len, "normal(%.*s)", (int)strcspn(st->reason, ":"), st->reason);
+    else if (!st->text[0])
+        snprintf(buf, len, "unknown");
+    else
+        snprintf(buf, len, "normal(%s)", strstr(st->reason, "back to back") ? "back-to-back" : "off");
+    return buf;
+}
 
 static int rig_run(const rig_config *cfg, double rate_hz, double secs, rig_result *out)
 {
@@ -71,6 +93,7 @@ static int rig_run(const rig_config *cfg, double rate_hz, double secs, rig_resul
     out->failed = (unsigned long)st.failed_cycles;
     out->dropped = (unsigned long)st.dropped;
     out->overruns = (unsigned long)st.overruns;
+    out->rt = st.realtime;
     bench_vec_free(&t);
     return 0;
 }
@@ -85,6 +108,8 @@ typedef struct {
     unsigned long failed, dropped, overruns;
     long errors;
     char load0[64];
+    char sched[64]; /* the scheduling of the last round */
+    sim *sm;        /* the simulator it talks to (its threads' scheduling) */
 } meas;
 
 static void meas_run(meas *m, double secs)
@@ -100,6 +125,7 @@ static void meas_run(meas *m, double secs)
         bench_vec_push(&m->p99, b.p99_us);
         bench_vec_push(&m->max, b.max_us);
         m->errors += b.errors;
+        sched_tag(&b.rt, m->sched, sizeof m->sched);
     } else {
         rig_result x;
         if (rig_run(m->cfg, m->rate_hz, secs, &x) != 0)
@@ -112,6 +138,7 @@ static void meas_run(meas *m, double secs)
         m->failed += x.failed;
         m->dropped += x.dropped;
         m->overruns += x.overruns;
+        sched_tag(&x.rt, m->sched, sizeof m->sched);
     }
 }
 
@@ -122,13 +149,18 @@ static void meas_print(meas *m)
     double mx = n ? bench_pct(m->max.v, n, 100) : NAN;
     double med = bench_pct(m->rate.v, n, 50); /* sorts rate.v: min and max at the ends */
     double lo = n ? m->rate.v[0] : NAN, hi = n ? m->rate.v[n - 1] : NAN;
+    sim_truth tr;
+    sim_truth_snapshot(m->sm, &tr);
+    char simsched[64];
     printf(
         "BENCH %s rate_hz=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f driver_p99_us=%.1f "
         "rounds=%zu rate_min=%.1f rate_max=%.1f errors=%ld failed=%lu dropped=%lu overruns=%lu "
-        "load_before=%s load_after=%s\n",
+        "sched=%s sim_sched=%s load_before=%s load_after=%s\n",
         m->name, med, bench_pct(m->p50.v, n, 50), bench_pct(m->p99.v, n, 50), mx,
         m->drv99.n ? bench_pct(m->drv99.v, m->drv99.n, 50) : NAN, n, lo, hi, m->errors,
-        m->failed, m->dropped, m->overruns, m->load0, bench_loadavg(la1, sizeof la1));
+        m->failed, m->dropped, m->overruns, m->sched[0] ? m->sched : "unknown",
+        sched_tag(&tr.rt_serving, simsched, sizeof simsched), m->load0,
+        bench_loadavg(la1, sizeof la1));
     fflush(stdout);
     bench_vec_free(&m->rate);
     bench_vec_free(&m->p50);
@@ -151,15 +183,65 @@ static void interleave(meas *m, int nm, double secs, double slice)
         meas_print(&m[i]);
 }
 
-static sim *sim_make(long baud)
+/* Whether the word w is in the space-separated list (env var, or def
+ * when unset or empty). */
+static bool env_has(const char *var, const char *def, const char *w)
+{
+    const char *e = getenv(var);
+    if (!e || !*e)
+        e = def;
+    size_t n = strlen(w);
+    for (const char *p = e; (p = strstr(p, w)) != NULL; p += n)
+        if ((p == e || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static sim *sim_make(long baud, rt_mode realtime)
 {
     sim_config sc;
     sim_config_init(&sc);
     sc.baud = baud;
+    sc.realtime = realtime;
     sim *s = NULL;
     if (sim_new(&sc, &s) != RIG_OK)
         return NULL;
     return s;
+}
+
+/* One scheduling to measure (BENCH_REALTIME): the rig file's realtime for
+ * Rigor and the bare loop, and a simulator of its own whose threads take
+ * the same setting ("auto", "off"), or stay normal while the clients ask
+ * ("acq-only": what issue 11 first tried). Several run interleaved round by
+ * round, so an A/B of the schedulings sees the same load. */
+typedef struct {
+    const char *suffix; /* of the BENCH names: "" auto, "_rtoff" off, "_acqonly" */
+    sim *s;
+    rig_config cfg, fast;
+    char n_bare_max[48], n_unthr[48], n_start0[48], n_bare_1k[48], n_rigor_1k[48];
+} variant;
+
+static int variant_open(variant *v, const rig_config *base, rt_mode mode, rt_mode sim_mode,
+                        const char *suffix)
+{
+    v->suffix = suffix;
+    v->s = sim_make(0, sim_mode);
+    int port = 0;
+    if (!v->s || sim_start_tcp(v->s, "127.0.0.1", 0, &port) != RIG_OK) {
+        fprintf(stderr, "acq: simulator did not start\n");
+        return -1;
+    }
+    v->cfg = *base;
+    v->cfg.port = port;
+    v->cfg.realtime = mode;
+    v->fast = v->cfg;
+    v->fast.max_rate_hz = RIG_RATE_MAX;
+    snprintf(v->n_bare_max, sizeof v->n_bare_max, "tcp_bare_max%s", v->suffix);
+    snprintf(v->n_unthr, sizeof v->n_unthr, "tcp_rigor_unthrottled%s", v->suffix);
+    snprintf(v->n_start0, sizeof v->n_start0, "tcp_rigor_start0%s", v->suffix);
+    snprintf(v->n_bare_1k, sizeof v->n_bare_1k, "tcp_bare_1k%s", v->suffix);
+    snprintf(v->n_rigor_1k, sizeof v->n_rigor_1k, "tcp_rigor_1k%s", v->suffix);
+    return 0;
 }
 
 static int bench_tcp(void)
@@ -171,26 +253,51 @@ static int bench_tcp(void)
         fprintf(stderr, "acq: %s\n", d.msg);
         return 1;
     }
-    sim *s = sim_make(0);
-    int port = 0;
-    if (!s || sim_start_tcp(s, "127.0.0.1", 0, &port) != RIG_OK) {
-        fprintf(stderr, "acq: simulator did not start\n");
-        sim_free(s);
-        return 1;
+    variant v[3];
+    int nv = 0, rc = 0;
+    memset(v, 0, sizeof v);
+    static const struct {
+        const char *word, *suffix;
+        rt_mode rig, sim;
+    } kinds[] = {{"auto", "", RT_AUTO, RT_AUTO},
+                 {"off", "_rtoff", RT_OFF, RT_OFF},
+                 {"acq-only", "_acqonly", RT_AUTO, RT_OFF}};
+    for (int k = 0; k < 3 && !rc; k++)
+        if (env_has("BENCH_REALTIME", "auto", kinds[k].word) &&
+            variant_open(&v[nv++], &cfg, kinds[k].rig, kinds[k].sim, kinds[k].suffix))
+            rc = 1;
+    if (!rc && !nv) {
+        fprintf(stderr, "acq: BENCH_REALTIME: expected auto, off and/or acq-only\n");
+        rc = 1;
     }
-    cfg.port = port;
-    rig_config fast = cfg;
-    fast.max_rate_hz = RIG_RATE_MAX;
     /* maximum rate: bare, Rigor unthrottled, Rigor rig_start(0) */
-    meas mx[3] = {{.name = "tcp_bare_max", .bare = true, .cfg = &cfg, .rate_hz = 0},
-                  {.name = "tcp_rigor_unthrottled", .cfg = &fast, .rate_hz = RIG_RATE_MAX},
-                  {.name = "tcp_rigor_start0", .cfg = &fast, .rate_hz = 0}};
-    interleave(mx, 3, secs, 2.0);
-    meas k1[2] = {{.name = "tcp_bare_1k", .bare = true, .cfg = &cfg, .rate_hz = 1000},
-                  {.name = "tcp_rigor_1k", .cfg = &cfg, .rate_hz = 1000}};
-    interleave(k1, 2, secs, 5.0);
-    sim_free(s);
-    return 0;
+    if (!rc && env_has("BENCH_TCP", "max 1k", "max")) {
+        meas mx[9];
+        memset(mx, 0, sizeof mx);
+        for (int i = 0; i < nv; i++) {
+            variant *x = &v[i];
+            mx[3 * i] = (meas){.name = x->n_bare_max, .bare = true, .cfg = &x->cfg, .sm = x->s};
+            mx[3 * i + 1] = (meas){
+                .name = x->n_unthr, .cfg = &x->fast, .rate_hz = RIG_RATE_MAX, .sm = x->s};
+            mx[3 * i + 2] = (meas){.name = x->n_start0, .cfg = &x->fast, .sm = x->s};
+        }
+        interleave(mx, 3 * nv, secs, 2.0);
+    }
+    if (!rc && env_has("BENCH_TCP", "max 1k", "1k")) {
+        meas k1[6];
+        memset(k1, 0, sizeof k1);
+        for (int i = 0; i < nv; i++) {
+            variant *x = &v[i];
+            k1[2 * i] = (meas){
+                .name = x->n_bare_1k, .bare = true, .cfg = &x->cfg, .rate_hz = 1000, .sm = x->s};
+            k1[2 * i + 1] =
+                (meas){.name = x->n_rigor_1k, .cfg = &x->cfg, .rate_hz = 1000, .sm = x->s};
+        }
+        interleave(k1, 2 * nv, secs, 5.0);
+    }
+    for (int i = 0; i < 3; i++)
+        sim_free(v[i].s);
+    return rc;
 }
 
 /* Wire-limited cycles/s of one Rigor cycle on RTU: per transaction the
@@ -219,7 +326,9 @@ static int bench_rtu(long baud)
         fprintf(stderr, "acq: %s\n", d.msg);
         return 1;
     }
-    sim *s = sim_make(baud);
+    /* The RTU rows take the first scheduling of BENCH_REALTIME. */
+    rt_mode mode = env_has("BENCH_REALTIME", "auto", "auto") ? RT_AUTO : RT_OFF;
+    sim *s = sim_make(baud, mode);
     char path[128];
     if (!s || sim_start_rtu(s, path, sizeof path) != RIG_OK) {
         fprintf(stderr, "acq: simulator did not start on a pty\n");
@@ -231,6 +340,7 @@ static int bench_rtu(long baud)
     /* NOTE: this kernel's ptys refuse PARENB once configured (tests/test_acq_rtu.c);
      * a pty ignores line settings, and the simulator paces 11-bit characters anyway. */
     cfg.parity = 'N';
+    cfg.realtime = mode;
     rig_config fast = cfg;
     fast.max_rate_hz = RIG_RATE_MAX;
     double wire = wire_rate(&cfg, baud);
@@ -239,9 +349,9 @@ static int bench_rtu(long baud)
     snprintf(n0, sizeof n0, "rtu%ld_bare_max", baud);
     snprintf(n1, sizeof n1, "rtu%ld_rigor_unthrottled", baud);
     snprintf(n2, sizeof n2, "rtu%ld_rigor_start0", baud);
-    meas m[3] = {{.name = n0, .bare = true, .cfg = &cfg, .rate_hz = 0},
-                 {.name = n1, .cfg = &fast, .rate_hz = RIG_RATE_MAX},
-                 {.name = n2, .cfg = &fast, .rate_hz = 0}};
+    meas m[3] = {{.name = n0, .bare = true, .cfg = &cfg, .rate_hz = 0, .sm = s},
+                 {.name = n1, .cfg = &fast, .rate_hz = RIG_RATE_MAX, .sm = s},
+                 {.name = n2, .cfg = &fast, .rate_hz = 0, .sm = s}};
     interleave(m, 3, secs, 2.5);
     sim_free(s);
     return 0;

@@ -49,6 +49,8 @@ int bare_run(const rig_config *cfg, double rate_hz, double secs, bare_result *ou
     uint16_t regs[125];
     uint16_t beat = 0;
     bench_vec starts = {0};
+    /* The same scheduling as Rigor's acquisition thread at this rate. */
+    rt_for_loop(cfg->realtime, rate_hz > 0 ? 1.0 / rate_hz : 0, RT_PRIO_ACQ, &out->rt);
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     const long period_ns = rate_hz > 0 ? (long)(1e9 / rate_hz) : 0;
@@ -85,6 +87,8 @@ int bare_run(const rig_config *cfg, double rate_hz, double secs, bare_result *ou
         }
     }
     double el = bench_now() - t0;
+    rt_status normal; /* the caller's thread goes on as a normal thread */
+    rt_decline("bench: the bare loop is done", &normal);
     out->rate_hz = (double)(out->cycles - out->errors) / el;
     bench_jitter(starts.v, starts.n, rate_hz > 0 ? 1.0 / rate_hz : 0, &out->p50_us,
                  &out->p99_us, &out->max_us);

@@ -7,9 +7,11 @@
 # settings of docs/performance.md:
 #   BENCH_SECONDS=60 BENCH_RTU_SECONDS=60 BENCH_FRACTURES=100 \
 #   BENCH_ROWS="10000 100000 1000000 10000000" BENCH_BATCH_FILES=1000 make bench
-# BENCH_ONLY="acq rtu stop analyze batch" picks parts; BENCH_REPEAT (3) runs
-# each analyze measurement that often, Rigor and pandas in turn, and reports
-# the median (fresh-memory costs on a VM vary from run to run). Raw BENCH lines and the
+# BENCH_ONLY="acq rtu stop analyze batch" picks parts; BENCH_TCP="max 1k" the
+# TCP acquisition parts; BENCH_REALTIME="auto off acq-only" the schedulings
+# measured, interleaved (docs/performance.md); BENCH_REPEAT (3) runs each
+# analyze measurement that often, Rigor and pandas in turn, and reports the
+# median (fresh-memory costs on a VM vary from run to run). Raw BENCH lines and the
 # table go to $BUILD/bench/results.txt; generated files to $BUILD/bench/data
 # (under build/, so ignored by git).
 set -u
@@ -114,18 +116,28 @@ fi
 {
 echo
 printf '%-34s %14s %14s %8s  %s\n' "benchmark" "Rigor" "baseline" "ratio" "notes (load 1/5/15 min before)"
-if want acq; then
+if want acq && [ -n "$(kv tcp_bare_max rate_hz)" ]; then
     bavg=$(kv tcp_bare_max rate_hz)
     for k in unthrottled start0; do
         r=$(kv tcp_rigor_$k rate_hz)
         printf '%-34s %14s %14s %8s  %s\n' "TCP max rate, samples/s ($k)" "$r" "$bavg" "$(ratio "$r" "$bavg")" \
-            "jitter p50/p99/max $(kv tcp_rigor_$k p50_us)/$(kv tcp_rigor_$k p99_us)/$(kv tcp_rigor_$k max_us) us; load $(kv tcp_rigor_$k load_before)"
+            "jitter p50/p99/max $(kv tcp_rigor_$k p50_us)/$(kv tcp_rigor_$k p99_us)/$(kv tcp_rigor_$k max_us) us; sched $(kv tcp_rigor_$k sched); load $(kv tcp_rigor_$k load_before)"
     done
-    printf '%-34s %14s %14s %8s  %s\n' "TCP 1 kHz: achieved Hz" "$(kv tcp_rigor_1k rate_hz)" "$(kv tcp_bare_1k rate_hz)" \
-        "$(ratio "$(kv tcp_rigor_1k rate_hz)" "$(kv tcp_bare_1k rate_hz)")" "load $(kv tcp_rigor_1k load_before)"
-    printf '%-34s %14s %14s %8s  %s\n' "TCP 1 kHz: jitter p99 us" "$(kv tcp_rigor_1k p99_us)" "$(kv tcp_bare_1k p99_us)" \
-        "$(ratio "$(kv tcp_rigor_1k p99_us)" "$(kv tcp_bare_1k p99_us)")" \
-        "p50 $(kv tcp_rigor_1k p50_us)/$(kv tcp_bare_1k p50_us), max $(kv tcp_rigor_1k max_us)/$(kv tcp_bare_1k max_us) us; driver's own p99 $(kv tcp_rigor_1k driver_p99_us) us"
+fi
+# rows_1k SUFFIX LABEL: the 1 kHz rows of one scheduling (BENCH_REALTIME)
+rows_1k() {
+    r=tcp_rigor_1k$1; b=tcp_bare_1k$1
+    [ -n "$(kv $b rate_hz)" ] || return 0
+    printf '%-34s %14s %14s %8s  %s\n' "TCP 1 kHz$2: achieved Hz" "$(kv $r rate_hz)" "$(kv $b rate_hz)" \
+        "$(ratio "$(kv $r rate_hz)" "$(kv $b rate_hz)")" "$(kv $r overruns) overruns; load $(kv $r load_before)"
+    printf '%-34s %14s %14s %8s  %s\n' "TCP 1 kHz$2: jitter p99 us" "$(kv $r p99_us)" "$(kv $b p99_us)" \
+        "$(ratio "$(kv $r p99_us)" "$(kv $b p99_us)")" \
+        "p50 $(kv $r p50_us)/$(kv $b p50_us), max $(kv $r max_us)/$(kv $b max_us) us; driver's own p99 $(kv $r driver_p99_us) us; sched $(kv $r sched)/$(kv $b sched), simulator $(kv $r sim_sched)"
+}
+if want acq; then
+    rows_1k "" ""
+    rows_1k _rtoff ", realtime off"
+    rows_1k _acqonly ", RT client only"
 fi
 if want rtu; then
     for b in 115200 921600; do

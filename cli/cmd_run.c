@@ -3,7 +3,8 @@
  * Progress goes to stderr (one line per step and event), the results table
  * (the same analysis as `rigor analyze` on the run file) to stdout.
  * Exit status: 0 test ran and ended as the protocol intended; 1 the test
- * failed its criteria (a limit, a timeout); 2 invalid input (nothing moved);
+ * failed its criteria (a limit, a timeout); 2 invalid input, or the rig
+ * file's realtime = required refused by the host (nothing moved);
  * 3 rig fault (link lost, e-stop, watchdog, limit switch).
  */
 #include "commands.h"
@@ -54,7 +55,8 @@ static void usage(FILE *f)
             "  --dry-run           check the protocol and print the plan; nothing moves\n"
             "  --json              results as JSON\n"
             "\n"
-            "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input, 3 fault.\n");
+            "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input or\n"
+            "realtime = required refused (nothing moved), 3 fault.\n");
 }
 
 static bool num(const char *opt, const char *s, double *out)
@@ -201,7 +203,10 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "rigor run: %s\n", why[0] ? why : rig_strerror(rc));
         if (res.run_path[0])
             fprintf(stderr, "rigor run: the data recorded so far is in %s\n", res.run_path);
-        return rc == RIG_EPARSE || rc == RIG_EINVAL || rc == RIG_EEXIST ? 2 : 3;
+        /* RIG_EPERM: the rig file requires real-time scheduling the host
+         * refuses; as with invalid input, nothing moved and the fix is set-up */
+        bool input = rc == RIG_EPARSE || rc == RIG_EINVAL || rc == RIG_EEXIST || rc == RIG_EPERM;
+        return input ? 2 : 3;
     }
     fprintf(stderr, "rigor run: %s after %.1f s, %llu samples at %.0f Hz; run file %s\n",
             res.end_reason, res.duration_s, (unsigned long long)res.samples,
@@ -215,6 +220,14 @@ int cmd_run(int argc, char **argv)
                 (unsigned long long)ls->errors_baddata, (unsigned long long)ls->errors_crc,
                 (unsigned long long)ls->errors_exception, (unsigned long long)ls->retries,
                 (unsigned long long)ls->reconnects);
+        if (res.sim)
+            fprintf(stderr,
+                    "rigor run: scheduling: acquisition thread %s; simulator physics %s, "
+                    "serving %s\n",
+                    ls->realtime.text, res.sim_rt_physics.text, res.sim_rt_serving.text);
+        else
+            fprintf(stderr, "rigor run: scheduling: acquisition thread %s\n",
+                    ls->realtime.text);
     }
     if (res.sim && res.sim_fractured)
         fprintf(stderr,

@@ -5,8 +5,9 @@
  * ("rigor-sim: listening tcp 127.0.0.1:PORT", "rigor-sim: rtu /dev/pts/N"),
  * then waits for SIGINT/SIGTERM or --duration. The signals are blocked
  * before any thread starts and taken with sigtimedwait(), so no handler runs
- * inside the simulator's threads. Events go to stderr; --log FILE writes the
- * ground-truth CSV (docs/sim.md).
+ * inside the simulator's threads. Events go to stderr (among them what
+ * scheduling the physics and serving threads got: `realtime physics
+ * SCHED_FIFO 30`); --log FILE writes the ground-truth CSV (docs/sim.md).
  */
 #include "commands.h"
 
@@ -30,6 +31,7 @@ static void usage(FILE *f)
         "                 [--width MM --thickness MM --gauge-length MM | --diameter MM "
         "--height MM]\n"
         "                 [--seed N] [--faults LIST] [--log FILE] [--duration S]\n"
+        "                 [--no-realtime]\n"
         "\n"
         "Run the simulated load frame (docs/sim.md, register map docs/reference-frame.md).\n"
         "  --tcp [HOST:]PORT  Modbus TCP gateway, units 1-3 (default 127.0.0.1:1502;\n"
@@ -45,7 +47,9 @@ static void usage(FILE *f)
         "  --faults LIST      e.g. drop=0.01,corrupt=0.005,delay=0.02:50ms,exception=0.001,\n"
         "                     disconnect-after=20s,freeze-tick-after=10s,estop-after=30s\n"
         "  --log FILE         ground-truth CSV ('-' = stdout)\n"
-        "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n");
+        "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n"
+        "  --no-realtime      keep the physics and serving threads on the normal scheduler\n"
+        "                     (default: they ask for SCHED_FIFO and report what they got)\n");
 }
 
 /* A length in mm, or with an explicit unit ("40um"). */
@@ -136,6 +140,8 @@ int cmd_sim(int argc, char **argv)
             }
         } else if (!strcmp(a, "--rtu")) {
             want_rtu = true;
+        } else if (!strcmp(a, "--no-realtime")) {
+            cfg.realtime = RT_OFF;
         } else if (!strcmp(a, "--baud")) {
             NEED_VALUE;
             char *end;

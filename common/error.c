@@ -26,6 +26,7 @@ const char *rig_strerror(int err)
     case RIG_ESTATE: return "not allowed in the current state";
     case RIG_EFULL: return "queue or disk full";
     case RIG_EUNSUPPORTED: return "not supported";
+    case RIG_EPERM: return "not permitted by the operating system";
     default: return "unknown error";
     }
 }

@@ -28,7 +28,8 @@ typedef enum {
     RIG_EEXIST = -14,   /* file exists and would be overwritten */
     RIG_ESTATE = -15,   /* operation not allowed in the current state */
     RIG_EFULL = -16,    /* queue or disk full */
-    RIG_EUNSUPPORTED = -17 /* feature not available in this build or format */
+    RIG_EUNSUPPORTED = -17, /* feature not available in this build or format */
+    RIG_EPERM = -18         /* the operating system refused a privilege (real-time scheduling) */
 } rig_err;
 
 /* Human text for a code; never NULL, also for unknown codes. */

@@ -182,10 +182,28 @@ static int rig_up(run_session *s, char *why, size_t wl)
         snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath, rig_strerror(rc));
         return rc;
     }
-    if ((rc = rig_start(s->r, s->o.rate_hz)) != RIG_OK) {
+    rc = rig_start(s->r, s->o.rate_hz);
+    rig_stats st;
+    rig_stats_get(s->r, &st);
+    const rt_status *rt = &st.realtime;
+    if ((rc == RIG_EPERM || rc == RIG_EINVAL) && s->cfg.realtime == RT_REQUIRED &&
+        rt->text[0]) {
+        snprintf(why, wl,
+                 "%s: [safety] realtime = required, but the acquisition thread cannot run "
+                 "SCHED_FIFO %d: %s",
+                 s->rigpath, RT_PRIO_ACQ, rt->reason);
+        return rc;
+    }
+    if (rc != RIG_OK) {
         snprintf(why, wl, "cannot start acquisition: %s", rig_strerror(rc));
         return rc;
     }
+    /* Refused under realtime = auto: say so now, before a test depends on it
+     * (the run file's header and the closing lines say it again). */
+    if (rt->asked && !rt->granted)
+        say(s->o.progress,
+            "%s: realtime = auto: the acquisition thread runs on the normal scheduler (%s)\n",
+            s->o.who, rt->reason);
     return RIG_OK;
 }
 
@@ -419,10 +437,13 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         }
         snprintf(s->res.run_path, sizeof s->res.run_path, "runs/%.100s-%s.csv", spec, stamp);
     }
+    rig_stats st;
+    rig_stats_get(s->r, &st);
     runfile_header h = runfile_header_empty();
     h.rigor_version = RIGOR_RUN_VERSION;
     h.rig = s->rigpath;
     h.regmap_sha256 = s->cfg.sha256;
+    h.realtime = st.realtime.text;
     h.specimen = t->specimen_id ? t->specimen_id : spec;
     h.test = compression ? "compression" : "tensile";
     h.width_m = p->geom.width_m;
@@ -724,6 +745,8 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
         const sim_geometry *g = &s->sg;
         o->sim_fractured = tr.fractured;
         o->sim_fracture_t_s = tr.fracture_t_s;
+        o->sim_rt_physics = tr.rt_physics;
+        o->sim_rt_serving = tr.rt_serving;
         o->sim_stop_latency_s = NAN;
         o->sim_read_stop_latency_s = NAN;
         if (tr.fractured) {

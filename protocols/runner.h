@@ -75,6 +75,8 @@ typedef struct {
                                        write served by the simulator (NAN if none) */
     double sim_read_stop_latency_s; /* wall time from the first force read served after the
                                        fracture step to that stop write (NAN if none) */
+    rt_status sim_rt_physics;       /* the simulator's physics thread's scheduling */
+    rt_status sim_rt_serving;       /* its TCP connection thread's scheduling */
     /* the link over the whole session, taken after acquisition stopped (the
      * run file's trailer covers the test only; the session also balances
      * before it and watches the frame after it) */
@@ -85,7 +87,8 @@ typedef struct {
 /* Run the protocol. Returns RIG_OK when the test ran (whatever its outcome,
  * see res), or a negative rig_err with why filled when it could not start or
  * was aborted by an error; diags from the protocol parser are printed to
- * o->progress (file:line:col). */
+ * o->progress (file:line:col). The acquisition thread's scheduling is in
+ * res->session_stats.realtime and the run file's `realtime` header line. */
 int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl);
 
 /* ---- The session API ------------------------------------------------- */
@@ -108,8 +111,10 @@ void run_session_opts_init(run_session_opts *o);
 
 /* Load the rig file, start the simulator if asked, connect and start
  * acquiring. The strings of o must outlive the session. On error returns a
- * negative rig_err with why filled ("cannot connect to the rig (...): ...")
- * and *out NULL. */
+ * negative rig_err with why filled ("cannot connect to the rig (...): ...";
+ * RIG_EPERM: the rig file's realtime = required was refused, with the OS's
+ * reason) and *out NULL. When real-time scheduling was asked for and
+ * refused (realtime = auto), o->progress gets a line saying why. */
 int run_session_open(const run_session_opts *o, run_session **out, char *why, size_t wl);
 
 /* Stop any test (its run file is closed as "aborted"), stop acquisition,

@@ -11,11 +11,18 @@
  * blocks (a full ring drops and counts). State shared with other threads
  * (latest sample, health, statistics) sits behind st_mu, held only for
  * copies.
+ *
+ * Before its first write the thread asks for SCHED_FIFO (rig/rt.h) as the
+ * rig file's `realtime` key says, and rig_start waits for the answer: with
+ * `required` and a refusal the thread ends before anything reaches the
+ * drive. The mutexes it shares with normal threads inherit priority, so a
+ * consumer preempted while holding one cannot keep it waiting.
  */
 #include "rig.h"
 
 #include "link.h"
 #include "regmap.h"
+#include "rt.h"
 #include "supervisor.h"
 
 #include <errno.h>
@@ -71,6 +78,7 @@ struct rig {
     /* command queue (mu) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    bool rt_known; /* the loop has taken its scheduling (rig_start waits for it on cv) */
     rig_cmd q[CMDQ_CAP];
     unsigned qh, qt;
     atomic_bool stop_req;
@@ -187,9 +195,9 @@ int rig_new(const rig_config *cfg, rig **out)
     pthread_cond_init(&r->cv, &ca);
     pthread_cond_init(&r->data_cv, &ca);
     pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&r->data_mu, NULL);
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_mutex_init(&r->st_mu, NULL);
+    rt_mutex_init(&r->data_mu);
+    rt_mutex_init(&r->mu);
+    rt_mutex_init(&r->st_mu);
     sup_init(&r->sup, &r->cfg);
     r->mode = -1;
     *out = r;
@@ -601,10 +609,32 @@ static void setup(rig *r)
     write_control(r, 1u << RIG_CTL_ENABLE);
 }
 
+/* The loop's scheduling, taken before anything is written to the drive and
+ * reported to rig_start (waiting on cv) and in the statistics. Returns
+ * false when the loop must not run (realtime = required, not granted). */
+static bool take_scheduling(rig *r)
+{
+    rt_status rt;
+    /* NOTE: back to back (period 0, RIG_RATE_MAX) declines: a FIFO thread
+     * that never sleeps would take a core (rt_for_loop says more). */
+    rt_for_loop(r->cfg.realtime, r->period_s, RT_PRIO_ACQ, &rt);
+    r->ls.realtime = rt;
+    pthread_mutex_lock(&r->st_mu);
+    r->stats.realtime = rt;
+    pthread_mutex_unlock(&r->st_mu);
+    pthread_mutex_lock(&r->mu);
+    r->rt_known = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return rt.granted || r->cfg.realtime != RT_REQUIRED;
+}
+
 static void *loop(void *arg)
 {
     rig *r = arg;
     uint64_t seq = 0;
+    if (!take_scheduling(r))
+        return NULL; /* rig_start reports it; the drive was not touched */
     setup(r);
     double next = now_rel(r);
     r->prev_cycle_t = NAN;
@@ -764,8 +794,21 @@ int rig_start(rig *r, double rate_hz)
     r->stats.rate_hz = rate_hz;
     pthread_mutex_unlock(&r->st_mu);
     atomic_store(&r->quit, false);
+    r->rt_known = false;
     if (pthread_create(&r->thread, NULL, loop, r) != 0)
         return RIG_ENOMEM;
+    pthread_mutex_lock(&r->mu);
+    while (!r->rt_known)
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_lock(&r->st_mu);
+    rt_status rt = r->stats.realtime;
+    pthread_mutex_unlock(&r->st_mu);
+    if (!rt.granted && r->cfg.realtime == RT_REQUIRED) {
+        pthread_join(r->thread, NULL); /* it ended without touching the drive */
+        /* refused by the OS, or not asked at all (back to back cannot be real-time) */
+        return rt.asked ? RIG_EPERM : RIG_EINVAL;
+    }
     r->started = true;
     return RIG_OK;
 }

@@ -23,6 +23,7 @@
 #define RIGOR_RIG_H
 
 #include "rigfile.h"
+#include "rt.h"
 
 #include <math.h> /* INFINITY */
 #include <stddef.h>
@@ -71,6 +72,8 @@ typedef struct {
     uint64_t errors_baddata; /* malformed replies other than CRC */
     uint64_t errors_link;    /* connection lost / refused / write failed */
     uint64_t reconnects;     /* successful reconnections */
+    rt_status realtime;      /* the acquisition thread's scheduling (rig/rt.h): SCHED_FIFO
+                                granted, or why not; known once rig_start has returned */
 } rig_stats;
 
 /* Test-specific limits (rig_set_limits); NAN = no limit. Stress and strain
@@ -100,8 +103,13 @@ int rig_connect(rig *r);
  * RIG_RATE_MAX with a config whose max_rate_hz is INFINITY too (benchmarks;
  * a rig file caps at 1000 Hz): cycles back to back, as fast as the link
  * answers, no jitter or overrun accounting.
- * The loop sets velocity 0 and velocity mode, writes the watchdog time,
- * enables the drive and then samples. RIG_ESTATE if already running. */
+ * The loop first takes its scheduling as the rig file's `realtime` says
+ * (SCHED_FIFO RT_PRIO_ACQ at a finite rate; never back to back; the result
+ * is in rig_stats.realtime when this returns); with `realtime = required`
+ * and a refusal it writes nothing and this returns RIG_EPERM (RIG_EINVAL
+ * back to back). It then sets velocity 0 and velocity mode, writes the
+ * watchdog time, enables the drive and samples. RIG_ESTATE if already
+ * running. */
 #define RIG_RATE_MAX INFINITY
 int rig_start(rig *r, double rate_hz);
 

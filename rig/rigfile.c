@@ -286,10 +286,13 @@ static int key_safety(parser *p, const char *k, const char *v, long col)
             return rc;
         if (c->max_rate_hz <= 0 || c->max_rate_hz > 1000)
             FAIL(p, col, "max_rate: must be in (0, 1000] Hz");
+    } else if (!strcmp(k, "realtime")) {
+        if (!rt_mode_parse(v, &c->realtime))
+            FAIL(p, col, "realtime: expected auto, required or off, got '%s'", v);
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
-             "tick_timeout, reconnect_max, max_rate)",
+             "tick_timeout, reconnect_max, max_rate, realtime)",
              k);
     }
     return RIG_OK;
@@ -740,6 +743,7 @@ int rigfile_parse(const char *text, const char *name, rig_config *cfg, rig_diag 
     cfg->tick_timeout_s = 0.2;
     cfg->reconnect_max_s = 1.0;
     cfg->max_rate_hz = 1000;
+    cfg->realtime = RT_AUTO;
     sha256_hex(text, strlen(text), cfg->sha256);
 
     parser *p = calloc(1, sizeof *p);

@@ -14,6 +14,7 @@
 
 #include "../common/error.h"
 #include "../common/units.h"
+#include "rt.h"
 #include "words.h"
 
 #include <stdbool.h>
@@ -135,6 +136,7 @@ typedef struct {
     double tick_timeout_s;  /* TICK unchanged this long -> FAULT (default 0.2 s) */
     double reconnect_max_s; /* largest back-off between reconnects (default 1 s) */
     double max_rate_hz;     /* cap on the sampling rate (default 1000) */
+    rt_mode realtime;       /* real-time scheduling of the acquisition thread (default auto) */
 } rig_config;
 
 /* Parse and validate a rig file. On error returns RIG_EPARSE (or RIG_EIO,

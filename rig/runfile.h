@@ -3,7 +3,7 @@
  * Format (docs/rigfile.md has the full description; the importer reads it):
  *   # rigor-run 1
  *   # key: value            header: rigor_version, start_utc, rig, regmap_sha256,
- *                           specimen, test, width_mm, thickness_mm, gauge_length_mm,
+ *                           realtime, specimen, test, width_mm, thickness_mm, gauge_length_mm,
  *                           diameter_mm, height_mm, area_mm2, protocol, note, units
  *   time_s,position_mm,force_N[,extension_mm],stage
  *   rows...                 (stage text may be empty)
@@ -32,6 +32,8 @@ typedef struct {
     const char *rigor_version;
     const char *rig;           /* rig file path */
     const char *regmap_sha256; /* rig_config.sha256 */
+    const char *realtime;      /* the acquisition thread's scheduling (rig_stats.realtime.text:
+                                  "SCHED_FIFO 20", "no (EPERM: ...)", "off (...)") */
     const char *specimen;
     const char *test; /* "tensile" or "compression" */
     double width_m, thickness_m, gauge_length_m, diameter_m, height_m, area_m2;

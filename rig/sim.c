@@ -4,7 +4,9 @@
  * deadlines, so no drift) and runs as many 1-ms steps as real time demands;
  * if it was starved for more than 200 ms it drops the backlog rather than
  * fast-forwarding (a `clock slip` event is logged). Requests from the
- * servers and this file's accessors take the same lock as a step.
+ * servers and this file's accessors take the same lock as a step; it
+ * inherits priority, because the real-time physics and serving threads
+ * share it with whatever normal thread asks for a snapshot.
  */
 #include "sim_internal.h"
 
@@ -34,7 +36,7 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
     sim *s = calloc(1, sizeof *s);
     if (!s)
         return RIG_ENOMEM;
-    pthread_mutex_init(&s->lock, NULL);
+    rt_mutex_init(&s->lock);
     pthread_mutex_init(&s->conn_lock, NULL);
     pthread_cond_init(&s->conn_cv, NULL);
     s->listen_fd = s->pty_master = s->pty_slave = -1;
@@ -47,6 +49,11 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
         rig_diag_set(d, "--baud", 0, 0, "baud must be >= 0");
         rc = RIG_EINVAL;
     }
+    if (!rc && cfg->realtime != RT_AUTO && cfg->realtime != RT_OFF) {
+        rig_diag_set(d, "realtime", 0, 0, "the simulator's realtime is auto or off, not %s",
+                     rt_mode_name(cfg->realtime));
+        rc = RIG_EINVAL;
+    }
     if (rc) {
         sim_free(s);
         return rc;
@@ -55,6 +62,7 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
     s->baud = cfg->baud;
     s->log_every = cfg->log_every > 0 ? cfg->log_every : 1;
     s->events = cfg->events;
+    s->realtime = cfg->realtime;
     if (cfg->log_file) {
         s->log = cfg->log_file;
     } else if (cfg->log_path) {
@@ -80,9 +88,30 @@ double sim_mono_now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+void sim_rt_take(sim *s, const char *what)
+{
+    rt_status st;
+    if (s->realtime == RT_OFF)
+        rt_decline("realtime off for the simulator", &st);
+    else
+        rt_request(RT_PRIO_SIM, &st);
+    bool tcp = !strcmp(what, "tcp-connection");
+    pthread_mutex_lock(&s->lock);
+    bool report = !tcp || !s->rt_tcp_reported || strcmp(st.text, s->rt_serve.text) != 0;
+    if (!strcmp(what, "physics"))
+        s->rt_phys = st;
+    else
+        s->rt_serve = st;
+    s->rt_tcp_reported |= tcp;
+    if (report)
+        sim_event(s, "realtime %s %s", what, st.text);
+    pthread_mutex_unlock(&s->lock);
+}
+
 static void *physics_main(void *arg)
 {
     sim *s = arg;
+    sim_rt_take(s, "physics");
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     double t0 = sim_mono_now();
@@ -198,6 +227,8 @@ void sim_truth_snapshot(sim *s, sim_truth *o)
     o->tick = s->tick;
     o->requests = s->requests;
     o->faults_injected = s->faults_injected;
+    o->rt_physics = s->rt_phys;
+    o->rt_serving = s->rt_serve;
     pthread_mutex_unlock(&s->lock);
 }
 

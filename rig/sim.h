@@ -25,6 +25,7 @@
 #define RIGOR_SIM_H
 
 #include "../common/error.h"
+#include "rt.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,6 +52,11 @@ typedef struct {
     FILE *log_file;            /* or an open stream (not closed by the sim), or NULL */
     int log_every;             /* write a sample row every N physics steps (1 ms); 0 = 1 */
     FILE *events;              /* human-readable event lines (e.g. stderr), or NULL */
+    rt_mode realtime;          /* RT_AUTO (default): the physics, TCP connection and RTU
+                                  threads ask for SCHED_FIFO RT_PRIO_SIM, so the frame answers
+                                  like hardware whatever the host's load, and run normally if
+                                  refused (an event says so); RT_OFF: never ask.
+                                  RT_REQUIRED is refused (RIG_EINVAL) */
 } sim_config;
 
 /* Ground truth at one instant (taken under the sim's lock). */
@@ -93,6 +99,9 @@ typedef struct {
     uint16_t tick;                 /* transmitter TICK */
     unsigned long requests;        /* Modbus requests served (all units, all transports) */
     unsigned long faults_injected; /* faults injected into replies or state so far */
+    rt_status rt_physics;          /* scheduling of the physics thread ("" text until it ran) */
+    rt_status rt_serving;          /* of the last serving thread started (a TCP connection or
+                                      the RTU bus; "" text until one ran) */
 } sim_truth;
 
 /* Specimen geometry actually in use (after preset defaults and overrides). */
@@ -117,6 +126,12 @@ void sim_config_init(sim_config *cfg);
  * item; *out is then NULL. */
 int sim_new(const sim_config *cfg, sim **out);
 int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *diag);
+
+/* Threads (sim_start_*): the physics clock, a TCP accept thread, one thread
+ * per TCP connection, one RTU thread. All but the accept thread ask for
+ * SCHED_FIFO unless sim_config.realtime is RT_OFF, and log what they got
+ * as a `realtime` event (a TCP connection only when it differs from the
+ * last one reported). */
 
 /* Start the physics thread (if not running) and a Modbus TCP server on
  * host:port (host NULL = "127.0.0.1"; port 0 = ephemeral). The port actually

@@ -140,6 +140,10 @@ struct sim {
     atomic_int disconnect_gen; /* bumped when the disconnect fault fires */
     /* counters */
     unsigned long requests, faults_injected;
+    /* scheduling of the threads that keep time (rt.h), reported once */
+    rt_mode realtime;
+    rt_status rt_phys, rt_serve;
+    bool rt_tcp_reported;
     /* threads */
     atomic_bool running; /* physics thread */
     atomic_bool stopping;
@@ -196,6 +200,10 @@ fault_kind sim_fault_pick(sim *s); /* caller holds the lock */
 
 /* sim.c */
 int sim_physics_start(sim *s); /* start the 1 kHz clock if not running */
+/* Called first by a thread that keeps time: ask for SCHED_FIFO (unless
+ * realtime is off), record the answer for sim_truth and log it as an
+ * event. what: "physics", "tcp-connection" or "rtu". Takes the lock. */
+void sim_rt_take(sim *s, const char *what);
 
 /* sim_server.c */
 void sim_server_stop(sim *s);

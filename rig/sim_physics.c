@@ -102,7 +102,7 @@ void sim_log_header(sim *s)
 
 void sim_event(sim *s, const char *fmt, ...)
 {
-    char text[200];
+    char text[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);

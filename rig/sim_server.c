@@ -97,6 +97,7 @@ static void *conn_main(void *argp)
     conn_arg a = *(conn_arg *)argp;
     free(argp);
     sim *s = a.s;
+    sim_rt_take(s, "tcp-connection");
     modbus_t *ctx = modbus_new_tcp("127.0.0.1", 0);
     uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH + 8];
     uint8_t resp[MODBUS_TCP_MAX_ADU_LENGTH + 8];
@@ -336,6 +337,7 @@ static void rtu_frame(sim *s, rtu_line *L, const uint8_t *f, int n, double t_rx)
 static void *rtu_main(void *arg)
 {
     sim *s = arg;
+    sim_rt_take(s, "rtu");
     rtu_line L = {0};
     if (s->baud > 0) {
         L.tc = 11.0 / (double)s->baud;

@@ -51,6 +51,17 @@ allow = (v * 2 * T + v * v / (2 * 50e-3)) * 1e6 * 1.25   # 2 periods + drive dec
 assert travel_um <= allow, "travel after fracture %.2f um > %.2f um" % (travel_um, allow)
 print("  film: %.2f MPa, stop latency %d samples, travel after fracture %.2f um (allowed %.2f)" % (r["tensile_strength_mpa"], lat, travel_um, allow))
 '
+# 1b. The scheduling each thread got is printed with the link line and is
+#     in the run file's header (SCHED_FIFO as root, else the refusal).
+if [ "$(id -u)" = 0 ]; then
+    want='rigor run: scheduling: acquisition thread SCHED_FIFO 20; simulator physics SCHED_FIFO 30, serving SCHED_FIFO 30'
+    hdr='# realtime: SCHED_FIFO 20'
+else
+    want='rigor run: scheduling: acquisition thread no (EPERM: '; hdr='# realtime: no (EPERM: '
+fi
+if grep -qF "$want" "$tmp/e-lpscl-film.err" && grep -qF "$hdr" "$tmp/e-lpscl-film.csv"; then
+    ok "scheduling reported: $(sed -n 's/.*scheduling: //p' "$tmp/e-lpscl-film.err")"
+else bad "scheduling reported" "$(grep -E 'scheduling|realtime' "$tmp/e-lpscl-film.err" "$tmp/e-lpscl-film.csv")"; fi
 # 2. Tensile, P-LPSCl film: 1.2 MPa, brittle (elastic to fracture).
 run_case p-lpscl-film p-lpscl-film-tensile p-lpscl-film '
 near(r["tensile_strength_mpa"], 1.2, 0.03, "tensile strength")

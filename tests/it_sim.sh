@@ -112,6 +112,19 @@ if head -3 "$tmp/truth.csv" | grep -q '^t_s,crosshead_m,deformation_m,frame_defl
 else no "ground-truth log" "$(head -5 "$tmp/truth.csv")"; fi
 rows=$(grep -c '^[0-9]' "$tmp/truth.csv")
 if [ "$rows" -gt 500 ]; then ok "ground-truth log: $rows sample rows"; else no "ground-truth rows: $rows"; fi
+# What scheduling the physics thread and the connections got, on stderr and
+# in the log (SCHED_FIFO 30 as root; otherwise the refusal and its reason).
+want='SCHED_FIFO 30'
+[ "$(id -u)" = 0 ] || want='no (EPERM: '
+if grep -q "^rigor-sim: t=0\.000 s realtime physics $want" "$tmp/tcp.err" &&
+    grep -q "realtime tcp-connection $want" "$tmp/tcp.err" &&
+    grep -q ",realtime physics $want" "$tmp/truth.csv"; then
+    ok "realtime: physics and connection threads report '$want'"
+else no "realtime report" "$(grep realtime "$tmp/tcp.err")"; fi
+out=$("$RIGOR" sim --tcp 127.0.0.1:0 --no-realtime --duration 0.2 2>&1); rc=$?
+case "$rc:$out" in 0:*"realtime physics off (realtime off for the simulator)"*)
+    ok "--no-realtime: the physics thread says it did not ask" ;;
+    *) no "--no-realtime" "$rc: $out" ;; esac
 
 # ---------------------------------------------------------------- RTU
 if start_sim rtu --rtu --baud 115200 --specimen lpscl-pellet; then

@@ -98,6 +98,47 @@ static void test_base_good(void)
           "status bits");
     CHECK(!c.point[ROLE_EXTENSION].present, "no extension");
     CHECK(strlen(c.sha256) == 64, "sha256 '%s'", c.sha256);
+    CHECK(c.realtime == RT_AUTO, "realtime defaults to auto, got %s", rt_mode_name(c.realtime));
+}
+
+/* [safety] realtime: the three values (any case, with an inline comment),
+ * and a bad value refused at its own line and column. */
+static void test_realtime_key(void)
+{
+    static const struct {
+        const char *line;
+        rt_mode want;
+    } good[] = {{"realtime = auto", RT_AUTO},
+                {"realtime = required", RT_REQUIRED},
+                {"realtime = off", RT_OFF},
+                {"realtime = OFF ; no SCHED_FIFO on this PC", RT_OFF},
+                {"realtime=Required", RT_REQUIRED}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char extra[128], buf[4096];
+        snprintf(extra, sizeof extra, "[safety]\n%s\n", good[i].line);
+        build(buf, sizeof buf, 0, NULL, extra);
+        rig_config c;
+        rig_diag d = {0};
+        int rc = rigfile_parse(buf, "rt.ini", &c, &d);
+        CHECK(rc == RIG_OK, "'%s': rc %d: %s", good[i].line, rc, d.msg);
+        CHECK(rc != RIG_OK || c.realtime == good[i].want, "'%s': got %s", good[i].line,
+              rt_mode_name(c.realtime));
+    }
+    char buf[4096];
+    build(buf, sizeof buf, 0, NULL, "[safety]\nretries = 2\nrealtime = sometimes\n");
+    rig_config c;
+    rig_diag d = {0};
+    CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIG_EPARSE, "'sometimes' refused");
+    char msg[1200];
+    rig_diag_format(&d, msg, sizeof msg);
+    CHECK(!strcmp(msg, "rt.ini:38:12: realtime: expected auto, required or off, got "
+                       "'sometimes'"),
+          "diagnostic '%s'", msg);
+    /* an unknown [safety] key names realtime among the expected ones */
+    build(buf, sizeof buf, 0, NULL, "[safety]\nreal_time = off\n");
+    CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIG_EPARSE && d.line == 37 &&
+              strstr(d.msg, "max_rate, realtime)"),
+          "unknown key: %ld '%s'", d.line, d.msg);
 }
 
 static void test_shipped_files(void)
@@ -316,6 +357,7 @@ int main(void)
 {
     TEST_RUN(test_sha256);
     TEST_RUN(test_base_good);
+    TEST_RUN(test_realtime_key);
     TEST_RUN(test_shipped_files);
     TEST_RUN(test_bad_files);
     TEST_RUN(test_limit_beyond_capacity);

@@ -1,5 +1,6 @@
 /* test_runfile.c — run files: O_EXCL refusal, format, flush cadence seen by a
  * second reader, interrupted files, kill -9 of a writing process, full disk. */
+#include "../analysis/csvin.h"
 #include "../rig/runfile.h"
 #include "harness.h"
 
@@ -130,6 +131,7 @@ static void test_format_and_trailer(void)
     h.gauge_length_m = 20e-3;
     h.area_m2 = 0.4e-6;
     h.protocol = "pull\nstop on break";
+    h.realtime = "SCHED_FIFO 20";
     h.extension = true;
     runfile *f;
     CHECK(runfile_open(tmp("a.csv"), &h, &f) == RIG_OK, "open");
@@ -157,6 +159,27 @@ static void test_format_and_trailer(void)
     CHECK(!strstr(t, "diameter_mm") && !strstr(t, "# note:"), "unknown fields absent");
     CHECK(strstr(t, "# protocol: pull / stop on break\n") != NULL, "newline in protocol");
     CHECK(strstr(t, "# start_utc: 20") != NULL, "start_utc");
+    const char *rt = strstr(t, "\n# realtime: SCHED_FIFO 20\n");
+    const char *cols = strstr(t, "\ntime_s,");
+    CHECK(rt && cols && rt < cols, "realtime line in the header");
+    free(t);
+    /* The importer keeps the line as metadata and reads the run as before. */
+    curve_list cl = {0};
+    csvin_opts io;
+    csvin_opts_default(&io);
+    rig_diag d = {0};
+    int rc = csvin_read_file(tmp("a.csv"), &io, &cl, &d);
+    CHECK(rc == RIG_OK && cl.n == 1, "read back by the importer: %s", d.msg);
+    if (rc == RIG_OK && cl.n == 1) {
+        const curve_meta *m = curve_meta_find(cl.v[0], "realtime");
+        CHECK(m && !strcmp(m->value, "SCHED_FIFO 20"), "realtime metadata '%s'",
+              m ? m->value : "(none)");
+        CHECK(cl.v[0]->n == 100, "100 samples, got %zu", cl.v[0]->n);
+    }
+    curve_list_free(&cl);
+    t = slurp(tmp("a.csv"), NULL);
+    if (!t)
+        return;
     CHECK(strstr(t, "\n0.500000,0.050000,1.625,0.005000,plastic_ late_\n") != NULL,
           "row 50 formatted in mm with sanitised stage");
     CHECK(strstr(t, "\n# end_reason: fracture\n") && strstr(t, "\n# errors_crc: 3\n") &&

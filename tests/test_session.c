@@ -1,14 +1,19 @@
 /* test_session.c — the run session API on the in-process simulated frame:
  * two tests in one session (a fresh specimen each), stop during the
- * balance, requests refused without a test, faults and acknowledgement. */
+ * balance, requests refused without a test, faults and acknowledgement,
+ * and the acquisition thread's scheduling: in the run file's header, and,
+ * where real-time scheduling is refused, a clear refusal of realtime =
+ * required and a warning under auto. */
 #include "../protocols/runner.h"
 #include "../rig/runfile.h"
 #include "harness.h"
+#include "unpriv.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,6 +124,20 @@ static void test_two_specimens(void)
         CHECK(v.n == res.samples, "%s: every sample observed (%zu of %llu)", id, v.n,
               (unsigned long long)res.samples);
         CHECK(access(res.run_path, R_OK) == 0, "%s: run file %s", id, res.run_path);
+        /* the header says how the acquisition thread was scheduled */
+        char line[256] = "";
+        FILE *f = fopen(res.run_path, "r");
+        while (f && fgets(line, sizeof line, f) && strncmp(line, "# realtime: ", 12))
+            line[0] = '\0';
+        if (f)
+            fclose(f);
+        if (rt_cap_sys_nice() == 1)
+            CHECK(!strcmp(line, "# realtime: SCHED_FIFO 20\n"), "%s: header '%s'", id, line);
+        else
+            CHECK(!strncmp(line, "# realtime: ", 12), "%s: no realtime header line", id);
+        CHECK(res.sim_rt_physics.text[0] && res.sim_rt_serving.text[0],
+              "%s: simulator scheduling '%s' '%s'", id, res.sim_rt_physics.text,
+              res.sim_rt_serving.text);
     }
     run_session_get_info(s, &si);
     CHECK(si.tests == 2, "two tests begun, got %d", si.tests);
@@ -170,6 +189,80 @@ static void test_fault_ack(void)
     run_session_close(s);
 }
 
+typedef struct {
+    int rc_required, rc_auto;
+    char why[1400];
+    char progress[1024];
+} unpriv_report;
+
+static char rt_rig[64]; /* the reference map with realtime = required */
+
+static void unpriv_open(void *rep)
+{
+    unpriv_report *u = rep;
+    run_session_opts o;
+    run_session_opts_init(&o);
+    o.rig_path = rt_rig;
+    o.sim_preset = "e-lpscl-film";
+    o.who = "test";
+    run_session *s = NULL;
+    u->rc_required = run_session_open(&o, &s, u->why, sizeof u->why);
+    run_session_close(s);
+    /* the same rig file with auto: it runs, and says it runs without */
+    FILE *f = fopen(rt_rig, "a");
+    if (f) {
+        fputs("[safety]\nrealtime = auto\n", f);
+        fclose(f);
+    }
+    FILE *pg = tmpfile();
+    o.progress = pg;
+    char why[256] = "";
+    s = NULL;
+    u->rc_auto = run_session_open(&o, &s, why, sizeof why);
+    run_session_close(s);
+    if (pg) {
+        rewind(pg);
+        size_t n = fread(u->progress, 1, sizeof u->progress - 1, pg);
+        u->progress[n] = '\0';
+        fclose(pg);
+    }
+}
+
+static void test_realtime_refused(void)
+{
+    snprintf(rt_rig, sizeof rt_rig, "/tmp/rigor-rt-rig-XXXXXX");
+    int fd = mkstemp(rt_rig);
+    CHECK(fd >= 0, "temp rig file");
+    if (fd < 0)
+        return;
+    FILE *in = fopen("rigs/reference-tcp.ini", "r"), *out = fdopen(fd, "w");
+    char buf[4096];
+    size_t n;
+    while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    if (out)
+        fputs("[safety]\nrealtime = required\n", out);
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    chmod(rt_rig, 0666); /* the child runs as nobody */
+    unpriv_report u;
+    memset(&u, 0, sizeof u);
+    UNPRIV_RUN_OR_SKIP(unpriv_open, &u); /* main removes rt_rig */
+    CHECK(u.rc_required == RIG_EPERM, "required: rc %d: %s", u.rc_required, u.why);
+    char want[320];
+    snprintf(want, sizeof want,
+             "%s: [safety] realtime = required, but the acquisition thread cannot run "
+             "SCHED_FIFO 20: EPERM: RLIMIT_RTPRIO is 0 (needs 20) and no CAP_SYS_NICE",
+             rt_rig);
+    CHECK(!strncmp(u.why, want, strlen(want)), "message '%s'", u.why);
+    CHECK(u.rc_auto == RIG_OK, "auto opens");
+    CHECK(strstr(u.progress, "test: realtime = auto: the acquisition thread runs on the normal "
+                             "scheduler (EPERM: RLIMIT_RTPRIO is 0") != NULL,
+          "auto says so: '%s'", u.progress);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rigor-session-XXXXXX");
@@ -177,6 +270,9 @@ int main(void)
         printf("# test_session: 0 passed, 1 failed, 0 skipped\n");
         return 1;
     }
+    TEST_RUN(test_realtime_refused); /* forks: before any thread exists */
+    if (rt_rig[0])
+        unlink(rt_rig);
     TEST_RUN(test_two_specimens);
     TEST_RUN(test_stop_in_balance);
     TEST_RUN(test_fault_ack);

@@ -1,0 +1,355 @@
+/* test_rt.c — real-time scheduling (rig/rt.h) and what its users report.
+ *
+ * The module: the rig file's words, a grant where the process may have
+ * SCHED_FIFO (root, CAP_SYS_NICE or RLIMIT_RTPRIO), a refusal with its
+ * reason in a forked child that may not (unpriv.h), and a decline that
+ * leaves an inherited FIFO policy. Its users, on the in-process simulated
+ * frame: the acquisition thread at 1 kHz, with realtime = off and back to
+ * back; the simulator's physics and serving threads; and, unprivileged,
+ * realtime = required refused before anything reaches the drive while auto
+ * runs on. Cases that need a privilege the process lacks, or a refusal it
+ * cannot arrange, are skipped with the reason. No timing is asserted.
+ */
+#include "../rig/rig.h"
+#include "../rig/rt.h"
+#include "../rig/sim.h"
+#include "harness.h"
+#include "unpriv.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+/* May this process have SCHED_FIFO RT_PRIO_SIM? (root or CAP_SYS_NICE, or a
+ * high enough RLIMIT_RTPRIO; a cgroup may still refuse, then cases skip) */
+static bool may_rt(void)
+{
+    struct rlimit rl;
+    if (rt_cap_sys_nice() == 1)
+        return true;
+    return getrlimit(RLIMIT_RTPRIO, &rl) == 0 &&
+           (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= RT_PRIO_SIM);
+}
+
+static int policy_of_self(int *prio)
+{
+    int policy = -1;
+    struct sched_param sp = {0};
+    pthread_getschedparam(pthread_self(), &policy, &sp);
+    *prio = sp.sched_priority;
+    return policy;
+}
+
+static void test_mode_words(void)
+{
+    static const char *const words[] = {"auto", "required", "off"};
+    for (int i = 0; i < 3; i++) {
+        rt_mode m = (rt_mode)-1;
+        CHECK(rt_mode_parse(words[i], &m) && m == (rt_mode)i, "'%s'", words[i]);
+        CHECK(!strcmp(rt_mode_name(m), words[i]), "name of %d: %s", i, rt_mode_name(m));
+    }
+    rt_mode m = RT_OFF;
+    CHECK(rt_mode_parse("AUTO", &m) && m == RT_AUTO, "case-insensitive");
+    static const char *const bad[] = {"", "yes", "on", "fifo", "auto ", "requiredx"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(!rt_mode_parse(bad[i], &m), "'%s' accepted", bad[i]);
+    CHECK(RT_AUTO == 0, "a zeroed config means auto");
+}
+
+/* ---- the module in a thread of its own ---------------------------------- */
+
+typedef struct {
+    int rc;
+    rt_status st, off;
+    int policy, prio;         /* after rt_request */
+    int policy_after;         /* after rt_decline */
+    int child_policy;         /* a thread created by the FIFO thread, before it declines */
+    int child_policy_decline; /* and after */
+} grant_report;
+
+static void *child_declines(void *arg)
+{
+    grant_report *g = arg;
+    int prio;
+    g->child_policy = policy_of_self(&prio);
+    rt_status st;
+    rt_decline("test", &st);
+    g->child_policy_decline = policy_of_self(&prio);
+    return NULL;
+}
+
+static void *grant_thread(void *arg)
+{
+    grant_report *g = arg;
+    g->rc = rt_request(RT_PRIO_ACQ, &g->st);
+    g->policy = policy_of_self(&g->prio);
+    pthread_t th;
+    if (pthread_create(&th, NULL, child_declines, g) == 0)
+        pthread_join(th, NULL);
+    rt_decline("done", &g->off);
+    int prio;
+    g->policy_after = policy_of_self(&prio);
+    return NULL;
+}
+
+static void test_granted(void)
+{
+    if (!may_rt())
+        SKIP("this process may not have SCHED_FIFO (not root, no CAP_SYS_NICE, "
+             "RLIMIT_RTPRIO below %d)",
+             RT_PRIO_SIM);
+    grant_report g;
+    memset(&g, 0, sizeof g);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, grant_thread, &g) == 0, "thread");
+    pthread_join(th, NULL);
+    if (g.rc == RIG_EPERM)
+        SKIP("privileged, but the OS refused: %s", g.st.text);
+    CHECK(g.rc == RIG_OK && g.st.asked && g.st.granted && g.st.err == 0, "granted: %s",
+          g.st.text);
+    CHECK(g.st.priority == RT_PRIO_ACQ && !strcmp(g.st.text, "SCHED_FIFO 20") &&
+              !g.st.reason[0],
+          "status %d '%s' '%s'", g.st.priority, g.st.text, g.st.reason);
+    CHECK(g.policy == SCHED_FIFO && g.prio == RT_PRIO_ACQ, "in effect: policy %d prio %d",
+          g.policy, g.prio);
+    CHECK(g.child_policy == SCHED_FIFO, "a thread it creates inherits FIFO (policy %d)",
+          g.child_policy);
+    CHECK(g.child_policy_decline == SCHED_OTHER, "which rt_decline leaves (policy %d)",
+          g.child_policy_decline);
+    CHECK(g.policy_after == SCHED_OTHER && !g.off.asked && !g.off.granted &&
+              !strcmp(g.off.text, "off (done)"),
+          "declined: policy %d '%s'", g.policy_after, g.off.text);
+}
+
+static void test_priority_out_of_range(void)
+{
+    rt_status st;
+    CHECK(rt_request(100, &st) == RIG_EINVAL, "priority 100: %s", st.text);
+    CHECK(!st.granted && st.err == EINVAL && !strncmp(st.text, "no (EINVAL: ", 12),
+          "refused: %s", st.text);
+    int prio;
+    CHECK(policy_of_self(&prio) == SCHED_OTHER, "the thread keeps its policy");
+}
+
+static void refused_child(void *rep)
+{
+    grant_report *g = rep;
+    g->rc = rt_request(RT_PRIO_ACQ, &g->st);
+    g->policy = policy_of_self(&g->prio);
+}
+
+static void test_refused(void)
+{
+    grant_report g;
+    memset(&g, 0, sizeof g);
+    UNPRIV_RUN_OR_SKIP(refused_child, &g);
+    CHECK(g.rc == RIG_EPERM && g.st.asked && !g.st.granted && g.st.err == EPERM &&
+              g.st.priority == 0,
+          "refused: rc %d err %d '%s'", g.rc, g.st.err, g.st.text);
+    CHECK(!strcmp(g.st.text, "no (EPERM: RLIMIT_RTPRIO is 0 (needs 20) and no CAP_SYS_NICE; "
+                             "run as root or raise rtprio in /etc/security/limits.conf)"),
+          "reason: '%s'", g.st.text);
+    CHECK(!strncmp(g.st.reason, "EPERM: RLIMIT_RTPRIO is 0", 25), "reason field '%s'",
+          g.st.reason);
+    CHECK(g.policy == SCHED_OTHER, "still a normal thread (policy %d)", g.policy);
+}
+
+/* ---- the acquisition thread and the simulator --------------------------- */
+
+static rig_config ref_cfg; /* rigs/reference-tcp.ini, loaded before any fork */
+static bool have_cfg;
+
+static bool load_ref(void)
+{
+    rig_diag d = {0};
+    if (!have_cfg)
+        have_cfg = rigfile_load("rigs/reference-tcp.ini", &ref_cfg, &d) == RIG_OK;
+    if (!have_cfg)
+        printf("  rig file: %s\n", d.msg);
+    return have_cfg;
+}
+
+static sim *start_sim(rt_mode mode, int *port)
+{
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.realtime = mode;
+    sim *s = NULL;
+    if (sim_new(&sc, &s) != RIG_OK || sim_start_tcp(s, "127.0.0.1", 0, port) != RIG_OK) {
+        sim_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Start a rig on the simulator at port, take samples until 20 have come (or
+ * 3 s), and report its scheduling. Returns rig_start's code. */
+static int run_rig(int port, rt_mode mode, double rate_hz, double max_rate_hz, rt_status *st,
+                   size_t *nsamples)
+{
+    rig_config c = ref_cfg;
+    c.port = port;
+    c.realtime = mode;
+    c.max_rate_hz = max_rate_hz;
+    rig *r = NULL;
+    *nsamples = 0;
+    memset(st, 0, sizeof *st);
+    int rc = rig_new(&c, &r);
+    if (rc == RIG_OK)
+        rc = rig_connect(r);
+    if (rc == RIG_OK)
+        rc = rig_start(r, rate_hz);
+    if (r) {
+        rig_stats s0;
+        rig_stats_get(r, &s0);
+        *st = s0.realtime;
+    }
+    static rig_sample buf[4096];
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (rc == RIG_OK && *nsamples < 20) {
+        rig_wait_samples(r, 0.05);
+        *nsamples += rig_poll_samples(r, buf, 4096);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9 > 3)
+            break;
+    }
+    rig_free(r);
+    return rc;
+}
+
+static void test_acquisition_and_sim(void)
+{
+    if (!load_ref())
+        return;
+    int port = 0;
+    sim *s = start_sim(RT_AUTO, &port);
+    CHECK(s != NULL, "simulator");
+    if (!s)
+        return;
+    rt_status st;
+    size_t n;
+    /* 1 kHz, auto: the thread asks; granted where the process may */
+    CHECK(run_rig(port, RT_AUTO, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "1 kHz: %zu", n);
+    CHECK(st.asked, "1 kHz auto asks: '%s'", st.text);
+    if (may_rt() && st.granted)
+        CHECK(st.priority == RT_PRIO_ACQ && !strcmp(st.text, "SCHED_FIFO 20"), "'%s'",
+              st.text);
+    else
+        CHECK(!st.granted && st.err && !strncmp(st.text, "no (", 4), "refused: '%s'", st.text);
+    /* realtime = off: never asked */
+    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "off: %zu", n);
+    CHECK(!st.asked && !st.granted && !strcmp(st.text, "off (realtime = off)"), "off: '%s'",
+          st.text);
+    /* back to back: never asked, whatever the rig file says */
+    CHECK(run_rig(port, RT_AUTO, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIG_OK && n >= 20,
+          "back to back: %zu", n);
+    CHECK(!st.asked && !st.granted && strstr(st.text, "off (back to back"),
+          "back to back: '%s'", st.text);
+    CHECK(run_rig(port, RT_REQUIRED, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIG_EINVAL &&
+              n == 0,
+          "back to back refuses realtime = required ('%s')", st.text);
+    if (may_rt()) {
+        int rc = run_rig(port, RT_REQUIRED, 1000, 1000, &st, &n);
+        CHECK((rc == RIG_OK && st.granted && n >= 20) || (rc == RIG_EPERM && !st.granted),
+              "required where permitted: rc %d '%s'", rc, st.text);
+    }
+    /* The simulator's threads: the physics clock and the connection that
+     * served those samples (it takes its scheduling before its first request). */
+    sim_truth tr;
+    sim_truth_snapshot(s, &tr);
+    CHECK(tr.rt_physics.asked && tr.rt_serving.asked, "simulator threads asked: '%s' '%s'",
+          tr.rt_physics.text, tr.rt_serving.text);
+    if (may_rt() && tr.rt_physics.granted)
+        CHECK(!strcmp(tr.rt_physics.text, "SCHED_FIFO 30") &&
+                  !strcmp(tr.rt_serving.text, "SCHED_FIFO 30"),
+              "simulator '%s' '%s'", tr.rt_physics.text, tr.rt_serving.text);
+    sim_free(s);
+
+    /* A simulator told not to ask. */
+    s = start_sim(RT_OFF, &port);
+    CHECK(s != NULL, "simulator, realtime off");
+    if (!s)
+        return;
+    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "samples");
+    sim_truth_snapshot(s, &tr);
+    CHECK(!tr.rt_physics.asked && !tr.rt_serving.asked &&
+              !strcmp(tr.rt_serving.text, "off (realtime off for the simulator)"),
+          "simulator off: '%s' '%s'", tr.rt_physics.text, tr.rt_serving.text);
+    sim_free(s);
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.realtime = RT_REQUIRED;
+    CHECK(sim_new(&sc, &s) == RIG_EINVAL && !s, "the simulator refuses realtime = required");
+}
+
+typedef struct {
+    int rc_required, rc_auto;
+    rt_status st_required, st_auto, sim_physics, sim_serving;
+    unsigned long requests_after_required;
+    bool enabled_after_required;
+    size_t samples_auto;
+} unpriv_report;
+
+static void unpriv_child(void *rep)
+{
+    unpriv_report *u = rep;
+    int port = 0;
+    sim *s = start_sim(RT_AUTO, &port);
+    if (!s) {
+        u->rc_required = u->rc_auto = RIG_EIO;
+        return;
+    }
+    size_t n;
+    u->rc_required = run_rig(port, RT_REQUIRED, 1000, 1000, &u->st_required, &n);
+    sim_truth tr;
+    sim_truth_snapshot(s, &tr);
+    u->requests_after_required = tr.requests;
+    u->enabled_after_required = tr.enabled;
+    u->rc_auto = run_rig(port, RT_AUTO, 1000, 1000, &u->st_auto, &u->samples_auto);
+    sim_truth_snapshot(s, &tr);
+    u->sim_physics = tr.rt_physics;
+    u->sim_serving = tr.rt_serving;
+    sim_free(s);
+}
+
+/* Unprivileged: required refuses before the drive hears anything; auto
+ * runs on the normal scheduler and says why; so does the simulator. */
+static void test_unprivileged(void)
+{
+    if (!load_ref())
+        return;
+    unpriv_report u;
+    memset(&u, 0, sizeof u);
+    UNPRIV_RUN_OR_SKIP(unpriv_child, &u);
+    CHECK(u.rc_required == RIG_EPERM, "required: rc %d (%s)", u.rc_required,
+          rig_strerror(u.rc_required));
+    CHECK(u.st_required.asked && !u.st_required.granted && u.st_required.err == EPERM &&
+              strstr(u.st_required.reason, "RLIMIT_RTPRIO is 0"),
+          "required: '%s'", u.st_required.text);
+    CHECK(u.requests_after_required == 0 && !u.enabled_after_required,
+          "nothing reached the drive: %lu requests, enabled %d", u.requests_after_required,
+          u.enabled_after_required);
+    CHECK(u.rc_auto == RIG_OK && u.samples_auto >= 20, "auto runs: rc %d, %zu samples",
+          u.rc_auto, u.samples_auto);
+    CHECK(u.st_auto.asked && !u.st_auto.granted && u.st_auto.err == EPERM &&
+              !strncmp(u.st_auto.text, "no (EPERM: RLIMIT_RTPRIO is 0 (needs 20)", 40),
+          "auto: '%s'", u.st_auto.text);
+    CHECK(!u.sim_physics.granted && !strncmp(u.sim_physics.text, "no (EPERM:", 10) &&
+              !u.sim_serving.granted && strstr(u.sim_serving.text, "(needs 30)"),
+          "simulator: '%s' '%s'", u.sim_physics.text, u.sim_serving.text);
+}
+
+int main(void)
+{
+    load_ref();
+    /* the forked cases first, while this process has no other threads */
+    TEST_RUN(test_refused);
+    TEST_RUN(test_unprivileged);
+    TEST_RUN(test_mode_words);
+    TEST_RUN(test_granted);
+    TEST_RUN(test_priority_out_of_range);
+    TEST_RUN(test_acquisition_and_sim);
+    TEST_END("test_rt");
+}
