@@ -54,11 +54,23 @@ int bare_run(const rig_config *cfg, double rate_hz, double secs, bare_result *ou
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     const long period_ns = rate_hz > 0 ? (long)(1e9 / rate_hz) : 0;
+    /* and the same wait: asleep to the deadline, or to the rig file's spin
+     * before it and awake from there (at most half the period) */
+    const long spin_ns = (long)fmin(cfg->spin_s * 1e9, 0.5 * (double)period_ns);
     double t0 = bench_now(), t = t0;
     while (t - t0 < secs) {
         if (period_ns) {
-            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+            struct timespec wake = next;
+            wake.tv_nsec -= spin_ns;
+            if (wake.tv_nsec < 0) {
+                wake.tv_nsec += 1000000000;
+                wake.tv_sec--;
+            }
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL) == EINTR)
                 ;
+            double due = (double)next.tv_sec + (double)next.tv_nsec * 1e-9;
+            while (bench_now() < due)
+                ; /* spin (no-op when spin_ns is 0: already past) */
             next.tv_nsec += period_ns;
             while (next.tv_nsec >= 1000000000) {
                 next.tv_nsec -= 1000000000;

@@ -639,13 +639,27 @@ static void *loop(void *arg)
     double next = now_rel(r);
     r->prev_cycle_t = NAN;
     rig_cmd local[CMDQ_CAP];
+    /* The rig file's spin: the last stretch before each deadline is waited
+     * for awake (the lock taken and given back, so commands, stops and
+     * extra samples are still seen at once) instead of asleep, whose
+     * wake-up lags where idle CPUs are slow to wake (a VM: p99 443 us at
+     * 1 kHz idle, 145 us with 300 us of spin; docs/performance.md). At most
+     * half the period, so the loop always sleeps some of it. */
+    const double spin = r->period_s > 0 ? fmin(r->cfg.spin_s, 0.5 * r->period_s) : 0;
     while (!atomic_load(&r->quit)) {
         unsigned n = 0;
         pthread_mutex_lock(&r->mu);
-        struct timespec dl = abs_of(r, next);
+        struct timespec dl = abs_of(r, next - spin);
+        double now;
         while (r->period_s > 0 && !atomic_load(&r->quit) && r->qh == r->qt &&
-               !atomic_load(&r->stop_req) && !atomic_load(&r->sample_now) && now_rel(r) < next) {
-            if (pthread_cond_timedwait(&r->cv, &r->mu, &dl) == ETIMEDOUT)
+               !atomic_load(&r->stop_req) && !atomic_load(&r->sample_now) &&
+               (now = now_rel(r)) < next) {
+            if (now >= next - spin) { /* spinning */
+                pthread_mutex_unlock(&r->mu);
+                pthread_mutex_lock(&r->mu);
+                continue;
+            }
+            if (pthread_cond_timedwait(&r->cv, &r->mu, &dl) == ETIMEDOUT && spin == 0)
                 break;
         }
         while (r->qh != r->qt)

@@ -289,10 +289,16 @@ static int key_safety(parser *p, const char *k, const char *v, long col)
     } else if (!strcmp(k, "realtime")) {
         if (!rt_mode_parse(v, &c->realtime))
             FAIL(p, col, "realtime: expected auto, required or off, got '%s'", v);
+    } else if (!strcmp(k, "spin")) {
+        int rc = parse_quantity(p, k, v, col, DIM_TIME, &c->spin_s);
+        if (rc)
+            return rc;
+        if (c->spin_s < 0 || c->spin_s > 0.01)
+            FAIL(p, col, "spin: must be in 0..10 ms");
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
-             "tick_timeout, reconnect_max, max_rate, realtime)",
+             "tick_timeout, reconnect_max, max_rate, realtime, spin)",
              k);
     }
     return RIG_OK;

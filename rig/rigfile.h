@@ -137,6 +137,9 @@ typedef struct {
     double reconnect_max_s; /* largest back-off between reconnects (default 1 s) */
     double max_rate_hz;     /* cap on the sampling rate (default 1000) */
     rt_mode realtime;       /* real-time scheduling of the acquisition thread (default auto) */
+    double spin_s;          /* busy-wait this long before each sample deadline instead of
+                               sleeping through it (0 = sleep, default); at most half the
+                               period is spun (docs/rigfile.md) */
 } rig_config;
 
 /* Parse and validate a rig file. On error returns RIG_EPARSE (or RIG_EIO,

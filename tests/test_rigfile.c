@@ -137,8 +137,40 @@ static void test_realtime_key(void)
     /* an unknown [safety] key names realtime among the expected ones */
     build(buf, sizeof buf, 0, NULL, "[safety]\nreal_time = off\n");
     CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIG_EPARSE && d.line == 37 &&
-              strstr(d.msg, "max_rate, realtime)"),
+              strstr(d.msg, "max_rate, realtime, spin)"),
           "unknown key: %ld '%s'", d.line, d.msg);
+}
+
+/* [safety] spin: a time, 0 by default, 0..10 ms; outside refused at its
+ * line and column. */
+static void test_spin_key(void)
+{
+    char buf[4096];
+    rig_config c;
+    rig_diag d = {0};
+    build(buf, sizeof buf, 0, NULL, "");
+    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIG_OK && c.spin_s == 0, "default 0");
+    build(buf, sizeof buf, 0, NULL, "[safety]\nspin = 300 us ; VM: idle CPUs wake slowly\n");
+    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIG_OK, "300 us: %s", d.msg);
+    CHECK_NEAR(c.spin_s, 300e-6, 1e-12, 0, "300 us");
+    build(buf, sizeof buf, 0, NULL, "[safety]\nspin = 0.2 ms\n");
+    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIG_OK, "0.2 ms: %s", d.msg);
+    CHECK_NEAR(c.spin_s, 200e-6, 1e-12, 0, "0.2 ms");
+    static const struct {
+        const char *line;
+        long col; /* the value, or its unit */
+        int rc;
+    } bad[] = {{"spin = 20 ms", 8, RIG_EPARSE},
+               {"spin = -1 ms", 8, RIG_EPARSE},
+               {"spin = 5 N", 10, RIG_EUNIT}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char extra[64];
+        snprintf(extra, sizeof extra, "[safety]\n%s\n", bad[i].line);
+        build(buf, sizeof buf, 0, NULL, extra);
+        CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == bad[i].rc && d.line == 37 &&
+                  d.col == bad[i].col && strstr(d.msg, "spin"),
+              "'%s': %ld:%ld %s", bad[i].line, d.line, d.col, d.msg);
+    }
 }
 
 static void test_shipped_files(void)
@@ -358,6 +390,7 @@ int main(void)
     TEST_RUN(test_sha256);
     TEST_RUN(test_base_good);
     TEST_RUN(test_realtime_key);
+    TEST_RUN(test_spin_key);
     TEST_RUN(test_shipped_files);
     TEST_RUN(test_bad_files);
     TEST_RUN(test_limit_beyond_capacity);
