@@ -249,7 +249,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         }
         if ((rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
             return rc;
-        own_sig = bigmem_alloc(c->n * sizeof *own_sig);
+        own_sig = bigmem_alloc_touched(c->n * sizeof *own_sig, o->threads);
         if (!own_sig)
             return RIG_ENOMEM;
         for (size_t i = 0; i < c->n; i++)
@@ -274,7 +274,7 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         }
         if ((rc = curve_check_finite(c, CURVE_EXT, "extension", why, wl)))
             goto out;
-        own_eps = bigmem_alloc(c->n * sizeof *own_eps);
+        own_eps = bigmem_alloc_touched(c->n * sizeof *own_eps, o->threads);
         if (!own_eps) {
             rc = RIG_ENOMEM;
             goto out;

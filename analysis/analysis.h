@@ -46,7 +46,9 @@ typedef struct {
     double energy_to;            /* energy absorption up to this strain (0.50) */
 
     int threads; /* threads for one curve (<= 1: one): the tensile stage replay runs
-                    beside the result computation; results do not depend on it */
+                    beside the result computation, and long work arrays are faulted
+                    in by that many (bigmem_alloc_touched); results do not depend
+                    on it */
 } analysis_opts;
 
 /* Defaults: auto modulus, 0.2 % offset, toe compensation on, file columns

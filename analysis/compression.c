@@ -313,10 +313,10 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         }
     }
 
-    wk.F = bigmem_alloc(n * sizeof *wk.F);
-    wk.eps = bigmem_alloc(n * sizeof *wk.eps);
-    wk.sig = bigmem_alloc(n * sizeof *wk.sig);
-    wk.W = bigmem_alloc(n * sizeof *wk.W);
+    wk.F = bigmem_alloc_touched(n * sizeof *wk.F, o->threads);
+    wk.eps = bigmem_alloc_touched(n * sizeof *wk.eps, o->threads);
+    wk.sig = bigmem_alloc_touched(n * sizeof *wk.sig, o->threads);
+    wk.W = bigmem_alloc_touched(n * sizeof *wk.W, o->threads);
     ev = malloc(64 * sizeof *ev);
     if (!wk.F || !wk.eps || !wk.sig || !wk.W || !ev) {
         rc = RIG_ENOMEM;

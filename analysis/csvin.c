@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CSVIN_MAX_BYTES (512L * 1024 * 1024)
 
@@ -25,7 +26,55 @@ void csvin_opts_default(csvin_opts *o)
     memset(o, 0, sizeof *o);
 }
 
-static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
+typedef struct {
+    int fd;
+    char *b;
+    size_t off, n, got; /* bytes: where in the file (and buffer), how many, read */
+} read_part;
+
+static void read_part_fn(void *ctx, size_t k)
+{
+    read_part *r = &((read_part *)ctx)[k];
+    while (r->got < r->n) {
+        size_t at = r->off + r->got;
+        ssize_t g = pread(r->fd, r->b + at, r->n - r->got, (off_t)at);
+        if (g < 0 && errno == EINTR)
+            continue;
+        if (g <= 0)
+            return; /* end of file or error: the part stays short */
+        r->got += (size_t)g;
+    }
+}
+
+/* The first size bytes of f into b by `threads` threads at once, each a
+ * part of the file. Why: read() copies the page cache into fresh memory,
+ * and on a VM the first touch of that memory is the cost (bigmem.h); in
+ * parts, the threads' faults are served side by side. Returns the bytes
+ * read: size, or 0 when a part came back short (the file shrank, or an
+ * error) and the caller reads the whole file again the sequential way. */
+static size_t read_parallel(FILE *f, char *b, size_t size, int threads)
+{
+    if (threads < 2 || size < ((size_t)8 << 20))
+        return 0;
+    int k = threads > POOL_MAX_THREADS ? POOL_MAX_THREADS : threads;
+    read_part part[POOL_MAX_THREADS];
+    size_t step = (size / (size_t)k + 4095) / 4096 * 4096, a = 0;
+    int np = 0;
+    for (; np < k && a < size; np++) {
+        size_t n = size - a < step ? size - a : step;
+        part[np] = (read_part){.fd = fileno(f), .b = b, .off = a, .n = n};
+        a += n;
+    }
+    pool_run((size_t)np, np, read_part_fn, part);
+    for (int i = 0; i < np; i++)
+        if (part[i].got != part[i].n)
+            return 0;
+    if (fseeko(f, (off_t)size, SEEK_SET) != 0)
+        return 0;
+    return size;
+}
+
+static int slurp(const char *path, int threads, char **buf, size_t *len, rig_diag *diag)
 {
     *buf = NULL;
     *len = 0;
@@ -53,6 +102,10 @@ static int slurp(const char *path, char **buf, size_t *len, rig_diag *diag)
         fclose(f);
         return RIG_ENOMEM;
     }
+    if (cap > 1)
+        n = read_parallel(f, b, cap - 1, threads);
+    if (n == 0)
+        rewind(f);
     for (;;) {
         if (n == cap) {
             if (cap >= (size_t)CSVIN_MAX_BYTES) {
@@ -133,7 +186,7 @@ int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, r
 {
     char *buf;
     size_t len;
-    int rc = slurp(path, &buf, &len, diag);
+    int rc = slurp(path, opts ? opts->table_threads : 1, &buf, &len, diag);
     if (rc)
         return rc;
     /* buf is handed over: the text is cut into lines where it was read. */
@@ -555,7 +608,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
 {
     char *buf;
     size_t len;
-    int rc = slurp(path, &buf, &len, diag);
+    int rc = slurp(path, opts ? opts->table_threads : 1, &buf, &len, diag);
     if (rc)
         return rc;
     curve_list cl = {0};

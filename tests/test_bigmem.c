@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Small and large blocks hold what is written; growth keeps the old part. */
 static void test_alloc_and_grow(void)
@@ -80,9 +82,61 @@ static void test_release_whole_blocks(void)
     free(p);
 }
 
+/* pages of [p, p + n) resident now (mincore), as a count of 4 KiB pages */
+static size_t resident_pages(const void *p, size_t n, size_t *total)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    char *a = (char *)p - (uintptr_t)p % (uintptr_t)pg; /* the page p is in */
+    size_t len = (size_t)((const char *)p + n - a), np = (len + (size_t)pg - 1) / (size_t)pg;
+    unsigned char *v = malloc(np);
+    size_t r = 0;
+    *total = np;
+    if (v && mincore(a, len, v) == 0)
+        for (size_t i = 0; i < np; i++)
+            r += v[i] & 1;
+    free(v);
+    return r;
+}
+
+/* bigmem_alloc_touched with two or more threads hands back a large block
+ * whose every page is already resident (a plain bigmem_alloc of the same
+ * size is not: the check can tell them apart), and that holds what is
+ * written; one thread, or a small block, is a plain allocation. */
+static void test_touched(void)
+{
+    /* above glibc's largest mmap threshold (32 MiB): always fresh pages */
+    size_t n = 20 * (size_t)BIGMEM_BLOCK + 12345, tot = 0;
+    char *plain = bigmem_alloc(n);
+    CHECK(plain != NULL, "plain allocation");
+    size_t rp = plain ? resident_pages(plain, n, &tot) : 0;
+    CHECK(rp < tot, "a fresh plain block is already all resident (%zu of %zu pages)", rp, tot);
+    free(plain);
+    for (int th = 2; th <= 3; th++) {
+        unsigned char *p = bigmem_alloc_touched(n, th);
+        CHECK(p != NULL, "touched allocation, %d threads", th);
+        if (!p)
+            continue;
+        size_t r = resident_pages(p, n, &tot);
+        CHECK(r == tot, "%d threads: %zu of %zu pages resident", th, r, tot);
+        for (size_t i = 0; i < n; i++)
+            p[i] = (unsigned char)(i * 13);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++)
+            bad += p[i] != (unsigned char)(i * 13);
+        CHECK(bad == 0, "%d threads: %zu bytes lost", th, bad);
+        free(p);
+    }
+    char *one = bigmem_alloc_touched(1000, 2);
+    CHECK(one != NULL, "small touched allocation");
+    if (one)
+        memset(one, 7, 1000);
+    free(one);
+}
+
 int main(void)
 {
     TEST_RUN(test_alloc_and_grow);
     TEST_RUN(test_release_whole_blocks);
+    TEST_RUN(test_touched);
     TEST_END("test_bigmem");
 }
