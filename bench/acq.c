@@ -6,12 +6,14 @@
  *
  * Env: BENCH_SECONDS (default 10) per TCP measurement, BENCH_RTU_SECONDS
  * (default 5) per RTU measurement; BENCH_TCP (default "max 1k") the TCP
- * parts to run; BENCH_REALTIME (default "auto spin"; any of "auto off
- * acq-only spin", interleaved) the rig file's `realtime` for Rigor and the
+ * parts to run; BENCH_REALTIME (default "auto spin awake"; any of
+ * "auto off acq-only spin awake", interleaved) the rig file's `realtime` for Rigor and the
  * bare loop and the simulator's threads (names end in _rtoff with "off";
  * "acq-only": the clients ask, the simulator's threads do not, _acqonly;
  * "spin": auto with the rig file's spin = BENCH_SPIN_US, default 300 us,
- * at 1 kHz only, _spin). The measurements of one table
+ * at 1 kHz only, _spin; "awake": auto with the rig file's keep_awake = yes,
+ * SCHED_IDLE spinners on every CPU while the loop runs, 1 kHz only,
+ * _awake). The measurements of one table
  * row run interleaved in rounds of 2-5 s (a load change on the shared
  * machine hits them alike); medians over the rounds are printed. Output:
  * BENCH lines (bench.h), each with the scheduling Rigor's acquisition
@@ -224,7 +226,7 @@ typedef struct {
 } variant;
 
 static int variant_open(variant *v, const rig_config *base, rt_mode mode, rt_mode sim_mode,
-                        double spin_s, const char *suffix)
+                        double spin_s, bool awake, const char *suffix)
 {
     v->suffix = suffix;
     v->s = sim_make(0, sim_mode);
@@ -237,6 +239,7 @@ static int variant_open(variant *v, const rig_config *base, rt_mode mode, rt_mod
     v->cfg.port = port;
     v->cfg.realtime = mode;
     v->cfg.spin_s = spin_s;
+    v->cfg.keep_awake = awake;
     v->fast = v->cfg;
     v->fast.max_rate_hz = RIG_RATE_MAX;
     snprintf(v->n_bare_max, sizeof v->n_bare_max, "tcp_bare_max%s", v->suffix);
@@ -256,7 +259,7 @@ static int bench_tcp(void)
         fprintf(stderr, "acq: %s\n", d.msg);
         return 1;
     }
-    variant v[4];
+    variant v[5];
     int nv = 0, rc = 0;
     memset(v, 0, sizeof v);
     /* "spin": auto with the rig file's spin = BENCH_SPIN_US (300 us), the
@@ -265,18 +268,19 @@ static int bench_tcp(void)
     static const struct {
         const char *word, *suffix;
         rt_mode rig, sim;
-        bool spin;
-    } kinds[] = {{"auto", "", RT_AUTO, RT_AUTO, false},
-                 {"off", "_rtoff", RT_OFF, RT_OFF, false},
-                 {"acq-only", "_acqonly", RT_AUTO, RT_OFF, false},
-                 {"spin", "_spin", RT_AUTO, RT_AUTO, true}};
-    for (int k = 0; k < 4 && !rc; k++)
-        if (env_has("BENCH_REALTIME", "auto spin", kinds[k].word) &&
+        bool spin, awake;
+    } kinds[] = {{"auto", "", RT_AUTO, RT_AUTO, false, false},
+                 {"off", "_rtoff", RT_OFF, RT_OFF, false, false},
+                 {"acq-only", "_acqonly", RT_AUTO, RT_OFF, false, false},
+                 {"spin", "_spin", RT_AUTO, RT_AUTO, true, false},
+                 {"awake", "_awake", RT_AUTO, RT_AUTO, false, true}};
+    for (int k = 0; k < 5 && !rc; k++)
+        if (env_has("BENCH_REALTIME", "auto spin awake", kinds[k].word) &&
             variant_open(&v[nv++], &cfg, kinds[k].rig, kinds[k].sim,
-                         kinds[k].spin ? spin_s : 0, kinds[k].suffix))
+                         kinds[k].spin ? spin_s : 0, kinds[k].awake, kinds[k].suffix))
             rc = 1;
     if (!rc && !nv) {
-        fprintf(stderr, "acq: BENCH_REALTIME: expected auto, off, acq-only and/or spin\n");
+        fprintf(stderr, "acq: BENCH_REALTIME: expected auto, off, acq-only, spin and/or awake\n");
         rc = 1;
     }
     /* maximum rate: bare, Rigor unthrottled, Rigor rig_start(0) */
@@ -286,8 +290,8 @@ static int bench_tcp(void)
         int nm = 0;
         for (int i = 0; i < nv; i++) {
             variant *x = &v[i];
-            if (x->cfg.spin_s > 0)
-                continue; /* spin is a way to wait for a deadline: 1 kHz only */
+            if (x->cfg.spin_s > 0 || x->cfg.keep_awake)
+                continue; /* ways to wait for a deadline: 1 kHz only */
             mx[nm++] = (meas){.name = x->n_bare_max, .bare = true, .cfg = &x->cfg, .sm = x->s};
             mx[nm++] = (meas){
                 .name = x->n_unthr, .cfg = &x->fast, .rate_hz = RIG_RATE_MAX, .sm = x->s};
@@ -296,7 +300,7 @@ static int bench_tcp(void)
         interleave(mx, nm, secs, 2.0);
     }
     if (!rc && env_has("BENCH_TCP", "max 1k", "1k")) {
-        meas k1[8];
+        meas k1[10];
         memset(k1, 0, sizeof k1);
         for (int i = 0; i < nv; i++) {
             variant *x = &v[i];
@@ -307,7 +311,7 @@ static int bench_tcp(void)
         }
         interleave(k1, 2 * nv, secs, 5.0);
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         sim_free(v[i].s);
     return rc;
 }

@@ -51,6 +51,11 @@ int bare_run(const rig_config *cfg, double rate_hz, double secs, bare_result *ou
     bench_vec starts = {0};
     /* The same scheduling as Rigor's acquisition thread at this rate. */
     rt_for_loop(cfg->realtime, rate_hz > 0 ? 1.0 / rate_hz : 0, RT_PRIO_ACQ, &out->rt);
+    /* and the same CPUs: kept awake while it samples at a rate (keep_awake) */
+    char why[96];
+    rt_awake *awake = cfg->keep_awake && rate_hz > 0 ? rt_awake_new(why, sizeof why) : NULL;
+    if (cfg->keep_awake && rate_hz > 0 && !awake)
+        fprintf(stderr, "bare loop: keep_awake: %s\n", why);
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     const long period_ns = rate_hz > 0 ? (long)(1e9 / rate_hz) : 0;
@@ -99,6 +104,7 @@ int bare_run(const rig_config *cfg, double rate_hz, double secs, bare_result *ou
         }
     }
     double el = bench_now() - t0;
+    rt_awake_free(awake);
     rt_status normal; /* the caller's thread goes on as a normal thread */
     rt_decline("bench: the bare loop is done", &normal);
     out->rate_hz = (double)(out->cycles - out->errors) / el;

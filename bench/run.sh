@@ -8,9 +8,10 @@
 #   BENCH_SECONDS=60 BENCH_RTU_SECONDS=60 BENCH_FRACTURES=100 \
 #   BENCH_ROWS="10000 100000 1000000 10000000" BENCH_BATCH_FILES=1000 make bench
 # BENCH_ONLY="acq rtu stop analyze batch" picks parts; BENCH_TCP="max 1k" the
-# TCP acquisition parts; BENCH_REALTIME="auto off acq-only spin" the
-# schedulings measured, interleaved (default "auto spin"; spin: the rig
-# file's spin = BENCH_SPIN_US, 300 us; docs/performance.md); BENCH_REPEAT (3) runs each
+# TCP acquisition parts; BENCH_REALTIME="auto off acq-only spin awake" the
+# schedulings measured, interleaved (default "auto spin awake"; spin: the rig
+# file's spin = BENCH_SPIN_US, 300 us; awake: its keep_awake = yes;
+# docs/performance.md); BENCH_REPEAT (3) runs each
 # analyze measurement that often, Rigor and pandas in turn, and reports the
 # median (fresh-memory costs on a VM vary from run to run). Raw BENCH lines and the
 # table go to $BUILD/bench/results.txt; generated files to $BUILD/bench/data
@@ -140,6 +141,7 @@ if want acq; then
     rows_1k _rtoff ", realtime off"
     rows_1k _acqonly ", RT client only"
     rows_1k _spin ", spin ${BENCH_SPIN_US:-300} us"
+    rows_1k _awake ", keep_awake"
 fi
 if want rtu; then
     for b in 115200 921600; do

@@ -220,14 +220,17 @@ int cmd_run(int argc, char **argv)
                 (unsigned long long)ls->errors_baddata, (unsigned long long)ls->errors_crc,
                 (unsigned long long)ls->errors_exception, (unsigned long long)ls->retries,
                 (unsigned long long)ls->reconnects);
+        char awake[sizeof ls->keep_awake + 32] = "";
+        if (ls->keep_awake[0])
+            snprintf(awake, sizeof awake, "; keep_awake %s", ls->keep_awake);
         if (res.sim)
             fprintf(stderr,
                     "rigor run: scheduling: acquisition thread %s; simulator physics %s, "
-                    "serving %s\n",
-                    ls->realtime.text, res.sim_rt_physics.text, res.sim_rt_serving.text);
+                    "serving %s%s\n",
+                    ls->realtime.text, res.sim_rt_physics.text, res.sim_rt_serving.text, awake);
         else
-            fprintf(stderr, "rigor run: scheduling: acquisition thread %s\n",
-                    ls->realtime.text);
+            fprintf(stderr, "rigor run: scheduling: acquisition thread %s%s\n",
+                    ls->realtime.text, awake);
     }
     if (res.sim && res.sim_fractured)
         fprintf(stderr,

@@ -204,6 +204,9 @@ static int rig_up(run_session *s, char *why, size_t wl)
         say(s->o.progress,
             "%s: realtime = auto: the acquisition thread runs on the normal scheduler (%s)\n",
             s->o.who, rt->reason);
+    if (!strncmp(st.keep_awake, "no ", 3))
+        say(s->o.progress, "%s: keep_awake = yes: the CPUs are not kept awake: %s\n", s->o.who,
+            st.keep_awake + 3);
     return RIG_OK;
 }
 
@@ -443,7 +446,14 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     h.rigor_version = RIGOR_RUN_VERSION;
     h.rig = s->rigpath;
     h.regmap_sha256 = s->cfg.sha256;
-    h.realtime = st.realtime.text;
+    /* The header's realtime line says whether the CPUs were kept awake too
+     * (free text; readers show it, none parses it). */
+    char sched[sizeof st.realtime.text + sizeof st.keep_awake + 32];
+    if (st.keep_awake[0])
+        snprintf(sched, sizeof sched, "%s; keep_awake %s", st.realtime.text, st.keep_awake);
+    else
+        snprintf(sched, sizeof sched, "%s", st.realtime.text);
+    h.realtime = sched;
     h.specimen = t->specimen_id ? t->specimen_id : spec;
     h.test = compression ? "compression" : "tensile";
     h.width_m = p->geom.width_m;

@@ -115,6 +115,7 @@ struct rig {
     /* loop-private */
     supervisor sup;
     rig_stats ls; /* counters, copied to stats each cycle */
+    rt_awake *awake; /* keep_awake's spinners while the loop runs (loop thread only) */
     double pos_zero_m, force_zero_N, ext_zero_m;
     double last_abs_pos, last_force_raw, last_ext_raw;
     uint16_t hb;
@@ -619,14 +620,29 @@ static bool take_scheduling(rig *r)
      * that never sleeps would take a core (rt_for_loop says more). */
     rt_for_loop(r->cfg.realtime, r->period_s, RT_PRIO_ACQ, &rt);
     r->ls.realtime = rt;
+    r->ls.keep_awake[0] = '\0';
+    bool runs = rt.granted || r->cfg.realtime != RT_REQUIRED;
+    /* keep_awake (rig/rt.h): the CPUs this loop and its peer wake every
+     * cycle never halt. Not back to back: the loop itself never sleeps
+     * then. A refusal leaves the loop running and says so. */
+    if (runs && r->cfg.keep_awake && r->period_s > 0) {
+        char why[96];
+        r->awake = rt_awake_new(why, sizeof why);
+        if (r->awake)
+            snprintf(r->ls.keep_awake, sizeof r->ls.keep_awake, "%d CPUs",
+                     rt_awake_cpus(r->awake));
+        else
+            snprintf(r->ls.keep_awake, sizeof r->ls.keep_awake, "no (%s)", why);
+    }
     pthread_mutex_lock(&r->st_mu);
     r->stats.realtime = rt;
+    memcpy(r->stats.keep_awake, r->ls.keep_awake, sizeof r->stats.keep_awake);
     pthread_mutex_unlock(&r->st_mu);
     pthread_mutex_lock(&r->mu);
     r->rt_known = true;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    return rt.granted || r->cfg.realtime != RT_REQUIRED;
+    return runs;
 }
 
 static void *loop(void *arg)
@@ -713,6 +729,8 @@ static void *loop(void *arg)
         r->stats.rate_hz = r->rate_hz;
         pthread_mutex_unlock(&r->st_mu);
     }
+    rt_awake_free(r->awake);
+    r->awake = NULL;
     /* Leave the frame stopped and disabled. */
     if (link_is_open(r->link)) {
         send_stop(r, false);

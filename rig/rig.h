@@ -74,6 +74,8 @@ typedef struct {
     uint64_t reconnects;     /* successful reconnections */
     rt_status realtime;      /* the acquisition thread's scheduling (rig/rt.h): SCHED_FIFO
                                 granted, or why not; known once rig_start has returned */
+    char keep_awake[128];    /* the rig file's keep_awake while sampling: "" (not asked, or
+                                back to back), "N CPUs" kept awake (rt_awake), or "no (why)" */
 } rig_stats;
 
 /* Test-specific limits (rig_set_limits); NAN = no limit. Stress and strain

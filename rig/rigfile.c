@@ -295,10 +295,13 @@ static int key_safety(parser *p, const char *k, const char *v, long col)
             return rc;
         if (c->spin_s < 0 || c->spin_s > 0.01)
             FAIL(p, col, "spin: must be in 0..10 ms");
+    } else if (!strcmp(k, "keep_awake")) {
+        if (!parse_bool(v, &c->keep_awake))
+            FAIL(p, col, "keep_awake: expected yes or no, got '%s'", v);
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
-             "tick_timeout, reconnect_max, max_rate, realtime, spin)",
+             "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake)",
              k);
     }
     return RIG_OK;

@@ -140,6 +140,8 @@ typedef struct {
     double spin_s;          /* busy-wait this long before each sample deadline instead of
                                sleeping through it (0 = sleep, default); at most half the
                                period is spun (docs/rigfile.md) */
+    bool keep_awake;        /* while sampling at a rate, keep every CPU busy with a
+                               SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
 } rig_config;
 
 /* Parse and validate a rig file. On error returns RIG_EPARSE (or RIG_EIO,

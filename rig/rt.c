@@ -6,6 +6,7 @@
 #include "../common/error.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,4 +143,116 @@ bool rt_mode_parse(const char *text, rt_mode *out)
 const char *rt_mode_name(rt_mode m)
 {
     return (unsigned)m < 3 ? mode_names[m] : "?";
+}
+
+/* ---- keeping idle CPUs awake (see rt.h) ---------------------------------- */
+
+struct rt_awake {
+    atomic_bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int reported;  /* spinners that have taken (or refused) SCHED_IDLE */
+    int refused;   /* errno of the first refusal, 0 if none */
+    int n;         /* threads created */
+    pthread_t th[RT_AWAKE_MAX];
+};
+
+static void *awake_spin(void *arg)
+{
+    rt_awake *a = arg;
+    struct sched_param sp = {.sched_priority = 0};
+    int e = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    pthread_mutex_lock(&a->mu);
+    a->reported++;
+    if (e && !a->refused)
+        a->refused = e;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    if (e)
+        return NULL; /* never spin at any other policy */
+    /* NOTE: a plain load, no PAUSE: a hypervisor's pause-loop exiting takes
+     * a vCPU that executes PAUSE in a tight loop for a lock waiter and may
+     * deschedule it — the very halt this thread is here to prevent. */
+    while (!atomic_load_explicit(&a->stop, memory_order_relaxed))
+        continue;
+    return NULL;
+}
+
+static void awake_join(rt_awake *a)
+{
+    atomic_store(&a->stop, true);
+    for (int i = 0; i < a->n; i++)
+        pthread_join(a->th[i], NULL);
+    a->n = 0;
+}
+
+rt_awake *rt_awake_new(char *why, size_t len)
+{
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    if (sched_getaffinity(0, sizeof mine, &mine) != 0) {
+        snprintf(why, len, "sched_getaffinity: %s", strerror(errno));
+        return NULL;
+    }
+    rt_awake *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(why, len, "out of memory");
+        return NULL;
+    }
+    atomic_init(&a->stop, false);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    int e = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && a->n < RT_AWAKE_MAX && !e; cpu++) {
+        if (!CPU_ISSET(cpu, &mine))
+            continue;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        /* The caller may be a SCHED_FIFO thread: explicit normal
+         * scheduling, so the spinner never inherits it, even for the
+         * instant before it lowers itself to SCHED_IDLE. */
+        struct sched_param sp = {.sched_priority = 0};
+        pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+        pthread_attr_setschedpolicy(&at, SCHED_OTHER);
+        pthread_attr_setschedparam(&at, &sp);
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        pthread_attr_setaffinity_np(&at, sizeof one, &one);
+        e = pthread_create(&a->th[a->n], &at, awake_spin, a);
+        pthread_attr_destroy(&at);
+        if (!e)
+            a->n++;
+    }
+    pthread_mutex_lock(&a->mu);
+    while (a->reported < a->n)
+        pthread_cond_wait(&a->cv, &a->mu);
+    int refused = a->refused;
+    pthread_mutex_unlock(&a->mu);
+    if (e || refused || a->n == 0) {
+        if (e)
+            snprintf(why, len, "cannot create a spinner thread: %s", strerror(e));
+        else if (refused)
+            snprintf(why, len, "SCHED_IDLE refused: %s", strerror(refused));
+        else
+            snprintf(why, len, "no CPU in this process's affinity mask");
+        rt_awake_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+int rt_awake_cpus(const rt_awake *a)
+{
+    return a ? a->n : 0;
+}
+
+void rt_awake_free(rt_awake *a)
+{
+    if (!a)
+        return;
+    awake_join(a);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
 }

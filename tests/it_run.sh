@@ -88,7 +88,9 @@ assert "fracture" not in stages, stages
 '
 
 # 6. The same film tensile test over RTU: rigor sim --rtu as its own process,
-#    the shipped RTU rig file pointed at its pseudo-terminal.
+#    the shipped RTU rig file pointed at its pseudo-terminal, with
+#    [safety] keep_awake = yes: one SCHED_IDLE spinner per CPU while it
+#    samples, reported in the scheduling line and the run file's header.
 "$RIGOR" sim --rtu --specimen e-lpscl-film --seed 3 >"$tmp/sim.out" 2>"$tmp/sim.err" &
 simpid=$!
 pty=
@@ -100,7 +102,8 @@ done
 if [ -z "$pty" ]; then
     bad rtu "the simulator printed no pty: $(cat "$tmp/sim.err")"
 else
-    sed "s|^device \( *\)= /dev/ttyUSB0|device\1= $pty|" rigs/reference-rtu.ini >"$tmp/rtu.ini"
+    sed -e "s|^device \( *\)= /dev/ttyUSB0|device\1= $pty|" \
+        -e 's|^\[safety\]|&\nkeep_awake = yes|' rigs/reference-rtu.ini >"$tmp/rtu.ini"
     "$RIGOR" run protocols/e-lpscl-film-tensile.rigor --rig "$tmp/rtu.ini" --json \
         -o "$tmp/rtu.csv" >"$tmp/rtu.json" 2>"$tmp/rtu.err"
     rc=$?
@@ -112,6 +115,11 @@ rate = float(re.search(r"samples at ([0-9.]+) Hz", open(sys.argv[2]).read()).gro
 print("  RTU 115200 8E1: %.2f MPa at %.0f Hz" % (r["tensile_strength_mpa"], rate))
 PYEOF
     then ok rtu; else bad rtu "exit $rc: $(tail -3 "$tmp/rtu.err")"; fi
+    cpus=$(nproc)
+    if grep -q "scheduling: acquisition thread .*; keep_awake $cpus CPUs\$" "$tmp/rtu.err" \
+       && grep -q "^# realtime: .*; keep_awake $cpus CPUs\$" "$tmp/rtu.csv"; then
+        ok "keep_awake: $cpus CPUs kept awake, in the scheduling line and the header"
+    else bad keep_awake "$(grep -E 'scheduling|keep_awake' "$tmp/rtu.err"; grep '^# realtime' "$tmp/rtu.csv")"; fi
 fi
 kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; simpid=
 

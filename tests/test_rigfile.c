@@ -137,8 +137,37 @@ static void test_realtime_key(void)
     /* an unknown [safety] key names realtime among the expected ones */
     build(buf, sizeof buf, 0, NULL, "[safety]\nreal_time = off\n");
     CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIG_EPARSE && d.line == 37 &&
-              strstr(d.msg, "max_rate, realtime, spin)"),
+              strstr(d.msg, "max_rate, realtime, spin, keep_awake)"),
           "unknown key: %ld '%s'", d.line, d.msg);
+}
+
+/* [safety] keep_awake: yes/no (true/false, 1/0), no by default; anything
+ * else refused at its line and column. */
+static void test_keep_awake_key(void)
+{
+    char buf[4096];
+    rig_config c;
+    rig_diag d = {0};
+    build(buf, sizeof buf, 0, NULL, "");
+    CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIG_OK && !c.keep_awake, "default no");
+    static const struct {
+        const char *word;
+        bool want;
+    } good[] = {{"yes", true}, {"TRUE", true}, {"1", true}, {"no", false}, {"false", false}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char extra[64];
+        snprintf(extra, sizeof extra, "[safety]\nkeep_awake = %s\n", good[i].word);
+        build(buf, sizeof buf, 0, NULL, extra);
+        c.keep_awake = !good[i].want;
+        CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIG_OK && c.keep_awake == good[i].want,
+              "'%s': %s", good[i].word, d.msg);
+    }
+    build(buf, sizeof buf, 0, NULL, "[safety]\nkeep_awake = always\n");
+    CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIG_EPARSE, "'always' refused");
+    char msg[1200];
+    rig_diag_format(&d, msg, sizeof msg);
+    CHECK(!strcmp(msg, "awake.ini:37:14: keep_awake: expected yes or no, got 'always'"),
+          "diagnostic '%s'", msg);
 }
 
 /* [safety] spin: a time, 0 by default, 0..10 ms; outside refused at its
@@ -391,6 +420,7 @@ int main(void)
     TEST_RUN(test_base_good);
     TEST_RUN(test_realtime_key);
     TEST_RUN(test_spin_key);
+    TEST_RUN(test_keep_awake_key);
     TEST_RUN(test_shipped_files);
     TEST_RUN(test_bad_files);
     TEST_RUN(test_limit_beyond_capacity);

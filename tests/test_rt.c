@@ -16,9 +16,11 @@
 #include "harness.h"
 #include "unpriv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* May this process have SCHED_FIFO RT_PRIO_SIM? (root or CAP_SYS_NICE, or a
@@ -357,6 +359,213 @@ static void test_spin(void)
     sim_free(s);
 }
 
+/* ---- keeping idle CPUs awake --------------------------------------------- */
+
+/* The threads of this process as /proc says: how many run SCHED_IDLE and
+ * SCHED_FIFO, and whether every SCHED_IDLE one may run on exactly one CPU,
+ * each on a different one. */
+typedef struct {
+    int idle, fifo;
+    bool pinned_apart;
+} task_census;
+
+static task_census census(void)
+{
+    task_census c = {0, 0, true};
+    cpu_set_t seen;
+    CPU_ZERO(&seen);
+    DIR *d = opendir("/proc/self/task");
+    if (!d) {
+        c.idle = c.fifo = -1;
+        return c;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], line[1024];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* the thread ended meanwhile */
+        size_t len = fread(line, 1, sizeof line - 1, f);
+        fclose(f);
+        line[len] = '\0';
+        /* after the command name "(...)": field 3 onwards; policy is field 41 */
+        char *p = strrchr(line, ')');
+        int field = 2, policy = -1;
+        for (char *tok = p ? strtok(p + 1, " ") : NULL; tok; tok = strtok(NULL, " "))
+            if (++field == 41) {
+                policy = atoi(tok);
+                break;
+            }
+        if (policy == SCHED_FIFO)
+            c.fifo++;
+        if (policy != SCHED_IDLE)
+            continue;
+        c.idle++;
+        cpu_set_t m;
+        CPU_ZERO(&m);
+        if (sched_getaffinity((pid_t)atoi(e->d_name), sizeof m, &m) != 0 || CPU_COUNT(&m) != 1) {
+            c.pinned_apart = false;
+            continue;
+        }
+        cpu_set_t both;
+        CPU_AND(&both, &m, &seen);
+        if (CPU_COUNT(&both))
+            c.pinned_apart = false;
+        CPU_OR(&seen, &seen, &m);
+    }
+    closedir(d);
+    return c;
+}
+
+static int my_cpus(void)
+{
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    return sched_getaffinity(0, sizeof m, &m) == 0 ? CPU_COUNT(&m) : -1;
+}
+
+/* rt_awake: one SCHED_IDLE spinner pinned to each CPU of the caller, using
+ * CPU while the caller sleeps, all gone after rt_awake_free; a caller
+ * restricted to one CPU gets one. */
+static void test_awake(void)
+{
+    task_census c0 = census();
+    CHECK(c0.idle == 0, "no SCHED_IDLE thread before: %d", c0.idle);
+    char why[96] = "";
+    rt_awake *a = rt_awake_new(why, sizeof why);
+    CHECK(a != NULL, "started: %s", why);
+    if (!a)
+        return;
+    int n = rt_awake_cpus(a);
+    CHECK(n == my_cpus() && n >= 1, "%d spinners for %d CPUs", n, my_cpus());
+    task_census c1 = census();
+    CHECK(c1.idle == n && c1.pinned_apart, "%d SCHED_IDLE threads, one per CPU: %d", c1.idle,
+          c1.pinned_apart);
+    double u0 = cpu_now();
+    struct timespec nap = {0, 300 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    double used = cpu_now() - u0;
+    printf("  info: %d spinners used %.3f CPU s in 0.3 s asleep\n", n, used);
+    CHECK(used > 1e-3, "the spinners spin: %.6f CPU s", used);
+    rt_awake_free(a);
+    task_census c2 = census();
+    CHECK(c2.idle == 0, "none left after free: %d", c2.idle);
+    rt_awake_free(NULL);
+}
+
+typedef struct {
+    bool fifo;    /* this thread got SCHED_FIFO before starting them */
+    int cpus;     /* spinners started */
+    task_census c;
+} awake_report;
+
+static void *awake_from_fifo(void *arg)
+{
+    awake_report *rep = arg;
+    rt_status st;
+    rep->fifo = rt_request(RT_PRIO_ACQ, &st) == RIG_OK;
+    char why[96];
+    rt_awake *a = rt_awake_new(why, sizeof why);
+    rep->cpus = rt_awake_cpus(a);
+    rep->c = census();
+    rt_awake_free(a);
+    return NULL;
+}
+
+static void *awake_on_one_cpu(void *arg)
+{
+    awake_report *rep = arg;
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &m);
+    if (sched_setaffinity(0, sizeof m, &m) != 0) {
+        rep->cpus = -1;
+        return NULL;
+    }
+    char why[96];
+    rt_awake *a = rt_awake_new(why, sizeof why);
+    rep->cpus = rt_awake_cpus(a);
+    rep->c = census();
+    rt_awake_free(a);
+    return NULL;
+}
+
+/* Started by a SCHED_FIFO thread, the spinners still run SCHED_IDLE (the
+ * only FIFO thread is the caller); started by a thread pinned to one CPU,
+ * there is one. */
+static void test_awake_callers(void)
+{
+    pthread_t t;
+    awake_report rep = {0};
+    pthread_create(&t, NULL, awake_on_one_cpu, &rep);
+    pthread_join(t, NULL);
+    CHECK(rep.cpus == 1 && rep.c.idle == 1 && rep.c.pinned_apart,
+          "a caller on one CPU: %d spinners, %d SCHED_IDLE", rep.cpus, rep.c.idle);
+    if (!may_rt())
+        SKIP("FIFO caller: no SCHED_FIFO for this process (not root, no CAP_SYS_NICE, "
+             "rtprio low)");
+    memset(&rep, 0, sizeof rep);
+    pthread_create(&t, NULL, awake_from_fifo, &rep);
+    pthread_join(t, NULL);
+    if (!rep.fifo)
+        SKIP("FIFO caller: SCHED_FIFO refused here although permitted (a cgroup)");
+    CHECK(rep.cpus == my_cpus() && rep.c.idle == rep.cpus && rep.c.fifo == 1,
+          "from a FIFO caller: %d spinners, %d SCHED_IDLE, %d SCHED_FIFO", rep.cpus, rep.c.idle,
+          rep.c.fifo);
+}
+
+/* The rig file's keep_awake on the simulated frame: while sampling at
+ * 500 Hz the CPUs are kept awake ("N CPUs" in the statistics, N SCHED_IDLE
+ * threads), none after rig_stop; back to back it is not started (the loop
+ * never sleeps) and the statistics say nothing. */
+static void test_keep_awake_rig(void)
+{
+    if (!load_ref())
+        return;
+    int port = 0;
+    sim *s = start_sim(RT_AUTO, &port);
+    CHECK(s != NULL, "simulator");
+    if (!s)
+        return;
+    for (int k = 0; k < 2; k++) {
+        rig_config c = ref_cfg;
+        c.port = port;
+        c.keep_awake = true;
+        c.max_rate_hz = k ? RIG_RATE_MAX : 1000;
+        rig *r = NULL;
+        CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK &&
+                  rig_start(r, k ? RIG_RATE_MAX : 500) == RIG_OK,
+              "start %d", k);
+        static rig_sample buf[4096];
+        size_t n = 0;
+        for (int i = 0; i < 100 && n < 50; i++) {
+            rig_wait_samples(r, 0.05);
+            n += rig_poll_samples(r, buf, 4096);
+        }
+        rig_stats st;
+        rig_stats_get(r, &st);
+        task_census during = census();
+        char want[32];
+        snprintf(want, sizeof want, "%d CPUs", my_cpus());
+        if (k == 0)
+            CHECK(n >= 50 && !strcmp(st.keep_awake, want) && during.idle == my_cpus(),
+                  "500 Hz: %zu samples, keep_awake '%s', %d SCHED_IDLE threads", n,
+                  st.keep_awake, during.idle);
+        else
+            CHECK(n >= 50 && st.keep_awake[0] == '\0' && during.idle == 0,
+                  "back to back: %zu samples, keep_awake '%s', %d SCHED_IDLE threads", n,
+                  st.keep_awake, during.idle);
+        rig_stop(r);
+        task_census after = census();
+        CHECK(after.idle == 0, "run %d: none left after rig_stop: %d", k, after.idle);
+        rig_free(r);
+    }
+    sim_free(s);
+}
+
 typedef struct {
     int rc_required, rc_auto;
     rt_status st_required, st_auto, sim_physics, sim_serving;
@@ -425,5 +634,8 @@ int main(void)
     TEST_RUN(test_priority_out_of_range);
     TEST_RUN(test_acquisition_and_sim);
     TEST_RUN(test_spin);
+    TEST_RUN(test_awake);
+    TEST_RUN(test_awake_callers);
+    TEST_RUN(test_keep_awake_rig);
     TEST_END("test_rt");
 }
