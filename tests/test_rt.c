@@ -185,6 +185,18 @@ static sim *start_sim(rt_mode mode, int *port)
     return s;
 }
 
+/* The reference rig file loaded and a simulator started for a test, each
+ * a failed check when it cannot be; NULL then. */
+static sim *test_sim(rt_mode mode, int *port, const char *what)
+{
+    CHECK(load_ref(), "%s: rig file rigs/reference-tcp.ini", what);
+    if (!have_cfg)
+        return NULL;
+    sim *s = start_sim(mode, port);
+    CHECK(s != NULL, "%s: simulator", what);
+    return s;
+}
+
 /* Start a rig on the simulator at port, take samples until 20 have come (or
  * 3 s), and report its scheduling. Returns rig_start's code. */
 static int run_rig(int port, rt_mode mode, double rate_hz, double max_rate_hz, rt_status *st,
@@ -223,11 +235,8 @@ static int run_rig(int port, rt_mode mode, double rate_hz, double max_rate_hz, r
 
 static void test_acquisition_and_sim(void)
 {
-    if (!load_ref())
-        return;
     int port = 0;
-    sim *s = start_sim(RT_AUTO, &port);
-    CHECK(s != NULL, "simulator");
+    sim *s = test_sim(RT_AUTO, &port, "test_acquisition_and_sim");
     if (!s)
         return;
     rt_status st;
@@ -303,11 +312,8 @@ static double cpu_now(void)
  * same run costs asleep. */
 static void test_spin(void)
 {
-    if (!load_ref())
-        return;
     int port = 0;
-    sim *s = start_sim(RT_AUTO, &port);
-    CHECK(s != NULL, "simulator");
+    sim *s = test_sim(RT_AUTO, &port, "test_spin");
     if (!s)
         return;
     double cpu[2] = {0, 0};
@@ -523,11 +529,8 @@ static void test_awake_callers(void)
  * never sleeps) and the statistics say nothing. */
 static void test_keep_awake_rig(void)
 {
-    if (!load_ref())
-        return;
     int port = 0;
-    sim *s = start_sim(RT_AUTO, &port);
-    CHECK(s != NULL, "simulator");
+    sim *s = test_sim(RT_AUTO, &port, "test_keep_awake_rig");
     if (!s)
         return;
     for (int k = 0; k < 2; k++) {
