@@ -283,7 +283,9 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
             own_eps[i] = c->ch[CURVE_EXT][i] / g.gauge_m; /* eps = dL / L0 */
         eps = own_eps;
     }
-    if (curve_has(c, CURVE_FORCE) && (rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
+    /* (Stress from force has checked the force already.) */
+    if (file_sig && curve_has(c, CURVE_FORCE) &&
+        (rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
         goto out;
 
     if (o->preset[0])

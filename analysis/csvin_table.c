@@ -1107,17 +1107,12 @@ static void find_jumps(const curve *c, int r, jumps *out)
      * way) within the next 50 samples: smooth data never do that, a
      * thousands-separator round trip does. Steps are judged against the
      * median non-zero step (mas) so that noise around zero is not taken
-     * for a jump: both values must exceed 10 mas and the step 20 mas. */
-    /* The median step (cin_step_median). Short curves: a copy of the steps and Hoare's
-     * selection. Long ones: selection on the bit patterns without a copy (8
-     * bytes per sample less peak memory; its 512 KiB of counters cost more
-     * than a copy below this size). Both give the exact median. */
-    double mas = cin_step_median(x, c->n, CIN_MEDIAN_AUTO);
-    if (isnan(mas))
-        return;
-    /* Steps of about x10 (dir +1) or /10 (dir -1); a step counts when a
-     * step the other way lies within 50 samples before or after it. */
-    const double floor_ = 10 * mas;
+     * for a jump: both values must exceed 10 mas and the step 20 mas.
+     * First the steps of about x10 (dir +1) or /10 (dir -1) whatever their
+     * size, one pass; the median step, several passes over a long channel,
+     * is needed only when there are such steps, and the size test is then
+     * applied to those alone (a per-step condition, so the steps kept and
+     * their order are the same as testing both at once). */
     size_t *at = malloc(c->n * sizeof *at);
     signed char *dir = malloc(c->n);
     if (!at || !dir) {
@@ -1127,11 +1122,7 @@ static void find_jumps(const curve *c, int r, jumps *out)
     }
     size_t nj = 0;
     for (size_t i = 1; i < c->n; i++) {
-        double a = x[i - 1], b = x[i];
-        if (!isfinite(a) || !isfinite(b) || fabs(a) < floor_ || fabs(b) < floor_ ||
-            fabs(b - a) < 2 * floor_)
-            continue;
-        double q = b / a;
+        double q = x[i] / x[i - 1];
         if (q > 7 && q < 13)
             dir[nj] = 1;
         else if (q > 1.0 / 13 && q < 1.0 / 7)
@@ -1140,6 +1131,22 @@ static void find_jumps(const curve *c, int r, jumps *out)
             continue;
         at[nj++] = i;
     }
+    /* The median step (cin_step_median). Short curves: a copy of the steps and Hoare's
+     * selection. Long ones: selection on the bit patterns without a copy (8
+     * bytes per sample less peak memory; its 512 KiB of counters cost more
+     * than a copy below this size). Both give the exact median. */
+    double mas = nj ? cin_step_median(x, c->n, CIN_MEDIAN_AUTO) : NAN;
+    const double floor_ = 10 * mas;
+    size_t kept = 0;
+    for (size_t k = 0; k < nj && !isnan(mas); k++) {
+        double a = x[at[k] - 1], b = x[at[k]];
+        if (!isfinite(a) || !isfinite(b) || fabs(a) < floor_ || fabs(b) < floor_ ||
+            fabs(b - a) < 2 * floor_)
+            continue;
+        at[kept] = at[k];
+        dir[kept++] = dir[k];
+    }
+    nj = kept;
     size_t count = 0, first = 0;
     for (size_t k = 0; k < nj; k++) {
         bool undone = false;

@@ -389,6 +389,36 @@ static void test_x10_jump_flagged(void)
     curve_list_free(&l);
 }
 
+/* Force noise around zero steps x10 and back (0.001 N, 0.010 N, ...), which
+ * is no separator round trip: those steps are far below the median step
+ * of the ramp after them and are not flagged. A x10 round trip on the ramp
+ * itself (row 60 written 10 times too large) is, once each way. */
+static void test_x10_jump_noise_not_flagged(void)
+{
+    for (int corrupt = 0; corrupt < 2; corrupt++) {
+        char txt[8192];
+        size_t k = (size_t)snprintf(txt, sizeof txt, "time_s,extension_mm,force_N\n");
+        for (int i = 0; i < 120; i++) {
+            double f = i < 30 ? (i % 2 ? 0.010 : 0.001) : 0.5 * (i - 29);
+            if (corrupt && i == 60)
+                f *= 10;
+            k += (size_t)snprintf(txt + k, sizeof txt - k, "%d,%.3f,%.3f\n", i, 0.01 * i, f);
+        }
+        curve_list l = read_ok(corrupt ? "noise-jump.csv" : "noise.csv", txt, 1);
+        if (l.n == 1) {
+            if (corrupt)
+                CHECK(has_note(l.v[0], "force column 'force' jumps by about x10 between "
+                                       "neighbouring samples 2 times (first at sample 61"),
+                      "round trip on the ramp not flagged (%zu notes: %s)", l.v[0]->nnotes,
+                      l.v[0]->nnotes ? l.v[0]->notes[0] : "");
+            else
+                CHECK(!has_note(l.v[0], "jumps by about x10"), "noise around zero flagged: %s",
+                      l.v[0]->nnotes ? l.v[0]->notes[0] : "");
+        }
+        curve_list_free(&l);
+    }
+}
+
 static void test_time_backwards_flagged(void)
 {
     curve_list l;
@@ -1246,6 +1276,7 @@ int main(void)
     TEST_RUN(test_latin1_and_units_row);
     TEST_RUN(test_ambiguous_ext_noted);
     TEST_RUN(test_x10_jump_flagged);
+    TEST_RUN(test_x10_jump_noise_not_flagged);
     TEST_RUN(test_time_backwards_flagged);
     TEST_RUN(test_testxpert_german_tab);
     TEST_RUN(test_key_equals_header);
