@@ -11,10 +11,12 @@
 # TCP acquisition parts; BENCH_REALTIME="auto off acq-only spin awake" the
 # schedulings measured, interleaved (default "auto spin awake"; spin: the rig
 # file's spin = BENCH_SPIN_US, 300 us; awake: its keep_awake = yes;
-# docs/performance.md); BENCH_REPEAT (3) runs each
+# docs/performance.md); BENCH_STOP_AWAKE=0 measures stops with the shipped
+# rig file only (default: it and keep_awake = yes in turn); BENCH_REPEAT (3) runs each
 # analyze measurement that often, Rigor and pandas in turn, and reports the
 # median (fresh-memory costs on a VM vary from run to run). Raw BENCH lines and the
-# table go to $BUILD/bench/results.txt; generated files to $BUILD/bench/data
+# table go to $BUILD/bench/results.txt (and, kept, $BUILD/bench/history/);
+# generated files to $BUILD/bench/data
 # (under build/, so ignored by git).
 set -u
 B=${1:-build}
@@ -153,13 +155,19 @@ if want rtu; then
         done
     done
 fi
-if want stop; then
-    printf '%-34s %14s %14s %8s  %s\n' "stop latency p50/p99/max ms" \
-        "$(kv stop_latency p50_ms)/$(kv stop_latency p99_ms)/$(kv stop_latency max_ms)" "target 2" "-" \
-        "n=$(kv stop_latency n) at $(kv stop_latency rate_min_hz)+ Hz; load $(kv stop_latency load_before); from the fracture step"
+# rows_stop SUFFIX LABEL: the stop-latency rows of one rig file
+rows_stop() {
+    [ -n "$(kv stop_latency$1 n)" ] || return 0
+    printf '%-34s %14s %14s %8s  %s\n' "stop latency$2 p50/p99/max ms" \
+        "$(kv stop_latency$1 p50_ms)/$(kv stop_latency$1 p99_ms)/$(kv stop_latency$1 max_ms)" "target 2" "-" \
+        "n=$(kv stop_latency$1 n) at $(kv stop_latency$1 rate_min_hz)+ Hz; load $(kv stop_latency$1 load_before); from the fracture step"
     printf '%-34s %14s %14s %8s  %s\n' "  same, from the first read" \
-        "$(kv stop_latency read_p50_ms)/$(kv stop_latency read_p99_ms)/$(kv stop_latency read_max_ms)" "target 2" "-" \
+        "$(kv stop_latency$1 read_p50_ms)/$(kv stop_latency$1 read_p99_ms)/$(kv stop_latency$1 read_max_ms)" "target 2" "-" \
         "from the first force read served after the fracture"
+}
+if want stop; then
+    rows_stop "" ""
+    rows_stop _awake ", keep_awake"
 fi
 if want analyze; then
     for t in tensile compression; do
@@ -182,3 +190,7 @@ if want batch; then
 fi
 echo "load after: $(load)"
 } | tee "$OUT/results.txt"
+# Each run's raw lines and table are also kept under a name of their own, so
+# that a short run after a long one does not lose the long one's raw lines.
+hist=$OUT/history/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT/history" && cp "$RAW" "$hist-raw.txt" && cp "$OUT/results.txt" "$hist-results.txt"
