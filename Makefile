@@ -9,7 +9,7 @@
 #   make lint     cppcheck + clang-tidy (.clang-tidy), zero findings
 #   make clean
 #
-# Sources are found by directory (common/ analysis/ rig/ protocols/ cli/), so a
+# Sources are found by directory (common/ analysis/ rig/ protocols/ session/ cli/, one level of subfolders), so a
 # new module needs no Makefile edit. Every program links the same objects;
 # cli/main.c alone holds main() for build/rigor, tests/test_X.c holds main()
 # for build/tests/test_X. Missing Debian packages are installed first by
@@ -31,8 +31,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) $(SANITIZE) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 LDLIBS_ALL = $(SANITIZE) $(PKG_LIBS) -lutil -lpthread -lm $(LDLIBS)
 
-LIB_SRC  := $(wildcard common/*.c analysis/*.c rig/*.c protocols/*.c) \
-            $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_SRC  := $(wildcard common/*.c analysis/*.c analysis/*/*.c rig/*.c rig/*/*.c \
+                      protocols/*.c session/*.c) \
+            $(filter-out cli/main.c,$(wildcard cli/*.c cli/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
 TEST_SRC := $(wildcard tests/test_*.c)

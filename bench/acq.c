@@ -30,7 +30,7 @@
  */
 #include "../rig/regmap.h"
 #include "../rig/rig.h"
-#include "../rig/sim.h"
+#include "../rig/sim/sim.h"
 #include "bare_loop.h"
 #include "bench.h"
 

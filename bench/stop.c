@@ -23,7 +23,7 @@
  * is the one or two slow stops in a hundred; keep_awake is the rig file's
  * answer to that (docs/rigfile.md). BENCH_STOP_AWAKE=0 runs the first only.
  */
-#include "../protocols/runner.h"
+#include "../session/session.h"
 #include "bench.h"
 
 #include <math.h>

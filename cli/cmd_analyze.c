@@ -12,7 +12,7 @@
 
 #include "../analysis/analysis.h"
 #include "../analysis/batch.h"
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../common/pool.h"
 

@@ -9,7 +9,7 @@
  */
 #include "commands.h"
 
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 
 #include <stdbool.h>
 #include <stdio.h>

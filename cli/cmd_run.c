@@ -11,10 +11,10 @@
 #include "output.h"
 
 #include "../analysis/analysis.h"
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../protocols/protocol.h"
-#include "../protocols/runner.h"
+#include "../session/session.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -12,7 +12,7 @@
 #include "commands.h"
 
 #include "../common/units.h"
-#include "../rig/sim.h"
+#include "../rig/sim/sim.h"
 
 #include <errno.h>
 #include <pthread.h>

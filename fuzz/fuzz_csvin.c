@@ -6,7 +6,7 @@
  * The first byte picks the file name, because some detectors look at the
  * extension (.TRA, .ASC, .MTR, .tab, ...). Seeds: tests/data/import and
  * ../shared/data (copied by scripts/fuzz.sh). */
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -9,8 +9,8 @@
  * short request exercises sim_read_regs / sim_write_regs with arbitrary
  * unit, table, address and count. A fresh simulator per input keeps runs
  * reproducible. */
-#include "../rig/sim.h"
-#include "../rig/sim_internal.h"
+#include "../rig/sim/sim.h"
+#include "../rig/sim/sim_internal.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,11 +14,11 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 film="$out/e-lpscl-film-$stamp.csv"
 pellet="$out/lpscl-pellet-$stamp.csv"
 
-echo "== rigor run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film"
-"$rigor" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film -o "$film"
+echo "== rigor run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film"
+"$rigor" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film -o "$film"
 echo
-echo "== rigor run protocols/lpscl-pellet-compression.rigor --sim lpscl-pellet"
-"$rigor" run protocols/lpscl-pellet-compression.rigor --sim lpscl-pellet -o "$pellet"
+echo "== rigor run protocols/shipped/lpscl-pellet-compression.rigor --sim lpscl-pellet"
+"$rigor" run protocols/shipped/lpscl-pellet-compression.rigor --sim lpscl-pellet -o "$pellet"
 echo
 "$rigor" analyze --quiet --plot "$out/film-tensile.svg" "$film"
 "$rigor" analyze --quiet --plot "$out/film-tensile.png" "$film"

@@ -12,7 +12,7 @@ bad() { fail=$((fail + 1)); echo "not ok $1: $2"; }
 RIG="--capacity 100N --travel 100mm --max-speed 500mm/min"
 
 # 1. every good file and every shipped protocol: exit 0, a plan on stdout, nothing on stderr
-for f in tests/data/protocols/good/*.rigor protocols/*.rigor; do
+for f in tests/data/protocols/good/*.rigor protocols/shipped/*.rigor; do
     "$RIGOR" check "$f" >"$tmp/out" 2>"$tmp/err"; rc=$?
     if [ $rc -eq 0 ] && grep -q '^steps:' "$tmp/out" && grep -q '^estimate: ' "$tmp/out" \
        && [ ! -s "$tmp/err" ]; then
@@ -95,10 +95,10 @@ if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "beyond the rig's force capacity (100
 #     tensile fits, the film compression (2.3 kN at 80 MPa) does not; a broken
 #     rig file is a usage error with its own file:line:col.
 if [ -f rigs/reference-tcp.ini ]; then
-    "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/e-lpscl-film-tensile.rigor >/dev/null 2>&1; a=$?
-    "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/e-lpscl-film-compression.rigor >/dev/null 2>"$tmp/err"; b=$?
+    "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/shipped/e-lpscl-film-tensile.rigor >/dev/null 2>&1; a=$?
+    "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/shipped/e-lpscl-film-compression.rigor >/dev/null 2>"$tmp/err"; b=$?
     printf '[rig]\nbogus\n' >"$tmp/bad.ini"
-    "$RIGOR" check --rig "$tmp/bad.ini" protocols/astm-d882.rigor >/dev/null 2>"$tmp/err2"; c=$?
+    "$RIGOR" check --rig "$tmp/bad.ini" protocols/shipped/astm-d882.rigor >/dev/null 2>"$tmp/err2"; c=$?
     if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "e-lpscl-film-compression.rigor:15:15: 4500 N is beyond the rig's force capacity (500 N)" "$tmp/err" \
        && [ $c -eq 2 ] && grep -q "^rigor check: $tmp/bad.ini:2:1: " "$tmp/err2"; then
         ok "rig file"; else bad "rig file" "a=$a b=$b c=$c $(cat "$tmp/err" "$tmp/err2")"; fi
@@ -108,19 +108,19 @@ fi
 
 # 5. geometry overrides supply or replace geometry; a wrong unit is a usage error
 "$RIGOR" check -q --gauge-length 20 tests/data/protocols/bad/strain-no-gauge.rigor >/dev/null 2>&1; a=$?
-"$RIGOR" check --thickness 15um protocols/e-lpscl-film-tensile.rigor >"$tmp/out" 2>&1; b=$?
-"$RIGOR" check --thickness 40kg protocols/e-lpscl-film-tensile.rigor >/dev/null 2>"$tmp/err"; c=$?
+"$RIGOR" check --thickness 15um protocols/shipped/e-lpscl-film-tensile.rigor >"$tmp/out" 2>&1; b=$?
+"$RIGOR" check --thickness 40kg protocols/shipped/e-lpscl-film-tensile.rigor >/dev/null 2>"$tmp/err"; c=$?
 if [ $a -eq 0 ] && [ $b -eq 0 ] && grep -q "thickness 1.5e-05 m (15 um)" "$tmp/out" && [ $c -eq 2 ] \
    && grep -q "needs a length unit" "$tmp/err"; then
     ok "geometry overrides"; else bad "geometry overrides" "a=$a b=$b c=$c $(cat "$tmp/err")"; fi
 
 # 6. several files: the good one's plan is printed, the status is 2
-"$RIGOR" check protocols/astm-d882.rigor tests/data/protocols/bad/hold-bare.rigor >"$tmp/out" 2>"$tmp/err"; rc=$?
+"$RIGOR" check protocols/shipped/astm-d882.rigor tests/data/protocols/bad/hold-bare.rigor >"$tmp/out" 2>"$tmp/err"; rc=$?
 if [ $rc -eq 2 ] && grep -q "ASTM D882" "$tmp/out" && grep -q "hold-bare.rigor:9:5:" "$tmp/err"; then
     ok "several files"; else bad "several files" "rc=$rc"; fi
 
 # 7. the plan: SI with lab units and an estimate
-"$RIGOR" check protocols/stress-relaxation.rigor >"$tmp/out" 2>&1
+"$RIGOR" check protocols/shipped/stress-relaxation.rigor >"$tmp/out" 2>&1
 if grep -q "ramp at 0.000166667 m/s (10 mm/min) until strain >= 0.02 (2 %)" "$tmp/out" \
    && grep -q "hold for 600 s" "$tmp/out" && grep -q "^estimate: at least 602.4 s" "$tmp/out"; then
     ok "plan"; else bad "plan" "$(cat "$tmp/out")"; fi

@@ -55,7 +55,7 @@ start() {
     SOCK=rigor-console-$$-$phase
     T new-session -d -s c -x "${W:-100}" -y "${H:-30}" "cd '$WORK' && env PS1='shell\$ ' TERM=xterm-256color sh"
     sleep 0.3
-    T send-keys -t c "$RIGOR console --rate 250 --protocols '$ROOT/protocols' $*; echo CONSOLE_EXIT=\$?" Enter
+    T send-keys -t c "$RIGOR console --rate 250 --protocols '$ROOT/protocols/shipped' $*; echo CONSOLE_EXIT=\$?" Enter
 }
 # A fault of the shared machine's load (a starved thread: watchdog, frozen
 # tick) fails the case where it happens; acknowledge it so that the cases

@@ -31,7 +31,7 @@ killed=0; finished=0; rows=0
 while read -r delay; do
     i=$((i + 1))
     d="$tmp/$i"; mkdir -p "$d"
-    "$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film --seed "$i" \
+    "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film --seed "$i" \
         --sim-log "$d/truth.csv" -o "$d/run.csv" --timeout 60 >"$d/out" 2>"$d/err" &
     pid=$!
     sleep "$delay"

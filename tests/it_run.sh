@@ -19,7 +19,7 @@ bad() { fail=$((fail + 1)); echo "not ok $1: $2"; }
 # run NAME PROTOCOL PRESET PYCHECK: run, then check the JSON results with Python
 run_case() {
     name=$1; proto=$2; preset=$3; check=$4
-    "$RIGOR" run "protocols/$proto.rigor" --sim "$preset" --json -o "$tmp/$name.csv" \
+    "$RIGOR" run "protocols/shipped/$proto.rigor" --sim "$preset" --json -o "$tmp/$name.csv" \
         >"$tmp/$name.json" 2>"$tmp/$name.err"
     rc=$?
     if [ $rc -ne 0 ]; then bad "$name" "exit $rc: $(tail -3 "$tmp/$name.err")"; return; fi
@@ -104,7 +104,7 @@ if [ -z "$pty" ]; then
 else
     sed -e "s|^device \( *\)= /dev/ttyUSB0|device\1= $pty|" \
         -e 's|^\[safety\]|&\nkeep_awake = yes|' rigs/reference-rtu.ini >"$tmp/rtu.ini"
-    "$RIGOR" run protocols/e-lpscl-film-tensile.rigor --rig "$tmp/rtu.ini" --json \
+    "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --rig "$tmp/rtu.ini" --json \
         -o "$tmp/rtu.csv" >"$tmp/rtu.json" 2>"$tmp/rtu.err"
     rc=$?
     if [ $rc -eq 0 ] && $PY - "$tmp/rtu.json" "$tmp/rtu.err" <<'PYEOF'
@@ -124,7 +124,7 @@ fi
 kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; simpid=
 
 # 7. A link lost mid-pull: FAULT, exit 3, the data so far kept with the reason.
-"$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
+"$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
     --sim-faults disconnect-after=3s -o "$tmp/fault.csv" >/dev/null 2>"$tmp/fault.err"
 rc=$?
 if [ $rc -eq 3 ] && grep -q "FAULT: link lost" "$tmp/fault.err" \
@@ -138,14 +138,14 @@ printf 'name "bad"\ntest tensile\nwidth 10 mm\nthickness 40 um\ngauge-length 20 
 rc=$?
 if [ $rc -eq 2 ] && grep -q "bad.rigor:6:[0-9]*: " "$tmp/bad.err" && [ ! -e "$tmp/bad.csv" ]; then
     ok bad-protocol; else bad bad-protocol "exit $rc: $(cat "$tmp/bad.err")"; fi
-"$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film -o "$tmp/e-lpscl-film.csv" \
+"$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film -o "$tmp/e-lpscl-film.csv" \
     >/dev/null 2>"$tmp/exist.err"
 rc=$?
 if [ $rc -eq 2 ] && grep -q "never overwritten" "$tmp/exist.err"; then
     ok no-overwrite; else bad no-overwrite "exit $rc: $(cat "$tmp/exist.err")"; fi
 
 # 9. --dry-run prints the plan and moves nothing.
-out=$("$RIGOR" run --dry-run protocols/e-lpscl-film-tensile.rigor 2>&1); rc=$?
+out=$("$RIGOR" run --dry-run protocols/shipped/e-lpscl-film-tensile.rigor 2>&1); rc=$?
 if [ $rc -eq 0 ] && echo "$out" | grep -q "ramp"; then ok dry-run; else bad dry-run "exit $rc"; fi
 
 # 10. Injected faults (1 % dropped, 0.5 % corrupted replies): the pull still
@@ -156,7 +156,7 @@ if [ $rc -eq 0 ] && echo "$out" | grep -q "ramp"; then ok dry-run; else bad dry-
 #     machine they are equal; on a loaded one real late replies add to them,
 #     so the test asserts "at least" and prints both. Both sides count the
 #     whole session (rigor run's "link (whole session)" line).
-"$RIGOR" run protocols/e-lpscl-film-tensile.rigor --sim e-lpscl-film --seed 5 \
+"$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film --seed 5 \
     --sim-faults drop=0.01,corrupt=0.005 --sim-log "$tmp/faults.log" --json \
     -o "$tmp/faults.csv" >"$tmp/faults.json" 2>"$tmp/faults.err"
 rc=$?
@@ -194,7 +194,7 @@ then ok injected-faults; else bad injected-faults "exit $rc: $(tail -2 "$tmp/fau
 
 # 11. On a terminal (script(1) gives it a pty), a progress bar; in a pipe, none.
 if command -v script >/dev/null 2>&1; then
-    script -qec "$RIGOR run protocols/p-lpscl-film-tensile.rigor --sim p-lpscl-film -o $tmp/tty.csv" \
+    script -qec "$RIGOR run protocols/shipped/p-lpscl-film-tensile.rigor --sim p-lpscl-film -o $tmp/tty.csv" \
         "$tmp/tty.txt" >/dev/null 2>&1
     rc=$?
     if [ $rc -eq 0 ] && grep -q '\[#*\.*\] step [0-9]/3  F ' "$tmp/tty.txt" \

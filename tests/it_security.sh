@@ -23,7 +23,7 @@ no() { fail=$((fail + 1)); echo "not ok $1"; shift; [ $# -gt 0 ] && echo "$*" | 
 tmp=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
-proto=$root/protocols/e-lpscl-film-tensile.rigor
+proto=$root/protocols/shipped/e-lpscl-film-tensile.rigor
 
 # ---- the simulator binds loopback by default
 "$RIGOR" sim --tcp 0 --duration 5 >"$tmp/sim.out" 2>"$tmp/sim.err" &

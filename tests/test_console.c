@@ -1,5 +1,5 @@
 /* test_console.c — the console's pure parts: braille plot and layout. */
-#include "../cli/console.h"
+#include "../cli/console/console.h"
 #include "../common/error.h"
 #include "harness.h"
 

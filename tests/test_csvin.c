@@ -2,8 +2,8 @@
  * files, detection rules on small hand-made buffers, and every bad-input
  * class giving a located diagnostic.
  */
-#include "../analysis/csvin.h"
-#include "../analysis/csvin_priv.h"
+#include "../analysis/import/csvin.h"
+#include "../analysis/import/csvin_priv.h"
 #include "harness.h"
 
 #include <math.h>

@@ -8,7 +8,7 @@
  * files), sharing no code with the importer; a few were checked by hand
  * against the raw text (see the comments). NAN = not checked.
  */
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "harness.h"
 
 #include <math.h>

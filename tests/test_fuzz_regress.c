@@ -2,7 +2,7 @@
  * crash or misbehave, kept as regression tests. Each test is named after
  * what it caught; docs/reliability.md lists them. */
 #include "../analysis/compliance.h"
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "../rig/regmap.h"
 #include "harness.h"
 

@@ -11,7 +11,7 @@
  * coverage is visible in the test output. Skips when ../shared is absent.
  */
 #include "../analysis/analysis.h"
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "../analysis/numeric.h"
 #include "../common/error.h"
 #include "harness.h"

@@ -9,7 +9,7 @@
  * lie in the frame of its results (the reported maximum is on the curve).
  */
 #include "../analysis/analysis.h"
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "../analysis/plot.h"
 #include "../analysis/prepare.h"
 #include "../analysis/rstats.h"

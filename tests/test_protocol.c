@@ -372,9 +372,9 @@ static void test_reaction_semantics(void)
 
 static void test_shipped_protocols(void)
 {
-    DIR *dir = opendir("protocols");
+    DIR *dir = opendir("protocols/shipped");
     if (!dir)
-        SKIP("no protocols/ folder");
+        SKIP("no protocols/shipped/ folder");
     struct dirent *e;
     int n = 0;
     while ((e = readdir(dir))) {
@@ -382,7 +382,7 @@ static void test_shipped_protocols(void)
         if (l < 7 || strcmp(e->d_name + l - 6, ".rigor"))
             continue;
         char path[512];
-        snprintf(path, sizeof path, "protocols/%s", e->d_name);
+        snprintf(path, sizeof path, "protocols/shipped/%s", e->d_name);
         rig_diag d[8];
         size_t nd = 0;
         protocol *p = NULL;
@@ -406,7 +406,7 @@ static void test_study_protocols(void)
     protocol *p = NULL;
     rig_diag d[4];
     size_t nd;
-    if (proto_parse_file("protocols/e-lpscl-film-tensile.rigor", NULL, &p, d, 4, &nd) ==
+    if (proto_parse_file("protocols/shipped/e-lpscl-film-tensile.rigor", NULL, &p, d, 4, &nd) ==
         RIG_OK) {
         CHECK_NEAR(p->geom.thickness_m, 40e-6, 0, 1e-12, "40 um film");
         CHECK(p->steps[p->nsteps - 1].until.atom[0][0].ev == PEV_FRACTURE, "until fracture");
@@ -415,7 +415,7 @@ static void test_study_protocols(void)
         proto_free(p);
     } else
         CHECK(0, "e-lpscl-film-tensile: %s", d[0].msg);
-    if (proto_parse_file("protocols/e-lpscl-film-compression.rigor", NULL, &p, d, 4, &nd) ==
+    if (proto_parse_file("protocols/shipped/e-lpscl-film-compression.rigor", NULL, &p, d, 4, &nd) ==
         RIG_OK) {
         const proto_cond *c = &p->steps[2].until;
         CHECK(c->nclauses == 2 && c->atom[0][0].value == 80e6 && c->atom[1][0].value == 0.9,
@@ -424,7 +424,7 @@ static void test_study_protocols(void)
         proto_free(p);
     } else
         CHECK(0, "e-lpscl-film-compression: %s", d[0].msg);
-    if (proto_parse_file("protocols/lpscl-pellet-compression.rigor", NULL, &p, d, 4, &nd) ==
+    if (proto_parse_file("protocols/shipped/lpscl-pellet-compression.rigor", NULL, &p, d, 4, &nd) ==
         RIG_OK) {
         CHECK_NEAR(p->area_m2, M_PI * 25e-6, 0, 1e-9, "pellet 10 mm across");
         CHECK_NEAR(p->length0_m, 0.6e-3, 0, 1e-12, "0.6 mm high");
@@ -477,7 +477,7 @@ static void test_geometry_override(void)
     size_t nd;
     protocol *p = NULL;
     int rc =
-        proto_parse_file_geom("protocols/e-lpscl-film-tensile.rigor", NULL, &g, &p, d, 4, &nd);
+        proto_parse_file_geom("protocols/shipped/e-lpscl-film-tensile.rigor", NULL, &g, &p, d, 4, &nd);
     CHECK(rc == RIG_OK && p, "override parses");
     if (p) {
         CHECK_NEAR(p->geom.thickness_m, 15e-6, 0, 1e-12, "thickness overridden");
@@ -636,7 +636,7 @@ static void test_plan(void)
     protocol *p = NULL;
     rig_diag d[4];
     size_t nd;
-    if (proto_parse_file("protocols/stress-relaxation.rigor", NULL, &p, d, 4, &nd) != RIG_OK) {
+    if (proto_parse_file("protocols/shipped/stress-relaxation.rigor", NULL, &p, d, 4, &nd) != RIG_OK) {
         CHECK(0, "stress-relaxation: %s", d[0].msg);
         return;
     }
@@ -731,7 +731,7 @@ static void test_fuzz(void)
     if (sc)
         rng_state = (uint32_t)(12345 + scale);
     static const char *const seeds[] = {GOOD "all-steps.rigor", GOOD "units.rigor",
-                                        "protocols/e-lpscl-film-compression.rigor"};
+                                        "protocols/shipped/e-lpscl-film-compression.rigor"};
     for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
         size_t len;
         char *src = read_all(seeds[s], &len);

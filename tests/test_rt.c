@@ -12,7 +12,7 @@
  */
 #include "../rig/rig.h"
 #include "../rig/rt.h"
-#include "../rig/sim.h"
+#include "../rig/sim/sim.h"
 #include "harness.h"
 #include "unpriv.h"
 

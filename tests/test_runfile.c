@@ -1,6 +1,6 @@
 /* test_runfile.c — run files: O_EXCL refusal, format, flush cadence seen by a
  * second reader, interrupted files, kill -9 of a writing process, full disk. */
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "../rig/runfile.h"
 #include "harness.h"
 

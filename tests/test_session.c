@@ -4,7 +4,7 @@
  * and the acquisition thread's scheduling: in the run file's header, and,
  * where real-time scheduling is refused, a clear refusal of realtime =
  * required and a warning under auto. */
-#include "../protocols/runner.h"
+#include "../session/session.h"
 #include "../rig/runfile.h"
 #include "harness.h"
 #include "unpriv.h"

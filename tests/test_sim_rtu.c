@@ -10,7 +10,7 @@
  */
 #include "harness.h"
 
-#include "../rig/sim.h"
+#include "../rig/sim/sim.h"
 #include "../rig/words.h"
 
 #include <fcntl.h>

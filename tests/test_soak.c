@@ -20,7 +20,7 @@
  * Duration: SOAK_SECONDS (default 3 s, as a unit test); tests/it_soak.sh
  * runs 30 s in make check, make soak 600 s. */
 #include "../rig/rig.h"
-#include "../rig/sim.h"
+#include "../rig/sim/sim.h"
 #include "harness.h"
 
 #include <math.h>

@@ -14,7 +14,7 @@
  * neither appears here. Skipped when ../shared is absent.
  */
 #include "../analysis/analysis.h"
-#include "../analysis/csvin.h"
+#include "../analysis/import/csvin.h"
 #include "harness.h"
 
 #include <math.h>

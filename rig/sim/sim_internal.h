@@ -9,7 +9,7 @@
 #define RIGOR_SIM_INTERNAL_H
 
 #include "sim.h"
-#include "words.h"
+#include "../words.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

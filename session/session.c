@@ -9,13 +9,13 @@
  * file with the end reason and the acquisition statistics. run_protocol()
  * is one session with one test, polled until it finishes.
  */
-#include "runner.h"
+#include "session.h"
 
 #include "../common/error.h"
 #include "../rig/rig.h"
 #include "../rig/rigfile.h"
 #include "../rig/runfile.h"
-#include "../rig/sim.h"
+#include "../rig/sim/sim.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,8 +12,8 @@
  */
 #include "csvin_priv.h"
 
-#include "../common/bigmem.h"
-#include "../common/pool.h"
+#include "../../common/bigmem.h"
+#include "../../common/pool.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* cmd_console.c — `rigor console`: options, then the console (cli/console_*.c). */
-#include "commands.h"
+#include "../commands.h"
 #include "console.h"
 
 #include <errno.h>
@@ -21,7 +21,7 @@ static void usage(FILE *f)
                "                      e.g. disconnect-after=3s\n"
                "  --seed N            simulator seed (default 1; specimen k uses N + k)\n"
                "  --rate HZ           acquisition rate (default: the link's best, <= 1000)\n"
-               "  --protocols DIR     where the picker lists *.rigor (default protocols)\n"
+               "  --protocols DIR     where the picker lists *.rigor (default protocols/shipped)\n"
                "\n"
                "Exit status: 0 quit, 2 invalid options or terminal, 3 rig unreachable,\n"
                "128+N ended by signal N (the test stopped, its run file closed).\n");

@@ -7,7 +7,7 @@
  */
 #include "console.h"
 
-#include "../common/error.h"
+#include "../../common/error.h"
 
 #include <math.h>
 #include <stdlib.h>

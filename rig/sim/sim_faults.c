@@ -11,7 +11,7 @@
  */
 #include "sim_internal.h"
 
-#include "../common/units.h"
+#include "../../common/units.h"
 
 #include <ctype.h>
 #include <stdlib.h>

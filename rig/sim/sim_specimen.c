@@ -33,7 +33,7 @@
  */
 #include "sim_internal.h"
 
-#include "../common/units.h"
+#include "../../common/units.h"
 
 #include <ctype.h>
 #include <math.h>

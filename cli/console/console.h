@@ -5,7 +5,7 @@
  * plot (console_plot.c) and the layout (console_layout.c) are pure and unit
  * tested (tests/test_console.c); each screen is a small file with a draw and
  * a key handler (console_scr_*.c); console_app.c is the loop that polls the
- * run session (protocols/runner.h) at ~25 Hz between keys.
+ * run session (session/session.h) at ~25 Hz between keys.
  */
 #ifndef RIGOR_CONSOLE_H
 #define RIGOR_CONSOLE_H
@@ -20,7 +20,7 @@ typedef struct {
     const char *sim_faults; /* simulator fault list, or NULL */
     uint64_t seed;
     double rate_hz;           /* acquisition rate; 0 = the link's best (<= 1 kHz) */
-    const char *protocol_dir; /* where the picker lists *.rigor (default "protocols") */
+    const char *protocol_dir; /* where the picker lists *.rigor (default "protocols/shipped") */
 } console_opts;
 
 /* Run the console until the operator quits. Returns the exit status:

@@ -5,9 +5,9 @@
  */
 #include "csvin_priv.h"
 
-#include "../common/bigmem.h"
-#include "../common/pool.h"
-#include "../common/units.h"
+#include "../../common/bigmem.h"
+#include "../../common/pool.h"
+#include "../../common/units.h"
 
 #include <dirent.h>
 #include <errno.h>

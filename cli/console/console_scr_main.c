@@ -1,7 +1,7 @@
 /* console_scr_main.c — the main screen: live readouts and the live plot. */
 #include "console_priv.h"
 
-#include "../common/error.h"
+#include "../../common/error.h"
 
 #include <math.h>
 #include <stdio.h>

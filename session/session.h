@@ -28,8 +28,8 @@
 
 #include "../analysis/curve.h"
 #include "../rig/rig.h"
-#include "machine.h"
-#include "protocol.h"
+#include "../protocols/machine.h"
+#include "../protocols/protocol.h"
 
 #include <signal.h>
 #include <stdbool.h>

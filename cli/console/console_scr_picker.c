@@ -3,7 +3,7 @@
  * with file:line:col, or the plan) is shown before anything can start. */
 #include "console_priv.h"
 
-#include "../common/error.h"
+#include "../../common/error.h"
 
 #include <glob.h>
 #include <math.h>

@@ -19,8 +19,8 @@
 #ifndef RIGOR_CSVIN_H
 #define RIGOR_CSVIN_H
 
-#include "../common/error.h"
-#include "curve.h"
+#include "../../common/error.h"
+#include "../curve.h"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -20,7 +20,7 @@
  */
 #include "csvin_priv.h"
 
-#include "../common/units.h"
+#include "../../common/units.h"
 
 #include <ctype.h>
 #include <math.h>

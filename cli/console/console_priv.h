@@ -5,7 +5,7 @@
 #include "console.h"
 #include "console_crt.h"
 
-#include "../protocols/runner.h"
+#include "../../session/session.h"
 
 #include <stdbool.h>
 

@@ -24,8 +24,8 @@
 #ifndef RIGOR_SIM_H
 #define RIGOR_SIM_H
 
-#include "../common/error.h"
-#include "rt.h"
+#include "../../common/error.h"
+#include "../rt.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  * "a test is running: stop it and quit?". */
 #include "console_priv.h"
 
-#include "../common/error.h"
+#include "../../common/error.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * the batch table of the session's specimens with mean and SD. */
 #include "console_priv.h"
 
-#include "../analysis/rstats.h"
+#include "../../analysis/rstats.h"
 
 #include <ctype.h>
 #include <math.h>

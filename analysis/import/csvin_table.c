@@ -13,9 +13,9 @@
  */
 #include "csvin_priv.h"
 
-#include "../common/bigmem.h"
-#include "../common/pool.h"
-#include "../common/units.h"
+#include "../../common/bigmem.h"
+#include "../../common/pool.h"
+#include "../../common/units.h"
 
 #include <ctype.h>
 #include <math.h>

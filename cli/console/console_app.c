@@ -10,11 +10,11 @@
  */
 #include "console_priv.h"
 
-#include "output.h"
+#include "../output.h"
 
-#include "../analysis/analysis.h"
-#include "../analysis/csvin.h"
-#include "../common/error.h"
+#include "../../analysis/analysis.h"
+#include "../../analysis/import/csvin.h"
+#include "../../common/error.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -334,7 +334,7 @@ int console_main(const console_opts *o)
     }
     c->opt = *o;
     if (!c->opt.protocol_dir)
-        c->opt.protocol_dir = "protocols";
+        c->opt.protocol_dir = "protocols/shipped";
     c->stride = 1;
     c->checked_sel = -1;
 
