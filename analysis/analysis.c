@@ -88,10 +88,10 @@ int analysis_preset(analysis_opts *o, const char *name)
          * few samples when a cell row collapses; that is not fracture. */
         o->break_drop_frac = 0.5;
     } else {
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     }
     snprintf(o->preset, sizeof o->preset, "%s", name);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static double pick(double override, double from_file)
@@ -139,9 +139,9 @@ static void stages_replay(stages_job *j)
     detect_params_for(j->o, false, &j->dp);
     j->rc = detect_run_curve(&j->dp, j->t, j->eps, j->sig, j->force ? j->force : j->sig, j->n,
                              j->ev, STAGE_EVENTS, &j->nev);
-    if (j->rc == RIG_EFULL) {
+    if (j->rc == RIGOR_EFULL) {
         j->nev = STAGE_EVENTS;
-        j->rc = RIG_OK;
+        j->rc = RIGOR_OK;
     }
 }
 
@@ -220,16 +220,16 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     double area = curve_geom_area(&g);
     if (isfinite(area) && !(area > 0)) {
         snprintf(why, wl, "cross-section area %.6g mm^2 is not positive", area * 1e6);
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     if (isfinite(g.gauge_m) && !(g.gauge_m > 0)) {
         snprintf(why, wl, "gauge length %.6g mm is not positive", g.gauge_m * 1e3);
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
 
     const double *sig = NULL, *eps = NULL;
     double *own_sig = NULL, *own_eps = NULL;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     bool file_sig = o->use_file_columns && curve_has(c, CURVE_STRESS);
     bool file_eps = o->use_file_columns && curve_has(c, CURVE_STRAIN);
 
@@ -240,18 +240,18 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     } else {
         if (!curve_has(c, CURVE_FORCE)) {
             snprintf(why, wl, "the data has neither a stress nor a force column");
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         if (!isfinite(area)) {
             snprintf(why, wl, "missing geometry: the cross-section is needed for stress; give "
                               "--area, or --width and --thickness, or --diameter");
-            return RIG_EGEOMETRY;
+            return RIGOR_EGEOMETRY;
         }
         if ((rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl)))
             return rc;
         own_sig = bigmem_alloc_touched(c->n * sizeof *own_sig, o->threads);
         if (!own_sig)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         for (size_t i = 0; i < c->n; i++)
             own_sig[i] = c->ch[CURVE_FORCE][i] / area; /* sigma = F / A0 */
         sig = own_sig;
@@ -263,20 +263,20 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     } else {
         if (!curve_has(c, CURVE_EXT)) {
             snprintf(why, wl, "the data has neither a strain nor an extension column");
-            rc = RIG_ENODATA;
+            rc = RIGOR_ENODATA;
             goto out;
         }
         if (!isfinite(g.gauge_m)) {
             snprintf(why, wl, "missing geometry: the gauge length is needed for strain; give "
                               "--gauge-length");
-            rc = RIG_EGEOMETRY;
+            rc = RIGOR_EGEOMETRY;
             goto out;
         }
         if ((rc = curve_check_finite(c, CURVE_EXT, "extension", why, wl)))
             goto out;
         own_eps = bigmem_alloc_touched(c->n * sizeof *own_eps, o->threads);
         if (!own_eps) {
-            rc = RIG_ENOMEM;
+            rc = RIGOR_ENOMEM;
             goto out;
         }
         for (size_t i = 0; i < c->n; i++)
@@ -314,19 +314,19 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                      n, eps[n] * 100, ffrac * 100, n, c->n);
     stages_job *st = malloc(sizeof *st);
     if (!st) {
-        rc = RIG_ENOMEM;
+        rc = RIGOR_ENOMEM;
         goto out;
     }
     *st = (stages_job){.o = o, .t = t, .eps = eps, .sig = sig, .force = force, .n = n};
-    tensile_job tj = {t, eps, sig, force, n, area, o, rs, why, wl, RIG_OK, st};
+    tensile_job tj = {t, eps, sig, force, n, area, o, rs, why, wl, RIGOR_OK, st};
     pool_run(2, o->threads, tensile_part, &tj);
     rc = tj.rc;
-    if (rc == RIG_OK && n < c->n) {
+    if (rc == RIGOR_OK && n < c->n) {
         const result_value *br = results_find(rs, "break_rule");
         if (br && !strcmp(br->s, "end-of-data"))
             results_string(rs, "break_rule", "unloaded");
     }
-    if (rc == RIG_OK)
+    if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);
     free(st);
 out:

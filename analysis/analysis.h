@@ -56,7 +56,7 @@ typedef struct {
 void analysis_opts_default(analysis_opts *o);
 
 /* Apply a named preset ("iso527", "astm-d638", "astm-d882", "iso604",
- * "astm-d695", "iso13314"). Returns RIG_EINVAL for an unknown name. */
+ * "astm-d695", "iso13314"). Returns RIGOR_EINVAL for an unknown name. */
 int analysis_preset(analysis_opts *o, const char *name);
 
 /* Geometry of an analysis: each field from the options when given, else from
@@ -65,7 +65,7 @@ int analysis_preset(analysis_opts *o, const char *name);
 void analysis_merge_geom(const curve_geom *opt, const curve_geom *file, curve_geom *g);
 
 /* Analyse one curve into rs (initialised by the caller with results_init).
- * Returns RIG_OK, or RIG_EGEOMETRY / RIG_ENODATA / ... with *why set to a
+ * Returns RIGOR_OK, or RIGOR_EGEOMETRY / RIGOR_ENODATA / ... with *why set to a
  * one-line explanation naming what is missing. */
 int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *why,
                  size_t whylen);

@@ -70,17 +70,17 @@ static int add_key(batch_group *g, const char *key)
 {
     for (size_t k = 0; k < g->nkeys; k++)
         if (!strcmp(g->keys[k].key, key))
-            return RIG_OK;
+            return RIGOR_OK;
     batch_keystat *nk = realloc(g->keys, (g->nkeys + 1) * sizeof *nk);
     if (!nk)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     g->keys = nk;
     batch_keystat *ks = &nk[g->nkeys++];
     memset(ks, 0, sizeof *ks);
     snprintf(ks->key, sizeof ks->key, "%s", key);
     ks->strength = batch_is_strength_key(key);
-    ks->weibull_rc = RIG_ENODATA;
-    return RIG_OK;
+    ks->weibull_rc = RIGOR_ENODATA;
+    return RIGOR_OK;
 }
 
 /* Statistics and Weibull fits of one group; vals/work hold 3 * g->n doubles. */
@@ -99,7 +99,7 @@ static void group_stats(batch_group *g, const result_set *const *rs, double *val
         if (!ks->strength)
             continue;
         ks->weibull_rc = weibull_mle(vals, nv, &ks->mle);
-        if (ks->weibull_rc == RIG_OK)
+        if (ks->weibull_rc == RIGOR_OK)
             ks->weibull_rc = weibull_mrr(vals, nv, work, &ks->mrr);
     }
 }
@@ -112,24 +112,24 @@ int batch_summarize(const result_set *const *rs, const char *const *group, size_
     for (size_t i = 0; i < n; i++) {
         batch_group *g = group_of(out, group[i] ? group[i] : "");
         if (!g)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         size_t *nm = realloc(g->members, (g->n + 1) * sizeof *nm);
         if (!nm)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         g->members = nm;
         g->members[g->n++] = i;
         for (size_t r = 0; r < rs[i]->nresults; r++)
             if (rs[i]->results[r].kind == RV_NUMBER && summarised(rs[i]->results[r].key) &&
                 add_key(g, rs[i]->results[r].key))
-                return RIG_ENOMEM;
+                return RIGOR_ENOMEM;
     }
     for (size_t gi = 0; gi < out->ngroups; gi++) {
         batch_group *g = &out->groups[gi];
         double *vals = malloc(3 * g->n * sizeof *vals);
         if (!vals)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         group_stats(g, rs, vals);
         free(vals);
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }

@@ -22,8 +22,8 @@ typedef struct {
     char key[48];    /* result key, e.g. "tensile_strength_mpa" */
     rstats st;       /* over the finite values of the group */
     bool strength;   /* a strength key: Weibull attempted */
-    int weibull_rc;  /* RIG_OK, or why there is no fit (e.g. RIG_ENODATA: n < 3) */
-    weibull_est mle; /* maximum likelihood (valid when weibull_rc == RIG_OK) */
+    int weibull_rc;  /* RIGOR_OK, or why there is no fit (e.g. RIGOR_ENODATA: n < 3) */
+    weibull_est mle; /* maximum likelihood (valid when weibull_rc == RIGOR_OK) */
     weibull_est mrr; /* median-rank regression (same) */
 } batch_keystat;
 
@@ -48,7 +48,7 @@ bool batch_is_strength_key(const char *key);
  * Number results only (pairs, strings, booleans and sample indices, keys
  * ending in "_index", are skipped). *out is
  * filled (free with batch_summary_free, also after an error). Returns
- * RIG_OK or RIG_ENOMEM. */
+ * RIGOR_OK or RIGOR_ENOMEM. */
 int batch_summarize(const result_set *const *rs, const char *const *group, size_t n,
                     batch_summary *out);
 

@@ -27,9 +27,9 @@ static bool is_sep(char c)
 }
 
 /* Unit text inside the first (...) or [...] of field [a, b); scale to SI of
- * the wanted dimension. Returns RIG_OK, or RIG_EUNIT with diag filled. */
+ * the wanted dimension. Returns RIGOR_OK, or RIGOR_EUNIT with diag filled. */
 static int header_unit(const char *a, const char *b, unit_dim want, double *scale,
-                       const char *name, long line, long col, rig_diag *diag)
+                       const char *name, long line, long col, rigor_diag *diag)
 {
     const char *o = NULL;
     for (const char *p = a; p < b; p++) {
@@ -39,7 +39,7 @@ static int header_unit(const char *a, const char *b, unit_dim want, double *scal
         }
     }
     if (!o)
-        return RIG_OK; /* no unit given: keep the default */
+        return RIGOR_OK; /* no unit given: keep the default */
     const char *c = o;
     while (c < b && *c != ')' && *c != ']')
         c++;
@@ -51,15 +51,15 @@ static int header_unit(const char *a, const char *b, unit_dim want, double *scal
     sym[len] = 0;
     unit_info u;
     if (!units_parse(sym, &u) || u.dim != want) {
-        rig_diag_set(diag, name, line, col + (long)(o - a),
+        rigor_diag_set(diag, name, line, col + (long)(o - a),
                      "unit \"%s\" is not a %s unit", sym, units_dim_name(want));
-        return RIG_EUNIT;
+        return RIGOR_EUNIT;
     }
     *scale = u.scale;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
-int compliance_parse(const char *text, const char *name, compliance_table *t, rig_diag *diag)
+int compliance_parse(const char *text, const char *name, compliance_table *t, rigor_diag *diag)
 {
     memset(t, 0, sizeof *t);
     double fs = 1.0, ds = 1e-3; /* default units N and mm */
@@ -67,7 +67,7 @@ int compliance_parse(const char *text, const char *name, compliance_table *t, ri
     long line = 0;
     bool seen_row = false, seen_header = false;
     const char *p = text;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
 
     while (*p) {
         const char *eol = p;
@@ -119,9 +119,9 @@ int compliance_parse(const char *text, const char *name, compliance_table *t, ri
             /* A header line: optional units for the two columns. */
             seen_header = true;
             if (nf < 2) {
-                rig_diag_set(diag, name, line, fa[0] - p + 1,
+                rigor_diag_set(diag, name, line, fa[0] - p + 1,
                              "expected a header with two columns (force, deflection) separated by a comma, semicolon or tab");
-                rc = RIG_EPARSE;
+                rc = RIGOR_EPARSE;
                 goto fail;
             }
             if ((rc = header_unit(fa[0], fb[0], DIM_FORCE, &fs, name, line, fa[0] - p + 1,
@@ -148,48 +148,48 @@ int compliance_parse(const char *text, const char *name, compliance_table *t, ri
             }
         }
         if (!numeric || num_end != fb[0] || !isfinite(f)) {
-            rig_diag_set(diag, name, line, fa[0] - p + 1, "expected a force value (number)");
-            rc = RIG_EPARSE;
+            rigor_diag_set(diag, name, line, fa[0] - p + 1, "expected a force value (number)");
+            rc = RIGOR_EPARSE;
             goto fail;
         }
         if (nf < 2) {
-            rig_diag_set(diag, name, line, end - p + 1,
+            rigor_diag_set(diag, name, line, end - p + 1,
                          "expected a second column: the machine deflection");
-            rc = RIG_EPARSE;
+            rc = RIGOR_EPARSE;
             goto fail;
         }
         double dv = strtod(fa[1], &num_end);
         if (num_end != fb[1] || !isfinite(dv)) {
-            rig_diag_set(diag, name, line, fa[1] - p + 1, "expected a deflection value (number)");
-            rc = RIG_EPARSE;
+            rigor_diag_set(diag, name, line, fa[1] - p + 1, "expected a deflection value (number)");
+            rc = RIGOR_EPARSE;
             goto fail;
         }
         if (nf > 2) {
-            rig_diag_set(diag, name, line, fa[2] - p + 1,
+            rigor_diag_set(diag, name, line, fa[2] - p + 1,
                          "unexpected third column: a row is force and deflection");
-            rc = RIG_EPARSE;
+            rc = RIGOR_EPARSE;
             goto fail;
         }
         f = fabs(f) * fs;
         dv = fabs(dv) * ds;
         if (t->n && !(f > t->F_N[t->n - 1])) {
-            rig_diag_set(diag, name, line, fa[0] - p + 1,
+            rigor_diag_set(diag, name, line, fa[0] - p + 1,
                          "forces must strictly increase (%.6g N after %.6g N)", f,
                          t->F_N[t->n - 1]);
-            rc = RIG_EPARSE;
+            rc = RIGOR_EPARSE;
             goto fail;
         }
         if (t->n == cap) {
             size_t nc = cap ? 2 * cap : 16;
             double *a = realloc(t->F_N, nc * sizeof *a);
             if (!a) {
-                rc = RIG_ENOMEM;
+                rc = RIGOR_ENOMEM;
                 goto fail;
             }
             t->F_N = a;
             double *b = realloc(t->delta_m, nc * sizeof *b);
             if (!b) {
-                rc = RIG_ENOMEM;
+                rc = RIGOR_ENOMEM;
                 goto fail;
             }
             t->delta_m = b;
@@ -203,24 +203,24 @@ int compliance_parse(const char *text, const char *name, compliance_table *t, ri
         p = *eol ? eol + 1 : eol;
     }
     if (t->n < 2) {
-        rig_diag_set(diag, name, 0, 0, "a compliance table needs at least 2 rows, found %zu",
+        rigor_diag_set(diag, name, 0, 0, "a compliance table needs at least 2 rows, found %zu",
                      t->n);
-        rc = RIG_EPARSE;
+        rc = RIGOR_EPARSE;
         goto fail;
     }
-    return RIG_OK;
+    return RIGOR_OK;
 fail:
     compliance_free(t);
     return rc;
 }
 
-int compliance_load(const char *path, compliance_table *t, rig_diag *diag)
+int compliance_load(const char *path, compliance_table *t, rigor_diag *diag)
 {
     memset(t, 0, sizeof *t);
     char *buf;
     size_t n;
     int rc = textfile_read(path, "the compliance file", (size_t)64 << 20, 0, &buf, &n, diag);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         return rc;
     rc = compliance_parse(buf, path, t, diag);
     free(buf);

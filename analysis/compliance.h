@@ -18,7 +18,7 @@
  *     semicolon, tab or spaces, decimal point;
  *   - both columns are read as magnitudes (the sign convention of the machine
  *     does not matter); forces must strictly increase; at least 2 rows.
- * Errors are reported as "file:line:col: message" through rig_diag.
+ * Errors are reported as "file:line:col: message" through rigor_diag.
  */
 #ifndef RIGOR_COMPLIANCE_H
 #define RIGOR_COMPLIANCE_H
@@ -33,12 +33,12 @@ typedef struct {
     size_t n;
 } compliance_table;
 
-/* Read a table from path. Returns RIG_OK, RIG_EIO (open failed), RIG_EPARSE
- * or RIG_EUNIT (with *diag filled), RIG_ENOMEM. Free with compliance_free. */
-int compliance_load(const char *path, compliance_table *t, rig_diag *diag);
+/* Read a table from path. Returns RIGOR_OK, RIGOR_EIO (open failed), RIGOR_EPARSE
+ * or RIGOR_EUNIT (with *diag filled), RIGOR_ENOMEM. Free with compliance_free. */
+int compliance_load(const char *path, compliance_table *t, rigor_diag *diag);
 
 /* Parse a table from text already in memory (name is used in diagnostics). */
-int compliance_parse(const char *text, const char *name, compliance_table *t, rig_diag *diag);
+int compliance_parse(const char *text, const char *name, compliance_table *t, rigor_diag *diag);
 
 void compliance_free(compliance_table *t); /* NULL safe, leaves an empty table */
 

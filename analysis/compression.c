@@ -136,28 +136,28 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
         if (!isfinite(s1) || !isfinite(s2) || !(hi > lo)) {
             snprintf(why, wl, "the curve does not reach the chord strains %.4g %% and %.4g %%",
                      lo * 100, hi * 100);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->E = (s2 - s1) / (hi - lo);
         m->c0 = s1 - m->E * lo;
         m->e_lo = lo;
         m->e_hi = hi;
         m->how = "chord";
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (meth == MOD_SECANT) {
         /* Secant: E = sigma(eps) / eps from the contact origin. */
         double s1 = numeric_interp_first(e, s, i0, i1 + 1, lo, NULL);
         if (!isfinite(s1) || !(lo > 0)) {
             snprintf(why, wl, "the curve does not reach the secant strain %.4g %%", lo * 100);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->E = s1 / lo;
         m->c0 = 0;
         m->e_lo = 0;
         m->e_hi = lo;
         m->how = "secant";
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (meth == MOD_FIT) {
         /* Least squares over the samples with lo <= eps <= hi (ASTM E111). */
@@ -173,7 +173,7 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
         if (a > i1 || b < a + 2 || numeric_linfit(e + a, s + a, b - a + 1, &f)) {
             snprintf(why, wl, "fewer than 3 samples between %.4g %% and %.4g %% strain",
                      lo * 100, hi * 100);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->E = f.c1;
         m->c0 = f.c0;
@@ -181,7 +181,7 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
         m->e_lo = e[a];
         m->e_hi = e[b];
         m->how = "fit";
-        return RIG_OK;
+        return RIGOR_OK;
     }
 
     /* Auto (ASTM E3076 spirit, objective): slide windows of n/10, n/4 and
@@ -191,7 +191,7 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
     size_t cnt = i1 >= i0 ? i1 - i0 + 1 : 0;
     if (cnt < MIN_WINDOW) {
         snprintf(why, wl, "only %zu samples between contact and yield for the modulus", cnt);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     linfit best = {0}, bestr2 = {0};
     size_t best_a = 0, bestr2_a = 0, best_w = 0, bestr2_w = 0;
@@ -220,7 +220,7 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
     }
     if (!have && !haver2) {
         snprintf(why, wl, "no rising linear part found for the modulus");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     if (!have) {
         best = bestr2;
@@ -233,7 +233,7 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
     m->e_lo = e[best_a];
     m->e_hi = e[best_a + best_w - 1];
     m->how = have ? "auto (steepest window with r2 >= 0.995)" : "auto (most linear window)";
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* Everything computed for one curve; freed in one place. */
@@ -261,43 +261,43 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     work wk = {0};
     compliance_table ct = {0};
     detect_event *ev = NULL;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
 
     if (n < MIN_WINDOW) {
         snprintf(why, wl, "only %zu samples: too few for a compression analysis", n);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     curve_geom g;
     analysis_merge_geom(&o->geom, &c->geom, &g);
     double A0 = curve_geom_area(&g), h0 = g.height_m;
     if (isfinite(A0) && !(A0 > 0)) {
         snprintf(why, wl, "cross-section area %.6g mm^2 is not positive", A0 * 1e6);
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     if (isfinite(h0) && !(h0 > 0)) {
         snprintf(why, wl, "specimen height %.6g mm is not positive", h0 * 1e3);
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     bool file_sig = o->use_file_columns && curve_has(c, CURVE_STRESS);
     bool file_eps = o->use_file_columns && curve_has(c, CURVE_STRAIN);
     bool has_F = curve_has(c, CURVE_FORCE), has_x = curve_has(c, CURVE_EXT);
     if (!has_F && !(file_sig && isfinite(A0))) {
         snprintf(why, wl, "the data has no force column (needed for contact and fracture)");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     if (!file_sig && !isfinite(A0)) {
         snprintf(why, wl, "missing geometry: the cross-section is needed for stress; give "
                           "--area, or --width and --thickness, or --diameter");
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     if (!file_eps && !has_x) {
         snprintf(why, wl, "the data has neither a strain nor a travel/position column");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     if (!file_eps && !isfinite(h0)) {
         snprintf(why, wl, "missing geometry: the initial specimen height is needed for strain; "
                           "give --height");
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     if ((has_F && (rc = curve_check_finite(c, CURVE_FORCE, "force", why, wl))) ||
         (has_x && (rc = curve_check_finite(c, CURVE_EXT, "travel", why, wl))) ||
@@ -305,10 +305,10 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         (file_eps && (rc = curve_check_finite(c, CURVE_STRAIN, "strain", why, wl))))
         return rc;
     if (o->compliance_file[0]) {
-        rig_diag d;
+        rigor_diag d;
         rc = compliance_load(o->compliance_file, &ct, &d);
         if (rc) {
-            rig_diag_format(&d, why, wl);
+            rigor_diag_format(&d, why, wl);
             return rc;
         }
     }
@@ -319,7 +319,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     wk.W = bigmem_alloc_touched(n * sizeof *wk.W, o->threads);
     ev = malloc(64 * sizeof *ev);
     if (!wk.F || !wk.eps || !wk.sig || !wk.W || !ev) {
-        rc = RIG_ENOMEM;
+        rc = RIGOR_ENOMEM;
         goto out;
     }
     const double *t = curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL;
@@ -350,7 +350,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     detect_params_for(o, true, &dp);
     size_t nev = 0;
     rc = detect_run_until(&dp, t, NULL, NULL, wk.F, i_end + 1, DET_CONTACT, ev, 64, &nev);
-    if (rc && rc != RIG_EFULL) {
+    if (rc && rc != RIGOR_EFULL) {
         snprintf(why, wl, "detector parameters out of range");
         goto out;
     }
@@ -367,7 +367,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         snprintf(why, wl, "no contact found: the force never rises above %.3g N (or %.3g "
                           "baseline standard deviations)",
                  dp.contact_force_N, dp.contact_sigma);
-        rc = RIG_ENODATA;
+        rc = RIGOR_ENODATA;
         goto out;
     }
 
@@ -402,10 +402,10 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
      * relaxation or an unload, not this stroke's fracture. */
     size_t i_det = i_stop > i_end ? i_stop : i_end;
     rc = detect_run_curve(&dp, t, wk.eps, wk.sig, wk.F, i_det + 1, ev, 64, &nev);
-    if (rc == RIG_EFULL) {
+    if (rc == RIGOR_EFULL) {
         results_note(rs, "the detector reported more than 64 events; later ones are dropped");
         nev = 64;
-        rc = RIG_OK;
+        rc = RIGOR_OK;
     } else if (rc) {
         goto out;
     }
@@ -431,7 +431,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         snprintf(why, wl, "fewer than 3 samples between contact (sample %zu) and the end of "
                           "loading (sample %zu)",
                  ic + 1, ie + 1);
-        rc = RIG_ENODATA;
+        rc = RIGOR_ENODATA;
         goto out;
     }
     double *e = wk.eps, *s = wk.sig;
@@ -506,7 +506,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     modulus m;
     char mwhy[160] = "";
     int mrc = find_modulus(e, s, ic, i_mod_end, o, &m, mwhy, sizeof mwhy);
-    if (mrc == RIG_OK) {
+    if (mrc == RIGOR_OK) {
         /* Compressive modulus E_c = d(sigma)/d(eps) (ISO 604 chord 0.05..0.25 %,
          * ASTM D695 initial linear portion). */
         results_number(rs, "compressive_modulus_mpa", m.E * 1e-6);
@@ -527,7 +527,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     double offset = o->offset > 0 ? o->offset : 0.002;
     results_method_number(rs, "offset_pct", offset * 100);
     double ys = NAN;
-    if (mrc == RIG_OK && m.E > 0) {
+    if (mrc == RIGOR_OK && m.E > 0) {
         double eps0 = -m.c0 / m.E;
         size_t i_start = ic;
         while (i_start < ie && e[i_start] < m.e_hi)

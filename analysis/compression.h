@@ -34,8 +34,8 @@
  * o->geom over c->geom (area / diameter / width x thickness; height_m = h0),
  * o->compliance_m_per_N or o->compliance_file, o->modulus/mod_lo/mod_hi,
  * o->offset, o->plateau_lo/hi, o->energy_to, o->break_* (fracture rules).
- * Returns RIG_OK, or RIG_EGEOMETRY / RIG_ENODATA / RIG_EPARSE / RIG_EIO /
- * RIG_ENOMEM with why set to one line naming what is wrong. */
+ * Returns RIGOR_OK, or RIGOR_EGEOMETRY / RIGOR_ENODATA / RIGOR_EPARSE / RIGOR_EIO /
+ * RIGOR_ENOMEM with why set to one line naming what is wrong. */
 int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, char *why,
                         size_t whylen);
 

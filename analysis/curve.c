@@ -15,7 +15,7 @@ int curve_new(unsigned role_mask, curve **out)
 {
     curve *c = calloc(1, sizeof *c);
     if (!c)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     curve_geom_clear(&c->geom);
     for (int r = 0; r < CURVE_NROLES; r++) {
         if (role_mask & (1u << r)) {
@@ -27,7 +27,7 @@ int curve_new(unsigned role_mask, curve **out)
         }
     }
     *out = c;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void curve_free(curve *c)
@@ -51,19 +51,19 @@ void curve_free(curve *c)
 int curve_add_channel(curve *c, curve_role role)
 {
     if (role < 0 || role >= CURVE_NROLES)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (c->ch[role])
-        return RIG_OK;
+        return RIGOR_OK;
     size_t cap = c->cap ? c->cap : 256;
     double *a = bigmem_alloc(cap * sizeof *a);
     if (!a)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     for (size_t i = 0; i < c->n; i++)
         a[i] = NAN;
     c->ch[role] = a;
     if (!c->cap)
         c->cap = cap;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 bool curve_has(const curve *c, curve_role role)
@@ -76,10 +76,10 @@ int curve_check_finite(const curve *c, curve_role r, const char *what, char *why
     for (size_t i = 0; i < c->n; i++) {
         if (!isfinite(c->ch[r][i])) {
             snprintf(why, wl, "%s of sample %zu is not a finite number", what, i + 1);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int curve_append(curve *c, const double row[CURVE_NROLES])
@@ -93,7 +93,7 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
                 continue;
             double *a = bigmem_realloc(c->ch[r], ncap * sizeof *a);
             if (!a)
-                return RIG_ENOMEM;
+                return RIGOR_ENOMEM;
             c->ch[r] = a;
         }
         c->cap = ncap;
@@ -102,23 +102,23 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
         if (c->ch[r])
             c->ch[r][c->n] = row[r];
     c->n++;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int curve_reserve(curve *c, size_t n)
 {
     if (n <= c->cap)
-        return RIG_OK;
+        return RIGOR_OK;
     for (int r = 0; r < CURVE_NROLES; r++) {
         if (!c->ch[r])
             continue;
         double *a = bigmem_realloc(c->ch[r], n * sizeof *a);
         if (!a)
-            return RIG_ENOMEM; /* cap unchanged: the grown channels are merely larger */
+            return RIGOR_ENOMEM; /* cap unchanged: the grown channels are merely larger */
         c->ch[r] = a;
     }
     c->cap = n;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void curve_push_reserved(curve *c, const double row[CURVE_NROLES])
@@ -144,7 +144,7 @@ int curve_meta_add(curve *c, const char *key, const char *value, const char *uni
 {
     curve_meta *m = realloc(c->meta, (c->nmeta + 1) * sizeof *m);
     if (!m)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     c->meta = m;
     curve_meta *e = &m[c->nmeta];
     e->key = dup_or_empty(key);
@@ -154,10 +154,10 @@ int curve_meta_add(curve *c, const char *key, const char *value, const char *uni
         free(e->key);
         free(e->value);
         free(e->unit);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     c->nmeta++;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 const curve_meta *curve_meta_find(const curve *c, const char *key)
@@ -177,13 +177,13 @@ int curve_note(curve *c, const char *fmt, ...)
     va_end(ap);
     char **v = realloc(c->notes, (c->nnotes + 1) * sizeof *v);
     if (!v)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     c->notes = v;
     v[c->nnotes] = dup_or_empty(buf);
     if (!v[c->nnotes])
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     c->nnotes++;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void curve_geom_clear(curve_geom *g)
@@ -207,10 +207,10 @@ int curve_list_push(curve_list *l, curve *c)
 {
     curve **v = realloc(l->v, (l->n + 1) * sizeof *v);
     if (!v)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     l->v = v;
     v[l->n++] = c;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void curve_list_free(curve_list *l)

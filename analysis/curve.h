@@ -80,7 +80,7 @@ int curve_reserve(curve *c, size_t n);
 void curve_push_reserved(curve *c, const double row[CURVE_NROLES]);
 
 bool curve_has(const curve *c, curve_role role);
-/* RIG_OK when every sample of channel r is finite; else RIG_ENODATA with
+/* RIGOR_OK when every sample of channel r is finite; else RIGOR_ENODATA with
  * "<what> of sample N is not a finite number" (N from 1) in why. */
 int curve_check_finite(const curve *c, curve_role r, const char *what, char *why, size_t wl);
 

@@ -153,24 +153,24 @@ static bool frac01(double v)
 static int check_params(const detect_params *p)
 {
     if (p->debounce < 1 || p->debounce > 16)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (!(p->contact_force_N > 0) || !(p->contact_sigma >= 0) ||
         p->contact_baseline < CONTACT_MIN_BASE)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (!(p->noise_floor_N >= 0) || !frac01(p->drop_frac) || !frac01(p->rate_drop_frac) ||
         !frac01(p->e8_low_frac) || !(p->drop_rate_frac_per_s >= 0))
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (p->rate_window < 1 || p->rate_window > MAX_RATE_WIN)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (!(p->knot_dstrain > 0) || p->tangent_knots < 3 || p->tangent_knots > MAX_TANGENT)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (p->stage_debounce < 1 || p->stage_debounce > MAX_STAGE_DEB)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (!(p->steady_tol >= 0) || !frac01(p->yield_tangent_frac) ||
         !frac01(p->plateau_tangent_frac) || !(p->densify_tangent_mult >= 1) ||
         !(p->densify_floor_frac >= 0) || !(p->densify_stress_mult >= 0))
-        return RIG_EINVAL;
-    return RIG_OK;
+        return RIGOR_EINVAL;
+    return RIGOR_OK;
 }
 
 int detect_new(const detect_params *p, detect **out)
@@ -181,11 +181,11 @@ int detect_new(const detect_params *p, detect **out)
         return rc;
     detect *d = malloc(sizeof *d);
     if (!d)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     d->p = *p;
     detect_reset(d);
     *out = d;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void detect_free(detect *d)
@@ -678,7 +678,7 @@ int detect_run_until(const detect_params *p, const double *t, const double *stra
             break;
     }
     detect_free(d);
-    return *nev > maxev ? RIG_EFULL : RIG_OK;
+    return *nev > maxev ? RIGOR_EFULL : RIGOR_OK;
 }
 
 int detect_params_record(const detect_params *p, result_set *rs)
@@ -704,7 +704,7 @@ int detect_params_record(const detect_params *p, result_set *rs)
     rc |= results_method_number(rs, "detect_densify_tangent_mult", p->densify_tangent_mult);
     rc |= results_method_number(rs, "detect_densify_floor_frac", p->densify_floor_frac);
     rc |= results_method_number(rs, "detect_densify_stress_mult", p->densify_stress_mult);
-    return rc ? RIG_ENOMEM : RIG_OK;
+    return rc ? RIGOR_ENOMEM : RIGOR_OK;
 }
 
 void detect_params_for(const analysis_opts *o, bool compression, detect_params *p)
@@ -753,7 +753,7 @@ int detect_add_stages(result_set *rs, const detect_event *ev, size_t nev, const 
         }
         st.end_strain_pct = at(eps, e) * 100;
         if (results_add_stage(rs, &st))
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }

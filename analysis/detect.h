@@ -120,8 +120,8 @@ typedef struct detect detect;
 /* Defaults as listed above; compression turns contact detection on. */
 void detect_params_default(detect_params *p, bool compression);
 
-/* Check p and allocate a detector. Returns RIG_OK, RIG_EINVAL (a parameter
- * out of range) or RIG_ENOMEM. *out is owned by the caller (detect_free). */
+/* Check p and allocate a detector. Returns RIGOR_OK, RIGOR_EINVAL (a parameter
+ * out of range) or RIGOR_ENOMEM. *out is owned by the caller (detect_free). */
 int detect_new(const detect_params *p, detect **out);
 void detect_free(detect *d); /* NULL safe */
 void detect_reset(detect *d); /* back to the state after detect_new() */
@@ -156,7 +156,7 @@ const char *detect_kind_name(detect_kind k);
 /* Offline replay: feed t/strain/stress/force[0..n-1] (t, strain, stress may
  * be NULL = all NAN) through a fresh detector with p, then detect_finish().
  * Writes up to maxev events into ev, *nev = number found (may exceed maxev:
- * then only the first maxev are stored and RIG_EFULL is returned). */
+ * then only the first maxev are stored and RIGOR_EFULL is returned). */
 int detect_run_curve(const detect_params *p, const double *t, const double *strain,
                      const double *stress, const double *force, size_t n, detect_event *ev,
                      size_t maxev, size_t *nev);
@@ -182,7 +182,7 @@ void detect_params_for(const analysis_opts *o, bool compression, detect_params *
  * plateau, densification, fracture; yield and max are points, not stages)
  * to rs in order. t and pos_m (position as in the file, m) may be NULL;
  * eps/sig are the arrays the events index; end_i is the last analysed
- * sample (end of the last stage). Returns RIG_OK or RIG_ENOMEM. */
+ * sample (end of the last stage). Returns RIGOR_OK or RIGOR_ENOMEM. */
 int detect_add_stages(result_set *rs, const detect_event *ev, size_t nev, const double *t,
                       const double *pos_m, const double *eps, const double *sig, size_t end_i);
 

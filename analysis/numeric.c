@@ -13,22 +13,22 @@ void analysis_init(void)
     gsl_set_error_handler_off();
 }
 
-/* GSL status -> rig_err, the one translation point for GSL codes. */
+/* GSL status -> rigor_err, the one translation point for GSL codes. */
 static int from_gsl(int status)
 {
     switch (status) {
-    case GSL_SUCCESS: return RIG_OK;
-    case GSL_ENOMEM: return RIG_ENOMEM;
+    case GSL_SUCCESS: return RIGOR_OK;
+    case GSL_ENOMEM: return RIGOR_ENOMEM;
     case GSL_EINVAL:
-    case GSL_EDOM: return RIG_EINVAL;
-    default: return RIG_ENUMERIC;
+    case GSL_EDOM: return RIGOR_EINVAL;
+    default: return RIGOR_ENUMERIC;
     }
 }
 
 int numeric_linfit(const double *x, const double *y, size_t n, linfit *out)
 {
     if (n < 3)
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     double c0, c1, cov00, cov01, cov11, sumsq;
     int st = gsl_fit_linear(x, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
     if (st)
@@ -38,7 +38,7 @@ int numeric_linfit(const double *x, const double *y, size_t n, linfit *out)
     for (size_t i = 0; i < n; i++)
         sst += (y[i] - ymean) * (y[i] - ymean);
     if (!isfinite(c1) || !isfinite(c0))
-        return RIG_ENUMERIC;
+        return RIGOR_ENUMERIC;
     out->c0 = c0;
     out->c1 = c1;
     out->se_c0 = sqrt(cov00);
@@ -46,7 +46,7 @@ int numeric_linfit(const double *x, const double *y, size_t n, linfit *out)
     out->r2 = sst > 0 ? 1.0 - sumsq / sst : 1.0;
     out->s_resid = sqrt(sumsq / (double)(n - 2));
     out->n = n;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 double numeric_trapz(const double *x, const double *y, size_t i0, size_t i1)

@@ -1,7 +1,7 @@
 /* numeric.h — the numerical building blocks of the analysis, on top of GSL.
  *
  * Only analysis/ includes GSL; everything GSL returns is translated here into
- * rig_err (RIG_ENUMERIC). All routines take caller-owned arrays and never
+ * rigor_err (RIGOR_ENUMERIC). All routines take caller-owned arrays and never
  * allocate.
  */
 #ifndef RIGOR_NUMERIC_H

@@ -59,7 +59,7 @@ int plot_format_of(const char *path, plot_format *fmt)
 {
     const char *dot = strrchr(path, '.');
     if (!dot)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     if (!strcasecmp(dot, ".svg"))
         *fmt = PLOT_SVG;
     else if (!strcasecmp(dot, ".png"))
@@ -67,8 +67,8 @@ int plot_format_of(const char *path, plot_format *fmt)
     else if (!strcasecmp(dot, ".pdf"))
         *fmt = PLOT_PDF;
     else
-        return RIG_EINVAL;
-    return RIG_OK;
+        return RIGOR_EINVAL;
+    return RIGOR_OK;
 }
 
 static const char *device_of(plot_format f)
@@ -92,20 +92,20 @@ static bool device_available(const char *dev)
 static int begin_page(const char *path, char *why, size_t wl)
 {
     plot_format fmt;
-    if (plot_format_of(path, &fmt) != RIG_OK) {
+    if (plot_format_of(path, &fmt) != RIGOR_OK) {
         snprintf(why, wl, "%s: the plot file must end in .svg, .png or .pdf", path);
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     }
     const char *dev = device_of(fmt);
     if (!device_available(dev)) {
         snprintf(why, wl, "%s: PLplot has no '%s' device here (Debian package %s)", path, dev,
                  fmt == PLOT_SVG ? "libplplot17" : "plplot-driver-cairo");
-        return RIG_EUNSUPPORTED;
+        return RIGOR_EUNSUPPORTED;
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
         snprintf(why, wl, "%s: cannot write: %s", path, strerror(errno));
-        return RIG_EIO;
+        return RIGOR_EIO;
     }
     fclose(f);
 
@@ -123,7 +123,7 @@ static int begin_page(const char *path, char *why, size_t wl)
     plfont(1);
     plschr(0, 0.85);
     pladv(0);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* PLplot text: '#' starts an escape sequence, so a literal one is "##". */
@@ -586,7 +586,7 @@ int plot_curves(const char *path, const char *title, const plot_series *s, size_
     }
     if (maxn == 0) {
         snprintf(why, wl, "%s: nothing to plot: no samples", path);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     if (!(x1 > x0))
         x1 = x0 + 1;
@@ -603,10 +603,10 @@ int plot_curves(const char *path, const char *title, const plot_series *s, size_
         free(x);
         free(y);
         snprintf(why, wl, "out of memory");
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     int rc = begin_page(path, why, wl);
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         free(x);
         free(y);
         return rc;
@@ -674,7 +674,7 @@ int plot_curves(const char *path, const char *title, const plot_series *s, size_
     plend();
     free(x);
     free(y);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* One bar panel: mean +- SD of each key in keys[0..nk-1] that has values. */
@@ -759,10 +759,10 @@ int plot_summary(const char *path, const char *title, const result_set *const *r
                                      {"compressive_modulus_mpa", "compressive modulus", 1e-3}};
     if (n == 0) {
         snprintf(why, wl, "%s: nothing to plot: no specimens", path);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     int rc = begin_page(path, why, wl);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         return rc;
     char ttl[300];
     esc(ttl, sizeof ttl, title ? title : "");
@@ -772,5 +772,5 @@ int plot_summary(const char *path, const char *title, const result_set *const *r
     bar_panel(rs, n, moduli, sizeof moduli / sizeof moduli[0], 0.72, 0.96, "Modulus (GPa)",
               "Modulus");
     plend();
-    return RIG_OK;
+    return RIGOR_OK;
 }

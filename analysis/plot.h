@@ -25,7 +25,7 @@
 typedef enum { PLOT_SVG = 0, PLOT_PNG, PLOT_PDF } plot_format;
 
 /* The format named by path's extension (.svg, .png, .pdf, any case).
- * RIG_OK, or RIG_EINVAL for any other name. */
+ * RIGOR_OK, or RIGOR_EINVAL for any other name. */
 int plot_format_of(const char *path, plot_format *fmt);
 
 /* One specimen: its curve in the frame of its results (analysis/prepare.h). */
@@ -42,9 +42,9 @@ typedef struct {
  * origin, stages shaded, plateau and densification lines, values in the
  * legend); several series overlaid, one colour each, with maximum and break
  * marked. title may be NULL (the label of the first series). Returns
- * RIG_OK; RIG_EINVAL (unknown extension), RIG_EIO (cannot write path, why
- * names it), RIG_EUNSUPPORTED (the PLplot driver for the format is not
- * installed), RIG_ENODATA (no series with samples). */
+ * RIGOR_OK; RIGOR_EINVAL (unknown extension), RIGOR_EIO (cannot write path, why
+ * names it), RIGOR_EUNSUPPORTED (the PLplot driver for the format is not
+ * installed), RIGOR_ENODATA (no series with samples). */
 int plot_curves(const char *path, const char *title, const plot_series *s, size_t n, char *why,
                 size_t wl);
 

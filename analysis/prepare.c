@@ -41,16 +41,16 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
 
     if (c->n == 0) {
         snprintf(why, wl, "the curve has no samples");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     if (!file_sig && (!curve_has(c, CURVE_FORCE) || !(area > 0))) {
         snprintf(why, wl, "no stress: neither a stress column nor force and cross-section");
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     if (!file_eps && (!curve_has(c, CURVE_EXT) || !(len > 0))) {
         snprintf(why, wl, "no strain: neither a strain column nor extension and %s",
                  compression ? "height" : "gauge length");
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
 
     size_t i0 = 0, i1 = c->n - 1;
@@ -66,7 +66,7 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
         free(eps);
         free(sig);
         snprintf(why, wl, "out of memory");
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
 
     const double *F = c->ch[CURVE_FORCE], *X = c->ch[CURVE_EXT];
@@ -101,11 +101,11 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
             snprintf(why, wl, "sample %zu has no finite stress and strain", i0 + i + 1);
             free(eps);
             free(sig);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
     }
     *eps_out = eps;
     *sig_out = sig;
     *n_out = n;
-    return RIG_OK;
+    return RIGOR_OK;
 }

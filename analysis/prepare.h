@@ -27,9 +27,9 @@
  *                not applied here: the strain then still holds the machine
  *                deflection that the analysis removed.
  * Geometry: o->geom over c->geom, as in analysis_run().
- * On RIG_OK *eps and *sig are malloc'd arrays of *n samples, owned by the
+ * On RIGOR_OK *eps and *sig are malloc'd arrays of *n samples, owned by the
  * caller (free both). Otherwise nothing is allocated and why says what is
- * missing (RIG_EGEOMETRY, RIG_ENODATA, RIG_ENOMEM). */
+ * missing (RIGOR_EGEOMETRY, RIGOR_ENODATA, RIGOR_ENOMEM). */
 int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_set *rs,
                           double **eps, double **sig, size_t *n, char *why, size_t wl);
 

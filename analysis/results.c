@@ -45,21 +45,21 @@ static int set_num(result_value **arr, size_t *n, const char *key, rv_kind k, do
 {
     result_value *v = slot(arr, n, key);
     if (!v)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     v->kind = k;
     v->v[0] = a;
     v->v[1] = b;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int set_str(result_value **arr, size_t *n, const char *key, const char *s)
 {
     result_value *v = slot(arr, n, key);
     if (!v)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     v->kind = RV_STRING;
     snprintf(v->s, sizeof v->s, "%s", s ? s : "");
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int results_number(result_set *rs, const char *key, double v)
@@ -101,10 +101,10 @@ int results_add_stage(result_set *rs, const result_stage *st)
 {
     result_stage *a = realloc(rs->stages, (rs->nstages + 1) * sizeof *a);
     if (!a)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     rs->stages = a;
     a[rs->nstages++] = *st;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int results_note(result_set *rs, const char *fmt, ...)
@@ -116,14 +116,14 @@ int results_note(result_set *rs, const char *fmt, ...)
     va_end(ap);
     char **v = realloc(rs->notes, (rs->nnotes + 1) * sizeof *v);
     if (!v)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     rs->notes = v;
     size_t len = strlen(buf) + 1;
     v[rs->nnotes] = malloc(len);
     if (!v[rs->nnotes])
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     memcpy(v[rs->nnotes++], buf, len);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 const result_value *results_find(const result_set *rs, const char *key)

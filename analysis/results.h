@@ -56,7 +56,7 @@ typedef struct {
 void results_init(result_set *rs);
 void results_clear(result_set *rs); /* frees contents, leaves an empty set */
 
-/* Set (or replace) a named value. Return RIG_OK or RIG_ENOMEM. */
+/* Set (or replace) a named value. Return RIGOR_OK or RIGOR_ENOMEM. */
 int results_number(result_set *rs, const char *key, double v);
 int results_pair(result_set *rs, const char *key, double a, double b);
 int results_string(result_set *rs, const char *key, const char *s);

@@ -215,15 +215,15 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
         if (b < 2) {
             snprintf(why, wl, "only %zu samples before the maximum: no modulus window",
                      imax + 1);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->i_lo = 0;
         m->i_hi = b;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     m->i_lo = best_lo;
     m->i_hi = best_hi;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
@@ -233,7 +233,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
     m->r2 = m->se_E_Pa = NAN;
     if (imax < 2) {
         snprintf(why, wl, "only %zu samples before the maximum stress: no modulus", imax + 1);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     switch (o->modulus) {
     case MOD_CHORD: {
@@ -245,7 +245,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
                      "chord strains %.4g %% and %.4g %% are not both on the loading branch "
                      "(which spans %.4g %% to %.4g %%)",
                      o->mod_lo * 100, o->mod_hi * 100, eps[0] * 100, eps[imax] * 100);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->E_Pa = (b - a) / (o->mod_hi - o->mod_lo);
         m->c0_Pa = a - m->E_Pa * o->mod_lo;
@@ -253,8 +253,8 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
         m->i_hi = s2 + 1;
         m->eps_lo = o->mod_lo;
         m->eps_hi = o->mod_hi;
-        return m->E_Pa > 0 ? RIG_OK : (snprintf(why, wl, "chord modulus is not positive"),
-                                       RIG_ENODATA);
+        return m->E_Pa > 0 ? RIGOR_OK : (snprintf(why, wl, "chord modulus is not positive"),
+                                       RIGOR_ENODATA);
     }
     case MOD_SECANT: {
         size_t s;
@@ -262,7 +262,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
         if (!isfinite(a) || o->mod_lo <= 0) {
             snprintf(why, wl, "secant strain %.4g %% is not on the loading branch",
                      o->mod_lo * 100);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->E_Pa = a / o->mod_lo;
         m->c0_Pa = 0;
@@ -270,7 +270,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
         m->i_hi = s + 1;
         m->eps_lo = 0;
         m->eps_hi = o->mod_lo;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     case MOD_FIT: {
         size_t a = imax + 1, b = 0;
@@ -284,7 +284,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
         if (a > imax || b < a + 2) {
             snprintf(why, wl, "fewer than 3 samples between %.4g %% and %.4g %% strain",
                      o->mod_lo * 100, o->mod_hi * 100);
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         m->i_lo = a;
         m->i_hi = b;
@@ -309,7 +309,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
         size_t cap = b - a + 1, k = 0;
         double *xs = malloc(2 * cap * sizeof *xs);
         if (!xs)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         double *ys = xs + cap;
         for (size_t i = a; i <= b; i++)
             if (eps[i] >= o->mod_lo && eps[i] <= o->mod_hi) {
@@ -323,12 +323,12 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
         rc = numeric_linfit(eps + a, sig + a, b - a + 1, &f);
     }
     if (rc) {
-        snprintf(why, wl, "least-squares modulus failed: %s", rig_strerror(rc));
+        snprintf(why, wl, "least-squares modulus failed: %s", rigor_strerror(rc));
         return rc;
     }
     if (!(f.c1 > 0)) {
         snprintf(why, wl, "modulus window gives a non-positive slope");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     m->E_Pa = f.c1;
     m->c0_Pa = f.c0;
@@ -336,7 +336,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
     m->se_E_Pa = f.se_c1;
     m->eps_lo = eps[a];
     m->eps_hi = eps[b];
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 #define UNLOAD_REVERSAL_FRAC 0.01 /* strain back by 1 % of its range: a reversal */
@@ -425,7 +425,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     (void)t_s;
     if (n < 5) {
         snprintf(why, wl, "%zu samples: a tensile analysis needs at least 5", n);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     snprintf(rs->test, sizeof rs->test, "tensile");
 
@@ -435,7 +435,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
             imax = i;
     if (!(sig[imax] > 0)) {
         snprintf(why, wl, "stress never rises above zero: not a tensile curve");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
 
     /* Method record. */
@@ -468,7 +468,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     char mwhy[256] = "";
     int mrc = tensile_modulus_find(eps, sig, imax, o, &m, mwhy, sizeof mwhy);
     double E = NAN, toe = 0;
-    if (mrc == RIG_OK) {
+    if (mrc == RIGOR_OK) {
         E = m.E_Pa;
         if (o->toe && o->modulus != MOD_SECANT)
             toe = -m.c0_Pa / m.E_Pa;
@@ -492,7 +492,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     /* Yield by the offset method, searched from the start of the modulus
      * window (the toe before it is not material response) to the maximum. */
     double ys = NAN, ye = NAN;
-    if (mrc == RIG_OK) {
+    if (mrc == RIGOR_OK) {
         size_t i0 = o->modulus == MOD_SECANT ? 0 : m.i_lo;
         double prev = NAN;
         for (size_t i = i0; i <= imax; i++) {
@@ -550,5 +550,5 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     results_number(rs, "toughness_mj_m3", U / 1e6);
     results_number(rs, "toe_offset_pct", toe * 100);
     results_number(rs, "break_index", (double)ib);
-    return RIG_OK;
+    return RIGOR_OK;
 }

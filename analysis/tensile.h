@@ -25,7 +25,7 @@ typedef struct {
 } tensile_modulus;
 
 /* Find the modulus by o->modulus (auto/fit/chord/secant) on samples
- * [0, imax] of eps/sig. Returns RIG_OK or RIG_ENODATA with why filled. */
+ * [0, imax] of eps/sig. Returns RIGOR_OK or RIGOR_ENODATA with why filled. */
 int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
                          const analysis_opts *o, tensile_modulus *m, char *why, size_t wl);
 

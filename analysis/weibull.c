@@ -33,15 +33,15 @@
 static int check(const double *x, size_t n)
 {
     if (n < 3)
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     int scatter = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !(x[i] > 0))
-            return RIG_EINVAL;
+            return RIGOR_EINVAL;
         if (x[i] != x[0])
             scatter = 1;
     }
-    return scatter ? RIG_OK : RIG_ENODATA;
+    return scatter ? RIGOR_OK : RIGOR_ENODATA;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -53,7 +53,7 @@ static int cmp_double(const void *a, const void *b)
 int weibull_mrr(const double *x, size_t n, double *work, weibull_est *out)
 {
     int rc = check(x, n);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         return rc;
     double *lx = work, *y = work + n;
     for (size_t i = 0; i < n; i++)
@@ -65,15 +65,15 @@ int weibull_mrr(const double *x, size_t n, double *work, weibull_est *out)
     }
     linfit lf;
     rc = numeric_linfit(lx, y, n, &lf);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         return rc;
     if (!(lf.c1 > 0))
-        return RIG_ENUMERIC;
+        return RIGOR_ENUMERIC;
     out->m = lf.c1;
     out->sigma0 = exp(-lf.c0 / lf.c1);
     out->r2 = lf.r2;
     out->n = n;
-    return isfinite(out->sigma0) ? RIG_OK : RIG_ENUMERIC;
+    return isfinite(out->sigma0) ? RIGOR_OK : RIGOR_ENUMERIC;
 }
 
 typedef struct {
@@ -100,7 +100,7 @@ static double mle_g(double m, void *p)
 int weibull_mle(const double *x, size_t n, weibull_est *out)
 {
     int rc = check(x, n);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         return rc;
     mle_ctx c = {x, n, -INFINITY, 0};
     for (size_t i = 0; i < n; i++)
@@ -113,35 +113,35 @@ int weibull_mle(const double *x, size_t n, weibull_est *out)
      * (ceramics m ~ 5-30, metals ~ 20-100). */
     double lo = 1e-3, hi = 1.0;
     if (!(mle_g(lo, &c) < 0))
-        return RIG_ENUMERIC;
+        return RIGOR_ENUMERIC;
     while (!(mle_g(hi, &c) > 0)) {
         lo = hi;
         hi *= 2;
         if (hi > 1e4)
-            return RIG_ENUMERIC;
+            return RIGOR_ENUMERIC;
     }
     gsl_function fn = {mle_g, &c};
     gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
     if (!s)
-        return RIG_ENOMEM;
-    /* NOTE: any GSL failure here is reported as RIG_ENUMERIC; numeric.c
+        return RIGOR_ENOMEM;
+    /* NOTE: any GSL failure here is reported as RIGOR_ENUMERIC; numeric.c
      * holds the general GSL status translation. */
-    rc = RIG_ENUMERIC;
+    rc = RIGOR_ENUMERIC;
     if (gsl_root_fsolver_set(s, &fn, lo, hi) == GSL_SUCCESS) {
         for (int it = 0; it < 200; it++) {
             if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
                 break;
             double a = gsl_root_fsolver_x_lower(s), b = gsl_root_fsolver_x_upper(s);
             if (gsl_root_test_interval(a, b, 0, 1e-12) == GSL_SUCCESS) {
-                rc = RIG_OK;
+                rc = RIGOR_OK;
                 break;
             }
         }
     }
     double m = gsl_root_fsolver_root(s);
     gsl_root_fsolver_free(s);
-    if (rc != RIG_OK || !(m > 0) || !isfinite(m))
-        return RIG_ENUMERIC;
+    if (rc != RIGOR_OK || !(m > 0) || !isfinite(m))
+        return RIGOR_ENUMERIC;
     double sw = 0;
     for (size_t i = 0; i < n; i++)
         sw += exp(m * (log(x[i]) - c.lmax));
@@ -149,5 +149,5 @@ int weibull_mle(const double *x, size_t n, weibull_est *out)
     out->sigma0 = exp(c.lmax + log(sw / (double)n) / m);
     out->r2 = NAN;
     out->n = n;
-    return RIG_OK;
+    return RIGOR_OK;
 }

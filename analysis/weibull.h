@@ -31,13 +31,13 @@ typedef struct {
 } weibull_est;
 
 /* Median-rank regression over x[0..n-1] (all finite and > 0, n >= 3, not
- * all equal). work: caller-owned, 2n doubles. Returns RIG_OK, RIG_EINVAL
- * (a value <= 0 or not finite), RIG_ENODATA (n < 3 or no scatter) or
- * RIG_ENUMERIC. */
+ * all equal). work: caller-owned, 2n doubles. Returns RIGOR_OK, RIGOR_EINVAL
+ * (a value <= 0 or not finite), RIGOR_ENODATA (n < 3 or no scatter) or
+ * RIGOR_ENUMERIC. */
 int weibull_mrr(const double *x, size_t n, double *work, weibull_est *out);
 
 /* Maximum likelihood over x[0..n-1], same conditions (uses a GSL root solver).
- * Returns RIG_OK, RIG_EINVAL, RIG_ENODATA, RIG_ENOMEM or RIG_ENUMERIC (no root). */
+ * Returns RIGOR_OK, RIGOR_EINVAL, RIGOR_ENODATA, RIGOR_ENOMEM or RIGOR_ENUMERIC (no root). */
 int weibull_mle(const double *x, size_t n, weibull_est *out);
 
 #endif

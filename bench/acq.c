@@ -66,8 +66,8 @@ static int rig_run(const rig_config *cfg, double rate_hz, double secs, rig_resul
 {
     memset(out, 0, sizeof *out);
     rig *r = NULL;
-    if (rig_new(cfg, &r) != RIG_OK || rig_connect(r) != RIG_OK ||
-        rig_start(r, rate_hz) != RIG_OK) {
+    if (rig_new(cfg, &r) != RIGOR_OK || rig_connect(r) != RIGOR_OK ||
+        rig_start(r, rate_hz) != RIGOR_OK) {
         fprintf(stderr, "acq: rig could not start\n");
         rig_free(r);
         return -1;
@@ -208,7 +208,7 @@ static sim *sim_make(long baud, rt_mode realtime)
     sc.baud = baud;
     sc.realtime = realtime;
     sim *s = NULL;
-    if (sim_new(&sc, &s) != RIG_OK)
+    if (sim_new(&sc, &s) != RIGOR_OK)
         return NULL;
     return s;
 }
@@ -231,7 +231,7 @@ static int variant_open(variant *v, const rig_config *base, rt_mode mode, rt_mod
     v->suffix = suffix;
     v->s = sim_make(0, sim_mode);
     int port = 0;
-    if (!v->s || sim_start_tcp(v->s, "127.0.0.1", 0, &port) != RIG_OK) {
+    if (!v->s || sim_start_tcp(v->s, "127.0.0.1", 0, &port) != RIGOR_OK) {
         fprintf(stderr, "acq: simulator did not start\n");
         return -1;
     }
@@ -254,8 +254,8 @@ static int bench_tcp(void)
 {
     double secs = bench_env("BENCH_SECONDS", 10);
     rig_config cfg;
-    rig_diag d = {0};
-    if (rigfile_load("rigs/reference-tcp.ini", &cfg, &d) != RIG_OK) {
+    rigor_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", &cfg, &d) != RIGOR_OK) {
         fprintf(stderr, "acq: %s\n", d.msg);
         return 1;
     }
@@ -322,7 +322,7 @@ static int bench_tcp(void)
 static double wire_rate(const rig_config *cfg, long baud)
 {
     regmap_plan plan;
-    if (regmap_make_plan(cfg, &plan) != RIG_OK)
+    if (regmap_make_plan(cfg, &plan) != RIGOR_OK)
         return NAN;
     double tc = 11.0 / (double)baud, t35 = baud > 19200 ? 1.75e-3 : 3.5 * tc;
     double cycle = 0;
@@ -337,8 +337,8 @@ static int bench_rtu(long baud)
 {
     double secs = bench_env("BENCH_RTU_SECONDS", 5);
     rig_config cfg;
-    rig_diag d = {0};
-    if (rigfile_load("rigs/reference-rtu.ini", &cfg, &d) != RIG_OK) {
+    rigor_diag d = {0};
+    if (rigfile_load("rigs/reference-rtu.ini", &cfg, &d) != RIGOR_OK) {
         fprintf(stderr, "acq: %s\n", d.msg);
         return 1;
     }
@@ -346,7 +346,7 @@ static int bench_rtu(long baud)
     rt_mode mode = env_has("BENCH_REALTIME", "auto", "auto") ? RT_AUTO : RT_OFF;
     sim *s = sim_make(baud, mode);
     char path[128];
-    if (!s || sim_start_rtu(s, path, sizeof path) != RIG_OK) {
+    if (!s || sim_start_rtu(s, path, sizeof path) != RIGOR_OK) {
         fprintf(stderr, "acq: simulator did not start on a pty\n");
         sim_free(s);
         return 1;

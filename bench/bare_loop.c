@@ -39,7 +39,7 @@ int bare_run(const rig_config *cfg, double rate_hz, double secs, bare_result *ou
 {
     memset(out, 0, sizeof *out);
     regmap_plan plan;
-    if (regmap_make_plan(cfg, &plan) != RIG_OK)
+    if (regmap_make_plan(cfg, &plan) != RIGOR_OK)
         return -1;
     modbus_t *ctx = open_ctx(cfg);
     if (!ctx)

@@ -82,7 +82,7 @@ static void run_one(variant *v, int i)
     char why[512] = "";
     int rc = run_protocol(&o, &res, why, sizeof why);
     remove(out);
-    if (rc != RIG_OK || !res.sim_fractured || !isfinite(res.sim_stop_latency_s)) {
+    if (rc != RIGOR_OK || !res.sim_fractured || !isfinite(res.sim_stop_latency_s)) {
         fprintf(stderr, "stop: %s run %d: %s (fractured %d)\n", v->name, i,
                 rc ? why : res.end_reason, res.sim_fractured);
         v->missed++;

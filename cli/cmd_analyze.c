@@ -208,20 +208,20 @@ static void reason_print(FILE *f, const reasons *r)
 
 typedef struct {
     int errors;
-    size_t skipped; /* recognised files without data (RIG_ENODATA) */
-    reasons failed; /* files that could not be read, by rig_strerror */
+    size_t skipped; /* recognised files without data (RIGOR_ENODATA) */
+    reasons failed; /* files that could not be read, by rigor_strerror */
 } err_ctx;
 
-static void on_error(void *ctx, int err, const rig_diag *d)
+static void on_error(void *ctx, int err, const rigor_diag *d)
 {
     char buf[1200];
     err_ctx *ec = ctx;
-    fprintf(stderr, "rigor: %s\n", rig_diag_format(d, buf, sizeof buf));
+    fprintf(stderr, "rigor: %s\n", rigor_diag_format(d, buf, sizeof buf));
     ec->errors++;
-    if (err == RIG_ENODATA)
+    if (err == RIGOR_ENODATA)
         ec->skipped++;
     else
-        reason_add(&ec->failed, rig_strerror(err));
+        reason_add(&ec->failed, rigor_strerror(err));
 }
 
 /* ---- the parallel part ---------------------------------------------------
@@ -234,7 +234,7 @@ static void on_error(void *ctx, int err, const rig_diag *d)
 
 typedef struct {
     analysed a;
-    int rc;        /* RIG_OK or why the specimen was not analysed */
+    int rc;        /* RIGOR_OK or why the specimen was not analysed */
     char why[512]; /* analysis_run's explanation */
 } job;
 
@@ -279,10 +279,10 @@ static void analyse_one(void *ctx, size_t k)
     const curve *c = p->cl->v[k];
     job *j = &p->jobs[k];
     j->rc = analysed_from_curve(&j->a, c);
-    if (j->rc != RIG_OK)
+    if (j->rc != RIGOR_OK)
         return;
     j->rc = analysis_run(c, p->o, &j->a.rs, j->why, sizeof j->why);
-    if (j->rc != RIG_OK)
+    if (j->rc != RIGOR_OK)
         return;
     add_vendor(c, &j->a.rs);
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
@@ -527,7 +527,7 @@ int cmd_analyze(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (preset && analysis_preset(&o, preset) != RIG_OK) {
+    if (preset && analysis_preset(&o, preset) != RIGOR_OK) {
         fprintf(stderr,
                 "rigor analyze: --preset: unknown preset '%s' (iso527, astm-d638, "
                 "astm-d882, iso604, astm-d695, iso13314)\n",
@@ -559,7 +559,7 @@ int cmd_analyze(int argc, char **argv)
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
 
     figures *fig = NULL;
-    if ((plot_path || report_path) && figures_new(&fig) != RIG_OK) {
+    if ((plot_path || report_path) && figures_new(&fig) != RIGOR_OK) {
         fprintf(stderr, "rigor analyze: out of memory\n");
         return 2;
     }
@@ -599,24 +599,24 @@ int cmd_analyze(int argc, char **argv)
         bool warned = false;
         for (size_t i = 0; i < c->nnotes; i++)
             warned |= !strncmp(c->notes[i], "WARNING:", 8);
-        if (j->rc == RIG_OK)
+        if (j->rc == RIGOR_OK)
             warned |= analysed_has_warning(&j->a);
         nwarned += warned;
-        if (j->rc != RIG_OK) {
+        if (j->rc != RIGOR_OK) {
             fprintf(stderr, "rigor: %s%s%s: %s\n", c->file, c->specimen[0] ? ": specimen " : "",
-                    c->specimen, j->why[0] ? j->why : rig_strerror(j->rc));
+                    c->specimen, j->why[0] ? j->why : rigor_strerror(j->rc));
             /* its warnings are not lost with it */
             for (size_t i = 0; i < c->nnotes; i++)
                 if (!strncmp(c->notes[i], "WARNING:", 8))
                     fprintf(stderr, "rigor: %s%s%s: %s\n", c->file,
                             c->specimen[0] ? ": specimen " : "", c->specimen, c->notes[i]);
-            reason_add(&not_analysed, rig_strerror(j->rc));
+            reason_add(&not_analysed, rigor_strerror(j->rc));
             analysed_clear(&j->a);
             status = 2;
             continue;
         }
-        if (fig && figures_add(fig, c, &o, &j->a.rs) != RIG_OK) {
-            reason_add(&not_analysed, rig_strerror(RIG_ENOMEM));
+        if (fig && figures_add(fig, c, &o, &j->a.rs) != RIGOR_OK) {
+            reason_add(&not_analysed, rigor_strerror(RIGOR_ENOMEM));
             analysed_clear(&j->a);
             status = 2;
             continue;
@@ -630,17 +630,17 @@ int cmd_analyze(int argc, char **argv)
     if (summary || summary_csv) {
         const result_set **rs = malloc((nres ? nres : 1) * sizeof *rs);
         const char **grp = malloc((nres ? nres : 1) * sizeof *grp);
-        int rc = rs && grp ? RIG_OK : RIG_ENOMEM;
-        for (size_t k = 0; rc == RIG_OK && k < nres; k++) {
+        int rc = rs && grp ? RIGOR_OK : RIGOR_ENOMEM;
+        for (size_t k = 0; rc == RIGOR_OK && k < nres; k++) {
             rs[k] = &res[k].rs;
             grp[k] = res[k].group;
         }
-        if (rc == RIG_OK)
+        if (rc == RIGOR_OK)
             rc = batch_summarize(rs, grp, nres, &bs);
         free(rs);
         free(grp);
-        if (rc != RIG_OK) {
-            fprintf(stderr, "rigor analyze: summary: %s\n", rig_strerror(rc));
+        if (rc != RIGOR_OK) {
+            fprintf(stderr, "rigor analyze: summary: %s\n", rigor_strerror(rc));
             status = 2;
         }
     }
@@ -687,12 +687,12 @@ int cmd_analyze(int argc, char **argv)
         fprintf(stderr, "; %zu with warnings\n", nwarned);
     }
     char why[1400] = "";
-    if (plot_path && figures_plot(fig, res, nres, plot_path, why, sizeof why) != RIG_OK) {
+    if (plot_path && figures_plot(fig, res, nres, plot_path, why, sizeof why) != RIGOR_OK) {
         fprintf(stderr, "rigor: %s\n", why);
         status = 2;
     }
     if (report_path &&
-        figures_report(fig, res, nres, report_path, argc, argv, why, sizeof why) != RIG_OK) {
+        figures_report(fig, res, nres, report_path, argc, argv, why, sizeof why) != RIGOR_OK) {
         fprintf(stderr, "rigor: %s\n", why);
         status = 2;
     }

@@ -35,14 +35,14 @@ static int check_one(const char *path, const proto_rig_limits *rig, const curve_
 {
     size_t len = 0;
     char *text;
-    rig_diag rd = {0};
+    rigor_diag rd = {0};
     /* NUL bytes are the parser's to report, with their line and column. */
     if (textfile_read(path, "the protocol", (size_t)16 << 20, TEXTFILE_ALLOW_NUL, &text, &len,
-                      &rd) != RIG_OK) {
+                      &rd) != RIGOR_OK) {
         fprintf(stderr, "%s: %s\n", path, rd.msg);
         return 2;
     }
-    rig_diag *d = calloc(MAX_DIAGS, sizeof *d);
+    rigor_diag *d = calloc(MAX_DIAGS, sizeof *d);
     if (!d) {
         free(text);
         fprintf(stderr, "rigor check: out of memory\n");
@@ -55,11 +55,11 @@ static int check_one(const char *path, const proto_rig_limits *rig, const curve_
     if (rc) {
         for (size_t i = 0; i < nd; i++)
             protoopt_print_diag(stderr, &d[i], "", text, len);
-        if (rc == RIG_EPARSE)
+        if (rc == RIGOR_EPARSE)
             fprintf(stderr, "%s: invalid protocol (%zu problem%s%s); nothing was run\n", path,
                     nd, nd == 1 ? "" : "s", nd == MAX_DIAGS ? ", more not shown" : "");
         else
-            fprintf(stderr, "%s: %s\n", path, rig_strerror(rc));
+            fprintf(stderr, "%s: %s\n", path, rigor_strerror(rc));
         status = 2;
     } else {
         for (int i = 0; i < p->nwarnings; i++)
@@ -124,12 +124,12 @@ int cmd_check(int argc, char **argv)
                     fprintf(stderr, "rigor check: --rig needs a rig file\n");
                     return 2;
                 }
-                rig_diag d;
+                rigor_diag d;
                 memset(&d, 0, sizeof d);
                 int rc = protoopt_rig_file(val, &rig, &d);
                 if (rc) {
                     char buf[1200];
-                    fprintf(stderr, "rigor check: %s\n", rig_diag_format(&d, buf, sizeof buf));
+                    fprintf(stderr, "rigor check: %s\n", rigor_diag_format(&d, buf, sizeof buf));
                     return 2;
                 }
                 have_rig = true;

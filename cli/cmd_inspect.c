@@ -84,11 +84,11 @@ int cmd_inspect(int argc, char **argv)
             continue;
         if (nfiles++)
             printf("\n");
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = csvin_describe(a, &o, stdout, &d);
         if (rc) {
             char msg[1200];
-            fprintf(stderr, "%s\n", rig_diag_format(&d, msg, sizeof msg));
+            fprintf(stderr, "%s\n", rigor_diag_format(&d, msg, sizeof msg));
             failed++;
         }
         fflush(stdout);

@@ -49,16 +49,16 @@ int cmd_ports(int argc, char **argv)
                 continue;
             char why[600];
             int rc = rig_port_check(argv[i], why, sizeof why);
-            printf("%s %s\n", rc == RIG_OK ? "ok  " : "FAIL", why);
-            bad += rc != RIG_OK;
+            printf("%s %s\n", rc == RIGOR_OK ? "ok  " : "FAIL", why);
+            bad += rc != RIGOR_OK;
         }
         return bad ? 2 : 0;
     }
     rig_port_info *p;
     size_t n;
     int rc = rig_ports_list(&p, &n);
-    if (rc != RIG_OK) {
-        fprintf(stderr, "rigor ports: cannot list serial ports: %s\n", rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        fprintf(stderr, "rigor ports: cannot list serial ports: %s\n", rigor_strerror(rc));
         return 2;
     }
     if (json) {

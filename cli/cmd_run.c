@@ -177,13 +177,13 @@ int cmd_run(int argc, char **argv)
 
     if (dry) {
         protocol *p = NULL;
-        rig_diag diags[32];
+        rigor_diag diags[32];
         size_t nd = 0;
         int rc = proto_parse_file_geom(o.protocol_path, NULL, &o.geom, &p, diags, 32, &nd);
         char buf[1200];
         for (size_t i = 0; i < nd; i++)
-            fprintf(stderr, "%s\n", rig_diag_format(&diags[i], buf, sizeof buf));
-        if (rc != RIG_OK)
+            fprintf(stderr, "%s\n", rigor_diag_format(&diags[i], buf, sizeof buf));
+        if (rc != RIGOR_OK)
             return 2;
         proto_print_plan(p, stdout);
         proto_free(p);
@@ -199,13 +199,13 @@ int cmd_run(int argc, char **argv)
     run_result res;
     char why[1024] = "";
     int rc = run_protocol(&o, &res, why, sizeof why);
-    if (rc != RIG_OK) {
-        fprintf(stderr, "rigor run: %s\n", why[0] ? why : rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        fprintf(stderr, "rigor run: %s\n", why[0] ? why : rigor_strerror(rc));
         if (res.run_path[0])
             fprintf(stderr, "rigor run: the data recorded so far is in %s\n", res.run_path);
-        /* RIG_EPERM: the rig file requires real-time scheduling the host
+        /* RIGOR_EPERM: the rig file requires real-time scheduling the host
          * refuses; as with invalid input, nothing moved and the fix is set-up */
-        bool input = rc == RIG_EPARSE || rc == RIG_EINVAL || rc == RIG_EEXIST || rc == RIG_EPERM;
+        bool input = rc == RIGOR_EPARSE || rc == RIGOR_EINVAL || rc == RIGOR_EEXIST || rc == RIGOR_EPERM;
         return input ? 2 : 3;
     }
     fprintf(stderr, "rigor run: %s after %.1f s, %llu samples at %.0f Hz; run file %s\n",
@@ -243,13 +243,13 @@ int cmd_run(int argc, char **argv)
     curve_list cl = {0};
     csvin_opts io;
     csvin_opts_default(&io);
-    rig_diag d;
+    rigor_diag d;
     memset(&d, 0, sizeof d);
     int status = res.fault ? 3 : res.failed ? 1 : 0;
-    if (csvin_read_file(res.run_path, &io, &cl, &d) != RIG_OK || cl.n != 1) {
+    if (csvin_read_file(res.run_path, &io, &cl, &d) != RIGOR_OK || cl.n != 1) {
         char buf[1200];
         fprintf(stderr, "rigor run: cannot read back %s: %s\n", res.run_path,
-                rig_diag_format(&d, buf, sizeof buf));
+                rigor_diag_format(&d, buf, sizeof buf));
         curve_list_free(&cl);
         return status ? status : 2;
     }
@@ -259,7 +259,7 @@ int cmd_run(int argc, char **argv)
     analysed_from_curve(&a, cl.v[0]);
     char awhy[512] = "";
     int arc = analysis_run(cl.v[0], &ao, &a.rs, awhy, sizeof awhy);
-    if (arc != RIG_OK) {
+    if (arc != RIGOR_OK) {
         fprintf(stderr, "rigor run: %s: %s\n", res.run_path, awhy);
     } else if (json) {
         output_json(stdout, &a, 1);

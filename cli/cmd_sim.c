@@ -221,12 +221,12 @@ int cmd_sim(int argc, char **argv)
     else
         cfg.log_path = log;
 
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int e = sim_new_diag(&cfg, &s, &d);
     if (e) {
         char msg[1100];
         fprintf(stderr, "rigor sim: %s\n",
-                d.msg[0] ? rig_diag_format(&d, msg, sizeof msg) : rig_strerror(e));
+                d.msg[0] ? rigor_diag_format(&d, msg, sizeof msg) : rigor_strerror(e));
         goto out;
     }
 

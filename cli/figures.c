@@ -39,7 +39,7 @@ struct figures {
 int figures_new(figures **out)
 {
     *out = calloc(1, sizeof **out);
-    return *out ? RIG_OK : RIG_ENOMEM;
+    return *out ? RIGOR_OK : RIGOR_ENOMEM;
 }
 
 void figures_free(figures *f)
@@ -60,7 +60,7 @@ int figures_add(figures *f, const curve *c, const analysis_opts *o, const result
         size_t cap = f->cap ? 2 * f->cap : 8;
         fig_entry *v = realloc(f->v, cap * sizeof *v);
         if (!v)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         f->v = v;
         f->cap = cap;
     }
@@ -68,16 +68,16 @@ int figures_add(figures *f, const curve *c, const analysis_opts *o, const result
     memset(e, 0, sizeof *e);
     char why[256] = "";
     int rc = analysis_curve_arrays(c, o, rs, &e->eps, &e->sig, &e->n, why, sizeof why);
-    if (rc == RIG_ENOMEM) {
+    if (rc == RIGOR_ENOMEM) {
         f->n--; /* the caller drops the record too: keep them aligned */
         return rc;
     }
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         fprintf(stderr, "rigor: %s: no curve to plot: %s\n", c->file, why);
         e->eps = e->sig = NULL;
         e->n = 0;
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static const char *base_name(const char *path)
@@ -124,7 +124,7 @@ static int plot_batch(const figures *f, const analysed *a, size_t n, const char 
 {
     plot_series *s = calloc(n ? n : 1, sizeof *s);
     if (!s)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     for (size_t i = 0; i < n; i++)
         series_of(f, a, i, &s[i]);
     char title[300];
@@ -138,7 +138,7 @@ static int plot_stats(const analysed *a, size_t n, const char *path, char *why, 
 {
     const result_set **rs = calloc(n ? n : 1, sizeof *rs);
     if (!rs)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     for (size_t i = 0; i < n; i++)
         rs[i] = &a[i].rs;
     char title[300];
@@ -153,10 +153,10 @@ int figures_plot(const figures *f, const analysed *a, size_t n, const char *path
 {
     if (n == 0 || f->n < n) {
         snprintf(why, wl, "%s: nothing to plot: no specimen was analysed", path);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     int rc = plot_batch(f, a, n, path, why, wl);
-    if (rc != RIG_OK || n < 2)
+    if (rc != RIGOR_OK || n < 2)
         return rc;
     char sp[1100];
     summary_path(path, sp, sizeof sp);
@@ -212,11 +212,11 @@ static int inline_svg(FILE *o, int k, int (*draw)(const char *tmp, void *ctx), v
     if (fd < 0) {
         snprintf(why, wl, "cannot create a temporary file in %s: %s", dir ? dir : "/tmp",
                  strerror(errno));
-        return RIG_EIO;
+        return RIGOR_EIO;
     }
     close(fd);
     int rc = draw(tmp, ctx);
-    if (rc == RIG_OK) {
+    if (rc == RIGOR_OK) {
         FILE *in = fopen(tmp, "rb");
         char *buf = NULL;
         size_t len = 0;
@@ -234,7 +234,7 @@ static int inline_svg(FILE *o, int k, int (*draw)(const char *tmp, void *ctx), v
         char *start = buf ? strstr(buf, "<svg") : NULL;
         if (!start) {
             snprintf(why, wl, "the figure could not be read back from %s", tmp);
-            rc = RIG_EIO;
+            rc = RIGOR_EIO;
         } else {
             static const char id[] = "text-clipping";
             fputs("<div class=\"fig\">", o);
@@ -267,7 +267,7 @@ static void input_row(FILE *o, const char *path)
     if (stat(path, &st) == 0)
         fprintf(o, "%lld", (long long)st.st_size);
     fputs("</td><td><code>", o);
-    fputs(sha256_file(path, hex) == RIG_OK ? hex : "(unreadable)", o);
+    fputs(sha256_file(path, hex) == RIGOR_OK ? hex : "(unreadable)", o);
     fputs("</code></td></tr>\n", o);
 }
 
@@ -344,14 +344,14 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
 {
     if (n == 0 || f->n < n) {
         snprintf(why, wl, "%s: no report: no specimen was analysed", path);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     FILE *o = fopen(path, "w");
     if (!o) {
         snprintf(why, wl, "%s: cannot write: %s", path, strerror(errno));
-        return RIG_EIO;
+        return RIGOR_EIO;
     }
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     char stamp[64];
     time_t now = time(NULL);
     struct tm tmv;
@@ -428,7 +428,7 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
     if (!rs) {
         fclose(o);
         snprintf(why, wl, "out of memory");
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
         rs[i] = &a[i].rs;
@@ -473,9 +473,9 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
     draw_ctx d = {f, a, n, why, wl};
     if (n > 1) {
         fputs("<h3>All specimens</h3>\n", o);
-        if ((rc = inline_svg(o, fig++, draw_batch, &d, why, wl)) != RIG_OK)
+        if ((rc = inline_svg(o, fig++, draw_batch, &d, why, wl)) != RIGOR_OK)
             goto out;
-        if ((rc = inline_svg(o, fig++, draw_summary, &d, why, wl)) != RIG_OK)
+        if ((rc = inline_svg(o, fig++, draw_summary, &d, why, wl)) != RIGOR_OK)
             goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -489,7 +489,7 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
         one.f = &one_f;
         if (f->v[i].n == 0)
             fputs("<p>No curve to draw (see the notes).</p>\n", o);
-        else if ((rc = inline_svg(o, fig++, draw_batch, &one, why, wl)) != RIG_OK)
+        else if ((rc = inline_svg(o, fig++, draw_batch, &one, why, wl)) != RIGOR_OK)
             goto out;
         if (a[i].nnotes + a[i].rs.nnotes) {
             fputs("<ul>\n", o);
@@ -510,9 +510,9 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
     }
     fputs("</body></html>\n", o);
 out:
-    if (fclose(o) != 0 && rc == RIG_OK) {
+    if (fclose(o) != 0 && rc == RIGOR_OK) {
         snprintf(why, wl, "%s: write failed: %s", path, strerror(errno));
-        rc = RIG_EIO;
+        rc = RIGOR_EIO;
     }
     return rc;
 }

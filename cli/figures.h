@@ -18,28 +18,28 @@
 
 typedef struct figures figures;
 
-/* Empty collection; RIG_OK or RIG_ENOMEM. figures_free(NULL) is safe. */
+/* Empty collection; RIGOR_OK or RIGOR_ENOMEM. figures_free(NULL) is safe. */
 int figures_new(figures **out);
 void figures_free(figures *f);
 
 /* Keep c's arrays in the frame of rs (the result of analysis_run(c, o)).
  * Always adds an entry (empty when the arrays cannot be made, with a
  * warning on stderr) so entries stay aligned with the analysed records.
- * RIG_OK, or RIG_ENOMEM with nothing added (the caller then drops the
+ * RIGOR_OK, or RIGOR_ENOMEM with nothing added (the caller then drops the
  * record). */
 int figures_add(figures *f, const curve *c, const analysis_opts *o, const result_set *rs);
 
 /* Stress–strain figure of records a[0..n-1] to path (.svg/.png/.pdf): one
  * specimen fully annotated, several overlaid. With several, also a summary
  * figure (bar charts of mean +- SD) to "<path without extension>-summary.<ext>".
- * RIG_OK or the error of plot_curves() with why filled. */
+ * RIGOR_OK or the error of plot_curves() with why filled. */
 int figures_plot(const figures *f, const analysed *a, size_t n, const char *path, char *why,
                  size_t wl);
 
 /* One self-contained HTML report: specimen table, statistics (n, mean, SD,
  * CV, min, max), every curve's figure as inline SVG, method parameters,
  * input files with SHA-256, Rigor version and the command line (argv,
- * argc) that reproduces it. RIG_OK, RIG_EIO or the plot error, why filled. */
+ * argc) that reproduces it. RIGOR_OK, RIGOR_EIO or the plot error, why filled. */
 int figures_report(const figures *f, const analysed *a, size_t n, const char *path, int argc,
                    char **argv, char *why, size_t wl);
 

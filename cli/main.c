@@ -2,7 +2,7 @@
  *
  * Process-wide set-up that libraries need happens here and only here:
  * GSL's abort-on-error handler is switched off (analysis_init), so numeric
- * failures come back as status codes that the analysis turns into rig_err.
+ * failures come back as status codes that the analysis turns into rigor_err.
  */
 #include "commands.h"
 

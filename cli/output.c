@@ -73,15 +73,15 @@ int analysed_from_curve(analysed *a, const curve *c)
     if (c->nnotes) {
         a->notes = calloc(c->nnotes, sizeof *a->notes);
         if (!a->notes)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         for (size_t i = 0; i < c->nnotes; i++) {
             a->notes[i] = dupstr(c->notes[i]);
             if (!a->notes[i])
-                return RIG_ENOMEM;
+                return RIGOR_ENOMEM;
             a->nnotes++;
         }
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static bool is_warning(const char *note)
@@ -456,9 +456,9 @@ static void pad_utf8(FILE *f, const char *s, int width)
 static const char *weibull_why(int rc)
 {
     switch (rc) {
-    case RIG_ENODATA: return "needs at least 3 values that differ";
-    case RIG_EINVAL: return "a value is not positive";
-    default: return rig_strerror(rc);
+    case RIGOR_ENODATA: return "needs at least 3 values that differ";
+    case RIGOR_EINVAL: return "a value is not positive";
+    default: return rigor_strerror(rc);
     }
 }
 
@@ -502,7 +502,7 @@ void output_summary_table(FILE *f, const analysed *v, const batch_summary *s,
             if (!ks->strength)
                 continue;
             const label_row *l = label_of(ks->key);
-            if (ks->weibull_rc != RIG_OK) {
+            if (ks->weibull_rc != RIGOR_OK) {
                 fprintf(f, "  Weibull, %s: no fit (%s)\n", l->label,
                         weibull_why(ks->weibull_rc));
                 continue;
@@ -553,7 +553,7 @@ static void json_summary(json_writer *w, const analysed *v, const batch_summary 
             json_key(w, ks->key);
             json_begin_object(w);
             json_kv_int(w, "n", (long long)ks->st.n);
-            if (ks->weibull_rc != RIG_OK) {
+            if (ks->weibull_rc != RIGOR_OK) {
                 json_key(w, "mle");
                 json_null(w);
                 json_key(w, "mrr");
@@ -617,7 +617,7 @@ void output_summary_csv(FILE *f, const batch_summary *s)
             csv_num(f, ks->st.cv_pct);
             csv_num(f, ks->st.min);
             csv_num(f, ks->st.max);
-            if (ks->strength && ks->weibull_rc == RIG_OK) {
+            if (ks->strength && ks->weibull_rc == RIGOR_OK) {
                 fprintf(f, ",%zu", ks->mle.n);
                 csv_num(f, ks->mle.m);
                 csv_num(f, ks->mle.sigma0);

@@ -27,7 +27,7 @@ typedef struct {
     result_set rs;
 } analysed;
 
-/* Copy the provenance of c into a (results left empty). RIG_OK or RIG_ENOMEM. */
+/* Copy the provenance of c into a (results left empty). RIGOR_OK or RIGOR_ENOMEM. */
 int analysed_from_curve(analysed *a, const curve *c);
 void analysed_clear(analysed *a);
 

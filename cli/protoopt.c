@@ -97,7 +97,7 @@ int protoopt_rig(const char *opt, const char *val, proto_rig_limits *r, char *er
     return 0;
 }
 
-int protoopt_rig_file(const char *path, proto_rig_limits *r, rig_diag *d)
+int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d)
 {
 #ifdef HAVE_RIGFILE
     rig_config cfg;
@@ -109,13 +109,13 @@ int protoopt_rig_file(const char *path, proto_rig_limits *r, rig_diag *d)
     r->travel_min_m = cfg.travel_min_m;
     r->travel_max_m = cfg.travel_max_m;
     r->speed_max_m_s = cfg.speed_max_m_s;
-    return RIG_OK;
+    return RIGOR_OK;
 #else
     (void)r;
-    rig_diag_set(d, path, 0, 0,
+    rigor_diag_set(d, path, 0, 0,
                  "this build has no rig-file parser; give --capacity, --travel and "
                  "--max-speed instead");
-    return RIG_EUNSUPPORTED;
+    return RIGOR_EUNSUPPORTED;
 #endif
 }
 
@@ -152,7 +152,7 @@ static bool find_line(const char *text, size_t len, long line, size_t *b, size_t
     return true;
 }
 
-void protoopt_print_diag(FILE *f, const rig_diag *d, const char *prefix, const char *text,
+void protoopt_print_diag(FILE *f, const rigor_diag *d, const char *prefix, const char *text,
                          size_t len)
 {
     if (d->line > 0 && d->col > 0)

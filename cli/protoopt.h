@@ -22,10 +22,10 @@ int protoopt_geom(const char *opt, const char *val, curve_geom *g, char *err, si
 int protoopt_rig(const char *opt, const char *val, proto_rig_limits *r, char *err,
                  size_t errlen);
 
-/* Load the machine limits of a rig file into *r. Returns RIG_OK, or an error
- * with *d filled (file:line:col: message). RIG_EUNSUPPORTED when this build
+/* Load the machine limits of a rig file into *r. Returns RIGOR_OK, or an error
+ * with *d filled (file:line:col: message). RIGOR_EUNSUPPORTED when this build
  * has no rig-file parser (rig/rigfile.h). */
-int protoopt_rig_file(const char *path, proto_rig_limits *r, rig_diag *d);
+int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d);
 
 /* One line of help text for all the options above. */
 void protoopt_help(FILE *f);
@@ -33,7 +33,7 @@ void protoopt_help(FILE *f);
 /* Print a diagnostic "file:line:col: [prefix]message", then the source line
  * and a caret under the column when line/col are known; text is the whole
  * source (may be NULL). */
-void protoopt_print_diag(FILE *f, const rig_diag *d, const char *prefix, const char *text,
+void protoopt_print_diag(FILE *f, const rigor_diag *d, const char *prefix, const char *text,
                          size_t len);
 
 #endif

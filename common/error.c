@@ -1,37 +1,37 @@
-/* error.c — messages for rig_err and formatting of located diagnostics. */
+/* error.c — messages for rigor_err and formatting of located diagnostics. */
 #include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-const char *rig_strerror(int err)
+const char *rigor_strerror(int err)
 {
     switch (err) {
-    case RIG_OK: return "success";
-    case RIG_ENOMEM: return "out of memory";
-    case RIG_EINVAL: return "invalid argument";
-    case RIG_EIO: return "input/output error";
-    case RIG_EPARSE: return "malformed input";
-    case RIG_EUNIT: return "unknown unit or wrong dimension";
-    case RIG_EGEOMETRY: return "specimen geometry missing or invalid";
-    case RIG_ENODATA: return "not enough data";
-    case RIG_ENUMERIC: return "numerical computation failed";
-    case RIG_ELINK: return "link to the rig lost";
-    case RIG_ETIMEOUT: return "timed out";
-    case RIG_EPROTO: return "protocol error (Modbus exception or bad reply)";
-    case RIG_ELIMIT: return "limit exceeded";
-    case RIG_EFAULT: return "rig fault";
-    case RIG_EEXIST: return "file exists";
-    case RIG_ESTATE: return "not allowed in the current state";
-    case RIG_EFULL: return "queue or disk full";
-    case RIG_EUNSUPPORTED: return "not supported";
-    case RIG_EPERM: return "not permitted by the operating system";
+    case RIGOR_OK: return "success";
+    case RIGOR_ENOMEM: return "out of memory";
+    case RIGOR_EINVAL: return "invalid argument";
+    case RIGOR_EIO: return "input/output error";
+    case RIGOR_EPARSE: return "malformed input";
+    case RIGOR_EUNIT: return "unknown unit or wrong dimension";
+    case RIGOR_EGEOMETRY: return "specimen geometry missing or invalid";
+    case RIGOR_ENODATA: return "not enough data";
+    case RIGOR_ENUMERIC: return "numerical computation failed";
+    case RIGOR_ELINK: return "link to the rig lost";
+    case RIGOR_ETIMEOUT: return "timed out";
+    case RIGOR_EPROTO: return "protocol error (Modbus exception or bad reply)";
+    case RIGOR_ELIMIT: return "limit exceeded";
+    case RIGOR_EFAULT: return "rig fault";
+    case RIGOR_EEXIST: return "file exists";
+    case RIGOR_ESTATE: return "not allowed in the current state";
+    case RIGOR_EFULL: return "queue or disk full";
+    case RIGOR_EUNSUPPORTED: return "not supported";
+    case RIGOR_EPERM: return "not permitted by the operating system";
     default: return "unknown error";
     }
 }
 
-void rig_diag_set(rig_diag *d, const char *file, long line, long col, const char *fmt, ...)
+void rigor_diag_set(rigor_diag *d, const char *file, long line, long col, const char *fmt, ...)
 {
     if (!d)
         return;
@@ -44,7 +44,7 @@ void rig_diag_set(rig_diag *d, const char *file, long line, long col, const char
     va_end(ap);
 }
 
-char *rig_diag_format(const rig_diag *d, char *buf, size_t len)
+char *rigor_diag_format(const rigor_diag *d, char *buf, size_t len)
 {
     if (!len)
         return buf;

@@ -137,7 +137,7 @@ int sha256_file(const char *path, char hex[65])
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return RIG_EIO;
+        return RIGOR_EIO;
     sha256_ctx c;
     uint8_t buf[65536], d[32];
     size_t got;
@@ -147,8 +147,8 @@ int sha256_file(const char *path, char hex[65])
     int bad = ferror(f);
     fclose(f);
     if (bad)
-        return RIG_EIO;
+        return RIGOR_EIO;
     sha256_final(&c, d);
     to_hex(d, hex);
-    return RIG_OK;
+    return RIGOR_OK;
 }

@@ -24,7 +24,7 @@ void sha256_final(sha256_ctx *c, uint8_t digest[32]);
 /* Digest of len bytes as 64 lowercase hex digits plus NUL in hex[65]. */
 void sha256_hex(const void *data, size_t len, char hex[65]);
 
-/* Digest of a file's bytes into hex[65]. RIG_OK or RIG_EIO (errno set). */
+/* Digest of a file's bytes into hex[65]. RIGOR_OK or RIGOR_EIO (errno set). */
 int sha256_file(const char *path, char hex[65]);
 
 #endif

@@ -7,31 +7,31 @@
 #include <string.h>
 
 int textfile_read(const char *path, const char *what, size_t max_bytes, unsigned flags,
-                  char **out, size_t *len, rig_diag *diag)
+                  char **out, size_t *len, rigor_diag *diag)
 {
     *out = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        rig_diag_set(diag, path, 0, 0, "cannot open %s: %s", what, strerror(errno));
-        return RIG_EIO;
+        rigor_diag_set(diag, path, 0, 0, "cannot open %s: %s", what, strerror(errno));
+        return RIGOR_EIO;
     }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
-    int rc = buf ? RIG_OK : RIG_ENOMEM;
-    while (rc == RIG_OK) {
+    int rc = buf ? RIGOR_OK : RIGOR_ENOMEM;
+    while (rc == RIGOR_OK) {
         if (n + 1 >= cap) {
             /* Doubling: amortised O(n) copies; the limit is checked before
              * the buffer grows past it, so a huge file costs max_bytes. */
             if (cap > max_bytes) {
-                rig_diag_set(diag, path, 0, 0, "%s larger than %zu bytes is refused", what,
+                rigor_diag_set(diag, path, 0, 0, "%s larger than %zu bytes is refused", what,
                              max_bytes);
-                rc = RIG_EPARSE;
+                rc = RIGOR_EPARSE;
                 break;
             }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
-                rc = RIG_ENOMEM;
+                rc = RIGOR_ENOMEM;
                 break;
             }
             buf = nb;
@@ -42,29 +42,29 @@ int textfile_read(const char *path, const char *what, size_t max_bytes, unsigned
         if (got == 0)
             break;
     }
-    if (rc == RIG_OK && ferror(f)) {
-        rig_diag_set(diag, path, 0, 0, "read error in %s: %s", what, strerror(errno));
-        rc = RIG_EIO;
+    if (rc == RIGOR_OK && ferror(f)) {
+        rigor_diag_set(diag, path, 0, 0, "read error in %s: %s", what, strerror(errno));
+        rc = RIGOR_EIO;
     }
     fclose(f);
-    if (rc == RIG_OK && n > max_bytes) {
-        rig_diag_set(diag, path, 0, 0, "%s larger than %zu bytes is refused", what, max_bytes);
-        rc = RIG_EPARSE;
+    if (rc == RIGOR_OK && n > max_bytes) {
+        rigor_diag_set(diag, path, 0, 0, "%s larger than %zu bytes is refused", what, max_bytes);
+        rc = RIGOR_EPARSE;
     }
-    if (rc == RIG_OK) {
+    if (rc == RIGOR_OK) {
         buf[n] = '\0';
         if (!(flags & TEXTFILE_ALLOW_NUL) && memchr(buf, '\0', n)) {
-            rig_diag_set(diag, path, 0, 0, "%s contains a NUL byte (a binary file?)", what);
-            rc = RIG_EPARSE;
+            rigor_diag_set(diag, path, 0, 0, "%s contains a NUL byte (a binary file?)", what);
+            rc = RIGOR_EPARSE;
         }
     }
-    if (rc != RIG_OK) {
-        if (rc == RIG_ENOMEM)
-            rig_diag_set(diag, path, 0, 0, "out of memory reading %s", what);
+    if (rc != RIGOR_OK) {
+        if (rc == RIGOR_ENOMEM)
+            rigor_diag_set(diag, path, 0, 0, "out of memory reading %s", what);
         free(buf);
         return rc;
     }
     *out = buf;
     *len = n;
-    return RIG_OK;
+    return RIGOR_OK;
 }

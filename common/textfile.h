@@ -20,12 +20,12 @@ enum {
 /* Reads `path` into a malloc'd buffer with a terminating NUL (*len excludes
  * it); the caller frees *out. `what` names the file in messages ("the
  * compliance file", "the protocol"). Errors, each with diag set (line 0):
- *   RIG_EIO     cannot open / read error (strerror text);
- *   RIG_EPARSE  larger than max_bytes, or a NUL byte (binary, not text)
+ *   RIGOR_EIO     cannot open / read error (strerror text);
+ *   RIGOR_EPARSE  larger than max_bytes, or a NUL byte (binary, not text)
  *               unless flags has TEXTFILE_ALLOW_NUL;
- *   RIG_ENOMEM  allocation failed.
+ *   RIGOR_ENOMEM  allocation failed.
  * On error *out is NULL. */
 int textfile_read(const char *path, const char *what, size_t max_bytes, unsigned flags,
-                  char **out, size_t *len, rig_diag *diag);
+                  char **out, size_t *len, rigor_diag *diag);
 
 #endif

@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     compliance_table t;
-    rig_diag d;
-    if (compliance_parse(text, "fuzz.txt", &t, &d) == RIG_OK) {
+    rigor_diag d;
+    if (compliance_parse(text, "fuzz.txt", &t, &d) == RIGOR_OK) {
         volatile double x = 0;
         for (int k = -10; k <= 10; k++)
             x += compliance_deflection(&t, k * 1e5);

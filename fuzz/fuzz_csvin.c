@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     csvin_opts o;
     csvin_opts_default(&o);
     curve_list out = {0};
-    rig_diag diag;
+    rigor_diag diag;
     csvin_read_buffer(name, (const char *)data, size, &o, &out, &diag);
     for (size_t i = 0; i < out.n; i++) {
         csvin_vendor v[16];

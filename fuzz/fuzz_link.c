@@ -106,9 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pthread_mutex_unlock(&mu);
 
     rig_link *l = NULL;
-    if (link_new(&cfg, &l) != RIG_OK)
+    if (link_new(&cfg, &l) != RIGOR_OK)
         return 0;
-    if (link_connect(l) == RIG_OK) {
+    if (link_connect(l) == RIGOR_OK) {
         uint16_t buf[125 + 64];
         for (size_t i = 0; i < sizeof buf / sizeof buf[0]; i++)
             buf[i] = 0xA5A5;

@@ -26,9 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lim.speed_max_m_s = 0.01;
     }
     protocol *p = NULL;
-    rig_diag d[8];
+    rigor_diag d[8];
     size_t nd = 0;
-    if (proto_parse_buffer("fuzz.rigor", (const char *)data, size, &lim, &p, d, 8, &nd) == RIG_OK &&
+    if (proto_parse_buffer("fuzz.rigor", (const char *)data, size, &lim, &p, d, 8, &nd) == RIGOR_OK &&
         p) {
         if (devnull)
             proto_print_plan(p, devnull);

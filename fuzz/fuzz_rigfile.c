@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     static rig_config cfg; /* large; static keeps it off the fuzzer's stack */
-    rig_diag d;
-    if (rigfile_parse(text, "fuzz.ini", &cfg, &d) == RIG_OK) {
+    rigor_diag d;
+    if (rigfile_parse(text, "fuzz.ini", &cfg, &d) == RIGOR_OK) {
         regmap_plan plan;
         regmap_make_plan(&cfg, &plan);
     }

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size--;
     }
     sim *s = NULL;
-    if (sim_new(&cfg, &s) != RIG_OK)
+    if (sim_new(&cfg, &s) != RIGOR_OK)
         return 0;
     uint8_t resp[260];
     while (size >= 2) {

@@ -133,7 +133,7 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
 {
     machine *m = calloc(1, sizeof *m);
     if (!m)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     m->p = p;
     detect_params def;
     if (!dp) {
@@ -156,7 +156,7 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
         m->compliance = p->compliance_m_N;
     atomic_init(&m->stop_latch, 0);
     *out = m;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void machine_free(machine *m)
@@ -181,7 +181,7 @@ int machine_request(machine *m, machine_event e)
     if (e == ME_STOP) {
         /* Latched: taken at the next feed, whatever the step is doing. */
         atomic_store(&m->stop_latch, 1);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (e == ME_PAUSE && machine_transition(m->state, e) >= 0) {
         machine_state from = m->state;
@@ -189,26 +189,26 @@ int machine_request(machine *m, machine_event e)
         if (from != MS_PAUSED)
             m->paused_from = from;
         m->motion_sent = false;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (e == ME_RESUME && m->state == MS_PAUSED) {
         m->state = m->paused_from;
         m->motion_sent = false; /* re-issue the step's motion */
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (e == ME_START && m->state == MS_ARMED) {
         apply(m, e);
         m->step = -1;
         m->step_begun = false;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (e == ME_ACK && m->state == MS_FAULT) {
         apply(m, e);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (e == ME_ARM || e == ME_RESET) {
         if (!apply(m, e))
-            return RIG_ESTATE;
+            return RIGOR_ESTATE;
         if (e == ME_RESET) {
             detect_reset(m->det);
             memset(m->seen, 0, sizeof m->seen);
@@ -219,9 +219,9 @@ int machine_request(machine *m, machine_event e)
             m->ninject = m->iinject = 0;
             m->in_inject = false;
         }
-        return RIG_OK;
+        return RIGOR_OK;
     }
-    return RIG_ESTATE;
+    return RIGOR_ESTATE;
 }
 
 void machine_fault(machine *m, const char *reason)

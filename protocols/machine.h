@@ -96,7 +96,7 @@ void machine_free(machine *m);
 
 /* Operator requests. ME_STOP is latched and honoured at the next feed even
  * if it arrives while a step changes; a second stop is never lost or
- * harmful. Returns RIG_OK, or RIG_ESTATE when the table refuses it. */
+ * harmful. Returns RIGOR_OK, or RIGOR_ESTATE when the table refuses it. */
 int machine_request(machine *m, machine_event e);
 
 /* Supervisor fault: enters FAULT (stop command at the next feed). */

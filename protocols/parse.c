@@ -8,7 +8,7 @@
  * stage names) are recorded as "uses" and checked when the file is read;
  * (3) whole-protocol checks: missing test type, ramps that can never end,
  * steps that can never run, values beyond the rig's capacity. Every problem
- * is collected as a rig_diag (file:line:col: message) — one per line at most
+ * is collected as a rigor_diag (file:line:col: message) — one per line at most
  * from stage 1, all of stages 2-3 — so the user fixes them in one pass. The
  * grammar, the units and every error class are in docs/protocols.md.
  *
@@ -79,7 +79,7 @@ typedef struct {
     lex_result lx;
     int i; /* next token */
 
-    rig_diag *diags;
+    rigor_diag *diags;
     size_t maxdiag, ndiag, nerrors;
 
     protocol *p;
@@ -104,13 +104,13 @@ static void diag(parser *P, int line, int col, const char *fmt, ...)
     P->nerrors++;
     if (P->ndiag >= P->maxdiag || !P->diags)
         return;
-    rig_diag *d = &P->diags[P->ndiag++];
+    rigor_diag *d = &P->diags[P->ndiag++];
     char msg[sizeof d->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    rig_diag_set(d, P->file, line, col, "%s", msg);
+    rigor_diag_set(d, P->file, line, col, "%s", msg);
 }
 
 static void warn(parser *P, int line, int col, const char *fmt, ...)
@@ -121,13 +121,13 @@ static void warn(parser *P, int line, int col, const char *fmt, ...)
     protocol *p = P->p;
     if (p->nwarnings >= PROTO_MAX_WARNINGS)
         return;
-    rig_diag *d = &p->warning[p->nwarnings++];
+    rigor_diag *d = &p->warning[p->nwarnings++];
     char msg[sizeof d->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    rig_diag_set(d, P->file, line, col, "%s", msg);
+    rigor_diag_set(d, P->file, line, col, "%s", msg);
 }
 
 /* ---- token helpers ----------------------------------------------------- */
@@ -1474,10 +1474,10 @@ static void check_protocol(parser *P, const proto_rig_limits *rig)
 
 /* Order diagnostics by line and column (whole-file ones first), keeping the
  * order of equal positions: insertion sort, the list is short. */
-static void sort_diags(rig_diag *d, size_t n)
+static void sort_diags(rigor_diag *d, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
-        rig_diag t = d[i];
+        rigor_diag t = d[i];
         size_t j = i;
         while (j > 0 &&
                (d[j - 1].line > t.line || (d[j - 1].line == t.line && d[j - 1].col > t.col))) {
@@ -1509,14 +1509,14 @@ static void apply_geom(protocol *p, const curve_geom *o)
 
 int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
                             const proto_rig_limits *rig, const curve_geom *geom, protocol **out,
-                            rig_diag *diags, size_t maxdiag, size_t *ndiag)
+                            rigor_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     if (out)
         *out = NULL;
     if (ndiag)
         *ndiag = 0;
     if (!out || (!text && len))
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     parser P;
     memset(&P, 0, sizeof P);
     P.file = name ? name : "<protocol>";
@@ -1524,7 +1524,7 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
     P.maxdiag = diags ? maxdiag : 0;
     protocol *p = calloc(1, sizeof *p);
     if (!p)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     P.p = p;
     snprintf(p->path, sizeof p->path, "%s", P.file);
     curve_geom_clear(&p->geom);
@@ -1532,7 +1532,7 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
     p->text = malloc(len + 1);
     if (!p->text) {
         free(p);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     if (len)
         memcpy(p->text, text, len);
@@ -1559,7 +1559,7 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
         free(P.uses);
         free(P.step_col);
         proto_free(p);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     apply_geom(p, geom);
     check_protocol(&P, rig);
@@ -1572,35 +1572,35 @@ int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
         *ndiag = P.ndiag;
     if (P.nerrors) {
         proto_free(p);
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
     *out = p;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int proto_parse_buffer(const char *name, const char *text, size_t len,
-                       const proto_rig_limits *rig, protocol **out, rig_diag *diags,
+                       const proto_rig_limits *rig, protocol **out, rigor_diag *diags,
                        size_t maxdiag, size_t *ndiag)
 {
     return proto_parse_buffer_geom(name, text, len, rig, NULL, out, diags, maxdiag, ndiag);
 }
 
 int proto_parse_file_geom(const char *path, const proto_rig_limits *rig, const curve_geom *geom,
-                          protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
+                          protocol **out, rigor_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     if (out)
         *out = NULL;
     if (ndiag)
         *ndiag = 0;
     if (!path || !out)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     char *buf;
     size_t n;
-    rig_diag d0 = {0};
+    rigor_diag d0 = {0};
     /* NUL bytes are the lexer's to report, with their line and column. */
     int rc = textfile_read(path, "the protocol", (size_t)16 << 20, TEXTFILE_ALLOW_NUL, &buf, &n,
                            &d0);
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         if (diags && maxdiag) {
             diags[0] = d0;
             if (ndiag)
@@ -1614,7 +1614,7 @@ int proto_parse_file_geom(const char *path, const proto_rig_limits *rig, const c
 }
 
 int proto_parse_file(const char *path, const proto_rig_limits *rig, protocol **out,
-                     rig_diag *diags, size_t maxdiag, size_t *ndiag)
+                     rigor_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     return proto_parse_file_geom(path, rig, NULL, out, diags, maxdiag, ndiag);
 }

@@ -148,7 +148,7 @@ typedef struct protocol {
                                 conditions/limits is (travel - C force) / length0_m;
                                 NAN when not given (no correction) */
 #define PROTO_MAX_WARNINGS 8
-    rig_diag warning[PROTO_MAX_WARNINGS]; /* non-fatal remarks (file:line:col) */
+    rigor_diag warning[PROTO_MAX_WARNINGS]; /* non-fatal remarks (file:line:col) */
     int nwarnings;
 } protocol;
 
@@ -159,24 +159,24 @@ typedef struct {
     double speed_max_m_s;
 } proto_rig_limits;
 
-/* Parse and validate. On failure returns RIG_EPARSE and fills up to maxdiag
+/* Parse and validate. On failure returns RIGOR_EPARSE and fills up to maxdiag
  * diagnostics (file:line:col: message) in diags, *ndiag the count; *out is
  * NULL. rig may be NULL (then capacity checks are skipped). */
 int proto_parse_file(const char *path, const proto_rig_limits *rig, protocol **out,
-                     rig_diag *diags, size_t maxdiag, size_t *ndiag);
+                     rigor_diag *diags, size_t maxdiag, size_t *ndiag);
 int proto_parse_buffer(const char *name, const char *text, size_t len,
-                       const proto_rig_limits *rig, protocol **out, rig_diag *diags,
+                       const proto_rig_limits *rig, protocol **out, rigor_diag *diags,
                        size_t maxdiag, size_t *ndiag);
 void proto_free(protocol *p);
 
 /* The same with geometry overrides (command line): every finite field of
  * *geom replaces the file's value before validation; geom may be NULL. */
 int proto_parse_file_geom(const char *path, const proto_rig_limits *rig,
-                          const curve_geom *geom, protocol **out, rig_diag *diags,
+                          const curve_geom *geom, protocol **out, rigor_diag *diags,
                           size_t maxdiag, size_t *ndiag);
 int proto_parse_buffer_geom(const char *name, const char *text, size_t len,
                             const proto_rig_limits *rig, const curve_geom *geom,
-                            protocol **out, rig_diag *diags, size_t maxdiag,
+                            protocol **out, rigor_diag *diags, size_t maxdiag,
                             size_t *ndiag);
 
 /* All fields NAN (nothing known about the rig). */

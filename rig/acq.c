@@ -177,14 +177,14 @@ int rig_new(const rig_config *cfg, rig **out)
     *out = NULL;
     rig *r = calloc(1, sizeof *r);
     if (!r)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     r->cfg = *cfg;
     int rc = regmap_make_plan(&r->cfg, &r->plan);
     if (rc)
         goto fail_r;
     r->ring = calloc(RING_CAP, sizeof *r->ring);
     if (!r->ring) {
-        rc = RIG_ENOMEM;
+        rc = RIGOR_ENOMEM;
         goto fail_r;
     }
     rc = link_new(&r->cfg, &r->link);
@@ -202,7 +202,7 @@ int rig_new(const rig_config *cfg, rig **out)
     sup_init(&r->sup, &r->cfg);
     r->mode = -1;
     *out = r;
-    return RIG_OK;
+    return RIGOR_OK;
 
 fail_ring:
     free(r->ring);
@@ -214,9 +214,9 @@ fail_r:
 int rig_connect(rig *r)
 {
     if (r->started)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     int rc = link_connect(r->link);
-    r->link_up = rc == RIG_OK;
+    r->link_up = rc == RIGOR_OK;
     return rc;
 }
 
@@ -250,17 +250,17 @@ static int write_regs(rig *r, point_role role, const uint16_t *regs, int n)
 {
     const rig_point *pt = &r->cfg.point[role];
     if (!pt->present)
-        return RIG_OK;
+        return RIGOR_OK;
     const rig_device *d = &r->cfg.dev[pt->device];
-    int rc = RIG_ELINK;
+    int rc = RIGOR_ELINK;
     for (int attempt = 0; attempt <= r->cfg.retries; attempt++) {
         if (attempt)
             r->ls.retries++;
         link_kind k;
         r->ls.transactions++;
         rc = link_write(r->link, d, pt->address, (uint16_t)n, regs, pt->fc, &k);
-        if (rc == RIG_OK)
-            return RIG_OK;
+        if (rc == RIGOR_OK)
+            return RIGOR_OK;
         count_error(r, k);
         if (k == LINK_LOST) {
             link_lost(r, now_rel(r));
@@ -276,7 +276,7 @@ static int write_value(rig *r, point_role role, double si)
 {
     const rig_point *pt = &r->cfg.point[role];
     if (!pt->present)
-        return RIG_OK;
+        return RIGOR_OK;
     uint16_t regs[2];
     int rc = regmap_encode(pt, si, regs);
     if (rc)
@@ -293,7 +293,7 @@ static int write_control(rig *r, unsigned flags)
 {
     const rig_point *pt = &r->cfg.point[ROLE_CONTROL];
     if (!pt->present)
-        return RIG_OK;
+        return RIGOR_OK;
     return write_word(r, ROLE_CONTROL, regmap_control(pt, flags));
 }
 
@@ -301,11 +301,11 @@ static int set_mode(rig *r, int mode)
 {
     const rig_point *pt = &r->cfg.point[ROLE_MODE];
     if (!pt->present || r->mode == mode)
-        return RIG_OK;
+        return RIGOR_OK;
     if (pt->values[mode] < 0)
-        return RIG_EUNSUPPORTED;
+        return RIGOR_EUNSUPPORTED;
     int rc = write_word(r, ROLE_MODE, (uint16_t)pt->values[mode]);
-    r->mode = rc == RIG_OK ? mode : -1;
+    r->mode = rc == RIGOR_OK ? mode : -1;
     return rc;
 }
 
@@ -328,7 +328,7 @@ static int send_stop(rig *r, bool fault)
     int rc = send_velocity(r, 0.0);
     if (fault) {
         int rc2 = write_control(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_QUICK_STOP);
-        if (rc == RIG_OK)
+        if (rc == RIGOR_OK)
             rc = rc2;
     }
     return rc;
@@ -351,7 +351,7 @@ static void exec_cmd(rig *r, const rig_cmd *c)
     switch (c->kind) {
     case CMD_VELOCITY:
     case CMD_JOG:
-        if (r->sup.fault || sup_check_velocity(&r->sup, c->a) != RIG_OK)
+        if (r->sup.fault || sup_check_velocity(&r->sup, c->a) != RIGOR_OK)
             break;
         send_velocity(r, c->a);
         r->jogging = c->kind == CMD_JOG;
@@ -362,8 +362,8 @@ static void exec_cmd(rig *r, const rig_cmd *c)
             break;
         r->jogging = false;
         /* speed first, then the target, then the mode switch that starts it */
-        if (write_value(r, ROLE_VELOCITY_CMD, fabs(c->b)) == RIG_OK &&
-            write_value(r, ROLE_POSITION_CMD, c->a + r->pos_zero_m) == RIG_OK)
+        if (write_value(r, ROLE_VELOCITY_CMD, fabs(c->b)) == RIGOR_OK &&
+            write_value(r, ROLE_POSITION_CMD, c->a + r->pos_zero_m) == RIGOR_OK)
             set_mode(r, RIG_MODE_POSITION);
         break;
     case CMD_ZERO_POS:
@@ -393,7 +393,7 @@ static void exec_cmd(rig *r, const rig_cmd *c)
          * (cycle()), not now: a drive (or a loaded emulator) may report its
          * old fault bits for a cycle or two after FAULT_RESET, and clearing
          * here would fault again on them. */
-        if (write_control(r, 1u << RIG_CTL_ENABLE) == RIG_OK) {
+        if (write_control(r, 1u << RIG_CTL_ENABLE) == RIGOR_OK) {
             r->ack_until = t + ACK_CONFIRM_S;
             atomic_store(&r->ack_state, ACK_PENDING);
         } else {
@@ -461,7 +461,7 @@ static bool read_all(rig *r, uint16_t regs[REGMAP_MAX_BLOCKS][125], const char *
             }
             link_kind k;
             r->ls.transactions++;
-            if (link_read(r->link, d, b->table, b->start, b->count, regs[i], &k) == RIG_OK) {
+            if (link_read(r->link, d, b->table, b->start, b->count, regs[i], &k) == RIGOR_OK) {
                 ok = true;
                 break;
             }
@@ -499,7 +499,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
     /* Reconnect with bounded back-off; the pending stop goes out first. */
     if (!link_is_open(r->link)) {
         if (t >= r->next_reconnect_t) {
-            if (link_connect(r->link) == RIG_OK) {
+            if (link_connect(r->link) == RIGOR_OK) {
                 r->ls.reconnects++;
                 r->mode = -1; /* back-off is reset by the first good cycle */
                 pthread_mutex_lock(&r->st_mu);
@@ -518,7 +518,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
             return;
         }
     }
-    if (r->pending_stop && send_stop(r, true) == RIG_OK)
+    if (r->pending_stop && send_stop(r, true) == RIGOR_OK)
         r->pending_stop = false;
     if (r->jogging && t >= r->jog_end_t)
         send_stop(r, false);
@@ -529,7 +529,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
     const char *what = "read failed";
     if (!read_all(r, regs, &what)) {
         r->ls.failed_cycles++;
-        if (sup_failure(&r->sup, t, what) && send_stop(r, true) != RIG_OK)
+        if (sup_failure(&r->sup, t, what) && send_stop(r, true) != RIGOR_OK)
             r->pending_stop = true;
         /* A streak of failures on an open link (a peer that restarted or went
          * half-open answers nothing): reconnect, libmodbus will not. */
@@ -576,7 +576,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
     bool was_fault = r->sup.fault;
     if (sup_sample(&r->sup, &s, abs_pos)) {
         /* NOTE: the stop goes out in this very cycle, before anything else. */
-        if (send_stop(r, true) != RIG_OK)
+        if (send_stop(r, true) != RIGOR_OK)
             r->pending_stop = true;
         if (r->sup.kind == SUP_LIMIT)
             s.flags |= RIG_SF_LIMIT;
@@ -806,14 +806,14 @@ static double probe_rate(rig *r)
 int rig_start(rig *r, double rate_hz)
 {
     if (r->started)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     if (!link_is_open(r->link))
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     if (rate_hz <= 0)
         rate_hz = probe_rate(r);
     if (!link_is_open(r->link))
-        return RIG_ELINK;
+        return RIGOR_ELINK;
     if (rate_hz > r->cfg.max_rate_hz)
         rate_hz = r->cfg.max_rate_hz;
     r->rate_hz = rate_hz;
@@ -828,7 +828,7 @@ int rig_start(rig *r, double rate_hz)
     atomic_store(&r->quit, false);
     r->rt_known = false;
     if (pthread_create(&r->thread, NULL, loop, r) != 0)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     pthread_mutex_lock(&r->mu);
     while (!r->rt_known)
         pthread_cond_wait(&r->cv, &r->mu);
@@ -839,10 +839,10 @@ int rig_start(rig *r, double rate_hz)
     if (!rt.granted && r->cfg.realtime == RT_REQUIRED) {
         pthread_join(r->thread, NULL); /* it ended without touching the drive */
         /* refused by the OS, or not asked at all (back to back cannot be real-time) */
-        return rt.asked ? RIG_EPERM : RIG_EINVAL;
+        return rt.asked ? RIGOR_EPERM : RIGOR_EINVAL;
     }
     r->started = true;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 size_t rig_poll_samples(rig *r, rig_sample *buf, size_t max)
@@ -889,17 +889,17 @@ int rig_latest(rig *r, rig_sample *out)
     if (have)
         *out = r->latest;
     pthread_mutex_unlock(&r->st_mu);
-    return have ? RIG_OK : RIG_ENODATA;
+    return have ? RIGOR_OK : RIGOR_ENODATA;
 }
 
 static int enqueue(rig *r, const rig_cmd *c)
 {
     if (!r->started)
-        return RIG_ESTATE;
-    int rc = RIG_OK;
+        return RIGOR_ESTATE;
+    int rc = RIGOR_OK;
     pthread_mutex_lock(&r->mu);
     if (r->qh - r->qt >= CMDQ_CAP)
-        rc = RIG_EFULL;
+        rc = RIGOR_EFULL;
     else
         r->q[r->qh++ % CMDQ_CAP] = *c;
     pthread_cond_signal(&r->cv);
@@ -911,15 +911,15 @@ static int enqueue(rig *r, const rig_cmd *c)
 static int motion_ok(rig *r, double v)
 {
     if (!r->started)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     if (!isfinite(v) || fabs(v) > r->cfg.speed_max_m_s)
-        return RIG_ELIMIT;
+        return RIGOR_ELIMIT;
     pthread_mutex_lock(&r->st_mu);
     bool fault = r->fault;
     unsigned beyond = r->beyond;
     pthread_mutex_unlock(&r->st_mu);
     if (fault)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     supervisor probe;
     probe.beyond = beyond;
     return sup_check_velocity(&probe, v);
@@ -937,7 +937,7 @@ int rig_cmd_velocity(rig *r, double v)
 int rig_cmd_jog(rig *r, double v, double duration_s)
 {
     if (!(duration_s > 0))
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     int rc = motion_ok(r, v);
     if (rc)
         return rc;
@@ -949,9 +949,9 @@ int rig_cmd_position(rig *r, double pos_m, double speed_m_s)
 {
     if (!r->cfg.point[ROLE_POSITION_CMD].present || !r->cfg.point[ROLE_MODE].present ||
         r->cfg.point[ROLE_MODE].values[RIG_MODE_POSITION] < 0)
-        return RIG_EUNSUPPORTED;
+        return RIGOR_EUNSUPPORTED;
     if (!(speed_m_s > 0))
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     int rc = motion_ok(r, speed_m_s);
     if (rc)
         return rc;
@@ -960,7 +960,7 @@ int rig_cmd_position(rig *r, double pos_m, double speed_m_s)
     pthread_mutex_unlock(&r->st_mu);
     if (!isfinite(pos_m) || abs_target > r->cfg.position_max_m ||
         abs_target < r->cfg.position_min_m)
-        return RIG_ELIMIT;
+        return RIGOR_ELIMIT;
     rig_cmd c = {.kind = CMD_POSITION, .a = pos_m, .b = speed_m_s};
     return enqueue(r, &c);
 }
@@ -969,12 +969,12 @@ int rig_cmd_position(rig *r, double pos_m, double speed_m_s)
 static int raise_flag(rig *r, atomic_bool *flag)
 {
     if (!r->started)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     pthread_mutex_lock(&r->mu);
     atomic_store(flag, true);
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int rig_cmd_stop(rig *r)
@@ -1010,7 +1010,7 @@ int rig_set_limits(rig *r, const rig_limits *lim)
     rig_cmd c = {.kind = CMD_LIMITS, .lim = lim ? *lim : rig_limits_none()};
     if (!r->started) {
         sup_set_limits(&r->sup, &c.lim);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     return enqueue(r, &c);
 }
@@ -1028,15 +1028,15 @@ rig_health rig_state(rig *r, char *reason, size_t len)
 int rig_ack_fault(rig *r)
 {
     if (!r->started)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     pthread_mutex_lock(&r->st_mu);
     bool fault = r->fault, up = r->link_up;
     bool estop = r->have_latest && (r->latest.status & RIG_SB_ESTOP);
     pthread_mutex_unlock(&r->st_mu);
     if (!fault)
-        return RIG_OK;
+        return RIGOR_OK;
     if (!up || estop)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     rig_cmd c = {.kind = CMD_ACK};
     atomic_store(&r->ack_state, ACK_NONE);
     int rc = enqueue(r, &c);
@@ -1047,13 +1047,13 @@ int rig_ack_fault(rig *r)
     for (int i = 0; i < 2000; i++) {
         int a = atomic_load(&r->ack_state);
         if (a == ACK_DONE)
-            return rig_state(r, NULL, 0) == RIG_HEALTH_OK ? RIG_OK : RIG_ESTATE;
+            return rig_state(r, NULL, 0) == RIG_HEALTH_OK ? RIGOR_OK : RIGOR_ESTATE;
         if (a == ACK_REFUSED)
-            return RIG_ESTATE;
+            return RIGOR_ESTATE;
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
-    return RIG_ETIMEOUT;
+    return RIGOR_ETIMEOUT;
 }
 
 int rig_stats_get(rig *r, rig_stats *out)
@@ -1084,7 +1084,7 @@ int rig_stats_get(rig *r, rig_stats *out)
     else
         out->achieved_rate_hz = 0;
     pthread_mutex_unlock(&r->st_mu);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void rig_test_hold_heartbeat(rig *r, bool hold)
@@ -1103,7 +1103,7 @@ int rig_stop(rig *r)
         r->started = false;
     }
     link_close(r->link);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void rig_free(rig *r)

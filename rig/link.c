@@ -36,20 +36,20 @@ int link_translate(int err, link_kind *kind)
     int rc;
     if (err == ETIMEDOUT) {
         k = LINK_TIMEOUT;
-        rc = RIG_ETIMEOUT;
+        rc = RIGOR_ETIMEOUT;
     } else if (err == EMBBADCRC) {
         k = LINK_CRC;
-        rc = RIG_EPROTO;
+        rc = RIGOR_EPROTO;
     } else if (err > MODBUS_ENOBASE && err <= EMBXGTAR) {
         k = LINK_EXCEPTION; /* EMBXILFUN .. EMBXGTAR: the device said no */
-        rc = RIG_EPROTO;
+        rc = RIGOR_EPROTO;
     } else if (err == EMBBADDATA || err == EMBMDATA || err == EMBBADEXC || err == EMBUNKEXC ||
                err == EMBBADSLAVE) {
         k = LINK_BADDATA;
-        rc = RIG_EPROTO;
+        rc = RIGOR_EPROTO;
     } else {
         k = LINK_LOST; /* EPIPE, ECONNRESET, ECONNREFUSED, EBADF, EIO, ... */
-        rc = RIG_ELINK;
+        rc = RIGOR_ELINK;
     }
     if (kind)
         *kind = k;
@@ -60,11 +60,11 @@ int link_new(const rig_config *cfg, rig_link **out)
 {
     rig_link *l = calloc(1, sizeof *l);
     if (!l)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     l->cfg = *cfg;
     l->slave = -1;
     *out = l;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 bool link_is_open(const rig_link *l)
@@ -107,13 +107,13 @@ int link_connect(rig_link *l)
     } else {
         if (!baud_ok(c->baud)) {
             snprintf(l->err, sizeof l->err, "baud rate %d not supported by libmodbus", c->baud);
-            return RIG_EUNSUPPORTED;
+            return RIGOR_EUNSUPPORTED;
         }
         l->ctx = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits, c->stop_bits);
     }
     if (!l->ctx) {
         snprintf(l->err, sizeof l->err, "cannot create Modbus context: %s", strerror(errno));
-        return errno == ENOMEM ? RIG_ENOMEM : RIG_EINVAL;
+        return errno == ENOMEM ? RIGOR_ENOMEM : RIGOR_EINVAL;
     }
     /* No libmodbus error recovery: we flush and reconnect ourselves. */
     modbus_set_error_recovery(l->ctx, MODBUS_ERROR_RECOVERY_NONE);
@@ -126,12 +126,12 @@ int link_connect(rig_link *l)
                  c->transport == RIG_TCP ? c->host : c->device, modbus_strerror(errno));
         modbus_free(l->ctx);
         l->ctx = NULL;
-        return RIG_ELINK;
+        return RIGOR_ELINK;
     }
     modbus_flush(l->ctx);
     l->open = true;
     clock_gettime(CLOCK_MONOTONIC, &l->last_io);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* Per-request set-up: slave id, timeout, and the device's minimum gap. */
@@ -170,7 +170,7 @@ static int after(rig_link *l, int ok, link_kind *kind)
     if (ok) {
         if (kind)
             *kind = LINK_OK;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     int e = errno;
     link_kind k;
@@ -191,7 +191,7 @@ int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint
     if (!l->open) {
         if (kind)
             *kind = LINK_LOST;
-        return RIG_ELINK;
+        return RIGOR_ELINK;
     }
     prepare(l, d);
     int got = t == TBL_HR ? modbus_read_registers(l->ctx, addr, n, out)
@@ -209,12 +209,12 @@ int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, cons
     if (!l->open) {
         if (kind)
             *kind = LINK_LOST;
-        return RIG_ELINK;
+        return RIGOR_ELINK;
     }
     if (fc == 0)
         fc = (n == 1 && d->fc06) ? 6 : 16;
     if (fc == 6 && n != 1)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     prepare(l, d);
     int rc = fc == 6 ? modbus_write_register(l->ctx, addr, v[0])
                      : modbus_write_registers(l->ctx, addr, n, v);

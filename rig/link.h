@@ -6,7 +6,7 @@
  * keeps each device's minimum silence between frames, flushes stale bytes
  * after connect and after every timeout or malformed reply (in Debian's
  * libmodbus 3.1.6 a stale reply otherwise shifts every later answer by one),
- * and translates errno / EMBX* codes into rig_err plus an error kind for the
+ * and translates errno / EMBX* codes into rigor_err plus an error kind for the
  * statistics, in exactly one place (link_translate). A lost connection
  * closes the context; the caller reconnects with link_connect (libmodbus's
  * own recovery does not recover a TCP peer that restarted).
@@ -33,8 +33,8 @@ typedef enum {
 /* Build (no I/O). */
 int link_new(const rig_config *cfg, rig_link **out);
 
-/* Open (or reopen) the connection, then flush. RIG_ELINK on failure,
- * RIG_EUNSUPPORTED for a baud rate libmodbus 3.1.6 would silently replace. */
+/* Open (or reopen) the connection, then flush. RIGOR_ELINK on failure,
+ * RIGOR_EUNSUPPORTED for a baud rate libmodbus 3.1.6 would silently replace. */
 int link_connect(rig_link *l);
 
 bool link_is_open(const rig_link *l);
@@ -42,7 +42,7 @@ bool link_is_open(const rig_link *l);
 void link_close(rig_link *l);
 
 /* Read n registers (FC03 for hr, FC04 for ir) from device d into out.
- * Returns RIG_OK or a rig_err; *kind (may be NULL) says which kind of error. */
+ * Returns RIGOR_OK or a rigor_err; *kind (may be NULL) says which kind of error. */
 int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint16_t n,
               uint16_t *out, link_kind *kind);
 
@@ -51,7 +51,7 @@ int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint
 int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, const uint16_t *v,
                int fc, link_kind *kind);
 
-/* errno after a failed libmodbus call -> rig_err and kind. */
+/* errno after a failed libmodbus call -> rigor_err and kind. */
 int link_translate(int err, link_kind *kind);
 
 /* Text of the last error (for fault reasons). */

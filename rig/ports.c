@@ -11,16 +11,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* sp_return -> rig_err: the one place. */
+/* sp_return -> rigor_err: the one place. */
 static int sp_err(enum sp_return r)
 {
     switch (r) {
-    case SP_OK: return RIG_OK;
-    case SP_ERR_ARG: return RIG_EINVAL;
-    case SP_ERR_MEM: return RIG_ENOMEM;
-    case SP_ERR_SUPP: return RIG_EUNSUPPORTED;
+    case SP_OK: return RIGOR_OK;
+    case SP_ERR_ARG: return RIGOR_EINVAL;
+    case SP_ERR_MEM: return RIGOR_ENOMEM;
+    case SP_ERR_SUPP: return RIGOR_EUNSUPPORTED;
     case SP_ERR_FAIL:
-    default: return RIG_EIO;
+    default: return RIGOR_EIO;
     }
 }
 
@@ -43,7 +43,7 @@ int rig_ports_list(rig_port_info **out, size_t *n)
     rig_port_info *info = calloc(count ? count : 1, sizeof *info);
     if (!info) {
         sp_free_port_list(list);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     for (size_t i = 0; i < count; i++) {
         struct sp_port *p = list[i];
@@ -70,7 +70,7 @@ int rig_ports_list(rig_port_info **out, size_t *n)
     sp_free_port_list(list);
     *out = info;
     *n = count;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int rig_port_check(const char *path, char *why, size_t len)
@@ -78,16 +78,16 @@ int rig_port_check(const char *path, char *why, size_t len)
     struct stat st;
     if (!path || !*path) {
         snprintf(why, len, "empty device path");
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     }
     if (stat(path, &st) != 0) {
         snprintf(why, len, "%s: %s", path, strerror(errno));
-        return RIG_EIO;
+        return RIGOR_EIO;
     }
     if (!S_ISCHR(st.st_mode)) {
         snprintf(why, len, "%s: not a character device", path);
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     }
     snprintf(why, len, "%s: character device", path);
-    return RIG_OK;
+    return RIGOR_OK;
 }

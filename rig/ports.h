@@ -22,11 +22,11 @@ typedef struct {
 } rig_port_info;
 
 /* List the ports. *out is malloc'ed (free() it), *n its length (may be 0).
- * Returns RIG_OK, RIG_ENOMEM or RIG_EIO. */
+ * Returns RIGOR_OK, RIGOR_ENOMEM or RIGOR_EIO. */
 int rig_ports_list(rig_port_info **out, size_t *n);
 
 /* Check that path can serve as a serial port: it exists and is a character
- * device. RIG_OK, or RIG_EIO / RIG_EINVAL with a reason in why. */
+ * device. RIGOR_OK, or RIGOR_EIO / RIGOR_EINVAL with a reason in why. */
 int rig_port_check(const char *path, char *why, size_t len);
 
 #endif

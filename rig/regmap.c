@@ -38,42 +38,42 @@ double regmap_decode(const rig_point *pt, const uint16_t *regs)
 int regmap_encode(const rig_point *pt, double si, uint16_t *regs)
 {
     if (!isfinite(si) || pt->type == PT_BITS)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     double v = si;
     if (pt->unit[0])
         v = (v - pt->si.offset) / pt->si.scale;
     double raw = (v - pt->offset) / pt->scale;
     if (isnan(raw))
-        return RIG_ELIMIT; /* scale 0 or inf/inf: no register value means this */
+        return RIGOR_ELIMIT; /* scale 0 or inf/inf: no register value means this */
     if (pt->type == PT_F32) {
         if (fabs(raw) > 3.4e38)
-            return RIG_ELIMIT;
+            return RIGOR_ELIMIT;
         words_set_f32(regs, (float)raw, pt->order);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     raw = nearbyint(raw);
     switch (pt->type) {
     case PT_U16:
         if (raw < 0 || raw > 65535)
-            return RIG_ELIMIT;
+            return RIGOR_ELIMIT;
         regs[0] = (uint16_t)raw;
-        return RIG_OK;
+        return RIGOR_OK;
     case PT_I16:
         if (raw < -32768 || raw > 32767)
-            return RIG_ELIMIT;
+            return RIGOR_ELIMIT;
         regs[0] = (uint16_t)(int16_t)raw;
-        return RIG_OK;
+        return RIGOR_OK;
     case PT_U32:
         if (raw < 0 || raw > 4294967295.0)
-            return RIG_ELIMIT;
+            return RIGOR_ELIMIT;
         words_set_u32(regs, (uint32_t)raw, pt->order);
-        return RIG_OK;
+        return RIGOR_OK;
     case PT_I32:
         if (raw < -2147483648.0 || raw > 2147483647.0)
-            return RIG_ELIMIT;
+            return RIGOR_ELIMIT;
         words_set_i32(regs, (int32_t)raw, pt->order);
-        return RIG_OK;
-    default: return RIG_EINVAL;
+        return RIGOR_OK;
+    default: return RIGOR_EINVAL;
     }
 }
 
@@ -134,7 +134,7 @@ int regmap_make_plan(const rig_config *cfg, regmap_plan *plan)
             }
         }
         if (plan->nblocks >= REGMAP_MAX_BLOCKS)
-            return RIG_EINVAL;
+            return RIGOR_EINVAL;
         regmap_block *b = &plan->block[plan->nblocks];
         b->device = pt->device;
         b->table = pt->table;
@@ -144,5 +144,5 @@ int regmap_make_plan(const rig_config *cfg, regmap_plan *plan)
         plan->offset_of[r] = 0;
         plan->nblocks++;
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }

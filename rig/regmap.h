@@ -25,8 +25,8 @@ double regmap_raw(const rig_point *pt, const uint16_t *regs);
 double regmap_decode(const rig_point *pt, const uint16_t *regs);
 
 /* Encode an SI value into the point's registers. Rounds to the nearest raw
- * integer for integer types. Returns RIG_ELIMIT when the value does not fit
- * the type, RIG_EINVAL for non-finite input or a bits point. */
+ * integer for integer types. Returns RIGOR_ELIMIT when the value does not fit
+ * the type, RIGOR_EINVAL for non-finite input or a bits point. */
 int regmap_encode(const rig_point *pt, double si, uint16_t *regs);
 
 /* A status word of a bits point -> RIG_SB_* flags. */
@@ -55,7 +55,7 @@ typedef struct {
 
 /* Group the read roles present in cfg into blocks: points of one device and
  * table are joined when the joined request stays within the device's max_regs
- * and spans at most `bridge` unused registers. Returns RIG_OK or RIG_EINVAL
+ * and spans at most `bridge` unused registers. Returns RIGOR_OK or RIGOR_EINVAL
  * when more than REGMAP_MAX_BLOCKS requests would be needed. */
 int regmap_make_plan(const rig_config *cfg, regmap_plan *plan);
 

@@ -17,7 +17,7 @@
  * allows, motion commands are refused, and only rig_ack_fault (an operator's
  * acknowledgement) clears it. Nothing resumes by itself.
  *
- * Every function returns RIG_OK or a negative rig_err unless stated.
+ * Every function returns RIGOR_OK or a negative rigor_err unless stated.
  */
 #ifndef RIGOR_RIG_H
 #define RIGOR_RIG_H
@@ -95,7 +95,7 @@ typedef enum { RIG_HEALTH_OK = 0, RIG_HEALTH_FAULT } rig_health;
 /* Build a rig from a validated configuration (copied). No I/O. */
 int rig_new(const rig_config *cfg, rig **out);
 
-/* Open the Modbus link (TCP or RTU) and flush stale bytes. RIG_ELINK if the
+/* Open the Modbus link (TCP or RTU) and flush stale bytes. RIGOR_ELINK if the
  * peer cannot be reached. Call before rig_start. */
 int rig_connect(rig *r);
 
@@ -108,9 +108,9 @@ int rig_connect(rig *r);
  * The loop first takes its scheduling as the rig file's `realtime` says
  * (SCHED_FIFO RT_PRIO_ACQ at a finite rate; never back to back; the result
  * is in rig_stats.realtime when this returns); with `realtime = required`
- * and a refusal it writes nothing and this returns RIG_EPERM (RIG_EINVAL
+ * and a refusal it writes nothing and this returns RIGOR_EPERM (RIGOR_EINVAL
  * back to back). It then sets velocity 0 and velocity mode, writes the
- * watchdog time, enables the drive and samples. RIG_ESTATE if already
+ * watchdog time, enables the drive and samples. RIGOR_ESTATE if already
  * running. */
 #define RIG_RATE_MAX INFINITY
 int rig_start(rig *r, double rate_hz);
@@ -119,15 +119,15 @@ int rig_start(rig *r, double rate_hz);
  * first). Returns the number copied (0 if none). One consumer thread only. */
 size_t rig_poll_samples(rig *r, rig_sample *buf, size_t max);
 
-/* The most recent sample (any thread). RIG_ENODATA before the first one. */
+/* The most recent sample (any thread). RIGOR_ENODATA before the first one. */
 int rig_latest(rig *r, rig_sample *out);
 
 /* Wait up to timeout_s for at least one sample to be queued. Returns true if
  * there is one. */
 bool rig_wait_samples(rig *r, double timeout_s);
 
-/* Commands: validated against the machine limits here (RIG_ELIMIT),
- * refused in FAULT (RIG_ESTATE), queued (RIG_EFULL if the queue is full) and
+/* Commands: validated against the machine limits here (RIGOR_ELIMIT),
+ * refused in FAULT (RIGOR_ESTATE), queued (RIGOR_EFULL if the queue is full) and
  * executed by the loop at once. */
 int rig_cmd_velocity(rig *r, double m_per_s); /* move at rate (+ = up/tension) */
 int rig_cmd_position(rig *r, double pos_m, double speed_m_s); /* move to a zeroed position */
@@ -153,7 +153,7 @@ rig_health rig_state(rig *r, char *reason, size_t len);
 
 /* Operator acknowledgement: sends the drive's fault reset and clears FAULT
  * once a sample shows the devices report no fault, e-stop, watchdog, overload
- * or ADC error (they get 0.5 s to clear them). RIG_ESTATE if the cause is
+ * or ADC error (they get 0.5 s to clear them). RIGOR_ESTATE if the cause is
  * still present (link down, e-stop pressed, a drive that keeps its fault). */
 int rig_ack_fault(rig *r);
 

@@ -42,7 +42,7 @@ enum { SEC_NONE, SEC_RIG, SEC_LIMITS, SEC_SAFETY, SEC_DEVICE, SEC_POINT };
 
 typedef struct {
     const char *name; /* file name for diagnostics */
-    rig_diag *diag;
+    rigor_diag *diag;
     rig_config *cfg;
     long line;
     int sec; /* SEC_* */
@@ -64,8 +64,8 @@ static const char *const limit_keys[8] = {"capacity",     "travel_min",  "travel
 
 #define FAIL(p, col, ...)                                                                      \
     do {                                                                                       \
-        rig_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                     \
-        return RIG_EPARSE;                                                                     \
+        rigor_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                     \
+        return RIGOR_EPARSE;                                                                     \
     } while (0)
 
 static bool parse_double(const char *s, double *out)
@@ -120,18 +120,18 @@ static int parse_quantity(parser *p, const char *key, const char *v, long col, u
         FAIL(p, col, "%s: '%s' needs a unit of %s", key, v, units_dim_name(dim));
     unit_info u;
     if (!units_parse(end, &u)) {
-        rig_diag_set(p->diag, p->name, p->line, col + (long)(end - v), "%s: unknown unit '%s'",
+        rigor_diag_set(p->diag, p->name, p->line, col + (long)(end - v), "%s: unknown unit '%s'",
                      key, end);
-        return RIG_EUNIT;
+        return RIGOR_EUNIT;
     }
     if (u.dim != dim) {
-        rig_diag_set(p->diag, p->name, p->line, col + (long)(end - v),
+        rigor_diag_set(p->diag, p->name, p->line, col + (long)(end - v),
                      "%s: unit '%s' is a %s, expected a %s", key, end, units_dim_name(u.dim),
                      units_dim_name(dim));
-        return RIG_EUNIT;
+        return RIGOR_EUNIT;
     }
     *out = x * u.scale + u.offset;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* "name:N name:N ..." against a table of names -> out[index] = N. */
@@ -177,7 +177,7 @@ static int parse_pairs(parser *p, const char *key, const char *v, long col,
     }
     if (!count)
         FAIL(p, col, "%s: expected at least one name:number", key);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int key_rig(parser *p, const char *k, const char *v, long col)
@@ -223,7 +223,7 @@ static int key_rig(parser *p, const char *k, const char *v, long col)
              "baud, parity, data_bits, stop_bits)",
              k);
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int key_limits(parser *p, const char *k, const char *v, long col)
@@ -240,7 +240,7 @@ static int key_limits(parser *p, const char *k, const char *v, long col)
             if (rc)
                 return rc;
             p->lim_line[i] = p->line;
-            return RIG_OK;
+            return RIGOR_OK;
         }
     }
     FAIL(p, 1,
@@ -304,7 +304,7 @@ static int key_safety(parser *p, const char *k, const char *v, long col)
              "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake)",
              k);
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int key_device(parser *p, const char *k, const char *v, long col)
@@ -348,7 +348,7 @@ static int key_device(parser *p, const char *k, const char *v, long col)
              "max_regs, bridge, fc06)",
              k, d->name);
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int key_point(parser *p, const char *k, const char *v, long col)
@@ -395,8 +395,8 @@ static int key_point(parser *p, const char *k, const char *v, long col)
     } else if (!strcmp(k, "unit")) {
         unit_info u;
         if (!units_parse(v, &u)) {
-            rig_diag_set(p->diag, p->name, p->line, col, "unit: unknown unit '%s'", v);
-            return RIG_EUNIT;
+            rigor_diag_set(p->diag, p->name, p->line, col, "unit: unknown unit '%s'", v);
+            return RIGOR_EUNIT;
         }
         snprintf(pt->unit, sizeof pt->unit, "%s", v);
         pt->si = u;
@@ -441,7 +441,7 @@ static int key_point(parser *p, const char *k, const char *v, long col)
              "order, scale, offset, unit, bits, values, value, fc)",
              k, role_names[role]);
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int section(parser *p, char *s, long col)
@@ -471,7 +471,7 @@ static int section(parser *p, char *s, long col)
         if (seen)
             *seen = true;
         p->sec = sec;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (!strcmp(a, "device")) {
         if (!*arg)
@@ -491,7 +491,7 @@ static int section(parser *p, char *s, long col)
         p->dev_line[c->ndev] = p->line;
         p->cur = c->ndev++;
         p->sec = SEC_DEVICE;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (!strcmp(a, "point")) {
         int role = -1;
@@ -521,7 +521,7 @@ static int section(parser *p, char *s, long col)
             pt->values[i] = -1;
         p->cur = role;
         p->sec = SEC_POINT;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     FAIL(p, col, "unknown section [%s] (expected rig, limits, safety, device NAME, point ROLE)",
          a);
@@ -533,7 +533,7 @@ static int line_(parser *p, char *s)
     while (*s == ' ' || *s == '\t')
         s++;
     if (!*s || *s == '#' || *s == ';')
-        return RIG_OK;
+        return RIGOR_OK;
     /* strip an inline comment: ';' or '#' after whitespace */
     for (char *q = s + 1; *q; q++)
         if ((*q == ';' || *q == '#') && (q[-1] == ' ' || q[-1] == '\t')) {
@@ -705,39 +705,39 @@ static int validate(parser *p)
         c->position_max_m = c->travel_max_m;
     if (!p->lim_line[L_PMIN])
         c->position_min_m = c->travel_min_m;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     if (c->force_max_N > c->capacity_N) {
         p->line = p->lim_line[L_FMAX];
-        rc = RIG_ELIMIT;
-        rig_diag_set(p->diag, p->name, p->line, 0,
+        rc = RIGOR_ELIMIT;
+        rigor_diag_set(p->diag, p->name, p->line, 0,
                      "force_max %g N is beyond the load-cell capacity %g N", c->force_max_N,
                      c->capacity_N);
     } else if (c->force_min_N < -c->capacity_N) {
         p->line = p->lim_line[L_FMIN];
-        rc = RIG_ELIMIT;
-        rig_diag_set(p->diag, p->name, p->line, 0,
+        rc = RIGOR_ELIMIT;
+        rigor_diag_set(p->diag, p->name, p->line, 0,
                      "force_min %g N is beyond the load-cell capacity -%g N", c->force_min_N,
                      c->capacity_N);
     } else if (c->position_max_m > c->travel_max_m || c->position_min_m < c->travel_min_m) {
         p->line =
             c->position_max_m > c->travel_max_m ? p->lim_line[L_PMAX] : p->lim_line[L_PMIN];
-        rc = RIG_ELIMIT;
-        rig_diag_set(p->diag, p->name, p->line, 0,
+        rc = RIGOR_ELIMIT;
+        rigor_diag_set(p->diag, p->name, p->line, 0,
                      "position limits %g..%g mm are beyond the travel range %g..%g mm",
                      c->position_min_m * 1e3, c->position_max_m * 1e3, c->travel_min_m * 1e3,
                      c->travel_max_m * 1e3);
     } else if (c->force_min_N >= c->force_max_N || c->position_min_m >= c->position_max_m) {
         p->line = 0;
-        rc = RIG_ELIMIT;
-        rig_diag_set(p->diag, p->name, 0, 0, "soft limits: each min must be below its max");
+        rc = RIGOR_ELIMIT;
+        rigor_diag_set(p->diag, p->name, 0, 0, "soft limits: each min must be below its max");
     }
     return rc;
 }
 
-int rigfile_parse(const char *text, const char *name, rig_config *cfg, rig_diag *diag)
+int rigfile_parse(const char *text, const char *name, rig_config *cfg, rigor_diag *diag)
 {
     if (!text || !cfg)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->path, sizeof cfg->path, "%s", name ? name : "");
     snprintf(cfg->host, sizeof cfg->host, "127.0.0.1");
@@ -757,45 +757,45 @@ int rigfile_parse(const char *text, const char *name, rig_config *cfg, rig_diag 
 
     parser *p = calloc(1, sizeof *p);
     if (!p)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     p->name = name ? name : "";
     p->diag = diag;
     p->cfg = cfg;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     const char *s = text;
     char buf[1024];
-    while (*s && rc == RIG_OK) {
+    while (*s && rc == RIGOR_OK) {
         p->line++;
         const char *nl = strchr(s, '\n');
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
         if (len >= sizeof buf) {
-            rig_diag_set(diag, p->name, p->line, 0, "line longer than %zu characters",
+            rigor_diag_set(diag, p->name, p->line, 0, "line longer than %zu characters",
                          sizeof buf - 1);
-            rc = RIG_EPARSE;
+            rc = RIGOR_EPARSE;
             break;
         }
         memcpy(buf, s, len);
         buf[len] = '\0';
         if (memchr(buf, '\0', len)) {
-            rig_diag_set(diag, p->name, p->line, 0, "NUL byte in a text file");
-            rc = RIG_EPARSE;
+            rigor_diag_set(diag, p->name, p->line, 0, "NUL byte in a text file");
+            rc = RIGOR_EPARSE;
             break;
         }
         rc = line_(p, buf);
         s = nl ? nl + 1 : s + len;
     }
-    if (rc == RIG_OK)
+    if (rc == RIGOR_OK)
         rc = validate(p);
     free(p);
     return rc;
 }
 
-int rigfile_load(const char *path, rig_config *cfg, rig_diag *diag)
+int rigfile_load(const char *path, rig_config *cfg, rigor_diag *diag)
 {
     char *text;
     size_t len;
     int rc = textfile_read(path, "the rig file", (size_t)1 << 20, 0, &text, &len, diag);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         return rc;
     rc = rigfile_parse(text, path, cfg, diag);
     free(text);

@@ -144,12 +144,12 @@ typedef struct {
                                SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
 } rig_config;
 
-/* Parse and validate a rig file. On error returns RIG_EPARSE (or RIG_EIO,
- * RIG_EUNIT, RIG_ELIMIT) and fills *diag with file:line:col and the reason. */
-int rigfile_load(const char *path, rig_config *cfg, rig_diag *diag);
+/* Parse and validate a rig file. On error returns RIGOR_EPARSE (or RIGOR_EIO,
+ * RIGOR_EUNIT, RIGOR_ELIMIT) and fills *diag with file:line:col and the reason. */
+int rigfile_load(const char *path, rig_config *cfg, rigor_diag *diag);
 
 /* The same from text in memory; `name` is used in diagnostics and cfg->path. */
-int rigfile_parse(const char *text, const char *name, rig_config *cfg, rig_diag *diag);
+int rigfile_parse(const char *text, const char *name, rig_config *cfg, rigor_diag *diag);
 
 const char *rigfile_role_name(point_role r);
 

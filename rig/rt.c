@@ -67,7 +67,7 @@ int rt_request(int priority, rt_status *out)
         out->granted = policy == SCHED_FIFO;
         out->priority = out->granted ? got.sched_priority : 0;
         snprintf(out->text, sizeof out->text, "SCHED_FIFO %d", out->priority);
-        return out->granted ? RIG_OK : RIG_EPERM;
+        return out->granted ? RIGOR_OK : RIGOR_EPERM;
     }
     out->err = e;
     char why[140];
@@ -81,7 +81,7 @@ int rt_request(int priority, rt_status *out)
                            : "error",
              why);
     snprintf(out->text, sizeof out->text, "no (%s)", out->reason);
-    return e == EPERM ? RIG_EPERM : RIG_EINVAL;
+    return e == EPERM ? RIGOR_EPERM : RIGOR_EINVAL;
 }
 
 void rt_decline(const char *why, rt_status *out)
@@ -101,7 +101,7 @@ int rt_for_loop(rt_mode mode, double period_s, int priority, rt_status *out)
 {
     if (mode == RT_OFF) {
         rt_decline("realtime = off", out);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     /* NOTE: a loop that runs back to back (RIG_RATE_MAX, benchmarks only)
      * never runs SCHED_FIFO. It never sleeps, so a FIFO thread would hold a
@@ -113,7 +113,7 @@ int rt_for_loop(rt_mode mode, double period_s, int priority, rt_status *out)
     if (!(period_s > 0)) {
         rt_decline("back to back: a real-time thread that never sleeps would take a core",
                    out);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     return rt_request(priority, out);
 }

@@ -22,7 +22,7 @@
 /* What a rig file's `realtime` key asks for (docs/rigfile.md). */
 typedef enum {
     RT_AUTO = 0, /* ask; if refused, run normally and report why */
-    RT_REQUIRED, /* ask; if refused, do not run (rig_start: RIG_EPERM) */
+    RT_REQUIRED, /* ask; if refused, do not run (rig_start: RIGOR_EPERM) */
     RT_OFF       /* never ask */
 } rt_mode;
 
@@ -57,9 +57,9 @@ typedef struct {
 } rt_status;
 
 /* Ask for SCHED_FIFO at priority (1..99) for the calling thread. Returns
- * RIG_OK when granted; RIG_EPERM when the OS refused (no CAP_SYS_NICE and
+ * RIGOR_OK when granted; RIGOR_EPERM when the OS refused (no CAP_SYS_NICE and
  * RLIMIT_RTPRIO below priority, a cgroup without real-time runtime, a
- * container's policy), RIG_EINVAL for a priority out of range. The thread
+ * container's policy), RIGOR_EINVAL for a priority out of range. The thread
  * then keeps its scheduling; *out says which, and why. */
 int rt_request(int priority, rt_status *out);
 
@@ -73,7 +73,7 @@ void rt_decline(const char *why, rt_status *out);
  * (rt_decline), anything else asks for priority (rt_request). The
  * acquisition thread takes it, and so does the benchmark's bare libmodbus
  * loop, so that the two are compared at the same scheduling. Returns
- * rt_request's code, RIG_OK when declined. */
+ * rt_request's code, RIGOR_OK when declined. */
 int rt_for_loop(rt_mode mode, double period_s, int priority, rt_status *out);
 
 /* A mutex that a real-time thread shares with normal threads: with

@@ -29,7 +29,7 @@ struct runfile {
     char *pend; /* formatted rows not yet written */
     size_t len, cap;
     bool closing;
-    int err; /* first write error (RIG_EFULL / RIG_EIO), sticky */
+    int err; /* first write error (RIGOR_EFULL / RIGOR_EIO), sticky */
     uint64_t rows;
 };
 
@@ -44,7 +44,7 @@ runfile_header runfile_header_empty(void)
 
 static int err_of(int e)
 {
-    return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? RIG_EFULL : RIG_EIO;
+    return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? RIGOR_EFULL : RIGOR_EIO;
 }
 
 /* write(2) all of buf; returns 0 or an errno. */
@@ -71,16 +71,16 @@ static int pend_add(runfile *f, const char *s, size_t n)
         while (cap < f->len + n)
             cap *= 2;
         if (cap > PEND_MAX)
-            return RIG_EFULL;
+            return RIGOR_EFULL;
         char *p = realloc(f->pend, cap);
         if (!p)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         f->pend = p;
         f->cap = cap;
     }
     memcpy(f->pend + f->len, s, n);
     f->len += n;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* Write out what is pending; called by the writer thread without mu held. */
@@ -179,7 +179,7 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     *out = NULL;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return errno == EEXIST ? RIG_EEXIST : RIG_EIO;
+        return errno == EEXIST ? RIGOR_EEXIST : RIGOR_EIO;
     runfile *f = calloc(1, sizeof *f);
     if (!f)
         goto fail_fd;
@@ -237,7 +237,7 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
         goto fail_f;
     }
     *out = f;
-    return RIG_OK;
+    return RIGOR_OK;
 
 fail_text:
     free(text);
@@ -246,7 +246,7 @@ fail_f:
 fail_fd:
     close(fd);
     unlink(path);
-    return RIG_EIO;
+    return RIGOR_EIO;
 }
 
 int runfile_append(runfile *f, const rig_sample *s, const char *stage)
@@ -260,7 +260,7 @@ int runfile_append(runfile *f, const rig_sample *s, const char *stage)
         n = snprintf(line, sizeof line, "%.6f,%.6f,%.9g,", s->t_s, s->position_m * 1e3,
                      s->force_N);
     if (n < 0 || (size_t)n >= sizeof line - 2)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     size_t k = (size_t)n;
     for (const char *p = stage ? stage : ""; *p && k < sizeof line - 2; p++) {
         char c = *p;
@@ -283,7 +283,7 @@ int runfile_append(runfile *f, const rig_sample *s, const char *stage)
 int runfile_close(runfile *f, const char *end_reason, const rig_stats *st)
 {
     if (!f)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     pthread_mutex_lock(&f->mu);
     f->closing = true;
     pthread_cond_signal(&f->cv);
@@ -332,17 +332,17 @@ int runfile_close(runfile *f, const char *end_reason, const rig_stats *st)
                 if (e)
                     rc = err_of(e);
             } else {
-                rc = RIG_ENOMEM;
+                rc = RIGOR_ENOMEM;
             }
             free(text);
         } else {
-            rc = RIG_ENOMEM;
+            rc = RIGOR_ENOMEM;
         }
     }
     if (fsync(f->fd) != 0 && !rc && errno != EINVAL)
         rc = err_of(errno);
     if (close(f->fd) != 0 && !rc)
-        rc = RIG_EIO;
+        rc = RIGOR_EIO;
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
     free(f->pend);

@@ -13,7 +13,7 @@
  * thread at least every 100 ms, whole lines only, so after kill -9 at most
  * the last 100 ms are missing and every complete line is valid. A file
  * without a trailer is an interrupted run. A full disk is reported to the
- * caller (RIG_EFULL) and the data written so far stays.
+ * caller (RIGOR_EFULL) and the data written so far stays.
  */
 #ifndef RIGOR_RUNFILE_H
 #define RIGOR_RUNFILE_H
@@ -46,12 +46,12 @@ typedef struct {
 /* A header with NULL strings and NAN numbers. */
 runfile_header runfile_header_empty(void);
 
-/* Create path (O_EXCL) and write the header. RIG_EEXIST if it exists,
- * RIG_EIO on other errors. Starts the writer thread. */
+/* Create path (O_EXCL) and write the header. RIGOR_EEXIST if it exists,
+ * RIGOR_EIO on other errors. Starts the writer thread. */
 int runfile_open(const char *path, const runfile_header *h, runfile **out);
 
 /* Queue one row. stage may be NULL or "". Never blocks on the disk. Returns
- * RIG_EFULL / RIG_EIO once a write has failed (rows are then discarded). */
+ * RIGOR_EFULL / RIGOR_EIO once a write has failed (rows are then discarded). */
 int runfile_append(runfile *f, const rig_sample *s, const char *stage);
 
 /* Write everything queued, the trailer (# end_reason and statistics; stats

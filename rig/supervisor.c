@@ -162,8 +162,8 @@ void sup_ack(supervisor *s, double t_s)
 int sup_check_velocity(const supervisor *s, double v)
 {
     if (v > 0 && (s->beyond & (SUP_B_FORCE_HI | SUP_B_POS_HI | SUP_B_SWITCH_HI)))
-        return RIG_ELIMIT;
+        return RIGOR_ELIMIT;
     if (v < 0 && (s->beyond & (SUP_B_FORCE_LO | SUP_B_POS_LO | SUP_B_SWITCH_LO)))
-        return RIG_ELIMIT;
-    return RIG_OK;
+        return RIGOR_ELIMIT;
+    return RIGOR_OK;
 }

@@ -82,7 +82,7 @@ bool sup_link_lost(supervisor *s, const char *why);
 void sup_ack(supervisor *s, double t_s);
 
 /* May the crosshead move at v (m/s) given the limits the last sample
- * violates? RIG_OK or RIG_ELIMIT. */
+ * violates? RIGOR_OK or RIGOR_ELIMIT. */
 int sup_check_velocity(const supervisor *s, double v);
 
 #endif

@@ -86,7 +86,7 @@ static int execute(rig *r, const machine_cmd *c)
     case MC_VELOCITY: return rig_cmd_velocity(r, c->velocity_m_s);
     case MC_STOP: return rig_cmd_stop(r);
     case MC_POSITION: return rig_cmd_position(r, c->position_m, c->velocity_m_s);
-    default: return RIG_OK;
+    default: return RIGOR_OK;
     }
 }
 
@@ -151,11 +151,11 @@ static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log
         sc.diameter_m = g->diameter_m;
     if (isfinite(g->height_m))
         sc.height_m = g->height_m;
-    rig_diag d;
+    rigor_diag d;
     memset(&d, 0, sizeof d);
     int rc = sim_new_diag(&sc, &s->sm, &d);
-    if (rc != RIG_OK) {
-        snprintf(why, wl, "simulator: %s", d.msg[0] ? d.msg : rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        snprintf(why, wl, "simulator: %s", d.msg[0] ? d.msg : rigor_strerror(rc));
         return rc;
     }
     sim_get_geometry(s->sm, &s->sg);
@@ -165,28 +165,28 @@ static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log
     s->lim.force_capacity_N = s->sg.capacity_N;
     s->compliance = s->sg.frame_compliance_m_N;
     int port = 0;
-    if ((rc = sim_start_tcp(s->sm, "127.0.0.1", 0, &port)) != RIG_OK) {
-        snprintf(why, wl, "simulator: cannot listen on 127.0.0.1: %s", rig_strerror(rc));
+    if ((rc = sim_start_tcp(s->sm, "127.0.0.1", 0, &port)) != RIGOR_OK) {
+        snprintf(why, wl, "simulator: cannot listen on 127.0.0.1: %s", rigor_strerror(rc));
         return rc;
     }
     s->cfg.transport = RIG_TCP;
     snprintf(s->cfg.host, sizeof s->cfg.host, "127.0.0.1");
     s->cfg.port = port;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int rig_up(run_session *s, char *why, size_t wl)
 {
     int rc;
-    if ((rc = rig_new(&s->cfg, &s->r)) != RIG_OK || (rc = rig_connect(s->r)) != RIG_OK) {
-        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath, rig_strerror(rc));
+    if ((rc = rig_new(&s->cfg, &s->r)) != RIGOR_OK || (rc = rig_connect(s->r)) != RIGOR_OK) {
+        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath, rigor_strerror(rc));
         return rc;
     }
     rc = rig_start(s->r, s->o.rate_hz);
     rig_stats st;
     rig_stats_get(s->r, &st);
     const rt_status *rt = &st.realtime;
-    if ((rc == RIG_EPERM || rc == RIG_EINVAL) && s->cfg.realtime == RT_REQUIRED &&
+    if ((rc == RIGOR_EPERM || rc == RIGOR_EINVAL) && s->cfg.realtime == RT_REQUIRED &&
         rt->text[0]) {
         snprintf(why, wl,
                  "%s: [safety] realtime = required, but the acquisition thread cannot run "
@@ -194,8 +194,8 @@ static int rig_up(run_session *s, char *why, size_t wl)
                  s->rigpath, RT_PRIO_ACQ, rt->reason);
         return rc;
     }
-    if (rc != RIG_OK) {
-        snprintf(why, wl, "cannot start acquisition: %s", rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        snprintf(why, wl, "cannot start acquisition: %s", rigor_strerror(rc));
         return rc;
     }
     /* Refused under realtime = auto: say so now, before a test depends on it
@@ -207,7 +207,7 @@ static int rig_up(run_session *s, char *why, size_t wl)
     if (!strncmp(st.keep_awake, "no ", 3))
         say(s->o.progress, "%s: keep_awake = yes: the CPUs are not kept awake: %s\n", s->o.who,
             st.keep_awake + 3);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static void rig_down(run_session *s)
@@ -230,8 +230,8 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
     *out = NULL;
     run_session *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(why, wl, "%s", rig_strerror(RIG_ENOMEM));
-        return RIG_ENOMEM;
+        snprintf(why, wl, "%s", rigor_strerror(RIGOR_ENOMEM));
+        return RIGOR_ENOMEM;
     }
     s->o = *o;
     if (!s->o.who)
@@ -241,22 +241,22 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
         snprintf(s->rigpath, sizeof s->rigpath, "%s", o->rig_path);
     else
         default_rig_path(s->rigpath, sizeof s->rigpath);
-    rig_diag d;
+    rigor_diag d;
     memset(&d, 0, sizeof d);
     int rc = rigfile_load(s->rigpath, &s->cfg, &d);
-    if (rc != RIG_OK) {
-        rig_diag_format(&d, why, wl);
+    if (rc != RIGOR_OK) {
+        rigor_diag_format(&d, why, wl);
         free(s);
         return rc;
     }
     s->lim = (proto_rig_limits){s->cfg.capacity_N, s->cfg.travel_min_m, s->cfg.travel_max_m,
                                 s->cfg.speed_max_m_s};
-    if (o->sim_preset && (rc = sim_make(s, &o->sim_geom, o->seed, true, why, wl)) != RIG_OK)
+    if (o->sim_preset && (rc = sim_make(s, &o->sim_geom, o->seed, true, why, wl)) != RIGOR_OK)
         goto fail;
-    if ((rc = rig_up(s, why, wl)) != RIG_OK)
+    if ((rc = rig_up(s, why, wl)) != RIGOR_OK)
         goto fail;
     *out = s;
-    return RIG_OK;
+    return RIGOR_OK;
 fail:
     rig_down(s);
     free(s);
@@ -275,7 +275,7 @@ static void test_clear(run_session *s)
 int run_session_stop_link(run_session *s, rig_stats *out)
 {
     if (!s || !s->r)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     rig_cmd_stop(s->r);
     rig_stop(s->r);
     return rig_stats_get(s->r, out);
@@ -299,13 +299,13 @@ proto_rig_limits run_session_limits(const run_session *s)
 }
 
 int run_session_parse_file(const run_session *s, const char *path, const curve_geom *geom,
-                           protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag)
+                           protocol **out, rigor_diag *diags, size_t maxdiag, size_t *ndiag)
 {
     return proto_parse_file_geom(path, &s->lim, geom, out, diags, maxdiag, ndiag);
 }
 
 int run_session_parse_text(const run_session *s, const char *name, const char *text,
-                           const curve_geom *geom, protocol **out, rig_diag *diags,
+                           const curve_geom *geom, protocol **out, rigor_diag *diags,
                            size_t maxdiag, size_t *ndiag)
 {
     return proto_parse_buffer_geom(name, text, strlen(text), &s->lim, geom, out, diags, maxdiag,
@@ -386,7 +386,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     if (s->phase != RUN_IDLE) {
         proto_free(p);
         snprintf(why, wl, "a test is under way");
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     }
     memset(&s->res, 0, sizeof s->res);
     s->p = p;
@@ -409,8 +409,8 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         if (renew) {
             rig_down(s);
             if ((rc = sim_make(s, &g, s->o.seed + (uint64_t)s->tests, s->tests == 0, why,
-                               wl)) != RIG_OK ||
-                (rc = rig_up(s, why, wl)) != RIG_OK) {
+                               wl)) != RIGOR_OK ||
+                (rc = rig_up(s, why, wl)) != RIGOR_OK) {
                 test_clear(s);
                 return rc;
             }
@@ -436,7 +436,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         if (mkdir("runs", 0777) != 0 && errno != EEXIST) {
             snprintf(why, wl, "cannot create runs/: %s", strerror(errno));
             test_clear(s);
-            return RIG_EIO;
+            return RIGOR_EIO;
         }
         snprintf(s->res.run_path, sizeof s->res.run_path, "runs/%.100s-%s.csv", spec, stamp);
     }
@@ -466,10 +466,10 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     h.protocol = t->protocol_label ? t->protocol_label : p->name[0] ? p->name : p->path;
     h.note = t->note;
     h.extension = s->cfg.point[ROLE_EXTENSION].present;
-    if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIG_OK) {
+    if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIGOR_OK) {
         snprintf(why, wl, "%s: cannot create the run file: %s", s->res.run_path,
-                 rc == RIG_EEXIST ? "it exists (runs are never overwritten)"
-                                  : rig_strerror(rc));
+                 rc == RIGOR_EEXIST ? "it exists (runs are never overwritten)"
+                                  : rigor_strerror(rc));
         s->rf = NULL;
         test_clear(s);
         return rc;
@@ -486,7 +486,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     s->frac_sample = s->stop_sample = -1;
     s->idx = 0;
     s->phase = RUN_BALANCE;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 const char *run_session_run_path(const run_session *s)
@@ -501,7 +501,7 @@ static int write_failed(run_session *s, int wrc, char *why, size_t wl)
     if (s->m)
         machine_request(s->m, ME_STOP);
     snprintf(s->why, sizeof s->why, "%s: writing the run file failed: %s; test stopped",
-             s->res.run_path, rig_strerror(wrc));
+             s->res.run_path, rigor_strerror(wrc));
     snprintf(why, wl, "%s", s->why);
     s->err = wrc;
     s->phase = RUN_FINISHED;
@@ -520,7 +520,7 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
         s->fsum += s->buf[i].force_N;
         s->fsum2 += s->buf[i].force_N * s->buf[i].force_N;
         int wrc = runfile_append(s->rf, &s->buf[i], "");
-        if (wrc != RIG_OK)
+        if (wrc != RIGOR_OK)
             return write_failed(s, wrc, why, wl);
         s->res.samples++;
         if (s->fn)
@@ -534,8 +534,8 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
         s->o.who, fn ? s->fsum / fn : NAN, fsd, fn);
 
     int rc = machine_new(s->p, NULL, &s->m);
-    if (rc != RIG_OK) {
-        snprintf(s->why, sizeof s->why, "state machine: %s", rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        snprintf(s->why, sizeof s->why, "state machine: %s", rigor_strerror(rc));
         snprintf(why, wl, "%s", s->why);
         s->err = rc;
         s->phase = RUN_FINISHED;
@@ -569,7 +569,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             s->fault_sent = true;
             /* feed the last known sample so the fault is taken now */
             rig_sample last;
-            if (rig_latest(r, &last) == RIG_OK) {
+            if (rig_latest(r, &last) == RIGOR_OK) {
                 machine_sample ms = {last.t_s, last.position_m, last.force_N, last.extension_m};
                 machine_cmd c;
                 machine_feed(m, &ms, &c, notes, 16);
@@ -623,7 +623,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
          * steps are the machine's own offsets, and analysis finds contact
          * and toe again from the data. */
         int wrc = runfile_append(s->rf, sm, stage);
-        if (wrc != RIG_OK)
+        if (wrc != RIGOR_OK)
             return write_failed(s, wrc, why, wl); /* e.g. a full disk */
         s->res.samples++;
         if (s->fn) {
@@ -668,15 +668,15 @@ int run_session_request(run_session *s, machine_event e)
     if (e == ME_STOP && s->r)
         rig_cmd_stop(s->r);
     if (s->phase != RUN_BALANCE && s->phase != RUN_ACTIVE)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     if (e == ME_STOP) {
         if (!s->stop_pending)
             say(s->o.progress, "%s: operator stop\n", s->o.who);
         s->stop_pending = true; /* latched: taken at the next poll */
-        return RIG_OK;
+        return RIGOR_OK;
     }
     if (!s->m)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     return machine_request(s->m, e);
 }
 
@@ -687,8 +687,8 @@ bool run_session_fault(run_session *s, char *reason, size_t len)
 
 int run_session_ack_fault(run_session *s)
 {
-    int rc = s->r ? rig_ack_fault(s->r) : RIG_ESTATE;
-    if (rc == RIG_OK && s->m && machine_state_of(s->m) == MS_FAULT)
+    int rc = s->r ? rig_ack_fault(s->r) : RIGOR_ESTATE;
+    if (rc == RIGOR_OK && s->m && machine_state_of(s->m) == MS_FAULT)
         machine_request(s->m, ME_ACK);
     return rc;
 }
@@ -698,7 +698,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     memset(res, 0, sizeof *res);
     if (s->phase == RUN_IDLE) {
         snprintf(why, wl, "no test to end");
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     }
     if (s->phase != RUN_FINISHED) {
         run_session_request(s, ME_STOP);
@@ -711,8 +711,8 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     rig *r = s->r;
     int rc;
     if (s->err || !s->m) {
-        rc = s->err ? s->err : RIG_ESTATE;
-        snprintf(why, wl, "%s", s->why[0] ? s->why : rig_strerror(rc));
+        rc = s->err ? s->err : RIGOR_ESTATE;
+        snprintf(why, wl, "%s", s->why[0] ? s->why : rigor_strerror(rc));
         runfile_close(s->rf, s->why[0] ? s->why : "aborted", NULL);
         s->rf = NULL;
         rig_cmd_stop(r);
@@ -740,8 +740,8 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     o->duration_s = isfinite(s->t_end) && isfinite(s->t_first) ? s->t_end - s->t_first : 0;
     rc = runfile_close(s->rf, o->end_reason, &st);
     s->rf = NULL;
-    if (rc != RIG_OK) {
-        snprintf(why, wl, "%s: closing the run file failed: %s", o->run_path, rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        snprintf(why, wl, "%s: closing the run file failed: %s", o->run_path, rigor_strerror(rc));
         *res = *o;
         test_clear(s);
         return rc;
@@ -774,7 +774,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     }
     *res = *o;
     test_clear(s);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* ---- rigor run: one session, one test ----------------------------------- */
@@ -795,10 +795,10 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
         snprintf(rigpath, sizeof rigpath, "%s", o->rig_path);
     else
         default_rig_path(rigpath, sizeof rigpath);
-    rig_diag d;
+    rigor_diag d;
     memset(&d, 0, sizeof d);
-    if ((rc = rigfile_load(rigpath, &cfg, &d)) != RIG_OK) {
-        rig_diag_format(&d, why, wl);
+    if ((rc = rigfile_load(rigpath, &cfg, &d)) != RIGOR_OK) {
+        rigor_diag_format(&d, why, wl);
         return rc;
     }
 
@@ -811,10 +811,10 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
                             cfg.speed_max_m_s};
     if (o->sim_preset)
         lim.force_capacity_N = NAN;
-    rig_diag diags[32];
+    rigor_diag diags[32];
     size_t nd = 0;
     rc = proto_parse_file_geom(o->protocol_path, &lim, &o->geom, &p, diags, 32, &nd);
-    if (rc != RIG_OK)
+    if (rc != RIGOR_OK)
         goto bad_protocol;
 
     /* 3. The session: the simulated frame in process on an ephemeral
@@ -829,14 +829,14 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     so.sim_geom = sim_geom_of(p);
     so.rate_hz = o->rate_hz;
     so.progress = o->progress;
-    if ((rc = run_session_open(&so, &s, why, wl)) != RIG_OK)
+    if ((rc = run_session_open(&so, &s, why, wl)) != RIGOR_OK)
         goto out;
     if (o->sim_preset) {
         proto_free(p);
         p = NULL;
         nd = 0;
         rc = run_session_parse_file(s, o->protocol_path, &o->geom, &p, diags, 32, &nd);
-        if (rc != RIG_OK)
+        if (rc != RIGOR_OK)
             goto bad_protocol;
         run_session_info si;
         run_session_get_info(s, &si);
@@ -850,7 +850,7 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     t.protocol_label = p->name[0] ? p->name : o->protocol_path;
     rc = run_session_begin_test(s, p, &t, why, wl);
     p = NULL; /* the session's now */
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         snprintf(res->run_path, sizeof res->run_path, "%s", run_session_run_path(s));
         goto out;
     }
@@ -884,14 +884,14 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     if (bar)
         fputs("\r\033[K", o->progress);
     rc = run_session_end_test(s, res, why, wl);
-    if (run_session_stop_link(s, &res->session_stats) == RIG_OK)
+    if (run_session_stop_link(s, &res->session_stats) == RIGOR_OK)
         res->have_session_stats = true;
     goto out;
 
 bad_protocol : {
     char line[1200];
     for (size_t i = 0; i < nd; i++)
-        say(o->progress, "%s\n", rig_diag_format(&diags[i], line, sizeof line));
+        say(o->progress, "%s\n", rigor_diag_format(&diags[i], line, sizeof line));
     snprintf(why, wl, "%s: %zu error%s in the protocol; nothing moved", o->protocol_path, nd,
              nd == 1 ? "" : "s");
 }

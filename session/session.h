@@ -84,8 +84,8 @@ typedef struct {
     rig_stats session_stats;
 } run_result;
 
-/* Run the protocol. Returns RIG_OK when the test ran (whatever its outcome,
- * see res), or a negative rig_err with why filled when it could not start or
+/* Run the protocol. Returns RIGOR_OK when the test ran (whatever its outcome,
+ * see res), or a negative rigor_err with why filled when it could not start or
  * was aborted by an error; diags from the protocol parser are printed to
  * o->progress (file:line:col). The acquisition thread's scheduling is in
  * res->session_stats.realtime and the run file's `realtime` header line. */
@@ -111,8 +111,8 @@ void run_session_opts_init(run_session_opts *o);
 
 /* Load the rig file, start the simulator if asked, connect and start
  * acquiring. The strings of o must outlive the session. On error returns a
- * negative rig_err with why filled ("cannot connect to the rig (...): ...";
- * RIG_EPERM: the rig file's realtime = required was refused, with the OS's
+ * negative rigor_err with why filled ("cannot connect to the rig (...): ...";
+ * RIGOR_EPERM: the rig file's realtime = required was refused, with the OS's
  * reason) and *out NULL. When real-time scheduling was asked for and
  * refused (realtime = auto), o->progress gets a line saying why. */
 int run_session_open(const run_session_opts *o, run_session **out, char *why, size_t wl);
@@ -122,7 +122,7 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
 void run_session_close(run_session *s);
 /* Stop acquisition (the frame stays stopped and disabled) and give the
  * link's counters for the whole session; the session can only be closed
- * after this. RIG_ESTATE when it has no rig. */
+ * after this. RIGOR_ESTATE when it has no rig. */
 int run_session_stop_link(run_session *s, rig_stats *out);
 
 /* The limits protocols are validated against: the rig file's machine
@@ -132,9 +132,9 @@ proto_rig_limits run_session_limits(const run_session *s);
 /* Parse and validate a protocol file or text against run_session_limits
  * (proto_parse_*_geom with those limits). */
 int run_session_parse_file(const run_session *s, const char *path, const curve_geom *geom,
-                           protocol **out, rig_diag *diags, size_t maxdiag, size_t *ndiag);
+                           protocol **out, rigor_diag *diags, size_t maxdiag, size_t *ndiag);
 int run_session_parse_text(const run_session *s, const char *name, const char *text,
-                           const curve_geom *geom, protocol **out, rig_diag *diags,
+                           const curve_geom *geom, protocol **out, rigor_diag *diags,
                            size_t maxdiag, size_t *ndiag);
 
 /* Where the session is. */
@@ -165,7 +165,7 @@ typedef struct {
 
 /* Begin a test with p (the session takes ownership of p, also on error).
  * Creates the run file; the balance and the machine start in the next
- * polls. RIG_ESTATE if a test is under way. On error why is filled; a run
+ * polls. RIGOR_ESTATE if a test is under way. On error why is filled; a run
  * file already created is closed as "aborted" (res.run_path says where). */
 int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, char *why,
                            size_t wl);
@@ -186,7 +186,7 @@ void run_session_set_sample_fn(run_session *s, run_sample_fn fn, void *ctx);
 
 /* Consume every queued sample (waiting up to wait_s for the first one):
  * feed the machine, execute its command, write the run file. Returns the
- * phase after the poll, or a negative rig_err (run file write failed: the
+ * phase after the poll, or a negative rigor_err (run file write failed: the
  * crosshead is stopped and the test is FINISHED; why says so). */
 int run_session_poll(run_session *s, double wait_s, char *why, size_t wl);
 
@@ -195,7 +195,7 @@ run_phase run_session_phase(const run_session *s);
 /* Operator requests during a test (ME_STOP, ME_PAUSE, ME_RESUME, ME_ACK).
  * ME_STOP stops the crosshead at once in any case and is latched for the
  * machine (during the balance the machine then starts already stopped, so
- * nothing moves); it returns RIG_OK during a test. RIG_ESTATE when there is
+ * nothing moves); it returns RIGOR_OK during a test. RIGOR_ESTATE when there is
  * no test or the machine refuses the request now. */
 int run_session_request(run_session *s, machine_event e);
 
@@ -216,7 +216,7 @@ int run_session_ack_fault(run_session *s);
 /* End the test: close the run file with its trailer, stop the crosshead
  * and fill res (as run_protocol does). A test not yet FINISHED is stopped
  * first (operator stop) and polled until it is (at most ~2 s). Returns
- * RIG_OK or a negative rig_err with why. */
+ * RIGOR_OK or a negative rigor_err with why. */
 int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl);
 
 #endif

@@ -23,8 +23,8 @@ static void sleep_s(double s)
 
 static bool load_cfg(rig_config *c, int port)
 {
-    rig_diag d = {0};
-    if (rigfile_load("rigs/reference-tcp.ini", c, &d) != RIG_OK) {
+    rigor_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", c, &d) != RIGOR_OK) {
         printf("  rig file: %s:%ld: %s\n", d.file, d.line, d.msg);
         return false;
     }
@@ -60,10 +60,10 @@ static void test_acquire_move_stop(void)
     rig *r = NULL;
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK, "rig_new");
-    CHECK(rig_cmd_velocity(r, 1e-3) == RIG_ESTATE, "commands refused before start");
-    CHECK(rig_connect(r) == RIG_OK, "connect");
-    CHECK(rig_start(r, 200) == RIG_OK, "start 200 Hz");
+    CHECK(rig_new(&c, &r) == RIGOR_OK, "rig_new");
+    CHECK(rig_cmd_velocity(r, 1e-3) == RIGOR_ESTATE, "commands refused before start");
+    CHECK(rig_connect(r) == RIGOR_OK, "connect");
+    CHECK(rig_start(r, 200) == RIGOR_OK, "start 200 Hz");
     size_t n = collect(r, buf, 20000, 1.5);
     /* rate and timestamps */
     /* On a loaded machine the loop may fall behind; then it must say so
@@ -110,8 +110,8 @@ static void test_acquire_move_stop(void)
     CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_OK, "healthy: %s", why);
 
     /* velocity command: 1 mm/s for 0.6 s */
-    CHECK(rig_cmd_velocity(r, 1.0e-3) == RIG_OK, "velocity");
-    CHECK(rig_cmd_velocity(r, 1.0) == RIG_ELIMIT, "beyond speed_max refused");
+    CHECK(rig_cmd_velocity(r, 1.0e-3) == RIGOR_OK, "velocity");
+    CHECK(rig_cmd_velocity(r, 1.0) == RIGOR_ELIMIT, "beyond speed_max refused");
     n = collect(r, buf, 20000, 0.6);
     /* slope over the last 0.3 s (after acceleration) */
     if (n > 100) {
@@ -124,7 +124,7 @@ static void test_acquire_move_stop(void)
     /* stop: the next samples show the crosshead standing */
     rig_sample last;
     rig_latest(r, &last);
-    CHECK(rig_cmd_stop(r) == RIG_OK, "stop");
+    CHECK(rig_cmd_stop(r) == RIGOR_OK, "stop");
     double t_stop = last.t_s;
     n = collect(r, buf, 20000, 0.4);
     double t_zero = NAN;
@@ -145,23 +145,23 @@ static void test_acquire_move_stop(void)
         CHECK(fabs(buf[n - 1].position_m - buf[n / 2].position_m) < 1e-9, "standing still");
 
     /* zero position */
-    CHECK(rig_cmd_zero_position(r) == RIG_OK, "zero");
+    CHECK(rig_cmd_zero_position(r) == RIGOR_OK, "zero");
     n = collect(r, buf, 20000, 0.1);
     CHECK(n > 5 && fabs(buf[n - 1].position_m) < 1e-9, "zeroed position %.3g",
           n ? buf[n - 1].position_m : NAN);
     /* jog: 2 mm/s for 0.1 s = 0.2 mm, then stops by itself */
-    CHECK(rig_cmd_jog(r, 2e-3, 0.1) == RIG_OK, "jog");
+    CHECK(rig_cmd_jog(r, 2e-3, 0.1) == RIGOR_OK, "jog");
     n = collect(r, buf, 20000, 0.4);
     if (n > 20) {
         CHECK_NEAR(buf[n - 1].position_m, 0.2e-3, 0.03e-3, 0, "jog distance");
         CHECK(buf[n - 1].velocity_m_s == 0, "jog ended");
     }
     /* move to a position */
-    CHECK(rig_cmd_position(r, -0.1e-3, 2e-3) == RIG_OK, "position");
+    CHECK(rig_cmd_position(r, -0.1e-3, 2e-3) == RIGOR_OK, "position");
     n = collect(r, buf, 20000, 0.4);
     if (n > 20)
         CHECK_NEAR(buf[n - 1].position_m, -0.1e-3, 2e-9, 0, "reached target");
-    CHECK(rig_cmd_position(r, 1.0, 1e-3) == RIG_ELIMIT, "target beyond travel refused");
+    CHECK(rig_cmd_position(r, 1.0, 1e-3) == RIGOR_ELIMIT, "target beyond travel refused");
 out:
     rig_free(r);
     emu_kill(&e);
@@ -178,7 +178,7 @@ static void test_auto_rate(void)
     rig *r = NULL;
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 0) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 0) == RIGOR_OK,
           "started");
     rig_stats st;
     rig_stats_get(r, &st);
@@ -220,14 +220,14 @@ static void test_sample_now(void)
     rig *r = NULL;
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK, "connected");
-    CHECK(rig_sample_now(r) == RIG_ESTATE, "refused before start");
-    CHECK(rig_start(r, 2) == RIG_OK, "started at 2 Hz");
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK, "connected");
+    CHECK(rig_sample_now(r) == RIGOR_ESTATE, "refused before start");
+    CHECK(rig_start(r, 2) == RIGOR_OK, "started at 2 Hz");
     size_t n = 0;
     while (n == 0 && rig_wait_samples(r, 2.0))
         n += rig_poll_samples(r, buf, 20000);
     CHECK(n == 1, "one grid sample first (%zu)", n);
-    CHECK(rig_sample_now(r) == RIG_OK && rig_sample_now(r) == RIG_OK, "asked twice");
+    CHECK(rig_sample_now(r) == RIGOR_OK && rig_sample_now(r) == RIGOR_OK, "asked twice");
     n += collect(r, buf + n, 20000 - n, 1.2);
     rig_stats st;
     rig_stats_get(r, &st);
@@ -266,19 +266,19 @@ static void test_pull_to_break(void)
     }
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 200) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 200) == RIGOR_OK,
           "started");
     runfile_header h = runfile_header_empty();
     h.rigor_version = "test";
     h.rig = c.path;
     h.regmap_sha256 = c.sha256;
     h.test = "tensile";
-    CHECK(runfile_open(path, &h, &f) == RIG_OK, "run file");
+    CHECK(runfile_open(path, &h, &f) == RIGOR_OK, "run file");
     rig_cmd_tare(r);
     rig_cmd_zero_position(r);
     sleep_s(0.05);
     rig_poll_samples(r, buf, 20000);
-    CHECK(rig_cmd_velocity(r, 2e-3) == RIG_OK, "pull");
+    CHECK(rig_cmd_velocity(r, 2e-3) == RIGOR_OK, "pull");
     double peak = 0, t_break = NAN, t_stopped = NAN;
     long seq_cmd = -1, seq_stopped = -1;
     size_t rows = 0;
@@ -314,7 +314,7 @@ static void test_pull_to_break(void)
     }
     rig_stats st;
     rig_stats_get(r, &st);
-    CHECK(runfile_close(f, "fracture", &st) == RIG_OK, "close");
+    CHECK(runfile_close(f, "fracture", &st) == RIGOR_OK, "close");
     f = NULL;
     CHECK(stopped, "break detected (peak %.2f N)", peak);
     CHECK_NEAR(peak, 30.0, 0, 0.03, "peak force = 20 N/mm x 1.5 mm");
@@ -379,11 +379,11 @@ static void test_soft_limit(void)
     rig *r = NULL;
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 200) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 200) == RIGOR_OK,
           "started");
     rig_limits lim = rig_limits_none();
     lim.force_max_N = 10;
-    CHECK(rig_set_limits(r, &lim) == RIG_OK, "limits");
+    CHECK(rig_set_limits(r, &lim) == RIGOR_OK, "limits");
     rig_cmd_velocity(r, 2e-3);
     size_t n = collect(r, buf, 20000, 1.0);
     size_t k = 0;
@@ -401,9 +401,9 @@ static void test_soft_limit(void)
     CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT &&
               strstr(why, "above the limit 10"),
           "reason '%s'", why);
-    CHECK(rig_ack_fault(r) == RIG_OK, "ack");
-    CHECK(rig_cmd_velocity(r, 1e-3) == RIG_ELIMIT, "further into the limit refused");
-    CHECK(rig_cmd_velocity(r, -1e-3) == RIG_OK, "away from the limit allowed");
+    CHECK(rig_ack_fault(r) == RIGOR_OK, "ack");
+    CHECK(rig_cmd_velocity(r, 1e-3) == RIGOR_ELIMIT, "further into the limit refused");
+    CHECK(rig_cmd_velocity(r, -1e-3) == RIGOR_OK, "away from the limit allowed");
     n = collect(r, buf, 20000, 0.3);
     CHECK(n > 0 && buf[n - 1].force_N < 10, "back below the limit: %.3f N",
           n ? buf[n - 1].force_N : NAN);
@@ -424,7 +424,7 @@ static void test_watchdog(void)
     rig *r = NULL;
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 100) == RIGOR_OK,
           "started");
     rig_cmd_velocity(r, -1e-3);
     size_t n = collect(r, buf, 20000, 0.8);
@@ -446,19 +446,19 @@ static void test_watchdog(void)
           "FAULT: '%s'", why);
     CHECK(n > 0 && buf[n - 1].velocity_m_s == 0 && (buf[n - 1].flags & RIG_SF_FAULT),
           "drive stopped itself, samples flagged");
-    CHECK(rig_cmd_velocity(r, 1e-3) == RIG_ESTATE, "motion refused in FAULT");
-    CHECK(rig_cmd_stop(r) == RIG_OK, "stop always accepted");
+    CHECK(rig_cmd_velocity(r, 1e-3) == RIGOR_ESTATE, "motion refused in FAULT");
+    CHECK(rig_cmd_stop(r) == RIGOR_OK, "stop always accepted");
     emu_drain(&e, 10);
     CHECK(strstr(e.out, "EVENT watchdog") != NULL, "emulator tripped its watchdog");
     rig_test_hold_heartbeat(r, false);
     sleep_s(0.05);
     CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_FAULT, "no automatic resume");
-    CHECK(rig_ack_fault(r) == RIG_OK, "acknowledged");
+    CHECK(rig_ack_fault(r) == RIGOR_OK, "acknowledged");
     n = collect(r, buf, 20000, 0.2);
     CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_OK, "OK after ack: %s", why);
     CHECK(n > 0 && !(buf[n - 1].status & (RIG_SB_WATCHDOG | RIG_SB_FAULT)),
           "drive fault reset: %#x", n ? buf[n - 1].status : 0);
-    CHECK(rig_cmd_velocity(r, 1e-3) == RIG_OK, "motion allowed again");
+    CHECK(rig_cmd_velocity(r, 1e-3) == RIGOR_OK, "motion allowed again");
 out:
     rig_free(r);
     emu_kill(&e);
@@ -475,7 +475,7 @@ static void test_frozen_tick(void)
     rig *r = NULL;
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 100) == RIGOR_OK,
           "started");
     char why[200] = "";
     for (int i = 0; i < 150 && rig_state(r, why, sizeof why) == RIG_HEALTH_OK; i++)
@@ -499,7 +499,7 @@ static void test_link_loss(void)
     if (!e.port || !load_cfg(&c, e.port))
         goto out;
     int port = e.port;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 100) == RIGOR_OK,
           "started");
     collect(r, buf, 20000, 0.3);
     emu_kill(&e);
@@ -509,7 +509,7 @@ static void test_link_loss(void)
         sleep_s(0.01);
     CHECK(strstr(why, "link lost") || strstr(why, "consecutive"), "FAULT: '%s'", why);
     CHECK(waited < 60, "FAULT after %d ms", waited * 10);
-    CHECK(rig_ack_fault(r) == RIG_ESTATE, "ack refused while the link is down");
+    CHECK(rig_ack_fault(r) == RIGOR_ESTATE, "ack refused while the link is down");
     rig_stats st;
     rig_stats_get(r, &st);
     CHECK(st.errors_link + st.errors_timeout > 0, "errors counted");
@@ -528,7 +528,7 @@ static void test_link_loss(void)
         size_t n = collect(r, buf, 20000, 0.3);
         CHECK(n > 10, "samples flow again: %zu", n);
         CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_FAULT, "still FAULT until acknowledged");
-        CHECK(rig_ack_fault(r) == RIG_OK, "ack");
+        CHECK(rig_ack_fault(r) == RIGOR_OK, "ack");
         CHECK(rig_state(r, why, sizeof why) == RIG_HEALTH_OK, "OK: %s", why);
     }
 out:
@@ -553,7 +553,7 @@ static void test_injected_faults(void)
     for (int i = 0; i < c.ndev; i++)
         c.dev[i].response_timeout_s = 0.02;
     c.retries = 2;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 100) == RIGOR_OK,
           "started");
     rig_cmd_velocity(r, 0.5e-3);
     size_t n = collect(r, buf, 20000, 2.0);
@@ -654,8 +654,8 @@ static void test_kill9_controller(void)
     rig_config c;
     if (load_cfg(&c, e.port)) {
         rig *r;
-        if (rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK &&
-            rig_start(r, 100) == RIG_OK) {
+        if (rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK &&
+            rig_start(r, 100) == RIGOR_OK) {
             size_t n = collect(r, buf, 20000, 0.2);
             CHECK(n > 5 && buf[n - 1].velocity_m_s == 0 &&
                       (buf[n - 1].status & RIG_SB_WATCHDOG),
@@ -685,7 +685,7 @@ static void test_mute_peer(void)
         goto out;
     for (int i = 0; i < c.ndev; i++)
         c.dev[i].response_timeout_s = 0.02;
-    CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK,
+    CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 100) == RIGOR_OK,
           "started");
     collect(r, buf, 20000, 0.2);
     kill(e.pid, SIGUSR1); /* mute */
@@ -702,13 +702,13 @@ static void test_mute_peer(void)
     rig_poll_samples(r, buf, 20000);
     size_t n = collect(r, buf, 20000, 1.5);
     CHECK(n > 20, "samples flow again: %zu", n);
-    CHECK(rig_ack_fault(r) == RIG_OK && rig_state(r, NULL, 0) == RIG_HEALTH_OK, "ack");
+    CHECK(rig_ack_fault(r) == RIGOR_OK && rig_state(r, NULL, 0) == RIG_HEALTH_OK, "ack");
 out:
     rig_free(r);
     emu_kill(&e);
 }
 
-/* errno / libmodbus codes -> rig_err and error kind, the one translation.
+/* errno / libmodbus codes -> rigor_err and error kind, the one translation.
  * libmodbus numbers (modbus.h is only for rig/): MODBUS_ENOBASE 112345678,
  * exceptions +1..+11 (EMBXILADD +2, EMBXGTAR +11), EMBBADCRC +12,
  * EMBBADDATA +13, EMBBADEXC +14, EMBMDATA +16, EMBBADSLAVE +17. */
@@ -720,17 +720,17 @@ static void test_error_translation(void)
         link_kind kind;
         int rc;
     } t[] = {
-        {ETIMEDOUT, LINK_TIMEOUT, RIG_ETIMEOUT},
-        {112345678 + 12, LINK_CRC, RIG_EPROTO},
-        {112345678 + 2, LINK_EXCEPTION, RIG_EPROTO},
-        {112345678 + 11, LINK_EXCEPTION, RIG_EPROTO},
-        {112345678 + 13, LINK_BADDATA, RIG_EPROTO},
-        {112345678 + 16, LINK_BADDATA, RIG_EPROTO},
-        {112345678 + 17, LINK_BADDATA, RIG_EPROTO},
-        {EPIPE, LINK_LOST, RIG_ELINK},
-        {ECONNRESET, LINK_LOST, RIG_ELINK},
-        {ECONNREFUSED, LINK_LOST, RIG_ELINK},
-        {EBADF, LINK_LOST, RIG_ELINK},
+        {ETIMEDOUT, LINK_TIMEOUT, RIGOR_ETIMEOUT},
+        {112345678 + 12, LINK_CRC, RIGOR_EPROTO},
+        {112345678 + 2, LINK_EXCEPTION, RIGOR_EPROTO},
+        {112345678 + 11, LINK_EXCEPTION, RIGOR_EPROTO},
+        {112345678 + 13, LINK_BADDATA, RIGOR_EPROTO},
+        {112345678 + 16, LINK_BADDATA, RIGOR_EPROTO},
+        {112345678 + 17, LINK_BADDATA, RIGOR_EPROTO},
+        {EPIPE, LINK_LOST, RIGOR_ELINK},
+        {ECONNRESET, LINK_LOST, RIGOR_ELINK},
+        {ECONNREFUSED, LINK_LOST, RIGOR_ELINK},
+        {EBADF, LINK_LOST, RIGOR_ELINK},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         link_kind k = LINK_OK;
@@ -746,9 +746,9 @@ static void test_connect_refused(void)
     if (!load_cfg(&c, 1)) /* port 1 on loopback: nothing listens */
         return;
     rig *r;
-    CHECK(rig_new(&c, &r) == RIG_OK, "new");
-    CHECK(rig_connect(r) == RIG_ELINK, "refused -> RIG_ELINK");
-    CHECK(rig_start(r, 100) == RIG_ESTATE, "start needs a link");
+    CHECK(rig_new(&c, &r) == RIGOR_OK, "new");
+    CHECK(rig_connect(r) == RIGOR_ELINK, "refused -> RIGOR_ELINK");
+    CHECK(rig_start(r, 100) == RIGOR_ESTATE, "start needs a link");
     rig_free(r);
     rig_free(NULL);
 }

@@ -101,13 +101,13 @@ static void test_rtu(void)
     if (!up)
         goto out;
     rig_config c;
-    rig_diag d = {0};
-    CHECK(rigfile_load("rigs/reference-rtu.ini", &c, &d) == RIG_OK, "%s", d.msg);
+    rigor_diag d = {0};
+    CHECK(rigfile_load("rigs/reference-rtu.ini", &c, &d) == RIGOR_OK, "%s", d.msg);
     snprintf(c.device, sizeof c.device, "%s", nm.name[1]);
     c.parity = 'N';
-    CHECK(rig_new(&c, &r) == RIG_OK, "new");
-    CHECK(rig_connect(r) == RIG_OK, "connect RTU %s", nm.name[1]);
-    CHECK(rig_start(r, 50) == RIG_OK, "start 50 Hz");
+    CHECK(rig_new(&c, &r) == RIGOR_OK, "new");
+    CHECK(rig_connect(r) == RIGOR_OK, "connect RTU %s", nm.name[1]);
+    CHECK(rig_start(r, 50) == RIGOR_OK, "start 50 Hz");
     size_t n = collect(r, 1.0);
     rig_stats st;
     rig_stats_get(r, &st);
@@ -118,7 +118,7 @@ static void test_rtu(void)
     CHECK(n <= 52 && (n >= 45 || st.overruns > 0), "%zu samples at 50 Hz, %llu overruns", n,
           (unsigned long long)st.overruns);
     CHECK(rig_state(r, NULL, 0) == RIG_HEALTH_OK, "healthy");
-    CHECK(rig_cmd_tare(r) == RIG_OK && rig_cmd_velocity(r, 1e-3) == RIG_OK, "tare, move");
+    CHECK(rig_cmd_tare(r) == RIGOR_OK && rig_cmd_velocity(r, 1e-3) == RIGOR_OK, "tare, move");
     n = collect(r, 0.6);
     if (n > 10) {
         size_t a = n / 2, b = n - 1;

@@ -47,7 +47,7 @@ static void test_closed_form_mrr(void)
     }
     weibull_est e;
     int rc = weibull_mrr(x, N, work, &e);
-    CHECK(rc == RIG_OK, "mrr rc %d", rc);
+    CHECK(rc == RIGOR_OK, "mrr rc %d", rc);
     CHECK_NEAR(e.m, m, 0, 1e-10, "MRR m on exact median ranks");
     CHECK_NEAR(e.sigma0, s0, 0, 1e-10, "MRR sigma0 on exact median ranks");
     CHECK_NEAR(e.r2, 1, 1e-12, 0, "MRR r2 on exact median ranks");
@@ -62,8 +62,8 @@ static void test_large_sample(void)
     for (int i = 0; i < N; i++)
         x[i] = s0 * pow(-log1p(-uniform01()), 1 / m);
     weibull_est mle, mrr;
-    CHECK(weibull_mle(x, N, &mle) == RIG_OK, "mle");
-    CHECK(weibull_mrr(x, N, work, &mrr) == RIG_OK, "mrr");
+    CHECK(weibull_mle(x, N, &mle) == RIGOR_OK, "mle");
+    CHECK(weibull_mrr(x, N, work, &mrr) == RIGOR_OK, "mrr");
     CHECK_NEAR(mle.m, m, 0, 0.04, "MLE m, n = 4000");
     CHECK_NEAR(mle.sigma0, s0, 0, 0.01, "MLE sigma0, n = 4000");
     CHECK_NEAR(mrr.m, m, 0, 0.05, "MRR m, n = 4000");
@@ -76,8 +76,8 @@ static void test_small(void)
     const double x[] = {308, 326, 332, 347, 351, 358, 369, 372, 385, 411};
     double work[20];
     weibull_est mle, mrr;
-    CHECK(weibull_mle(x, 10, &mle) == RIG_OK, "mle");
-    CHECK(weibull_mrr(x, 10, work, &mrr) == RIG_OK, "mrr");
+    CHECK(weibull_mle(x, 10, &mle) == RIGOR_OK, "mle");
+    CHECK(weibull_mrr(x, 10, work, &mrr) == RIGOR_OK, "mrr");
     CHECK_NEAR(mle.m, 13.01771483, 0, 1e-8, "MLE m vs brentq");
     CHECK_NEAR(mle.sigma0, 369.3091795, 0, 1e-8, "MLE sigma0 vs brentq");
     CHECK_NEAR(mle.m, 13.0177160, 0, 1e-6, "MLE m vs SciPy weibull_min.fit");
@@ -92,7 +92,7 @@ static void test_small(void)
     for (int i = 0; i < 10; i++)
         xp[i] = x[i] * 1e6;
     weibull_est p;
-    CHECK(weibull_mle(xp, 10, &p) == RIG_OK, "mle in Pa");
+    CHECK(weibull_mle(xp, 10, &p) == RIGOR_OK, "mle in Pa");
     CHECK_NEAR(p.m, mle.m, 0, 1e-9, "m does not depend on the unit");
     CHECK_NEAR(p.sigma0, mle.sigma0 * 1e6, 0, 1e-9, "sigma0 scales with the unit");
 }
@@ -105,12 +105,12 @@ static void test_refused(void)
     const double same[] = {5, 5, 5, 5};
     const double neg[] = {5, -1, 6, 7};
     const double nan3[] = {5, NAN, 6};
-    CHECK(weibull_mle(two, 2, &e) == RIG_ENODATA, "n = 2 refused (MLE)");
-    CHECK(weibull_mrr(two, 2, work, &e) == RIG_ENODATA, "n = 2 refused (MRR)");
-    CHECK(weibull_mle(same, 4, &e) == RIG_ENODATA, "no scatter refused (MLE)");
-    CHECK(weibull_mrr(same, 4, work, &e) == RIG_ENODATA, "no scatter refused (MRR)");
-    CHECK(weibull_mle(neg, 4, &e) == RIG_EINVAL, "negative strength refused");
-    CHECK(weibull_mrr(nan3, 3, work, &e) == RIG_EINVAL, "NaN strength refused");
+    CHECK(weibull_mle(two, 2, &e) == RIGOR_ENODATA, "n = 2 refused (MLE)");
+    CHECK(weibull_mrr(two, 2, work, &e) == RIGOR_ENODATA, "n = 2 refused (MRR)");
+    CHECK(weibull_mle(same, 4, &e) == RIGOR_ENODATA, "no scatter refused (MLE)");
+    CHECK(weibull_mrr(same, 4, work, &e) == RIGOR_ENODATA, "no scatter refused (MRR)");
+    CHECK(weibull_mle(neg, 4, &e) == RIGOR_EINVAL, "negative strength refused");
+    CHECK(weibull_mrr(nan3, 3, work, &e) == RIGOR_EINVAL, "NaN strength refused");
 }
 
 /* Specimens in three groups, interleaved; a key missing in some. */
@@ -134,7 +134,7 @@ static void test_summarize(void)
     results_number(&rs[6], "modulus_mpa", NAN); /* null: not counted */
     batch_summary s;
     int rc = batch_summarize(prs, grp, N, &s);
-    CHECK(rc == RIG_OK, "summarize rc %d", rc);
+    CHECK(rc == RIGOR_OK, "summarize rc %d", rc);
     CHECK(s.ngroups == 3, "3 groups, got %zu", s.ngroups);
     if (s.ngroups == 3) {
         CHECK(!strcmp(s.groups[0].name, "A") && !strcmp(s.groups[1].name, "B") &&
@@ -162,7 +162,7 @@ static void test_summarize(void)
             CHECK_NEAR(t->st.sd, sqrt(218.75 / 3), 1e-12, 0, "SD (n - 1)");
             CHECK_NEAR(t->st.cv_pct, 100 * sqrt(218.75 / 3) / 101.25, 1e-12, 0, "CV %%");
             CHECK(t->st.min == 90 && t->st.max == 110, "min/max");
-            CHECK(t->strength && t->weibull_rc == RIG_OK, "Weibull for a strength key");
+            CHECK(t->strength && t->weibull_rc == RIGOR_OK, "Weibull for a strength key");
             weibull_est ref;
             const double v[] = {100, 110, 90, 105};
             weibull_mle(v, 4, &ref);
@@ -174,7 +174,7 @@ static void test_summarize(void)
         for (size_t k = 0; k < s.groups[1].nkeys; k++)
             if (!strcmp(s.groups[1].keys[k].key, "tensile_strength_mpa"))
                 tb = &s.groups[1].keys[k];
-        CHECK(tb && tb->weibull_rc == RIG_ENODATA, "two specimens: no Weibull fit");
+        CHECK(tb && tb->weibull_rc == RIGOR_ENODATA, "two specimens: no Weibull fit");
     }
     batch_summary_free(&s);
     CHECK(batch_is_strength_key("max_stress_mpa") && !batch_is_strength_key("max_force_n"),

@@ -40,7 +40,7 @@ static int analyze(const curve *c, const analysis_opts *o, result_set *rs)
     results_init(rs);
     int rc = compression_analyze(c, o, rs, why, sizeof why);
     if (rc)
-        printf("    compression_analyze: %s (%s)\n", rig_strerror(rc), why);
+        printf("    compression_analyze: %s (%s)\n", rigor_strerror(rc), why);
     return rc;
 }
 
@@ -136,7 +136,7 @@ static void test_first_max_not_noise(void)
     analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
-    CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
+    CHECK(analyze(c, &o, &rs) == RIGOR_OK, "analysis");
     CHECK_NEAR(results_get(&rs, "first_max_stress_mpa"), 0.19, 0, 0.02, "first maximum");
     CHECK_NEAR(results_get(&rs, "fracture_stress_mpa"), 0.19, 0, 0.02, "fracture stress");
     results_clear(&rs);
@@ -155,7 +155,7 @@ static void test_pellet(void)
     analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
-    CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
+    CHECK(analyze(c, &o, &rs) == RIGOR_OK, "analysis");
     check_all_keys(&rs);
     CHECK_NEAR(results_get(&rs, "fracture_stress_mpa"), 0.19, 0, 0.02, "fracture stress");
     CHECK_NEAR(results_get(&rs, "fracture_strain_pct"), 6.5, 0, 0.02, "fracture strain");
@@ -179,7 +179,7 @@ static void test_pellet(void)
     /* ISO 604 chord 0.05..0.25 % on the same curve. */
     result_set r2;
     o.modulus = MOD_CHORD;
-    CHECK(analyze(c, &o, &r2) == RIG_OK, "analysis chord");
+    CHECK(analyze(c, &o, &r2) == RIGOR_OK, "analysis chord");
     CHECK_NEAR(results_get(&r2, "compressive_modulus_mpa"), PELLET_K[0] * 1e-6, 0, 0.05,
                "chord modulus");
     const result_value *mm = results_find_method(&r2, "modulus_method");
@@ -233,7 +233,7 @@ static void test_foam(void)
     analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
-    CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
+    CHECK(analyze(c, &o, &rs) == RIGOR_OK, "analysis");
     check_all_keys(&rs);
     /* ISO 13314 plateau 20..30 %: the model is linear there, so the mean is
      * its value at 25 %. */
@@ -253,7 +253,7 @@ static void test_foam(void)
     /* The 20..40 % variant. */
     o.plateau_hi = 0.40;
     result_set r2;
-    CHECK(analyze(c, &o, &r2) == RIG_OK, "analysis 20-40");
+    CHECK(analyze(c, &o, &r2) == RIGOR_OK, "analysis 20-40");
     double spl40 = (law_cellular_W(0.40, FOAM_K) - law_cellular_W(0.20, FOAM_K)) / 0.20;
     CHECK_NEAR(results_get(&r2, "plateau_stress_mpa"), spl40 * 1e-6, 0, 0.02, "plateau 20-40");
     if (th_case_failed || getenv("RIGOR_TEST_VERBOSE")) {
@@ -278,7 +278,7 @@ static void test_film(void)
     analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set rs;
-    CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
+    CHECK(analyze(c, &o, &rs) == RIGOR_OK, "analysis");
     CHECK_NEAR(results_get(&rs, "max_stress_mpa"), 80, 0, 0.02, "max stress");
     CHECK_NEAR(results_get(&rs, "max_strain_pct"), 90, 0, 0.02, "max strain");
     CHECK_NEAR(results_get(&rs, "compressive_modulus_mpa"), 100, 0, 0.05, "modulus");
@@ -311,12 +311,12 @@ static void test_signs(void)
         set_geom(&o, &specs[m]);
         result_set ref;
         curve *c0 = to_curve(&s, 1, 1, 0);
-        CHECK(analyze(c0, &o, &ref) == RIG_OK, "reference");
+        CHECK(analyze(c0, &o, &ref) == RIGOR_OK, "reference");
         static const double flips[3][3] = {{-1, -1, 50e-3}, {-1, 1, -3e-3}, {1, -1, 0}};
         for (int f = 0; f < 3; f++) {
             curve *c = to_curve(&s, flips[f][0], flips[f][1], flips[f][2]);
             result_set rs;
-            CHECK(analyze(c, &o, &rs) == RIG_OK, "flipped %d", f);
+            CHECK(analyze(c, &o, &rs) == RIGOR_OK, "flipped %d", f);
             for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
                 double a = results_get(&ref, KEYS[k]), b = results_get(&rs, KEYS[k]);
                 CHECK((isnan(a) && isnan(b)) || fabs(a - b) <= 1e-9 * fmax(1, fabs(a)),
@@ -362,9 +362,9 @@ static void test_compliance(void)
     analysis_opts_default(&o);
     set_geom(&o, &sp);
     result_set raw, cor, tab;
-    CHECK(analyze(c, &o, &raw) == RIG_OK, "uncorrected");
+    CHECK(analyze(c, &o, &raw) == RIGOR_OK, "uncorrected");
     o.compliance_m_per_N = C;
-    CHECK(analyze(c, &o, &cor) == RIG_OK, "corrected");
+    CHECK(analyze(c, &o, &cor) == RIGOR_OK, "corrected");
     CHECK_NEAR(results_get(&cor, "fracture_strain_pct"), 6.5, 0, 0.01, "corrected strain");
     CHECK_NEAR(results_get(&cor, "compressive_modulus_mpa"), PELLET_K[0] * 1e-6, 0, 0.02,
                "corrected modulus");
@@ -380,7 +380,7 @@ static void test_compliance(void)
     if (path) {
         o.compliance_m_per_N = 0;
         snprintf(o.compliance_file, sizeof o.compliance_file, "%s", path);
-        CHECK(analyze(c, &o, &tab) == RIG_OK, "table");
+        CHECK(analyze(c, &o, &tab) == RIGOR_OK, "table");
         for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
             double a = results_get(&cor, KEYS[k]), b = results_get(&tab, KEYS[k]);
             CHECK((isnan(a) && isnan(b)) || fabs(a - b) <= 1e-9 * fmax(1, fabs(a)),
@@ -398,26 +398,26 @@ static void test_compliance(void)
 static void test_compliance_file_errors(void)
 {
     compliance_table t;
-    rig_diag d;
+    rigor_diag d;
     char buf[600];
-    CHECK(compliance_parse("0, 0\n10, x\n", "c.txt", &t, &d) == RIG_EPARSE, "bad number");
-    CHECK(!strcmp(rig_diag_format(&d, buf, sizeof buf),
+    CHECK(compliance_parse("0, 0\n10, x\n", "c.txt", &t, &d) == RIGOR_EPARSE, "bad number");
+    CHECK(!strcmp(rigor_diag_format(&d, buf, sizeof buf),
                   "c.txt:2:5: expected a deflection value (number)"),
           "diag: %s", buf);
-    CHECK(compliance_parse("0 0\n10 0.1\n5 0.2\n", "c.txt", &t, &d) == RIG_EPARSE,
+    CHECK(compliance_parse("0 0\n10 0.1\n5 0.2\n", "c.txt", &t, &d) == RIGOR_EPARSE,
           "decreasing forces");
     CHECK(d.line == 3 && d.col == 1, "decreasing at 3:1, got %ld:%ld", d.line, d.col);
     CHECK(compliance_parse("force (kPa), deflection (mm)\n0 0\n1 1\n", "c.txt", &t, &d) ==
-              RIG_EUNIT,
+              RIGOR_EUNIT,
           "a stress unit for force");
     CHECK(d.line == 1 && d.col == 8, "unit at 1:8, got %ld:%ld", d.line, d.col);
-    CHECK(compliance_parse("# only\n5 0.1\n", "c.txt", &t, &d) == RIG_EPARSE, "one row");
-    CHECK(compliance_parse("0;0\n-100;-0.05\n", "c.txt", &t, &d) == RIG_OK, "magnitudes");
+    CHECK(compliance_parse("# only\n5 0.1\n", "c.txt", &t, &d) == RIGOR_EPARSE, "one row");
+    CHECK(compliance_parse("0;0\n-100;-0.05\n", "c.txt", &t, &d) == RIGOR_OK, "magnitudes");
     CHECK_NEAR(compliance_deflection(&t, -50), 0.025e-3, 1e-15, 0, "interpolated");
     CHECK_NEAR(compliance_deflection(&t, 200), 0.1e-3, 1e-15, 0, "extrapolated");
     compliance_free(&t);
     compliance_free(NULL);
-    CHECK(compliance_load("/nonexistent/rigor.txt", &t, &d) == RIG_EIO, "missing file");
+    CHECK(compliance_load("/nonexistent/rigor.txt", &t, &d) == RIGOR_EIO, "missing file");
 }
 
 static void test_errors(void)
@@ -433,17 +433,17 @@ static void test_errors(void)
     char why[256];
     result_set rs;
     results_init(&rs);
-    CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIG_EGEOMETRY, "no height");
+    CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIGOR_EGEOMETRY, "no height");
     CHECK(strstr(why, "--height") != NULL, "why names --height: %s", why);
     results_clear(&rs);
     analysis_opts_default(&o);
     o.geom.height_m = sp.h0;
-    CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIG_EGEOMETRY, "no area");
+    CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIGOR_EGEOMETRY, "no area");
     CHECK(strstr(why, "--diameter") != NULL, "why names the area flags: %s", why);
     results_clear(&rs);
     o.geom.area_m2 = sp.A0;
     snprintf(o.compliance_file, sizeof o.compliance_file, "/nonexistent/c.txt");
-    CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIG_EIO, "missing table");
+    CHECK(compression_analyze(c, &o, &rs, why, sizeof why) == RIGOR_EIO, "missing table");
     CHECK(strstr(why, "/nonexistent/c.txt") != NULL, "why names the file: %s", why);
     results_clear(&rs);
     /* No contact: a flat noise record. */
@@ -456,7 +456,7 @@ static void test_errors(void)
         curve_append(z, row);
     }
     o.compliance_file[0] = 0;
-    CHECK(compression_analyze(z, &o, &rs, why, sizeof why) == RIG_ENODATA, "no contact");
+    CHECK(compression_analyze(z, &o, &rs, why, sizeof why) == RIGOR_ENODATA, "no contact");
     results_clear(&rs);
     curve_free(z);
     curve_free(c);
@@ -508,7 +508,7 @@ static void test_gel(void)
     o.geom.diameter_m = 4e-3; /* the export's default probe */
     o.geom.height_m = 2.5e-3; /* from the sample label */
     result_set rs;
-    CHECK(analyze(c, &o, &rs) == RIG_OK, "analysis");
+    CHECK(analyze(c, &o, &rs) == RIGOR_OK, "analysis");
     /* The file's largest force: 18.0037 g at 2.25 mm, row 45007, the end of
      * the down stroke. */
     CHECK_NEAR(results_get(&rs, "max_force_n"), 18.0037 * 9.80665e-3, 0, 1e-6, "max force");

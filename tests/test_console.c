@@ -32,7 +32,7 @@ static int cell_bits(const bplot *p, int row, int col)
 static void test_dots_to_braille(void)
 {
     bplot p;
-    CHECK(bplot_init(&p, 3, 2) == RIG_OK, "init");
+    CHECK(bplot_init(&p, 3, 2) == RIGOR_OK, "init");
     /* the eight dots of cell (0,0) in braille order */
     static const int dx[8] = {0, 0, 0, 1, 1, 1, 0, 1}, dy[8] = {0, 1, 2, 0, 1, 2, 3, 3};
     for (int i = 0; i < 8; i++) {
@@ -80,7 +80,7 @@ static void test_line_and_series(void)
     bplot_series(&p, &s, xn, yn, 3);
     CHECK(cell_bits(&p, 2, 4) == 0, "no line across a NAN gap");
     bplot_free(&p);
-    CHECK(bplot_init(&p, 0, 3) == RIG_EINVAL, "zero-size canvas refused");
+    CHECK(bplot_init(&p, 0, 3) == RIGOR_EINVAL, "zero-size canvas refused");
 }
 
 static void test_autoscale(void)

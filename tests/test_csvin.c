@@ -16,10 +16,10 @@
 static curve_list read_ok(const char *name, const char *text, size_t want_n)
 {
     curve_list l = {0};
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = csvin_read_buffer(name, text, strlen(text), NULL, &l, &d);
     char msg[1200];
-    CHECK(rc == RIG_OK, "%s: rc %d: %s", name, rc, rig_diag_format(&d, msg, sizeof msg));
+    CHECK(rc == RIGOR_OK, "%s: rc %d: %s", name, rc, rigor_diag_format(&d, msg, sizeof msg));
     CHECK(l.n == want_n, "%s: %zu curves, want %zu", name, l.n, want_n);
     return l;
 }
@@ -67,9 +67,9 @@ static void test_peer_format_rows(void)
         if (!path)
             continue;
         curve_list l = {0};
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = csvin_read_file(path, NULL, &l, &d);
-        CHECK(rc == RIG_OK && l.n == 1, "%s: rc %d, %zu curves: %s", rel, rc, l.n, d.msg);
+        CHECK(rc == RIGOR_OK && l.n == 1, "%s: rc %d, %zu curves: %s", rel, rc, l.n, d.msg);
         if (rc || l.n != 1) {
             curve_list_free(&l);
             continue;
@@ -112,8 +112,8 @@ static void test_peer_no_ids(void)
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
-    rig_diag d = {0};
-    CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK && l.n == 1, "read: %s", d.msg);
+    rigor_diag d = {0};
+    CHECK(csvin_read_file(p, NULL, &l, &d) == RIGOR_OK && l.n == 1, "read: %s", d.msg);
     if (l.n == 1) {
         const curve *c = l.v[0];
         CHECK(c->specimen[0] == '\0', "specimen '%s' invented", c->specimen);
@@ -153,8 +153,8 @@ static void test_peer_gibbons(void)
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
-    rig_diag d = {0};
-    CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK && l.n == 1, "read: %s", d.msg);
+    rigor_diag d = {0};
+    CHECK(csvin_read_file(p, NULL, &l, &d) == RIGOR_OK && l.n == 1, "read: %s", d.msg);
     if (l.n == 1) {
         const curve *c = l.v[0];
         CHECK(c->n == 381, "rows %zu (both t=0 rows kept)", c->n);
@@ -175,8 +175,8 @@ static void test_peer_exponent(void)
     if (!p)
         SKIP("../shared/data/peer is absent");
     curve_list l = {0};
-    rig_diag d = {0};
-    CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK && l.n == 1, "read: %s", d.msg);
+    rigor_diag d = {0};
+    CHECK(csvin_read_file(p, NULL, &l, &d) == RIGOR_OK && l.n == 1, "read: %s", d.msg);
     if (l.n == 1) {
         const curve *c = l.v[0];
         CHECK(!strcmp(c->format, "exponent-tab"), "format %s", c->format);
@@ -345,15 +345,15 @@ static void test_ambiguous_ext_noted(void)
     csvin_opts_default(&o);
     o.column[CURVE_EXT] = "Crosshead absolute";
     curve_list l2 = {0};
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = csvin_read_buffer("amb.csv", txt, strlen(txt), &o, &l2, &d);
-    CHECK(rc == RIG_OK && l2.n == 1, "override read: %s", d.msg);
+    CHECK(rc == RIGOR_OK && l2.n == 1, "override read: %s", d.msg);
     if (l2.n == 1)
         CHECK_NEAR(l2.v[0]->ch[CURVE_EXT][1], 0.1005, 1e-12, 0, "override picked crosshead");
     curve_list_free(&l2);
     o.column[CURVE_EXT] = "Nope";
     rc = csvin_read_buffer("amb.csv", txt, strlen(txt), &o, &l2, &d);
-    CHECK(rc == RIG_EINVAL && l2.n == 0 && d.line == 1, "unknown override: rc %d", rc);
+    CHECK(rc == RIGOR_EINVAL && l2.n == 0 && d.line == 1, "unknown override: rc %d", rc);
 }
 
 static void test_x10_jump_flagged(void)
@@ -576,7 +576,7 @@ typedef struct {
     char files[16][600];
 } err_log;
 
-static void log_err(void *ctx, int err, const rig_diag *d)
+static void log_err(void *ctx, int err, const rigor_diag *d)
 {
     err_log *e = ctx;
     (void)err;
@@ -657,10 +657,10 @@ static void bad_file(const char *rel, int want_rc, long line, long col, const ch
     char path[256];
     snprintf(path, sizeof path, "tests/data/import/%s", rel);
     curve_list l = {0};
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = csvin_read_file(path, NULL, &l, &d);
     char msg[1200];
-    rig_diag_format(&d, msg, sizeof msg);
+    rigor_diag_format(&d, msg, sizeof msg);
     CHECK(rc == want_rc, "%s: rc %d, want %d (%s)", rel, rc, want_rc, msg);
     CHECK(l.n == 0, "%s: appended %zu curves on error", rel, l.n);
     CHECK(d.line == line && d.col == col, "%s: at %ld:%ld, want %ld:%ld (%s)", rel, d.line,
@@ -672,25 +672,25 @@ static void bad_file(const char *rel, int want_rc, long line, long col, const ch
 
 static void test_bad_inputs(void)
 {
-    bad_file("empty.csv", RIG_ENODATA, 1, 1, "empty file");
-    bad_file("not_export.txt", RIG_EPARSE, 1, 1, "not a stress-strain export");
-    bad_file("nonnumeric.csv", RIG_EPARSE, 4, 10,
+    bad_file("empty.csv", RIGOR_ENODATA, 1, 1, "empty file");
+    bad_file("not_export.txt", RIGOR_EPARSE, 1, 1, "not a stress-strain export");
+    bad_file("nonnumeric.csv", RIGOR_EPARSE, 4, 10,
              "expected a number in column 'Load (N)', "
              "found '2O.5'");
-    bad_file("missing_column.csv", RIG_EPARSE, 1, 1, "extension/displacement or strain");
-    bad_file("nan.csv", RIG_EPARSE, 4, 5, "NaN");
-    bad_file("inf.csv", RIG_EPARSE, 4, 10, "finite number");
-    bad_file("empty_cell.csv", RIG_EPARSE, 3, 5, "empty cell");
-    bad_file("short_row.csv", RIG_EPARSE, 3, 9, "expected 3 fields");
+    bad_file("missing_column.csv", RIGOR_EPARSE, 1, 1, "extension/displacement or strain");
+    bad_file("nan.csv", RIGOR_EPARSE, 4, 5, "NaN");
+    bad_file("inf.csv", RIGOR_EPARSE, 4, 10, "finite number");
+    bad_file("empty_cell.csv", RIGOR_EPARSE, 3, 5, "empty cell");
+    bad_file("short_row.csv", RIGOR_EPARSE, 3, 9, "expected 3 fields");
     /* A file that does not exist. */
     curve_list l = {0};
-    rig_diag d = {0};
-    CHECK(csvin_read_file("tests/data/import/no-such-file.csv", NULL, &l, &d) == RIG_EIO,
+    rigor_diag d = {0};
+    CHECK(csvin_read_file("tests/data/import/no-such-file.csv", NULL, &l, &d) == RIGOR_EIO,
           "missing file");
     CHECK(strstr(d.msg, "cannot open") != NULL, "msg %s", d.msg);
     /* Binary content. */
     const char bin[] = "PK\x03\x04\0\0\0junk";
-    CHECK(csvin_read_buffer("x.xlsx", bin, sizeof bin - 1, NULL, &l, &d) == RIG_EPARSE &&
+    CHECK(csvin_read_buffer("x.xlsx", bin, sizeof bin - 1, NULL, &l, &d) == RIGOR_EPARSE &&
               strstr(d.msg, "binary"),
           "binary: %s", d.msg);
     CHECK(l.n == 0, "binary appended");
@@ -739,9 +739,9 @@ static void test_mutations_never_crash(void)
             }
         }
         curve_list l = {0};
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = csvin_read_buffer("fuzz.csv", buf, n, NULL, &l, &d);
-        if (rc == RIG_OK) {
+        if (rc == RIGOR_OK) {
             ok++;
             CHECK(l.n >= 1, "iteration %d: OK without a curve", it);
             for (size_t k = 0; k < l.n; k++)
@@ -943,7 +943,7 @@ static void test_fast_row_matches_general(void)
         if (!cin_fast_row(&l, delim, dec, role, need, v))
             continue;
         fast++;
-        bool same = cin_split(&l, delim, &row) == RIG_OK && row.n >= need;
+        bool same = cin_split(&l, delim, &row) == RIGOR_OK && row.n >= need;
         for (size_t c = 0; c < need && same; c++) {
             if (role[c] < 0)
                 continue;
@@ -1016,7 +1016,7 @@ static void test_long_file_release(void)
         fclose(f);
 
         curve_list a = {0}, b = {0};
-        rig_diag d;
+        rigor_diag d;
         int ra = csvin_read_file(path, NULL, &a, &d);
         FILE *g = fopen(path, "rb");
         fseek(g, 0, SEEK_END);
@@ -1028,7 +1028,7 @@ static void test_long_file_release(void)
         int rb = csvin_read_buffer(path, buf, (size_t)len, NULL, &b, &d);
         free(buf);
         unlink(path);
-        CHECK(ra == RIG_OK && rb == RIG_OK && a.n == 1 && b.n == 1, "fmt %d: rc %d/%d", fmt, ra,
+        CHECK(ra == RIGOR_OK && rb == RIGOR_OK && a.n == 1 && b.n == 1, "fmt %d: rc %d/%d", fmt, ra,
               rb);
         if (a.n == 1 && b.n == 1) {
             CHECK(a.v[0]->n == rows, "fmt %d: %zu rows", fmt, a.v[0]->n);
@@ -1098,16 +1098,16 @@ static void test_parallel_table_same(void)
             fputs("# end_reason: complete\n", f);
         fclose(f);
         curve_list one = {0};
-        rig_diag d;
+        rigor_diag d;
         csvin_opts o;
         csvin_opts_default(&o);
         int r1 = csvin_read_file(path, &o, &one, &d);
-        CHECK(r1 == RIG_OK && one.n == 1, "fmt %d: one thread: rc %d", fmt, r1);
+        CHECK(r1 == RIGOR_OK && one.n == 1, "fmt %d: one thread: rc %d", fmt, r1);
         for (int th = 2; th <= 4 && one.n == 1; th++) {
             curve_list many = {0};
             o.table_threads = th;
             int rn = csvin_read_file(path, &o, &many, &d);
-            CHECK(rn == RIG_OK && many.n == 1 && same_curve(one.v[0], many.v[0]),
+            CHECK(rn == RIGOR_OK && many.n == 1 && same_curve(one.v[0], many.v[0]),
                   "fmt %d: %d threads read a different curve (rc %d)", fmt, th, rn);
             curve_list_free(&many);
         }
@@ -1177,15 +1177,15 @@ static void test_parallel_lines_same(void)
         if (shape == 6)
             t[big / 2 + 7] = '\0'; /* binary */
         cin_src one;
-        rig_diag d1 = {0};
+        rigor_diag d1 = {0};
         int r1 = cin_src_load(&one, "t", t, n, 1, &d1);
         if (shape == 6) {
-            CHECK(r1 == RIG_EPARSE, "NUL: rc %d", r1);
+            CHECK(r1 == RIGOR_EPARSE, "NUL: rc %d", r1);
         } else {
-            CHECK(r1 == RIG_OK, "shape %d: rc %d", shape, r1);
+            CHECK(r1 == RIGOR_OK, "shape %d: rc %d", shape, r1);
             if (shape != 5) { /* Latin-1 moves the bytes: its text is checked by the others */
                 size_t nr = ref_lines(t, n, st, ln, big);
-                bool ok = r1 == RIG_OK && one.nlines == nr;
+                bool ok = r1 == RIGOR_OK && one.nlines == nr;
                 for (size_t i = 0; ok && i < nr; i++)
                     ok = one.lines[i].len == ln[i] && one.lines[i].no == i + 1 &&
                          !memcmp(one.lines[i].s, t + st[i], ln[i]) &&
@@ -1195,13 +1195,13 @@ static void test_parallel_lines_same(void)
         }
         for (int th = 2; th <= 4; th++) {
             cin_src many;
-            rig_diag d2 = {0};
+            rigor_diag d2 = {0};
             int r2 = cin_src_load(&many, "t", t, n, th, &d2);
             CHECK(r2 == r1, "shape %d, %d parts: rc %d, want %d", shape, th, r2, r1);
-            if (r1 != RIG_OK || r2 != RIG_OK) {
+            if (r1 != RIGOR_OK || r2 != RIGOR_OK) {
                 CHECK(d1.line == d2.line && !strcmp(d1.msg, d2.msg),
                       "shape %d, %d parts: another error", shape, th);
-                if (r2 == RIG_OK)
+                if (r2 == RIGOR_OK)
                     cin_src_free(&many);
                 continue;
             }
@@ -1214,7 +1214,7 @@ static void test_parallel_lines_same(void)
                   one.nlines);
             cin_src_free(&many);
         }
-        if (r1 == RIG_OK)
+        if (r1 == RIGOR_OK)
             cin_src_free(&one);
     }
     free(t);

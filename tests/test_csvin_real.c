@@ -17,7 +17,7 @@
 typedef struct {
     const char *file;
     const char *format;
-    int nspec;   /* 0: recognised file without a curve (RIG_ENODATA) */
+    int nspec;   /* 0: recognised file without a curve (RIGOR_ENODATA) */
     size_t rows; /* rows of the first specimen */
     double first[CURVE_NROLES], last[CURVE_NROLES];
 } real_case;
@@ -275,13 +275,13 @@ static void test_real_files(void)
         if (!path)
             continue;
         curve_list l = {0};
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int err = csvin_read_file(path, NULL, &l, &d);
         if (rc->nspec == 0) {
-            CHECK(err == RIG_ENODATA && l.n == 0, "%s: rc %d, %zu curves", rc->file, err, l.n);
+            CHECK(err == RIGOR_ENODATA && l.n == 0, "%s: rc %d, %zu curves", rc->file, err, l.n);
             /* inspect still describes it with its format */
             FILE *f = tmpfile();
-            CHECK(f && csvin_describe(path, NULL, f, &d) == RIG_OK, "%s: describe", rc->file);
+            CHECK(f && csvin_describe(path, NULL, f, &d) == RIGOR_OK, "%s: describe", rc->file);
             if (f) {
                 char buf[4096] = "";
                 rewind(f);
@@ -293,7 +293,7 @@ static void test_real_files(void)
             }
             continue;
         }
-        CHECK(err == RIG_OK, "%s: rc %d: %s (line %ld col %ld)", rc->file, err, d.msg, d.line,
+        CHECK(err == RIGOR_OK, "%s: rc %d: %s (line %ld col %ld)", rc->file, err, d.msg, d.line,
               d.col);
         CHECK(l.n == (size_t)rc->nspec, "%s: %zu specimens, want %d", rc->file, l.n, rc->nspec);
         if (err || l.n == 0) {
@@ -326,9 +326,9 @@ static curve_list read_real(const char *rel)
     char r[600];
     snprintf(r, sizeof r, "data/real/%s", rel);
     const char *p = th_shared(r);
-    rig_diag d = {0};
+    rigor_diag d = {0};
     if (p)
-        CHECK(csvin_read_file(p, NULL, &l, &d) == RIG_OK, "%s: %s", rel, d.msg);
+        CHECK(csvin_read_file(p, NULL, &l, &d) == RIGOR_OK, "%s: %s", rel, d.msg);
     return l;
 }
 
@@ -366,7 +366,7 @@ static void test_real_expected_warnings(void)
     }
 }
 
-static void on_err(void *ctx, int err, const rig_diag *d)
+static void on_err(void *ctx, int err, const rigor_diag *d)
 {
     (void)err;
     (void)d;
@@ -383,7 +383,7 @@ static void test_real_mts_join(void)
     int errs = 0;
     size_t nr = 0, nf = 0;
     int rc = csvin_read_path(dir, NULL, &l, on_err, &errs, &nr, &nf);
-    CHECK(rc == RIG_OK && errs == 0, "rc %d, %d errors", rc, errs);
+    CHECK(rc == RIGOR_OK && errs == 0, "rc %d, %d errors", rc, errs);
     CHECK(l.n == 1 && nr == 1 && nf == 0, "%zu curves, %zu read, %zu failed", l.n, nr, nf);
     if (l.n == 1) {
         const curve *c = l.v[0];
@@ -409,7 +409,7 @@ static void test_real_mts_join(void)
              "%s/Test Run 1 10-23-2023 6 04 50 PM/DAQ- Crosshead, \xE2\x80\xA6 - (Timed)1.txt",
              dir);
     rc = csvin_read_path(one, NULL, &l, on_err, &errs, &nr, &nf);
-    CHECK(rc == RIG_OK && l.n == 1 && l.v[0]->n == 1980, "one part: rc %d, %zu curves", rc,
+    CHECK(rc == RIGOR_OK && l.n == 1 && l.v[0]->n == 1980, "one part: rc %d, %zu curves", rc,
           l.n);
     curve_list_free(&l);
     /* Both parts and their folder named together: still one run. */
@@ -419,7 +419,7 @@ static void test_real_mts_join(void)
              dir);
     const char *args[] = {zero, one, dir};
     rc = csvin_read_paths(args, 3, NULL, &l, on_err, &errs, &nr, &nf);
-    CHECK(rc == RIG_OK && l.n == 1 && nr == 1, "parts + folder: rc %d, %zu curves", rc, l.n);
+    CHECK(rc == RIGOR_OK && l.n == 1 && nr == 1, "parts + folder: rc %d, %zu curves", rc, l.n);
     curve_list_free(&l);
 }
 

@@ -39,7 +39,7 @@ static size_t check_live_offline(const detect_params *p, const double *t, const 
     size_t nl = run_live(p, t, e, s, F, n, live);
     size_t no = 0;
     int rc = detect_run_curve(p, t, e, s, F, n, ev, MAXEV, &no);
-    CHECK(rc == RIG_OK, "detect_run_curve rc %d", rc);
+    CHECK(rc == RIGOR_OK, "detect_run_curve rc %d", rc);
     CHECK(nl == no, "live gave %zu events, offline %zu", nl, no);
     for (size_t k = 0; k < nl && k < no; k++) {
         CHECK(live[k].kind == ev[k].kind && live[k].index == ev[k].index &&
@@ -97,18 +97,18 @@ static void test_params(void)
     detect_params p;
     detect_params_default(&p, true);
     detect *d = NULL;
-    CHECK(detect_new(&p, &d) == RIG_OK && d, "defaults must be valid");
+    CHECK(detect_new(&p, &d) == RIGOR_OK && d, "defaults must be valid");
     detect_free(d);
     detect_free(NULL);
     detect_params q = p;
     q.debounce = 0;
-    CHECK(detect_new(&q, &d) == RIG_EINVAL && !d, "debounce 0 must be refused");
+    CHECK(detect_new(&q, &d) == RIGOR_EINVAL && !d, "debounce 0 must be refused");
     q = p;
     q.rate_window = 1000;
-    CHECK(detect_new(&q, &d) == RIG_EINVAL, "rate_window beyond the ring must be refused");
+    CHECK(detect_new(&q, &d) == RIGOR_EINVAL, "rate_window beyond the ring must be refused");
     q = p;
     q.drop_frac = 1.5;
-    CHECK(detect_new(&q, &d) == RIG_EINVAL, "drop_frac > 1 must be refused");
+    CHECK(detect_new(&q, &d) == RIGOR_EINVAL, "drop_frac > 1 must be refused");
     CHECK(!strcmp(detect_kind_name(DET_DENSIFICATION), "densification"), "kind name");
     CHECK(!strcmp(detect_kind_name((detect_kind)99), "?"), "unknown kind name");
 }
@@ -127,9 +127,9 @@ static void test_run_until(void)
     detect_params_default(&p, true);
     detect_event all[MAXEV], upto[MAXEV];
     size_t na = 0, nu = 0;
-    CHECK(detect_run_curve(&p, c.t, NULL, NULL, c.F, c.n, all, MAXEV, &na) == RIG_OK, "replay");
+    CHECK(detect_run_curve(&p, c.t, NULL, NULL, c.F, c.n, all, MAXEV, &na) == RIGOR_OK, "replay");
     CHECK(detect_run_until(&p, c.t, NULL, NULL, c.F, c.n, DET_CONTACT, upto, MAXEV, &nu) ==
-              RIG_OK,
+              RIGOR_OK,
           "replay until contact");
     size_t ic = 0;
     while (ic < na && all[ic].kind != DET_CONTACT)
@@ -143,7 +143,7 @@ static void test_run_until(void)
               "event %zu differs", i);
     /* DET_NKINDS never stops: the whole replay. */
     CHECK(detect_run_until(&p, c.t, NULL, NULL, c.F, c.n, DET_NKINDS, upto, MAXEV, &nu) ==
-                  RIG_OK &&
+                  RIGOR_OK &&
               nu == na,
           "until DET_NKINDS: %zu events, want %zu", nu, na);
     synth_free(&c);
@@ -364,7 +364,7 @@ static void test_fracture_pending(void)
     tcurve c;
     tcurve_make(&c, law_linear, k, 0.4e-6, 0.005, 2e-5, 0.01, 1, 0.01, 50);
     detect *d = NULL;
-    CHECK(detect_new(&p, &d) == RIG_OK, "new");
+    CHECK(detect_new(&p, &d) == RIGOR_OK, "new");
     if (!d)
         return;
     detect_event ev[8];

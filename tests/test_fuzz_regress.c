@@ -21,10 +21,10 @@ static void test_regmap_encode_nan_raw(void)
     for (int type = PT_U16; type <= PT_I32; type++) {
         pt.type = (point_type)type;
         pt.scale = 0;
-        CHECK(regmap_encode(&pt, 0.0, r) == RIG_ELIMIT, "type %d scale 0: 0/0 refused", type);
+        CHECK(regmap_encode(&pt, 0.0, r) == RIGOR_ELIMIT, "type %d scale 0: 0/0 refused", type);
         pt.scale = INFINITY;
         pt.offset = INFINITY;
-        CHECK(regmap_encode(&pt, 1.0, r) == RIG_ELIMIT, "type %d inf/inf refused", type);
+        CHECK(regmap_encode(&pt, 1.0, r) == RIGOR_ELIMIT, "type %d inf/inf refused", type);
         pt.offset = 0;
     }
     CHECK(r[0] == 0x1234 && r[1] == 0x5678, "registers untouched on refusal");
@@ -36,11 +36,11 @@ static void test_regmap_encode_nan_raw(void)
 static void test_compliance_separator_only_line(void)
 {
     compliance_table t;
-    rig_diag d;
+    rigor_diag d;
     int rc = compliance_parse("0, 0\n,,,\n;; \t\n100, 0.05\n", "c.txt", &t, &d);
-    CHECK(rc == RIG_OK, "separator-only lines are blank (rc %d: %s)", rc, d.msg);
-    CHECK(rc != RIG_OK || t.n == 2, "two rows, got %zu", t.n);
-    if (rc == RIG_OK)
+    CHECK(rc == RIGOR_OK, "separator-only lines are blank (rc %d: %s)", rc, d.msg);
+    CHECK(rc != RIGOR_OK || t.n == 2, "two rows, got %zu", t.n);
+    if (rc == RIGOR_OK)
         CHECK_NEAR(compliance_deflection(&t, 50), 0.025e-3, 1e-15, 0, "interpolated");
     compliance_free(&t);
 }
@@ -58,9 +58,9 @@ static void test_csvin_exponent_two_lines(void)
         "\x37\x34\xb0\x2c\x6e\x61\x6e\x37\x36\x30\x30\x2e\x34\x32\x33\x33"
         "\x33\x33\x2c\x31\x32\x2e\x33\x36\x38\x2c\x2c\x30\x20\xa1";
     curve_list l = {0};
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = csvin_read_buffer("fuzz.ASC", in, sizeof in - 1, NULL, &l, &d);
-    CHECK(rc != RIG_OK && l.n == 0, "refused (rc %d), no curve", rc);
+    CHECK(rc != RIGOR_OK && l.n == 0, "refused (rc %d), no curve", rc);
     CHECK(d.msg[0] != '\0', "with a message: %s", d.msg);
     curve_list_free(&l);
 }

@@ -244,9 +244,9 @@ static void test_tensile_to_fracture(void)
     proto_step *r = add_step(p, PSTEP_RAMP, 10e-3 / 60); /* 10 mm/min */
     until_event(r, PEV_FRACTURE, NULL);
     machine *m;
-    CHECK(machine_new(p, NULL, &m) == RIG_OK, "new");
-    CHECK(machine_request(m, ME_ARM) == RIG_OK, "arm");
-    CHECK(machine_request(m, ME_START) == RIG_OK, "start");
+    CHECK(machine_new(p, NULL, &m) == RIGOR_OK, "new");
+    CHECK(machine_request(m, ME_ARM) == RIGOR_OK, "arm");
+    CHECK(machine_request(m, ME_START) == RIGOR_OK, "start");
     /* film: 30 N at 0.2 mm -> k = 1.5e5 N/m, break at 0.2 mm */
     plant pl = {.k = 1.5e5, .x_break = 0.2e-3, .noise = 0.01, .stop_at = -1};
     int frac_at;
@@ -305,13 +305,13 @@ static void test_pause_resume_stop_race(void)
     machine_request(m, ME_START);
     plant pl = {.k = 100, .stop_at = -1};
     run_loop(m, &pl, 300, NULL);
-    CHECK(machine_request(m, ME_PAUSE) == RIG_OK, "pause");
+    CHECK(machine_request(m, ME_PAUSE) == RIGOR_OK, "pause");
     CHECK(machine_state_of(m) == MS_PAUSED, "paused");
     double x_pause = pl.x;
     run_loop(m, &pl, 200, NULL);
     CHECK(fabs(pl.x - x_pause) < 2e-6, "crosshead held while paused (moved %g m)",
           pl.x - x_pause);
-    CHECK(machine_request(m, ME_RESUME) == RIG_OK && machine_state_of(m) == MS_RUNNING,
+    CHECK(machine_request(m, ME_RESUME) == RIGOR_OK && machine_state_of(m) == MS_RUNNING,
           "resume");
     run_loop(m, &pl, 2000, NULL);
     /* ramp ended at 1 mm, the hold began: now a stop request arrives twice
@@ -325,7 +325,7 @@ static void test_pause_resume_stop_race(void)
     CHECK(machine_state_of(m) == MS_STOPPED || !strcmp(machine_end_reason(m), "protocol complete"),
           "stopped: %s", machine_state_name(machine_state_of(m)));
     CHECK(pl.stop_at == 0, "stop command on the first feed after the request (%d)", pl.stop_at);
-    CHECK(machine_request(m, ME_START) == RIG_ESTATE, "no start from STOPPED");
+    CHECK(machine_request(m, ME_START) == RIGOR_ESTATE, "no start from STOPPED");
     machine_free(m);
     proto_release(p);
 }
@@ -375,9 +375,9 @@ static void test_fault_needs_ack(void)
     CHECK(machine_state_of(m) == MS_FAULT, "FAULT");
     CHECK(pl.v == 0 && pl.stop_at >= 0, "stopped on fault");
     CHECK(strstr(machine_end_reason(m), "link lost") != NULL, "reason %s", machine_end_reason(m));
-    CHECK(machine_request(m, ME_RESUME) == RIG_ESTATE, "no resume from FAULT");
-    CHECK(machine_request(m, ME_START) == RIG_ESTATE, "no start from FAULT");
-    CHECK(machine_request(m, ME_ACK) == RIG_OK && machine_state_of(m) == MS_STOPPED, "ack");
+    CHECK(machine_request(m, ME_RESUME) == RIGOR_ESTATE, "no resume from FAULT");
+    CHECK(machine_request(m, ME_START) == RIGOR_ESTATE, "no start from FAULT");
+    CHECK(machine_request(m, ME_ACK) == RIGOR_OK && machine_state_of(m) == MS_STOPPED, "ack");
     machine_free(m);
     proto_release(p);
 }

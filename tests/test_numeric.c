@@ -23,7 +23,7 @@ static void test_norris(void)
         0.3,   556.8, 339.1, 887.2, 999.0, 779.0, 11.1,  118.3, 229.2, 669.1, 448.9, 0.5};
     linfit f;
     int rc = numeric_linfit(x, y, 36, &f);
-    CHECK(rc == RIG_OK, "linfit rc %d", rc);
+    CHECK(rc == RIGOR_OK, "linfit rc %d", rc);
     CHECK_NEAR(f.c0, -0.262323073774029, 0, 1e-10, "B0");
     CHECK_NEAR(f.c1, 1.00211681802045, 0, 1e-10, "B1");
     CHECK_NEAR(f.se_c0, 0.232818234301152, 0, 1e-8, "sd(B0)");
@@ -36,7 +36,7 @@ static void test_linfit_too_few(void)
 {
     double x[] = {1, 2}, y[] = {1, 2};
     linfit f;
-    CHECK(numeric_linfit(x, y, 2, &f) == RIG_ENODATA, "two points must be refused");
+    CHECK(numeric_linfit(x, y, 2, &f) == RIGOR_ENODATA, "two points must be refused");
 }
 
 static void test_trapz(void)

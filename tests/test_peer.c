@@ -40,11 +40,11 @@ static bool analyse(const char *path, const char *dir, const analysis_opts *base
     curve_list cl = {0};
     csvin_opts io;
     csvin_opts_default(&io);
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = csvin_read_file(path, &io, &cl, &d);
-    if (rc != RIG_OK || cl.n != 1) {
+    if (rc != RIGOR_OK || cl.n != 1) {
         char buf[1200];
-        printf("  cannot read %s: %s (%zu curves)\n", path, rig_diag_format(&d, buf, sizeof buf),
+        printf("  cannot read %s: %s (%zu curves)\n", path, rigor_diag_format(&d, buf, sizeof buf),
                cl.n);
         curve_list_free(&cl);
         return false;
@@ -57,7 +57,7 @@ static bool analyse(const char *path, const char *dir, const analysis_opts *base
     results_init(&af->rs);
     char why[512] = "";
     rc = analysis_run(af->c, &o, &af->rs, why, sizeof why);
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         printf("  cannot analyse %s: %s\n", path, why);
         return false;
     }

@@ -62,11 +62,11 @@ static void test_rstats(void)
 static void test_format_of(void)
 {
     plot_format f;
-    CHECK(plot_format_of("a/b.SVG", &f) == RIG_OK && f == PLOT_SVG, "svg");
-    CHECK(plot_format_of("x.png", &f) == RIG_OK && f == PLOT_PNG, "png");
-    CHECK(plot_format_of("x.pdf", &f) == RIG_OK && f == PLOT_PDF, "pdf");
-    CHECK(plot_format_of("x.jpg", &f) == RIG_EINVAL, "jpg refused");
-    CHECK(plot_format_of("noext", &f) == RIG_EINVAL, "no extension refused");
+    CHECK(plot_format_of("a/b.SVG", &f) == RIGOR_OK && f == PLOT_SVG, "svg");
+    CHECK(plot_format_of("x.png", &f) == RIGOR_OK && f == PLOT_PNG, "png");
+    CHECK(plot_format_of("x.pdf", &f) == RIGOR_OK && f == PLOT_PDF, "pdf");
+    CHECK(plot_format_of("x.jpg", &f) == RIGOR_EINVAL, "jpg refused");
+    CHECK(plot_format_of("noext", &f) == RIGOR_EINVAL, "no extension refused");
 }
 
 /* A foam-like compression curve: linear to 1 MPa at 2 %, plateau rising
@@ -178,7 +178,7 @@ static void test_compression_figure(void)
     CHECK(fd >= 0, "temp file");
     close(fd);
     int rc = plot_curves(svg, NULL, &s, 1, why, sizeof why);
-    CHECK(rc == RIG_OK, "svg: %s", why);
+    CHECK(rc == RIGOR_OK, "svg: %s", why);
     char *text = svg_text(svg);
     CHECK(text != NULL, "svg readable");
     if (text) {
@@ -203,7 +203,7 @@ static void test_compression_figure(void)
     fd = mkstemps(png, 4);
     close(fd);
     rc = plot_curves(png, "Compression of foam-1", &s, 1, why, sizeof why);
-    CHECK(rc == RIG_OK, "png: %s", why);
+    CHECK(rc == RIGOR_OK, "png: %s", why);
     FILE *f = fopen(png, "rb");
     unsigned char h[24] = {0};
     CHECK(f && fread(h, 1, 24, f) == 24, "png header readable");
@@ -223,7 +223,7 @@ static void test_compression_figure(void)
     fd = mkstemps(pdf, 4);
     close(fd);
     rc = plot_curves(pdf, NULL, &s, 1, why, sizeof why);
-    CHECK(rc == RIG_OK, "pdf: %s", why);
+    CHECK(rc == RIGOR_OK, "pdf: %s", why);
     f = fopen(pdf, "rb");
     char p5[6] = {0};
     CHECK(f && fread(p5, 1, 5, f) == 5 && !strcmp(p5, "%PDF-"), "PDF header '%s'", p5);
@@ -249,7 +249,7 @@ static void test_long_title(void)
              "lab-a-2026-11-25-batch-0042-very-long-run-file-name-written-by-the-frame-"
              "software-with-date-and-operator-and-then-some-more-retest-final.csv");
     int rc = plot_curves(svg, title, &s, 1, why, sizeof why);
-    CHECK(rc == RIG_OK, "svg: %s", why);
+    CHECK(rc == RIGOR_OK, "svg: %s", why);
     char *text = svg_text(svg);
     CHECK(text != NULL, "svg readable");
     if (text) {
@@ -269,15 +269,15 @@ static void test_errors_return(void)
     make_compression(&rs);
     plot_series s = {"x", CE, CS, NC, &rs};
     char why[512] = "";
-    CHECK(plot_curves("/nonexistent-dir/rigor/x.svg", NULL, &s, 1, why, sizeof why) == RIG_EIO,
+    CHECK(plot_curves("/nonexistent-dir/rigor/x.svg", NULL, &s, 1, why, sizeof why) == RIGOR_EIO,
           "unwritable path");
     CHECK(strstr(why, "/nonexistent-dir/rigor/x.svg") != NULL, "why names the file: %s", why);
-    CHECK(plot_curves("/tmp/x.gif", NULL, &s, 1, why, sizeof why) == RIG_EINVAL, "gif");
+    CHECK(plot_curves("/tmp/x.gif", NULL, &s, 1, why, sizeof why) == RIGOR_EINVAL, "gif");
     plot_series empty = {"e", CE, CS, 0, NULL};
-    CHECK(plot_curves("/tmp/never.svg", NULL, &empty, 1, why, sizeof why) == RIG_ENODATA,
+    CHECK(plot_curves("/tmp/never.svg", NULL, &empty, 1, why, sizeof why) == RIGOR_ENODATA,
           "no samples");
     const result_set *r1 = &rs;
-    CHECK(plot_summary("/nonexistent-dir/s.svg", "t", &r1, 1, why, sizeof why) == RIG_EIO,
+    CHECK(plot_summary("/nonexistent-dir/s.svg", "t", &r1, 1, why, sizeof why) == RIGOR_EIO,
           "summary to an unwritable path");
     results_clear(&rs);
 }
@@ -285,12 +285,12 @@ static void test_errors_return(void)
 static void test_arrays_in_results_frame(void)
 {
     curve_list cl = {0};
-    rig_diag d;
+    rigor_diag d;
     csvin_opts io;
     csvin_opts_default(&io);
     int rc = csvin_read_file("examples/film-tensile.csv", &io, &cl, &d);
-    CHECK(rc == RIG_OK && cl.n == 1, "example read");
-    if (rc != RIG_OK || cl.n != 1) {
+    CHECK(rc == RIGOR_OK && cl.n == 1, "example read");
+    if (rc != RIGOR_OK || cl.n != 1) {
         curve_list_free(&cl);
         return;
     }
@@ -299,12 +299,12 @@ static void test_arrays_in_results_frame(void)
     result_set rs;
     results_init(&rs);
     char why[256];
-    CHECK(analysis_run(cl.v[0], &o, &rs, why, sizeof why) == RIG_OK, "analysis");
+    CHECK(analysis_run(cl.v[0], &o, &rs, why, sizeof why) == RIGOR_OK, "analysis");
     double *eps = NULL, *sig = NULL;
     size_t n = 0;
     rc = analysis_curve_arrays(cl.v[0], &o, &rs, &eps, &sig, &n, why, sizeof why);
-    CHECK(rc == RIG_OK && n == cl.v[0]->n, "arrays: %s", why);
-    if (rc == RIG_OK) {
+    CHECK(rc == RIGOR_OK && n == cl.v[0]->n, "arrays: %s", why);
+    if (rc == RIGOR_OK) {
         size_t im = 0;
         for (size_t i = 1; i < n; i++)
             if (sig[i] > sig[im])
@@ -323,7 +323,7 @@ static void test_arrays_in_results_frame(void)
     curve_geom_clear(&cl.v[0]->geom);
     eps = sig = NULL;
     rc = analysis_curve_arrays(cl.v[0], &o, &rs, &eps, &sig, &n, why, sizeof why);
-    CHECK(rc == RIG_EGEOMETRY && !eps && !sig, "no geometry: rc %d", rc);
+    CHECK(rc == RIGOR_EGEOMETRY && !eps && !sig, "no geometry: rc %d", rc);
     results_clear(&rs);
     curve_list_free(&cl);
 }
@@ -334,7 +334,7 @@ static void test_arrays_in_results_frame(void)
 static void test_compression_arrays(void)
 {
     curve *c = NULL;
-    CHECK(curve_new(1u << CURVE_EXT | 1u << CURVE_FORCE, &c) == RIG_OK, "curve");
+    CHECK(curve_new(1u << CURVE_EXT | 1u << CURVE_FORCE, &c) == RIGOR_OK, "curve");
     if (!c)
         return;
     for (int i = 0; i < 20; i++) {
@@ -357,8 +357,8 @@ static void test_compression_arrays(void)
     size_t n = 0;
     char why[256] = "";
     int rc = analysis_curve_arrays(c, &o, &rs, &eps, &sig, &n, why, sizeof why);
-    CHECK(rc == RIG_OK && n == 13, "rc %d n %zu: %s", rc, n, why);
-    if (rc == RIG_OK) {
+    CHECK(rc == RIGOR_OK && n == 13, "rc %d n %zu: %s", rc, n, why);
+    if (rc == RIGOR_OK) {
         CHECK(eps[0] == 0 && sig[0] == 0, "origin at contact");
         /* sample index 10: travel 1.0 mm, |x - x_c| = 0.8 mm, F = 800 N */
         CHECK_NEAR(sig[8], 800 / 1e-4, 1e-6, 1e-12, "stress |F| / A0");

@@ -121,11 +121,11 @@ static void test_bad_files(void)
         char path[256];
         snprintf(path, sizeof path, BAD "%s.rigor", c->file);
         proto_rig_limits rig = test_rig();
-        rig_diag d[8];
+        rigor_diag d[8];
         size_t nd = 99;
         protocol *p = (protocol *)1;
         int rc = proto_parse_file(path, c->rig ? &rig : NULL, &p, d, 8, &nd);
-        CHECK(rc == RIG_EPARSE, "%s: rc %d", c->file, rc);
+        CHECK(rc == RIGOR_EPARSE, "%s: rc %d", c->file, rc);
         CHECK(p == NULL, "%s: no protocol on error", c->file);
         CHECK(nd == 1, "%s: %zu diagnostics (want exactly 1), first: %s", c->file, nd,
               nd ? d[0].msg : "-");
@@ -140,7 +140,7 @@ static void test_bad_files(void)
         if (c->rig) {
             protocol *q = NULL;
             rc = proto_parse_file(path, NULL, &q, d, 8, &nd);
-            CHECK(rc == RIG_OK && q, "%s: valid without the rig (rc %d, %s)", c->file, rc,
+            CHECK(rc == RIGOR_OK && q, "%s: valid without the rig (rc %d, %s)", c->file, rc,
                   nd ? d[0].msg : "");
             proto_free(q);
         }
@@ -174,11 +174,11 @@ static protocol *parse_good(const char *file)
 {
     char path[256];
     snprintf(path, sizeof path, GOOD "%s", file);
-    rig_diag d[8];
+    rigor_diag d[8];
     size_t nd = 0;
     protocol *p = NULL;
     int rc = proto_parse_file(path, NULL, &p, d, 8, &nd);
-    CHECK(rc == RIG_OK && p, "%s: rc %d, %zu diags, first: %s", file, rc, nd,
+    CHECK(rc == RIGOR_OK && p, "%s: rc %d, %zu diags, first: %s", file, rc, nd,
           nd ? d[0].msg : "-");
     return p;
 }
@@ -352,9 +352,9 @@ static void test_reaction_semantics(void)
     /* Fracture ends the test after a mark; only 'next' goes on. */
     const char *src = "test tensile\nlimit force < 5 N\nramp at 1 mm/min until fracture\n"
                       "on fracture mark \"break\" then hold 1 s\non stage yield stop\n";
-    rig_diag d[2];
+    rigor_diag d[2];
     size_t nd;
-    if (proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd) == RIG_OK) {
+    if (proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd) == RIGOR_OK) {
         CHECK(proto_event_ends_test(p, PEV_FRACTURE, NULL, NULL),
               "mark then hold, then the end");
         CHECK(proto_event_ends_test(p, PEV_STAGE, "yield", NULL), "on stage yield stop");
@@ -383,11 +383,11 @@ static void test_shipped_protocols(void)
             continue;
         char path[512];
         snprintf(path, sizeof path, "protocols/shipped/%s", e->d_name);
-        rig_diag d[8];
+        rigor_diag d[8];
         size_t nd = 0;
         protocol *p = NULL;
         int rc = proto_parse_file(path, NULL, &p, d, 8, &nd);
-        CHECK(rc == RIG_OK && p, "%s: rc %d: %s:%ld:%ld: %s", path, rc, path,
+        CHECK(rc == RIGOR_OK && p, "%s: rc %d: %s:%ld:%ld: %s", path, rc, path,
               nd ? d[0].line : 0, nd ? d[0].col : 0, nd ? d[0].msg : "");
         if (p) {
             CHECK(p->name[0] && p->nsteps > 0, "%s: named, has steps", path);
@@ -404,10 +404,10 @@ static void test_shipped_protocols(void)
 static void test_study_protocols(void)
 {
     protocol *p = NULL;
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd;
     if (proto_parse_file("protocols/shipped/e-lpscl-film-tensile.rigor", NULL, &p, d, 4, &nd) ==
-        RIG_OK) {
+        RIGOR_OK) {
         CHECK_NEAR(p->geom.thickness_m, 40e-6, 0, 1e-12, "40 um film");
         CHECK(p->steps[p->nsteps - 1].until.atom[0][0].ev == PEV_FRACTURE, "until fracture");
         const proto_reaction *r;
@@ -416,7 +416,7 @@ static void test_study_protocols(void)
     } else
         CHECK(0, "e-lpscl-film-tensile: %s", d[0].msg);
     if (proto_parse_file("protocols/shipped/e-lpscl-film-compression.rigor", NULL, &p, d, 4, &nd) ==
-        RIG_OK) {
+        RIGOR_OK) {
         const proto_cond *c = &p->steps[2].until;
         CHECK(c->nclauses == 2 && c->atom[0][0].value == 80e6 && c->atom[1][0].value == 0.9,
               "80 MPa or 90 %%");
@@ -425,7 +425,7 @@ static void test_study_protocols(void)
     } else
         CHECK(0, "e-lpscl-film-compression: %s", d[0].msg);
     if (proto_parse_file("protocols/shipped/lpscl-pellet-compression.rigor", NULL, &p, d, 4, &nd) ==
-        RIG_OK) {
+        RIGOR_OK) {
         CHECK_NEAR(p->area_m2, M_PI * 25e-6, 0, 1e-9, "pellet 10 mm across");
         CHECK_NEAR(p->length0_m, 0.6e-3, 0, 1e-12, "0.6 mm high");
         CHECK(p->steps[0].kind == PSTEP_PRELOAD, "preload first");
@@ -440,18 +440,18 @@ static void test_rig_limits(void)
                       "gauge-length 20 mm\nlimit force < 90 N\nlimit strain < 50 %\n"
                       "ramp at 60 %/min until stress >= 100 MPa\n";
     proto_rig_limits rig = test_rig();
-    rig_diag d[8];
+    rigor_diag d[8];
     size_t nd;
     protocol *p = NULL;
     int rc = proto_parse_buffer("mem", src, strlen(src), &rig, &p, d, 8, &nd);
-    CHECK(rc == RIG_OK, "fits a 100 N, 100 mm, 500 mm/min rig: %s", nd ? d[0].msg : "");
+    CHECK(rc == RIGOR_OK, "fits a 100 N, 100 mm, 500 mm/min rig: %s", nd ? d[0].msg : "");
     proto_free(p);
     /* 60 %/min on 20 mm is 12 mm/min; 100 MPa on 0.4 mm2 is 40 N; 50 % is 10 mm. */
     rig.speed_max_m_s = 10e-3 / 60;
     rig.force_capacity_N = 30;
     rig.travel_max_m = 5e-3;
     rc = proto_parse_buffer("mem", src, strlen(src), &rig, &p, d, 8, &nd);
-    CHECK(rc == RIG_EPARSE && nd == 4, "4 problems, got %zu", nd);
+    CHECK(rc == RIGOR_EPARSE && nd == 4, "4 problems, got %zu", nd);
     if (nd == 4) {
         CHECK(d[0].line == 6 &&
                   strstr(d[0].msg, "90 N is beyond the rig's force capacity (30 N)"),
@@ -464,7 +464,7 @@ static void test_rig_limits(void)
     /* NAN fields are unknown: no check. */
     proto_rig_limits_unknown(&rig);
     rc = proto_parse_buffer("mem", src, strlen(src), &rig, &p, d, 8, &nd);
-    CHECK(rc == RIG_OK && p, "unknown rig checks nothing");
+    CHECK(rc == RIGOR_OK && p, "unknown rig checks nothing");
     proto_free(p);
 }
 
@@ -473,12 +473,12 @@ static void test_geometry_override(void)
     curve_geom g;
     curve_geom_clear(&g);
     g.thickness_m = 15e-6;
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd;
     protocol *p = NULL;
     int rc =
         proto_parse_file_geom("protocols/shipped/e-lpscl-film-tensile.rigor", NULL, &g, &p, d, 4, &nd);
-    CHECK(rc == RIG_OK && p, "override parses");
+    CHECK(rc == RIGOR_OK && p, "override parses");
     if (p) {
         CHECK_NEAR(p->geom.thickness_m, 15e-6, 0, 1e-12, "thickness overridden");
         CHECK_NEAR(p->geom.width_m, 10e-3, 0, 1e-12, "width kept");
@@ -488,11 +488,11 @@ static void test_geometry_override(void)
     /* An override supplies geometry the file lacks. */
     const char *src = "test tensile\nramp at 1 %/min until strain >= 5 %\n";
     rc = proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 4, &nd);
-    CHECK(rc == RIG_EPARSE && nd == 2, "needs a gauge length (%zu)", nd);
+    CHECK(rc == RIGOR_EPARSE && nd == 2, "needs a gauge length (%zu)", nd);
     curve_geom_clear(&g);
     g.gauge_m = 50e-3;
     rc = proto_parse_buffer_geom("mem", src, strlen(src), NULL, &g, &p, d, 4, &nd);
-    CHECK(rc == RIG_OK && p, "gauge length from the override");
+    CHECK(rc == RIGOR_OK && p, "gauge length from the override");
     if (p) {
         CHECK(p->nwarnings == 2, "2 warnings, got %d", p->nwarnings);
         CHECK(p->nwarnings > 0 && p->warning[0].line == 0 &&
@@ -513,25 +513,25 @@ static void test_all_errors_collected(void)
                       "ramp at 5 N/s until force >= 5 mm\n"
                       "limit strain < 95 %\n"
                       "hold at 10 N\n";
-    rig_diag d[8];
+    rigor_diag d[8];
     size_t nd;
     protocol *p = NULL;
     int rc = proto_parse_buffer("x.rigor", src, strlen(src), NULL, &p, d, 8, &nd);
-    CHECK(rc == RIG_EPARSE && p == NULL, "invalid");
+    CHECK(rc == RIGOR_EPARSE && p == NULL, "invalid");
     CHECK(nd == 4, "4 problems, got %zu", nd);
     long want[4] = {3, 4, 5, 6};
     for (size_t i = 0; i < nd && i < 4; i++)
         CHECK(d[i].line == want[i], "diag %zu on line %ld, want %ld (sorted)", i, d[i].line,
               want[i]);
     char buf[700];
-    rig_diag_format(&d[0], buf, sizeof buf);
+    rigor_diag_format(&d[0], buf, sizeof buf);
     CHECK(!strcmp(buf, "x.rigor:3:19: unknown word 'untill' (did you mean 'until'?)"), "%s",
           buf);
     /* maxdiag bounds what is stored, not the verdict. */
     rc = proto_parse_buffer("x.rigor", src, strlen(src), NULL, &p, d, 1, &nd);
-    CHECK(rc == RIG_EPARSE && nd == 1, "one stored");
+    CHECK(rc == RIGOR_EPARSE && nd == 1, "one stored");
     rc = proto_parse_buffer("x.rigor", src, strlen(src), NULL, &p, NULL, 0, &nd);
-    CHECK(rc == RIG_EPARSE && nd == 0, "no storage");
+    CHECK(rc == RIGOR_EPARSE && nd == 0, "no storage");
 }
 
 /* Lexer corners: unicode comparisons, numbers touching units, '#' inside a
@@ -545,11 +545,11 @@ static void test_lexer_edges(void)
                       "gauge-length 20 mm\n"
                       "limit force \xe2\x89\xa4 90 N\n"
                       "ramp at 10 mm/min until force \xe2\x89\xa5 10 N and strain>=1%\n";
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd;
     protocol *p = NULL;
     int rc = proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 4, &nd);
-    CHECK(rc == RIG_OK && p, "parses: %s", nd ? d[0].msg : "");
+    CHECK(rc == RIGOR_OK && p, "parses: %s", nd ? d[0].msg : "");
     if (p) {
         CHECK(!strcmp(p->name, "film # 3"), "name '%s'", p->name);
         CHECK_NEAR(p->geom.width_m, 10e-3, 0, 1e-12, "+10mm");
@@ -563,14 +563,14 @@ static void test_lexer_edges(void)
     }
     const char *empty = "name \"\"\ntest tensile\nlimit force < 1 N\nramp at 1 mm/min\n";
     rc = proto_parse_buffer("mem", empty, strlen(empty), NULL, &p, d, 4, &nd);
-    CHECK(rc == RIG_EPARSE && nd == 1 && d[0].line == 1 && strstr(d[0].msg, "empty"),
+    CHECK(rc == RIGOR_EPARSE && nd == 1 && d[0].line == 1 && strstr(d[0].msg, "empty"),
           "empty name: %s", nd ? d[0].msg : "");
     /* Zeroing the force under load is legal but warned about, on its line. */
     const char *zf =
         "name \"z\"\ntest compression\nlimit force < 10 N\n"
         "preload 1 N at 1 mm/min\n  zero force\nramp at 1 mm/min until force >= 5 N\n";
     rc = proto_parse_buffer("mem", zf, strlen(zf), NULL, &p, d, 4, &nd);
-    CHECK(rc == RIG_OK && p, "zero force after preload is valid");
+    CHECK(rc == RIGOR_OK && p, "zero force after preload is valid");
     if (p) {
         CHECK(p->nwarnings == 1 && p->warning[0].line == 5 && p->warning[0].col == 3 &&
                   strstr(p->warning[0].msg, "'zero force' while the specimen is loaded"),
@@ -580,7 +580,7 @@ static void test_lexer_edges(void)
     /* A NUL byte inside the text is a control character, not the end. */
     const char nul[] = "test tensile\nlimit force < 1 N\nramp at 1 mm/min\0 until x\n";
     rc = proto_parse_buffer("mem", nul, sizeof nul - 1, NULL, &p, d, 4, &nd);
-    CHECK(rc == RIG_EPARSE && nd == 1 && d[0].line == 3 && d[0].col == 17 &&
+    CHECK(rc == RIGOR_EPARSE && nd == 1 && d[0].line == 3 && d[0].col == 17 &&
               strstr(d[0].msg, "byte 0x00"),
           "NUL: %ld:%ld %s", nd ? d[0].line : 0, nd ? d[0].col : 0, nd ? d[0].msg : "");
 }
@@ -591,10 +591,10 @@ static void test_numbers_exact(void)
 {
     const char *src = "test tensile\nwidth 0.1 mm\nthickness 12.345678 um\ngauge-length "
                       "123456789.123456789123 um\nlimit force < 0.3 N\nramp at 1 mm/min\n";
-    rig_diag d[2];
+    rigor_diag d[2];
     size_t nd;
     protocol *p = NULL;
-    if (proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd) != RIG_OK) {
+    if (proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd) != RIGOR_OK) {
         CHECK(0, "parse: %s", d[0].msg);
         return;
     }
@@ -609,7 +609,7 @@ static void test_numbers_locale(void)
 {
     const char *src = "test tensile\nwidth 0.1 mm\ngauge-length 123456789.123456789123 um\n"
                       "limit force < 0.3 N\nramp at 1 mm/min\n";
-    rig_diag d[2];
+    rigor_diag d[2];
     size_t nd;
     protocol *p = NULL;
     const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", NULL};
@@ -620,7 +620,7 @@ static void test_numbers_locale(void)
         SKIP("no locale with a decimal comma installed");
     int rc = proto_parse_buffer("mem", src, strlen(src), NULL, &p, d, 2, &nd);
     setlocale(LC_NUMERIC, "C");
-    CHECK(rc == RIG_OK && p, "parses under %s", got);
+    CHECK(rc == RIGOR_OK && p, "parses under %s", got);
     if (p) {
         CHECK(p->geom.width_m == 0.1 * 1e-3, "0.1 mm under %s: %g", got, p->geom.width_m);
         CHECK_NEAR(p->geom.gauge_m, 123.456789123456789123, 0, 1e-15,
@@ -634,9 +634,9 @@ static void test_plan(void)
     char *buf = NULL;
     size_t len = 0;
     protocol *p = NULL;
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd;
-    if (proto_parse_file("protocols/shipped/stress-relaxation.rigor", NULL, &p, d, 4, &nd) != RIG_OK) {
+    if (proto_parse_file("protocols/shipped/stress-relaxation.rigor", NULL, &p, d, 4, &nd) != RIGOR_OK) {
         CHECK(0, "stress-relaxation: %s", d[0].msg);
         return;
     }
@@ -664,11 +664,11 @@ static void test_names(void)
     proto_free(NULL);
     protocol *p = (protocol *)1;
     size_t nd;
-    rig_diag d[2];
-    CHECK(proto_parse_file("tests/data/protocols/none.rigor", NULL, &p, d, 2, &nd) == RIG_EIO &&
+    rigor_diag d[2];
+    CHECK(proto_parse_file("tests/data/protocols/none.rigor", NULL, &p, d, 2, &nd) == RIGOR_EIO &&
               p == NULL && nd == 1 && strstr(d[0].msg, "cannot open"),
           "missing file");
-    CHECK(proto_parse_buffer("empty", "", 0, NULL, &p, d, 2, &nd) == RIG_EPARSE && nd == 1,
+    CHECK(proto_parse_buffer("empty", "", 0, NULL, &p, d, 2, &nd) == RIGOR_EPARSE && nd == 1,
           "empty text: missing test");
 }
 
@@ -687,14 +687,14 @@ static long fuzz_runs, fuzz_ok;
 
 static void fuzz_one(const char *buf, size_t len)
 {
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd = 0;
     protocol *p = NULL;
     proto_rig_limits rig = test_rig();
     int rc = proto_parse_buffer_geom("fuzz", buf, len, (rnd() & 1) ? &rig : NULL, NULL, &p, d,
                                      4, &nd);
     fuzz_runs++;
-    if (rc == RIG_OK) {
+    if (rc == RIGOR_OK) {
         fuzz_ok++;
         CHECK(p != NULL && p->nsteps > 0, "valid means a protocol with steps");
         if (p) {
@@ -705,7 +705,7 @@ static void fuzz_one(const char *buf, size_t len)
             }
         }
     } else {
-        CHECK(rc == RIG_EPARSE && p == NULL && nd >= 1, "error means a diagnostic (rc %d)", rc);
+        CHECK(rc == RIGOR_EPARSE && p == NULL && nd >= 1, "error means a diagnostic (rc %d)", rc);
     }
     proto_free(p);
 }

@@ -39,7 +39,7 @@ static void test_f32_orders_scaled(void)
         /* (123456 * 0.001 + 2) kN = 125.456 kN */
         CHECK_NEAR(regmap_decode(&p, v[i].r), 125456.0, 1e-6, 1e-9, words_order_name(v[i].o));
         uint16_t r[2];
-        CHECK(regmap_encode(&p, 125456.0, r) == RIG_OK, "encode");
+        CHECK(regmap_encode(&p, 125456.0, r) == RIGOR_OK, "encode");
         CHECK(r[0] == v[i].r[0] && r[1] == v[i].r[1], "%s encodes {%04X,%04X}",
               words_order_name(v[i].o), r[0], r[1]);
     }
@@ -59,7 +59,7 @@ static void test_i32_u32_orders(void)
         rig_point p = mk(PT_I32, v[i].o, 1, 0, "nm");
         CHECK_NEAR(regmap_decode(&p, v[i].r), -0.123456789, 1e-15, 0, "i32 nm -> m");
         uint16_t r[2];
-        CHECK(regmap_encode(&p, -0.123456789, r) == RIG_OK, "encode");
+        CHECK(regmap_encode(&p, -0.123456789, r) == RIGOR_OK, "encode");
         CHECK(r[0] == v[i].r[0] && r[1] == v[i].r[1], "i32 %s", words_order_name(v[i].o));
         rig_point u = mk(PT_U32, v[i].o, 1, 0, NULL);
         CHECK(regmap_raw(&u, v[i].r) == 4171510507.0, "u32 %s = %.0f", words_order_name(v[i].o),
@@ -75,16 +75,16 @@ static void test_16bit_types(void)
     rig_point s = mk(PT_I16, WO_ABCD, 10, 0, "N");
     CHECK_NEAR(regmap_decode(&s, r), -20.0, 1e-12, 0, "i16 -2 * 10 N");
     uint16_t w[2];
-    CHECK(regmap_encode(&s, -20.0, w) == RIG_OK && w[0] == 0xFFFE, "i16 encode %04X", w[0]);
-    CHECK(regmap_encode(&s, 400000.0, w) == RIG_ELIMIT, "i16 overflow refused");
-    CHECK(regmap_encode(&u, -0.01, w) == RIG_ELIMIT, "u16 negative refused");
-    CHECK(regmap_encode(&u, NAN, w) == RIG_EINVAL, "NaN refused");
+    CHECK(regmap_encode(&s, -20.0, w) == RIGOR_OK && w[0] == 0xFFFE, "i16 encode %04X", w[0]);
+    CHECK(regmap_encode(&s, 400000.0, w) == RIGOR_ELIMIT, "i16 overflow refused");
+    CHECK(regmap_encode(&u, -0.01, w) == RIGOR_ELIMIT, "u16 negative refused");
+    CHECK(regmap_encode(&u, NAN, w) == RIGOR_EINVAL, "NaN refused");
     rig_point i32 = mk(PT_I32, WO_CDAB, 1, 0, "nm/s");
-    CHECK(regmap_encode(&i32, 3.0, w) == RIG_ELIMIT, "3 m/s in nm/s overflows i32");
-    CHECK(regmap_encode(&i32, 1e-3, w) == RIG_OK && w[0] == 0x4240 && w[1] == 0x000F,
+    CHECK(regmap_encode(&i32, 3.0, w) == RIGOR_ELIMIT, "3 m/s in nm/s overflows i32");
+    CHECK(regmap_encode(&i32, 1e-3, w) == RIGOR_OK && w[0] == 0x4240 && w[1] == 0x000F,
           "1 mm/s = 1000000 nm/s CDAB {%04X,%04X}", w[0], w[1]);
     rig_point ms = mk(PT_U16, WO_ABCD, 1, 0, "ms");
-    CHECK(regmap_encode(&ms, 0.25, w) == RIG_OK && w[0] == 250, "250 ms");
+    CHECK(regmap_encode(&ms, 0.25, w) == RIGOR_OK && w[0] == 250, "250 ms");
 }
 
 static void test_bits(void)
@@ -121,7 +121,7 @@ static void test_plan(void)
     c.point[ROLE_TICK].device = 1, c.point[ROLE_TICK].address = 4;  /* gap of 1: bridged */
     c.point[ROLE_VELOCITY_CMD] = mk(PT_I32, WO_CDAB, 1, 0, "nm/s"); /* written, not read */
     regmap_plan p;
-    CHECK(regmap_make_plan(&c, &p) == RIG_OK, "plan");
+    CHECK(regmap_make_plan(&c, &p) == RIGOR_OK, "plan");
     /* device a: status 0 + gap 1 (not bridged) -> {0,1}; position 2-3 + velocity 4-5
      * would make 4 regs from 2: {2,4}. device b: {1,4}. */
     CHECK(p.nblocks == 3, "nblocks %d", p.nblocks);
@@ -133,7 +133,7 @@ static void test_plan(void)
     CHECK(p.block_of[ROLE_TICK] == 2 && p.offset_of[ROLE_TICK] == 3, "tick in b2 at 3");
     CHECK(p.block_of[ROLE_VELOCITY_CMD] == -1, "commands not read");
     c.dev[0].max_regs = 3; /* position+velocity no longer fit in one read */
-    CHECK(regmap_make_plan(&c, &p) == RIG_OK && p.nblocks == 4, "max_regs splits: %d",
+    CHECK(regmap_make_plan(&c, &p) == RIGOR_OK && p.nblocks == 4, "max_regs splits: %d",
           p.nblocks);
 }
 

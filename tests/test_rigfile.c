@@ -79,9 +79,9 @@ static void test_base_good(void)
     char buf[4096];
     build(buf, sizeof buf, 0, NULL, NULL);
     rig_config c;
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = rigfile_parse(buf, "base.ini", &c, &d);
-    CHECK(rc == RIG_OK, "rc %d: %s:%ld:%ld: %s", rc, d.file, d.line, d.col, d.msg);
+    CHECK(rc == RIGOR_OK, "rc %d: %s:%ld:%ld: %s", rc, d.file, d.line, d.col, d.msg);
     CHECK(c.transport == RIG_TCP && c.port == 1502 && !strcmp(c.host, "127.0.0.1"),
           "transport");
     CHECK_NEAR(c.capacity_N, 100, 0, 1e-12, "capacity");
@@ -118,25 +118,25 @@ static void test_realtime_key(void)
         snprintf(extra, sizeof extra, "[safety]\n%s\n", good[i].line);
         build(buf, sizeof buf, 0, NULL, extra);
         rig_config c;
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = rigfile_parse(buf, "rt.ini", &c, &d);
-        CHECK(rc == RIG_OK, "'%s': rc %d: %s", good[i].line, rc, d.msg);
-        CHECK(rc != RIG_OK || c.realtime == good[i].want, "'%s': got %s", good[i].line,
+        CHECK(rc == RIGOR_OK, "'%s': rc %d: %s", good[i].line, rc, d.msg);
+        CHECK(rc != RIGOR_OK || c.realtime == good[i].want, "'%s': got %s", good[i].line,
               rt_mode_name(c.realtime));
     }
     char buf[4096];
     build(buf, sizeof buf, 0, NULL, "[safety]\nretries = 2\nrealtime = sometimes\n");
     rig_config c;
-    rig_diag d = {0};
-    CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIG_EPARSE, "'sometimes' refused");
+    rigor_diag d = {0};
+    CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIGOR_EPARSE, "'sometimes' refused");
     char msg[1200];
-    rig_diag_format(&d, msg, sizeof msg);
+    rigor_diag_format(&d, msg, sizeof msg);
     CHECK(!strcmp(msg, "rt.ini:38:12: realtime: expected auto, required or off, got "
                        "'sometimes'"),
           "diagnostic '%s'", msg);
     /* an unknown [safety] key names realtime among the expected ones */
     build(buf, sizeof buf, 0, NULL, "[safety]\nreal_time = off\n");
-    CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIG_EPARSE && d.line == 37 &&
+    CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIGOR_EPARSE && d.line == 37 &&
               strstr(d.msg, "max_rate, realtime, spin, keep_awake)"),
           "unknown key: %ld '%s'", d.line, d.msg);
 }
@@ -147,9 +147,9 @@ static void test_keep_awake_key(void)
 {
     char buf[4096];
     rig_config c;
-    rig_diag d = {0};
+    rigor_diag d = {0};
     build(buf, sizeof buf, 0, NULL, "");
-    CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIG_OK && !c.keep_awake, "default no");
+    CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIGOR_OK && !c.keep_awake, "default no");
     static const struct {
         const char *word;
         bool want;
@@ -159,13 +159,13 @@ static void test_keep_awake_key(void)
         snprintf(extra, sizeof extra, "[safety]\nkeep_awake = %s\n", good[i].word);
         build(buf, sizeof buf, 0, NULL, extra);
         c.keep_awake = !good[i].want;
-        CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIG_OK && c.keep_awake == good[i].want,
+        CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIGOR_OK && c.keep_awake == good[i].want,
               "'%s': %s", good[i].word, d.msg);
     }
     build(buf, sizeof buf, 0, NULL, "[safety]\nkeep_awake = always\n");
-    CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIG_EPARSE, "'always' refused");
+    CHECK(rigfile_parse(buf, "awake.ini", &c, &d) == RIGOR_EPARSE, "'always' refused");
     char msg[1200];
-    rig_diag_format(&d, msg, sizeof msg);
+    rigor_diag_format(&d, msg, sizeof msg);
     CHECK(!strcmp(msg, "awake.ini:37:14: keep_awake: expected yes or no, got 'always'"),
           "diagnostic '%s'", msg);
 }
@@ -176,22 +176,22 @@ static void test_spin_key(void)
 {
     char buf[4096];
     rig_config c;
-    rig_diag d = {0};
+    rigor_diag d = {0};
     build(buf, sizeof buf, 0, NULL, "");
-    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIG_OK && c.spin_s == 0, "default 0");
+    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIGOR_OK && c.spin_s == 0, "default 0");
     build(buf, sizeof buf, 0, NULL, "[safety]\nspin = 300 us ; VM: idle CPUs wake slowly\n");
-    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIG_OK, "300 us: %s", d.msg);
+    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIGOR_OK, "300 us: %s", d.msg);
     CHECK_NEAR(c.spin_s, 300e-6, 1e-12, 0, "300 us");
     build(buf, sizeof buf, 0, NULL, "[safety]\nspin = 0.2 ms\n");
-    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIG_OK, "0.2 ms: %s", d.msg);
+    CHECK(rigfile_parse(buf, "spin.ini", &c, &d) == RIGOR_OK, "0.2 ms: %s", d.msg);
     CHECK_NEAR(c.spin_s, 200e-6, 1e-12, 0, "0.2 ms");
     static const struct {
         const char *line;
         long col; /* the value, or its unit */
         int rc;
-    } bad[] = {{"spin = 20 ms", 8, RIG_EPARSE},
-               {"spin = -1 ms", 8, RIG_EPARSE},
-               {"spin = 5 N", 10, RIG_EUNIT}};
+    } bad[] = {{"spin = 20 ms", 8, RIGOR_EPARSE},
+               {"spin = -1 ms", 8, RIGOR_EPARSE},
+               {"spin = 5 N", 10, RIGOR_EUNIT}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char extra[64];
         snprintf(extra, sizeof extra, "[safety]\n%s\n", bad[i].line);
@@ -207,10 +207,10 @@ static void test_shipped_files(void)
     const char *files[] = {"rigs/reference-tcp.ini", "rigs/reference-rtu.ini"};
     for (int i = 0; i < 2; i++) {
         rig_config c;
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = rigfile_load(files[i], &c, &d);
         char msg[1200];
-        CHECK(rc == RIG_OK, "%s", rig_diag_format(&d, msg, sizeof msg));
+        CHECK(rc == RIGOR_OK, "%s", rigor_diag_format(&d, msg, sizeof msg));
         if (rc)
             continue;
         CHECK(c.transport == (i ? RIG_RTU : RIG_TCP), "transport");
@@ -221,7 +221,7 @@ static void test_shipped_files(void)
         CHECK(c.point[ROLE_MODE].values[RIG_MODE_POSITION] == 1, "mode values");
         CHECK_NEAR(c.watchdog_s, 0.25, 0, 1e-12, "watchdog");
         regmap_plan plan;
-        CHECK(regmap_make_plan(&c, &plan) == RIG_OK, "plan");
+        CHECK(regmap_make_plan(&c, &plan) == RIGOR_OK, "plan");
         /* drive IR 0..5 and load cell IR 0..5 (PEAK bridged): two requests */
         CHECK(plan.nblocks == 2, "nblocks %d", plan.nblocks);
         CHECK(plan.block[0].start == 0 && plan.block[0].count == 6, "drive block %u+%u",
@@ -291,9 +291,9 @@ static void test_bad_files(void)
         build_span(buf, sizeof buf, bad[i].at, bad[i].upto ? bad[i].upto : bad[i].at,
                    bad[i].repl, bad[i].extra);
         rig_config c;
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = rigfile_parse(buf, "bad.ini", &c, &d);
-        CHECK(rc != RIG_OK, "%s: accepted", bad[i].what);
+        CHECK(rc != RIGOR_OK, "%s: accepted", bad[i].what);
         CHECK(d.line == bad[i].want_line, "%s: line %ld, want %ld (%s)", bad[i].what, d.line,
               bad[i].want_line, d.msg);
         CHECK(strstr(d.msg, bad[i].want) != NULL, "%s: message '%s' lacks '%s'", bad[i].what,
@@ -302,7 +302,7 @@ static void test_bad_files(void)
     }
 }
 
-/* Soft limits beyond the machine limits are refused with RIG_ELIMIT and the line. */
+/* Soft limits beyond the machine limits are refused with RIGOR_ELIMIT and the line. */
 static void test_limit_beyond_capacity(void)
 {
     const char *cases[][2] = {{"force_max = 150 N", "capacity"},
@@ -314,9 +314,9 @@ static void test_limit_beyond_capacity(void)
         snprintf(l, sizeof l, "capacity = 100 N\n%s", cases[i][0]);
         build(buf, sizeof buf, 5, l, NULL);
         rig_config c;
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = rigfile_parse(buf, "lim.ini", &c, &d);
-        CHECK(rc == RIG_ELIMIT, "case %d rc %d (%s)", i, rc, d.msg);
+        CHECK(rc == RIGOR_ELIMIT, "case %d rc %d (%s)", i, rc, d.msg);
         CHECK(d.line == 6, "case %d line %ld", i, d.line);
         CHECK(strstr(d.msg, cases[i][1]) != NULL, "case %d msg '%s'", i, d.msg);
     }
@@ -325,8 +325,8 @@ static void test_limit_beyond_capacity(void)
 static void test_missing_file(void)
 {
     rig_config c;
-    rig_diag d = {0};
-    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIG_EIO, "EIO");
+    rigor_diag d = {0};
+    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIGOR_EIO, "EIO");
     CHECK(strstr(d.msg, "cannot open") != NULL, "msg '%s'", d.msg);
     /* the shared text-file reader (common/textfile.c): a NUL byte and an
      * oversized file are refused by name, never parsed */
@@ -339,14 +339,14 @@ static void test_missing_file(void)
     fputs("[rig]\ntransport = tcp\n", f);
     fputc(0, f);
     fclose(f);
-    CHECK(rigfile_load(path, &c, &d) == RIG_EPARSE && strstr(d.msg, "NUL byte") &&
+    CHECK(rigfile_load(path, &c, &d) == RIGOR_EPARSE && strstr(d.msg, "NUL byte") &&
               !strcmp(d.file, path),
           "NUL: '%s'", d.msg);
     f = fopen(path, "wb");
     for (int i = 0; i < 70000; i++)
         fputs("; a comment line\n", f); /* 1.1 MB of valid text */
     fclose(f);
-    CHECK(rigfile_load(path, &c, &d) == RIG_EPARSE && strstr(d.msg, "larger than"),
+    CHECK(rigfile_load(path, &c, &d) == RIGOR_EPARSE && strstr(d.msg, "larger than"),
           "too large: '%s'", d.msg);
     unlink(path);
 }
@@ -362,8 +362,8 @@ static void test_garbage_never_crashes(void)
         char save = buf[k];
         buf[k] = '\0';
         rig_config c;
-        rig_diag d = {0};
-        if (rigfile_parse(buf, "prefix.ini", &c, &d) == RIG_OK)
+        rigor_diag d = {0};
+        if (rigfile_parse(buf, "prefix.ini", &c, &d) == RIGOR_OK)
             accepted++;
         buf[k] = save;
     }
@@ -379,8 +379,8 @@ static void test_garbage_never_crashes(void)
         }
         g[299] = '\0';
         rig_config c;
-        rig_diag d = {0};
-        CHECK(rigfile_parse(g, "noise", &c, &d) != RIG_OK, "noise accepted");
+        rigor_diag d = {0};
+        CHECK(rigfile_parse(g, "noise", &c, &d) != RIGOR_OK, "noise accepted");
     }
 }
 
@@ -400,8 +400,8 @@ static void test_sha256(void)
         CHECK(!strcmp(hex, v[i][1]), "sha256('%s') = %s", v[i][0], hex);
     }
     rig_config c;
-    rig_diag d = {0};
-    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) != RIG_OK)
+    rigor_diag d = {0};
+    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) != RIGOR_OK)
         return;
     FILE *p = popen("sha256sum rigs/reference-tcp.ini 2>/dev/null", "r");
     char want[65] = "";

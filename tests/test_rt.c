@@ -106,9 +106,9 @@ static void test_granted(void)
     pthread_t th;
     CHECK(pthread_create(&th, NULL, grant_thread, &g) == 0, "thread");
     pthread_join(th, NULL);
-    if (g.rc == RIG_EPERM)
+    if (g.rc == RIGOR_EPERM)
         SKIP("privileged, but the OS refused: %s", g.st.text);
-    CHECK(g.rc == RIG_OK && g.st.asked && g.st.granted && g.st.err == 0, "granted: %s",
+    CHECK(g.rc == RIGOR_OK && g.st.asked && g.st.granted && g.st.err == 0, "granted: %s",
           g.st.text);
     CHECK(g.st.priority == RT_PRIO_ACQ && !strcmp(g.st.text, "SCHED_FIFO 20") &&
               !g.st.reason[0],
@@ -127,7 +127,7 @@ static void test_granted(void)
 static void test_priority_out_of_range(void)
 {
     rt_status st;
-    CHECK(rt_request(100, &st) == RIG_EINVAL, "priority 100: %s", st.text);
+    CHECK(rt_request(100, &st) == RIGOR_EINVAL, "priority 100: %s", st.text);
     CHECK(!st.granted && st.err == EINVAL && !strncmp(st.text, "no (EINVAL: ", 12),
           "refused: %s", st.text);
     int prio;
@@ -146,7 +146,7 @@ static void test_refused(void)
     grant_report g;
     memset(&g, 0, sizeof g);
     UNPRIV_RUN_OR_SKIP(refused_child, &g);
-    CHECK(g.rc == RIG_EPERM && g.st.asked && !g.st.granted && g.st.err == EPERM &&
+    CHECK(g.rc == RIGOR_EPERM && g.st.asked && !g.st.granted && g.st.err == EPERM &&
               g.st.priority == 0,
           "refused: rc %d err %d '%s'", g.rc, g.st.err, g.st.text);
     CHECK(!strcmp(g.st.text, "no (EPERM: RLIMIT_RTPRIO is 0 (needs 20) and no CAP_SYS_NICE; "
@@ -164,9 +164,9 @@ static bool have_cfg;
 
 static bool load_ref(void)
 {
-    rig_diag d = {0};
+    rigor_diag d = {0};
     if (!have_cfg)
-        have_cfg = rigfile_load("rigs/reference-tcp.ini", &ref_cfg, &d) == RIG_OK;
+        have_cfg = rigfile_load("rigs/reference-tcp.ini", &ref_cfg, &d) == RIGOR_OK;
     if (!have_cfg)
         printf("  rig file: %s\n", d.msg);
     return have_cfg;
@@ -178,7 +178,7 @@ static sim *start_sim(rt_mode mode, int *port)
     sim_config_init(&sc);
     sc.realtime = mode;
     sim *s = NULL;
-    if (sim_new(&sc, &s) != RIG_OK || sim_start_tcp(s, "127.0.0.1", 0, port) != RIG_OK) {
+    if (sim_new(&sc, &s) != RIGOR_OK || sim_start_tcp(s, "127.0.0.1", 0, port) != RIGOR_OK) {
         sim_free(s);
         return NULL;
     }
@@ -210,9 +210,9 @@ static int run_rig(int port, rt_mode mode, double rate_hz, double max_rate_hz, r
     *nsamples = 0;
     memset(st, 0, sizeof *st);
     int rc = rig_new(&c, &r);
-    if (rc == RIG_OK)
+    if (rc == RIGOR_OK)
         rc = rig_connect(r);
-    if (rc == RIG_OK)
+    if (rc == RIGOR_OK)
         rc = rig_start(r, rate_hz);
     if (r) {
         rig_stats s0;
@@ -222,7 +222,7 @@ static int run_rig(int port, rt_mode mode, double rate_hz, double max_rate_hz, r
     static rig_sample buf[4096];
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (rc == RIG_OK && *nsamples < 20) {
+    while (rc == RIGOR_OK && *nsamples < 20) {
         rig_wait_samples(r, 0.05);
         *nsamples += rig_poll_samples(r, buf, 4096);
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -242,7 +242,7 @@ static void test_acquisition_and_sim(void)
     rt_status st;
     size_t n;
     /* 1 kHz, auto: the thread asks; granted where the process may */
-    CHECK(run_rig(port, RT_AUTO, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "1 kHz: %zu", n);
+    CHECK(run_rig(port, RT_AUTO, 1000, 1000, &st, &n) == RIGOR_OK && n >= 20, "1 kHz: %zu", n);
     CHECK(st.asked, "1 kHz auto asks: '%s'", st.text);
     if (may_rt() && st.granted)
         CHECK(st.priority == RT_PRIO_ACQ && !strcmp(st.text, "SCHED_FIFO 20"), "'%s'",
@@ -250,20 +250,20 @@ static void test_acquisition_and_sim(void)
     else
         CHECK(!st.granted && st.err && !strncmp(st.text, "no (", 4), "refused: '%s'", st.text);
     /* realtime = off: never asked */
-    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "off: %zu", n);
+    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIGOR_OK && n >= 20, "off: %zu", n);
     CHECK(!st.asked && !st.granted && !strcmp(st.text, "off (realtime = off)"), "off: '%s'",
           st.text);
     /* back to back: never asked, whatever the rig file says */
-    CHECK(run_rig(port, RT_AUTO, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIG_OK && n >= 20,
+    CHECK(run_rig(port, RT_AUTO, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIGOR_OK && n >= 20,
           "back to back: %zu", n);
     CHECK(!st.asked && !st.granted && strstr(st.text, "off (back to back"),
           "back to back: '%s'", st.text);
-    CHECK(run_rig(port, RT_REQUIRED, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIG_EINVAL &&
+    CHECK(run_rig(port, RT_REQUIRED, RIG_RATE_MAX, RIG_RATE_MAX, &st, &n) == RIGOR_EINVAL &&
               n == 0,
           "back to back refuses realtime = required ('%s')", st.text);
     if (may_rt()) {
         int rc = run_rig(port, RT_REQUIRED, 1000, 1000, &st, &n);
-        CHECK((rc == RIG_OK && st.granted && n >= 20) || (rc == RIG_EPERM && !st.granted),
+        CHECK((rc == RIGOR_OK && st.granted && n >= 20) || (rc == RIGOR_EPERM && !st.granted),
               "required where permitted: rc %d '%s'", rc, st.text);
     }
     /* The simulator's threads: the physics clock and the connection that
@@ -283,7 +283,7 @@ static void test_acquisition_and_sim(void)
     CHECK(s != NULL, "simulator, realtime off");
     if (!s)
         return;
-    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIG_OK && n >= 20, "samples");
+    CHECK(run_rig(port, RT_OFF, 1000, 1000, &st, &n) == RIGOR_OK && n >= 20, "samples");
     sim_truth_snapshot(s, &tr);
     CHECK(!tr.rt_physics.asked && !tr.rt_serving.asked &&
               !strcmp(tr.rt_serving.text, "off (realtime off for the simulator)"),
@@ -292,7 +292,7 @@ static void test_acquisition_and_sim(void)
     sim_config sc;
     sim_config_init(&sc);
     sc.realtime = RT_REQUIRED;
-    CHECK(sim_new(&sc, &s) == RIG_EINVAL && !s, "the simulator refuses realtime = required");
+    CHECK(sim_new(&sc, &s) == RIGOR_EINVAL && !s, "the simulator refuses realtime = required");
 }
 
 /* CPU seconds of the process (all threads). */
@@ -323,7 +323,7 @@ static void test_spin(void)
         c.port = port;
         c.spin_s = k ? 1.5e-3 : 0;
         rig *r = NULL;
-        CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 500) == RIG_OK,
+        CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 500) == RIGOR_OK,
               "start, spin %g s", c.spin_s);
         rig_stats st;
         rig_stats_get(r, &st);
@@ -343,7 +343,7 @@ static void test_spin(void)
             clock_gettime(CLOCK_MONOTONIC, &t);
             double el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
             if (!sent && el > 0.2)
-                sent = rig_cmd_velocity(r, 1e-3) == RIG_OK;
+                sent = rig_cmd_velocity(r, 1e-3) == RIGOR_OK;
             if (el > 0.8 || n >= 4000)
                 break;
         }
@@ -472,7 +472,7 @@ static void *awake_from_fifo(void *arg)
 {
     awake_report *rep = arg;
     rt_status st;
-    rep->fifo = rt_request(RT_PRIO_ACQ, &st) == RIG_OK;
+    rep->fifo = rt_request(RT_PRIO_ACQ, &st) == RIGOR_OK;
     char why[96];
     rt_awake *a = rt_awake_new(why, sizeof why);
     rep->cpus = rt_awake_cpus(a);
@@ -539,8 +539,8 @@ static void test_keep_awake_rig(void)
         c.keep_awake = true;
         c.max_rate_hz = k ? RIG_RATE_MAX : 1000;
         rig *r = NULL;
-        CHECK(rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK &&
-                  rig_start(r, k ? RIG_RATE_MAX : 500) == RIG_OK,
+        CHECK(rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK &&
+                  rig_start(r, k ? RIG_RATE_MAX : 500) == RIGOR_OK,
               "start %d", k);
         static rig_sample buf[4096];
         size_t n = 0;
@@ -583,7 +583,7 @@ static void unpriv_child(void *rep)
     int port = 0;
     sim *s = start_sim(RT_AUTO, &port);
     if (!s) {
-        u->rc_required = u->rc_auto = RIG_EIO;
+        u->rc_required = u->rc_auto = RIGOR_EIO;
         return;
     }
     size_t n;
@@ -608,15 +608,15 @@ static void test_unprivileged(void)
     unpriv_report u;
     memset(&u, 0, sizeof u);
     UNPRIV_RUN_OR_SKIP(unpriv_child, &u);
-    CHECK(u.rc_required == RIG_EPERM, "required: rc %d (%s)", u.rc_required,
-          rig_strerror(u.rc_required));
+    CHECK(u.rc_required == RIGOR_EPERM, "required: rc %d (%s)", u.rc_required,
+          rigor_strerror(u.rc_required));
     CHECK(u.st_required.asked && !u.st_required.granted && u.st_required.err == EPERM &&
               strstr(u.st_required.reason, "RLIMIT_RTPRIO is 0"),
           "required: '%s'", u.st_required.text);
     CHECK(u.requests_after_required == 0 && !u.enabled_after_required,
           "nothing reached the drive: %lu requests, enabled %d", u.requests_after_required,
           u.enabled_after_required);
-    CHECK(u.rc_auto == RIG_OK && u.samples_auto >= 20, "auto runs: rc %d, %zu samples",
+    CHECK(u.rc_auto == RIGOR_OK && u.samples_auto >= 20, "auto runs: rc %d, %zu samples",
           u.rc_auto, u.samples_auto);
     CHECK(u.st_auto.asked && !u.st_auto.granted && u.st_auto.err == EPERM &&
               !strncmp(u.st_auto.text, "no (EPERM: RLIMIT_RTPRIO is 0 (needs 20)", 40),

@@ -134,16 +134,16 @@ static void test_format_and_trailer(void)
     h.realtime = "SCHED_FIFO 20";
     h.extension = true;
     runfile *f;
-    CHECK(runfile_open(tmp("a.csv"), &h, &f) == RIG_OK, "open");
+    CHECK(runfile_open(tmp("a.csv"), &h, &f) == RIGOR_OK, "open");
     for (int i = 0; i < 100; i++) {
         rig_sample s = sample(i * 0.01);
-        CHECK(runfile_append(f, &s, i < 50 ? "elastic" : "plastic, late\n") == RIG_OK, "row");
+        CHECK(runfile_append(f, &s, i < 50 ? "elastic" : "plastic, late\n") == RIGOR_OK, "row");
     }
     rig_stats st = {0};
     st.samples = 100;
     st.achieved_rate_hz = 99.5;
     st.errors_crc = 3;
-    CHECK(runfile_close(f, "fracture", &st) == RIG_OK, "close");
+    CHECK(runfile_close(f, "fracture", &st) == RIGOR_OK, "close");
     char *t = slurp(tmp("a.csv"), NULL);
     CHECK(t != NULL, "read back");
     if (!t)
@@ -167,10 +167,10 @@ static void test_format_and_trailer(void)
     curve_list cl = {0};
     csvin_opts io;
     csvin_opts_default(&io);
-    rig_diag d = {0};
+    rigor_diag d = {0};
     int rc = csvin_read_file(tmp("a.csv"), &io, &cl, &d);
-    CHECK(rc == RIG_OK && cl.n == 1, "read back by the importer: %s", d.msg);
-    if (rc == RIG_OK && cl.n == 1) {
+    CHECK(rc == RIGOR_OK && cl.n == 1, "read back by the importer: %s", d.msg);
+    if (rc == RIGOR_OK && cl.n == 1) {
         const curve_meta *m = curve_meta_find(cl.v[0], "realtime");
         CHECK(m && !strcmp(m->value, "SCHED_FIFO 20"), "realtime metadata '%s'",
               m ? m->value : "(none)");
@@ -192,21 +192,21 @@ static void test_excl_refusal(void)
 {
     runfile_header h = runfile_header_empty();
     runfile *f;
-    CHECK(runfile_open(tmp("b.csv"), &h, &f) == RIG_OK, "first open");
+    CHECK(runfile_open(tmp("b.csv"), &h, &f) == RIGOR_OK, "first open");
     rig_sample s = sample(1);
     runfile_append(f, &s, "");
-    CHECK(runfile_close(f, "done", NULL) == RIG_OK, "close");
+    CHECK(runfile_close(f, "done", NULL) == RIGOR_OK, "close");
     size_t n1;
     char *before = slurp(tmp("b.csv"), &n1);
     runfile *g = (runfile *)0x1;
-    CHECK(runfile_open(tmp("b.csv"), &h, &g) == RIG_EEXIST, "second open refused");
+    CHECK(runfile_open(tmp("b.csv"), &h, &g) == RIGOR_EEXIST, "second open refused");
     CHECK(g == NULL, "no handle");
     size_t n2;
     char *after = slurp(tmp("b.csv"), &n2);
     CHECK(before && after && n1 == n2 && !memcmp(before, after, n1), "file untouched");
     free(before);
     free(after);
-    CHECK(runfile_open("/nonexistent-dir/x.csv", &h, &g) == RIG_EIO, "bad dir");
+    CHECK(runfile_open("/nonexistent-dir/x.csv", &h, &g) == RIGOR_EIO, "bad dir");
 }
 
 /* A second reader sees appended rows within 100 ms, without any close. */
@@ -214,7 +214,7 @@ static void test_flush_cadence(void)
 {
     runfile_header h = runfile_header_empty();
     runfile *f;
-    CHECK(runfile_open(tmp("c.csv"), &h, &f) == RIG_OK, "open");
+    CHECK(runfile_open(tmp("c.csv"), &h, &f) == RIGOR_OK, "open");
     int worst_ms = 0;
     for (int k = 1; k <= 5; k++) {
         rig_sample s = sample(k);
@@ -257,7 +257,7 @@ static void test_writer_sleeps(void)
 {
     runfile_header h = runfile_header_empty();
     runfile *f;
-    CHECK(runfile_open(tmp("idle.csv"), &h, &f) == RIG_OK, "open");
+    CHECK(runfile_open(tmp("idle.csv"), &h, &f) == RIGOR_OK, "open");
     struct rusage a, b;
     getrusage(RUSAGE_SELF, &a);
     usleep(500000);
@@ -282,7 +282,7 @@ static void test_kill9(void)
         close(pfd[0]);
         runfile_header h = runfile_header_empty();
         runfile *f;
-        if (runfile_open(path, &h, &f) != RIG_OK)
+        if (runfile_open(path, &h, &f) != RIGOR_OK)
             _exit(3);
         double t0 = now_s();
         (void)!write(pfd[1], &t0, sizeof t0);
@@ -328,21 +328,21 @@ static void test_disk_full(void)
         setrlimit(RLIMIT_FSIZE, &rl);
         runfile_header h = runfile_header_empty();
         runfile *f;
-        if (runfile_open(path, &h, &f) != RIG_OK)
+        if (runfile_open(path, &h, &f) != RIGOR_OK)
             _exit(3);
-        int rc = RIG_OK;
-        for (int i = 0; i < 5000 && rc == RIG_OK; i++) {
+        int rc = RIGOR_OK;
+        for (int i = 0; i < 5000 && rc == RIGOR_OK; i++) {
             rig_sample s = sample(i * 0.001);
             rc = runfile_append(f, &s, "");
             if (i % 200 == 0)
                 usleep(60000);
         }
         int crc = runfile_close(f, "done", NULL);
-        _exit(rc == RIG_EFULL && crc == RIG_EFULL ? 0 : 4);
+        _exit(rc == RIGOR_EFULL && crc == RIGOR_EFULL ? 0 : 4);
     }
     int status;
     waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child saw RIG_EFULL (status %d)",
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child saw RIGOR_EFULL (status %d)",
           status);
     char *t = slurp(path, NULL);
     double last;

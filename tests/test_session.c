@@ -60,31 +60,31 @@ static run_session *open_sim(const char *faults)
     run_session *s = NULL;
     char why[1400] = "";
     int rc = run_session_open(&o, &s, why, sizeof why);
-    CHECK(rc == RIG_OK, "open: %s", why);
+    CHECK(rc == RIGOR_OK, "open: %s", why);
     return s;
 }
 
 static int one_test(run_session *s, const char *id, run_result *res, seen *v)
 {
     protocol *p = NULL;
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd = 0;
     int rc = run_session_parse_text(s, "quick", quick, NULL, &p, d, 4, &nd);
-    CHECK(rc == RIG_OK, "quick protocol parses (%zu diags)", nd);
-    if (rc != RIG_OK)
+    CHECK(rc == RIGOR_OK, "quick protocol parses (%zu diags)", nd);
+    if (rc != RIGOR_OK)
         return rc;
     char path[128];
     snprintf(path, sizeof path, "%s/%s.csv", dir, id);
     run_test_opts t = {path, id, "note", NULL, 30};
     char why[1400] = "";
     rc = run_session_begin_test(s, p, &t, why, sizeof why);
-    CHECK(rc == RIG_OK, "begin: %s", why);
-    if (rc != RIG_OK)
+    CHECK(rc == RIGOR_OK, "begin: %s", why);
+    if (rc != RIGOR_OK)
         return rc;
     /* a second test cannot begin while one runs */
     protocol *p2 = NULL;
     run_session_parse_text(s, "quick", quick, NULL, &p2, d, 4, &nd);
-    CHECK(run_session_begin_test(s, p2, &t, why, sizeof why) == RIG_ESTATE,
+    CHECK(run_session_begin_test(s, p2, &t, why, sizeof why) == RIGOR_ESTATE,
           "begin refused during a test");
     memset(v, 0, sizeof *v);
     run_session_set_sample_fn(s, on_sample, v);
@@ -93,7 +93,7 @@ static int one_test(run_session *s, const char *id, run_result *res, seen *v)
         phase = run_session_poll(s, 0.05, why, sizeof why);
     CHECK(phase == RUN_FINISHED, "finished (phase %d: %s)", phase, why);
     rc = run_session_end_test(s, res, why, sizeof why);
-    CHECK(rc == RIG_OK, "end: %s", why);
+    CHECK(rc == RIGOR_OK, "end: %s", why);
     CHECK(run_session_phase(s) == RUN_IDLE, "idle after the end");
     return rc;
 }
@@ -107,13 +107,13 @@ static void test_two_specimens(void)
     run_session_get_info(s, &si);
     CHECK(si.sim && si.sim_port > 0 && si.capacity_N == 100, "simulated 100 N cell on port %d",
           si.sim_port);
-    CHECK(run_session_request(s, ME_PAUSE) == RIG_ESTATE, "pause refused without a test");
+    CHECK(run_session_request(s, ME_PAUSE) == RIGOR_ESTATE, "pause refused without a test");
     for (int k = 0; k < 2; k++) {
         run_result res;
         seen v;
         char id[16];
         snprintf(id, sizeof id, "S%d", k + 1);
-        if (one_test(s, id, &res, &v) != RIG_OK)
+        if (one_test(s, id, &res, &v) != RIGOR_OK)
             break;
         CHECK(!strcmp(res.end_reason, "fracture"), "%s ended by fracture: %s", id,
               res.end_reason);
@@ -150,17 +150,17 @@ static void test_stop_in_balance(void)
     if (!s)
         return;
     protocol *p = NULL;
-    rig_diag d[4];
+    rigor_diag d[4];
     size_t nd = 0;
     run_session_parse_text(s, "quick", quick, NULL, &p, d, 4, &nd);
     char path[128], why[1400] = "";
     snprintf(path, sizeof path, "%s/stop.csv", dir);
     run_test_opts t = {path, "stop", NULL, NULL, 30};
-    CHECK(run_session_begin_test(s, p, &t, why, sizeof why) == RIG_OK, "begin: %s", why);
-    CHECK(run_session_request(s, ME_STOP) == RIG_OK, "stop accepted in the balance");
+    CHECK(run_session_begin_test(s, p, &t, why, sizeof why) == RIGOR_OK, "begin: %s", why);
+    CHECK(run_session_request(s, ME_STOP) == RIGOR_OK, "stop accepted in the balance");
     run_result res;
     int rc = run_session_end_test(s, &res, why, sizeof why);
-    CHECK(rc == RIG_OK, "end: %s", why);
+    CHECK(rc == RIGOR_OK, "end: %s", why);
     CHECK(res.final_state == MS_STOPPED, "stopped, got %s",
           machine_state_name(res.final_state));
     CHECK(!res.sim_fractured, "nothing broke");
@@ -179,12 +179,12 @@ static void test_fault_ack(void)
         fault = run_session_fault(s, reason, sizeof reason);
     }
     CHECK(fault, "the lost link is a fault: '%s'", reason);
-    int rc = RIG_ESTATE;
-    for (double t0 = now_s(); now_s() - t0 < 5 && rc != RIG_OK;) {
+    int rc = RIGOR_ESTATE;
+    for (double t0 = now_s(); now_s() - t0 < 5 && rc != RIGOR_OK;) {
         run_session_poll(s, 0.05, why, sizeof why);
         rc = run_session_ack_fault(s);
     }
-    CHECK(rc == RIG_OK, "acknowledged once the link is back");
+    CHECK(rc == RIGOR_OK, "acknowledged once the link is back");
     CHECK(!run_session_fault(s, NULL, 0), "no fault after the acknowledgement");
     run_session_close(s);
 }
@@ -250,14 +250,14 @@ static void test_realtime_refused(void)
     unpriv_report u;
     memset(&u, 0, sizeof u);
     UNPRIV_RUN_OR_SKIP(unpriv_open, &u); /* main removes rt_rig */
-    CHECK(u.rc_required == RIG_EPERM, "required: rc %d: %s", u.rc_required, u.why);
+    CHECK(u.rc_required == RIGOR_EPERM, "required: rc %d: %s", u.rc_required, u.why);
     char want[320];
     snprintf(want, sizeof want,
              "%s: [safety] realtime = required, but the acquisition thread cannot run "
              "SCHED_FIFO 20: EPERM: RLIMIT_RTPRIO is 0 (needs 20) and no CAP_SYS_NICE",
              rt_rig);
     CHECK(!strncmp(u.why, want, strlen(want)), "message '%s'", u.why);
-    CHECK(u.rc_auto == RIG_OK, "auto opens");
+    CHECK(u.rc_auto == RIGOR_OK, "auto opens");
     CHECK(strstr(u.progress, "test: realtime = auto: the acquisition thread runs on the normal "
                              "scheduler (EPERM: RLIMIT_RTPRIO is 0") != NULL,
           "auto says so: '%s'", u.progress);

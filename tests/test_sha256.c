@@ -71,10 +71,10 @@ static void test_file_matches_buffer(void)
     close(fd);
     char h1[65], h2[65];
     sha256_hex(buf, sizeof buf, h1);
-    CHECK(sha256_file(path, h2) == RIG_OK, "sha256_file");
+    CHECK(sha256_file(path, h2) == RIGOR_OK, "sha256_file");
     CHECK(!strcmp(h1, h2), "file %s vs buffer %s", h2, h1);
     unlink(path);
-    CHECK(sha256_file("/nonexistent/rigor/file", h2) == RIG_EIO, "missing file is RIG_EIO");
+    CHECK(sha256_file("/nonexistent/rigor/file", h2) == RIGOR_EIO, "missing file is RIGOR_EIO");
 }
 
 int main(void)

@@ -28,7 +28,7 @@ static sim *make(const char *specimen, const char *p1, const char *p2)
     c.n_params = p2 ? 2 : p1 ? 1 : 0;
     sim *s = NULL;
     int rc = sim_new(&c, &s);
-    CHECK(rc == RIG_OK && s, "sim_new(%s) = %d", specimen, rc);
+    CHECK(rc == RIGOR_OK && s, "sim_new(%s) = %d", specimen, rc);
     return s;
 }
 
@@ -431,7 +431,7 @@ static void test_watchdog_realtime(void)
     if (!s)
         return;
     int port = 0;
-    CHECK(sim_start_tcp(s, "127.0.0.1", 0, &port) == RIG_OK && port > 0, "start");
+    CHECK(sim_start_tcp(s, "127.0.0.1", 0, &port) == RIGOR_OK && port > 0, "start");
     CHECK(wr1(s, 1, 7, 250) == 0, "WATCHDOG_MS 250");
     CHECK(wr1(s, 1, 0, 1) == 0, "enable");
     double t0 = wall();
@@ -488,12 +488,12 @@ static void test_config_errors(void)
         c.params = &bad[i][1];
         c.n_params = bad[i][1] ? 1 : 0;
         sim *s = NULL;
-        rig_diag d = {0};
+        rigor_diag d = {0};
         int rc = sim_new_diag(&c, &s, &d);
         if (i == 1) { /* E=2 is 2 Pa: valid syntax but the curve is impossible */
             CHECK(rc != 0, "E=2 Pa rejected");
         } else {
-            CHECK(rc == RIG_EINVAL && !s && d.msg[0], "case %d rejected with a message", i);
+            CHECK(rc == RIGOR_EINVAL && !s && d.msg[0], "case %d rejected with a message", i);
         }
         sim_free(s);
     }
@@ -504,7 +504,7 @@ static void test_config_errors(void)
         sim_config_init(&c);
         c.faults = badf[i];
         sim *s = NULL;
-        CHECK(sim_new(&c, &s) == RIG_EINVAL && !s, "faults '%s' rejected", badf[i]);
+        CHECK(sim_new(&c, &s) == RIGOR_EINVAL && !s, "faults '%s' rejected", badf[i]);
         sim_free(s);
     }
     sim_config c;
@@ -594,8 +594,8 @@ static void test_tcp_server(void)
         return;
     int port = 0;
     double w0 = wall();
-    CHECK(sim_start_tcp(s, NULL, 0, &port) == RIG_OK && port > 0, "listen on port 0");
-    CHECK(sim_advance(s, 1) == RIG_ESTATE, "no stepping while running");
+    CHECK(sim_start_tcp(s, NULL, 0, &port) == RIGOR_OK && port > 0, "listen on port 0");
+    CHECK(sim_advance(s, 1) == RIGOR_ESTATE, "no stepping while running");
     uint8_t rp[260];
     for (int client = 0; client < 3; client++) { /* clients in sequence */
         int fd = tcp_connect(port);
@@ -651,7 +651,7 @@ static void test_tcp_server(void)
     CHECK(t.t_s > 0.04 && t.t_s <= w + 0.002, "physics clock follows real time: %g s in %g s",
           t.t_s, w);
     sim_stop(s);
-    CHECK(sim_start_tcp(s, NULL, 0, &port) == RIG_ESTATE, "no restart after sim_stop");
+    CHECK(sim_start_tcp(s, NULL, 0, &port) == RIGOR_ESTATE, "no restart after sim_stop");
     sim_free(s);
 }
 

@@ -109,13 +109,13 @@ static void test_soak(void)
     sc.faults = faults;
     sc.events = ev;
     sim *s = NULL;
-    rig_diag sd = {0};
-    CHECK(sim_new_diag(&sc, &s, &sd) == RIG_OK, "sim_new: %s", sd.msg);
+    rigor_diag sd = {0};
+    CHECK(sim_new_diag(&sc, &s, &sd) == RIGOR_OK, "sim_new: %s", sd.msg);
     int port = 0;
-    CHECK(s && sim_start_tcp(s, NULL, 0, &port) == RIG_OK && port > 0, "sim on loopback");
+    CHECK(s && sim_start_tcp(s, NULL, 0, &port) == RIGOR_OK && port > 0, "sim on loopback");
     rig_config c;
-    rig_diag d = {0};
-    CHECK(rigfile_load("rigs/reference-tcp.ini", &c, &d) == RIG_OK, "rig file: %s", d.msg);
+    rigor_diag d = {0};
+    CHECK(rigfile_load("rigs/reference-tcp.ini", &c, &d) == RIGOR_OK, "rig file: %s", d.msg);
     if (!s || !port) {
         sim_free(s);
         fclose(ev);
@@ -132,7 +132,7 @@ static void test_soak(void)
     bool ok = true;
     while (ok && now_s() - t0 < dur) {
         rig *r = NULL;
-        ok = rig_new(&c, &r) == RIG_OK && rig_connect(r) == RIG_OK && rig_start(r, 100) == RIG_OK;
+        ok = rig_new(&c, &r) == RIGOR_OK && rig_connect(r) == RIGOR_OK && rig_start(r, 100) == RIGOR_OK;
         CHECK(ok, "session %ld started", sessions);
         if (!ok) {
             rig_free(r);
@@ -146,10 +146,10 @@ static void test_soak(void)
             double t = now_s();
             if (t >= next_move) {
                 /* 2 mm/s for 0.5 s each way: +-1 mm, well inside the travel */
-                if (rig_cmd_velocity(r, dir * 2e-3) == RIG_ESTATE) {
+                if (rig_cmd_velocity(r, dir * 2e-3) == RIGOR_ESTATE) {
                     if (rig_state(r, why, sizeof why) == RIG_HEALTH_FAULT) {
                         faults_seen++;
-                        if (rig_ack_fault(r) == RIG_OK)
+                        if (rig_ack_fault(r) == RIGOR_OK)
                             acks++;
                     }
                 } else {

@@ -197,15 +197,15 @@ static void test_direction_check(void)
     smp.force_N = 150;
     smp.tick = 1;
     sup_sample(&s, &smp, 0);
-    CHECK(sup_check_velocity(&s, 1e-3) == RIG_ELIMIT, "further into tension refused");
-    CHECK(sup_check_velocity(&s, -1e-3) == RIG_OK, "back allowed");
+    CHECK(sup_check_velocity(&s, 1e-3) == RIGOR_ELIMIT, "further into tension refused");
+    CHECK(sup_check_velocity(&s, -1e-3) == RIGOR_OK, "back allowed");
     smp.force_N = 0;
     smp.status = RIG_SB_LOWER_LIMIT;
     smp.t_s = 0.01;
     sup_sample(&s, &smp, 0);
-    CHECK(sup_check_velocity(&s, -1e-3) == RIG_ELIMIT, "into lower switch refused");
-    CHECK(sup_check_velocity(&s, 1e-3) == RIG_OK, "off the switch allowed");
-    CHECK(sup_check_velocity(&s, 0) == RIG_OK, "standing still always allowed");
+    CHECK(sup_check_velocity(&s, -1e-3) == RIGOR_ELIMIT, "into lower switch refused");
+    CHECK(sup_check_velocity(&s, 1e-3) == RIGOR_OK, "off the switch allowed");
+    CHECK(sup_check_velocity(&s, 0) == RIGOR_OK, "standing still always allowed");
 }
 
 /* Without a tick point the tick is not watched. */

@@ -121,7 +121,7 @@ static void run(const analysis_opts *o, result_set *rs)
     char why[256] = "";
     results_init(rs);
     int rc = tensile_analyze(T, EPS, SIG, F, N, 1e-6, o, rs, why, sizeof why);
-    CHECK(rc == RIG_OK, "tensile_analyze rc %d: %s", rc, why);
+    CHECK(rc == RIGOR_OK, "tensile_analyze rc %d: %s", rc, why);
 }
 
 static const gen_spec RO = {200e9, 300e6, 12, 0, 0.10, 0.02, 0.10, 0, 20000, 0};
@@ -229,7 +229,7 @@ static void test_chord_fit_secant(void)
     generate(&g, &brk, &smax);
     analysis_opts o;
     analysis_opts_default(&o);
-    CHECK(analysis_preset(&o, "iso527") == RIG_OK, "preset iso527");
+    CHECK(analysis_preset(&o, "iso527") == RIGOR_OK, "preset iso527");
     result_set rs;
     run(&o, &rs);
     CHECK_NEAR(results_get(&rs, "modulus_mpa"), 2000, 0, 1e-6, "chord modulus");
@@ -347,32 +347,32 @@ static void test_run_geometry(void)
     char why[256] = "";
     results_init(&rs);
     int rc = analysis_run(c, &o, &rs, why, sizeof why);
-    CHECK(rc == RIG_EGEOMETRY, "missing geometry rc %d", rc);
+    CHECK(rc == RIGOR_EGEOMETRY, "missing geometry rc %d", rc);
     CHECK(strstr(why, "--area") != NULL, "message names the flags: %s", why);
     results_clear(&rs);
 
     o.geom.width_m = 10e-3;
     o.geom.thickness_m = 40e-6; /* A0 = 4e-7 m^2 */
     rc = analysis_run(c, &o, &rs, why, sizeof why);
-    CHECK(rc == RIG_EGEOMETRY && strstr(why, "gauge"), "missing gauge length: %d %s", rc, why);
+    CHECK(rc == RIGOR_EGEOMETRY && strstr(why, "gauge"), "missing gauge length: %d %s", rc, why);
     results_clear(&rs);
 
     o.geom.gauge_m = 20e-3;
     rc = analysis_run(c, &o, &rs, why, sizeof why);
-    CHECK(rc == RIG_OK, "rc %d %s", rc, why);
+    CHECK(rc == RIGOR_OK, "rc %d %s", rc, why);
     CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 25, 0, 1e-9, "strength from F/A");
     CHECK_NEAR(results_get(&rs, "modulus_mpa"), 1000, 0, 1e-6, "modulus from F/A, dL/L0");
     results_clear(&rs);
 
     o.geom.thickness_m = -1e-6;
     rc = analysis_run(c, &o, &rs, why, sizeof why);
-    CHECK(rc == RIG_EGEOMETRY && strstr(why, "not positive"), "negative area: %d %s", rc, why);
+    CHECK(rc == RIGOR_EGEOMETRY && strstr(why, "not positive"), "negative area: %d %s", rc, why);
     results_clear(&rs);
 
     c->ch[CURVE_FORCE][7] = NAN;
     o.geom.thickness_m = 40e-6;
     rc = analysis_run(c, &o, &rs, why, sizeof why);
-    CHECK(rc == RIG_ENODATA && strstr(why, "sample 8"), "NaN: %d %s", rc, why);
+    CHECK(rc == RIGOR_ENODATA && strstr(why, "sample 8"), "NaN: %d %s", rc, why);
     results_clear(&rs);
     curve_free(c);
 }
@@ -434,7 +434,7 @@ static void test_unload_is_not_a_break(void)
         results_init(&rs);
         char why[256] = "";
         int rc = analysis_run(c, &o, &rs, why, sizeof why);
-        CHECK(rc == RIG_OK, "rc %d %s", rc, why);
+        CHECK(rc == RIGOR_OK, "rc %d %s", rc, why);
         const result_value *br = results_find(&rs, "break_rule");
         bool fracture_stage = false;
         for (size_t i = 0; i < rs.nstages; i++)
@@ -491,7 +491,7 @@ static void test_threads_same_results(void)
         int rc1 = analysis_run(c, &o, &r1, why, sizeof why);
         o.threads = 2;
         int rc2 = analysis_run(c, &o, &r2, why, sizeof why);
-        CHECK(rc1 == RIG_OK && rc2 == RIG_OK, "rc %d %d", rc1, rc2);
+        CHECK(rc1 == RIGOR_OK && rc2 == RIGOR_OK, "rc %d %d", rc1, rc2);
         bool same = r1.nresults == r2.nresults && r1.nmethod == r2.nmethod &&
                     r1.nstages == r2.nstages && r1.nnotes == r2.nnotes && r1.nstages > 0;
         for (size_t i = 0; same && i < r1.nresults; i++)
@@ -518,7 +518,7 @@ static void test_run_file_columns(void)
     char why[256];
     results_init(&rs);
     int rc = analysis_run(c, &o, &rs, why, sizeof why);
-    CHECK(rc == RIG_OK, "file columns need no geometry: %d %s", rc, why);
+    CHECK(rc == RIGOR_OK, "file columns need no geometry: %d %s", rc, why);
     const result_value *v = results_find_method(&rs, "stress_source");
     CHECK(v && !strcmp(v->s, "file column"), "stress source recorded");
     CHECK(rs.nnotes > 0 && strstr(rs.notes[0], "stress and strain"), "note says so");

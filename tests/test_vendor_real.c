@@ -63,11 +63,11 @@ static double own_si(const result_set *rs, const char *key)
 static int check_file(const char *path, const vendor_case *vc)
 {
     curve_list cl = {0};
-    rig_diag d;
+    rigor_diag d;
     csvin_opts io;
     csvin_opts_default(&io);
     int rc = csvin_read_file(path, &io, &cl, &d);
-    CHECK(rc == RIG_OK, "%s: read rc %d", path, rc);
+    CHECK(rc == RIGOR_OK, "%s: read rc %d", path, rc);
     int compared = 0;
     for (size_t k = 0; k < cl.n; k++) {
         const curve *c = cl.v[k];
@@ -89,8 +89,8 @@ static int check_file(const char *path, const vendor_case *vc)
         results_init(&rs);
         char why[512] = "";
         rc = analysis_run(c, &o, &rs, why, sizeof why);
-        CHECK(rc == RIG_OK, "%s specimen %s: analysis rc %d: %s", path, c->specimen, rc, why);
-        if (rc == RIG_OK) {
+        CHECK(rc == RIGOR_OK, "%s specimen %s: analysis rc %d: %s", path, c->specimen, rc, why);
+        if (rc == RIGOR_OK) {
             double got = own_si(&rs, vc->own);
             char what[1200];
             snprintf(what, sizeof what, "%s specimen %s: %s vs vendor '%s' = %s %s", path,
@@ -138,17 +138,17 @@ static void test_real_unload(void)
         if (!path)
             continue;
         curve_list cl = {0};
-        rig_diag d;
+        rigor_diag d;
         csvin_opts io;
         csvin_opts_default(&io);
-        CHECK(csvin_read_file(path, &io, &cl, &d) == RIG_OK && cl.n == 1, "%s: read", path);
+        CHECK(csvin_read_file(path, &io, &cl, &d) == RIGOR_OK && cl.n == 1, "%s: read", path);
         if (cl.n == 1) {
             analysis_opts o;
             analysis_opts_default(&o);
             result_set rs;
             results_init(&rs);
             char why[512] = "";
-            CHECK(analysis_run(cl.v[0], &o, &rs, why, sizeof why) == RIG_OK, "%s: %s", path, why);
+            CHECK(analysis_run(cl.v[0], &o, &rs, why, sizeof why) == RIGOR_OK, "%s: %s", path, why);
             const result_value *br = results_find(&rs, "break_rule");
             CHECK(br && !strcmp(br->s, "unloaded"), "%s: break rule '%s'", path, br ? br->s : "?");
             /* the reversal is under load: the break values sit near the maximum */

@@ -74,22 +74,22 @@ static size_t read_parallel(FILE *f, char *b, size_t size, int threads)
     return size;
 }
 
-static int slurp(const char *path, int threads, char **buf, size_t *len, rig_diag *diag)
+static int slurp(const char *path, int threads, char **buf, size_t *len, rigor_diag *diag)
 {
     *buf = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        rig_diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
-        return RIG_EIO;
+        rigor_diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+        return RIGOR_EIO;
     }
     struct stat st;
     if (fstat(fileno(f), &st) != 0)
         memset(&st, 0, sizeof st);
     if (S_ISDIR(st.st_mode)) {
         fclose(f);
-        rig_diag_set(diag, path, 0, 0, "is a directory; expected a file");
-        return RIG_EIO;
+        rigor_diag_set(diag, path, 0, 0, "is a directory; expected a file");
+        return RIGOR_EIO;
     }
     /* The whole file in one block when its size is known (one allocation,
      * no doubling copies); a file that grows while it is read still is
@@ -100,7 +100,7 @@ static int slurp(const char *path, int threads, char **buf, size_t *len, rig_dia
     char *b = bigmem_alloc(cap);
     if (!b) {
         fclose(f);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     if (cap > 1)
         n = read_parallel(f, b, cap - 1, threads);
@@ -111,15 +111,15 @@ static int slurp(const char *path, int threads, char **buf, size_t *len, rig_dia
             if (cap >= (size_t)CSVIN_MAX_BYTES) {
                 free(b);
                 fclose(f);
-                rig_diag_set(diag, path, 0, 0, "file larger than %ld MiB; not a test export",
+                rigor_diag_set(diag, path, 0, 0, "file larger than %ld MiB; not a test export",
                              CSVIN_MAX_BYTES >> 20);
-                return RIG_EUNSUPPORTED;
+                return RIGOR_EUNSUPPORTED;
             }
             char *nb = bigmem_realloc(b, cap * 2);
             if (!nb) {
                 free(b);
                 fclose(f);
-                return RIG_ENOMEM;
+                return RIGOR_ENOMEM;
             }
             b = nb;
             cap *= 2;
@@ -133,27 +133,27 @@ static int slurp(const char *path, int threads, char **buf, size_t *len, rig_dia
     fclose(f);
     if (err) {
         free(b);
-        rig_diag_set(diag, path, 0, 0, "read error");
-        return RIG_EIO;
+        rigor_diag_set(diag, path, 0, 0, "read error");
+        return RIGOR_EIO;
     }
     if (n == cap) { /* room for the terminating NUL of cin_src_adopt */
         char *nb = bigmem_realloc(b, cap + 1);
         if (!nb) {
             free(b);
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         }
         b = nb;
     }
     *buf = b;
     *len = n;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* own: buf itself when the caller hands it over (see cin_src_adopt), else
  * NULL and buf is copied. */
 static int parse_buffer(const char *name, const char *buf, size_t len, char *own,
                         const csvin_opts *opts, curve_list *out, cin_info *info, cin_src *keep,
-                        rig_diag *diag)
+                        rigor_diag *diag)
 {
     cin_src s;
     int threads = opts && opts->table_threads > 1 ? opts->table_threads : 1;
@@ -177,12 +177,12 @@ static int parse_buffer(const char *name, const char *buf, size_t len, char *own
 }
 
 int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
-                      curve_list *out, rig_diag *diag)
+                      curve_list *out, rigor_diag *diag)
 {
     return parse_buffer(name, buf, len, NULL, opts, out, NULL, NULL, diag);
 }
 
-int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rig_diag *diag)
+int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rigor_diag *diag)
 {
     char *buf;
     size_t len;
@@ -206,15 +206,15 @@ static int sv_push(strvec *sv, const char *s)
         size_t nc = sv->cap ? sv->cap * 2 : 32;
         char **v = realloc(sv->v, nc * sizeof *v);
         if (!v)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         sv->v = v;
         sv->cap = nc;
     }
     sv->v[sv->n] = strdup(s);
     if (!sv->v[sv->n])
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     sv->n++;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static void sv_free(strvec *sv)
@@ -262,7 +262,7 @@ static int expand(const char *path, strvec *files, int depth)
         return sv_push(files, path); /* the read reports the error */
     strvec names = {0};
     struct dirent *e;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.' || not_data(e->d_name))
             continue;
@@ -277,7 +277,7 @@ static int expand(const char *path, strvec *files, int depth)
         size_t n = strlen(path) + strlen(names.v[i]) + 2;
         char *p = malloc(n);
         if (!p) {
-            rc = RIG_ENOMEM;
+            rc = RIGOR_ENOMEM;
             break;
         }
         snprintf(p, n, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names.v[i]);
@@ -366,7 +366,7 @@ static int join_parts(curve_list *parts, const char *const *names, size_t n, cur
     parts->n = 0;
     free(parts->v);
     parts->v = NULL;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* Add one argument to files: a folder expanded, a file as is; an MTS part
@@ -387,7 +387,7 @@ static int add_path(strvec *files, const char *path)
         return sv_push(files, path);
     strvec sib = {0};
     struct dirent *e;
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     size_t base = slash ? (size_t)(slash - path) + 1 : 0;
     while ((e = readdir(d)) && !rc) {
         size_t st;
@@ -415,8 +415,8 @@ typedef struct {
     size_t idx[64]; /* file indices, in part order */
     size_t np;      /* number of files (> 1: an MTS run to join) */
     curve_list got; /* the curves read */
-    int rc;         /* RIG_OK or the error */
-    rig_diag diag;  /* the error's diagnostic */
+    int rc;         /* RIGOR_OK or the error */
+    rigor_diag diag;  /* the error's diagnostic */
 } read_unit;
 
 typedef struct {
@@ -434,17 +434,17 @@ static void read_unit_run(const read_pool *p, read_unit *w)
     }
     curve_list parts = {0};
     const char *names[64];
-    int prc = RIG_OK;
+    int prc = RIGOR_OK;
     for (size_t a = 0; a < w->np && !prc; a++) {
         names[a] = files->v[w->idx[a]];
         size_t before = parts.n;
         prc = csvin_read_file(files->v[w->idx[a]], p->opts, &parts, &w->diag);
         if (!prc && parts.n != before + 1)
-            prc = RIG_EPARSE;
+            prc = RIGOR_EPARSE;
     }
     curve *joined = NULL;
     if (!prc && parts.n < 2)
-        prc = RIG_EPARSE; /* not reached: np > 1 parts were read */
+        prc = RIGOR_EPARSE; /* not reached: np > 1 parts were read */
     if (!prc)
         prc = join_parts(&parts, names, w->np, &joined);
     if (prc) {
@@ -455,7 +455,7 @@ static void read_unit_run(const read_pool *p, read_unit *w)
     cin_check_curve(joined, NULL, NULL);
     if (curve_list_push(&w->got, joined)) {
         curve_free(joined);
-        w->rc = RIG_ENOMEM;
+        w->rc = RIGOR_ENOMEM;
     }
 }
 
@@ -480,8 +480,8 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
 {
     strvec all = {0}, files = {0};
     size_t ok = 0, bad = 0;
-    int last = RIG_OK;
-    int rc = RIG_OK;
+    int last = RIGOR_OK;
+    int rc = RIGOR_OK;
     for (size_t k = 0; k < npaths && !rc; k++)
         rc = add_path(&all, paths[k]);
     /* The same file named twice (or a run part and its folder) is read once. */
@@ -505,7 +505,7 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
         free(done);
         free(u);
         sv_free(&files);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     for (size_t i = 0; i < files.n; i++) {
         if (done[i])
@@ -559,7 +559,7 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
 
     /* In input order from here: results and errors do not depend on the
      * threads. */
-    int rc_out = RIG_OK;
+    int rc_out = RIGOR_OK;
     for (size_t k = 0; k < nu; k++) {
         read_unit *w = &u[k];
         if (w->rc) {
@@ -573,7 +573,7 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
         for (size_t c = 0; c < w->got.n; c++) {
             if (rc_out || curve_list_push(out, w->got.v[c])) {
                 curve_free(w->got.v[c]);
-                rc_out = RIG_ENOMEM;
+                rc_out = RIGOR_ENOMEM;
             }
         }
         free(w->got.v);
@@ -588,7 +588,7 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
         *nread = ok;
     if (nfailed)
         *nfailed = bad;
-    return ok || !bad ? RIG_OK : last;
+    return ok || !bad ? RIGOR_OK : last;
 }
 
 /* ---- describe ---- */
@@ -604,7 +604,7 @@ static const char *delim_name(char d)
     }
 }
 
-int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag *diag)
+int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rigor_diag *diag)
 {
     char *buf;
     size_t len;
@@ -618,7 +618,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
     memset(&s, 0, sizeof s);
     rc = parse_buffer(path, buf, len, NULL, opts, &cl, &info, &s, diag);
     free(buf);
-    if (rc && !(rc == RIG_ENODATA && info.format[0])) {
+    if (rc && !(rc == RIGOR_ENODATA && info.format[0])) {
         cin_src_free(&s);
         return rc;
     }
@@ -629,7 +629,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
         fprintf(out, "  lines:      %zu (%s line ends%s)\n", s.nlines, s.eol,
                 s.final_newline ? "" : ", no final line end");
     }
-    if (rc == RIG_ENODATA) {
+    if (rc == RIGOR_ENODATA) {
         fprintf(out, "  content:    %s\n", info.what[0] ? info.what : diag->msg);
         if (s.text) {
             size_t shown = 0;
@@ -646,7 +646,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
             }
         }
         cin_src_free(&s);
-        return RIG_OK;
+        return RIGOR_OK;
     }
     const cin_tinfo *ti = &info.table;
     fprintf(out, "  delimiter:  %s\n", delim_name(ti->delim));
@@ -722,7 +722,7 @@ int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag
     }
     curve_list_free(&cl);
     cin_src_free(&s);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* ---- vendor results ---- */

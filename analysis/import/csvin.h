@@ -45,18 +45,18 @@ int csvin_role_from_name(const char *name);
 const char *csvin_role_name(int role);
 
 /* Read one file; appends one curve per specimen to *out (multi-specimen
- * files give several). On error returns a negative rig_err, fills *diag with
+ * files give several). On error returns a negative rigor_err, fills *diag with
  * file, line, col and what was expected, and appends nothing. Warnings
  * (encoding assumed, ambiguous column chosen, physically inconsistent data
  * such as a x10 jump or time going backwards) go into curve->notes.
  * Files that are recognised but hold no curve (a catman .TSX companion, a
- * results summary, a parameter list) return RIG_ENODATA with a diag saying
+ * results summary, a parameter list) return RIGOR_ENODATA with a diag saying
  * what the file is. */
-int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rig_diag *diag);
+int csvin_read_file(const char *path, const csvin_opts *opts, curve_list *out, rigor_diag *diag);
 
 /* The same from a memory buffer; name is used in diagnostics and curve->file. */
 int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin_opts *opts,
-                      curve_list *out, rig_diag *diag);
+                      curve_list *out, rigor_diag *diag);
 
 /* Read a file or a directory. A directory is expanded recursively in
  * byte-wise sorted order; hidden entries and documentation/code/picture
@@ -65,14 +65,14 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
  * over "...(Timed).txt", "...(Timed)1.txt", ... in one folder are joined into
  * one curve (when path is one part, its sibling parts are joined too).
  * Files that fail are reported through on_error (may be NULL) with their
- * diag and the batch goes on; the return value is RIG_OK when at least one
+ * diag and the batch goes on; the return value is RIGOR_OK when at least one
  * file was read or the folder held nothing, else the last error.
  * *nread / *nfailed (may be NULL) count files read and failed; files
- * recognised as holding no curve (RIG_ENODATA) count as failed too.
+ * recognised as holding no curve (RIGOR_ENODATA) count as failed too.
  * With opts->jobs > 1 files are read in that many threads (at most
  * CSVIN_MAX_JOBS); curves, errors and counts come out in the same order as
  * with one, and on_error is called from the calling thread only. */
-typedef void (*csvin_error_fn)(void *ctx, int err, const rig_diag *diag);
+typedef void (*csvin_error_fn)(void *ctx, int err, const rigor_diag *diag);
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed);
 /* The same for all command-line arguments at once: a file named twice, or
@@ -84,11 +84,11 @@ int csvin_read_paths(const char *const *paths, size_t npaths, const csvin_opts *
 
 /* For rigor inspect: human description of what was detected (format,
  * encoding, delimiter, decimal separator, columns with roles and units,
- * metadata, rows, notes) written to out. Returns RIG_OK when the file was
+ * metadata, rows, notes) written to out. Returns RIGOR_OK when the file was
  * described, also for recognised files that hold no curve (a .TSX, a
  * results summary: "content:" says what they are); otherwise the error of
  * csvin_read_file with *diag filled and nothing written. */
-int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rig_diag *diag);
+int csvin_describe(const char *path, const csvin_opts *opts, FILE *out, rigor_diag *diag);
 
 /* Vendor-computed results stated in the file (Bluehill header results,
  * results-table rows, testXpert Fmax, ETH per-specimen strengths). Each is

@@ -136,7 +136,7 @@ static int new_curve(const cin_src *s, const char *format, curve **out)
     copy((*out)->format, sizeof(*out)->format, format);
     if (s->latin1)
         curve_note(*out, "encoding: not valid UTF-8; read as Latin-1 (ISO-8859-1)");
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static bool key_is_specimen(const char *k)
@@ -214,7 +214,7 @@ static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char 
 /* Rigor run file                                                      */
 
 static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                    rig_diag *diag)
+                    rigor_diag *diag)
 {
     curve *c;
     int rc = new_curve(s, "rigor-run", &c);
@@ -250,11 +250,11 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
             cin_geom_key(c, "area", val, "mm^2", '.');
     }
     if (i >= s->nlines) {
-        rig_diag_set(diag, s->name, (long)s->nlines + 1, 0,
+        rigor_diag_set(diag, s->name, (long)s->nlines + 1, 0,
                      "expected the column names row 'time_s,position_mm,force_N,...' after the "
                      "header, found end of file");
         curve_free(c);
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     cin_tspec t = {.names = i,
                    .units = -1,
@@ -400,7 +400,7 @@ static void first_row_geometry(curve *c, const cin_src *s, const cin_found *f,
 }
 
 static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                      rig_diag *diag)
+                      rigor_diag *diag)
 {
     cin_row row = {0};
     cin_found f;
@@ -421,13 +421,13 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                 copy(info->what, sizeof info->what,
                      "a 'key = value' parameter list, no data table");
             }
-            rig_diag_set(diag, s->name, 0, 0,
+            rigor_diag_set(diag, s->name, 0, 0,
                          "a 'key = value' parameter list (no data table); nothing to analyse");
-            return RIG_ENODATA;
+            return RIGOR_ENODATA;
         }
         if (s->nlines == 0 || (s->nlines == 1 && s->lines[0].len == 0)) {
-            rig_diag_set(diag, s->name, 1, 1, "empty file; expected a stress-strain export");
-            return RIG_ENODATA;
+            rigor_diag_set(diag, s->name, 1, 1, "empty file; expected a stress-strain export");
+            return RIGOR_ENODATA;
         }
         long where = 1;
         for (size_t i = 0; i < s->nlines; i++)
@@ -435,10 +435,10 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                 where = s->lines[i].no;
                 break;
             }
-        rig_diag_set(diag, s->name, where, 1,
+        rigor_diag_set(diag, s->name, where, 1,
                      "not a stress-strain export: expected a row of column names (e.g. "
                      "Time,Extension,Force) followed by rows of numbers");
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
 
     /* Name the family. */
@@ -538,13 +538,13 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
 /* Exponent .tab                                                        */
 
 static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                       rig_diag *diag)
+                       rigor_diag *diag)
 {
     if (s->nlines < 3) { /* sample, column names, units: read below by index */
-        rig_diag_set(diag, s->name, (long)s->nlines, 1,
+        rigor_diag_set(diag, s->name, (long)s->nlines, 1,
                      "Exponent .tab export: expected a sample line, a line of column names "
                      "and a line of units before the data");
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
     curve *c;
     int rc = new_curve(s, "exponent-tab", &c);
@@ -581,7 +581,7 @@ static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, c
 /* MTS TestSuite DAQ text                                               */
 
 static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                  rig_diag *diag)
+                  rigor_diag *diag)
 {
     curve *c;
     int rc = new_curve(s, "mts-daq", &c);
@@ -608,11 +608,11 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     bool ok = find_table(s, i, s->nlines, '\t', &f, &row);
     cin_row_free(&row);
     if (!ok) {
-        rig_diag_set(diag, s->name, i < s->nlines ? s->lines[i].no : 0, 0,
+        rigor_diag_set(diag, s->name, i < s->nlines ? s->lines[i].no : 0, 0,
                      "MTS DAQ header read; expected a tab-separated names row, units row and "
                      "data, found none");
         curve_free(c);
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
     cin_tspec t = {.names = f.names,
                    .units = f.units,
@@ -639,7 +639,7 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
 /* Deben Microtest .MTR                                                 */
 
 static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                    rig_diag *diag)
+                    rigor_diag *diag)
 {
     curve *c;
     int rc = new_curve(s, "deben-mtr", &c);
@@ -686,11 +686,11 @@ static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
             copy(c->specimen, sizeof c->specimen, val);
     }
     if (i >= s->nlines) {
-        rig_diag_set(diag, s->name, 0, 0,
+        rigor_diag_set(diag, s->name, 0, 0,
                      "Deben header read; expected the quoted names row "
                      "\"Point\",\"Elongation\",\"Force\",..., found none");
         curve_free(c);
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
     cin_tspec t = {.names = i,
                    .units = -1,
@@ -765,7 +765,7 @@ static void excel_date(double serial, char *buf, size_t n)
 }
 
 static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                  rig_diag *diag)
+                  rigor_diag *diag)
 {
     curve *c;
     int rc = new_curve(s, "testxpert-tra", &c);
@@ -779,10 +779,10 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     if (!find_table(s, 0, s->nlines, d, &f, &row)) {
         cin_row_free(&row);
         curve_free(c);
-        rig_diag_set(diag, s->name, 0, 0,
+        rigor_diag_set(diag, s->name, 0, 0,
                      "testXpert header read; expected quoted names and units rows followed by "
                      "data, found none");
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
     for (size_t i = 0; i < f.names; i++) {
         if (cin_split(&s->lines[i], f.delim, &row) || row.n < 1 || !row.f[0].s[0])
@@ -832,13 +832,13 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
 /* Bluehill "Results Table" (results rows, then raw blocks)             */
 
 static int rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *out,
-                            cin_info *info, rig_diag *diag)
+                            cin_info *info, rigor_diag *diag)
 {
     char d = cin_guess_delim(s, 0, 40);
     if (!d)
         d = ',';
     cin_row row = {0}, names = {0}, units = {0};
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     /* The results block: a names row containing "Sample", a units row, then
      * rows that start with the specimen number. */
     long res_names = -1;
@@ -860,10 +860,10 @@ static int rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *o
         }
     }
     if (first_raw >= s->nlines) {
-        rig_diag_set(diag, s->name, 1, 0,
+        rigor_diag_set(diag, s->name, 1, 0,
                      "Bluehill results table without raw data: expected a block starting "
                      "with a 'Time' names row");
-        rc = RIG_ENODATA;
+        rc = RIGOR_ENODATA;
         goto out;
     }
     size_t ncurves = 0;
@@ -871,7 +871,7 @@ static int rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *o
     while (blk < s->nlines) {
         /* Specimen number from the first field of the names row. */
         if (cin_split(&s->lines[blk], d, &row)) {
-            rc = RIG_ENOMEM;
+            rc = RIGOR_ENOMEM;
             goto out;
         }
         char num[32];
@@ -965,10 +965,10 @@ out:
 /* ETH multi-specimen ';' blocks                                        */
 
 static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                  rig_diag *diag)
+                  rigor_diag *diag)
 {
     cin_row row = {0};
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     size_t start_n = out->n;
     char title[256] = "", testname[256] = "", head2[256] = "";
     if (s->nlines > 0)
@@ -1058,8 +1058,8 @@ static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
             goto out;
     }
     if (out->n == start_n) {
-        rig_diag_set(diag, s->name, 0, 0, "ETH block file without any data block");
-        rc = RIG_ENODATA;
+        rigor_diag_set(diag, s->name, 0, 0, "ETH block file without any data block");
+        rc = RIGOR_ENODATA;
         goto out;
     }
     if (ke)
@@ -1078,31 +1078,31 @@ out:
 /* ------------------------------------------------------------------ */
 
 static int no_data(const cin_src *s, cin_info *info, const char *fmt, const char *what,
-                   rig_diag *diag)
+                   rigor_diag *diag)
 {
     if (info) {
         copy(info->format, sizeof info->format, fmt);
         copy(info->what, sizeof info->what, what);
     }
-    rig_diag_set(diag, s->name, 0, 0, "%s; nothing to analyse", what);
-    return RIG_ENODATA;
+    rigor_diag_set(diag, s->name, 0, 0, "%s; nothing to analyse", what);
+    return RIGOR_ENODATA;
 }
 
 int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-              rig_diag *diag)
+              rigor_diag *diag)
 {
     if (s->nlines == 0 || (s->nlines == 1 && cin_blank(&s->lines[0]))) {
-        rig_diag_set(diag, s->name, 1, 1, "empty file; expected a stress-strain export");
-        return RIG_ENODATA;
+        rigor_diag_set(diag, s->name, 1, 1, "empty file; expected a stress-strain export");
+        return RIGOR_ENODATA;
     }
     size_t first = 0;
     while (first < s->nlines && cin_blank(&s->lines[first]))
         first++;
     if (first == s->nlines) {
-        rig_diag_set(diag, s->name, 1, 1,
+        rigor_diag_set(diag, s->name, 1, 1,
                      "file holds only blank lines; expected a "
                      "stress-strain export");
-        return RIG_ENODATA;
+        return RIGOR_ENODATA;
     }
     const char *l0 = s->lines[first].s;
     const char *l1 = first + 1 < s->nlines ? s->lines[first + 1].s : "";

@@ -44,11 +44,11 @@ typedef struct {
 
 /* threads: parts of a long text checked and cut in parallel (<= 1: one). */
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, int threads,
-                 rig_diag *diag);
+                 rigor_diag *diag);
 /* The same, taking ownership of buf (malloc'd, room for len + 1 bytes; freed
  * on error too): valid UTF-8 is cut into lines in place, without a copy. */
 int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, int threads,
-                  rig_diag *diag);
+                  rigor_diag *diag);
 void cin_src_free(cin_src *s);
 bool cin_blank(const cin_line *l); /* only spaces/tabs */
 /* Copy s into d[n], truncating; NULL s gives "". */
@@ -159,9 +159,9 @@ typedef struct {
 } cin_tinfo;
 
 /* Read the table described by t into c (which must be empty: no channels).
- * Fills ti. On error fills diag and returns a negative rig_err. */
+ * Fills ti. On error fills diag and returns a negative rigor_err. */
 int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
-                   cin_tinfo *ti, rig_diag *diag);
+                   cin_tinfo *ti, rigor_diag *diag);
 
 /* Split "Force [kN]", "Load (N)", "time_s" into name and unit. */
 void cin_split_name_unit(const char *cell, char *name, size_t nn, char *unit, size_t un);
@@ -197,6 +197,6 @@ typedef struct {
 
 /* Parse all curves of one loaded source. */
 int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-              rig_diag *diag);
+              rigor_diag *diag);
 
 #endif

@@ -400,14 +400,14 @@ static size_t par_window(const cin_src *s, const cin_tspec *t, char dec,
 }
 
 int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, curve *c,
-                   cin_tinfo *ti, rig_diag *diag)
+                   cin_tinfo *ti, rigor_diag *diag)
 {
     memset(ti, 0, sizeof *ti);
     for (int r = 0; r < CURVE_NROLES; r++)
         ti->pick[r] = -1;
     ti->delim = t->delim;
     cin_row row = {0}, urow = {0};
-    int rc = RIG_OK;
+    int rc = RIGOR_OK;
     const cin_line *nl = &s->lines[t->names];
 
     rc = cin_split(nl, t->delim, &row);
@@ -415,9 +415,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         goto out;
     size_t nc = cin_row_used(&row);
     if (nc > CIN_MAXCOL) {
-        rig_diag_set(diag, s->name, nl->no, 0, "%zu columns; at most %d are supported", nc,
+        rigor_diag_set(diag, s->name, nl->no, 0, "%zu columns; at most %d are supported", nc,
                      CIN_MAXCOL);
-        rc = RIG_EUNSUPPORTED;
+        rc = RIGOR_EUNSUPPORTED;
         goto out;
     }
     if (t->units >= 0) {
@@ -478,7 +478,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             dec = '.';
             for (size_t i = first; i < t->end && i < first + 200 && dec == '.'; i++) {
                 if (cin_split(&s->lines[i], t->delim, &row)) {
-                    rc = RIG_ENOMEM;
+                    rc = RIGOR_ENOMEM;
                     goto out;
                 }
                 for (size_t k = 0; k < row.n; k++) {
@@ -498,7 +498,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 if (t->stop_at_hash && s->lines[i].s[0] == '#')
                     break;
                 if (cin_split(&s->lines[i], t->delim, &row)) {
-                    rc = RIG_ENOMEM;
+                    rc = RIGOR_ENOMEM;
                     goto out;
                 }
                 for (size_t k = 0; k < row.n; k++) {
@@ -557,10 +557,10 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             if (i < 0) {
                 char cols[400];
                 list_columns(ti, cols, sizeof cols);
-                rig_diag_set(diag, s->name, nl->no, 1,
+                rigor_diag_set(diag, s->name, nl->no, 1,
                              "--column %s=%s: no such column; columns are %s", role_names[r],
                              o->column[r], cols);
-                rc = RIG_EINVAL;
+                rc = RIGOR_EINVAL;
                 goto out;
             }
             ti->pick[r] = i;
@@ -588,11 +588,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             unit_info ui;
             if (col->unit[0] && units_parse(col->unit, &ui)) {
                 if (ui.dim != role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
-                    rig_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
+                    rigor_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
                                  "--column %s=%s: its unit '%s' is %s, expected %s",
                                  role_names[r], o->column[r], col->unit, units_dim_name(ui.dim),
                                  units_dim_name(role_dim[r]));
-                    rc = RIG_EUNIT;
+                    rc = RIGOR_EUNIT;
                     goto out;
                 }
                 col->scale = ui.scale * (ui.dim == DIM_MASS ? 9.80665 : 1);
@@ -641,14 +641,14 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     if (!has_f || !has_x) {
         char cols[400];
         list_columns(ti, cols, sizeof cols);
-        rig_diag_set(diag, s->name, nl->no, 1,
+        rigor_diag_set(diag, s->name, nl->no, 1,
                      "not a stress-strain export: expected %s column (%s), found %s",
                      !has_f ? "a force/load or stress" : "an extension/displacement or strain",
                      !has_f ? "e.g. Force, Load, Kraft, Stress"
                             : "e.g. Extension, Position, "
                               "Weg, Strain",
                      cols);
-        rc = RIG_EPARSE;
+        rc = RIGOR_EPARSE;
         goto out;
     }
 
@@ -743,10 +743,10 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                            (long)l->no, row.n, need);
                 break;
             }
-            rig_diag_set(diag, s->name, l->no, (long)l->len + 1,
+            rigor_diag_set(diag, s->name, l->no, (long)l->len + 1,
                          "expected %zu fields (column '%s'), found %zu", need,
                          ti->col[need - 1].full, row.n);
-            rc = RIG_EPARSE;
+            rc = RIGOR_EPARSE;
             goto out;
         }
         bool partial = false;
@@ -759,11 +759,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             if (r == CURVE_TIME && t->clock_time) {
                 double sec;
                 if (!parse_clock(f->s, &sec)) {
-                    rig_diag_set(diag, s->name, l->no, f->col,
+                    rigor_diag_set(diag, s->name, l->no, f->col,
                                  "expected a clock time HH:MM:SS:mmm in column '%s', found "
                                  "'%.40s'",
                                  ti->col[i].full, f->s);
-                    rc = RIG_EPARSE;
+                    rc = RIGOR_EPARSE;
                     goto out;
                 }
                 if (isnan(clock0))
@@ -797,19 +797,19 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 continue;
             }
             if (st == NUM_EMPTY)
-                rig_diag_set(diag, s->name, l->no, f->col,
+                rigor_diag_set(diag, s->name, l->no, f->col,
                              "expected a number in column '%s', found an empty cell",
                              ti->col[i].full);
             else if (st == NUM_NONFINITE)
-                rig_diag_set(diag, s->name, l->no, f->col,
+                rigor_diag_set(diag, s->name, l->no, f->col,
                              "expected a finite number in column '%s', found '%.40s' (NaN or "
                              "infinity is not a measurement)",
                              ti->col[i].full, f->s);
             else
-                rig_diag_set(diag, s->name, l->no, f->col,
+                rigor_diag_set(diag, s->name, l->no, f->col,
                              "expected a number in column '%s', found '%.40s'", ti->col[i].full,
                              f->s);
-            rc = RIG_EPARSE;
+            rc = RIGOR_EPARSE;
             goto out;
         }
         if (partial) {
@@ -835,9 +835,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         ti->last_line = li;
     }
     if (ti->rows == 0) {
-        rig_diag_set(diag, s->name, nl->no, 1,
+        rigor_diag_set(diag, s->name, nl->no, 1,
                      "expected data rows after the column names, found none");
-        rc = RIG_ENODATA;
+        rc = RIGOR_ENODATA;
         goto out;
     }
     if (multi_seen)

@@ -179,7 +179,7 @@ static void cut_lines(void *ctx, size_t k)
 /* The LF-only text s->text[0, n) cut into lines in `threads` parts: the
  * lines of the sequential rule (a line per line feed, and the text after
  * the last one unless it is empty, and one empty line for an empty text).
- * Returns RIG_OK or RIG_ENOMEM. */
+ * Returns RIGOR_OK or RIGOR_ENOMEM. */
 static int cut_lf(cin_src *s, size_t n, int threads)
 {
     int k = threads < 1 ? 1 : threads > POOL_MAX_THREADS ? POOL_MAX_THREADS : threads;
@@ -215,12 +215,12 @@ static int cut_lf(cin_src *s, size_t n, int threads)
         part[0].nlines = total = 1;
     s->lines = bigmem_alloc(total * sizeof *s->lines);
     if (!s->lines)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     for (int i = 0; i < k; i++)
         part[i].lines = s->lines;
     pool_run((size_t)k, k, cut_lines, part);
     s->nlines = total;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* Load from buf. When own is not NULL it is buf itself, malloc'd with room
@@ -228,17 +228,17 @@ static int cut_lf(cin_src *s, size_t n, int threads)
  * already UTF-8 is then cut into lines in place instead of copied, which
  * saves one copy of the file (a whole file size of peak memory). */
 static int src_load(cin_src *s, const char *name, const char *buf, size_t len, char *own,
-                    int threads, rig_diag *diag)
+                    int threads, rigor_diag *diag)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
     const unsigned char *p = (const unsigned char *)buf;
     if (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
-        rig_diag_set(diag, name, 1, 1,
+        rigor_diag_set(diag, name, 1, 1,
                      "UTF-16 text is not supported; expected UTF-8, ASCII or Latin-1 text "
                      "(re-export or convert the file)");
         free(own);
-        return RIG_EUNSUPPORTED;
+        return RIGOR_EUNSUPPORTED;
     }
     /* One pass over the bytes (in parts): NUL, non-ASCII, CR. */
     int k = threads < 1 || len < ((size_t)1 << 20) ? 1
@@ -261,11 +261,11 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         long line = 1;
         for (const char *q = buf; q < z; q++)
             line += *q == '\n';
-        rig_diag_set(diag, name, line, 0,
+        rigor_diag_set(diag, name, line, 0,
                      "binary data (NUL byte); expected a text export (CSV/TXT), not a "
                      "spreadsheet or binary file");
         free(own);
-        return RIG_EPARSE;
+        return RIGOR_EPARSE;
     }
     bool bom = len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF;
     if (bom) {
@@ -284,7 +284,7 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         s->text = s->alloc = bigmem_alloc(cap ? cap : 1);
         if (!s->text) {
             free(own);
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         }
     }
     if (utf8) {
@@ -315,11 +315,11 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
     if (!any_cr) { /* Latin-1 conversion adds no CR: the text has none either */
         /* LF only (or no line end at all), the common case. */
         cin_copy(s->eol, sizeof s->eol, "LF");
-        if (cut_lf(s, n, threads) != RIG_OK) {
+        if (cut_lf(s, n, threads) != RIGOR_OK) {
             cin_src_free(s);
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         }
-        return RIG_OK;
+        return RIGOR_OK;
     }
 
     /* Count lines, then cut them in place. */
@@ -344,7 +344,7 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
     s->lines = calloc(nl, sizeof *s->lines);
     if (!s->lines) {
         cin_src_free(s);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     char sep = cr_only ? '\r' : '\n';
     size_t start = 0;
@@ -371,20 +371,20 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
         for (size_t j = 0; j < s->lines[i].len; j++)
             if (s->lines[i].s[j] == '\r')
                 ((char *)s->lines[i].s)[j] = ' ';
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, int threads,
-                 rig_diag *diag)
+                 rigor_diag *diag)
 {
     return src_load(s, name, buf, len, NULL, threads, diag);
 }
 
 int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, int threads,
-                  rig_diag *diag)
+                  rigor_diag *diag)
 {
     int rc = src_load(s, name, buf, len, buf, threads, diag);
-    if (rc == RIG_OK)
+    if (rc == RIGOR_OK)
         s->releasable = true;
     return rc;
 }
@@ -425,7 +425,7 @@ static int row_push(cin_row *row, char *s, bool quoted, long col)
         size_t nc = row->cap ? row->cap * 2 : 16;
         cin_field *f = realloc(row->f, nc * sizeof *f);
         if (!f)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         row->f = f;
         row->cap = nc;
     }
@@ -433,7 +433,7 @@ static int row_push(cin_row *row, char *s, bool quoted, long col)
     row->f[row->n].quoted = quoted;
     row->f[row->n].col = col;
     row->n++;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* row->buf holds at least 2 * len + 2 bytes after the check below; the
@@ -446,7 +446,7 @@ int cin_split(const cin_line *l, char delim, cin_row *row)
     if (row->bufcap < need) {
         char *b = realloc(row->buf, need);
         if (!b)
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         row->buf = b;
         row->bufcap = need;
     }
@@ -508,7 +508,7 @@ int cin_split(const cin_line *l, char delim, cin_row *row)
             p++; /* the delimiter */
         }
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 // NOLINTEND(clang-analyzer-core.NullDereference,clang-analyzer-unix.Malloc)
 

@@ -42,7 +42,7 @@ typedef struct {
     double xmin, xmax, ymin, ymax;
 } bscale;
 
-int bplot_init(bplot *p, int cols, int rows); /* RIG_OK or RIG_ENOMEM/RIG_EINVAL */
+int bplot_init(bplot *p, int cols, int rows); /* RIGOR_OK or RIGOR_ENOMEM/RIGOR_EINVAL */
 void bplot_free(bplot *p);
 void bplot_clear(bplot *p);
 void bplot_dot(bplot *p, int px, int py); /* outside the canvas: ignored */

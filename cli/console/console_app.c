@@ -51,16 +51,16 @@ int con_lines_from_text(const char *text, char ***v, size_t *n)
             cap = cap ? 2 * cap : 32;
             char **nv = realloc(*v, cap * sizeof *nv);
             if (!nv)
-                return RIG_ENOMEM;
+                return RIGOR_ENOMEM;
             *v = nv;
         }
         (*v)[*n] = strndup(p, len);
         if (!(*v)[*n])
-            return RIG_ENOMEM;
+            return RIGOR_ENOMEM;
         (*n)++;
         p += len + (e ? 1 : 0);
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 double con_field_num(const console *c, int f)
@@ -152,7 +152,7 @@ int con_start_test(console *c)
         return -1;
     }
     protocol *p = NULL;
-    rig_diag diags[8];
+    rigor_diag diags[8];
     size_t nd = 0;
     int rc;
     char text[1024];
@@ -168,17 +168,17 @@ int con_start_test(console *c)
         g.gauge_m = con_field_num(c, FORM_GAUGE) * 1e-3;
         rc = run_session_parse_file(c->s, c->proto_path, &g, &p, diags, 8, &nd);
     }
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         char line[1200];
         con_msg(c, true, "%s",
-                nd ? rig_diag_format(&diags[0], line, sizeof line) : rig_strerror(rc));
+                nd ? rigor_diag_format(&diags[0], line, sizeof line) : rigor_strerror(rc));
         return -1;
     }
     run_test_opts t = {NULL, c->field[FORM_ID][0] ? c->field[FORM_ID] : NULL,
                        c->field[FORM_NOTES][0] ? c->field[FORM_NOTES] : NULL, NULL, 0};
     char why[1400] = "";
-    if ((rc = run_session_begin_test(c->s, p, &t, why, sizeof why)) != RIG_OK) {
-        con_msg(c, true, "cannot start: %s", why[0] ? why : rig_strerror(rc));
+    if ((rc = run_session_begin_test(c->s, p, &t, why, sizeof why)) != RIGOR_OK) {
+        con_msg(c, true, "cannot start: %s", why[0] ? why : rigor_strerror(rc));
         return -1;
     }
     c->np = 0;
@@ -217,7 +217,7 @@ static void finish_test(console *c)
     int rc = run_session_end_test(c->s, &res, why, sizeof why);
     c->testing = false;
     snprintf(c->res_path, sizeof c->res_path, "%s", res.run_path);
-    if (rc != RIG_OK) {
+    if (rc != RIGOR_OK) {
         snprintf(c->res_title, sizeof c->res_title, "%s: %s", c->field[FORM_ID], why);
         con_lines_free(&c->res_lines, &c->nres);
         c->scr = SCR_RESULTS;
@@ -236,16 +236,16 @@ static void finish_test(console *c)
     curve_list cl = {0};
     csvin_opts io;
     csvin_opts_default(&io);
-    rig_diag d;
+    rigor_diag d;
     memset(&d, 0, sizeof d);
     con_lines_free(&c->res_lines, &c->nres);
-    if (csvin_read_file(res.run_path, &io, &cl, &d) == RIG_OK && cl.n == 1) {
+    if (csvin_read_file(res.run_path, &io, &cl, &d) == RIGOR_OK && cl.n == 1) {
         analysis_opts ao;
         analysis_opts_default(&ao);
         analysed a;
         analysed_from_curve(&a, cl.v[0]);
         char awhy[512] = "";
-        if (analysis_run(cl.v[0], &ao, &a.rs, awhy, sizeof awhy) == RIG_OK) {
+        if (analysis_run(cl.v[0], &ao, &a.rs, awhy, sizeof awhy) == RIGOR_OK) {
             char *text = NULL;
             size_t tl = 0;
             FILE *f = open_memstream(&text, &tl);
@@ -268,7 +268,7 @@ static void finish_test(console *c)
     } else {
         char buf[1400], line[1200];
         snprintf(buf, sizeof buf, "cannot read back the run file: %s",
-                 rig_diag_format(&d, line, sizeof line));
+                 rigor_diag_format(&d, line, sizeof line));
         con_lines_from_text(buf, &c->res_lines, &c->nres);
     }
     curve_list_free(&cl);
@@ -348,10 +348,10 @@ int console_main(const console_opts *o)
     so.who = "rigor console";
     char why[1400] = "";
     int rc = run_session_open(&so, &c->s, why, sizeof why);
-    if (rc != RIG_OK) {
-        fprintf(stderr, "rigor console: %s\n", why[0] ? why : rig_strerror(rc));
+    if (rc != RIGOR_OK) {
+        fprintf(stderr, "rigor console: %s\n", why[0] ? why : rigor_strerror(rc));
         free(c);
-        return rc == RIG_EPARSE || rc == RIG_EINVAL ? 2 : 3;
+        return rc == RIGOR_EPARSE || rc == RIGOR_EINVAL ? 2 : 3;
     }
     run_session_set_sample_fn(c->s, on_sample, c);
 

@@ -19,16 +19,16 @@ int bplot_init(bplot *p, int cols, int rows)
 {
     memset(p, 0, sizeof *p);
     if (cols <= 0 || rows <= 0)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     p->dots = calloc((size_t)cols * rows, 1);
     p->mark = calloc((size_t)cols * rows, 1);
     if (!p->dots || !p->mark) {
         bplot_free(p);
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     }
     p->cols = cols;
     p->rows = rows;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void bplot_free(bplot *p)

@@ -60,7 +60,7 @@ static void draw_readouts(console *c, const crect *r)
     crt_box(r->y, r->x, r->h, r->w, CA_NORMAL, "Readouts");
     rig *rg = run_session_rig(c->s);
     rig_sample smp;
-    bool have = rg && rig_latest(rg, &smp) == RIG_OK;
+    bool have = rg && rig_latest(rg, &smp) == RIGOR_OK;
     rig_stats st;
     memset(&st, 0, sizeof st);
     if (rg)
@@ -142,7 +142,7 @@ static void draw_plot(console *c, const crect *r)
     if (cols < 4 || rows < 2)
         return;
     bplot p;
-    if (bplot_init(&p, cols, rows) != RIG_OK)
+    if (bplot_init(&p, cols, rows) != RIGOR_OK)
         return;
     const double *x = c->px[c->axes], *y = c->py[c->axes];
     bscale s = bplot_autoscale(x, y, c->np);
@@ -220,17 +220,17 @@ bool scr_main_key(console *c, int k)
         bool up = k == CK_UP || k == 'k';
         /* each key event (auto-repeat while held) moves for a short while */
         int rc = rig_cmd_jog(r, up ? v : -v, 0.25);
-        con_msg(c, rc != RIG_OK, "jog %s%s%s", up ? "up" : "down", rc ? ": " : "",
-                rc ? rig_strerror(rc) : "");
+        con_msg(c, rc != RIGOR_OK, "jog %s%s%s", up ? "up" : "down", rc ? ": " : "",
+                rc ? rigor_strerror(rc) : "");
         return true;
     }
     case 'z':
         if (!c->testing)
-            con_msg(c, false, "zero position: %s", rig_strerror(rig_cmd_zero_position(r)));
+            con_msg(c, false, "zero position: %s", rigor_strerror(rig_cmd_zero_position(r)));
         return true;
     case 't':
         if (!c->testing)
-            con_msg(c, false, "tare force: %s", rig_strerror(rig_cmd_tare(r)));
+            con_msg(c, false, "tare force: %s", rigor_strerror(rig_cmd_tare(r)));
         return true;
     case 's': con_start_test(c); return true;
     case 'p': {
@@ -239,7 +239,7 @@ bool scr_main_key(console *c, int k)
             return true;
         bool paused = machine_state_of(m) == MS_PAUSED;
         int rc = run_session_request(c->s, paused ? ME_RESUME : ME_PAUSE);
-        con_msg(c, rc != RIG_OK, "%s%s", paused ? "resume" : "pause", rc ? ": not now" : "");
+        con_msg(c, rc != RIGOR_OK, "%s%s", paused ? "resume" : "pause", rc ? ": not now" : "");
         return true;
     }
     case 'a': c->axes = !c->axes; return true;

@@ -40,12 +40,12 @@ bool scr_modal_key(console *c, int k)
     if (c->fault_modal) {
         if (k == CK_ENTER || k == 'a') {
             int rc = run_session_ack_fault(c->s);
-            if (rc == RIG_OK) {
+            if (rc == RIGOR_OK) {
                 c->fault_modal = false;
                 con_msg(c, false, "fault acknowledged: %s", c->fault_reason);
             } else {
                 snprintf(c->fault_msg, sizeof c->fault_msg, "still present: %s",
-                         rig_strerror(rc));
+                         rigor_strerror(rc));
             }
         } else if (k == 'q') {
             c->quit = true;

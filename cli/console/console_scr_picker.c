@@ -66,18 +66,18 @@ static void check(console *c)
         fprintf(f, "Type a path, then Enter.\n");
     } else {
         protocol *p = NULL;
-        rig_diag d[16];
+        rigor_diag d[16];
         size_t nd = 0;
         int rc = run_session_parse_file(c->s, path, NULL, &p, d, 16, &nd);
         char line[1200];
-        if (rc != RIG_OK) {
+        if (rc != RIGOR_OK) {
             fprintf(f, "%zu error%s; this protocol cannot start:\n", nd, nd == 1 ? "" : "s");
             for (size_t i = 0; i < nd; i++)
-                fprintf(f, "%s\n", rig_diag_format(&d[i], line, sizeof line));
+                fprintf(f, "%s\n", rigor_diag_format(&d[i], line, sizeof line));
         } else {
             fprintf(f, "OK: %s\n", p->name);
             for (int i = 0; i < p->nwarnings; i++)
-                fprintf(f, "%s\n", rig_diag_format(&p->warning[i], line, sizeof line));
+                fprintf(f, "%s\n", rigor_diag_format(&p->warning[i], line, sizeof line));
             proto_print_plan(p, f);
             c->check_ok = true;
             proto_free(p);
@@ -162,9 +162,9 @@ bool scr_picker_key(console *c, int k)
         if (c->proto_path[0]) {
             /* the form takes the protocol's geometry */
             protocol *p = NULL;
-            rig_diag d[4];
+            rigor_diag d[4];
             size_t nd = 0;
-            if (run_session_parse_file(c->s, c->proto_path, NULL, &p, d, 4, &nd) == RIG_OK) {
+            if (run_session_parse_file(c->s, c->proto_path, NULL, &p, d, 4, &nd) == RIGOR_OK) {
                 if (isfinite(p->geom.width_m))
                     snprintf(c->field[FORM_WIDTH], sizeof c->field[0], "%.6g",
                              p->geom.width_m * 1e3);

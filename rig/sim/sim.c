@@ -30,12 +30,12 @@ int sim_new(const sim_config *cfg, sim **out)
     return sim_new_diag(cfg, out, NULL);
 }
 
-int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
+int sim_new_diag(const sim_config *cfg, sim **out, rigor_diag *d)
 {
     *out = NULL;
     sim *s = calloc(1, sizeof *s);
     if (!s)
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     rt_mutex_init(&s->lock);
     pthread_mutex_init(&s->conn_lock, NULL);
     pthread_cond_init(&s->conn_cv, NULL);
@@ -46,13 +46,13 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
     if (!rc)
         rc = sim_faults_parse(cfg->faults, &s->faults, d);
     if (!rc && cfg->baud < 0) {
-        rig_diag_set(d, "--baud", 0, 0, "baud must be >= 0");
-        rc = RIG_EINVAL;
+        rigor_diag_set(d, "--baud", 0, 0, "baud must be >= 0");
+        rc = RIGOR_EINVAL;
     }
     if (!rc && cfg->realtime != RT_AUTO && cfg->realtime != RT_OFF) {
-        rig_diag_set(d, "realtime", 0, 0, "the simulator's realtime is auto or off, not %s",
+        rigor_diag_set(d, "realtime", 0, 0, "the simulator's realtime is auto or off, not %s",
                      rt_mode_name(cfg->realtime));
-        rc = RIG_EINVAL;
+        rc = RIGOR_EINVAL;
     }
     if (rc) {
         sim_free(s);
@@ -68,17 +68,17 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *d)
     } else if (cfg->log_path) {
         s->log = fopen(cfg->log_path, "w");
         if (!s->log) {
-            rig_diag_set(d, cfg->log_path, 0, 0, "cannot open the log for writing: %s",
+            rigor_diag_set(d, cfg->log_path, 0, 0, "cannot open the log for writing: %s",
                          strerror(errno));
             sim_free(s);
-            return RIG_EIO;
+            return RIGOR_EIO;
         }
         s->log_owned = true;
     }
     sim_physics_init(s);
     sim_log_header(s);
     *out = s;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 double sim_mono_now(void)
@@ -142,13 +142,13 @@ static void *physics_main(void *arg)
 int sim_physics_start(sim *s)
 {
     if (s->phys_started)
-        return RIG_OK;
+        return RIGOR_OK;
     atomic_store(&s->stopping, false);
     if (pthread_create(&s->phys_thread, NULL, physics_main, s))
-        return RIG_ENOMEM;
+        return RIGOR_ENOMEM;
     s->phys_started = true;
     atomic_store(&s->running, true);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void sim_stop(sim *s)
@@ -185,12 +185,12 @@ void sim_free(sim *s)
 int sim_advance(sim *s, long n_steps)
 {
     if (atomic_load(&s->running))
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     pthread_mutex_lock(&s->lock);
     for (long i = 0; i < n_steps; i++)
         sim_step(s);
     pthread_mutex_unlock(&s->lock);
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 void sim_truth_snapshot(sim *s, sim_truth *o)

@@ -56,7 +56,7 @@ typedef struct {
                                   threads ask for SCHED_FIFO RT_PRIO_SIM, so the frame answers
                                   like hardware whatever the host's load, and run normally if
                                   refused (an event says so); RT_OFF: never ask.
-                                  RT_REQUIRED is refused (RIG_EINVAL) */
+                                  RT_REQUIRED is refused (RIGOR_EINVAL) */
 } sim_config;
 
 /* Ground truth at one instant (taken under the sim's lock). */
@@ -120,12 +120,12 @@ void sim_config_init(sim_config *cfg);
 
 /* Create a simulator from cfg (copied; the strings need not outlive the
  * call). Parses the preset, parameters, geometry and fault list; opens
- * log_path. No threads, no sockets. On error returns RIG_EINVAL (bad name,
- * parameter, fault list), RIG_EGEOMETRY (missing or non-positive geometry)
- * or RIG_EIO (log file), and, if diag is given, a message naming the bad
+ * log_path. No threads, no sockets. On error returns RIGOR_EINVAL (bad name,
+ * parameter, fault list), RIGOR_EGEOMETRY (missing or non-positive geometry)
+ * or RIGOR_EIO (log file), and, if diag is given, a message naming the bad
  * item; *out is then NULL. */
 int sim_new(const sim_config *cfg, sim **out);
-int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *diag);
+int sim_new_diag(const sim_config *cfg, sim **out, rigor_diag *diag);
 
 /* Threads (sim_start_*): the physics clock, a TCP accept thread, one thread
  * per TCP connection, one RTU thread. All but the accept thread ask for
@@ -136,19 +136,19 @@ int sim_new_diag(const sim_config *cfg, sim **out, rig_diag *diag);
 /* Start the physics thread (if not running) and a Modbus TCP server on
  * host:port (host NULL = "127.0.0.1"; port 0 = ephemeral). The port actually
  * bound goes to *bound_port (may be NULL). Serves unit ids 1-3; up to 16
- * clients at once, each on its own thread. Returns RIG_OK, RIG_EINVAL (bad
- * host or port), RIG_EIO (bind/listen failed, errno set) or RIG_ESTATE
+ * clients at once, each on its own thread. Returns RIGOR_OK, RIGOR_EINVAL (bad
+ * host or port), RIGOR_EIO (bind/listen failed, errno set) or RIGOR_ESTATE
  * (already serving, or stopped). */
 int sim_start_tcp(sim *s, const char *host, int port, int *bound_port);
 
 /* Start the physics thread (if not running) and a Modbus RTU server on a new
  * pseudo-terminal (8E1, baud of the config). Its slave path ("/dev/pts/N")
- * is copied to pty_path. Returns RIG_OK, RIG_EIO or RIG_ESTATE. */
+ * is copied to pty_path. Returns RIGOR_OK, RIGOR_EIO or RIGOR_ESTATE. */
 int sim_start_rtu(sim *s, char *pty_path, size_t len);
 
 /* Stop the servers and the physics thread; joins every thread. Idempotent.
  * The state stays readable until sim_free(); a stopped sim cannot be
- * started again (the starts return RIG_ESTATE). */
+ * started again (the starts return RIGOR_ESTATE). */
 void sim_stop(sim *s);
 
 /* Stop (if needed) and free. Flushes and closes the log. NULL is safe. */
@@ -165,7 +165,7 @@ void sim_get_geometry(const sim *s, sim_geometry *out);
 const char *sim_model_name(const sim *s);
 
 /* Advance the physics synchronously by n 1-ms steps, while no physics thread
- * runs (RIG_ESTATE between a start and sim_stop). Deterministic. */
+ * runs (RIGOR_ESTATE between a start and sim_stop). Deterministic. */
 int sim_advance(sim *s, long n_steps);
 
 /* Register access in-process, exactly as a Modbus request would do it.

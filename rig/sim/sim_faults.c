@@ -22,18 +22,18 @@ static int parse_time(const char *text, double bare_scale, double *out)
     char *end;
     double v = strtod(text, &end);
     if (end == text || !(v >= 0))
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     while (isspace((unsigned char)*end))
         end++;
     if (!*end) {
         *out = v * bare_scale;
-        return RIG_OK;
+        return RIGOR_OK;
     }
     unit_info u;
     if (!units_parse(end, &u) || u.dim != DIM_TIME)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     *out = v * u.scale;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 static int parse_prob(const char *text, double *out)
@@ -41,21 +41,21 @@ static int parse_prob(const char *text, double *out)
     char *end;
     double v = strtod(text, &end);
     if (end == text || *end || !(v >= 0 && v <= 1))
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     *out = v;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
-int sim_faults_parse(const char *text, sim_faults *f, rig_diag *d)
+int sim_faults_parse(const char *text, sim_faults *f, rigor_diag *d)
 {
     memset(f, 0, sizeof *f);
     f->disconnect_after_s = f->freeze_after_s = f->estop_after_s = -1;
     if (!text || !*text)
-        return RIG_OK;
+        return RIGOR_OK;
     char buf[512];
     if (strlen(text) >= sizeof buf) {
-        rig_diag_set(d, "--faults", 0, 0, "list too long");
-        return RIG_EINVAL;
+        rigor_diag_set(d, "--faults", 0, 0, "list too long");
+        return RIGOR_EINVAL;
     }
     strcpy(buf, text); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): length checked above
     for (char *item = buf, *next; item; item = next) {
@@ -64,7 +64,7 @@ int sim_faults_parse(const char *text, sim_faults *f, rig_diag *d)
         if (next)
             *next++ = 0;
         char *eq = strchr(item, '=');
-        int rc = RIG_EINVAL;
+        int rc = RIGOR_EINVAL;
         if (eq) {
             *eq = 0;
             const char *k = item, *v = eq + 1;
@@ -91,19 +91,19 @@ int sim_faults_parse(const char *text, sim_faults *f, rig_diag *d)
             *eq = '=';
         }
         if (rc) {
-            rig_diag_set(d, "--faults", 1, col,
+            rigor_diag_set(d, "--faults", 1, col,
                          "bad fault item '%s' (expected drop=P, corrupt=P, delay=P:MSms, "
                          "exception=P, disconnect-after=Ss, freeze-tick-after=Ss, "
                          "estop-after=Ss)",
                          item);
-            return RIG_EINVAL;
+            return RIGOR_EINVAL;
         }
     }
     if (f->drop + f->corrupt + f->delay + f->exception > 1) {
-        rig_diag_set(d, "--faults", 0, 0, "drop+corrupt+delay+exception must not exceed 1");
-        return RIG_EINVAL;
+        rigor_diag_set(d, "--faults", 0, 0, "drop+corrupt+delay+exception must not exceed 1");
+        return RIGOR_EINVAL;
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 fault_kind sim_fault_pick(sim *s)

@@ -166,7 +166,7 @@ struct sim {
 };
 
 /* sim_specimen.c */
-int sim_specimen_setup(sim *s, const sim_config *cfg, rig_diag *d);
+int sim_specimen_setup(sim *s, const sim_config *cfg, rigor_diag *d);
 /* CLOCK_MONOTONIC now, in seconds: the server's pacing and the wall-time
  * benchmark hooks (fracture, first read after it, first stop). */
 double sim_mono_now(void);
@@ -195,7 +195,7 @@ int sim_regs_write_locked(sim *s, int unit, int addr, int n, const uint16_t *val
 int sim_pdu(sim *s, int unit, const uint8_t *pdu, int len, uint8_t *resp, fault_kind *fault);
 
 /* sim_faults.c */
-int sim_faults_parse(const char *text, sim_faults *f, rig_diag *d);
+int sim_faults_parse(const char *text, sim_faults *f, rigor_diag *d);
 fault_kind sim_fault_pick(sim *s); /* caller holds the lock */
 
 /* sim.c */

@@ -204,18 +204,18 @@ static void *accept_main(void *arg)
 int sim_start_tcp(sim *s, const char *host, int port, int *bound_port)
 {
     if (s->tcp_started || s->stopped)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     if (port < 0 || port > 65535)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     modbus_t *ctx = modbus_new_tcp(host ? host : "127.0.0.1", port);
     if (!ctx)
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     int fd = modbus_tcp_listen(ctx, 8);
     if (fd < 0) {
         int e = errno;
         modbus_free(ctx);
         errno = e;
-        return RIG_EIO;
+        return RIGOR_EIO;
     }
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;
@@ -226,7 +226,7 @@ int sim_start_tcp(sim *s, const char *host, int port, int *bound_port)
     s->tcp_ctx = ctx;
     int rc = sim_physics_start(s);
     if (!rc && pthread_create(&s->accept_thread, NULL, accept_main, s))
-        rc = RIG_ENOMEM;
+        rc = RIGOR_ENOMEM;
     if (rc) {
         close(fd);
         modbus_free(ctx);
@@ -235,7 +235,7 @@ int sim_start_tcp(sim *s, const char *host, int port, int *bound_port)
         return rc;
     }
     s->tcp_started = true;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* ---------------------------------------------------------------- RTU */
@@ -402,10 +402,10 @@ static speed_t speed_const(long baud)
 int sim_start_rtu(sim *s, char *pty_path, size_t len)
 {
     if (s->rtu_started || s->stopped)
-        return RIG_ESTATE;
+        return RIGOR_ESTATE;
     int m, sl;
     if (openpty(&m, &sl, NULL, NULL, NULL) < 0)
-        return RIG_EIO;
+        return RIGOR_EIO;
     struct termios tio;
     tcgetattr(sl, &tio);
     cfmakeraw(&tio);
@@ -419,13 +419,13 @@ int sim_start_rtu(sim *s, char *pty_path, size_t len)
     if (ptsname_r(m, pty_path, len)) {
         close(m);
         close(sl);
-        return RIG_EIO;
+        return RIGOR_EIO;
     }
     s->pty_master = m;
     s->pty_slave = sl; /* kept open so the bus survives clients closing it */
     int rc = sim_physics_start(s);
     if (!rc && pthread_create(&s->rtu_thread, NULL, rtu_main, s))
-        rc = RIG_ENOMEM;
+        rc = RIGOR_ENOMEM;
     if (rc) {
         close(m);
         close(sl);
@@ -433,7 +433,7 @@ int sim_start_rtu(sim *s, char *pty_path, size_t len)
         return rc;
     }
     s->rtu_started = true;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 /* ---------------------------------------------------------------- stop */

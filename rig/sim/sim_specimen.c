@@ -230,35 +230,35 @@ static const preset *find_preset(const char *name)
 /* "74MPa", "74 MPa", "0.1", "10%": a number and an optional unit of the
  * expected dimension. */
 static int parse_value(const char *text, unit_dim dim, double *out, const char *key,
-                       rig_diag *d)
+                       rigor_diag *d)
 {
     char *end;
     double v = strtod(text, &end);
     if (end == text || !isfinite(v)) {
-        rig_diag_set(d, "--param", 0, 0, "%s: '%s' is not a number", key, text);
-        return RIG_EINVAL;
+        rigor_diag_set(d, "--param", 0, 0, "%s: '%s' is not a number", key, text);
+        return RIGOR_EINVAL;
     }
     while (isspace((unsigned char)*end))
         end++;
     if (*end) {
         unit_info u;
         if (!units_parse(end, &u) || u.dim != dim) {
-            rig_diag_set(d, "--param", 0, 0, "%s: '%s' is not a unit of %s", key, end,
+            rigor_diag_set(d, "--param", 0, 0, "%s: '%s' is not a unit of %s", key, end,
                          units_dim_name(dim));
-            return RIG_EINVAL;
+            return RIGOR_EINVAL;
         }
         v = v * u.scale + u.offset;
     }
     *out = v;
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
-static int apply_param(sim_params *p, const char *kv, rig_diag *d)
+static int apply_param(sim_params *p, const char *kv, rigor_diag *d)
 {
     const char *eq = strchr(kv, '=');
     if (!eq || eq == kv) {
-        rig_diag_set(d, "--param", 0, 0, "'%s' is not key=value", kv);
-        return RIG_EINVAL;
+        rigor_diag_set(d, "--param", 0, 0, "'%s' is not key=value", kv);
+        return RIGOR_EINVAL;
     }
     size_t klen = (size_t)(eq - kv);
     for (size_t i = 0; i < sizeof param_defs / sizeof param_defs[0]; i++) {
@@ -268,19 +268,19 @@ static int apply_param(sim_params *p, const char *kv, rig_diag *d)
             // cppcheck-suppress invalidPointerCast
             return parse_value(eq + 1, pd->dim, (double *)((char *)p + pd->off), pd->key, d);
     }
-    rig_diag_set(d, "--param", 0, 0, "unknown parameter '%.*s' (see docs/sim.md)", (int)klen,
+    rigor_diag_set(d, "--param", 0, 0, "unknown parameter '%.*s' (see docs/sim.md)", (int)klen,
                  kv);
-    return RIG_EINVAL;
+    return RIGOR_EINVAL;
 }
 
-static int bad(rig_diag *d, const char *msg)
+static int bad(rigor_diag *d, const char *msg)
 {
-    rig_diag_set(d, "--specimen", 0, 0, "%s", msg);
-    return RIG_EINVAL;
+    rigor_diag_set(d, "--specimen", 0, 0, "%s", msg);
+    return RIGOR_EINVAL;
 }
 
 /* Check that the parameters make a model whose curve is well defined. */
-static int validate(sim *s, rig_diag *d)
+static int validate(sim *s, rigor_diag *d)
 {
     const sim_params *p = &s->p;
     if (s->model != MODEL_NONE && !(p->E > 0))
@@ -313,11 +313,11 @@ static int validate(sim *s, rig_diag *d)
     }
     if (s->compression) {
         if (!(p->diameter > 0 && p->height > 0))
-            return RIG_EGEOMETRY;
+            return RIGOR_EGEOMETRY;
         if (!(p->gap >= 0))
             return bad(d, "gap must be >= 0");
     } else if (!(p->width > 0 && p->thickness > 0 && p->gauge_length > 0)) {
-        return RIG_EGEOMETRY;
+        return RIGOR_EGEOMETRY;
     }
     if (!(p->frame_compliance >= 0 && p->capacity > 0 && p->noise >= 0 && p->resolution > 0))
         return bad(d, "need frame_compliance >= 0, capacity > 0, noise >= 0, resolution > 0");
@@ -331,20 +331,20 @@ static int validate(sim *s, rig_diag *d)
         return bad(d, "v_max must be in (0, 2] m/s");
     if (!(p->ext_noise >= 0 && p->overload >= 0))
         return bad(d, "ext_noise and overload must be >= 0");
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
-int sim_specimen_setup(sim *s, const sim_config *cfg, rig_diag *d)
+int sim_specimen_setup(sim *s, const sim_config *cfg, rigor_diag *d)
 {
     const char *name = cfg->specimen && *cfg->specimen ? cfg->specimen : "e-lpscl-film";
     const preset *pr = find_preset(name);
     if (!pr) {
-        rig_diag_set(d, "--specimen", 0, 0,
+        rigor_diag_set(d, "--specimen", 0, 0,
                      "unknown specimen '%s' (presets: e-lpscl-film, p-lpscl-film, "
                      "peva-scaffold, lpscl-pellet, e-lpscl-film-compression; models: "
                      "elastic-plastic, brittle, brittle-compression, cellular, none)",
                      name);
-        return RIG_EINVAL;
+        return RIGOR_EINVAL;
     }
     snprintf(s->name, sizeof s->name, "%s", name);
     s->model = pr->model;
@@ -368,8 +368,8 @@ int sim_specimen_setup(sim *s, const sim_config *cfg, rig_diag *d)
     if (s->p.overload <= 0)
         s->p.overload = 1.2 * s->p.capacity;
     int rc = validate(s, d);
-    if (rc == RIG_EGEOMETRY)
-        rig_diag_set(d, "--specimen", 0, 0, "%s",
+    if (rc == RIGOR_EGEOMETRY)
+        rigor_diag_set(d, "--specimen", 0, 0, "%s",
                      s->compression
                          ? "compression needs --diameter > 0 and --height > 0"
                          : "tensile needs --width, --thickness and --gauge-length > 0");
@@ -382,7 +382,7 @@ int sim_specimen_setup(sim *s, const sim_config *cfg, rig_diag *d)
         s->area = s->p.width * s->p.thickness;
         s->L0 = s->p.gauge_length;
     }
-    return RIG_OK;
+    return RIGOR_OK;
 }
 
 double sim_stress_mono(const sim *s, double eps)
