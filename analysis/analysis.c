@@ -13,6 +13,7 @@
 #include "../common/pool.h"
 #include "compression.h"
 #include "detect.h"
+#include "prepare.h"
 #include "tensile.h"
 
 #include <math.h>
@@ -190,6 +191,32 @@ static void tensile_part(void *ctx, size_t k)
         stages_replay(j->st);
 }
 
+/* The extensometer switch in the results: where, how, and the match. The
+ * reported strain is toe-compensated like every other strain result. */
+static int ext_switch_record(const ext_switch *sw, size_t n, result_set *rs)
+{
+    static const char *const how[] = {"none", "its column became empty", "it froze",
+                                      "it jumped away"};
+    double toe = results_get(rs, "toe_offset_pct");
+    double at = sw->strain_at * 100 - (isfinite(toe) ? toe : 0);
+    int rc = results_number(rs, "extensometer_removed_at_pct", at);
+    rc |= results_method_number(rs, "extensometer_removed_sample", (double)sw->at + 1);
+    rc |= results_method_string(rs, "strain_after_removal",
+                                sw->k_fitted ? "crosshead, slope matched on the overlap"
+                                             : "crosshead / gauge length");
+    rc |= results_method_number(rs, "crosshead_strain_per_mm", sw->k_per_m * 1e-3);
+    rc |= results_method_number(rs, "crosshead_compliance_mm_per_N", sw->c_m_per_N * 1e3);
+    rc |= results_note(rs,
+                       "the extensometer was removed at sample %zu (%s) at %.4g %% strain; "
+                       "the strain of the %zu samples after it is continued from the "
+                       "crosshead (%s%s), and every result uses that combined curve",
+                       sw->at + 1, how[sw->kind], at, n - sw->at,
+                       sw->k_fitted ? "slope matched on the overlap before it"
+                                    : "crosshead / gauge length",
+                       sw->c_m_per_N > 0 ? ", frame compliance removed" : "");
+    return rc ? RIGOR_ENOMEM : RIGOR_OK;
+}
+
 int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *why, size_t wl)
 {
     test_kind test = o->test;
@@ -256,7 +283,36 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
             own_sig[i] = c->ch[CURVE_FORCE][i] / area; /* sigma = F / A0 */
         sig = own_sig;
     }
-    if (file_eps) {
+    ext_switch sw = {.kind = EXT_SWITCH_NONE, .at = c->n};
+    const double *xhead = NULL; /* the crosshead, when the file has one, finite */
+    if (curve_has(c, CURVE_EXT) && curve_has(c, CURVE_FORCE)) {
+        char tmp[8];
+        if (!curve_check_finite(c, CURVE_EXT, "extension", tmp, sizeof tmp) &&
+            !curve_check_finite(c, CURVE_FORCE, "force", tmp, sizeof tmp))
+            xhead = c->ch[CURVE_EXT];
+    }
+    if (file_eps && xhead) {
+        /* An extensometer removed mid-test (ISO 6892-1 §20.2): continue its
+         * strain from the crosshead (prepare.h). */
+        if ((rc = prepare_ext_switch(c->ch[CURVE_STRAIN], xhead, c->ch[CURVE_FORCE], c->n,
+                                     g.gauge_m, prepare_compliance(c, o), &sw, why, wl)))
+            goto out;
+    }
+    if (file_eps && (sw.kind != EXT_SWITCH_NONE || sw.rezero_at)) {
+        own_eps = bigmem_alloc_touched(c->n * sizeof *own_eps, o->threads);
+        if (!own_eps) {
+            rc = RIGOR_ENOMEM;
+            goto out;
+        }
+        prepare_ext_combine(c->ch[CURVE_STRAIN], xhead, c->ch[CURVE_FORCE], c->n, &sw, own_eps);
+        eps = own_eps;
+        for (size_t i = 0; i < c->n; i++)
+            if (!isfinite(eps[i])) {
+                snprintf(why, wl, "strain of sample %zu is not a finite number", i + 1);
+                rc = RIGOR_ENODATA;
+                goto out;
+            }
+    } else if (file_eps) {
         if ((rc = curve_check_finite(c, CURVE_STRAIN, "strain", why, wl)))
             goto out;
         eps = c->ch[CURVE_STRAIN];
@@ -305,13 +361,19 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
      * loads the specimen, and the offline analysis stops where the crosshead
      * was driven back with the specimen still carrying load. */
     double ffrac;
-    size_t n = tensile_loading_end(eps, force ? force : sig, c->n, &ffrac);
+    size_t n = prepare_loading_end(xhead, eps, force ? force : sig, c->n, &ffrac);
     if (n < c->n)
         results_note(rs,
-                     "the crosshead reversed at sample %zu (strain %.4g %%) with the force "
+                     "the %s reversed at sample %zu (strain %.4g %%) with the force "
                      "still at %.0f %% of its maximum: an unload, not a break; the analysis "
                      "ends there (%zu of %zu samples)",
-                     n, eps[n] * 100, ffrac * 100, n, c->n);
+                     xhead ? "crosshead" : "strain, with the force,", n, eps[n] * 100,
+                     ffrac * 100, n, c->n);
+    if (sw.rezero_at)
+        results_note(rs,
+                     "the extensometer stepped by %.4g %% strain at sample %zu while it went on "
+                     "following the crosshead: a re-zero, not an unload; the step is taken out",
+                     -sw.rezero_shift * 100, sw.rezero_at + 1);
     stages_job *st = malloc(sizeof *st);
     if (!st) {
         rc = RIGOR_ENOMEM;
@@ -326,6 +388,8 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         if (br && !strcmp(br->s, "end-of-data"))
             results_string(rs, "break_rule", "unloaded");
     }
+    if (rc == RIGOR_OK && sw.kind != EXT_SWITCH_NONE)
+        rc = ext_switch_record(&sw, c->n, rs);
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);
     free(st);

@@ -33,4 +33,93 @@
 int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_set *rs,
                           double **eps, double **sig, size_t *n, char *why, size_t wl);
 
+/* ---- Extensometer removed mid-test (ISO 6892-1:2019 §20.2 allows it) ----
+ *
+ * An extensometer taken off (or stopped) after yield leaves its strain
+ * column empty (NaN), frozen at its last value, or jumped back (to 0 or
+ * elsewhere) while force and crosshead go on. prepare_ext_switch() finds
+ * that point s from the strain channel E (ratio), the crosshead X (m) and
+ * the force F (N); prepare_ext_combine() then keeps E before s and continues
+ * after it from the crosshead, matched at the last extensometer sample:
+ *
+ *   eps(i) = E(i)                                  i <  s
+ *   eps(i) = E(s-1) + k * (Xc(i) - Xc(s-1))        i >= s,  Xc = X - C * F
+ *
+ * with C the frame compliance (m/N, 0 when unknown) and k the strain per
+ * metre of compliance-corrected crosshead: the least-squares slope of E on
+ * Xc over the overlap just before s (the samples whose E lies in the upper
+ * 30 % of E's range before s), which absorbs the difference between the
+ * gauge length and the free length between the grips; 1 / L0 when that
+ * overlap does not give a clear positive slope (r^2 < 0.9 or < 8 samples).
+ *
+ * Detection, in this order, only while the specimen carries load (F at the
+ * candidate >= 20 % of the largest force before it) and before any break:
+ *  empty   the first non-finite E after at least 8 finite ones, with F and X
+ *          still finite;
+ *  jumped  a one-sample step BACK, E(i-1) - E(i), of at least max(1e-4,
+ *          5 % of E's range so far) that is more than 5 x what the crosshead
+ *          predicts (k |dXc|; a step forward is a Lüders band or a slip,
+ *          and the gauge still measures), with the force not falling by more than 5 %
+ *          of its maximum in that step (a fracture's jump is not a
+ *          removal); when E after the step still follows the crosshead
+ *          (the rise of its running maximum after the step is at least half
+ *          of k times the crosshead's, and above the jump threshold) it is
+ *          a re-zero, not a removal: the step is taken out (E continued
+ *          across it, sw->rezero_at) and the search goes on;
+ *  frozen  a final run of E within max(1e-6, 0.5 % of E's range) of its
+ *          last finite value over which the crosshead predicts a strain
+ *          change k dXc of more than 20 x that band and at least 5 % of E's
+ *          range: the gauge no longer follows the specimen.
+ * A hold (crosshead at rest) or an unload (crosshead back) is none of
+ * these. */
+typedef enum {
+    EXT_SWITCH_NONE = 0, /* the extensometer follows the specimen to the end */
+    EXT_SWITCH_EMPTY,    /* its column became empty (NaN) */
+    EXT_SWITCH_FROZEN,   /* it froze at its last value */
+    EXT_SWITCH_JUMPED    /* it jumped away (back to 0 or elsewhere) */
+} ext_switch_kind;
+
+typedef struct {
+    ext_switch_kind kind;
+    size_t at;        /* first sample taken from the crosshead (n when none) */
+    double strain_at; /* extensometer strain at sample at - 1 (ratio) */
+    double k_per_m;   /* strain per metre of corrected crosshead */
+    double c_m_per_N; /* frame compliance applied (0: none) */
+    int k_fitted;     /* 1: k fitted on the overlap, 0: k = 1 / L0 */
+    size_t rezero_at; /* a re-zero step taken out at this sample (0: none) */
+    double rezero_shift; /* strain added from rezero_at on (ratio) */
+} ext_switch;
+
+/* Find the switch on E, X, F[0..n-1] (X, F must be finite everywhere; E may
+ * hold NaN). gauge_m: L0 or NAN; c_m_per_N: compliance or 0. Returns
+ * RIGOR_OK (sw->kind NONE when there is nothing to do), or RIGOR_ENODATA
+ * with why when E has a removal but k cannot be found (no overlap slope and
+ * no gauge length). */
+int prepare_ext_switch(const double *E, const double *X, const double *F, size_t n,
+                       double gauge_m, double c_m_per_N, ext_switch *sw, char *why, size_t wl);
+
+/* Frame compliance for a tensile curve, m/N: o->compliance_m_per_N when
+ * > 0, else the one a Rigor run file states (metadata compliance_mm_per_N),
+ * else 0 (unknown). */
+double prepare_compliance(const curve *c, const analysis_opts *o);
+
+/* Write the combined strain into out[0..n-1] (out may equal E). */
+void prepare_ext_combine(const double *E, const double *X, const double *F, size_t n,
+                         const ext_switch *sw, double *out);
+
+/* ---- Unload judged from the right channel ----
+ *
+ * End of the loading part of a tensile record: the first sample at which
+ * the CROSSHEAD X (m, when the file has one; NULL otherwise) has come back
+ * from its running maximum by more than 1 % of its range while the force y
+ * is still at least half of its maximum so far (tensile_loading_end on X).
+ * Without a crosshead, a strain reversal counts only when the force fell
+ * together with it: at the reversal y is below its value at the strain's
+ * running maximum by at least 1 % of its maximum. A step of the strain
+ * channel alone (a re-zeroed clip-on gauge, a removed or frozen
+ * extensometer) is never an unload. Returns n when there is none; else the
+ * loaded part is [0, it), with *f_frac the force there over the maximum. */
+size_t prepare_loading_end(const double *X, const double *eps, const double *y, size_t n,
+                           double *f_frac);
+
 #endif

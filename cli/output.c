@@ -42,6 +42,7 @@ static const label_row labels[] = {
     {"energy_absorption_mj_m3", "Energy absorption", "MJ/m³"},
     {"max_stress_mpa", "Maximum stress", "MPa"},
     {"max_strain_pct", "Maximum strain", "%"},
+    {"extensometer_removed_at_pct", "Extensometer removed at", "% strain"},
 };
 
 static const label_row *label_of(const char *key)
