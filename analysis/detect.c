@@ -37,6 +37,7 @@
 #define DROP_NOISE 2.0  /* every drop must exceed DROP_NOISE * noise_floor_N */
 #define MAX_RATE_WIN 48 /* rate_window limit (RING minus debounce margin) */
 #define MAX_TANGENT 32
+#define OFFSET_SPAN 2   /* offset yield rule: elastic stage >= 2 tangent windows */
 #define MAX_STAGE_DEB 16
 #define CONTACT_MIN_BASE 20 /* baseline samples before the sigma rule applies */
 #define CONTACT_MIN_N 1e-9 /* baseline rule: least step above a noiseless baseline */
@@ -116,6 +117,12 @@ struct detect {
     int drun;             /* knots the densification condition held */
     size_t drun_first;
     size_t yield_knot;    /* knot where the yield run started */
+    double line_e0;       /* strain-axis intercept of the elastic line E_ref, ratio */
+    int orun;             /* knots below the offset line in a row */
+    size_t elastic_knot;  /* knot the elastic stage is placed at */
+    bool armed_stages;    /* the force has risen clear of its noise (tension) */
+    double f_first;       /* first finite force fed, N */
+    size_t orun_first;    /* knot number where that run started */
     double yield_stress;  /* knot-mean stress where yield is placed, Pa */
 };
 
@@ -139,6 +146,7 @@ void detect_params_default(detect_params *p, bool compression)
     p->stage_debounce = 3;
     p->steady_tol = 0.10;
     p->yield_tangent_frac = 0.5;
+    p->yield_offset = compression ? 0 : 0.002;
     p->plateau_tangent_frac = 0.10;
     p->densify_tangent_mult = 3.0;
     p->densify_floor_frac = 0.10;
@@ -165,6 +173,8 @@ static int check_params(const detect_params *p)
     if (!(p->knot_dstrain > 0) || p->tangent_knots < 3 || p->tangent_knots > MAX_TANGENT)
         return RIGOR_EINVAL;
     if (p->stage_debounce < 1 || p->stage_debounce > MAX_STAGE_DEB)
+        return RIGOR_EINVAL;
+    if (!(p->yield_offset >= 0) || !(p->yield_offset < 1))
         return RIGOR_EINVAL;
     if (!(p->steady_tol >= 0) || !frac01(p->yield_tangent_frac) ||
         !frac01(p->plateau_tangent_frac) || !(p->densify_tangent_mult >= 1) ||
@@ -201,6 +211,7 @@ void detect_reset(detect *d)
     d->stage = DET_NKINDS;
     d->E_ref = NAN;
     d->T_min = NAN;
+    d->line_e0 = NAN;
     d->floor_at = SIZE_MAX;
 }
 
@@ -438,6 +449,36 @@ static void enter(detect *d, detect_kind st, size_t k0, detect_event *ev, int ma
     emit(ev, max, nev, st, stage_sample(d, k0), now, rule);
 }
 
+/* Strain-axis intercept e0 of the line of slope T through the centroid of
+ * the last m knots: sigma = T (eps - e0), e0 = mean(e) - mean(s) / T. */
+static double knot_intercept(const detect *d, int m, double T)
+{
+    double se = 0, ss = 0;
+    for (int j = 0; j < m; j++) {
+        const knot *k = knot_at(d, d->nknots - 1 - (size_t)j);
+        se += k->e;
+        ss += k->s;
+    }
+    return T > 0 ? se / m - ss / m / T : NAN;
+}
+
+/* The elastic reference becomes T (a steeper tangent): its line too. */
+static void set_elastic(detect *d, double T)
+{
+    if (isfinite(d->E_ref) && !(T > d->E_ref))
+        return;
+    d->E_ref = T;
+    d->line_e0 = knot_intercept(d, d->p.tangent_knots, T);
+}
+
+/* Enter stage st placed at knot k itself (not a window centre). */
+static void enter_at(detect *d, detect_kind st, size_t k, detect_event *ev, int max, int *nev,
+                     size_t now, const char *rule)
+{
+    d->stage = st;
+    emit(ev, max, nev, st, &knot_at(d, k)->end, now, rule);
+}
+
 /* Least-squares slope of stress on strain over the last m knots. */
 static double knot_tangent(const detect *d, int m)
 {
@@ -472,24 +513,58 @@ static void stage_step(detect *d, double T, size_t now, detect_event *ev, int ma
         if (!cond) {
             d->run = 0;
             d->E_ref = NAN;
+            d->line_e0 = NAN;
             break;
         }
         if (d->run++ == 0) {
             d->run_first = k;
-            d->E_ref = T;
+            d->E_ref = NAN;
         }
-        d->E_ref = fmax(d->E_ref, T);
+        set_elastic(d, T);
         if (d->run >= p->stage_debounce) {
             enter(d, DET_ELASTIC, d->run_first, ev, max, nev, now, "tangent-steady");
+            d->elastic_knot = placed_knot(d, d->run_first);
             d->run = 0;
         }
         break;
     }
     case DET_ELASTIC: {
+        /* Offset yield (ISO 6892-1 Rp, ASTM E8 offset method): the knot
+         * lies below the elastic line shifted by yield_offset,
+         * s < E_ref (e - e0 - offset), for stage_debounce knots in a row;
+         * placed at the first of them. */
+        const knot *kn = knot_at(d, k);
+        /* NOTE: only on an elastic stage of at least OFFSET_SPAN tangent
+         * windows: on a shorter one (a metal's 0.3 %) every window straddles
+         * the knee, E_ref is too low and the line crosses late; the tangent
+         * rule below decides there. */
+        bool below = p->yield_offset > 0 && isfinite(d->line_e0) &&
+                     k >= d->elastic_knot + OFFSET_SPAN * (size_t)p->tangent_knots &&
+                     kn->s < d->E_ref * (kn->e - d->line_e0 - p->yield_offset);
+        if (below) {
+            if (d->orun++ == 0)
+                d->orun_first = k;
+        } else {
+            d->orun = 0;
+        }
+        if (d->orun >= p->stage_debounce) {
+            emit(ev, max, nev, DET_YIELD, &knot_at(d, d->orun_first)->end, now,
+                 "offset-line-crossed");
+            d->T_min = T;
+            d->yield_knot = d->orun_first;
+            d->yield_stress = knot_at(d, d->orun_first)->s;
+            d->run = d->drun = d->orun = 0;
+            if (p->compression)
+                d->stage = DET_YIELD;
+            else
+                enter_at(d, DET_PLASTIC, d->orun_first, ev, max, nev, now, "offset-line-crossed");
+            break;
+        }
         bool cond = T < p->yield_tangent_frac * d->E_ref;
         if (!cond) {
             d->run = 0;
-            d->E_ref = fmax(d->E_ref, T);
+            if (!below)
+                set_elastic(d, T);
             break;
         }
         if (d->run++ == 0) {
@@ -565,6 +640,23 @@ static void stage_step(detect *d, double T, size_t now, detect_event *ev, int ma
     }
 }
 
+/* Stages need a specimen: with contact detection the contact says so;
+ * without it (tension), the force must have risen above its first value by
+ * more than ARM_MULT x NOISE_SIGMA x sigma_F (the force noise measured on
+ * the first steps, as for the fracture floor). A record with no specimen,
+ * force noise only, then has no stages. */
+static bool stages_armed(detect *d)
+{
+    if (d->p.detect_contact)
+        return true;
+    if (!d->armed_stages) {
+        double sig_f = d->noise_n > 1 ? sqrt(d->noise_m2 / (double)(d->noise_n - 1) / 2.0) : 0;
+        d->armed_stages = d->have_peak && d->noise_n >= NOISE_MIN &&
+                          d->peak.f - d->f_first > ARM_MULT * NOISE_SIGMA * sig_f;
+    }
+    return d->armed_stages;
+}
+
 static void knot_step(detect *d, const sample *s, detect_event *ev, int max, int *nev)
 {
     const detect_params *p = &d->p;
@@ -593,7 +685,8 @@ static void knot_step(detect *d, const sample *s, detect_event *ev, int max, int
     d->k_cnt = 0;
     if (d->nknots >= (size_t)p->tangent_knots) {
         k->tangent = knot_tangent(d, p->tangent_knots);
-        stage_step(d, k->tangent, s->i, ev, max, nev);
+        if (stages_armed(d))
+            stage_step(d, k->tangent, s->i, ev, max, nev);
     }
 }
 
@@ -617,6 +710,8 @@ int detect_feed(detect *d, double t_s, double strain, double stress_Pa, double f
         d->noise_m2 += delta * (step - d->noise_mean);
     }
     d->noise_prev = force_N;
+    if (!d->have_peak)
+        d->f_first = force_N; /* (fracture_step sets have_peak below) */
 
     bool was_in_contact = d->in_contact;
     if (!d->in_contact) {
@@ -700,6 +795,7 @@ int detect_params_record(const detect_params *p, result_set *rs)
     rc |= results_method_number(rs, "detect_stage_debounce_knots", p->stage_debounce);
     rc |= results_method_number(rs, "detect_steady_tol", p->steady_tol);
     rc |= results_method_number(rs, "detect_yield_tangent_frac", p->yield_tangent_frac);
+    rc |= results_method_number(rs, "detect_yield_offset_pct", p->yield_offset * 100);
     rc |= results_method_number(rs, "detect_plateau_tangent_frac", p->plateau_tangent_frac);
     rc |= results_method_number(rs, "detect_densify_tangent_mult", p->densify_tangent_mult);
     rc |= results_method_number(rs, "detect_densify_floor_frac", p->densify_floor_frac);
@@ -717,6 +813,8 @@ void detect_params_for(const analysis_opts *o, bool compression, detect_params *
                                                               : MAX_RATE_WIN;
     if (o->break_low_frac > 0 && o->break_low_frac <= 1)
         p->e8_low_frac = o->break_low_frac;
+    if (!compression && o->offset > 0 && o->offset < 1)
+        p->yield_offset = o->offset;
 }
 
 static double at(const double *v, size_t i)

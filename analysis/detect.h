@@ -44,7 +44,16 @@
  *    the last tangent_knots knots. elastic: the tangent is positive and stops
  *    rising (within steady_tol) for stage_debounce knots; yield: tangent <
  *    yield_tangent_frac x E (E = largest tangent seen in the elastic stage)
- *    for stage_debounce knots. Tension: plastic from yield on (terminal).
+ *    for stage_debounce knots, or (tension, yield_offset > 0, once the
+ *    elastic stage spans 2 tangent windows) "offset-line-crossed": the knot
+ *    mean lies below the elastic line shifted by yield_offset,
+ *    s < E (e - e0 - yield_offset) with e0 the strain intercept of the
+ *    window that gave E, for stage_debounce knots in a row, placed at the
+ *    first of them: within one knot (0.05 % strain) of the offline Rp0.2 on
+ *    closed-form curves. Stages need a specimen: with contact detection the
+ *    contact; in tension the force must first rise above its first value by
+ *    more than 12 force-noise SDs (no stage on a noise-only record).
+ *    Tension: plastic from yield on (terminal).
  *    Compression: once the tangent window has left the knee, plastic, or
  *    plateau when tangent <= plateau_tangent_frac x E (plastic may later
  *    turn plateau); densification: tangent > max(densify_tangent_mult x
@@ -109,6 +118,8 @@ typedef struct {
     int stage_debounce;          /* knots a stage condition must hold (3) */
     double steady_tol;           /* elastic: tangent rises by less than this (0.10) */
     double yield_tangent_frac;   /* yield: tangent below this x E (0.5) */
+    double yield_offset;         /* yield: knot below the elastic line shifted by this
+                                    strain (tensile 0.002, compression 0 = off) */
     double plateau_tangent_frac; /* plateau: tangent at most this x E (0.10) */
     double densify_tangent_mult; /* densification: tangent above this x lowest (3) */
     double densify_floor_frac;   /* ... and above this x E (0.10) */

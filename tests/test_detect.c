@@ -534,6 +534,132 @@ static void test_tensile_ductile(void)
     tcurve_free(&c);
 }
 
+/* ---- live yield near the offline Rp0.2 (issue 23) ------------------------ */
+
+/* The simulator's elastic-plastic law (rig/sim/sim_specimen.c) for the
+ * E-LPSCl film: E eps to ey = sy / E, then sy + (su - sy)(1 - (1 - t)^2),
+ * t = (eps - ey) / (eu - ey). k = {E, sy, su, eu}. */
+static double law_sim_ep(double e, const double *k)
+{
+    double ey = k[1] / k[0];
+    if (e <= ey)
+        return k[0] * e;
+    double t = (e - ey) / (k[3] - ey);
+    if (t > 1)
+        t = 1;
+    return k[1] + (k[2] - k[1]) * (1 - (1 - t) * (1 - t));
+}
+
+/* Ramberg-Osgood in stress: eps = s / E + 0.002 (s / Rp)^n, inverted by
+ * bisection. k = {E, Rp, n}; Rp0.2 = Rp by construction. */
+static double law_ro(double e, const double *k)
+{
+    double lo = 0, hi = k[0] * e;
+    for (int i = 0; i < 200; i++) {
+        double m = 0.5 * (lo + hi);
+        if (m / k[0] + 0.002 * pow(m / k[1], k[2]) < e)
+            lo = m;
+        else
+            hi = m;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* The strain where law meets the 0.2 % offset line E (eps - 0.002). */
+static double offset_strain(synth_law law, const double *k, double E)
+{
+    double lo = 0.0021, hi = 1;
+    for (int i = 0; i < 200; i++) {
+        double m = 0.5 * (lo + hi);
+        if (law(m, k) > E * (m - 0.002))
+            lo = m;
+        else
+            hi = m;
+    }
+    return 0.5 * (lo + hi);
+}
+
+#define YIELD_DIST 0.001 /* the stated distance: 0.1 % strain (docs/analysis-compression.md) */
+
+/* The E-LPSCl film of the simulator: Rp0.2 at 2.84 % strain. The old rule
+ * (tangent below half the modulus) fired at about 3.9 %. Live = offline. */
+static void test_yield_near_offset(void)
+{
+    static const double film[] = {2e9, 40e6, 74e6, 0.06};
+    static const double ro[] = {2e9, 40e6, 12};
+    static const double noise[] = {0, 2e-3, 0.02};
+    struct {
+        const char *name;
+        synth_law law;
+        const double *k;
+    } cs[] = {{"sim film", law_sim_ep, film}, {"Ramberg-Osgood n=12", law_ro, ro}};
+    double A0 = 10e-3 * 40e-6;
+    for (size_t c = 0; c < 2; c++) {
+        double ep = offset_strain(cs[c].law, cs[c].k, 2e9);
+        if (c == 0)
+            CHECK_NEAR(ep, 0.0284, 0.0001, 0, "film Rp0.2 strain (closed form)");
+        for (size_t z = 0; z < 3; z++) {
+            synth_seed(50 + z);
+            tcurve t;
+            tcurve_make(&t, cs[c].law, cs[c].k, A0, 0.06, 1e-5, noise[z], 1, 0.0, 30);
+            detect_params p;
+            detect_params_default(&p, false);
+            detect_event ev[MAXEV];
+            size_t n = check_live_offline(&p, t.t, t.e, t.s, t.F, t.n, ev);
+            const detect_event *y = find(ev, n, DET_YIELD);
+            char what[96];
+            snprintf(what, sizeof what, "%s noise %g N: yield strain", cs[c].name, noise[z]);
+            CHECK(y != NULL, "%s", what);
+            if (y) {
+                CHECK_NEAR(y->strain, ep, YIELD_DIST, 0, what);
+                CHECK(!strcmp(y->rule, "offset-line-crossed"), "%s: rule %s", what, y->rule);
+            }
+            if (th_case_failed || getenv("RIGOR_TEST_VERBOSE"))
+                print_events(ev, n);
+            tcurve_free(&t);
+        }
+    }
+}
+
+/* No specimen: the crosshead moves, the force is noise around the cell's
+ * offset. No stage may fire (elastic, yield, plastic, fracture); only the
+ * end-of-data maximum is reported. Several noise levels and seeds; the old
+ * detector took noise windows for an elastic stage and a yield. */
+static void test_noise_only(void)
+{
+    static const double sd[] = {0.002, 0.05, 1.0};
+    static const double offset[] = {0, 0.3, -2};
+    for (size_t a = 0; a < 3; a++) {
+        for (int seed = 0; seed < 8; seed++) {
+            synth_seed(900 + (uint64_t)seed);
+            size_t n = 20000;
+            double *t = malloc(n * sizeof *t), *e = malloc(n * sizeof *e),
+                   *s = malloc(n * sizeof *s), *F = malloc(n * sizeof *F);
+            for (size_t i = 0; i < n; i++) {
+                t[i] = (double)i * 1e-3;
+                e[i] = (double)i * 1e-5; /* 20 % of travel over the record */
+                F[i] = offset[a] + sd[a] * synth_normal();
+                s[i] = F[i] / 4e-7;
+            }
+            detect_params p;
+            detect_params_default(&p, false);
+            detect_event ev[MAXEV];
+            size_t ne = check_live_offline(&p, t, e, s, F, n, ev);
+            size_t stages = 0;
+            for (size_t k = 0; k < ne; k++)
+                stages += ev[k].kind != DET_MAX;
+            CHECK(stages == 0, "noise %g N offset %g seed %d: %zu stage events", sd[a],
+                  offset[a], seed, stages);
+            if (stages && getenv("RIGOR_TEST_VERBOSE"))
+                print_events(ev, ne);
+            free(t);
+            free(e);
+            free(s);
+            free(F);
+        }
+    }
+}
+
 /* Contact with a pre-contact gap, from the baseline rule (force far below
  * the absolute threshold), and the detector resets cleanly. */
 static void test_contact(void)
@@ -589,6 +715,8 @@ int main(void)
     TEST_RUN(test_no_false_fracture);
     TEST_RUN(test_tensile_brittle);
     TEST_RUN(test_tensile_ductile);
+    TEST_RUN(test_yield_near_offset);
+    TEST_RUN(test_noise_only);
     TEST_RUN(test_contact);
     TEST_END("test_detect");
 }
