@@ -33,6 +33,41 @@
 #define FIRST_MAX_DROP 0.01    /* first maximum: followed by a 1 % drop ... */
 #define MIN_WINDOW 8           /* auto modulus: fewest samples in a window */
 #define AUTO_R2 0.995          /* auto modulus: windows at least this linear */
+#define APPROACH_MIN 20        /* fewer pre-contact samples: no approach recorded */
+#define RAMP_SIGMAS 6.0        /* a baseline rising by more than 6 residual SDs: a ramp */
+#define TOE_MAX 0.02           /* toe extrapolation applied up to 2 % strain */
+
+/* Force noise of the pre-contact samples F[0..m-1] (m >= 10), N (one SD):
+ * the SD about a least-squares line through them, when they rise by more
+ * than RAMP_SIGMAS such SDs (a record that starts on the loading ramp: the
+ * plain SD would be the ramp's spread, not noise; *ramp = true), else the
+ * plain SD about their mean. */
+static double baseline_sd(const double *F, size_t m, bool *ramp)
+{
+    double mean, sd;
+    numeric_mean_sd(F, m, &mean, &sd);
+    *ramp = false;
+    double *ix = malloc(m * sizeof *ix);
+    if (!ix)
+        return sd;
+    for (size_t i = 0; i < m; i++)
+        ix[i] = (double)i;
+    linfit f;
+    if (!numeric_linfit(ix, F, m, &f)) {
+        double ss = 0;
+        for (size_t i = 0; i < m; i++) {
+            double r = F[i] - (f.c0 + f.c1 * (double)i);
+            ss += r * r;
+        }
+        double rsd = m > 2 ? sqrt(ss / (double)(m - 2)) : 0;
+        if (f.c1 * (double)(m - 1) > RAMP_SIGMAS * rsd && f.c1 > 0) {
+            *ramp = true;
+            sd = rsd;
+        }
+    }
+    free(ix);
+    return sd;
+}
 
 /* Sign of v[i_ref] - v[0] (+1 when zero). */
 static double direction(const double *v, size_t i_ref)
@@ -503,6 +538,48 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     size_t i_mod_end = after_elastic ? after_elastic->index : (frac ? frac->index : imS);
     if (i_mod_end <= ic + 2)
         i_mod_end = imS > ic + 2 ? imS : ie;
+    /* A record that starts already in contact (no approach: fewer than
+     * APPROACH_MIN samples before the contact, or the force already rising
+     * on them) has no strain zero of its own: the travel at the contact
+     * sample still carries the specimen's deformation under the force it
+     * began at. ISO 604 §10.1 (and ASTM D695 toe compensation): the zero is
+     * where the linear part, extrapolated, meets zero stress:
+     * eps' = eps - eps0, eps0 = -c0 / E of the objective (auto) line. */
+    bool ramp = false;
+    double base_sd = ic >= 10 ? baseline_sd(wk.F, ic, &ramp) : NAN;
+    bool no_approach = ic < APPROACH_MIN || ramp;
+    double toe = 0;
+    if (no_approach) {
+        analysis_opts oa = *o;
+        oa.modulus = MOD_AUTO;
+        modulus ma;
+        char twhy[160] = "";
+        if (find_modulus(e, s, ic, i_mod_end, &oa, &ma, twhy, sizeof twhy) == RIGOR_OK &&
+            ma.E > 0) {
+            double e0 = -ma.c0 / ma.E;
+            if (fabs(e0) <= TOE_MAX) {
+                toe = e0;
+                for (size_t i = 0; i < n; i++)
+                    e[i] -= toe;
+                results_number(rs, "toe_offset_pct", toe * 100);
+                results_method_string(rs, "strain_zero",
+                                      "toe extrapolation of the linear part (ISO 604)");
+                results_note(rs,
+                             "the record starts already in contact (%s): the strain zero is "
+                             "the linear part extrapolated to zero stress (ISO 604), so the "
+                             "first contact sample lies at %.4g %% strain",
+                             ramp ? "the force rises from the first sample"
+                                  : "no approach before the contact",
+                             -toe * 100);
+            } else {
+                results_note(rs,
+                             "the record starts already in contact, but the linear part meets "
+                             "zero stress %.4g %% strain away (more than %.3g %%): not "
+                             "applied; strains are from the first contact sample",
+                             -e0 * 100, TOE_MAX * 100);
+            }
+        }
+    }
     modulus m;
     char mwhy[160] = "";
     int mrc = find_modulus(e, s, ic, i_mod_end, o, &m, mwhy, sizeof mwhy);
@@ -555,13 +632,11 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
      * the slow rise after contact is not a maximum). */
     /* Force noise: 3 standard deviations of the pre-contact baseline when
      * there are >= 10 samples of it, else the detector's noise floor. */
+    /* (On a record that starts on the ramp, the SD about the ramp's line:
+     * baseline_sd.) */
     double noise_N = dp.noise_floor_N;
-    if (ic >= 10) {
-        double mean, sd;
-        numeric_mean_sd(wk.F, ic, &mean, &sd);
-        if (isfinite(sd))
-            noise_N = 3 * sd;
-    }
+    if (ic >= 10 && isfinite(base_sd))
+        noise_N = 3 * base_sd;
     results_method_number(rs, "force_noise_n", noise_N);
     double noise_s = noise_N / (isfinite(A0) ? A0 : 1);
     double fm = NAN;
@@ -590,7 +665,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     /* Fracture from the detector (the last sample before the drop). */
     if (frac) {
         results_number(rs, "fracture_stress_mpa", frac->stress_Pa * 1e-6);
-        results_number(rs, "fracture_strain_pct", frac->strain * 100);
+        results_number(rs, "fracture_strain_pct", (frac->strain - toe) * 100);
         results_string(rs, "fracture_rule", frac->rule);
     } else {
         results_number(rs, "fracture_stress_mpa", NAN);
@@ -606,7 +681,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     results_method_pair(rs, "plateau_window_pct", plo * 100, phi * 100);
     results_method_number(rs, "plateau_end_factor", PLATEAU_END_FACTOR);
     double spl = NAN, eple = NAN;
-    if (e[imE] >= phi && !(frac && frac->strain < phi)) {
+    if (e[imE] >= phi && !(frac && frac->strain - toe < phi)) {
         spl = integral_clipped(e, s, ic, ie, plo, phi) / (phi - plo);
         /* Plateau end: the first strain >= lo where sigma = 1.3 sigma_pl. */
         size_t i = ic;

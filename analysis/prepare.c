@@ -103,6 +103,10 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
     } else {
         /* Magnitudes from the contact sample on (either sign convention). */
         double C = o->compliance_m_per_N > 0 ? o->compliance_m_per_N : 0;
+        /* a record that started in contact: its toe-extrapolated zero */
+        double toe = results_get(rs, "toe_offset_pct") / 100;
+        if (!isfinite(toe))
+            toe = 0;
         double f0 = F ? fabs(F[i0]) : 0, x0 = X ? X[i0] : 0, e0 = E ? E[i0] : 0;
         /* F (without file stress) and X (without file strain) were checked
          * present above; the analyzer does not follow curve_has(). */
@@ -111,9 +115,9 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
             size_t i = i0 + k;
             sig[k] = file_sig ? fabs(S[i]) : fabs(F[i]) / area;
             if (file_eps)
-                eps[k] = fabs(E[i] - e0);
+                eps[k] = fabs(E[i] - e0) - toe;
             else
-                eps[k] = (fabs(X[i] - x0) - C * ((F ? fabs(F[i]) : 0) - f0)) / len;
+                eps[k] = (fabs(X[i] - x0) - C * ((F ? fabs(F[i]) : 0) - f0)) / len - toe;
         }
         // NOLINTEND(clang-analyzer-core.NullDereference)
     }

@@ -12,6 +12,7 @@
 #include "../analysis/detect.h"
 #include "../common/error.h"
 #include "harness.h"
+#include "../analysis/prepare.h"
 #include "synth.h"
 
 #include <stdio.h>
@@ -567,6 +568,85 @@ static void test_gel(void)
     curve_free(c);
 }
 
+/* A record that starts already in contact (issue 20): no approach, the
+ * first sample already carries a preload (a concrete cube at 20 kN), or the
+ * record starts low on the loading ramp. The strain zero is where the
+ * linear part extrapolates to zero stress (ISO 604); the old code took the
+ * contact sample as zero, so every strain was short by the preload's. The
+ * noise is not the ramp's spread: the old code took 3 SD of the rising
+ * pre-contact force as the noise floor. */
+static void test_starts_in_contact(void)
+{
+    static const double k[] = {50e6}; /* linear to a brittle break at 5 % */
+    const double A0 = 1e-4, h0 = 10e-3;
+    for (int mode = 0; mode < 2; mode++) {
+        /* mode 0: preloaded 20 N (0.4 % strain) at the first sample;
+         * mode 1: starts at 0.3 N on a slow ramp, noise 0.01 N */
+        synth_spec sp = {.law = law_linear, .k = k, .A0 = A0, .h0 = h0, .gap_m = 0,
+                         .eps_end = 0.05, .brittle = true, .post_frac = 0.02,
+                         .post_samples = 40, .deps = mode ? 1e-6 : 1e-5, .dt = 0.01,
+                         .noise_N = 0.01, .C = 0};
+        synth_curve s;
+        synth_seed(300 + (uint64_t)mode);
+        CHECK(synth_make(&sp, &s) == 0, "synth");
+        double F0 = mode ? 0.3 : 20.0;
+        size_t i0 = 0;
+        while (i0 < s.n && s.e[i0] * k[0] * A0 < F0)
+            i0++;
+        curve *c;
+        CHECK(curve_new(1u << CURVE_TIME | 1u << CURVE_EXT | 1u << CURVE_FORCE, &c) == 0, "c");
+        for (size_t i = i0; i < s.n; i++) {
+            /* the travel reading is zeroed at the first recorded sample */
+            double row[CURVE_NROLES] = {s.t[i], s.x[i] - s.x[i0], s.F[i], 0, 0};
+            CHECK(curve_append(c, row) == 0, "append");
+        }
+        snprintf(c->test, sizeof c->test, "compression");
+        analysis_opts o;
+        analysis_opts_default(&o);
+        o.geom.area_m2 = A0;
+        o.geom.height_m = h0;
+        result_set rs;
+        CHECK(analyze(c, &o, &rs) == RIGOR_OK, "analysis");
+        char what[64];
+        snprintf(what, sizeof what, "mode %d fracture strain", mode);
+        CHECK_NEAR(results_get(&rs, "fracture_strain_pct"), 5.0, 0.02, 0, what);
+        snprintf(what, sizeof what, "mode %d max strain", mode);
+        /* (the crosshead travels on after the break: the stroke's maximum) */
+        CHECK_NEAR(results_get(&rs, "max_strain_pct"), s.x[s.n - 1] / h0 * 100, 0.02, 0, what);
+        snprintf(what, sizeof what, "mode %d modulus", mode);
+        CHECK_NEAR(results_get(&rs, "compressive_modulus_mpa"), 50, 0, 0.01, what);
+        const result_value *z = results_find_method(&rs, "strain_zero");
+        CHECK(z && strstr(z->s, "toe extrapolation"), "mode %d: strain zero by toe", mode);
+        if (mode == 1) {
+            /* 3 SD of the force noise, not of the ramp (0.3 -> 1 N) */
+            const result_value *nf = results_find_method(&rs, "force_noise_n");
+            CHECK(nf && nf->v[0] > 0.02 && nf->v[0] < 0.045, "force noise %.4g N, want ~0.03",
+                  nf ? nf->v[0] : NAN);
+        }
+        /* the plot arrays carry the same zero */
+        double *eps = NULL, *sig = NULL;
+        size_t na = 0;
+        char why[128];
+        CHECK(analysis_curve_arrays(c, &o, &rs, &eps, &sig, &na, why, sizeof why) == RIGOR_OK,
+              "arrays: %s", why);
+        if (eps && na) {
+            size_t im = 0;
+            for (size_t i = 0; i < na; i++)
+                if (sig[i] > sig[im])
+                    im = i;
+            snprintf(what, sizeof what, "mode %d plotted strain at max", mode);
+            CHECK_NEAR(eps[im] * 100, 5.0, 0.02, 0, what);
+        }
+        free(eps);
+        free(sig);
+        if (th_case_failed || getenv("RIGOR_TEST_VERBOSE"))
+            dump(&rs);
+        results_clear(&rs);
+        curve_free(c);
+        synth_free(&s);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_pellet);
@@ -578,5 +658,6 @@ int main(void)
     TEST_RUN(test_compliance_file_errors);
     TEST_RUN(test_errors);
     TEST_RUN(test_gel);
+    TEST_RUN(test_starts_in_contact);
     TEST_END("test_compression");
 }
