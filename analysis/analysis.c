@@ -292,8 +292,8 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
             xhead = c->ch[CURVE_EXT];
     }
     if (file_eps && xhead) {
-        /* An extensometer removed mid-test (ISO 6892-1 §20.2): continue its
-         * strain from the crosshead (prepare.h). */
+        /* An extensometer removed mid-test (ISO 6892-1 allows it after
+         * yield): continue its strain from the crosshead (prepare.h). */
         if ((rc = prepare_ext_switch(c->ch[CURVE_STRAIN], xhead, c->ch[CURVE_FORCE], c->n,
                                      g.gauge_m, prepare_compliance(c, o), &sw, why, wl)))
             goto out;
@@ -370,10 +370,11 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                      xhead ? "crosshead" : "strain, with the force,", n, eps[n] * 100,
                      ffrac * 100, n, c->n);
     if (sw.rezero_at)
-        results_note(rs,
-                     "the extensometer stepped by %.4g %% strain at sample %zu while it went on "
-                     "following the crosshead: a re-zero, not an unload; the step is taken out",
-                     -sw.rezero_shift * 100, sw.rezero_at + 1);
+        results_note(
+            rs,
+            "the extensometer stepped by %.4g %% strain at sample %zu while it went on "
+            "following the crosshead: a re-zero, not an unload; the step is taken out",
+            -sw.rezero_shift * 100, sw.rezero_at + 1);
     stages_job *st = malloc(sizeof *st);
     if (!st) {
         rc = RIGOR_ENOMEM;

@@ -542,7 +542,8 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
      * APPROACH_MIN samples before the contact, or the force already rising
      * on them) has no strain zero of its own: the travel at the contact
      * sample still carries the specimen's deformation under the force it
-     * began at. ISO 604 §10.1 (and ASTM D695 toe compensation): the zero is
+     * began at. ISO 604 [UNVERIFIED clause] (and ASTM D695 toe
+     * compensation): the zero is
      * where the linear part, extrapolated, meets zero stress:
      * eps' = eps - eps0, eps0 = -c0 / E of the objective (auto) line. */
     bool ramp = false;

@@ -37,7 +37,7 @@
 #define DROP_NOISE 2.0  /* every drop must exceed DROP_NOISE * noise_floor_N */
 #define MAX_RATE_WIN 48 /* rate_window limit (RING minus debounce margin) */
 #define MAX_TANGENT 32
-#define OFFSET_SPAN 2   /* offset yield rule: elastic stage >= 2 tangent windows */
+#define OFFSET_SPAN 2 /* offset yield rule: elastic stage >= 2 tangent windows */
 #define MAX_STAGE_DEB 16
 #define CONTACT_MIN_BASE 20 /* baseline samples before the sigma rule applies */
 #define CONTACT_MIN_N 1e-9 /* baseline rule: least step above a noiseless baseline */
@@ -119,10 +119,10 @@ struct detect {
     size_t yield_knot;    /* knot where the yield run started */
     double line_e0;       /* strain-axis intercept of the elastic line E_ref, ratio */
     int orun;             /* knots below the offset line in a row */
+    size_t orun_first;    /* knot number where that run started */
     size_t elastic_knot;  /* knot the elastic stage is placed at */
     bool armed_stages;    /* the force has risen clear of its noise (tension) */
     double f_first;       /* first finite force fed, N */
-    size_t orun_first;    /* knot number where that run started */
     double yield_stress;  /* knot-mean stress where yield is placed, Pa */
 };
 

@@ -78,8 +78,9 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
         char tmp[8];
         bool ok = !curve_check_finite(c, CURVE_EXT, "x", tmp, sizeof tmp) &&
                   !curve_check_finite(c, CURVE_FORCE, "f", tmp, sizeof tmp);
-        if (ok && !prepare_ext_switch(E, X, F, c->n, g.gauge_m, prepare_compliance(c, o), &sw,
-                                      tmp, sizeof tmp) &&
+        if (ok &&
+            !prepare_ext_switch(E, X, F, c->n, g.gauge_m, prepare_compliance(c, o), &sw, tmp,
+                                sizeof tmp) &&
             (sw.kind != EXT_SWITCH_NONE || sw.rezero_at)) {
             comb = malloc(c->n * sizeof *comb);
             if (!comb) {

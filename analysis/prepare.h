@@ -33,9 +33,10 @@
 int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_set *rs,
                           double **eps, double **sig, size_t *n, char *why, size_t wl);
 
-/* ---- Extensometer removed mid-test (ISO 6892-1:2019 §20.2 allows it) ----
+/* ---- Extensometer removed mid-test ----
  *
- * An extensometer taken off (or stopped) after yield leaves its strain
+ * ISO 6892-1 allows removing the extensometer after yield (clause number
+ * UNVERIFIED here). An extensometer taken off (or stopped) after yield leaves its strain
  * column empty (NaN), frozen at its last value, or jumped back (to 0 or
  * elsewhere) while force and crosshead go on. prepare_ext_switch() finds
  * that point s from the strain channel E (ratio), the crosshead X (m) and
@@ -81,12 +82,12 @@ typedef enum {
 
 typedef struct {
     ext_switch_kind kind;
-    size_t at;        /* first sample taken from the crosshead (n when none) */
-    double strain_at; /* extensometer strain at sample at - 1 (ratio) */
-    double k_per_m;   /* strain per metre of corrected crosshead */
-    double c_m_per_N; /* frame compliance applied (0: none) */
-    int k_fitted;     /* 1: k fitted on the overlap, 0: k = 1 / L0 */
-    size_t rezero_at; /* a re-zero step taken out at this sample (0: none) */
+    size_t at;           /* first sample taken from the crosshead (n when none) */
+    double strain_at;    /* extensometer strain at sample at - 1 (ratio) */
+    double k_per_m;      /* strain per metre of corrected crosshead */
+    double c_m_per_N;    /* frame compliance applied (0: none) */
+    int k_fitted;        /* 1: k fitted on the overlap, 0: k = 1 / L0 */
+    size_t rezero_at;    /* a re-zero step taken out at this sample (0: none) */
     double rezero_shift; /* strain added from rezero_at on (ratio) */
 } ext_switch;
 
@@ -117,7 +118,8 @@ void prepare_ext_combine(const double *E, const double *X, const double *F, size
  * together with it: at the reversal y is below its value at the strain's
  * running maximum by at least 1 % of its maximum. A step of the strain
  * channel alone (a re-zeroed clip-on gauge, a removed or frozen
- * extensometer) is never an unload. Returns n when there is none; else the
+ * extensometer) is never an unload (the running maximum then restarts
+ * from that sample). Rules in docs/analysis-prepare.md. Returns n when there is none; else the
  * loaded part is [0, it), with *f_frac the force there over the maximum. */
 size_t prepare_loading_end(const double *X, const double *eps, const double *y, size_t n,
                            double *f_frac);

@@ -23,13 +23,13 @@
 #define SY_PA 300e6
 #define A_PA 4e9
 #define B_PA 20e9
-#define AREA 10e-6  /* m^2 */
-#define L0 0.050    /* m: extensometer gauge length */
-#define LP 0.065    /* m: free length between the grips */
-#define C_MN 1e-7   /* m/N: frame compliance */
-#define DEPS 1e-4   /* strain per sample */
-#define EPS_B 0.14  /* break */
-#define EPS_R 0.02  /* extensometer removed */
+#define AREA 10e-6 /* m^2 */
+#define L0 0.050   /* m: extensometer gauge length */
+#define LP 0.065   /* m: free length between the grips */
+#define C_MN 1e-7  /* m/N: frame compliance */
+#define DEPS 1e-4  /* strain per sample */
+#define EPS_B 0.14 /* break */
+#define EPS_R 0.02 /* extensometer removed */
 
 static const double EY = SY_PA / E_PA;
 
@@ -139,8 +139,8 @@ static void test_removed_extensometer(void)
             CHECK(rc == RIGOR_OK && n == c->n, "%s: arrays rc %d: %s", name[how], rc, why);
             if (rc == RIGOR_OK) {
                 size_t ib = (size_t)(EPS_B / DEPS) - 1;
-                snprintf(what, sizeof what, "%s C=%g plotted strain before the break", name[how],
-                         C);
+                snprintf(what, sizeof what, "%s C=%g plotted strain before the break",
+                         name[how], C);
                 CHECK_NEAR(eps[ib] * 100, EPS_B * 100, 0.1, 0, what);
             }
             free(eps);
@@ -229,8 +229,8 @@ static void test_rezero_not_unload(void)
             if (phase == 2 && k == 0)
                 zero = epre; /* the operator zeroes the gauge */
             double F = law(e) * AREA + 0.5 * synth_normal();
-            double row[CURVE_NROLES] = {(double)i * 0.1, LP * e, F, e - zero + 1e-6 * synth_normal(),
-                                        0};
+            double row[CURVE_NROLES] = {(double)i * 0.1, LP * e, F,
+                                        e - zero + 1e-6 * synth_normal(), 0};
             CHECK(curve_append(c, row) == RIGOR_OK, "append");
         }
     }
@@ -280,7 +280,8 @@ static void test_unload_from_crosshead(void)
     }
     size_t end = prepare_loading_end(X, eps, y, 300, &ff);
     CHECK(end > 200 && end < 210 && ff > 0.5, "crosshead reversal at %zu (%.2f)", end, ff);
-    CHECK(prepare_loading_end(NULL, eps, y, 300, &ff) == 300, "frozen strain: no reversal seen");
+    CHECK(prepare_loading_end(NULL, eps, y, 300, &ff) == 300,
+          "frozen strain: no reversal seen");
     /* strain and force back together, no crosshead: an unload */
     double e2[300], y2[300];
     for (int k = 0; k < 300; k++) {
