@@ -289,8 +289,9 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
                 if (!isfinite(k))
                     k = k_l0;
                 double xs = xc_at(X, F, C, j), xm = xs;
+                /* (only while loaded: travel after a break is no evidence) */
                 for (size_t i = j; i < m; i++)
-                    if (xc_at(X, F, C, i) > xm)
+                    if (F[i] >= SW_LOAD_FRAC * fm && xc_at(X, F, C, i) > xm)
                         xm = xc_at(X, F, C, i);
                 double pred = isfinite(k) ? k * (xm - xs) : 0;
                 if (pred > SW_FROZEN_MULT * band && pred >= SW_FROZEN_RANGE * (ehi - elo)) {

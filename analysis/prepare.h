@@ -68,9 +68,11 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
  *          a re-zero, not a removal: the step is taken out (E continued
  *          across it, sw->rezero_at) and the search goes on;
  *  frozen  a final run of E within max(1e-6, 0.5 % of E's range) of its
- *          last finite value over which the crosshead predicts a strain
- *          change k dXc of more than 20 x that band and at least 5 % of E's
- *          range: the gauge no longer follows the specimen.
+ *          last finite value over which the crosshead, while the force is
+ *          still >= 20 % of its maximum, predicts a strain change k dXc of
+ *          more than 20 x that band and at least 5 % of E's range: the
+ *          gauge no longer follows the specimen (a gauge that holds its
+ *          value after the break is not a removal).
  * A hold (crosshead at rest) or an unload (crosshead back) is none of
  * these. */
 typedef enum {

@@ -186,6 +186,34 @@ static void test_extensometer_kept(void)
     curve_free(c);
 }
 
+/* A gauge that holds its last value after the break while the crosshead
+ * runs on: not a removal (the travel after the break is no evidence). */
+static void test_frozen_after_break(void)
+{
+    curve *c = make_record(REM_NONE, 0, 2e-6, 1.0);
+    CHECK(c, "record");
+    if (!c)
+        return;
+    size_t nload = (size_t)(EPS_B / DEPS) + 1;
+    for (size_t i = nload; i < c->n; i++)
+        c->ch[CURVE_STRAIN][i] = c->ch[CURVE_STRAIN][nload - 1];
+    /* and 200 more samples of travel with the force at zero */
+    for (int k = 0; k < 200; k++) {
+        double x = c->ch[CURVE_EXT][c->n - 1] + LP * DEPS;
+        double row[CURVE_NROLES] = {c->ch[CURVE_TIME][c->n - 1] + 0.1, x, 2 * synth_normal(),
+                                    c->ch[CURVE_STRAIN][nload - 1], 0};
+        CHECK(curve_append(c, row) == RIGOR_OK, "append");
+    }
+    result_set rs;
+    char why[256] = "";
+    CHECK(analyse(c, 0, &rs, why, sizeof why) == RIGOR_OK, "%s", why);
+    CHECK(!results_find(&rs, "extensometer_removed_at_pct"),
+          "frozen after the break: no removal");
+    CHECK_NEAR(results_get(&rs, "strain_at_break_pct"), EPS_B * 100, 0.02, 0, "break strain");
+    results_clear(&rs);
+    curve_free(c);
+}
+
 /* A removal without a crosshead slope and without a gauge length is refused
  * with a reason, never guessed. */
 static void test_removed_no_match(void)
@@ -298,6 +326,7 @@ int main(void)
     TEST_RUN(test_removed_unknown_compliance);
     TEST_RUN(test_extensometer_kept);
     TEST_RUN(test_removed_no_match);
+    TEST_RUN(test_frozen_after_break);
     TEST_RUN(test_rezero_not_unload);
     TEST_RUN(test_unload_from_crosshead);
     TEST_END("test_prepare");
