@@ -193,10 +193,47 @@ static void tensile_part(void *ctx, size_t k)
 
 /* The extensometer switch in the results: where, how, and the match. The
  * reported strain is toe-compensated like every other strain result. */
-static int ext_switch_record(const ext_switch *sw, size_t n, result_set *rs)
+static const char *ext_switch_how(ext_switch_kind k)
 {
     static const char *const how[] = {"none", "its column became empty", "it froze",
                                       "it jumped away"};
+    return k <= EXT_SWITCH_JUMPED ? how[k] : "?";
+}
+
+/* The extensometer stopped at sample ns and nothing continues its strain:
+ * the results of samples [0, ns) stand for what needs a strain, but the
+ * strength needs none (ISO 6892-1 Rm = Fm / S0; E8 tensile strength). When
+ * the force went on rising after ns, Rm and the maximum force come from the
+ * whole record and what would need the strain there is null, not the value
+ * at the cut. The break is after the cut in any case: null. */
+static int strain_stopped_results(const double *sig, const double *force, size_t ns, size_t n,
+                                  result_set *rs)
+{
+    size_t im = 0;
+    for (size_t i = 1; i < n; i++)
+        if (sig[i] > sig[im])
+            im = i;
+    int rc = 0;
+    if (im >= ns) {
+        rc |= results_number(rs, "tensile_strength_mpa", sig[im] / 1e6);
+        if (force)
+            rc |= results_number(rs, "max_force_n", force[im]);
+        rc |= results_number(rs, "strain_at_max_pct", NAN);
+        rc |= results_number(rs, "true_stress_max_mpa", NAN);
+        rc |= results_note(rs, "tensile_strength_mpa, max_force_n: from the whole record (the "
+                               "maximum lies after the extensometer stopped); "
+                               "strain_at_max_pct, true_stress_max_mpa: not known");
+    }
+    rc |= results_number(rs, "break_stress_mpa", NAN);
+    rc |= results_number(rs, "strain_at_break_pct", NAN);
+    rc |= results_number(rs, "toughness_mj_m3", NAN);
+    rc |= results_note(rs, "break_stress_mpa, strain_at_break_pct, toughness_mj_m3: the break "
+                           "lies after the extensometer stopped: not known");
+    return rc ? RIGOR_ENOMEM : RIGOR_OK;
+}
+
+static int ext_switch_record(const ext_switch *sw, size_t n, result_set *rs)
+{
     double toe = results_get(rs, "toe_offset_pct");
     double at = sw->strain_at * 100 - (isfinite(toe) ? toe : 0);
     int rc = results_number(rs, "extensometer_removed_at_pct", at);
@@ -210,7 +247,7 @@ static int ext_switch_record(const ext_switch *sw, size_t n, result_set *rs)
                        "the extensometer was removed at sample %zu (%s) at %.4g %% strain; "
                        "the strain of the %zu samples after it is continued from the "
                        "crosshead (%s%s), and every result uses that combined curve",
-                       sw->at + 1, how[sw->kind], at, n - sw->at,
+                       sw->at + 1, ext_switch_how(sw->kind), at, n - sw->at,
                        sw->k_fitted ? "slope matched on the overlap before it"
                                     : "crosshead / gauge length",
                        sw->c_m_per_N > 0 ? ", frame compliance removed" : "");
@@ -291,22 +328,29 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
             !curve_check_finite(c, CURVE_FORCE, "force", tmp, sizeof tmp))
             xhead = c->ch[CURVE_EXT];
     }
-    if (file_eps && xhead) {
+    /* The load the switch is judged on: the force beside a crosshead, else
+     * the stress (finite, checked above). */
+    const double *load = xhead ? c->ch[CURVE_FORCE] : sig;
+    if (file_eps) {
         /* An extensometer removed mid-test (ISO 6892-1 allows it after
-         * yield): continue its strain from the crosshead (prepare.h). */
-        if ((rc = prepare_ext_switch(c->ch[CURVE_STRAIN], xhead, c->ch[CURVE_FORCE], c->n,
-                                     g.gauge_m, prepare_compliance(c, o), &sw, why, wl)))
+         * yield): continue its strain from the crosshead (prepare.h), or,
+         * without one, end the analysis where it stopped. */
+        if ((rc = prepare_ext_switch(c->ch[CURVE_STRAIN], xhead, load, c->n, g.gauge_m,
+                                     prepare_compliance(c, o), &sw, why, wl)))
             goto out;
     }
+    /* samples with a measured strain: all, or up to a removal with nothing
+     * to continue from */
+    size_t n_eps = sw.kind != EXT_SWITCH_NONE && !xhead ? sw.at : c->n;
     if (file_eps && (sw.kind != EXT_SWITCH_NONE || sw.rezero_at)) {
         own_eps = bigmem_alloc_touched(c->n * sizeof *own_eps, o->threads);
         if (!own_eps) {
             rc = RIGOR_ENOMEM;
             goto out;
         }
-        prepare_ext_combine(c->ch[CURVE_STRAIN], xhead, c->ch[CURVE_FORCE], c->n, &sw, own_eps);
+        prepare_ext_combine(c->ch[CURVE_STRAIN], xhead, load, c->n, &sw, own_eps);
         eps = own_eps;
-        for (size_t i = 0; i < c->n; i++)
+        for (size_t i = 0; i < n_eps; i++)
             if (!isfinite(eps[i])) {
                 snprintf(why, wl, "strain of sample %zu is not a finite number", i + 1);
                 rc = RIGOR_ENODATA;
@@ -361,14 +405,20 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
      * loads the specimen, and the offline analysis stops where the crosshead
      * was driven back with the specimen still carrying load. */
     double ffrac;
-    size_t n = prepare_loading_end(xhead, eps, force ? force : sig, c->n, &ffrac);
-    if (n < c->n)
+    size_t n = prepare_loading_end(xhead, eps, force ? force : sig, n_eps, &ffrac);
+    if (n < n_eps)
         results_note(rs,
                      "the %s reversed at sample %zu (strain %.4g %%) with the force "
                      "still at %.0f %% of its maximum: an unload, not a break; the analysis "
                      "ends there (%zu of %zu samples)",
                      xhead ? "crosshead" : "strain, with the force,", n, eps[n] * 100,
                      ffrac * 100, n, c->n);
+    if (n_eps < c->n)
+        results_note(rs,
+                     "the extensometer stopped at sample %zu (%s) and the file has no crosshead "
+                     "to continue the strain from: the analysis ends there (%zu of %zu "
+                     "samples); results after it (the maximum, the break) are not known",
+                     n_eps + 1, ext_switch_how(sw.kind), n_eps, c->n);
     if (sw.rezero_at)
         results_note(
             rs,
@@ -387,9 +437,11 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     if (rc == RIGOR_OK && n < c->n) {
         const result_value *br = results_find(rs, "break_rule");
         if (br && !strcmp(br->s, "end-of-data"))
-            results_string(rs, "break_rule", "unloaded");
+            results_string(rs, "break_rule", n < n_eps ? "unloaded" : "extensometer-removed");
     }
-    if (rc == RIGOR_OK && sw.kind != EXT_SWITCH_NONE)
+    if (rc == RIGOR_OK && n_eps < c->n && n == n_eps)
+        rc = strain_stopped_results(sig, force, n_eps, c->n, rs);
+    if (rc == RIGOR_OK && sw.kind != EXT_SWITCH_NONE && xhead)
         rc = ext_switch_record(&sw, c->n, rs);
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);

@@ -54,44 +54,48 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
         return RIGOR_EGEOMETRY;
     }
 
+    const double *F = c->ch[CURVE_FORCE], *X = c->ch[CURVE_EXT];
+    const double *S = c->ch[CURVE_STRESS], *E = c->ch[CURVE_STRAIN];
+    /* The extensometer switch, as analysis_run() finds it: the crosshead
+     * beside the force when both are finite, else the stress (or force). */
+    ext_switch sw = {.kind = EXT_SWITCH_NONE, .at = c->n};
+    const double *xh = NULL, *load = file_sig ? S : F;
+    if (!compression && file_eps) {
+        char tmp[8];
+        if (X && F && !curve_check_finite(c, CURVE_EXT, "x", tmp, sizeof tmp) &&
+            !curve_check_finite(c, CURVE_FORCE, "f", tmp, sizeof tmp)) {
+            xh = X;
+            load = F;
+        }
+        if (prepare_ext_switch(E, xh, load, c->n, g.gauge_m, prepare_compliance(c, o), &sw, tmp,
+                               sizeof tmp))
+            sw = (ext_switch){.kind = EXT_SWITCH_NONE, .at = c->n};
+    }
+
     size_t i0 = 0, i1 = c->n - 1;
     if (compression) {
         i0 = method_index(rs, "contact_sample", c->n, 0);
         i1 = method_index(rs, "loading_end_sample", c->n, c->n - 1);
         if (i1 < i0)
             i1 = c->n - 1;
+    } else if (sw.kind != EXT_SWITCH_NONE && !xh && sw.at > 0) {
+        i1 = sw.at - 1; /* the analysis ended where the strain stopped */
     }
     size_t n = i1 - i0 + 1;
     double *eps = malloc(n * sizeof *eps), *sig = malloc(n * sizeof *sig);
-    if (!eps || !sig) {
+    double *comb = NULL; /* the extensometer continued from the crosshead */
+    if (sw.kind != EXT_SWITCH_NONE || sw.rezero_at)
+        comb = malloc(c->n * sizeof *comb);
+    if (!eps || !sig || ((sw.kind != EXT_SWITCH_NONE || sw.rezero_at) && !comb)) {
         free(eps);
         free(sig);
+        free(comb);
         snprintf(why, wl, "out of memory");
         return RIGOR_ENOMEM;
     }
-
-    const double *F = c->ch[CURVE_FORCE], *X = c->ch[CURVE_EXT];
-    const double *S = c->ch[CURVE_STRESS], *E = c->ch[CURVE_STRAIN];
-    double *comb = NULL; /* the extensometer continued from the crosshead */
-    if (!compression && file_eps && X && F) {
-        ext_switch sw;
-        char tmp[8];
-        bool ok = !curve_check_finite(c, CURVE_EXT, "x", tmp, sizeof tmp) &&
-                  !curve_check_finite(c, CURVE_FORCE, "f", tmp, sizeof tmp);
-        if (ok &&
-            !prepare_ext_switch(E, X, F, c->n, g.gauge_m, prepare_compliance(c, o), &sw, tmp,
-                                sizeof tmp) &&
-            (sw.kind != EXT_SWITCH_NONE || sw.rezero_at)) {
-            comb = malloc(c->n * sizeof *comb);
-            if (!comb) {
-                free(eps);
-                free(sig);
-                snprintf(why, wl, "out of memory");
-                return RIGOR_ENOMEM;
-            }
-            prepare_ext_combine(E, X, F, c->n, &sw, comb);
-            E = comb;
-        }
+    if (comb) {
+        prepare_ext_combine(E, xh, load, c->n, &sw, comb);
+        E = comb;
     }
     if (!compression) {
         double toe = results_get(rs, "toe_offset_pct") / 100;
@@ -165,10 +169,11 @@ double prepare_compliance(const curve *c, const analysis_opts *o)
 #define SW_FROZEN_FRAC 0.005 /* ... or 0.5 % of E's range */
 #define SW_FROZEN_MULT 20.0  /* the crosshead predicts >= 20 x the band ... */
 #define SW_FROZEN_RANGE 0.05 /* ... and >= 5 % of E's range */
+#define SW_FROZEN_FRISE 0.10 /* no crosshead: F rises by > 10 % of its max */
 
 static double xc_at(const double *X, const double *F, double C, size_t i)
 {
-    return X[i] - C * F[i]; /* crosshead less the frame's deflection, m */
+    return X ? X[i] - C * F[i] : 0; /* crosshead less the frame's deflection, m */
 }
 
 /* k = dE/dXc: least-squares slope of E on Xc over the samples before s
@@ -178,6 +183,8 @@ static double xc_at(const double *X, const double *F, double C, size_t i)
 static double overlap_slope(const double *E, const double *X, const double *F, double C,
                             size_t s, double shift, size_t rz)
 {
+    if (!X)
+        return NAN;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < s; i++) {
         double e = E[i] + (rz && i >= rz ? shift : 0);
@@ -214,7 +221,7 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
 {
     double C = c_m_per_N > 0 ? c_m_per_N : 0;
     *sw = (ext_switch){.kind = EXT_SWITCH_NONE, .at = n, .c_m_per_N = C};
-    double k_l0 = gauge_m > 0 ? 1 / gauge_m : NAN;
+    double k_l0 = X && gauge_m > 0 ? 1 / gauge_m : NAN;
     size_t s = n;
     ext_switch_kind kind = EXT_SWITCH_NONE;
     double fpk = -INFINITY, elo = INFINITY, ehi = -INFINITY, shift = 0;
@@ -250,7 +257,9 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
                         xmax = xj;
                 }
                 double rise = emax - E[i], want = isfinite(k) ? k * (xmax - x0) : NAN;
-                if (!rz && isfinite(want) && rise > thr && rise >= 0.5 * want) {
+                /* (no crosshead: E rising again after the step is a re-zero) */
+                bool follows = X ? isfinite(want) && rise >= 0.5 * want : true;
+                if (!rz && rise > thr && follows) {
                     rz = i;
                     shift = -de;
                     e = E[i] + shift;
@@ -294,7 +303,14 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
                     if (F[i] >= SW_LOAD_FRAC * fm && xc_at(X, F, C, i) > xm)
                         xm = xc_at(X, F, C, i);
                 double pred = isfinite(k) ? k * (xm - xs) : 0;
-                if (pred > SW_FROZEN_MULT * band && pred >= SW_FROZEN_RANGE * (ehi - elo)) {
+                /* Without a crosshead: the force rose by more than
+                 * SW_FROZEN_FRISE of its maximum at a constant strain,
+                 * which no specimen does. */
+                double frise = 0;
+                for (size_t i = j; !X && i < m; i++)
+                    frise = fmax(frise, F[i] - F[j]);
+                if (X ? pred > SW_FROZEN_MULT * band && pred >= SW_FROZEN_RANGE * (ehi - elo)
+                      : frise > SW_FROZEN_FRISE * fm) {
                     kind = EXT_SWITCH_FROZEN;
                     s = j + 1; /* sample j is the last one the gauge measured */
                 }
@@ -305,6 +321,14 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
     sw->rezero_shift = rz ? shift : 0;
     if (kind == EXT_SWITCH_NONE)
         return RIGOR_OK;
+    sw->strain_at = E[s - 1] + (rz && s - 1 >= rz ? shift : 0);
+    if (!X) {
+        /* nothing to continue from: the caller ends the analysis at s */
+        sw->kind = kind;
+        sw->at = s;
+        sw->k_per_m = NAN;
+        return RIGOR_OK;
+    }
     double k = overlap_slope(E, X, F, C, s, shift, rz);
     sw->k_fitted = isfinite(k);
     if (!isfinite(k))
@@ -330,7 +354,7 @@ void prepare_ext_combine(const double *E, const double *X, const double *F, size
     double C = sw->c_m_per_N;
     double x0 = s < n ? xc_at(X, F, C, s - 1) : 0;
     for (size_t i = 0; i < n; i++) {
-        if (i < s)
+        if (i < s || !X)
             out[i] = E[i] + (sw->rezero_at && i >= sw->rezero_at ? sw->rezero_shift : 0);
         else
             out[i] = sw->strain_at + sw->k_per_m * (xc_at(X, F, C, i) - x0);

@@ -97,7 +97,13 @@ typedef struct {
  * hold NaN). gauge_m: L0 or NAN; c_m_per_N: compliance or 0. Returns
  * RIGOR_OK (sw->kind NONE when there is nothing to do), or RIGOR_ENODATA
  * with why when E has a removal but k cannot be found (no overlap slope and
- * no gauge length). */
+ * no gauge length).
+ * X may be NULL (no crosshead; F may then be the stress): empty and jumped
+ * are found the same way (the crosshead's prediction taken as 0; a step
+ * after which E rises again by more than the jump threshold is a re-zero),
+ * frozen only when the force rises by more than 10 % of its maximum while
+ * E stays in the band; sw->k_per_m is then NAN and there is nothing to
+ * continue from: the caller ends the analysis at sw->at. */
 int prepare_ext_switch(const double *E, const double *X, const double *F, size_t n,
                        double gauge_m, double c_m_per_N, ext_switch *sw, char *why, size_t wl);
 
@@ -106,7 +112,9 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
  * else 0 (unknown). */
 double prepare_compliance(const curve *c, const analysis_opts *o);
 
-/* Write the combined strain into out[0..n-1] (out may equal E). */
+/* Write the combined strain into out[0..n-1] (out may equal E); without a
+ * crosshead (X NULL) E with the re-zero step taken out, unchanged from
+ * sw->at on. */
 void prepare_ext_combine(const double *E, const double *X, const double *F, size_t n,
                          const ext_switch *sw, double *out);
 

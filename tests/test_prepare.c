@@ -214,6 +214,63 @@ static void test_frozen_after_break(void)
     curve_free(c);
 }
 
+/* No crosshead in the file (strain and force only): a removal cannot be
+ * continued. The old code took the jump back for an unload (break rule
+ * "unloaded", Rm the stress at 2 %) and refused the empty column. Now the
+ * strain results end at the removal (break rule "extensometer-removed"),
+ * Rm comes from the whole record (it needs no strain) and what needs the
+ * strain after the cut is null. */
+static void test_removed_no_crosshead(void)
+{
+    static const char *name[] = {"none", "empty", "frozen", "zero"};
+    double rm = SY_PA + A_PA * A_PA / (4 * B_PA);
+    for (int how = REM_EMPTY; how <= REM_ZERO; how++) {
+        curve *full = make_record((removal)how, 0, 2e-6, 1.0);
+        curve *c;
+        unsigned mask = 1u << CURVE_TIME | 1u << CURVE_FORCE | 1u << CURVE_STRAIN;
+        CHECK(full && curve_new(mask, &c) == RIGOR_OK, "records");
+        if (!full)
+            return;
+        for (size_t i = 0; i < full->n; i++) {
+            double row[CURVE_NROLES] = {full->ch[CURVE_TIME][i], 0, full->ch[CURVE_FORCE][i],
+                                        full->ch[CURVE_STRAIN][i], 0};
+            CHECK(curve_append(c, row) == RIGOR_OK, "append");
+        }
+        c->geom = full->geom;
+        result_set rs;
+        char why[256] = "";
+        int rc = analyse(c, 0, &rs, why, sizeof why);
+        CHECK(rc == RIGOR_OK, "%s: rc %d %s", name[how], rc, why);
+        const result_value *br = results_find(&rs, "break_rule");
+        /* a frozen gauge without a crosshead: the force rises by far more
+         * than 10 % of its maximum at a constant strain */
+        CHECK(br && !strcmp(br->s, "extensometer-removed"), "%s: break rule %s", name[how],
+              br ? br->s : "?");
+        char what[64];
+        snprintf(what, sizeof what, "%s: Rm from the whole record", name[how]);
+        CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), rm / 1e6, 1.0, 0, what);
+        CHECK(isnan(results_get(&rs, "strain_at_max_pct")), "%s: strain at max unknown",
+              name[how]);
+        CHECK(isnan(results_get(&rs, "strain_at_break_pct")), "%s: break strain unknown",
+              name[how]);
+        CHECK(!results_find(&rs, "extensometer_removed_at_pct"), "%s: nothing continued",
+              name[how]);
+        /* the plot arrays stop at the removal */
+        analysis_opts o;
+        analysis_opts_default(&o);
+        double *eps = NULL, *sig = NULL;
+        size_t n = 0;
+        rc = analysis_curve_arrays(c, &o, &rs, &eps, &sig, &n, why, sizeof why);
+        CHECK(rc == RIGOR_OK && n < c->n && n > 150, "%s: arrays rc %d n %zu: %s", name[how],
+              rc, n, why);
+        free(eps);
+        free(sig);
+        results_clear(&rs);
+        curve_free(c);
+        curve_free(full);
+    }
+}
+
 /* A removal without a crosshead slope and without a gauge length is refused
  * with a reason, never guessed. */
 static void test_removed_no_match(void)
@@ -326,6 +383,7 @@ int main(void)
     TEST_RUN(test_removed_unknown_compliance);
     TEST_RUN(test_extensometer_kept);
     TEST_RUN(test_removed_no_match);
+    TEST_RUN(test_removed_no_crosshead);
     TEST_RUN(test_frozen_after_break);
     TEST_RUN(test_rezero_not_unload);
     TEST_RUN(test_unload_from_crosshead);
