@@ -144,6 +144,20 @@ static bool positive(const char *opt, double v)
 
 /* Vendor results stated in the file, next to Rigor's own, with the relative
  * difference (Rigor - vendor) / vendor, so a lab can audit its history. */
+/* Which channel the strain came from (extensometer, crosshead, a file
+ * column), for the results' method: ISO 6892-1 cl. 10 wants the
+ * extensometer, and a reader must see when it was the crosshead. */
+static void add_strain_channel(const curve *c, const analysis_opts *o, result_set *rs)
+{
+    int r = o->use_file_columns && c->ch[CURVE_STRAIN] ? CURVE_STRAIN : CURVE_EXT;
+    if (!c->colname[r][0])
+        return;
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s '%s'", csvin_channel_kind(c->colname[r], c->colunit[r]),
+             c->colname[r]);
+    results_method_string(rs, "strain_channel", buf);
+}
+
 static void add_vendor(const curve *c, result_set *rs)
 {
     csvin_vendor v[32];
@@ -285,6 +299,7 @@ static void analyse_one(void *ctx, size_t k)
     if (j->rc != RIGOR_OK)
         return;
     add_vendor(c, &j->a.rs);
+    add_strain_channel(c, p->o, &j->a.rs);
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
 }
 

@@ -44,6 +44,11 @@ int csvin_role_from_name(const char *name);
 /* Short name of a role: "time", "ext", "force", "strain", "stress". */
 const char *csvin_role_name(int role);
 
+/* What kind of channel a column is, from its name and unit (the rules of
+ * the importer's role choice, docs/import.md): "extensometer", "crosshead",
+ * "setpoint" (a controller demand) or "channel" (anything else). */
+const char *csvin_channel_kind(const char *name, const char *unit);
+
 /* Read one file; appends one curve per specimen to *out (multi-specimen
  * files give several). On error returns a negative rigor_err, fills *diag with
  * file, line, col and what was expected, and appends nothing. Warnings

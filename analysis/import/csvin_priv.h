@@ -13,6 +13,8 @@
 
 #include "csvin.h"
 
+#include "../../common/units.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +124,8 @@ typedef struct {
     int role;       /* curve_role or -1 */
     bool text;      /* holds text, not numbers */
     bool sentinel;  /* all values are a fill value (catman -1000000) */
+    bool setpoint;  /* a setpoint/command channel (the controller's demand) */
+    bool extenso;   /* an extensometer channel */
     double scale;   /* to SI */
     char why[160];  /* why this role (or why not) */
 } cin_col;
@@ -157,6 +161,14 @@ typedef struct {
     int threads; /* threads the data lines were read in (the checks
                     of cin_check_curve use as many) */
 } cin_tinfo;
+
+/* csvin_roles.c: the dimension each role's unit must have. */
+extern const unit_dim cin_role_dim[CURVE_NROLES];
+/* Role (curve_role, or -1 with c->why saying why not) and priority of a
+ * column from its name and unit; sets c->setpoint / c->extenso. */
+int cin_classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio);
+/* The name is a setpoint/command channel (Sollwert, setpoint, command...). */
+bool cin_is_setpoint(const char *name);
 
 /* Read the table described by t into c (which must be empty: no channels).
  * Fills ti. On error fills diag and returns a negative rigor_err. */

