@@ -49,6 +49,9 @@ static void usage(FILE *f)
            "                               when the file has stress and strain columns\n"
            "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
            "                               strain, stress)\n"
+           "  --columns ROLE:UNIT,...      layout of files without a header row, by\n"
+           "                               position (e.g. strain:%%,stress:MPa or\n"
+           "                               time:s,ext:mm,force:kN; - skips a column)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
            "                               result, Weibull fit of strengths (docs/batch.md)\n"
@@ -330,6 +333,7 @@ int cmd_analyze(int argc, char **argv)
         O_PLATEAU,
         O_NOFILE,
         O_COLUMN,
+        O_COLUMNS,
         O_JSON,
         O_CSV,
         O_PLOT,
@@ -359,6 +363,7 @@ int cmd_analyze(int argc, char **argv)
         {"plateau-window", required_argument, 0, O_PLATEAU},
         {"no-file-columns", no_argument, 0, O_NOFILE},
         {"column", required_argument, 0, O_COLUMN},
+        {"columns", required_argument, 0, O_COLUMNS},
         {"json", no_argument, 0, O_JSON},
         {"csv", no_argument, 0, O_CSV},
         {"plot", required_argument, 0, O_PLOT},
@@ -507,6 +512,14 @@ int cmd_analyze(int argc, char **argv)
                 return 2;
             }
             io.column[role] = eq + 1;
+            break;
+        }
+        case O_COLUMNS: {
+            char err[200];
+            if (csvin_parse_columns(optarg, &io, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor analyze: --columns %s: %s\n", optarg, err);
+                return 2;
+            }
             break;
         }
         case O_JSON: out_kind = 1; break;

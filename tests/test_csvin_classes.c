@@ -175,6 +175,69 @@ static void test_extenso_percent_is_strain(void)
     CHECK(!strcmp(csvin_channel_kind("Kraft Sollwert", "kN"), "setpoint"), "setpoint kind");
 }
 
+/* ---- class 5: files without a header row ---- */
+
+static void test_headerless(void)
+{
+    curve_list l = {0};
+    rigor_diag d = {0};
+    int rc = csvin_read_file(FIX "bare_strain_stress.csv", NULL, &l, &d);
+    CHECK(rc == RIGOR_EPARSE && strstr(d.msg, "--columns") && d.line == 1,
+          "bare numbers without --columns: rc %d, '%s' (must name the flag)", rc, d.msg);
+    CHECK(l.n == 0, "nothing appended");
+    curve_list_free(&l);
+
+    csvin_opts o;
+    csvin_opts_default(&o);
+    char err[200];
+    CHECK(csvin_parse_columns("strain:%,stress:MPa", &o, err, sizeof err) == RIGOR_OK, "%s",
+          err);
+    l = read_fix(FIX "bare_strain_stress.csv", &o, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->format, "headerless"), "format %s", c->format);
+        CHECK(c->n == 301 && c->ch[CURVE_STRAIN] && c->ch[CURVE_STRESS], "301 rows, strain+stress");
+        if (c->ch[CURVE_STRAIN]) {
+            CHECK_NEAR(c->ch[CURVE_STRAIN][300], 0.03, 1e-15, 1e-12, "3 % -> 0.03");
+            CHECK_NEAR(c->ch[CURVE_STRESS][20], 400e6, 1e-6, 1e-12, "400 MPa at 0.2 %");
+        }
+    }
+    curve_list_free(&l);
+
+    /* Any roles and units, a decimal-comma ';' file, one column skipped. */
+    CHECK(csvin_parse_columns("time:s,ext:mm,force:kN", &o, err, sizeof err) == RIGOR_OK, "%s",
+          err);
+    l = read_fix(FIX "bare_time_ext_force.txt", &o, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(c->ch[CURVE_EXT] && c->ch[CURVE_FORCE], "ext and force");
+        if (c->ch[CURVE_FORCE]) {
+            CHECK_NEAR(c->ch[CURVE_FORCE][59], 29.5e3, 1e-9, 1e-12, "29,5 kN");
+            CHECK_NEAR(c->ch[CURVE_EXT][59], 0.59e-3, 1e-15, 1e-12, "0,59 mm");
+        }
+    }
+    curve_list_free(&l);
+    CHECK(csvin_parse_columns("-,ext:mm,force:N", &o, err, sizeof err) == RIGOR_OK, "%s", err);
+    l = read_fix(FIX "bare_time_ext_force.txt", &o, 1);
+    if (l.n)
+        CHECK(!l.v[0]->ch[CURVE_TIME] && l.v[0]->ch[CURVE_FORCE][59] == 29.5, "skip + N");
+    curve_list_free(&l);
+
+    /* Layout errors say what is wrong. */
+    static const char *const bad[] = {"",         "strain",          "strain:kN,stress:MPa",
+                                      "foo:mm,force:N", "ext:mm,ext:mm,force:N", "ext:furlong,force:N",
+                                      "time:s,force:N"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        CHECK(csvin_parse_columns(bad[k], &o, err, sizeof err) == RIGOR_EINVAL && err[0],
+              "'%s' must be refused", bad[k]);
+    /* More columns declared than the file has. */
+    CHECK(csvin_parse_columns("time:s,ext:mm,force:kN,strain:%", &o, err, sizeof err) == RIGOR_OK,
+          "%s", err);
+    rc = csvin_read_file(FIX "bare_time_ext_force.txt", &o, &l, &d);
+    CHECK(rc == RIGOR_EPARSE && strstr(d.msg, "declares 4 columns"), "rc %d %s", rc, d.msg);
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -182,5 +245,6 @@ int main(void)
     TEST_RUN(test_setpoint_only_warned);
     TEST_RUN(test_extenso_length);
     TEST_RUN(test_extenso_percent_is_strain);
+    TEST_RUN(test_headerless);
     TEST_END("test_csvin_classes");
 }

@@ -27,8 +27,18 @@
 
 #define CSVIN_MAX_JOBS 16
 
+#define CSVIN_MAX_POS 32
+
+/* One column of a declared layout (--columns): its role and unit. */
+typedef struct {
+    int role;     /* curve_role, or -1: a column to skip */
+    char unit[16]; /* unit symbol (common/units.h); "" = the role's SI unit */
+} csvin_pos;
+
 typedef struct {
     const char *column[CURVE_NROLES]; /* --column ROLE=NAME overrides, NULL = auto */
+    int npos;                    /* --columns: columns declared by position, 0 = none */
+    csvin_pos pos[CSVIN_MAX_POS]; /* for files without a names row (bare numbers) */
     int jobs; /* csvin_read_paths: files read in this many threads (<= 1: one) */
     int table_threads; /* the data lines of one long table read in this many threads
                           (<= 1: one); csvin_read_paths gives each file the threads
@@ -36,6 +46,12 @@ typedef struct {
 } csvin_opts;
 
 void csvin_opts_default(csvin_opts *o);
+
+/* Parse a --columns layout "ROLE:UNIT,ROLE:UNIT,..." (e.g. "strain:%,stress:MPa",
+ * "time:s,ext:mm,force:kN"; ROLE as for --column, or "-"/"skip" for a column
+ * to ignore; ":UNIT" may be left out for the role's SI unit) into o->pos.
+ * Returns RIGOR_OK, or RIGOR_EINVAL with what is wrong in err. */
+int csvin_parse_columns(const char *spec, csvin_opts *o, char *err, size_t errlen);
 
 /* Role of a name as used by --column: "time", "ext" (also "extension",
  * "position", "crosshead", "displacement"), "force" (also "load"), "strain",

@@ -399,6 +399,54 @@ static void first_row_geometry(curve *c, const cin_src *s, const cin_found *f,
     }
 }
 
+/* The first of at least two consecutive numeric rows (with one delimiter)
+ * in the first 400 lines, when no names row came before: a headerless file. */
+static bool bare_numbers(const cin_src *s, size_t *first, char *delim, cin_row *row)
+{
+    for (size_t i = 0; i < s->nlines && i < 400; i++) {
+        if (cin_blank(&s->lines[i]))
+            continue;
+        char d = cin_guess_delim(s, i, i + 12);
+        if (!d)
+            continue;
+        if (numeric_row(s, i, d, row) && numeric_row(s, i + 1, d, row)) {
+            *first = i;
+            *delim = d;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A headerless table read with the layout of --columns. */
+static int rd_bare(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+                   size_t first, char delim, rigor_diag *diag)
+{
+    curve *c;
+    int rc = new_curve(s, "headerless", &c);
+    if (rc)
+        return rc;
+    cin_row row = {0};
+    meta_lines(c, s, 0, first, delim, &row, NULL);
+    cin_row_free(&row);
+    cin_tspec t = {.names = first,
+                   .units = -1,
+                   .data = first,
+                   .end = s->nlines,
+                   .delim = delim,
+                   .positional = true,
+                   .release = true};
+    cin_tinfo ti;
+    rc = cin_read_table(s, &t, o, c, &ti, diag);
+    if (rc) {
+        curve_free(c);
+        return rc;
+    }
+    curve_note(c, "no header row: columns by position from --columns");
+    set_info(info, "headerless", &ti);
+    return finish(c, &ti, s, out);
+}
+
 static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
                       rigor_diag *diag)
 {
@@ -406,6 +454,19 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
     cin_found f;
     int rc;
     if (!find_table(s, 0, s->nlines, 0, &f, &row)) {
+        /* Bare numbers (a logger, a peer tool): no names row. */
+        size_t bare;
+        char bd;
+        if (bare_numbers(s, &bare, &bd, &row)) {
+            cin_row_free(&row);
+            if (o && o->npos > 0)
+                return rd_bare(s, o, out, info, bare, bd, diag);
+            rigor_diag_set(diag, s->name, s->lines[bare].no, 1,
+                           "no header row: the file holds bare numbers; declare its columns "
+                           "by position with --columns ROLE:UNIT,... (e.g. --columns "
+                           "strain:%%,stress:MPa or --columns time:s,ext:mm,force:kN)");
+            return RIGOR_EPARSE;
+        }
         /* "key = value" lines only: a parameter list. */
         size_t kv = 0, nonblank = 0;
         for (size_t i = 0; i < s->nlines; i++) {

@@ -146,6 +146,8 @@ typedef struct {
     bool point_is_time;         /* Deben: the "Point" column is time in s */
     bool catman;                /* -1000000 marks an unused channel */
     bool tolerate_partial_last; /* drop an incomplete last line with a note */
+    bool positional;            /* no names row: columns are o->pos (--columns);
+                                   names is then the first data line */
     bool release;               /* the format reads no data line but the first and
                                    those after the table again: with s->releasable,
                                    the pages of consumed data lines are released */

@@ -204,7 +204,7 @@ static const char *const extenso_words[] = {
     "clip-on",      "clip on",   "clipon",      "video",             "laser",
     "maytec",       "epsilon",   "multisens",   "makrosens",         "videoxtens",
     "引伸计",       "伸び計",    "ekstensometr", "estensimetro",     "extensómetro",
-    "extensômetro", "dehnung",   "strain"};
+    "extensômetro", "dehnung"};
 
 static bool word_start(const char *low, const char *at)
 {
@@ -285,8 +285,10 @@ int cin_classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
         }
     bool setpoint = cin_is_setpoint(nm);
     /* "Nominelle Dehnung" / "nominal strain" is the crosshead's strain. */
-    bool extenso = !setpoint && !strstr(nm, "nomin") && extenso_name(nm) && role != CURVE_STRESS &&
-                   role != CURVE_FORCE && role != CURVE_TIME;
+    /* MTS "Strain 1" in mm is the extensometer's elongation. */
+    bool strain_len = role == CURVE_STRAIN && has_unit && ui->dim == DIM_LENGTH;
+    bool extenso = !setpoint && !strstr(nm, "nomin") && (strain_len || extenso_name(nm)) &&
+                   role != CURVE_STRESS && role != CURVE_FORCE && role != CURVE_TIME;
     if (extenso && has_unit && (ui->dim == DIM_LENGTH || ui->dim == DIM_RATIO)) {
         /* The extensometer: in a length unit the extension (its elongation
          * over its own gauge length), in % or mm/mm the strain. */
@@ -378,4 +380,85 @@ const char *csvin_channel_kind(const char *name, const char *unit)
             if (strstr(low, cross[i]))
                 return "crosshead";
     return "channel";
+}
+
+int csvin_parse_columns(const char *spec, csvin_opts *o, char *err, size_t errlen)
+{
+    o->npos = 0;
+    const char *p = spec ? spec : "";
+    if (!*p) {
+        snprintf(err, errlen, "empty layout; expected ROLE:UNIT,... e.g. strain:%%,stress:MPa");
+        return RIGOR_EINVAL;
+    }
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char item[64];
+        if (n == 0 || n >= sizeof item) {
+            snprintf(err, errlen, "column %d: expected ROLE[:UNIT], found '%.*s'", o->npos + 1,
+                     (int)(n < 40 ? n : 40), p);
+            return RIGOR_EINVAL;
+        }
+        if (o->npos >= CSVIN_MAX_POS) {
+            snprintf(err, errlen, "at most %d columns", CSVIN_MAX_POS);
+            return RIGOR_EINVAL;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        char *colon = strchr(item, ':');
+        const char *unit = "";
+        if (colon) {
+            *colon = '\0';
+            unit = colon + 1;
+        }
+        csvin_pos *cp = &o->pos[o->npos];
+        if (!strcmp(item, "-") || !strcasecmp(item, "skip")) {
+            cp->role = -1;
+        } else {
+            cp->role = csvin_role_from_name(item);
+            if (cp->role < 0) {
+                snprintf(err, errlen,
+                         "column %d: unknown role '%s' (time, ext, force, strain, stress, or "
+                         "- to skip)",
+                         o->npos + 1, item);
+                return RIGOR_EINVAL;
+            }
+            for (int k = 0; k < o->npos; k++)
+                if (o->pos[k].role == cp->role) {
+                    snprintf(err, errlen, "column %d: role '%s' given twice", o->npos + 1,
+                             item);
+                    return RIGOR_EINVAL;
+                }
+        }
+        if (unit[0]) {
+            unit_info ui;
+            if (!units_parse(unit, &ui)) {
+                snprintf(err, errlen, "column %d: unknown unit '%s'", o->npos + 1, unit);
+                return RIGOR_EINVAL;
+            }
+            if (cp->role >= 0 && ui.dim != cin_role_dim[cp->role] &&
+                !(cp->role == CURVE_FORCE && ui.dim == DIM_MASS)) {
+                snprintf(err, errlen, "column %d: unit '%s' is %s, a %s needs %s", o->npos + 1,
+                         unit, units_dim_name(ui.dim), role_names[cp->role],
+                         units_dim_name(cin_role_dim[cp->role]));
+                return RIGOR_EINVAL;
+            }
+        }
+        cin_copy(cp->unit, sizeof cp->unit, unit);
+        o->npos++;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    bool f = false, x = false;
+    for (int k = 0; k < o->npos; k++) {
+        f |= o->pos[k].role == CURVE_FORCE || o->pos[k].role == CURVE_STRESS;
+        x |= o->pos[k].role == CURVE_EXT || o->pos[k].role == CURVE_STRAIN;
+    }
+    if (!f || !x) {
+        snprintf(err, errlen, "the layout needs %s column",
+                 !f ? "a force or stress" : "an extension or strain");
+        return RIGOR_EINVAL;
+    }
+    return RIGOR_OK;
 }

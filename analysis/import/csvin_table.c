@@ -271,6 +271,29 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     if (rc)
         goto out;
     size_t nc = cin_row_used(&row);
+    if (t->positional) {
+        /* --columns: the layout replaces the names row. */
+        static const char *const si[CURVE_NROLES] = {"s", "m", "N", "1", "Pa"};
+        if (nc < (size_t)o->npos) {
+            rigor_diag_set(diag, s->name, nl->no, 1,
+                           "--columns declares %d columns, the first data line has %zu",
+                           o->npos, nc);
+            rc = RIGOR_EPARSE;
+            goto out;
+        }
+        ti->ncol = o->npos;
+        for (int i = 0; i < o->npos; i++) {
+            cin_col *col = &ti->col[i];
+            const csvin_pos *p = &o->pos[i];
+            col->role = -1;
+            col->scale = 1;
+            const char *u = p->unit[0] ? p->unit : p->role >= 0 ? si[p->role] : "";
+            snprintf(col->name, sizeof col->name, "%s", p->role >= 0 ? csvin_role_name(p->role)
+                                                                   : "skip");
+            cin_copy(col->unit, sizeof col->unit, u);
+            snprintf(col->full, sizeof col->full, "column %d", i + 1);
+        }
+    }
     if (nc > CIN_MAXCOL) {
         rigor_diag_set(diag, s->name, nl->no, 0, "%zu columns; at most %d are supported", nc,
                      CIN_MAXCOL);
@@ -282,8 +305,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (rc)
             goto out;
     }
-    ti->ncol = (int)nc;
-    for (size_t i = 0; i < nc; i++) {
+    if (!t->positional)
+        ti->ncol = (int)nc;
+    for (size_t i = 0; i < nc && !t->positional; i++) {
         cin_col *col = &ti->col[i];
         col->role = -1;
         col->scale = 1;
@@ -393,6 +417,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         }
         int p;
         int r = cin_classify(col, &ui, has_unit, &p);
+        if (t->positional) {
+            r = o->pos[i].role;
+            p = 100;
+            set_why(col, "--columns");
+        }
         if (t->point_is_time && !strcasecmp(col->name, "Point")) {
             r = CURVE_TIME;
             p = 1;
@@ -409,7 +438,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         }
     }
     for (int r = 0; r < CURVE_NROLES; r++) {
-        if (o && o->column[r]) {
+        if (o && o->column[r] && !t->positional) {
             int i = find_override(ti, o->column[r]);
             if (i < 0) {
                 char cols[400];
@@ -433,7 +462,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     /* A column picked by an override is not also used for another role. */
     for (int r = 0; r < CURVE_NROLES; r++)
         for (int q = 0; q < CURVE_NROLES; q++)
-            if (q != r && ti->pick[q] >= 0 && ti->pick[q] == ti->pick[r] && o && o->column[r] &&
+            if (q != r && ti->pick[q] >= 0 && ti->pick[q] == ti->pick[r] && o && !t->positional && o->column[r] &&
                 !o->column[q])
                 ti->pick[q] = -1;
     for (int r = 0; r < CURVE_NROLES; r++) {
@@ -441,7 +470,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (i < 0)
             continue;
         cin_col *col = &ti->col[i];
-        if (o && o->column[r]) {
+        if (o && !t->positional && o->column[r]) {
             unit_info ui;
             if (col->unit[0] && units_parse(col->unit, &ui)) {
                 if (ui.dim != cin_role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
