@@ -238,6 +238,81 @@ static void test_headerless(void)
     curve_list_free(&l);
 }
 
+/* ---- class 7: other languages and metadata layouts ---- */
+
+static void test_languages(void)
+{
+    static const struct {
+        const char *file, *id, *force, *ext;
+        double w_mm, t_mm, gauge_mm;
+        const char *vendor;
+        double vendor_si;
+    } t[] = {
+        {FIX "es_bluehill.csv", "AL-ES-01", "Fuerza", "Desplazamiento", 12.5, 2, 50,
+         "tensile_strength_mpa", 250e6},
+        {FIX "de_tabmeta.txt", "DE-7", "Prüfkraft", "Standardweg", 10, 2, 50,
+         "tensile_strength_mpa", 300e6},
+        {FIX "zh_export.csv", "CN-3", "力", "位移", 10, 2, 50, "max_force_n", 5000},
+        {FIX "ja_export.csv", "JP-9", "試験力", "ストローク", 10, 2, 50, NULL, 0},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        curve_list l = read_fix(t[k].file, NULL, 1);
+        if (!l.n)
+            continue;
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->specimen, t[k].id), "%s: id '%s'", t[k].file, c->specimen);
+        CHECK(!strcmp(c->colname[CURVE_FORCE], t[k].force), "%s: force '%s'", t[k].file,
+              c->colname[CURVE_FORCE]);
+        CHECK(!strcmp(c->colname[CURVE_EXT], t[k].ext), "%s: ext '%s'", t[k].file,
+              c->colname[CURVE_EXT]);
+        CHECK_NEAR(c->geom.width_m * 1e3, t[k].w_mm, 1e-12, 0, "width");
+        CHECK_NEAR(c->geom.thickness_m * 1e3, t[k].t_mm, 1e-12, 0, "thickness");
+        /* de_tabmeta also states Parallellänge 75 and Versuchslänge 80 mm:
+         * the gauge is Messlänge, 50 mm. */
+        CHECK_NEAR(c->geom.gauge_m * 1e3, t[k].gauge_mm, 1e-12, 0, "gauge length");
+        if (t[k].vendor) {
+            csvin_vendor v[8];
+            size_t nv = csvin_vendor_results(c, v, 8);
+            bool found = false;
+            for (size_t i = 0; i < nv; i++)
+                if (!strcmp(v[i].name, t[k].vendor)) {
+                    found = true;
+                    CHECK_NEAR(v[i].value_si, t[k].vendor_si, 1e-9, 1e-12, t[k].vendor);
+                }
+            CHECK(found, "%s: vendor %s", t[k].file, t[k].vendor);
+        }
+        curve_list_free(&l);
+    }
+}
+
+static void test_gauge_not_parallel(void)
+{
+    curve *c;
+    CHECK(curve_new(0, &c) == RIGOR_OK, "curve");
+    if (!c)
+        return;
+    static const char *const notg[] = {"Parallel length", "Parallellänge", "Versuchslänge",
+                                       "Lc",              "Longueur parallèle", "Longitud paralela"};
+    for (size_t i = 0; i < sizeof notg / sizeof notg[0]; i++) {
+        c->geom.gauge_m = NAN;
+        cin_geom_key(c, notg[i], "75", "mm", '.');
+        CHECK(isnan(c->geom.gauge_m), "'%s' must not be the gauge length", notg[i]);
+    }
+    static const char *const g[] = {"Gauge length", "Messlänge", "L0", "Longitud calibrada",
+                                    "标距", "標点距離", "Długość pomiarowa"};
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
+        c->geom.gauge_m = NAN;
+        CHECK(cin_geom_key(c, g[i], "50", "mm", '.') && fabs(c->geom.gauge_m - 0.05) < 1e-15,
+              "'%s' is the gauge length", g[i]);
+    }
+    CHECK(cin_geom_key(c, "ÁREA", "20", "mm2", '.') && fabs(c->geom.area_m2 - 20e-6) < 1e-18,
+          "upper-case ÁREA");
+    CHECK(cin_geom_key(c, "Grundfläche", "100", "mm²", '.') &&
+              fabs(c->geom.area_m2 - 100e-6) < 1e-18,
+          "Grundfläche is the area");
+    curve_free(c);
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -246,5 +321,7 @@ int main(void)
     TEST_RUN(test_extenso_length);
     TEST_RUN(test_extenso_percent_is_strain);
     TEST_RUN(test_headerless);
+    TEST_RUN(test_languages);
+    TEST_RUN(test_gauge_not_parallel);
     TEST_END("test_csvin_classes");
 }

@@ -752,6 +752,52 @@ static const vmap vendor_keys[] = {
     {"Fmax", "max_force_n", DIM_FORCE},
     {"Maximum Load", "max_force_n", DIM_FORCE},
     {"Max Load", "max_force_n", DIM_FORCE},
+    {"Maximum Force", "max_force_n", DIM_FORCE},
+    /* other languages (docs/import.md) */
+    {"Höchstkraft", "max_force_n", DIM_FORCE},
+    {"Maximalkraft", "max_force_n", DIM_FORCE},
+    {"Force max", "max_force_n", DIM_FORCE},
+    {"Force maximale", "max_force_n", DIM_FORCE},
+    {"Carga máxima", "max_force_n", DIM_FORCE},
+    {"Fuerza máxima", "max_force_n", DIM_FORCE},
+    {"Carico massimo", "max_force_n", DIM_FORCE},
+    {"Forza massima", "max_force_n", DIM_FORCE},
+    {"Força máxima", "max_force_n", DIM_FORCE},
+    {"Siła maksymalna", "max_force_n", DIM_FORCE},
+    {"最大力", "max_force_n", DIM_FORCE},
+    {"最大试验力", "max_force_n", DIM_FORCE},
+    {"最大試験力", "max_force_n", DIM_FORCE},
+    {"最大荷重", "max_force_n", DIM_FORCE},
+    {"Zugfestigkeit", "tensile_strength_mpa", DIM_STRESS},
+    {"Résistance à la traction", "tensile_strength_mpa", DIM_STRESS},
+    {"Résistance maximale", "tensile_strength_mpa", DIM_STRESS},
+    {"Resistencia a la tracción", "tensile_strength_mpa", DIM_STRESS},
+    {"Resistenza a trazione", "tensile_strength_mpa", DIM_STRESS},
+    {"Resistência à tração", "tensile_strength_mpa", DIM_STRESS},
+    {"Wytrzymałość na rozciąganie", "tensile_strength_mpa", DIM_STRESS},
+    {"抗拉强度", "tensile_strength_mpa", DIM_STRESS},
+    {"引張強さ", "tensile_strength_mpa", DIM_STRESS},
+    {"最大応力", "tensile_strength_mpa", DIM_STRESS},
+    {"E-Modul", "modulus_mpa", DIM_STRESS},
+    {"Module d'Young", "modulus_mpa", DIM_STRESS},
+    {"Module d'élasticité", "modulus_mpa", DIM_STRESS},
+    {"Módulo de elasticidad", "modulus_mpa", DIM_STRESS},
+    {"Módulo de Young", "modulus_mpa", DIM_STRESS},
+    {"Modulo elastico", "modulus_mpa", DIM_STRESS},
+    {"Módulo de elasticidade", "modulus_mpa", DIM_STRESS},
+    {"Moduł Younga", "modulus_mpa", DIM_STRESS},
+    {"弹性模量", "modulus_mpa", DIM_STRESS},
+    {"弾性率", "modulus_mpa", DIM_STRESS},
+    {"Rp0,2", "yield_strength_mpa", DIM_STRESS},
+    {"Dehngrenze Rp0,2", "yield_strength_mpa", DIM_STRESS},
+    {"Streckgrenze", "yield_strength_mpa", DIM_STRESS},
+    {"Limite d'élasticité", "yield_strength_mpa", DIM_STRESS},
+    {"Límite elástico", "yield_strength_mpa", DIM_STRESS},
+    {"Snervamento", "yield_strength_mpa", DIM_STRESS},
+    {"Limite de escoamento", "yield_strength_mpa", DIM_STRESS},
+    {"Granica plastyczności", "yield_strength_mpa", DIM_STRESS},
+    {"屈服强度", "yield_strength_mpa", DIM_STRESS},
+    {"耐力", "yield_strength_mpa", DIM_STRESS},
 };
 
 size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
@@ -763,7 +809,9 @@ size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
             if (strcasecmp(m->key, vendor_keys[k].key) != 0)
                 continue;
             double x;
-            if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK)
+            /* "412.5", "1,234.5" or a decimal comma "412,5" */
+            if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK &&
+                cin_num(m->value, ',', false, &x, NULL) != NUM_OK)
                 break;
             unit_info ui;
             if (!units_parse(m->unit, &ui) || ui.dim != vendor_keys[k].dim)

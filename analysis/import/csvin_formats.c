@@ -141,9 +141,21 @@ static int new_curve(const cin_src *s, const char *format, curve **out)
 
 static bool key_is_specimen(const char *k)
 {
-    return !strcasecmp(k, "Specimen ID") || !strcasecmp(k, "Specimen name") ||
-           !strcasecmp(k, "Sample ID") || !strcasecmp(k, "Specimen") ||
-           !strcasecmp(k, "Probenbezeichnung") || !strcasecmp(k, "Probe");
+    /* English, German, French, Spanish, Italian, Portuguese, Polish,
+     * Chinese, Japanese; Shimadzu Trapezium's "Sample Name" is the id. */
+    static const char *const keys[] = {
+        "Specimen ID",       "Specimen name",   "Sample ID",        "Specimen",
+        "Sample Name",       "Sample",          "Probenbezeichnung", "Probe",
+        "Probenname",        "Proben-ID",       "Éprouvette",       "Nom de l'éprouvette",
+        "Échantillon",       "Nom échantillon", "Probeta",          "Nombre de muestra",
+        "Muestra",           "Campione",        "Nome campione",    "Provino",
+        "Amostra",           "Corpo de prova",  "Próbka",           "Nazwa próbki",
+        "试样编号",          "试样名称",        "样品名称",         "試験片名",
+        "試料名",            "サンプル名",      "試験片No",         "Specimen No"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcasecmp(k, keys[i]))
+            return true;
+    return false;
 }
 
 /* Finish one curve: checks, then hand it to the list. */
@@ -178,10 +190,9 @@ static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char 
         size_t n = cin_row_used(row);
         if (n == 0)
             continue;
-        const char *key = row->f[0].s;
-        const char *val = n > 1 ? row->f[1].s : "";
-        const char *unit = n > 2 ? row->f[2].s : "";
         char kbuf[256], vbuf[256], ubuf[64];
+        const char *key = kbuf, *val, *unit;
+        cin_meta_fields(row, kbuf, sizeof kbuf, &val, &unit);
         const char *eq = strchr(s->lines[i].s, '=');
         if (n == 1 && eq) {
             /* "PROBENBREITE_IST <mm> = 20.014": key <unit> = value */

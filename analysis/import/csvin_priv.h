@@ -197,6 +197,14 @@ double cin_step_median(const double *x, size_t n, cin_median_how how);
  * used. value in the given unit (default mm / mm^2 when unit is ""). */
 bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit, char dec);
 
+/* csvin_meta.c: lower case of ASCII and UTF-8 Latin letters (Á -> á, Ł -> ł). */
+void cin_lower(char *d, size_t dn, const char *s);
+/* The key (trailing ':' dropped), value and unit of a metadata row in the
+ * layouts "key,value,unit", "key:<TAB>value<TAB>unit" and
+ * "key<TAB><TAB><TAB>unit<TAB>value". val/unit point into row. */
+void cin_meta_fields(const cin_row *row, char *key, size_t kn, const char **val,
+                     const char **unit);
+
 /* Set c->test from a text mentioning tension/tensile or compression. */
 void cin_test_from_text(curve *c, const char *text);
 

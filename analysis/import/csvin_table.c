@@ -26,14 +26,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void lower_ascii(char *d, size_t dn, const char *s)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < dn; i++)
-        d[i] = (char)tolower((unsigned char)s[i]);
-    d[i] = '\0';
-}
-
 static void trim(char *s)
 {
     size_t n = strlen(s);
@@ -797,82 +789,6 @@ out:
     cin_row_free(&row);
     cin_row_free(&urow);
     return rc;
-}
-
-/* ---- geometry from metadata ---- */
-
-bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit, char dec)
-{
-    char k[160];
-    lower_ascii(k, sizeof k, key);
-    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break"))
-        return false;
-    static const struct {
-        const char *w;
-        int which; /* 0 width 1 thickness 2 diameter 3 area 4 gauge 5 height */
-    } g[] = {
-        {"width", 0},           {"breite", 0},        {"largeur", 0},
-        {"thickness", 1},       {"dicke", 1},         {"paisseur", 1},
-        {"diameter", 2},        {"durchmesser", 2},   {"diamètre", 2},
-        {"cross-section", 3},   {"cross section", 3}, {"area", 3},
-        {"querschnitt", 3},     {"section", 3},       {"gage length", 4},
-        {"gauge length", 4},    {"messlänge", 4},     {"l0", 4},
-        {"original length", 4}, {"span", 4},          {"length", 4},
-        {"height", 5},          {"höhe", 5},          {"hauteur", 5},
-    };
-    int which = -1;
-    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
-        if (strstr(k, g[i].w)) {
-            which = g[i].which;
-            break;
-        }
-    if (which < 0)
-        return false;
-    double v;
-    if (cin_num(value, dec, true, &v, NULL) != NUM_OK)
-        return false;
-    unit_info ui;
-    unit_dim want = which == 3 ? DIM_AREA : DIM_LENGTH;
-    double scale;
-    if (unit && unit[0]) {
-        if (!units_parse(unit, &ui) || ui.dim != want)
-            return false;
-        scale = ui.scale;
-    } else {
-        scale = which == 3 ? 1e-6 : 1e-3; /* mm, mm^2 by convention of the formats */
-    }
-    v *= scale;
-    switch (which) {
-    case 0: c->geom.width_m = v; break;
-    case 1: c->geom.thickness_m = v; break;
-    case 2: c->geom.diameter_m = v; break;
-    case 3: c->geom.area_m2 = v; break;
-    case 4: c->geom.gauge_m = v; break;
-    case 5: c->geom.height_m = v; break;
-    }
-    return true;
-}
-
-/* "tension" but not "extension". */
-static bool has_word_tension(const char *low)
-{
-    for (const char *p = strstr(low, "tension"); p; p = strstr(p + 1, "tension"))
-        if (p == low || !isalpha((unsigned char)p[-1]))
-            return true;
-    return false;
-}
-
-void cin_test_from_text(curve *c, const char *text)
-{
-    if (c->test[0] || !text)
-        return;
-    char low[512];
-    lower_ascii(low, sizeof low, text);
-    if (strstr(low, "compress") || strstr(low, "druck") || strstr(low, "is_comp"))
-        snprintf(c->test, sizeof c->test, "compression");
-    else if (strstr(low, "tensile") || has_word_tension(low) || strstr(low, "zugversuch") ||
-             strstr(low, "traction") || strstr(low, "is_tens"))
-        snprintf(c->test, sizeof c->test, "tensile");
 }
 
 /* ---- physical consistency checks (notes only, data unchanged) ---- */
