@@ -313,6 +313,112 @@ static void test_gauge_not_parallel(void)
     curve_free(c);
 }
 
+/* ---- class 6: multi-block files ---- */
+
+static void test_multi_block(void)
+{
+    curve_list l = read_fix(FIX "mts_blocks_de.dat", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 201, "the timed block's 201 rows, got %zu", c->n);
+        CHECK(!strcmp(c->colname[CURVE_FORCE], "Kraft"), "force '%s' (not the peak block's)",
+              c->colname[CURVE_FORCE]);
+        CHECK_NEAR(c->ch[CURVE_FORCE][200], 5000, 1e-9, 1e-12, "last force");
+        CHECK(!strcmp(c->specimen, "MTS-DE-1"), "id '%s'", c->specimen);
+        CHECK_NEAR(c->geom.width_m, 0.010, 1e-15, 0, "Breite from the geometry block");
+        CHECK_NEAR(c->geom.gauge_m, 0.050, 1e-15, 0, "Messlänge, not Parallellänge");
+        const curve_meta *m = curve_meta_find(c, "Spitze Kraft [row 2]");
+        CHECK(m && !strcmp(m->value, "5,1") && !strcmp(m->unit, "kN"), "peak block as metadata");
+        csvin_vendor v[8];
+        size_t nv = csvin_vendor_results(c, v, 8);
+        int got = 0;
+        for (size_t i = 0; i < nv; i++) {
+            if (!strcmp(v[i].name, "max_force_n"))
+                got += fabs(v[i].value_si - 5000) < 1e-9;
+            if (!strcmp(v[i].name, "tensile_strength_mpa"))
+                got += fabs(v[i].value_si - 250e6) < 1e-3;
+        }
+        CHECK(got == 2, "results block as vendor results (Höchstkraft 5,0 kN, Zugfestigkeit "
+                        "250,0 MPa): %d of 2",
+              got);
+    }
+    curve_list_free(&l);
+}
+
+/* ---- class 8: encodings and number formats; class 9: Shimadzu ---- */
+
+static void test_encodings(void)
+{
+    static const struct {
+        const char *file, *enc, *id, *force;
+    } t[] = {
+        {FIX "pl_cp1250.csv", "Windows-1250", "PL-1", "Siła"},
+        {FIX "fr_cp1252_kgf.csv", "Windows-1252", "FR\xE2\x80\x93" "02", "Force"},
+        {FIX "ja_sjis.csv", "Shift-JIS", "JP-SJ", "試験力"},
+        {FIX "zh_gbk.csv", "GBK", "CN-GBK", "力"},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        curve_list l = read_fix(t[k].file, NULL, 1);
+        if (l.n) {
+            const curve *c = l.v[0];
+            CHECK(!strcmp(c->specimen, t[k].id), "%s: id '%s'", t[k].file, c->specimen);
+            CHECK(!strcmp(c->colname[CURVE_FORCE], t[k].force), "%s: force column '%s'",
+                  t[k].file, c->colname[CURVE_FORCE]);
+            CHECK(c->ch[CURVE_FORCE] && fabs(c->ch[CURVE_FORCE][200] - 5000) < 0.01,
+                  "%s: 5000 N at the end (kgf converted)", t[k].file);
+            CHECK_NEAR(c->geom.gauge_m, 0.05, 1e-15, 0, "gauge");
+            char want[80];
+            snprintf(want, sizeof want, "read as %s", t[k].enc);
+            CHECK(has_note(c, want), "%s: note '%s'", t[k].file, want);
+        }
+        curve_list_free(&l);
+        char *d = describe(t[k].file, NULL);
+        CHECK(d && strstr(d, t[k].enc), "inspect names %s", t[k].enc);
+        free(d);
+    }
+}
+
+static void test_thousands(void)
+{
+    static const char *const files[] = {FIX "thousands_comma.csv", FIX "thousands_apostrophe.csv"};
+    for (size_t k = 0; k < 2; k++) {
+        curve_list l = read_fix(files[k], NULL, 1);
+        if (l.n) {
+            const curve *c = l.v[0];
+            CHECK(c->n == 201, "%s rows", files[k]);
+            double mx = 0;
+            for (size_t i = 0; i < c->n; i++)
+                mx = c->ch[CURVE_FORCE][i] > mx ? c->ch[CURVE_FORCE][i] : mx;
+            CHECK_NEAR(mx, 5000, 1e-9, 1e-12, "max force through grouped values");
+            /* 0.5 s * 140 = row 140: 200 MPa + ... ; spot-check a grouped value */
+            CHECK(c->ch[CURVE_FORCE][150] > 1000, "a grouped value read as thousands");
+        }
+        curve_list_free(&l);
+    }
+    double v;
+    CHECK(cin_num("1\xC2\xA0" "234,5", ',', true, &v, NULL) == NUM_OK && v == 1234.5, "NBSP");
+    CHECK(cin_num("1\xE2\x80\xAF" "234,5", ',', true, &v, NULL) == NUM_OK && v == 1234.5,
+          "narrow NBSP");
+    CHECK(cin_num("1'234.5", '.', true, &v, NULL) == NUM_OK && v == 1234.5, "apostrophe");
+    CHECK(cin_num("1.234,5", ',', true, &v, NULL) == NUM_OK && v == 1234.5, "point");
+    CHECK(cin_num("1 234 567,25", ',', true, &v, NULL) == NUM_OK && v == 1234567.25, "space");
+    CHECK(cin_num("1'23.5", '.', true, &v, NULL) == NUM_BAD, "a group is three digits");
+    CHECK(cin_num("1'234.5", '.', false, &v, NULL) == NUM_BAD, "unquoted: no grouping");
+}
+
+static void test_shimadzu(void)
+{
+    curve_list l = read_fix(FIX "shimadzu_trapezium.csv", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->format, "shimadzu"), "format '%s', want shimadzu", c->format);
+        CHECK(!strcmp(c->specimen, "SH-0815"), "Sample Name is the id: '%s'", c->specimen);
+        CHECK_NEAR(c->geom.thickness_m, 0.002, 1e-15, 0, "thickness from the parameter block");
+        CHECK(c->n == 201, "rows %zu", c->n);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -323,5 +429,9 @@ int main(void)
     TEST_RUN(test_headerless);
     TEST_RUN(test_languages);
     TEST_RUN(test_gauge_not_parallel);
+    TEST_RUN(test_multi_block);
+    TEST_RUN(test_encodings);
+    TEST_RUN(test_thousands);
+    TEST_RUN(test_shimadzu);
     TEST_END("test_csvin_classes");
 }

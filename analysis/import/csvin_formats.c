@@ -55,7 +55,7 @@ static void copy(char *d, size_t n, const char *s)
 
 /* Fraction-of-fields test: is line i a data row (most non-empty fields
  * numbers in either decimal convention, or clock times)? */
-static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
+bool cin_numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
 {
     if (i >= s->nlines || cin_blank(&s->lines[i]))
         return false;
@@ -92,6 +92,12 @@ static bool units_row(const cin_src *s, size_t i, char delim, cin_row *row)
     for (size_t k = 0; k < row->n; k++) {
         const char *f = row->f[k].s;
         if (!f[0])
+            continue;
+        /* a label in the first cell: "Unit", "Einheit", "単位" */
+        if (k == 0 && (!strcasecmp(f, "Unit") || !strcasecmp(f, "Units") ||
+                       !strcasecmp(f, "Einheit") || !strcasecmp(f, "Unité") ||
+                       !strcasecmp(f, "Unidad") || !strcasecmp(f, "単位") ||
+                       !strcmp(f, "单位")))
             continue;
         nonempty++;
         double v;
@@ -135,7 +141,7 @@ static int new_curve(const cin_src *s, const char *format, curve **out)
     copy((*out)->file, sizeof(*out)->file, s->name);
     copy((*out)->format, sizeof(*out)->format, format);
     if (s->latin1)
-        curve_note(*out, "encoding: not valid UTF-8; read as Latin-1 (ISO-8859-1)");
+        curve_note(*out, "encoding: not valid UTF-8; read as %s", s->legacy);
     return RIGOR_OK;
 }
 
@@ -344,16 +350,10 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
 /* ------------------------------------------------------------------ */
 /* Generic: metadata lines, a names row, an optional units row, data.   */
 
-typedef struct {
-    size_t names;
-    long units;
-    size_t data;
-    char delim;
-} cin_found;
 
 /* Find the first names row at or after from: followed (after an optional
  * units row) by at least two data rows. */
-static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
+bool cin_find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
                        cin_row *row)
 {
     if (to > s->nlines)
@@ -374,8 +374,8 @@ static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint
         }
         while (j < to && cin_blank(&s->lines[j]))
             j++;
-        if (numeric_row(s, j, d, row) &&
-            (j + 1 >= to || numeric_row(s, j + 1, d, row) || cin_blank(&s->lines[j + 1]))) {
+        if (cin_numeric_row(s, j, d, row) &&
+            (j + 1 >= to || cin_numeric_row(s, j + 1, d, row) || cin_blank(&s->lines[j + 1]))) {
             f->names = i;
             f->units = u;
             f->data = j;
@@ -420,7 +420,7 @@ static bool bare_numbers(const cin_src *s, size_t *first, char *delim, cin_row *
         char d = cin_guess_delim(s, i, i + 12);
         if (!d)
             continue;
-        if (numeric_row(s, i, d, row) && numeric_row(s, i + 1, d, row)) {
+        if (cin_numeric_row(s, i, d, row) && cin_numeric_row(s, i + 1, d, row)) {
             *first = i;
             *delim = d;
             return true;
@@ -464,7 +464,7 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
     cin_row row = {0};
     cin_found f;
     int rc;
-    if (!find_table(s, 0, s->nlines, 0, &f, &row)) {
+    if (!cin_find_table(s, 0, s->nlines, 0, &f, &row)) {
         /* Bare numbers (a logger, a peer tool): no names row. */
         size_t bare;
         char bd;
@@ -513,9 +513,26 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         return RIGOR_EPARSE;
     }
 
+    /* Several "names + units + numbers" blocks (parameters, peaks, data):
+     * the data block is the one with the roles and the most rows. */
+    cin_block blk[CIN_MAX_BLOCKS];
+    size_t nb = cin_find_blocks(s, &f, blk, CIN_MAX_BLOCKS, &row);
+    size_t pick = cin_pick_data_block(blk, nb);
+    size_t tend = s->nlines;
+    if (nb > 1) {
+        f = blk[pick].f;
+        if (pick + 1 < nb)
+            tend = blk[pick + 1].f.names;
+    }
+
     /* Name the family. */
     const char *fmt = "plain-csv";
-    bool universal = false, raw = false;
+    bool universal = false, raw = false, shimadzu = false;
+    for (size_t i = 0; i < f.names && i < 60; i++) {
+        const char *l = s->lines[i].s;
+        shimadzu |= strstr(l, "Trapezium") || strstr(l, "TRAPEZIUM") || strstr(l, "Shimadzu") ||
+                    strstr(l, "SHIMADZU") || strstr(l, "島津");
+    }
     for (size_t i = 0; i < f.names; i++) {
         const char *l = s->lines[i].s;
         if (strstr(l, " : ") && (starts(l, "General") || starts(l, "Specimen") ||
@@ -530,7 +547,9 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
             if (row.f[k].s[0] == '(')
                 paren_units = true;
     const char *names = s->lines[f.names].s;
-    if (universal)
+    if (shimadzu)
+        fmt = "shimadzu";
+    else if (universal)
         fmt = "bluehill-universal";
     else if (raw && paren_units)
         fmt = "bluehill-raw";
@@ -549,17 +568,30 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         return rc;
     }
     bool id_blank = false;
-    meta_lines(c, s, 0, f.names, f.delim, &row, &id_blank);
+    if (nb > 1) {
+        /* key/value lines between the blocks, then the other blocks */
+        meta_lines(c, s, 0, blk[0].f.names, f.delim, &row, &id_blank);
+        for (size_t i = 0; i + 1 < nb; i++)
+            meta_lines(c, s, blk[i].end, blk[i + 1].f.names, f.delim, &row, &id_blank);
+        for (size_t i = 0; i < nb; i++)
+            if (i != pick)
+                cin_block_meta(c, s, &blk[i], &row);
+        curve_note(c, "%zu blocks of names and numbers: data from the block at line %ld, the "
+                      "others read as metadata",
+                   nb, (long)s->lines[f.names].no);
+    } else {
+        meta_lines(c, s, 0, f.names, f.delim, &row, &id_blank);
+    }
     if (id_blank)
         curve_note(c, "the file's 'Specimen ID' is blank: specimen id is missing");
     cin_tspec t = {.names = f.names,
                    .units = f.units,
                    .data = f.data,
-                   .end = s->nlines,
+                   .end = tend,
                    .delim = f.delim,
                    .dec = 0,
                    .stop_at_blank = false,
-                   .release = true};
+                   .release = tend == s->nlines};
     if (!strcmp(fmt, "catman-asc"))
         t.catman = true;
     cin_tinfo ti;
@@ -677,7 +709,7 @@ static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     }
     cin_row row = {0};
     cin_found f;
-    bool ok = find_table(s, i, s->nlines, '\t', &f, &row);
+    bool ok = cin_find_table(s, i, s->nlines, '\t', &f, &row);
     cin_row_free(&row);
     if (!ok) {
         rigor_diag_set(diag, s->name, i < s->nlines ? s->lines[i].no : 0, 0,
@@ -848,7 +880,7 @@ static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_in
     char d = cin_guess_delim(s, 0, 12);
     if (d != '\t')
         d = ',';
-    if (!find_table(s, 0, s->nlines, d, &f, &row)) {
+    if (!cin_find_table(s, 0, s->nlines, d, &f, &row)) {
         cin_row_free(&row);
         curve_free(c);
         rigor_diag_set(diag, s->name, 0, 0,
@@ -1200,7 +1232,14 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
     for (size_t i = first; i < s->nlines && i < first + 40; i++)
         if (starts(s->lines[i].s, "Index;Element;"))
             return rd_eth(s, o, out, info, diag);
-    if (l0[0] == '"') {
+    /* A Shimadzu Trapezium export also starts with quoted "key","value"
+     * lines: it is not a testXpert file (issue #20 class 9). */
+    bool shimadzu = false;
+    for (size_t i = first; i < s->nlines && i < first + 10; i++)
+        shimadzu |= strstr(s->lines[i].s, "Trapezium") || strstr(s->lines[i].s, "TRAPEZIUM") ||
+                    strstr(s->lines[i].s, "Shimadzu") || strstr(s->lines[i].s, "SHIMADZU") ||
+                    strstr(s->lines[i].s, "島津");
+    if (l0[0] == '"' && !shimadzu) {
         /* "key",value,"unit" lines (comma or tab) then quoted names: testXpert. */
         cin_row row = {0};
         static const char dl[] = {',', '\t'};

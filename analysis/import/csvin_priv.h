@@ -39,7 +39,8 @@ typedef struct {
     char encoding[48];  /* "ASCII", "UTF-8", "UTF-8 with BOM", "Latin-1 (assumed)" */
     char eol[8];        /* "LF", "CRLF", "CR" */
     bool final_newline; /* the file ended with a line end */
-    bool latin1;        /* bytes were converted from Latin-1 */
+    bool latin1;        /* bytes were converted from a legacy encoding */
+    char legacy[48];    /* which, for the note: "Latin-1 (ISO-8859-1)", "Windows-1250 ..." */
     bool releasable;    /* text and line table may give consumed pages back to the
                            OS (cin_src_adopt: a file read for its curves only) */
 } cin_src;
@@ -52,6 +53,12 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, int 
 int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, int threads,
                   rigor_diag *diag);
 void cin_src_free(cin_src *s);
+/* csvin_encoding.c: convert a text that is not UTF-8 from the legacy
+ * encoding its bytes show (Shift-JIS, GBK, Windows-1250, Windows-1252, else
+ * Latin-1) into out (room for 3 * len + 1 bytes); names it in name (for
+ * inspect) and note (for the curve's note). Returns the bytes written. */
+size_t cin_decode_legacy(const unsigned char *p, size_t len, char *out, size_t cap,
+                         char *name, size_t nn, char *note, size_t ntn);
 bool cin_blank(const cin_line *l); /* only spaces/tabs */
 /* Copy s into d[n], truncating; NULL s gives "". */
 void cin_copy(char *d, size_t n, const char *s);
@@ -209,6 +216,44 @@ void cin_meta_fields(const cin_row *row, char *key, size_t kn, const char **val,
 void cin_test_from_text(curve *c, const char *text);
 
 /* ---- formats ---- */
+
+/* A table found in the text: names row, optional units row, first data row. */
+typedef struct {
+    size_t names;
+    long units;
+    size_t data;
+    char delim;
+} cin_found;
+
+/* Line i is a data row: most non-empty fields are numbers (either decimal
+ * convention) or clock times. */
+bool cin_numeric_row(const cin_src *s, size_t i, char delim, cin_row *row);
+/* The first names row at or after from (before to), followed after an
+ * optional units row by data rows; delim_hint 0 = guess. */
+bool cin_find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
+                    cin_row *row);
+
+/* csvin_blocks.c: files built of several "names + units + numbers" blocks
+ * (MTS 793 / TestSuite .dat, Shimadzu Trapezium: parameters, peak/valley
+ * or results blocks, then the timed data). */
+typedef struct {
+    cin_found f;
+    size_t end;     /* one past the block's last data row */
+    size_t rows;    /* data rows */
+    bool roles;     /* has a force/stress and an extension/strain column */
+} cin_block;
+
+#define CIN_MAX_BLOCKS 16
+
+/* All blocks from the first table on, in file order (at most max). */
+size_t cin_find_blocks(const cin_src *s, const cin_found *first, cin_block *b, size_t max,
+                       cin_row *row);
+/* Index of the timed-data block: a block with the roles and the most rows. */
+size_t cin_pick_data_block(const cin_block *b, size_t n);
+/* The columns of a short block as metadata (name = value unit; with
+ * several rows, "name [row k]"), geometry from them; vendor results come
+ * from the keys (csvin_vendor_results). */
+void cin_block_meta(curve *c, const cin_src *s, const cin_block *b, cin_row *row);
 
 typedef struct {
     char format[64];
