@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define FIX "tests/data/import-classes/"
 
@@ -419,6 +421,122 @@ static void test_shimadzu(void)
     curve_list_free(&l);
 }
 
+/* ---- bad input never hangs or explodes ---- */
+
+static void test_run_nan_row(void)
+{
+    curve_list l = read_fix(FIX "run_nan_row.csv", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 4, "4 valid rows of 5, got %zu", c->n);
+        CHECK(has_note(c, "1 invalid row skipped") && has_note(c, "line 10"),
+              "the skipped row is named");
+        for (size_t i = 0; i < c->n; i++)
+            CHECK(isfinite(c->ch[CURVE_FORCE][i]), "row %zu finite", i);
+    }
+    curve_list_free(&l);
+}
+
+typedef struct {
+    int n, nodata;
+    char last[600];  /* the last diagnostic */
+} errs;
+
+static void count_err(void *ctx, int err, const rigor_diag *d)
+{
+    errs *e = ctx;
+    e->n++;
+    e->nodata += err == RIGOR_ENODATA;
+    snprintf(e->last, sizeof e->last, "%.200s: %.300s", d->file, d->msg);
+}
+
+static void test_folder_scan_safe(void)
+{
+    char dir[] = "/tmp/rigor-scan-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    char p[512], q[512];
+    snprintf(p, sizeof p, "%s/sub", dir);
+    CHECK(mkdir(p, 0700) == 0, "mkdir");
+    snprintf(p, sizeof p, "%s/sub/a.csv", dir);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs("Time (s),Extension (mm),Load (N)\n0,0,0\n1,0.1,10\n2,0.2,20\n", f);
+        fclose(f);
+    }
+    /* a link back to the top: a loop */
+    snprintf(p, sizeof p, "%s/sub/loop", dir);
+    CHECK(symlink(dir, p) == 0, "symlink");
+    snprintf(p, sizeof p, "%s/sub/fifo.csv", dir);
+    CHECK(mkfifo(p, 0600) == 0, "mkfifo");
+
+    curve_list l = {0};
+    errs e = {0};
+    size_t nr = 0, nf = 0;
+    csvin_read_path(dir, NULL, &l, count_err, &e, &nr, &nf);
+    CHECK(l.n == 1 && nr == 1, "the one file read once through the loop: %zu curves, %zu read",
+          l.n, nr);
+    CHECK(e.n == 1 && e.nodata == 1 && strstr(e.last, "a FIFO, not a regular file"),
+          "the FIFO skipped with a note: %d (%s)", e.n, e.last);
+    curve_list_free(&l);
+
+    /* A FIFO named directly is refused without waiting for a writer. */
+    rigor_diag d = {0};
+    int rc = csvin_read_file(p, NULL, &l, &d);
+    CHECK(rc == RIGOR_ENODATA && strstr(d.msg, "FIFO"), "fifo: rc %d %s", rc, d.msg);
+
+    /* A file over the limit is refused before it is read. */
+    csvin_opts o;
+    csvin_opts_default(&o);
+    o.max_bytes = 16;
+    snprintf(q, sizeof q, "%s/sub/a.csv", dir);
+    rc = csvin_read_file(q, &o, &l, &d);
+    CHECK(rc == RIGOR_EUNSUPPORTED && strstr(d.msg, "larger than the limit of 16 bytes"),
+          "limit: rc %d %s", rc, d.msg);
+    CHECK(l.n == 0, "nothing appended");
+
+    unlink(p);
+    unlink(q);
+    snprintf(p, sizeof p, "%s/sub/loop", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/sub", dir);
+    rmdir(p);
+    rmdir(dir);
+}
+
+/* Every error path of the block readers frees what it allocated (run under
+ * LeakSanitizer): truncated and corrupted versions of each fixture. */
+static void test_error_paths_free(void)
+{
+    static const char *const files[] = {
+        FIX "mts_blocks_de.dat", FIX "shimadzu_trapezium.csv", FIX "es_bluehill.csv",
+        FIX "ja_sjis.csv",       FIX "pl_cp1250.csv",          FIX "run_nan_row.csv",
+        FIX "setpoint_de.txt",   FIX "bare_strain_stress.csv", FIX "de_tabmeta.txt"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        FILE *f = fopen(files[k], "rb");
+        if (!f)
+            continue;
+        char buf[8192];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        for (size_t cut = 0; cut < n; cut += 37) {
+            char tmp[8192];
+            memcpy(tmp, buf, cut);
+            /* corrupt one byte after the cut: a letter in the numbers */
+            size_t m = cut;
+            if (m < n)
+                tmp[m++] = 'x';
+            curve_list l = {0};
+            rigor_diag d = {0};
+            (void)csvin_read_buffer(files[k], tmp, m, NULL, &l, &d);
+            curve_list_free(&l);
+        }
+    }
+    CHECK(1, "no crash (leaks are LeakSanitizer's to report)");
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -433,5 +551,8 @@ int main(void)
     TEST_RUN(test_encodings);
     TEST_RUN(test_thousands);
     TEST_RUN(test_shimadzu);
+    TEST_RUN(test_run_nan_row);
+    TEST_RUN(test_folder_scan_safe);
+    TEST_RUN(test_error_paths_free);
     TEST_END("test_csvin_classes");
 }

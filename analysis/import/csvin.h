@@ -39,6 +39,8 @@ typedef struct {
     const char *column[CURVE_NROLES]; /* --column ROLE=NAME overrides, NULL = auto */
     int npos;                    /* --columns: columns declared by position, 0 = none */
     csvin_pos pos[CSVIN_MAX_POS]; /* for files without a names row (bare numbers) */
+    long long max_bytes; /* a file larger than this is refused before it is read;
+                            0 = the built-in 512 MiB, which is also the most */
     int jobs; /* csvin_read_paths: files read in this many threads (<= 1: one) */
     int table_threads; /* the data lines of one long table read in this many threads
                           (<= 1: one); csvin_read_paths gives each file the threads
@@ -80,7 +82,10 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
                       curve_list *out, rigor_diag *diag);
 
 /* Read a file or a directory. A directory is expanded recursively in
- * byte-wise sorted order; hidden entries and documentation/code/picture
+ * byte-wise sorted order; a directory reached twice (a symbolic link into
+ * the tree, by device and inode) is scanned once; FIFOs, sockets and
+ * devices are skipped and reported through on_error as RIGOR_ENODATA
+ * ("not a regular file"); hidden entries and documentation/code/picture
  * files (README*, LICENSE*, *.md, *.pdf, *.png, *.py, ... see
  * docs/import.md) are skipped. MTS TestSuite runs split
  * over "...(Timed).txt", "...(Timed)1.txt", ... in one folder are joined into

@@ -280,6 +280,7 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
                    .delim = ',',
                    .dec = '.',
                    .stop_at_hash = true,
+                   .skip_nonfinite = true,
                    .release = true};
     /* The driver ends every line it writes: a last data line without its
      * line end was cut by the interruption, even when its fields look

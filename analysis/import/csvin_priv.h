@@ -153,6 +153,8 @@ typedef struct {
     bool point_is_time;         /* Deben: the "Point" column is time in s */
     bool catman;                /* -1000000 marks an unused channel */
     bool tolerate_partial_last; /* drop an incomplete last line with a note */
+    bool skip_nonfinite;        /* a row with a NaN/inf cell is skipped with a note
+                                   (rigor-run: a NaN reply recorded), not an error */
     bool positional;            /* no names row: columns are o->pos (--columns);
                                    names is then the first data line */
     bool release;               /* the format reads no data line but the first and
@@ -214,6 +216,9 @@ void cin_meta_fields(const cin_row *row, char *key, size_t kn, const char **val,
 
 /* Set c->test from a text mentioning tension/tensile or compression. */
 void cin_test_from_text(curve *c, const char *text);
+
+/* "a FIFO", "a socket", "a character device", ... for a stat mode. */
+const char *cin_file_kind(unsigned mode);
 
 /* ---- formats ---- */
 

@@ -554,6 +554,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             need = (size_t)ti->pick[r] + 1;
     bool multi_seen = false;
     long multi_line = 0;
+    size_t bad_rows = 0;
+    long bad_line = 0;
+    char bad_what[200] = "";
     char multi_text[64] = "";
     double clock0 = NAN, clock_prev = NAN, clock_add = 0;
     size_t sentinel_cells = 0;
@@ -644,8 +647,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             rc = RIGOR_EPARSE;
             goto out;
         }
-        bool partial = false;
-        for (int r = 0; r < CURVE_NROLES; r++) {
+        bool partial = false, invalid = false;
+        for (int r = 0; r < CURVE_NROLES && !invalid; r++) {
             v[r] = NAN;
             int i = ti->pick[r];
             if (i < 0)
@@ -691,6 +694,17 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 v[r] = NAN; /* a Rigor run without extensometer reading */
                 continue;
             }
+            if (st == NUM_NONFINITE && t->skip_nonfinite) {
+                /* A NaN reply recorded during a run: this row is invalid,
+                 * the rest of the run is not. */
+                if (!bad_rows++) {
+                    bad_line = l->no;
+                    snprintf(bad_what, sizeof bad_what, "column '%s' is '%.20s'",
+                             ti->col[i].full, f->s);
+                }
+                invalid = true;
+                break;
+            }
             if (st == NUM_EMPTY)
                 rigor_diag_set(diag, s->name, l->no, f->col,
                              "expected a number in column '%s', found an empty cell",
@@ -706,6 +720,10 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                              f->s);
             rc = RIGOR_EPARSE;
             goto out;
+        }
+        if (invalid) {
+            invalid = false;
+            continue;
         }
         if (partial) {
             curve_note(c, "line %ld: incomplete last line (no line end) dropped", (long)l->no);
@@ -729,6 +747,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         ti->rows++;
         ti->last_line = li;
     }
+    if (bad_rows)
+        curve_note(c,
+                   "WARNING: %zu invalid row%s skipped (a non-finite value, e.g. a NaN reply "
+                   "recorded during the test): first at line %ld, %s",
+                   bad_rows, bad_rows == 1 ? "" : "s", bad_line, bad_what);
     if (ti->rows == 0) {
         rigor_diag_set(diag, s->name, nl->no, 1,
                      "expected data rows after the column names, found none");
