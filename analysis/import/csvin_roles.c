@@ -93,6 +93,7 @@ static const vocab words[] = {
     {"tiempo", CURVE_TIME, 4},
     {"tempo", CURVE_TIME, 4},
     {"czas", CURVE_TIME, 4},
+    {"godzina", CURVE_TIME, 3}, /* Polish Bluehill: "Godzina (s)", the sample time */
     {"时间", CURVE_TIME, 4},
     {"時間", CURVE_TIME, 4},
     /* force */
