@@ -1,12 +1,19 @@
 /* csvin_priv.h — internals shared by the csvin_*.c files (not a public API).
  *
- * The importer works in three layers:
- *   csvin_text.c    bytes -> UTF-8 lines (encoding, line ends), field
- *                   splitting with quotes, strict number parsing;
- *   csvin_table.c   one table (names row, optional units row, data rows) ->
- *                   one curve: column roles, units to SI, checks;
- *   csvin_formats.c format detection and the header/metadata of each family;
- *   csvin.c         public entry points, folders, MTS split runs, describe.
+ * The importer works in layers:
+ *   csvin_text.c     bytes -> UTF-8 lines (line ends), field splitting with
+ *                    quotes, strict number parsing;
+ *   csvin_encoding.c the legacy encoding of a non-UTF-8 text;
+ *   csvin_table.c    one table (names row, optional units row, data rows) ->
+ *                    one curve, units to SI;
+ *   csvin_roles.c    the role of a column (setpoint, extensometer, crosshead);
+ *   csvin_checks.c   consistency checks that add notes;
+ *   csvin_meta.c     geometry keys, test type, metadata line layouts;
+ *   csvin_blocks.c   files of several names+units+numbers blocks;
+ *   csvin_formats.c  format detection, the generic reader and its header;
+ *   csvin_vendors.c  the families with readers of their own;
+ *   csvin_paths.c    folders, several paths, MTS split runs;
+ *   csvin.c          public entry points, describe, vendor results.
  */
 #ifndef RIGOR_CSVIN_PRIV_H
 #define RIGOR_CSVIN_PRIV_H
@@ -266,6 +273,31 @@ typedef struct {
     cin_tinfo table; /* first table, for describe */
     size_t ntables;
 } cin_info;
+
+/* csvin_formats.c helpers shared with csvin_vendors.c. */
+bool cin_starts(const char *s, const char *p);  /* s starts with p */
+bool cin_istarts(const char *s, const char *p); /* the same, ASCII case ignored */
+bool cin_units_row(const cin_src *s, size_t i, char delim, cin_row *row);
+bool cin_names_row(const cin_src *s, size_t i, char delim, cin_row *row);
+int cin_new_curve(const cin_src *s, const char *format, curve **out);
+bool cin_key_is_specimen(const char *k);
+int cin_finish(curve *c, const cin_tinfo *ti, const cin_src *s, curve_list *out);
+void cin_set_info(cin_info *info, const char *format, const cin_tinfo *ti);
+void cin_meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char delim,
+                    cin_row *row, bool *id_blank);
+/* csvin_vendors.c: the readers of the families with their own layout. */
+int cin_rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+                    rigor_diag *diag);
+int cin_rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+               rigor_diag *diag);
+int cin_rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+                 rigor_diag *diag);
+int cin_rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+               rigor_diag *diag);
+int cin_rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *out,
+                         cin_info *info, rigor_diag *diag);
+int cin_rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+               rigor_diag *diag);
 
 /* Parse all curves of one loaded source. */
 int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
