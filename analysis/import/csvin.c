@@ -1,7 +1,7 @@
-/* csvin.c — public entry points of the importer: files, buffers, folders,
- * MTS runs split over several files, and the description for `rigor
- * inspect`. See csvin.h; the parsing itself is in csvin_text.c,
- * csvin_table.c and csvin_formats.c.
+/* csvin.c — public entry points of the importer: files and buffers (the
+ * size limit and what a path is are checked before reading), the
+ * description for `rigor inspect` and the vendor results. Folders and split
+ * runs are in csvin_paths.c; the layers are listed in csvin_priv.h.
  */
 #include "csvin_priv.h"
 

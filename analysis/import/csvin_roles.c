@@ -375,7 +375,10 @@ const char *csvin_channel_kind(const char *name, const char *unit)
     lower_ascii(low, sizeof low, name ? name : "");
     static const char *const cross[] = {"weg",       "stroke",   "traverse",  "crosshead",
                                         "déplacement", "position", "travel",  "course",
-                                        "ストローク", "横梁",     "trawers",   "位移"};
+                                        "ストローク", "横梁",     "trawers",   "位移",
+                                        "desplazamiento", "spostamento", "deslocamento",
+                                        "przemieszczenie", "traversa", "変位", "displacement",
+                                        "extension"};
     if (r == CURVE_EXT)
         for (size_t i = 0; i < sizeof cross / sizeof cross[0]; i++)
             if (strstr(low, cross[i]))
