@@ -256,6 +256,7 @@ static void test_languages(void)
          "tensile_strength_mpa", 300e6},
         {FIX "zh_export.csv", "CN-3", "力", "位移", 10, 2, 50, "max_force_n", 5000},
         {FIX "ja_export.csv", "JP-9", "試験力", "ストローク", 10, 2, 50, NULL, 0},
+        {FIX "tr_export.csv", "TR-5", "Kuvvet", "Uzama", 10, 2, 50, NULL, 0},
     };
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
         curve_list l = read_fix(t[k].file, NULL, 1);
@@ -285,6 +286,20 @@ static void test_languages(void)
         }
         curve_list_free(&l);
     }
+}
+
+static void test_elongation_percent_is_strain(void)
+{
+    curve_list l = read_fix(FIX "tr_export.csv", NULL, 1);
+    if (l.n) {
+        const curve *c = l.v[0];
+        CHECK(c->ch[CURVE_STRAIN] && !strcmp(c->colname[CURVE_STRAIN], "Uzama") &&
+                  !strcmp(c->colunit[CURVE_STRAIN], "%"),
+              "'Uzama (%%)' is the strain: '%s'", c->colname[CURVE_STRAIN]);
+        if (c->ch[CURVE_STRAIN])
+            CHECK_NEAR(c->ch[CURVE_STRAIN][200], 0.1, 1e-12, 1e-9, "10 %% -> 0.1");
+    }
+    curve_list_free(&l);
 }
 
 static void test_gauge_not_parallel(void)
@@ -547,6 +562,7 @@ int main(void)
     TEST_RUN(test_headerless);
     TEST_RUN(test_languages);
     TEST_RUN(test_gauge_not_parallel);
+    TEST_RUN(test_elongation_percent_is_strain);
     TEST_RUN(test_multi_block);
     TEST_RUN(test_encodings);
     TEST_RUN(test_thousands);

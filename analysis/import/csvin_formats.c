@@ -145,7 +145,8 @@ bool cin_key_is_specimen(const char *k)
         "Amostra",           "Corpo de prova",  "Próbka",           "Nazwa próbki",
         "试样编号",          "试样名称",        "样品名称",         "試験片名",
         "試料名",            "サンプル名",      "試験片No",         "Specimen No",
-        "Specimen label",    "Etykietka próbki", "Etykieta próbki",  "Probenetikett"};
+        "Specimen label",    "Etykietka próbki", "Etykieta próbki",  "Probenetikett",
+        "Numune",            "Numune adı"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcasecmp(k, keys[i]))
             return true;

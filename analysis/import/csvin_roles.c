@@ -94,6 +94,7 @@ static const vocab words[] = {
     {"tempo", CURVE_TIME, 4},
     {"czas", CURVE_TIME, 4},
     {"godzina", CURVE_TIME, 3}, /* Polish Bluehill: "Godzina (s)", the sample time */
+    {"zaman", CURVE_TIME, 4},
     {"时间", CURVE_TIME, 4},
     {"時間", CURVE_TIME, 4},
     /* force */
@@ -113,6 +114,7 @@ static const vocab words[] = {
     {"carico", CURVE_FORCE, 4},
     {"carga", CURVE_FORCE, 3},
     {"charge", CURVE_FORCE, 3},
+    {"kuvvet", CURVE_FORCE, 4},
     {"試験力", CURVE_FORCE, 5},
     {"荷重", CURVE_FORCE, 4},
     {"载荷", CURVE_FORCE, 4},
@@ -148,6 +150,9 @@ static const vocab words[] = {
     {"distance", CURVE_EXT, 3},
     {"weg", CURVE_EXT, 3},
     {"déplacement", CURVE_EXT, 3},
+    {"uzama", CURVE_EXT, 4},
+    {"deplasman", CURVE_EXT, 4},
+    {"grip separation", CURVE_EXT, 2},
     {"crosshead", CURVE_EXT, 2},
     {"traverse", CURVE_EXT, 2},
     {"trawers", CURVE_EXT, 2},
@@ -167,7 +172,10 @@ static const vocab words[] = {
     {"应变", CURVE_STRAIN, 5},
     {"ひずみ", CURVE_STRAIN, 5},
     {"歪み", CURVE_STRAIN, 5},
+    {"birim uzama", CURVE_STRAIN, 5},
+    {"birim şekil", CURVE_STRAIN, 5},
     {"stress", CURVE_STRESS, 4},
+    {"gerilme", CURVE_STRESS, 4},
     {"spannung", CURVE_STRESS, 4},
     {"contrainte", CURVE_STRESS, 4},
     {"tensión", CURVE_STRESS, 4},
@@ -305,6 +313,11 @@ int cin_classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
             set_why(c, "named like %s but its unit %s is a length", role_names[role], c->unit);
             role = CURVE_EXT;
             best = 0;
+        } else if (ui->dim == DIM_RATIO && role == CURVE_EXT) {
+            /* "Elongation (%)", "Allongement [%]": a percentage elongation
+             * is a strain (ISO 6892-1 cl. 3.4). */
+            set_why(c, "an elongation in %s is a strain", c->unit);
+            role = CURVE_STRAIN;
         } else if (ui->dim == DIM_MASS && role == CURVE_FORCE) {
             /* grams in a force column: grams-force, handled by the caller */
         } else {
