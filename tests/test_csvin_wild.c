@@ -115,11 +115,37 @@ static void test_trapezium_sjis(void)
     curve_list_free(&l);
 }
 
+static void test_data2rdf_zwick_german(void)
+{
+    curve_list l = read_wild(WILD "data2rdf_DX56_D_FZ2_WR00_43_head200.TXT", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->format, "testxpert-tra"), "format %s", c->format);
+        /* data2rdf's expected output (output_csv_parser.ttl): OriginalGaugeLength
+         * 80 mm ("Messlänge Standardweg"), ParallelLength 120 mm ("Versuchslänge"),
+         * SpecimenThickness 1.55 mm, SpecimenWidth 20.04 mm. */
+        CHECK_NEAR(c->geom.gauge_m, 80e-3, 0, 1e-12, "L0 = Messlänge, not Versuchslänge");
+        CHECK_NEAR(c->geom.thickness_m, 1.55e-3, 0, 1e-12, "Probendicke");
+        CHECK_NEAR(c->geom.width_m, 20.04e-3, 0, 1e-12, "Probenbreite");
+        const curve_meta *m = curve_meta_find(c, "date");
+        CHECK(m && strstr(m->value, "2021-05-19 09:36"), "Datum/Uhrzeit 44335.4 -> %s",
+              m ? m->value : "-");
+        CHECK(!strcmp(c->colname[CURVE_FORCE], "Standardkraft"), "force");
+        CHECK(strcmp(c->colname[CURVE_EXT], "Breitenänderung") != 0, "width change is no extension");
+        /* the repository anonymised the series with random numbers: time runs
+         * backwards, which must be flagged, not hidden */
+        CHECK(has_note(c, "WARNING: time goes backwards"), "random time flagged");
+        CHECK(c->n == 200, "rows %zu", c->n);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
     TEST_RUN(test_polish_bluehill_cp1250);
     TEST_RUN(test_headerless_statictesting);
     TEST_RUN(test_trapezium_sjis);
+    TEST_RUN(test_data2rdf_zwick_german);
     TEST_END("test_csvin_wild");
 }

@@ -56,14 +56,6 @@ int csvin_role_from_name(const char *name)
     return -1;
 }
 
-static void lower_ascii(char *d, size_t dn, const char *s)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < dn; i++)
-        d[i] = (char)tolower((unsigned char)s[i]);
-    d[i] = '\0';
-}
-
 static void set_why(cin_col *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_why(cin_col *c, const char *fmt, ...)
 {
@@ -196,7 +188,10 @@ static const char *const never[] = {
     "torque",     "angle",    "drehwinkel",      "raw",       "date",
     "cell",       "velocity", "geschwindigkeit", "energy",    "original",
     "final",      "lookup",   "element",         "direction", "samplerate",
-    "motorspeed", "pressure"};
+    "motorspeed", "pressure",
+    /* transverse channels: the width or thickness change, not the extension */
+    "breitenänderung", "dickenänderung", "width change", "thickness change", "transverse",
+    "lateral"};
 
 /* The controller's demand. "soll" only at the start of a word (Sollweg,
  * Kraft Soll), so that no measured name containing the letters is caught. */
@@ -223,7 +218,7 @@ static bool word_start(const char *low, const char *at)
 bool cin_is_setpoint(const char *name)
 {
     char low[160];
-    lower_ascii(low, sizeof low, name);
+    cin_lower(low, sizeof low, name);
     for (size_t i = 0; i < sizeof setpoint_words / sizeof setpoint_words[0]; i++)
         if (strstr(low, setpoint_words[i]))
             return true;
@@ -275,7 +270,7 @@ static bool extenso_name(const char *low)
 int cin_classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
 {
     char low[160];
-    lower_ascii(low, sizeof low, c->name);
+    cin_lower(low, sizeof low, c->name);
     const char *nm = low;
     while (*nm == '_')
         nm++;
@@ -385,7 +380,7 @@ const char *csvin_channel_kind(const char *name, const char *unit)
     if (c.setpoint)
         return "setpoint";
     char low[160];
-    lower_ascii(low, sizeof low, name ? name : "");
+    cin_lower(low, sizeof low, name ? name : "");
     static const char *const cross[] = {"weg",       "stroke",   "traverse",  "crosshead",
                                         "déplacement", "position", "travel",  "course",
                                         "ストローク", "横梁",     "trawers",   "位移",
