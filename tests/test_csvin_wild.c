@@ -140,6 +140,24 @@ static void test_data2rdf_zwick_german(void)
     curve_list_free(&l);
 }
 
+static void test_german_bluehill(void)
+{
+    curve_list l = read_wild(WILD "de_bluehill_export.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->specimen, "dpp-PUL6-1"), "Proben-beschriftung: '%s'", c->specimen);
+        CHECK_NEAR(c->geom.area_m2, 3.45e-6, 0, 1e-12, "Querschnitt 3,45 mm^2");
+        CHECK(!strcmp(c->colname[CURVE_STRAIN], "Dehnung 1") &&
+                  !strcmp(csvin_channel_kind("Dehnung 1", "%"), "extensometer"),
+              "strain from the extensometer 'Dehnung 1'");
+        CHECK(!strcmp(csvin_channel_kind(c->colname[CURVE_EXT], c->colunit[CURVE_EXT]),
+                      "crosshead"),
+              "Traversenweg is the crosshead");
+        CHECK(!has_note(c, "implies A0"), "stress column agrees with Querschnitt");
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -147,5 +165,6 @@ int main(void)
     TEST_RUN(test_headerless_statictesting);
     TEST_RUN(test_trapezium_sjis);
     TEST_RUN(test_data2rdf_zwick_german);
+    TEST_RUN(test_german_bluehill);
     TEST_END("test_csvin_wild");
 }

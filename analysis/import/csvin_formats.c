@@ -146,7 +146,7 @@ bool cin_key_is_specimen(const char *k)
         "试样编号",          "试样名称",        "样品名称",         "試験片名",
         "試料名",            "サンプル名",      "試験片No",         "Specimen No",
         "Specimen label",    "Etykietka próbki", "Etykieta próbki",  "Probenetikett",
-        "Numune",            "Numune adı"};
+        "Numune",            "Numune adı",      "Proben-beschriftung", "Probenbeschriftung"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcasecmp(k, keys[i]))
             return true;
