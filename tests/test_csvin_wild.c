@@ -158,6 +158,43 @@ static void test_german_bluehill(void)
     curve_list_free(&l);
 }
 
+static void test_bluehill_round_bar(void)
+{
+    curve_list l = read_wild(WILD "en_bluehill_raw_round.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        /* "Grip Diameter (Hardness correction) 12.50 mm" is not the bar's */
+        CHECK_NEAR(c->geom.diameter_m, 6.97e-3, 0, 1e-12, "Diameter, not the grip diameter");
+        CHECK_NEAR(c->geom.area_m2, 38.1553e-6, 0, 1e-12, "Area");
+        CHECK_NEAR(c->geom.gauge_m, 25.4e-3, 0, 1e-12, "Gage Length (Extensometer)");
+        csvin_vendor v[8];
+        size_t nv = csvin_vendor_results(c, v, 8);
+        int got = 0;
+        double f_max = 0, e_at = NAN;
+        for (size_t i = 0; i < c->n; i++)
+            if (c->ch[CURVE_FORCE][i] > f_max) {
+                f_max = c->ch[CURVE_FORCE][i];
+                e_at = c->ch[CURVE_STRAIN][i];
+            }
+        for (size_t i = 0; i < nv; i++) {
+            /* the stated values, and the data give them back: the maximum
+             * load is a recorded sample (exact), its strain as written */
+            if (!strcmp(v[i].name, "max_force_n")) {
+                got++;
+                CHECK_NEAR(v[i].value_si, 22840, 0, 1e-12, "Maximum Load");
+                CHECK_NEAR(f_max, v[i].value_si, 0, 1e-12, "data maximum = stated");
+            }
+            if (!strcmp(v[i].name, "strain_at_max_pct")) {
+                got++;
+                CHECK_NEAR(v[i].value_si, 0.07789, 0, 1e-12, "strain at maximum load");
+                CHECK_NEAR(e_at, v[i].value_si, 0, 1e-9, "data strain at max = stated");
+            }
+        }
+        CHECK(got == 2, "both stated results found (%d)", got);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -166,5 +203,6 @@ int main(void)
     TEST_RUN(test_trapezium_sjis);
     TEST_RUN(test_data2rdf_zwick_german);
     TEST_RUN(test_german_bluehill);
+    TEST_RUN(test_bluehill_round_bar);
     TEST_END("test_csvin_wild");
 }

@@ -384,6 +384,7 @@ static const vmap vendor_keys[] = {
     {"fc", "compressive_strength_mpa", DIM_STRESS},
     {"f", "strength_mpa", DIM_STRESS},
     {"Tensile strain (Strain 1) at Tensile strength", "strain_at_max_pct", DIM_RATIO},
+    {"Tensile strain at Maximum Load", "strain_at_max_pct", DIM_RATIO},
     {"Tensile stress at Yield (Offset 0.2 %)", "yield_strength_mpa", DIM_STRESS},
     {"Rp0.2", "yield_strength_mpa", DIM_STRESS},
     {"Tensile stress at Break (Standard)", "break_stress_mpa", DIM_STRESS},

@@ -86,7 +86,16 @@ static const geom_word geom_words[] = {
 static const char *const not_gauge[] = {
     "parallel",   "parallèle",  "paralela",  "parallela", "równoległ", "versuchslänge",
     "平行部",     "平行长度",   "total",     "gesamt",    "free",      "freie",
-    "grip",       "einspann",   "extensometer", "reduced",
+    "reduced",
+};
+
+/* Keys naming a dimension of something else than the specimen's measured
+ * section ("Grip Diameter (Hardness correction)", "Einspannlänge"). The
+ * extensometer's own gauge length ("Gage Length (Extensometer)") is the L0
+ * of a strain measured by it and stays a gauge length. */
+static const char *const not_specimen[] = {
+    "grip",   "einspann", "hardness", "härte",  "jaw",    "clamp",  "fixture",
+    "punch",  "platen",   "indenter", "shoulder", "kopf", "mors",   "mâchoire",
 };
 
 static bool token_lc(const char *k)
@@ -102,6 +111,9 @@ bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit
     if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break") || strstr(k, "nach") ||
         strstr(k, "rotura") || strstr(k, "rupture"))
         return false;
+    for (size_t i = 0; i < sizeof not_specimen / sizeof not_specimen[0]; i++)
+        if (strstr(k, not_specimen[i]))
+            return false;
     int which = -1;
     for (size_t i = 0; i < sizeof geom_words / sizeof geom_words[0]; i++)
         if (strstr(k, geom_words[i].w)) {
