@@ -195,6 +195,19 @@ static void test_bluehill_round_bar(void)
     curve_list_free(&l);
 }
 
+static void test_flexure_refused(void)
+{
+    /* A three-point flexure export read as tension gave a "tensile strength"
+     * of 669 MPa and a modulus from the flexure columns: refused instead. */
+    curve_list l = {0};
+    rigor_diag d = {0};
+    int rc = csvin_read_file(WILD "flexure_bluehill.csv", NULL, &l, &d);
+    CHECK(rc == RIGOR_EUNSUPPORTED && strstr(d.msg, "flexure (bending) test") && d.line == 8,
+          "rc %d line %ld: %s", rc, d.line, d.msg);
+    CHECK(l.n == 0, "nothing appended");
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -204,5 +217,6 @@ int main(void)
     TEST_RUN(test_data2rdf_zwick_german);
     TEST_RUN(test_german_bluehill);
     TEST_RUN(test_bluehill_round_bar);
+    TEST_RUN(test_flexure_refused);
     TEST_END("test_csvin_wild");
 }

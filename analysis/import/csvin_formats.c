@@ -591,6 +591,23 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         cin_row_free(&row);
         return rc;
     }
+    /* A flexure (bending) test exports a "flexure stress" and "strain" that
+     * are not a uniaxial stress-strain curve: read as tension they give a
+     * wrong modulus and strength, so the file is refused. */
+    const char *flex = NULL;
+    for (int i = 0; i < ti.ncol && !flex; i++)
+        flex = cin_flexure_word(ti.col[i].full) ? ti.col[i].full : NULL;
+    for (size_t i = 0; i < c->nmeta && !flex; i++)
+        flex = cin_flexure_word(c->meta[i].key) ? c->meta[i].key : NULL;
+    if (flex) {
+        rigor_diag_set(diag, s->name, s->lines[f.names].no, 1,
+                       "a flexure (bending) test ('%.60s'): Rigor analyses tension and "
+                       "compression only; not read",
+                       flex);
+        curve_free(c);
+        cin_row_free(&row);
+        return RIGOR_EUNSUPPORTED;
+    }
     first_row_geometry(c, s, &f, &ti, &row);
     cin_row_free(&row);
     /* Test type: a column or key that says so, else Bluehill's method folder. */

@@ -237,3 +237,16 @@ void cin_meta_fields(const cin_row *row, char *key, size_t kn, const char **val,
         *unit = row->f[2].s;
     }
 }
+
+bool cin_flexure_word(const char *text)
+{
+    static const char *const w[] = {"flexur", "flexion", "flexión", "flessione", "bending",
+                                    "biege", "3-point", "three-point", "4-point", "four-point",
+                                    "support span", "zginan", "曲げ", "弯曲"};
+    char low[200];
+    cin_lower(low, sizeof low, text ? text : "");
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strstr(low, w[i]))
+            return true;
+    return false;
+}

@@ -221,6 +221,9 @@ void cin_lower(char *d, size_t dn, const char *s);
 void cin_meta_fields(const cin_row *row, char *key, size_t kn, const char **val,
                      const char **unit);
 
+/* The text names a flexure (bending) test: flexure, Biege, 3-point, ... */
+bool cin_flexure_word(const char *text);
+
 /* Set c->test from a text mentioning tension/tensile or compression. */
 void cin_test_from_text(curve *c, const char *text);
 
