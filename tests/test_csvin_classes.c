@@ -539,10 +539,9 @@ static void test_error_paths_free(void)
         for (size_t cut = 0; cut < n; cut += 37) {
             char tmp[8192];
             memcpy(tmp, buf, cut);
-            /* corrupt one byte after the cut: a letter in the numbers */
-            size_t m = cut;
-            if (m < n)
-                tmp[m++] = 'x';
+            /* corrupt the byte at the cut (a letter in the numbers), end there */
+            tmp[cut] = 'x';
+            size_t m = cut + 1;
             curve_list l = {0};
             rigor_diag d = {0};
             (void)csvin_read_buffer(files[k], tmp, m, NULL, &l, &d);

@@ -35,7 +35,7 @@ static size_t conv(const char *code, const unsigned char *p, size_t len, char *o
                    bool strict)
 {
     iconv_t cd = iconv_open("UTF-8", code);
-    if (cd == (iconv_t)-1)
+    if (cd == (iconv_t)-1) // NOLINT(performance-no-int-to-ptr): iconv_open's documented error value
         return SIZE_MAX;
     char *in = (char *)p, *o = out;
     size_t il = len, ol = cap - 1;
