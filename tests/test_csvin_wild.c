@@ -208,6 +208,21 @@ static void test_flexure_refused(void)
     curve_list_free(&l);
 }
 
+static void test_spanish_two_columns(void)
+{
+    curve_list l = read_wild(WILD "es_polymer_twocol.txt", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Desplaz.") && !strcmp(c->colname[CURVE_FORCE], "Fuerza"),
+              "ext '%s' force '%s'", c->colname[CURVE_EXT], c->colname[CURVE_FORCE]);
+        CHECK(!strcmp(csvin_channel_kind("Desplaz.", "mm"), "crosshead"),
+              "'Desplaz.' is the machine's displacement");
+        CHECK(isnan(curve_geom_area(&c->geom)), "no geometry in the file: none invented");
+        CHECK(c->n == 150 && !c->ch[CURVE_TIME], "150 rows, no time column");
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -218,5 +233,6 @@ int main(void)
     TEST_RUN(test_german_bluehill);
     TEST_RUN(test_bluehill_round_bar);
     TEST_RUN(test_flexure_refused);
+    TEST_RUN(test_spanish_two_columns);
     TEST_END("test_csvin_wild");
 }

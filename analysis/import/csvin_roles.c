@@ -132,6 +132,7 @@ static const vocab words[] = {
     {"verformung", CURVE_EXT, 4},
     {"def.", CURVE_EXT, 4},
     {"desplazamiento", CURVE_EXT, 4},
+    {"desplaz.", CURVE_EXT, 4}, /* abbreviated: "Desplaz. [mm]" */
     {"spostamento", CURVE_EXT, 4},
     {"deslocamento", CURVE_EXT, 4},
     {"przemieszczenie", CURVE_EXT, 4},
@@ -384,7 +385,7 @@ const char *csvin_channel_kind(const char *name, const char *unit)
     static const char *const cross[] = {"weg",       "stroke",   "traverse",  "crosshead",
                                         "déplacement", "position", "travel",  "course",
                                         "ストローク", "横梁",     "trawers",   "位移",
-                                        "desplazamiento", "spostamento", "deslocamento",
+                                        "desplaz", "spostamento", "deslocamento",
                                         "przemieszczenie", "traversa", "変位", "displacement",
                                         "extension"};
     if (r == CURVE_EXT)
