@@ -225,6 +225,15 @@ static void test_headerless(void)
         CHECK(!l.v[0]->ch[CURVE_TIME] && l.v[0]->ch[CURVE_FORCE][59] == 29.5, "skip + N");
     curve_list_free(&l);
 
+    /* A file with a names row keeps its own columns, and says so. */
+    CHECK(csvin_parse_columns("strain:%,stress:MPa", &o, err, sizeof err) == RIGOR_OK, "%s", err);
+    l = read_fix(FIX "extenso_pct.csv", &o, 1);
+    if (l.n)
+        CHECK(has_note(l.v[0], "--columns ignored: the file has a names row (line 1)") &&
+                  !strcmp(l.v[0]->colname[CURVE_STRAIN], "Extensometer"),
+              "--columns on a file with names");
+    curve_list_free(&l);
+
     /* Layout errors say what is wrong. */
     static const char *const bad[] = {"",         "strain",          "strain:kN,stress:MPa",
                                       "foo:mm,force:N", "ext:mm,ext:mm,force:N", "ext:furlong,force:N",

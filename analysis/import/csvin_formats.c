@@ -608,6 +608,9 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         cin_row_free(&row);
         return RIGOR_EUNSUPPORTED;
     }
+    if (o && o->npos > 0)
+        curve_note(c, "--columns ignored: the file has a names row (line %ld)",
+                   (long)s->lines[f.names].no);
     first_row_geometry(c, s, &f, &ti, &row);
     cin_row_free(&row);
     /* Test type: a column or key that says so, else Bluehill's method folder. */
