@@ -49,6 +49,9 @@ static void usage(FILE *f)
            "                               when the file has stress and strain columns\n"
            "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
            "                               strain, stress)\n"
+           "  --columns ROLE:UNIT,...      layout of files without a header row, by\n"
+           "                               position (e.g. strain:%%,stress:MPa or\n"
+           "                               time:s,ext:mm,force:kN; - skips a column)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
            "                               result, Weibull fit of strengths (docs/batch.md)\n"
@@ -144,6 +147,20 @@ static bool positive(const char *opt, double v)
 
 /* Vendor results stated in the file, next to Rigor's own, with the relative
  * difference (Rigor - vendor) / vendor, so a lab can audit its history. */
+/* Which channel the strain came from (extensometer, crosshead, a file
+ * column), for the results' method: ISO 6892-1 cl. 10 wants the
+ * extensometer, and a reader must see when it was the crosshead. */
+static void add_strain_channel(const curve *c, const analysis_opts *o, result_set *rs)
+{
+    int r = o->use_file_columns && c->ch[CURVE_STRAIN] ? CURVE_STRAIN : CURVE_EXT;
+    if (!c->colname[r][0])
+        return;
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s '%s'", csvin_channel_kind(c->colname[r], c->colunit[r]),
+             c->colname[r]);
+    results_method_string(rs, "strain_channel", buf);
+}
+
 static void add_vendor(const curve *c, result_set *rs)
 {
     csvin_vendor v[32];
@@ -285,6 +302,7 @@ static void analyse_one(void *ctx, size_t k)
     if (j->rc != RIGOR_OK)
         return;
     add_vendor(c, &j->a.rs);
+    add_strain_channel(c, p->o, &j->a.rs);
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
 }
 
@@ -315,6 +333,7 @@ int cmd_analyze(int argc, char **argv)
         O_PLATEAU,
         O_NOFILE,
         O_COLUMN,
+        O_COLUMNS,
         O_JSON,
         O_CSV,
         O_PLOT,
@@ -344,6 +363,7 @@ int cmd_analyze(int argc, char **argv)
         {"plateau-window", required_argument, 0, O_PLATEAU},
         {"no-file-columns", no_argument, 0, O_NOFILE},
         {"column", required_argument, 0, O_COLUMN},
+        {"columns", required_argument, 0, O_COLUMNS},
         {"json", no_argument, 0, O_JSON},
         {"csv", no_argument, 0, O_CSV},
         {"plot", required_argument, 0, O_PLOT},
@@ -492,6 +512,14 @@ int cmd_analyze(int argc, char **argv)
                 return 2;
             }
             io.column[role] = eq + 1;
+            break;
+        }
+        case O_COLUMNS: {
+            char err[200];
+            if (csvin_parse_columns(optarg, &io, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor analyze: --columns %s: %s\n", optarg, err);
+                return 2;
+            }
             break;
         }
         case O_JSON: out_kind = 1; break;

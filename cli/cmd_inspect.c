@@ -17,10 +17,12 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: rigor inspect [--column ROLE=NAME]... FILE...\n"
+    fprintf(f, "usage: rigor inspect [--column ROLE=NAME]... [--columns ROLE:UNIT,...] FILE...\n"
                "  Describe what Rigor detects in each data file: format, encoding,\n"
                "  delimiter, decimal separator, columns with roles and units, metadata,\n"
-               "  rows and warnings. ROLE is time, ext, force, strain or stress.\n");
+               "  rows and warnings. ROLE is time, ext, force, strain or stress.\n"
+               "  --columns declares the columns of a file without a header row by\n"
+               "  position, e.g. --columns strain:%%,stress:MPa (- skips a column).\n");
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -63,6 +65,18 @@ int cmd_inspect(int argc, char **argv)
             o.column[r] = eq + 1;
             continue;
         }
+        if (!opts_done && !strcmp(a, "--columns")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rigor inspect: --columns needs ROLE:UNIT,...\n");
+                return 2;
+            }
+            char err[200];
+            if (csvin_parse_columns(argv[++i], &o, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor inspect: --columns %s: %s\n", argv[i], err);
+                return 2;
+            }
+            continue;
+        }
         if (!opts_done && a[0] == '-' && a[1]) {
             fprintf(stderr, "rigor inspect: unknown option '%s'\n", a);
             usage(stderr);
@@ -76,7 +90,7 @@ int cmd_inspect(int argc, char **argv)
             opts_done = true;
             continue;
         }
-        if (!opts_done && !strcmp(a, "--column")) {
+        if (!opts_done && (!strcmp(a, "--column") || !strcmp(a, "--columns"))) {
             i++;
             continue;
         }

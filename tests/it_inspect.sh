@@ -26,6 +26,31 @@ if [ "$n" -eq 2 ]; then ok "one error line per failed file"; else ko "one error 
 "$RIGOR" inspect --column force=Nope "$tmp/good.csv" > "$tmp/out" 2> "$tmp/err"; rc=$?
 if [ $rc -eq 2 ] && grep -q "no such column" "$tmp/err"; then ok "--column unknown name"; else ko "--column unknown name (rc $rc)"; fi
 
+# issue #20: a setpoint column is rejected with its reason; bare numbers need --columns
+"$RIGOR" inspect tests/data/import-classes/setpoint_de.txt > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q "Kraft Sollwert .*rejected: setpoint/command channel.*measured force is 'Kraft'" "$tmp/out"; then
+    ok "setpoint column rejected with reason"; else ko "setpoint column rejected with reason (rc $rc)"; cat "$tmp/out"; fi
+"$RIGOR" inspect tests/data/import-classes/bare_strain_stress.csv > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "bare_strain_stress.csv:1:1: no header row.*--columns" "$tmp/err"; then
+    ok "headerless file: error names --columns"; else ko "headerless file: error names --columns (rc $rc)"; cat "$tmp/err"; fi
+"$RIGOR" inspect --columns strain:%,stress:MPa tests/data/import-classes/bare_strain_stress.csv > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q "column 1 .*role strain" "$tmp/out" && grep -q "301 rows" "$tmp/out"; then
+    ok "--columns reads a headerless file"; else ko "--columns reads a headerless file (rc $rc)"; cat "$tmp/out" "$tmp/err"; fi
+"$RIGOR" inspect --columns strain:kN,stress:MPa tests/data/import-classes/bare_strain_stress.csv > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "unit 'kN' is force" "$tmp/err"; then
+    ok "--columns wrong unit refused"; else ko "--columns wrong unit refused (rc $rc)"; cat "$tmp/err"; fi
+
+# the extensometer choice is in the results' method (strain_channel)
+"$RIGOR" analyze --json --area 10 --gauge-length 50 tests/data/import-classes/extenso_pct.csv > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q "\"strain_channel\": \"extensometer 'Extensometer'\"" "$tmp/out"; then
+    ok "method names the extensometer"; else ko "method names the extensometer (rc $rc)"; cat "$tmp/err"; grep strain "$tmp/out"; fi
+"$RIGOR" analyze --json --columns strain:%,stress:MPa tests/data/import-classes/bare_strain_stress.csv > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q '"format": "headerless"' "$tmp/out"; then
+    ok "analyze --columns"; else ko "analyze --columns (rc $rc)"; cat "$tmp/err"; fi
+"$RIGOR" analyze --columns strain:%,bogus:MPa tests/data/import-classes/bare_strain_stress.csv > "$tmp/out" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "unknown role 'bogus'" "$tmp/err"; then
+    ok "analyze --columns bad role exit 2"; else ko "analyze --columns bad role (rc $rc)"; cat "$tmp/err"; fi
+
 real=${RIGOR_SHARED:-../shared}/data/real
 if [ -d "$real" ]; then
     "$RIGOR" inspect "$real/ppieczywek__TDA/DATA/NANO_K_1.MTR" "$real/gerlachjan__eval_TensileTest/experminent_data/DD11_7_3.TSX" > "$tmp/out" 2> "$tmp/err"; rc=$?

@@ -27,8 +27,20 @@
 
 #define CSVIN_MAX_JOBS 16
 
+#define CSVIN_MAX_POS 32
+
+/* One column of a declared layout (--columns): its role and unit. */
+typedef struct {
+    int role;     /* curve_role, or -1: a column to skip */
+    char unit[16]; /* unit symbol (common/units.h); "" = the role's SI unit */
+} csvin_pos;
+
 typedef struct {
     const char *column[CURVE_NROLES]; /* --column ROLE=NAME overrides, NULL = auto */
+    int npos;                    /* --columns: columns declared by position, 0 = none */
+    csvin_pos pos[CSVIN_MAX_POS]; /* for files without a names row (bare numbers) */
+    long long max_bytes; /* a file larger than this is refused before it is read;
+                            0 = the built-in 512 MiB, which is also the most */
     int jobs; /* csvin_read_paths: files read in this many threads (<= 1: one) */
     int table_threads; /* the data lines of one long table read in this many threads
                           (<= 1: one); csvin_read_paths gives each file the threads
@@ -37,12 +49,23 @@ typedef struct {
 
 void csvin_opts_default(csvin_opts *o);
 
+/* Parse a --columns layout "ROLE:UNIT,ROLE:UNIT,..." (e.g. "strain:%,stress:MPa",
+ * "time:s,ext:mm,force:kN"; ROLE as for --column, or "-"/"skip" for a column
+ * to ignore; ":UNIT" may be left out for the role's SI unit) into o->pos.
+ * Returns RIGOR_OK, or RIGOR_EINVAL with what is wrong in err. */
+int csvin_parse_columns(const char *spec, csvin_opts *o, char *err, size_t errlen);
+
 /* Role of a name as used by --column: "time", "ext" (also "extension",
  * "position", "crosshead", "displacement"), "force" (also "load"), "strain",
  * "stress". Returns the role or -1 when the name is not a role. */
 int csvin_role_from_name(const char *name);
 /* Short name of a role: "time", "ext", "force", "strain", "stress". */
 const char *csvin_role_name(int role);
+
+/* What kind of channel a column is, from its name and unit (the rules of
+ * the importer's role choice, docs/import.md): "extensometer", "crosshead",
+ * "setpoint" (a controller demand) or "channel" (anything else). */
+const char *csvin_channel_kind(const char *name, const char *unit);
 
 /* Read one file; appends one curve per specimen to *out (multi-specimen
  * files give several). On error returns a negative rigor_err, fills *diag with
@@ -59,7 +82,10 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
                       curve_list *out, rigor_diag *diag);
 
 /* Read a file or a directory. A directory is expanded recursively in
- * byte-wise sorted order; hidden entries and documentation/code/picture
+ * byte-wise sorted order; a directory reached twice (a symbolic link into
+ * the tree, by device and inode) is scanned once; FIFOs, sockets and
+ * devices are skipped and reported through on_error as RIGOR_ENODATA
+ * ("not a regular file"); hidden entries and documentation/code/picture
  * files (README*, LICENSE*, *.md, *.pdf, *.png, *.py, ... see
  * docs/import.md) are skipped. MTS TestSuite runs split
  * over "...(Timed).txt", "...(Timed)1.txt", ... in one folder are joined into

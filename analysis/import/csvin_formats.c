@@ -30,32 +30,19 @@
 #include <strings.h>
 #include <time.h>
 
-static bool starts(const char *s, const char *p)
+bool cin_starts(const char *s, const char *p)
 {
     return strncmp(s, p, strlen(p)) == 0;
 }
 
-static bool istarts(const char *s, const char *p)
+bool cin_istarts(const char *s, const char *p)
 {
     return strncasecmp(s, p, strlen(p)) == 0;
 }
 
-/* Copy with truncation (ids and names longer than the field are cut). */
-static void copy(char *d, size_t n, const char *s)
-{
-    if (!n)
-        return;
-    size_t k = s ? strlen(s) : 0;
-    if (k >= n)
-        k = n - 1;
-    if (k)
-        memcpy(d, s, k);
-    d[k] = '\0';
-}
-
 /* Fraction-of-fields test: is line i a data row (most non-empty fields
  * numbers in either decimal convention, or clock times)? */
-static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
+bool cin_numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
 {
     if (i >= s->nlines || cin_blank(&s->lines[i]))
         return false;
@@ -82,7 +69,7 @@ static bool numeric_row(const cin_src *s, size_t i, char delim, cin_row *row)
 }
 
 /* A units row: every non-empty field is short and none is a number. */
-static bool units_row(const cin_src *s, size_t i, char delim, cin_row *row)
+bool cin_units_row(const cin_src *s, size_t i, char delim, cin_row *row)
 {
     if (i >= s->nlines || cin_blank(&s->lines[i]))
         return false;
@@ -93,13 +80,19 @@ static bool units_row(const cin_src *s, size_t i, char delim, cin_row *row)
         const char *f = row->f[k].s;
         if (!f[0])
             continue;
+        /* a label in the first cell: "Unit", "Einheit", "単位" */
+        if (k == 0 && (!strcasecmp(f, "Unit") || !strcasecmp(f, "Units") ||
+                       !strcasecmp(f, "Einheit") || !strcasecmp(f, "Unité") ||
+                       !strcasecmp(f, "Unidad") || !strcasecmp(f, "単位") ||
+                       !strcmp(f, "单位")))
+            continue;
         nonempty++;
         double v;
         if (strlen(f) > 16 || cin_num(f, '.', true, &v, NULL) == NUM_OK)
             return false;
         unit_info ui;
         char u[40];
-        copy(u, sizeof u, f);
+        cin_copy(u, sizeof u, f);
         if (!units_parse(u, &ui) && !(f[0] == '(' && f[strlen(f) - 1] == ')'))
             return false;
     }
@@ -107,7 +100,7 @@ static bool units_row(const cin_src *s, size_t i, char delim, cin_row *row)
 }
 
 /* A names row: at least two non-empty fields, most of them not numbers. */
-static bool names_row(const cin_src *s, size_t i, char delim, cin_row *row)
+bool cin_names_row(const cin_src *s, size_t i, char delim, cin_row *row)
 {
     if (i >= s->nlines || cin_blank(&s->lines[i]))
         return false;
@@ -127,27 +120,41 @@ static bool names_row(const cin_src *s, size_t i, char delim, cin_row *row)
     return nonempty >= 2 && txt * 2 > nonempty;
 }
 
-static int new_curve(const cin_src *s, const char *format, curve **out)
+int cin_new_curve(const cin_src *s, const char *format, curve **out)
 {
     int rc = curve_new(0, out);
     if (rc)
         return rc;
-    copy((*out)->file, sizeof(*out)->file, s->name);
-    copy((*out)->format, sizeof(*out)->format, format);
+    cin_copy((*out)->file, sizeof(*out)->file, s->name);
+    cin_copy((*out)->format, sizeof(*out)->format, format);
     if (s->latin1)
-        curve_note(*out, "encoding: not valid UTF-8; read as Latin-1 (ISO-8859-1)");
+        curve_note(*out, "encoding: not valid UTF-8; read as %s", s->legacy);
     return RIGOR_OK;
 }
 
-static bool key_is_specimen(const char *k)
+bool cin_key_is_specimen(const char *k)
 {
-    return !strcasecmp(k, "Specimen ID") || !strcasecmp(k, "Specimen name") ||
-           !strcasecmp(k, "Sample ID") || !strcasecmp(k, "Specimen") ||
-           !strcasecmp(k, "Probenbezeichnung") || !strcasecmp(k, "Probe");
+    /* English, German, French, Spanish, Italian, Portuguese, Polish,
+     * Chinese, Japanese; Shimadzu Trapezium's "Sample Name" is the id. */
+    static const char *const keys[] = {
+        "Specimen ID",       "Specimen name",   "Sample ID",        "Specimen",
+        "Sample Name",       "Sample",          "Probenbezeichnung", "Probe",
+        "Probenname",        "Proben-ID",       "Éprouvette",       "Nom de l'éprouvette",
+        "Échantillon",       "Nom échantillon", "Probeta",          "Nombre de muestra",
+        "Muestra",           "Campione",        "Nome campione",    "Provino",
+        "Amostra",           "Corpo de prova",  "Próbka",           "Nazwa próbki",
+        "试样编号",          "试样名称",        "样品名称",         "試験片名",
+        "試料名",            "サンプル名",      "試験片No",         "Specimen No",
+        "Specimen label",    "Etykietka próbki", "Etykieta próbki",  "Probenetikett",
+        "Numune",            "Numune adı",      "Proben-beschriftung", "Probenbeschriftung"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcasecmp(k, keys[i]))
+            return true;
+    return false;
 }
 
 /* Finish one curve: checks, then hand it to the list. */
-static int finish(curve *c, const cin_tinfo *ti, const cin_src *s, curve_list *out)
+int cin_finish(curve *c, const cin_tinfo *ti, const cin_src *s, curve_list *out)
 {
     cin_check_curve(c, ti, s);
     int rc = curve_list_push(out, c);
@@ -156,12 +163,12 @@ static int finish(curve *c, const cin_tinfo *ti, const cin_src *s, curve_list *o
     return rc;
 }
 
-static void set_info(cin_info *info, const char *format, const cin_tinfo *ti)
+void cin_set_info(cin_info *info, const char *format, const cin_tinfo *ti)
 {
     if (!info)
         return;
     if (!info->ntables) {
-        copy(info->format, sizeof info->format, format);
+        cin_copy(info->format, sizeof info->format, format);
         if (ti)
             info->table = *ti;
     }
@@ -169,7 +176,7 @@ static void set_info(cin_info *info, const char *format, const cin_tinfo *ti)
 }
 
 /* Read the metadata of "key<d>value<d>unit" lines [from, to). */
-static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char delim,
+void cin_meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char delim,
                        cin_row *row, bool *id_blank)
 {
     for (size_t i = from; i < to; i++) {
@@ -178,15 +185,14 @@ static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char 
         size_t n = cin_row_used(row);
         if (n == 0)
             continue;
-        const char *key = row->f[0].s;
-        const char *val = n > 1 ? row->f[1].s : "";
-        const char *unit = n > 2 ? row->f[2].s : "";
         char kbuf[256], vbuf[256], ubuf[64];
+        const char *key = kbuf, *val, *unit;
+        cin_meta_fields(row, kbuf, sizeof kbuf, &val, &unit);
         const char *eq = strchr(s->lines[i].s, '=');
         if (n == 1 && eq) {
             /* "PROBENBREITE_IST <mm> = 20.014": key <unit> = value */
             snprintf(kbuf, sizeof kbuf, "%.*s", (int)(eq - s->lines[i].s), s->lines[i].s);
-            copy(vbuf, sizeof vbuf, eq + 1);
+            cin_copy(vbuf, sizeof vbuf, eq + 1);
             cin_split_name_unit(kbuf, kbuf, sizeof kbuf, ubuf, sizeof ubuf);
             char *v = vbuf;
             while (*v == ' ')
@@ -200,8 +206,8 @@ static void meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char 
         curve_meta_add(c, key, val, unit);
         const char *bare = strstr(key, " : ");
         bare = bare ? bare + 3 : key;
-        if (key_is_specimen(bare)) {
-            copy(c->specimen, sizeof c->specimen, val);
+        if (cin_key_is_specimen(bare)) {
+            cin_copy(c->specimen, sizeof c->specimen, val);
             if (!val[0] && id_blank)
                 *id_blank = true;
         } else {
@@ -217,7 +223,7 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
                     rigor_diag *diag)
 {
     curve *c;
-    int rc = new_curve(s, "rigor-run", &c);
+    int rc = cin_new_curve(s, "rigor-run", &c);
     if (rc)
         return rc;
     size_t i = 1;
@@ -230,12 +236,12 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
             continue;
         char key[64], val[512];
         snprintf(key, sizeof key, "%.*s", (int)(colon - l), l);
-        copy(val, sizeof val, colon + 2);
+        cin_copy(val, sizeof val, colon + 2);
         curve_meta_add(c, key, val, "");
         if (!strcmp(key, "specimen"))
-            copy(c->specimen, sizeof c->specimen, val);
+            cin_copy(c->specimen, sizeof c->specimen, val);
         else if (!strcmp(key, "test"))
-            copy(c->test, sizeof c->test, val);
+            cin_copy(c->test, sizeof c->test, val);
         else if (!strcmp(key, "width_mm"))
             cin_geom_key(c, "width", val, "mm", '.');
         else if (!strcmp(key, "thickness_mm"))
@@ -263,6 +269,7 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
                    .delim = ',',
                    .dec = '.',
                    .stop_at_hash = true,
+                   .skip_nonfinite = true,
                    .release = true};
     /* The driver ends every line it writes: a last data line without its
      * line end was cut by the interruption, even when its fields look
@@ -301,7 +308,7 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         curve_note(c, "line %ld: incomplete last line (no line end) dropped",
                    (long)s->lines[s->nlines - 1].no);
     if (ti.pick[CURVE_EXT] >= 0 && !(o && o->column[CURVE_EXT]))
-        copy(ti.col[ti.pick[CURVE_EXT]].why, sizeof ti.col[0].why,
+        cin_copy(ti.col[ti.pick[CURVE_EXT]].why, sizeof ti.col[0].why,
              "rigor-run: extension_mm when it was recorded, else position_mm");
     /* Trailer. */
     bool ended = false;
@@ -326,23 +333,17 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         curve_note(c, "the run file has no '# end_reason:' trailer: the run was interrupted; "
                       "data read up to the last complete line");
     }
-    set_info(info, "rigor-run", &ti);
-    return finish(c, &ti, s, out);
+    cin_set_info(info, "rigor-run", &ti);
+    return cin_finish(c, &ti, s, out);
 }
 
 /* ------------------------------------------------------------------ */
 /* Generic: metadata lines, a names row, an optional units row, data.   */
 
-typedef struct {
-    size_t names;
-    long units;
-    size_t data;
-    char delim;
-} cin_found;
 
 /* Find the first names row at or after from: followed (after an optional
  * units row) by at least two data rows. */
-static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
+bool cin_find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
                        cin_row *row)
 {
     if (to > s->nlines)
@@ -353,18 +354,18 @@ static bool find_table(const cin_src *s, size_t from, size_t to, char delim_hint
         char d = delim_hint ? delim_hint : cin_guess_delim(s, i, i + 12);
         if (!d)
             continue;
-        if (!names_row(s, i, d, row))
+        if (!cin_names_row(s, i, d, row))
             continue;
         size_t j = i + 1;
         long u = -1;
-        if (units_row(s, j, d, row)) {
+        if (cin_units_row(s, j, d, row)) {
             u = (long)j;
             j++;
         }
         while (j < to && cin_blank(&s->lines[j]))
             j++;
-        if (numeric_row(s, j, d, row) &&
-            (j + 1 >= to || numeric_row(s, j + 1, d, row) || cin_blank(&s->lines[j + 1]))) {
+        if (cin_numeric_row(s, j, d, row) &&
+            (j + 1 >= to || cin_numeric_row(s, j + 1, d, row) || cin_blank(&s->lines[j + 1]))) {
             f->names = i;
             f->units = u;
             f->data = j;
@@ -399,13 +400,74 @@ static void first_row_geometry(curve *c, const cin_src *s, const cin_found *f,
     }
 }
 
+/* The first of at least two consecutive numeric rows (with one delimiter)
+ * in the first 400 lines, when no names row came before: a headerless file. */
+static bool bare_numbers(const cin_src *s, size_t *first, char *delim, cin_row *row)
+{
+    for (size_t i = 0; i < s->nlines && i < 400; i++) {
+        if (cin_blank(&s->lines[i]))
+            continue;
+        char d = cin_guess_delim(s, i, i + 12);
+        if (!d)
+            continue;
+        if (cin_numeric_row(s, i, d, row) && cin_numeric_row(s, i + 1, d, row)) {
+            *first = i;
+            *delim = d;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A headerless table read with the layout of --columns. */
+static int rd_bare(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+                   size_t first, char delim, rigor_diag *diag)
+{
+    curve *c;
+    int rc = cin_new_curve(s, "headerless", &c);
+    if (rc)
+        return rc;
+    cin_row row = {0};
+    cin_meta_lines(c, s, 0, first, delim, &row, NULL);
+    cin_row_free(&row);
+    cin_tspec t = {.names = first,
+                   .units = -1,
+                   .data = first,
+                   .end = s->nlines,
+                   .delim = delim,
+                   .positional = true,
+                   .release = true};
+    cin_tinfo ti;
+    rc = cin_read_table(s, &t, o, c, &ti, diag);
+    if (rc) {
+        curve_free(c);
+        return rc;
+    }
+    curve_note(c, "no header row: columns by position from --columns");
+    cin_set_info(info, "headerless", &ti);
+    return cin_finish(c, &ti, s, out);
+}
+
 static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
                       rigor_diag *diag)
 {
     cin_row row = {0};
     cin_found f;
     int rc;
-    if (!find_table(s, 0, s->nlines, 0, &f, &row)) {
+    if (!cin_find_table(s, 0, s->nlines, 0, &f, &row)) {
+        /* Bare numbers (a logger, a peer tool): no names row. */
+        size_t bare;
+        char bd;
+        if (bare_numbers(s, &bare, &bd, &row)) {
+            cin_row_free(&row);
+            if (o && o->npos > 0)
+                return rd_bare(s, o, out, info, bare, bd, diag);
+            rigor_diag_set(diag, s->name, s->lines[bare].no, 1,
+                           "no header row: the file holds bare numbers; declare its columns "
+                           "by position with --columns ROLE:UNIT,... (e.g. --columns "
+                           "strain:%%,stress:MPa or --columns time:s,ext:mm,force:kN)");
+            return RIGOR_EPARSE;
+        }
         /* "key = value" lines only: a parameter list. */
         size_t kv = 0, nonblank = 0;
         for (size_t i = 0; i < s->nlines; i++) {
@@ -417,8 +479,8 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         cin_row_free(&row);
         if (nonblank && kv * 3 >= nonblank) {
             if (info) {
-                copy(info->format, sizeof info->format, "key-value-text");
-                copy(info->what, sizeof info->what,
+                cin_copy(info->format, sizeof info->format, "key-value-text");
+                cin_copy(info->what, sizeof info->what,
                      "a 'key = value' parameter list, no data table");
             }
             rigor_diag_set(diag, s->name, 0, 0,
@@ -441,15 +503,32 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         return RIGOR_EPARSE;
     }
 
+    /* Several "names + units + numbers" blocks (parameters, peaks, data):
+     * the data block is the one with the roles and the most rows. */
+    cin_block blk[CIN_MAX_BLOCKS];
+    size_t nb = cin_find_blocks(s, &f, blk, CIN_MAX_BLOCKS, &row);
+    size_t pick = cin_pick_data_block(blk, nb);
+    size_t tend = s->nlines;
+    if (nb > 1) {
+        f = blk[pick].f;
+        if (pick + 1 < nb)
+            tend = blk[pick + 1].f.names;
+    }
+
     /* Name the family. */
     const char *fmt = "plain-csv";
-    bool universal = false, raw = false;
+    bool universal = false, raw = false, shimadzu = false;
+    for (size_t i = 0; i < f.names && i < 60; i++) {
+        const char *l = s->lines[i].s;
+        shimadzu |= strstr(l, "Trapezium") || strstr(l, "TRAPEZIUM") || strstr(l, "Shimadzu") ||
+                    strstr(l, "SHIMADZU") || strstr(l, "島津");
+    }
     for (size_t i = 0; i < f.names; i++) {
         const char *l = s->lines[i].s;
-        if (strstr(l, " : ") && (starts(l, "General") || starts(l, "Specimen") ||
-                                 starts(l, "Test") || starts(l, "Method")))
+        if (strstr(l, " : ") && (cin_starts(l, "General") || cin_starts(l, "Specimen") ||
+                                 cin_starts(l, "Test") || cin_starts(l, "Method")))
             universal = true;
-        if (starts(l, "Specimen number (included)") || strstr(l, ",\""))
+        if (cin_starts(l, "Specimen number (included)") || strstr(l, ",\""))
             raw = true;
     }
     bool paren_units = false;
@@ -458,7 +537,9 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
             if (row.f[k].s[0] == '(')
                 paren_units = true;
     const char *names = s->lines[f.names].s;
-    if (universal)
+    if (shimadzu)
+        fmt = "shimadzu";
+    else if (universal)
         fmt = "bluehill-universal";
     else if (raw && paren_units)
         fmt = "bluehill-raw";
@@ -471,23 +552,36 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         fmt = "catman-asc";
 
     curve *c;
-    rc = new_curve(s, fmt, &c);
+    rc = cin_new_curve(s, fmt, &c);
     if (rc) {
         cin_row_free(&row);
         return rc;
     }
     bool id_blank = false;
-    meta_lines(c, s, 0, f.names, f.delim, &row, &id_blank);
+    if (nb > 1) {
+        /* key/value lines between the blocks, then the other blocks */
+        cin_meta_lines(c, s, 0, blk[0].f.names, f.delim, &row, &id_blank);
+        for (size_t i = 0; i + 1 < nb; i++)
+            cin_meta_lines(c, s, blk[i].end, blk[i + 1].f.names, f.delim, &row, &id_blank);
+        for (size_t i = 0; i < nb; i++)
+            if (i != pick)
+                cin_block_meta(c, s, &blk[i], &row);
+        curve_note(c, "%zu blocks of names and numbers: data from the block at line %ld, the "
+                      "others read as metadata",
+                   nb, (long)s->lines[f.names].no);
+    } else {
+        cin_meta_lines(c, s, 0, f.names, f.delim, &row, &id_blank);
+    }
     if (id_blank)
         curve_note(c, "the file's 'Specimen ID' is blank: specimen id is missing");
     cin_tspec t = {.names = f.names,
                    .units = f.units,
                    .data = f.data,
-                   .end = s->nlines,
+                   .end = tend,
                    .delim = f.delim,
                    .dec = 0,
                    .stop_at_blank = false,
-                   .release = true};
+                   .release = tend == s->nlines};
     if (!strcmp(fmt, "catman-asc"))
         t.catman = true;
     cin_tinfo ti;
@@ -497,6 +591,26 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
         cin_row_free(&row);
         return rc;
     }
+    /* A flexure (bending) test exports a "flexure stress" and "strain" that
+     * are not a uniaxial stress-strain curve: read as tension they give a
+     * wrong modulus and strength, so the file is refused. */
+    const char *flex = NULL;
+    for (int i = 0; i < ti.ncol && !flex; i++)
+        flex = cin_flexure_word(ti.col[i].full) ? ti.col[i].full : NULL;
+    for (size_t i = 0; i < c->nmeta && !flex; i++)
+        flex = cin_flexure_word(c->meta[i].key) ? c->meta[i].key : NULL;
+    if (flex) {
+        rigor_diag_set(diag, s->name, s->lines[f.names].no, 1,
+                       "a flexure (bending) test ('%.60s'): Rigor analyses tension and "
+                       "compression only; not read",
+                       flex);
+        curve_free(c);
+        cin_row_free(&row);
+        return RIGOR_EUNSUPPORTED;
+    }
+    if (o && o->npos > 0)
+        curve_note(c, "--columns ignored: the file has a names row (line %ld)",
+                   (long)s->lines[f.names].no);
     first_row_geometry(c, s, &f, &ti, &row);
     cin_row_free(&row);
     /* Test type: a column or key that says so, else Bluehill's method folder. */
@@ -530,559 +644,16 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
     if (strstr(s->name, "compliance") && !c->ch[CURVE_TIME])
         curve_note(c, "this looks like a machine compliance table (force vs system "
                       "displacement), not a test record");
-    set_info(info, fmt, &ti);
-    return finish(c, &ti, s, out);
+    cin_set_info(info, fmt, &ti);
+    return cin_finish(c, &ti, s, out);
 }
-
-/* ------------------------------------------------------------------ */
-/* Exponent .tab                                                        */
-
-static int rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                       rigor_diag *diag)
-{
-    if (s->nlines < 3) { /* sample, column names, units: read below by index */
-        rigor_diag_set(diag, s->name, (long)s->nlines, 1,
-                     "Exponent .tab export: expected a sample line, a line of column names "
-                     "and a line of units before the data");
-        return RIGOR_EPARSE;
-    }
-    curve *c;
-    int rc = new_curve(s, "exponent-tab", &c);
-    if (rc)
-        return rc;
-    cin_row row = {0};
-    if (!cin_split(&s->lines[0], '\t', &row) && row.n && row.f[0].s[0]) {
-        copy(c->specimen, sizeof c->specimen, row.f[0].s);
-        curve_meta_add(c, "Sample", row.f[0].s, "");
-    }
-    cin_row_free(&row);
-    cin_tspec t = {.names = 1,
-                   .units = 2,
-                   .data = 3,
-                   .end = s->nlines,
-                   .delim = '\t',
-                   .dec = 0,
-                   .grams_force = true};
-    cin_tinfo ti;
-    rc = cin_read_table(s, &t, o, c, &ti, diag);
-    if (rc) {
-        curve_free(c);
-        return rc;
-    }
-    if (!strcmp(c->colunit[CURVE_FORCE], "g"))
-        curve_note(c, "force in grams-force ('g'): multiplied by 9.80665e-3 to N");
-    curve_note(c, "texture analyser record: the down (loading) stroke is followed by the "
-                  "return stroke");
-    set_info(info, "exponent-tab", &ti);
-    return finish(c, &ti, s, out);
-}
-
-/* ------------------------------------------------------------------ */
-/* MTS TestSuite DAQ text                                               */
-
-static int rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                  rigor_diag *diag)
-{
-    curve *c;
-    int rc = new_curve(s, "mts-daq", &c);
-    if (rc)
-        return rc;
-    size_t i = 0;
-    for (; i < s->nlines && !cin_blank(&s->lines[i]); i++) {
-        const char *l = s->lines[i].s;
-        const char *colon = strstr(l, ": ");
-        if (!colon)
-            break;
-        char key[64], val[1024];
-        snprintf(key, sizeof key, "%.*s", (int)(colon - l), l);
-        copy(val, sizeof val, colon + 2);
-        size_t n = strlen(val);
-        while (n && val[n - 1] == ' ')
-            val[--n] = '\0';
-        curve_meta_add(c, key, val, "");
-        if (!strcmp(key, "Test"))
-            cin_test_from_text(c, val);
-    }
-    cin_row row = {0};
-    cin_found f;
-    bool ok = find_table(s, i, s->nlines, '\t', &f, &row);
-    cin_row_free(&row);
-    if (!ok) {
-        rigor_diag_set(diag, s->name, i < s->nlines ? s->lines[i].no : 0, 0,
-                     "MTS DAQ header read; expected a tab-separated names row, units row and "
-                     "data, found none");
-        curve_free(c);
-        return RIGOR_EPARSE;
-    }
-    cin_tspec t = {.names = f.names,
-                   .units = f.units,
-                   .data = f.data,
-                   .end = s->nlines,
-                   .delim = '\t',
-                   .dec = 0};
-    cin_tinfo ti;
-    rc = cin_read_table(s, &t, o, c, &ti, diag);
-    if (rc) {
-        curve_free(c);
-        return rc;
-    }
-    if (ti.dec == ',')
-        curve_note(c, "decimal comma (European locale export)");
-    if (strstr(s->name, "(Timed)"))
-        curve_note(c, "MTS part: one activity of a test run that TestSuite may split over "
-                      "'(Timed).txt', '(Timed)1.txt', ...; read the folder to join the parts");
-    set_info(info, "mts-daq", &ti);
-    return finish(c, &ti, s, out);
-}
-
-/* ------------------------------------------------------------------ */
-/* Deben Microtest .MTR                                                 */
-
-static int rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                    rigor_diag *diag)
-{
-    curve *c;
-    int rc = new_curve(s, "deben-mtr", &c);
-    if (rc)
-        return rc;
-    size_t i = 0;
-    for (; i < s->nlines; i++) {
-        const char *l = s->lines[i].s;
-        if (starts(l, "\"Point\"") || (l[0] == '"' && strstr(l, "\",\"")))
-            break;
-        char buf[1024];
-        copy(buf, sizeof buf, l[0] == '"' ? l + 1 : l);
-        size_t n = strlen(buf);
-        if (n && buf[n - 1] == '"')
-            buf[--n] = '\0';
-        char *sep = strstr(buf, " : ");
-        if (!sep)
-            continue;
-        *sep = '\0';
-        const char *val = sep + 3;
-        /* "Test duration : 174,699999999994s": number then unit. */
-        char num[64] = "", unit[32] = "";
-        size_t k = 0;
-        while (val[k] &&
-               (isdigit((unsigned char)val[k]) || val[k] == ',' || val[k] == '.' ||
-                val[k] == '-') &&
-               k + 1 < sizeof num) {
-            num[k] = val[k];
-            k++;
-        }
-        num[k] = '\0';
-        copy(unit, sizeof unit, val + k);
-        if (k && unit[0] && !strchr(unit, ' ')) {
-            curve_meta_add(c, buf, num, unit);
-        } else {
-            curve_meta_add(c, buf, val, "");
-            unit[0] = '\0';
-        }
-        if (!strcmp(buf, "Span"))
-            cin_geom_key(c, "gauge length", val, "mm", ',');
-        else if (!strcmp(buf, "Width") || !strcmp(buf, "Thickness"))
-            cin_geom_key(c, buf, val, "mm", ',');
-        else if (!strcmp(buf, "Sample") && strcmp(val, "Default"))
-            copy(c->specimen, sizeof c->specimen, val);
-    }
-    if (i >= s->nlines) {
-        rigor_diag_set(diag, s->name, 0, 0,
-                     "Deben header read; expected the quoted names row "
-                     "\"Point\",\"Elongation\",\"Force\",..., found none");
-        curve_free(c);
-        return RIGOR_EPARSE;
-    }
-    cin_tspec t = {.names = i,
-                   .units = -1,
-                   .data = i + 1,
-                   .end = s->nlines,
-                   .delim = ',',
-                   .dec = '.',
-                   .sentinel_row = true,
-                   .point_is_time = true};
-    cin_tinfo ti;
-    rc = cin_read_table(s, &t, o, c, &ti, diag);
-    if (rc) {
-        curve_free(c);
-        return rc;
-    }
-    /* Deben Microtest units: mm, N; "Point" counts in seconds. */
-    static const struct {
-        int r;
-        const char *u;
-        double k;
-    } du[] = {{CURVE_EXT, "mm", 1e-3}, {CURVE_FORCE, "N", 1}, {CURVE_TIME, "s", 1}};
-    for (size_t k = 0; k < sizeof du / sizeof du[0]; k++) {
-        int r = du[k].r;
-        if (!c->ch[r] || c->colunit[r][0])
-            continue;
-        /* cin_read_table applied a magnitude guess: undo it, apply the
-         * Deben convention. */
-        int col = ti.pick[r];
-        double g = col >= 0 ? ti.col[col].scale : 1;
-        for (size_t j = 0; j < c->n; j++)
-            c->ch[r][j] = c->ch[r][j] / g * du[k].k;
-        copy(c->colunit[r], sizeof c->colunit[r], du[k].u);
-        if (col >= 0) {
-            ti.col[col].scale = du[k].k;
-            copy(ti.col[col].unit, sizeof ti.col[col].unit, du[k].u);
-        }
-    }
-    /* Drop the magnitude-guess notes: the Deben units are known. */
-    size_t w = 0;
-    for (size_t k = 0; k < c->nnotes; k++) {
-        if (strstr(c->notes[k], "has no unit; assumed")) {
-            free(c->notes[k]);
-            continue;
-        }
-        c->notes[w++] = c->notes[k];
-    }
-    c->nnotes = w;
-    curve_note(c, "Deben Microtest units: Elongation and Position in mm, Force in N, Point = "
-                  "sample time in s");
-    cin_test_from_text(c, "tensile");
-    const curve_meta *cm = curve_meta_find(c, "Comment");
-    if (cm)
-        cin_test_from_text(c, cm->value);
-    set_info(info, "deben-mtr", &ti);
-    return finish(c, &ti, s, out);
-}
-
-/* ------------------------------------------------------------------ */
-/* testXpert .TRA                                                       */
-
-static void excel_date(double serial, char *buf, size_t n)
-{
-    /* Excel serial day 25569 = 1970-01-01 (with Excel's 1900 leap-year bug
-     * absorbed for dates after 1900-03-01). */
-    double secs = (serial - 25569.0) * 86400.0;
-    time_t tt = (time_t)llround(secs);
-    struct tm tm;
-    if (serial > 60 && gmtime_r(&tt, &tm))
-        strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
-    else
-        snprintf(buf, n, "%g", serial);
-}
-
-static int rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                  rigor_diag *diag)
-{
-    curve *c;
-    int rc = new_curve(s, "testxpert-tra", &c);
-    if (rc)
-        return rc;
-    cin_row row = {0};
-    cin_found f;
-    char d = cin_guess_delim(s, 0, 12);
-    if (d != '\t')
-        d = ',';
-    if (!find_table(s, 0, s->nlines, d, &f, &row)) {
-        cin_row_free(&row);
-        curve_free(c);
-        rigor_diag_set(diag, s->name, 0, 0,
-                     "testXpert header read; expected quoted names and units rows followed by "
-                     "data, found none");
-        return RIGOR_EPARSE;
-    }
-    for (size_t i = 0; i < f.names; i++) {
-        if (cin_split(&s->lines[i], f.delim, &row) || row.n < 1 || !row.f[0].s[0])
-            continue;
-        const char *key = row.f[0].s, *val = row.n > 1 ? row.f[1].s : "",
-                   *unit = row.n > 2 ? row.f[2].s : "";
-        curve_meta_add(c, key, val, unit);
-        if (strstr(key, "Date") || strstr(key, "Datum")) {
-            double v;
-            if (cin_num(val, '.', false, &v, NULL) == NUM_OK) {
-                char iso[32];
-                excel_date(v, iso, sizeof iso);
-                curve_meta_add(c, "date", iso, "local time");
-            }
-        } else if (!strcmp(key, "Section") || !strcmp(key, "Cross-section") ||
-                   !strcmp(key, "Querschnitt")) {
-            cin_geom_key(c, "area", val, unit, '.');
-        } else if (strstr(key, "L0") || strstr(key, "Gage length") ||
-                   strstr(key, "Messlänge")) {
-            cin_geom_key(c, "gauge length", val, unit, '.');
-        } else if (!strcasecmp(key, "Fmax")) {
-            /* a vendor result; kept as metadata */
-        } else {
-            cin_geom_key(c, key, val, unit, '.');
-        }
-    }
-    cin_row_free(&row);
-    cin_tspec t = {.names = f.names,
-                   .units = f.units,
-                   .data = f.data,
-                   .end = s->nlines,
-                   .delim = f.delim,
-                   .dec = 0};
-    cin_tinfo ti;
-    rc = cin_read_table(s, &t, o, c, &ti, diag);
-    if (rc) {
-        curve_free(c);
-        return rc;
-    }
-    for (size_t i = 0; i < c->nmeta; i++)
-        cin_test_from_text(c, c->meta[i].key);
-    set_info(info, "testxpert-tra", &ti);
-    return finish(c, &ti, s, out);
-}
-
-/* ------------------------------------------------------------------ */
-/* Bluehill "Results Table" (results rows, then raw blocks)             */
-
-static int rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *out,
-                            cin_info *info, rigor_diag *diag)
-{
-    char d = cin_guess_delim(s, 0, 40);
-    if (!d)
-        d = ',';
-    cin_row row = {0}, names = {0}, units = {0};
-    int rc = RIGOR_OK;
-    /* The results block: a names row containing "Sample", a units row, then
-     * rows that start with the specimen number. */
-    long res_names = -1;
-    size_t i = 1;
-    size_t first_raw = s->nlines;
-    for (; i < s->nlines; i++) {
-        if (cin_split(&s->lines[i], d, &row))
-            continue;
-        bool has_time = false, has_sample = false;
-        for (size_t k = 0; k < row.n; k++) {
-            has_time |= !strcmp(row.f[k].s, "Time");
-            has_sample |= !strcmp(row.f[k].s, "Sample");
-        }
-        if (has_sample && res_names < 0)
-            res_names = (long)i;
-        if (has_time) {
-            first_raw = i;
-            break;
-        }
-    }
-    if (first_raw >= s->nlines) {
-        rigor_diag_set(diag, s->name, 1, 0,
-                     "Bluehill results table without raw data: expected a block starting "
-                     "with a 'Time' names row");
-        rc = RIGOR_ENODATA;
-        goto out;
-    }
-    size_t ncurves = 0;
-    size_t blk = first_raw;
-    while (blk < s->nlines) {
-        /* Specimen number from the first field of the names row. */
-        if (cin_split(&s->lines[blk], d, &row)) {
-            rc = RIGOR_ENOMEM;
-            goto out;
-        }
-        char num[32];
-        copy(num, sizeof num, row.n ? row.f[0].s : "");
-        /* The block ends at the next names row. */
-        size_t end = blk + 1;
-        for (; end < s->nlines; end++) {
-            if (cin_split(&s->lines[end], d, &row))
-                continue;
-            bool t = false;
-            for (size_t k = 0; k < row.n && k < 3; k++)
-                t |= !strcmp(row.f[k].s, "Time");
-            if (t)
-                break;
-        }
-        curve *c;
-        rc = new_curve(s, "bluehill-results", &c);
-        if (rc)
-            goto out;
-        if (num[0])
-            curve_meta_add(c, "Specimen number", num, "");
-        /* Results row for this specimen. */
-        if (res_names >= 0 && !cin_split(&s->lines[res_names], d, &names) &&
-            !cin_split(&s->lines[res_names + 1], d, &units)) {
-            for (size_t r = (size_t)res_names + 2; r < first_raw; r++) {
-                if (cin_split(&s->lines[r], d, &row) || row.n < 2)
-                    continue;
-                if (strcmp(row.f[0].s, num[0] ? num : "1") != 0)
-                    continue;
-                for (size_t k = 1; k < row.n && k < names.n; k++) {
-                    if (!names.f[k].s[0])
-                        continue;
-                    char u[32] = "";
-                    if (k < units.n) {
-                        copy(u, sizeof u, units.f[k].s);
-                        size_t ul = strlen(u);
-                        if (ul >= 2 && u[0] == '(' && u[ul - 1] == ')') {
-                            u[ul - 1] = '\0';
-                            memmove(u, u + 1, ul - 1);
-                        }
-                    }
-                    curve_meta_add(c, names.f[k].s, row.f[k].s, u);
-                    if (!strcmp(names.f[k].s, "Sample"))
-                        copy(c->specimen, sizeof c->specimen, row.f[k].s);
-                }
-            }
-        }
-        /* Semicolon variant: a row with one text field before the names. */
-        if (!c->specimen[0] && blk > 0 && !cin_split(&s->lines[blk - 1], d, &row)) {
-            size_t ne = 0, at = 0;
-            for (size_t k = 0; k < row.n; k++)
-                if (row.f[k].s[0]) {
-                    ne++;
-                    at = k;
-                }
-            if (ne == 1 && strcmp(row.f[at].s, "Results Table 1") != 0) {
-                copy(c->specimen, sizeof c->specimen, row.f[at].s);
-                curve_meta_add(c, "Sample", row.f[at].s, "");
-            }
-        }
-        long u = units_row(s, blk + 1, d, &row) ? (long)(blk + 1) : -1;
-        cin_tspec t = {.names = blk,
-                       .units = u,
-                       .data = blk + (u >= 0 ? 2 : 1),
-                       .end = end,
-                       .delim = d,
-                       .dec = '.'};
-        cin_tinfo ti;
-        rc = cin_read_table(s, &t, o, c, &ti, diag);
-        if (rc) {
-            curve_free(c);
-            goto out;
-        }
-        for (int r = 0; r < CURVE_NROLES; r++)
-            cin_test_from_text(c, c->colname[r]);
-        set_info(info, "bluehill-results", &ti);
-        rc = finish(c, &ti, s, out);
-        if (rc)
-            goto out;
-        ncurves++;
-        blk = end;
-    }
-out:
-    cin_row_free(&row);
-    cin_row_free(&names);
-    cin_row_free(&units);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* ETH multi-specimen ';' blocks                                        */
-
-static int rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
-                  rigor_diag *diag)
-{
-    cin_row row = {0};
-    int rc = RIGOR_OK;
-    size_t start_n = out->n;
-    char title[256] = "", testname[256] = "", head2[256] = "";
-    if (s->nlines > 0)
-        copy(title, sizeof title, s->lines[0].s);
-    if (s->nlines > 1)
-        copy(head2, sizeof head2, s->lines[1].s);
-    /* Line 2 names the test ("Compressive strength (38 d);22.10.2019;...")
-     * unless it starts with a number (a series line). */
-    double num;
-    if (s->nlines > 1 && !cin_split(&s->lines[1], ';', &row) && row.n &&
-        cin_num(row.f[0].s, '.', false, &num, NULL) != NUM_OK)
-        copy(testname, sizeof testname, row.f[0].s);
-    char empty_blocks[256] = "";
-    size_t ke = 0;
-    for (size_t i = 0; i < s->nlines; i++) {
-        if (!starts(s->lines[i].s, "Index;"))
-            continue;
-        /* The specimen lines: non-blank lines above, up to a blank line or
-         * the file head (first block: only the line directly above). */
-        size_t p = i;
-        while (p > 0 && !cin_blank(&s->lines[p - 1]))
-            p--;
-        bool first_block = p == 0;
-        if (first_block)
-            p = i > 0 ? i - 1 : i; /* no specimen line when the file starts here */
-        size_t end = i + 1;
-        while (end < s->nlines && !cin_blank(&s->lines[end]))
-            end++;
-        size_t data = i + 2;
-        if (data >= end) {
-            int w = snprintf(empty_blocks + ke, sizeof empty_blocks - ke, "%s line %ld",
-                             ke ? "," : "", (long)s->lines[i].no);
-            if (w > 0 && (size_t)w < sizeof empty_blocks - ke)
-                ke += (size_t)w;
-            continue;
-        }
-        curve *c;
-        rc = new_curve(s, "eth-blocks", &c);
-        if (rc)
-            goto out;
-        curve_meta_add(c, "Title", title, "");
-        curve_meta_add(c, "Header line 2", head2, "");
-        if (testname[0])
-            curve_meta_add(c, "Test", testname, "");
-        cin_test_from_text(c, testname);
-        if (p < i && !cin_split(&s->lines[p], ';', &row) && row.n)
-            copy(c->specimen, sizeof c->specimen, row.f[0].s);
-        for (size_t k = p; k < i; k++) {
-            curve_meta_add(c, "Specimen line", s->lines[k].s, "");
-            if (cin_split(&s->lines[k], ';', &row))
-                continue;
-            size_t n = cin_row_used(&row);
-            /* Concrete press specimen line: No;a;b;h;mass;density;Fmax;fc;x
-             * or No;a;b;mass;density;Fmax;f;x. Fmax in kN, strength in MPa. */
-            if (n == 9 || n == 8) {
-                int fi = n == 9 ? 6 : 5;
-                curve_meta_add(c, "Fmax", row.f[fi].s, "kN");
-                curve_meta_add(c, n == 9 ? "fc" : "f", row.f[fi + 1].s, "MPa");
-                if (n == 9) {
-                    cin_geom_key(c, "width", row.f[1].s, "mm", '.');
-                    cin_geom_key(c, "thickness", row.f[2].s, "mm", '.');
-                    cin_geom_key(c, "height", row.f[3].s, "mm", '.');
-                }
-            }
-        }
-        cin_tspec t = {.names = i,
-                       .units = (long)i + 1,
-                       .data = data,
-                       .end = end,
-                       .delim = ';',
-                       .dec = '.',
-                       .stop_at_blank = true};
-        if (strstr(s->lines[data].s, ":"))
-            t.clock_time = true;
-        cin_tinfo ti;
-        rc = cin_read_table(s, &t, o, c, &ti, diag);
-        if (rc) {
-            curve_free(c);
-            goto out;
-        }
-        if (t.clock_time)
-            curve_note(c, "time column is wall-clock HH:MM:SS:mmm; converted to seconds from "
-                          "the first sample");
-        set_info(info, "eth-blocks", &ti);
-        rc = finish(c, &ti, s, out);
-        if (rc)
-            goto out;
-    }
-    if (out->n == start_n) {
-        rigor_diag_set(diag, s->name, 0, 0, "ETH block file without any data block");
-        rc = RIGOR_ENODATA;
-        goto out;
-    }
-    if (ke)
-        curve_note(out->v[start_n], "specimen block(s) without data rows skipped at%s",
-                   empty_blocks);
-out:
-    if (rc) {
-        for (size_t k = start_n; k < out->n; k++)
-            curve_free(out->v[k]);
-        out->n = start_n;
-    }
-    cin_row_free(&row);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
 
 static int no_data(const cin_src *s, cin_info *info, const char *fmt, const char *what,
                    rigor_diag *diag)
 {
     if (info) {
-        copy(info->format, sizeof info->format, fmt);
-        copy(info->what, sizeof info->what, what);
+        cin_copy(info->format, sizeof info->format, fmt);
+        cin_copy(info->what, sizeof info->what, what);
     }
     rigor_diag_set(diag, s->name, 0, 0, "%s; nothing to analyse", what);
     return RIGOR_ENODATA;
@@ -1107,28 +678,35 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
     const char *l0 = s->lines[first].s;
     const char *l1 = first + 1 < s->nlines ? s->lines[first + 1].s : "";
     const char *l2 = first + 2 < s->nlines ? s->lines[first + 2].s : "";
-    if (starts(l0, "# rigor-run"))
+    if (cin_starts(l0, "# rigor-run"))
         return rd_rigor(s, o, out, info, diag);
-    if (starts(l0, "CATMAN TEST FILE"))
+    if (cin_starts(l0, "CATMAN TEST FILE"))
         return no_data(s, info, "catman-tsx",
                        "HBM catman test-file metadata (.TSX), no data: the samples are in "
                        "the .ASC file named by its DATAFILE key",
                        diag);
-    if (starts(l0, "File Path:"))
-        return rd_mts(s, o, out, info, diag);
-    if (starts(l0, "\"File :"))
-        return rd_deben(s, o, out, info, diag);
-    if (starts(l0, "Results Table"))
-        return rd_results_table(s, o, out, info, diag);
-    if (istarts(l0, "Property") && strstr(l0, "Value"))
+    if (cin_starts(l0, "File Path:"))
+        return cin_rd_mts(s, o, out, info, diag);
+    if (cin_starts(l0, "\"File :"))
+        return cin_rd_deben(s, o, out, info, diag);
+    if (cin_starts(l0, "Results Table"))
+        return cin_rd_results_table(s, o, out, info, diag);
+    if (cin_istarts(l0, "Property") && strstr(l0, "Value"))
         return no_data(s, info, "results-summary",
                        "a results summary (Property, Value rows), no raw data", diag);
-    if (strstr(l1, "Force\tDistance\tTime") || (strstr(l1, "Force\t") && starts(l2, "g\t")))
-        return rd_exponent(s, o, out, info, diag);
+    if (strstr(l1, "Force\tDistance\tTime") || (strstr(l1, "Force\t") && cin_starts(l2, "g\t")))
+        return cin_rd_exponent(s, o, out, info, diag);
     for (size_t i = first; i < s->nlines && i < first + 40; i++)
-        if (starts(s->lines[i].s, "Index;Element;"))
-            return rd_eth(s, o, out, info, diag);
-    if (l0[0] == '"') {
+        if (cin_starts(s->lines[i].s, "Index;Element;"))
+            return cin_rd_eth(s, o, out, info, diag);
+    /* A Shimadzu Trapezium export also starts with quoted "key","value"
+     * lines: it is not a testXpert file (issue #20 class 9). */
+    bool shimadzu = false;
+    for (size_t i = first; i < s->nlines && i < first + 10; i++)
+        shimadzu |= strstr(s->lines[i].s, "Trapezium") || strstr(s->lines[i].s, "TRAPEZIUM") ||
+                    strstr(s->lines[i].s, "Shimadzu") || strstr(s->lines[i].s, "SHIMADZU") ||
+                    strstr(s->lines[i].s, "島津");
+    if (l0[0] == '"' && !shimadzu) {
         /* "key",value,"unit" lines (comma or tab) then quoted names: testXpert. */
         cin_row row = {0};
         static const char dl[] = {',', '\t'};
@@ -1140,7 +718,7 @@ int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *
                     kv++;
             if (kv >= 5) {
                 cin_row_free(&row);
-                return rd_tra(s, o, out, info, diag);
+                return cin_rd_tra(s, o, out, info, diag);
             }
         }
         cin_row_free(&row);

@@ -1,17 +1,26 @@
 /* csvin_priv.h — internals shared by the csvin_*.c files (not a public API).
  *
- * The importer works in three layers:
- *   csvin_text.c    bytes -> UTF-8 lines (encoding, line ends), field
- *                   splitting with quotes, strict number parsing;
- *   csvin_table.c   one table (names row, optional units row, data rows) ->
- *                   one curve: column roles, units to SI, checks;
- *   csvin_formats.c format detection and the header/metadata of each family;
- *   csvin.c         public entry points, folders, MTS split runs, describe.
+ * The importer works in layers:
+ *   csvin_text.c     bytes -> UTF-8 lines (line ends), field splitting with
+ *                    quotes, strict number parsing;
+ *   csvin_encoding.c the legacy encoding of a non-UTF-8 text;
+ *   csvin_table.c    one table (names row, optional units row, data rows) ->
+ *                    one curve, units to SI;
+ *   csvin_roles.c    the role of a column (setpoint, extensometer, crosshead);
+ *   csvin_checks.c   consistency checks that add notes;
+ *   csvin_meta.c     geometry keys, test type, metadata line layouts;
+ *   csvin_blocks.c   files of several names+units+numbers blocks;
+ *   csvin_formats.c  format detection, the generic reader and its header;
+ *   csvin_vendors.c  the families with readers of their own;
+ *   csvin_paths.c    folders, several paths, MTS split runs;
+ *   csvin.c          public entry points, describe, vendor results.
  */
 #ifndef RIGOR_CSVIN_PRIV_H
 #define RIGOR_CSVIN_PRIV_H
 
 #include "csvin.h"
+
+#include "../../common/units.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,7 +46,8 @@ typedef struct {
     char encoding[48];  /* "ASCII", "UTF-8", "UTF-8 with BOM", "Latin-1 (assumed)" */
     char eol[8];        /* "LF", "CRLF", "CR" */
     bool final_newline; /* the file ended with a line end */
-    bool latin1;        /* bytes were converted from Latin-1 */
+    bool latin1;        /* bytes were converted from a legacy encoding */
+    char legacy[48];    /* which, for the note: "Latin-1 (ISO-8859-1)", "Windows-1250 ..." */
     bool releasable;    /* text and line table may give consumed pages back to the
                            OS (cin_src_adopt: a file read for its curves only) */
 } cin_src;
@@ -50,6 +60,12 @@ int cin_src_load(cin_src *s, const char *name, const char *buf, size_t len, int 
 int cin_src_adopt(cin_src *s, const char *name, char *buf, size_t len, int threads,
                   rigor_diag *diag);
 void cin_src_free(cin_src *s);
+/* csvin_encoding.c: convert a text that is not UTF-8 from the legacy
+ * encoding its bytes show (Shift-JIS, GBK, Windows-1250, Windows-1252, else
+ * Latin-1) into out (room for 3 * len + 1 bytes); names it in name (for
+ * inspect) and note (for the curve's note). Returns the bytes written. */
+size_t cin_decode_legacy(const unsigned char *p, size_t len, char *out, size_t cap,
+                         char *name, size_t nn, char *note, size_t ntn);
 bool cin_blank(const cin_line *l); /* only spaces/tabs */
 /* Copy s into d[n], truncating; NULL s gives "". */
 void cin_copy(char *d, size_t n, const char *s);
@@ -122,6 +138,8 @@ typedef struct {
     int role;       /* curve_role or -1 */
     bool text;      /* holds text, not numbers */
     bool sentinel;  /* all values are a fill value (catman -1000000) */
+    bool setpoint;  /* a setpoint/command channel (the controller's demand) */
+    bool extenso;   /* an extensometer channel */
     double scale;   /* to SI */
     char why[160];  /* why this role (or why not) */
 } cin_col;
@@ -142,6 +160,10 @@ typedef struct {
     bool point_is_time;         /* Deben: the "Point" column is time in s */
     bool catman;                /* -1000000 marks an unused channel */
     bool tolerate_partial_last; /* drop an incomplete last line with a note */
+    bool skip_nonfinite;        /* a row with a NaN/inf cell is skipped with a note
+                                   (rigor-run: a NaN reply recorded), not an error */
+    bool positional;            /* no names row: columns are o->pos (--columns);
+                                   names is then the first data line */
     bool release;               /* the format reads no data line but the first and
                                    those after the table again: with s->releasable,
                                    the pages of consumed data lines are released */
@@ -157,6 +179,14 @@ typedef struct {
     int threads; /* threads the data lines were read in (the checks
                     of cin_check_curve use as many) */
 } cin_tinfo;
+
+/* csvin_roles.c: the dimension each role's unit must have. */
+extern const unit_dim cin_role_dim[CURVE_NROLES];
+/* Role (curve_role, or -1 with c->why saying why not) and priority of a
+ * column from its name and unit; sets c->setpoint / c->extenso. */
+int cin_classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio);
+/* The name is a setpoint/command channel (Sollwert, setpoint, command...). */
+bool cin_is_setpoint(const char *name);
 
 /* Read the table described by t into c (which must be empty: no channels).
  * Fills ti. On error fills diag and returns a negative rigor_err. */
@@ -183,10 +213,62 @@ double cin_step_median(const double *x, size_t n, cin_median_how how);
  * used. value in the given unit (default mm / mm^2 when unit is ""). */
 bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit, char dec);
 
+/* csvin_meta.c: lower case of ASCII and UTF-8 Latin letters (Á -> á, Ł -> ł). */
+void cin_lower(char *d, size_t dn, const char *s);
+/* The key (trailing ':' dropped), value and unit of a metadata row in the
+ * layouts "key,value,unit", "key:<TAB>value<TAB>unit" and
+ * "key<TAB><TAB><TAB>unit<TAB>value". val/unit point into row. */
+void cin_meta_fields(const cin_row *row, char *key, size_t kn, const char **val,
+                     const char **unit);
+
+/* The text names a flexure (bending) test: flexure, Biege, 3-point, ... */
+bool cin_flexure_word(const char *text);
+
 /* Set c->test from a text mentioning tension/tensile or compression. */
 void cin_test_from_text(curve *c, const char *text);
 
+/* "a FIFO", "a socket", "a character device", ... for a stat mode. */
+const char *cin_file_kind(unsigned mode);
+
 /* ---- formats ---- */
+
+/* A table found in the text: names row, optional units row, first data row. */
+typedef struct {
+    size_t names;
+    long units;
+    size_t data;
+    char delim;
+} cin_found;
+
+/* Line i is a data row: most non-empty fields are numbers (either decimal
+ * convention) or clock times. */
+bool cin_numeric_row(const cin_src *s, size_t i, char delim, cin_row *row);
+/* The first names row at or after from (before to), followed after an
+ * optional units row by data rows; delim_hint 0 = guess. */
+bool cin_find_table(const cin_src *s, size_t from, size_t to, char delim_hint, cin_found *f,
+                    cin_row *row);
+
+/* csvin_blocks.c: files built of several "names + units + numbers" blocks
+ * (MTS 793 / TestSuite .dat, Shimadzu Trapezium: parameters, peak/valley
+ * or results blocks, then the timed data). */
+typedef struct {
+    cin_found f;
+    size_t end;     /* one past the block's last data row */
+    size_t rows;    /* data rows */
+    bool roles;     /* has a force/stress and an extension/strain column */
+} cin_block;
+
+#define CIN_MAX_BLOCKS 16
+
+/* All blocks from the first table on, in file order (at most max). */
+size_t cin_find_blocks(const cin_src *s, const cin_found *first, cin_block *b, size_t max,
+                       cin_row *row);
+/* Index of the timed-data block: a block with the roles and the most rows. */
+size_t cin_pick_data_block(const cin_block *b, size_t n);
+/* The columns of a short block as metadata (name = value unit; with
+ * several rows, "name [row k]"), geometry from them; vendor results come
+ * from the keys (csvin_vendor_results). */
+void cin_block_meta(curve *c, const cin_src *s, const cin_block *b, cin_row *row);
 
 typedef struct {
     char format[64];
@@ -194,6 +276,31 @@ typedef struct {
     cin_tinfo table; /* first table, for describe */
     size_t ntables;
 } cin_info;
+
+/* csvin_formats.c helpers shared with csvin_vendors.c. */
+bool cin_starts(const char *s, const char *p);  /* s starts with p */
+bool cin_istarts(const char *s, const char *p); /* the same, ASCII case ignored */
+bool cin_units_row(const cin_src *s, size_t i, char delim, cin_row *row);
+bool cin_names_row(const cin_src *s, size_t i, char delim, cin_row *row);
+int cin_new_curve(const cin_src *s, const char *format, curve **out);
+bool cin_key_is_specimen(const char *k);
+int cin_finish(curve *c, const cin_tinfo *ti, const cin_src *s, curve_list *out);
+void cin_set_info(cin_info *info, const char *format, const cin_tinfo *ti);
+void cin_meta_lines(curve *c, const cin_src *s, size_t from, size_t to, char delim,
+                    cin_row *row, bool *id_blank);
+/* csvin_vendors.c: the readers of the families with their own layout. */
+int cin_rd_exponent(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+                    rigor_diag *diag);
+int cin_rd_mts(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+               rigor_diag *diag);
+int cin_rd_deben(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+                 rigor_diag *diag);
+int cin_rd_tra(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+               rigor_diag *diag);
+int cin_rd_results_table(const cin_src *s, const csvin_opts *o, curve_list *out,
+                         cin_info *info, rigor_diag *diag);
+int cin_rd_eth(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,
+               rigor_diag *diag);
 
 /* Parse all curves of one loaded source. */
 int cin_parse(const cin_src *s, const csvin_opts *o, curve_list *out, cin_info *info,

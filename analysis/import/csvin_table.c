@@ -26,14 +26,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void lower_ascii(char *d, size_t dn, const char *s)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < dn; i++)
-        d[i] = (char)tolower((unsigned char)s[i]);
-    d[i] = '\0';
-}
-
 static void trim(char *s)
 {
     size_t n = strlen(s);
@@ -99,149 +91,6 @@ static void set_why(cin_col *c, const char *fmt, ...)
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     cin_copy(c->why, sizeof c->why, tmp);
-}
-
-/* ---- roles ---- */
-
-typedef struct {
-    const char *word; /* lower-case substring of the name */
-    int role;
-    int prio; /* higher wins */
-} vocab;
-
-static const vocab words[] = {
-    /* time */
-    {"total time", CURVE_TIME, 5},
-    {"prüfzeit", CURVE_TIME, 4},
-    {"time", CURVE_TIME, 4},
-    {"zeit", CURVE_TIME, 4},
-    {"temps", CURVE_TIME, 4},
-    /* force */
-    {"standardkraft", CURVE_FORCE, 5},
-    {"standard force", CURVE_FORCE, 5},
-    {"force standard", CURVE_FORCE, 5},
-    {"prüfkraft", CURVE_FORCE, 4},
-    {"force", CURVE_FORCE, 4},
-    {"load", CURVE_FORCE, 4},
-    {"kraft", CURVE_FORCE, 4},
-    {"charge", CURVE_FORCE, 3},
-    /* extension: extensometer-type names first, then displacement, then
-     * crosshead position */
-    {"standard travel", CURVE_EXT, 6},
-    {"course standard", CURVE_EXT, 6},
-    {"standardweg", CURVE_EXT, 5},
-    {"extension", CURVE_EXT, 5},
-    {"elongation", CURVE_EXT, 5},
-    {"allongement", CURVE_EXT, 5},
-    {"dehnweg", CURVE_EXT, 5},
-    {"displacement", CURVE_EXT, 4},
-    {"deformation", CURVE_EXT, 4},
-    {"verformung", CURVE_EXT, 4},
-    {"def.", CURVE_EXT, 4},
-    {"travel", CURVE_EXT, 3},
-    {"distance", CURVE_EXT, 3},
-    {"weg", CURVE_EXT, 3},
-    {"déplacement", CURVE_EXT, 3},
-    {"crosshead", CURVE_EXT, 2},
-    {"traverse", CURVE_EXT, 2},
-    {"position", CURVE_EXT, 2},
-    {"stroke", CURVE_EXT, 2},
-    {"course", CURVE_EXT, 1},
-    {"extern", CURVE_EXT, 1},
-    /* strain, stress */
-    {"strain", CURVE_STRAIN, 4},
-    {"dehnung", CURVE_STRAIN, 4},
-    {"stress", CURVE_STRESS, 4},
-    {"spannung", CURVE_STRESS, 4},
-    {"contrainte", CURVE_STRESS, 4},
-};
-
-/* Words that make a column never a role even if a role word appears. */
-static const char *const never[] = {
-    "speed",      "slope",    "count",           "cycles",    "step",
-    "index",      "marker",   "markierung",      "code",      "accel",
-    "endstop",    "loss",     "temperature",     "pyrometer", "rotation",
-    "torque",     "angle",    "drehwinkel",      "raw",       "date",
-    "cell",       "velocity", "geschwindigkeit", "energy",    "original",
-    "final",      "lookup",   "element",         "direction", "samplerate",
-    "motorspeed", "pressure"};
-
-static const unit_dim role_dim[CURVE_NROLES] = {DIM_TIME, DIM_LENGTH, DIM_FORCE, DIM_RATIO,
-                                                DIM_STRESS};
-
-static const char *const role_names[CURVE_NROLES] = {"time", "ext", "force", "strain",
-                                                     "stress"};
-
-const char *csvin_role_name(int role)
-{
-    return role >= 0 && role < CURVE_NROLES ? role_names[role] : "-";
-}
-
-int csvin_role_from_name(const char *name)
-{
-    static const struct {
-        const char *n;
-        int r;
-    } t[] = {{"time", CURVE_TIME},        {"t", CURVE_TIME},         {"ext", CURVE_EXT},
-             {"extension", CURVE_EXT},    {"position", CURVE_EXT},   {"crosshead", CURVE_EXT},
-             {"displacement", CURVE_EXT}, {"elongation", CURVE_EXT}, {"force", CURVE_FORCE},
-             {"load", CURVE_FORCE},       {"strain", CURVE_STRAIN},  {"stress", CURVE_STRESS}};
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (name && !strcasecmp(name, t[i].n))
-            return t[i].r;
-    return -1;
-}
-
-/* Role and priority of a column from its name and unit; -1 for none. */
-static int classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio)
-{
-    char low[160];
-    lower_ascii(low, sizeof low, c->name);
-    const char *nm = low;
-    while (*nm == '_')
-        nm++;
-    *prio = 0;
-    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
-        if (strstr(nm, never[i])) {
-            set_why(c, "name contains '%s'", never[i]);
-            return -1;
-        }
-    int role = -1, best = -1;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strstr(nm, words[i].word) && words[i].prio > best) {
-            role = words[i].role;
-            best = words[i].prio;
-        }
-    if (role >= 0 && has_unit && ui->dim != role_dim[role]) {
-        /* The unit overrides the name: "_Strain1 (mm)" is a length. */
-        if (ui->dim == DIM_LENGTH) {
-            set_why(c, "named like %s but its unit %s is a length", role_names[role], c->unit);
-            role = CURVE_EXT;
-            best = 0;
-        } else if (ui->dim == DIM_MASS && role == CURVE_FORCE) {
-            /* grams in a force column: grams-force, handled by the caller */
-        } else {
-            set_why(c, "named like %s but unit '%s' is %s", role_names[role], c->unit,
-                    units_dim_name(ui->dim));
-            return -1;
-        }
-    }
-    if (role < 0 && has_unit) {
-        /* Unknown name with a telling unit ("AVE 2 (%)"): a weak candidate. */
-        for (int r = 0; r < CURVE_NROLES; r++)
-            if (ui->dim == role_dim[r] && r != CURVE_TIME) {
-                role = r;
-                best = 0;
-                set_why(c, "unit %s is %s", c->unit, units_dim_name(ui->dim));
-            }
-    }
-    if (role < 0)
-        return -1;
-    /* A column with the right unit beats one without a unit. */
-    *prio = best * 2 + (has_unit ? 1 : 0);
-    if (!c->why[0])
-        set_why(c, "name");
-    return role;
 }
 
 /* ---- clock time "HH:MM:SS:mmm" ---- */
@@ -414,6 +263,29 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     if (rc)
         goto out;
     size_t nc = cin_row_used(&row);
+    if (t->positional) {
+        /* --columns: the layout replaces the names row. */
+        static const char *const si[CURVE_NROLES] = {"s", "m", "N", "1", "Pa"};
+        if (nc < (size_t)o->npos) {
+            rigor_diag_set(diag, s->name, nl->no, 1,
+                           "--columns declares %d columns, the first data line has %zu",
+                           o->npos, nc);
+            rc = RIGOR_EPARSE;
+            goto out;
+        }
+        ti->ncol = o->npos;
+        for (int i = 0; i < o->npos; i++) {
+            cin_col *col = &ti->col[i];
+            const csvin_pos *p = &o->pos[i];
+            col->role = -1;
+            col->scale = 1;
+            const char *u = p->unit[0] ? p->unit : p->role >= 0 ? si[p->role] : "";
+            snprintf(col->name, sizeof col->name, "%s", p->role >= 0 ? csvin_role_name(p->role)
+                                                                   : "skip");
+            cin_copy(col->unit, sizeof col->unit, u);
+            snprintf(col->full, sizeof col->full, "column %d", i + 1);
+        }
+    }
     if (nc > CIN_MAXCOL) {
         rigor_diag_set(diag, s->name, nl->no, 0, "%zu columns; at most %d are supported", nc,
                      CIN_MAXCOL);
@@ -425,8 +297,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (rc)
             goto out;
     }
-    ti->ncol = (int)nc;
-    for (size_t i = 0; i < nc; i++) {
+    if (!t->positional)
+        ti->ncol = (int)nc;
+    for (size_t i = 0; i < nc && !t->positional; i++) {
         cin_col *col = &ti->col[i];
         col->role = -1;
         col->scale = 1;
@@ -535,7 +408,12 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             continue;
         }
         int p;
-        int r = classify(col, &ui, has_unit, &p);
+        int r = cin_classify(col, &ui, has_unit, &p);
+        if (t->positional) {
+            r = o->pos[i].role;
+            p = 100;
+            set_why(col, "--columns");
+        }
         if (t->point_is_time && !strcasecmp(col->name, "Point")) {
             r = CURVE_TIME;
             p = 1;
@@ -552,19 +430,19 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         }
     }
     for (int r = 0; r < CURVE_NROLES; r++) {
-        if (o && o->column[r]) {
+        if (o && o->column[r] && !t->positional) {
             int i = find_override(ti, o->column[r]);
             if (i < 0) {
                 char cols[400];
                 list_columns(ti, cols, sizeof cols);
                 rigor_diag_set(diag, s->name, nl->no, 1,
-                             "--column %s=%s: no such column; columns are %s", role_names[r],
+                             "--column %s=%s: no such column; columns are %s", csvin_role_name(r),
                              o->column[r], cols);
                 rc = RIGOR_EINVAL;
                 goto out;
             }
             ti->pick[r] = i;
-            set_why(&ti->col[i], "--column %s", role_names[r]);
+            set_why(&ti->col[i], "--column %s", csvin_role_name(r));
             continue;
         }
         int best = -1;
@@ -576,7 +454,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     /* A column picked by an override is not also used for another role. */
     for (int r = 0; r < CURVE_NROLES; r++)
         for (int q = 0; q < CURVE_NROLES; q++)
-            if (q != r && ti->pick[q] >= 0 && ti->pick[q] == ti->pick[r] && o && o->column[r] &&
+            if (q != r && ti->pick[q] >= 0 && ti->pick[q] == ti->pick[r] && o && !t->positional && o->column[r] &&
                 !o->column[q])
                 ti->pick[q] = -1;
     for (int r = 0; r < CURVE_NROLES; r++) {
@@ -584,14 +462,14 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (i < 0)
             continue;
         cin_col *col = &ti->col[i];
-        if (o && o->column[r]) {
+        if (o && !t->positional && o->column[r]) {
             unit_info ui;
             if (col->unit[0] && units_parse(col->unit, &ui)) {
-                if (ui.dim != role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
+                if (ui.dim != cin_role_dim[r] && !(r == CURVE_FORCE && ui.dim == DIM_MASS)) {
                     rigor_diag_set(diag, s->name, nl->no, row.n > (size_t)i ? 0 : 0,
                                  "--column %s=%s: its unit '%s' is %s, expected %s",
-                                 role_names[r], o->column[r], col->unit, units_dim_name(ui.dim),
-                                 units_dim_name(role_dim[r]));
+                                 csvin_role_name(r), o->column[r], col->unit, units_dim_name(ui.dim),
+                                 units_dim_name(cin_role_dim[r]));
                     rc = RIGOR_EUNIT;
                     goto out;
                 }
@@ -611,10 +489,17 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             }
         if (k && !(o && o->column[r]))
             curve_note(
-                c, "%s: chose column '%s' over %s (%s)", role_names[r], col->full, others,
-                r == CURVE_EXT ? "extensometer-type names before displacement before "
-                                 "crosshead position; --column ext=NAME to change"
-                               : "more specific name or stated unit; --column to change");
+                c, "%s: chose column '%s' over %s (%s)", csvin_role_name(r), col->full, others,
+                col->extenso     ? "extensometer before crosshead, ISO 6892-1 cl. 10; "
+                                   "--column to change"
+                : r == CURVE_EXT ? "extensometer-type names before displacement before "
+                                   "crosshead position; --column ext=NAME to change"
+                                 : "more specific name or stated unit; --column to change");
+        if (col->setpoint && !(o && o->column[r]))
+            curve_note(c,
+                       "WARNING: %s taken from the setpoint/command column '%s' (the "
+                       "controller's demand): the file has no measured %s column",
+                       csvin_role_name(r), col->full, csvin_role_name(r));
         cin_copy(c->colname[r], sizeof c->colname[r], col->name);
         cin_copy(c->colunit[r], sizeof c->colunit[r], col->unit);
         rc = curve_add_channel(c, (curve_role)r);
@@ -627,8 +512,18 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         for (int r = 0; r < CURVE_NROLES; r++)
             used |= ti->pick[r] == i;
         if (!used && ti->col[i].role >= 0) {
-            set_why(&ti->col[i], "not used (another column has role %s)",
-                    role_names[ti->col[i].role]);
+            int r = ti->col[i].role, w = ti->pick[r];
+            if (ti->col[i].setpoint)
+                set_why(&ti->col[i],
+                        "rejected: setpoint/command channel (the controller's demand, not a "
+                        "measurement); the measured %s is '%s'",
+                        csvin_role_name(r), w >= 0 ? ti->col[w].full : "another column");
+            else if (w >= 0 && ti->col[w].extenso)
+                set_why(&ti->col[i], "not used: %s is from the extensometer '%s'",
+                        csvin_role_name(r), ti->col[w].full);
+            else
+                set_why(&ti->col[i], "not used (another column has role %s)",
+                        csvin_role_name(r));
             ti->col[i].role = -1;
         } else if (used) {
             for (int r = 0; r < CURVE_NROLES; r++)
@@ -659,6 +554,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             need = (size_t)ti->pick[r] + 1;
     bool multi_seen = false;
     long multi_line = 0;
+    size_t bad_rows = 0;
+    long bad_line = 0;
+    char bad_what[200] = "";
     char multi_text[64] = "";
     double clock0 = NAN, clock_prev = NAN, clock_add = 0;
     size_t sentinel_cells = 0;
@@ -749,8 +647,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             rc = RIGOR_EPARSE;
             goto out;
         }
-        bool partial = false;
-        for (int r = 0; r < CURVE_NROLES; r++) {
+        bool partial = false, invalid = false;
+        for (int r = 0; r < CURVE_NROLES && !invalid; r++) {
             v[r] = NAN;
             int i = ti->pick[r];
             if (i < 0)
@@ -796,6 +694,17 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 v[r] = NAN; /* a Rigor run without extensometer reading */
                 continue;
             }
+            if (st == NUM_NONFINITE && t->skip_nonfinite) {
+                /* A NaN reply recorded during a run: this row is invalid,
+                 * the rest of the run is not. */
+                if (!bad_rows++) {
+                    bad_line = l->no;
+                    snprintf(bad_what, sizeof bad_what, "column '%s' is '%.20s'",
+                             ti->col[i].full, f->s);
+                }
+                invalid = true;
+                break;
+            }
             if (st == NUM_EMPTY)
                 rigor_diag_set(diag, s->name, l->no, f->col,
                              "expected a number in column '%s', found an empty cell",
@@ -811,6 +720,10 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                              f->s);
             rc = RIGOR_EPARSE;
             goto out;
+        }
+        if (invalid) {
+            invalid = false;
+            continue;
         }
         if (partial) {
             curve_note(c, "line %ld: incomplete last line (no line end) dropped", (long)l->no);
@@ -834,6 +747,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         ti->rows++;
         ti->last_line = li;
     }
+    if (bad_rows)
+        curve_note(c,
+                   "WARNING: %zu invalid row%s skipped (a non-finite value, e.g. a NaN reply "
+                   "recorded during the test): first at line %ld, %s",
+                   bad_rows, bad_rows == 1 ? "" : "s", bad_line, bad_what);
     if (ti->rows == 0) {
         rigor_diag_set(diag, s->name, nl->no, 1,
                      "expected data rows after the column names, found none");
@@ -882,7 +800,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             }
             if (!(t->point_is_time && r == CURVE_TIME) && !(t->clock_time && r == CURVE_TIME))
                 curve_note(c, "%s column '%s' has no unit; assumed %s (largest value %g)",
-                           role_names[r], col->full, assumed, mx);
+                           csvin_role_name(r), col->full, assumed, mx);
             cin_copy(c->colunit[r], sizeof c->colunit[r], "");
             col->scale = scale;
         }
@@ -896,358 +814,3 @@ out:
     return rc;
 }
 
-/* ---- geometry from metadata ---- */
-
-bool cin_geom_key(curve *c, const char *key, const char *value, const char *unit, char dec)
-{
-    char k[160];
-    lower_ascii(k, sizeof k, key);
-    if (strstr(k, "final") || strstr(k, "after") || strstr(k, "break"))
-        return false;
-    static const struct {
-        const char *w;
-        int which; /* 0 width 1 thickness 2 diameter 3 area 4 gauge 5 height */
-    } g[] = {
-        {"width", 0},           {"breite", 0},        {"largeur", 0},
-        {"thickness", 1},       {"dicke", 1},         {"paisseur", 1},
-        {"diameter", 2},        {"durchmesser", 2},   {"diamètre", 2},
-        {"cross-section", 3},   {"cross section", 3}, {"area", 3},
-        {"querschnitt", 3},     {"section", 3},       {"gage length", 4},
-        {"gauge length", 4},    {"messlänge", 4},     {"l0", 4},
-        {"original length", 4}, {"span", 4},          {"length", 4},
-        {"height", 5},          {"höhe", 5},          {"hauteur", 5},
-    };
-    int which = -1;
-    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
-        if (strstr(k, g[i].w)) {
-            which = g[i].which;
-            break;
-        }
-    if (which < 0)
-        return false;
-    double v;
-    if (cin_num(value, dec, true, &v, NULL) != NUM_OK)
-        return false;
-    unit_info ui;
-    unit_dim want = which == 3 ? DIM_AREA : DIM_LENGTH;
-    double scale;
-    if (unit && unit[0]) {
-        if (!units_parse(unit, &ui) || ui.dim != want)
-            return false;
-        scale = ui.scale;
-    } else {
-        scale = which == 3 ? 1e-6 : 1e-3; /* mm, mm^2 by convention of the formats */
-    }
-    v *= scale;
-    switch (which) {
-    case 0: c->geom.width_m = v; break;
-    case 1: c->geom.thickness_m = v; break;
-    case 2: c->geom.diameter_m = v; break;
-    case 3: c->geom.area_m2 = v; break;
-    case 4: c->geom.gauge_m = v; break;
-    case 5: c->geom.height_m = v; break;
-    }
-    return true;
-}
-
-/* "tension" but not "extension". */
-static bool has_word_tension(const char *low)
-{
-    for (const char *p = strstr(low, "tension"); p; p = strstr(p + 1, "tension"))
-        if (p == low || !isalpha((unsigned char)p[-1]))
-            return true;
-    return false;
-}
-
-void cin_test_from_text(curve *c, const char *text)
-{
-    if (c->test[0] || !text)
-        return;
-    char low[512];
-    lower_ascii(low, sizeof low, text);
-    if (strstr(low, "compress") || strstr(low, "druck") || strstr(low, "is_comp"))
-        snprintf(c->test, sizeof c->test, "compression");
-    else if (strstr(low, "tensile") || has_word_tension(low) || strstr(low, "zugversuch") ||
-             strstr(low, "traction") || strstr(low, "is_tens"))
-        snprintf(c->test, sizeof c->test, "tensile");
-}
-
-/* ---- physical consistency checks (notes only, data unchanged) ---- */
-
-/* The k-th smallest of d[0..n) (0-based), partially reordering d: Hoare's
- * selection, O(n) on average. A full sort for one median cost a fifth of
- * `rigor analyze` on a 10^6-row file (bench/, docs/performance.md). */
-static double select_kth(double *d, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        double pivot = d[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            /* The bounds never stop a scan of a correct partition (the pivot
-             * value, or an element swapped past it, stops it first); they
-             * make that visible to the static analyser. */
-            while (i < hi && d[i] < pivot)
-                i++;
-            while (j > lo && d[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = d[i];
-                d[i] = d[j];
-                d[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return d[k];
-    }
-    return d[k];
-}
-
-#define STEP_COPY_MAX ((size_t)1 << 18) /* samples */
-
-/* The median -- the (nd / 2)-th smallest, 0-based, of the nd steps
- * |x[i] - x[i-1]| that are finite and > 0 -- without storing them. For
- * positive doubles the order of the values is the order of their bit
- * patterns as unsigned integers, so a radix selection on 16-bit digits
- * (most significant first: count the candidates per digit value, keep the
- * bucket that holds the k-th, repeat on the next digit among the candidates
- * whose higher digits match) finds the exact bit pattern in four passes
- * over x (the first also counts nd). Returns NAN when there is no such step
- * or on allocation failure. */
-static double step_median(const double *x, size_t n)
-{
-    size_t k = 0; /* set to nd / 2 once the first pass has counted the steps */
-    size_t *hist = malloc(65536 * sizeof *hist);
-    if (!hist)
-        return NAN;
-    uint64_t prefix = 0; /* the digits found so far, in place */
-    uint64_t mask = 0;   /* which bits of prefix are fixed */
-    for (int shift = 48; shift >= 0; shift -= 16) {
-        memset(hist, 0, 65536 * sizeof *hist);
-        size_t cnt = 0;
-        for (size_t i = 1; i < n; i++) {
-            double st = fabs(x[i] - x[i - 1]);
-            if (!(isfinite(st) && st > 0))
-                continue;
-            uint64_t u;
-            memcpy(&u, &st, sizeof u);
-            if ((u & mask) != prefix)
-                continue;
-            hist[(u >> shift) & 0xFFFF]++;
-            cnt++;
-        }
-        if (shift == 48)
-            k = cnt / 2;
-        if (cnt == 0 || k >= cnt)
-            break;
-        size_t d = 0;
-        while (k >= hist[d]) {
-            k -= hist[d];
-            d++;
-        }
-        prefix |= (uint64_t)d << shift;
-        mask |= UINT64_C(0xFFFF) << shift;
-    }
-    free(hist);
-    if (mask != ~UINT64_C(0))
-        return NAN;
-    double v;
-    memcpy(&v, &prefix, sizeof v);
-    return v;
-}
-
-double cin_step_median(const double *x, size_t n, cin_median_how how)
-{
-    if (how == CIN_MEDIAN_AUTO)
-        how = n > STEP_COPY_MAX ? CIN_MEDIAN_RADIX : CIN_MEDIAN_COPY;
-    if (how == CIN_MEDIAN_RADIX)
-        return step_median(x, n);
-    double *d = malloc((n ? n : 1) * sizeof *d);
-    if (!d)
-        return NAN;
-    size_t nd = 0;
-    for (size_t i = 1; i < n; i++) {
-        double st = fabs(x[i] - x[i - 1]);
-        if (isfinite(st) && st > 0)
-            d[nd++] = st;
-    }
-    double v = nd ? select_kth(d, nd, nd / 2) : NAN;
-    free(d);
-    return v;
-}
-
-/* What check_jumps found in one channel: `count` undone x10 steps, the
- * first at sample `first`. */
-typedef struct {
-    const curve *c;
-    size_t count, first;
-} jumps;
-
-static void find_jumps(const curve *c, int r, jumps *out)
-{
-    out->count = 0;
-    const double *x = c->ch[r];
-    if (!x || c->n < 3)
-        return;
-    double mx = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (isfinite(x[i]) && fabs(x[i]) > mx)
-            mx = fabs(x[i]);
-    if (mx == 0)
-        return;
-    /* A x10 step between neighbours that is undone (a /10 step the other
-     * way) within the next 50 samples: smooth data never do that, a
-     * thousands-separator round trip does. Steps are judged against the
-     * median non-zero step (mas) so that noise around zero is not taken
-     * for a jump: both values must exceed 10 mas and the step 20 mas.
-     * First the steps of about x10 (dir +1) or /10 (dir -1) whatever their
-     * size, one pass; the median step, several passes over a long channel,
-     * is needed only when there are such steps, and the size test is then
-     * applied to those alone (a per-step condition, so the steps kept and
-     * their order are the same as testing both at once). */
-    size_t *at = malloc(c->n * sizeof *at);
-    signed char *dir = malloc(c->n);
-    if (!at || !dir) {
-        free(at);
-        free(dir);
-        return;
-    }
-    size_t nj = 0;
-    for (size_t i = 1; i < c->n; i++) {
-        double q = x[i] / x[i - 1];
-        if (q > 7 && q < 13)
-            dir[nj] = 1;
-        else if (q > 1.0 / 13 && q < 1.0 / 7)
-            dir[nj] = -1;
-        else
-            continue;
-        at[nj++] = i;
-    }
-    /* The median step (cin_step_median). Short curves: a copy of the steps and Hoare's
-     * selection. Long ones: selection on the bit patterns without a copy (8
-     * bytes per sample less peak memory; its 512 KiB of counters cost more
-     * than a copy below this size). Both give the exact median. */
-    double mas = nj ? cin_step_median(x, c->n, CIN_MEDIAN_AUTO) : NAN;
-    const double floor_ = 10 * mas;
-    size_t kept = 0;
-    for (size_t k = 0; k < nj && !isnan(mas); k++) {
-        double a = x[at[k] - 1], b = x[at[k]];
-        if (!isfinite(a) || !isfinite(b) || fabs(a) < floor_ || fabs(b) < floor_ ||
-            fabs(b - a) < 2 * floor_)
-            continue;
-        at[kept] = at[k];
-        dir[kept++] = dir[k];
-    }
-    nj = kept;
-    size_t count = 0, first = 0;
-    for (size_t k = 0; k < nj; k++) {
-        bool undone = false;
-        for (size_t m = k; m-- > 0 && at[k] - at[m] <= 50 && !undone;)
-            undone = dir[m] == -dir[k];
-        for (size_t m = k + 1; m < nj && at[m] - at[k] <= 50 && !undone; m++)
-            undone = dir[m] == -dir[k];
-        if (!undone)
-            continue;
-        if (!count)
-            first = at[k];
-        count++;
-    }
-    free(at);
-    free(dir);
-    out->count = count;
-    out->first = first;
-}
-
-/* The channels are independent: pool_run item k is channel CURVE_EXT + k. */
-static void find_jumps_item(void *ctx, size_t k)
-{
-    jumps *j = &((jumps *)ctx)[k];
-    find_jumps(j->c, CURVE_EXT + (int)k, j);
-}
-
-static void note_jumps(curve *c, int r, const jumps *j)
-{
-    size_t count = j->count, first = j->first;
-    const double *x = c->ch[r];
-    if (count) {
-        static const char *const unit[CURVE_NROLES] = {"s", "mm", "N", "", "MPa"};
-        static const double to[CURVE_NROLES] = {1, 1e3, 1, 1, 1e-6};
-        curve_note(c,
-                   "WARNING: %s column '%s' jumps by about x10 between neighbouring samples "
-                   "%zu times (first at sample %zu: %g %s after %g %s); this is not physical "
-                   "(often a decimal/thousands-separator round trip); the data were not "
-                   "changed",
-                   csvin_role_name(r), c->colname[r], count, first + 1, x[first] * to[r],
-                   unit[r], x[first - 1] * to[r], unit[r]);
-    }
-}
-
-void cin_check_curve(curve *c, const cin_tinfo *ti, const cin_src *s)
-{
-    (void)s;
-    if (c->ch[CURVE_TIME] && c->n > 1) {
-        const double *t = c->ch[CURVE_TIME];
-        size_t back = 0, first = 0;
-        for (size_t i = 1; i < c->n; i++)
-            if (t[i] < t[i - 1]) {
-                if (!back)
-                    first = i;
-                back++;
-            }
-        if (back)
-            curve_note(c,
-                       "WARNING: time goes backwards %zu times (first at sample %zu: %g s "
-                       "after %g s); the data were not reordered",
-                       back, first + 1, t[first], t[first - 1]);
-    }
-    /* The x10-jump search of every channel, in parallel when the table was
-     * read so; the notes in channel order. */
-    jumps j[CURVE_NROLES - CURVE_EXT];
-    for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
-        j[r - CURVE_EXT].c = c;
-    pool_run(CURVE_NROLES - CURVE_EXT, ti && ti->threads > 1 ? ti->threads : 1, find_jumps_item,
-             j);
-    for (int r = CURVE_EXT; r < CURVE_NROLES; r++)
-        note_jumps(c, r, &j[r - CURVE_EXT]);
-    /* A stress column that implies A0 = 1 mm^2 comes from placeholder geometry. */
-    if (c->ch[CURVE_STRESS] && c->ch[CURVE_FORCE]) {
-        const double *f = c->ch[CURVE_FORCE], *sg = c->ch[CURVE_STRESS];
-        double fmax = 0;
-        size_t im = 0;
-        for (size_t i = 0; i < c->n; i++)
-            if (isfinite(f[i]) && fabs(f[i]) > fmax) {
-                fmax = fabs(f[i]);
-                im = i;
-            }
-        if (fmax > 0 && sg[im] != 0) {
-            double a = f[im] / sg[im];
-            double g = curve_geom_area(&c->geom);
-            if (fabs(a - 1e-6) < 1e-8)
-                curve_note(c, "WARNING: the stress column implies a cross-section of 1 mm^2 "
-                              "(placeholder geometry); its stresses are probably meaningless");
-            else if (isfinite(g) && g > 0 && fabs(a - g) > 0.005 * g)
-                curve_note(c,
-                           "%sthe stress column implies A0 = %.4g mm^2 (force/stress at the "
-                           "maximum) while the file's geometry gives %.4g mm^2 (%.1f %% apart)",
-                           fabs(a - g) > 0.05 * g ? "WARNING: " : "", a * 1e6, g * 1e6,
-                           100 * fabs(a - g) / g);
-        }
-    }
-    /* Geometry stated as zero or negative. */
-    static const char *const gname[] = {"width", "thickness",    "diameter",
-                                        "area",  "gauge length", "height"};
-    const double gv[] = {c->geom.width_m, c->geom.thickness_m, c->geom.diameter_m,
-                         c->geom.area_m2, c->geom.gauge_m,     c->geom.height_m};
-    for (size_t k = 0; k < sizeof gv / sizeof gv[0]; k++)
-        if (isfinite(gv[k]) && gv[k] <= 0)
-            curve_note(c, "WARNING: the file states %s = %g mm%s; not a physical geometry",
-                       gname[k], gv[k] * (k == 3 ? 1e6 : 1e3), k == 3 ? "^2" : "");
-}

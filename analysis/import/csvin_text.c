@@ -275,12 +275,12 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
     bool nonascii = false;
     bool utf8 = !any_high || valid_utf8(p, len, &nonascii); /* ASCII is UTF-8 */
     size_t n = 0;
+    size_t cap = utf8 ? len + 1 : 3 * len + 1;
     if (utf8 && own) {
         s->alloc = own;
         s->text = own + (bom ? 3 : 0);
         n = len;
     } else {
-        size_t cap = utf8 ? len + 1 : 2 * len + 1;
         s->text = s->alloc = bigmem_alloc(cap ? cap : 1);
         if (!s->text) {
             free(own);
@@ -296,23 +296,15 @@ static int src_load(cin_src *s, const char *name, const char *buf, size_t len, c
                  : nonascii ? "UTF-8"
                             : "ASCII");
     } else {
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = p[i];
-            if (c < 0x80) {
-                s->text[n++] = (char)c;
-            } else {
-                s->text[n++] = (char)(0xC0 | (c >> 6));
-                s->text[n++] = (char)(0x80 | (c & 0x3F));
-            }
-        }
+        n = cin_decode_legacy(p, len, s->text, cap, s->encoding, sizeof s->encoding, s->legacy,
+                              sizeof s->legacy);
         s->latin1 = true;
-        snprintf(s->encoding, sizeof s->encoding, "Latin-1 (assumed: not valid UTF-8)");
         free(own); /* converted into s->alloc */
     }
     s->text[n] = '\0';
     s->final_newline = n > 0 && (s->text[n - 1] == '\n' || s->text[n - 1] == '\r');
 
-    if (!any_cr) { /* Latin-1 conversion adds no CR: the text has none either */
+    if (!any_cr) { /* legacy conversion adds no CR: the text has none either */
         /* LF only (or no line end at all), the common case. */
         cin_copy(s->eol, sizeof s->eol, "LF");
         if (cut_lf(s, n, threads) != RIGOR_OK) {
@@ -785,6 +777,30 @@ cin_numst cin_num(const char *s, char dec, bool group, double *out, bool *multi)
                   isdigit((unsigned char)p[3])) ||
                 isdigit((unsigned char)p[4]))
                 return NUM_BAD;
+            continue;
+        } else if (group && digits && !point && !exp &&
+                   (c == '\'' || c == ' ' || (c == '\xC2' && p[1] == '\xA0') ||
+                    (c == '\xE2' && p[1] == '\x80' && p[2] == '\xAF'))) {
+            /* Other thousands separators inside quotes: an apostrophe
+             * (Swiss), a space, a no-break space U+00A0 or a narrow no-break
+             * space U+202F (French, Polish locales), each followed by
+             * exactly three digits. */
+            size_t w = c == '\xC2' ? 2 : c == '\xE2' ? 3 : 1;
+            const char *d = p + w;
+            if (!(isdigit((unsigned char)d[0]) && isdigit((unsigned char)d[1]) &&
+                  isdigit((unsigned char)d[2])) ||
+                isdigit((unsigned char)d[3])) {
+                if (c == ' ') {
+                    const char *q = p;
+                    while (*q == ' ' || *q == '\t')
+                        q++;
+                    if (*q)
+                        return NUM_BAD;
+                    break;
+                }
+                return NUM_BAD;
+            }
+            p += w - 1;
             continue;
         } else if ((c == 'e' || c == 'E') && digits && !exp) {
             buf[n++] = 'e';
