@@ -1,5 +1,6 @@
 /* test_console.c — the console's pure parts: braille plot and layout. */
 #include "../cli/console/console.h"
+#include "../cli/console/console_priv.h"
 #include "../common/error.h"
 #include "harness.h"
 
@@ -138,8 +139,76 @@ static void test_utf8(void)
     CHECK(!strcmp(out, "⣿"), "a code point that does not fit whole is left out");
 }
 
+/* Regression (issue #22): in a clone at a long path, `rigor check`'s
+ * "path:line:col: message" wrapped inside the path, so neither the operator
+ * nor a test saw "astm-d882.rigor:12:15:" on one line. */
+static void test_path_elide(void)
+{
+    const char *p = "/tmp/a-rather-long-folder-name-for-a-clean-clone-check-xxxxxxxxxxxx/"
+                    "rigor/protocols/shipped/astm-d882.rigor:12:15:";
+    char out[256];
+    cpath_elide(out, sizeof out, p, 56);
+    CHECK(cutf8_cols(out) == 56, "elided to 56 columns, got %zu (%s)", cutf8_cols(out), out);
+    CHECK(strstr(out, "/astm-d882.rigor:12:15:") != NULL && !strncmp(out, "/tmp/a-rather", 13) &&
+              strstr(out, "…") != NULL,
+          "keeps the start and the file name with line:col: %s", out);
+    cpath_elide(out, sizeof out, "/short/x.rigor:1:2:", 56);
+    CHECK(!strcmp(out, "/short/x.rigor:1:2:"), "a path that fits is unchanged: %s", out);
+    cpath_elide(out, sizeof out, "/a/very-long-file-name-here.rigor", 12);
+    CHECK(!strcmp(out, "…-here.rigor"), "a file name wider than the room keeps its end: %s",
+          out);
+    cpath_elide(out, sizeof out, "⣿⣿⣿/⣿⣿⣿⣿/file.csv", 12);
+    CHECK(cutf8_cols(out) == 12 && strstr(out, "/file.csv"), "UTF-8 folders: %s", out);
+
+    char line[512];
+    snprintf(line, sizeof line, "test ended: fracture; run file %s", p);
+    ctext_fit(out, sizeof out, line, 78);
+    CHECK(cutf8_cols(out) <= 78 && !strncmp(out, "test ended: fracture; run file /tmp/", 36) &&
+              strstr(out, "astm-d882.rigor:12:15:") != NULL,
+          "a status line keeps its words and the file name: %s", out);
+    ctext_fit(out, sizeof out, "no path in this rather long line of text", 10);
+    CHECK(!strcmp(out, "no path in"), "without a path the line is clipped: %s", out);
+    ctext_fit(out, sizeof out, "fits /a/b", 40);
+    CHECK(!strcmp(out, "fits /a/b"), "a line that fits is unchanged");
+}
+
+/* Issue #22: the specimen form reads what an operator types: a decimal
+ * comma, the field's own unit after the number; anything else is refused. */
+static void test_form_numbers(void)
+{
+    CHECK(con_parse_field(FORM_THICK, "0,04 mm") == 0.04, "0,04 mm -> 0.04");
+    CHECK(con_parse_field(FORM_THICK, " 0.04 ") == 0.04, "0.04 with blanks");
+    CHECK(con_parse_field(FORM_DIAM, "10") == 10, "a bare number is in the field's unit");
+    CHECK(con_parse_field(FORM_AREA, "78,5 mm²") == 78.5 &&
+              con_parse_field(FORM_AREA, "78.5 mm2") == 78.5,
+          "area in mm² or mm2");
+    CHECK(con_parse_field(FORM_RATE, "1,5 mm/min") == 1.5, "rate in mm/min");
+    CHECK(con_parse_field(FORM_JOGF, "2,5 N") == 2.5, "jog force in N");
+    CHECK(isnan(con_parse_field(FORM_THICK, "40 um")), "another unit is refused, not guessed");
+    CHECK(isnan(con_parse_field(FORM_THICK, "1,000.5")) &&
+              isnan(con_parse_field(FORM_THICK, "1,2,3")),
+          "a comma beside a point, or two commas, is refused");
+    CHECK(isnan(con_parse_field(FORM_THICK, "")) && isnan(con_parse_field(FORM_THICK, "-1")) &&
+              isnan(con_parse_field(FORM_THICK, "0")) &&
+              isnan(con_parse_field(FORM_THICK, "nan")) &&
+              isnan(con_parse_field(FORM_THICK, "abc")),
+          "blank, negative, zero, nan and words are not sizes");
+
+    char id[32] = "S1";
+    con_next_id(id, sizeof id);
+    CHECK(!strcmp(id, "S2"), "S1 -> S2 (%s)", id);
+    snprintf(id, sizeof id, "film-09");
+    con_next_id(id, sizeof id);
+    CHECK(!strcmp(id, "film-10"), "film-09 -> film-10 (%s)", id);
+    snprintf(id, sizeof id, "A");
+    con_next_id(id, sizeof id);
+    CHECK(!strcmp(id, "A-2"), "A -> A-2 (%s)", id);
+}
+
 int main(void)
 {
+    TEST_RUN(test_form_numbers);
+    TEST_RUN(test_path_elide);
     TEST_RUN(test_dots_to_braille);
     TEST_RUN(test_line_and_series);
     TEST_RUN(test_autoscale);
