@@ -41,6 +41,7 @@ typedef struct {
     const char *protocol; /* protocol name or text */
     const char *note;     /* operator note */
     bool extension;       /* write the extension_mm column */
+    double jog_preload_N; /* force a jog left on the specimen before the test (NAN = none) */
 } runfile_header;
 
 /* A header with NULL strings and NAN numbers. */
