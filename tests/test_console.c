@@ -5,7 +5,10 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The code point of the UTF-8 braille character at cell col of row. */
 static int cell_bits(const bplot *p, int row, int col)
@@ -205,8 +208,136 @@ static void test_form_numbers(void)
     CHECK(!strcmp(id, "A-2"), "A -> A-2 (%s)", id);
 }
 
+/* ---- tare, zero and jog on the in-process simulated frame ------------- */
+
+static run_session *open_sim(const char *faults)
+{
+    run_session_opts o;
+    run_session_opts_init(&o);
+    o.sim_preset = "e-lpscl-film";
+    o.sim_faults = faults;
+    o.rate_hz = 250;
+    o.who = "test";
+    run_session *s = NULL;
+    char why[1400] = "";
+    int rc = run_session_open(&o, &s, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "open: %s", why);
+    return s;
+}
+
+static console *con_on(run_session *s)
+{
+    console *c = calloc(1, sizeof *c);
+    c->s = s;
+    c->jog_speed = 2;
+    c->proto_fmax_N = NAN;
+    snprintf(c->field[FORM_JOGF], sizeof c->field[0], "5");
+    return c;
+}
+
+/* Turn the console's loop for t seconds (poll + jog poll, 5 ms a turn). */
+static void turn(console *c, double t)
+{
+    char why[256];
+    for (double end = con_monotonic() + t; con_monotonic() < end;) {
+        run_session_poll(c->s, 0, why, sizeof why);
+        con_jog_poll(c);
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Issue #21: the console said "tare force: success" for a tare that was
+ * only queued, also in FAULT (where it does nothing) and said nothing at all
+ * while a test ran. A tare is done when the readings show it, and refused
+ * with its reason otherwise. */
+static void test_tare_confirmed(void)
+{
+    run_session *s = open_sim("estop-after=4s");
+    if (!s)
+        return;
+    console *c = con_on(s);
+    turn(c, 1.0);
+    con_tare(c);
+    CHECK(strstr(c->msg, "waiting for the readings") && !c->msg_alert, "tare sent: %s", c->msg);
+    for (int i = 0; i < 40 && c->confirm; i++)
+        turn(c, 0.05);
+    CHECK(!strncmp(c->msg, "tare force: done", 16) && !c->msg_alert, "tare confirmed: %s",
+          c->msg);
+    con_zero(c);
+    for (int i = 0; i < 40 && c->confirm; i++)
+        turn(c, 0.05);
+    CHECK(!strncmp(c->msg, "zero position: done", 19), "zero confirmed: %s", c->msg);
+
+    c->testing = true;
+    con_tare(c);
+    CHECK(!strcmp(c->msg, "tare force refused: a test is running") && c->msg_alert,
+          "no tare while a test runs: %s", c->msg);
+    con_zero(c);
+    CHECK(!strcmp(c->msg, "zero position refused: a test is running") && c->msg_alert,
+          "no zero while a test runs: %s", c->msg);
+    c->testing = false;
+
+    /* the e-stop at 4 s: FAULT; a tare then does nothing and says so */
+    for (int i = 0; i < 100 && !run_session_fault(s, NULL, 0); i++)
+        turn(c, 0.05);
+    CHECK(run_session_fault(s, NULL, 0), "the simulated e-stop faulted the rig");
+    con_tare(c);
+    CHECK(!strncmp(c->msg, "tare force refused: the rig is in FAULT (", 41) && c->msg_alert &&
+              strlen(c->msg) > 43,
+          "tare in FAULT refused with the reason: %s", c->msg);
+    con_jog(c, +1);
+    CHECK(!strncmp(c->msg, "jog up refused: ", 16) && c->msg_alert, "jog in FAULT: %s",
+          c->msg);
+    free(c);
+    run_session_close(s);
+}
+
+/* Issue #22: a jog is bounded by force. The film is pulled at 1 mm/s; the
+ * jog force limit of 5 N stops it, and the bound is the smallest of the
+ * jog limit and the protocol's force limit. */
+static void test_jog_bound(void)
+{
+    run_session *s = open_sim(NULL);
+    if (!s)
+        return;
+    console *c = con_on(s);
+    turn(c, 1.0);
+    char src[64];
+    CHECK(con_jog_bound(c, src, sizeof src) == 5 && !strcmp(src, "the jog force limit"),
+          "bound: the form's 5 N (%s)", src);
+    c->proto_fmax_N = 3;
+    CHECK(con_jog_bound(c, src, sizeof src) == 3 && !strcmp(src, "the protocol's force limit"),
+          "a protocol's 3 N limit is tighter (%s)", src);
+    c->proto_fmax_N = NAN;
+    c->field[FORM_JOGF][0] = '\0';
+    CHECK(con_jog_bound(c, src, sizeof src) == 5 && strstr(src, "5 % of the cell"),
+          "default: 5 %% of the 100 N cell (%s)", src);
+    snprintf(c->field[FORM_JOGF], sizeof c->field[0], "2");
+    for (int i = 0; i < 8; i++) { /* a held key: 8 events, 0.1 s apart */
+        con_jog(c, +1);
+        turn(c, 0.1);
+    }
+    turn(c, 0.5);
+    rig_sample smp;
+    CHECK(rig_latest(run_session_rig(s), &smp) == RIGOR_OK, "a sample");
+    CHECK(smp.force_N > 1.5 && smp.force_N < 8, "stopped near the 2 N bound: %.4g N",
+          smp.force_N);
+    CHECK(smp.position_m < 0.35e-3, "travel %.4g mm, not the 0.95 mm of an unbounded jog",
+          smp.position_m * 1e3);
+    double pre = con_jog_preload(c);
+    CHECK(fabs(pre - smp.force_N) < 0.2, "the jog's preload %.4g N is the force left", pre);
+    con_jog(c, -1); /* unloading is never refused */
+    CHECK(!c->msg_alert, "jog down from the bound allowed: %s", c->msg);
+    turn(c, 0.6);
+    free(c);
+    run_session_close(s);
+}
+
 int main(void)
 {
+    TEST_RUN(test_tare_confirmed);
+    TEST_RUN(test_jog_bound);
     TEST_RUN(test_form_numbers);
     TEST_RUN(test_path_elide);
     TEST_RUN(test_dots_to_braille);

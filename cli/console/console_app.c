@@ -311,14 +311,18 @@ int con_start_test(console *c)
                        c->field[FORM_NOTES][0] ? c->field[FORM_NOTES] : NULL, NULL, 0};
     /* a force a jog left on the specimen: the balance would take it as the
      * zero, so the run file's header says it */
+    if (c->jog_dir) { /* a jog still under way ends before the balance */
+        rig_cmd_stop(run_session_rig(c->s));
+        c->jog_dir = 0;
+    }
     double preload = con_jog_preload(c);
     run_session_set_jog_preload(c->s, preload);
-    c->jogged = false;
     char why[1400] = "";
     if ((rc = run_session_begin_test(c->s, p, &t, why, sizeof why)) != RIGOR_OK) {
         con_msg(c, true, "cannot start: %s", why[0] ? why : rigor_strerror(rc));
         return -1;
     }
+    c->jogged = false; /* the next preload is measured from this test on */
     c->np = 0;
     c->stride = 1;
     c->skip = 0;

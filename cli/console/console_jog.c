@@ -182,6 +182,11 @@ static void send_confirmed(console *c, int kind)
     const char *what = kind == 't' ? "tare force" : "zero position";
     if (refused_now(c, what))
         return;
+    if (c->confirm) {
+        con_msg(c, true, "%s refused: the %s before it is not confirmed yet", what,
+                c->confirm == 't' ? "tare" : "zero");
+        return;
+    }
     rig *r = run_session_rig(c->s);
     rig_sample smp;
     if (!r || rig_latest(r, &smp) != RIGOR_OK) {

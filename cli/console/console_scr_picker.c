@@ -179,6 +179,8 @@ void scr_picker_draw(console *c, const clayout *l)
             snprintf(part, sizeof part, "%.*s", (int)skip, t);
             crt_putn(y++, lw + 2, tw, attr, part);
             t += skip;
+            while (*t == ' ') /* a continuation line starts with a word */
+                t++;
         } while (*t && y < y0 + h - 1);
     }
     con_draw_frame(c, l, "↑↓ choose|Enter use it|type a path on the last line|Esc stop+back");
