@@ -506,14 +506,28 @@ int console_main(const console_opts *o)
     /* the form starts with the simulated specimen (or a common film strip) */
     run_session_info si;
     run_session_get_info(c->s, &si);
-    double wmm = si.sim && isfinite(si.sim_geom.width_m) ? si.sim_geom.width_m * 1e3 : 10;
-    double tmm =
-        si.sim && isfinite(si.sim_geom.thickness_m) ? si.sim_geom.thickness_m * 1e3 : 0.1;
-    double gmm = si.sim && isfinite(si.sim_geom.gauge_m) ? si.sim_geom.gauge_m * 1e3 : 50;
+    curve_geom sg = si.sim_geom;
+    if (!si.sim || !isfinite(curve_geom_area(&sg))) {
+        curve_geom_clear(&sg); /* a common film strip */
+        sg.width_m = 10e-3;
+        sg.thickness_m = 0.1e-3;
+        sg.gauge_m = 50e-3;
+    }
+    /* a compression specimen's thickness is its height: the form says height */
+    if (si.sim && si.sim_compression && !isfinite(sg.height_m) && isfinite(sg.thickness_m)) {
+        sg.height_m = sg.thickness_m;
+        sg.thickness_m = NAN;
+    }
+    const struct {
+        int f;
+        double v;
+    } init[] = {{FORM_WIDTH, sg.width_m * 1e3},   {FORM_THICK, sg.thickness_m * 1e3},
+                {FORM_DIAM, sg.diameter_m * 1e3}, {FORM_GAUGE, sg.gauge_m * 1e3},
+                {FORM_HEIGHT, sg.height_m * 1e3}, {FORM_AREA, sg.area_m2 * 1e6}};
     snprintf(c->field[FORM_ID], sizeof c->field[0], "S1");
-    snprintf(c->field[FORM_WIDTH], sizeof c->field[0], "%.6g", wmm);
-    snprintf(c->field[FORM_THICK], sizeof c->field[0], "%.6g", tmm);
-    snprintf(c->field[FORM_GAUGE], sizeof c->field[0], "%.6g", gmm);
+    for (size_t i = 0; i < sizeof init / sizeof init[0]; i++)
+        if (isfinite(init[i].v))
+            snprintf(c->field[init[i].f], sizeof c->field[0], "%.6g", init[i].v);
     snprintf(c->field[FORM_RATE], sizeof c->field[0], "10");
     if (isfinite(si.capacity_N))
         snprintf(c->field[FORM_JOGF], sizeof c->field[0], "%.3g", 0.05 * si.capacity_N);

@@ -67,16 +67,18 @@ static void geom_text(const console *c, char *out, size_t len)
     size_t k = 0;
     out[0] = '\0';
     const char *w = c->field[FORM_WIDTH], *t = c->field[FORM_THICK];
+    /* the cross-section as the analysis takes it (area, w × t, diameter) */
     if (c->field[FORM_AREA][0])
-        k += (size_t)snprintf(out + k, len - k, "A %s mm² ", c->field[FORM_AREA]);
+        k += (size_t)snprintf(out + k, len - k, "A %s mm²", c->field[FORM_AREA]);
     else if (w[0] && t[0])
-        k += (size_t)snprintf(out + k, len - k, "%s × %s mm ", w, t);
+        k += (size_t)snprintf(out + k, len - k, "%s × %s mm", w, t);
     else if (c->field[FORM_DIAM][0])
-        k += (size_t)snprintf(out + k, len - k, "Ø %s mm ", c->field[FORM_DIAM]);
+        k += (size_t)snprintf(out + k, len - k, "Ø %s mm", c->field[FORM_DIAM]);
     if (k < len && c->field[FORM_GAUGE][0])
-        k += (size_t)snprintf(out + k, len - k, "L0 %s mm ", c->field[FORM_GAUGE]);
+        k += (size_t)snprintf(out + k, len - k, "%sL0 %s mm", k ? ", " : "",
+                              c->field[FORM_GAUGE]);
     if (k < len && c->field[FORM_HEIGHT][0])
-        k += (size_t)snprintf(out + k, len - k, "h %s mm", c->field[FORM_HEIGHT]);
+        snprintf(out + k, len - k, "%sh %s mm", k ? ", " : "", c->field[FORM_HEIGHT]);
     if (!out[0])
         snprintf(out, len, "no geometry (f: specimen form)");
 }
