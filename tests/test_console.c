@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The code point of the UTF-8 braille character at cell col of row. */
 static int cell_bits(const bplot *p, int row, int col)
@@ -225,6 +226,51 @@ static run_session *open_sim(const char *faults)
     return s;
 }
 
+/* The reference rig with its tare point changed: "value = 2" is the
+ * transmitter's peak reset (accepted, the force is not zeroed: a rig file
+ * that names the wrong command), "fc = 6" is refused by the transmitter
+ * (its command register takes FC16 only). */
+static run_session *open_sim_tare(const char *what, char *path, size_t pl)
+{
+    FILE *f = fopen("rigs/reference-tcp.ini", "r");
+    CHECK(f != NULL, "rigs/reference-tcp.ini readable (run from the worktree root)");
+    if (!f)
+        return NULL;
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *from = "[point tare]\ndevice = loadcell\ntable  = hr\naddress = 0\ntype   = u16\n"
+                       "value  = 1\nfc     = 16\n";
+    char *at = strstr(text, from);
+    CHECK(at != NULL, "the reference rig's tare point is where the test expects it");
+    if (!at)
+        return NULL;
+    char out[70000];
+    snprintf(out, sizeof out, "%.*s[point tare]\ndevice = loadcell\ntable  = hr\naddress = 0\n"
+             "type   = u16\n%s\n%s", (int)(at - text), text, what, at + strlen(from));
+    char dir[] = "/tmp/test_console.XXXXXX";
+    if (!mkdtemp(dir))
+        return NULL;
+    snprintf(path, pl, "%s/tare.ini", dir);
+    f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(out, f);
+    fclose(f);
+    run_session_opts o;
+    run_session_opts_init(&o);
+    o.sim_preset = "e-lpscl-film";
+    o.rig_path = path;
+    o.rate_hz = 250;
+    o.who = "test";
+    run_session *s = NULL;
+    char why[1400] = "";
+    int rc = run_session_open(&o, &s, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "open with %s: %s", what, why);
+    return s;
+}
+
 static console *con_on(run_session *s)
 {
     console *c = calloc(1, sizeof *c);
@@ -334,8 +380,51 @@ static void test_jog_bound(void)
     run_session_close(s);
 }
 
+/* Jog a preload onto the film, then tare on a rig whose tare does not zero
+ * it: the console says refused, with what the force reads. */
+static void tare_not_taken(const char *what)
+{
+    char path[128] = "";
+    run_session *s = open_sim_tare(what, path, sizeof path);
+    if (!s)
+        return;
+    console *c = con_on(s);
+    turn(c, 1.0);
+    for (int i = 0; i < 8; i++) {
+        con_jog(c, +1);
+        turn(c, 0.1);
+    }
+    turn(c, 0.5);
+    rig_sample smp;
+    rig_latest(run_session_rig(s), &smp);
+    CHECK(smp.force_N > 1, "%s: a jog preloaded the film (%.4g N)", what, smp.force_N);
+    con_tare(c);
+    for (int i = 0; i < 60 && c->confirm; i++)
+        turn(c, 0.05);
+    /* a driver that faults on a refused write says so instead (issue #21) */
+    CHECK((!strncmp(c->msg, "tare force refused: the force still reads ", 42) ||
+           !strncmp(c->msg, "tare force refused: the rig is in FAULT (", 41)) &&
+              c->msg_alert,
+          "%s: the tare is refused, not done: %s", what, c->msg);
+    free(c);
+    run_session_close(s);
+    unlink(path);
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(path);
+    }
+}
+
+static void test_tare_not_taken(void)
+{
+    tare_not_taken("value  = 2\nfc     = 16"); /* the peak reset: accepted, no tare */
+    tare_not_taken("value  = 1\nfc     = 6");  /* FC06: the transmitter refuses it */
+}
+
 int main(void)
 {
+    TEST_RUN(test_tare_not_taken);
     TEST_RUN(test_tare_confirmed);
     TEST_RUN(test_jog_bound);
     TEST_RUN(test_form_numbers);

@@ -220,6 +220,13 @@ static void confirm_poll(console *c, const rig_sample *smp)
         }
         return;
     }
+    char reason[160] = "";
+    if (run_session_fault(c->s, reason, sizeof reason)) {
+        /* a command the device refused may fault the rig (the driver's call) */
+        con_msg(c, true, "%s refused: the rig is in FAULT (%s)", what, reason);
+        c->confirm = 0;
+        return;
+    }
     double v = c->confirm == 't' ? smp->force_N : smp->position_m;
     /* position: within a micrometre (encoders count finer); force: the noise */
     double tol = c->confirm == 't' ? noise_bound(c) : 1e-6;
