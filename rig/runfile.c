@@ -39,6 +39,7 @@ runfile_header runfile_header_empty(void)
     memset(&h, 0, sizeof h);
     h.width_m = h.thickness_m = h.gauge_length_m = h.diameter_m = h.height_m = h.area_m2 = NAN;
     h.compliance_m_per_N = NAN;
+    h.jog_preload_N = NAN;
     return h;
 }
 
@@ -210,6 +211,7 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     hdr_num(m, "compliance_mm_per_N", h->compliance_m_per_N, 1e3);
     hdr_str(m, "protocol", h->protocol);
     hdr_str(m, "note", h->note);
+    hdr_num(m, "jog_preload_N", h->jog_preload_N, 1);
     hdr_str(m, "units",
             h->extension ? "time_s=s position_mm=mm force_N=N extension_mm=mm"
                          : "time_s=s position_mm=mm force_N=N");

@@ -4,7 +4,7 @@
  *   # rigor-run 1
  *   # key: value            header: rigor_version, start_utc, rig, regmap_sha256,
  *                           realtime, specimen, test, width_mm, thickness_mm, gauge_length_mm,
- *                           diameter_mm, height_mm, area_mm2, protocol, note, units
+ *                           diameter_mm, height_mm, area_mm2, protocol, note, jog_preload_N, units
  *   time_s,position_mm,force_N[,extension_mm],stage
  *   rows...                 (stage text may be empty)
  *   # end_reason: <reason>  trailer, then "# key: value" acquisition statistics
@@ -41,6 +41,7 @@ typedef struct {
     const char *protocol; /* protocol name or text */
     const char *note;     /* operator note */
     bool extension;       /* write the extension_mm column */
+    double jog_preload_N; /* force a jog left on the specimen before the test (NAN = none) */
 } runfile_header;
 
 /* A header with NULL strings and NAN numbers. */

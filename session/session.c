@@ -104,6 +104,7 @@ struct run_session {
     int tests;        /* tests begun */
     run_sample_fn fn; /* per-sample observer, or NULL */
     void *fn_ctx;
+    double jog_preload_N; /* for the next test's header (0 = none) */
 
     /* the test under way */
     run_phase phase;
@@ -346,6 +347,8 @@ void run_session_set_sample_fn(run_session *s, run_sample_fn fn, void *ctx)
     s->fn_ctx = ctx;
 }
 
+void run_session_set_jog_preload(run_session *s, double force_N) { s->jog_preload_N = force_N; }
+
 run_phase run_session_phase(const run_session *s)
 {
     return s->phase;
@@ -465,6 +468,8 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     h.compliance_m_per_N = s->compliance;
     h.protocol = t->protocol_label ? t->protocol_label : p->name[0] ? p->name : p->path;
     h.note = t->note;
+    h.jog_preload_N = s->jog_preload_N != 0 ? s->jog_preload_N : NAN;
+    s->jog_preload_N = 0;
     h.extension = s->cfg.point[ROLE_EXTENSION].present;
     if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIGOR_OK) {
         snprintf(why, wl, "%s: cannot create the run file: %s", s->res.run_path,

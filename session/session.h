@@ -184,6 +184,12 @@ typedef void (*run_sample_fn)(void *ctx, const rig_sample *smp, const machine_va
                               const char *stage);
 void run_session_set_sample_fn(run_session *s, run_sample_fn fn, void *ctx);
 
+/* A force a jog left on the specimen before the next test (N, measured by
+ * the console): the balance takes the force at rest as its zero and would
+ * hide it, so the next run file's header says it (jog_preload_N). 0 = none;
+ * the next run_session_begin_test writes it and clears it. */
+void run_session_set_jog_preload(run_session *s, double force_N);
+
 /* Consume every queued sample (waiting up to wait_s for the first one):
  * feed the machine, execute its command, write the run file. Returns the
  * phase after the poll, or a negative rigor_err (run file write failed: the

@@ -31,6 +31,11 @@ fi
 
 SOCK=rigor-console-$$
 WORK=$(mktemp -d)
+# The protocols are listed from a deep folder, so that `rigor check`'s
+# "path:line:col:" lines are longer than the picker's box wherever this
+# clone lives (issue #22: the test failed only in clones at long paths).
+PROTOS="$WORK/a-rather-long-folder-name-so-that-paths-never-fit-in-the-box-xxxxxxxxxxxxxxxxxxxx/shipped"
+mkdir -p "${PROTOS%/shipped}" && ln -s "$ROOT/protocols/shipped" "$PROTOS"
 CAP=${CONSOLE_CAPTURES:-}
 cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -55,7 +60,7 @@ start() {
     SOCK=rigor-console-$$-$phase
     T new-session -d -s c -x "${W:-100}" -y "${H:-30}" "cd '$WORK' && env PS1='shell\$ ' TERM=xterm-256color sh"
     sleep 0.3
-    T send-keys -t c "$RIGOR console --rate 250 --protocols '$ROOT/protocols/shipped' $*; echo CONSOLE_EXIT=\$?" Enter
+    T send-keys -t c "$RIGOR console --rate 250 --protocols '$PROTOS' $*; echo CONSOLE_EXIT=\$?" Enter
 }
 # A fault of the shared machine's load (a starved thread: watchdog, frozen
 # tick) fails the case where it happens; acknowledge it so that the cases
@@ -110,8 +115,19 @@ check "batch table: two specimens, mean and SD" \
 save batch
 # the specimen form and the protocol picker (with rigor check's verdict)
 T send-keys -t c m f
-check "specimen form" "wait_for 'Gauge length \\(mm\\)' 3"
+check "specimen form with every geometry a protocol can give" \
+    "wait_for 'Gauge length \\(mm\\)' 3 && screen | grep -q 'Diameter (mm)' && screen | grep -q 'Height (mm)' && screen | grep -q 'Area (mm²)'"
 save form
+# a decimal comma and the unit after the number (the thickness stays 0.04 mm)
+T send-keys -t c Down Down BSpace BSpace BSpace BSpace BSpace BSpace
+T send-keys -t c -l '0,04 mm'
+T send-keys -t c Enter
+check "the form reads '0,04 mm' (cross-section 0.4 mm²)" "wait_for 'cross-section 0.4 mm²' 3"
+T send-keys -t c f Down Down BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+T send-keys -t c -l '40 um'
+T send-keys -t c Enter
+check "a unit that is not the field's is refused ('40 um')" \
+    "wait_for \"Thickness \\(mm\\): '40 um' is not a positive number\" 3"
 T send-keys -t c Escape
 sleep 0.3
 T send-keys -t c o
@@ -128,6 +144,7 @@ T send-keys -t c Enter
 check "the chosen protocol is the test's" "wait_for 'specimen S2 · .*e-lpscl-film-tensile.rigor' 3"
 # run it, go to the batch table, quit: asks first while the test runs, then stops it
 T send-keys -t c s
+check "the third test gets a new specimen id (S3, not S2 again)" "wait_for 'test started: S3' 5"
 check "the protocol runs (ramp step of 3)" "wait_for 'Step +3/3 ramp' 8"
 T send-keys -t c b
 sleep 0.3
@@ -141,6 +158,8 @@ check "terminal restored: the shell is back, no console left on screen" \
 last=$(ls -t "$WORK"/runs/*.csv | head -n 1)
 check "the stopped third test's run file is closed with its trailer" \
     "[ \$(ls '$WORK'/runs/*.csv | wc -l) -eq 3 ] && grep -q '^# end_reason: operator stop' '$last'"
+check "three run files, three specimen ids (S1 S2 S3)" \
+    "[ \"\$(ls '$WORK'/runs | sed 's/-[0-9]*T[0-9]*Z\\.csv//' | sort -u | tr '\\n' ' ')\" = 'S1 S2 S3 ' ]"
 
 # ---- 2. a lost link: the fault modal, acknowledged; 80x24 ------------------
 W=80 H=24 start --sim e-lpscl-film --sim-faults disconnect-after=2s
@@ -176,12 +195,59 @@ check "jog down (held key): position $pj mm, below -0.1" \
 T send-keys -t c z
 sleep 0.5
 pz=$(field Position)
-check "zero position: $pz mm" "wait_for 'zero position: success' 3 && awk -v p='$pz' 'BEGIN{exit !(p > -0.001 && p < 0.001)}'"
+check "zero position, confirmed by the readings: $pz mm" "wait_for 'zero position: done' 3 && awk -v p='$pz' 'BEGIN{exit !(p > -0.001 && p < 0.001)}'"
 T send-keys -t c t
-check "tare force" "wait_for 'tare force: success' 3"
+check "tare force, confirmed by the readings" "wait_for 'tare force: done' 3"
 shpid=$(T display -p -t c '#{pane_pid}')
 cpid=$(ps -o pid= --ppid "${shpid:-1}" | tr -d ' ' | head -n 1)
 [ -n "$cpid" ] && kill -TERM "$cpid"
 check "SIGTERM: exit status 143 and the shell back" \
     "wait_for 'CONSOLE_EXIT=143' 8 && ! screen | grep -q 'Readouts'"
+
+# ---- 4. jog bounded by force, its preload in the header; tare refused -------
+# The film (40 N/mm) is pulled by a held jog key at 1 mm/s: unbounded the
+# six key events would travel about 0.85 mm (34 N, beyond yield); the jog
+# force limit (5 % of the 100 N cell) stops it near 5 N.
+start --sim e-lpscl-film
+wait_for 'State +IDLE' 10
+check "jog speed and bound on the readouts (1 mm/s, 5 N)" "screen | grep -Eq 'Jog +1 mm/s ≤ 5 N'"
+T send-keys -t c -- -
+check "jog speed selectable: - gives 0.1 mm/s" "wait_for 'jog speed 0.1 mm/s' 3 && wait_for 'Jog +0.1 mm/s' 3"
+T send-keys -t c +
+wait_for 'jog speed 1 mm/s' 3
+sleep 1.5 # the noise at rest, for the preload
+for i in 1 2 3 4 5 6; do T send-keys -t c Up; sleep 0.1; done
+sleep 1
+fj=$(field Force)
+check "jog up stopped at the jog force limit: $fj N, within 2..10 N" \
+    "screen | grep -Eq 'jog (stopped: force|up refused: force).*jog force limit' && awk -v f='$fj' 'BEGIN{exit !(f > 2 && f < 10)}'"
+save jog-bound
+T send-keys -t c Up
+check "a jog further into the load is refused" "wait_for 'jog up refused: force .* jog down to unload' 3"
+T send-keys -t c s
+check "the next test is S4 (S1..S3 have run files) and records the jog preload" \
+    "wait_for 'test started: S4 \\(S1 was tested already\\); jog preload [0-9.]+ N in the header' 5"
+T send-keys -t c t
+check "tare during a test: refused, with the reason" "wait_for 'tare force refused: a test is running' 3"
+T send-keys -t c Space
+wait_for 'S4: operator stop' 8
+ack_fault
+s4=$(ls -t "$WORK"/runs/S4-*.csv 2>/dev/null | head -n 1)
+jp=$(sed -n 's/^# jog_preload_N: //p' "${s4:-/dev/null}")
+check "the run file's header has the jog preload ($jp N, 2..10)" \
+    "awk -v f='$jp' 'BEGIN{exit !(f > 2 && f < 10)}'"
+# a round specimen: the quick test takes a diameter instead of width × thickness
+T send-keys -t c f Down BSpace BSpace BSpace BSpace Down BSpace BSpace BSpace BSpace BSpace BSpace Down
+T send-keys -t c -l '0,7'
+T send-keys -t c Enter
+check "a diameter alone is a cross-section (0.385 mm²)" "wait_for 'cross-section 0.384845 mm²' 3"
+T send-keys -t c s
+check "a quick test on the round specimen starts as S5" "wait_for 'test started: S5' 5"
+T send-keys -t c Space
+wait_for 'S5: operator stop' 8
+s5=$(ls -t "$WORK"/runs/S5-*.csv 2>/dev/null | head -n 1)
+check "its header: diameter 0.7 mm, no width, no jog preload" \
+    "grep -q '^# diameter_mm: 0.7\$' '$s5' && ! grep -q '^# width_mm' '$s5' && ! grep -q '^# jog_preload_N' '$s5'"
+T send-keys -t c q
+check "quit: exit status 0" "wait_for 'CONSOLE_EXIT=0' 8"
 finish

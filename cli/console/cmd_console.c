@@ -11,9 +11,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: rigor console [--rig RIGFILE | --sim PRESET] [options]\n"
                "\n"
-               "The operator's screen: jog, zero, tare, run tests live with readouts and a\n"
-               "stress-strain plot, results and the batch table. Keys are shown on screen;\n"
-               "space or Esc stops the crosshead on every screen.\n"
+               "The operator's screen: jog (bounded by force), zero, tare, run tests live with\n"
+               "readouts and a stress-strain plot, results and the batch table. Keys are\n"
+               "shown on screen; space or Esc stops the crosshead on every screen.\n"
                "\n"
                "  --rig FILE          rig file (default rigs/reference-tcp.ini)\n"
                "  --sim PRESET        the simulated frame in-process (see rigor sim)\n"

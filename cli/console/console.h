@@ -78,5 +78,16 @@ void clayout_compute(int w, int h, clayout *out);
 size_t cutf8_cols(const char *s);
 /* Copy at most cols code points of s into out (terminated). */
 void cutf8_clip(char *out, size_t len, const char *s, size_t cols);
+/* Fit a path-like token (a path with an optional ":line:col:" tail, or in
+ * brackets) into cols columns by replacing the middle of its folders with
+ * "…": the start of the path and its whole last component (the file name
+ * and what follows it) are kept, so "/very/long/…/shipped/astm.rigor:12:15:"
+ * still names the file and the place. A token that fits is copied as it is;
+ * a file name longer than cols keeps its end. */
+void cpath_elide(char *out, size_t len, const char *tok, size_t cols);
+/* Fit a line of text into cols columns: while it is too long, the longest
+ * word that contains '/' is elided (cpath_elide) to what the line has room
+ * for; what still does not fit is clipped. */
+void ctext_fit(char *out, size_t len, const char *s, size_t cols);
 
 #endif

@@ -16,6 +16,8 @@
 #include "../../analysis/import/csvin.h"
 #include "../../common/error.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,13 +65,124 @@ int con_lines_from_text(const char *text, char ***v, size_t *n)
     return RIGOR_OK;
 }
 
-double con_field_num(const console *c, int f)
+/* The units a field may be followed by (the field's own unit only: the
+ * label says it; another unit is refused rather than guessed). */
+static bool unit_ok(int f, const char *u)
 {
+    static const char *const len_u[] = {"mm", NULL};
+    static const char *const area_u[] = {"mm2", "mm²", "mm^2", NULL};
+    static const char *const rate_u[] = {"mm/min", NULL};
+    static const char *const force_u[] = {"N", NULL};
+    const char *const *v = f == FORM_AREA   ? area_u
+                           : f == FORM_RATE ? rate_u
+                           : f == FORM_JOGF ? force_u
+                                            : len_u;
+    if (!*u)
+        return true;
+    for (; *v; v++)
+        if (!strcmp(u, *v))
+            return true;
+    return false;
+}
+
+double con_parse_field(int f, const char *text)
+{
+    /* operators in much of Europe type a decimal comma: "0,04 mm" */
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", text);
+    int commas = 0;
+    for (char *p = buf; *p; p++)
+        if (*p == ',') {
+            *p = '.';
+            commas++;
+        }
+    if (commas > 1 || (commas && strchr(text, '.')))
+        return NAN; /* "1,000.5" or "1,2,3": not a number we can read for sure */
+    const char *s = buf;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return NAN;
     char *end;
-    double v = strtod(c->field[f], &end);
+    double v = strtod(s, &end);
+    if (end == s)
+        return NAN;
     while (*end == ' ')
         end++;
-    return end != c->field[f] && !*end && isfinite(v) && v > 0 ? v : NAN;
+    char unit[32];
+    snprintf(unit, sizeof unit, "%s", end);
+    for (size_t n = strlen(unit); n > 0 && unit[n - 1] == ' '; n--)
+        unit[n - 1] = '\0';
+    return unit_ok(f, unit) && isfinite(v) && v > 0 ? v : NAN;
+}
+
+double con_field_num(const console *c, int f) { return con_parse_field(f, c->field[f]); }
+
+void con_form_geom(const console *c, curve_geom *g)
+{
+    curve_geom_clear(g);
+    g->width_m = con_field_num(c, FORM_WIDTH) * 1e-3;
+    g->thickness_m = con_field_num(c, FORM_THICK) * 1e-3;
+    g->diameter_m = con_field_num(c, FORM_DIAM) * 1e-3;
+    g->gauge_m = con_field_num(c, FORM_GAUGE) * 1e-3;
+    g->height_m = con_field_num(c, FORM_HEIGHT) * 1e-3;
+    g->area_m2 = con_field_num(c, FORM_AREA) * 1e-6;
+}
+
+void con_next_id(char *id, size_t len)
+{
+    size_t n = strlen(id), k = n;
+    while (k > 0 && isdigit((unsigned char)id[k - 1]))
+        k--;
+    if (k == n) {
+        snprintf(id + n, len - n, "-2");
+        return;
+    }
+    unsigned long v = strtoul(id + k, NULL, 10) + 1;
+    int width = (int)(n - k);
+    char num[32];
+    snprintf(num, sizeof num, "%0*lu", width, v);
+    snprintf(id + k, len - k, "%s", num);
+}
+
+/* The run file name's specimen part, as the session writes it
+ * (session.c's safe_name: letters, digits, '.', '-', '_'; others '-'). */
+static void file_id(char *dst, size_t len, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 1 < len; s++) {
+        unsigned char ch = (unsigned char)*s;
+        dst[k++] = (isalnum(ch) || ch == '.' || ch == '-' || ch == '_') ? (char)ch : '-';
+    }
+    dst[k] = '\0';
+}
+
+/* The id was tested in this session, or runs/ has its run file
+ * ("<id>-YYYYMMDDTHHMMSSZ.csv"). */
+static bool id_used(const console *c, const char *id)
+{
+    for (int i = 0; i < c->nbatch; i++)
+        if (!strcmp(c->batch[i].specimen, id))
+            return true;
+    char fid[128];
+    file_id(fid, sizeof fid, id);
+    size_t n = strlen(fid);
+    DIR *d = opendir("runs");
+    if (!d)
+        return false;
+    bool used = false;
+    for (struct dirent *e; !used && (e = readdir(d));) {
+        const char *s = e->d_name;
+        if (strncmp(s, fid, n) || s[n] != '-' || strlen(s + n + 1) != 20 ||
+            strcmp(s + n + 17, ".csv") || s[n + 9] != 'T' || s[n + 16] != 'Z')
+            continue;
+        used = true;
+        for (int j = 1; j <= 15; j++)
+            if (j != 9 && !isdigit((unsigned char)s[n + j]))
+                used = false;
+    }
+    closedir(d);
+    return used;
 }
 
 /* Every sample of a running test: the plot's points, decimated by halving
@@ -123,22 +236,37 @@ static void on_sample(void *ctx, const rig_sample *smp, const machine_values *mv
 /* The quick tensile test: a protocol written from the form. */
 static int quick_text(console *c, char *buf, size_t len)
 {
-    double w = con_field_num(c, FORM_WIDTH), t = con_field_num(c, FORM_THICK);
-    double g = con_field_num(c, FORM_GAUGE), r = con_field_num(c, FORM_RATE);
-    if (!isfinite(w) || !isfinite(t) || !isfinite(g) || !isfinite(r)) {
+    curve_geom gm;
+    con_form_geom(c, &gm);
+    double r = con_field_num(c, FORM_RATE);
+    if (!isfinite(curve_geom_area(&gm)) || !isfinite(gm.gauge_m) || !isfinite(r)) {
         con_msg(c, true,
-                "quick test: width, thickness, gauge length and rate must be "
-                "positive numbers (f: specimen form)");
+                "quick test: needs a cross-section (area, width and thickness, or "
+                "diameter), a gauge length and a rate (f: specimen form)");
         return -1;
     }
     run_session_info si;
     run_session_get_info(c->s, &si);
     double pre = isfinite(si.capacity_N) ? fmax(0.05, 5e-4 * si.capacity_N) : 0.05;
+    /* the geometry the form gives, one statement each (docs/protocols.md) */
+    char geom[512] = "";
+    size_t k = 0;
+    static const struct {
+        int f;
+        const char *kw, *unit;
+    } gl[] = {{FORM_WIDTH, "width", "mm"},       {FORM_THICK, "thickness", "mm"},
+              {FORM_DIAM, "diameter", "mm"},     {FORM_AREA, "area", "mm2"},
+              {FORM_GAUGE, "gauge-length", "mm"}};
+    for (size_t i = 0; i < sizeof gl / sizeof gl[0] && k < sizeof geom; i++) {
+        double v = con_field_num(c, gl[i].f);
+        if (isfinite(v))
+            k += (size_t)snprintf(geom + k, sizeof geom - k, "%s %.6g %s\n", gl[i].kw, v,
+                                  gl[i].unit);
+    }
     snprintf(buf, len,
-             "name \"Quick tensile test\"\ntest tensile\nwidth %.6g mm\nthickness %.6g mm\n"
-             "gauge-length %.6g mm\n%s%.6g N\npreload %.6g N at 1 mm/min\nzero position\n"
-             "ramp at %.6g mm/min until fracture\non fracture stop\n",
-             w, t, g, isfinite(si.capacity_N) ? "limit force < " : "# no capacity: ",
+             "name \"Quick tensile test\"\ntest tensile\n%s%s%.6g N\npreload %.6g N at 1 "
+             "mm/min\nzero position\nramp at %.6g mm/min until fracture\non fracture stop\n",
+             geom, isfinite(si.capacity_N) ? "limit force < " : "# no capacity: ",
              isfinite(si.capacity_N) ? 0.95 * si.capacity_N : 0.0, pre, r);
     return 0;
 }
@@ -151,11 +279,18 @@ int con_start_test(console *c)
         con_msg(c, true, "the rig is in FAULT: acknowledge it first");
         return -1;
     }
+    /* each test its own specimen id: one tested in this session or with a
+     * run file in runs/ is never reused (base id + running number) */
+    char was[128];
+    snprintf(was, sizeof was, "%s", c->field[FORM_ID][0] ? c->field[FORM_ID] : "S1");
+    snprintf(c->field[FORM_ID], sizeof c->field[0], "%s", was);
+    for (int guard = 0; id_used(c, c->field[FORM_ID]) && guard < 10000; guard++)
+        con_next_id(c->field[FORM_ID], sizeof c->field[0]);
     protocol *p = NULL;
     rigor_diag diags[8];
     size_t nd = 0;
     int rc;
-    char text[1024];
+    char text[1600];
     curve_geom g;
     curve_geom_clear(&g);
     if (!c->proto_path[0]) {
@@ -163,9 +298,7 @@ int con_start_test(console *c)
             return -1;
         rc = run_session_parse_text(c->s, "quick-tensile", text, NULL, &p, diags, 8, &nd);
     } else {
-        g.width_m = con_field_num(c, FORM_WIDTH) * 1e-3;
-        g.thickness_m = con_field_num(c, FORM_THICK) * 1e-3;
-        g.gauge_m = con_field_num(c, FORM_GAUGE) * 1e-3;
+        con_form_geom(c, &g);
         rc = run_session_parse_file(c->s, c->proto_path, &g, &p, diags, 8, &nd);
     }
     if (rc != RIGOR_OK) {
@@ -176,11 +309,20 @@ int con_start_test(console *c)
     }
     run_test_opts t = {NULL, c->field[FORM_ID][0] ? c->field[FORM_ID] : NULL,
                        c->field[FORM_NOTES][0] ? c->field[FORM_NOTES] : NULL, NULL, 0};
+    /* a force a jog left on the specimen: the balance would take it as the
+     * zero, so the run file's header says it */
+    if (c->jog_dir) { /* a jog still under way ends before the balance */
+        rig_cmd_stop(run_session_rig(c->s));
+        c->jog_dir = 0;
+    }
+    double preload = con_jog_preload(c);
+    run_session_set_jog_preload(c->s, preload);
     char why[1400] = "";
     if ((rc = run_session_begin_test(c->s, p, &t, why, sizeof why)) != RIGOR_OK) {
         con_msg(c, true, "cannot start: %s", why[0] ? why : rigor_strerror(rc));
         return -1;
     }
+    c->jogged = false; /* the next preload is measured from this test on */
     c->np = 0;
     c->stride = 1;
     c->skip = 0;
@@ -188,7 +330,13 @@ int con_start_test(console *c)
     c->last_stage[0] = '\0';
     c->testing = true;
     c->scr = SCR_MAIN;
-    con_msg(c, false, "test started: %s -> %s", c->field[FORM_ID], run_session_run_path(c->s));
+    char renamed[200] = "", pre[96] = "";
+    if (strcmp(was, c->field[FORM_ID]))
+        snprintf(renamed, sizeof renamed, " (%s was tested already)", was);
+    if (preload != 0)
+        snprintf(pre, sizeof pre, "; jog preload %.4g N in the header", preload);
+    con_msg(c, false, "test started: %s%s%s -> %s", c->field[FORM_ID], renamed, pre,
+            run_session_run_path(c->s));
     return 0;
 }
 
@@ -358,15 +506,33 @@ int console_main(const console_opts *o)
     /* the form starts with the simulated specimen (or a common film strip) */
     run_session_info si;
     run_session_get_info(c->s, &si);
-    double wmm = si.sim && isfinite(si.sim_geom.width_m) ? si.sim_geom.width_m * 1e3 : 10;
-    double tmm =
-        si.sim && isfinite(si.sim_geom.thickness_m) ? si.sim_geom.thickness_m * 1e3 : 0.1;
-    double gmm = si.sim && isfinite(si.sim_geom.gauge_m) ? si.sim_geom.gauge_m * 1e3 : 50;
+    curve_geom sg = si.sim_geom;
+    if (!si.sim || !isfinite(curve_geom_area(&sg))) {
+        curve_geom_clear(&sg); /* a common film strip */
+        sg.width_m = 10e-3;
+        sg.thickness_m = 0.1e-3;
+        sg.gauge_m = 50e-3;
+    }
+    /* a compression specimen's thickness is its height: the form says height */
+    if (si.sim && si.sim_compression && !isfinite(sg.height_m) && isfinite(sg.thickness_m)) {
+        sg.height_m = sg.thickness_m;
+        sg.thickness_m = NAN;
+    }
+    const struct {
+        int f;
+        double v;
+    } init[] = {{FORM_WIDTH, sg.width_m * 1e3},   {FORM_THICK, sg.thickness_m * 1e3},
+                {FORM_DIAM, sg.diameter_m * 1e3}, {FORM_GAUGE, sg.gauge_m * 1e3},
+                {FORM_HEIGHT, sg.height_m * 1e3}, {FORM_AREA, sg.area_m2 * 1e6}};
     snprintf(c->field[FORM_ID], sizeof c->field[0], "S1");
-    snprintf(c->field[FORM_WIDTH], sizeof c->field[0], "%.6g", wmm);
-    snprintf(c->field[FORM_THICK], sizeof c->field[0], "%.6g", tmm);
-    snprintf(c->field[FORM_GAUGE], sizeof c->field[0], "%.6g", gmm);
+    for (size_t i = 0; i < sizeof init / sizeof init[0]; i++)
+        if (isfinite(init[i].v))
+            snprintf(c->field[init[i].f], sizeof c->field[0], "%.6g", init[i].v);
     snprintf(c->field[FORM_RATE], sizeof c->field[0], "10");
+    if (isfinite(si.capacity_N))
+        snprintf(c->field[FORM_JOGF], sizeof c->field[0], "%.3g", 0.05 * si.capacity_N);
+    c->jog_speed = 2; /* 1 mm/s */
+    c->proto_fmax_N = NAN;
 
     if (crt_init() != 0) {
         fprintf(stderr, "rigor console: cannot use this terminal (TERM=%s)\n",
@@ -383,12 +549,14 @@ int console_main(const console_opts *o)
 
     int sig = 0;
     while (!c->quit) {
-        int k = crt_key(40);
+        /* while a jog is under way the force bound is checked every 5 ms */
+        int k = crt_key(c->jog_dir ? 5 : 40);
         if ((sig = crt_signalled()) != 0)
             break;
         if (k != CK_NONE && k != CK_RESIZE)
             handle_key(c, k);
         int pr = run_session_poll(c->s, 0, why, sizeof why);
+        con_jog_poll(c);
         if (pr < 0)
             con_msg(c, true, "%s", why);
         if (c->testing && run_session_phase(c->s) == RUN_FINISHED)

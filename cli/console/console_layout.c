@@ -7,6 +7,7 @@
  */
 #include "console.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void clayout_compute(int w, int h, clayout *o)
@@ -64,4 +65,89 @@ void cutf8_clip(char *out, size_t len, const char *s, size_t cols)
         out[k++] = *s;
     }
     out[k] = '\0';
+}
+
+/* Byte offset of code point number cp of s (or its end). */
+static size_t cp_off(const char *s, size_t cp)
+{
+    size_t k = 0, n = 0;
+    for (; s[k]; k++)
+        if (((unsigned char)s[k] & 0xC0) != 0x80 && n++ == cp)
+            return k;
+    return k;
+}
+
+void cpath_elide(char *out, size_t len, const char *tok, size_t cols)
+{
+    if (!len)
+        return;
+    size_t n = cutf8_cols(tok);
+    if (n <= cols) {
+        snprintf(out, len, "%s", tok);
+        return;
+    }
+    /* the last component: after the last '/' (the file name, ":line:col:") */
+    const char *slash = strrchr(tok, '/');
+    const char *tail = slash ? slash : tok;
+    size_t ntail = cutf8_cols(tail);
+    if (cols < 2) {
+        cutf8_clip(out, len, tok, cols);
+        return;
+    }
+    if (ntail + 1 >= cols) {
+        /* even the file name does not fit: keep its end, after "…" */
+        const char *end = tail + cp_off(tail, ntail - (cols - 1));
+        snprintf(out, len, "…%s", end);
+        return;
+    }
+    size_t nhead = cols - 1 - ntail; /* code points of the start kept */
+    size_t hb = cp_off(tok, nhead);
+    snprintf(out, len, "%.*s…%s", (int)hb, tok, tail);
+}
+
+void ctext_fit(char *out, size_t len, const char *s, size_t cols)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (int guard = 0; cutf8_cols(buf) > cols && guard < 16; guard++) {
+        /* the longest word with a '/' */
+        const char *best = NULL;
+        size_t bestn = 0, bestb = 0;
+        for (const char *p = buf; *p;) {
+            while (*p == ' ')
+                p++;
+            const char *e = p;
+            while (*e && *e != ' ')
+                e++;
+            size_t b = (size_t)(e - p);
+            if (b && memchr(p, '/', b)) {
+                char w[4096];
+                snprintf(w, sizeof w, "%.*s", (int)b, p);
+                size_t nw = cutf8_cols(w);
+                if (nw > bestn) {
+                    best = p;
+                    bestn = nw;
+                    bestb = b;
+                }
+            }
+            p = e;
+        }
+        size_t over = cutf8_cols(buf) - cols;
+        if (!best || bestn <= over + 8)
+            break; /* nothing left to shorten sensibly */
+        char w[4096], e[4096], nb[4096];
+        snprintf(w, sizeof w, "%.*s", (int)bestb, best);
+        cpath_elide(e, sizeof e, w, bestn - over);
+        if (!strcmp(e, w))
+            break;
+        /* the elided word is shorter than the word: the line fits in buf */
+        size_t pre = (size_t)(best - buf), el = strlen(e), post = strlen(best + bestb);
+        if (pre + el + post + 1 > sizeof nb)
+            break;
+        memcpy(nb, buf, pre);
+        memcpy(nb + pre, e, el);
+        memcpy(nb + pre + el, best + bestb, post + 1);
+        memcpy(buf, nb, pre + el + post + 1);
+    }
+    cutf8_clip(out, len, buf, cols);
 }

@@ -8,10 +8,29 @@
 #include "../../session/session.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum { SCR_MAIN = 0, SCR_FORM, SCR_PICKER, SCR_RESULTS, SCR_BATCH } console_screen;
 
-enum { FORM_ID = 0, FORM_WIDTH, FORM_THICK, FORM_GAUGE, FORM_RATE, FORM_NOTES, FORM_NFIELDS };
+/* The form's fields. Geometry fields may be blank (not given); a quick
+ * tensile test needs a cross-section (area, width and thickness, or
+ * diameter) and a gauge length. */
+enum {
+    FORM_ID = 0,
+    FORM_WIDTH,
+    FORM_THICK,
+    FORM_DIAM,
+    FORM_GAUGE,
+    FORM_HEIGHT,
+    FORM_AREA,
+    FORM_RATE,
+    FORM_JOGF, /* jog force limit, N */
+    FORM_NOTES,
+    FORM_NFIELDS
+};
+
+#define CON_JOG_SPEEDS 4
+#define CON_NOISE_N 32
 
 #define CON_MAX_POINTS 4096
 #define CON_MAX_MARKS 32
@@ -57,6 +76,21 @@ typedef struct console {
     /* readouts */
     double prev_pos, prev_t, rate_m_s;
 
+    /* jog, tare and zero (console_jog.c) */
+    int jog_speed;          /* index into the jog speeds */
+    int jog_dir;            /* +1 up, -1 down, 0 no jog under way */
+    double jog_until;       /* monotonic s: the jog under way ends then */
+    double proto_fmax_N;    /* the chosen protocol's force limit, NAN if none */
+    bool jogged;            /* a jog since the last test began */
+    double jog_ref_N;       /* force at rest before that first jog (tare-corrected) */
+    double fring[CON_NOISE_N]; /* recent forces at rest: the noise estimate */
+    int nfring, ifring;
+    uint64_t fring_seq;
+    int confirm;            /* pending confirmation: 0 none, 't' tare, 'z' zero */
+    double confirm_t;       /* monotonic s the command was sent */
+    uint64_t confirm_seq;   /* the latest sample's number then */
+    double confirm_before;  /* force / position before it */
+
     /* results of the last test and the session's batch */
     char res_title[1600];
     char res_path[1024];
@@ -83,7 +117,30 @@ void con_stop(console *c);
 void con_quit(console *c); /* asks first while a test runs */
 void con_lines_free(char ***v, size_t *n);
 int con_lines_from_text(const char *text, char ***v, size_t *n);
-double con_field_num(const console *c, int f); /* NAN if not a positive number */
+/* The field as a number in the field's unit (mm, mm², mm/min, N): a
+ * decimal comma is a decimal point, and the unit may follow ("0,04 mm").
+ * NAN if blank or not a positive number. */
+double con_field_num(const console *c, int f);
+double con_parse_field(int f, const char *text);
+/* The form's geometry in SI (blank fields NAN). */
+void con_form_geom(const console *c, curve_geom *g);
+/* "S1" -> "S2", "film-09" -> "film-10", "A" -> "A-2" */
+void con_next_id(char *id, size_t len);
+
+/* console_jog.c: jog within a force bound, tare and zero confirmed */
+double con_monotonic(void);
+double con_jog_speed(const console *c);      /* m/s */
+double con_jog_bound(const console *c, char *why, size_t wl); /* N */
+void con_jog(console *c, int dir);
+void con_jog_speed_step(console *c, int step);
+void con_tare(console *c);
+void con_zero(console *c);
+/* every turn of the loop: stop a jog at its bound, confirm a tare/zero,
+ * estimate the noise at rest */
+void con_jog_poll(console *c);
+/* The force a jog left on the specimen now (N), 0 when within the noise
+ * or when no jog happened since the last test. */
+double con_jog_preload(const console *c);
 
 /* screens: draw and key (key returns true when it used the key) */
 void scr_main_draw(console *c, const clayout *l);

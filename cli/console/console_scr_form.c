@@ -5,12 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const label[FORM_NFIELDS] = {"Specimen id",
-                                                "Width (mm)",
-                                                "Thickness (mm)",
-                                                "Gauge length (mm)",
-                                                "Quick-test rate (mm/min)",
-                                                "Notes"};
+static const char *const label[FORM_NFIELDS] = {
+    [FORM_ID] = "Specimen id",
+    [FORM_WIDTH] = "Width (mm)",
+    [FORM_THICK] = "Thickness (mm)",
+    [FORM_DIAM] = "Diameter (mm)",
+    [FORM_GAUGE] = "Gauge length (mm)",
+    [FORM_HEIGHT] = "Height (mm)",
+    [FORM_AREA] = "Area (mm²)",
+    [FORM_RATE] = "Quick-test rate (mm/min)",
+    [FORM_JOGF] = "Jog force limit (N)",
+    [FORM_NOTES] = "Notes"};
+
+/* the numeric fields, in the field's unit */
+static bool numeric(int f) { return f != FORM_ID && f != FORM_NOTES; }
 
 void scr_form_open(console *c)
 {
@@ -23,15 +31,22 @@ void scr_form_draw(console *c, const clayout *l)
 {
     int w = l->readouts.w + l->plot.w, h = l->readouts.h;
     crt_box(l->readouts.y, 0, h, w, CA_NORMAL, "Specimen");
-    int y = l->readouts.y + 2;
-    for (int f = 0; f < FORM_NFIELDS; f++, y += 2) {
+    /* one blank line between fields when the screen has room for it */
+    int step = h - 4 >= 2 * FORM_NFIELDS + 1 ? 2 : 1;
+    int y = l->readouts.y + (step == 2 ? 2 : 1);
+    for (int f = 0; f < FORM_NFIELDS; f++, y += step) {
         crt_printf(y, 3, f == c->form_sel ? CA_BOLD : CA_NORMAL, "%-26s", label[f]);
         crt_fill(y, 30, w - 33, f == c->form_sel ? CA_SEL : CA_DIM);
         crt_printf(y, 30, f == c->form_sel ? CA_SEL : CA_NORMAL, "%s%s", c->form_edit[f],
                    f == c->form_sel ? "▏" : "");
     }
-    crt_put(y, 3, CA_DIM,
-            "Geometry overrides the protocol's; a quick test needs all three sizes.");
+    if (step == 1 && y + 3 < l->readouts.y + h - 1)
+        y++;
+    crt_putn(y, 3, w - 5, CA_DIM, "Blank = not given; geometry overrides the protocol's.");
+    crt_putn(y + 1, 3, w - 5, CA_DIM,
+             "A quick test needs a cross-section (area, width × thickness or diameter)");
+    crt_putn(y + 2, 3, w - 5, CA_DIM,
+             "and a gauge length. A decimal comma is fine: 0,04 or 0,04 mm.");
     con_draw_frame(c, l, "↑↓/Tab field|Enter save|Esc stop+cancel|Backspace delete");
 }
 
@@ -54,16 +69,44 @@ bool scr_form_key(console *c, int k)
         char keep[FORM_NFIELDS][128];
         memcpy(keep, c->field, sizeof keep);
         memcpy(c->field, c->form_edit, sizeof c->field);
-        for (int i = FORM_WIDTH; i <= FORM_RATE; i++)
-            if (c->field[i][0] && !isfinite(con_field_num(c, i))) {
+        for (int i = 0; i < FORM_NFIELDS; i++) {
+            if (!numeric(i) || !c->field[i][0])
+                continue;
+            bool blank = true;
+            for (const char *q = c->field[i]; *q; q++)
+                blank = blank && *q == ' ';
+            if (blank) {
+                c->field[i][0] = '\0';
+                continue;
+            }
+            if (!isfinite(con_field_num(c, i))) {
+                char bad[128];
+                snprintf(bad, sizeof bad, "%s", c->field[i]);
                 memcpy(c->field, keep, sizeof keep);
                 c->form_sel = i;
-                con_msg(c, true, "%s: a positive number, please", label[i]);
+                con_msg(c, true, "%s: '%s' is not a positive number in the field's unit", label[i],
+                        bad);
                 return true;
             }
+        }
+        /* kept as plain numbers in the field's unit: "0,04 mm" -> "0.04" */
+        for (int i = 0; i < FORM_NFIELDS; i++)
+            if (numeric(i) && c->field[i][0])
+                snprintf(c->field[i], sizeof c->field[0], "%.6g", con_field_num(c, i));
         c->scr = SCR_MAIN;
-        con_msg(c, false, "specimen %s: %s × %s × %s mm", c->field[FORM_ID],
-                c->field[FORM_WIDTH], c->field[FORM_THICK], c->field[FORM_GAUGE]);
+        curve_geom g;
+        con_form_geom(c, &g);
+        double a = curve_geom_area(&g);
+        char sz[160] = "";
+        size_t o = 0;
+        if (isfinite(a))
+            o += (size_t)snprintf(sz + o, sizeof sz - o, ", cross-section %.6g mm²", a * 1e6);
+        if (isfinite(g.gauge_m) && o < sizeof sz)
+            o += (size_t)snprintf(sz + o, sizeof sz - o, ", gauge length %.6g mm",
+                                  g.gauge_m * 1e3);
+        if (isfinite(g.height_m) && o < sizeof sz)
+            snprintf(sz + o, sizeof sz - o, ", height %.6g mm", g.height_m * 1e3);
+        con_msg(c, false, "specimen %s%s", c->field[FORM_ID], sz[0] ? sz : ": no geometry");
         return true;
     }
     default:

@@ -12,12 +12,18 @@ void con_draw_frame(console *c, const clayout *l, const char *keys)
     run_session_info si;
     run_session_get_info(c->s, &si);
     crt_fill(0, 0, l->title.w, CA_TITLE);
-    crt_printf(0, 1, CA_TITLE, "Rigor console · %s · specimen %s · %s",
-               si.sim ? "simulated frame" : si.rig_path, c->field[FORM_ID],
-               c->proto_path[0] ? (strrchr(c->proto_path, '/') ? strrchr(c->proto_path, '/') + 1
-                                                               : c->proto_path)
-                                : "quick tensile test");
-    crt_putn(l->status.y, 1, l->status.w - 2, c->msg_alert ? CA_WARN : CA_NORMAL, c->msg);
+    char line[1600], fit[1600];
+    snprintf(line, sizeof line, "Rigor console · %s · specimen %s · %s",
+             si.sim ? "simulated frame" : si.rig_path, c->field[FORM_ID],
+             c->proto_path[0] ? (strrchr(c->proto_path, '/') ? strrchr(c->proto_path, '/') + 1
+                                                             : c->proto_path)
+                              : "quick tensile test");
+    /* paths (rig file, run file, protocol) lose the middle of their folders,
+     * never the file name, when a line is too short for them */
+    ctext_fit(fit, sizeof fit, line, l->title.w > 2 ? (size_t)l->title.w - 2 : 1);
+    crt_put(0, 1, CA_TITLE, fit);
+    ctext_fit(fit, sizeof fit, c->msg, l->status.w > 2 ? (size_t)l->status.w - 2 : 1);
+    crt_put(l->status.y, 1, c->msg_alert ? CA_WARN : CA_NORMAL, fit);
     /* key hints: "k label  k label", keys in colour; wrapped over the lines */
     int y = l->keys.y, x = 0;
     char buf[512];
@@ -55,6 +61,28 @@ static void ro(int y, int x, int w, const char *label, const char *fmt, double v
     crt_put(y, x + w - 7, CA_DIM, unit);
 }
 
+/* The form's geometry in a line: "10 × 0.04 mm, L0 20 mm", "Ø 10 mm, h 0.6 mm". */
+static void geom_text(const console *c, char *out, size_t len)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    const char *w = c->field[FORM_WIDTH], *t = c->field[FORM_THICK];
+    /* the cross-section as the analysis takes it (area, w × t, diameter) */
+    if (c->field[FORM_AREA][0])
+        k += (size_t)snprintf(out + k, len - k, "A %s mm²", c->field[FORM_AREA]);
+    else if (w[0] && t[0])
+        k += (size_t)snprintf(out + k, len - k, "%s × %s mm", w, t);
+    else if (c->field[FORM_DIAM][0])
+        k += (size_t)snprintf(out + k, len - k, "Ø %s mm", c->field[FORM_DIAM]);
+    if (k < len && c->field[FORM_GAUGE][0])
+        k += (size_t)snprintf(out + k, len - k, "%sL0 %s mm", k ? ", " : "",
+                              c->field[FORM_GAUGE]);
+    if (k < len && c->field[FORM_HEIGHT][0])
+        snprintf(out + k, len - k, "%sh %s mm", k ? ", " : "", c->field[FORM_HEIGHT]);
+    if (!out[0])
+        snprintf(out, len, "no geometry (f: specimen form)");
+}
+
 static void draw_readouts(console *c, const crect *r)
 {
     crt_box(r->y, r->x, r->h, r->w, CA_NORMAL, "Readouts");
@@ -74,9 +102,10 @@ static void draw_readouts(console *c, const crect *r)
         stress = mv.stress_Pa;
         strain = mv.strain;
     } else {
-        double a = con_field_num(c, FORM_WIDTH) * con_field_num(c, FORM_THICK) * 1e-6;
-        stress = force / a;
-        strain = pos / (con_field_num(c, FORM_GAUGE) * 1e-3);
+        curve_geom g;
+        con_form_geom(c, &g);
+        stress = force / curve_geom_area(&g);
+        strain = pos / (isfinite(g.gauge_m) ? g.gauge_m : g.height_m);
     }
     double rate = have && isfinite(smp.velocity_m_s) ? smp.velocity_m_s : NAN;
     if (have && !isfinite(rate)) {
@@ -124,10 +153,17 @@ static void draw_readouts(console *c, const crect *r)
         const char *stage = m && machine_stage(m)[0] ? machine_stage(m) : c->last_stage;
         crt_printf(y++, x, CA_NORMAL, "Stage      %s", stage[0] ? stage : "—");
     }
+    if (y < yend) {
+        char src[64];
+        double b = con_jog_bound(c, src, sizeof src);
+        crt_printf(y++, x, CA_NORMAL, "Jog        %.3g mm/s ≤ %.3g N", con_jog_speed(c) * 1e3,
+                   b);
+    }
     if (y + 1 < yend) {
         y++;
-        crt_printf(y++, x, CA_DIM, "%s × %s × %s mm", c->field[FORM_WIDTH],
-                   c->field[FORM_THICK], c->field[FORM_GAUGE]);
+        char gt[160];
+        geom_text(c, gt, sizeof gt);
+        crt_putn(y++, x, w, CA_DIM, gt);
     }
     if (y < yend && !c->proto_path[0])
         crt_printf(y++, x, CA_DIM, "quick test at %s mm/min", c->field[FORM_RATE]);
@@ -198,40 +234,25 @@ void scr_main_draw(console *c, const clayout *l)
     draw_plot(c, &l->plot);
     con_draw_frame(c, l,
                    c->testing ? "␣/Esc STOP|p pause/resume|a axes|q quit"
-                              : "↑↓ jog|z zero|t tare|s start|␣/Esc stop|f specimen|o protocol|"
-                                "a axes|r results|b batch|q quit");
+                              : "↑↓ jog|-+ jog speed|z zero|t tare|s start|␣/Esc stop|f specimen|"
+                                "o protocol|a axes|r results|b batch|q quit");
 }
 
 bool scr_main_key(console *c, int k)
 {
-    rig *r = run_session_rig(c->s);
     switch (k) {
     case CK_UP:
     case CK_DOWN:
     case 'k':
-    case 'j': {
-        if (c->testing) {
-            con_msg(c, true, "no jog while a test runs");
-            return true;
-        }
-        run_session_info si;
-        run_session_get_info(c->s, &si);
-        double v = isfinite(si.speed_max_m_s) ? fmin(1e-3, si.speed_max_m_s) : 1e-3;
-        bool up = k == CK_UP || k == 'k';
+    case 'j':
         /* each key event (auto-repeat while held) moves for a short while */
-        int rc = rig_cmd_jog(r, up ? v : -v, 0.25);
-        con_msg(c, rc != RIGOR_OK, "jog %s%s%s", up ? "up" : "down", rc ? ": " : "",
-                rc ? rigor_strerror(rc) : "");
+        con_jog(c, k == CK_UP || k == 'k' ? +1 : -1);
         return true;
-    }
-    case 'z':
-        if (!c->testing)
-            con_msg(c, false, "zero position: %s", rigor_strerror(rig_cmd_zero_position(r)));
-        return true;
-    case 't':
-        if (!c->testing)
-            con_msg(c, false, "tare force: %s", rigor_strerror(rig_cmd_tare(r)));
-        return true;
+    case '+':
+    case '=': con_jog_speed_step(c, +1); return true;
+    case '-': con_jog_speed_step(c, -1); return true;
+    case 'z': con_zero(c); return true;
+    case 't': con_tare(c); return true;
     case 's': con_start_test(c); return true;
     case 'p': {
         const machine *m = run_session_machine(c->s);

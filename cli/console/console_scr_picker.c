@@ -88,6 +88,33 @@ static void check(console *c)
     free(text);
 }
 
+/* Each word of line that has a '/' and is wider than cols, elided to cols. */
+static void fit_paths(char *out, size_t len, const char *line, size_t cols)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (const char *p = line; *p && k + 1 < len;) {
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        char w[2048], f[2048];
+        snprintf(w, sizeof w, "%.*s", (int)(e - p), p);
+        if (strchr(w, '/') && cutf8_cols(w) > cols)
+            cpath_elide(f, sizeof f, w, cols);
+        else
+            snprintf(f, sizeof f, "%s", w);
+        k += (size_t)snprintf(out + k, len - k, "%s", f);
+        if (k >= len)
+            k = len - 1;
+        while (*e == ' ' && k + 1 < len) {
+            out[k++] = ' ';
+            out[k] = '\0';
+            e++;
+        }
+        p = e;
+    }
+}
+
 void scr_picker_draw(console *c, const clayout *l)
 {
     if (c->checked_sel != c->sel)
@@ -106,18 +133,32 @@ void scr_picker_draw(console *c, const clayout *l)
         else if (i <= c->nfiles) {
             const char *b = strrchr(c->files[i - 1], '/');
             snprintf(item, sizeof item, "%s", b ? b + 1 : c->files[i - 1]);
-        } else
-            snprintf(item, sizeof item, "Path: %s%s", c->typed, i == c->sel ? "▏" : "");
+        } else {
+            /* a typed path longer than the box shows its end, where one types */
+            size_t room = lw > 12 ? (size_t)lw - 11 : 1, nt = cutf8_cols(c->typed);
+            const char *t = c->typed;
+            for (size_t skip = nt > room ? nt - room + 1 : 0; skip > 0 && *t; skip--) {
+                t++;
+                while (((unsigned char)*t & 0xC0) == 0x80)
+                    t++;
+            }
+            snprintf(item, sizeof item, "Path: %s%s%s", t != c->typed ? "…" : "", t,
+                     i == c->sel ? "▏" : "");
+        }
         int y = y0 + 1 + i - c->top;
         crt_fill(y, 1, lw - 2, i == c->sel ? CA_SEL : CA_NORMAL);
-        crt_put(y, 2, i == c->sel ? CA_SEL : CA_NORMAL, item);
+        crt_putn(y, 2, lw - 3, i == c->sel ? CA_SEL : CA_NORMAL, item);
     }
     int cw = l->title.w - lw;
     crt_box(y0, lw, h, cw, CA_NORMAL, "rigor check");
     /* long lines (file:line:col: message) wrap inside the box */
     int y = y0 + 1, tw = cw - 4;
     for (size_t i = 0; i < c->ncheck && y < y0 + h - 1 && tw > 0; i++) {
-        const char *t = c->check_lines[i];
+        /* a path longer than the box loses the middle of its folders, not
+         * its file name and line:col (wrapping would cut it anywhere) */
+        char fitted[2400];
+        fit_paths(fitted, sizeof fitted, c->check_lines[i], (size_t)tw);
+        const char *t = fitted;
         int attr = i == 0 ? (c->check_ok ? CA_OK : CA_WARN) : CA_NORMAL;
         do {
             size_t skip = 0, cols = 0;
@@ -138,9 +179,34 @@ void scr_picker_draw(console *c, const clayout *l)
             snprintf(part, sizeof part, "%.*s", (int)skip, t);
             crt_putn(y++, lw + 2, tw, attr, part);
             t += skip;
+            while (*t == ' ') /* a continuation line starts with a word */
+                t++;
         } while (*t && y < y0 + h - 1);
     }
     con_draw_frame(c, l, "↑↓ choose|Enter use it|type a path on the last line|Esc stop+back");
+}
+
+/* The form takes the protocol's geometry: when it gives any, every
+ * geometry field is set from it and the ones it does not give are blanked
+ * (a width × thickness left from a strip would override a bar's diameter). */
+static void take_geometry(console *c, const protocol *p)
+{
+    const curve_geom *g = &p->geom;
+    double v[][2] = {{FORM_WIDTH, g->width_m * 1e3},    {FORM_THICK, g->thickness_m * 1e3},
+                     {FORM_DIAM, g->diameter_m * 1e3},  {FORM_GAUGE, g->gauge_m * 1e3},
+                     {FORM_HEIGHT, g->height_m * 1e3}, {FORM_AREA, g->area_m2 * 1e6}};
+    bool any = false;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        any = any || isfinite(v[i][1]);
+    if (!any)
+        return;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char *f = c->field[(int)v[i][0]];
+        if (isfinite(v[i][1]))
+            snprintf(f, sizeof c->field[0], "%.6g", v[i][1]);
+        else
+            f[0] = '\0';
+    }
 }
 
 bool scr_picker_key(console *c, int k)
@@ -164,18 +230,19 @@ bool scr_picker_key(console *c, int k)
             protocol *p = NULL;
             rigor_diag d[4];
             size_t nd = 0;
+            c->proto_fmax_N = NAN;
             if (run_session_parse_file(c->s, c->proto_path, NULL, &p, d, 4, &nd) == RIGOR_OK) {
-                if (isfinite(p->geom.width_m))
-                    snprintf(c->field[FORM_WIDTH], sizeof c->field[0], "%.6g",
-                             p->geom.width_m * 1e3);
-                if (isfinite(p->geom.thickness_m))
-                    snprintf(c->field[FORM_THICK], sizeof c->field[0], "%.6g",
-                             p->geom.thickness_m * 1e3);
-                if (p->test == PTEST_TENSILE && isfinite(p->length0_m))
-                    snprintf(c->field[FORM_GAUGE], sizeof c->field[0], "%.6g",
-                             p->length0_m * 1e3);
+                take_geometry(c, p);
+                /* its force limits bound the jog too (console_jog.c) */
+                for (int i = 0; i < p->nlimits; i++)
+                    if (p->limit[i].q == PQ_FORCE &&
+                        (p->limit[i].op == POP_LT || p->limit[i].op == POP_LE) &&
+                        !(p->limit[i].value >= c->proto_fmax_N))
+                        c->proto_fmax_N = p->limit[i].value;
                 proto_free(p);
             }
+        } else {
+            c->proto_fmax_N = NAN;
         }
         c->scr = SCR_MAIN;
         con_msg(c, false, "protocol: %s",

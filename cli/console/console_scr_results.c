@@ -11,24 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "S1" -> "S2", "film-09" -> "film-10", "A" -> "A-2" */
-static void next_id(char *id, size_t len)
-{
-    size_t n = strlen(id), k = n;
-    while (k > 0 && isdigit((unsigned char)id[k - 1]))
-        k--;
-    if (k == n) {
-        size_t m = strlen(id);
-        snprintf(id + m, len - m, "-2");
-        return;
-    }
-    unsigned long v = strtoul(id + k, NULL, 10) + 1;
-    int width = (int)(n - k);
-    char num[32];
-    snprintf(num, sizeof num, "%0*lu", width, v);
-    snprintf(id + k, len - k, "%s", num);
-}
-
 void scr_results_draw(console *c, const clayout *l)
 {
     int w = l->title.w, h = l->readouts.h, y0 = l->readouts.y;
@@ -37,10 +19,13 @@ void scr_results_draw(console *c, const clayout *l)
     if (!c->res_title[0]) {
         crt_put(y, 2, CA_DIM, "No test has ended yet in this session.");
     } else {
-        crt_putn(y++, 2, w - 4, CA_BOLD, c->res_title);
-        char rf[1100];
-        snprintf(rf, sizeof rf, "Run file: %s", c->res_path);
-        crt_putn(y++, 2, w - 4, CA_NORMAL, rf);
+        char rf[1700];
+        ctext_fit(rf, sizeof rf, c->res_title, w > 4 ? (size_t)w - 4 : 1);
+        crt_put(y++, 2, CA_BOLD, rf);
+        char line[1100];
+        snprintf(line, sizeof line, "Run file: %s", c->res_path);
+        ctext_fit(rf, sizeof rf, line, w > 4 ? (size_t)w - 4 : 1);
+        crt_put(y++, 2, CA_NORMAL, rf);
         for (size_t i = 0; i < c->nres && y < y0 + h - 1; i++) {
             /* the method line is long and for the record: the run file has it */
             if (strstr(c->res_lines[i], "  method:") == c->res_lines[i] ||
@@ -56,7 +41,7 @@ bool scr_results_key(console *c, int k)
 {
     switch (k) {
     case 'n':
-        next_id(c->field[FORM_ID], sizeof c->field[0]);
+        con_next_id(c->field[FORM_ID], sizeof c->field[0]);
         con_start_test(c);
         return true;
     case 'b': c->scr = SCR_BATCH; return true;
