@@ -1,0 +1,49 @@
+/* rigfile_priv.h — the rig-file parser's state, shared by its two halves:
+ * rigfile.c (lines, sections, whole-file validation) and rigfile_keys.c (one
+ * function per section that checks each key as it comes). Not a public API.
+ */
+#ifndef RIGOR_RIGFILE_PRIV_H
+#define RIGOR_RIGFILE_PRIV_H
+
+#include "rigfile.h"
+
+extern const char *const rf_role_names[ROLE_COUNT];
+extern const char *const rf_status_bit_names[RIG_SB_COUNT];
+extern const char *const rf_control_bit_names[RIG_CTL_COUNT];
+extern const char *const rf_mode_names[RIG_MODE_COUNT];
+extern const char *const rf_limit_keys[8];
+
+enum { SEC_NONE, SEC_RIG, SEC_LIMITS, SEC_SAFETY, SEC_DEVICE, SEC_POINT };
+
+typedef struct {
+    const char *name; /* file name for diagnostics */
+    rigor_diag *diag;
+    rig_config *cfg;
+    long line;
+    int sec; /* SEC_* */
+    int cur; /* device index or role of the current section */
+    bool seen_rig, seen_limits;
+    char point_dev[ROLE_COUNT][32]; /* device name per point, resolved at the end */
+    long point_dev_line[ROLE_COUNT], point_dev_col[ROLE_COUNT];
+    bool point_has[ROLE_COUNT][4]; /* table, address, type, bits/values seen */
+    long dev_line[RIG_MAX_DEVICES];
+    bool dev_has_slave[RIG_MAX_DEVICES];
+    long lim_line[8]; /* line of each limit key, 0 = default */
+    long tick_line;   /* line of tick_timeout, 0 = default */
+} parser;
+
+enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
+
+#define FAIL(p, col, ...)                                                                      \
+    do {                                                                                       \
+        rigor_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                     \
+        return RIGOR_EPARSE;                                                                     \
+    } while (0)
+
+int rf_key_rig(parser *p, const char *k, const char *v, long col);
+int rf_key_limits(parser *p, const char *k, const char *v, long col);
+int rf_key_safety(parser *p, const char *k, const char *v, long col);
+int rf_key_device(parser *p, const char *k, const char *v, long col);
+int rf_key_point(parser *p, const char *k, const char *v, long col);
+
+#endif
