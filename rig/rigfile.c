@@ -7,6 +7,7 @@
  * Only a configuration that passes everything is returned.
  */
 #include "rigfile_priv.h"
+#include "scaling.h"
 
 #include "../common/sha256.h"
 #include "../common/textfile.h"
@@ -179,7 +180,7 @@ static int line_(parser *p, char *s)
 }
 
 /* Dimension a role's unit must have; DIM_NONE = no unit allowed (raw counts). */
-static unit_dim role_dim(int role)
+unit_dim rf_role_dim(int role)
 {
     switch (role) {
     case ROLE_POSITION:
@@ -250,7 +251,7 @@ static int validate(parser *p)
              r == ROLE_ZERO_EXTENSION || r == ROLE_TICK || r == ROLE_FAULT_CODE) &&
             pt->type != PT_U16 && pt->type != PT_I16)
             FAIL(p, 0, "[point %s] must be u16 or i16", rf_role_names[r]);
-        unit_dim want = role_dim(r);
+        unit_dim want = rf_role_dim(r);
         if (want != DIM_NONE && !pt->unit[0])
             FAIL(p, 0, "[point %s] needs a unit of %s", rf_role_names[r], units_dim_name(want));
         if (pt->unit[0] && pt->si.dim != want)
@@ -328,6 +329,8 @@ static int validate(parser *p)
         rc = RIGOR_ELIMIT;
         rigor_diag_set(p->diag, p->name, 0, 0, "soft limits: each min must be below its max");
     }
+    if (rc == RIGOR_OK)
+        rc = scaling_validate(c, p->name, p->diag);
     return rc;
 }
 
@@ -384,7 +387,8 @@ int rigfile_parse(const char *text, const char *name, rig_config *cfg, rigor_dia
     if (rc == RIGOR_OK)
         rc = validate(p);
     free(p);
-    return rc;
+    /* One code for every problem with the file (see rigfile.h). */
+    return rc == RIGOR_OK || rc == RIGOR_ENOMEM ? rc : RIGOR_EPARSE;
 }
 
 int rigfile_load(const char *path, rig_config *cfg, rigor_diag *diag)
@@ -393,7 +397,7 @@ int rigfile_load(const char *path, rig_config *cfg, rigor_diag *diag)
     size_t len;
     int rc = textfile_read(path, "the rig file", (size_t)1 << 20, 0, &text, &len, diag);
     if (rc != RIGOR_OK)
-        return rc;
+        return rc == RIGOR_ENOMEM ? rc : RIGOR_EPARSE; /* unreadable: the user's to fix */
     rc = rigfile_parse(text, path, cfg, diag);
     free(text);
     return rc;

@@ -90,6 +90,8 @@ typedef struct {
     int32_t values[RIG_MODE_COUNT]; /* ROLE_MODE: raw value per mode */
     uint16_t value;                 /* command roles (tare, zero_extension): value to write */
     int fc;                         /* write function code: 6, 16, or 0 = device default */
+    bool has_min, has_max;          /* `min`/`max`: the device's range for this value */
+    double min_si, max_si;          /* SI; checked at load (watchdog: rigfile error) */
     long line;                      /* line of the [point] header, for messages */
 } rig_point;
 
@@ -132,7 +134,12 @@ typedef struct {
     /* [safety] */
     int fail_limit;         /* consecutive failed cycles -> FAULT (default 5) */
     int retries;            /* retries of a failed read within a cycle (default 1) */
-    double watchdog_s;      /* drive watchdog time (default 0.25 s) */
+    double watchdog_s;      /* drive watchdog time (default 0.25 s; 0 when off) */
+    bool watchdog_off;      /* `watchdog = off` written explicitly (warned about) */
+    long watchdog_line;     /* line of [safety] watchdog, 0 = the default */
+    char watchdog_text[160]; /* what the drive is told, for the run file's header and
+                                `rigor check`: "250 ms (250 counts of 1 ms)", "off
+                                (rig file line 12)", "none (no [point watchdog])" */
     double tick_timeout_s;  /* TICK unchanged this long -> FAULT (default 0.2 s) */
     double reconnect_max_s; /* largest back-off between reconnects (default 1 s) */
     double max_rate_hz;     /* cap on the sampling rate (default 1000) */
@@ -142,10 +149,20 @@ typedef struct {
                                period is spun (docs/rigfile.md) */
     bool keep_awake;        /* while sampling at a rate, keep every CPU busy with a
                                SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
+
+    /* Warnings: the file is valid but something in it deserves the user's
+     * attention ("file:line: ..."); commands print them before they start. */
+#define RIGFILE_MAX_WARN 4
+    int nwarn;
+    char warn[RIGFILE_MAX_WARN][256];
 } rig_config;
 
-/* Parse and validate a rig file. On error returns RIGOR_EPARSE (or RIGOR_EIO,
- * RIGOR_EUNIT, RIGOR_ELIMIT) and fills *diag with file:line:col and the reason. */
+/* Parse and validate a rig file. On any problem with the file (unreadable,
+ * malformed, a unit of the wrong dimension, a value that cannot be right)
+ * returns RIGOR_EPARSE and fills *diag with file:line:col and the reason:
+ * every command maps RIGOR_EPARSE to exit status 2 before anything connects
+ * (a watchdog in the wrong unit once made `rigor run` exit 3). RIGOR_ENOMEM
+ * and RIGOR_EINVAL (NULL arguments) are the only other results. */
 int rigfile_load(const char *path, rig_config *cfg, rigor_diag *diag);
 
 /* The same from text in memory; `name` is used in diagnostics and cfg->path. */

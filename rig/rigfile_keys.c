@@ -74,7 +74,12 @@ static int parse_quantity(parser *p, const char *key, const char *v, long col, u
                      units_dim_name(dim));
         return RIGOR_EUNIT;
     }
-    *out = x * u.scale + u.offset;
+    /* A finite number can still overflow in SI ("capacity = 1e306 kN" is
+     * 1e309 N = inf, and no limit can ever trip on inf). */
+    double si = x * u.scale + u.offset;
+    if (!isfinite(si))
+        FAIL(p, col, "%s: '%s' is beyond any representable %s", key, v, units_dim_name(dim));
+    *out = si;
     return RIGOR_OK;
 }
 
@@ -206,30 +211,45 @@ int rf_key_safety(parser *p, const char *k, const char *v, long col)
             FAIL(p, col, "retries: expected a count in 0..10, got '%s'", v);
         c->retries = (int)n;
     } else if (!strcmp(k, "watchdog")) {
+        /* Off must be said in words: a 0 (or a time the drive's unit rounds
+         * to 0) once switched the watchdog off without a word. */
+        c->watchdog_line = p->line;
+        c->watchdog_off = false;
+        if (!strcasecmp(v, "off")) {
+            c->watchdog_off = true;
+            c->watchdog_s = 0;
+            return RIGOR_OK;
+        }
         int rc = parse_quantity(p, k, v, col, DIM_TIME, &c->watchdog_s);
         if (rc)
             return rc;
-        if (c->watchdog_s < 0 || c->watchdog_s > 65.535)
-            FAIL(p, col, "watchdog: must be in 0..65.535 s");
+        if (c->watchdog_s == 0)
+            FAIL(p, col, "watchdog: 0 would switch the drive's watchdog off; write "
+                         "'watchdog = off' if that is meant");
+        if (c->watchdog_s < 0 || c->watchdog_s > 3600)
+            FAIL(p, col, "watchdog: must be in (0, 3600] s, or 'off'");
     } else if (!strcmp(k, "tick_timeout")) {
         int rc = parse_quantity(p, k, v, col, DIM_TIME, &c->tick_timeout_s);
         if (rc)
             return rc;
-        if (c->tick_timeout_s < 0)
-            FAIL(p, col, "tick_timeout: must not be negative");
+        if (c->tick_timeout_s < 0 || c->tick_timeout_s > 60)
+            FAIL(p, col, "tick_timeout: must be in 0..60 s");
         p->tick_line = p->line;
     } else if (!strcmp(k, "reconnect_max")) {
         int rc = parse_quantity(p, k, v, col, DIM_TIME, &c->reconnect_max_s);
         if (rc)
             return rc;
-        if (c->reconnect_max_s <= 0)
-            FAIL(p, col, "reconnect_max: must be positive");
+        /* Below 10 ms the reconnect loop hammers the gateway; beyond a minute
+         * a rig that comes back is not noticed for longer than any test waits. */
+        if (!(c->reconnect_max_s >= 0.01 && c->reconnect_max_s <= 60))
+            FAIL(p, col, "reconnect_max: must be in 10 ms..60 s");
     } else if (!strcmp(k, "max_rate")) {
         int rc = parse_quantity(p, k, v, col, DIM_FREQUENCY, &c->max_rate_hz);
         if (rc)
             return rc;
-        if (c->max_rate_hz <= 0 || c->max_rate_hz > 1000)
-            FAIL(p, col, "max_rate: must be in (0, 1000] Hz");
+        /* Below 1 Hz no limit, fracture or heartbeat check runs in time. */
+        if (!(c->max_rate_hz >= 1 && c->max_rate_hz <= 1000))
+            FAIL(p, col, "max_rate: must be in 1..1000 Hz");
     } else if (!strcmp(k, "realtime")) {
         if (!rt_mode_parse(v, &c->realtime))
             FAIL(p, col, "realtime: expected auto, required or off, got '%s'", v);
@@ -375,6 +395,19 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         if (!parse_long(v, 0, 65535, &n))
             FAIL(p, col, "value: expected 0..65535, got '%s'", v);
         pt->value = (uint16_t)n;
+    } else if (!strcmp(k, "min") || !strcmp(k, "max")) {
+        /* The device's range for the value (e.g. a watchdog of 1..20 s). */
+        unit_dim dim = rf_role_dim(role);
+        if (dim == DIM_NONE)
+            FAIL(p, 1, "%s: [point %s] has no physical unit to give a range in", k,
+                 rf_role_names[role]);
+        bool mx = k[1] == 'a';
+        int rc = parse_quantity(p, k, v, col, dim, mx ? &pt->max_si : &pt->min_si);
+        if (rc)
+            return rc;
+        *(mx ? &pt->has_max : &pt->has_min) = true;
+        if (pt->has_min && pt->has_max && pt->min_si > pt->max_si)
+            FAIL(p, col, "%s: the range's min is above its max", k);
     } else if (!strcmp(k, "fc")) {
         if (!parse_long(v, 0, 255, &n) || (n != 6 && n != 16))
             FAIL(p, col, "fc: expected 6 or 16, got '%s'", v);
@@ -382,7 +415,7 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [point %s] (expected device, table, address, type, "
-             "order, scale, offset, unit, bits, values, value, fc)",
+             "order, scale, offset, unit, bits, values, value, min, max, fc)",
              k, rf_role_names[role]);
     }
     return RIGOR_OK;

@@ -40,6 +40,9 @@ enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
         return RIGOR_EPARSE;                                                                     \
     } while (0)
 
+/* Dimension a role's unit must have; DIM_NONE = no unit allowed (raw counts). */
+unit_dim rf_role_dim(int role);
+
 int rf_key_rig(parser *p, const char *k, const char *v, long col);
 int rf_key_limits(parser *p, const char *k, const char *v, long col);
 int rf_key_safety(parser *p, const char *k, const char *v, long col);

@@ -2,6 +2,7 @@
  * must each be rejected with the right line and reason before anything connects. */
 #include "../rig/regmap.h"
 #include "../rig/rigfile.h"
+#include "../rig/scaling.h"
 #include "../common/sha256.h"
 #include "harness.h"
 
@@ -191,7 +192,7 @@ static void test_spin_key(void)
         int rc;
     } bad[] = {{"spin = 20 ms", 8, RIGOR_EPARSE},
                {"spin = -1 ms", 8, RIGOR_EPARSE},
-               {"spin = 5 N", 10, RIGOR_EUNIT}};
+               {"spin = 5 N", 10, RIGOR_EPARSE}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char extra[64];
         snprintf(extra, sizeof extra, "[safety]\n%s\n", bad[i].line);
@@ -302,7 +303,7 @@ static void test_bad_files(void)
     }
 }
 
-/* Soft limits beyond the machine limits are refused with RIGOR_ELIMIT and the line. */
+/* Soft limits beyond the machine limits are refused (RIGOR_EPARSE: exit 2) with the line. */
 static void test_limit_beyond_capacity(void)
 {
     const char *cases[][2] = {{"force_max = 150 N", "capacity"},
@@ -316,7 +317,7 @@ static void test_limit_beyond_capacity(void)
         rig_config c;
         rigor_diag d = {0};
         int rc = rigfile_parse(buf, "lim.ini", &c, &d);
-        CHECK(rc == RIGOR_ELIMIT, "case %d rc %d (%s)", i, rc, d.msg);
+        CHECK(rc == RIGOR_EPARSE, "case %d rc %d (%s)", i, rc, d.msg);
         CHECK(d.line == 6, "case %d line %ld", i, d.line);
         CHECK(strstr(d.msg, cases[i][1]) != NULL, "case %d msg '%s'", i, d.msg);
     }
@@ -326,7 +327,7 @@ static void test_missing_file(void)
 {
     rig_config c;
     rigor_diag d = {0};
-    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIGOR_EIO, "EIO");
+    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIGOR_EPARSE, "unreadable = EPARSE (exit 2)");
     CHECK(strstr(d.msg, "cannot open") != NULL, "msg '%s'", d.msg);
     /* the shared text-file reader (common/textfile.c): a NUL byte and an
      * oversized file are refused by name, never parsed */
@@ -414,6 +415,115 @@ static void test_sha256(void)
     CHECK(!strcmp(c.sha256, want), "file hash %s, sha256sum %s", c.sha256, want);
 }
 
+/* A drive watchdog counted in whole seconds, range 1..20 s (as a Delta
+ * ASDA-B2's P3-07): appended after the base, lines 36-43. */
+static const char *wd_point = "[point watchdog]\ndevice = drive\ntable = hr\naddress = 9\n"
+                              "type = u16\nunit = s\nmin = 1 s\nmax = 20 s\n";
+
+static int parse_with(const char *extra, int at, const char *repl, rig_config *c,
+                      rigor_diag *d)
+{
+    char buf[4096];
+    build(buf, sizeof buf, at, repl, extra);
+    memset(d, 0, sizeof *d);
+    return rigfile_parse(buf, "v.ini", c, d);
+}
+
+/* Values that cannot be right are refused at their line (issue 21): a number
+ * that overflows to inf in SI, rates and back-offs out of any sane range, a
+ * speed_max below one count of the setpoint or beyond its type, a watchdog
+ * the drive's unit rounds to 0 (off) or puts outside the drive's range, a
+ * watchdog of 0 instead of 'off'. Every one is RIGOR_EPARSE (exit 2). */
+static void test_values_that_cannot_be_right(void)
+{
+    char wd[512];
+    static const struct {
+        int at;            /* base line replaced, 0 = none */
+        const char *repl;  /* its replacement */
+        const char *extra; /* appended; "WD" = the watchdog point, then extra2 */
+        const char *extra2;
+        long line, col;
+        const char *want;
+    } cases[] = {
+        {5, "capacity = 1e306 kN", NULL, NULL, 5, 12, "beyond any representable force"},
+        {8, "speed_max = 5 mm/s\nforce_min = -1e306 kN", NULL, NULL, 9, 13, "beyond any representable"},
+        {0, NULL, "[safety]\nmax_rate = 0.001 Hz\n", NULL, 37, 12, "max_rate: must be in 1..1000"},
+        {0, NULL, "[safety]\nmax_rate = 5 kHz\n", NULL, 37, 12, "max_rate"},
+        {0, NULL, "[safety]\nreconnect_max = 1e9 s\n", NULL, 37, 17, "10 ms..60 s"},
+        {0, NULL, "[safety]\nreconnect_max = 1 us\n", NULL, 37, 17, "10 ms..60 s"},
+        {0, NULL, "[safety]\ntick_timeout = 2 h\n", NULL, 37, 16, "0..60 s"},
+        {8, "speed_max = 0.4 um/s", NULL, NULL, 24, 0, "one count is 0.001 mm/s"},
+        {8, "speed_max = 5000 m/s", NULL, NULL, 24, 0, "beyond its type (at most 2147483647)"},
+        {0, NULL, "WD", "", 36, 0, "the default watchdog 250 ms rounds to 0 counts"},
+        {0, NULL, "WD", "[safety]\nwatchdog = 250 ms\n", 45, 0, "rounds to 0 counts"},
+        {0, NULL, "WD", "[safety]\nwatchdog = 30 s\n", 45, 0, "outside the drive's range 1 s..20 s"},
+        {0, NULL, "WD", "[safety]\nwatchdog = 0 ms\n", 45, 12, "write 'watchdog = off'"},
+        {0, NULL, "[safety]\nwatchdog = 2 s\n", NULL, 37, 0, "no [point watchdog] to write"},
+        {0, NULL, "WD", "min = 30 s\n", 44, 7, "min is above its max"},
+        {0, NULL, "[point position_cmd]\ndevice = drive\ntable = hr\naddress = 20\ntype = i16\n"
+                  "unit = nm\n", NULL, 36, 0, "the travel -10..50 mm is"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *extra = cases[i].extra;
+        if (extra && !strcmp(extra, "WD")) {
+            snprintf(wd, sizeof wd, "%s%s", wd_point, cases[i].extra2);
+            extra = wd;
+        }
+        rig_config c;
+        rigor_diag d;
+        int rc = parse_with(extra, cases[i].at, cases[i].repl, &c, &d);
+        CHECK(rc == RIGOR_EPARSE, "case %zu: rc %d (%s)", i, rc, d.msg);
+        CHECK(d.line == cases[i].line && (!cases[i].col || d.col == cases[i].col),
+              "case %zu: at %ld:%ld, want %ld:%ld (%s)", i, d.line, d.col, cases[i].line,
+              cases[i].col, d.msg);
+        CHECK(strstr(d.msg, cases[i].want) != NULL, "case %zu: '%s' lacks '%s'", i, d.msg,
+              cases[i].want);
+    }
+}
+
+/* What is accepted, and what the run file is told: a watchdog in the drive's
+ * unit, off said in words (warned), a time the unit rounds (warned, the sent
+ * value kept), no watchdog point at all (warned); the smallest speed. */
+static void test_watchdog_and_speed_min(void)
+{
+    char wd[512];
+    rig_config c;
+    rigor_diag d;
+    snprintf(wd, sizeof wd, "%s[safety]\nwatchdog = 2 s\n", wd_point);
+    CHECK(parse_with(wd, 0, NULL, &c, &d) == RIGOR_OK, "2 s: %s", d.msg);
+    CHECK(!c.watchdog_off && c.watchdog_s == 2 && c.nwarn == 0, "2 s: off %d %g nwarn %d",
+          c.watchdog_off, c.watchdog_s, c.nwarn);
+    CHECK(!strcmp(c.watchdog_text, "2 s (2 counts of 1 s)"), "text '%s'", c.watchdog_text);
+
+    snprintf(wd, sizeof wd, "%s[safety]\nwatchdog = 1400 ms\n", wd_point);
+    CHECK(parse_with(wd, 0, NULL, &c, &d) == RIGOR_OK, "1.4 s: %s", d.msg);
+    CHECK(c.watchdog_s == 1 && c.nwarn == 1 && strstr(c.warn[0], "v.ini:45: warning:") &&
+              strstr(c.warn[0], "sent as 1 counts = 1 s"),
+          "1.4 s: %g, %d '%s'", c.watchdog_s, c.nwarn, c.warn[0]);
+
+    snprintf(wd, sizeof wd, "%s[safety]\nwatchdog = OFF\n", wd_point);
+    CHECK(parse_with(wd, 0, NULL, &c, &d) == RIGOR_OK, "off: %s", d.msg);
+    CHECK(c.watchdog_off && c.watchdog_s == 0 && c.watchdog_line == 45, "off recorded");
+    CHECK(!strcmp(c.watchdog_text, "off (rig file line 45)"), "text '%s'", c.watchdog_text);
+    CHECK(c.nwarn == 1 && strstr(c.warn[0], "watchdog = off"), "off warned: '%s'", c.warn[0]);
+
+    CHECK(parse_with(NULL, 0, NULL, &c, &d) == RIGOR_OK, "base: %s", d.msg);
+    CHECK(!strcmp(c.watchdog_text, "none (no [point watchdog])") && c.nwarn == 1 &&
+              strstr(c.warn[0], "no [point watchdog]"),
+          "no point: '%s' %d", c.watchdog_text, c.nwarn);
+    /* velocity_cmd in um/s, i32: one count is 1 um/s */
+    CHECK_NEAR(rig_speed_min_m_s(&c), 1e-6, 0, 1e-9, "speed min");
+    CHECK(parse_with(NULL, 28, "type = f32", &c, &d) == RIGOR_OK && rig_speed_min_m_s(&c) == 0,
+          "float setpoint: no floor");
+    /* the shipped reference frame: 1 nm/s, a 250 ms watchdog in ms */
+    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) == RIGOR_OK) {
+        CHECK_NEAR(rig_speed_min_m_s(&c), 1e-9, 0, 1e-9, "reference speed min");
+        CHECK(!strcmp(c.watchdog_text, "250 ms (250 counts of 1 ms)"), "'%s'",
+              c.watchdog_text);
+        CHECK(c.nwarn == 0, "reference warns: %s", c.warn[0]);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_sha256);
@@ -426,5 +536,7 @@ int main(void)
     TEST_RUN(test_limit_beyond_capacity);
     TEST_RUN(test_missing_file);
     TEST_RUN(test_garbage_never_crashes);
+    TEST_RUN(test_values_that_cannot_be_right);
+    TEST_RUN(test_watchdog_and_speed_min);
     TEST_END("test_rigfile");
 }

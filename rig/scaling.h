@@ -1,0 +1,47 @@
+/* scaling.h — what one raw count of a register point is worth, and the checks
+ * that follow from it: the smallest speed a rig can command, a watchdog time
+ * that the drive would read as 0 (off) or outside its range, a limit that
+ * does not fit the register.
+ *
+ * A point's value is si = ((raw * scale) + offset) * unit_scale + unit_offset
+ * (rig/regmap.h), so one count is |scale * unit_scale| in SI. Integer points
+ * are written rounded to the nearest count: a value below half a count is
+ * written as 0. Pure functions, no I/O.
+ */
+#ifndef RIGOR_SCALING_H
+#define RIGOR_SCALING_H
+
+#include "../common/error.h"
+#include "rigfile.h"
+
+/* SI value of one raw count of `pt` (|scale * unit scale|; > 0 for a valid point). */
+double scaling_count_si(const rig_point *pt);
+
+/* Largest raw magnitude the point's type holds (65535 for u16, 32767 for i16,
+ * ...; HUGE_VAL for f32). */
+double scaling_raw_max(const rig_point *pt);
+
+/* The raw count an SI value is written as (rounded to the nearest count;
+ * for f32 points the unrounded value). */
+double scaling_counts(const rig_point *pt, double si);
+
+/* The smallest non-zero crosshead speed this rig can command (m/s): one count
+ * of [point velocity_cmd]; 0 when the setpoint is a float (no floor). A
+ * protocol speed below it would be written as 0 or as a count that is more
+ * than twice the request; `rigor check --rig` refuses it. */
+double rig_speed_min_m_s(const rig_config *c);
+
+/* Whole-file checks of the command points, run by rigfile_parse after the
+ * structural checks (so every point it looks at is complete):
+ *  - scale x unit is finite and non-zero for every point;
+ *  - speed_max is at least one count of velocity_cmd and fits its type;
+ *  - the travel fits position_cmd's type;
+ *  - the watchdog time is at least one count of [point watchdog], is within
+ *    that point's `min`/`max` (the drive's range) and fits its type; a
+ *    watchdog given without a point to write it to is an error;
+ * and fills c->watchdog_text and the warnings (watchdog off, no watchdog
+ * point, a watchdog time that the drive's unit rounds). Returns RIGOR_OK or
+ * RIGOR_EPARSE with *d set (file `name`, line of the offending key). */
+int scaling_validate(rig_config *c, const char *name, rigor_diag *d);
+
+#endif
