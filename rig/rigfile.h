@@ -87,9 +87,18 @@ typedef struct {
     unit_info si;                   /* unit -> SI */
     int8_t bit[RIG_SB_COUNT];       /* PT_BITS: bit number of each status (RIG_SB_* index)
                                        or control (RIG_CTL_*) flag, -1 = absent */
+    uint16_t more[RIG_SB_COUNT];    /* PT_BITS: further bits of the same condition, OR'ed
+                                       ("fault:2 fault:7": several device bits -> one) */
+    uint16_t active_low;            /* PT_BITS: bits that mean their flag when 0 ("!4") */
+    uint16_t constant;              /* ROLE_CONTROL: bits kept set in every control word */
     int32_t values[RIG_MODE_COUNT]; /* ROLE_MODE: raw value per mode */
     uint16_t value;                 /* command roles (tare, zero_extension): value to write */
     int fc;                         /* write function code: 6, 16, or 0 = device default */
+    int motor;                      /* unit of the motor side: 0 = none (a units.h unit),
+                                       SCALE_RPM, SCALE_REV, SCALE_COUNTS (rig/scaling.h) */
+    double lead_m;                  /* `lead`: screw lead, crosshead travel per screw turn */
+    double gear;                    /* `gear`: motor turns per screw turn (default 1) */
+    double counts_per_rev;          /* `counts_per_rev`: encoder counts per motor turn */
     bool has_min, has_max;          /* `min`/`max`: the device's range for this value */
     double min_si, max_si;          /* SI; checked at load (watchdog: rigfile error) */
     long line;                      /* line of the [point] header, for messages */

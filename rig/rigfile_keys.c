@@ -3,6 +3,7 @@
  * checks are in rigfile.c (see rigfile_priv.h).
  */
 #include "rigfile_priv.h"
+#include "scaling.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -126,6 +127,65 @@ static int parse_pairs(parser *p, const char *key, const char *v, long col,
     }
     if (!count)
         FAIL(p, col, "%s: expected at least one name:number", key);
+    return RIGOR_OK;
+}
+
+/* "name:N name:!N ...": each name a flag of `names`, N its bit 0..15, "!" an
+ * active-low bit (the flag is set when the bit is 0). A status name may be
+ * given more than once: several device bits mean one Rigor condition (any of
+ * them set sets it). A control name only once (one bit is written). */
+static int parse_bits(parser *p, rig_point *pt, const char *v, long col,
+                      const char *const *names, int nnames, bool status)
+{
+    const char *s = v;
+    int count = 0;
+    uint16_t used = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\t' || *s == ',')
+            s++;
+        if (!*s)
+            break;
+        const char *w = s;
+        while (*s && *s != ':' && *s != ' ' && *s != '\t' && *s != ',')
+            s++;
+        size_t wl = (size_t)(s - w);
+        long wcol = col + (long)(w - v);
+        if (*s != ':')
+            FAIL(p, wcol, "bits: expected name:bit, got '%.*s'", (int)wl, w);
+        int idx = -1;
+        for (int i = 0; i < nnames; i++)
+            if (strlen(names[i]) == wl && !strncmp(names[i], w, wl))
+                idx = i;
+        if (idx < 0)
+            FAIL(p, wcol, "bits: unknown name '%.*s'", (int)wl, w);
+        s++;
+        bool low = *s == '!';
+        if (low)
+            s++;
+        const char *nb = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != ',')
+            s++;
+        char num[16];
+        snprintf(num, sizeof num, "%.*s", (int)(s - nb), nb);
+        long bit;
+        if (!parse_long(num, 0, 15, &bit))
+            FAIL(p, col + (long)(nb - v), "bits: '%s' is not a bit number in 0..15", num);
+        uint16_t m = (uint16_t)(1u << bit);
+        if (used & m)
+            FAIL(p, col + (long)(nb - v), "bits: bit %ld is given twice", bit);
+        used |= m;
+        if (pt->bit[idx] < 0)
+            pt->bit[idx] = (int8_t)bit;
+        else if (status)
+            pt->more[idx] |= m;
+        else
+            FAIL(p, wcol, "bits: '%.*s' given twice", (int)wl, w);
+        if (low)
+            pt->active_low |= m;
+        count++;
+    }
+    if (!count)
+        FAIL(p, col, "bits: expected at least one name:bit");
     return RIGOR_OK;
 }
 
@@ -358,6 +418,14 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
             FAIL(p, col, "offset: expected a number, got '%s'", v);
     } else if (!strcmp(k, "unit")) {
         unit_info u;
+        int motor = scaling_motor_unit(v);
+        if (motor) {
+            /* SI per unit once lead and gear are known (scaling_validate) */
+            snprintf(pt->unit, sizeof pt->unit, "%s", v);
+            pt->motor = motor;
+            pt->si = (unit_info){motor == SCALE_RPM ? DIM_VELOCITY : DIM_LENGTH, NAN, 0};
+            return RIGOR_OK;
+        }
         if (!units_parse(v, &u)) {
             rigor_diag_set(p->diag, p->name, p->line, col, "unit: unknown unit '%s'", v);
             return RIGOR_EUNIT;
@@ -365,19 +433,23 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         snprintf(pt->unit, sizeof pt->unit, "%s", v);
         pt->si = u;
     } else if (!strcmp(k, "bits")) {
-        bool status =
-            role == ROLE_DRIVE_STATUS || role == ROLE_FORCE_STATUS || role == ROLE_EXT_STATUS;
+        bool status = role == ROLE_DRIVE_STATUS || role == ROLE_FORCE_STATUS ||
+                      role == ROLE_EXT_STATUS;
         if (!status && role != ROLE_CONTROL)
             FAIL(p, 1, "bits: only status and control points have bits");
-        long b[RIG_SB_COUNT];
-        bool seen[RIG_SB_COUNT] = {false};
-        int rc = parse_pairs(p, k, v, col, status ? rf_status_bit_names : rf_control_bit_names,
-                             status ? RIG_SB_COUNT : RIG_CTL_COUNT, 0, 15, b, seen);
+        int rc = parse_bits(p, pt, v, col, status ? rf_status_bit_names : rf_control_bit_names,
+                            status ? RIG_SB_COUNT : RIG_CTL_COUNT, status);
         if (rc)
             return rc;
-        for (int i = 0; i < RIG_SB_COUNT; i++)
-            pt->bit[i] = seen[i] ? (int8_t)b[i] : -1;
         p->point_has[role][3] = true;
+    } else if (!strcmp(k, "constant")) {
+        /* Bits some drives need set in every control word (e.g. "switch on"
+         * and "enable voltage" of a CiA 402 control word). */
+        if (role != ROLE_CONTROL)
+            FAIL(p, 1, "constant: only the control point has constant bits");
+        if (!parse_long(v, 0, 65535, &n))
+            FAIL(p, col, "constant: expected a 16-bit mask (e.g. 0x0006), got '%s'", v);
+        pt->constant = (uint16_t)n;
     } else if (!strcmp(k, "values")) {
         if (role != ROLE_MODE)
             FAIL(p, 1, "values: only the mode point has values");
@@ -395,6 +467,17 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         if (!parse_long(v, 0, 65535, &n))
             FAIL(p, col, "value: expected 0..65535, got '%s'", v);
         pt->value = (uint16_t)n;
+    } else if (!strcmp(k, "lead")) {
+        int rc = parse_quantity(p, k, v, col, DIM_LENGTH, &pt->lead_m);
+        if (rc)
+            return rc;
+        if (!(pt->lead_m > 0))
+            FAIL(p, col, "lead: must be positive");
+    } else if (!strcmp(k, "gear") || !strcmp(k, "counts_per_rev")) {
+        double x;
+        if (!parse_double(v, &x) || !(x > 0) || x > 1e9)
+            FAIL(p, col, "%s: expected a positive number, got '%s'", k, v);
+        *(k[0] == 'g' ? &pt->gear : &pt->counts_per_rev) = x;
     } else if (!strcmp(k, "min") || !strcmp(k, "max")) {
         /* The device's range for the value (e.g. a watchdog of 1..20 s). */
         unit_dim dim = rf_role_dim(role);
@@ -415,7 +498,8 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [point %s] (expected device, table, address, type, "
-             "order, scale, offset, unit, bits, values, value, min, max, fc)",
+             "order, scale, offset, unit, lead, gear, counts_per_rev, bits, constant, values, "
+             "value, min, max, fc)",
              k, rf_role_names[role]);
     }
     return RIGOR_OK;

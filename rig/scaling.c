@@ -7,6 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
+int scaling_motor_unit(const char *unit)
+{
+    if (!strcmp(unit, "rpm"))
+        return SCALE_RPM;
+    if (!strcmp(unit, "rev"))
+        return SCALE_REV;
+    if (!strcmp(unit, "counts"))
+        return SCALE_COUNTS;
+    return SCALE_NONE;
+}
+
 double scaling_count_si(const rig_point *pt)
 {
     return fabs(pt->scale * pt->si.scale);
@@ -125,8 +136,46 @@ static int check_watchdog(rig_config *c, const char *name, rigor_diag *d)
     return RIGOR_OK;
 }
 
+/* Motor units -> SI per unit (scaling.h): crosshead travel = motor turns x
+ * lead / gear, so 1 rpm = lead / gear / 60 m/s and 1 count = lead / (gear x
+ * counts_per_rev) m. */
+static int motor_units(rig_config *c, const char *name, rigor_diag *d)
+{
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        rig_point *pt = &c->point[r];
+        if (!pt->present)
+            continue;
+        const char *role = rigfile_role_name((point_role)r);
+        if (!pt->motor) {
+            if (pt->lead_m > 0 || pt->gear > 0 || pt->counts_per_rev > 0)
+                FAILAT(pt->line,
+                       "[point %s]: lead, gear and counts_per_rev need unit = rpm, rev or "
+                       "counts",
+                       role);
+            continue;
+        }
+        if (!(pt->lead_m > 0))
+            FAILAT(pt->line, "[point %s]: unit = %s needs 'lead' (the screw lead, e.g. 5 mm)",
+                   role, pt->unit);
+        double gear = pt->gear > 0 ? pt->gear : 1;
+        if (pt->motor == SCALE_COUNTS && !(pt->counts_per_rev > 0))
+            FAILAT(pt->line,
+                   "[point %s]: unit = counts needs 'counts_per_rev' (encoder counts per "
+                   "motor turn)",
+                   role);
+        pt->si.offset = 0;
+        pt->si.scale = pt->motor == SCALE_RPM   ? pt->lead_m / gear / 60
+                       : pt->motor == SCALE_REV ? pt->lead_m / gear
+                                                : pt->lead_m / (gear * pt->counts_per_rev);
+    }
+    return RIGOR_OK;
+}
+
 int scaling_validate(rig_config *c, const char *name, rigor_diag *d)
 {
+    int mrc = motor_units(c, name, d);
+    if (mrc)
+        return mrc;
     for (int r = 0; r < ROLE_COUNT; r++) {
         const rig_point *pt = &c->point[r];
         if (!pt->present)

@@ -14,6 +14,17 @@
 #include "../common/error.h"
 #include "rigfile.h"
 
+/* Units on the motor side of a screw drive (rig_point.motor): `unit = rpm`
+ * (velocity: one rpm of the motor is lead / gear / 60 m/s of crosshead),
+ * `unit = rev` (position: one motor turn is lead / gear m), `unit = counts`
+ * (position: one encoder count is lead / (gear * counts_per_rev) m). The
+ * point then needs `lead` (and `counts_per_rev` for counts; `gear` is 1
+ * unless given). */
+enum { SCALE_NONE = 0, SCALE_RPM, SCALE_REV, SCALE_COUNTS };
+
+/* "rpm", "rev", "counts" -> SCALE_*; SCALE_NONE for anything else. */
+int scaling_motor_unit(const char *unit);
+
 /* SI value of one raw count of `pt` (|scale * unit scale|; > 0 for a valid point). */
 double scaling_count_si(const rig_point *pt);
 
@@ -39,6 +50,8 @@ double rig_speed_min_m_s(const rig_config *c);
  *  - the watchdog time is at least one count of [point watchdog], is within
  *    that point's `min`/`max` (the drive's range) and fits its type; a
  *    watchdog given without a point to write it to is an error;
+ * motor units (rpm, rev, counts) are turned into SI with lead, gear and
+ * counts_per_rev first (missing ones are errors);
  * and fills c->watchdog_text and the warnings (watchdog off, no watchdog
  * point, a watchdog time that the drive's unit rounds). Returns RIGOR_OK or
  * RIGOR_EPARSE with *d set (file `name`, line of the offending key). */

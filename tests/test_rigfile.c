@@ -524,6 +524,64 @@ static void test_watchdog_and_speed_min(void)
     }
 }
 
+/* The language for real drives (issue 21): active-low status bits, several
+ * device bits -> one condition, constant control bits; motor-side units
+ * (rpm with screw lead and gear ratio, encoder counts). Decoded through
+ * regmap, as the driver does. */
+static void test_bits_and_motor_units(void)
+{
+    rig_config c;
+    rigor_diag d;
+    /* base line 35 (drive_status bits) replaced; a control point appended */
+    int rc = parse_with("[point control]\ndevice = drive\ntable = hr\naddress = 40\n"
+                        "type = bits\nbits = enable:0 fault_reset:!3\nconstant = 0x0006\n",
+                        35, "bits = enabled:0 fault:2 fault:7 estop:!4", &c, &d);
+    CHECK(rc == RIGOR_OK, "rc %d: %ld:%ld %s", rc, d.line, d.col, d.msg);
+    const rig_point *st = &c.point[ROLE_DRIVE_STATUS];
+    /* estop is active-low: bit 4 clear = e-stop pressed */
+    CHECK(regmap_status(st, 1u << 4) == 0, "all well: %#x", regmap_status(st, 1u << 4));
+    CHECK(regmap_status(st, 0) == RIG_SB_ESTOP, "bit 4 low = estop");
+    CHECK(regmap_status(st, 1u << 4 | 1u << 7) == RIG_SB_FAULT, "bit 7 is a fault too");
+    CHECK(regmap_status(st, 1u << 4 | 1u << 2 | 1u) == (RIG_SB_FAULT | RIG_SB_ENABLED),
+          "bit 2 fault, bit 0 enabled");
+    const rig_point *ctl = &c.point[ROLE_CONTROL];
+    /* constant 0x6 always; fault_reset active-low on bit 3: 1 when not raised */
+    CHECK(regmap_control(ctl, 0) == 0x000E, "idle word %#x", regmap_control(ctl, 0));
+    CHECK(regmap_control(ctl, 1u << RIG_CTL_ENABLE) == 0x000F, "enable");
+    CHECK(regmap_control(ctl, 1u << RIG_CTL_FAULT_RESET) == 0x0006, "reset pulls bit 3 low");
+
+    static const struct {
+        int at;
+        const char *repl;
+        long line, col;
+        const char *want;
+    } cc[] = {{35, "bits = fault:2 estop:2", 35, 22, "bit 2 is given twice"},
+               {35, "bits = fault:!16", 35, 15, "not a bit number"},
+               {29, "unit = rpm", 24, 0, "needs 'lead'"},
+               {17, "unit = counts\nlead = 5 mm", 11, 0, "needs 'counts_per_rev'"},
+               {17, "unit = nm\ngear = 3", 11, 0, "need unit = rpm, rev or counts"},
+               {29, "unit = rpm\nlead = -5 mm", 30, 8, "lead: must be positive"}};
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        rc = parse_with(NULL, cc[i].at, cc[i].repl, &c, &d);
+        CHECK(rc == RIGOR_EPARSE && d.line == cc[i].line && (!cc[i].col || d.col == cc[i].col) &&
+                  strstr(d.msg, cc[i].want),
+              "case %zu: rc %d at %ld:%ld '%s'", i, rc, d.line, d.col, d.msg);
+    }
+    /* 0.1 rpm counts, 5 mm lead, gear 10: one count = 0.1 x 5 mm / 10 / 60 s */
+    rc = parse_with(NULL, 29, "unit = rpm\nscale = 0.1\nlead = 5 mm\ngear = 10", &c, &d);
+    CHECK(rc == RIGOR_OK, "rpm: %s", d.msg);
+    uint16_t w[2] = {0, 0};
+    words_set_i32(w, 1200, WO_ABCD); /* 120 rpm -> 1 mm/s */
+    CHECK_NEAR(regmap_decode(&c.point[ROLE_VELOCITY_CMD], w), 1e-3, 0, 1e-9, "120 rpm");
+    CHECK_NEAR(rig_speed_min_m_s(&c), 0.1 * 5e-3 / 10 / 60, 0, 1e-9, "one count");
+    /* 160000 counts per motor turn, 5 mm lead, gear 2: 64000 counts per mm */
+    rc = parse_with(NULL, 17, "unit = counts\nlead = 5 mm\ngear = 2\ncounts_per_rev = 160000", &c,
+                    &d);
+    CHECK(rc == RIGOR_OK, "counts: %s", d.msg);
+    words_set_i32(w, 64000, WO_CDAB);
+    CHECK_NEAR(regmap_decode(&c.point[ROLE_POSITION], w), 1e-3, 0, 1e-9, "64000 counts");
+}
+
 int main(void)
 {
     TEST_RUN(test_sha256);
@@ -538,5 +596,6 @@ int main(void)
     TEST_RUN(test_garbage_never_crashes);
     TEST_RUN(test_values_that_cannot_be_right);
     TEST_RUN(test_watchdog_and_speed_min);
+    TEST_RUN(test_bits_and_motor_units);
     TEST_END("test_rigfile");
 }
