@@ -22,13 +22,15 @@
 
 const char *const rf_role_names[ROLE_COUNT] = {
     "position",     "force",         "extension",        "velocity",   "tick",
-    "drive_status", "force_status",  "extension_status", "fault_code", "velocity_cmd",
+    "drive_status", "force_status",  "extension_status", "fault_code", "drive_status2",
+    "force_dp",     "velocity_cmd",
     "position_cmd", "mode",          "control",          "heartbeat",  "watchdog",
     "tare",         "zero_extension"};
 
 const char *const rf_status_bit_names[RIG_SB_COUNT] = {
     "enabled",  "moving",   "fault",     "upper_limit", "lower_limit", "estop",
-    "watchdog", "overload", "adc_error", "stable",      "attached",    "overrange"};
+    "watchdog", "overload", "adc_error", "stable",      "attached",    "overrange",
+    "config"};
 
 const char *const rf_control_bit_names[RIG_CTL_COUNT] = {"enable", "quick_stop",
                                                              "fault_reset"};
@@ -71,6 +73,12 @@ static int section(parser *p, char *s, long col)
         p->sec = sec;
         return RIGOR_OK;
     }
+    if (!strcmp(a, "init")) {
+        if (*arg)
+            FAIL(p, col, "[init] takes no name");
+        p->sec = SEC_INIT;
+        return RIGOR_OK;
+    }
     if (!strcmp(a, "device")) {
         if (!*arg)
             FAIL(p, col, "[device] needs a name, e.g. [device drive]");
@@ -100,7 +108,7 @@ static int section(parser *p, char *s, long col)
             FAIL(p, col,
                  "unknown role '%s' (expected one of position, force, extension, "
                  "velocity, tick, drive_status, force_status, extension_status, "
-                 "fault_code, velocity_cmd, position_cmd, mode, control, heartbeat, "
+                 "fault_code, drive_status2, force_dp, velocity_cmd, position_cmd, mode, control, heartbeat, "
                  "watchdog, tare, zero_extension)",
                  arg);
         rig_point *pt = &c->point[role];
@@ -121,7 +129,7 @@ static int section(parser *p, char *s, long col)
         p->sec = SEC_POINT;
         return RIGOR_OK;
     }
-    FAIL(p, col, "unknown section [%s] (expected rig, limits, safety, device NAME, point ROLE)",
+    FAIL(p, col, "unknown section [%s] (expected rig, limits, safety, init, device NAME, point ROLE)",
          a);
 }
 
@@ -175,6 +183,7 @@ static int line_(parser *p, char *s)
     case SEC_SAFETY: return rf_key_safety(p, k, v, vcol);
     case SEC_DEVICE: return rf_key_device(p, k, v, vcol);
     case SEC_POINT: return rf_key_point(p, k, v, vcol);
+    case SEC_INIT: return rf_key_init(p, k, v, vcol);
     default: FAIL(p, col, "key '%s' outside any section", k);
     }
 }
@@ -240,7 +249,7 @@ static int validate(parser *p)
         if (role_writes(r) && pt->table != TBL_HR)
             FAIL(p, 0, "[point %s] is written, so it must be in table hr", rf_role_names[r]);
         bool bitsrole = r == ROLE_DRIVE_STATUS || r == ROLE_FORCE_STATUS ||
-                        r == ROLE_EXT_STATUS || r == ROLE_CONTROL;
+                        r == ROLE_EXT_STATUS || r == ROLE_CONTROL || r == ROLE_DRIVE_STATUS2;
         if (bitsrole && (pt->type != PT_BITS || !p->point_has[r][3]))
             FAIL(p, 0, "[point %s] must have type bits and a 'bits' list", rf_role_names[r]);
         if (!bitsrole && pt->type == PT_BITS)
@@ -248,7 +257,8 @@ static int validate(parser *p)
         if (r == ROLE_MODE && !p->point_has[r][3])
             FAIL(p, 0, "[point mode] needs 'values = velocity:N position:M'");
         if ((r == ROLE_MODE || r == ROLE_HEARTBEAT || r == ROLE_TARE ||
-             r == ROLE_ZERO_EXTENSION || r == ROLE_TICK || r == ROLE_FAULT_CODE) &&
+             r == ROLE_ZERO_EXTENSION || r == ROLE_TICK || r == ROLE_FAULT_CODE ||
+             r == ROLE_FORCE_DP) &&
             pt->type != PT_U16 && pt->type != PT_I16)
             FAIL(p, 0, "[point %s] must be u16 or i16", rf_role_names[r]);
         unit_dim want = rf_role_dim(r);
@@ -329,6 +339,8 @@ static int validate(parser *p)
         rc = RIGOR_ELIMIT;
         rigor_diag_set(p->diag, p->name, 0, 0, "soft limits: each min must be below its max");
     }
+    if (rc == RIGOR_OK)
+        rc = rf_validate_seq(p);
     if (rc == RIGOR_OK)
         rc = scaling_validate(c, p->name, p->diag);
     return rc;

@@ -39,7 +39,10 @@ typedef enum {
     ROLE_DRIVE_STATUS,   /* read, bits: drive status word (required) */
     ROLE_FORCE_STATUS,   /* read, bits: load-cell transmitter status */
     ROLE_EXT_STATUS,     /* read, bits: extensometer status */
-    ROLE_FAULT_CODE,     /* read, u16: drive fault code */
+    ROLE_FAULT_CODE,     /* read, u16: drive fault code (alarm table: `alarm`) */
+    ROLE_DRIVE_STATUS2,  /* read, bits: a second drive status register, OR'ed in */
+    ROLE_FORCE_DP,       /* read, u16: transmitter decimal point: force x 10^-dp; read
+                            at connect, a change later is a FAULT (rig/sequence.h) */
     ROLE_VELOCITY_CMD,   /* write, velocity: velocity setpoint (required) */
     ROLE_POSITION_CMD,   /* write, length: target in position mode */
     ROLE_MODE,           /* write, u16 with values velocity:N position:M */
@@ -65,7 +68,9 @@ enum {
     RIG_SB_STABLE = 1u << 9,
     RIG_SB_EXT_ATTACHED = 1u << 10,
     RIG_SB_EXT_OVERRANGE = 1u << 11,
-    RIG_SB_COUNT = 12
+    RIG_SB_CONFIG = 1u << 12, /* a device's configuration changed under the test
+                                 (decimal point): no longer the rig file's units */
+    RIG_SB_COUNT = 13
 };
 
 /* Control bits (ROLE_CONTROL). */
@@ -104,6 +109,31 @@ typedef struct {
     long line;                      /* line of the [point] header, for messages */
 } rig_point;
 
+/* One alarm code of a drive's fault_code register (`alarm = 0x20 watchdog
+ * "AL020 communication timeout"`): the condition it means to Rigor and its name
+ * for the FAULT message. */
+typedef struct {
+    uint16_t code;
+    uint32_t status; /* RIG_SB_* the code sets */
+    char name[64];
+} rig_alarm;
+#define RIG_MAX_ALARMS 32
+
+/* One step of the [init] list, run after every connect (rig/sequence.h). */
+typedef enum { INIT_WRITE = 0, INIT_WAIT } init_kind;
+typedef struct {
+    init_kind kind;
+    int device;        /* INIT_WRITE: index into rig_config.dev */
+    uint16_t address;  /* first holding register */
+    uint16_t n;        /* registers written (1..8) */
+    uint16_t value[8];
+    bool verify;       /* read back and compare; a difference is an error */
+    double wait_s;     /* INIT_WAIT */
+    long line;
+} rig_init_step;
+#define RIG_MAX_INIT 32
+#define RIG_MAX_EEPROM 4
+
 typedef struct {
     char name[32];             /* section name, e.g. "drive" */
     int slave;                 /* unit/slave id 1..247 */
@@ -112,6 +142,9 @@ typedef struct {
     int max_regs;              /* largest read per request (1..125) */
     bool fc06;                 /* single-register writes allowed */
     int bridge;                /* unused registers a read may span to join two blocks */
+    int neeprom;               /* `eeprom = 0x0100..0x01FF ...`: holding registers the
+                                  device stores in EEPROM; only [init] may write them */
+    uint16_t eeprom_lo[RIG_MAX_EEPROM], eeprom_hi[RIG_MAX_EEPROM];
 } rig_device;
 
 typedef struct {
@@ -158,6 +191,18 @@ typedef struct {
                                period is spun (docs/rigfile.md) */
     bool keep_awake;        /* while sampling at a rate, keep every CPU busy with a
                                SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
+
+    /* [init]: writes (and waits) run after every connect, before the watchdog
+     * and the servo-on. */
+    int ninit;
+    rig_init_step init[RIG_MAX_INIT];
+    /* [point fault_code] `alarm` lines */
+    int nalarm;
+    rig_alarm alarm[RIG_MAX_ALARMS];
+    /* [safety] enable_timeout: servo-on at connect is confirmed by the drive's
+     * `enabled` status bit within this time, else the connect fails (0 = not
+     * confirmed) */
+    double enable_timeout_s;
 
     /* Warnings: the file is valid but something in it deserves the user's
      * attention ("file:line: ..."); commands print them before they start. */

@@ -130,6 +130,12 @@ static int parse_pairs(parser *p, const char *key, const char *v, long col,
     return RIGOR_OK;
 }
 
+int rf_parse_quantity(parser *p, const char *key, const char *v, long col, unit_dim dim,
+                      double *out)
+{
+    return parse_quantity(p, key, v, col, dim, out);
+}
+
 /* "name:N name:!N ...": each name a flag of `names`, N its bit 0..15, "!" an
  * active-low bit (the flag is set when the bit is 0). A status name may be
  * given more than once: several device bits mean one Rigor condition (any of
@@ -310,6 +316,13 @@ int rf_key_safety(parser *p, const char *k, const char *v, long col)
         /* Below 1 Hz no limit, fracture or heartbeat check runs in time. */
         if (!(c->max_rate_hz >= 1 && c->max_rate_hz <= 1000))
             FAIL(p, col, "max_rate: must be in 1..1000 Hz");
+    } else if (!strcmp(k, "enable_timeout")) {
+        int rc = parse_quantity(p, k, v, col, DIM_TIME, &c->enable_timeout_s);
+        if (rc)
+            return rc;
+        if (!(c->enable_timeout_s >= 0 && c->enable_timeout_s <= 30))
+            FAIL(p, col, "enable_timeout: must be in 0..30 s");
+        p->enable_line = p->line;
     } else if (!strcmp(k, "realtime")) {
         if (!rt_mode_parse(v, &c->realtime))
             FAIL(p, col, "realtime: expected auto, required or off, got '%s'", v);
@@ -325,7 +338,7 @@ int rf_key_safety(parser *p, const char *k, const char *v, long col)
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
-             "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake)",
+             "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake, enable_timeout)",
              k);
     }
     return RIGOR_OK;
@@ -363,13 +376,15 @@ int rf_key_device(parser *p, const char *k, const char *v, long col)
         if (!parse_long(v, 0, 124, &n))
             FAIL(p, col, "bridge: expected 0..124, got '%s'", v);
         d->bridge = (int)n;
+    } else if (!strcmp(k, "eeprom")) {
+        return rf_key_eeprom(p, d, v, col);
     } else if (!strcmp(k, "fc06")) {
         if (!parse_bool(v, &d->fc06))
             FAIL(p, col, "fc06: expected yes or no, got '%s'", v);
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [device %s] (expected slave, response_timeout, gap, "
-             "max_regs, bridge, fc06)",
+             "max_regs, bridge, fc06, eeprom)",
              k, d->name);
     }
     return RIGOR_OK;
@@ -434,7 +449,7 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         pt->si = u;
     } else if (!strcmp(k, "bits")) {
         bool status = role == ROLE_DRIVE_STATUS || role == ROLE_FORCE_STATUS ||
-                      role == ROLE_EXT_STATUS;
+                      role == ROLE_EXT_STATUS || role == ROLE_DRIVE_STATUS2;
         if (!status && role != ROLE_CONTROL)
             FAIL(p, 1, "bits: only status and control points have bits");
         int rc = parse_bits(p, pt, v, col, status ? rf_status_bit_names : rf_control_bit_names,
@@ -467,6 +482,10 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         if (!parse_long(v, 0, 65535, &n))
             FAIL(p, col, "value: expected 0..65535, got '%s'", v);
         pt->value = (uint16_t)n;
+    } else if (!strcmp(k, "alarm")) {
+        if (role != ROLE_FAULT_CODE)
+            FAIL(p, 1, "alarm: only the fault_code point has alarm codes");
+        return rf_key_alarm(p, v, col);
     } else if (!strcmp(k, "lead")) {
         int rc = parse_quantity(p, k, v, col, DIM_LENGTH, &pt->lead_m);
         if (rc)
@@ -499,7 +518,7 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         FAIL(p, 1,
              "unknown key '%s' in [point %s] (expected device, table, address, type, "
              "order, scale, offset, unit, lead, gear, counts_per_rev, bits, constant, values, "
-             "value, min, max, fc)",
+             "value, min, max, fc, alarm)",
              k, rf_role_names[role]);
     }
     return RIGOR_OK;

@@ -13,7 +13,7 @@ extern const char *const rf_control_bit_names[RIG_CTL_COUNT];
 extern const char *const rf_mode_names[RIG_MODE_COUNT];
 extern const char *const rf_limit_keys[8];
 
-enum { SEC_NONE, SEC_RIG, SEC_LIMITS, SEC_SAFETY, SEC_DEVICE, SEC_POINT };
+enum { SEC_NONE, SEC_RIG, SEC_LIMITS, SEC_SAFETY, SEC_DEVICE, SEC_POINT, SEC_INIT };
 
 typedef struct {
     const char *name; /* file name for diagnostics */
@@ -30,6 +30,9 @@ typedef struct {
     bool dev_has_slave[RIG_MAX_DEVICES];
     long lim_line[8]; /* line of each limit key, 0 = default */
     long tick_line;   /* line of tick_timeout, 0 = default */
+    long enable_line; /* line of enable_timeout */
+    char init_dev[RIG_MAX_INIT][32]; /* [init] write devices, resolved at the end */
+    long init_col[RIG_MAX_INIT];
 } parser;
 
 enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
@@ -42,6 +45,16 @@ enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
 
 /* Dimension a role's unit must have; DIM_NONE = no unit allowed (raw counts). */
 unit_dim rf_role_dim(int role);
+
+/* "500 N": a number and a unit of dimension dim -> SI (rigfile_keys.c). */
+int rf_parse_quantity(parser *p, const char *key, const char *v, long col, unit_dim dim,
+                      double *out);
+
+/* rigfile_seq.c: [init], eeprom ranges, alarm codes, and their whole-file checks. */
+int rf_key_init(parser *p, const char *k, const char *v, long col);
+int rf_key_eeprom(parser *p, rig_device *d, const char *v, long col);
+int rf_key_alarm(parser *p, const char *v, long col);
+int rf_validate_seq(parser *p);
 
 int rf_key_rig(parser *p, const char *k, const char *v, long col);
 int rf_key_limits(parser *p, const char *k, const char *v, long col);

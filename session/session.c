@@ -179,7 +179,12 @@ static int rig_up(run_session *s, char *why, size_t wl)
 {
     int rc;
     if ((rc = rig_new(&s->cfg, &s->r)) != RIGOR_OK || (rc = rig_connect(s->r)) != RIGOR_OK) {
-        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath, rigor_strerror(rc));
+        /* a refused start-up step (rig/sequence.h) says which and why */
+        char rs[200] = "";
+        if (s->r)
+            rig_state(s->r, rs, sizeof rs);
+        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath,
+                 rs[0] ? rs : rigor_strerror(rc));
         return rc;
     }
     rc = rig_start(s->r, s->o.rate_hz);

@@ -107,8 +107,8 @@ static void test_plan(void)
     rig_config c;
     memset(&c, 0, sizeof c);
     c.ndev = 2;
-    c.dev[0] = (rig_device){"a", 1, 0.1, 0, 4, true, 0};
-    c.dev[1] = (rig_device){"b", 2, 0.1, 0, 125, true, 1};
+    c.dev[0] = (rig_device){.name = "a", .slave = 1, .response_timeout_s = 0.1, .max_regs = 4, .fc06 = true};
+    c.dev[1] = (rig_device){.name = "b", .slave = 2, .response_timeout_s = 0.1, .max_regs = 125, .fc06 = true, .bridge = 1};
     c.point[ROLE_DRIVE_STATUS] = mk(PT_BITS, WO_ABCD, 1, 0, NULL);
     c.point[ROLE_DRIVE_STATUS].device = 0, c.point[ROLE_DRIVE_STATUS].address = 0;
     c.point[ROLE_POSITION] = mk(PT_I32, WO_CDAB, 1, 0, "nm");

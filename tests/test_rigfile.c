@@ -138,7 +138,7 @@ static void test_realtime_key(void)
     /* an unknown [safety] key names realtime among the expected ones */
     build(buf, sizeof buf, 0, NULL, "[safety]\nreal_time = off\n");
     CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIGOR_EPARSE && d.line == 37 &&
-              strstr(d.msg, "max_rate, realtime, spin, keep_awake)"),
+              strstr(d.msg, "max_rate, realtime, spin, keep_awake"),
           "unknown key: %ld '%s'", d.line, d.msg);
 }
 
@@ -582,6 +582,71 @@ static void test_bits_and_motor_units(void)
     CHECK_NEAR(regmap_decode(&c.point[ROLE_POSITION], w), 1e-3, 0, 1e-9, "64000 counts");
 }
 
+/* [init] writes and waits, EEPROM ranges, the alarm table, enable_timeout,
+ * and the errors each can have (issue 21). */
+static void test_init_alarms_eeprom(void)
+{
+    rig_config c;
+    rigor_diag d;
+    int rc = parse_with("[init]\nwrite = drive 0x0306 0x0001 verify ; P3-06 software DI\n"
+                        "wait = 50 ms\nwrite = drive 0x0112 -1 0x7FFF\n"
+                        "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                        "alarm = 0x0020 watchdog \"AL020 communication timeout\"\n"
+                        "alarm = 13 estop \"AL013 emergency stop\"\n"
+                        "[safety]\nenable_timeout = 500 ms\n"
+                        "[device io]\nslave = 3\neeprom = 0x0100..0x01FF 0x0300\n",
+                        35, "bits = enabled:0 fault:2 estop:5", &c, &d);
+    CHECK(rc == RIGOR_OK, "rc %d %ld:%ld %s", rc, d.line, d.col, d.msg);
+    CHECK(c.ninit == 3 && c.init[0].kind == INIT_WRITE && c.init[0].address == 0x0306 &&
+              c.init[0].n == 1 && c.init[0].value[0] == 1 && c.init[0].verify &&
+              c.init[0].device == 0,
+          "init[0]");
+    CHECK(c.init[1].kind == INIT_WAIT && c.init[1].wait_s == 0.05, "wait");
+    CHECK(c.init[2].n == 2 && c.init[2].value[0] == 0xFFFF && c.init[2].value[1] == 0x7FFF &&
+              !c.init[2].verify,
+          "two values, -1 as 0xFFFF");
+    CHECK(c.nalarm == 2 && c.alarm[0].code == 0x20 && c.alarm[0].status == RIG_SB_WATCHDOG &&
+              !strcmp(c.alarm[0].name, "AL020 communication timeout") &&
+              c.alarm[1].code == 13 && c.alarm[1].status == RIG_SB_ESTOP,
+          "alarms");
+    CHECK(c.dev[1].neeprom == 2 && c.dev[1].eeprom_lo[0] == 0x100 &&
+              c.dev[1].eeprom_hi[0] == 0x1FF && c.dev[1].eeprom_lo[1] == 0x300 &&
+              c.dev[1].eeprom_hi[1] == 0x300,
+          "eeprom");
+    CHECK(c.enable_timeout_s == 0.5, "enable_timeout");
+
+    static const struct {
+        int at;
+        const char *repl, *extra;
+        long line, col;
+        const char *want;
+    } cc[] = {
+        {0, NULL, "[init]\nwrite = motor 1 2\n", 37, 9, "unknown device 'motor'"},
+        {0, NULL, "[init]\nwrite = drive 70000 2\n", 37, 15, "not a register address"},
+        {0, NULL, "[init]\nwrite = drive 1 2 verify 3\n", 37, 19, "'verify' must come last"},
+        {0, NULL, "[init]\nwrite = drive 1 70000\n", 37, 17, "not a 16-bit value"},
+        {0, NULL, "[init]\nwrite = drive 1\n", 37, 9, "at least one value"},
+        {0, NULL, "[init]\nwait = 1 h\n", 37, 8, "wait: must be in 0..10 s"},
+        {0, NULL, "[init]\nread = drive 1\n", 37, 1, "unknown key 'read' in [init]"},
+        /* velocity_cmd at hr 2-3 lies in EEPROM: refused at its point */
+        {10, "slave = 1\neeprom = 0..3", NULL, 25, 0, "keeps in EEPROM"},
+        {10, "slave = 1\neeprom = 9..3", NULL, 11, 10, "expected an address range"},
+        {0, NULL, "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                  "alarm = 0x20 sneeze \"x\"\n", 41, 14, "expected a condition"},
+        {0, NULL, "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                  "alarm = 0x20 fault AL020\n", 41, 20, "in double quotes"},
+        {0, NULL, "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                  "alarm = 1 fault \"a\"\nalarm = 1 estop \"b\"\n", 42, 9, "given twice"},
+        {0, NULL, "[safety]\nenable_timeout = 1 s\n", 37, 0, "no 'enabled' bit"},
+    };
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        rc = parse_with(cc[i].extra, cc[i].at, cc[i].repl, &c, &d);
+        CHECK(rc == RIGOR_EPARSE && d.line == cc[i].line && (!cc[i].col || d.col == cc[i].col) &&
+                  strstr(d.msg, cc[i].want),
+              "case %zu: rc %d at %ld:%ld '%s'", i, rc, d.line, d.col, d.msg);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_sha256);
@@ -597,5 +662,6 @@ int main(void)
     TEST_RUN(test_values_that_cannot_be_right);
     TEST_RUN(test_watchdog_and_speed_min);
     TEST_RUN(test_bits_and_motor_units);
+    TEST_RUN(test_init_alarms_eeprom);
     TEST_END("test_rigfile");
 }
