@@ -18,6 +18,9 @@ double regmap_raw(const rig_point *pt, const uint16_t *regs)
 {
     switch (pt->type) {
     case PT_U16:
+        if (pt->field_n > 0 && pt->field_lo >= 0 && pt->field_lo + pt->field_n <= 16)
+            return (regs[0] >> pt->field_lo) & ((1u << pt->field_n) - 1);
+        return regs[0];
     case PT_BITS: return regs[0];
     case PT_I16: return (int16_t)regs[0];
     case PT_U32: return words_get_u32(regs, pt->order);

@@ -252,6 +252,8 @@ static int validate(parser *p)
                         r == ROLE_EXT_STATUS || r == ROLE_CONTROL || r == ROLE_DRIVE_STATUS2;
         if (bitsrole && (pt->type != PT_BITS || !p->point_has[r][3]))
             FAIL(p, 0, "[point %s] must have type bits and a 'bits' list", rf_role_names[r]);
+        if (pt->field_n && pt->type != PT_U16)
+            FAIL(p, 0, "[point %s]: a bit field needs type u16", rf_role_names[r]);
         if (!bitsrole && pt->type == PT_BITS)
             FAIL(p, 0, "[point %s] cannot have type bits", rf_role_names[r]);
         if (r == ROLE_MODE && !p->point_has[r][3])

@@ -104,6 +104,9 @@ typedef struct {
     double lead_m;                  /* `lead`: screw lead, crosshead travel per screw turn */
     double gear;                    /* `gear`: motor turns per screw turn (default 1) */
     double counts_per_rev;          /* `counts_per_rev`: encoder counts per motor turn */
+    int8_t field_lo, field_n;       /* `field = LO..HI`: u16 points, only bits LO..HI of the
+                                       word, shifted down (a decimal point in bits 11..15 of
+                                       a status word): field_n = HI-LO+1; 0 = the whole word */
     bool has_min, has_max;          /* `min`/`max`: the device's range for this value */
     double min_si, max_si;          /* SI; checked at load (watchdog: rigfile error) */
     long line;                      /* line of the [point] header, for messages */

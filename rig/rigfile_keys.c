@@ -3,6 +3,7 @@
  * checks are in rigfile.c (see rigfile_priv.h).
  */
 #include "rigfile_priv.h"
+#include "regmap.h"
 #include "scaling.h"
 
 #include <ctype.h>
@@ -486,6 +487,15 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         if (role != ROLE_FAULT_CODE)
             FAIL(p, 1, "alarm: only the fault_code point has alarm codes");
         return rf_key_alarm(p, v, col);
+    } else if (!strcmp(k, "field")) {
+        int lo, hi, used = 0;
+        if (sscanf(v, "%d..%d%n", &lo, &hi, &used) != 2 || v[used] || lo < 0 || hi > 15 ||
+            lo > hi)
+            FAIL(p, col, "field: expected bits LO..HI within 0..15, got '%s'", v);
+        if (regmap_role_is_read((point_role)role) == false)
+            FAIL(p, 1, "field: only read points have a bit field");
+        pt->field_lo = (int8_t)lo;
+        pt->field_n = (int8_t)(hi - lo + 1);
     } else if (!strcmp(k, "lead")) {
         int rc = parse_quantity(p, k, v, col, DIM_LENGTH, &pt->lead_m);
         if (rc)
@@ -518,7 +528,7 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
         FAIL(p, 1,
              "unknown key '%s' in [point %s] (expected device, table, address, type, "
              "order, scale, offset, unit, lead, gear, counts_per_rev, bits, constant, values, "
-             "value, min, max, fc, alarm)",
+             "value, min, max, fc, alarm, field)",
              k, rf_role_names[role]);
     }
     return RIGOR_OK;
