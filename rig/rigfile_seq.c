@@ -219,8 +219,9 @@ int rf_validate_seq(parser *p)
         const rig_point *st = &c->point[ROLE_DRIVE_STATUS];
         if (st->bit[0] < 0 && !st->more[0]) {
             p->line = p->enable_line;
-            FAIL(p, 0, "enable_timeout: [point drive_status] has no 'enabled' bit to confirm "
-                       "the servo-on by");
+            FAIL(p, 0,
+                 "enable_timeout: [point drive_status] has no 'enabled' bit to confirm "
+                 "the servo-on by");
         }
         if (!c->point[ROLE_CONTROL].present && !c->ninit) {
             p->line = p->enable_line;

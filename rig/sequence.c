@@ -41,7 +41,8 @@ static int write_point_verified(rig_link *l, const rig_config *c, point_role rol
     link_kind k;
     int rc = link_write(l, d, pt->address, (uint16_t)nr, regs, pt->fc, &k);
     if (rc) {
-        snprintf(why, n, "%s:%ld: [point %s]: writing register %u of [device %s] failed: %s",
+        snprintf(why, n,
+                 "%s:%ld: [point %s]: writing register 0x%04X of [device %s] failed: %s",
                  c->path, pt->line, rigfile_role_name(role), pt->address, d->name,
                  link_last_error(l));
         return rc;
@@ -49,17 +50,18 @@ static int write_point_verified(rig_link *l, const rig_config *c, point_role rol
     uint16_t back[2] = {0, 0};
     rc = link_read(l, d, TBL_HR, pt->address, (uint16_t)nr, back, &k);
     if (rc) {
-        snprintf(why, n, "%s:%ld: [point %s]: reading back register %u of [device %s] failed: %s",
+        snprintf(why, n,
+                 "%s:%ld: [point %s]: reading back register 0x%04X of [device %s] failed: %s",
                  c->path, pt->line, rigfile_role_name(role), pt->address, d->name,
                  link_last_error(l));
         return rc;
     }
     if (memcmp(back, regs, (size_t)nr * sizeof *regs)) {
-        snprintf(why, n,
-                 "%s:%ld: [point %s]: [device %s] register %u reads back 0x%04X, 0x%04X was "
-                 "written: the device did not take it",
-                 c->path, pt->line, rigfile_role_name(role), d->name, pt->address, back[0],
-                 regs[0]);
+        snprintf(
+            why, n,
+            "%s:%ld: [point %s]: [device %s] register 0x%04X reads back 0x%04X, 0x%04X was "
+            "written: the device did not take it",
+            c->path, pt->line, rigfile_role_name(role), d->name, pt->address, back[0], regs[0]);
         return RIGOR_EFAULT;
     }
     return RIGOR_OK;
@@ -77,7 +79,8 @@ static int run_init(rig_link *l, const rig_config *c, char *why, size_t n)
         link_kind k;
         int rc = link_write(l, d, s->address, s->n, s->value, 0, &k);
         if (rc) {
-            snprintf(why, n, "%s:%ld: [init] write of register 0x%04X of [device %s] failed: %s",
+            snprintf(why, n,
+                     "%s:%ld: [init] write of register 0x%04X of [device %s] failed: %s",
                      c->path, s->line, s->address, d->name, link_last_error(l));
             return rc;
         }
@@ -111,7 +114,8 @@ static int read_word(rig_link *l, const rig_config *c, point_role role, uint16_t
     link_kind k;
     int rc = link_read(l, d, pt->table, pt->address, 1, w, &k);
     if (rc)
-        snprintf(why, n, "%s:%ld: [point %s]: reading register %u of [device %s] failed: %s",
+        snprintf(why, n,
+                 "%s:%ld: [point %s]: reading register 0x%04X of [device %s] failed: %s",
                  c->path, pt->line, rigfile_role_name(role), pt->address, d->name,
                  link_last_error(l));
     return rc;
@@ -128,8 +132,8 @@ static int read_dp(rig_link *l, rig_config *c, seq_state *st, char *why, size_t 
     const rig_point *pt = &c->point[ROLE_FORCE_DP];
     double dp = regmap_raw(pt, &w) * pt->scale + pt->offset;
     if (!(dp >= 0 && dp <= 6 && dp == floor(dp))) {
-        snprintf(why, n, "%s:%ld: [point force_dp] reads %g: not a decimal point 0..6",
-                 c->path, pt->line, dp);
+        snprintf(why, n, "%s:%ld: [point force_dp] reads %g: not a decimal point 0..6", c->path,
+                 pt->line, dp);
         return RIGOR_EFAULT;
     }
     st->dp = (int)dp;
@@ -146,8 +150,9 @@ static int enable_confirmed(rig_link *l, const rig_config *c, char *why, size_t 
         link_kind k;
         if (link_write(l, &c->dev[pt->device], pt->address, (uint16_t)regmap_nregs(pt), regs,
                        pt->fc, &k)) {
-            snprintf(why, n, "%s:%ld: [point velocity_cmd]: writing 0 before the servo-on "
-                             "failed: %s",
+            snprintf(why, n,
+                     "%s:%ld: [point velocity_cmd]: writing 0 before the servo-on "
+                     "failed: %s",
                      c->path, pt->line, link_last_error(l));
             return RIGOR_EFAULT;
         }
@@ -185,8 +190,7 @@ static int enable_confirmed(rig_link *l, const rig_config *c, char *why, size_t 
         const rig_alarm *a = seq_alarm(c, code);
         snprintf(al, sizeof al, "; alarm 0x%04X%s%s", code, a ? " " : "", a ? a->name : "");
     }
-    snprintf(why, n,
-             "servo-on not confirmed: [point drive_status] (%s:%ld) reads 0x%04X, %s%s",
+    snprintf(why, n, "servo-on not confirmed: [point drive_status] (%s:%ld) reads 0x%04X, %s%s",
              c->path, c->point[ROLE_DRIVE_STATUS].line, w,
              status & RIG_SB_ESTOP   ? "emergency stop"
              : status & RIG_SB_FAULT ? "drive fault"
@@ -242,10 +246,10 @@ void seq_annotate(const seq_state *st, const rig_config *c, uint16_t dp_word,
     if (len >= n)
         return;
     if (seq_cycle(st, c, dp_word, 0) & RIG_SB_CONFIG) {
+        const rig_point *pt = &c->point[ROLE_FORCE_DP];
         snprintf(reason + len, n - len,
-                 ": [point force_dp] changed from %d to %u since the connect (the force "
-                 "would be off by a power of ten)",
-                 st->dp, dp_word);
+                 ": decimal point %d at connect, now %g ([point force_dp])", st->dp,
+                 regmap_raw(pt, &dp_word) * pt->scale + pt->offset);
         return;
     }
     if (fault_code && c->nalarm) {

@@ -4,6 +4,7 @@
 # anything connects, in every command that takes one (rigor check --rig,
 # rigor run --rig, rigor console --rig), with file:line and the reason; and
 # `rigor check --rig` refuses protocol speeds below the rig's smallest.
+# Part 2 (below): the shipped rigs for documented devices against emulators.
 # Run from the repository root with RIGOR=path/to/rigor.
 set -u
 RIGOR=${RIGOR:-build/rigor}
@@ -72,6 +73,101 @@ if [ $c -eq 2 ] && grep -q "slow.rigor:8:11: speed 0.5 mm/min is below the small
 else
     bad "speed floor" "coarse=$c ref=$c2 $(head -1 "$tmp/s.err")"
 fi
+
+# Part 2: real rigs. The shipped rig files for documented devices, each run
+# against a test-only emulation of its devices (tests/peers/devemu.py, pymodbus)
+# over TCP (as through a gateway) and over RTU on a pseudo-terminal pair:
+# a tensile pull to fracture with the peak force within 1 % of the emulator's
+# truth and the crosshead stopped after the break; then each failure the
+# emulators inject ends non-zero with its reason.
+PY=/usr/bin/python3
+if ! $PY -c 'import pymodbus' 2>/dev/null; then
+    skp "real rigs" "python3-pymodbus is not installed (/usr/bin/python3 cannot import pymodbus)"
+    echo "# it_devices: $pass passed, $fail failed, $skip skipped"
+    [ $fail -eq 0 ]; exit
+fi
+# NOTE: no `zero force` before the preload: with the cells' 1.2 N grip weight
+# and 100 Hz (the TCP files) it fires a false fracture at rest (issue 21's
+# "tare and zero" item, owned by the session/driver work); the recorded peak
+# then includes the 1.2 N (0.4 % of the truth).
+cat >"$tmp/pull.rigor" <<'PEOF'
+name "pull to fracture"
+test tensile
+width 10 mm
+thickness 1 mm
+gauge-length 50 mm
+limit force < 1500 N
+preload 2 N at 5 mm/min
+zero position
+ramp at 6 mm/min until fracture
+on fracture stop
+PEOF
+emupid=
+stop_emu() { [ -n "$emupid" ] && kill "$emupid" 2>/dev/null && wait "$emupid" 2>/dev/null; emupid=; }
+trap 'stop_emu; rm -rf "$tmp"' EXIT
+# start_emu CELL TRANSPORT [emulator options]: starts the emulator, writes
+# $tmp/rig.ini pointed at it; returns 1 when it did not come up
+start_emu() {
+    cell=$1; tr=$2; shift 2
+    case $cell in laumas-tlu) base=delta-b2-laumas ;; flintec-ft112) base=delta-b2-ft112 ;; esac
+    if [ "$tr" = rtu ]; then topt=--rtu; else topt=; fi
+    : >"$tmp/emu.out"
+    $PY tests/peers/devemu.py --cell "$cell" $topt "$@" >"$tmp/emu.out" 2>"$tmp/emu.err" &
+    emupid=$!
+    for _ in $(seq 1 100); do grep -q '^P' "$tmp/emu.out" && break; sleep 0.1; done
+    if [ "$tr" = rtu ]; then
+        pty=$(sed -n 's/^PTY //p' "$tmp/emu.out")
+        [ -n "$pty" ] || return 1
+        sed "s|^device    = /dev/ttyUSB0|device    = $pty|" "rigs/$base-rtu.ini" >"$tmp/rig.ini"
+    else
+        port=$(sed -n 's/^PORT //p' "$tmp/emu.out")
+        [ -n "$port" ] || return 1
+        sed "s|^port      = 502|port      = $port|" "rigs/$base-tcp.ini" >"$tmp/rig.ini"
+    fi
+}
+for cell in laumas-tlu flintec-ft112; do
+    for tr in tcp rtu; do
+        name="$cell over $tr"
+        if ! start_emu $cell $tr; then bad "$name" "emulator did not start: $(tail -2 "$tmp/emu.err")"; stop_emu; continue; fi
+        rm -f "$tmp/run.csv"
+        timeout 120 "$RIGOR" run "$tmp/pull.rigor" --rig "$tmp/rig.ini" -o "$tmp/run.csv" >/dev/null 2>"$tmp/run.err"; rc=$?
+        sleep 1   # the emulator reports the stop once the crosshead stands
+        stop_emu
+        if [ $rc -eq 0 ] && $PY - "$tmp/run.csv" "$tmp/emu.out" "$name" <<'PYEOF'
+import csv, re, sys
+rows = [l for l in open(sys.argv[1]) if not l.startswith("#")]
+r = list(csv.DictReader(rows))
+peak = max(float(x["force_N"]) for x in r)
+emu = open(sys.argv[2]).read()
+truth = float(re.search(r"EVENT break peak_N=([0-9.]+)", emu).group(1))
+after = float(re.search(r"EVENT stop travel_after_break_m=([-0-9.e]+)", emu).group(1))
+end = [l for l in open(sys.argv[1]) if l.startswith("# end_reason:")]
+assert end and end[0].strip() == "# end_reason: fracture", end
+assert abs(peak - truth) <= 0.01 * truth, (peak, truth)
+assert 0 <= after < 0.2e-3, after
+print("  %s: peak %.2f N (truth %.2f N, %+.2f %%), %d samples, %.1f um after the break"
+      % (sys.argv[3], peak, truth, 100 * (peak - truth) / truth, len(r), after * 1e6))
+PYEOF
+        then ok "$name: pull to fracture, peak within 1 %, stopped"
+        else bad "$name" "exit $rc: $(grep -v '^  ' "$tmp/run.err" | tail -2) / $(grep EVENT "$tmp/emu.out" | tail -2)"; fi
+    done
+done
+
+# failures: never exit 0, always the reason
+fails() { # cell, emulator option(s), expected exit, pattern
+    cell=$1; opt=$2; want=$3; pat=$4
+    if ! start_emu $cell tcp $opt; then bad "$cell $opt" "emulator did not start"; stop_emu; return; fi
+    rm -f "$tmp/run.csv"
+    timeout 60 "$RIGOR" run "$tmp/pull.rigor" --rig "$tmp/rig.ini" -o "$tmp/run.csv" >/dev/null 2>"$tmp/run.err"; rc=$?
+    stop_emu
+    if [ $rc -eq $want ] && grep -q "$pat" "$tmp/run.err"; then ok "$cell $opt: exit $rc, '$pat'"
+    else bad "$cell $opt" "exit $rc: $(grep -v '^  ' "$tmp/run.err" | tail -2)"; fi
+}
+for cell in laumas-tlu flintec-ft112; do
+    fails $cell --refuse-watchdog 3 "\[point watchdog\]: writing register 0x0308 of \[device drive\] failed"
+    fails $cell "--dp-change-after 4" 3 "FAULT: device configuration changed: decimal point"
+    fails $cell "--cell-error-after 4" 3 "FAULT: load-cell transmitter ADC error"
+done
 
 echo "# it_devices: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
