@@ -397,6 +397,7 @@ static void exec_cmd(rig *r, const rig_cmd *c)
         if (!link_is_open(r->link))
             break;
         write_control(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_FAULT_RESET);
+        write_word(r, ROLE_RESET, r->cfg.point[ROLE_RESET].value); /* absent: no-op */
         send_velocity(r, 0.0);
         /* The fault is cleared when a sample shows the drive has cleared it
          * (cycle()), not now: a drive (or a loaded emulator) may report its

@@ -21,23 +21,21 @@
 #include <strings.h>
 
 const char *const rf_role_names[ROLE_COUNT] = {
-    "position",     "force",         "extension",        "velocity",   "tick",
-    "drive_status", "force_status",  "extension_status", "fault_code", "drive_status2",
-    "force_dp",     "velocity_cmd",
-    "position_cmd", "mode",          "control",          "heartbeat",  "watchdog",
-    "tare",         "zero_extension"};
+    "position",     "force",         "extension",      "velocity",
+    "tick",         "drive_status",  "force_status",   "extension_status",
+    "fault_code",   "drive_status2", "force_dp",       "velocity_cmd",
+    "position_cmd", "mode",          "control",        "heartbeat",
+    "watchdog",     "tare",          "zero_extension", "reset"};
 
 const char *const rf_status_bit_names[RIG_SB_COUNT] = {
-    "enabled",  "moving",   "fault",     "upper_limit", "lower_limit", "estop",
-    "watchdog", "overload", "adc_error", "stable",      "attached",    "overrange",
-    "config"};
+    "enabled",  "moving",    "fault",  "upper_limit", "lower_limit", "estop", "watchdog",
+    "overload", "adc_error", "stable", "attached",    "overrange",   "config"};
 
-const char *const rf_control_bit_names[RIG_CTL_COUNT] = {"enable", "quick_stop",
-                                                             "fault_reset"};
+const char *const rf_control_bit_names[RIG_CTL_COUNT] = {"enable", "quick_stop", "fault_reset"};
 const char *const rf_mode_names[RIG_MODE_COUNT] = {"velocity", "position"};
 const char *const rf_limit_keys[8] = {"capacity",     "travel_min",  "travel_max",
-                                     "speed_max",    "force_min",   "force_max",
-                                     "position_min", "position_max"};
+                                      "speed_max",    "force_min",   "force_max",
+                                      "position_min", "position_max"};
 
 const char *rigfile_role_name(point_role r)
 {
@@ -108,8 +106,9 @@ static int section(parser *p, char *s, long col)
             FAIL(p, col,
                  "unknown role '%s' (expected one of position, force, extension, "
                  "velocity, tick, drive_status, force_status, extension_status, "
-                 "fault_code, drive_status2, force_dp, velocity_cmd, position_cmd, mode, control, heartbeat, "
-                 "watchdog, tare, zero_extension)",
+                 "fault_code, drive_status2, force_dp, velocity_cmd, position_cmd, mode, "
+                 "control, heartbeat, "
+                 "watchdog, tare, zero_extension, reset)",
                  arg);
         rig_point *pt = &c->point[role];
         if (pt->present)
@@ -129,7 +128,8 @@ static int section(parser *p, char *s, long col)
         p->sec = SEC_POINT;
         return RIGOR_OK;
     }
-    FAIL(p, col, "unknown section [%s] (expected rig, limits, safety, init, device NAME, point ROLE)",
+    FAIL(p, col,
+         "unknown section [%s] (expected rig, limits, safety, init, device NAME, point ROLE)",
          a);
 }
 
@@ -259,8 +259,8 @@ static int validate(parser *p)
         if (r == ROLE_MODE && !p->point_has[r][3])
             FAIL(p, 0, "[point mode] needs 'values = velocity:N position:M'");
         if ((r == ROLE_MODE || r == ROLE_HEARTBEAT || r == ROLE_TARE ||
-             r == ROLE_ZERO_EXTENSION || r == ROLE_TICK || r == ROLE_FAULT_CODE ||
-             r == ROLE_FORCE_DP) &&
+             r == ROLE_ZERO_EXTENSION || r == ROLE_RESET || r == ROLE_TICK ||
+             r == ROLE_FAULT_CODE || r == ROLE_FORCE_DP) &&
             pt->type != PT_U16 && pt->type != PT_I16)
             FAIL(p, 0, "[point %s] must be u16 or i16", rf_role_names[r]);
         unit_dim want = rf_role_dim(r);
@@ -320,22 +320,22 @@ static int validate(parser *p)
         p->line = p->lim_line[L_FMAX];
         rc = RIGOR_ELIMIT;
         rigor_diag_set(p->diag, p->name, p->line, 0,
-                     "force_max %g N is beyond the load-cell capacity %g N", c->force_max_N,
-                     c->capacity_N);
+                       "force_max %g N is beyond the load-cell capacity %g N", c->force_max_N,
+                       c->capacity_N);
     } else if (c->force_min_N < -c->capacity_N) {
         p->line = p->lim_line[L_FMIN];
         rc = RIGOR_ELIMIT;
         rigor_diag_set(p->diag, p->name, p->line, 0,
-                     "force_min %g N is beyond the load-cell capacity -%g N", c->force_min_N,
-                     c->capacity_N);
+                       "force_min %g N is beyond the load-cell capacity -%g N", c->force_min_N,
+                       c->capacity_N);
     } else if (c->position_max_m > c->travel_max_m || c->position_min_m < c->travel_min_m) {
         p->line =
             c->position_max_m > c->travel_max_m ? p->lim_line[L_PMAX] : p->lim_line[L_PMIN];
         rc = RIGOR_ELIMIT;
         rigor_diag_set(p->diag, p->name, p->line, 0,
-                     "position limits %g..%g mm are beyond the travel range %g..%g mm",
-                     c->position_min_m * 1e3, c->position_max_m * 1e3, c->travel_min_m * 1e3,
-                     c->travel_max_m * 1e3);
+                       "position limits %g..%g mm are beyond the travel range %g..%g mm",
+                       c->position_min_m * 1e3, c->position_max_m * 1e3, c->travel_min_m * 1e3,
+                       c->travel_max_m * 1e3);
     } else if (c->force_min_N >= c->force_max_N || c->position_min_m >= c->position_max_m) {
         p->line = 0;
         rc = RIGOR_ELIMIT;
@@ -384,7 +384,7 @@ int rigfile_parse(const char *text, const char *name, rig_config *cfg, rigor_dia
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
         if (len >= sizeof buf) {
             rigor_diag_set(diag, p->name, p->line, 0, "line longer than %zu characters",
-                         sizeof buf - 1);
+                           sizeof buf - 1);
             rc = RIGOR_EPARSE;
             break;
         }

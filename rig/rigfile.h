@@ -51,6 +51,9 @@ typedef enum {
     ROLE_WATCHDOG,       /* write, time: drive communication watchdog */
     ROLE_TARE,           /* write, u16 command value: zero the force */
     ROLE_ZERO_EXTENSION, /* write, u16 command value: zero the extensometer */
+    ROLE_RESET,          /* write, u16 command value: clear a drive fault on an
+                            acknowledged FAULT (0x7777 to a Leadshine control word),
+                            besides the control point's fault_reset bit pulse */
     ROLE_COUNT
 } point_role;
 
@@ -126,12 +129,12 @@ typedef struct {
 typedef enum { INIT_WRITE = 0, INIT_WAIT } init_kind;
 typedef struct {
     init_kind kind;
-    int device;        /* INIT_WRITE: index into rig_config.dev */
-    uint16_t address;  /* first holding register */
-    uint16_t n;        /* registers written (1..8) */
+    int device;       /* INIT_WRITE: index into rig_config.dev */
+    uint16_t address; /* first holding register */
+    uint16_t n;       /* registers written (1..8) */
     uint16_t value[8];
-    bool verify;       /* read back and compare; a difference is an error */
-    double wait_s;     /* INIT_WAIT */
+    bool verify;   /* read back and compare; a difference is an error */
+    double wait_s; /* INIT_WAIT */
     long line;
 } rig_init_step;
 #define RIG_MAX_INIT 32
@@ -177,23 +180,23 @@ typedef struct {
     double position_min_m, position_max_m;
 
     /* [safety] */
-    int fail_limit;         /* consecutive failed cycles -> FAULT (default 5) */
-    int retries;            /* retries of a failed read within a cycle (default 1) */
-    double watchdog_s;      /* drive watchdog time (default 0.25 s; 0 when off) */
-    bool watchdog_off;      /* `watchdog = off` written explicitly (warned about) */
-    long watchdog_line;     /* line of [safety] watchdog, 0 = the default */
+    int fail_limit;          /* consecutive failed cycles -> FAULT (default 5) */
+    int retries;             /* retries of a failed read within a cycle (default 1) */
+    double watchdog_s;       /* drive watchdog time (default 0.25 s; 0 when off) */
+    bool watchdog_off;       /* `watchdog = off` written explicitly (warned about) */
+    long watchdog_line;      /* line of [safety] watchdog, 0 = the default */
     char watchdog_text[160]; /* what the drive is told, for the run file's header and
                                 `rigor check`: "250 ms (250 counts of 1 ms)", "off
                                 (rig file line 12)", "none (no [point watchdog])" */
-    double tick_timeout_s;  /* TICK unchanged this long -> FAULT (default 0.2 s) */
-    double reconnect_max_s; /* largest back-off between reconnects (default 1 s) */
-    double max_rate_hz;     /* cap on the sampling rate (default 1000) */
-    rt_mode realtime;       /* real-time scheduling of the acquisition thread (default auto) */
-    double spin_s;          /* busy-wait this long before each sample deadline instead of
-                               sleeping through it (0 = sleep, default); at most half the
-                               period is spun (docs/rigfile.md) */
-    bool keep_awake;        /* while sampling at a rate, keep every CPU busy with a
-                               SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
+    double tick_timeout_s;   /* TICK unchanged this long -> FAULT (default 0.2 s) */
+    double reconnect_max_s;  /* largest back-off between reconnects (default 1 s) */
+    double max_rate_hz;      /* cap on the sampling rate (default 1000) */
+    rt_mode realtime;        /* real-time scheduling of the acquisition thread (default auto) */
+    double spin_s;           /* busy-wait this long before each sample deadline instead of
+                                sleeping through it (0 = sleep, default); at most half the
+                                period is spun (docs/rigfile.md) */
+    bool keep_awake;         /* while sampling at a rate, keep every CPU busy with a
+                                SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
 
     /* [init]: writes (and waits) run after every connect, before the watchdog
      * and the servo-on. */

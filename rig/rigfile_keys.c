@@ -66,14 +66,14 @@ static int parse_quantity(parser *p, const char *key, const char *v, long col, u
         FAIL(p, col, "%s: '%s' needs a unit of %s", key, v, units_dim_name(dim));
     unit_info u;
     if (!units_parse(end, &u)) {
-        rigor_diag_set(p->diag, p->name, p->line, col + (long)(end - v), "%s: unknown unit '%s'",
-                     key, end);
+        rigor_diag_set(p->diag, p->name, p->line, col + (long)(end - v),
+                       "%s: unknown unit '%s'", key, end);
         return RIGOR_EUNIT;
     }
     if (u.dim != dim) {
         rigor_diag_set(p->diag, p->name, p->line, col + (long)(end - v),
-                     "%s: unit '%s' is a %s, expected a %s", key, end, units_dim_name(u.dim),
-                     units_dim_name(dim));
+                       "%s: unit '%s' is a %s, expected a %s", key, end, units_dim_name(u.dim),
+                       units_dim_name(dim));
         return RIGOR_EUNIT;
     }
     /* A finite number can still overflow in SI ("capacity = 1e306 kN" is
@@ -291,8 +291,9 @@ int rf_key_safety(parser *p, const char *k, const char *v, long col)
         if (rc)
             return rc;
         if (c->watchdog_s == 0)
-            FAIL(p, col, "watchdog: 0 would switch the drive's watchdog off; write "
-                         "'watchdog = off' if that is meant");
+            FAIL(p, col,
+                 "watchdog: 0 would switch the drive's watchdog off; write "
+                 "'watchdog = off' if that is meant");
         if (c->watchdog_s < 0 || c->watchdog_s > 3600)
             FAIL(p, col, "watchdog: must be in (0, 3600] s, or 'off'");
     } else if (!strcmp(k, "tick_timeout")) {
@@ -339,7 +340,8 @@ int rf_key_safety(parser *p, const char *k, const char *v, long col)
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
-             "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake, enable_timeout)",
+             "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake, "
+             "enable_timeout)",
              k);
     }
     return RIGOR_OK;

@@ -28,9 +28,9 @@ typedef struct {
     bool point_has[ROLE_COUNT][4]; /* table, address, type, bits/values seen */
     long dev_line[RIG_MAX_DEVICES];
     bool dev_has_slave[RIG_MAX_DEVICES];
-    long lim_line[8]; /* line of each limit key, 0 = default */
-    long tick_line;   /* line of tick_timeout, 0 = default */
-    long enable_line; /* line of enable_timeout */
+    long lim_line[8];                /* line of each limit key, 0 = default */
+    long tick_line;                  /* line of tick_timeout, 0 = default */
+    long enable_line;                /* line of enable_timeout */
     char init_dev[RIG_MAX_INIT][32]; /* [init] write devices, resolved at the end */
     long init_col[RIG_MAX_INIT];
 } parser;
@@ -39,8 +39,8 @@ enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
 
 #define FAIL(p, col, ...)                                                                      \
     do {                                                                                       \
-        rigor_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                     \
-        return RIGOR_EPARSE;                                                                     \
+        rigor_diag_set((p)->diag, (p)->name, (p)->line, (col), __VA_ARGS__);                   \
+        return RIGOR_EPARSE;                                                                   \
     } while (0)
 
 /* Dimension a role's unit must have; DIM_NONE = no unit allowed (raw counts). */

@@ -6,6 +6,7 @@
 #include "../common/sha256.h"
 #include "harness.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -567,6 +568,16 @@ static void test_bits_and_motor_units(void)
                   strstr(d.msg, cc[i].want),
               "case %zu: rc %d at %ld:%ld '%s'", i, rc, d.line, d.col, d.msg);
     }
+    /* a fault reset by command value (a Leadshine control word's 0x7777) */
+    rc = parse_with("[point reset]\ndevice = drive\ntable = hr\naddress = 0x019A\ntype = u16\n"
+                    "value = 0x7777\nfc = 16\n",
+                    0, NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.point[ROLE_RESET].present && c.point[ROLE_RESET].value == 0x7777 &&
+              c.point[ROLE_RESET].address == 0x019A && c.point[ROLE_RESET].fc == 16,
+          "reset: %s", d.msg);
+    rc = parse_with("[point reset]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n", 0,
+                    NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && strstr(d.msg, "must be in table hr"), "reset in ir: %s", d.msg);
     /* 0.1 rpm counts, 5 mm lead, gear 10: one count = 0.1 x 5 mm / 10 / 60 s */
     rc = parse_with(NULL, 29, "unit = rpm\nscale = 0.1\nlead = 5 mm\ngear = 10", &c, &d);
     CHECK(rc == RIGOR_OK, "rpm: %s", d.msg);
@@ -647,6 +658,47 @@ static void test_init_alarms_eeprom(void)
     }
 }
 
+/* The shipped rigs for documented devices (issue 21): they load, and say
+ * what the manuals say (low word first, 10 registers per read, 10 ms
+ * silence on the RS-485 line, a watchdog in whole seconds, FC16 for the
+ * transmitter's commands, the init list and the alarm table). */
+static void test_device_rigs(void)
+{
+    const char *files[] = {"rigs/delta-b2-laumas-rtu.ini", "rigs/delta-b2-laumas-tcp.ini",
+                           "rigs/delta-b2-ft112-rtu.ini", "rigs/delta-b2-ft112-tcp.ini"};
+    for (int i = 0; i < 4; i++) {
+        rig_config c;
+        rigor_diag d = {0};
+        char msg[1200];
+        int rc = rigfile_load(files[i], &c, &d);
+        CHECK(rc == RIGOR_OK, "%s", rigor_diag_format(&d, msg, sizeof msg));
+        if (rc)
+            continue;
+        bool rtu = i % 2 == 0, ft = i >= 2;
+        CHECK(c.transport == (rtu ? RIG_RTU : RIG_TCP), "%s transport", files[i]);
+        CHECK(c.dev[0].max_regs == 10 && c.dev[0].gap_s == (rtu ? 0.01 : 0), "%s drive", files[i]);
+        CHECK(!c.dev[1].fc06 && c.point[ROLE_TARE].fc == 16, "%s FC16 commands", files[i]);
+        CHECK(c.point[ROLE_VELOCITY_CMD].order == WO_CDAB && c.point[ROLE_FORCE].order == WO_ABCD,
+              "%s word orders", files[i]);
+        CHECK(!strcmp(c.watchdog_text, "2 s (2 counts of 1 s)") && c.nwarn == 0, "%s: '%s' %d",
+              files[i], c.watchdog_text, c.nwarn);
+        CHECK(c.ninit == 6 && c.init[0].address == 0x023C && c.init[0].verify, "%s init",
+              files[i]);
+        CHECK(c.nalarm == 6 && c.alarm[0].code == 0x20 && c.alarm[0].status == RIG_SB_WATCHDOG, "%s alarms", files[i]);
+        CHECK(c.point[ROLE_FORCE_DP].present && c.enable_timeout_s == 1, "%s dp", files[i]);
+        CHECK(c.point[ROLE_TICK].present == ft && (ft ? c.tick_timeout_s == 0.5 : c.tick_timeout_s == 0),
+              "%s heartbeat", files[i]);
+        /* 0.1 rpm, 5 mm lead, 10:1: one count is 0.05 mm/min */
+        CHECK(fabs(rig_speed_min_m_s(&c) * 6e4 - 0.05) < 1e-9, "%s speed min", files[i]);
+        regmap_plan plan;
+        CHECK(regmap_make_plan(&c, &plan) == RIGOR_OK, "plan");
+        for (int b = 0; b < plan.nblocks; b++)
+            CHECK(plan.block[b].count <= c.dev[plan.block[b].device].max_regs, "%s block %d",
+                  files[i], b);
+        CHECK(plan.nblocks == 4, "%s: %d reads a cycle", files[i], plan.nblocks);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_sha256);
@@ -663,5 +715,6 @@ int main(void)
     TEST_RUN(test_watchdog_and_speed_min);
     TEST_RUN(test_bits_and_motor_units);
     TEST_RUN(test_init_alarms_eeprom);
+    TEST_RUN(test_device_rigs);
     TEST_END("test_rigfile");
 }

@@ -20,7 +20,8 @@ low word first, 16-bit parameters in the low word):
   0x0308 P3-04 CWD   communication watchdog, whole seconds 0..20 (0 = off):
                      no request within it -> AL020, servo off
   0x030C P3-06 SDI   digital inputs taken from software (bit0 = DI1)
-  0x040E P4-07 ITST  software digital inputs: bit0 DI1 = SON (servo on)
+  0x040E P4-07 ITST  software digital inputs: bit0 DI1 = SON (servo on),
+                     bit4 DI5 = ARST (a rising edge clears the alarm)
 Quirks: a read of more than 10 registers, or of an address not in the map,
 is answered with an exception; FC04 (input registers) is refused; reads see
 the parameters' low words as written. Simplified: with servo on in speed
@@ -51,6 +52,7 @@ class AsdaB2:
         self.vel = 0.0            # m/s of the crosshead
         self.last_req = None
         self.eeprom_writes = 0
+        self.arst_prev = False
 
     # --- Modbus ---------------------------------------------------------------
     def seen_request(self):
@@ -94,7 +96,12 @@ class AsdaB2:
         self.r[a], self.r[a + 1] = lo, hi
 
     def step(self, dt, now):
-        son = bool(self.r[0x030C] & 1) and bool(self.r[0x040E] & 1)
+        di = self.r[0x040E] & self.r[0x030C]
+        if di & 0x10 and not self.arst_prev and self.r[0x0002]:
+            self.event(f"alarm_reset AL{self.r[0x0002]:03X}")
+            self.r[0x0002] = 0            # ARST rising edge clears the alarm
+        self.arst_prev = bool(di & 0x10)
+        son = bool(di & 1)
         alarm = self.r[0x0002]
         wd = self.r[WATCHDOG]
         if son and wd and not alarm and self.last_req is not None and now - self.last_req > wd:
