@@ -50,6 +50,34 @@ double rig_speed_min_m_s(const rig_config *c)
     return scaling_count_si(pt);
 }
 
+double rig_min_rate_hz(const rig_config *c)
+{
+    double lo = 0;
+    if (c->watchdog_s > 0 && c->point[ROLE_WATCHDOG].present)
+        lo = 4.0 / c->watchdog_s;
+    if (c->tick_timeout_s > 0 && c->point[ROLE_TICK].present && 2.0 / c->tick_timeout_s > lo)
+        lo = 2.0 / c->tick_timeout_s;
+    return lo;
+}
+
+int rig_check_rate(const rig_config *c, double rate_hz, char *why, size_t n)
+{
+    if (rate_hz == 0)
+        return RIGOR_OK;
+    double lo = rig_min_rate_hz(c);
+    if (!(rate_hz >= lo)) {
+        snprintf(why, n,
+                 "--rate %g Hz is too low for %s: at least %g Hz (%s %g ms must see %s)",
+                 rate_hz, c->path, lo,
+                 lo == 4.0 / c->watchdog_s ? "the drive watchdog" : "tick_timeout",
+                 (lo == 4.0 / c->watchdog_s ? c->watchdog_s : c->tick_timeout_s) * 1e3,
+                 lo == 4.0 / c->watchdog_s ? "4 cycles, or the drive stops on its own"
+                                           : "2 ticks, or steady force reads as frozen");
+        return RIGOR_EINVAL;
+    }
+    return RIGOR_OK;
+}
+
 static void warn(rig_config *c, const char *name, long line, const char *fmt, ...)
 {
     if (c->nwarn >= RIGFILE_MAX_WARN)

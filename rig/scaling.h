@@ -42,6 +42,18 @@ double scaling_counts(const rig_point *pt, double si);
  * than twice the request; `rigor check --rig` refuses it. */
 double rig_speed_min_m_s(const rig_config *c);
 
+/* The lowest sampling rate (Hz) this rig can be run at: the loop feeds the
+ * drive's watchdog once a cycle (its requests, the heartbeat), so a cycle
+ * must come at least 4 times per watchdog time (a cycle late by one failed
+ * request still feeds it in time); and a watched transmitter tick must be
+ * seen at least twice per tick_timeout. 0 when nothing bounds it. */
+double rig_min_rate_hz(const rig_config *c);
+
+/* A requested rate (rigor run --rate) below rig_min_rate_hz: RIGOR_EINVAL
+ * with why filled; RIGOR_OK otherwise (rate 0 = the link's best, always
+ * allowed; the cap at max_rate is rig_start's). */
+int rig_check_rate(const rig_config *c, double rate_hz, char *why, size_t n);
+
 /* Whole-file checks of the command points, run by rigfile_parse after the
  * structural checks (so every point it looks at is complete):
  *  - scale x unit is finite and non-zero for every point;

@@ -14,6 +14,7 @@
 #include "../common/error.h"
 #include "../rig/rig.h"
 #include "../rig/rigfile.h"
+#include "../rig/scaling.h" /* rig_check_rate */
 #include "../rig/runfile.h"
 #include "../rig/sim/sim.h"
 
@@ -251,6 +252,11 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
     int rc = rigfile_load(s->rigpath, &s->cfg, &d);
     if (rc != RIGOR_OK) {
         rigor_diag_format(&d, why, wl);
+        free(s);
+        return rc;
+    }
+    /* a rate the drive's watchdog cannot live with: refused before connecting */
+    if ((rc = rig_check_rate(&s->cfg, o->rate_hz, why, wl)) != RIGOR_OK) {
         free(s);
         return rc;
     }

@@ -54,6 +54,15 @@ timeout 30 "$RIGOR" run "$PROTO" --rig "$tmp/none.ini" -o "$tmp/none.csv" >/dev/
 if [ $r -eq 2 ] && grep -q "none.ini" "$tmp/r.err"; then ok "missing rig file: exit 2"
 else bad "missing rig file" "run=$r $(head -1 "$tmp/r.err")"; fi
 
+# a --rate so low that the loop cannot feed the drive's watchdog (250 ms: 4
+# cycles need 16 Hz): exit 2 before connecting, in run and console
+timeout 30 "$RIGOR" run "$PROTO" --rig "$tmp/base.ini" --rate 10 -o "$tmp/rate.csv" >/dev/null 2>"$tmp/r.err"; r=$?
+timeout 30 "$RIGOR" console --rig "$tmp/base.ini" --rate 10 </dev/null >/dev/null 2>"$tmp/k.err"; k=$?
+if [ $r -eq 2 ] && [ $k -eq 2 ] && grep -q "rate 10 Hz is too low .*at least 16 Hz" "$tmp/r.err" \
+   && grep -q "at least 16 Hz" "$tmp/k.err" && [ ! -e "$tmp/rate.csv" ]; then
+    ok "--rate below the watchdog's need: exit 2"
+else bad "--rate 10" "run=$r console=$k $(head -1 "$tmp/r.err") / $(head -1 "$tmp/k.err")"; fi
+
 # watchdog = off: accepted, warned about, shown by rigor check
 mk wdoff 's/^watchdog      = 250 ms/watchdog = off/'
 "$RIGOR" check --rig "$tmp/wdoff.ini" "$PROTO" >"$tmp/o.out" 2>"$tmp/o.err"; c=$?

@@ -512,6 +512,8 @@ static void test_watchdog_and_speed_min(void)
     CHECK(!strcmp(c.watchdog_text, "none (no [point watchdog])") && c.nwarn == 1 &&
               strstr(c.warn[0], "no [point watchdog]"),
           "no point: '%s' %d", c.watchdog_text, c.nwarn);
+    /* no watchdog point, no tick: any rate */
+    CHECK(rig_min_rate_hz(&c) == 0, "no bound: %g", rig_min_rate_hz(&c));
     /* velocity_cmd in um/s, i32: one count is 1 um/s */
     CHECK_NEAR(rig_speed_min_m_s(&c), 1e-6, 0, 1e-9, "speed min");
     CHECK(parse_with(NULL, 28, "type = f32", &c, &d) == RIGOR_OK && rig_speed_min_m_s(&c) == 0,
@@ -522,6 +524,15 @@ static void test_watchdog_and_speed_min(void)
         CHECK(!strcmp(c.watchdog_text, "250 ms (250 counts of 1 ms)"), "'%s'",
               c.watchdog_text);
         CHECK(c.nwarn == 0, "reference warns: %s", c.warn[0]);
+        /* 250 ms watchdog: 4 cycles in it need 16 Hz; the 200 ms tick 10 Hz */
+        CHECK_NEAR(rig_min_rate_hz(&c), 16, 0, 1e-12, "min rate");
+        char why[256];
+        CHECK(rig_check_rate(&c, 15, why, sizeof why) == RIGOR_EINVAL &&
+                  strstr(why, "at least 16 Hz"),
+              "15 Hz: %s", why);
+        CHECK(rig_check_rate(&c, 16, why, sizeof why) == RIGOR_OK &&
+                  rig_check_rate(&c, 0, why, sizeof why) == RIGOR_OK,
+              "16 Hz and auto");
     }
 }
 
