@@ -48,6 +48,19 @@ static long rate_col(const char *text, size_t len, int line)
     return 1;
 }
 
+/* Column of `word` on a line (1 when not found). */
+static long word_col(const char *text, size_t len, int line, const char *word)
+{
+    size_t i = 0, wl = strlen(word);
+    for (int l = 1; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    for (size_t j = i; j + wl <= len && text[j] != '\n'; j++)
+        if (!strncmp(text + j, word, wl))
+            return (long)(j - i) + 1;
+    return 1;
+}
+
 /* Speeds the rig cannot command (issue 21): a crosshead speed below one count
  * of the rig's velocity setpoint is written as 0 counts (or as a count more
  * than twice the request), so the step would not move or would run at
@@ -58,9 +71,9 @@ static int check_speeds(const protocol *p, const protoopt_rig_info *ri, const ch
                         const char *text, size_t len)
 {
     int bad = 0;
-    if (!ri || !(ri->speed_min_m_s > 0))
+    if (!ri)
         return 0;
-    for (int i = 0; i < p->nsteps; i++) {
+    for (int i = 0; ri->speed_min_m_s > 0 && i < p->nsteps; i++) {
         const proto_step *s = &p->steps[i];
         if (s->kind == PSTEP_ZERO || s->kind == PSTEP_HOLD || !(s->rate > 0))
             continue;
@@ -77,6 +90,33 @@ static int check_speeds(const protocol *p, const protoopt_rig_info *ri, const ch
                        v * 6e4, ri->speed_min_m_s * 6e4, rigpath, ri->speed_line);
         protoopt_print_diag(stderr, &d, "", text, len);
         bad++;
+    }
+    /* A return needs a position mode: on a speed-only drive it would be
+     * refused at run time, after the test has begun. */
+    if (!ri->position_mode) {
+        for (int i = 0; i < p->nsteps; i++)
+            if (p->steps[i].kind == PSTEP_RETURN) {
+                rigor_diag d;
+                rigor_diag_set(&d, p->path, p->steps[i].line,
+                               word_col(text, len, p->steps[i].line, "return"),
+                               "'return' needs a position mode, and %s has none (no [point "
+                               "position_cmd] with a mode value for position)",
+                               rigpath);
+                protoopt_print_diag(stderr, &d, "", text, len);
+                bad++;
+            }
+        for (int i = 0; i < p->nreactions; i++)
+            for (int j = 0; j < p->reaction[i].nactions; j++)
+                if (p->reaction[i].action[j] == PACT_RETURN) {
+                    rigor_diag d;
+                    rigor_diag_set(&d, p->path, p->reaction[i].line,
+                                   word_col(text, len, p->reaction[i].line, "return"),
+                                   "'return' needs a position mode, and %s has none (no "
+                                   "[point position_cmd] with a mode value for position)",
+                                   rigpath);
+                    protoopt_print_diag(stderr, &d, "", text, len);
+                    bad++;
+                }
     }
     if (bad)
         fprintf(stderr, "%s: invalid protocol for this rig (%d problem%s); nothing was run\n",
@@ -180,9 +220,10 @@ int cmd_check(int argc, char **argv)
                 if (pass == 1) {
                     if (!quiet && val && rigpath && !strcmp(val, rigpath)) {
                         if (rinfo.speed_min_m_s > 0)
-                            printf("rig %s: smallest speed it can command %.6g mm/min (one count "
-                                   "of [point velocity_cmd]); watchdog %s\n",
-                                   val, rinfo.speed_min_m_s * 6e4, rinfo.watchdog);
+                            printf(
+                                "rig %s: smallest speed it can command %.6g mm/min (one count "
+                                "of [point velocity_cmd]); watchdog %s\n",
+                                val, rinfo.speed_min_m_s * 6e4, rinfo.watchdog);
                         else
                             printf("rig %s: no smallest speed (float setpoint); watchdog %s\n",
                                    val, rinfo.watchdog);
@@ -198,7 +239,8 @@ int cmd_check(int argc, char **argv)
                 int rc = protoopt_rig_file_info(val, &rig, &rinfo, &d);
                 if (rc) {
                     char buf[1200];
-                    fprintf(stderr, "rigor check: %s\n", rigor_diag_format(&d, buf, sizeof buf));
+                    fprintf(stderr, "rigor check: %s\n",
+                            rigor_diag_format(&d, buf, sizeof buf));
                     return 2;
                 }
                 have_rig = true;

@@ -120,6 +120,7 @@ int protoopt_rig_file_info(const char *path, proto_rig_limits *r, protoopt_rig_i
     r->speed_max_m_s = cfg.speed_max_m_s;
     info->speed_min_m_s = rig_speed_min_m_s(&cfg);
     info->speed_line = cfg.point[ROLE_VELOCITY_CMD].line;
+    info->position_mode = rig_has_position_mode(&cfg);
     snprintf(info->watchdog, sizeof info->watchdog, "%s", cfg.watchdog_text);
     for (int i = 0; i < cfg.nwarn && i < 4; i++)
         snprintf(info->warn[info->nwarn++], sizeof info->warn[0], "%s", cfg.warn[i]);

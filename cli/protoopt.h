@@ -31,6 +31,7 @@ int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d);
 typedef struct {
     double speed_min_m_s; /* smallest non-zero speed the rig can command; 0 = no floor */
     long speed_line;      /* line of [point velocity_cmd] in the rig file */
+    bool position_mode;   /* the rig can move to a position (return steps) */
     char watchdog[160];   /* the drive watchdog as it is written ("off (...)", ...) */
     int nwarn;            /* the rig file's warnings, "file:line: warning: ..." */
     char warn[4][256];

@@ -50,6 +50,12 @@ double rig_speed_min_m_s(const rig_config *c)
     return scaling_count_si(pt);
 }
 
+bool rig_has_position_mode(const rig_config *c)
+{
+    return c->point[ROLE_POSITION_CMD].present && c->point[ROLE_MODE].present &&
+           c->point[ROLE_MODE].values[RIG_MODE_POSITION] >= 0;
+}
+
 double rig_min_rate_hz(const rig_config *c)
 {
     double lo = 0;

@@ -42,6 +42,11 @@ double scaling_counts(const rig_point *pt, double si);
  * than twice the request; `rigor check --rig` refuses it. */
 double rig_speed_min_m_s(const rig_config *c);
 
+/* True when the rig can move to a position (a `return` step): it has
+ * [point position_cmd] and a mode point with a position value (the driver's
+ * rig_cmd_position refuses otherwise). */
+bool rig_has_position_mode(const rig_config *c);
+
 /* The lowest sampling rate (Hz) this rig can be run at: the loop feeds the
  * drive's watchdog once a cycle (its requests, the heartbeat), so a cycle
  * must come at least 4 times per watchdog time (a cycle late by one failed

@@ -83,6 +83,16 @@ else
     bad "speed floor" "coarse=$c ref=$c2 $(head -1 "$tmp/s.err")"
 fi
 
+# a return on a speed-only drive (the Delta rigs have no position mode):
+# refused by check --rig at the step's and the reaction's line:col
+printf 'name "ret"\ntest tensile\nwidth 10 mm\nthickness 1 mm\ngauge-length 50 mm\nlimit force < 400 N\nramp at 5 mm/min until force >= 100 N\nreturn at 10 mm/min\non fracture return\n' >"$tmp/ret.rigor"
+"$RIGOR" check -q --rig rigs/delta-b2-laumas-rtu.ini "$tmp/ret.rigor" >/dev/null 2>"$tmp/ret.err"; c=$?
+"$RIGOR" check -q --rig "$REF" "$tmp/ret.rigor" >/dev/null 2>&1; c2=$?
+if [ $c -eq 2 ] && grep -q "ret.rigor:8:1: 'return' needs a position mode" "$tmp/ret.err" \
+   && grep -q "ret.rigor:9:13: 'return' needs a position mode" "$tmp/ret.err" && [ $c2 -eq 0 ]; then
+    ok "check --rig: return on a speed-only drive refused"
+else bad "return on speed-only" "delta=$c ref=$c2 $(head -1 "$tmp/ret.err")"; fi
+
 # Part 2: real rigs. The shipped rig files for documented devices, each run
 # against a test-only emulation of its devices (tests/peers/devemu.py, pymodbus)
 # over TCP (as through a gateway) and over RTU on a pseudo-terminal pair:
