@@ -255,6 +255,10 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
         free(s);
         return rc;
     }
+    /* the rig file's warnings (watchdog off, no watchdog point, a rounded
+     * watchdog) are said before anything connects */
+    for (int i = 0; i < s->cfg.nwarn; i++)
+        say(s->o.progress, "%s: %s\n", s->o.who, s->cfg.warn[i]);
     /* a rate the drive's watchdog cannot live with: refused before connecting */
     if ((rc = rig_check_rate(&s->cfg, o->rate_hz, why, wl)) != RIGOR_OK) {
         free(s);
@@ -465,6 +469,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     else
         snprintf(sched, sizeof sched, "%s", st.realtime.text);
     h.realtime = sched;
+    h.watchdog = s->cfg.watchdog_text; /* off is recorded, not only warned about */
     h.specimen = t->specimen_id ? t->specimen_id : spec;
     h.test = compression ? "compression" : "tensile";
     h.width_m = p->geom.width_m;

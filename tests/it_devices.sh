@@ -152,7 +152,8 @@ for cell in laumas-tlu flintec-ft112; do
         timeout 120 "$RIGOR" run "$tmp/pull.rigor" --rig "$tmp/rig.ini" -o "$tmp/run.csv" >/dev/null 2>"$tmp/run.err"; rc=$?
         sleep 1   # the emulator reports the stop once the crosshead stands
         stop_emu
-        if [ $rc -eq 0 ] && $PY - "$tmp/run.csv" "$tmp/emu.out" "$name" <<'PYEOF'
+        if [ $rc -eq 0 ] && "$RIGOR" analyze "$tmp/run.csv" >/dev/null 2>"$tmp/an.err" \
+           && $PY - "$tmp/run.csv" "$tmp/emu.out" "$name" <<'PYEOF'
 import csv, re, sys
 rows = [l for l in open(sys.argv[1]) if not l.startswith("#")]
 r = list(csv.DictReader(rows))
@@ -160,6 +161,8 @@ peak = max(float(x["force_N"]) for x in r)
 emu = open(sys.argv[2]).read()
 truth = float(re.search(r"EVENT break peak_N=([0-9.]+)", emu).group(1))
 after = float(re.search(r"EVENT stop travel_after_break_m=([-0-9.e]+)", emu).group(1))
+hdr = [l.strip() for l in open(sys.argv[1]) if l.startswith("# watchdog:")]
+assert hdr == ["# watchdog: 2 s (2 counts of 1 s)"], hdr
 end = [l for l in open(sys.argv[1]) if l.startswith("# end_reason:")]
 assert end and end[0].strip() == "# end_reason: fracture", end
 assert abs(peak - truth) <= 0.01 * truth, (peak, truth)
@@ -167,7 +170,7 @@ assert 0 <= after < 0.2e-3, after
 print("  %s: peak %.2f N (truth %.2f N, %+.2f %%), %d samples, %.1f um after the break"
       % (sys.argv[3], peak, truth, 100 * (peak - truth) / truth, len(r), after * 1e6))
 PYEOF
-        then ok "$name: pull to fracture, peak within 1 %, stopped"
+        then ok "$name: pull to fracture, peak within 1 %, stopped; run file analyzed"
         else bad "$name" "exit $rc: $(grep -v '^  ' "$tmp/run.err" | tail -2) / $(grep EVENT "$tmp/emu.out" | tail -2)"; fi
     done
 done
