@@ -342,6 +342,8 @@ static int validate(parser *p)
         rigor_diag_set(p->diag, p->name, 0, 0, "soft limits: each min must be below its max");
     }
     if (rc == RIGOR_OK)
+        rc = rf_validate_buses(p);
+    if (rc == RIGOR_OK)
         rc = rf_validate_seq(p);
     if (rc == RIGOR_OK)
         rc = scaling_validate(c, p->name, p->diag);

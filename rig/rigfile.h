@@ -140,6 +140,17 @@ typedef struct {
 #define RIG_MAX_INIT 32
 #define RIG_MAX_EEPROM 4
 
+/* The line a device is reached by: a TCP gateway or one serial line. */
+typedef struct {
+    rig_transport transport;
+    char host[128];
+    int port;
+    char device[256]; /* serial device path */
+    int baud;
+    char parity;
+    int data_bits, stop_bits;
+} rig_bus;
+
 typedef struct {
     char name[32];             /* section name, e.g. "drive" */
     int slave;                 /* unit/slave id 1..247 */
@@ -151,6 +162,9 @@ typedef struct {
     int neeprom;               /* `eeprom = 0x0100..0x01FF ...`: holding registers the
                                   device stores in EEPROM; only [init] may write them */
     uint16_t eeprom_lo[RIG_MAX_EEPROM], eeprom_hi[RIG_MAX_EEPROM];
+    bool own_bus; /* the section gives its own transport keys */
+    rig_bus link; /* its line: the [rig] one unless own_bus */
+    int bus;      /* index of its line among the rig's distinct lines */
 } rig_device;
 
 typedef struct {
@@ -168,6 +182,7 @@ typedef struct {
 
     int ndev;
     rig_device dev[RIG_MAX_DEVICES];
+    int nbus; /* distinct lines (TCP endpoints, serial ports) of the devices */
     rig_point point[ROLE_COUNT];
 
     /* [limits] machine limits: nothing may exceed these. */

@@ -352,6 +352,7 @@ int rf_key_device(parser *p, const char *k, const char *v, long col)
     rig_device *d = &p->cfg->dev[p->cur];
     long n;
     double x;
+    int lrc = RIGOR_OK;
     if (!strcmp(k, "slave")) {
         if (!parse_long(v, 1, 247, &n))
             FAIL(p, col, "slave: expected an id in 1..247, got '%s'", v);
@@ -381,13 +382,16 @@ int rf_key_device(parser *p, const char *k, const char *v, long col)
         d->bridge = (int)n;
     } else if (!strcmp(k, "eeprom")) {
         return rf_key_eeprom(p, d, v, col);
+    } else if (rf_key_device_link(p, p->cur, k, v, col, &lrc)) {
+        return lrc;
     } else if (!strcmp(k, "fc06")) {
         if (!parse_bool(v, &d->fc06))
             FAIL(p, col, "fc06: expected yes or no, got '%s'", v);
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [device %s] (expected slave, response_timeout, gap, "
-             "max_regs, bridge, fc06, eeprom)",
+             "max_regs, bridge, fc06, eeprom, transport, host, port, device, baud, parity, "
+             "data_bits, stop_bits)",
              k, d->name);
     }
     return RIGOR_OK;

@@ -33,6 +33,7 @@ typedef struct {
     long enable_line;                /* line of enable_timeout */
     char init_dev[RIG_MAX_INIT][32]; /* [init] write devices, resolved at the end */
     long init_col[RIG_MAX_INIT];
+    unsigned dev_link_given[RIG_MAX_DEVICES]; /* 1u << LK_*: transport keys of [device] */
 } parser;
 
 enum { L_CAP, L_TMIN, L_TMAX, L_SPEED, L_FMIN, L_FMAX, L_PMIN, L_PMAX };
@@ -55,6 +56,15 @@ int rf_key_init(parser *p, const char *k, const char *v, long col);
 int rf_key_eeprom(parser *p, rig_device *d, const char *v, long col);
 int rf_key_alarm(parser *p, const char *v, long col);
 int rf_validate_seq(parser *p);
+
+/* Per-device transport keys (transport, host, port, device, baud, parity,
+ * data_bits, stop_bits) in [device NAME]; 1 when k is one of them (handled, or
+ * failed with *rc set), 0 otherwise. */
+int rf_key_device_link(parser *p, int dev, const char *k, const char *v, long col, int *rc);
+
+/* After the whole file: each device's line (its own keys over [rig]'s), the
+ * distinct lines, and their consistency. */
+int rf_validate_buses(parser *p);
 
 int rf_key_rig(parser *p, const char *k, const char *v, long col);
 int rf_key_limits(parser *p, const char *k, const char *v, long col);

@@ -230,3 +230,151 @@ int rf_validate_seq(parser *p)
     }
     return RIGOR_OK;
 }
+
+enum { LK_TRANSPORT, LK_HOST, LK_PORT, LK_DEVICE, LK_BAUD, LK_PARITY, LK_DATA, LK_STOP, LK_N };
+static const char *const link_keys[LK_N] = {"transport", "host",   "port",      "device",
+                                            "baud",      "parity", "data_bits", "stop_bits"};
+
+int rf_key_device_link(parser *p, int dev, const char *k, const char *v, long col, int *rc)
+{
+    int key = -1;
+    for (int i = 0; i < LK_N; i++)
+        if (!strcmp(k, link_keys[i]))
+            key = i;
+    if (key < 0)
+        return 0;
+    *rc = RIGOR_EPARSE;
+    rig_bus *b = &p->cfg->dev[dev].link;
+    char *end;
+    long n = 0;
+    if (key == LK_PORT || key >= LK_BAUD) {
+        errno = 0;
+        n = strtol(v, &end, 0);
+        if (key != LK_PARITY && (end == v || *end || errno))
+            n = -1;
+    }
+    switch (key) {
+    case LK_TRANSPORT:
+        if (!strcasecmp(v, "tcp"))
+            b->transport = RIG_TCP;
+        else if (!strcasecmp(v, "rtu"))
+            b->transport = RIG_RTU;
+        else
+            FAIL(p, col, "transport: expected 'tcp' or 'rtu', got '%s'", v);
+        break;
+    case LK_HOST: snprintf(b->host, sizeof b->host, "%s", v); break;
+    case LK_DEVICE: snprintf(b->device, sizeof b->device, "%s", v); break;
+    case LK_PORT:
+        if (n < 1 || n > 65535)
+            FAIL(p, col, "port: expected a number in 1..65535, got '%s'", v);
+        b->port = (int)n;
+        break;
+    case LK_BAUD:
+        if (n < 300 || n > 4000000)
+            FAIL(p, col, "baud: expected a number in 300..4000000, got '%s'", v);
+        b->baud = (int)n;
+        break;
+    case LK_PARITY:
+        if (strlen(v) != 1 || !strchr("NEOneo", v[0]))
+            FAIL(p, col, "parity: expected N, E or O, got '%s'", v);
+        b->parity = (char)(v[0] & ~0x20);
+        break;
+    case LK_DATA:
+        if (n < 5 || n > 8)
+            FAIL(p, col, "data_bits: expected 5..8, got '%s'", v);
+        b->data_bits = (int)n;
+        break;
+    default:
+        if (n < 1 || n > 2)
+            FAIL(p, col, "stop_bits: expected 1 or 2, got '%s'", v);
+        b->stop_bits = (int)n;
+        break;
+    }
+    p->dev_link_given[dev] |= 1u << key;
+    p->cfg->dev[dev].own_bus = true;
+    *rc = RIGOR_OK;
+    return 1;
+}
+
+static bool same_line(const rig_bus *a, const rig_bus *b)
+{
+    if (a->transport != b->transport)
+        return false;
+    if (a->transport == RIG_TCP)
+        return a->port == b->port && !strcmp(a->host, b->host);
+    return !strcmp(a->device, b->device);
+}
+
+int rf_validate_buses(parser *p)
+{
+    rig_config *c = p->cfg;
+    rig_bus top = {c->transport, "",        c->port,      "",
+                   c->baud,      c->parity, c->data_bits, c->stop_bits};
+    snprintf(top.host, sizeof top.host, "%s", c->host);
+    snprintf(top.device, sizeof top.device, "%s", c->device);
+    rig_bus lines[RIG_MAX_DEVICES];
+    int first[RIG_MAX_DEVICES];
+    c->nbus = 0;
+    for (int i = 0; i < c->ndev; i++) {
+        rig_device *d = &c->dev[i];
+        rig_bus own = d->link;
+        unsigned g = p->dev_link_given[i];
+        d->link = top;
+        if (g & 1u << LK_TRANSPORT)
+            d->link.transport = own.transport;
+        if (g & 1u << LK_HOST)
+            snprintf(d->link.host, sizeof d->link.host, "%s", own.host);
+        if (g & 1u << LK_PORT)
+            d->link.port = own.port;
+        if (g & 1u << LK_DEVICE)
+            snprintf(d->link.device, sizeof d->link.device, "%s", own.device);
+        if (g & 1u << LK_BAUD)
+            d->link.baud = own.baud;
+        if (g & 1u << LK_PARITY)
+            d->link.parity = own.parity;
+        if (g & 1u << LK_DATA)
+            d->link.data_bits = own.data_bits;
+        if (g & 1u << LK_STOP)
+            d->link.stop_bits = own.stop_bits;
+        p->line = p->dev_line[i];
+        if (d->link.transport == RIG_RTU && !d->link.device[0])
+            FAIL(p, 0, "[device %s] is on an RTU line but no 'device' (serial port) is given",
+                 d->name);
+        d->bus = -1;
+        for (int j = 0; j < c->nbus; j++)
+            if (same_line(&lines[j], &d->link)) {
+                const rig_bus *a = &lines[j], *b = &d->link;
+                if (a->transport == RIG_RTU &&
+                    (a->baud != b->baud || a->parity != b->parity ||
+                     a->data_bits != b->data_bits || a->stop_bits != b->stop_bits))
+                    FAIL(p, 0,
+                         "[device %s] is on serial line %s with %d %d%c%d, but [device %s] "
+                         "(line %ld) uses it at %d %d%c%d: every device of one line shares "
+                         "its settings",
+                         d->name, b->device, b->baud, b->data_bits, b->parity, b->stop_bits,
+                         c->dev[first[j]].name, p->dev_line[first[j]], a->baud, a->data_bits,
+                         a->parity, a->stop_bits);
+                d->bus = j;
+            }
+        if (d->bus < 0) {
+            first[c->nbus] = i;
+            lines[c->nbus] = d->link;
+            d->bus = c->nbus++;
+        }
+    }
+    /* NOTE: the language can say it; the driver cannot do it yet: rig/link.c
+     * opens one libmodbus context. Refused rather than run on the wrong line. */
+    if (c->nbus > 1) {
+        int i = 0;
+        while (i < c->ndev && c->dev[i].bus == 0)
+            i++;
+        p->line = p->dev_line[i];
+        FAIL(p, 0,
+             "[device %s] is on another line (%s) than [device %s]: several lines in one rig "
+             "are not supported by this build's driver yet (rig/link.c opens one)",
+             c->dev[i].name,
+             c->dev[i].link.transport == RIG_TCP ? c->dev[i].link.host : c->dev[i].link.device,
+             c->dev[first[0]].name);
+    }
+    return RIGOR_OK;
+}

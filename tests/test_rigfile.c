@@ -710,6 +710,36 @@ static void test_device_rigs(void)
     }
 }
 
+/* Transport per device (issue 21): a device's own transport keys over
+ * [rig]'s; one serial line shares one setting; several lines in one rig are
+ * refused until the driver opens more than one (rig/link.c). */
+static void test_device_lines(void)
+{
+    rig_config c;
+    rigor_diag d;
+    /* the same line written out again: one line */
+    int rc = parse_with("[device cell]\nslave = 2\ntransport = tcp\nhost = 127.0.0.1\nport = 1502\n",
+                        0, NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.nbus == 1 && c.dev[1].bus == 0 && c.dev[1].own_bus &&
+              c.dev[1].link.port == 1502 && c.dev[0].link.port == 1502,
+          "same line: rc %d nbus %d: %s", rc, c.nbus, d.msg);
+    /* a second TCP endpoint */
+    rc = parse_with("[device cell]\nslave = 2\nport = 1503\n", 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "several lines in one rig"),
+          "two lines: %ld %s", d.line, d.msg);
+    /* RTU beside TCP, without a serial port */
+    rc = parse_with("[device cell]\nslave = 2\ntransport = rtu\n", 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "no 'device' (serial port)"),
+          "rtu without a port: %s", d.msg);
+    /* one serial line at two speeds */
+    rc = parse_with("[device cell]\nslave = 2\nbaud = 9600\n", 2,
+                    "transport = rtu\ndevice = /dev/ttyUSB0", &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 37 && strstr(d.msg, "shares its settings"),
+          "one line, two speeds: %ld %s", d.line, d.msg);
+    rc = parse_with("[device cell]\nslave = 2\nparity = X\n", 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 38 && d.col == 10, "parity X: %ld:%ld", d.line, d.col);
+}
+
 int main(void)
 {
     TEST_RUN(test_sha256);
@@ -727,5 +757,6 @@ int main(void)
     TEST_RUN(test_bits_and_motor_units);
     TEST_RUN(test_init_alarms_eeprom);
     TEST_RUN(test_device_rigs);
+    TEST_RUN(test_device_lines);
     TEST_END("test_rigfile");
 }
