@@ -153,7 +153,7 @@ for cell in laumas-tlu flintec-ft112; do
         sleep 1   # the emulator reports the stop once the crosshead stands
         stop_emu
         if [ $rc -eq 0 ] && "$RIGOR" analyze "$tmp/run.csv" >/dev/null 2>"$tmp/an.err" \
-           && $PY - "$tmp/run.csv" "$tmp/emu.out" "$name" <<'PYEOF'
+           && $PY - "$tmp/run.csv" "$tmp/emu.out" "$name" "$tmp/run.err" <<'PYEOF'
 import csv, re, sys
 rows = [l for l in open(sys.argv[1]) if not l.startswith("#")]
 r = list(csv.DictReader(rows))
@@ -167,6 +167,10 @@ end = [l for l in open(sys.argv[1]) if l.startswith("# end_reason:")]
 assert end and end[0].strip() == "# end_reason: fracture", end
 assert abs(peak - truth) <= 0.01 * truth, (peak, truth)
 assert 0 <= after < 0.2e-3, after
+# the init list switched EEPROM storage off before the first speed write
+assert "eeprom_write" not in emu, "P1-09 went to EEPROM"
+# max_regs and the function codes kept every request within the maps
+assert re.search(r", 0 exceptions,", open(sys.argv[4]).read()), "exceptions"
 print("  %s: peak %.2f N (truth %.2f N, %+.2f %%), %d samples, %.1f um after the break"
       % (sys.argv[3], peak, truth, 100 * (peak - truth) / truth, len(r), after * 1e6))
 PYEOF

@@ -81,6 +81,8 @@ class AsdaB2:
             self.r[a] = v & 0xFFFF
             if a in (0x0112, 0x0113) and self.r[0x023C] != 5:
                 self.eeprom_writes += 1
+                if self.eeprom_writes == 1:
+                    self.event("eeprom_write P1-09 (P2-30 != 5: each write wears the EEPROM)")
         if address <= WATCHDOG < address + len(values):
             self.event(f"watchdog_set s={self.r[WATCHDOG]}")
 
