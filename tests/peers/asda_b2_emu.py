@@ -22,6 +22,9 @@ low word first, 16-bit parameters in the low word):
   0x030C P3-06 SDI   digital inputs taken from software (bit0 = DI1)
   0x040E P4-07 ITST  software digital inputs: bit0 DI1 = SON (servo on),
                      bit4 DI5 = ARST (a rising edge clears the alarm)
+Injected failures: --no-servo-on (SON never comes), --ignore-write ADDR (a
+parameter write is acknowledged but not taken), --refuse-watchdog (P3-04
+writes answered with an exception).
 Quirks: a read of more than 10 registers, or of an address not in the map,
 is answered with an exception; FC04 (input registers) is refused; reads see
 the parameters' low words as written. Simplified: with servo on in speed
@@ -41,9 +44,11 @@ WATCHDOG = 0x0308
 
 
 class AsdaB2:
-    def __init__(self, event, refuse_watchdog=False):
+    def __init__(self, event, refuse_watchdog=False, no_servo_on=False, ignore_write=None):
         self.event = event
         self.refuse_watchdog = refuse_watchdog
+        self.no_servo_on = no_servo_on      # injected: SON never comes (STO open)
+        self.ignore_write = ignore_write    # injected: a parameter that keeps its value
         self.r = {a: 0 for a in REGS}
         self.r[0x0304] = 6
         self.puu0 = 1234567.0     # absolute encoder: not 0 at power-on
@@ -78,6 +83,8 @@ class AsdaB2:
     def write(self, fc, address, values):
         for i, v in enumerate(values):
             a = address + i
+            if a == self.ignore_write:
+                continue                    # accepted on the wire, not taken
             self.r[a] = v & 0xFFFF
             if a in (0x0112, 0x0113) and self.r[0x023C] != 5:
                 self.eeprom_writes += 1
@@ -103,7 +110,7 @@ class AsdaB2:
             self.event(f"alarm_reset AL{self.r[0x0002]:03X}")
             self.r[0x0002] = 0            # ARST rising edge clears the alarm
         self.arst_prev = bool(di & 0x10)
-        son = bool(di & 1)
+        son = bool(di & 1) and not self.no_servo_on
         alarm = self.r[0x0002]
         wd = self.r[WATCHDOG]
         if son and wd and not alarm and self.last_req is not None and now - self.last_req > wd:

@@ -18,7 +18,8 @@ with is printed: "EVENT break peak_N=<F at the break>".
 
 Usage: devemu.py --drive asda-b2 --cell laumas-tlu|flintec-ft112
                  [--port N | --rtu] [--fu N] [--xb m] [--contact m]
-                 [--refuse-watchdog] [--dp-change-after s] [--cell-error-after s]
+                 [--refuse-watchdog] [--no-servo-on] [--ignore-write ADDR]
+                 [--dp-change-after s] [--cell-error-after s]
 --port 0 binds a free TCP port and prints "PORT <n>"; --rtu makes a
 pseudo-terminal pair (a relay between two ptys, as socat would) and prints
 "PTY <path>" for the client. Events go to stdout, line-buffered:
@@ -123,6 +124,8 @@ async def main():
     ap.add_argument("--xb", type=float, default=1.0e-3, help="m, travel to the break")
     ap.add_argument("--contact", type=float, default=0.2e-3, help="m, travel to contact")
     ap.add_argument("--refuse-watchdog", action="store_true")
+    ap.add_argument("--no-servo-on", action="store_true")
+    ap.add_argument("--ignore-write", type=lambda s: int(s, 0), default=None)
     ap.add_argument("--dp-change-after", type=float, default=None, help="s")
     ap.add_argument("--cell-error-after", type=float, default=None, help="s")
     ap.add_argument("--debug", action="store_true")
@@ -131,7 +134,8 @@ async def main():
     logging.getLogger("pymodbus").setLevel(logging.DEBUG if a.debug else logging.CRITICAL)
 
     spec = Specimen(a.fu, a.xb, a.contact)
-    drive = asda_b2_emu.AsdaB2(event, refuse_watchdog=a.refuse_watchdog)
+    drive = asda_b2_emu.AsdaB2(event, refuse_watchdog=a.refuse_watchdog,
+                               no_servo_on=a.no_servo_on, ignore_write=a.ignore_write)
     cls = laumas_tlu_emu.LaumasTlu if a.cell == "laumas-tlu" else flintec_ft112_emu.FlintecFt112
     cell = cls(event, dp_change_after=a.dp_change_after, cell_error_after=a.cell_error_after)
     ctx = ModbusServerContext(slaves={1: Unit(drive), 2: Unit(cell)}, single=False)
