@@ -193,6 +193,8 @@ for cell in laumas-tlu flintec-ft112; do
     fails $cell --refuse-watchdog 3 "\[point watchdog\]: writing register 0x0308 of \[device drive\] failed"
     fails $cell --no-servo-on 3 "servo-on not confirmed: \[point drive_status\] .* the enabled bit is still clear"
     fails $cell "--ignore-write 0x0102" 3 "\[init\] \[device drive\] register 0x0102 reads back 0x0000, 0x0002 was written"
+    fails $cell "--alarm-after 4" 3 "FAULT: emergency stop: alarm 0x0013 AL013 emergency stop"
+    fails $cell "--alarm-after 4 --alarm-code 0x0042" 3 "FAULT: drive fault: alarm 0x0042 (not in the rig file's alarm table)"
     fails $cell "--dp-change-after 4" 3 "FAULT: device configuration changed: decimal point"
     fails $cell "--cell-error-after 4" 3 "FAULT: load-cell transmitter ADC error"
 done

@@ -22,7 +22,8 @@ low word first, 16-bit parameters in the low word):
   0x030C P3-06 SDI   digital inputs taken from software (bit0 = DI1)
   0x040E P4-07 ITST  software digital inputs: bit0 DI1 = SON (servo on),
                      bit4 DI5 = ARST (a rising edge clears the alarm)
-Injected failures: --no-servo-on (SON never comes), --ignore-write ADDR (a
+Injected failures: --alarm-after s [--alarm-code C] (an alarm, AL013 by
+default), --no-servo-on (SON never comes), --ignore-write ADDR (a
 parameter write is acknowledged but not taken), --refuse-watchdog (P3-04
 writes answered with an exception).
 Quirks: a read of more than 10 registers, or of an address not in the map,
@@ -44,7 +45,10 @@ WATCHDOG = 0x0308
 
 
 class AsdaB2:
-    def __init__(self, event, refuse_watchdog=False, no_servo_on=False, ignore_write=None):
+    def __init__(self, event, refuse_watchdog=False, no_servo_on=False, ignore_write=None,
+                 alarm_after=None, alarm_code=0x13):
+        self.alarm_after, self.alarm_code = alarm_after, alarm_code  # injected alarm
+        self.t_start = None
         self.event = event
         self.refuse_watchdog = refuse_watchdog
         self.no_servo_on = no_servo_on      # injected: SON never comes (STO open)
@@ -105,6 +109,12 @@ class AsdaB2:
         self.r[a], self.r[a + 1] = lo, hi
 
     def step(self, dt, now):
+        if self.t_start is None:
+            self.t_start = now
+        if self.alarm_after is not None and now - self.t_start > self.alarm_after:
+            self.alarm_after = None
+            self.r[0x0002] = self.alarm_code
+            self.event(f"alarm AL{self.alarm_code:03X}")
         di = self.r[0x040E] & self.r[0x030C]
         if di & 0x10 and not self.arst_prev and self.r[0x0002]:
             self.event(f"alarm_reset AL{self.r[0x0002]:03X}")

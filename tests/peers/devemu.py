@@ -19,6 +19,7 @@ with is printed: "EVENT break peak_N=<F at the break>".
 Usage: devemu.py --drive asda-b2 --cell laumas-tlu|flintec-ft112
                  [--port N | --rtu] [--fu N] [--xb m] [--contact m]
                  [--refuse-watchdog] [--no-servo-on] [--ignore-write ADDR]
+                 [--alarm-after s [--alarm-code C]]
                  [--dp-change-after s] [--cell-error-after s]
 --port 0 binds a free TCP port and prints "PORT <n>"; --rtu makes a
 pseudo-terminal pair (a relay between two ptys, as socat would) and prints
@@ -125,6 +126,8 @@ async def main():
     ap.add_argument("--contact", type=float, default=0.2e-3, help="m, travel to contact")
     ap.add_argument("--refuse-watchdog", action="store_true")
     ap.add_argument("--no-servo-on", action="store_true")
+    ap.add_argument("--alarm-after", type=float, default=None, help="s")
+    ap.add_argument("--alarm-code", type=lambda s: int(s, 0), default=0x13)
     ap.add_argument("--ignore-write", type=lambda s: int(s, 0), default=None)
     ap.add_argument("--dp-change-after", type=float, default=None, help="s")
     ap.add_argument("--cell-error-after", type=float, default=None, help="s")
@@ -135,7 +138,8 @@ async def main():
 
     spec = Specimen(a.fu, a.xb, a.contact)
     drive = asda_b2_emu.AsdaB2(event, refuse_watchdog=a.refuse_watchdog,
-                               no_servo_on=a.no_servo_on, ignore_write=a.ignore_write)
+                               no_servo_on=a.no_servo_on, ignore_write=a.ignore_write,
+                               alarm_after=a.alarm_after, alarm_code=a.alarm_code)
     cls = laumas_tlu_emu.LaumasTlu if a.cell == "laumas-tlu" else flintec_ft112_emu.FlintecFt112
     cell = cls(event, dp_change_after=a.dp_change_after, cell_error_after=a.cell_error_after)
     ctx = ModbusServerContext(slaves={1: Unit(drive), 2: Unit(cell)}, single=False)
