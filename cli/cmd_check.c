@@ -13,6 +13,7 @@
 #include "protoopt.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,101 @@ static void usage(FILE *f)
     protoopt_help(f);
 }
 
+/* Column of a step's rate on its line: the word after " at " (1 when not found). */
+static long rate_col(const char *text, size_t len, int line)
+{
+    size_t i = 0;
+    for (int l = 1; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    for (size_t j = i; j + 4 <= len && text[j] != '\n'; j++)
+        if (!strncmp(text + j, " at ", 4)) {
+            size_t k = j + 4;
+            while (k < len && (text[k] == ' ' || text[k] == '\t'))
+                k++;
+            return (long)(k - i) + 1;
+        }
+    return 1;
+}
+
+/* Column of `word` on a line (1 when not found). */
+static long word_col(const char *text, size_t len, int line, const char *word)
+{
+    size_t i = 0, wl = strlen(word);
+    for (int l = 1; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    for (size_t j = i; j + wl <= len && text[j] != '\n'; j++)
+        if (!strncmp(text + j, word, wl))
+            return (long)(j - i) + 1;
+    return 1;
+}
+
+/* Speeds the rig cannot command (issue 21): a crosshead speed below one count
+ * of the rig's velocity setpoint is written as 0 counts (or as a count more
+ * than twice the request), so the step would not move or would run at
+ * another speed. Strain rates are turned into speeds with the protocol's
+ * strain reference length; force rates are closed loops whose speed follows
+ * the specimen and are not checked here. Returns the number of problems. */
+static int check_speeds(const protocol *p, const protoopt_rig_info *ri, const char *rigpath,
+                        const char *text, size_t len)
+{
+    int bad = 0;
+    if (!ri)
+        return 0;
+    for (int i = 0; ri->speed_min_m_s > 0 && i < p->nsteps; i++) {
+        const proto_step *s = &p->steps[i];
+        if (s->kind == PSTEP_ZERO || s->kind == PSTEP_HOLD || !(s->rate > 0))
+            continue;
+        double v = s->rate_kind == PRATE_VELOCITY ? s->rate
+                   : s->rate_kind == PRATE_STRAIN ? s->rate * p->length0_m
+                                                  : NAN;
+        if (!(v < ri->speed_min_m_s))
+            continue;
+        rigor_diag d;
+        rigor_diag_set(&d, p->path, s->line, rate_col(text, len, s->line),
+                       "speed %.6g mm/min is below the smallest speed this rig can command, "
+                       "%.6g mm/min (one count of [point velocity_cmd], %s:%ld): it would be "
+                       "written as 0",
+                       v * 6e4, ri->speed_min_m_s * 6e4, rigpath, ri->speed_line);
+        protoopt_print_diag(stderr, &d, "", text, len);
+        bad++;
+    }
+    /* A return needs a position mode: on a speed-only drive it would be
+     * refused at run time, after the test has begun. */
+    if (!ri->position_mode) {
+        for (int i = 0; i < p->nsteps; i++)
+            if (p->steps[i].kind == PSTEP_RETURN) {
+                rigor_diag d;
+                rigor_diag_set(&d, p->path, p->steps[i].line,
+                               word_col(text, len, p->steps[i].line, "return"),
+                               "'return' needs a position mode, and %s has none (no [point "
+                               "position_cmd] with a mode value for position)",
+                               rigpath);
+                protoopt_print_diag(stderr, &d, "", text, len);
+                bad++;
+            }
+        for (int i = 0; i < p->nreactions; i++)
+            for (int j = 0; j < p->reaction[i].nactions; j++)
+                if (p->reaction[i].action[j] == PACT_RETURN) {
+                    rigor_diag d;
+                    rigor_diag_set(&d, p->path, p->reaction[i].line,
+                                   word_col(text, len, p->reaction[i].line, "return"),
+                                   "'return' needs a position mode, and %s has none (no "
+                                   "[point position_cmd] with a mode value for position)",
+                                   rigpath);
+                    protoopt_print_diag(stderr, &d, "", text, len);
+                    bad++;
+                }
+    }
+    if (bad)
+        fprintf(stderr, "%s: invalid protocol for this rig (%d problem%s); nothing was run\n",
+                p->path, bad, bad == 1 ? "" : "s");
+    return bad;
+}
+
 static int check_one(const char *path, const proto_rig_limits *rig, const curve_geom *geom,
-                     bool quiet)
+                     bool quiet, const protoopt_rig_info *ri, const char *rigpath)
 {
     size_t len = 0;
     char *text;
@@ -61,6 +155,8 @@ static int check_one(const char *path, const proto_rig_limits *rig, const curve_
         else
             fprintf(stderr, "%s: %s\n", path, rigor_strerror(rc));
         status = 2;
+    } else if (check_speeds(p, ri, rigpath, text, len)) {
+        status = 2;
     } else {
         for (int i = 0; i < p->nwarnings; i++)
             protoopt_print_diag(stderr, &p->warning[i], "warning: ", text, len);
@@ -80,6 +176,8 @@ int cmd_check(int argc, char **argv)
     proto_rig_limits rig;
     proto_rig_limits_unknown(&rig);
     bool have_rig = false, quiet = false, opts_done = false;
+    protoopt_rig_info rinfo;
+    const char *rigpath = NULL;
     curve_geom geom;
     curve_geom_clear(&geom);
     char err[256];
@@ -92,7 +190,8 @@ int cmd_check(int argc, char **argv)
             if (!is_opt) {
                 if (pass == 1) {
                     nfiles++;
-                    if (check_one(a, have_rig ? &rig : NULL, &geom, quiet))
+                    if (check_one(a, have_rig ? &rig : NULL, &geom, quiet,
+                                  rigpath ? &rinfo : NULL, rigpath))
                         status = 2;
                     if (!quiet && i + 1 < argc)
                         printf("\n");
@@ -118,21 +217,36 @@ int cmd_check(int argc, char **argv)
             int r;
             if (!strcmp(a, "--rig")) {
                 i++;
-                if (pass == 1)
+                if (pass == 1) {
+                    if (!quiet && val && rigpath && !strcmp(val, rigpath)) {
+                        if (rinfo.speed_min_m_s > 0)
+                            printf(
+                                "rig %s: smallest speed it can command %.6g mm/min (one count "
+                                "of [point velocity_cmd]); watchdog %s\n",
+                                val, rinfo.speed_min_m_s * 6e4, rinfo.watchdog);
+                        else
+                            printf("rig %s: no smallest speed (float setpoint); watchdog %s\n",
+                                   val, rinfo.watchdog);
+                    }
                     continue;
+                }
                 if (!val) {
                     fprintf(stderr, "rigor check: --rig needs a rig file\n");
                     return 2;
                 }
                 rigor_diag d;
                 memset(&d, 0, sizeof d);
-                int rc = protoopt_rig_file(val, &rig, &d);
+                int rc = protoopt_rig_file_info(val, &rig, &rinfo, &d);
                 if (rc) {
                     char buf[1200];
-                    fprintf(stderr, "rigor check: %s\n", rigor_diag_format(&d, buf, sizeof buf));
+                    fprintf(stderr, "rigor check: %s\n",
+                            rigor_diag_format(&d, buf, sizeof buf));
                     return 2;
                 }
                 have_rig = true;
+                rigpath = val;
+                for (int w = 0; w < rinfo.nwarn; w++)
+                    fprintf(stderr, "%s\n", rinfo.warn[w]);
                 continue;
             }
             if ((r = protoopt_geom(a, val, &geom, err, sizeof err)) != 0 ||

@@ -16,6 +16,7 @@
 #if defined(__has_include)
 #if __has_include("../rig/rigfile.h")
 #include "../rig/rigfile.h" /* rigfile_load, rig_config */
+#include "../rig/scaling.h" /* rig_speed_min_m_s */
 #define HAVE_RIGFILE 1
 #endif
 #endif
@@ -99,6 +100,14 @@ int protoopt_rig(const char *opt, const char *val, proto_rig_limits *r, char *er
 
 int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d)
 {
+    protoopt_rig_info info;
+    return protoopt_rig_file_info(path, r, &info, d);
+}
+
+int protoopt_rig_file_info(const char *path, proto_rig_limits *r, protoopt_rig_info *info,
+                           rigor_diag *d)
+{
+    memset(info, 0, sizeof *info);
 #ifdef HAVE_RIGFILE
     rig_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -109,6 +118,12 @@ int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d)
     r->travel_min_m = cfg.travel_min_m;
     r->travel_max_m = cfg.travel_max_m;
     r->speed_max_m_s = cfg.speed_max_m_s;
+    info->speed_min_m_s = rig_speed_min_m_s(&cfg);
+    info->speed_line = cfg.point[ROLE_VELOCITY_CMD].line;
+    info->position_mode = rig_has_position_mode(&cfg);
+    snprintf(info->watchdog, sizeof info->watchdog, "%s", cfg.watchdog_text);
+    for (int i = 0; i < cfg.nwarn && i < 4; i++)
+        snprintf(info->warn[info->nwarn++], sizeof info->warn[0], "%s", cfg.warn[i]);
     return RIGOR_OK;
 #else
     (void)r;

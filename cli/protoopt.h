@@ -27,6 +27,20 @@ int protoopt_rig(const char *opt, const char *val, proto_rig_limits *r, char *er
  * has no rig-file parser (rig/rigfile.h). */
 int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d);
 
+/* What `rigor check --rig` says about a rig beyond its limits (rig/scaling.h). */
+typedef struct {
+    double speed_min_m_s; /* smallest non-zero speed the rig can command; 0 = no floor */
+    long speed_line;      /* line of [point velocity_cmd] in the rig file */
+    bool position_mode;   /* the rig can move to a position (return steps) */
+    char watchdog[160];   /* the drive watchdog as it is written ("off (...)", ...) */
+    int nwarn;            /* the rig file's warnings, "file:line: warning: ..." */
+    char warn[4][256];
+} protoopt_rig_info;
+
+/* protoopt_rig_file, and *info filled. */
+int protoopt_rig_file_info(const char *path, proto_rig_limits *r, protoopt_rig_info *info,
+                           rigor_diag *d);
+
 /* One line of help text for all the options above. */
 void protoopt_help(FILE *f);
 

@@ -23,6 +23,7 @@
 #include "link.h"
 #include "regmap.h"
 #include "rt.h"
+#include "sequence.h"
 #include "supervisor.h"
 
 #include <errno.h>
@@ -54,7 +55,8 @@ enum { ACK_NONE, ACK_PENDING, ACK_DONE, ACK_REFUSED };
 /* Status bits that keep a fault: an acknowledgement is confirmed only by a
  * sample in which the devices report none of them. */
 #define ACK_BLOCKING \
-    (RIG_SB_ESTOP | RIG_SB_WATCHDOG | RIG_SB_FAULT | RIG_SB_OVERLOAD | RIG_SB_ADC_ERROR)
+    (RIG_SB_ESTOP | RIG_SB_WATCHDOG | RIG_SB_FAULT | RIG_SB_OVERLOAD | RIG_SB_ADC_ERROR | \
+     RIG_SB_CONFIG)
 /* How long the drive may take to clear its fault bits after FAULT_RESET. */
 #define ACK_CONFIRM_S 0.5
 
@@ -128,6 +130,7 @@ struct rig {
     double prev_cycle_t;
     uint16_t cycle_flags;
     uint16_t regs[REGMAP_MAX_BLOCKS][125]; /* registers of the read plan's blocks */
+    seq_state seq; /* rig/sequence.h: start-up sequence, decimal point, alarms */
 };
 
 /* ---- time ---------------------------------------------------------------- */
@@ -216,6 +219,12 @@ int rig_connect(rig *r)
     if (r->started)
         return RIGOR_ESTATE;
     int rc = link_connect(r->link);
+    /* [init], decimal point, watchdog read-back, servo-on (rig/sequence.h) */
+    if (rc == RIGOR_OK &&
+        (rc = seq_connect(r->link, &r->cfg, &r->seq, r->reason, sizeof r->reason)) != RIGOR_OK) {
+        r->fault = true;
+        link_close(r->link);
+    }
     r->link_up = rc == RIGOR_OK;
     return rc;
 }
@@ -388,6 +397,7 @@ static void exec_cmd(rig *r, const rig_cmd *c)
         if (!link_is_open(r->link))
             break;
         write_control(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_FAULT_RESET);
+        write_word(r, ROLE_RESET, r->cfg.point[ROLE_RESET].value); /* absent: no-op */
         send_velocity(r, 0.0);
         /* The fault is cleared when a sample shows the drive has cleared it
          * (cycle()), not now: a drive (or a loaded emulator) may report its
@@ -555,8 +565,11 @@ static void cycle(rig *r, double t, uint64_t *seq)
     r->last_ext_raw = point_value(r, ROLE_EXTENSION, regs);
     s.extension_m = r->last_ext_raw - r->ext_zero_m;
     s.velocity_m_s = point_value(r, ROLE_VELOCITY, regs);
-    static const point_role st[] = {ROLE_DRIVE_STATUS, ROLE_FORCE_STATUS, ROLE_EXT_STATUS};
-    for (int i = 0; i < 3; i++)
+    static const point_role st[] = {ROLE_DRIVE_STATUS, ROLE_FORCE_STATUS, ROLE_EXT_STATUS,
+                                    ROLE_DRIVE_STATUS2};
+    s.status |= seq_cycle(&r->seq, &r->cfg, point_word(r, ROLE_FORCE_DP, regs),
+                          point_word(r, ROLE_FAULT_CODE, regs));
+    for (int i = 0; i < 4; i++)
         if (r->plan.block_of[st[i]] >= 0)
             s.status |= regmap_status(&r->cfg.point[st[i]], point_word(r, st[i], regs));
     s.tick = point_word(r, ROLE_TICK, regs);
@@ -578,6 +591,10 @@ static void cycle(rig *r, double t, uint64_t *seq)
         /* NOTE: the stop goes out in this very cycle, before anything else. */
         if (send_stop(r, true) != RIGOR_OK)
             r->pending_stop = true;
+        if (r->sup.kind == SUP_STATUS)
+            seq_annotate(&r->seq, &r->cfg, point_word(r, ROLE_FORCE_DP, regs),
+                         point_word(r, ROLE_FAULT_CODE, regs), r->sup.reason,
+                         sizeof r->sup.reason);
         if (r->sup.kind == SUP_LIMIT)
             s.flags |= RIG_SF_LIMIT;
     }

@@ -18,6 +18,9 @@ double regmap_raw(const rig_point *pt, const uint16_t *regs)
 {
     switch (pt->type) {
     case PT_U16:
+        if (pt->field_n > 0 && pt->field_lo >= 0 && pt->field_lo + pt->field_n <= 16)
+            return (regs[0] >> pt->field_lo) & ((1u << pt->field_n) - 1);
+        return regs[0];
     case PT_BITS: return regs[0];
     case PT_I16: return (int16_t)regs[0];
     case PT_U32: return words_get_u32(regs, pt->order);
@@ -80,9 +83,14 @@ int regmap_encode(const rig_point *pt, double si, uint16_t *regs)
 uint32_t regmap_status(const rig_point *pt, uint16_t word)
 {
     uint32_t out = 0;
-    for (int i = 0; i < RIG_SB_COUNT; i++)
-        if (pt->bit[i] >= 0 && (word >> pt->bit[i]) & 1u)
+    uint16_t w = word ^ pt->active_low; /* an active-low bit reads 1 when it means its flag */
+    for (int i = 0; i < RIG_SB_COUNT; i++) {
+        uint16_t m = pt->more[i];
+        if (pt->bit[i] >= 0)
+            m |= (uint16_t)(1u << pt->bit[i]);
+        if (w & m)
             out |= 1u << i;
+    }
     return out;
 }
 
@@ -92,7 +100,9 @@ uint16_t regmap_control(const rig_point *pt, unsigned flags)
     for (int i = 0; i < RIG_CTL_COUNT; i++)
         if ((flags >> i) & 1u && pt->bit[i] >= 0)
             w |= (uint16_t)(1u << pt->bit[i]);
-    return w;
+    /* active-low flags are written 0 when raised, 1 otherwise; the constant
+     * bits are always set */
+    return (uint16_t)((w ^ pt->active_low) | pt->constant);
 }
 
 int regmap_make_plan(const rig_config *cfg, regmap_plan *plan)

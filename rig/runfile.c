@@ -200,6 +200,7 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     hdr_str(m, "rig", h->rig ? h->rig : "");
     hdr_str(m, "regmap_sha256", h->regmap_sha256 ? h->regmap_sha256 : "");
     hdr_str(m, "realtime", h->realtime);
+    hdr_str(m, "watchdog", h->watchdog);
     hdr_str(m, "specimen", h->specimen);
     hdr_str(m, "test", h->test);
     hdr_num(m, "width_mm", h->width_m, 1e3);

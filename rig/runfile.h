@@ -34,6 +34,8 @@ typedef struct {
     const char *regmap_sha256; /* rig_config.sha256 */
     const char *realtime;      /* the acquisition thread's scheduling (rig_stats.realtime.text:
                                   "SCHED_FIFO 20", "no (EPERM: ...)", "off (...)") */
+    const char *watchdog; /* the drive watchdog as written (rig_config.watchdog_text:
+                             "2 s (2 counts of 1 s)", "off (rig file line 22)"); NULL = none */
     const char *specimen;
     const char *test; /* "tensile" or "compression" */
     double width_m, thickness_m, gauge_length_m, diameter_m, height_m, area_m2;

@@ -112,7 +112,8 @@ bool sup_sample(supervisor *s, const rig_sample *smp, double abs_pos)
                {RIG_SB_WATCHDOG, "drive watchdog tripped (no heartbeat in time)"},
                {RIG_SB_FAULT, "drive fault"},
                {RIG_SB_OVERLOAD, "load cell overload"},
-               {RIG_SB_ADC_ERROR, "load-cell transmitter ADC error"}};
+               {RIG_SB_ADC_ERROR, "load-cell transmitter ADC error"},
+               {RIG_SB_CONFIG, "device configuration changed"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (smp->status & bad[i].bit) {
             tripped |= trip(s, SUP_STATUS, "%s", bad[i].what);

@@ -14,6 +14,7 @@
 #include "../common/error.h"
 #include "../rig/rig.h"
 #include "../rig/rigfile.h"
+#include "../rig/scaling.h" /* rig_check_rate */
 #include "../rig/runfile.h"
 #include "../rig/sim/sim.h"
 
@@ -180,7 +181,12 @@ static int rig_up(run_session *s, char *why, size_t wl)
 {
     int rc;
     if ((rc = rig_new(&s->cfg, &s->r)) != RIGOR_OK || (rc = rig_connect(s->r)) != RIGOR_OK) {
-        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath, rigor_strerror(rc));
+        /* a refused start-up step (rig/sequence.h) says which and why */
+        char rs[200] = "";
+        if (s->r)
+            rig_state(s->r, rs, sizeof rs);
+        snprintf(why, wl, "cannot connect to the rig (%s): %s", s->rigpath,
+                 rs[0] ? rs : rigor_strerror(rc));
         return rc;
     }
     rc = rig_start(s->r, s->o.rate_hz);
@@ -247,6 +253,15 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
     int rc = rigfile_load(s->rigpath, &s->cfg, &d);
     if (rc != RIGOR_OK) {
         rigor_diag_format(&d, why, wl);
+        free(s);
+        return rc;
+    }
+    /* the rig file's warnings (watchdog off, no watchdog point, a rounded
+     * watchdog) are said before anything connects */
+    for (int i = 0; i < s->cfg.nwarn; i++)
+        say(s->o.progress, "%s: %s\n", s->o.who, s->cfg.warn[i]);
+    /* a rate the drive's watchdog cannot live with: refused before connecting */
+    if ((rc = rig_check_rate(&s->cfg, o->rate_hz, why, wl)) != RIGOR_OK) {
         free(s);
         return rc;
     }
@@ -457,6 +472,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     else
         snprintf(sched, sizeof sched, "%s", st.realtime.text);
     h.realtime = sched;
+    h.watchdog = s->cfg.watchdog_text; /* off is recorded, not only warned about */
     h.specimen = t->specimen_id ? t->specimen_id : spec;
     h.test = compression ? "compression" : "tensile";
     h.width_m = p->geom.width_m;

@@ -102,13 +102,25 @@ static void test_bits(void)
     CHECK(regmap_control(&ctl, 1u << RIG_CTL_FAULT_RESET) == 0, "absent flag dropped");
 }
 
+/* field = 11..15: a decimal point in the top bits of a status word (FT-112). */
+static void test_field(void)
+{
+    rig_point dp = mk(PT_U16, WO_ABCD, 1, 0, NULL);
+    uint16_t w = (uint16_t)(3u << 11 | 0x07FF);
+    CHECK(regmap_raw(&dp, &w) == w, "whole word without a field");
+    dp.field_lo = 11, dp.field_n = 5;
+    CHECK(regmap_raw(&dp, &w) == 3, "bits 11..15 = %g", regmap_raw(&dp, &w));
+    dp.field_lo = 0, dp.field_n = 8;
+    CHECK(regmap_decode(&dp, &w) == 0xFF, "low byte");
+}
+
 static void test_plan(void)
 {
     rig_config c;
     memset(&c, 0, sizeof c);
     c.ndev = 2;
-    c.dev[0] = (rig_device){"a", 1, 0.1, 0, 4, true, 0};
-    c.dev[1] = (rig_device){"b", 2, 0.1, 0, 125, true, 1};
+    c.dev[0] = (rig_device){.name = "a", .slave = 1, .response_timeout_s = 0.1, .max_regs = 4, .fc06 = true};
+    c.dev[1] = (rig_device){.name = "b", .slave = 2, .response_timeout_s = 0.1, .max_regs = 125, .fc06 = true, .bridge = 1};
     c.point[ROLE_DRIVE_STATUS] = mk(PT_BITS, WO_ABCD, 1, 0, NULL);
     c.point[ROLE_DRIVE_STATUS].device = 0, c.point[ROLE_DRIVE_STATUS].address = 0;
     c.point[ROLE_POSITION] = mk(PT_I32, WO_CDAB, 1, 0, "nm");
@@ -143,6 +155,7 @@ int main(void)
     TEST_RUN(test_i32_u32_orders);
     TEST_RUN(test_16bit_types);
     TEST_RUN(test_bits);
+    TEST_RUN(test_field);
     TEST_RUN(test_plan);
     TEST_END("test_regmap");
 }

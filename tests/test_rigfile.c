@@ -2,9 +2,11 @@
  * must each be rejected with the right line and reason before anything connects. */
 #include "../rig/regmap.h"
 #include "../rig/rigfile.h"
+#include "../rig/scaling.h"
 #include "../common/sha256.h"
 #include "harness.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -137,7 +139,7 @@ static void test_realtime_key(void)
     /* an unknown [safety] key names realtime among the expected ones */
     build(buf, sizeof buf, 0, NULL, "[safety]\nreal_time = off\n");
     CHECK(rigfile_parse(buf, "rt.ini", &c, &d) == RIGOR_EPARSE && d.line == 37 &&
-              strstr(d.msg, "max_rate, realtime, spin, keep_awake)"),
+              strstr(d.msg, "max_rate, realtime, spin, keep_awake"),
           "unknown key: %ld '%s'", d.line, d.msg);
 }
 
@@ -191,7 +193,7 @@ static void test_spin_key(void)
         int rc;
     } bad[] = {{"spin = 20 ms", 8, RIGOR_EPARSE},
                {"spin = -1 ms", 8, RIGOR_EPARSE},
-               {"spin = 5 N", 10, RIGOR_EUNIT}};
+               {"spin = 5 N", 10, RIGOR_EPARSE}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char extra[64];
         snprintf(extra, sizeof extra, "[safety]\n%s\n", bad[i].line);
@@ -302,7 +304,7 @@ static void test_bad_files(void)
     }
 }
 
-/* Soft limits beyond the machine limits are refused with RIGOR_ELIMIT and the line. */
+/* Soft limits beyond the machine limits are refused (RIGOR_EPARSE: exit 2) with the line. */
 static void test_limit_beyond_capacity(void)
 {
     const char *cases[][2] = {{"force_max = 150 N", "capacity"},
@@ -316,7 +318,7 @@ static void test_limit_beyond_capacity(void)
         rig_config c;
         rigor_diag d = {0};
         int rc = rigfile_parse(buf, "lim.ini", &c, &d);
-        CHECK(rc == RIGOR_ELIMIT, "case %d rc %d (%s)", i, rc, d.msg);
+        CHECK(rc == RIGOR_EPARSE, "case %d rc %d (%s)", i, rc, d.msg);
         CHECK(d.line == 6, "case %d line %ld", i, d.line);
         CHECK(strstr(d.msg, cases[i][1]) != NULL, "case %d msg '%s'", i, d.msg);
     }
@@ -326,7 +328,7 @@ static void test_missing_file(void)
 {
     rig_config c;
     rigor_diag d = {0};
-    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIGOR_EIO, "EIO");
+    CHECK(rigfile_load("/nonexistent/rig.ini", &c, &d) == RIGOR_EPARSE, "unreadable = EPARSE (exit 2)");
     CHECK(strstr(d.msg, "cannot open") != NULL, "msg '%s'", d.msg);
     /* the shared text-file reader (common/textfile.c): a NUL byte and an
      * oversized file are refused by name, never parsed */
@@ -414,6 +416,330 @@ static void test_sha256(void)
     CHECK(!strcmp(c.sha256, want), "file hash %s, sha256sum %s", c.sha256, want);
 }
 
+/* A drive watchdog counted in whole seconds, range 1..20 s (as a Delta
+ * ASDA-B2's P3-07): appended after the base, lines 36-43. */
+static const char *wd_point = "[point watchdog]\ndevice = drive\ntable = hr\naddress = 9\n"
+                              "type = u16\nunit = s\nmin = 1 s\nmax = 20 s\n";
+
+static int parse_with(const char *extra, int at, const char *repl, rig_config *c,
+                      rigor_diag *d)
+{
+    char buf[4096];
+    build(buf, sizeof buf, at, repl, extra);
+    memset(d, 0, sizeof *d);
+    return rigfile_parse(buf, "v.ini", c, d);
+}
+
+/* Values that cannot be right are refused at their line (issue 21): a number
+ * that overflows to inf in SI, rates and back-offs out of any sane range, a
+ * speed_max below one count of the setpoint or beyond its type, a watchdog
+ * the drive's unit rounds to 0 (off) or puts outside the drive's range, a
+ * watchdog of 0 instead of 'off'. Every one is RIGOR_EPARSE (exit 2). */
+static void test_values_that_cannot_be_right(void)
+{
+    char wd[512];
+    static const struct {
+        int at;            /* base line replaced, 0 = none */
+        const char *repl;  /* its replacement */
+        const char *extra; /* appended; "WD" = the watchdog point, then extra2 */
+        const char *extra2;
+        long line, col;
+        const char *want;
+    } cases[] = {
+        {5, "capacity = 1e306 kN", NULL, NULL, 5, 12, "beyond any representable force"},
+        {8, "speed_max = 5 mm/s\nforce_min = -1e306 kN", NULL, NULL, 9, 13, "beyond any representable"},
+        {0, NULL, "[safety]\nmax_rate = 0.001 Hz\n", NULL, 37, 12, "max_rate: must be in 1..1000"},
+        {0, NULL, "[safety]\nmax_rate = 5 kHz\n", NULL, 37, 12, "max_rate"},
+        {0, NULL, "[safety]\nreconnect_max = 1e9 s\n", NULL, 37, 17, "10 ms..60 s"},
+        {0, NULL, "[safety]\nreconnect_max = 1 us\n", NULL, 37, 17, "10 ms..60 s"},
+        {0, NULL, "[safety]\ntick_timeout = 2 h\n", NULL, 37, 16, "0..60 s"},
+        {8, "speed_max = 0.4 um/s", NULL, NULL, 24, 0, "one count is 0.001 mm/s"},
+        {8, "speed_max = 5000 m/s", NULL, NULL, 24, 0, "beyond its type (at most 2147483647)"},
+        {0, NULL, "WD", "", 36, 0, "the default watchdog 250 ms rounds to 0 counts"},
+        {0, NULL, "WD", "[safety]\nwatchdog = 250 ms\n", 45, 0, "rounds to 0 counts"},
+        {0, NULL, "WD", "[safety]\nwatchdog = 30 s\n", 45, 0, "outside the drive's range 1 s..20 s"},
+        {0, NULL, "WD", "[safety]\nwatchdog = 0 ms\n", 45, 12, "write 'watchdog = off'"},
+        {0, NULL, "[safety]\nwatchdog = 2 s\n", NULL, 37, 0, "no [point watchdog] to write"},
+        {0, NULL, "WD", "min = 30 s\n", 44, 7, "min is above its max"},
+        {0, NULL, "[point position_cmd]\ndevice = drive\ntable = hr\naddress = 20\ntype = i16\n"
+                  "unit = nm\n", NULL, 36, 0, "the travel -10..50 mm is"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *extra = cases[i].extra;
+        if (extra && !strcmp(extra, "WD")) {
+            snprintf(wd, sizeof wd, "%s%s", wd_point, cases[i].extra2);
+            extra = wd;
+        }
+        rig_config c;
+        rigor_diag d;
+        int rc = parse_with(extra, cases[i].at, cases[i].repl, &c, &d);
+        CHECK(rc == RIGOR_EPARSE, "case %zu: rc %d (%s)", i, rc, d.msg);
+        CHECK(d.line == cases[i].line && (!cases[i].col || d.col == cases[i].col),
+              "case %zu: at %ld:%ld, want %ld:%ld (%s)", i, d.line, d.col, cases[i].line,
+              cases[i].col, d.msg);
+        CHECK(strstr(d.msg, cases[i].want) != NULL, "case %zu: '%s' lacks '%s'", i, d.msg,
+              cases[i].want);
+    }
+}
+
+/* What is accepted, and what the run file is told: a watchdog in the drive's
+ * unit, off said in words (warned), a time the unit rounds (warned, the sent
+ * value kept), no watchdog point at all (warned); the smallest speed. */
+static void test_watchdog_and_speed_min(void)
+{
+    char wd[512];
+    rig_config c;
+    rigor_diag d;
+    snprintf(wd, sizeof wd, "%s[safety]\nwatchdog = 2 s\n", wd_point);
+    CHECK(parse_with(wd, 0, NULL, &c, &d) == RIGOR_OK, "2 s: %s", d.msg);
+    CHECK(!c.watchdog_off && c.watchdog_s == 2 && c.nwarn == 0, "2 s: off %d %g nwarn %d",
+          c.watchdog_off, c.watchdog_s, c.nwarn);
+    CHECK(!strcmp(c.watchdog_text, "2 s (2 counts of 1 s)"), "text '%s'", c.watchdog_text);
+
+    snprintf(wd, sizeof wd, "%s[safety]\nwatchdog = 1400 ms\n", wd_point);
+    CHECK(parse_with(wd, 0, NULL, &c, &d) == RIGOR_OK, "1.4 s: %s", d.msg);
+    CHECK(c.watchdog_s == 1 && c.nwarn == 1 && strstr(c.warn[0], "v.ini:45: warning:") &&
+              strstr(c.warn[0], "sent as 1 counts = 1 s"),
+          "1.4 s: %g, %d '%s'", c.watchdog_s, c.nwarn, c.warn[0]);
+
+    snprintf(wd, sizeof wd, "%s[safety]\nwatchdog = OFF\n", wd_point);
+    CHECK(parse_with(wd, 0, NULL, &c, &d) == RIGOR_OK, "off: %s", d.msg);
+    CHECK(c.watchdog_off && c.watchdog_s == 0 && c.watchdog_line == 45, "off recorded");
+    CHECK(!strcmp(c.watchdog_text, "off (rig file line 45)"), "text '%s'", c.watchdog_text);
+    CHECK(c.nwarn == 1 && strstr(c.warn[0], "watchdog = off"), "off warned: '%s'", c.warn[0]);
+
+    CHECK(parse_with(NULL, 0, NULL, &c, &d) == RIGOR_OK, "base: %s", d.msg);
+    CHECK(!strcmp(c.watchdog_text, "none (no [point watchdog])") && c.nwarn == 1 &&
+              strstr(c.warn[0], "no [point watchdog]"),
+          "no point: '%s' %d", c.watchdog_text, c.nwarn);
+    /* no watchdog point, no tick: any rate */
+    CHECK(rig_min_rate_hz(&c) == 0, "no bound: %g", rig_min_rate_hz(&c));
+    /* velocity_cmd in um/s, i32: one count is 1 um/s */
+    CHECK_NEAR(rig_speed_min_m_s(&c), 1e-6, 0, 1e-9, "speed min");
+    CHECK(parse_with(NULL, 28, "type = f32", &c, &d) == RIGOR_OK && rig_speed_min_m_s(&c) == 0,
+          "float setpoint: no floor");
+    /* the shipped reference frame: 1 nm/s, a 250 ms watchdog in ms */
+    if (rigfile_load("rigs/reference-tcp.ini", &c, &d) == RIGOR_OK) {
+        CHECK_NEAR(rig_speed_min_m_s(&c), 1e-9, 0, 1e-9, "reference speed min");
+        CHECK(!strcmp(c.watchdog_text, "250 ms (250 counts of 1 ms)"), "'%s'",
+              c.watchdog_text);
+        CHECK(c.nwarn == 0, "reference warns: %s", c.warn[0]);
+        /* 250 ms watchdog: 4 cycles in it need 16 Hz; the 200 ms tick 10 Hz */
+        CHECK_NEAR(rig_min_rate_hz(&c), 16, 0, 1e-12, "min rate");
+        char why[256];
+        CHECK(rig_check_rate(&c, 15, why, sizeof why) == RIGOR_EINVAL &&
+                  strstr(why, "at least 16 Hz"),
+              "15 Hz: %s", why);
+        CHECK(rig_check_rate(&c, 16, why, sizeof why) == RIGOR_OK &&
+                  rig_check_rate(&c, 0, why, sizeof why) == RIGOR_OK,
+              "16 Hz and auto");
+    }
+}
+
+/* The language for real drives (issue 21): active-low status bits, several
+ * device bits -> one condition, constant control bits; motor-side units
+ * (rpm with screw lead and gear ratio, encoder counts). Decoded through
+ * regmap, as the driver does. */
+static void test_bits_and_motor_units(void)
+{
+    rig_config c;
+    rigor_diag d;
+    /* base line 35 (drive_status bits) replaced; a control point appended */
+    int rc = parse_with("[point control]\ndevice = drive\ntable = hr\naddress = 40\n"
+                        "type = bits\nbits = enable:0 fault_reset:!3\nconstant = 0x0006\n",
+                        35, "bits = enabled:0 fault:2 fault:7 estop:!4", &c, &d);
+    CHECK(rc == RIGOR_OK, "rc %d: %ld:%ld %s", rc, d.line, d.col, d.msg);
+    const rig_point *st = &c.point[ROLE_DRIVE_STATUS];
+    /* estop is active-low: bit 4 clear = e-stop pressed */
+    CHECK(regmap_status(st, 1u << 4) == 0, "all well: %#x", regmap_status(st, 1u << 4));
+    CHECK(regmap_status(st, 0) == RIG_SB_ESTOP, "bit 4 low = estop");
+    CHECK(regmap_status(st, 1u << 4 | 1u << 7) == RIG_SB_FAULT, "bit 7 is a fault too");
+    CHECK(regmap_status(st, 1u << 4 | 1u << 2 | 1u) == (RIG_SB_FAULT | RIG_SB_ENABLED),
+          "bit 2 fault, bit 0 enabled");
+    const rig_point *ctl = &c.point[ROLE_CONTROL];
+    /* constant 0x6 always; fault_reset active-low on bit 3: 1 when not raised */
+    CHECK(regmap_control(ctl, 0) == 0x000E, "idle word %#x", regmap_control(ctl, 0));
+    CHECK(regmap_control(ctl, 1u << RIG_CTL_ENABLE) == 0x000F, "enable");
+    CHECK(regmap_control(ctl, 1u << RIG_CTL_FAULT_RESET) == 0x0006, "reset pulls bit 3 low");
+
+    static const struct {
+        int at;
+        const char *repl;
+        long line, col;
+        const char *want;
+    } cc[] = {{35, "bits = fault:2 estop:2", 35, 22, "bit 2 is given twice"},
+               {35, "bits = fault:!16", 35, 15, "not a bit number"},
+               {29, "unit = rpm", 24, 0, "needs 'lead'"},
+               {17, "unit = counts\nlead = 5 mm", 11, 0, "needs 'counts_per_rev'"},
+               {17, "unit = nm\ngear = 3", 11, 0, "need unit = rpm, rev or counts"},
+               {29, "unit = rpm\nlead = -5 mm", 30, 8, "lead: must be positive"}};
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        rc = parse_with(NULL, cc[i].at, cc[i].repl, &c, &d);
+        CHECK(rc == RIGOR_EPARSE && d.line == cc[i].line && (!cc[i].col || d.col == cc[i].col) &&
+                  strstr(d.msg, cc[i].want),
+              "case %zu: rc %d at %ld:%ld '%s'", i, rc, d.line, d.col, d.msg);
+    }
+    /* a fault reset by command value (a Leadshine control word's 0x7777) */
+    rc = parse_with("[point reset]\ndevice = drive\ntable = hr\naddress = 0x019A\ntype = u16\n"
+                    "value = 0x7777\nfc = 16\n",
+                    0, NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.point[ROLE_RESET].present && c.point[ROLE_RESET].value == 0x7777 &&
+              c.point[ROLE_RESET].address == 0x019A && c.point[ROLE_RESET].fc == 16,
+          "reset: %s", d.msg);
+    rc = parse_with("[point reset]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n", 0,
+                    NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && strstr(d.msg, "must be in table hr"), "reset in ir: %s", d.msg);
+    /* 0.1 rpm counts, 5 mm lead, gear 10: one count = 0.1 x 5 mm / 10 / 60 s */
+    rc = parse_with(NULL, 29, "unit = rpm\nscale = 0.1\nlead = 5 mm\ngear = 10", &c, &d);
+    CHECK(rc == RIGOR_OK, "rpm: %s", d.msg);
+    uint16_t w[2] = {0, 0};
+    words_set_i32(w, 1200, WO_ABCD); /* 120 rpm -> 1 mm/s */
+    CHECK_NEAR(regmap_decode(&c.point[ROLE_VELOCITY_CMD], w), 1e-3, 0, 1e-9, "120 rpm");
+    CHECK_NEAR(rig_speed_min_m_s(&c), 0.1 * 5e-3 / 10 / 60, 0, 1e-9, "one count");
+    /* 160000 counts per motor turn, 5 mm lead, gear 2: 64000 counts per mm */
+    rc = parse_with(NULL, 17, "unit = counts\nlead = 5 mm\ngear = 2\ncounts_per_rev = 160000", &c,
+                    &d);
+    CHECK(rc == RIGOR_OK, "counts: %s", d.msg);
+    words_set_i32(w, 64000, WO_CDAB);
+    CHECK_NEAR(regmap_decode(&c.point[ROLE_POSITION], w), 1e-3, 0, 1e-9, "64000 counts");
+}
+
+/* [init] writes and waits, EEPROM ranges, the alarm table, enable_timeout,
+ * and the errors each can have (issue 21). */
+static void test_init_alarms_eeprom(void)
+{
+    rig_config c;
+    rigor_diag d;
+    int rc = parse_with("[init]\nwrite = drive 0x0306 0x0001 verify ; P3-06 software DI\n"
+                        "wait = 50 ms\nwrite = drive 0x0112 -1 0x7FFF\n"
+                        "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                        "alarm = 0x0020 watchdog \"AL020 communication timeout\"\n"
+                        "alarm = 13 estop \"AL013 emergency stop\"\n"
+                        "[safety]\nenable_timeout = 500 ms\n"
+                        "[device io]\nslave = 3\neeprom = 0x0100..0x01FF 0x0300\n",
+                        35, "bits = enabled:0 fault:2 estop:5", &c, &d);
+    CHECK(rc == RIGOR_OK, "rc %d %ld:%ld %s", rc, d.line, d.col, d.msg);
+    CHECK(c.ninit == 3 && c.init[0].kind == INIT_WRITE && c.init[0].address == 0x0306 &&
+              c.init[0].n == 1 && c.init[0].value[0] == 1 && c.init[0].verify &&
+              c.init[0].device == 0,
+          "init[0]");
+    CHECK(c.init[1].kind == INIT_WAIT && c.init[1].wait_s == 0.05, "wait");
+    CHECK(c.init[2].n == 2 && c.init[2].value[0] == 0xFFFF && c.init[2].value[1] == 0x7FFF &&
+              !c.init[2].verify,
+          "two values, -1 as 0xFFFF");
+    CHECK(c.nalarm == 2 && c.alarm[0].code == 0x20 && c.alarm[0].status == RIG_SB_WATCHDOG &&
+              !strcmp(c.alarm[0].name, "AL020 communication timeout") &&
+              c.alarm[1].code == 13 && c.alarm[1].status == RIG_SB_ESTOP,
+          "alarms");
+    CHECK(c.dev[1].neeprom == 2 && c.dev[1].eeprom_lo[0] == 0x100 &&
+              c.dev[1].eeprom_hi[0] == 0x1FF && c.dev[1].eeprom_lo[1] == 0x300 &&
+              c.dev[1].eeprom_hi[1] == 0x300,
+          "eeprom");
+    CHECK(c.enable_timeout_s == 0.5, "enable_timeout");
+
+    static const struct {
+        int at;
+        const char *repl, *extra;
+        long line, col;
+        const char *want;
+    } cc[] = {
+        {0, NULL, "[init]\nwrite = motor 1 2\n", 37, 9, "unknown device 'motor'"},
+        {0, NULL, "[init]\nwrite = drive 70000 2\n", 37, 15, "not a register address"},
+        {0, NULL, "[init]\nwrite = drive 1 2 verify 3\n", 37, 19, "'verify' must come last"},
+        {0, NULL, "[init]\nwrite = drive 1 70000\n", 37, 17, "not a 16-bit value"},
+        {0, NULL, "[init]\nwrite = drive 1\n", 37, 9, "at least one value"},
+        {0, NULL, "[init]\nwait = 1 h\n", 37, 8, "wait: must be in 0..10 s"},
+        {0, NULL, "[init]\nread = drive 1\n", 37, 1, "unknown key 'read' in [init]"},
+        /* velocity_cmd at hr 2-3 lies in EEPROM: refused at its point */
+        {10, "slave = 1\neeprom = 0..3", NULL, 25, 0, "keeps in EEPROM"},
+        {10, "slave = 1\neeprom = 9..3", NULL, 11, 10, "expected an address range"},
+        {0, NULL, "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                  "alarm = 0x20 sneeze \"x\"\n", 41, 14, "expected a condition"},
+        {0, NULL, "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                  "alarm = 0x20 fault AL020\n", 41, 20, "in double quotes"},
+        {0, NULL, "[point fault_code]\ndevice = drive\ntable = ir\naddress = 1\ntype = u16\n"
+                  "alarm = 1 fault \"a\"\nalarm = 1 estop \"b\"\n", 42, 9, "given twice"},
+        {0, NULL, "[safety]\nenable_timeout = 1 s\n", 37, 0, "no 'enabled' bit"},
+    };
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        rc = parse_with(cc[i].extra, cc[i].at, cc[i].repl, &c, &d);
+        CHECK(rc == RIGOR_EPARSE && d.line == cc[i].line && (!cc[i].col || d.col == cc[i].col) &&
+                  strstr(d.msg, cc[i].want),
+              "case %zu: rc %d at %ld:%ld '%s'", i, rc, d.line, d.col, d.msg);
+    }
+}
+
+/* The shipped rigs for documented devices (issue 21): they load, and say
+ * what the manuals say (low word first, 10 registers per read, 10 ms
+ * silence on the RS-485 line, a watchdog in whole seconds, FC16 for the
+ * transmitter's commands, the init list and the alarm table). */
+static void test_device_rigs(void)
+{
+    const char *files[] = {"rigs/delta-b2-laumas-rtu.ini", "rigs/delta-b2-laumas-tcp.ini",
+                           "rigs/delta-b2-ft112-rtu.ini", "rigs/delta-b2-ft112-tcp.ini"};
+    for (int i = 0; i < 4; i++) {
+        rig_config c;
+        rigor_diag d = {0};
+        char msg[1200];
+        int rc = rigfile_load(files[i], &c, &d);
+        CHECK(rc == RIGOR_OK, "%s", rigor_diag_format(&d, msg, sizeof msg));
+        if (rc)
+            continue;
+        bool rtu = i % 2 == 0, ft = i >= 2;
+        CHECK(c.transport == (rtu ? RIG_RTU : RIG_TCP), "%s transport", files[i]);
+        CHECK(c.dev[0].max_regs == 10 && c.dev[0].gap_s == (rtu ? 0.01 : 0), "%s drive", files[i]);
+        CHECK(!c.dev[1].fc06 && c.point[ROLE_TARE].fc == 16, "%s FC16 commands", files[i]);
+        CHECK(c.point[ROLE_VELOCITY_CMD].order == WO_CDAB && c.point[ROLE_FORCE].order == WO_ABCD,
+              "%s word orders", files[i]);
+        CHECK(!strcmp(c.watchdog_text, "2 s (2 counts of 1 s)") && c.nwarn == 0, "%s: '%s' %d",
+              files[i], c.watchdog_text, c.nwarn);
+        CHECK(c.ninit == 6 && c.init[0].address == 0x023C && c.init[0].verify, "%s init",
+              files[i]);
+        CHECK(c.nalarm == 6 && c.alarm[0].code == 0x20 && c.alarm[0].status == RIG_SB_WATCHDOG, "%s alarms", files[i]);
+        CHECK(c.point[ROLE_FORCE_DP].present && c.enable_timeout_s == 1, "%s dp", files[i]);
+        CHECK(c.point[ROLE_TICK].present == ft && (ft ? c.tick_timeout_s == 0.5 : c.tick_timeout_s == 0),
+              "%s heartbeat", files[i]);
+        /* 0.1 rpm, 5 mm lead, 10:1: one count is 0.05 mm/min */
+        CHECK(fabs(rig_speed_min_m_s(&c) * 6e4 - 0.05) < 1e-9, "%s speed min", files[i]);
+        regmap_plan plan;
+        CHECK(regmap_make_plan(&c, &plan) == RIGOR_OK, "plan");
+        for (int b = 0; b < plan.nblocks; b++)
+            CHECK(plan.block[b].count <= c.dev[plan.block[b].device].max_regs, "%s block %d",
+                  files[i], b);
+        CHECK(plan.nblocks == 4, "%s: %d reads a cycle", files[i], plan.nblocks);
+    }
+}
+
+/* Transport per device (issue 21): a device's own transport keys over
+ * [rig]'s; one serial line shares one setting; several lines in one rig are
+ * refused until the driver opens more than one (rig/link.c). */
+static void test_device_lines(void)
+{
+    rig_config c;
+    rigor_diag d;
+    /* the same line written out again: one line */
+    int rc = parse_with("[device cell]\nslave = 2\ntransport = tcp\nhost = 127.0.0.1\nport = 1502\n",
+                        0, NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.nbus == 1 && c.dev[1].bus == 0 && c.dev[1].own_bus &&
+              c.dev[1].link.port == 1502 && c.dev[0].link.port == 1502,
+          "same line: rc %d nbus %d: %s", rc, c.nbus, d.msg);
+    /* a second TCP endpoint */
+    rc = parse_with("[device cell]\nslave = 2\nport = 1503\n", 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "several lines in one rig"),
+          "two lines: %ld %s", d.line, d.msg);
+    /* RTU beside TCP, without a serial port */
+    rc = parse_with("[device cell]\nslave = 2\ntransport = rtu\n", 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "no 'device' (serial port)"),
+          "rtu without a port: %s", d.msg);
+    /* one serial line at two speeds */
+    rc = parse_with("[device cell]\nslave = 2\nbaud = 9600\n", 2,
+                    "transport = rtu\ndevice = /dev/ttyUSB0", &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 37 && strstr(d.msg, "shares its settings"),
+          "one line, two speeds: %ld %s", d.line, d.msg);
+    rc = parse_with("[device cell]\nslave = 2\nparity = X\n", 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_EPARSE && d.line == 38 && d.col == 10, "parity X: %ld:%ld", d.line, d.col);
+}
+
 int main(void)
 {
     TEST_RUN(test_sha256);
@@ -426,5 +752,11 @@ int main(void)
     TEST_RUN(test_limit_beyond_capacity);
     TEST_RUN(test_missing_file);
     TEST_RUN(test_garbage_never_crashes);
+    TEST_RUN(test_values_that_cannot_be_right);
+    TEST_RUN(test_watchdog_and_speed_min);
+    TEST_RUN(test_bits_and_motor_units);
+    TEST_RUN(test_init_alarms_eeprom);
+    TEST_RUN(test_device_rigs);
+    TEST_RUN(test_device_lines);
     TEST_END("test_rigfile");
 }
