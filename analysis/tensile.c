@@ -20,7 +20,9 @@
  *                  interpolated linearly between the two samples around it.
  *   strength       sigma_max = max sigma (ISO 527 sigma_M, ASTM D638 tensile
  *                  strength); strain at max = eps'(argmax).
- *   break          ASTM E8: the last point before the final sudden force drop;
+ *   break          ASTM E8: the last point before the final sudden force drop
+ *                  (the sample before the first step of the fall; one held
+ *                  sample inside the fall does not end it, see find_break);
  *                  when there is none, the last point before force falls below
  *                  10 % of the maximum; else the last sample (noted).
  *   true stress    max of sigma (1 + eps') up to break (constant volume).
@@ -401,8 +403,23 @@ static size_t find_break(const double *y, size_t n, size_t imax, const analysis_
                 *iend = j;
             }
         size_t i = found;
-        while (i > imax && y[i - 1] - y[i] >= 0.1 * (y[i - 1] - mn))
-            i--;
+        while (i > imax) {
+            if (y[i - 1] - y[i] >= 0.1 * (y[i - 1] - mn)) {
+                i--;
+                continue;
+            }
+            /* One held sample inside the drop (a controller that records the
+             * detection sample twice, a quantised reading, a slow 10 Hz
+             * acquisition that caught the fall half-way) does not end the
+             * walk: the fall over two steps still counts. Necking never
+             * falls by a tenth of what remains in two samples. */
+            if (i >= imax + 2 && y[i - 1] >= y[i] &&
+                y[i - 2] - y[i] >= 0.1 * (y[i - 2] - mn)) {
+                i--;
+                continue;
+            }
+            break;
+        }
         *rule = "sudden-drop";
         return i;
     }

@@ -527,6 +527,67 @@ static void test_run_file_columns(void)
     curve_free(c);
 }
 
+/* Regression (issue 23): the stress at break was taken after the fracture
+ * drop at 1 kHz (the E-LPSCl film on the simulated frame: 18.8 MPa reported,
+ * 66 MPa at break) because the run file records the detection sample twice
+ * and the walk back to the start of the drop stopped at that held sample.
+ * Closed form: eps = 1 %/s * t; sigma = 3 GPa * eps to 74 MPa at 2.4667 %,
+ * then a linear neck sigma = 74 MPa - 150 MPa * (eps - eps_m) (65.7 MPa at break); fracture at
+ * t_b = 8.00037 s, after which the force decays as exp(-(t - t_b)/0.6 ms),
+ * the first sample after t_b recorded twice (at 1 kHz that held sample is
+ * still at 35 % of the break stress, above the 20 % drop threshold). Sampled at 10 Hz, 100 Hz and
+ * 1 kHz: the break is the last sample at or before t_b, whose stress and
+ * strain are known exactly. */
+static double brk_sig(double e)
+{
+    double em = 74e6 / 3e9;
+    return e <= em ? 3e9 * e : 74e6 - 150e6 * (e - em);
+}
+
+static void test_break_sampling(void)
+{
+    const double tb = 8.00037, rate = 0.01, tau = 0.6e-3;
+    const double hz[] = {10, 100, 1000};
+    for (int h = 0; h < 3; h++) {
+        N = 0;
+        size_t ilast = 0;
+        int dup = 0;
+        for (size_t k = 0; N < NMAX - 2; k++) {
+            double t = (double)k / hz[h];
+            if (t > tb + 0.5)
+                break;
+            double e = rate * (t < tb ? t : tb);
+            double s = t <= tb ? brk_sig(rate * t) : brk_sig(rate * tb) * exp(-(t - tb) / tau);
+            if (t <= tb)
+                ilast = N;
+            int reps = (t > tb && !dup) ? 2 : 1;
+            if (t > tb)
+                dup = 1;
+            for (int r = 0; r < reps; r++) {
+                T[N] = t;
+                EPS[N] = e;
+                SIG[N] = s;
+                F[N] = s * 1e-6;
+                N++;
+            }
+        }
+        analysis_opts o;
+        analysis_opts_default(&o);
+        result_set rs;
+        run(&o, &rs);
+        double want_s = SIG[ilast], want_e = EPS[ilast];
+        CHECK_NEAR(results_get(&rs, "break_stress_mpa"), want_s / 1e6, 0, 1e-9,
+                   "stress at break");
+        CHECK(results_get(&rs, "break_stress_mpa") > 60, "%g Hz: break at %g MPa", hz[h],
+              results_get(&rs, "break_stress_mpa"));
+        CHECK_NEAR(results_get(&rs, "strain_at_break_pct"),
+                   (want_e - results_get(&rs, "toe_offset_pct") / 100) * 100, 1e-9, 0,
+                   "strain at break");
+        CHECK_NEAR(results_get(&rs, "break_index"), (double)ilast, 0, 0, "break index");
+        results_clear(&rs);
+    }
+}
+
 int main(void)
 {
     analysis_init();
@@ -536,6 +597,7 @@ int main(void)
     TEST_RUN(test_linear_brittle);
     TEST_RUN(test_chord_fit_secant);
     TEST_RUN(test_break_rules);
+    TEST_RUN(test_break_sampling);
     TEST_RUN(test_bilinear_hardening);
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
