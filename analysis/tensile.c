@@ -50,6 +50,7 @@
  * solved by Cramer's rule; the centred 3x3 system is well conditioned). */
 typedef struct {
     double slope, se_slope, s_resid;
+    double c0;         /* intercept of the line at x = 0 */
     double curv_t;     /* |b2 / se(b2)| */
     double curv_slope; /* |2 b2 (x_hi - x_lo)|: slope change across the window */
     size_t k;
@@ -92,6 +93,7 @@ static int quick_fits(const double *x, const double *y, size_t i0, size_t i1, si
         return -1;
     /* line (centred: intercept my, slope say/s2) */
     q->slope = say / s2;
+    q->c0 = my - q->slope * mx;
     double sse1 = syy - q->slope * say;
     if (sse1 < 0)
         sse1 = 0;
@@ -135,6 +137,12 @@ static size_t first_at_or_above(const double *sig, size_t imax, double level)
     return imax;
 }
 
+double tensile_toe_bound(double eps_at_max)
+{
+    double b = TENSILE_TOE_MAX_FRAC * fabs(eps_at_max);
+    return b < TENSILE_TOE_MAX_STRAIN ? b : TENSILE_TOE_MAX_STRAIN;
+}
+
 static int modulus_auto(const double *eps, const double *sig, size_t imax, tensile_modulus *m,
                         char *why, size_t wl)
 {
@@ -159,10 +167,11 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
     struct {
         size_t a, b;
         double slope, score;
-        bool linear;
+        bool linear, toe_ok;
     } c[MAXC];
     int nc = 0;
     double steep = 0;
+    double toe_bound = tensile_toe_bound(eps[imax]);
     for (int lo = 0; lo <= 60; lo += 5) {
         for (int w = 10; w <= 60 && lo + w <= 95 && nc < MAXC; w += 5) {
             size_t a = idx[lo], b = idx[lo + w];
@@ -179,7 +188,16 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
             c[nc].slope = q.slope;
             c[nc].score = q.s_resid / (q.slope * dx);
             c[nc].linear = q.curv_t < 3 || q.curv_slope < 0.01 * q.slope;
-            if (c[nc].linear && q.slope - 2 * q.se_slope > steep)
+            /* Initial loading: the window's line meets sigma = 0 within the
+             * toe bound of the recorded zero (see tensile_toe_bound). */
+            /* A line meeting zero stress before the data start by more than
+             * the bound (c0 > 0) lies under a steeper initial loading: it is
+             * past the elastic part, never the modulus. One meeting it after
+             * the start by more than the bound follows a long slack toe: the
+             * window may be the elastic line, and tensile_analyze refuses to
+             * apply that toe (WARNING). */
+            c[nc].toe_ok = -q.c0 / q.slope >= -toe_bound;
+            if (c[nc].linear && c[nc].toe_ok && q.slope - 2 * q.se_slope > steep)
                 steep = q.slope - 2 * q.se_slope;
             nc++;
         }
@@ -187,27 +205,48 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
     int best = -1;
     size_t best_lo = 0, best_hi = 0;
     double best_score = INFINITY;
-    /* fallback when no window is linear: least normalized residual of all */
-    double fb_score = INFINITY;
-    size_t fb_lo = 0, fb_hi = 0;
+    /* Fallback when no window is linear: the least normalized residual
+     * among the windows whose line starts in the initial loading, else the
+     * steepest window of all; flagged either way. */
+    double fb_slope = 0, fb_score = INFINITY, fb_any_slope = 0;
+    size_t fb_lo = 0, fb_hi = 0, fba_lo = 0, fba_hi = 0;
+    int n_toe_rejected = 0;
     for (int i = 0; i < nc; i++) {
         /* c[0..nc-1] were all filled above (cppcheck does not track nc) */
         // cppcheck-suppress uninitvar
-        if (c[i].score < fb_score) {
+        if (c[i].toe_ok && c[i].score < fb_score) {
             fb_score = c[i].score;
+            fb_slope = c[i].slope;
             fb_lo = c[i].a;
             fb_hi = c[i].b;
         }
-        if (c[i].linear && c[i].slope >= 0.5 * steep && c[i].score < best_score) {
+        if (c[i].slope > fb_any_slope) {
+            fb_any_slope = c[i].slope;
+            fba_lo = c[i].a;
+            fba_hi = c[i].b;
+        }
+        if (c[i].linear && c[i].toe_ok && c[i].slope >= 0.5 * steep &&
+            c[i].score < best_score) {
             best_score = c[i].score;
             best_lo = c[i].a;
             best_hi = c[i].b;
             best = 1;
         }
     }
-    if (best < 0 && isfinite(fb_score)) {
+    /* Refused windows worth a note: linear ones that would have won (a
+     * better score than the chosen one, or any when none was chosen). */
+    for (int i = 0; i < nc; i++)
+        if (c[i].linear && !c[i].toe_ok && c[i].score < best_score)
+            n_toe_rejected++;
+    m->linear = best >= 0;
+    m->n_toe_rejected = n_toe_rejected;
+    if (best < 0 && fb_slope > 0) {
         best_lo = fb_lo;
         best_hi = fb_hi;
+        best = 1;
+    } else if (best < 0 && fb_any_slope > 0) {
+        best_lo = fba_lo;
+        best_hi = fba_hi;
         best = 1;
     }
     if (best < 0) {
@@ -233,6 +272,7 @@ int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
 {
     memset(m, 0, sizeof *m);
     m->r2 = m->se_E_Pa = NAN;
+    m->linear = true;
     if (imax < 2) {
         snprintf(why, wl, "only %zu samples before the maximum stress: no modulus", imax + 1);
         return RIGOR_ENODATA;
@@ -485,10 +525,40 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     char mwhy[256] = "";
     int mrc = tensile_modulus_find(eps, sig, imax, o, &m, mwhy, sizeof mwhy);
     double E = NAN, toe = 0;
+    double line_toe = 0; /* where the offset line's parent meets sigma = 0 */
     if (mrc == RIGOR_OK) {
         E = m.E_Pa;
-        if (o->toe && o->modulus != MOD_SECANT)
-            toe = -m.c0_Pa / m.E_Pa;
+        if (o->toe && o->modulus != MOD_SECANT) {
+            toe = line_toe = -m.c0_Pa / m.E_Pa;
+            double bound = tensile_toe_bound(eps[imax]);
+            if (!(fabs(toe) <= bound)) {
+                results_warn(rs,
+                             "toe offset %.4g %% strain is beyond the bound %.3g %% (the "
+                             "smaller of 2 %% strain and 10 %% of the strain at maximum): the "
+                             "modulus line does not start in the initial loading; not applied, "
+                             "strains are as recorded",
+                             toe * 100, bound * 100);
+                toe = 0;
+            }
+        }
+        if (!m.linear)
+            results_warn(rs,
+                         "no window of the initial loading passes the linearity test (quadratic "
+                         "term |t| < 3 or slope change < 1 %% across the window): the modulus is "
+                         "the slope of the best of the windows in the initial loading, %.4g %% to "
+                         "%.4g %% strain, and "
+                         "the curve has no linear elastic region at this sampling",
+                         m.eps_lo * 100, m.eps_hi * 100);
+        if (m.n_toe_rejected > 0)
+            results_note(rs,
+                         "%d linear modulus window%s refused: %s line meets zero stress "
+                         "beyond the toe bound, outside the initial loading",
+                         m.n_toe_rejected, m.n_toe_rejected > 1 ? "s" : "",
+                         m.n_toe_rejected > 1 ? "their" : "its");
+        if (isfinite(m.r2) && m.r2 < TENSILE_MODULUS_R2_MIN)
+            results_warn(rs, "modulus fit r^2 = %.4f is below %.2f: the window is not a straight "
+                             "line",
+                         m.r2, TENSILE_MODULUS_R2_MIN);
         results_number(rs, "modulus_mpa", E / 1e6);
         results_number(rs, "modulus_r2", m.r2);
         results_number(rs, "modulus_se_mpa", m.se_E_Pa / 1e6); /* standard error of the slope */
@@ -513,7 +583,9 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
         size_t i0 = o->modulus == MOD_SECANT ? 0 : m.i_lo;
         double prev = NAN;
         for (size_t i = i0; i <= imax; i++) {
-            double d = sig[i] - E * (eps[i] - toe - o->offset);
+            /* The offset line is the modulus line shifted by the offset,
+             * also when its toe was too long to apply to the strains. */
+            double d = sig[i] - E * (eps[i] - line_toe - o->offset);
             if (i > i0 && prev > 0 && d <= 0) {
                 double f = prev / (prev - d);
                 ye = eps[i - 1] + f * (eps[i] - eps[i - 1]) - toe;
@@ -530,6 +602,9 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     } else {
         results_note(rs, "yield is null: no modulus");
     }
+    if (isfinite(ys) && ys <= 0)
+        results_warn(rs, "yield strength %.4g MPa is not positive: not a physical yield",
+                     ys / 1e6);
     results_number(rs, "yield_strength_mpa", ys / 1e6);
     results_number(rs, "yield_strain_pct", ye * 100);
 

@@ -11,6 +11,7 @@
 #include "analysis.h"
 #include "results.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The modulus line sigma = c0 + c1 * eps (recorded strain), the window it was
@@ -22,7 +23,23 @@ typedef struct {
     double se_E_Pa;     /* standard error of the slope, NAN for chord/secant */
     size_t i_lo, i_hi;  /* sample window [i_lo, i_hi] on the loading branch */
     double eps_lo, eps_hi; /* recorded strains at the window ends */
+    bool linear;        /* auto: the window passed the linearity test; else true */
+    int n_toe_rejected; /* auto: linear windows refused for starting outside the
+                           initial loading (toe beyond tensile_toe_bound) */
 } tensile_modulus;
+
+/* The toe-offset bound (ASTM D638 / D882 Annex A1 leave it open; Rigor's
+ * choice, issue 20): a modulus line sigma = E (eps - eps_toe) whose eps_toe
+ * lies farther than this from the recorded zero does not describe the
+ * initial loading. Bound = min(2 % strain, 10 % of the recorded strain at
+ * maximum stress), as a ratio. An auto window beyond it is refused and the
+ * next candidate used; a toe offset beyond it is never applied. */
+#define TENSILE_TOE_MAX_STRAIN 0.02
+#define TENSILE_TOE_MAX_FRAC 0.10
+double tensile_toe_bound(double eps_at_max);
+
+/* A least-squares modulus fit with r^2 below this is flagged (WARNING). */
+#define TENSILE_MODULUS_R2_MIN 0.99
 
 /* Find the modulus by o->modulus (auto/fit/chord/secant) on samples
  * [0, imax] of eps/sig. Returns RIGOR_OK or RIGOR_ENODATA with why filled. */

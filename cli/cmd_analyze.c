@@ -62,11 +62,14 @@ static void usage(FILE *f)
            "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
            "  --report FILE.html           self-contained HTML report (as rigor report)\n"
            "  --quiet                      no results on stdout (with --plot / --report)\n"
+           "  --strict                     exit 1 when a result carries a WARNING (an\n"
+           "                               implausible value, a method outside its conditions)\n"
            "\n"
            "A batch (several files, or a failure) ends with one summary line on stderr:\n"
            "files read, skipped (no data to analyse) and failed, specimens analysed.\n"
            "\n"
-           "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
+           "Exit status: 0 all files analysed, 1 (with --strict) all analysed but some result\n"
+           "carries a WARNING, 2 some file could not be read or analysed.\n");
 }
 
 /* Parse a whole-string number; false (with a message) on anything else. */
@@ -324,7 +327,8 @@ int cmd_analyze(int argc, char **argv)
         O_GROUPBY,
         O_SUMCSV,
         O_JOBS,
-        O_HELP
+        O_HELP,
+        O_STRICT
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -349,6 +353,7 @@ int cmd_analyze(int argc, char **argv)
         {"plot", required_argument, 0, O_PLOT},
         {"report", required_argument, 0, O_REPORT},
         {"quiet", no_argument, 0, O_QUIET},
+        {"strict", no_argument, 0, O_STRICT},
         {"summary", no_argument, 0, O_SUMMARY},
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
@@ -368,7 +373,7 @@ int cmd_analyze(int argc, char **argv)
     const char *preset = NULL;
     int out_kind = 0; /* 0 table, 1 json, 2 csv, 3 none */
     const char *plot_path = NULL, *report_path = NULL;
-    bool summary = false;
+    bool summary = false, strict = false;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
     double v = 0, a, b;
@@ -499,6 +504,7 @@ int cmd_analyze(int argc, char **argv)
         case O_PLOT: plot_path = optarg; break;
         case O_REPORT: report_path = optarg; break;
         case O_QUIET: out_kind = 3; break;
+        case O_STRICT: strict = true; break;
         case O_SUMMARY: summary = true; break;
         case O_GROUPBY:
             if (!optarg[0]) {
@@ -702,5 +708,12 @@ int cmd_analyze(int argc, char **argv)
     free(res);
     if (ec.errors)
         status = 2;
+    /* --strict: a warning is a failure of the analysis, told apart from a
+     * file that could not be read (2). */
+    if (status == 0 && strict && nwarned > 0) {
+        fprintf(stderr, "rigor analyze: --strict: %zu specimen%s with warnings\n", nwarned,
+                nwarned == 1 ? "" : "s");
+        status = 1;
+    }
     return status;
 }

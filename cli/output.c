@@ -84,6 +84,8 @@ int analysed_from_curve(analysed *a, const curve *c)
     return RIGOR_OK;
 }
 
+/* Import notes are still plain strings (curve.h): a warning there is one
+ * whose text says so. Analysis notes carry their kind (results_warn). */
 static bool is_warning(const char *note)
 {
     return !strncmp(note, "WARNING:", 8);
@@ -94,10 +96,7 @@ bool analysed_has_warning(const analysed *a)
     for (size_t i = 0; i < a->nnotes; i++)
         if (is_warning(a->notes[i]))
             return true;
-    for (size_t i = 0; i < a->rs.nnotes; i++)
-        if (is_warning(a->rs.notes[i]))
-            return true;
-    return false;
+    return results_has_warning(&a->rs);
 }
 
 void analysed_clear(analysed *a)
@@ -200,7 +199,7 @@ void output_table(FILE *f, const analysed *v, size_t n)
         for (size_t i = 0; i < a->nnotes; i++)
             fprintf(f, "  %s%s\n", is_warning(a->notes[i]) ? "" : "note: ", a->notes[i]);
         for (size_t i = 0; i < a->rs.nnotes; i++)
-            fprintf(f, "  %s%s\n", is_warning(a->rs.notes[i]) ? "" : "note: ", a->rs.notes[i]);
+            fprintf(f, "  %s%s\n", results_note_is_warning(&a->rs, i) ? "" : "note: ", a->rs.notes[i]);
     }
 }
 
@@ -326,7 +325,7 @@ static void csv_warnings(FILE *f, const analysed *a)
     size_t at = 0; /* len counts 3 bytes of separator per note, the NUL fits */
     for (size_t i = 0; i < a->nnotes + a->rs.nnotes; i++) {
         const char *note = i < a->nnotes ? a->notes[i] : a->rs.notes[i - a->nnotes];
-        if (!is_warning(note))
+        if (i < a->nnotes ? !is_warning(note) : !results_note_is_warning(&a->rs, i - a->nnotes))
             continue;
         if (at) {
             memcpy(buf + at, " | ", 3);

@@ -85,5 +85,35 @@ else
     skip=$((skip + 1)); echo "skip peer-fit-window: ../shared/data/peer absent"
 fi
 
+# 8. --strict: a WARNING result exits 1 (no linear elastic region: the modulus
+#    is flagged); without --strict the same file exits 0 and shows the
+#    warning; a clean file exits 0 under --strict.
+f=tests/data/analyze/no_linear_region.csv
+out=$("$RIGOR" analyze "$f" 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^  WARNING: no window of the initial loading'; then
+    ok warning-shown; else bad warning-shown "rc=$rc $out"; fi
+"$RIGOR" analyze --strict "$f" >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q -- '--strict: 1 specimen with warnings' "$tmp/err"; then
+    ok strict-exit-1; else bad strict-exit-1 "rc=$rc $(cat "$tmp/err")"; fi
+"$RIGOR" analyze --strict examples/film-tensile.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ]; then ok strict-clean-exit-0; else bad strict-clean-exit-0 "rc=$rc $(cat "$tmp/err")"; fi
+# a read failure stays 2 under --strict
+"$RIGOR" analyze --strict "$f" tests/data/analyze/empty.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ]; then ok strict-failure-exit-2; else bad strict-failure-exit-2 "rc=$rc"; fi
+# the regression of issue 23: St1595 no longer gets a 2 GPa modulus and a -6.9 % toe
+f=../shared/data/peer/bezborodow_stress-strain/St1595.csv
+if [ -r "$f" ]; then
+    out=$("$RIGOR" analyze --json "$f")
+    if echo "$out" | $PY -c '
+import json,sys
+o=json.load(sys.stdin)[0]; r=o["results"]
+assert r["modulus_mpa"] > 50e3, r["modulus_mpa"]
+assert abs(r["toe_offset_pct"]) < 2, r["toe_offset_pct"]
+assert any(n.startswith("WARNING: no window of the initial loading") for n in o["notes"]), o["notes"]
+'; then ok st1595-modulus; else bad st1595-modulus "$out"; fi
+else
+    skip=$((skip + 1)); echo "skip st1595-modulus: ../shared/data/peer absent"
+fi
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

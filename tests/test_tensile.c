@@ -588,6 +588,99 @@ static void test_break_sampling(void)
     }
 }
 
+static bool has_warning_with(const result_set *rs, const char *text)
+{
+    for (size_t i = 0; i < rs->nnotes; i++)
+        if (results_note_is_warning(rs, i) && strstr(rs->notes[i], text))
+            return true;
+    return false;
+}
+
+/* Regression (issue 23, bezborodow St1595): a steel record with no linear
+ * elastic region at its sampling gave a 2 GPa modulus from the long, nearly
+ * straight hardening branch, with a toe offset of -6.9 % that shifted every
+ * strain. Closed form: sigma = A (1 - exp(-eps/e0)) + H eps, A = 150 MPa,
+ * e0 = 0.1 %, H = 300 MPa: initial slope A/e0 + H = 150.3 GPa, curved from
+ * the first sample; the hardening branch is straight with slope H and its
+ * line meets zero stress at eps = -A/H = -50 %. Sampled every 0.01 % strain
+ * to 40 %, then a break. The auto modulus must come from the initial loading
+ * (steeper than 50 GPa), be flagged as not linear, and apply no toe offset
+ * beyond the bound; a fit window on the hardening branch is refused its toe. */
+static void test_modulus_initial_loading(void)
+{
+    const double A = 150e6, e0 = 0.001, H = 300e6;
+    N = 0;
+    for (size_t i = 0; i <= 4000 && N < NMAX - 30; i++) {
+        double e = i * 1e-4;
+        T[N] = i * 0.1;
+        EPS[N] = e;
+        SIG[N] = A * (1 - exp(-e / e0)) + H * e;
+        F[N] = SIG[N] * 1e-6;
+        N++;
+    }
+    for (int k = 0; k < 20; k++) {
+        T[N] = T[N - 1] + 0.1;
+        EPS[N] = EPS[N - 1] + 1e-4;
+        SIG[N] = 0;
+        F[N] = 0;
+        N++;
+    }
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    double E = results_get(&rs, "modulus_mpa");
+    CHECK(E > 50e3 && E <= 150.3e3 * 1.001, "modulus %g MPa: from the initial loading", E);
+    double toe = results_get(&rs, "toe_offset_pct");
+    CHECK(fabs(toe) <= 2.0, "toe offset %g %% within the bound", toe);
+    CHECK(has_warning_with(&rs, "linearity test"), "the non-linear window is flagged");
+    CHECK(results_has_warning(&rs), "a typed warning");
+    results_clear(&rs);
+
+    /* A least-squares window on the hardening branch: the line is straight
+     * (r^2 = 1) but starts 50 % strain before the data: its toe is refused. */
+    o.modulus = MOD_FIT;
+    o.mod_lo = 0.10;
+    o.mod_hi = 0.20;
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 300, 0, 1e-3, "fit slope = H");
+    CHECK_NEAR(results_get(&rs, "toe_offset_pct"), 0, 0, 0, "toe not applied");
+    CHECK(has_warning_with(&rs, "beyond the bound"), "the refused toe is a warning");
+    CHECK_NEAR(results_get(&rs, "strain_at_max_pct"), 40, 1e-9, 0, "strains as recorded");
+    results_clear(&rs);
+
+    /* The linear films and metals of the other tests carry no warning. */
+    double brk, smax;
+    generate(&RO, &brk, &smax);
+    o.modulus = MOD_AUTO;
+    run(&o, &rs);
+    CHECK(!results_has_warning(&rs), "Ramberg-Osgood: no warning (%s)",
+          rs.nnotes ? rs.notes[0] : "");
+    results_clear(&rs);
+}
+
+/* The toe bound: min(2 % strain, 10 % of the strain at maximum). */
+static void test_toe_bound(void)
+{
+    CHECK_NEAR(tensile_toe_bound(0.50), 0.02, 0, 1e-12, "long curve: 2 %% strain");
+    CHECK_NEAR(tensile_toe_bound(0.05), 0.005, 0, 1e-12, "short curve: 10 %% of 5 %%");
+    /* A slack toe of 0.05 % on a 10 % curve is applied (test_slack_toe);
+     * one of 1.5 % on a film that peaks at 5.5 % strain is refused: a 3 GPa
+     * film, quadratic toe to 3 % strain (45 MPa), linear to 120 MPa. */
+    gen_spec g = {3e9, 1e12, 1, 0.03, 0.04, 1e-9, 0, 0, 3000, 1};
+    double brk, smax;
+    generate(&g, &brk, &smax);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    CHECK(has_warning_with(&rs, "toe offset"), "a 1.5 %% toe on a 5.5 %% curve is flagged");
+    CHECK_NEAR(results_get(&rs, "toe_offset_pct"), 0, 0, 0, "and not applied");
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 3000, 0, 1e-3, "the modulus is still right");
+    CHECK_NEAR(results_get(&rs, "strain_at_max_pct"), 5.5, 0, 1e-3, "strains as recorded");
+    results_clear(&rs);
+}
+
 int main(void)
 {
     analysis_init();
@@ -598,6 +691,8 @@ int main(void)
     TEST_RUN(test_chord_fit_secant);
     TEST_RUN(test_break_rules);
     TEST_RUN(test_break_sampling);
+    TEST_RUN(test_modulus_initial_loading);
+    TEST_RUN(test_toe_bound);
     TEST_RUN(test_bilinear_hardening);
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
