@@ -475,6 +475,139 @@ static size_t find_break(const double *y, size_t n, size_t imax, const analysis_
     return n - 1;
 }
 
+
+/* Noise of the stress signal, Pa: a robust standard deviation from the
+ * second differences d2_i = sig[i+1] - 2 sig[i] + sig[i-1] over [0, imax].
+ * For white noise of SD s, var(d2) = 6 s^2, and the median absolute
+ * deviation of a normal variable is 0.6745 of its SD, so
+ *     s = MAD(d2) / (0.6745 sqrt 6).
+ * A smooth curve sampled densely has d2 ~ 0, so the curve itself does not
+ * count as noise, and one outlier does not move a median. At most ~20000
+ * triplets are used (evenly spread); 0 when there are fewer than 5. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_inplace(double *v, size_t k)
+{
+    qsort(v, k, sizeof *v, cmp_double);
+    return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+static double stress_noise_sd(const double *sig, size_t imax)
+{
+    if (imax < 6)
+        return 0;
+    size_t stride = (imax - 1) / 20000 + 1;
+    size_t cap = (imax - 1) / stride + 1, k = 0;
+    double *v = malloc(cap * sizeof *v);
+    if (!v)
+        return 0;
+    for (size_t i = 1; i + 1 <= imax && k < cap; i += stride) {
+        double d2 = sig[i + 1] - 2 * sig[i] + sig[i - 1];
+        if (isfinite(d2))
+            v[k++] = d2;
+    }
+    double sd = 0;
+    if (k >= 5) {
+        double med = median_inplace(v, k);
+        for (size_t i = 0; i < k; i++)
+            v[i] = fabs(v[i] - med);
+        sd = median_inplace(v, k) / (0.6745 * sqrt(6.0));
+    }
+    free(v);
+    return sd;
+}
+
+/* Offset-line crossing, robust to noise (issue 20). With
+ *     d_i = sig_i - E (eps_i - eps_line)      (eps_line = toe + offset)
+ * the curve is above the offset line while d > 0. Rule:
+ *  1. Sustained crossing: the first sample i_c in [i0, imax] with d <= 0
+ *     after which no sample up to the maximum rises above the line by more
+ *     than 3 s_n (s_n: stress_noise_sd). A noisy sample touching the line
+ *     early is followed by samples clearly above it, so it does not count.
+ *  2. Refinement: least-squares lines of d and of sig against eps over the
+ *     contiguous samples around the crossing with |d| <= 4 s_n (at most
+ *     5000 on each side); eps_y solves d(eps_y) = 0 on the d line and sig_y
+ *     is the sig line there. With s_n = 0 (a clean record) the window is
+ *     the two samples around the crossing: linear interpolation, as ISO
+ *     6892-1 Rp and ASTM E8 draw it. If the fit is degenerate the
+ *     interpolation between those two samples is used.
+ * *eps_y, *sig_y: recorded strain and stress of the crossing, NAN if none. */
+static void offset_cross(const double *eps, const double *sig, size_t i0, size_t imax, double E,
+                         double eps_line, double s_n, double *eps_y, double *sig_y)
+{
+    *eps_y = *sig_y = NAN;
+    if (imax <= i0)
+        return;
+#define DOFF(i) (sig[(i)] - E * (eps[(i)] - eps_line))
+    double band = 3 * s_n;
+    size_t last_above = i0; /* last sample above the line by more than band */
+    bool any = false;
+    for (size_t i = imax + 1; i-- > i0;)
+        if (DOFF(i) > band) {
+            last_above = i;
+            any = true;
+            break;
+        }
+    if (!any)
+        return; /* never clearly above the line: no crossing from above */
+    size_t ic = imax + 1;
+    for (size_t i = last_above + 1; i <= imax; i++)
+        if (DOFF(i) <= 0) {
+            ic = i;
+            break;
+        }
+    if (ic > imax)
+        return;
+    /* bracket for the interpolation: the last sample above the line before ic */
+    size_t ia = ic - 1;
+    double da = DOFF(ia), dc = DOFF(ic);
+    double f = da > dc ? da / (da - dc) : 0;
+    *eps_y = eps[ia] + f * (eps[ic] - eps[ia]);
+    *sig_y = sig[ia] + f * (sig[ic] - sig[ia]);
+    if (!(s_n > 0))
+        return;
+    size_t a = ia, b = ic;
+    double w = 4 * s_n;
+    while (a > i0 && ia - a < 5000 && fabs(DOFF(a - 1)) <= w)
+        a--;
+    while (b < imax && b - ic < 5000 && fabs(DOFF(b + 1)) <= w)
+        b++;
+    if (b - a + 1 < 4)
+        return;
+    double k = 0, mx = 0, md = 0, ms = 0;
+    for (size_t i = a; i <= b; i++) {
+        mx += eps[i];
+        md += DOFF(i);
+        ms += sig[i];
+        k++;
+    }
+    mx /= k;
+    md /= k;
+    ms /= k;
+    double sxx = 0, sxd = 0, sxs = 0;
+    for (size_t i = a; i <= b; i++) {
+        double dx = eps[i] - mx;
+        sxx += dx * dx;
+        sxd += dx * (DOFF(i) - md);
+        sxs += dx * (sig[i] - ms);
+    }
+#undef DOFF
+    if (!(sxx > 0))
+        return;
+    double bd = sxd / sxx, bs = sxs / sxx;
+    if (!(bd < 0))
+        return;
+    double ex = mx - md / bd;
+    if (!(ex >= eps[a] && ex <= eps[b]))
+        return;
+    *eps_y = ex;
+    *sig_y = ms + bs * (ex - mx);
+}
+
 int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                     const double *force_N, size_t n, double area_m2,
                     const analysis_opts *o, result_set *rs, char *why, size_t wl)
@@ -581,19 +714,10 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     double ys = NAN, ye = NAN;
     if (mrc == RIGOR_OK) {
         size_t i0 = o->modulus == MOD_SECANT ? 0 : m.i_lo;
-        double prev = NAN;
-        for (size_t i = i0; i <= imax; i++) {
-            /* The offset line is the modulus line shifted by the offset,
-             * also when its toe was too long to apply to the strains. */
-            double d = sig[i] - E * (eps[i] - line_toe - o->offset);
-            if (i > i0 && prev > 0 && d <= 0) {
-                double f = prev / (prev - d);
-                ye = eps[i - 1] + f * (eps[i] - eps[i - 1]) - toe;
-                ys = sig[i - 1] + f * (sig[i] - sig[i - 1]);
-                break;
-            }
-            prev = d;
-        }
+        double s_n = stress_noise_sd(sig, imax);
+        offset_cross(eps, sig, i0, imax, E, line_toe + o->offset, s_n, &ye, &ys);
+        if (isfinite(ye))
+            ye -= toe;
         if (!isfinite(ys))
             results_note(rs,
                          "yield is null: the %.3g %% offset line does not cross the curve "
