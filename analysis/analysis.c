@@ -326,6 +326,13 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         if (br && !strcmp(br->s, "end-of-data"))
             results_string(rs, "break_rule", "unloaded");
     }
+    /* A specimen that did not break reports no break and, unless it passed
+     * its maximum, no strength (tensile.h: tensile_apply_end). */
+    if (rc == RIGOR_OK) {
+        const curve_meta *er = curve_meta_find(c, "end_reason");
+        rc = tensile_apply_end(tensile_end_from_reason(er ? er->value : NULL),
+                               er ? er->value : NULL, eps, sig, n, rs);
+    }
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);
     free(st);

@@ -768,3 +768,95 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     results_number(rs, "break_index", (double)ib);
     return RIGOR_OK;
 }
+
+/* The end reasons protocols/machine.c writes, as prefixes of the text. */
+static const struct {
+    const char *prefix;
+    tensile_end kind;
+} end_names[] = {
+    {"fracture", TENSILE_END_FRACTURE},
+    {"limit ", TENSILE_END_LIMIT},
+    {"operator stop", TENSILE_END_OPERATOR},
+    {"fault", TENSILE_END_FAULT},
+    {"protocol complete", TENSILE_END_COMPLETE},
+    {"protocol has no steps", TENSILE_END_COMPLETE},
+    {"stop reaction", TENSILE_END_COMPLETE},
+    {"ended", TENSILE_END_COMPLETE},
+};
+
+tensile_end tensile_end_from_reason(const char *reason)
+{
+    if (!reason || !reason[0])
+        return TENSILE_END_UNKNOWN;
+    for (size_t i = 0; i < sizeof end_names / sizeof end_names[0]; i++)
+        if (!strncmp(reason, end_names[i].prefix, strlen(end_names[i].prefix)))
+            return end_names[i].kind;
+    return TENSILE_END_UNKNOWN;
+}
+
+#define NECK_DROP_FRAC 0.05   /* stress 5 % below its maximum ... */
+#define NECK_STRAIN_FRAC 0.10 /* ... with the strain 10 % beyond the strain at maximum */
+
+int tensile_apply_end(tensile_end end, const char *reason, const double *eps, const double *sig,
+                      size_t n, result_set *rs)
+{
+    const result_value *br = results_find(rs, "break_rule");
+    if (!br || n < 2)
+        return RIGOR_OK;
+    bool no_drop = !strcmp(br->s, "end-of-data") || !strcmp(br->s, "unloaded");
+    size_t imax = 0;
+    for (size_t i = 1; i < n; i++)
+        if (sig[i] > sig[imax])
+            imax = i;
+    /* Maximum passed: necking seen (stress down 5 % while the strain grew
+     * on by 10 % of the strain at maximum; a relaxation at constant strain
+     * does not count). */
+    bool passed = false;
+    double e_need = eps[imax] + NECK_STRAIN_FRAC * fabs(eps[imax] - eps[0]);
+    for (size_t i = imax + 1; i < n; i++)
+        if (sig[i] <= (1 - NECK_DROP_FRAC) * sig[imax] && eps[i] >= e_need) {
+            passed = true;
+            break;
+        }
+    bool broken;
+    char why[200];
+    switch (end) {
+    case TENSILE_END_FRACTURE: broken = true; break;
+    case TENSILE_END_UNKNOWN:
+        broken = !no_drop || passed;
+        snprintf(why, sizeof why, "the record ends at %.0f %% of the maximum stress with no "
+                                  "fracture drop",
+                 sig[imax] > 0 ? 100 * sig[n - 1] / sig[imax] : 0.0);
+        if (!strcmp(br->s, "unloaded"))
+            snprintf(why, sizeof why, "the crosshead was driven back with the specimen loaded");
+        break;
+    default:
+        broken = false;
+        snprintf(why, sizeof why, "the run ended by '%s', not by fracture", reason ? reason : "");
+        break;
+    }
+    if (broken) {
+        if (end == TENSILE_END_UNKNOWN && no_drop && !strcmp(br->s, "end-of-data"))
+            results_note(rs, "the record ends after necking (stress %.0f %% below its maximum): "
+                             "taken as cut at fracture, the last sample is the break",
+                         100 * (1 - sig[n - 1] / sig[imax]));
+        return RIGOR_OK;
+    }
+    int rc = RIGOR_OK;
+    rc |= results_number(rs, "break_stress_mpa", NAN);
+    rc |= results_number(rs, "strain_at_break_pct", NAN);
+    rc |= results_number(rs, "toughness_mj_m3", NAN);
+    if (strcmp(br->s, "unloaded") != 0) /* "unloaded" already says why */
+        rc |= results_string(rs, "break_rule", "not-broken");
+    rc |= results_note(rs, "the specimen did not break (%s): no stress or strain at break, no "
+                           "energy to break",
+                       why);
+    if (!passed) {
+        rc |= results_number(rs, "max_stress_mpa", sig[imax] / 1e6);
+        rc |= results_number(rs, "tensile_strength_mpa", NAN);
+        rc |= results_note(rs, "tensile strength is null: the specimen neither broke nor passed "
+                               "its maximum (no necking); max_stress_mpa is the highest stress "
+                               "reached, not a strength");
+    }
+    return rc ? RIGOR_ENOMEM : RIGOR_OK;
+}

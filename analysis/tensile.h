@@ -64,4 +64,33 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                     const double *force_N, size_t n, double area_m2,
                     const analysis_opts *o, result_set *rs, char *why, size_t wl);
 
+/* How a test ended, from a Rigor run file's `end_reason` trailer (the only
+ * place the text is read; one table in tensile.c owns the names). */
+typedef enum {
+    TENSILE_END_UNKNOWN = 0, /* no end reason: a legacy export, an interrupted run */
+    TENSILE_END_FRACTURE,    /* "fracture" */
+    TENSILE_END_LIMIT,       /* "limit ... reached": a protocol limit stopped it */
+    TENSILE_END_OPERATOR,    /* "operator stop" */
+    TENSILE_END_FAULT,       /* "fault: ...": the supervisor stopped it */
+    TENSILE_END_COMPLETE     /* the protocol ran to its end (relaxation, creep, cycles) */
+} tensile_end;
+
+/* The end kind named by a run file's end_reason text (NULL: unknown). */
+tensile_end tensile_end_from_reason(const char *reason);
+
+/* Results of a specimen that did not break (issue 23). Called after
+ * tensile_analyze on the same loaded part eps/sig[0..n-1] with the curve's
+ * end reason. A specimen did not break when its run file says it ended
+ * other than by fracture, or when no fracture drop was found (break rule
+ * end-of-data or unloaded) and the stress never fell from its maximum by
+ * 5 % while the strain grew by 10 % of the strain at maximum (no necking:
+ * a legacy file cut at fracture after necking keeps its last sample as the
+ * break). Then break_stress_mpa, strain_at_break_pct and toughness_mj_m3
+ * are null, break_rule is "not-broken" (or stays "unloaded"), and unless the maximum was passed
+ * (that necking test) tensile_strength_mpa is null and max_stress_mpa
+ * holds the highest stress reached; each with a note naming why.
+ * Returns RIGOR_OK (or RIGOR_ENOMEM). */
+int tensile_apply_end(tensile_end end, const char *reason, const double *eps, const double *sig,
+                      size_t n, result_set *rs);
+
 #endif

@@ -446,8 +446,12 @@ static void test_unload_is_not_a_break(void)
             CHECK(br && !strcmp(br->s, "unloaded"), "break rule '%s'", br ? br->s : "?");
             CHECK(!fracture_stage, "no fracture stage for an unload");
             CHECK(note, "the note says why the analysis ends");
-            /* 20 + 0.5 GPa x (3.99 - 2) % = 29.95 MPa at the top of the ramp */
-            CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 29.95, 0, 1e-6, "strength");
+            /* 20 + 0.5 GPa x (3.99 - 2) % = 29.95 MPa at the top of the ramp:
+             * the highest stress reached, not a tensile strength (issue 23) */
+            CHECK_NEAR(results_get(&rs, "max_stress_mpa"), 29.95, 0, 1e-6, "max stress");
+            CHECK(isnan(results_get(&rs, "tensile_strength_mpa")), "no tensile strength");
+            CHECK(isnan(results_get(&rs, "break_stress_mpa")), "no stress at break");
+            CHECK(isnan(results_get(&rs, "strain_at_break_pct")), "no strain at break");
             /* the reversal: strain back by 1 % of its 3.99 % range, 4 samples
              * into the unload that starts at sample 500 */
             double bi = results_get(&rs, "break_index");
@@ -727,6 +731,130 @@ static void test_yield_robust(void)
     rng_state = 0x9E3779B97F4A7C15ull;
 }
 
+/* A specimen that did not break (issue 23). Closed form: E 1 GPa to 20 MPa
+ * at 2 %, then 0.5 GPa hardening; area 0.4 mm^2, L0 20 mm. Shapes:
+ *   rising:  loaded to 5 % and stopped there (a limit, an operator stop,
+ *            a legacy export that ends under load): max 35 MPa at the end;
+ *   relax:   loaded to 3 % (25 MPa), then held: the stress relaxes 20 % at
+ *            constant strain (a relaxation protocol that completed);
+ *   necked:  to 5 %, then the stress falls 20 % while the strain grows to
+ *            8 % (necking), stopped there.
+ * Each with an end reason; the truth: broken only for "fracture" (and for a
+ * legacy file that ends after necking, taken as cut at fracture); strength
+ * only when broken or the maximum was passed (necked). */
+static curve *make_end_curve(int shape, const char *reason)
+{
+    curve *c;
+    unsigned mask = (1u << CURVE_TIME) | (1u << CURVE_EXT) | (1u << CURVE_FORCE);
+    if (curve_new(mask, &c))
+        return NULL;
+    double e_top = shape == 1 ? 0.03 : 0.05;
+    int k = 0;
+    for (double e = 0; e <= e_top + 1e-12; e += 1e-4, k++) {
+        double s = e < 0.02 ? 1e9 * e : 20e6 + 0.5e9 * (e - 0.02);
+        double row[CURVE_NROLES] = {0.01 * k, e * 0.02, s * 4e-7, NAN, NAN};
+        curve_append(c, row);
+    }
+    double s_top = c->ch[CURVE_FORCE][c->n - 1] / 4e-7;
+    if (shape == 1)
+        for (int i = 1; i <= 300; i++, k++) {
+            double row[CURVE_NROLES] = {0.01 * k, e_top * 0.02,
+                                        s_top * (1 - 0.2 * (1 - exp(-i / 60.0))) * 4e-7, NAN,
+                                        NAN};
+            curve_append(c, row);
+        }
+    if (shape == 2)
+        for (int i = 1; i <= 300; i++, k++) {
+            double e = e_top + i * 1e-4;
+            double row[CURVE_NROLES] = {0.01 * k, e * 0.02, s_top * (1 - 0.2 * i / 300.0) * 4e-7,
+                                        NAN, NAN};
+            curve_append(c, row);
+        }
+    if (reason)
+        curve_meta_add(c, "end_reason", reason, "");
+    return c;
+}
+
+static void test_unbroken(void)
+{
+    CHECK(tensile_end_from_reason("fracture") == TENSILE_END_FRACTURE, "fracture");
+    CHECK(tensile_end_from_reason("limit strain reached (line 9)") == TENSILE_END_LIMIT, "limit");
+    CHECK(tensile_end_from_reason("operator stop") == TENSILE_END_OPERATOR, "operator");
+    CHECK(tensile_end_from_reason("fault: force frozen") == TENSILE_END_FAULT, "fault");
+    CHECK(tensile_end_from_reason("protocol complete") == TENSILE_END_COMPLETE, "complete");
+    CHECK(tensile_end_from_reason(NULL) == TENSILE_END_UNKNOWN, "none");
+    static const struct {
+        int shape;
+        const char *reason;
+        bool broken, strength;
+    } cases[] = {
+        {0, "limit strain reached (line 9)", false, false},
+        {0, "operator stop", false, false},
+        {0, "fault: force frozen", false, false},
+        {0, NULL, false, false},           /* legacy export ending under load */
+        {1, "protocol complete", false, false}, /* relaxation */
+        {1, NULL, false, false},           /* legacy relaxation record */
+        {2, "operator stop", false, true}, /* stopped after necking */
+        {2, NULL, true, true},             /* legacy export cut at fracture */
+    };
+    analysis_opts o;
+    analysis_opts_default(&o);
+    o.geom.area_m2 = 0.4e-6;
+    o.geom.gauge_m = 20e-3;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        curve *c = make_end_curve(cases[i].shape, cases[i].reason);
+        CHECK(c != NULL, "curve");
+        if (!c)
+            return;
+        result_set rs;
+        results_init(&rs);
+        char why[256] = "";
+        int rc = analysis_run(c, &o, &rs, why, sizeof why);
+        CHECK(rc == RIGOR_OK, "case %zu: rc %d %s", i, rc, why);
+        double smax = cases[i].shape == 1 ? 25 : 35;
+        double bs = results_get(&rs, "break_stress_mpa");
+        double ts = results_get(&rs, "tensile_strength_mpa");
+        const result_value *br = results_find(&rs, "break_rule");
+        if (cases[i].broken) {
+            CHECK(isfinite(bs), "case %zu: broken: stress at break given", i);
+            CHECK(br && strcmp(br->s, "not-broken"), "case %zu: rule %s", i, br ? br->s : "-");
+        } else {
+            CHECK(isnan(bs) && isnan(results_get(&rs, "strain_at_break_pct")) &&
+                      isnan(results_get(&rs, "toughness_mj_m3")),
+                  "case %zu: no break values", i);
+            CHECK(br && !strcmp(br->s, "not-broken"), "case %zu: rule %s", i, br ? br->s : "-");
+            bool said = false;
+            for (size_t k = 0; k < rs.nnotes; k++)
+                said |= strstr(rs.notes[k], "did not break") != NULL &&
+                        (!cases[i].reason || strstr(rs.notes[k], cases[i].reason));
+            CHECK(said, "case %zu: a note says why", i);
+        }
+        if (cases[i].strength) {
+            CHECK_NEAR(ts, smax, 0, 1e-6, "strength after the maximum was passed");
+        } else {
+            CHECK(isnan(ts), "case %zu: no tensile strength (%g)", i, ts);
+            CHECK_NEAR(results_get(&rs, "max_stress_mpa"), smax, 0, 1e-6, "max stress reached");
+        }
+        results_clear(&rs);
+        curve_free(c);
+    }
+    /* and a fracture keeps everything */
+    curve *c = make_end_curve(0, "fracture");
+    if (c) {
+        double row[CURVE_NROLES] = {99, 0.0501 * 0.02, 0, NAN, NAN};
+        curve_append(c, row);
+        result_set rs;
+        results_init(&rs);
+        char why[256] = "";
+        CHECK(analysis_run(c, &o, &rs, why, sizeof why) == RIGOR_OK, "fracture: %s", why);
+        CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 35, 0, 1e-6, "fracture: strength");
+        CHECK_NEAR(results_get(&rs, "break_stress_mpa"), 35, 0, 1e-6, "fracture: break");
+        CHECK(results_find(&rs, "max_stress_mpa") == NULL, "fracture: no max_stress_mpa key");
+        results_clear(&rs);
+        curve_free(c);
+    }
+}
+
 int main(void)
 {
     analysis_init();
@@ -740,6 +868,7 @@ int main(void)
     TEST_RUN(test_modulus_initial_loading);
     TEST_RUN(test_toe_bound);
     TEST_RUN(test_yield_robust);
+    TEST_RUN(test_unbroken);
     TEST_RUN(test_bilinear_hardening);
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
