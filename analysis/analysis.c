@@ -33,6 +33,8 @@ void analysis_opts_default(analysis_opts *o)
     o->break_drop_frac = 0.20;
     o->break_drop_samples = 10;
     o->break_low_frac = 0.10;
+    o->rt = 0;
+    o->final_diameter_m = o->final_width_m = o->final_thickness_m = NAN;
     o->compliance_m_per_N = 0;
     o->plateau_lo = 0.20;
     o->plateau_hi = 0.30;

@@ -38,6 +38,10 @@ typedef struct {
     double break_drop_frac; /* sudden drop: fraction of max stress lost ... */
     int break_drop_samples; /* ... within this many samples */
     double break_low_frac;  /* ASTM E8: force below this fraction of max (0.10) */
+    /* metals (ISO 6892-1, analysis/metals.c) */
+    double rt;               /* Rt at this total extension (ratio), 0 = not asked */
+    double final_diameter_m; /* Z: final diameter du, NAN when not given */
+    double final_width_m, final_thickness_m; /* Z: final width and thickness, NAN */
 
     /* compression */
     double compliance_m_per_N;   /* machine compliance (0 = none) */

@@ -35,6 +35,7 @@
 #include "tensile.h"
 
 #include "../common/error.h"
+#include "metals.h"
 #include "numeric.h"
 
 #include <math.h>
@@ -712,9 +713,9 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     /* Yield by the offset method, searched from the start of the modulus
      * window (the toe before it is not material response) to the maximum. */
     double ys = NAN, ye = NAN;
+    double s_n = stress_noise_sd(sig, imax);
     if (mrc == RIGOR_OK) {
         size_t i0 = o->modulus == MOD_SECANT ? 0 : m.i_lo;
-        double s_n = stress_noise_sd(sig, imax);
         offset_cross(eps, sig, i0, imax, E, line_toe + o->offset, s_n, &ye, &ys);
         if (isfinite(ye))
             ye -= toe;
@@ -766,6 +767,27 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     results_number(rs, "toughness_mj_m3", U / 1e6);
     results_number(rs, "toe_offset_pct", toe * 100);
     results_number(rs, "break_index", (double)ib);
+
+    /* ISO 6892-1 / ASTM E8 quantities (metals.c). */
+    double su = NAN;
+    if (isfinite(o->final_diameter_m))
+        su = M_PI * o->final_diameter_m * o->final_diameter_m / 4;
+    else if (isfinite(o->final_width_m) && isfinite(o->final_thickness_m))
+        su = o->final_width_m * o->final_thickness_m;
+    metals_in mi = {.eps = eps,
+                    .sig = sig,
+                    .n = n,
+                    .i0 = mrc == RIGOR_OK && o->modulus != MOD_SECANT ? m.i_lo : 0,
+                    .imax = imax,
+                    .ib = ib,
+                    .E_Pa = E,
+                    .toe = toe,
+                    .s_n = s_n,
+                    .area_m2 = area_m2,
+                    .rt = o->rt,
+                    .final_area_m2 = su};
+    if (metals_analyze(&mi, rs) != RIGOR_OK)
+        return RIGOR_ENOMEM;
     return RIGOR_OK;
 }
 
@@ -846,6 +868,12 @@ int tensile_apply_end(tensile_end end, const char *reason, const double *eps, co
     rc |= results_number(rs, "break_stress_mpa", NAN);
     rc |= results_number(rs, "strain_at_break_pct", NAN);
     rc |= results_number(rs, "toughness_mj_m3", NAN);
+    if (results_find(rs, "total_elongation_at_fracture_pct"))
+        rc |= results_number(rs, "total_elongation_at_fracture_pct", NAN);
+    if (results_find(rs, "elongation_after_fracture_pct"))
+        rc |= results_number(rs, "elongation_after_fracture_pct", NAN);
+    if (results_find(rs, "reduction_of_area_pct"))
+        rc |= results_number(rs, "reduction_of_area_pct", NAN);
     if (strcmp(br->s, "unloaded") != 0) /* "unloaded" already says why */
         rc |= results_string(rs, "break_rule", "not-broken");
     rc |= results_note(rs, "the specimen did not break (%s): no stress or strain at break, no "

@@ -42,6 +42,18 @@ static const label_row labels[] = {
     {"energy_absorption_mj_m3", "Energy absorption", "MJ/m³"},
     {"max_stress_mpa", "Maximum stress", "MPa"},
     {"max_strain_pct", "Maximum strain", "%"},
+    /* ISO 6892-1 / ASTM E8 (analysis/metals.c) */
+    {"yield_type", "Yielding", ""},
+    {"upper_yield_strength_mpa", "Upper yield strength ReH", "MPa"},
+    {"lower_yield_strength_mpa", "Lower yield strength ReL", "MPa"},
+    {"yield_point_extension_pct", "Yield point extension Ae", "%"},
+    {"total_extension_strength_mpa", "Stress at total extension Rt", "MPa"},
+    {"uniform_elongation_pct", "Uniform elongation Ag", "%"},
+    {"total_elongation_at_max_pct", "Total extension at max Agt", "%"},
+    {"total_elongation_at_fracture_pct", "Total extension at fracture At", "%"},
+    {"elongation_after_fracture_pct", "Elongation after fracture A", "%"},
+    {"reduction_of_area_pct", "Reduction of area Z", "%"},
+    {"n_value", "Strain-hardening exponent n", ""},
 };
 
 static const label_row *label_of(const char *key)

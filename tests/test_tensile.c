@@ -7,6 +7,7 @@
  * tensile strength within 0.5 %, break strain within 1 % relative.
  */
 #include "../analysis/analysis.h"
+#include "../analysis/metals.h"
 #include "../analysis/numeric.h"
 #include "../analysis/tensile.h"
 #include "../common/error.h"
@@ -855,6 +856,138 @@ static void test_unbroken(void)
     }
 }
 
+/* Low-carbon steel with a Lueders plateau (ISO 6892-1 Figure 2 c): E 200
+ * GPa to ReH = 300 MPa at 0.15 %; a drop to 250 MPa (the initial transient,
+ * ignored for ReL), then serrations between 260 and 270 MPa (period 0.2 %
+ * strain) to 2.15 % (Ae = 2.00 %), then hardening sigma = 265 + 185 (1 -
+ * (1 - t)^2) MPa to Rm = 450 MPa at 20.15 %, necking to 380 MPa at 30 %,
+ * break. Sampled every 0.002 % strain, area 1 mm^2. Truth: ReH 300, ReL
+ * 260, Ae 2.00 %, Agt 20.15 %, Ag = Agt - 450/200000 = 19.925 %, At 30 %,
+ * A = 30 - 380/2000 = 29.81 %. */
+static double steel_sig(double e)
+{
+    const double E = 200e9;
+    if (e <= 0.0015)
+        return E * e;
+    if (e <= 0.0017) /* the drop to the transient */
+        return 300e6 - 50e6 * (e - 0.0015) / 0.0002;
+    if (e <= 0.0021) /* back up from the transient to the serration level */
+        return 250e6 + 15e6 * (e - 0.0017) / 0.0004;
+    if (e <= 0.0215)
+        return 265e6 + 5e6 * sin(2 * M_PI * (e - 0.0021) / 0.002);
+    if (e <= 0.2015) {
+        double t = (e - 0.0215) / 0.18;
+        return 265e6 + 185e6 * (1 - (1 - t) * (1 - t));
+    }
+    double t = (e - 0.2015) / (0.30 - 0.2015);
+    return 450e6 - 70e6 * t * t;
+}
+
+static void gen_steel(double noise)
+{
+    N = 0;
+    for (size_t i = 0; N < NMAX - 20; i++) {
+        double e = i * 2e-5;
+        if (e > 0.30 + 1e-12)
+            break;
+        T[N] = i * 0.01;
+        EPS[N] = e;
+        SIG[N] = steel_sig(e) + (noise > 0 ? noise * gauss() : 0);
+        N++;
+    }
+    for (int k = 0; k < 15; k++, N++) {
+        T[N] = T[N - 1] + 0.01;
+        EPS[N] = EPS[N - 1] + 2e-5;
+        SIG[N] = noise > 0 ? noise * gauss() : 0;
+    }
+    for (size_t i = 0; i < N; i++)
+        F[i] = SIG[i] * 1e-6;
+}
+
+static void test_metals_luders(void)
+{
+    for (int noisy = 0; noisy < 2; noisy++) {
+        gen_steel(noisy ? 0.3e6 : 0);
+        analysis_opts o;
+        analysis_opts_default(&o);
+        o.rt = 0.005;
+        o.final_width_m = 0.8e-3;
+        o.final_thickness_m = 0.5e-3; /* Su 0.4 mm^2 of S0 1 mm^2: Z = 60 % */
+        result_set rs;
+        run(&o, &rs);
+        const result_value *yt = results_find(&rs, "yield_type");
+        CHECK(yt && !strcmp(yt->s, "discontinuous"), "yielding %s", yt ? yt->s : "-");
+        CHECK_NEAR(results_get(&rs, "modulus_mpa"), 200e3, 0, 0.01, "modulus");
+        CHECK_NEAR(results_get(&rs, "upper_yield_strength_mpa"), 300, 1.0, 0, "ReH");
+        CHECK_NEAR(results_get(&rs, "lower_yield_strength_mpa"), 260, 1.5, 0, "ReL");
+        CHECK_NEAR(results_get(&rs, "yield_point_extension_pct"), 2.00, 0.2, 0, "Ae");
+        /* Rt0.5: on the plateau at 0.5 % total extension */
+        CHECK_NEAR(results_get(&rs, "total_extension_strength_mpa"), steel_sig(0.005) / 1e6,
+                   1.5, 0, "Rt0.5");
+        CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 450, 1.0, 0, "Rm");
+        CHECK_NEAR(results_get(&rs, "total_elongation_at_max_pct"), 20.15, 0.3, 0, "Agt");
+        CHECK_NEAR(results_get(&rs, "uniform_elongation_pct"), 19.925, 0.3, 0, "Ag");
+        CHECK_NEAR(results_get(&rs, "total_elongation_at_fracture_pct"), 30, 0.01, 0, "At");
+        CHECK_NEAR(results_get(&rs, "elongation_after_fracture_pct"), 29.81, 0.01, 0, "A");
+        CHECK_NEAR(results_get(&rs, "reduction_of_area_pct"), 60, 1e-9, 0, "Z");
+        results_clear(&rs);
+    }
+    /* A continuous curve (Ramberg-Osgood) says so and has no ReH/ReL/Ae. */
+    double brk, smax;
+    generate(&RO, &brk, &smax);
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    const result_value *yt = results_find(&rs, "yield_type");
+    CHECK(yt && !strcmp(yt->s, "continuous"), "RO yielding %s", yt ? yt->s : "-");
+    CHECK(!results_find(&rs, "upper_yield_strength_mpa") &&
+              !results_find(&rs, "lower_yield_strength_mpa") &&
+              !results_find(&rs, "yield_point_extension_pct"),
+          "no ReH/ReL/Ae for continuous yielding");
+    CHECK(!results_find(&rs, "total_extension_strength_mpa"), "no Rt unless asked");
+    CHECK(!results_find(&rs, "reduction_of_area_pct"), "no Z without final dimensions");
+    results_clear(&rs);
+}
+
+/* ISO 10275 n on a Hollomon curve: true stress K eps_p^n (K 800 MPa, n
+ * 0.22) past a 200 GPa elastic line; the engineering curve peaks near
+ * eps_true = n (Considere), Agt ~ 24.6 %, so the range is 10-20 %. */
+static void test_metals_n_value(void)
+{
+    const double E = 200e9, K = 800e6, nn = 0.22;
+    N = 0;
+    double s0 = K * pow(0.002, nn);
+    for (int i = 0; i < 200; i++, N++) { /* elastic to s0 */
+        double st = s0 * i / 200.0;
+        double et = st / E;
+        EPS[N] = expm1(et);
+        SIG[N] = st / (1 + EPS[N]);
+    }
+    for (double ep = 0.002; ep < 0.40 && N < NMAX - 20; ep += 2e-5, N++) {
+        double st = K * pow(ep, nn);
+        double et = ep + st / E;
+        EPS[N] = expm1(et);
+        SIG[N] = st / (1 + EPS[N]);
+    }
+    for (int k = 0; k < 15; k++, N++) {
+        EPS[N] = EPS[N - 1] + 2e-5;
+        SIG[N] = 0;
+    }
+    for (size_t i = 0; i < N; i++) {
+        T[i] = i * 0.01;
+        F[i] = SIG[i] * 1e-6;
+    }
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "n_value"), nn, 0, 0.01, "n");
+    const result_value *r = results_find(&rs, "n_value_range_pct");
+    CHECK(r && fabs(r->v[0] - 10) < 1e-9 && fabs(r->v[1] - 20) < 1e-9, "range 10-20 %%");
+    results_clear(&rs);
+}
+
 int main(void)
 {
     analysis_init();
@@ -869,6 +1002,8 @@ int main(void)
     TEST_RUN(test_toe_bound);
     TEST_RUN(test_yield_robust);
     TEST_RUN(test_unbroken);
+    TEST_RUN(test_metals_luders);
+    TEST_RUN(test_metals_n_value);
     TEST_RUN(test_bilinear_hardening);
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
