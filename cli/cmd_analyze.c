@@ -42,6 +42,9 @@ static void usage(FILE *f)
            "  --offset PCT                 yield offset strain (default 0.2)\n"
            "  --no-toe                     no toe compensation (default: on)\n"
            "  --break-drop PCT             sudden drop that marks the break (default 20)\n"
+           "  --rt PCT                     ISO 6892-1 Rt: stress at this total extension\n"
+           "  --final-diameter MM | --final-width MM --final-thickness MM\n"
+           "                               final cross-section Su: reduction of area Z\n"
            "  --compliance MM_PER_N        compression: machine compliance\n"
            "  --compliance-file FILE       compression: force -> deflection table\n"
            "  --plateau-window LO:HI       compression: plateau window in %% (20:30)\n"
@@ -328,7 +331,11 @@ int cmd_analyze(int argc, char **argv)
         O_SUMCSV,
         O_JOBS,
         O_HELP,
-        O_STRICT
+        O_STRICT,
+        O_RT,
+        O_FDIAM,
+        O_FWIDTH,
+        O_FTHICK
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -354,6 +361,10 @@ int cmd_analyze(int argc, char **argv)
         {"report", required_argument, 0, O_REPORT},
         {"quiet", no_argument, 0, O_QUIET},
         {"strict", no_argument, 0, O_STRICT},
+        {"rt", required_argument, 0, O_RT},
+        {"final-diameter", required_argument, 0, O_FDIAM},
+        {"final-width", required_argument, 0, O_FWIDTH},
+        {"final-thickness", required_argument, 0, O_FTHICK},
         {"summary", no_argument, 0, O_SUMMARY},
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
@@ -505,6 +516,26 @@ int cmd_analyze(int argc, char **argv)
         case O_REPORT: report_path = optarg; break;
         case O_QUIET: out_kind = 3; break;
         case O_STRICT: strict = true; break;
+        case O_RT:
+            if (!parse_num("--rt", optarg, &v) || !positive("--rt", v))
+                return 2;
+            flags.rt = v / 100;
+            break;
+        case O_FDIAM:
+            if (!parse_num("--final-diameter", optarg, &v) || !positive("--final-diameter", v))
+                return 2;
+            flags.final_diameter_m = v * 1e-3;
+            break;
+        case O_FWIDTH:
+            if (!parse_num("--final-width", optarg, &v) || !positive("--final-width", v))
+                return 2;
+            flags.final_width_m = v * 1e-3;
+            break;
+        case O_FTHICK:
+            if (!parse_num("--final-thickness", optarg, &v) || !positive("--final-thickness", v))
+                return 2;
+            flags.final_thickness_m = v * 1e-3;
+            break;
         case O_SUMMARY: summary = true; break;
         case O_GROUPBY:
             if (!optarg[0]) {
@@ -561,6 +592,20 @@ int cmd_analyze(int argc, char **argv)
     if (set_nofile)
         o.use_file_columns = false;
     o.geom = flags.geom;
+    o.rt = flags.rt;
+    o.final_diameter_m = flags.final_diameter_m;
+    o.final_width_m = flags.final_width_m;
+    o.final_thickness_m = flags.final_thickness_m;
+    if (isfinite(o.final_width_m) != isfinite(o.final_thickness_m)) {
+        fprintf(stderr, "rigor analyze: --final-width and --final-thickness go together "
+                        "(the final cross-section of a flat specimen)\n");
+        return 2;
+    }
+    if (isfinite(o.final_diameter_m) && isfinite(o.final_width_m)) {
+        fprintf(stderr, "rigor analyze: --final-diameter or --final-width/--final-thickness, "
+                        "not both\n");
+        return 2;
+    }
     o.compliance_m_per_N = flags.compliance_m_per_N;
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
 

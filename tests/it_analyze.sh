@@ -115,5 +115,35 @@ else
     skip=$((skip + 1)); echo "skip st1595-modulus: ../shared/data/peer absent"
 fi
 
+# 9. metals: the normalized 1045 steel record (a Lueders plateau) gives ReH,
+#    ReL, Ae; --rt and --final-diameter give Rt and Z (1 - (4.51/7.13)^2);
+#    the keys are in --json and --csv under their names
+f="../shared/data/peer/DuncanWilliamGibbons_tensile-analyzer/Steel_1045_Normalized_1_Formatted.csv"
+if [ -r "$f" ]; then
+    out=$("$RIGOR" analyze --json --rt 0.5 --final-diameter 4.51 "$f")
+    if echo "$out" | $PY -c '
+import json,sys
+r=json.load(sys.stdin)[0]["results"]
+assert r["yield_type"]=="discontinuous", r.get("yield_type")
+assert abs(r["upper_yield_strength_mpa"]-523.7)<0.5, r["upper_yield_strength_mpa"]
+assert abs(r["lower_yield_strength_mpa"]-494.9)<0.5, r["lower_yield_strength_mpa"]
+assert 1.2 < r["yield_point_extension_pct"] < 1.6, r["yield_point_extension_pct"]
+assert abs(r["reduction_of_area_pct"]-100*(1-(4.51/7.13)**2))<1e-6, r["reduction_of_area_pct"]
+assert 490 < r["total_extension_strength_mpa"] < 500
+for k in ("uniform_elongation_pct","total_elongation_at_max_pct","elongation_after_fracture_pct","n_value"):
+    assert k in r, k
+'; then ok metals-json; else bad metals-json "$out"; fi
+    hdr=$("$RIGOR" analyze --csv --final-diameter 4.51 "$f" | head -1)
+    if echo "$hdr" | grep -q ',upper_yield_strength_mpa,' && echo "$hdr" | grep -q ',reduction_of_area_pct,'; then
+        ok metals-csv; else bad metals-csv "$hdr"; fi
+else
+    skip=$((skip + 2)); echo "skip metals: ../shared/data/peer absent"
+fi
+for args in "--rt -1 x" "--final-width 3 x" "--final-diameter 4 --final-width 3 --final-thickness 1 x"; do
+    # shellcheck disable=SC2086
+    "$RIGOR" analyze $args >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && [ -s "$tmp/err" ]; then ok "usage '$args'"; else bad "usage '$args'" "rc=$rc"; fi
+done
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
