@@ -44,13 +44,18 @@ void analysis_opts_default(analysis_opts *o)
 int analysis_preset(analysis_opts *o, const char *name)
 {
     if (!strcmp(name, "iso527")) {
-        /* ISO 527-1 §10.3: chord modulus between 0.05 % and 0.25 % strain. */
+        /* ISO 527-1 §10.3: chord modulus between 0.05 % and 0.25 % strain.
+         * Yield (§3.3, §10.4): the yield stress is the stress at the first
+         * strain increase without a stress increase (zero slope, the first
+         * local maximum), not an offset yield; an offset yield is given
+         * only when asked (--offset), as ISO 527-1 leaves it to agreement. */
         o->test = TEST_TENSILE;
         o->modulus = MOD_CHORD;
         o->mod_lo = 0.0005;
         o->mod_hi = 0.0025;
         o->toe = true;
-        o->offset = 0.002;
+        o->offset = 0;
+        o->yield = YIELD_ZERO_SLOPE;
     } else if (!strcmp(name, "astm-d638")) {
         /* ASTM D638: tangent modulus of the linear region, toe compensation
          * (Annex A1), 0.2 % offset yield. */
@@ -58,13 +63,20 @@ int analysis_preset(analysis_opts *o, const char *name)
         o->modulus = MOD_AUTO;
         o->toe = true;
         o->offset = 0.002;
+        /* D638 terminology: the yield point is the first point of zero
+         * slope; the offset yield strength applies to materials without
+         * one. */
+        o->yield = YIELD_ZERO_SLOPE_OR_OFFSET;
     } else if (!strcmp(name, "astm-d882")) {
         /* ASTM D882 (thin sheeting): modulus from the initial linear portion
-         * with toe compensation (Annex A1), tensile energy to break (A2). */
+         * with toe compensation (Annex A1), tensile energy to break (A2);
+         * yield strength at the first zero slope, else the offset yield
+         * (D882 terminology, as D638). */
         o->test = TEST_TENSILE;
         o->modulus = MOD_AUTO;
         o->toe = true;
         o->offset = 0.002;
+        o->yield = YIELD_ZERO_SLOPE_OR_OFFSET;
     } else if (!strcmp(name, "iso604")) {
         /* ISO 604: compressive modulus as the chord 0.05 %..0.25 %. */
         o->test = TEST_COMPRESSION;

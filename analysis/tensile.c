@@ -40,6 +40,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -609,6 +610,26 @@ static void offset_cross(const double *eps, const double *sig, size_t i0, size_t
     *sig_y = ms + bs * (ex - mx);
 }
 
+/* Zero-slope yield (ISO 527-1 yield stress, ASTM D638/D882 yield point):
+ * the first running maximum of the stress, from the start of the modulus
+ * window i0, from which the stress falls by at least max(0.5 % of it, 5
+ * s_n) before the break sample ib (so the fracture drop itself does not
+ * count). Returns its index, or SIZE_MAX when there is none. A noisy
+ * record's maximum sample sits up to a few s_n above the curve. */
+static size_t zero_slope(const double *sig, size_t i0, size_t ib, double s_n)
+{
+    size_t irm = i0;
+    for (size_t i = i0 + 1; i <= ib; i++) {
+        if (sig[i] > sig[irm]) {
+            irm = i;
+            continue;
+        }
+        if (sig[irm] > 0 && sig[irm] - sig[i] >= fmax(0.005 * sig[irm], 5 * s_n))
+            return irm;
+    }
+    return SIZE_MAX;
+}
+
 int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                     const double *force_N, size_t n, double area_m2,
                     const analysis_opts *o, result_set *rs, char *why, size_t wl)
@@ -637,6 +658,8 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     if (o->modulus == MOD_SECANT)
         results_method_number(rs, "secant_strain_pct", o->mod_lo * 100);
     results_method_number(rs, "yield_offset_pct", o->offset * 100);
+    static const char *yield_names[] = {"offset", "zero-slope", "zero-slope, else offset"};
+    results_method_string(rs, "yield_rule", yield_names[o->yield]);
     results_method_bool(rs, "toe_compensation", o->toe && o->modulus != MOD_SECANT);
     results_method_number(rs, "break_drop_pct", o->break_drop_frac * 100);
     results_method_number(rs, "break_drop_samples", o->break_drop_samples);
@@ -711,27 +734,27 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     }
 
     /* Yield by the offset method, searched from the start of the modulus
-     * window (the toe before it is not material response) to the maximum. */
+     * window (the toe before it is not material response) to the maximum.
+     * Stored once the break is known (a zero-slope yield needs it); the
+     * keys are placed here to keep their order. */
     double ys = NAN, ye = NAN;
     double s_n = stress_noise_sd(sig, imax);
-    if (mrc == RIGOR_OK) {
-        size_t i0 = o->modulus == MOD_SECANT ? 0 : m.i_lo;
+    char ywhy[200] = "";
+    size_t i0 = mrc == RIGOR_OK && o->modulus != MOD_SECANT ? m.i_lo : 0;
+    if (mrc == RIGOR_OK && o->offset > 0) {
         offset_cross(eps, sig, i0, imax, E, line_toe + o->offset, s_n, &ye, &ys);
         if (isfinite(ye))
             ye -= toe;
         if (!isfinite(ys))
-            results_note(rs,
-                         "yield is null: the %.3g %% offset line does not cross the curve "
-                         "before the maximum stress",
-                         o->offset * 100);
+            snprintf(ywhy, sizeof ywhy,
+                     "the %.3g %% offset line does not cross the curve before the maximum "
+                     "stress",
+                     o->offset * 100);
     } else {
-        results_note(rs, "yield is null: no modulus");
+        snprintf(ywhy, sizeof ywhy, "%s", mrc != RIGOR_OK ? "no modulus" : "no offset asked");
     }
-    if (isfinite(ys) && ys <= 0)
-        results_warn(rs, "yield strength %.4g MPa is not positive: not a physical yield",
-                     ys / 1e6);
-    results_number(rs, "yield_strength_mpa", ys / 1e6);
-    results_number(rs, "yield_strain_pct", ye * 100);
+    results_number(rs, "yield_strength_mpa", NAN);
+    results_number(rs, "yield_strain_pct", NAN);
 
     results_number(rs, "tensile_strength_mpa", sig[imax] / 1e6);
     results_number(rs, "strain_at_max_pct", (eps[imax] - toe) * 100);
@@ -752,6 +775,38 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
         results_note(rs, "no sudden drop and force never fell below %.0f %% of the maximum: "
                          "break taken at the last sample",
                      o->break_low_frac * 100);
+
+    /* Which yield is reported (o->yield; presets iso527, astm-d638/d882). */
+    size_t iz = zero_slope(sig, i0, ib, s_n);
+    double zs = iz < n ? sig[iz] : NAN, ze = iz < n ? eps[iz] - toe : NAN;
+    const char *ymethod = "offset";
+    if (o->yield == YIELD_ZERO_SLOPE || (o->yield == YIELD_ZERO_SLOPE_OR_OFFSET && iz < n)) {
+        ymethod = "zero-slope";
+        if (isfinite(ys)) {
+            results_number(rs, "offset_yield_strength_mpa", ys / 1e6);
+            results_number(rs, "offset_yield_strain_pct", ye * 100);
+        }
+        ys = zs;
+        ye = ze;
+        if (iz >= n)
+            results_note(rs, "yield is null: no point of zero slope (a first local maximum "
+                             "followed by a fall of 0.5 %% or 5 noise SDs) before the break "
+                             "(ISO 527-1 yield stress)%s",
+                         o->offset > 0 ? "" : "; no offset yield asked (--offset)");
+    } else {
+        if (o->yield == YIELD_ZERO_SLOPE_OR_OFFSET)
+            results_note(rs, "no point of zero slope before the break: the yield is the %.3g "
+                             "%% offset yield",
+                         o->offset * 100);
+        if (!isfinite(ys))
+            results_note(rs, "yield is null: %s", ywhy);
+    }
+    results_string(rs, "yield_method", ymethod);
+    if (isfinite(ys) && ys <= 0)
+        results_warn(rs, "yield strength %.4g MPa is not positive: not a physical yield",
+                     ys / 1e6);
+    results_number(rs, "yield_strength_mpa", ys / 1e6);
+    results_number(rs, "yield_strain_pct", ye * 100);
 
     /* True stress sigma_t = sigma (1 + eps'), valid while deformation is
      * uniform (volume constancy); its maximum up to break. */

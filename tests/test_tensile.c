@@ -988,6 +988,103 @@ static void test_metals_n_value(void)
     results_clear(&rs);
 }
 
+/* Presets' yield (issue 23). A polymer with a yield peak: E 2 GPa to 40 MPa
+ * at 2 %, rounding to a peak of 50 MPa at 5 % (zero slope), a fall to 42
+ * MPa at 8 % (necking), cold drawing and hardening to 60 MPa at 60 %, break.
+ * iso527: yield 50 MPa at 5 % (the first local maximum), no offset yield
+ * unless asked; astm-d638: the same zero-slope yield point; defaults: the
+ * 0.2 % offset yield, below the peak. A brittle film has no zero slope:
+ * iso527 gives no yield, astm-d638 falls back to the offset (null too). */
+static double poly_sig(double e)
+{
+    if (e <= 0.02)
+        return 2e9 * e;
+    if (e <= 0.05) {
+        double t = (e - 0.02) / 0.03; /* slope 2 GPa at t = 0, 0 at t = 1 */
+        return 40e6 + 10e6 * (1 - (1 - t) * (1 - t)) * (0.03 * 2e9 / 20e6) / 3.0;
+    }
+    if (e <= 0.08)
+        return 50e6 - 8e6 * (e - 0.05) / 0.03;
+    return 42e6 + 18e6 * (e - 0.08) / 0.52;
+}
+
+static void test_preset_yield(void)
+{
+    N = 0;
+    for (size_t i = 0; N < NMAX - 20; i++) {
+        double e = i * 5e-5;
+        if (e > 0.60 + 1e-12)
+            break;
+        T[N] = i * 0.01;
+        EPS[N] = e;
+        SIG[N] = poly_sig(e);
+        N++;
+    }
+    for (int k = 0; k < 15; k++, N++) {
+        T[N] = T[N - 1] + 0.01;
+        EPS[N] = EPS[N - 1] + 5e-5;
+        SIG[N] = 0;
+    }
+    for (size_t i = 0; i < N; i++)
+        F[i] = SIG[i] * 1e-6;
+    double peak = 0, epk = 0;
+    for (size_t i = 0; i < N; i++)
+        if (EPS[i] < 0.07 && SIG[i] > peak) {
+            peak = SIG[i];
+            epk = EPS[i];
+        }
+    analysis_opts o;
+    result_set rs;
+    const result_value *ym;
+
+    analysis_opts_default(&o);
+    CHECK(analysis_preset(&o, "iso527") == RIGOR_OK, "iso527");
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "yield_strength_mpa"), peak / 1e6, 1e-9, 0, "iso527 yield");
+    CHECK_NEAR(results_get(&rs, "yield_strain_pct"), epk * 100, 0.01, 0, "iso527 yield strain");
+    ym = results_find(&rs, "yield_method");
+    CHECK(ym && !strcmp(ym->s, "zero-slope"), "iso527 method %s", ym ? ym->s : "-");
+    CHECK(!results_find(&rs, "offset_yield_strength_mpa"), "iso527: no offset yield unasked");
+    CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 60, 0.01, 0, "sigma_M at break");
+    results_clear(&rs);
+    o.offset = 0.002; /* asked: reported beside */
+    run(&o, &rs);
+    CHECK(isfinite(results_get(&rs, "offset_yield_strength_mpa")), "iso527 + --offset");
+    CHECK_NEAR(results_get(&rs, "yield_strength_mpa"), peak / 1e6, 1e-9, 0, "still zero slope");
+    results_clear(&rs);
+
+    analysis_opts_default(&o);
+    CHECK(analysis_preset(&o, "astm-d638") == RIGOR_OK, "d638");
+    run(&o, &rs);
+    CHECK_NEAR(results_get(&rs, "yield_strength_mpa"), peak / 1e6, 1e-9, 0, "d638 yield point");
+    CHECK(isfinite(results_get(&rs, "offset_yield_strength_mpa")), "d638 offset beside");
+    results_clear(&rs);
+
+    analysis_opts_default(&o);
+    run(&o, &rs);
+    double def = results_get(&rs, "yield_strength_mpa");
+    CHECK(def > 40 && def < peak / 1e6 - 0.5, "default: the offset yield %g below the peak", def);
+    ym = results_find(&rs, "yield_method");
+    CHECK(ym && !strcmp(ym->s, "offset"), "default method %s", ym ? ym->s : "-");
+    results_clear(&rs);
+
+    /* brittle film: no zero slope */
+    gen_spec g = {3e9, 1e12, 1, 0, 74e6 / 3e9, 1e-9, 0, 0, 2000, 1};
+    double brk, smax;
+    generate(&g, &brk, &smax);
+    analysis_opts_default(&o);
+    CHECK(analysis_preset(&o, "iso527") == RIGOR_OK, "iso527");
+    run(&o, &rs);
+    CHECK(isnan(results_get(&rs, "yield_strength_mpa")), "brittle: no ISO 527 yield");
+    results_clear(&rs);
+    analysis_opts_default(&o);
+    CHECK(analysis_preset(&o, "astm-d882") == RIGOR_OK, "d882");
+    run(&o, &rs);
+    ym = results_find(&rs, "yield_method");
+    CHECK(ym && !strcmp(ym->s, "offset"), "d882 brittle: offset (%s)", ym ? ym->s : "-");
+    results_clear(&rs);
+}
+
 int main(void)
 {
     analysis_init();
@@ -1004,6 +1101,7 @@ int main(void)
     TEST_RUN(test_unbroken);
     TEST_RUN(test_metals_luders);
     TEST_RUN(test_metals_n_value);
+    TEST_RUN(test_preset_yield);
     TEST_RUN(test_bilinear_hardening);
     TEST_RUN(test_run_geometry);
     TEST_RUN(test_run_file_columns);
