@@ -279,6 +279,10 @@ int metals_analyze(const metals_in *in, result_set *rs)
             TRY(results_number(rs, "n_value", n));
             TRY(results_pair(rs, "n_value_range_pct", lo * 100, hi * 100));
             TRY(results_number(rs, "n_value_r2", r2));
+        } else if (hi <= lo) {
+            TRY(results_note(rs, "n_value is absent: the uniform plastic range ends at %.3g %% "
+                                 "strain, before its start at %.3g %% (ISO 10275)",
+                             hi * 100, lo * 100));
         } else {
             TRY(results_note(rs, "n_value is absent: the uniform plastic range %.3g-%.3g %% is "
                                  "shorter than 1 %% strain or 5 samples (ISO 10275)",

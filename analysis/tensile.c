@@ -755,6 +755,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     }
     results_number(rs, "yield_strength_mpa", NAN);
     results_number(rs, "yield_strain_pct", NAN);
+    results_string(rs, "yield_method", "");
 
     results_number(rs, "tensile_strength_mpa", sig[imax] / 1e6);
     results_number(rs, "strain_at_max_pct", (eps[imax] - toe) * 100);
