@@ -12,6 +12,7 @@
 
 #include "../analysis/analysis.h"
 #include "../analysis/batch.h"
+#include "../analysis/tensile.h"
 #include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../common/pool.h"
@@ -58,6 +59,10 @@ static void usage(FILE *f)
            "  --group-by KEY               group by folder (default), format, test, file or\n"
            "                               a metadata key of the file (e.g. Material)\n"
            "  --summary-csv FILE           also write the summary as CSV to FILE\n"
+           "  --include-all                keep operator-stopped and faulted runs in the\n"
+           "                               summary (default: listed and left out)\n"
+           "  --exclude FILE_OR_SPECIMEN=REASON   leave one specimen out of the summary,\n"
+           "                               listed with the reason (repeatable)\n"
            "  --jobs N                     read and analyse in N threads (default: CPUs,\n"
            "                               at most 4; threads left over by few files go\n"
            "                               into each long file); output identical for any N\n"
@@ -335,7 +340,9 @@ int cmd_analyze(int argc, char **argv)
         O_RT,
         O_FDIAM,
         O_FWIDTH,
-        O_FTHICK
+        O_FTHICK,
+        O_INCLALL,
+        O_EXCLUDE
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -365,6 +372,8 @@ int cmd_analyze(int argc, char **argv)
         {"final-diameter", required_argument, 0, O_FDIAM},
         {"final-width", required_argument, 0, O_FWIDTH},
         {"final-thickness", required_argument, 0, O_FTHICK},
+        {"include-all", no_argument, 0, O_INCLALL},
+        {"exclude", required_argument, 0, O_EXCLUDE},
         {"summary", no_argument, 0, O_SUMMARY},
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
@@ -384,7 +393,14 @@ int cmd_analyze(int argc, char **argv)
     const char *preset = NULL;
     int out_kind = 0; /* 0 table, 1 json, 2 csv, 3 none */
     const char *plot_path = NULL, *report_path = NULL;
-    bool summary = false, strict = false;
+    bool summary = false, strict = false, include_all = false;
+    enum { MAX_EXCLUDE = 64 };
+    static struct {
+        char what[1024];
+        char why[160];
+    } excl[MAX_EXCLUDE];
+    bool excl_used[MAX_EXCLUDE];
+    int nexcl = 0;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
     double v = 0, a, b;
@@ -516,6 +532,26 @@ int cmd_analyze(int argc, char **argv)
         case O_REPORT: report_path = optarg; break;
         case O_QUIET: out_kind = 3; break;
         case O_STRICT: strict = true; break;
+        case O_INCLALL: include_all = true; break;
+        case O_EXCLUDE: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1]) {
+                fprintf(stderr, "rigor analyze: --exclude: expected FILE_OR_SPECIMEN=REASON, "
+                                "got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            if (nexcl >= MAX_EXCLUDE) {
+                fprintf(stderr, "rigor analyze: --exclude: at most %d\n", MAX_EXCLUDE);
+                return 2;
+            }
+            snprintf(excl[nexcl].what, sizeof excl[nexcl].what, "%.*s", (int)(eq - optarg),
+                     optarg);
+            snprintf(excl[nexcl].why, sizeof excl[nexcl].why, "%s", eq + 1);
+            excl_used[nexcl] = false;
+            nexcl++;
+            break;
+        }
         case O_RT:
             if (!parse_num("--rt", optarg, &v) || !positive("--rt", v))
                 return 2;
@@ -681,15 +717,43 @@ int cmd_analyze(int argc, char **argv)
     if (summary || summary_csv) {
         const result_set **rs = malloc((nres ? nres : 1) * sizeof *rs);
         const char **grp = malloc((nres ? nres : 1) * sizeof *grp);
-        int rc = rs && grp ? RIGOR_OK : RIGOR_ENOMEM;
+        const char **exc = malloc((nres ? nres : 1) * sizeof *exc);
+        int rc = rs && grp && exc ? RIGOR_OK : RIGOR_ENOMEM;
         for (size_t k = 0; rc == RIGOR_OK && k < nres; k++) {
             rs[k] = &res[k].rs;
             grp[k] = res[k].group;
+            exc[k] = NULL;
+            /* An explicit exclusion (file or specimen id), then by default
+             * the runs that did not end as a test: an operator stop or a
+             * fault (docs/batch.md; --include-all keeps them). */
+            for (int e = 0; e < nexcl; e++)
+                if (!strcmp(excl[e].what, res[k].file) ||
+                    (res[k].specimen[0] && !strcmp(excl[e].what, res[k].specimen))) {
+                    snprintf(res[k].excluded, sizeof res[k].excluded, "excluded: %s",
+                             excl[e].why);
+                    excl_used[e] = true;
+                    break;
+                }
+            tensile_end te = tensile_end_from_reason(res[k].end_reason);
+            if (!res[k].excluded[0] && !include_all &&
+                (te == TENSILE_END_OPERATOR || te == TENSILE_END_FAULT))
+                snprintf(res[k].excluded, sizeof res[k].excluded,
+                         "the run ended by '%.120s' (--include-all keeps it)", res[k].end_reason);
+            if (res[k].excluded[0])
+                exc[k] = res[k].excluded;
         }
+        for (int e = 0; e < nexcl; e++)
+            if (!excl_used[e]) {
+                fprintf(stderr, "rigor analyze: --exclude: no file or specimen '%s' in the "
+                                "batch\n",
+                        excl[e].what);
+                status = 2;
+            }
         if (rc == RIGOR_OK)
-            rc = batch_summarize(rs, grp, nres, &bs);
+            rc = batch_summarize_ex(rs, grp, exc, nres, &bs);
         free(rs);
         free(grp);
+        free(exc);
         if (rc != RIGOR_OK) {
             fprintf(stderr, "rigor analyze: summary: %s\n", rigor_strerror(rc));
             status = 2;

@@ -85,6 +85,8 @@ int analysed_from_curve(analysed *a, const curve *c)
     snprintf(a->format, sizeof a->format, "%s", c->format);
     memcpy(a->colname, c->colname, sizeof a->colname);
     memcpy(a->colunit, c->colunit, sizeof a->colunit);
+    const curve_meta *er = curve_meta_find(c, "end_reason");
+    snprintf(a->end_reason, sizeof a->end_reason, "%s", er && er->value ? er->value : "");
     if (c->nnotes) {
         a->notes = calloc(c->nnotes, sizeof *a->notes);
         if (!a->notes)
@@ -493,6 +495,11 @@ void output_summary_table(FILE *f, const analysed *v, const batch_summary *s,
         const batch_group *g = &s->groups[gi];
         fprintf(f, "\ngroup %s · %zu specimen%s · %zu with warnings\n", g->name, g->n,
                 g->n == 1 ? "" : "s", group_warned(v, g));
+        for (size_t e = 0; e < g->nexcluded; e++) {
+            const analysed *x = &v[g->excluded[e]];
+            fprintf(f, "  left out: %s%s%s: %s\n", x->file, x->specimen[0] ? " specimen " : "",
+                    x->specimen, g->excluded_why[e]);
+        }
         fprintf(f, "  %-44s %4s %11s %11s %9s %11s %11s\n", "result", "n", "mean", "SD", "CV %",
                 "min", "max");
         for (size_t k = 0; k < g->nkeys; k++) {
@@ -543,6 +550,17 @@ static void json_summary(json_writer *w, const analysed *v, const batch_summary 
         json_kv_string(w, "group", g->name);
         json_kv_int(w, "n", (long long)g->n);
         json_kv_int(w, "specimens_with_warnings", (long long)group_warned(v, g));
+        json_key(w, "excluded");
+        json_begin_array(w);
+        for (size_t e = 0; e < g->nexcluded; e++) {
+            const analysed *x = &v[g->excluded[e]];
+            json_begin_object(w);
+            json_kv_string(w, "file", x->file);
+            json_kv_string(w, "specimen", x->specimen);
+            json_kv_string(w, "reason", g->excluded_why[e]);
+            json_end_object(w);
+        }
+        json_end_array(w);
         json_key(w, "stats");
         json_begin_object(w);
         for (size_t k = 0; k < g->nkeys; k++) {

@@ -24,6 +24,8 @@ typedef struct {
     char colunit[CURVE_NROLES][32];
     char **notes; /* import notes (copied) */
     size_t nnotes;
+    char end_reason[128]; /* a run file's end_reason, "" when the file has none */
+    char excluded[192];   /* why the batch statistics leave it out, "" when they do not */
     result_set rs;
 } analysed;
 
