@@ -300,6 +300,19 @@ static void json_specimens(json_writer *w, const analysed *v, size_t n)
         for (size_t i = 0; i < a->rs.nnotes; i++)
             json_string(w, a->rs.notes[i]);
         json_end_array(w);
+        /* the warning notes again, by their kind: a reader need not parse
+         * the text (--strict exits 1 when any specimen has one) */
+        json_key(w, "warnings");
+        json_begin_array(w);
+        for (size_t i = 0; i < a->nnotes; i++)
+            if (is_warning(a->notes[i]))
+                json_string(w, a->notes[i]);
+        for (size_t i = 0; i < a->rs.nnotes; i++)
+            if (results_note_is_warning(&a->rs, i))
+                json_string(w, a->rs.notes[i]);
+        json_end_array(w);
+        if (a->excluded[0])
+            json_kv_string(w, "excluded_from_summary", a->excluded);
         json_end_object(w);
     }
     json_end_array(w);

@@ -97,6 +97,14 @@ if [ $rc -eq 1 ] && grep -q -- '--strict: 1 specimen with warnings' "$tmp/err"; 
     ok strict-exit-1; else bad strict-exit-1 "rc=$rc $(cat "$tmp/err")"; fi
 "$RIGOR" analyze --strict examples/film-tensile.csv >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 0 ]; then ok strict-clean-exit-0; else bad strict-clean-exit-0 "rc=$rc $(cat "$tmp/err")"; fi
+# the warnings are also a typed array in --json (empty for a clean file)
+"$RIGOR" analyze --json tests/data/analyze/no_linear_region.csv examples/film-tensile.csv >"$tmp/w.json" 2>/dev/null
+if $PY -c '
+import json,sys
+v=json.load(open(sys.argv[1]))
+assert len(v[0]["warnings"])==2 and all(w.startswith("WARNING: ") for w in v[0]["warnings"]), v[0]["warnings"]
+assert v[1]["warnings"]==[], v[1]["warnings"]
+' "$tmp/w.json"; then ok json-warnings; else bad json-warnings "$(head -c 300 "$tmp/w.json")"; fi
 # a read failure stays 2 under --strict
 "$RIGOR" analyze --strict "$f" tests/data/analyze/empty.csv >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 2 ]; then ok strict-failure-exit-2; else bad strict-failure-exit-2 "rc=$rc"; fi
