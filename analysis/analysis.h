@@ -45,7 +45,7 @@ typedef struct {
     double break_drop_frac; /* sudden drop: fraction of max stress lost ... */
     int break_drop_samples; /* ... within this many samples */
     double break_low_frac;  /* ASTM E8: force below this fraction of max (0.10) */
-    yield_rule yield;        /* which yield yield_strength_mpa is */
+    yield_rule yield;       /* which yield yield_strength_mpa is */
     /* metals (ISO 6892-1, analysis/metals.c) */
     double rt;               /* Rt at this total extension (ratio), 0 = not asked */
     double final_diameter_m; /* Z: final diameter du, NAN when not given */

@@ -50,11 +50,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DROP_FRAC 0.005       /* first force drop: 0.5 % of the stress ... */
-#define DROP_NOISE 5.0        /* ... and 5 noise SDs */
-#define YIELD_PLASTIC 0.005   /* ReH lies below 0.5 % plastic strain */
-#define PLATEAU_FRAC 0.01     /* yield phase: within 1 % of its median level */
-#define AE_MIN 0.001          /* a yield phase spans at least 0.1 % strain */
+#define DROP_FRAC 0.005     /* first force drop: 0.5 % of the stress ... */
+#define DROP_NOISE 5.0      /* ... and 5 noise SDs */
+#define YIELD_PLASTIC 0.005 /* ReH lies below 0.5 % plastic strain */
+#define PLATEAU_FRAC 0.01   /* yield phase: within 1 % of its median level */
+#define AE_MIN 0.001        /* a yield phase spans at least 0.1 % strain */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -216,8 +216,9 @@ int metals_analyze(const metals_in *in, result_set *rs)
         TRY(results_number(rs, "lower_yield_strength_mpa", sig[il] / 1e6));
         TRY(results_number(rs, "yield_point_extension_pct", (eps[ie] - eps[ih]) * 100));
         ae_end = eps[ie] - toe;
-        TRY(results_note(rs, "discontinuous yielding: a force drop of %.3g %% after the upper "
-                             "yield point at %.4g %% strain; ReH, ReL and Ae apply beside Rp",
+        TRY(results_note(rs,
+                         "discontinuous yielding: a force drop of %.3g %% after the upper "
+                         "yield point at %.4g %% strain; ReH, ReL and Ae apply beside Rp",
                          100 * (sig[ih] - sig[il]) / sig[ih], (eps[ih] - toe) * 100));
     } else if (isfinite(E)) {
         TRY(results_string(rs, "yield_type", "continuous"));
@@ -237,8 +238,9 @@ int metals_analyze(const metals_in *in, result_set *rs)
         }
         TRY(results_number(rs, "total_extension_strength_mpa", rt / 1e6));
         if (!isfinite(rt))
-            TRY(results_note(rs, "total_extension_strength_mpa is null: the curve does not "
-                                 "reach %.4g %% total extension before the maximum force",
+            TRY(results_note(rs,
+                             "total_extension_strength_mpa is null: the curve does not "
+                             "reach %.4g %% total extension before the maximum force",
                              in->rt * 100));
     }
     /* Ag, Agt */
@@ -261,8 +263,9 @@ int metals_analyze(const metals_in *in, result_set *rs)
             TRY(results_number(rs, "reduction_of_area_pct",
                                100 * (in->area_m2 - in->final_area_m2) / in->area_m2));
         else
-            TRY(results_warn(rs, "reduction of area not computed: final cross-section %.4g mm^2 "
-                                 "against an initial %.4g mm^2",
+            TRY(results_warn(rs,
+                             "reduction of area not computed: final cross-section %.4g mm^2 "
+                             "against an initial %.4g mm^2",
                              in->final_area_m2 * 1e6, in->area_m2 * 1e6));
     }
     /* n (ISO 10275) */
@@ -272,20 +275,22 @@ int metals_analyze(const metals_in *in, result_set *rs)
             lo = fmax(0.10, ae_end);
             hi = 0.20;
         }
-        double r2;
-        size_t np;
+        double r2 = NAN;
+        size_t np = 0;
         double n = hi - lo >= 0.01 ? n_value(in, lo, hi, &r2, &np) : NAN;
         if (isfinite(n)) {
             TRY(results_number(rs, "n_value", n));
             TRY(results_pair(rs, "n_value_range_pct", lo * 100, hi * 100));
             TRY(results_number(rs, "n_value_r2", r2));
         } else if (hi <= lo) {
-            TRY(results_note(rs, "n_value is absent: the uniform plastic range ends at %.3g %% "
-                                 "strain, before its start at %.3g %% (ISO 10275)",
+            TRY(results_note(rs,
+                             "n_value is absent: the uniform plastic range ends at %.3g %% "
+                             "strain, before its start at %.3g %% (ISO 10275)",
                              hi * 100, lo * 100));
         } else {
-            TRY(results_note(rs, "n_value is absent: the uniform plastic range %.3g-%.3g %% is "
-                                 "shorter than 1 %% strain or 5 samples (ISO 10275)",
+            TRY(results_note(rs,
+                             "n_value is absent: the uniform plastic range %.3g-%.3g %% is "
+                             "shorter than 1 %% strain or 5 samples (ISO 10275)",
                              lo * 100, hi * 100));
         }
     }

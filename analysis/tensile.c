@@ -455,8 +455,7 @@ static size_t find_break(const double *y, size_t n, size_t imax, const analysis_
              * acquisition that caught the fall half-way) does not end the
              * walk: the fall over two steps still counts. Necking never
              * falls by a tenth of what remains in two samples. */
-            if (i >= imax + 2 && y[i - 1] >= y[i] &&
-                y[i - 2] - y[i] >= 0.1 * (y[i - 2] - mn)) {
+            if (i >= imax + 2 && y[i - 1] >= y[i] && y[i - 2] - y[i] >= 0.1 * (y[i - 2] - mn)) {
                 i--;
                 continue;
             }
@@ -476,7 +475,6 @@ static size_t find_break(const double *y, size_t n, size_t imax, const analysis_
     *iend = n - 1;
     return n - 1;
 }
-
 
 /* Noise of the stress signal, Pa: a robust standard deviation from the
  * second differences d2_i = sig[i+1] - 2 sig[i] + sig[i-1] over [0, imax].
@@ -699,13 +697,14 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
             }
         }
         if (!m.linear)
-            results_warn(rs,
-                         "no window of the initial loading passes the linearity test (quadratic "
-                         "term |t| < 3 or slope change < 1 %% across the window): the modulus is "
-                         "the slope of the best of the windows in the initial loading, %.4g %% to "
-                         "%.4g %% strain, and "
-                         "the curve has no linear elastic region at this sampling",
-                         m.eps_lo * 100, m.eps_hi * 100);
+            results_warn(
+                rs,
+                "no window of the initial loading passes the linearity test (quadratic "
+                "term |t| < 3 or slope change < 1 %% across the window): the modulus is "
+                "the slope of the best of the windows in the initial loading, %.4g %% to "
+                "%.4g %% strain, and "
+                "the curve has no linear elastic region at this sampling",
+                m.eps_lo * 100, m.eps_hi * 100);
         if (m.n_toe_rejected > 0)
             results_note(rs,
                          "%d linear modulus window%s refused: %s line meets zero stress "
@@ -713,8 +712,9 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                          m.n_toe_rejected, m.n_toe_rejected > 1 ? "s" : "",
                          m.n_toe_rejected > 1 ? "their" : "its");
         if (isfinite(m.r2) && m.r2 < TENSILE_MODULUS_R2_MIN)
-            results_warn(rs, "modulus fit r^2 = %.4f is below %.2f: the window is not a straight "
-                             "line",
+            results_warn(rs,
+                         "modulus fit r^2 = %.4f is below %.2f: the window is not a straight "
+                         "line",
                          m.r2, TENSILE_MODULUS_R2_MIN);
         results_number(rs, "modulus_mpa", E / 1e6);
         results_number(rs, "modulus_r2", m.r2);
@@ -790,14 +790,16 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
         ys = zs;
         ye = ze;
         if (iz >= n)
-            results_note(rs, "yield is null: no point of zero slope (a first local maximum "
-                             "followed by a fall of 0.5 %% or 5 noise SDs) before the break "
-                             "(ISO 527-1 yield stress)%s",
+            results_note(rs,
+                         "yield is null: no point of zero slope (a first local maximum "
+                         "followed by a fall of 0.5 %% or 5 noise SDs) before the break "
+                         "(ISO 527-1 yield stress)%s",
                          o->offset > 0 ? "" : "; no offset yield asked (--offset)");
     } else {
         if (o->yield == YIELD_ZERO_SLOPE_OR_OFFSET)
-            results_note(rs, "no point of zero slope before the break: the yield is the %.3g "
-                             "%% offset yield",
+            results_note(rs,
+                         "no point of zero slope before the break: the yield is the %.3g "
+                         "%% offset yield",
                          o->offset * 100);
         if (!isfinite(ys))
             results_note(rs, "yield is null: %s", ywhy);
@@ -902,21 +904,24 @@ int tensile_apply_end(tensile_end end, const char *reason, const double *eps, co
     case TENSILE_END_FRACTURE: broken = true; break;
     case TENSILE_END_UNKNOWN:
         broken = !no_drop || passed;
-        snprintf(why, sizeof why, "the record ends at %.0f %% of the maximum stress with no "
-                                  "fracture drop",
+        snprintf(why, sizeof why,
+                 "the record ends at %.0f %% of the maximum stress with no "
+                 "fracture drop",
                  sig[imax] > 0 ? 100 * sig[n - 1] / sig[imax] : 0.0);
         if (!strcmp(br->s, "unloaded"))
             snprintf(why, sizeof why, "the crosshead was driven back with the specimen loaded");
         break;
     default:
         broken = false;
-        snprintf(why, sizeof why, "the run ended by '%s', not by fracture", reason ? reason : "");
+        snprintf(why, sizeof why, "the run ended by '%s', not by fracture",
+                 reason ? reason : "");
         break;
     }
     if (broken) {
         if (end == TENSILE_END_UNKNOWN && no_drop && !strcmp(br->s, "end-of-data"))
-            results_note(rs, "the record ends after necking (stress %.0f %% below its maximum): "
-                             "taken as cut at fracture, the last sample is the break",
+            results_note(rs,
+                         "the record ends after necking (stress %.0f %% below its maximum): "
+                         "taken as cut at fracture, the last sample is the break",
                          100 * (1 - sig[n - 1] / sig[imax]));
         return RIGOR_OK;
     }
@@ -932,15 +937,17 @@ int tensile_apply_end(tensile_end end, const char *reason, const double *eps, co
         rc |= results_number(rs, "reduction_of_area_pct", NAN);
     if (strcmp(br->s, "unloaded") != 0) /* "unloaded" already says why */
         rc |= results_string(rs, "break_rule", "not-broken");
-    rc |= results_note(rs, "the specimen did not break (%s): no stress or strain at break, no "
-                           "energy to break",
+    rc |= results_note(rs,
+                       "the specimen did not break (%s): no stress or strain at break, no "
+                       "energy to break",
                        why);
     if (!passed) {
         rc |= results_number(rs, "max_stress_mpa", sig[imax] / 1e6);
         rc |= results_number(rs, "tensile_strength_mpa", NAN);
-        rc |= results_note(rs, "tensile strength is null: the specimen neither broke nor passed "
-                               "its maximum (no necking); max_stress_mpa is the highest stress "
-                               "reached, not a strength");
+        rc |=
+            results_note(rs, "tensile strength is null: the specimen neither broke nor passed "
+                             "its maximum (no necking); max_stress_mpa is the highest stress "
+                             "reached, not a strength");
     }
     return rc ? RIGOR_ENOMEM : RIGOR_OK;
 }

@@ -23,9 +23,9 @@ typedef struct {
     double se_E_Pa;     /* standard error of the slope, NAN for chord/secant */
     size_t i_lo, i_hi;  /* sample window [i_lo, i_hi] on the loading branch */
     double eps_lo, eps_hi; /* recorded strains at the window ends */
-    bool linear;        /* auto: the window passed the linearity test; else true */
-    int n_toe_rejected; /* auto: linear windows refused for starting outside the
-                           initial loading (toe beyond tensile_toe_bound) */
+    bool linear;           /* auto: the window passed the linearity test; else true */
+    int n_toe_rejected;    /* auto: linear windows refused for starting outside the
+                              initial loading (toe beyond tensile_toe_bound) */
 } tensile_modulus;
 
 /* The toe-offset bound (ASTM D638 / D882 Annex A1 leave it open; Rigor's

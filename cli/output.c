@@ -216,7 +216,8 @@ void output_table(FILE *f, const analysed *v, size_t n)
         for (size_t i = 0; i < a->nnotes; i++)
             fprintf(f, "  %s%s\n", is_warning(a->notes[i]) ? "" : "note: ", a->notes[i]);
         for (size_t i = 0; i < a->rs.nnotes; i++)
-            fprintf(f, "  %s%s\n", results_note_is_warning(&a->rs, i) ? "" : "note: ", a->rs.notes[i]);
+            fprintf(f, "  %s%s\n",
+                    results_note_is_warning(&a->rs, i) ? "" : "note: ", a->rs.notes[i]);
     }
 }
 

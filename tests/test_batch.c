@@ -208,7 +208,8 @@ static void test_exclude_and_mixed(void)
     CHECK(s.ngroups == 3, "d · tensile, d · compression, e: %zu groups", s.ngroups);
     if (s.ngroups == 3) {
         CHECK(!strcmp(s.groups[0].name, "d · tensile") &&
-                  !strcmp(s.groups[1].name, "d · compression") && !strcmp(s.groups[2].name, "e"),
+                  !strcmp(s.groups[1].name, "d · compression") &&
+                  !strcmp(s.groups[2].name, "e"),
               "names %s | %s | %s", s.groups[0].name, s.groups[1].name, s.groups[2].name);
         const batch_group *t = &s.groups[0];
         CHECK(t->n == 2 && t->nexcluded == 1 && t->excluded[0] == 3 &&

@@ -540,9 +540,9 @@ static void test_run_file_columns(void)
  * then a linear neck sigma = 74 MPa - 150 MPa * (eps - eps_m) (65.7 MPa at break); fracture at
  * t_b = 8.00037 s, after which the force decays as exp(-(t - t_b)/0.6 ms),
  * the first sample after t_b recorded twice (at 1 kHz that held sample is
- * still at 35 % of the break stress, above the 20 % drop threshold). Sampled at 10 Hz, 100 Hz and
- * 1 kHz: the break is the last sample at or before t_b, whose stress and
- * strain are known exactly. */
+ * still at 35 % of the break stress, above the 20 % drop threshold). Sampled at 10 Hz, 100 Hz
+ * and 1 kHz: the break is the last sample at or before t_b, whose stress and strain are known
+ * exactly. */
 static double brk_sig(double e)
 {
     double em = 74e6 / 3e9;
@@ -751,7 +751,9 @@ static curve *make_end_curve(int shape, const char *reason)
         return NULL;
     double e_top = shape == 1 ? 0.03 : 0.05;
     int k = 0;
-    for (double e = 0; e <= e_top + 1e-12; e += 1e-4, k++) {
+    int nload = (int)lround(e_top / 1e-4);
+    for (int i = 0; i <= nload; i++, k++) {
+        double e = i * 1e-4;
         double s = e < 0.02 ? 1e9 * e : 20e6 + 0.5e9 * (e - 0.02);
         double row[CURVE_NROLES] = {0.01 * k, e * 0.02, s * 4e-7, NAN, NAN};
         curve_append(c, row);
@@ -767,8 +769,8 @@ static curve *make_end_curve(int shape, const char *reason)
     if (shape == 2)
         for (int i = 1; i <= 300; i++, k++) {
             double e = e_top + i * 1e-4;
-            double row[CURVE_NROLES] = {0.01 * k, e * 0.02, s_top * (1 - 0.2 * i / 300.0) * 4e-7,
-                                        NAN, NAN};
+            double row[CURVE_NROLES] = {0.01 * k, e * 0.02,
+                                        s_top * (1 - 0.2 * i / 300.0) * 4e-7, NAN, NAN};
             curve_append(c, row);
         }
     if (reason)
@@ -779,7 +781,8 @@ static curve *make_end_curve(int shape, const char *reason)
 static void test_unbroken(void)
 {
     CHECK(tensile_end_from_reason("fracture") == TENSILE_END_FRACTURE, "fracture");
-    CHECK(tensile_end_from_reason("limit strain reached (line 9)") == TENSILE_END_LIMIT, "limit");
+    CHECK(tensile_end_from_reason("limit strain reached (line 9)") == TENSILE_END_LIMIT,
+          "limit");
     CHECK(tensile_end_from_reason("operator stop") == TENSILE_END_OPERATOR, "operator");
     CHECK(tensile_end_from_reason("fault: force frozen") == TENSILE_END_FAULT, "fault");
     CHECK(tensile_end_from_reason("protocol complete") == TENSILE_END_COMPLETE, "complete");
@@ -792,11 +795,11 @@ static void test_unbroken(void)
         {0, "limit strain reached (line 9)", false, false},
         {0, "operator stop", false, false},
         {0, "fault: force frozen", false, false},
-        {0, NULL, false, false},           /* legacy export ending under load */
+        {0, NULL, false, false},                /* legacy export ending under load */
         {1, "protocol complete", false, false}, /* relaxation */
-        {1, NULL, false, false},           /* legacy relaxation record */
-        {2, "operator stop", false, true}, /* stopped after necking */
-        {2, NULL, true, true},             /* legacy export cut at fracture */
+        {1, NULL, false, false},                /* legacy relaxation record */
+        {2, "operator stop", false, true},      /* stopped after necking */
+        {2, NULL, true, true},                  /* legacy export cut at fracture */
     };
     analysis_opts o;
     analysis_opts_default(&o);
@@ -1063,7 +1066,8 @@ static void test_preset_yield(void)
     analysis_opts_default(&o);
     run(&o, &rs);
     double def = results_get(&rs, "yield_strength_mpa");
-    CHECK(def > 40 && def < peak / 1e6 - 0.5, "default: the offset yield %g below the peak", def);
+    CHECK(def > 40 && def < peak / 1e6 - 0.5, "default: the offset yield %g below the peak",
+          def);
     ym = results_find(&rs, "yield_method");
     CHECK(ym && !strcmp(ym->s, "offset"), "default method %s", ym ? ym->s : "-");
     results_clear(&rs);
