@@ -912,7 +912,10 @@ int tensile_apply_end(tensile_end end, const char *reason, const double *eps, co
             snprintf(why, sizeof why, "the crosshead was driven back with the specimen loaded");
         break;
     default:
-        broken = false;
+        /* A fracture drop in the record is a break whatever ended the run
+         * afterwards (a limit reached after the fracture, a protocol that
+         * went on with 'on fracture next' and completed). */
+        broken = !no_drop;
         snprintf(why, sizeof why, "the run ended by '%s', not by fracture",
                  reason ? reason : "");
         break;

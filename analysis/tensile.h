@@ -80,9 +80,10 @@ tensile_end tensile_end_from_reason(const char *reason);
 
 /* Results of a specimen that did not break (issue 23). Called after
  * tensile_analyze on the same loaded part eps/sig[0..n-1] with the curve's
- * end reason. A specimen did not break when its run file says it ended
- * other than by fracture, or when no fracture drop was found (break rule
- * end-of-data or unloaded) and the stress never fell from its maximum by
+ * end reason. A specimen did not break when no fracture drop was found
+ * (break rule end-of-data or unloaded) and either its run file says it
+ * ended other than by fracture, or it has no end reason and the stress
+ * never fell from its maximum by
  * 5 % while the strain grew by 10 % of the strain at maximum (no necking:
  * a legacy file cut at fracture after necking keeps its last sample as the
  * break). Then break_stress_mpa, strain_at_break_pct and toughness_mj_m3

@@ -842,20 +842,25 @@ static void test_unbroken(void)
         results_clear(&rs);
         curve_free(c);
     }
-    /* and a fracture keeps everything */
-    curve *c = make_end_curve(0, "fracture");
-    if (c) {
-        double row[CURVE_NROLES] = {99, 0.0501 * 0.02, 0, NAN, NAN};
-        curve_append(c, row);
-        result_set rs;
-        results_init(&rs);
-        char why[256] = "";
-        CHECK(analysis_run(c, &o, &rs, why, sizeof why) == RIGOR_OK, "fracture: %s", why);
-        CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 35, 0, 1e-6, "fracture: strength");
-        CHECK_NEAR(results_get(&rs, "break_stress_mpa"), 35, 0, 1e-6, "fracture: break");
-        CHECK(results_find(&rs, "max_stress_mpa") == NULL, "fracture: no max_stress_mpa key");
-        results_clear(&rs);
-        curve_free(c);
+    /* a fracture keeps everything, also when a limit ended the run after
+     * it (no fracture reaction: the crosshead went on to the strain limit) */
+    for (int lim = 0; lim < 2; lim++) {
+        curve *c = make_end_curve(0, lim ? "limit strain reached (line 9)" : "fracture");
+        if (c) {
+            double row[CURVE_NROLES] = {99, 0.0501 * 0.02, 0, NAN, NAN};
+            curve_append(c, row);
+            result_set rs;
+            results_init(&rs);
+            char why[256] = "";
+            CHECK(analysis_run(c, &o, &rs, why, sizeof why) == RIGOR_OK, "fracture: %s", why);
+            CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), 35, 0, 1e-6,
+                       "fracture: strength");
+            CHECK_NEAR(results_get(&rs, "break_stress_mpa"), 35, 0, 1e-6, "fracture: break");
+            CHECK(results_find(&rs, "max_stress_mpa") == NULL,
+                  "fracture: no max_stress_mpa key");
+            results_clear(&rs);
+            curve_free(c);
+        }
     }
 }
 
