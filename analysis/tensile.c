@@ -238,7 +238,7 @@ static int modulus_auto(const double *eps, const double *sig, size_t imax, tensi
     /* Refused windows worth a note: linear ones that would have won (a
      * better score than the chosen one, or any when none was chosen). */
     for (int i = 0; i < nc; i++)
-        if (c[i].linear && !c[i].toe_ok && c[i].score < best_score)
+        if (c[i].linear && !c[i].toe_ok && c[i].score < best_score && c[i].slope >= 0.5 * steep)
             n_toe_rejected++;
     m->linear = best >= 0;
     m->n_toe_rejected = n_toe_rejected;
