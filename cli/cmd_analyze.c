@@ -713,6 +713,30 @@ int cmd_analyze(int argc, char **argv)
     free(p.jobs);
     size_t ncurves = cl.n;
     curve_list_free(&cl);
+    /* Who the batch statistics leave out (the summary and the report): an
+     * explicit exclusion (file or specimen id), then by default the runs
+     * that did not end as a test: an operator stop or a fault
+     * (docs/batch.md; --include-all keeps them). */
+    for (size_t k = 0; k < nres; k++) {
+        for (int e = 0; e < nexcl; e++)
+            if (!strcmp(excl[e].what, res[k].file) ||
+                (res[k].specimen[0] && !strcmp(excl[e].what, res[k].specimen))) {
+                snprintf(res[k].excluded, sizeof res[k].excluded, "excluded: %s", excl[e].why);
+                excl_used[e] = true;
+                break;
+            }
+        tensile_end te = tensile_end_from_reason(res[k].end_reason);
+        if (!res[k].excluded[0] && !include_all &&
+            (te == TENSILE_END_OPERATOR || te == TENSILE_END_FAULT))
+            snprintf(res[k].excluded, sizeof res[k].excluded,
+                     "the run ended by '%.120s' (--include-all keeps it)", res[k].end_reason);
+    }
+    for (int e = 0; e < nexcl; e++)
+        if (!excl_used[e]) {
+            fprintf(stderr, "rigor analyze: --exclude: no file or specimen '%s' in the batch\n",
+                    excl[e].what);
+            status = 2;
+        }
     batch_summary bs = {0};
     if (summary || summary_csv) {
         const result_set **rs = malloc((nres ? nres : 1) * sizeof *rs);
@@ -722,33 +746,8 @@ int cmd_analyze(int argc, char **argv)
         for (size_t k = 0; rc == RIGOR_OK && k < nres; k++) {
             rs[k] = &res[k].rs;
             grp[k] = res[k].group;
-            exc[k] = NULL;
-            /* An explicit exclusion (file or specimen id), then by default
-             * the runs that did not end as a test: an operator stop or a
-             * fault (docs/batch.md; --include-all keeps them). */
-            for (int e = 0; e < nexcl; e++)
-                if (!strcmp(excl[e].what, res[k].file) ||
-                    (res[k].specimen[0] && !strcmp(excl[e].what, res[k].specimen))) {
-                    snprintf(res[k].excluded, sizeof res[k].excluded, "excluded: %s",
-                             excl[e].why);
-                    excl_used[e] = true;
-                    break;
-                }
-            tensile_end te = tensile_end_from_reason(res[k].end_reason);
-            if (!res[k].excluded[0] && !include_all &&
-                (te == TENSILE_END_OPERATOR || te == TENSILE_END_FAULT))
-                snprintf(res[k].excluded, sizeof res[k].excluded,
-                         "the run ended by '%.120s' (--include-all keeps it)", res[k].end_reason);
-            if (res[k].excluded[0])
-                exc[k] = res[k].excluded;
+            exc[k] = res[k].excluded[0] ? res[k].excluded : NULL;
         }
-        for (int e = 0; e < nexcl; e++)
-            if (!excl_used[e]) {
-                fprintf(stderr, "rigor analyze: --exclude: no file or specimen '%s' in the "
-                                "batch\n",
-                        excl[e].what);
-                status = 2;
-            }
         if (rc == RIGOR_OK)
             rc = batch_summarize_ex(rs, grp, exc, nres, &bs);
         free(rs);

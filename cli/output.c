@@ -67,6 +67,14 @@ static const label_row *label_of(const char *key)
     return NULL;
 }
 
+const char *output_label(const char *key, const char **unit)
+{
+    const label_row *l = label_of(key);
+    if (unit)
+        *unit = l ? l->unit : "";
+    return l ? l->label : NULL;
+}
+
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -37,6 +37,10 @@ void analysed_clear(analysed *a);
  * the analysis): physically inconsistent data, kept as they are. */
 bool analysed_has_warning(const analysed *a);
 
+/* The display label and unit of a result key ("Tensile strength", "MPa"),
+ * or NULL for a key without one (then the key is its own name). */
+const char *output_label(const char *key, const char **unit);
+
 /* Per-specimen printers. Warning notes are printed as "WARNING:" lines in
  * the table, kept in "notes" in JSON, and joined into the last CSV column
  * "warnings". */

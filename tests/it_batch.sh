@@ -250,5 +250,30 @@ if [ $rc -eq 2 ] && grep -q "no file or specimen 'nosuch'" "$tmp/err"; then
 "$RIGOR" analyze --summary --exclude "nowhy" "$tmp/ex" >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 2 ]; then ok exclude-usage; else bad exclude-usage "rc=$rc"; fi
 
+# 11. report of a mixed batch (issue 23): tensile and compression in their
+#     own sections, never one mean of both; headers are the results' names;
+#     sample indices are not shown; the operator-stopped run is listed
+cf="$REAL/franaudo__compas_testing/data/cubes_results/Compressive_Strength.txt"
+if [ -r "$cf" ]; then
+    cp "$cf" "$tmp/ex/"
+    if "$RIGOR" report "$tmp/ex" -o "$tmp/mixed.html" 2>/dev/null && $PY - "$tmp/mixed.html" <<'PYEOF'
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+heads = re.findall(r"<h2>(.*?)</h2>", h)
+assert "Statistics — tensile" in heads and "Statistics — compression" in heads, heads
+for tid in ("specimens", "statistics", "specimens-tensile", "statistics-tensile"):
+    assert 'id="%s"' % tid in h, tid
+assert "<th>Tensile strength (MPa)</th>" in h and "tensile_strength_mpa" not in h.split("<h2>Method")[0], "headers"
+assert "break_index" not in h and "Break index" not in h, "indices"
+assert re.search(r'<p class="excluded">Left out: .*f3\.csv.*operator stop', h), "excluded listed"
+m = re.search(r'<table id="statistics-tensile">(.*?)</table>', h, re.S).group(1)
+row = re.search(r"<td>Tensile strength \(MPa\)</td><td class=\"n\">(\d+)</td>", m)
+assert row and row.group(1) == "2", "tensile n is the 2 fractured films, got %s" % (row and row.group(1))
+PYEOF
+    then ok report-mixed; else bad report-mixed "see above"; fi
+else
+    skp report-mixed "$cf absent"
+fi
+
 echo "# it_batch: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
