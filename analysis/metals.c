@@ -55,6 +55,7 @@
 #define YIELD_PLASTIC 0.005 /* ReH lies below 0.5 % plastic strain */
 #define PLATEAU_FRAC 0.01   /* yield phase: within 1 % of its median level */
 #define AE_MIN 0.001        /* a yield phase spans at least 0.1 % strain */
+#define PLASTIC_ZERO_PCT 0.1 /* Ag, A below zero by less than this (%): 0 */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -220,6 +221,11 @@ int metals_analyze(const metals_in *in, result_set *rs)
                          "discontinuous yielding: a force drop of %.3g %% after the upper "
                          "yield point at %.4g %% strain; ReH, ReL and Ae apply beside Rp",
                          100 * (sig[ih] - sig[il]) / sig[ih], (eps[ih] - toe) * 100));
+    } else if (isfinite(E) && !isfinite(results_get(rs, "yield_strength_mpa")) &&
+               !isfinite(results_get(rs, "offset_yield_strength_mpa"))) {
+        TRY(results_string(rs, "yield_type", "none"));
+        TRY(results_note(rs, "no yielding before the maximum (no force drop, no offset "
+                             "yield): ReH, ReL and Ae do not apply"));
     } else if (isfinite(E)) {
         TRY(results_string(rs, "yield_type", "continuous"));
         TRY(results_note(rs, "continuous yielding (no force drop before the maximum): ReH, ReL "
@@ -243,19 +249,37 @@ int metals_analyze(const metals_in *in, result_set *rs)
                              "reach %.4g %% total extension before the maximum force",
                              in->rt * 100));
     }
-    /* Ag, Agt */
+    /* Ag, Agt, At, A. A plastic part computed below zero is the elastic
+     * line's scatter on a specimen with no plastic extension (a brittle
+     * film): within 0.1 % strain it is 0 (noted), beyond that the modulus
+     * does not describe the unloading and it is a WARNING. */
     double agt = (eps[in->imax] - toe) * 100;
-    TRY(results_number(rs, "total_elongation_at_max_pct", agt));
-    if (isfinite(E))
-        TRY(results_number(rs, "uniform_elongation_pct", agt - 100 * sig[in->imax] / E));
-    else
-        TRY(results_note(rs, "uniform_elongation_pct is absent: no modulus to remove the "
-                             "elastic part"));
-    /* At, A */
     double at = (eps[in->ib] - toe) * 100;
+    TRY(results_number(rs, "total_elongation_at_max_pct", agt));
+    if (isfinite(E)) /* keys in the order Agt, Ag, At, A */
+        TRY(results_number(rs, "uniform_elongation_pct", NAN));
     TRY(results_number(rs, "total_elongation_at_fracture_pct", at));
-    if (isfinite(E))
-        TRY(results_number(rs, "elongation_after_fracture_pct", at - 100 * sig[in->ib] / E));
+    if (isfinite(E)) {
+        static const char *const key[2] = {"uniform_elongation_pct",
+                                           "elongation_after_fracture_pct"};
+        double v[2] = {agt - 100 * sig[in->imax] / E, at - 100 * sig[in->ib] / E};
+        for (int k = 0; k < 2; k++) {
+            if (v[k] < 0 && v[k] >= -PLASTIC_ZERO_PCT) {
+                TRY(results_note(rs, "%s: the plastic part %.3g %% is below zero by less than "
+                                     "%.2g %% strain: no plastic extension, reported as 0",
+                                 key[k], v[k], PLASTIC_ZERO_PCT));
+                v[k] = 0;
+            } else if (v[k] < 0) {
+                TRY(results_warn(rs, "%s = %.3g %% is negative: the modulus does not describe "
+                                     "the elastic part of this record",
+                                 key[k], v[k]));
+            }
+            TRY(results_number(rs, key[k], v[k]));
+        }
+    } else {
+        TRY(results_note(rs, "uniform_elongation_pct and elongation_after_fracture_pct are "
+                             "absent: no modulus to remove the elastic part"));
+    }
     /* Z */
     if (isfinite(in->final_area_m2)) {
         if (isfinite(in->area_m2) && in->area_m2 > 0 && in->final_area_m2 <= in->area_m2 &&

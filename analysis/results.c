@@ -155,6 +155,24 @@ bool results_note_is_warning(const result_set *rs, size_t i)
     return i < rs->nnotes && rs->note_kind && rs->note_kind[i] == RN_WARNING;
 }
 
+size_t results_drop_notes(result_set *rs, const char *prefix)
+{
+    size_t pl = strlen(prefix), k = 0, dropped = 0;
+    for (size_t i = 0; i < rs->nnotes; i++) {
+        if (!strncmp(rs->notes[i], prefix, pl)) {
+            free(rs->notes[i]);
+            dropped++;
+            continue;
+        }
+        rs->notes[k] = rs->notes[i];
+        if (rs->note_kind)
+            rs->note_kind[k] = rs->note_kind[i];
+        k++;
+    }
+    rs->nnotes = k;
+    return dropped;
+}
+
 bool results_has_warning(const result_set *rs)
 {
     for (size_t i = 0; i < rs->nnotes; i++)

@@ -77,6 +77,9 @@ int results_note(result_set *rs, const char *fmt, ...) __attribute__((format(pri
 /* A warning note: its text is "WARNING: " + the formatted message. */
 int results_warn(result_set *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool results_note_is_warning(const result_set *rs, size_t i);
+/* Remove the notes whose text starts with prefix (a later step found the
+ * reason they gave no longer holds). Returns how many were removed. */
+size_t results_drop_notes(result_set *rs, const char *prefix);
 bool results_has_warning(const result_set *rs);
 
 /* Lookup: the value or NAN (number; first of a pair). */

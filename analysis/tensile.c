@@ -938,6 +938,8 @@ int tensile_apply_end(tensile_end end, const char *reason, const double *eps, co
         rc |= results_number(rs, "elongation_after_fracture_pct", NAN);
     if (results_find(rs, "reduction_of_area_pct"))
         rc |= results_number(rs, "reduction_of_area_pct", NAN);
+    /* "break taken at the last sample" no longer holds: there is none */
+    results_drop_notes(rs, "no sudden drop and force never fell below");
     if (strcmp(br->s, "unloaded") != 0) /* "unloaded" already says why */
         rc |= results_string(rs, "break_rule", "not-broken");
     rc |= results_note(rs,
@@ -947,6 +949,12 @@ int tensile_apply_end(tensile_end end, const char *reason, const double *eps, co
     if (!passed) {
         rc |= results_number(rs, "max_stress_mpa", sig[imax] / 1e6);
         rc |= results_number(rs, "tensile_strength_mpa", NAN);
+        /* Ag and Agt are extensions at the maximum force of a test that
+         * passed it (ISO 6892-1 §3.6.4-3.6.5): not of a stopped one */
+        if (results_find(rs, "uniform_elongation_pct"))
+            rc |= results_number(rs, "uniform_elongation_pct", NAN);
+        if (results_find(rs, "total_elongation_at_max_pct"))
+            rc |= results_number(rs, "total_elongation_at_max_pct", NAN);
         rc |=
             results_note(rs, "tensile strength is null: the specimen neither broke nor passed "
                              "its maximum (no necking); max_stress_mpa is the highest stress "

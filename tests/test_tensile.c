@@ -219,6 +219,16 @@ static void test_linear_brittle(void)
             if (strstr(rs.notes[i], "yield is null"))
                 noted = 1;
         CHECK(noted, "a note must say why yield is null");
+        /* no yielding, no plastic extension (issue 23): not "continuous",
+         * not a negative Ag from the elastic line's scatter */
+        const result_value *yt = results_find(&rs, "yield_type");
+        CHECK(yt && !strcmp(yt->s, "none"), "yield type %s", yt ? yt->s : "-");
+        CHECK(results_get(&rs, "uniform_elongation_pct") >= 0 &&
+                  results_get(&rs, "uniform_elongation_pct") < 0.01,
+              "Ag %g", results_get(&rs, "uniform_elongation_pct"));
+        CHECK(results_get(&rs, "elongation_after_fracture_pct") >= 0 &&
+                  results_get(&rs, "elongation_after_fracture_pct") < 0.01,
+              "A %g", results_get(&rs, "elongation_after_fracture_pct"));
         results_clear(&rs);
     }
 }
@@ -837,6 +847,13 @@ static void test_unbroken(void)
             CHECK_NEAR(ts, smax, 0, 1e-6, "strength after the maximum was passed");
         } else {
             CHECK(isnan(ts), "case %zu: no tensile strength (%g)", i, ts);
+            CHECK(isnan(results_get(&rs, "uniform_elongation_pct")) &&
+                      isnan(results_get(&rs, "total_elongation_at_max_pct")),
+                  "case %zu: no Ag/Agt", i);
+            bool stale = false;
+            for (size_t k = 0; k < rs.nnotes; k++)
+                stale |= strstr(rs.notes[k], "break taken at the last sample") != NULL;
+            CHECK(!stale, "case %zu: no note of a break at the last sample", i);
             CHECK_NEAR(results_get(&rs, "max_stress_mpa"), smax, 0, 1e-6, "max stress reached");
         }
         results_clear(&rs);
