@@ -229,7 +229,7 @@ int metals_analyze(const metals_in *in, result_set *rs)
     } else if (isfinite(E)) {
         TRY(results_string(rs, "yield_type", "continuous"));
         TRY(results_note(rs, "continuous yielding (no force drop before the maximum): ReH, ReL "
-                             "and Ae do not apply; the offset yield Rp applies"));
+                             "and Ae do not apply"));
     }
     /* Rt */
     if (in->rt > 0) {
