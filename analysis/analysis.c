@@ -34,6 +34,8 @@ void analysis_opts_default(analysis_opts *o)
     o->break_drop_frac = 0.20;
     o->break_drop_samples = 10;
     o->break_low_frac = 0.10;
+    o->rt = 0;
+    o->final_diameter_m = o->final_width_m = o->final_thickness_m = NAN;
     o->compliance_m_per_N = 0;
     o->plateau_lo = 0.20;
     o->plateau_hi = 0.30;
@@ -43,13 +45,18 @@ void analysis_opts_default(analysis_opts *o)
 int analysis_preset(analysis_opts *o, const char *name)
 {
     if (!strcmp(name, "iso527")) {
-        /* ISO 527-1 §10.3: chord modulus between 0.05 % and 0.25 % strain. */
+        /* ISO 527-1 §10.3: chord modulus between 0.05 % and 0.25 % strain.
+         * Yield (§3.3, §10.4): the yield stress is the stress at the first
+         * strain increase without a stress increase (zero slope, the first
+         * local maximum), not an offset yield; an offset yield is given
+         * only when asked (--offset), as ISO 527-1 leaves it to agreement. */
         o->test = TEST_TENSILE;
         o->modulus = MOD_CHORD;
         o->mod_lo = 0.0005;
         o->mod_hi = 0.0025;
         o->toe = true;
-        o->offset = 0.002;
+        o->offset = 0;
+        o->yield = YIELD_ZERO_SLOPE;
     } else if (!strcmp(name, "astm-d638")) {
         /* ASTM D638: tangent modulus of the linear region, toe compensation
          * (Annex A1), 0.2 % offset yield. */
@@ -57,13 +64,20 @@ int analysis_preset(analysis_opts *o, const char *name)
         o->modulus = MOD_AUTO;
         o->toe = true;
         o->offset = 0.002;
+        /* D638 terminology: the yield point is the first point of zero
+         * slope; the offset yield strength applies to materials without
+         * one. */
+        o->yield = YIELD_ZERO_SLOPE_OR_OFFSET;
     } else if (!strcmp(name, "astm-d882")) {
         /* ASTM D882 (thin sheeting): modulus from the initial linear portion
-         * with toe compensation (Annex A1), tensile energy to break (A2). */
+         * with toe compensation (Annex A1), tensile energy to break (A2);
+         * yield strength at the first zero slope, else the offset yield
+         * (D882 terminology, as D638). */
         o->test = TEST_TENSILE;
         o->modulus = MOD_AUTO;
         o->toe = true;
         o->offset = 0.002;
+        o->yield = YIELD_ZERO_SLOPE_OR_OFFSET;
     } else if (!strcmp(name, "iso604")) {
         /* ISO 604: compressive modulus as the chord 0.05 %..0.25 %. */
         o->test = TEST_COMPRESSION;
@@ -443,6 +457,13 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         rc = strain_stopped_results(sig, force, n_eps, c->n, rs);
     if (rc == RIGOR_OK && sw.kind != EXT_SWITCH_NONE && xhead)
         rc = ext_switch_record(&sw, c->n, rs);
+    /* A specimen that did not break reports no break and, unless it passed
+     * its maximum, no strength (tensile.h: tensile_apply_end). */
+    if (rc == RIGOR_OK) {
+        const curve_meta *er = curve_meta_find(c, "end_reason");
+        rc = tensile_apply_end(tensile_end_from_reason(er ? er->value : NULL),
+                               er ? er->value : NULL, eps, sig, n, rs);
+    }
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);
     free(st);

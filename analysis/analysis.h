@@ -22,6 +22,13 @@ typedef enum {
     MOD_SECANT    /* sigma(at) / at from the (toe-compensated) origin */
 } modulus_method;
 
+/* Tensile yield (tensile.c): the offset method, or the first zero slope. */
+typedef enum {
+    YIELD_OFFSET = 0,          /* ISO 6892-1 Rp, ASTM E8 / D638 offset yield */
+    YIELD_ZERO_SLOPE,          /* ISO 527-1 sigma_y: the first local maximum; null if none */
+    YIELD_ZERO_SLOPE_OR_OFFSET /* ASTM D638 / D882: the yield point, else the offset yield */
+} yield_rule;
+
 typedef struct {
     test_kind test;        /* TEST_AUTO: the file's metadata, else tensile */
     curve_geom geom;       /* overrides; NAN fields fall back to the file */
@@ -38,6 +45,11 @@ typedef struct {
     double break_drop_frac; /* sudden drop: fraction of max stress lost ... */
     int break_drop_samples; /* ... within this many samples */
     double break_low_frac;  /* ASTM E8: force below this fraction of max (0.10) */
+    yield_rule yield;       /* which yield yield_strength_mpa is */
+    /* metals (ISO 6892-1, analysis/metals.c) */
+    double rt;               /* Rt at this total extension (ratio), 0 = not asked */
+    double final_diameter_m; /* Z: final diameter du, NAN when not given */
+    double final_width_m, final_thickness_m; /* Z: final width and thickness, NAN */
 
     /* compression */
     double compliance_m_per_N;   /* machine compliance (0 = none) */

@@ -30,6 +30,8 @@ void batch_summary_free(batch_summary *s)
         free(s->groups[g].name);
         free(s->groups[g].members);
         free(s->groups[g].keys);
+        free(s->groups[g].excluded);
+        free(s->groups[g].excluded_why);
     }
     free(s->groups);
     s->groups = NULL;
@@ -104,15 +106,47 @@ static void group_stats(batch_group *g, const result_set *const *rs, double *val
     }
 }
 
-int batch_summarize(const result_set *const *rs, const char *const *group, size_t n,
-                    batch_summary *out)
+/* True when another specimen with the same label has a different test. */
+static bool mixed_label(const result_set *const *rs, const char *const *group, size_t n,
+                        size_t i)
+{
+    const char *li = group[i] ? group[i] : "";
+    for (size_t j = 0; j < n; j++) {
+        const char *lj = group[j] ? group[j] : "";
+        if (!strcmp(li, lj) && strcmp(rs[i]->test, rs[j]->test))
+            return true;
+    }
+    return false;
+}
+
+int batch_summarize_ex(const result_set *const *rs, const char *const *group,
+                       const char *const *exclude, size_t n, batch_summary *out)
 {
     out->groups = NULL;
     out->ngroups = 0;
     for (size_t i = 0; i < n; i++) {
-        batch_group *g = group_of(out, group[i] ? group[i] : "");
+        char label[1200];
+        const char *base = group[i] ? group[i] : "";
+        if (mixed_label(rs, group, n, i))
+            snprintf(label, sizeof label, "%s · %s", base, rs[i]->test);
+        else
+            snprintf(label, sizeof label, "%s", base);
+        batch_group *g = group_of(out, label);
         if (!g)
             return RIGOR_ENOMEM;
+        if (exclude && exclude[i]) {
+            size_t *ne = realloc(g->excluded, (g->nexcluded + 1) * sizeof *ne);
+            if (!ne)
+                return RIGOR_ENOMEM;
+            g->excluded = ne;
+            const char **nw = realloc(g->excluded_why, (g->nexcluded + 1) * sizeof *nw);
+            if (!nw)
+                return RIGOR_ENOMEM;
+            g->excluded_why = nw;
+            g->excluded[g->nexcluded] = i;
+            g->excluded_why[g->nexcluded++] = exclude[i];
+            continue;
+        }
         size_t *nm = realloc(g->members, (g->n + 1) * sizeof *nm);
         if (!nm)
             return RIGOR_ENOMEM;
@@ -125,11 +159,17 @@ int batch_summarize(const result_set *const *rs, const char *const *group, size_
     }
     for (size_t gi = 0; gi < out->ngroups; gi++) {
         batch_group *g = &out->groups[gi];
-        double *vals = malloc(3 * g->n * sizeof *vals);
+        double *vals = malloc(3 * (g->n ? g->n : 1) * sizeof *vals);
         if (!vals)
             return RIGOR_ENOMEM;
         group_stats(g, rs, vals);
         free(vals);
     }
     return RIGOR_OK;
+}
+
+int batch_summarize(const result_set *const *rs, const char *const *group, size_t n,
+                    batch_summary *out)
+{
+    return batch_summarize_ex(rs, group, NULL, n, out);
 }

@@ -30,7 +30,10 @@ typedef struct {
 typedef struct {
     char *name;          /* group label (owned) */
     size_t *members;     /* indices into the caller's specimen array, ascending */
-    size_t n;            /* number of specimens */
+    size_t n;            /* number of specimens summarised */
+    size_t *excluded;    /* specimens of the group left out of the statistics */
+    const char **excluded_why; /* their reasons (the caller's strings) */
+    size_t nexcluded;
     batch_keystat *keys; /* numeric result keys of the group */
     size_t nkeys;
 } batch_group;
@@ -51,6 +54,15 @@ bool batch_is_strength_key(const char *key);
  * RIGOR_OK or RIGOR_ENOMEM. */
 int batch_summarize(const result_set *const *rs, const char *const *group, size_t n,
                     batch_summary *out);
+
+/* As batch_summarize, with exclude[i] non-NULL (a reason, kept by pointer)
+ * for a specimen to list under its group but leave out of the statistics
+ * (an operator-stopped or faulted run, a specimen the user excluded);
+ * exclude may be NULL. A group label holding more than one test type
+ * (tensile and compression in one folder) is split into "label · test"
+ * groups: results of different tests are never averaged together. */
+int batch_summarize_ex(const result_set *const *rs, const char *const *group,
+                       const char *const *exclude, size_t n, batch_summary *out);
 
 void batch_summary_free(batch_summary *s);
 

@@ -22,6 +22,7 @@ void results_clear(result_set *rs)
     for (size_t i = 0; i < rs->nnotes; i++)
         free(rs->notes[i]);
     free(rs->notes);
+    free(rs->note_kind);
     results_init(rs);
 }
 
@@ -107,23 +108,77 @@ int results_add_stage(result_set *rs, const result_stage *st)
     return RIGOR_OK;
 }
 
-int results_note(result_set *rs, const char *fmt, ...)
+static int add_note(result_set *rs, result_note_kind kind, const char *prefix, const char *fmt,
+                    va_list ap)
 {
     char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
+    size_t pl = strlen(prefix);
+    memcpy(buf, prefix, pl + 1);
+    vsnprintf(buf + pl, sizeof buf - pl, fmt, ap);
     char **v = realloc(rs->notes, (rs->nnotes + 1) * sizeof *v);
     if (!v)
         return RIGOR_ENOMEM;
     rs->notes = v;
+    unsigned char *k = realloc(rs->note_kind, (rs->nnotes + 1) * sizeof *k);
+    if (!k)
+        return RIGOR_ENOMEM;
+    rs->note_kind = k;
     size_t len = strlen(buf) + 1;
     v[rs->nnotes] = malloc(len);
     if (!v[rs->nnotes])
         return RIGOR_ENOMEM;
-    memcpy(v[rs->nnotes++], buf, len);
+    memcpy(v[rs->nnotes], buf, len);
+    k[rs->nnotes++] = (unsigned char)kind;
     return RIGOR_OK;
+}
+
+int results_note(result_set *rs, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add_note(rs, RN_INFO, "", fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int results_warn(result_set *rs, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add_note(rs, RN_WARNING, "WARNING: ", fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+bool results_note_is_warning(const result_set *rs, size_t i)
+{
+    return i < rs->nnotes && rs->note_kind && rs->note_kind[i] == RN_WARNING;
+}
+
+size_t results_drop_notes(result_set *rs, const char *prefix)
+{
+    size_t pl = strlen(prefix), k = 0, dropped = 0;
+    for (size_t i = 0; i < rs->nnotes; i++) {
+        if (!strncmp(rs->notes[i], prefix, pl)) {
+            free(rs->notes[i]);
+            dropped++;
+            continue;
+        }
+        rs->notes[k] = rs->notes[i];
+        if (rs->note_kind)
+            rs->note_kind[k] = rs->note_kind[i];
+        k++;
+    }
+    rs->nnotes = k;
+    return dropped;
+}
+
+bool results_has_warning(const result_set *rs)
+{
+    for (size_t i = 0; i < rs->nnotes; i++)
+        if (results_note_is_warning(rs, i))
+            return true;
+    return false;
 }
 
 const result_value *results_find(const result_set *rs, const char *key)

@@ -13,6 +13,7 @@
 #ifndef RIGOR_RESULTS_H
 #define RIGOR_RESULTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum {
@@ -51,7 +52,14 @@ typedef struct {
     size_t nstages;
     char **notes;
     size_t nnotes;
+    unsigned char *note_kind; /* result_note_kind of notes[i]; NULL when none */
 } result_set;
+
+/* What a note is: information (why a value is null, what was used), or a
+ * warning that a result is implausible or was computed outside its method's
+ * conditions. A warning's text starts with "WARNING: " for people; code asks
+ * the kind (results_note_is_warning), never the text. */
+typedef enum { RN_INFO = 0, RN_WARNING = 1 } result_note_kind;
 
 void results_init(result_set *rs);
 void results_clear(result_set *rs); /* frees contents, leaves an empty set */
@@ -66,6 +74,13 @@ int results_method_string(result_set *rs, const char *key, const char *s);
 int results_method_bool(result_set *rs, const char *key, int v);
 int results_add_stage(result_set *rs, const result_stage *st);
 int results_note(result_set *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning note: its text is "WARNING: " + the formatted message. */
+int results_warn(result_set *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool results_note_is_warning(const result_set *rs, size_t i);
+/* Remove the notes whose text starts with prefix (a later step found the
+ * reason they gave no longer holds). Returns how many were removed. */
+size_t results_drop_notes(result_set *rs, const char *prefix);
+bool results_has_warning(const result_set *rs);
 
 /* Lookup: the value or NAN (number; first of a pair). */
 double results_get(const result_set *rs, const char *key);

@@ -11,6 +11,7 @@
 #include "analysis.h"
 #include "results.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The modulus line sigma = c0 + c1 * eps (recorded strain), the window it was
@@ -22,7 +23,23 @@ typedef struct {
     double se_E_Pa;     /* standard error of the slope, NAN for chord/secant */
     size_t i_lo, i_hi;  /* sample window [i_lo, i_hi] on the loading branch */
     double eps_lo, eps_hi; /* recorded strains at the window ends */
+    bool linear;           /* auto: the window passed the linearity test; else true */
+    int n_toe_rejected;    /* auto: linear windows refused for starting outside the
+                              initial loading (toe beyond tensile_toe_bound) */
 } tensile_modulus;
+
+/* The toe-offset bound (ASTM D638 / D882 Annex A1 leave it open; Rigor's
+ * choice, issue 20): a modulus line sigma = E (eps - eps_toe) whose eps_toe
+ * lies farther than this from the recorded zero does not describe the
+ * initial loading. Bound = min(2 % strain, 10 % of the recorded strain at
+ * maximum stress), as a ratio. An auto window beyond it is refused and the
+ * next candidate used; a toe offset beyond it is never applied. */
+#define TENSILE_TOE_MAX_STRAIN 0.02
+#define TENSILE_TOE_MAX_FRAC 0.10
+double tensile_toe_bound(double eps_at_max);
+
+/* A least-squares modulus fit with r^2 below this is flagged (WARNING). */
+#define TENSILE_MODULUS_R2_MIN 0.99
 
 /* Find the modulus by o->modulus (auto/fit/chord/secant) on samples
  * [0, imax] of eps/sig. Returns RIGOR_OK or RIGOR_ENODATA with why filled. */
@@ -46,5 +63,35 @@ size_t tensile_loading_end(const double *eps, const double *y, size_t n, double 
 int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                     const double *force_N, size_t n, double area_m2,
                     const analysis_opts *o, result_set *rs, char *why, size_t wl);
+
+/* How a test ended, from a Rigor run file's `end_reason` trailer (the only
+ * place the text is read; one table in tensile.c owns the names). */
+typedef enum {
+    TENSILE_END_UNKNOWN = 0, /* no end reason: a legacy export, an interrupted run */
+    TENSILE_END_FRACTURE,    /* "fracture" */
+    TENSILE_END_LIMIT,       /* "limit ... reached": a protocol limit stopped it */
+    TENSILE_END_OPERATOR,    /* "operator stop" */
+    TENSILE_END_FAULT,       /* "fault: ...": the supervisor stopped it */
+    TENSILE_END_COMPLETE     /* the protocol ran to its end (relaxation, creep, cycles) */
+} tensile_end;
+
+/* The end kind named by a run file's end_reason text (NULL: unknown). */
+tensile_end tensile_end_from_reason(const char *reason);
+
+/* Results of a specimen that did not break (issue 23). Called after
+ * tensile_analyze on the same loaded part eps/sig[0..n-1] with the curve's
+ * end reason. A specimen did not break when no fracture drop was found
+ * (break rule end-of-data or unloaded) and either its run file says it
+ * ended other than by fracture, or it has no end reason and the stress
+ * never fell from its maximum by
+ * 5 % while the strain grew by 10 % of the strain at maximum (no necking:
+ * a legacy file cut at fracture after necking keeps its last sample as the
+ * break). Then break_stress_mpa, strain_at_break_pct and toughness_mj_m3
+ * are null, break_rule is "not-broken" (or stays "unloaded"), and unless the maximum was passed
+ * (that necking test) tensile_strength_mpa is null and max_stress_mpa
+ * holds the highest stress reached; each with a note naming why.
+ * Returns RIGOR_OK (or RIGOR_ENOMEM). */
+int tensile_apply_end(tensile_end end, const char *reason, const double *eps, const double *sig,
+                      size_t n, result_set *rs);
 
 #endif

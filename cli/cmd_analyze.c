@@ -12,6 +12,7 @@
 
 #include "../analysis/analysis.h"
 #include "../analysis/batch.h"
+#include "../analysis/tensile.h"
 #include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../common/pool.h"
@@ -42,6 +43,9 @@ static void usage(FILE *f)
            "  --offset PCT                 yield offset strain (default 0.2)\n"
            "  --no-toe                     no toe compensation (default: on)\n"
            "  --break-drop PCT             sudden drop that marks the break (default 20)\n"
+           "  --rt PCT                     ISO 6892-1 Rt: stress at this total extension\n"
+           "  --final-diameter MM | --final-width MM --final-thickness MM\n"
+           "                               final cross-section Su: reduction of area Z\n"
            "  --compliance MM_PER_N        compression: machine compliance\n"
            "  --compliance-file FILE       compression: force -> deflection table\n"
            "  --plateau-window LO:HI       compression: plateau window in %% (20:30)\n"
@@ -58,6 +62,10 @@ static void usage(FILE *f)
            "  --group-by KEY               group by folder (default), format, test, file or\n"
            "                               a metadata key of the file (e.g. Material)\n"
            "  --summary-csv FILE           also write the summary as CSV to FILE\n"
+           "  --include-all                keep operator-stopped and faulted runs in the\n"
+           "                               summary (default: listed and left out)\n"
+           "  --exclude FILE_OR_SPECIMEN=REASON   leave one specimen out of the summary,\n"
+           "                               listed with the reason (repeatable)\n"
            "  --jobs N                     read and analyse in N threads (default: CPUs,\n"
            "                               at most 4; threads left over by few files go\n"
            "                               into each long file); output identical for any N\n"
@@ -65,11 +73,14 @@ static void usage(FILE *f)
            "                               plus FILE-summary.EXT with mean +- SD bar charts)\n"
            "  --report FILE.html           self-contained HTML report (as rigor report)\n"
            "  --quiet                      no results on stdout (with --plot / --report)\n"
+           "  --strict                     exit 1 when a result carries a WARNING (an\n"
+           "                               implausible value, a method outside its conditions)\n"
            "\n"
            "A batch (several files, or a failure) ends with one summary line on stderr:\n"
            "files read, skipped (no data to analyse) and failed, specimens analysed.\n"
            "\n"
-           "Exit status: 0 all files analysed, 2 some file could not be read or analysed.\n");
+           "Exit status: 0 all files analysed, 1 (with --strict) all analysed but some result\n"
+           "carries a WARNING, 2 some file could not be read or analysed.\n");
 }
 
 /* Parse a whole-string number; false (with a message) on anything else. */
@@ -343,7 +354,14 @@ int cmd_analyze(int argc, char **argv)
         O_GROUPBY,
         O_SUMCSV,
         O_JOBS,
-        O_HELP
+        O_HELP,
+        O_STRICT,
+        O_RT,
+        O_FDIAM,
+        O_FWIDTH,
+        O_FTHICK,
+        O_INCLALL,
+        O_EXCLUDE
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -369,6 +387,13 @@ int cmd_analyze(int argc, char **argv)
         {"plot", required_argument, 0, O_PLOT},
         {"report", required_argument, 0, O_REPORT},
         {"quiet", no_argument, 0, O_QUIET},
+        {"strict", no_argument, 0, O_STRICT},
+        {"rt", required_argument, 0, O_RT},
+        {"final-diameter", required_argument, 0, O_FDIAM},
+        {"final-width", required_argument, 0, O_FWIDTH},
+        {"final-thickness", required_argument, 0, O_FTHICK},
+        {"include-all", no_argument, 0, O_INCLALL},
+        {"exclude", required_argument, 0, O_EXCLUDE},
         {"summary", no_argument, 0, O_SUMMARY},
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
@@ -388,7 +413,14 @@ int cmd_analyze(int argc, char **argv)
     const char *preset = NULL;
     int out_kind = 0; /* 0 table, 1 json, 2 csv, 3 none */
     const char *plot_path = NULL, *report_path = NULL;
-    bool summary = false;
+    bool summary = false, strict = false, include_all = false;
+    enum { MAX_EXCLUDE = 64 };
+    static struct {
+        char what[1024];
+        char why[160];
+    } excl[MAX_EXCLUDE];
+    bool excl_used[MAX_EXCLUDE];
+    int nexcl = 0;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
     double v = 0, a, b;
@@ -527,6 +559,47 @@ int cmd_analyze(int argc, char **argv)
         case O_PLOT: plot_path = optarg; break;
         case O_REPORT: report_path = optarg; break;
         case O_QUIET: out_kind = 3; break;
+        case O_STRICT: strict = true; break;
+        case O_INCLALL: include_all = true; break;
+        case O_EXCLUDE: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1]) {
+                fprintf(stderr, "rigor analyze: --exclude: expected FILE_OR_SPECIMEN=REASON, "
+                                "got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            if (nexcl >= MAX_EXCLUDE) {
+                fprintf(stderr, "rigor analyze: --exclude: at most %d\n", MAX_EXCLUDE);
+                return 2;
+            }
+            snprintf(excl[nexcl].what, sizeof excl[nexcl].what, "%.*s", (int)(eq - optarg),
+                     optarg);
+            snprintf(excl[nexcl].why, sizeof excl[nexcl].why, "%s", eq + 1);
+            excl_used[nexcl] = false;
+            nexcl++;
+            break;
+        }
+        case O_RT:
+            if (!parse_num("--rt", optarg, &v) || !positive("--rt", v))
+                return 2;
+            flags.rt = v / 100;
+            break;
+        case O_FDIAM:
+            if (!parse_num("--final-diameter", optarg, &v) || !positive("--final-diameter", v))
+                return 2;
+            flags.final_diameter_m = v * 1e-3;
+            break;
+        case O_FWIDTH:
+            if (!parse_num("--final-width", optarg, &v) || !positive("--final-width", v))
+                return 2;
+            flags.final_width_m = v * 1e-3;
+            break;
+        case O_FTHICK:
+            if (!parse_num("--final-thickness", optarg, &v) || !positive("--final-thickness", v))
+                return 2;
+            flags.final_thickness_m = v * 1e-3;
+            break;
         case O_SUMMARY: summary = true; break;
         case O_GROUPBY:
             if (!optarg[0]) {
@@ -583,6 +656,20 @@ int cmd_analyze(int argc, char **argv)
     if (set_nofile)
         o.use_file_columns = false;
     o.geom = flags.geom;
+    o.rt = flags.rt;
+    o.final_diameter_m = flags.final_diameter_m;
+    o.final_width_m = flags.final_width_m;
+    o.final_thickness_m = flags.final_thickness_m;
+    if (isfinite(o.final_width_m) != isfinite(o.final_thickness_m)) {
+        fprintf(stderr, "rigor analyze: --final-width and --final-thickness go together "
+                        "(the final cross-section of a flat specimen)\n");
+        return 2;
+    }
+    if (isfinite(o.final_diameter_m) && isfinite(o.final_width_m)) {
+        fprintf(stderr, "rigor analyze: --final-diameter or --final-width/--final-thickness, "
+                        "not both\n");
+        return 2;
+    }
     o.compliance_m_per_N = flags.compliance_m_per_N;
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
 
@@ -654,19 +741,46 @@ int cmd_analyze(int argc, char **argv)
     free(p.jobs);
     size_t ncurves = cl.n;
     curve_list_free(&cl);
+    /* Who the batch statistics leave out (the summary and the report): an
+     * explicit exclusion (file or specimen id), then by default the runs
+     * that did not end as a test: an operator stop or a fault
+     * (docs/batch.md; --include-all keeps them). */
+    for (size_t k = 0; k < nres; k++) {
+        for (int e = 0; e < nexcl; e++)
+            if (!strcmp(excl[e].what, res[k].file) ||
+                (res[k].specimen[0] && !strcmp(excl[e].what, res[k].specimen))) {
+                snprintf(res[k].excluded, sizeof res[k].excluded, "excluded: %s", excl[e].why);
+                excl_used[e] = true;
+                break;
+            }
+        tensile_end te = tensile_end_from_reason(res[k].end_reason);
+        if (!res[k].excluded[0] && !include_all &&
+            (te == TENSILE_END_OPERATOR || te == TENSILE_END_FAULT))
+            snprintf(res[k].excluded, sizeof res[k].excluded,
+                     "the run ended by '%.120s' (--include-all keeps it)", res[k].end_reason);
+    }
+    for (int e = 0; e < nexcl; e++)
+        if (!excl_used[e]) {
+            fprintf(stderr, "rigor analyze: --exclude: no file or specimen '%s' in the batch\n",
+                    excl[e].what);
+            status = 2;
+        }
     batch_summary bs = {0};
     if (summary || summary_csv) {
         const result_set **rs = malloc((nres ? nres : 1) * sizeof *rs);
         const char **grp = malloc((nres ? nres : 1) * sizeof *grp);
-        int rc = rs && grp ? RIGOR_OK : RIGOR_ENOMEM;
+        const char **exc = malloc((nres ? nres : 1) * sizeof *exc);
+        int rc = rs && grp && exc ? RIGOR_OK : RIGOR_ENOMEM;
         for (size_t k = 0; rc == RIGOR_OK && k < nres; k++) {
             rs[k] = &res[k].rs;
             grp[k] = res[k].group;
+            exc[k] = res[k].excluded[0] ? res[k].excluded : NULL;
         }
         if (rc == RIGOR_OK)
-            rc = batch_summarize(rs, grp, nres, &bs);
+            rc = batch_summarize_ex(rs, grp, exc, nres, &bs);
         free(rs);
         free(grp);
+        free(exc);
         if (rc != RIGOR_OK) {
             fprintf(stderr, "rigor analyze: summary: %s\n", rigor_strerror(rc));
             status = 2;
@@ -730,5 +844,12 @@ int cmd_analyze(int argc, char **argv)
     free(res);
     if (ec.errors)
         status = 2;
+    /* --strict: a warning is a failure of the analysis, told apart from a
+     * file that could not be read (2). */
+    if (status == 0 && strict && nwarned > 0) {
+        fprintf(stderr, "rigor analyze: --strict: %zu specimen%s with warnings\n", nwarned,
+                nwarned == 1 ? "" : "s");
+        status = 1;
+    }
     return status;
 }

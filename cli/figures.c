@@ -293,14 +293,25 @@ static int draw_summary(const char *tmp, void *ctx)
 
 /* Result keys shown in the tables: every number of any record in order of
  * first appearance, without vendor_* comparisons and internal indices. */
-static size_t table_keys(const analysed *a, size_t n, const char **keys, size_t max)
+/* Sample indices (break_index, fracture_index) locate events in one curve:
+ * they are neither shown nor summarised. */
+static bool is_index_key(const char *key)
+{
+    size_t l = strlen(key);
+    return l >= 6 && !strcmp(key + l - 6, "_index");
+}
+
+/* The numeric result keys of the specimens of one test type. */
+static size_t table_keys(const analysed *a, size_t n, const char *test, const char **keys,
+                         size_t max)
 {
     size_t nk = 0;
     for (size_t i = 0; i < n; i++) {
+        if (strcmp(a[i].rs.test, test))
+            continue;
         for (size_t r = 0; r < a[i].rs.nresults; r++) {
             const result_value *v = &a[i].rs.results[r];
-            if (v->kind != RV_NUMBER || !strncmp(v->key, "vendor_", 7) ||
-                !strcmp(v->key, "break_index"))
+            if (v->kind != RV_NUMBER || !strncmp(v->key, "vendor_", 7) || is_index_key(v->key))
                 continue;
             size_t k = 0;
             while (k < nk && strcmp(keys[k], v->key))
@@ -366,8 +377,12 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
           "code{font-size:.9em}\n.fig svg{width:100%;height:auto;max-width:60em}\n"
           "</style></head><body>\n",
           o);
-    fprintf(o, "<h1>Rigor report — %zu specimen%s, %s test</h1>\n", n, n == 1 ? "" : "s",
-            a->rs.test);
+    bool mixed = false;
+    for (size_t i = 1; i < n; i++)
+        mixed |= strcmp(a[i].rs.test, a[0].rs.test) != 0;
+    fprintf(o, "<h1>Rigor report — %zu specimen%s, %s%s</h1>\n", n, n == 1 ? "" : "s",
+            mixed ? "tests of several types (one section each)" : a->rs.test,
+            mixed ? "" : " test");
     fprintf(o, "<p>Rigor version <b id=\"version\">%s</b>, written %s.<br>Command: <code>",
             RIGOR_VERSION, stamp);
     html(o, "rigor");
@@ -399,58 +414,116 @@ int figures_report(const figures *f, const analysed *a, size_t n, const char *pa
     }
     fputs("</table>\n", o);
 
-    /* Specimen table and statistics. */
-    const char *keys[64];
-    size_t nk = table_keys(a, n, keys, 64);
-    fputs("<h2>Results</h2>\n<table id=\"specimens\"><tr><th>specimen</th><th>file</th>", o);
-    for (size_t k = 0; k < nk; k++) {
-        fputs("<th>", o);
-        html(o, keys[k]);
-        fputs("</th>", o);
-    }
-    fputs("</tr>\n", o);
-    for (size_t i = 0; i < n; i++) {
-        fputs("<tr><td>", o);
-        html(o, label_of(&a[i]));
-        fputs("</td><td>", o);
-        html(o, base_name(a[i].file));
-        fputs("</td>", o);
-        for (size_t k = 0; k < nk; k++) {
-            fputs("<td class=\"n\">", o);
-            num(o, results_get(&a[i].rs, keys[k]));
-            fputs("</td>", o);
-        }
-        fputs("</tr>\n", o);
-    }
-    fputs("</table>\n", o);
-
-    const result_set **rs = calloc(n, sizeof *rs);
+    /* Specimen table and statistics, one section per test type: results of
+     * different tests are never averaged together. Headers are the
+     * results' names; specimens the batch statistics leave out (an operator
+     * stop, a fault, --exclude) are listed with the reason. */
+    const result_set **rs = calloc(n ? n : 1, sizeof *rs);
     if (!rs) {
         fclose(o);
         snprintf(why, wl, "out of memory");
         return RIGOR_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++)
-        rs[i] = &a[i].rs;
-    fputs("<h2>Statistics</h2>\n<p>Sample standard deviation (n − 1); CV = SD / |mean|; null "
-          "results are left out of n.</p>\n<table id=\"statistics\"><tr><th>result</th>"
-          "<th>n</th><th>mean</th><th>SD</th><th>CV (%)</th><th>min</th><th>max</th></tr>\n",
-          o);
-    for (size_t k = 0; k < nk; k++) {
-        rstats st;
-        rstats_of(rs, n, keys[k], &st);
-        fputs("<tr><td>", o);
-        html(o, keys[k]);
-        fprintf(o, "</td><td class=\"n\">%zu</td>", st.n);
-        double cols[5] = {st.mean, st.sd, st.cv_pct, st.min, st.max};
-        for (int c = 0; c < 5; c++) {
-            fputs("<td class=\"n\">", o);
-            num(o, cols[c]);
-            fputs("</td>", o);
+    size_t ntests = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(a[j].rs.test, a[i].rs.test))
+            j++;
+        ntests += j == i;
+    }
+    for (size_t t = 0; t < n; t++) {
+        size_t first = 0;
+        while (first < t && strcmp(a[first].rs.test, a[t].rs.test))
+            first++;
+        if (first < t)
+            continue; /* this test's section was written at its first specimen */
+        const char *test = a[t].rs.test;
+        char sfx[40] = "";
+        if (t > 0)
+            snprintf(sfx, sizeof sfx, "-%.30s", test);
+        const char *keys[64];
+        size_t nk = table_keys(a, n, test, keys, 64);
+        fputs("<h2>Results", o);
+        if (ntests > 1) {
+            fputs(" — ", o);
+            html(o, test);
+        }
+        fprintf(o, "</h2>\n<table id=\"specimens%s\"><tr><th>specimen</th><th>file</th>", sfx);
+        for (size_t k = 0; k < nk; k++) {
+            const char *unit, *lab = output_label(keys[k], &unit);
+            fputs("<th>", o);
+            html(o, lab ? lab : keys[k]);
+            if (lab && unit[0]) {
+                fputs(" (", o);
+                html(o, unit);
+                fputs(")", o);
+            }
+            fputs("</th>", o);
         }
         fputs("</tr>\n", o);
+        size_t nrs = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(a[i].rs.test, test))
+                continue;
+            fputs("<tr><td>", o);
+            html(o, label_of(&a[i]));
+            fputs("</td><td>", o);
+            html(o, base_name(a[i].file));
+            fputs("</td>", o);
+            for (size_t k = 0; k < nk; k++) {
+                fputs("<td class=\"n\">", o);
+                num(o, results_get(&a[i].rs, keys[k]));
+                fputs("</td>", o);
+            }
+            fputs("</tr>\n", o);
+            if (!a[i].excluded[0])
+                rs[nrs++] = &a[i].rs;
+        }
+        fputs("</table>\n", o);
+        fputs("<h2>Statistics", o);
+        if (ntests > 1) {
+            fputs(" — ", o);
+            html(o, test);
+        }
+        fputs("</h2>\n<p>Sample standard deviation (n − 1); CV = SD / |mean|; null "
+              "results are left out of n.</p>\n",
+              o);
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(a[i].rs.test, test) && a[i].excluded[0]) {
+                fputs("<p class=\"excluded\">Left out: ", o);
+                html(o, label_of(&a[i]));
+                fputs(" (", o);
+                html(o, base_name(a[i].file));
+                fputs("): ", o);
+                html(o, a[i].excluded);
+                fputs("</p>\n", o);
+            }
+        fprintf(o,
+                "<table id=\"statistics%s\"><tr><th>result</th>"
+                "<th>n</th><th>mean</th><th>SD</th><th>CV (%%)</th><th>min</th><th>max</th></tr>\n",
+                sfx);
+        for (size_t k = 0; k < nk; k++) {
+            rstats st;
+            rstats_of(rs, nrs, keys[k], &st);
+            const char *unit, *lab = output_label(keys[k], &unit);
+            fputs("<tr><td>", o);
+            html(o, lab ? lab : keys[k]);
+            if (lab && unit[0]) {
+                fputs(" (", o);
+                html(o, unit);
+                fputs(")", o);
+            }
+            fprintf(o, "</td><td class=\"n\">%zu</td>", st.n);
+            double cols[5] = {st.mean, st.sd, st.cv_pct, st.min, st.max};
+            for (int c = 0; c < 5; c++) {
+                fputs("<td class=\"n\">", o);
+                num(o, cols[c]);
+                fputs("</td>", o);
+            }
+            fputs("</tr>\n", o);
+        }
+        fputs("</table>\n", o);
     }
-    fputs("</table>\n", o);
     free(rs);
 
     /* Method parameters. */

@@ -23,7 +23,10 @@ static const label_row labels[] = {
     {"modulus_r2", "Modulus fit r²", ""},
     {"modulus_se_mpa", "Modulus standard error", "MPa"},
     {"modulus_strain_range_pct", "Modulus window", "% strain"},
-    {"yield_strength_mpa", "Yield strength (offset)", "MPa"},
+    {"yield_strength_mpa", "Yield strength", "MPa"},
+    {"yield_method", "Yield method", ""},
+    {"offset_yield_strength_mpa", "Offset yield strength", "MPa"},
+    {"offset_yield_strain_pct", "Strain at offset yield", "%"},
     {"yield_strain_pct", "Strain at yield", "%"},
     {"tensile_strength_mpa", "Tensile strength", "MPa"},
     {"strain_at_max_pct", "Strain at maximum", "%"},
@@ -43,6 +46,18 @@ static const label_row labels[] = {
     {"max_stress_mpa", "Maximum stress", "MPa"},
     {"max_strain_pct", "Maximum strain", "%"},
     {"extensometer_removed_at_pct", "Extensometer removed at", "% strain"},
+    /* ISO 6892-1 / ASTM E8 (analysis/metals.c) */
+    {"yield_type", "Yielding", ""},
+    {"upper_yield_strength_mpa", "Upper yield strength ReH", "MPa"},
+    {"lower_yield_strength_mpa", "Lower yield strength ReL", "MPa"},
+    {"yield_point_extension_pct", "Yield point extension Ae", "%"},
+    {"total_extension_strength_mpa", "Stress at total extension Rt", "MPa"},
+    {"uniform_elongation_pct", "Uniform elongation Ag", "%"},
+    {"total_elongation_at_max_pct", "Total extension at max Agt", "%"},
+    {"total_elongation_at_fracture_pct", "Total extension at fracture At", "%"},
+    {"elongation_after_fracture_pct", "Elongation after fracture A", "%"},
+    {"reduction_of_area_pct", "Reduction of area Z", "%"},
+    {"n_value", "Strain-hardening exponent n", ""},
 };
 
 static const label_row *label_of(const char *key)
@@ -51,6 +66,14 @@ static const label_row *label_of(const char *key)
         if (!strcmp(labels[i].key, key))
             return &labels[i];
     return NULL;
+}
+
+const char *output_label(const char *key, const char **unit)
+{
+    const label_row *l = label_of(key);
+    if (unit)
+        *unit = l ? l->unit : "";
+    return l ? l->label : NULL;
 }
 
 static char *dupstr(const char *s)
@@ -71,6 +94,8 @@ int analysed_from_curve(analysed *a, const curve *c)
     snprintf(a->format, sizeof a->format, "%s", c->format);
     memcpy(a->colname, c->colname, sizeof a->colname);
     memcpy(a->colunit, c->colunit, sizeof a->colunit);
+    const curve_meta *er = curve_meta_find(c, "end_reason");
+    snprintf(a->end_reason, sizeof a->end_reason, "%s", er && er->value ? er->value : "");
     if (c->nnotes) {
         a->notes = calloc(c->nnotes, sizeof *a->notes);
         if (!a->notes)
@@ -85,6 +110,8 @@ int analysed_from_curve(analysed *a, const curve *c)
     return RIGOR_OK;
 }
 
+/* Import notes are still plain strings (curve.h): a warning there is one
+ * whose text says so. Analysis notes carry their kind (results_warn). */
 static bool is_warning(const char *note)
 {
     return !strncmp(note, "WARNING:", 8);
@@ -95,10 +122,7 @@ bool analysed_has_warning(const analysed *a)
     for (size_t i = 0; i < a->nnotes; i++)
         if (is_warning(a->notes[i]))
             return true;
-    for (size_t i = 0; i < a->rs.nnotes; i++)
-        if (is_warning(a->rs.notes[i]))
-            return true;
-    return false;
+    return results_has_warning(&a->rs);
 }
 
 void analysed_clear(analysed *a)
@@ -201,7 +225,8 @@ void output_table(FILE *f, const analysed *v, size_t n)
         for (size_t i = 0; i < a->nnotes; i++)
             fprintf(f, "  %s%s\n", is_warning(a->notes[i]) ? "" : "note: ", a->notes[i]);
         for (size_t i = 0; i < a->rs.nnotes; i++)
-            fprintf(f, "  %s%s\n", is_warning(a->rs.notes[i]) ? "" : "note: ", a->rs.notes[i]);
+            fprintf(f, "  %s%s\n",
+                    results_note_is_warning(&a->rs, i) ? "" : "note: ", a->rs.notes[i]);
     }
 }
 
@@ -285,6 +310,19 @@ static void json_specimens(json_writer *w, const analysed *v, size_t n)
         for (size_t i = 0; i < a->rs.nnotes; i++)
             json_string(w, a->rs.notes[i]);
         json_end_array(w);
+        /* the warning notes again, by their kind: a reader need not parse
+         * the text (--strict exits 1 when any specimen has one) */
+        json_key(w, "warnings");
+        json_begin_array(w);
+        for (size_t i = 0; i < a->nnotes; i++)
+            if (is_warning(a->notes[i]))
+                json_string(w, a->notes[i]);
+        for (size_t i = 0; i < a->rs.nnotes; i++)
+            if (results_note_is_warning(&a->rs, i))
+                json_string(w, a->rs.notes[i]);
+        json_end_array(w);
+        if (a->excluded[0])
+            json_kv_string(w, "excluded_from_summary", a->excluded);
         json_end_object(w);
     }
     json_end_array(w);
@@ -327,7 +365,7 @@ static void csv_warnings(FILE *f, const analysed *a)
     size_t at = 0; /* len counts 3 bytes of separator per note, the NUL fits */
     for (size_t i = 0; i < a->nnotes + a->rs.nnotes; i++) {
         const char *note = i < a->nnotes ? a->notes[i] : a->rs.notes[i - a->nnotes];
-        if (!is_warning(note))
+        if (i < a->nnotes ? !is_warning(note) : !results_note_is_warning(&a->rs, i - a->nnotes))
             continue;
         if (at) {
             memcpy(buf + at, " | ", 3);
@@ -480,6 +518,11 @@ void output_summary_table(FILE *f, const analysed *v, const batch_summary *s,
         const batch_group *g = &s->groups[gi];
         fprintf(f, "\ngroup %s · %zu specimen%s · %zu with warnings\n", g->name, g->n,
                 g->n == 1 ? "" : "s", group_warned(v, g));
+        for (size_t e = 0; e < g->nexcluded; e++) {
+            const analysed *x = &v[g->excluded[e]];
+            fprintf(f, "  left out: %s%s%s: %s\n", x->file, x->specimen[0] ? " specimen " : "",
+                    x->specimen, g->excluded_why[e]);
+        }
         fprintf(f, "  %-44s %4s %11s %11s %9s %11s %11s\n", "result", "n", "mean", "SD", "CV %",
                 "min", "max");
         for (size_t k = 0; k < g->nkeys; k++) {
@@ -530,6 +573,17 @@ static void json_summary(json_writer *w, const analysed *v, const batch_summary 
         json_kv_string(w, "group", g->name);
         json_kv_int(w, "n", (long long)g->n);
         json_kv_int(w, "specimens_with_warnings", (long long)group_warned(v, g));
+        json_key(w, "excluded");
+        json_begin_array(w);
+        for (size_t e = 0; e < g->nexcluded; e++) {
+            const analysed *x = &v[g->excluded[e]];
+            json_begin_object(w);
+            json_kv_string(w, "file", x->file);
+            json_kv_string(w, "specimen", x->specimen);
+            json_kv_string(w, "reason", g->excluded_why[e]);
+            json_end_object(w);
+        }
+        json_end_array(w);
         json_key(w, "stats");
         json_begin_object(w);
         for (size_t k = 0; k < g->nkeys; k++) {

@@ -24,6 +24,8 @@ typedef struct {
     char colunit[CURVE_NROLES][32];
     char **notes; /* import notes (copied) */
     size_t nnotes;
+    char end_reason[128]; /* a run file's end_reason, "" when the file has none */
+    char excluded[192];   /* why the batch statistics leave it out, "" when they do not */
     result_set rs;
 } analysed;
 
@@ -34,6 +36,10 @@ void analysed_clear(analysed *a);
 /* True when a carries a warning note ("WARNING: ..." from the importer or
  * the analysis): physically inconsistent data, kept as they are. */
 bool analysed_has_warning(const analysed *a);
+
+/* The display label and unit of a result key ("Tensile strength", "MPa"),
+ * or NULL for a key without one (then the key is its own name). */
+const char *output_label(const char *key, const char **unit);
 
 /* Per-specimen printers. Warning notes are printed as "WARNING:" lines in
  * the table, kept in "notes" in JSON, and joined into the last CSV column

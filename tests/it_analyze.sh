@@ -85,5 +85,73 @@ else
     skip=$((skip + 1)); echo "skip peer-fit-window: ../shared/data/peer absent"
 fi
 
+# 8. --strict: a WARNING result exits 1 (no linear elastic region: the modulus
+#    is flagged); without --strict the same file exits 0 and shows the
+#    warning; a clean file exits 0 under --strict.
+f=tests/data/analyze/no_linear_region.csv
+out=$("$RIGOR" analyze "$f" 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^  WARNING: no window of the initial loading'; then
+    ok warning-shown; else bad warning-shown "rc=$rc $out"; fi
+"$RIGOR" analyze --strict "$f" >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q -- '--strict: 1 specimen with warnings' "$tmp/err"; then
+    ok strict-exit-1; else bad strict-exit-1 "rc=$rc $(cat "$tmp/err")"; fi
+"$RIGOR" analyze --strict examples/film-tensile.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ]; then ok strict-clean-exit-0; else bad strict-clean-exit-0 "rc=$rc $(cat "$tmp/err")"; fi
+# the warnings are also a typed array in --json (empty for a clean file)
+"$RIGOR" analyze --json tests/data/analyze/no_linear_region.csv examples/film-tensile.csv >"$tmp/w.json" 2>/dev/null
+if $PY -c '
+import json,sys
+v=json.load(open(sys.argv[1]))
+assert len(v[0]["warnings"])==2 and all(w.startswith("WARNING: ") for w in v[0]["warnings"]), v[0]["warnings"]
+assert v[1]["warnings"]==[], v[1]["warnings"]
+' "$tmp/w.json"; then ok json-warnings; else bad json-warnings "$(head -c 300 "$tmp/w.json")"; fi
+# a read failure stays 2 under --strict
+"$RIGOR" analyze --strict "$f" tests/data/analyze/empty.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ]; then ok strict-failure-exit-2; else bad strict-failure-exit-2 "rc=$rc"; fi
+# the regression of issue 23: St1595 no longer gets a 2 GPa modulus and a -6.9 % toe
+f=../shared/data/peer/bezborodow_stress-strain/St1595.csv
+if [ -r "$f" ]; then
+    out=$("$RIGOR" analyze --json "$f")
+    if echo "$out" | $PY -c '
+import json,sys
+o=json.load(sys.stdin)[0]; r=o["results"]
+assert r["modulus_mpa"] > 50e3, r["modulus_mpa"]
+assert abs(r["toe_offset_pct"]) < 2, r["toe_offset_pct"]
+assert any(n.startswith("WARNING: no window of the initial loading") for n in o["notes"]), o["notes"]
+'; then ok st1595-modulus; else bad st1595-modulus "$out"; fi
+else
+    skip=$((skip + 1)); echo "skip st1595-modulus: ../shared/data/peer absent"
+fi
+
+# 9. metals: the normalized 1045 steel record (a Lueders plateau) gives ReH,
+#    ReL, Ae; --rt and --final-diameter give Rt and Z (1 - (4.51/7.13)^2);
+#    the keys are in --json and --csv under their names
+f="../shared/data/peer/DuncanWilliamGibbons_tensile-analyzer/Steel_1045_Normalized_1_Formatted.csv"
+if [ -r "$f" ]; then
+    out=$("$RIGOR" analyze --json --rt 0.5 --final-diameter 4.51 "$f")
+    if echo "$out" | $PY -c '
+import json,sys
+r=json.load(sys.stdin)[0]["results"]
+assert r["yield_type"]=="discontinuous", r.get("yield_type")
+assert abs(r["upper_yield_strength_mpa"]-523.7)<0.5, r["upper_yield_strength_mpa"]
+assert abs(r["lower_yield_strength_mpa"]-494.9)<0.5, r["lower_yield_strength_mpa"]
+assert 1.2 < r["yield_point_extension_pct"] < 1.6, r["yield_point_extension_pct"]
+assert abs(r["reduction_of_area_pct"]-100*(1-(4.51/7.13)**2))<1e-6, r["reduction_of_area_pct"]
+assert 490 < r["total_extension_strength_mpa"] < 500
+for k in ("uniform_elongation_pct","total_elongation_at_max_pct","elongation_after_fracture_pct","n_value"):
+    assert k in r, k
+'; then ok metals-json; else bad metals-json "$out"; fi
+    hdr=$("$RIGOR" analyze --csv --final-diameter 4.51 "$f" | head -1)
+    if echo "$hdr" | grep -q ',upper_yield_strength_mpa,' && echo "$hdr" | grep -q ',reduction_of_area_pct,'; then
+        ok metals-csv; else bad metals-csv "$hdr"; fi
+else
+    skip=$((skip + 2)); echo "skip metals: ../shared/data/peer absent"
+fi
+for args in "--rt -1 x" "--final-width 3 x" "--final-diameter 4 --final-width 3 --final-thickness 1 x"; do
+    # shellcheck disable=SC2086
+    "$RIGOR" analyze $args >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && [ -s "$tmp/err" ]; then ok "usage '$args'"; else bad "usage '$args'" "rc=$rc"; fi
+done
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -225,5 +225,55 @@ assert r["warnings"].startswith("WARNING: ext column"), r["warnings"]
    && grep -q "Tensile_test_PE.csv: WARNING: ext column" "$tmp/w.err"; then
     ok warnings-visible; else bad warnings-visible "$(grep -i warn "$tmp/w.txt" "$tmp/w.err" | head -3)"; fi
 
+# 10. exclusions (issue 23): an operator-stopped run is listed and left out
+#     of the statistics by default, --include-all keeps it, --exclude leaves
+#     one out with a reason, an --exclude naming nothing is an error
+mkdir -p "$tmp/ex"
+for i in 1 2; do cp examples/film-tensile.csv "$tmp/ex/f$i.csv"; done
+sed 's/^# end_reason: fracture$/# end_reason: operator stop/' examples/film-tensile.csv >"$tmp/ex/f3.csv"
+"$RIGOR" analyze --json --summary "$tmp/ex" >"$tmp/ex.json" 2>/dev/null
+"$RIGOR" analyze --json --summary --include-all "$tmp/ex" >"$tmp/ex-all.json" 2>/dev/null
+"$RIGOR" analyze --json --summary --exclude "$tmp/ex/f1.csv=grip slip" "$tmp/ex" >"$tmp/ex-1.json" 2>/dev/null
+if $PY - "$tmp/ex.json" "$tmp/ex-all.json" "$tmp/ex-1.json" <<'PYEOF'
+import json, sys
+a, b, c = (json.load(open(p))["summary"] for p in sys.argv[1:])
+assert len(a) == 1 and a[0]["n"] == 2, a
+assert [e["reason"] for e in a[0]["excluded"]] == ["the run ended by 'operator stop' (--include-all keeps it)"], a[0]["excluded"]
+assert a[0]["excluded"][0]["file"].endswith("f3.csv")
+assert b[0]["n"] == 3 and b[0]["excluded"] == [], b
+assert c[0]["n"] == 1 and sorted(e["reason"] for e in c[0]["excluded"])[0] == "excluded: grip slip", c
+PYEOF
+then ok exclusions; else bad exclusions "see above"; fi
+"$RIGOR" analyze --summary --exclude "nosuch=why" "$tmp/ex" >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "no file or specimen 'nosuch'" "$tmp/err"; then
+    ok exclude-unknown; else bad exclude-unknown "rc=$rc $(cat "$tmp/err")"; fi
+"$RIGOR" analyze --summary --exclude "nowhy" "$tmp/ex" >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ]; then ok exclude-usage; else bad exclude-usage "rc=$rc"; fi
+
+# 11. report of a mixed batch (issue 23): tensile and compression in their
+#     own sections, never one mean of both; headers are the results' names;
+#     sample indices are not shown; the operator-stopped run is listed
+cf="$REAL/franaudo__compas_testing/data/cubes_results/Compressive_Strength.txt"
+if [ -r "$cf" ]; then
+    cp "$cf" "$tmp/ex/"
+    if "$RIGOR" report "$tmp/ex" -o "$tmp/mixed.html" 2>/dev/null && $PY - "$tmp/mixed.html" <<'PYEOF'
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+heads = re.findall(r"<h2>(.*?)</h2>", h)
+assert "Statistics — tensile" in heads and "Statistics — compression" in heads, heads
+for tid in ("specimens", "statistics", "specimens-tensile", "statistics-tensile"):
+    assert 'id="%s"' % tid in h, tid
+assert "<th>Tensile strength (MPa)</th>" in h and "tensile_strength_mpa" not in h.split("<h2>Method")[0], "headers"
+assert "break_index" not in h and "Break index" not in h, "indices"
+assert re.search(r'<p class="excluded">Left out: .*f3\.csv.*operator stop', h), "excluded listed"
+m = re.search(r'<table id="statistics-tensile">(.*?)</table>', h, re.S).group(1)
+row = re.search(r"<td>Tensile strength \(MPa\)</td><td class=\"n\">(\d+)</td>", m)
+assert row and row.group(1) == "2", "tensile n is the 2 fractured films, got %s" % (row and row.group(1))
+PYEOF
+    then ok report-mixed; else bad report-mixed "see above"; fi
+else
+    skp report-mixed "$cf absent"
+fi
+
 echo "# it_batch: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -183,6 +183,52 @@ static void test_summarize(void)
         results_clear(&rs[i]);
 }
 
+/* Exclusions and mixed tests (issue 23): an excluded specimen is listed
+ * under its group with its reason and left out of every statistic; a folder
+ * holding tensile and compression specimens becomes two groups, never one
+ * mean of both. */
+static void test_exclude_and_mixed(void)
+{
+    enum { N = 5 };
+    result_set rs[N];
+    const result_set *prs[N];
+    const char *grp[N] = {"d", "d", "d", "d", "e"};
+    const char *tst[N] = {"tensile", "tensile", "compression", "tensile", "tensile"};
+    const double v[N] = {100, 200, 7, 1000, 50};
+    const char *exc[N] = {NULL, NULL, NULL, "the run ended by 'operator stop'", NULL};
+    for (int i = 0; i < N; i++) {
+        results_init(&rs[i]);
+        snprintf(rs[i].test, sizeof rs[i].test, "%s", tst[i]);
+        results_number(&rs[i], "max_stress_mpa", v[i]);
+        prs[i] = &rs[i];
+    }
+    batch_summary s;
+    int rc = batch_summarize_ex(prs, grp, exc, N, &s);
+    CHECK(rc == RIGOR_OK, "rc %d", rc);
+    CHECK(s.ngroups == 3, "d · tensile, d · compression, e: %zu groups", s.ngroups);
+    if (s.ngroups == 3) {
+        CHECK(!strcmp(s.groups[0].name, "d · tensile") &&
+                  !strcmp(s.groups[1].name, "d · compression") &&
+                  !strcmp(s.groups[2].name, "e"),
+              "names %s | %s | %s", s.groups[0].name, s.groups[1].name, s.groups[2].name);
+        const batch_group *t = &s.groups[0];
+        CHECK(t->n == 2 && t->nexcluded == 1 && t->excluded[0] == 3 &&
+                  strstr(t->excluded_why[0], "operator stop"),
+              "specimen 3 listed and left out");
+        CHECK(t->nkeys == 1 && t->keys[0].st.n == 2, "statistics over 2");
+        if (t->nkeys == 1)
+            CHECK_NEAR(t->keys[0].st.mean, 150, 1e-12, 0, "mean without the excluded 1000");
+        CHECK(s.groups[1].n == 1 && s.groups[1].keys[0].st.mean == 7, "compression apart");
+    }
+    batch_summary_free(&s);
+    /* without exclusions: the same as batch_summarize, 1000 counted */
+    rc = batch_summarize(prs, grp, N, &s);
+    CHECK(rc == RIGOR_OK && s.ngroups == 3 && s.groups[0].n == 3, "no exclusion: n 3");
+    batch_summary_free(&s);
+    for (int i = 0; i < N; i++)
+        results_clear(&rs[i]);
+}
+
 int main(void)
 {
     TEST_RUN(test_closed_form_mrr);
@@ -190,5 +236,6 @@ int main(void)
     TEST_RUN(test_small);
     TEST_RUN(test_refused);
     TEST_RUN(test_summarize);
+    TEST_RUN(test_exclude_and_mixed);
     TEST_END("batch");
 }
