@@ -12,6 +12,7 @@
 #include "../common/error.h"
 #include "../common/pool.h"
 #include "compression.h"
+#include "cycles.h"
 #include "detect.h"
 #include "tensile.h"
 
@@ -209,10 +210,12 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                 analysis_opts oc = *o;
                 oc.compliance_m_per_N = v * 1e-3;
                 results_note(rs, "frame compliance %.6g mm/N from the run file", v);
-                return compression_analyze(c, &oc, rs, why, wl);
+                int crc = compression_analyze(c, &oc, rs, why, wl);
+                return crc ? crc : cycles_compression(c, &oc, rs);
             }
         }
-        return compression_analyze(c, o, rs, why, wl);
+        int crc = compression_analyze(c, o, rs, why, wl);
+        return crc ? crc : cycles_compression(c, o, rs); /* cycles, whole-record max */
     }
 
     curve_geom g;
@@ -328,6 +331,14 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     }
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);
+    /* Cycles and the rest of the record after the first unload (cycles.h). */
+    if (rc == RIGOR_OK && n < c->n)
+        rc = cycles_tensile_whole(t, eps, sig, force, n, c->n, area, o, rs);
+    if (rc == RIGOR_OK) {
+        double toe = results_get(rs, "toe_offset_pct");
+        rc = cycles_report(t, eps, sig, force, c->n, area, isfinite(toe) ? toe / 100 : 0, 0,
+                           o->cycles ? 1 : 2, rs);
+    }
     free(st);
 out:
     free(own_sig);

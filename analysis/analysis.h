@@ -49,6 +49,8 @@ typedef struct {
                     beside the result computation, and long work arrays are faulted
                     in by that many (bigmem_alloc_touched); results do not depend
                     on it */
+    int cycles;  /* load-unload cycles (cycles.h): 0 report them from 2 cycles on, 1
+                    from 1 (rigor analyze --cycles) */
 } analysis_opts;
 
 /* Defaults: auto modulus, 0.2 % offset, toe compensation on, file columns

@@ -22,6 +22,7 @@ void results_clear(result_set *rs)
     for (size_t i = 0; i < rs->nnotes; i++)
         free(rs->notes[i]);
     free(rs->notes);
+    results_tables_free(rs);
     results_init(rs);
 }
 

@@ -50,6 +50,8 @@ static void usage(FILE *f)
            "  --column ROLE=NAME           use column NAME for ROLE (time, ext, force,\n"
            "                               strain, stress)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
+           "  --cycles                     list load-unload cycles from one cycle on (default:\n"
+           "                               from two); with --csv one row per cycle\n"
            "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
            "                               result, Weibull fit of strengths (docs/batch.md)\n"
            "  --group-by KEY               group by folder (default), format, test, file or\n"
@@ -324,6 +326,7 @@ int cmd_analyze(int argc, char **argv)
         O_GROUPBY,
         O_SUMCSV,
         O_JOBS,
+        O_CYCLES,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -353,6 +356,7 @@ int cmd_analyze(int argc, char **argv)
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
         {"jobs", required_argument, 0, O_JOBS},
+        {"cycles", no_argument, 0, O_CYCLES},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -371,6 +375,7 @@ int cmd_analyze(int argc, char **argv)
     bool summary = false;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
+    bool cycles = false;
     double v = 0, a, b;
 
     optind = 1;
@@ -517,6 +522,7 @@ int cmd_analyze(int argc, char **argv)
             }
             jobs = (int)v;
             break;
+        case O_CYCLES: cycles = true; break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -557,6 +563,7 @@ int cmd_analyze(int argc, char **argv)
     o.geom = flags.geom;
     o.compliance_m_per_N = flags.compliance_m_per_N;
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
+    o.cycles = cycles;
 
     figures *fig = NULL;
     if ((plot_path || report_path) && figures_new(&fig) != RIGOR_OK) {
@@ -648,6 +655,8 @@ int cmd_analyze(int argc, char **argv)
         output_json_summary(stdout, res, nres, &bs, group_by);
     else if (out_kind == 1)
         output_json(stdout, res, nres);
+    else if (out_kind == 2 && cycles)
+        output_csv_table(stdout, res, nres, "cycles");
     else if (out_kind == 2)
         output_csv(stdout, res, nres);
     else if (out_kind == 0)

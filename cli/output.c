@@ -42,6 +42,14 @@ static const label_row labels[] = {
     {"energy_absorption_mj_m3", "Energy absorption", "MJ/m³"},
     {"max_stress_mpa", "Maximum stress", "MPa"},
     {"max_strain_pct", "Maximum strain", "%"},
+    {"cycle_count", "Load-unload cycles", ""},
+    {"cycle_first_unloading_modulus_mpa", "Unloading modulus, first cycle", "MPa"},
+    {"cycle_last_unloading_modulus_mpa", "Unloading modulus, last cycle", "MPa"},
+    {"cycle_first_hysteresis_mj_m3", "Hysteresis, first cycle", "MJ/m³"},
+    {"cycle_last_hysteresis_mj_m3", "Hysteresis, last cycle", "MJ/m³"},
+    {"cycle_total_hysteresis_mj_m3", "Hysteresis, all cycles", "MJ/m³"},
+    {"cycle_first_residual_strain_pct", "Residual strain, first cycle", "%"},
+    {"cycle_last_residual_strain_pct", "Residual strain, last cycle", "%"},
 };
 
 static const label_row *label_of(const char *key)
@@ -174,6 +182,25 @@ void output_table(FILE *f, const analysed *v, size_t n)
             print_value(f, r, l->unit);
             fputc('\n', f);
         }
+        for (size_t ti = 0; ti < a->rs.ntables; ti++) {
+            const result_table *t = &a->rs.tables[ti];
+            fprintf(f, "  %s:\n   ", t->name);
+            for (size_t j = 0; j < t->ncols; j++)
+                if (!strstr(t->col[j], "index"))
+                    fprintf(f, " %s", t->col[j]);
+            fputc('\n', f);
+            for (size_t r = 0; r < t->nrows; r++) {
+                fputs("   ", f);
+                for (size_t j = 0; j < t->ncols; j++) {
+                    char b[48];
+                    if (strstr(t->col[j], "index"))
+                        continue;
+                    fmt_num(b, sizeof b, t->v[r * t->ncols + j]);
+                    fprintf(f, " %*s", (int)strlen(t->col[j]), b);
+                }
+                fputc('\n', f);
+            }
+        }
         if (a->rs.nstages) {
             fprintf(f, "  stages:");
             for (size_t i = 0; i < a->rs.nstages; i++)
@@ -220,6 +247,23 @@ static void json_value(json_writer *w, const result_value *v)
         break;
     case RV_BOOL: json_bool(w, v->v[0] != 0); break;
     case RV_STRING: json_string(w, v->s); break;
+    }
+}
+
+/* Tables of rows ("cycles", "holds"): an array of objects each. */
+static void json_tables(json_writer *w, const result_set *rs)
+{
+    for (size_t k = 0; k < rs->ntables; k++) {
+        const result_table *t = &rs->tables[k];
+        json_key(w, t->name);
+        json_begin_array(w);
+        for (size_t r = 0; r < t->nrows; r++) {
+            json_begin_object(w);
+            for (size_t j = 0; j < t->ncols; j++)
+                json_kv_number(w, t->col[j], t->v[r * t->ncols + j]);
+            json_end_object(w);
+        }
+        json_end_array(w);
     }
 }
 
@@ -276,6 +320,7 @@ static void json_specimens(json_writer *w, const analysed *v, size_t n)
             json_end_object(w);
         }
         json_end_array(w);
+        json_tables(w, &a->rs);
         json_end_object(w);
         json_key(w, "notes");
         json_begin_array(w);
@@ -626,6 +671,39 @@ void output_summary_csv(FILE *f, const batch_summary *s)
                 csv_num(f, ks->mrr.r2);
             } else {
                 fputs(",,,,,,", f);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+void output_csv_table(FILE *f, const analysed *v, size_t n, const char *name)
+{
+    const result_table *first = NULL;
+    for (size_t k = 0; k < n && !first; k++)
+        first = results_table_find(&v[k].rs, name);
+    if (!first) {
+        fputs("file,specimen,test\n", f);
+        return;
+    }
+    fputs("file,specimen,test", f);
+    for (size_t j = 0; j < first->ncols; j++)
+        fprintf(f, ",%s", first->col[j]);
+    fputc('\n', f);
+    for (size_t k = 0; k < n; k++) {
+        const result_table *t = results_table_find(&v[k].rs, name);
+        if (!t)
+            continue;
+        for (size_t r = 0; r < t->nrows; r++) {
+            csv_field(f, v[k].file);
+            fputc(',', f);
+            csv_field(f, v[k].specimen);
+            fprintf(f, ",%s", v[k].rs.test);
+            for (size_t j = 0; j < t->ncols; j++) {
+                double x = t->v[r * t->ncols + j];
+                fputc(',', f);
+                if (isfinite(x))
+                    fprintf(f, "%.10g", x);
             }
             fputc('\n', f);
         }
