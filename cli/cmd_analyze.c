@@ -12,6 +12,7 @@
 
 #include "../analysis/analysis.h"
 #include "../analysis/batch.h"
+#include "../analysis/uncertainty.h"
 #include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../common/pool.h"
@@ -52,6 +53,15 @@ static void usage(FILE *f)
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --cycles                     list load-unload cycles from one cycle on (default:\n"
            "                               from two); with --csv one row per cycle\n"
+           "  --uncertainty                expanded uncertainty U (k = 2) of every result by\n"
+           "                               Monte Carlo (docs/uncertainty.md), with:\n"
+           "    --force-class C            force-measuring system class, ISO 7500-1 (e.g. 1)\n"
+           "    --extensometer-class C     extensometer class, ISO 9513 (e.g. 0.5)\n"
+           "    --u-width MM --u-thickness MM --u-diameter MM --u-gauge-length MM\n"
+           "    --u-height MM --u-area MM2 standard uncertainty of each dimension\n"
+           "    --seed N                   Monte Carlo seed (default 1)\n"
+           "    --mc-tolerance PCT         stop when U changes less than this (default 5)\n"
+           "    --mc-max-trials N          at most N trials (default 5000)\n"
            "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
            "                               result, Weibull fit of strengths (docs/batch.md)\n"
            "  --group-by KEY               group by folder (default), format, test, file or\n"
@@ -244,6 +254,7 @@ typedef struct {
     const curve_list *cl;
     const analysis_opts *o;
     const char *group_by;
+    const unc_opts *unc; /* NULL: no uncertainty */
     job *jobs;
 } pool;
 
@@ -286,10 +297,26 @@ static void analyse_one(void *ctx, size_t k)
     j->rc = analysis_run(c, p->o, &j->a.rs, j->why, sizeof j->why);
     if (j->rc != RIGOR_OK)
         return;
+    if (p->unc) {
+        unc_opts u = *p->unc;
+        u.jobs = p->o->threads; /* the threads the curves leave over */
+        j->rc = uncertainty_run(c, p->o, &u, &j->a.rs, j->why, sizeof j->why);
+        if (j->rc != RIGOR_OK)
+            return;
+    }
     add_vendor(c, &j->a.rs);
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
 }
 
+
+/* Index of the long option whose value is val. */
+static size_t optind_of(const struct option *lo, int val)
+{
+    size_t i = 0;
+    while (lo[i].name && lo[i].val != val)
+        i++;
+    return i;
+}
 
 static int default_jobs(void)
 {
@@ -327,6 +354,18 @@ int cmd_analyze(int argc, char **argv)
         O_SUMCSV,
         O_JOBS,
         O_CYCLES,
+        O_UNC,
+        O_FCLASS,
+        O_ECLASS,
+        O_UW,
+        O_UT,
+        O_UD,
+        O_UG,
+        O_UH,
+        O_UA,
+        O_SEED,
+        O_MCTOL,
+        O_MCMAX,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -357,6 +396,18 @@ int cmd_analyze(int argc, char **argv)
         {"summary-csv", required_argument, 0, O_SUMCSV},
         {"jobs", required_argument, 0, O_JOBS},
         {"cycles", no_argument, 0, O_CYCLES},
+        {"uncertainty", no_argument, 0, O_UNC},
+        {"force-class", required_argument, 0, O_FCLASS},
+        {"extensometer-class", required_argument, 0, O_ECLASS},
+        {"u-width", required_argument, 0, O_UW},
+        {"u-thickness", required_argument, 0, O_UT},
+        {"u-diameter", required_argument, 0, O_UD},
+        {"u-gauge-length", required_argument, 0, O_UG},
+        {"u-height", required_argument, 0, O_UH},
+        {"u-area", required_argument, 0, O_UA},
+        {"seed", required_argument, 0, O_SEED},
+        {"mc-tolerance", required_argument, 0, O_MCTOL},
+        {"mc-max-trials", required_argument, 0, O_MCMAX},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -375,7 +426,9 @@ int cmd_analyze(int argc, char **argv)
     bool summary = false;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
-    bool cycles = false;
+    bool cycles = false, want_unc = false;
+    unc_opts unc;
+    unc_opts_default(&unc);
     double v = 0, a, b;
 
     optind = 1;
@@ -523,6 +576,57 @@ int cmd_analyze(int argc, char **argv)
             jobs = (int)v;
             break;
         case O_CYCLES: cycles = true; break;
+        case O_UNC: want_unc = true; break;
+        case O_FCLASS:
+        case O_ECLASS:
+        case O_UW:
+        case O_UT:
+        case O_UD:
+        case O_UG:
+        case O_UH:
+        case O_UA:
+        case O_MCTOL:
+            if (!parse_num(longopts[optind_of(longopts, ch)].name, optarg, &v) || v < 0 ||
+                (ch == O_MCTOL && !(v > 0 && v < 100))) {
+                if (v < 0 || ch == O_MCTOL)
+                    fprintf(stderr, "rigor analyze: --%s: out of range: '%s'\n",
+                            longopts[optind_of(longopts, ch)].name, optarg);
+                return 2;
+            }
+            if (ch == O_FCLASS)
+                unc.force_class_pct = v;
+            else if (ch == O_ECLASS)
+                unc.ext_class_pct = v;
+            else if (ch == O_UW)
+                unc.u_geom.width_m = v * 1e-3;
+            else if (ch == O_UT)
+                unc.u_geom.thickness_m = v * 1e-3;
+            else if (ch == O_UD)
+                unc.u_geom.diameter_m = v * 1e-3;
+            else if (ch == O_UG)
+                unc.u_geom.gauge_m = v * 1e-3;
+            else if (ch == O_UH)
+                unc.u_geom.height_m = v * 1e-3;
+            else if (ch == O_UA)
+                unc.u_geom.area_m2 = v * 1e-6;
+            else
+                unc.tol = v / 100;
+            break;
+        case O_SEED:
+        case O_MCMAX:
+            if (!parse_num(ch == O_SEED ? "--seed" : "--mc-max-trials", optarg, &v))
+                return 2;
+            if (v != floor(v) || v < (ch == O_SEED ? 0 : 2 * UNC_BATCH) || v > 1e9) {
+                fprintf(stderr, "rigor analyze: %s: expected a whole number%s, got '%s'\n",
+                        ch == O_SEED ? "--seed" : "--mc-max-trials",
+                        ch == O_SEED ? "" : " from 200 to 1000000000", optarg);
+                return 2;
+            }
+            if (ch == O_SEED)
+                unc.seed = (uint64_t)v;
+            else
+                unc.max_trials = (size_t)v;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -584,7 +688,7 @@ int cmd_analyze(int argc, char **argv)
     if (nfailed)
         status = 2;
     pool p = {
-        .cl = &cl, .o = &o, .group_by = group_by, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job))};
+        .cl = &cl, .o = &o, .group_by = group_by, .unc = want_unc ? &unc : NULL, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job))};
     res = calloc(cl.n ? cl.n : 1, sizeof *res);
     if (!p.jobs || !res) {
         fprintf(stderr, "rigor analyze: out of memory\n");

@@ -180,6 +180,18 @@ void output_table(FILE *f, const analysed *v, size_t n)
                 continue; /* internal values (indices) are for JSON only */
             fprintf(f, "  %-30s ", l->label);
             print_value(f, r, l->unit);
+            {
+                /* the expanded uncertainty beside its result (uncertainty.h) */
+                char ukey[64];
+                snprintf(ukey, sizeof ukey, "%s_u", r->key);
+                double U = results_get(&a->rs, ukey);
+                if (r->kind == RV_NUMBER && isfinite(U) && isfinite(r->v[0])) {
+                    char b[48];
+                    fmt_num(b, sizeof b, U);
+                    fprintf(f, "  ± %s %s (k = %.3g)", b, l->unit,
+                            results_get(&a->rs, "coverage_factor"));
+                }
+            }
             fputc('\n', f);
         }
         for (size_t ti = 0; ti < a->rs.ntables; ti++) {
