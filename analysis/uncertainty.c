@@ -126,7 +126,27 @@ void unc_channel_noise(const double *v, size_t n, double *sd, double *resolution
         d[i] = fabs(d[i] - med);
     qsort(d, k, sizeof *d, cmp_double);
     *sd = 1.4826 * d[k / 2] / sqrt(6.0);
-    *resolution = isfinite(res) ? res : 0;
+    /* A resolution is visible only when the steps lie on a grid of the
+     * smallest one (within 5 %, for values stored in single precision) and
+     * at least two multiples of it occur: the steps of a smooth ramp are
+     * all alike and say nothing about the instrument. */
+    if (isfinite(res)) {
+        size_t on = 0, tot = 0;
+        long seen[2] = {-1, -1};
+        for (size_t i = 1; i < n; i += step) {
+            double r = fabs(v[i] - v[i - 1]) / res, k_ = round(r);
+            tot++;
+            if (fabs(r - k_) <= 0.05) {
+                on++;
+                if (seen[0] < 0)
+                    seen[0] = (long)k_;
+                else if ((long)k_ != seen[0])
+                    seen[1] = (long)k_;
+            }
+        }
+        if (on >= tot * 98 / 100 && seen[1] >= 0)
+            *resolution = res;
+    }
     free(d);
 }
 
