@@ -38,6 +38,7 @@ void analysis_opts_default(analysis_opts *o)
     o->plateau_lo = 0.20;
     o->plateau_hi = 0.30;
     o->energy_to = 0.50;
+    holds_opts_default(&o->holds);
 }
 
 int analysis_preset(analysis_opts *o, const char *name)
@@ -338,6 +339,9 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         double toe = results_get(rs, "toe_offset_pct");
         rc = cycles_report(t, eps, sig, force, c->n, area, isfinite(toe) ? toe / 100 : 0, 0,
                            o->cycles ? 1 : 2, rs);
+        if (rc == RIGOR_OK) /* holds: relaxation at position, creep at force (holds.h) */
+            rc = holds_report(t, curve_has(c, CURVE_EXT) ? c->ch[CURVE_EXT] : eps, eps, sig,
+                              force, c->n, isfinite(toe) ? toe / 100 : 0, &o->holds, rs);
     }
     free(st);
 out:

@@ -9,6 +9,7 @@
 #define RIGOR_ANALYSIS_H
 
 #include "curve.h"
+#include "holds.h"
 #include "results.h"
 
 #include <stdbool.h>
@@ -51,6 +52,7 @@ typedef struct {
                     on it */
     int cycles;  /* load-unload cycles (cycles.h): 0 report them from 2 cycles on, 1
                     from 1 (rigor analyze --cycles) */
+    holds_opts holds; /* relaxation/creep holds: model and stated times (holds.h) */
 } analysis_opts;
 
 /* Defaults: auto modulus, 0.2 % offset, toe compensation on, file columns

@@ -28,6 +28,7 @@
 #include "cycles.h"
 
 #include "../common/error.h"
+#include "holds.h"
 #include "numeric.h"
 #include "tensile.h"
 
@@ -384,6 +385,12 @@ int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
     const double *t = curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL;
     rc = cycles_report(t ? t + ic : NULL, e + ic, s + ic, F + ic, n - ic, A0, 0, ic,
                        o->cycles ? 1 : 2, rs);
+    if (rc == RIGOR_OK) {
+        /* holds on the travel (the crosshead), strains as above */
+        for (size_t i = 0; i < n; i++)
+            F[i] = sX * xr[i]; /* F is not needed any more: reuse it for the travel */
+        rc = holds_report(t, F, e, s, c->ch[CURVE_FORCE], n, 0, &o->holds, rs);
+    }
 out:
     free(F);
     free(e);

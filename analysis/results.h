@@ -78,7 +78,7 @@ const result_value *results_find_method(const result_set *rs, const char *key);
  * Results that come once per cycle or per hold: a named table ("cycles",
  * "holds": the JSON key) of rows with the same numeric columns, the display
  * unit in each column key as for results. NAN is null. */
-#define RESULT_TABLE_COLS 16
+#define RESULT_TABLE_COLS 24
 
 typedef struct result_table {
     char name[24];                   /* JSON key, e.g. "cycles" */
