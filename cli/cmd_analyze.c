@@ -53,6 +53,11 @@ static void usage(FILE *f)
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --cycles                     list load-unload cycles from one cycle on (default:\n"
            "                               from two); with --csv one row per cycle\n"
+           "  --holds                      with --csv: one row per relaxation hold (then per\n"
+           "                               creep hold, after a blank line)\n"
+           "  --hold-model prony2|prony1|log   model fitted to each hold (default prony2)\n"
+           "  --hold-times S,S,...         relaxation/creep also at these times (s) from the\n"
+           "                               hold's start (default 1,10,60,600; at most 8)\n"
            "  --uncertainty                expanded uncertainty U (k = 2) of every result by\n"
            "                               Monte Carlo (docs/uncertainty.md), with:\n"
            "    --force-class C            force-measuring system class, ISO 7500-1 (e.g. 1)\n"
@@ -355,6 +360,9 @@ int cmd_analyze(int argc, char **argv)
         O_JOBS,
         O_CYCLES,
         O_UNC,
+        O_HOLDS,
+        O_HMODEL,
+        O_HTIMES,
         O_FCLASS,
         O_ECLASS,
         O_UW,
@@ -397,6 +405,9 @@ int cmd_analyze(int argc, char **argv)
         {"jobs", required_argument, 0, O_JOBS},
         {"cycles", no_argument, 0, O_CYCLES},
         {"uncertainty", no_argument, 0, O_UNC},
+        {"holds", no_argument, 0, O_HOLDS},
+        {"hold-model", required_argument, 0, O_HMODEL},
+        {"hold-times", required_argument, 0, O_HTIMES},
         {"force-class", required_argument, 0, O_FCLASS},
         {"extensometer-class", required_argument, 0, O_ECLASS},
         {"u-width", required_argument, 0, O_UW},
@@ -426,7 +437,9 @@ int cmd_analyze(int argc, char **argv)
     bool summary = false;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
-    bool cycles = false, want_unc = false;
+    bool cycles = false, want_unc = false, holds_csv = false;
+    holds_opts hopts;
+    holds_opts_default(&hopts);
     unc_opts unc;
     unc_opts_default(&unc);
     double v = 0, a, b;
@@ -577,6 +590,40 @@ int cmd_analyze(int argc, char **argv)
             break;
         case O_CYCLES: cycles = true; break;
         case O_UNC: want_unc = true; break;
+        case O_HOLDS: holds_csv = true; break;
+        case O_HMODEL:
+            if (!strcmp(optarg, "prony2"))
+                hopts.model = HOLD_MODEL_PRONY2;
+            else if (!strcmp(optarg, "prony1"))
+                hopts.model = HOLD_MODEL_PRONY1;
+            else if (!strcmp(optarg, "log"))
+                hopts.model = HOLD_MODEL_LOG;
+            else {
+                fprintf(stderr, "rigor analyze: --hold-model: expected prony2, prony1 or log, "
+                                "got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case O_HTIMES: {
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", optarg);
+            hopts.ntimes = 0;
+            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+                if (hopts.ntimes == 8) {
+                    fprintf(stderr, "rigor analyze: --hold-times: at most 8 times\n");
+                    return 2;
+                }
+                if (!parse_num("--hold-times", tok, &v) || !positive("--hold-times", v))
+                    return 2;
+                hopts.times_s[hopts.ntimes++] = v;
+            }
+            if (!hopts.ntimes) {
+                fprintf(stderr, "rigor analyze: --hold-times: no time given\n");
+                return 2;
+            }
+            break;
+        }
         case O_FCLASS:
         case O_ECLASS:
         case O_UW:
@@ -668,6 +715,7 @@ int cmd_analyze(int argc, char **argv)
     o.compliance_m_per_N = flags.compliance_m_per_N;
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
     o.cycles = cycles;
+    o.holds = hopts;
 
     figures *fig = NULL;
     if ((plot_path || report_path) && figures_new(&fig) != RIGOR_OK) {
@@ -761,6 +809,11 @@ int cmd_analyze(int argc, char **argv)
         output_json(stdout, res, nres);
     else if (out_kind == 2 && cycles)
         output_csv_table(stdout, res, nres, "cycles");
+    else if (out_kind == 2 && holds_csv) {
+        output_csv_table(stdout, res, nres, "relaxation");
+        fputc('\n', stdout);
+        output_csv_table(stdout, res, nres, "creep");
+    }
     else if (out_kind == 2)
         output_csv(stdout, res, nres);
     else if (out_kind == 0)

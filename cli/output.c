@@ -50,6 +50,14 @@ static const label_row labels[] = {
     {"cycle_total_hysteresis_mj_m3", "Hysteresis, all cycles", "MJ/m³"},
     {"cycle_first_residual_strain_pct", "Residual strain, first cycle", "%"},
     {"cycle_last_residual_strain_pct", "Residual strain, last cycle", "%"},
+    {"relaxation_pct", "Relaxation (first hold, at end)", "%"},
+    {"relaxation_duration_s", "Relaxation hold", "s"},
+    {"relaxation_fit_tau1_s", "Relaxation time τ1 (fit)", "s"},
+    {"relaxation_fit_rms_mpa", "Relaxation fit residual (rms)", "MPa"},
+    {"creep_strain_pct", "Creep strain (first hold, at end)", "%"},
+    {"creep_duration_s", "Creep hold", "s"},
+    {"creep_fit_tau1_s", "Creep time τ1 (fit)", "s"},
+    {"creep_fit_rms_pct", "Creep fit residual (rms)", "%"},
 };
 
 static const label_row *label_of(const char *key)
