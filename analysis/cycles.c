@@ -379,9 +379,17 @@ int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
         results_number(rs, "max_force_n", F[im]);
         results_number(rs, "max_stress_mpa", s[im] * 1e-6);
         results_note(rs, "the maximum of the whole record (sample %zu, %.6g N) lies after the "
-                         "first loading stroke; maximum force and stress are the whole record's",
+                         "first loading stroke; maximum force, stress and strain are the whole "
+                         "record's",
                      im + 1, F[im]);
     }
+    size_t ie = ic;
+    for (size_t i = ic; i < n; i++)
+        if (e[i] > e[ie])
+            ie = i;
+    double first_e = results_get(rs, "max_strain_pct");
+    if (isfinite(first_e) && e[ie] * 100 > first_e * (1 + 1e-9))
+        results_number(rs, "max_strain_pct", e[ie] * 100);
     const double *t = curve_has(c, CURVE_TIME) ? c->ch[CURVE_TIME] : NULL;
     rc = cycles_report(t ? t + ic : NULL, e + ic, s + ic, F + ic, n - ic, A0, 0, ic,
                        o->cycles ? 1 : 2, rs);

@@ -93,8 +93,7 @@ void sim_log_header(sim *s)
     fprintf(s->log,
             "# rigor-sim ground truth v1\n"
             "# specimen=%s model=%s seed=%llu compression=%d area_m2=%.9e length_m=%.9e "
-            "gap_m=%.9e frame_compliance_m_N=%.9e capacity_N=%g\n"
-            "t_s,crosshead_m,deformation_m,frame_deflection_m,force_N,measured_force_N,event\n",
+            "gap_m=%.9e frame_compliance_m_N=%.9e capacity_N=%g\n",
             s->name, sim_model_name(s), (unsigned long long)s->seed, s->compression ? 1 : 0,
             s->area, s->L0, s->compression ? s->p.gap : 0.0, s->p.frame_compliance,
             s->p.capacity);
@@ -103,6 +102,8 @@ void sim_log_header(sim *s)
                         "parallel to E_Pa=%.9e (relaxation e^(-t/tau), creep retardation "
                         "tau (E + E1) / E)\n",
                 s->p.visco_E, s->p.visco_tau, s->p.E);
+    fprintf(s->log,
+            "t_s,crosshead_m,deformation_m,frame_deflection_m,force_N,measured_force_N,event\n");
 }
 
 void sim_event(sim *s, const char *fmt, ...)
