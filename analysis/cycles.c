@@ -274,7 +274,7 @@ int cycles_tensile_whole(const double *t_s, const double *eps, const double *sig
                      im);
     }
     /* The last loading stroke: from the last cycle's valley on. */
-    size_t cap = 4096, nc = 0;
+    size_t cap = n / 4 + 1 < CYCLES_CAP ? n / 4 + 1 : CYCLES_CAP, nc = 0;
     cycle_info *cy = malloc(cap * sizeof *cy);
     if (!cy)
         return RIGOR_ENOMEM;

@@ -26,6 +26,8 @@
 #include "../common/error.h"
 #include "uncertainty.h"
 
+#include <stdbool.h>
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_min.h>
 #include <gsl/gsl_multifit.h>
@@ -204,17 +206,32 @@ int holds_find(const double *t, const double *pos, const double *F, size_t n, ho
         m /= (double)(b - a + 1);
         if (!(m >= 0.1 * Fmax) || t[b] - t[a] < HOLDS_MIN_S)
             continue;
-        /* the slow end of a creep hold is no relaxation hold */
-        bool overlaps = false;
-        for (size_t j = 0; j < found && j < cap; j++)
-            overlaps |= out[j].kind == HOLD_CREEP && a <= out[j].i1 && b >= out[j].i0;
-        if (overlaps)
+        /* A hold where both the position and the force barely move meets
+         * both rules on parts of it: the kind whose still stretch is the
+         * longer wins (the slow end of a creep hold is no relaxation hold,
+         * a force that relaxes slowly at a still crosshead is no creep). */
+        bool shorter = false;
+        for (size_t j = 0; j < found && j < cap; j++) {
+            if (out[j].kind != HOLD_CREEP || a > out[j].i1 || b < out[j].i0)
+                continue;
+            if (out[j].i1 - out[j].i0 >= b - a)
+                shorter = true;
+            else
+                out[j].kind = 0; /* dropped below */
+        }
+        if (shorter)
             continue;
         if (found < cap)
             out[found] = (hold_span){HOLD_RELAXATION, a, b};
         found++;
     }
     free(run);
+    /* drop the creep candidates a longer relaxation hold replaced */
+    size_t keep = 0;
+    for (size_t j = 0; j < found && j < cap; j++)
+        if (out[j].kind)
+            out[keep++] = out[j];
+    found = keep + (found > cap ? found - cap : 0);
     /* in time order */
     size_t m = found < cap ? found : cap;
     for (size_t i = 1; i < m; i++)
@@ -271,6 +288,24 @@ static double rss2(const gsl_vector *v, void *ctx)
 {
     double u[2] = {gsl_vector_get(v, 0), gsl_vector_get(v, 1)};
     return rss(ctx, u);
+}
+
+/* Two time constants closer than this ratio are one, and amplitudes that
+ * cancel each other (|c1| + |c2| above 10 times the data's range) say
+ * nothing: the two-term fit keeps the grid's best then. */
+#define PRONY2_MIN_RATIO 2.0
+
+static bool blown_up(fitctx *f, const gsl_vector *x)
+{
+    double u[2] = {gsl_vector_get(x, 0), gsl_vector_get(x, 1)};
+    if (!isfinite(rss(f, u)))
+        return true;
+    double lo = f->y[0], hi = f->y[0];
+    for (size_t i = 1; i < f->n; i++) {
+        lo = fmin(lo, f->y[i]);
+        hi = fmax(hi, f->y[i]);
+    }
+    return fabs(gsl_vector_get(f->c, 1)) + fabs(gsl_vector_get(f->c, 2)) > 10 * (hi - lo);
 }
 
 int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit *out)
@@ -352,6 +387,8 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
     } else {
         for (int i = 0; i <= G; i++)
             for (int j = i + 1; j <= G; j++) {
+                if ((uhi - ulo) * (j - i) / G < log(PRONY2_MIN_RATIO))
+                    continue;
                 double u[2] = {ulo + (uhi - ulo) * i / G, ulo + (uhi - ulo) * j / G};
                 double r = rss(f, u);
                 if (r < best)
@@ -376,7 +413,8 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
                 double v0 = gsl_vector_get(mn->x, 0), v1 = gsl_vector_get(mn->x, 1);
                 /* time constants beyond the grid are a linear trend in
                  * disguise: keep the grid's best then */
-                if (mn->fval < best && v0 >= ulo && v0 <= uhi && v1 >= ulo && v1 <= uhi) {
+                if (mn->fval < best && v0 >= ulo && v0 <= uhi && v1 >= ulo && v1 <= uhi &&
+                    fabs(v1 - v0) >= log(PRONY2_MIN_RATIO) && !blown_up(f, mn->x)) {
                     bu[0] = gsl_vector_get(mn->x, 0);
                     bu[1] = gsl_vector_get(mn->x, 1);
                 }
@@ -412,6 +450,17 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
     }
     out->rms = sqrt(ss2 / (double)n);
     out->n = n;
+    if (p == 3) {
+        /* A second term that does not fit better than one (within 2 %) is
+         * not there: report the one-term fit, c2 = 0 and no tau2. */
+        hold_fit one;
+        if (holds_fit(t, y, n, HOLD_MODEL_PRONY1, &one) == RIGOR_OK && one.rms <= 1.02 * out->rms) {
+            *out = one;
+            out->model = HOLD_MODEL_PRONY2;
+            out->c2 = 0;
+            out->tau2 = NAN;
+        }
+    }
 out:
     if (f->X)
         gsl_matrix_free(f->X);

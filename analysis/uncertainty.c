@@ -29,7 +29,10 @@ static const char *const unc_keys[] = {
     "break_stress_mpa",     "strain_at_break_pct",     "max_force_n",
     "max_stress_mpa",       "max_strain_pct",          "first_max_stress_mpa",
     "fracture_stress_mpa",  "fracture_strain_pct",     "plateau_stress_mpa",
-    "energy_absorption_mj_m3", "densification_strain_pct", "toughness_mj_m3"};
+    "energy_absorption_mj_m3", "densification_strain_pct", "toughness_mj_m3",
+    "cycle_first_unloading_modulus_mpa", "cycle_last_unloading_modulus_mpa",
+    "cycle_last_residual_strain_pct", "relaxation_pct", "relaxation_fit_tau1_s",
+    "creep_strain_pct"};
 #define UNC_NKEYS (sizeof unc_keys / sizeof unc_keys[0])
 
 void unc_opts_default(unc_opts *u)

@@ -10,7 +10,7 @@ RIGOR=${RIGOR:-build/rigor}
 PY=/usr/bin/python3
 pass=0; fail=0; skip=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "not ok $1: $2"; }
 

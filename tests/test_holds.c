@@ -105,6 +105,29 @@ static void test_relaxation_closed_form(void)
 }
 
 /* creep: ramp in force to s0 over TR, hold the stress; the strain creeps */
+/* Regression (it_cycles.sh, December 2026): a hold at position whose
+ * crosshead is nudged a little late in the hold, while the force has almost
+ * stopped relaxing, met the creep rule on its tail, and the longer
+ * relaxation hold was dropped. The longer still stretch wins now. */
+static void test_relaxation_with_nudge(void)
+{
+    build_relax(60, 0.002e6);
+    for (size_t i = 0; i < R.n; i++)
+        if (R.t[i] > TR + 40)
+            R.x[i] += 2e-9 * (R.t[i] - TR - 40); /* 40 nm over the last 20 s */
+    hold_span hs[4];
+    size_t nh = 0;
+    CHECK(holds_find(R.t, R.x, R.s, R.n, hs, 4, &nh) == RIGOR_OK, "find");
+    size_t nrel = 0, ncreep = 0;
+    for (size_t k = 0; k < nh && k < 4; k++) {
+        nrel += hs[k].kind == HOLD_RELAXATION;
+        ncreep += hs[k].kind == HOLD_CREEP;
+    }
+    CHECK(nrel >= 1 && ncreep == 0, "%zu relaxation, %zu creep holds", nrel, ncreep);
+    CHECK(nh >= 1 && hs[0].kind == HOLD_RELAXATION && R.t[hs[0].i1] - R.t[hs[0].i0] > 30,
+          "the relaxation hold kept its length");
+}
+
 static void test_creep_closed_form(void)
 {
     double s0 = 20e6, tauc = TAU * (EINF + E1) / EINF, th = 300;
@@ -196,6 +219,7 @@ int main(void)
 {
     analysis_init();
     TEST_RUN(test_relaxation_closed_form);
+    TEST_RUN(test_relaxation_with_nudge);
     TEST_RUN(test_creep_closed_form);
     TEST_RUN(test_log_law_fit);
     TEST_RUN(test_no_false_holds);
