@@ -18,6 +18,7 @@
 #include "../common/pool.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -64,6 +65,9 @@ static void usage(FILE *f)
            "    --extensometer-class C     extensometer class, ISO 9513 (e.g. 0.5)\n"
            "    --u-width MM --u-thickness MM --u-diameter MM --u-gauge-length MM\n"
            "    --u-height MM --u-area MM2 standard uncertainty of each dimension\n"
+           "    --readings DIM=MM,MM,...   repeated readings of width, thickness, diameter,\n"
+           "                               gauge-length or height: their mean is the\n"
+           "                               dimension, s/sqrt(n) its standard uncertainty\n"
            "    --seed N                   Monte Carlo seed (default 1)\n"
            "    --mc-tolerance PCT         stop when U changes less than this (default 5)\n"
            "    --mc-max-trials N          at most N trials (default 5000)\n"
@@ -314,6 +318,56 @@ static void analyse_one(void *ctx, size_t k)
 }
 
 
+/* --readings DIM=V1,V2,... (mm): the mean becomes the dimension and
+ * s / sqrt(n) its standard uncertainty (GUM 4.2.3, a Type A evaluation). */
+static bool parse_readings(const char *arg, curve_geom *g, curve_geom *u)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } dims[] = {{"width", offsetof(curve_geom, width_m)},
+                {"thickness", offsetof(curve_geom, thickness_m)},
+                {"diameter", offsetof(curve_geom, diameter_m)},
+                {"gauge-length", offsetof(curve_geom, gauge_m)},
+                {"height", offsetof(curve_geom, height_m)}};
+    const char *eq = strchr(arg, '=');
+    size_t d = sizeof dims / sizeof dims[0];
+    for (size_t i = 0; eq && i < sizeof dims / sizeof dims[0]; i++)
+        if (strlen(dims[i].name) == (size_t)(eq - arg) && !strncmp(arg, dims[i].name, eq - arg))
+            d = i;
+    if (d == sizeof dims / sizeof dims[0]) {
+        fprintf(stderr, "rigor analyze: --readings: expected DIM=MM,MM,... with DIM one of "
+                        "width, thickness, diameter, gauge-length, height; got '%s'\n",
+                arg);
+        return false;
+    }
+    double v[64], sum = 0, ss = 0;
+    size_t n = 0;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", eq + 1);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (n == 64) {
+            fprintf(stderr, "rigor analyze: --readings: at most 64 readings\n");
+            return false;
+        }
+        if (!parse_num("--readings", tok, &v[n]) || !positive("--readings", v[n]))
+            return false;
+        sum += v[n++];
+    }
+    if (n < 2) {
+        fprintf(stderr, "rigor analyze: --readings: need at least 2 readings of %s\n",
+                dims[d].name);
+        return false;
+    }
+    double mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    /* the cast yields the double member at that offset */
+    *(double *)((char *)g + dims[d].off) = mean * 1e-3;
+    *(double *)((char *)u + dims[d].off) = sqrt(ss / (double)(n - 1) / (double)n) * 1e-3;
+    return true;
+}
+
 /* Index of the long option whose value is val. */
 static size_t optind_of(const struct option *lo, int val)
 {
@@ -372,6 +426,7 @@ int cmd_analyze(int argc, char **argv)
         O_UH,
         O_UA,
         O_SEED,
+        O_READINGS,
         O_MCTOL,
         O_MCMAX,
         O_HELP
@@ -417,6 +472,7 @@ int cmd_analyze(int argc, char **argv)
         {"u-height", required_argument, 0, O_UH},
         {"u-area", required_argument, 0, O_UA},
         {"seed", required_argument, 0, O_SEED},
+        {"readings", required_argument, 0, O_READINGS},
         {"mc-tolerance", required_argument, 0, O_MCTOL},
         {"mc-max-trials", required_argument, 0, O_MCMAX},
         {"help", no_argument, 0, O_HELP},
@@ -658,6 +714,10 @@ int cmd_analyze(int argc, char **argv)
                 unc.u_geom.area_m2 = v * 1e-6;
             else
                 unc.tol = v / 100;
+            break;
+        case O_READINGS:
+            if (!parse_readings(optarg, &flags.geom, &unc.u_geom))
+                return 2;
             break;
         case O_SEED:
         case O_MCMAX:

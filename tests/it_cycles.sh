@@ -141,5 +141,8 @@ fi
 "$RIGOR" analyze --uncertainty --mc-tolerance 0 "$tmp/cyc.csv" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "bad-mc-tolerance" || bad "bad-mc-tolerance" "exit not 2"
 
+"$RIGOR" analyze --uncertainty --readings thickness=0.04 "$tmp/cyc.csv" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "readings-need-two" || bad "readings-need-two" "exit not 2"
+
 echo "# it_cycles: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
