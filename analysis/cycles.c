@@ -336,6 +336,13 @@ int cycles_tensile_whole(const double *t_s, const double *eps, const double *sig
     return rc;
 }
 
+/* The last sample of compression's first loading stroke (from 0), or 0. */
+static double loading_end(const result_set *rs)
+{
+    const result_value *v = results_find_method(rs, "loading_end_sample");
+    return v && v->v[0] >= 1 ? v->v[0] - 1 : 0;
+}
+
 int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
 {
     const result_value *ra = results_find_method(rs, "area_mm2");
@@ -382,6 +389,23 @@ int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
                          "first loading stroke; maximum force, stress and strain are the whole "
                          "record's",
                      im + 1, F[im]);
+    }
+    /* A fracture on a later stroke (the ramp after stack-pressure cycles):
+     * the first-stroke analysis cannot see it. The drop rule of the
+     * detector (o->break_drop_frac of the stress lost within
+     * o->break_drop_samples) applied after the whole record's maximum. */
+    if (im > (size_t)loading_end(rs) &&
+        !isfinite(results_get(rs, "fracture_stress_mpa"))) {
+        size_t w = o->break_drop_samples > 0 ? (size_t)o->break_drop_samples : 10;
+        for (size_t i = im + 1; i < n && i <= im + w; i++)
+            if (F[i] < (1 - o->break_drop_frac) * F[im]) {
+                results_number(rs, "fracture_stress_mpa", s[im] * 1e-6);
+                results_number(rs, "fracture_strain_pct", e[im] * 100);
+                results_note(rs, "fracture at sample %zu on a later stroke: %.0f %% of the "
+                                 "force lost within %zu samples after the record's maximum",
+                             im + 1, o->break_drop_frac * 100, i - im);
+                break;
+            }
     }
     size_t ie = ic;
     for (size_t i = ic; i < n; i++)

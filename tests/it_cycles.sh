@@ -91,6 +91,8 @@ for k in c:
 fr = [e for e in ev if e[1].startswith("fracture")]
 assert fr, "no fracture in the log"
 near(r["max_force_n"], max(F), 0.01 * max(F), "max force = the fracture force")
+near(r["fracture_stress_mpa"], 0.19, 0.005, "fracture stress on the stroke after the cycles")
+near(r["fracture_strain_pct"], 6.5, 0.3, "fracture strain (the preset: 6.5 %)")
 '
 
 # 3. Relaxation on the viscoelastic film: % and tau against the truth.
