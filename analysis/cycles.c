@@ -156,7 +156,8 @@ int cycles_find(const double *t_s, const double *x, const double *y, const doubl
             /* upper unloading branch: contiguous from the reversal down to
              * the lower bound, without the top of the turn */
             double sp = y[ip], sv = y[imin];
-            double top = sv + CYCLES_UNLOAD_HI * (sp - sv), bot = sv + CYCLES_UNLOAD_LO * (sp - sv);
+            double top = sv + CYCLES_UNLOAD_HI * (sp - sv),
+                   bot = sv + CYCLES_UNLOAD_LO * (sp - sv);
             size_t a = ip;
             while (a < imin && y[a] > top)
                 a++;
@@ -199,10 +200,10 @@ int cycles_report(const double *t_s, const double *x, const double *y, const dou
     if (rc || nc < minimum || nc == 0)
         goto out;
     static const char *const cols[] = {
-        "cycle",           "start_index",          "peak_index",          "valley_index",
-        "peak_time_s",     "peak_force_n",         "peak_stress_mpa",     "peak_strain_pct",
-        "valley_force_n",  "valley_stress_mpa",    "residual_strain_pct", "unloading_modulus_mpa",
-        "unloading_r2",    "hysteresis_mj_m3"};
+        "cycle",          "start_index",       "peak_index",          "valley_index",
+        "peak_time_s",    "peak_force_n",      "peak_stress_mpa",     "peak_strain_pct",
+        "valley_force_n", "valley_stress_mpa", "residual_strain_pct", "unloading_modulus_mpa",
+        "unloading_r2",   "hysteresis_mj_m3"};
     size_t ti;
     if ((rc = results_table_add(rs, "cycles", cols, sizeof cols / sizeof cols[0], &ti)))
         goto out;
@@ -241,8 +242,9 @@ int cycles_report(const double *t_s, const double *x, const double *y, const dou
     results_method_pair(rs, "cycle_unloading_fit_pct", CYCLES_UNLOAD_LO * 100,
                         CYCLES_UNLOAD_HI * 100);
     results_method_number(rs, "cycle_reversal_gate_pct", CYCLES_REV_FRAC * 100);
-    results_note(rs, "%zu load-unload cycle%s; unloading modulus fitted on %.0f..%.0f %% of "
-                     "each unloading branch's force range",
+    results_note(rs,
+                 "%zu load-unload cycle%s; unloading modulus fitted on %.0f..%.0f %% of "
+                 "each unloading branch's force range",
                  nc, nc == 1 ? "" : "s", CYCLES_UNLOAD_LO * 100, CYCLES_UNLOAD_HI * 100);
 out:
     free(cy);
@@ -268,9 +270,10 @@ int cycles_tensile_whole(const double *t_s, const double *eps, const double *sig
         results_number(rs, "max_force_n", force_N ? force_N[im] : sig[im] * area_m2);
         results_number(rs, "tensile_strength_mpa", sig[im] * 1e-6);
         results_number(rs, "strain_at_max_pct", (eps[im] - toe) * 100);
-        results_note(rs, "the maximum of the whole record (sample %zu) lies after the first "
-                         "unload; maximum force, tensile strength and strain at maximum are "
-                         "taken from the whole record",
+        results_note(rs,
+                     "the maximum of the whole record (sample %zu) lies after the first "
+                     "unload; maximum force, tensile strength and strain at maximum are "
+                     "taken from the whole record",
                      im);
     }
     /* The last loading stroke: from the last cycle's valley on. */
@@ -298,17 +301,17 @@ int cycles_tensile_whole(const double *t_s, const double *eps, const double *sig
     char why[256] = "";
     size_t m = n - i0;
     size_t m_end = tensile_loading_end(eps + i0, y + i0, m, &(double){0});
-    rc = tensile_analyze(t_s ? t_s + i0 : NULL, eps + i0, sig + i0, force_N ? force_N + i0 : NULL,
-                         m_end, area_m2, &ot, &tail, why, sizeof why);
+    rc = tensile_analyze(t_s ? t_s + i0 : NULL, eps + i0, sig + i0,
+                         force_N ? force_N + i0 : NULL, m_end, area_m2, &ot, &tail, why,
+                         sizeof why);
     if (rc == RIGOR_OK) {
         const result_value *br = results_find(&tail, "break_rule");
         results_number(rs, "break_stress_mpa", results_get(&tail, "break_stress_mpa"));
         double sb = results_get(&tail, "strain_at_break_pct");
         results_number(rs, "strain_at_break_pct", sb - toe * 100);
         if (br)
-            results_string(rs, "break_rule", m_end < m && !strcmp(br->s, "end-of-data")
-                                                 ? "unloaded"
-                                                 : br->s);
+            results_string(rs, "break_rule",
+                           m_end < m && !strcmp(br->s, "end-of-data") ? "unloaded" : br->s);
         double bi = results_get(&tail, "break_index");
         if (isfinite(bi)) {
             size_t ib = (size_t)bi + i0;
@@ -323,12 +326,14 @@ int cycles_tensile_whole(const double *t_s, const double *eps, const double *sig
         double ts = results_get(&tail, "true_stress_max_mpa");
         if (ts > results_get(rs, "true_stress_max_mpa"))
             results_number(rs, "true_stress_max_mpa", ts);
-        results_note(rs, "break taken from the last loading stroke (samples %zu..%zu) after "
-                         "the cycles",
+        results_note(rs,
+                     "break taken from the last loading stroke (samples %zu..%zu) after "
+                     "the cycles",
                      i0, i0 + m_end);
     } else {
-        results_note(rs, "the last loading stroke (from sample %zu) could not be analysed for "
-                         "the break: %s",
+        results_note(rs,
+                     "the last loading stroke (from sample %zu) could not be analysed for "
+                     "the break: %s",
                      i0, why);
         rc = RIGOR_OK;
     }
@@ -385,24 +390,25 @@ int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
     if (isfinite(first) && F[im] > first * (1 + 1e-9)) {
         results_number(rs, "max_force_n", F[im]);
         results_number(rs, "max_stress_mpa", s[im] * 1e-6);
-        results_note(rs, "the maximum of the whole record (sample %zu, %.6g N) lies after the "
-                         "first loading stroke; maximum force, stress and strain are the whole "
-                         "record's",
+        results_note(rs,
+                     "the maximum of the whole record (sample %zu, %.6g N) lies after the "
+                     "first loading stroke; maximum force, stress and strain are the whole "
+                     "record's",
                      im + 1, F[im]);
     }
     /* A fracture on a later stroke (the ramp after stack-pressure cycles):
      * the first-stroke analysis cannot see it. The drop rule of the
      * detector (o->break_drop_frac of the stress lost within
      * o->break_drop_samples) applied after the whole record's maximum. */
-    if (im > (size_t)loading_end(rs) &&
-        !isfinite(results_get(rs, "fracture_stress_mpa"))) {
+    if (im > (size_t)loading_end(rs) && !isfinite(results_get(rs, "fracture_stress_mpa"))) {
         size_t w = o->break_drop_samples > 0 ? (size_t)o->break_drop_samples : 10;
         for (size_t i = im + 1; i < n && i <= im + w; i++)
             if (F[i] < (1 - o->break_drop_frac) * F[im]) {
                 results_number(rs, "fracture_stress_mpa", s[im] * 1e-6);
                 results_number(rs, "fracture_strain_pct", e[im] * 100);
-                results_note(rs, "fracture at sample %zu on a later stroke: %.0f %% of the "
-                                 "force lost within %zu samples after the record's maximum",
+                results_note(rs,
+                             "fracture at sample %zu on a later stroke: %.0f %% of the "
+                             "force lost within %zu samples after the record's maximum",
                              im + 1, o->break_drop_frac * 100, i - im);
                 break;
             }

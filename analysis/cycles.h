@@ -41,10 +41,10 @@ typedef struct {
     double t_peak_s;                  /* time of the peak, NAN without a time channel */
     double peak_stress_Pa, peak_force_N, peak_strain;       /* largest stress in the cycle */
     double valley_stress_Pa, valley_force_N, valley_strain; /* smallest on the unload */
-    double unload_modulus_Pa;         /* slope of the fitted upper unloading branch */
-    double unload_r2;                 /* its r^2 */
-    size_t unload_n;                  /* samples in that fit */
-    double hysteresis_J_m3;           /* closed-path integral of sigma d(eps) */
+    double unload_modulus_Pa; /* slope of the fitted upper unloading branch */
+    double unload_r2;         /* its r^2 */
+    size_t unload_n;          /* samples in that fit */
+    double hysteresis_J_m3;   /* closed-path integral of sigma d(eps) */
 } cycle_info;
 
 /* Find the complete cycles of x (strain) / y (stress); force_N may be NULL

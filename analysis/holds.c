@@ -156,7 +156,7 @@ int holds_find(const double *t, const double *pos, const double *F, size_t n, ho
     double gx = fmax(fmax(10 * sdx, 2 * qx), 1e-4 * (xhi - xlo));
     double gF = fmax(fmax(10 * sdF, 2 * qF), 0.01 * Fmax);
     size_t rcap = 1024;
-    size_t (*run)[2] = malloc(rcap * sizeof *run);
+    size_t(*run)[2] = malloc(rcap * sizeof *run);
     if (!run)
         return RIGOR_ENOMEM;
     /* The crosshead's moving speed: the fastest block but the top 0.1 %. A
@@ -376,7 +376,8 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
                 for (int it = 0; it < 100; it++) {
                     if (gsl_min_fminimizer_iterate(mn) != GSL_SUCCESS)
                         break;
-                    double l = gsl_min_fminimizer_x_lower(mn), h = gsl_min_fminimizer_x_upper(mn);
+                    double l = gsl_min_fminimizer_x_lower(mn),
+                           h = gsl_min_fminimizer_x_upper(mn);
                     if (gsl_min_test_interval(l, h, 1e-7, 0) == GSL_SUCCESS)
                         break;
                 }
@@ -454,7 +455,8 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
         /* A second term that does not fit better than one (within 2 %) is
          * not there: report the one-term fit, c2 = 0 and no tau2. */
         hold_fit one;
-        if (holds_fit(t, y, n, HOLD_MODEL_PRONY1, &one) == RIGOR_OK && one.rms <= 1.02 * out->rms) {
+        if (holds_fit(t, y, n, HOLD_MODEL_PRONY1, &one) == RIGOR_OK &&
+            one.rms <= 1.02 * out->rms) {
             *out = one;
             out->model = HOLD_MODEL_PRONY2;
             out->c2 = 0;
@@ -523,13 +525,12 @@ int holds_report(const double *t, const double *pos, const double *eps, const do
     char names[2][RESULT_TABLE_COLS][40];
     const char *cols[2][RESULT_TABLE_COLS];
     size_t nc[2] = {0, 0};
-    static const char *const head[2][7] = {
-        {"hold", "start_index", "end_index", "start_time_s", "duration_s", "start_stress_mpa",
-         "end_stress_mpa"},
-        {"hold", "start_index", "end_index", "start_time_s", "duration_s", "stress_mpa",
-         "start_strain_pct"}};
+    static const char *const head[2][7] = {{"hold", "start_index", "end_index", "start_time_s",
+                                            "duration_s", "start_stress_mpa", "end_stress_mpa"},
+                                           {"hold", "start_index", "end_index", "start_time_s",
+                                            "duration_s", "stress_mpa", "start_strain_pct"}};
     static const char *const endcol[2] = {"relaxation_pct", "creep_strain_pct"};
-    static const char *const fitcol[6] = {"fit_c0", "fit_c1", "fit_tau1_s",
+    static const char *const fitcol[6] = {"fit_c0", "fit_c1",     "fit_tau1_s",
                                           "fit_c2", "fit_tau2_s", "fit_rms"};
     size_t ti[2] = {SIZE_MAX, SIZE_MAX};
     for (int k = 0; k < 2; k++) {
@@ -549,8 +550,8 @@ int holds_report(const double *t, const double *pos, const double *eps, const do
     for (size_t q = 0; q < nh && rc == RIGOR_OK; q++) {
         int k = hs[q].kind == HOLD_CREEP;
         size_t a = hs[q].i0, b = hs[q].i1, m = b - a + 1;
-        if (ti[k] == SIZE_MAX && (rc = results_table_add(rs, k ? "creep" : "relaxation", cols[k],
-                                                         nc[k], &ti[k])))
+        if (ti[k] == SIZE_MAX &&
+            (rc = results_table_add(rs, k ? "creep" : "relaxation", cols[k], nc[k], &ti[k])))
             break;
         double *y = malloc(m * sizeof *y);
         if (!y) {

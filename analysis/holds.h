@@ -43,10 +43,10 @@ int holds_find(const double *t_s, const double *pos, const double *F, size_t n, 
 
 typedef struct {
     hold_model model;
-    double c0, c1, c2;   /* y units */
-    double tau1, tau2;   /* s (tau1 = t0 of the log law); NAN where unused */
-    double rms;          /* root-mean-square residual over all samples, y units */
-    size_t n;            /* samples */
+    double c0, c1, c2; /* y units */
+    double tau1, tau2; /* s (tau1 = t0 of the log law); NAN where unused */
+    double rms;        /* root-mean-square residual over all samples, y units */
+    size_t n;          /* samples */
 } hold_fit;
 
 /* Fit y(t) (t from the hold's start, s) with model m by variable projection:

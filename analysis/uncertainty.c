@@ -23,16 +23,30 @@
 #include <string.h>
 
 /* The results an uncertainty is stated for (when the analysis gave them). */
-static const char *const unc_keys[] = {
-    "modulus_mpa",          "compressive_modulus_mpa", "yield_strength_mpa",
-    "yield_strain_pct",     "tensile_strength_mpa",    "strain_at_max_pct",
-    "break_stress_mpa",     "strain_at_break_pct",     "max_force_n",
-    "max_stress_mpa",       "max_strain_pct",          "first_max_stress_mpa",
-    "fracture_stress_mpa",  "fracture_strain_pct",     "plateau_stress_mpa",
-    "energy_absorption_mj_m3", "densification_strain_pct", "toughness_mj_m3",
-    "cycle_first_unloading_modulus_mpa", "cycle_last_unloading_modulus_mpa",
-    "cycle_last_residual_strain_pct", "relaxation_pct", "relaxation_fit_tau1_s",
-    "creep_strain_pct"};
+static const char *const unc_keys[] = {"modulus_mpa",
+                                       "compressive_modulus_mpa",
+                                       "yield_strength_mpa",
+                                       "yield_strain_pct",
+                                       "tensile_strength_mpa",
+                                       "strain_at_max_pct",
+                                       "break_stress_mpa",
+                                       "strain_at_break_pct",
+                                       "max_force_n",
+                                       "max_stress_mpa",
+                                       "max_strain_pct",
+                                       "first_max_stress_mpa",
+                                       "fracture_stress_mpa",
+                                       "fracture_strain_pct",
+                                       "plateau_stress_mpa",
+                                       "energy_absorption_mj_m3",
+                                       "densification_strain_pct",
+                                       "toughness_mj_m3",
+                                       "cycle_first_unloading_modulus_mpa",
+                                       "cycle_last_unloading_modulus_mpa",
+                                       "cycle_last_residual_strain_pct",
+                                       "relaxation_pct",
+                                       "relaxation_fit_tau1_s",
+                                       "creep_strain_pct"};
 #define UNC_NKEYS (sizeof unc_keys / sizeof unc_keys[0])
 
 void unc_opts_default(unc_opts *u)
@@ -159,20 +173,20 @@ typedef struct {
     const curve *c;
     const analysis_opts *o;
     const unc_opts *u;
-    curve_geom g;                      /* nominal merged geometry */
+    curve_geom g;                             /* nominal merged geometry */
     double sd[CURVE_NROLES], q[CURVE_NROLES]; /* noise and resolution per channel */
-    size_t keys[UNC_NKEYS], nk;        /* indices into unc_keys */
-    double *val;                       /* max_trials x nk */
-    int *failed;                       /* per trial */
-    size_t base;                       /* first trial of the batch */
+    size_t keys[UNC_NKEYS], nk;               /* indices into unc_keys */
+    double *val;                              /* max_trials x nk */
+    int *failed;                              /* per trial */
+    size_t base;                              /* first trial of the batch */
 } mc;
 
 static double perturb_area(const mc *m, const curve_geom *g, rng *r, curve_geom *tg)
 {
     const curve_geom *u = &m->u->u_geom;
     *tg = *g;
-#define DRAW(f)                                                                            \
-    if (isfinite(g->f) && isfinite(u->f) && u->f > 0)                                      \
+#define DRAW(f)                                                                                \
+    if (isfinite(g->f) && isfinite(u->f) && u->f > 0)                                          \
     tg->f = g->f + u->f * rng_normal(r)
     DRAW(width_m);
     DRAW(thickness_m);
@@ -183,7 +197,8 @@ static double perturb_area(const mc *m, const curve_geom *g, rng *r, curve_geom 
 #define GIVEN(f) (isfinite(u->f) && u->f > 0)
     if (GIVEN(area_m2) && isfinite(curve_geom_area(g)))
         return curve_geom_area(g) + u->area_m2 * rng_normal(r);
-    if ((GIVEN(width_m) || GIVEN(thickness_m)) && isfinite(g->width_m) && isfinite(g->thickness_m))
+    if ((GIVEN(width_m) || GIVEN(thickness_m)) && isfinite(g->width_m) &&
+        isfinite(g->thickness_m))
         return tg->width_m * tg->thickness_m;
     if (GIVEN(diameter_m) && isfinite(g->diameter_m))
         return M_PI * tg->diameter_m * tg->diameter_m / 4;
@@ -330,8 +345,9 @@ int uncertainty_run(const curve *c, const analysis_opts *o, const unc_opts *u, r
         if ((rc = results_number(rs, key, u->k * sd)))
             goto out;
         if (nf < nt * 9 / 10)
-            results_note(rs, "WARNING: %s: only %zu of %zu Monte Carlo trials gave a value; "
-                             "its uncertainty is not representative",
+            results_note(rs,
+                         "WARNING: %s: only %zu of %zu Monte Carlo trials gave a value; "
+                         "its uncertainty is not representative",
                          unc_keys[m.keys[k]], nf, nt);
     }
     results_number(rs, "coverage_factor", u->k);

@@ -218,11 +218,13 @@ static void test_whole_record_maximum(void)
     char why[256] = "";
     int rc = analysis_run(c, &o, &rs, why, sizeof why);
     CHECK(rc == RIGOR_OK, "analysis_run: %s", why);
-    CHECK_NEAR(results_get(&rs, "max_force_n"), SY_PA * AREA, 0, 0.01, "max force (whole record)");
+    CHECK_NEAR(results_get(&rs, "max_force_n"), SY_PA * AREA, 0, 0.01,
+               "max force (whole record)");
     CHECK_NEAR(results_get(&rs, "tensile_strength_mpa"), SY_PA * 1e-6, 0, 0.01, "strength");
     CHECK_NEAR(results_get(&rs, "strain_at_break_pct"), 5.0, 0.05, 0, "strain at break");
     CHECK_NEAR(results_get(&rs, "cycle_count"), 3, 0, 0, "cycle count");
-    CHECK_NEAR(results_get(&rs, "modulus_mpa"), E_PA * 1e-6, 0, 0.01, "modulus of the first stroke");
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), E_PA * 1e-6, 0, 0.01,
+               "modulus of the first stroke");
     const result_table *t = results_table_find(&rs, "cycles");
     CHECK(t && t->nrows == 3, "cycles table with 3 rows");
     if (t && t->nrows == 3)
@@ -273,7 +275,8 @@ static void test_compression_cycles(void)
     const result_table *t = results_table_find(&rs, "cycles");
     CHECK(t && t->nrows >= 4, "compression cycles table");
     if (t && t->nrows >= 4)
-        CHECK_NEAR(t->v[1 * t->ncols + 11], E_PA * 1e-6, 0, 0.02, "compression unloading modulus");
+        CHECK_NEAR(t->v[1 * t->ncols + 11], E_PA * 1e-6, 0, 0.02,
+                   "compression unloading modulus");
     results_clear(&rs);
     curve_free(c);
     rec_free(&r);

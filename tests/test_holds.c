@@ -84,7 +84,8 @@ static void test_relaxation_closed_form(void)
     results_init(&rs);
     CHECK(holds_report(R.t, R.x, R.e, R.s, NULL, R.n, 0, &ho, &rs) == RIGOR_OK, "report");
     double s0 = relax_sigma(TR), s1 = relax_sigma(TR + 200), s10 = relax_sigma(TR + 10);
-    CHECK_NEAR(results_get(&rs, "relaxation_pct"), (s0 - s1) / s0 * 100, 0.1, 0, "relaxation at end");
+    CHECK_NEAR(results_get(&rs, "relaxation_pct"), (s0 - s1) / s0 * 100, 0.1, 0,
+               "relaxation at end");
     CHECK_NEAR(results_get(&rs, "relaxation_fit_tau1_s"), TAU, 0, 0.02, "SLS relaxation time");
     const result_table *t = results_table_find(&rs, "relaxation");
     CHECK(t && t->nrows == 1, "relaxation table");
@@ -167,7 +168,8 @@ static void test_creep_closed_form(void)
     size_t a = hs[0].i0;
     double ea = R.e[a], ta = R.t[a], einf = s0 / EINF;
     double want = (einf - (einf - ea) * exp(-(TR + th - ta) / tauc)) - ea;
-    CHECK_NEAR(results_get(&rs, "creep_strain_pct"), want * 100, 0.002, 0.01, "creep strain at end");
+    CHECK_NEAR(results_get(&rs, "creep_strain_pct"), want * 100, 0.002, 0.01,
+               "creep strain at end");
     CHECK_NEAR(results_get(&rs, "creep_fit_tau1_s"), tauc, 0, 0.03, "retardation time");
     results_clear(&rs);
 }

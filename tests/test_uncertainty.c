@@ -136,7 +136,8 @@ static void test_closed_form_u(void)
     u.tol = 0.02;
     u.jobs = 2;
     CHECK(uncertainty_run(c, &o, &u, &rs, why, sizeof why) == RIGOR_OK, "%s", why);
-    CHECK_NEAR(results_get(&rs, "tensile_strength_mpa_u"), 2 * 0.02 * Rm, 0, 0.1, "U(Rm), thickness");
+    CHECK_NEAR(results_get(&rs, "tensile_strength_mpa_u"), 2 * 0.02 * Rm, 0, 0.1,
+               "U(Rm), thickness");
     CHECK_NEAR(results_get(&rs, "modulus_mpa_u"), 2 * 0.02 * E, 0, 0.1, "U(E), thickness");
     CHECK_NEAR(results_get(&rs, "coverage_factor"), 2, 0, 0, "k");
     const result_value *tr = results_find_method(&rs, "uncertainty_trials");
@@ -151,10 +152,11 @@ static void test_closed_form_u(void)
     u.force_class_pct = 1;
     u.jobs = 2;
     CHECK(uncertainty_run(c, &o, &u, &rs, why, sizeof why) == RIGOR_OK, "%s", why);
-    CHECK_NEAR(results_get(&rs, "max_force_n_u"), 2 * 0.01 / sqrt(3) * law(EPS_B) * W_M * T_M, 0,
-               0.1, "U(Fm), class 1");
+    CHECK_NEAR(results_get(&rs, "max_force_n_u"), 2 * 0.01 / sqrt(3) * law(EPS_B) * W_M * T_M,
+               0, 0.1, "U(Fm), class 1");
     /* a force class does not touch the strain at maximum */
-    CHECK_NEAR(results_get(&rs, "strain_at_max_pct_u"), 0, 1e-9, 0, "U(strain at max), class 1");
+    CHECK_NEAR(results_get(&rs, "strain_at_max_pct_u"), 0, 1e-9, 0,
+               "U(strain at max), class 1");
     results_clear(&rs);
     curve_free(c);
 }
@@ -263,7 +265,8 @@ static void test_bad_options(void)
     CHECK(uncertainty_run(c, &o, &u, &rs, why, sizeof why) == RIGOR_EINVAL, "k = 0 refused");
     unc_opts_default(&u);
     u.force_class_pct = NAN;
-    CHECK(uncertainty_run(c, &o, &u, &rs, why, sizeof why) == RIGOR_EINVAL, "NaN class refused");
+    CHECK(uncertainty_run(c, &o, &u, &rs, why, sizeof why) == RIGOR_EINVAL,
+          "NaN class refused");
     CHECK(results_find(&rs, "modulus_mpa_u") == NULL, "nothing added on refusal");
     results_clear(&rs);
     curve_free(c);
