@@ -248,6 +248,53 @@ static void test_coverage(void)
     }
 }
 
+/* Compression: the diameter's uncertainty alone gives U(sigma_max)/sigma_max =
+ * 2 * 2 u_d / d (A0 = pi d^2 / 4), the height's alone U(eps_max)/eps_max =
+ * 2 u_h / h0 (eps = travel / h0). */
+static void test_compression_closed_form(void)
+{
+    curve *c = NULL;
+    if (curve_new(1u << CURVE_TIME | 1u << CURVE_EXT | 1u << CURVE_FORCE, &c))
+        return;
+    const double d = 10e-3, h0 = 0.6e-3, A = M_PI * d * d / 4, E = 3e6;
+    for (int i = 0; i < 700; i++) {
+        /* 100 samples of approach, contact at 20 um, linear to 17 % (sample
+         * 619), then the pellet breaks to a tenth of its force */
+        double x = i * 0.2e-6, e = x > 20e-6 ? (x - 20e-6) / h0 : 0;
+        double F = i < 620 ? E * e * A : 0.1 * E * e * A;
+        double row[CURVE_NROLES] = {i * 0.01, x, F, 0, 0};
+        if (curve_append(c, row)) {
+            curve_free(c);
+            return;
+        }
+    }
+    snprintf(c->test, sizeof c->test, "compression");
+    c->geom.diameter_m = d;
+    c->geom.height_m = h0;
+    analysis_opts o;
+    analysis_opts_default(&o);
+    result_set rs;
+    results_init(&rs);
+    char why[256] = "";
+    CHECK(analysis_run(c, &o, &rs, why, sizeof why) == RIGOR_OK, "%s", why);
+    double smax = results_get(&rs, "max_stress_mpa"), emax = results_get(&rs, "max_strain_pct");
+    CHECK(isfinite(smax) && isfinite(emax), "nominal %g MPa, %g %%", smax, emax);
+    unc_opts u;
+    unc_opts_default(&u);
+    u.record_noise = false;
+    u.u_geom.diameter_m = 0.02e-3;
+    u.u_geom.height_m = 0.006e-3;
+    u.jobs = 2;
+    CHECK(uncertainty_run(c, &o, &u, &rs, why, sizeof why) == RIGOR_OK, "%s", why);
+    CHECK_NEAR(results_get(&rs, "max_stress_mpa_u"), 2 * 2 * 0.02 / 10 * smax, 0, 0.1,
+               "U(max stress), diameter");
+    CHECK_NEAR(results_get(&rs, "max_strain_pct_u"), 2 * 0.006 / 0.6 * emax, 0, 0.1,
+               "U(max strain), height");
+    CHECK_NEAR(results_get(&rs, "max_force_n_u"), 0, 1e-9, 0, "U(max force): no force input");
+    results_clear(&rs);
+    curve_free(c);
+}
+
 static void test_bad_options(void)
 {
     curve *c = make(0, 0);
@@ -278,6 +325,7 @@ int main(void)
     TEST_RUN(test_noise_estimate);
     TEST_RUN(test_closed_form_u);
     TEST_RUN(test_jobs_independent);
+    TEST_RUN(test_compression_closed_form);
     TEST_RUN(test_bad_options);
     TEST_RUN(test_coverage);
     TEST_END("test_uncertainty");
