@@ -12,6 +12,7 @@
 #include "../common/error.h"
 #include "../common/pool.h"
 #include "compression.h"
+#include "cycles.h"
 #include "detect.h"
 #include "prepare.h"
 #include "tensile.h"
@@ -40,6 +41,7 @@ void analysis_opts_default(analysis_opts *o)
     o->plateau_lo = 0.20;
     o->plateau_hi = 0.30;
     o->energy_to = 0.50;
+    holds_opts_default(&o->holds);
 }
 
 int analysis_preset(analysis_opts *o, const char *name)
@@ -287,10 +289,12 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
                 analysis_opts oc = *o;
                 oc.compliance_m_per_N = v * 1e-3;
                 results_note(rs, "frame compliance %.6g mm/N from the run file", v);
-                return compression_analyze(c, &oc, rs, why, wl);
+                int crc = compression_analyze(c, &oc, rs, why, wl);
+                return crc ? crc : cycles_compression(c, &oc, rs);
             }
         }
-        return compression_analyze(c, o, rs, why, wl);
+        int crc = compression_analyze(c, o, rs, why, wl);
+        return crc ? crc : cycles_compression(c, o, rs); /* cycles, whole-record max */
     }
 
     curve_geom g;
@@ -466,6 +470,19 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
     }
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);
+    /* Cycles and the rest of the record after the first unload (cycles.h).
+     * Not after an extensometer removal without a crosshead (n == n_eps): the
+     * rest of that record has no strain to analyse a stroke on. */
+    if (rc == RIGOR_OK && n < c->n && n < n_eps)
+        rc = cycles_tensile_whole(t, eps, sig, force, n, c->n, area, o, rs);
+    if (rc == RIGOR_OK) {
+        double toe = results_get(rs, "toe_offset_pct");
+        rc = cycles_report(t, eps, sig, force, c->n, area, isfinite(toe) ? toe / 100 : 0, 0,
+                           o->cycles ? 1 : 2, rs);
+        if (rc == RIGOR_OK) /* holds: relaxation at position, creep at force (holds.h) */
+            rc = holds_report(t, curve_has(c, CURVE_EXT) ? c->ch[CURVE_EXT] : eps, eps, sig,
+                              force, c->n, isfinite(toe) ? toe / 100 : 0, &o->holds, rs);
+    }
     free(st);
 out:
     free(own_sig);

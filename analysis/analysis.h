@@ -9,6 +9,7 @@
 #define RIGOR_ANALYSIS_H
 
 #include "curve.h"
+#include "holds.h"
 #include "results.h"
 
 #include <stdbool.h>
@@ -61,6 +62,9 @@ typedef struct {
                     beside the result computation, and long work arrays are faulted
                     in by that many (bigmem_alloc_touched); results do not depend
                     on it */
+    int cycles;  /* load-unload cycles (cycles.h): 0 report them from 2 cycles on, 1
+                    from 1 (rigor analyze --cycles) */
+    holds_opts holds; /* relaxation/creep holds: model and stated times (holds.h) */
 } analysis_opts;
 
 /* Defaults: auto modulus, 0.2 % offset, toe compensation on, file columns

@@ -23,6 +23,7 @@ void results_clear(result_set *rs)
         free(rs->notes[i]);
     free(rs->notes);
     free(rs->note_kind);
+    results_tables_free(rs);
     results_init(rs);
 }
 

@@ -53,6 +53,8 @@ typedef struct {
     char **notes;
     size_t nnotes;
     unsigned char *note_kind; /* result_note_kind of notes[i]; NULL when none */
+    struct result_table *tables; /* per-cycle / per-hold rows (results_table.c) */
+    size_t ntables;
 } result_set;
 
 /* What a note is: information (why a value is null, what was used), or a
@@ -86,5 +88,30 @@ bool results_has_warning(const result_set *rs);
 double results_get(const result_set *rs, const char *key);
 const result_value *results_find(const result_set *rs, const char *key);
 const result_value *results_find_method(const result_set *rs, const char *key);
+
+/* ---- tables of rows (analysis/results_table.c) ---------------------------
+ * Results that come once per cycle or per hold: a named table ("cycles",
+ * "holds": the JSON key) of rows with the same numeric columns, the display
+ * unit in each column key as for results. NAN is null. */
+#define RESULT_TABLE_COLS 24
+
+typedef struct result_table {
+    char name[24];                   /* JSON key, e.g. "cycles" */
+    size_t ncols;
+    char col[RESULT_TABLE_COLS][40]; /* column keys, e.g. "peak_force_n" */
+    double *v;                       /* nrows x ncols, row-major */
+    size_t nrows;
+} result_table;
+
+/* Add an empty table; *idx receives its index in rs->tables. RIGOR_OK,
+ * RIGOR_EINVAL (more than RESULT_TABLE_COLS columns) or RIGOR_ENOMEM. */
+int results_table_add(result_set *rs, const char *name, const char *const *cols, size_t ncols,
+                      size_t *idx);
+/* Append one row of rs->tables[idx].ncols values. RIGOR_OK or RIGOR_ENOMEM. */
+int results_table_row(result_set *rs, size_t idx, const double *row);
+/* The table named name, or NULL. */
+const result_table *results_table_find(const result_set *rs, const char *name);
+/* Free the tables (called by results_clear). */
+void results_tables_free(result_set *rs);
 
 #endif

@@ -13,11 +13,13 @@
 #include "../analysis/analysis.h"
 #include "../analysis/batch.h"
 #include "../analysis/tensile.h"
+#include "../analysis/uncertainty.h"
 #include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../common/pool.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -57,6 +59,25 @@ static void usage(FILE *f)
            "                               position (e.g. strain:%%,stress:MPa or\n"
            "                               time:s,ext:mm,force:kN; - skips a column)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
+           "  --cycles                     list load-unload cycles from one cycle on (default:\n"
+           "                               from two); with --csv one row per cycle\n"
+           "  --holds                      with --csv: one row per relaxation hold (then per\n"
+           "                               creep hold, after a blank line)\n"
+           "  --hold-model prony2|prony1|log   model fitted to each hold (default prony2)\n"
+           "  --hold-times S,S,...         relaxation/creep also at these times (s) from the\n"
+           "                               hold's start (default 1,10,60,600; at most 8)\n"
+           "  --uncertainty                expanded uncertainty U (k = 2) of every result by\n"
+           "                               Monte Carlo (docs/uncertainty.md), with:\n"
+           "    --force-class C            force-measuring system class, ISO 7500-1 (e.g. 1)\n"
+           "    --extensometer-class C     extensometer class, ISO 9513 (e.g. 0.5)\n"
+           "    --u-width MM --u-thickness MM --u-diameter MM --u-gauge-length MM\n"
+           "    --u-height MM --u-area MM2 standard uncertainty of each dimension\n"
+           "    --readings DIM=MM,MM,...   repeated readings of width, thickness, diameter,\n"
+           "                               gauge-length or height: their mean is the\n"
+           "                               dimension, s/sqrt(n) its standard uncertainty\n"
+           "    --seed N                   Monte Carlo seed (default 1)\n"
+           "    --mc-tolerance PCT         stop when U changes less than this (default 5)\n"
+           "    --mc-max-trials N          at most N trials (default 5000)\n"
            "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
            "                               result, Weibull fit of strengths (docs/batch.md)\n"
            "  --group-by KEY               group by folder (default), format, test, file or\n"
@@ -270,6 +291,7 @@ typedef struct {
     const curve_list *cl;
     const analysis_opts *o;
     const char *group_by;
+    const unc_opts *unc; /* NULL: no uncertainty */
     job *jobs;
 } pool;
 
@@ -312,11 +334,77 @@ static void analyse_one(void *ctx, size_t k)
     j->rc = analysis_run(c, p->o, &j->a.rs, j->why, sizeof j->why);
     if (j->rc != RIGOR_OK)
         return;
+    if (p->unc) {
+        unc_opts u = *p->unc;
+        u.jobs = p->o->threads; /* the threads the curves leave over */
+        j->rc = uncertainty_run(c, p->o, &u, &j->a.rs, j->why, sizeof j->why);
+        if (j->rc != RIGOR_OK)
+            return;
+    }
     add_vendor(c, &j->a.rs);
     add_strain_channel(c, p->o, &j->a.rs);
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
 }
 
+
+/* --readings DIM=V1,V2,... (mm): the mean becomes the dimension and
+ * s / sqrt(n) its standard uncertainty (GUM 4.2.3, a Type A evaluation). */
+static bool parse_readings(const char *arg, curve_geom *g, curve_geom *u)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } dims[] = {{"width", offsetof(curve_geom, width_m)},
+                {"thickness", offsetof(curve_geom, thickness_m)},
+                {"diameter", offsetof(curve_geom, diameter_m)},
+                {"gauge-length", offsetof(curve_geom, gauge_m)},
+                {"height", offsetof(curve_geom, height_m)}};
+    const char *eq = strchr(arg, '=');
+    size_t d = sizeof dims / sizeof dims[0];
+    for (size_t i = 0; eq && i < sizeof dims / sizeof dims[0]; i++)
+        if (strlen(dims[i].name) == (size_t)(eq - arg) && !strncmp(arg, dims[i].name, eq - arg))
+            d = i;
+    if (d == sizeof dims / sizeof dims[0]) {
+        fprintf(stderr, "rigor analyze: --readings: expected DIM=MM,MM,... with DIM one of "
+                        "width, thickness, diameter, gauge-length, height; got '%s'\n",
+                arg);
+        return false;
+    }
+    double v[64], sum = 0, ss = 0;
+    size_t n = 0;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", eq + 1);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (n == 64) {
+            fprintf(stderr, "rigor analyze: --readings: at most 64 readings\n");
+            return false;
+        }
+        if (!parse_num("--readings", tok, &v[n]) || !positive("--readings", v[n]))
+            return false;
+        sum += v[n++];
+    }
+    if (n < 2) {
+        fprintf(stderr, "rigor analyze: --readings: need at least 2 readings of %s\n",
+                dims[d].name);
+        return false;
+    }
+    double mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    /* the cast yields the double member at that offset */
+    *(double *)((char *)g + dims[d].off) = mean * 1e-3;
+    *(double *)((char *)u + dims[d].off) = sqrt(ss / (double)(n - 1) / (double)n) * 1e-3;
+    return true;
+}
+
+/* Index of the long option whose value is val. */
+static size_t optind_of(const struct option *lo, int val)
+{
+    size_t i = 0;
+    while (lo[i].name && lo[i].val != val)
+        i++;
+    return i;
+}
 
 static int default_jobs(void)
 {
@@ -361,7 +449,24 @@ int cmd_analyze(int argc, char **argv)
         O_FWIDTH,
         O_FTHICK,
         O_INCLALL,
-        O_EXCLUDE
+        O_EXCLUDE,
+        O_CYCLES,
+        O_UNC,
+        O_HOLDS,
+        O_HMODEL,
+        O_HTIMES,
+        O_FCLASS,
+        O_ECLASS,
+        O_UW,
+        O_UT,
+        O_UD,
+        O_UG,
+        O_UH,
+        O_UA,
+        O_SEED,
+        O_READINGS,
+        O_MCTOL,
+        O_MCMAX
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -398,6 +503,23 @@ int cmd_analyze(int argc, char **argv)
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
         {"jobs", required_argument, 0, O_JOBS},
+        {"cycles", no_argument, 0, O_CYCLES},
+        {"uncertainty", no_argument, 0, O_UNC},
+        {"holds", no_argument, 0, O_HOLDS},
+        {"hold-model", required_argument, 0, O_HMODEL},
+        {"hold-times", required_argument, 0, O_HTIMES},
+        {"force-class", required_argument, 0, O_FCLASS},
+        {"extensometer-class", required_argument, 0, O_ECLASS},
+        {"u-width", required_argument, 0, O_UW},
+        {"u-thickness", required_argument, 0, O_UT},
+        {"u-diameter", required_argument, 0, O_UD},
+        {"u-gauge-length", required_argument, 0, O_UG},
+        {"u-height", required_argument, 0, O_UH},
+        {"u-area", required_argument, 0, O_UA},
+        {"seed", required_argument, 0, O_SEED},
+        {"readings", required_argument, 0, O_READINGS},
+        {"mc-tolerance", required_argument, 0, O_MCTOL},
+        {"mc-max-trials", required_argument, 0, O_MCMAX},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -423,6 +545,11 @@ int cmd_analyze(int argc, char **argv)
     int nexcl = 0;
     const char *group_by = "folder", *summary_csv = NULL;
     int jobs = default_jobs();
+    bool cycles = false, want_unc = false, holds_csv = false;
+    holds_opts hopts;
+    holds_opts_default(&hopts);
+    unc_opts unc;
+    unc_opts_default(&unc);
     double v = 0, a, b;
 
     optind = 1;
@@ -618,6 +745,96 @@ int cmd_analyze(int argc, char **argv)
             }
             jobs = (int)v;
             break;
+        case O_CYCLES: cycles = true; break;
+        case O_UNC: want_unc = true; break;
+        case O_HOLDS: holds_csv = true; break;
+        case O_HMODEL:
+            if (!strcmp(optarg, "prony2"))
+                hopts.model = HOLD_MODEL_PRONY2;
+            else if (!strcmp(optarg, "prony1"))
+                hopts.model = HOLD_MODEL_PRONY1;
+            else if (!strcmp(optarg, "log"))
+                hopts.model = HOLD_MODEL_LOG;
+            else {
+                fprintf(stderr, "rigor analyze: --hold-model: expected prony2, prony1 or log, "
+                                "got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case O_HTIMES: {
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", optarg);
+            hopts.ntimes = 0;
+            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+                if (hopts.ntimes == 8) {
+                    fprintf(stderr, "rigor analyze: --hold-times: at most 8 times\n");
+                    return 2;
+                }
+                if (!parse_num("--hold-times", tok, &v) || !positive("--hold-times", v))
+                    return 2;
+                hopts.times_s[hopts.ntimes++] = v;
+            }
+            if (!hopts.ntimes) {
+                fprintf(stderr, "rigor analyze: --hold-times: no time given\n");
+                return 2;
+            }
+            break;
+        }
+        case O_FCLASS:
+        case O_ECLASS:
+        case O_UW:
+        case O_UT:
+        case O_UD:
+        case O_UG:
+        case O_UH:
+        case O_UA:
+        case O_MCTOL:
+            if (!parse_num(longopts[optind_of(longopts, ch)].name, optarg, &v) || v < 0 ||
+                (ch == O_MCTOL && !(v > 0 && v < 100))) {
+                if (v < 0 || ch == O_MCTOL)
+                    fprintf(stderr, "rigor analyze: --%s: out of range: '%s'\n",
+                            longopts[optind_of(longopts, ch)].name, optarg);
+                return 2;
+            }
+            if (ch == O_FCLASS)
+                unc.force_class_pct = v;
+            else if (ch == O_ECLASS)
+                unc.ext_class_pct = v;
+            else if (ch == O_UW)
+                unc.u_geom.width_m = v * 1e-3;
+            else if (ch == O_UT)
+                unc.u_geom.thickness_m = v * 1e-3;
+            else if (ch == O_UD)
+                unc.u_geom.diameter_m = v * 1e-3;
+            else if (ch == O_UG)
+                unc.u_geom.gauge_m = v * 1e-3;
+            else if (ch == O_UH)
+                unc.u_geom.height_m = v * 1e-3;
+            else if (ch == O_UA)
+                unc.u_geom.area_m2 = v * 1e-6;
+            else
+                unc.tol = v / 100;
+            break;
+        case O_READINGS:
+            if (!parse_readings(optarg, &flags.geom, &unc.u_geom))
+                return 2;
+            break;
+        case O_SEED:
+        case O_MCMAX:
+            if (!parse_num(ch == O_SEED ? "--seed" : "--mc-max-trials", optarg, &v))
+                return 2;
+            if (v != floor(v) || v < (ch == O_SEED ? 0 : 2 * UNC_BATCH) || v > 1e9) {
+                fprintf(stderr, "rigor analyze: %s: expected a whole number%s, got '%s'\n",
+                        ch == O_SEED ? "--seed" : "--mc-max-trials",
+                        ch == O_SEED ? "" : " from 200 to 1000000000", optarg);
+                return 2;
+            }
+            if (ch == O_SEED)
+                unc.seed = (uint64_t)v;
+            else
+                unc.max_trials = (size_t)v;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -672,6 +889,8 @@ int cmd_analyze(int argc, char **argv)
     }
     o.compliance_m_per_N = flags.compliance_m_per_N;
     memcpy(o.compliance_file, flags.compliance_file, sizeof o.compliance_file);
+    o.cycles = cycles;
+    o.holds = hopts;
 
     figures *fig = NULL;
     if ((plot_path || report_path) && figures_new(&fig) != RIGOR_OK) {
@@ -692,7 +911,7 @@ int cmd_analyze(int argc, char **argv)
     if (nfailed)
         status = 2;
     pool p = {
-        .cl = &cl, .o = &o, .group_by = group_by, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job))};
+        .cl = &cl, .o = &o, .group_by = group_by, .unc = want_unc ? &unc : NULL, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job))};
     res = calloc(cl.n ? cl.n : 1, sizeof *res);
     if (!p.jobs || !res) {
         fprintf(stderr, "rigor analyze: out of memory\n");
@@ -790,6 +1009,13 @@ int cmd_analyze(int argc, char **argv)
         output_json_summary(stdout, res, nres, &bs, group_by);
     else if (out_kind == 1)
         output_json(stdout, res, nres);
+    else if (out_kind == 2 && cycles)
+        output_csv_table(stdout, res, nres, "cycles");
+    else if (out_kind == 2 && holds_csv) {
+        output_csv_table(stdout, res, nres, "relaxation");
+        fputc('\n', stdout);
+        output_csv_table(stdout, res, nres, "creep");
+    }
     else if (out_kind == 2)
         output_csv(stdout, res, nres);
     else if (out_kind == 0)

@@ -58,6 +58,22 @@ static const label_row labels[] = {
     {"elongation_after_fracture_pct", "Elongation after fracture A", "%"},
     {"reduction_of_area_pct", "Reduction of area Z", "%"},
     {"n_value", "Strain-hardening exponent n", ""},
+    {"cycle_count", "Load-unload cycles", ""},
+    {"cycle_first_unloading_modulus_mpa", "Unloading modulus, first cycle", "MPa"},
+    {"cycle_last_unloading_modulus_mpa", "Unloading modulus, last cycle", "MPa"},
+    {"cycle_first_hysteresis_mj_m3", "Hysteresis, first cycle", "MJ/m³"},
+    {"cycle_last_hysteresis_mj_m3", "Hysteresis, last cycle", "MJ/m³"},
+    {"cycle_total_hysteresis_mj_m3", "Hysteresis, all cycles", "MJ/m³"},
+    {"cycle_first_residual_strain_pct", "Residual strain, first cycle", "%"},
+    {"cycle_last_residual_strain_pct", "Residual strain, last cycle", "%"},
+    {"relaxation_pct", "Relaxation (first hold, at end)", "%"},
+    {"relaxation_duration_s", "Relaxation hold", "s"},
+    {"relaxation_fit_tau1_s", "Relaxation time τ1 (fit)", "s"},
+    {"relaxation_fit_rms_mpa", "Relaxation fit residual (rms)", "MPa"},
+    {"creep_strain_pct", "Creep strain (first hold, at end)", "%"},
+    {"creep_duration_s", "Creep hold", "s"},
+    {"creep_fit_tau1_s", "Creep time τ1 (fit)", "s"},
+    {"creep_fit_rms_pct", "Creep fit residual (rms)", "%"},
 };
 
 static const label_row *label_of(const char *key)
@@ -197,7 +213,38 @@ void output_table(FILE *f, const analysed *v, size_t n)
                 continue; /* internal values (indices) are for JSON only */
             fprintf(f, "  %-30s ", l->label);
             print_value(f, r, l->unit);
+            {
+                /* the expanded uncertainty beside its result (uncertainty.h) */
+                char ukey[64];
+                snprintf(ukey, sizeof ukey, "%s_u", r->key);
+                double U = results_get(&a->rs, ukey);
+                if (r->kind == RV_NUMBER && isfinite(U) && isfinite(r->v[0])) {
+                    char b[48];
+                    fmt_num(b, sizeof b, U);
+                    fprintf(f, "  ± %s %s (k = %.3g)", b, l->unit,
+                            results_get(&a->rs, "coverage_factor"));
+                }
+            }
             fputc('\n', f);
+        }
+        for (size_t ti = 0; ti < a->rs.ntables; ti++) {
+            const result_table *t = &a->rs.tables[ti];
+            fprintf(f, "  %s:\n   ", t->name);
+            for (size_t j = 0; j < t->ncols; j++)
+                if (!strstr(t->col[j], "index"))
+                    fprintf(f, " %s", t->col[j]);
+            fputc('\n', f);
+            for (size_t r = 0; r < t->nrows; r++) {
+                fputs("   ", f);
+                for (size_t j = 0; j < t->ncols; j++) {
+                    char b[48];
+                    if (strstr(t->col[j], "index"))
+                        continue;
+                    fmt_num(b, sizeof b, t->v[r * t->ncols + j]);
+                    fprintf(f, " %*s", (int)strlen(t->col[j]), b);
+                }
+                fputc('\n', f);
+            }
         }
         if (a->rs.nstages) {
             fprintf(f, "  stages:");
@@ -246,6 +293,23 @@ static void json_value(json_writer *w, const result_value *v)
         break;
     case RV_BOOL: json_bool(w, v->v[0] != 0); break;
     case RV_STRING: json_string(w, v->s); break;
+    }
+}
+
+/* Tables of rows ("cycles", "holds"): an array of objects each. */
+static void json_tables(json_writer *w, const result_set *rs)
+{
+    for (size_t k = 0; k < rs->ntables; k++) {
+        const result_table *t = &rs->tables[k];
+        json_key(w, t->name);
+        json_begin_array(w);
+        for (size_t r = 0; r < t->nrows; r++) {
+            json_begin_object(w);
+            for (size_t j = 0; j < t->ncols; j++)
+                json_kv_number(w, t->col[j], t->v[r * t->ncols + j]);
+            json_end_object(w);
+        }
+        json_end_array(w);
     }
 }
 
@@ -302,6 +366,7 @@ static void json_specimens(json_writer *w, const analysed *v, size_t n)
             json_end_object(w);
         }
         json_end_array(w);
+        json_tables(w, &a->rs);
         json_end_object(w);
         json_key(w, "notes");
         json_begin_array(w);
@@ -681,6 +746,39 @@ void output_summary_csv(FILE *f, const batch_summary *s)
                 csv_num(f, ks->mrr.r2);
             } else {
                 fputs(",,,,,,", f);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+void output_csv_table(FILE *f, const analysed *v, size_t n, const char *name)
+{
+    const result_table *first = NULL;
+    for (size_t k = 0; k < n && !first; k++)
+        first = results_table_find(&v[k].rs, name);
+    if (!first) {
+        fputs("file,specimen,test\n", f);
+        return;
+    }
+    fputs("file,specimen,test", f);
+    for (size_t j = 0; j < first->ncols; j++)
+        fprintf(f, ",%s", first->col[j]);
+    fputc('\n', f);
+    for (size_t k = 0; k < n; k++) {
+        const result_table *t = results_table_find(&v[k].rs, name);
+        if (!t)
+            continue;
+        for (size_t r = 0; r < t->nrows; r++) {
+            csv_field(f, v[k].file);
+            fputc(',', f);
+            csv_field(f, v[k].specimen);
+            fprintf(f, ",%s", v[k].rs.test);
+            for (size_t j = 0; j < t->ncols; j++) {
+                double x = t->v[r * t->ncols + j];
+                fputc(',', f);
+                if (isfinite(x))
+                    fprintf(f, "%.10g", x);
             }
             fputc('\n', f);
         }

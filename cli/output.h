@@ -61,4 +61,9 @@ void output_json_summary(FILE *f, const analysed *v, size_t n, const batch_summa
  * weibull_sigma0_mrr,weibull_r2_mrr. */
 void output_summary_csv(FILE *f, const batch_summary *s);
 
+/* One row per entry of the table named name ("cycles", "holds") of every
+ * specimen: file,specimen,test then the table's columns (rigor analyze
+ * --csv --cycles / --holds). Specimens without it add no rows. */
+void output_csv_table(FILE *f, const analysed *v, size_t n, const char *name);
+
 #endif

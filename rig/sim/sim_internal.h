@@ -58,6 +58,10 @@ typedef struct {
     double v_max;                      /* largest accepted VELOCITY_CMD, m/s */
     double accel;                      /* drive default acceleration, m/s^2 */
     double qs_decel;                   /* quick-stop / fault deceleration, m/s^2 */
+    /* viscoelasticity (sim_specimen.c): a Maxwell arm (visco_E, visco_tau) in
+     * parallel with the model: a standard linear solid; 0 = off */
+    double visco_E;   /* Maxwell arm modulus E1, Pa */
+    double visco_tau; /* its relaxation time tau = eta / E1, s */
 } sim_params;
 
 /* Parsed --faults list. */
@@ -113,6 +117,8 @@ struct sim {
     double delta_max; /* largest deformation on the loading path */
     double force;     /* true force, N, signed (+ tension) */
     double peak_true;
+    double visco_sig; /* Maxwell arm stress at the last step, Pa */
+    double visco_eps; /* strain at the last step, ratio */
     bool contact, fractured;
     double contact_t, fracture_t, fracture_force, fracture_delta;
     double fracture_wall, stop_wall; /* CLOCK_MONOTONIC s of fracture / first stop write after it */
@@ -173,6 +179,8 @@ double sim_mono_now(void);
 double sim_stress_mono(const sim *s, double eps);
 double sim_specimen_force(const sim *s, double delta); /* N, >= 0, loading direction */
 bool sim_specimen_breaks(const sim *s, double delta);
+/* Maxwell arm stress after a step to strain eps (Pa); 0 when off. */
+double sim_visco_stress(const sim *s, double eps);
 double sim_specimen_break_delta(const sim *s); /* deformation at which it breaks */
 
 /* sim_physics.c */

@@ -93,11 +93,17 @@ void sim_log_header(sim *s)
     fprintf(s->log,
             "# rigor-sim ground truth v1\n"
             "# specimen=%s model=%s seed=%llu compression=%d area_m2=%.9e length_m=%.9e "
-            "gap_m=%.9e frame_compliance_m_N=%.9e capacity_N=%g\n"
-            "t_s,crosshead_m,deformation_m,frame_deflection_m,force_N,measured_force_N,event\n",
+            "gap_m=%.9e frame_compliance_m_N=%.9e capacity_N=%g\n",
             s->name, sim_model_name(s), (unsigned long long)s->seed, s->compression ? 1 : 0,
             s->area, s->L0, s->compression ? s->p.gap : 0.0, s->p.frame_compliance,
             s->p.capacity);
+    if (s->p.visco_E > 0)
+        fprintf(s->log, "# visco: standard linear solid, Maxwell arm E1_Pa=%.9e tau_s=%.9g "
+                        "parallel to E_Pa=%.9e (relaxation e^(-t/tau), creep retardation "
+                        "tau (E + E1) / E)\n",
+                s->p.visco_E, s->p.visco_tau, s->p.E);
+    fprintf(s->log,
+            "t_s,crosshead_m,deformation_m,frame_deflection_m,force_N,measured_force_N,event\n");
 }
 
 void sim_event(sim *s, const char *fmt, ...)
@@ -272,6 +278,9 @@ static void step_specimen(sim *s)
     }
     if (!s->fractured && delta > s->delta_max)
         s->delta_max = delta;
+    /* the Maxwell arm's state moves on with the step (sim_specimen.c) */
+    s->visco_sig = sim_visco_stress(s, delta / s->L0);
+    s->visco_eps = delta / s->L0;
     s->delta = delta;
     s->force = s->compression ? -f : f;
     if (fabs(s->force) > s->peak_true)

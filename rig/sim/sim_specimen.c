@@ -27,6 +27,16 @@
  * other (deformation > height) a stiff platen contact (1e9 N/m) adds force,
  * so crushing the fixture ends in a frame-overload fault.
  *
+ * Viscoelasticity (off unless visco_E > 0: the preset e-lpscl-film-visco
+ * and --param): a Maxwell arm, spring E1 = visco_E in series with a dashpot
+ * of relaxation time tau = visco_tau, in parallel with the model above (a
+ * standard linear solid when the model is elastic):
+ *     d(sigma_v)/dt = E1 d(eps)/dt - sigma_v / tau,
+ * integrated exactly over a 1 ms step dt with the strain linear in it:
+ *     sigma_v' = sigma_v e^(-dt/tau) + E1 (eps' - eps) (tau/dt) (1 - e^(-dt/tau)).
+ * Held at position it relaxes by sigma_v(t0) e^(-t/tau); held at a stress
+ * it creeps with the retardation time tau (E + E1) / E towards sigma / E.
+ *
  * The presets' numbers: the study gives the strengths (and for the pellet
  * the fracture strain); moduli, yield points and geometries are our
  * assumptions, listed in docs/sim.md.
@@ -74,6 +84,28 @@ static const preset presets[] = {
       .capacity = 100,
       .noise = 2e-3,
       .resolution = 1e-4,
+      MACHINE}},
+    /* The E-LPSCl film with a stated viscoelastic arm (our assumption: the
+     * binder relaxes by a third within a minute), for relaxation and creep
+     * protocols; the plain preset stays rate-independent. */
+    {"e-lpscl-film-visco",
+     MODEL_ELASTIC_PLASTIC,
+     {.E = 2 * GPA,
+      .sigma_y = 40 * MPA,
+      .sigma_u = 74 * MPA,
+      .eps_u = 0.06,
+      .sigma_f = 66 * MPA,
+      .eps_f = 0.08,
+      .width = 10 * MM,
+      .thickness = 40 * UM,
+      .gauge_length = 20 * MM,
+      .diameter = 10 * MM,
+      .height = 40 * UM,
+      .capacity = 100,
+      .noise = 2e-3,
+      .resolution = 1e-4,
+      .visco_E = 1 * GPA,
+      .visco_tau = 20,
       MACHINE}},
     {"p-lpscl-film",
      MODEL_BRITTLE,
@@ -165,6 +197,7 @@ static const char *const preset_names[] = {"e-lpscl-film",
                                            "peva-scaffold",
                                            "lpscl-pellet",
                                            "e-lpscl-film-compression",
+                                           "e-lpscl-film-visco",
                                            NULL};
 
 const char *const *sim_preset_names(void)
@@ -213,6 +246,8 @@ static const param_def param_defs[] = {
     P("travel_upper", DIM_LENGTH, travel_upper, "upper limit switch position"),
     P("travel_lower", DIM_LENGTH, travel_lower, "lower limit switch position"),
     P("v_max", DIM_VELOCITY, v_max, "largest velocity command"),
+    P("visco_E", DIM_STRESS, visco_E, "Maxwell arm modulus (viscoelasticity, 0 = off)"),
+    P("visco_tau", DIM_TIME, visco_tau, "Maxwell arm relaxation time"),
 };
 #undef P
 
@@ -331,6 +366,8 @@ static int validate(sim *s, rigor_diag *d)
         return bad(d, "v_max must be in (0, 2] m/s");
     if (!(p->ext_noise >= 0 && p->overload >= 0))
         return bad(d, "ext_noise and overload must be >= 0");
+    if (!(p->visco_E >= 0) || (p->visco_E > 0 && !(p->visco_tau > 0)))
+        return bad(d, "need visco_E >= 0, and visco_tau > 0 when visco_E > 0");
     return RIGOR_OK;
 }
 
@@ -453,6 +490,7 @@ double sim_specimen_force(const sim *s, double delta)
             sig = sim_stress_mono(s, eps);
         else
             sig = sim_stress_mono(s, eps_max) - p->E * (eps_max - eps);
+        sig += sim_visco_stress(s, eps);
         sig = fmax(sig, 0.0);
     }
     double f = sig * s->area;
@@ -479,4 +517,13 @@ double sim_specimen_break_delta(const sim *s)
     if (s->model == MODEL_ELASTIC_PLASTIC)
         return p->eps_f * s->L0;
     return p->sigma_f / p->E * s->L0;
+}
+
+double sim_visco_stress(const sim *s, double eps)
+{
+    const sim_params *p = &s->p;
+    if (!(p->visco_E > 0 && p->visco_tau > 0) || s->fractured)
+        return 0;
+    double a = exp(-SIM_DT_S / p->visco_tau);
+    return s->visco_sig * a + p->visco_E * (eps - s->visco_eps) * (p->visco_tau / SIM_DT_S) * (1 - a);
 }
