@@ -101,6 +101,9 @@ typedef struct {
     int max_regs;              /* largest read per request (1..125) */
     bool fc06;                 /* single-register writes allowed */
     int bridge;                /* unused registers a read may span to join two blocks */
+    /* Driver side (rig/supervisor.c): the device has no heartbeat of its own
+     * (no TICK): its values are watched only by the frozen-value rule. */
+    bool no_heartbeat;
 } rig_device;
 
 typedef struct {
@@ -142,6 +145,17 @@ typedef struct {
                                period is spun (docs/rigfile.md) */
     bool keep_awake;        /* while sampling at a rate, keep every CPU busy with a
                                SCHED_IDLE spinner (rt_awake, rig/rt.h; default no) */
+
+    /* [safety] driver checks (rig/supervisor.c, docs/reliability.md). 0 means
+     * the driver's default, so a parser that does not know a key leaves it. */
+    int invalid_limit;       /* invalid samples in a row tolerated; one more is a FAULT
+                                (default SUP_INVALID_LIMIT) */
+    double frozen_timeout_s; /* force or position bit-identical this long while the crosshead
+                                is commanded to move -> FAULT (default SUP_FROZEN_S) */
+    double motion_timeout_s; /* time a commanded motion may take to show a position change
+                                beyond the noise band, on top of the travel time of that band
+                                (default SUP_MOTION_S) */
+    double position_noise_m; /* the position noise band (default SUP_POS_NOISE_M) */
 } rig_config;
 
 /* Parse and validate a rig file. On error returns RIGOR_EPARSE (or RIGOR_EIO,
