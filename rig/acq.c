@@ -70,6 +70,11 @@ static int write_regs_k(rig *r, point_role role, const uint16_t *regs, int n, bo
     const rig_device *d = &r->cfg.dev[pt->device];
     int rc = RIGOR_ELINK;
     int tries = r->cfg.retries < 1 && must ? 1 : r->cfg.retries;
+    /* start-up: a peer that has just accepted the connection may be slow to
+     * answer its first requests; the read path tolerates fail_limit failed
+     * cycles, the set-up writes as many transient errors */
+    if (r->in_setup && tries < r->cfg.fail_limit)
+        tries = r->cfg.fail_limit;
     for (int attempt = 0; attempt <= tries; attempt++) {
         if (attempt)
             r->ls.retries++;
@@ -547,7 +552,16 @@ static void cycle(rig *r, double t, uint64_t *seq)
 }
 
 /* Start-up writes: stopped, velocity mode, watchdog on, drive enabled. */
+static void setup_writes(rig *r);
+
 static void setup(rig *r)
+{
+    r->in_setup = true;
+    setup_writes(r);
+    r->in_setup = false;
+}
+
+static void setup_writes(rig *r)
 {
     /* Each is checked: a drive whose watchdog was not set, or that did not
      * take velocity 0, must not be enabled. The FAULT names the write. */

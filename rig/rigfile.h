@@ -150,8 +150,8 @@ typedef struct {
      * the driver's default, so a parser that does not know a key leaves it. */
     int invalid_limit;       /* invalid samples in a row tolerated; one more is a FAULT
                                 (default SUP_INVALID_LIMIT) */
-    double frozen_timeout_s; /* force or position bit-identical this long while the crosshead
-                                is commanded to move -> FAULT (default SUP_FROZEN_S) */
+    double frozen_timeout_s; /* force bit-identical this long while the crosshead is
+                                commanded to move -> FAULT (default SUP_FROZEN_S) */
     double motion_timeout_s; /* time a commanded motion may take to show a position change
                                 beyond the noise band, on top of the travel time of that band
                                 (default SUP_MOTION_S) */

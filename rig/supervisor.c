@@ -30,7 +30,7 @@ void sup_init(supervisor *s, const rig_config *cfg)
     s->motion_s = cfg->motion_timeout_s > 0 ? cfg->motion_timeout_s : SUP_MOTION_S;
     s->pos_noise_m = cfg->position_noise_m > 0 ? cfg->position_noise_m : SUP_POS_NOISE_M;
     s->target_abs_m = s->motion_t = s->motion_pos_m = NAN;
-    s->force_same_t = s->pos_same_t = NAN;
+    s->force_same_t = NAN;
 }
 
 unsigned sup_validate(supervisor *s, double F, double x, double e, bool has_ext, uint32_t st)
@@ -75,7 +75,7 @@ void sup_motion(supervisor *s, double t_s, double speed, double target)
     s->motion_t = t_s;
     s->motion_pos_m = NAN; /* the next valid sample's */
     s->motion_seen = false;
-    s->force_same_t = s->pos_same_t = NAN;
+    s->force_same_t = NAN;
 }
 
 bool sup_command_failed(supervisor *s, const char *what)
@@ -129,10 +129,10 @@ static double same_for(uint64_t *last, double *since, double v, double t)
     return t - *since;
 }
 
-/* While the crosshead is commanded to move: a force or position that repeats
- * its last value bit for bit is not a live reading (a transmitter without a
- * heartbeat that stopped converting), and a position that stays within the
- * noise band means the drive does not move. The motion allowance is
+/* While the crosshead is commanded to move: a force that repeats its last
+ * value bit for bit is not a live reading (a transmitter without a heartbeat
+ * that stopped converting), and a position that stays within the noise band
+ * of where it last was means the drive does not move (or its encoder froze). The motion allowance is
  * motion_s (acceleration, latency) plus the time the commanded speed needs
  * to cross twice the noise band, so slow tests get proportionally longer. */
 static bool watch_motion(supervisor *s, const rig_sample *smp, double abs_pos)
@@ -149,36 +149,35 @@ static bool watch_motion(supervisor *s, const rig_sample *smp, double abs_pos)
     }
     if (smp->flags & RIG_SF_BAD_POSITION)
         return tripped;
-    /* A slow motion may not reach the next encoder count within frozen_s:
-     * the position gets the motion allowance when that is longer. */
+    /* No separate bit-identical rule for the position: a frozen encoder and
+     * a drive that does not move look the same, and the motion allowance
+     * below (never shorter than the time to cross the noise band at the
+     * commanded speed) is the right clock for both. */
     double allow = s->motion_s + 2 * s->pos_noise_m / s->speed_cmd_m_s;
-    double d = same_for(&s->pos_bits, &s->pos_same_t, abs_pos, t);
-    if (d > fmax(s->frozen_s, allow))
-        tripped |= trip(s, SUP_FROZEN,
-                        "position data frozen: %.6f mm bit-identical for %.1f s while the "
-                        "crosshead is commanded to move",
-                        smp->position_m * 1e3, d);
     if (isnan(s->motion_pos_m)) {
         s->motion_pos_m = abs_pos;
         if (isnan(s->motion_t))
             s->motion_t = t;
-        /* a position move already within the noise band of its target has
-         * nothing to show */
-        if (isfinite(s->target_abs_m) && fabs(s->target_abs_m - abs_pos) <= 2 * s->pos_noise_m)
-            s->motion_seen = true;
     }
-    if (!s->motion_seen && fabs(abs_pos - s->motion_pos_m) > s->pos_noise_m)
+    /* a position move within the noise band of its target has arrived (or
+     * had nothing to do): no longer a motion */
+    if (isfinite(s->target_abs_m) && fabs(s->target_abs_m - abs_pos) <= 2 * s->pos_noise_m) {
+        s->moving_cmd = false;
+        return tripped;
+    }
+    /* A sliding reference: each step beyond the noise band restarts the
+     * clock, so a drive that stalls halfway is caught like one that never
+     * started. */
+    if (fabs(abs_pos - s->motion_pos_m) > s->pos_noise_m) {
         s->motion_seen = true;
-    if (!s->motion_seen && t - s->motion_t > allow)
+        s->motion_pos_m = abs_pos;
+        s->motion_t = t;
+    } else if (t - s->motion_t > allow)
         tripped |= trip(s, SUP_NO_MOTION,
                         "the drive does not move: commanded %.4g mm/s, position within "
                         "%.4g mm of %.6f mm for %.2f s",
                         s->speed_cmd_m_s * 1e3, s->pos_noise_m * 1e3,
                         (s->motion_pos_m - (abs_pos - smp->position_m)) * 1e3, t - s->motion_t);
-    /* a position move that has arrived is no longer a motion */
-    if (s->motion_seen && isfinite(s->target_abs_m) &&
-        fabs(s->target_abs_m - abs_pos) <= s->pos_noise_m)
-        s->moving_cmd = false;
     return tripped;
 }
 

@@ -14,11 +14,12 @@
  *   - a frozen transmitter TICK (unchanged for tick_timeout);
  *   - invalid samples (sup_validate: NaN, beyond the sensor's range, ADC
  *     error bit): more than invalid_limit in a row;
- *   - a force or position value bit-identical for frozen_timeout while the
- *     crosshead is commanded to move (a device without a heartbeat that
- *     repeats its last value);
- *   - a commanded motion whose position does not leave the noise band in
- *     time ("the drive does not move");
+ *   - a force value bit-identical for frozen_timeout while the crosshead is
+ *     commanded to move (a device without a heartbeat that repeats its last
+ *     value);
+ *   - a commanded motion whose position stays in the noise band of where it
+ *     last was for longer than the motion allowance ("the drive does not
+ *     move": a stalled drive or a frozen encoder);
  *   - a refused or failed command write (sup_command_failed);
  *   - fail_limit consecutive failed cycles, or a lost link.
  * FAULT is latched with the first reason and cleared only by sup_ack. No I/O,
@@ -46,7 +47,7 @@ typedef enum {
 
 /* Defaults of the driver checks (rig_config fields left 0). */
 #define SUP_INVALID_LIMIT 3     /* invalid samples in a row tolerated */
-#define SUP_FROZEN_S 1.0        /* s: bit-identical force/position while moving */
+#define SUP_FROZEN_S 1.0        /* s: bit-identical force while moving */
 #define SUP_MOTION_S 0.5        /* s: acceleration and latency allowance of a motion */
 #define SUP_POS_NOISE_M 5e-6    /* m: position noise band */
 #define SUP_FORCE_RANGE_X 2.0   /* |gross force| beyond this x capacity is no reading */
@@ -94,9 +95,9 @@ typedef struct {
     double target_abs_m;    /* position move: absolute target, NAN for a velocity move */
     double motion_t;        /* time the motion was commanded (NAN: take the next sample) */
     double motion_pos_m;    /* absolute position at that time (NAN: not known yet) */
-    bool motion_seen;       /* the position left the noise band since */
-    uint64_t force_bits, pos_bits;     /* last values, bit for bit */
-    double force_same_t, pos_same_t;   /* since when they are identical (NAN: not known) */
+    bool motion_seen;       /* the position has left the noise band since */
+    uint64_t force_bits;    /* last force, bit for bit */
+    double force_same_t;    /* since when it is identical (NAN: not known) */
 } supervisor;
 
 void sup_init(supervisor *s, const rig_config *cfg);

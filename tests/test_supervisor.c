@@ -345,6 +345,22 @@ static void test_frozen_and_motion(void)
           "no motion: %s", s.reason);
     CHECK(s.last_t > allow && s.last_t < allow + 0.05, "after %.2f s (allowance %.2f s)",
           s.last_t, allow);
+    /* a drive that stalls halfway: the reference slides with the motion */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    for (int i = 0; i < 600 && !tr; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, 0.01 + fmin(i, 200) * 1e-5, 0);
+    CHECK(tr && s.kind == SUP_NO_MOTION, "stalled after 2 s: %s", s.reason);
+    CHECK(s.last_t > 2.0 + allow - 0.02 && s.last_t < 2.0 + allow + 0.05,
+          "caught %.2f s after the stall (allowance %.2f s)", s.last_t - 2.0, allow);
+    /* a position move to where it already is has nothing to show */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, 0.01 + 4e-6);
+    tr = false;
+    for (int i = 0; i < 300; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, 0.01, 0);
+    CHECK(!tr && !s.fault, "move to the present position: no fault (%s)", s.reason);
     /* a slow motion gets the time its speed needs to cross the noise band */
     sup_init(&s, &c);
     sup_motion(&s, 0, 1e-6, NAN); /* 0.06 mm/min: 10 s to cross 2 x 5 um */
