@@ -337,6 +337,29 @@ static void test_trickling_peer(void)
     pclose(p);
 }
 
+/* The simulator's drive watchdog fed by any request (wd_any_request=1, as
+ * some drives count any frame): without heartbeats the reads keep it
+ * alive; by default only heartbeat writes do, and it trips. */
+static void test_watchdog_any_request(void)
+{
+    for (int any = 0; any < 2; any++) {
+        bench b;
+        if (!bench_up(&b, NULL, any ? "wd_any_request=1" : NULL, NULL))
+            goto out;
+        sleep_s(0.2);
+        rig_test_hold_heartbeat(b.r, true);
+        char why[200];
+        double dt = wait_fault(&b, 1.0, why, sizeof why, NULL, 0, NULL);
+        if (any)
+            CHECK(dt < 0, "reads feed the watchdog: no FAULT (%s)", why);
+        else
+            CHECK(dt > 0 && strstr(why, "watchdog"), "heartbeat held: watchdog FAULT (%s)",
+                  why);
+    out:
+        bench_down(&b);
+    }
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -348,5 +371,6 @@ int main(void)
     TEST_RUN(test_refused_stop_everything);
     TEST_RUN(test_refused_read_faults_at_once);
     TEST_RUN(test_trickling_peer);
+    TEST_RUN(test_watchdog_any_request);
     TEST_END("test_acq_faults");
 }
