@@ -26,7 +26,16 @@ void sup_init(supervisor *s, const rig_config *cfg)
     double span = cfg->travel_max_m - cfg->travel_min_m;
     s->pos_lo_m = span > 0 ? cfg->travel_min_m - SUP_POS_RANGE_X * span : -INFINITY;
     s->pos_hi_m = span > 0 ? cfg->travel_max_m + SUP_POS_RANGE_X * span : INFINITY;
-    s->frozen_s = cfg->frozen_timeout_s > 0 ? cfg->frozen_timeout_s : SUP_FROZEN_S;
+    /* A transmitter with a heartbeat (its TICK watched above) proves it is
+     * converting; its value may then be quiet for longer (a filtered reading
+     * of a slack specimen) before a stuck converter is suspected. Without one
+     * (no TICK, or the rig file's no_heartbeat) this rule is what watches
+     * it, at frozen_timeout. */
+    double frozen = cfg->frozen_timeout_s > 0 ? cfg->frozen_timeout_s : SUP_FROZEN_S;
+    int fdev = cfg->point[ROLE_FORCE].device;
+    bool heartbeat = s->watch_tick && !(fdev >= 0 && fdev < RIG_MAX_DEVICES &&
+                                        cfg->dev[fdev].no_heartbeat);
+    s->frozen_s = heartbeat ? SUP_FROZEN_HB_X * frozen : frozen;
     s->motion_s = cfg->motion_timeout_s > 0 ? cfg->motion_timeout_s : SUP_MOTION_S;
     s->pos_noise_m = cfg->position_noise_m > 0 ? cfg->position_noise_m : SUP_POS_NOISE_M;
     s->target_abs_m = s->motion_t = s->motion_pos_m = NAN;

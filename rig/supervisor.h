@@ -16,7 +16,7 @@
  *     error bit): more than invalid_limit in a row;
  *   - a force value bit-identical for frozen_timeout while the crosshead is
  *     commanded to move (a device without a heartbeat that repeats its last
- *     value);
+ *     value; SUP_FROZEN_HB_X times longer when its TICK is watched);
  *   - a commanded motion whose position stays in the noise band of where it
  *     last was for longer than the motion allowance ("the drive does not
  *     move": a stalled drive or a frozen encoder);
@@ -48,6 +48,7 @@ typedef enum {
 /* Defaults of the driver checks (rig_config fields left 0). */
 #define SUP_INVALID_LIMIT 3     /* invalid samples in a row tolerated */
 #define SUP_FROZEN_S 1.0        /* s: bit-identical force while moving */
+#define SUP_FROZEN_HB_X 5.0     /* x SUP_FROZEN_S when the transmitter has a watched TICK */
 #define SUP_MOTION_S 0.5        /* s: acceleration and latency allowance of a motion */
 #define SUP_POS_NOISE_M 5e-6    /* m: position noise band */
 #define SUP_FORCE_RANGE_X 2.0   /* |gross force| beyond this x capacity is no reading */

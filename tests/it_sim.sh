@@ -208,7 +208,7 @@ run_fault() { # NAME FAULTS REASON
         *) no "run $1: reason" "$rc: $out" ;; esac
 }
 run_fault "NaN force" nan-force-after=3s "invalid samples in a row"
-run_fault "frozen force" freeze-force-after=3s "force data frozen"
+run_fault "frozen force" freeze-force-after=1s "force data frozen"
 run_fault "drive does not move" stall-after=2.5s "the drive does not move"
 run_fault "refused velocity" refuse-velocity-after=0s "refused"
 # the run file of the NaN run keeps the invalid samples, and Rigor imports it

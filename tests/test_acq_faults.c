@@ -153,19 +153,34 @@ out:
     bench_down(&b);
 }
 
+static void no_heartbeat(rig_config *c)
+{
+    c->dev[c->point[ROLE_FORCE].device].no_heartbeat = true;
+}
+
 /* Regression (issue 21): a transmitter whose value froze while it still
- * counted its conversions (TICK running) was never noticed. */
+ * counted its conversions (TICK running) was never noticed. With the rig
+ * file's no_heartbeat on the transmitter the rule watches at
+ * frozen_timeout (1 s); with its TICK trusted, 5 times that. */
 static void test_frozen_force(void)
 {
     bench b;
-    if (!bench_up(&b, "freeze-force-after=1s", NULL, NULL))
+    if (!bench_up(&b, "freeze-force-after=1s", NULL, no_heartbeat))
         goto out;
     CHECK(rig_cmd_velocity(b.r, 0.2e-3) == RIGOR_OK, "move");
     char why[200];
     double dt = wait_fault(&b, 8, why, sizeof why, NULL, 0, NULL);
     CHECK(dt > 0, "FAULT on frozen force");
-    CHECK(strstr(why, "force data frozen") && strstr(why, "bit-identical"), "reason: %s", why);
+    CHECK(strstr(why, "force data frozen") && strstr(why, "bit-identical for 1.0 s"),
+          "reason: %s", why);
     CHECK(comes_to_rest(&b, 2), "crosshead stopped");
+    bench_down(&b);
+    if (!bench_up(&b, "freeze-force-after=0.5s", NULL, NULL))
+        goto out;
+    CHECK(rig_cmd_velocity(b.r, 0.2e-3) == RIGOR_OK, "move");
+    dt = wait_fault(&b, 12, why, sizeof why, NULL, 0, NULL);
+    CHECK(dt > 0 && strstr(why, "bit-identical for 5.0 s"), "with a TICK: after 5 s: %s",
+          why);
 out:
     bench_down(&b);
 }

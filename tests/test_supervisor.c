@@ -321,6 +321,27 @@ static void test_frozen_and_motion(void)
           "frozen force while moving: %s", s.reason);
     CHECK(s.last_t > 3.0 + SUP_FROZEN_S && s.last_t < 3.0 + SUP_FROZEN_S + 0.05,
           "after %.2f s", s.last_t - 3.0);
+    /* with a watched TICK, the value may stay quiet SUP_FROZEN_HB_X times as long */
+    rig_config ch = cfg_phys();
+    sup_init(&s, &ch);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    double t_trip = -1;
+    for (int i = 0; i <= 700 && !tr; i++) {
+        tr |= feed(&s, i * 0.01, 1.25, 0.01 + i * 1e-5, 0);
+        if (tr)
+            t_trip = i * 0.01;
+    }
+    CHECK(tr && s.kind == SUP_FROZEN && t_trip > SUP_FROZEN_HB_X * SUP_FROZEN_S &&
+              t_trip < SUP_FROZEN_HB_X * SUP_FROZEN_S + 0.05,
+          "with a TICK: tripped at %.2f s (%s)", t_trip, s.reason);
+    ch.dev[0].no_heartbeat = true; /* the rig file says it has none after all */
+    sup_init(&s, &ch);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    for (int i = 0; i <= 150 && !tr; i++)
+        tr |= feed(&s, i * 0.01, 1.25, 0.01 + i * 1e-5, 0);
+    CHECK(tr && s.kind == SUP_FROZEN, "no_heartbeat: back to %.1f s", SUP_FROZEN_S);
     /* a force that changes by one ulp is not frozen */
     sup_init(&s, &c);
     sup_motion(&s, 0, 1e-3, NAN);
