@@ -29,219 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- loop: transactions --------------------------------------------------- */
-
-static void count_error(rig *r, link_kind k)
-{
-    switch (k) {
-    case LINK_TIMEOUT: r->ls.errors_timeout++; break;
-    case LINK_CRC: r->ls.errors_crc++; break;
-    case LINK_EXCEPTION: r->ls.errors_exception++; break;
-    case LINK_BADDATA: r->ls.errors_baddata++; break;
-    case LINK_LOST: r->ls.errors_link++; break;
-    default: break;
-    }
-}
-
-static void link_lost(rig *r, double t)
-{
-    pthread_mutex_lock(&r->st_mu);
-    r->link_up = false;
-    pthread_mutex_unlock(&r->st_mu);
-    sup_link_lost(&r->sup, link_last_error(r->link));
-    r->pending_stop = true; /* sent as soon as the link is back */
-    r->backoff_s = r->backoff_s > 0 ? fmin(r->backoff_s * 2, r->cfg.reconnect_max_s) : 0.05;
-    r->next_reconnect_t = t + r->backoff_s;
-}
-
-static void publish_fault(rig *r);
-
-/* Write the registers of a point. A transient error (timeout, CRC, a busy
- * device) is retried `retries` times, and at least once for the writes that
- * stop the crosshead (`must`); a deterministic refusal (LINK_REFUSED) is not
- * retried. A failure is described in r->werr, naming the register. */
-static int write_regs_k(rig *r, point_role role, const uint16_t *regs, int n, bool must,
-                        link_kind *kind)
-{
-    const rig_point *pt = &r->cfg.point[role];
-    *kind = LINK_OK;
-    if (!pt->present)
-        return RIGOR_OK;
-    const rig_device *d = &r->cfg.dev[pt->device];
-    int rc = RIGOR_ELINK;
-    int tries = r->cfg.retries < 1 && must ? 1 : r->cfg.retries;
-    /* start-up: a peer that has just accepted the connection may be slow to
-     * answer its first requests; the read path tolerates fail_limit failed
-     * cycles, the set-up writes as many transient errors */
-    if (r->in_setup && tries < r->cfg.fail_limit)
-        tries = r->cfg.fail_limit;
-    for (int attempt = 0; attempt <= tries; attempt++) {
-        if (attempt)
-            r->ls.retries++;
-        link_kind k;
-        r->ls.transactions++;
-        rc = link_write(r->link, d, pt->address, (uint16_t)n, regs, pt->fc, &k);
-        if (rc == RIGOR_OK)
-            return RIGOR_OK;
-        *kind = k;
-        count_error(r, k);
-        snprintf(r->werr, sizeof r->werr, "%.31s hr %u (%s): %.100s", d->name,
-                 (unsigned)pt->address, rigfile_role_name(role), link_last_error(r->link));
-        if (k == LINK_LOST) {
-            link_lost(r, now_rel(r));
-            return rc;
-        }
-        if (k == LINK_REFUSED)
-            return rc; /* the device refuses: the same request would be refused again */
-    }
-    return rc;
-}
-
-static int write_regs(rig *r, point_role role, const uint16_t *regs, int n)
-{
-    link_kind k;
-    return write_regs_k(r, role, regs, n, false, &k);
-}
-
-static int encode_value(rig *r, point_role role, double si, uint16_t regs[2])
-{
-    int rc = regmap_encode(&r->cfg.point[role], si, regs);
-    if (rc)
-        snprintf(r->werr, sizeof r->werr, "%s: %.6g does not fit the register (%s)",
-                 rigfile_role_name(role), si, rigor_strerror(rc));
-    return rc;
-}
-
-static int write_value_must(rig *r, point_role role, double si, bool must)
-{
-    const rig_point *pt = &r->cfg.point[role];
-    if (!pt->present)
-        return RIGOR_OK;
-    uint16_t regs[2];
-    int rc = encode_value(r, role, si, regs);
-    if (rc)
-        return rc;
-    link_kind k;
-    return write_regs_k(r, role, regs, regmap_nregs(pt), must, &k);
-}
-
-static int write_value(rig *r, point_role role, double si)
-{
-    return write_value_must(r, role, si, false);
-}
-
-static int write_word(rig *r, point_role role, uint16_t w)
-{
-    return write_regs(r, role, &w, 1);
-}
-
-static int write_control_must(rig *r, unsigned flags, bool must)
-{
-    const rig_point *pt = &r->cfg.point[ROLE_CONTROL];
-    if (!pt->present)
-        return RIGOR_OK;
-    uint16_t w = regmap_control(pt, flags);
-    link_kind k;
-    return write_regs_k(r, ROLE_CONTROL, &w, 1, must, &k);
-}
-
-static int write_control(rig *r, unsigned flags)
-{
-    return write_control_must(r, flags, false);
-}
-
-static int set_mode_must(rig *r, int mode, bool must)
-{
-    const rig_point *pt = &r->cfg.point[ROLE_MODE];
-    if (!pt->present || r->mode == mode)
-        return RIGOR_OK;
-    if (pt->values[mode] < 0) {
-        snprintf(r->werr, sizeof r->werr, "mode: the rig file has no value for this mode");
-        return RIGOR_EUNSUPPORTED;
-    }
-    uint16_t w = (uint16_t)pt->values[mode];
-    link_kind k;
-    int rc = write_regs_k(r, ROLE_MODE, &w, 1, must, &k);
-    r->mode = rc == RIGOR_OK ? mode : -1;
-    return rc;
-}
-
-/* NOTE: the setpoint goes first, then the mode: switching a drive from position
- * to velocity mode before the new setpoint would run it, however briefly, at
- * the old position-mode speed. */
-static int send_velocity_must(rig *r, double v, bool must)
-{
-    int rc = write_value_must(r, ROLE_VELOCITY_CMD, v, must);
-    if (rc)
-        return rc; /* NOTE: no mode switch after a refused setpoint: it could start
-                      the old one */
-    return set_mode_must(r, RIG_MODE_VELOCITY, must);
-}
-
-static int send_velocity(rig *r, double v)
-{
-    return send_velocity_must(r, v, false);
-}
-
-/* A command write failed: FAULT naming it, then stop. */
-static void command_fault(rig *r, const char *what);
-
-/* Stop the crosshead: velocity 0 in velocity mode; a fault stop also sets the
- * drive's quick stop. Every write here is checked and retried at once; when
- * velocity 0 still does not reach the drive, the stop escalates in this same
- * call: quick stop (if the map has the bit), then disable, then FAULT naming
- * the refused write (docs/reliability.md bounds the time). Returns RIGOR_OK
- * when the crosshead was stopped by some path, else the error of the last
- * try (the link is gone; link_lost keeps the stop pending). */
-static int send_stop(rig *r, bool fault)
-{
-    r->jogging = false;
-    r->cycle_flags |= RIG_SF_STOPPED;
-    sup_motion(&r->sup, now_rel(r), 0, NAN);
-    int rc = send_velocity_must(r, 0.0, true);
-    if (rc == RIGOR_OK) {
-        if (fault) /* the velocity 0 took: the quick stop only reinforces it */
-            write_control_must(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_QUICK_STOP, true);
-        return RIGOR_OK;
-    }
-    char why[200];
-    snprintf(why, sizeof why, "%s", r->werr);
-    if (!link_is_open(r->link))
-        return rc; /* nothing more can be sent; link_lost has FAULTed, the stop is pending */
-    const rig_point *ctl = &r->cfg.point[ROLE_CONTROL];
-    bool have_qs = ctl->present && ctl->bit[RIG_CTL_QUICK_STOP] >= 0;
-    bool have_en = ctl->present && ctl->bit[RIG_CTL_ENABLE] >= 0;
-    int qs = have_qs ? write_control_must(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_QUICK_STOP, true)
-                     : RIGOR_EUNSUPPORTED;
-    int dis = have_en ? write_control_must(r, 0, true) : RIGOR_EUNSUPPORTED;
-    char msg[200];
-    snprintf(msg, sizeof msg, "stop refused (%.110s); escalated: quick stop %s, disable %s", why,
-             have_qs ? (qs == RIGOR_OK ? "sent" : "failed") : "not mapped",
-             have_en ? (dis == RIGOR_OK ? "sent" : "failed") : "not mapped");
-    sup_command_failed(&r->sup, msg);
-    publish_fault(r);
-    return qs == RIGOR_OK || dis == RIGOR_OK ? RIGOR_OK : rc;
-}
-
-static void command_fault(rig *r, const char *what)
-{
-    char msg[200];
-    snprintf(msg, sizeof msg, "%s refused: %.150s", what, r->werr);
-    sup_command_failed(&r->sup, msg);
-    if (link_is_open(r->link) && send_stop(r, true) != RIGOR_OK)
-        r->pending_stop = true;
-    publish_fault(r);
-}
-
-static void publish_fault(rig *r)
-{
-    pthread_mutex_lock(&r->st_mu);
-    r->fault = r->sup.fault;
-    snprintf(r->reason, sizeof r->reason, "%s", r->sup.reason);
-    r->beyond = r->sup.beyond;
-    pthread_mutex_unlock(&r->st_mu);
-}
-
 /* ---- loop: commands ------------------------------------------------------- */
 
 static void exec_cmd(rig *r, const rig_cmd *c)
@@ -253,11 +40,11 @@ static void exec_cmd(rig *r, const rig_cmd *c)
         if (r->sup.fault || sup_check_velocity(&r->sup, c->a) != RIGOR_OK)
             break;
         if (c->a == 0) {
-            send_stop(r, false);
+            acq_send_stop(r, false);
             break;
         }
-        if (send_velocity(r, c->a) != RIGOR_OK) {
-            command_fault(r, "motion command");
+        if (acq_send_velocity(r, c->a) != RIGOR_OK) {
+            acq_command_fault(r, "motion command");
             break;
         }
         r->jogging = c->kind == CMD_JOG;
@@ -269,10 +56,10 @@ static void exec_cmd(rig *r, const rig_cmd *c)
             break;
         r->jogging = false;
         /* speed first, then the target, then the mode switch that starts it */
-        if (write_value(r, ROLE_VELOCITY_CMD, fabs(c->b)) != RIGOR_OK ||
-            write_value(r, ROLE_POSITION_CMD, c->a + r->pos_zero_m) != RIGOR_OK ||
-            set_mode_must(r, RIG_MODE_POSITION, false) != RIGOR_OK) {
-            command_fault(r, "position command");
+        if (acq_write_value(r, ROLE_VELOCITY_CMD, fabs(c->b)) != RIGOR_OK ||
+            acq_write_value(r, ROLE_POSITION_CMD, c->a + r->pos_zero_m) != RIGOR_OK ||
+            acq_set_mode_must(r, RIG_MODE_POSITION, false) != RIGOR_OK) {
+            acq_command_fault(r, "position command");
             break;
         }
         sup_motion(&r->sup, t, fabs(c->b), c->a + r->pos_zero_m);
@@ -287,17 +74,17 @@ static void exec_cmd(rig *r, const rig_cmd *c)
         /* A refused tare leaves the force zero wrong for the whole test:
          * FAULT rather than go on as if it had been done. */
         if (r->cfg.point[ROLE_TARE].present) {
-            if (write_word(r, ROLE_TARE, r->cfg.point[ROLE_TARE].value) != RIGOR_OK)
-                command_fault(r, "tare");
+            if (acq_write_word(r, ROLE_TARE, r->cfg.point[ROLE_TARE].value) != RIGOR_OK)
+                acq_command_fault(r, "tare");
         } else {
             r->force_zero_N = r->last_force_raw;
         }
         break;
     case CMD_ZERO_EXT:
         if (r->cfg.point[ROLE_ZERO_EXTENSION].present) {
-            if (write_word(r, ROLE_ZERO_EXTENSION, r->cfg.point[ROLE_ZERO_EXTENSION].value) !=
-                RIGOR_OK)
-                command_fault(r, "extensometer zero");
+            if (acq_write_word(r, ROLE_ZERO_EXTENSION,
+                               r->cfg.point[ROLE_ZERO_EXTENSION].value) != RIGOR_OK)
+                acq_command_fault(r, "extensometer zero");
         } else {
             r->ext_zero_m = r->last_ext_raw;
         }
@@ -305,13 +92,13 @@ static void exec_cmd(rig *r, const rig_cmd *c)
     case CMD_ACK:
         if (!link_is_open(r->link))
             break;
-        write_control(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_FAULT_RESET);
-        send_velocity(r, 0.0);
+        acq_write_control(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_FAULT_RESET);
+        acq_send_velocity(r, 0.0);
         /* The fault is cleared when a sample shows the drive has cleared it
          * (cycle()), not now: a drive (or a loaded emulator) may report its
          * old fault bits for a cycle or two after FAULT_RESET, and clearing
          * here would fault again on them. */
-        if (write_control(r, 1u << RIG_CTL_ENABLE) == RIGOR_OK) {
+        if (acq_write_control(r, 1u << RIG_CTL_ENABLE) == RIGOR_OK) {
             r->ack_until = t + ACK_CONFIRM_S;
             atomic_store(&r->ack_state, ACK_PENDING);
         } else {
@@ -374,10 +161,10 @@ static bool read_all(rig *r, uint16_t regs[REGMAP_MAX_BLOCKS][125], const char *
                 ok = true;
                 break;
             }
-            count_error(r, k);
+            acq_count_error(r, k);
             *what = link_last_error(r->link);
             if (k == LINK_LOST) {
-                link_lost(r, now_rel(r));
+                acq_link_lost(r, now_rel(r));
                 return false;
             }
             if (k == LINK_REFUSED) {
@@ -432,23 +219,23 @@ static void cycle(rig *r, double t, uint64_t *seq)
         if (!link_is_open(r->link)) {
             r->ls.failed_cycles++;
             sup_failure(&r->sup, t, "link down");
-            publish_fault(r);
+            acq_publish_fault(r);
             return;
         }
     }
-    if (r->pending_stop && send_stop(r, true) == RIGOR_OK)
+    if (r->pending_stop && acq_send_stop(r, true) == RIGOR_OK)
         r->pending_stop = false;
     if (r->jogging && t >= r->jog_end_t)
-        send_stop(r, false);
+        acq_send_stop(r, false);
     if (!atomic_load(&r->hold_heartbeat) && r->cfg.point[ROLE_HEARTBEAT].present) {
         /* A lost heartbeat write is covered by the drive's watchdog and by
          * the read streak; a refused one would starve the watchdog on every
          * cycle: FAULT. */
         uint16_t hb = ++r->hb;
         link_kind k;
-        if (write_regs_k(r, ROLE_HEARTBEAT, &hb, 1, false, &k) != RIGOR_OK &&
+        if (acq_write_regs_k(r, ROLE_HEARTBEAT, &hb, 1, false, &k) != RIGOR_OK &&
             k == LINK_REFUSED)
-            command_fault(r, "heartbeat write");
+            acq_command_fault(r, "heartbeat write");
     }
 
     uint16_t(*regs)[125] = r->regs;
@@ -459,21 +246,21 @@ static void cycle(rig *r, double t, uint64_t *seq)
         if (r->read_refused) {
             /* deterministic: FAULT now, no retry streak, no reconnect */
             sup_command_failed(&r->sup, r->werr);
-            if (send_stop(r, true) != RIGOR_OK)
+            if (acq_send_stop(r, true) != RIGOR_OK)
                 r->pending_stop = true;
-            publish_fault(r);
+            acq_publish_fault(r);
             return;
         }
-        if (sup_failure(&r->sup, t, what) && send_stop(r, true) != RIGOR_OK)
+        if (sup_failure(&r->sup, t, what) && acq_send_stop(r, true) != RIGOR_OK)
             r->pending_stop = true;
         /* A streak of failures on an open link (a peer that restarted or went
          * half-open answers nothing): reconnect, libmodbus will not. */
         if (link_is_open(r->link) && ++r->bad_streak >= r->cfg.fail_limit) {
             r->bad_streak = 0;
             link_close(r->link);
-            link_lost(r, t);
+            acq_link_lost(r, t);
         }
-        publish_fault(r);
+        acq_publish_fault(r);
         return;
     }
     r->bad_streak = 0;
@@ -528,7 +315,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
     bool was_fault = r->sup.fault;
     if (sup_sample(&r->sup, &s, abs_pos)) {
         /* NOTE: the stop goes out in this very cycle, before anything else. */
-        if (send_stop(r, true) != RIGOR_OK)
+        if (acq_send_stop(r, true) != RIGOR_OK)
             r->pending_stop = true;
         if (r->sup.kind == SUP_LIMIT)
             s.flags |= RIG_SF_LIMIT;
@@ -536,7 +323,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
     if (was_fault || r->sup.fault)
         s.flags |= RIG_SF_FAULT;
     s.flags |= r->cycle_flags;
-    publish_fault(r);
+    acq_publish_fault(r);
     /* Only now: rig_ack_fault reads the published state as soon as it sees
      * ACK_DONE (it once saw the fault still published and refused). */
     if (acked)
@@ -565,19 +352,19 @@ static void setup_writes(rig *r)
 {
     /* Each is checked: a drive whose watchdog was not set, or that did not
      * take velocity 0, must not be enabled. The FAULT names the write. */
-    if (send_velocity_must(r, 0.0, true) != RIGOR_OK) {
-        command_fault(r, "start-up velocity 0");
+    if (acq_send_velocity_must(r, 0.0, true) != RIGOR_OK) {
+        acq_command_fault(r, "start-up velocity 0");
         return;
     }
     if (r->cfg.point[ROLE_WATCHDOG].present &&
-        write_value_must(r, ROLE_WATCHDOG, r->cfg.watchdog_s, true) != RIGOR_OK) {
-        command_fault(r, "watchdog write");
+        acq_write_value_must(r, ROLE_WATCHDOG, r->cfg.watchdog_s, true) != RIGOR_OK) {
+        acq_command_fault(r, "watchdog write");
         return;
     }
     if (r->cfg.point[ROLE_HEARTBEAT].present)
-        write_word(r, ROLE_HEARTBEAT, ++r->hb);
-    if (write_control_must(r, 1u << RIG_CTL_ENABLE, true) != RIGOR_OK)
-        command_fault(r, "enable");
+        acq_write_word(r, ROLE_HEARTBEAT, ++r->hb);
+    if (acq_write_control_must(r, 1u << RIG_CTL_ENABLE, true) != RIGOR_OK)
+        acq_command_fault(r, "enable");
 }
 
 /* The loop's scheduling, taken before anything is written to the drive and
@@ -654,7 +441,7 @@ static void *loop(void *arg)
         if (atomic_load(&r->quit))
             break;
         if (atomic_exchange(&r->stop_req, false) && link_is_open(r->link))
-            send_stop(r, false);
+            acq_send_stop(r, false);
         for (unsigned i = 0; i < n; i++)
             exec_cmd(r, &local[i]);
         double t = now_rel(r);
@@ -703,8 +490,8 @@ static void *loop(void *arg)
     r->awake = NULL;
     /* Leave the frame stopped and disabled. */
     if (link_is_open(r->link)) {
-        send_stop(r, false);
-        write_control(r, 0);
+        acq_send_stop(r, false);
+        acq_write_control(r, 0);
     }
     /* Publish the counts of those last transactions too (their errors). */
     pthread_mutex_lock(&r->st_mu);
@@ -743,7 +530,7 @@ static double probe_rate(rig *r)
         const char *what;
         clock_gettime(CLOCK_MONOTONIC, &a);
         if (r->cfg.point[ROLE_HEARTBEAT].present)
-            write_word(r, ROLE_HEARTBEAT, ++r->hb);
+            acq_write_word(r, ROLE_HEARTBEAT, ++r->hb);
         int good = read_all(r, r->regs, &what);
         clock_gettime(CLOCK_MONOTONIC, &b);
         if (good)
@@ -814,4 +601,3 @@ int rig_start(rig *r, double rate_hz)
     r->started = true;
     return RIGOR_OK;
 }
-

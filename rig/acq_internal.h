@@ -38,7 +38,7 @@ enum { ACK_NONE, ACK_PENDING, ACK_DONE, ACK_REFUSED };
 
 /* Status bits that keep a fault: an acknowledgement is confirmed only by a
  * sample in which the devices report none of them. */
-#define ACK_BLOCKING \
+#define ACK_BLOCKING                                                                           \
     (RIG_SB_ESTOP | RIG_SB_WATCHDOG | RIG_SB_FAULT | RIG_SB_OVERLOAD | RIG_SB_ADC_ERROR)
 /* How long the drive may take to clear its fault bits after FAULT_RESET. */
 #define ACK_CONFIRM_S 0.5
@@ -99,7 +99,7 @@ struct rig {
 
     /* loop-private */
     supervisor sup;
-    rig_stats ls; /* counters, copied to stats each cycle */
+    rig_stats ls;    /* counters, copied to stats each cycle */
     rt_awake *awake; /* keep_awake's spinners while the loop runs (loop thread only) */
     double pos_zero_m, force_zero_N, ext_zero_m;
     double last_abs_pos, last_force_raw, last_ext_raw;
@@ -114,9 +114,34 @@ struct rig {
     uint16_t cycle_flags;
     bool in_setup;     /* the start-up writes run (more patience with transient errors) */
     bool read_refused; /* read_all: a block was refused with a deterministic exception */
-    char werr[200]; /* the last failed write: device, register, role and why */
+    char werr[200];    /* the last failed write: device, register, role and why */
     uint16_t regs[REGMAP_MAX_BLOCKS][125]; /* registers of the read plan's blocks */
 };
+
+/* ---- acq_write.c: the loop's writes (loop thread only) ------------------- */
+
+/* Count a link error in the loop's statistics. */
+void acq_count_error(rig *r, link_kind k);
+/* The link is gone: FAULT, stop pending, reconnect back-off. */
+void acq_link_lost(rig *r, double t);
+/* Copy the supervisor's FAULT state to the shared state. */
+void acq_publish_fault(rig *r);
+/* Write a point's registers; *kind says how it failed; r->werr says what. */
+int acq_write_regs_k(rig *r, point_role role, const uint16_t *regs, int n, bool must,
+                     link_kind *kind);
+int acq_write_regs(rig *r, point_role role, const uint16_t *regs, int n);
+int acq_write_value_must(rig *r, point_role role, double si, bool must);
+int acq_write_value(rig *r, point_role role, double si);
+int acq_write_word(rig *r, point_role role, uint16_t w);
+int acq_write_control_must(rig *r, unsigned flags, bool must);
+int acq_write_control(rig *r, unsigned flags);
+int acq_set_mode_must(rig *r, int mode, bool must);
+int acq_send_velocity_must(rig *r, double v, bool must);
+int acq_send_velocity(rig *r, double v);
+/* A command write failed: FAULT naming it (r->werr), then stop. */
+void acq_command_fault(rig *r, const char *what);
+/* Stop the crosshead, checked, retried and escalated (acq_write.c). */
+int acq_send_stop(rig *r, bool fault);
 
 /* ---- time (CLOCK_MONOTONIC) ---------------------------------------------- */
 
