@@ -112,6 +112,7 @@ struct rig {
     int bad_streak; /* consecutive failed cycles on an open link */
     double prev_cycle_t;
     uint16_t cycle_flags;
+    bool enable_sent;  /* the last CONTROL written had ENABLE */
     bool in_setup;     /* the start-up writes run (more patience with transient errors) */
     bool read_refused; /* read_all: a block was refused with a deterministic exception */
     char werr[200];    /* the last failed write: device, register, role and why */

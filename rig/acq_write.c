@@ -124,7 +124,10 @@ int acq_write_control_must(rig *r, unsigned flags, bool must)
         return RIGOR_OK;
     uint16_t w = regmap_control(pt, flags);
     link_kind k;
-    return acq_write_regs_k(r, ROLE_CONTROL, &w, 1, must, &k);
+    int rc = acq_write_regs_k(r, ROLE_CONTROL, &w, 1, must, &k);
+    if (rc == RIGOR_OK)
+        r->enable_sent = (flags >> RIG_CTL_ENABLE) & 1u;
+    return rc;
 }
 
 int acq_write_control(rig *r, unsigned flags)
@@ -165,6 +168,14 @@ int acq_send_velocity(rig *r, double v)
     return acq_send_velocity_must(r, v, false);
 }
 
+/* The quick-stop control flags: ENABLE stays only where the drive was
+ * enabled by us (a quick stop holds the axis); a FAULT before the enable
+ * (a refused watchdog write) must not be what enables the drive. */
+static unsigned quick_stop_word(const rig *r)
+{
+    return (r->enable_sent ? 1u << RIG_CTL_ENABLE : 0) | 1u << RIG_CTL_QUICK_STOP;
+}
+
 /* Stop the crosshead: velocity 0 in velocity mode; a fault stop also sets the
  * drive's quick stop. Every write here is checked and retried at once; when
  * velocity 0 still does not reach the drive, the stop escalates in this same
@@ -180,7 +191,7 @@ int acq_send_stop(rig *r, bool fault)
     int rc = acq_send_velocity_must(r, 0.0, true);
     if (rc == RIGOR_OK) {
         if (fault) /* the velocity 0 took: the quick stop only reinforces it */
-            acq_write_control_must(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_QUICK_STOP, true);
+            acq_write_control_must(r, quick_stop_word(r), true);
         return RIGOR_OK;
     }
     char why[200];
@@ -192,7 +203,7 @@ int acq_send_stop(rig *r, bool fault)
     bool have_en = ctl->present && ctl->bit[RIG_CTL_ENABLE] >= 0;
     int qs =
         have_qs
-            ? acq_write_control_must(r, 1u << RIG_CTL_ENABLE | 1u << RIG_CTL_QUICK_STOP, true)
+            ? acq_write_control_must(r, quick_stop_word(r), true)
             : RIGOR_EUNSUPPORTED;
     int dis = have_en ? acq_write_control_must(r, 0, true) : RIGOR_EUNSUPPORTED;
     char msg[200];

@@ -375,6 +375,56 @@ static void test_watchdog_any_request(void)
     }
 }
 
+static void bad_watchdog_address(rig_config *c)
+{
+    c->point[ROLE_WATCHDOG].address = 30; /* beyond the drive's 9 holding registers */
+}
+static void bad_heartbeat_address(rig_config *c)
+{
+    c->point[ROLE_HEARTBEAT].address = 31;
+}
+static void bad_tare_address(rig_config *c)
+{
+    c->point[ROLE_TARE].address = 32;
+}
+
+/* Regression (issue 21): a refused watchdog write was ignored and the drive
+ * enabled without its watchdog; refused heartbeat and tare writes were
+ * ignored too. Each is now a FAULT naming the register (exception 02 from
+ * the simulator: the address is outside its map). */
+static void test_refused_setup_heartbeat_tare(void)
+{
+    static const struct {
+        void (*tweak)(rig_config *);
+        const char *why;
+        bool tare;
+    } t[] = {{bad_watchdog_address, "watchdog write refused: drive hr 30 (watchdog)", false},
+             {bad_heartbeat_address, "heartbeat write refused: drive hr 31 (heartbeat)", false},
+             {bad_tare_address, "tare refused: loadcell hr 32 (tare)", true}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        bench b;
+        if (!bench_up(&b, NULL, NULL, t[i].tweak))
+            goto next;
+        if (t[i].tare) {
+            sleep_s(0.2);
+            char why0[200];
+            CHECK(rig_state(b.r, why0, sizeof why0) == RIG_HEALTH_OK, "healthy: %s", why0);
+            CHECK(rig_cmd_tare(b.r) == RIGOR_OK, "tare queued");
+        }
+        char why[200];
+        double dt = wait_fault(&b, 2, why, sizeof why, NULL, 0, NULL);
+        CHECK(dt >= 0 && strstr(why, t[i].why) && strstr(why, "llegal data address"),
+              "FAULT '%s': %s", t[i].why, why);
+        if (i == 0) {
+            sim_truth tr;
+            sim_truth_snapshot(b.s, &tr);
+            CHECK(!tr.enabled, "not enabled after a refused watchdog write");
+        }
+    next:
+        bench_down(&b);
+    }
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -387,5 +437,6 @@ int main(void)
     TEST_RUN(test_refused_read_faults_at_once);
     TEST_RUN(test_trickling_peer);
     TEST_RUN(test_watchdog_any_request);
+    TEST_RUN(test_refused_setup_heartbeat_tare);
     TEST_END("test_acq_faults");
 }
