@@ -197,20 +197,20 @@ case "$rc:$out" in 2:*"--idle-timeout"*) ok "bad --idle-timeout: exit 2" ;;
     *) no "bad --idle-timeout" "$rc: $out" ;; esac
 
 # ---------------------------------------------------------------- the driver's FAULTs reach rigor run
-# Each simulator fault of issue 21 makes `rigor run` end in a fault (never
-# exit 0), with the driver's reason on stderr.
+# Each simulator fault of issue 21 makes `rigor run` end in a fault (exit 3,
+# as `rigor run --help` says; never 0), with the driver's reason on stderr.
 run_fault() { # NAME FAULTS REASON
     rm -f "$tmp/rf.csv"
     out=$(timeout 120 "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
           --sim-faults "$2" -o "$tmp/rf.csv" 2>&1 >/dev/null); rc=$?
-    case "$rc:$out" in 0:*) no "run $1: exit 0" "$out" ;;
-        *"$3"*) ok "run $1: exit $rc, '$3'" ;;
-        *) no "run $1: reason" "$rc: $out" ;; esac
+    case "$rc:$out" in 3:*"$3"*) ok "run $1: exit 3 (fault), '$3'" ;;
+        *) no "run $1: want exit 3 and '$3'" "$rc: $out" ;; esac
 }
 run_fault "NaN force" nan-force-after=3s "invalid samples in a row"
 run_fault "frozen force" freeze-force-after=1s "force data frozen"
 run_fault "drive does not move" stall-after=2.5s "the drive does not move"
 run_fault "refused velocity" refuse-velocity-after=0s "refused"
+run_fault "refused stop at the fracture" refuse-velocity-after=2s "stop refused"
 # the run file of the NaN run keeps the invalid samples, and Rigor imports it
 rm -f "$tmp/rf.csv"
 timeout 120 "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
