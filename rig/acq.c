@@ -245,8 +245,7 @@ static void cycle(rig *r, double t, uint64_t *seq)
         r->ls.failed_cycles++;
         if (r->read_refused) {
             /* deterministic: FAULT now, no retry streak, no reconnect */
-            sup_command_failed(&r->sup, r->werr);
-            if (acq_send_stop(r, true) != RIGOR_OK)
+            if (sup_command_failed(&r->sup, r->werr) && acq_send_stop(r, true) != RIGOR_OK)
                 r->pending_stop = true;
             acq_publish_fault(r);
             return;

@@ -219,8 +219,11 @@ void acq_command_fault(rig *r, const char *what)
 {
     char msg[200];
     snprintf(msg, sizeof msg, "%s refused: %.150s", what, r->werr);
-    sup_command_failed(&r->sup, msg);
-    if (link_is_open(r->link) && acq_send_stop(r, true) != RIGOR_OK)
+    /* Only a new FAULT stops here: in FAULT already, its stop was sent (or
+     * is pending), and a heartbeat refused on every cycle must not turn into
+     * a stop on every cycle. */
+    if (sup_command_failed(&r->sup, msg) && link_is_open(r->link) &&
+        acq_send_stop(r, true) != RIGOR_OK)
         r->pending_stop = true;
     acq_publish_fault(r);
 }
