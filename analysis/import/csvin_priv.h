@@ -167,6 +167,10 @@ typedef struct {
     bool release;               /* the format reads no data line but the first and
                                    those after the table again: with s->releasable,
                                    the pages of consumed data lines are released */
+    int flag_col1;              /* rigor-run: 1-based index of the last column, `invalid`,
+                                   whose non-empty cells mark samples the driver found
+                                   invalid (their values are empty cells): such rows are
+                                   skipped and counted in a note; 0 = none */
 } cin_tspec;
 
 typedef struct {

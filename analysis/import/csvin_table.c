@@ -183,6 +183,9 @@ static bool fast_line(const cin_src *s, const cin_tspec *t, size_t li, char dec,
                 (li + 1 < t->end && t->stop_at_hash && s->lines[li + 1].s[0] == '#');
     if ((last && !s->final_newline) || (t->sentinel_row && li + 1 >= t->end))
         return false;
+    /* a flagged row (its last cell, `invalid`, not empty): the general path skips it */
+    if (t->flag_col1 && l->len && l->s[l->len - 1] != ',')
+        return false;
     for (int r = 0; r < CURVE_NROLES; r++)
         v[r] = NAN;
     return cin_fast_row(l, t->delim, dec, role, need, v);
@@ -553,6 +556,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (ti->pick[r] >= 0 && (size_t)ti->pick[r] + 1 > need)
             need = (size_t)ti->pick[r] + 1;
     bool multi_seen = false;
+    size_t flagged = 0; /* rows of invalid samples skipped (flag_col1) */
+    long flagged_line = 0;
     long multi_line = 0;
     size_t bad_rows = 0;
     long bad_line = 0;
@@ -632,6 +637,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             if (t->stop_at_blank && ti->rows > 0)
                 break;
             continue;
+        }
+        if (t->flag_col1 && (size_t)t->flag_col1 <= row.n && row.f[t->flag_col1 - 1].s[0]) {
+            if (!flagged++)
+                flagged_line = l->no;
+            continue; /* an invalid sample, recorded as such by the driver */
         }
         if (row.n < need) {
             if (li + 1 == s->nlines && !s->final_newline) {
@@ -758,6 +768,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         rc = RIGOR_ENODATA;
         goto out;
     }
+    if (flagged)
+        curve_note(c,
+                   "%zu samples marked invalid by the driver (column 'invalid', first at line "
+                   "%ld) were skipped",
+                   flagged, flagged_line);
     if (multi_seen)
         curve_note(c,
                    "values with several commas (first '%s' at line %ld) were read with the "

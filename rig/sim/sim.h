@@ -57,7 +57,12 @@ typedef struct {
                                   like hardware whatever the host's load, and run normally if
                                   refused (an event says so); RT_OFF: never ask.
                                   RT_REQUIRED is refused (RIGOR_EINVAL) */
+    double idle_timeout_s;     /* a TCP client that sends nothing this long is
+                                  disconnected, so idle clients cannot hold the 16 slots;
+                                  0 = SIM_IDLE_TIMEOUT_S, < 0 = never */
 } sim_config;
+
+#define SIM_IDLE_TIMEOUT_S 30.0
 
 /* Ground truth at one instant (taken under the sim's lock). */
 typedef struct {
