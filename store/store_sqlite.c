@@ -29,6 +29,7 @@ struct store_stmt {
 /* The one translation of SQLite's primary result codes. */
 static int translate(store *st, int rc, const char *what)
 {
+    int sys = errno; /* before anything else can change it */
     sqlite3 *db = st->db;
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     switch (rc & 0xff) {
@@ -50,10 +51,18 @@ static int translate(store *st, int rc, const char *what)
     case SQLITE_CORRUPT:
         return store_fail(st, RIGOR_EIO, "%s: not a Rigor store (or damaged): %s", st->target,
                           msg);
+    case SQLITE_IOERR:
+        /* A write refused for room (no space, quota, file size limit) is
+         * "full". SQLite keeps the failing write's errno only in its file
+         * object, so it is read here, right after the failed call. */
+        if (sys == ENOSPC || sys == EFBIG || sys == EDQUOT ||
+            (db && sqlite3_system_errno(db) == ENOSPC))
+            return store_fail(st, RIGOR_EFULL, "%s: the disk or database is full (%s): %s",
+                              st->target, strerror(sys ? sys : ENOSPC), what);
+        /* fall through */
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
         return store_fail(st, RIGOR_EIO, "%s: cannot open or write the store: %s", st->target,
                           msg);
     default: return store_fail(st, RIGOR_EIO, "%s: %s: %s", st->target, what, msg);
@@ -79,6 +88,7 @@ static int make_parent(const char *path)
 static int sq_exec(store *st, const char *sql)
 {
     char *msg = NULL;
+    errno = 0; /* translate reads the errno of this call's failure */
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
     sqlite3_free(msg);
     return translate(st, rc, sql);
@@ -178,6 +188,7 @@ static int sq_bind_double(store_stmt *s, int i, double v)
 
 static int sq_step(store_stmt *s)
 {
+    errno = 0; /* translate reads the errno of this call's failure */
     int rc = sqlite3_step(s->s);
     if (rc == SQLITE_ROW)
         return 1;
