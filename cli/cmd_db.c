@@ -189,6 +189,61 @@ int storeio_open(const char *prog, const char *target, bool readonly, store **ou
     return rc;
 }
 
+int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
+                const analysed *a)
+{
+    if (!o->enabled)
+        return 0;
+    char sha[65];
+    if (sha256_file(run_path, sha) != RIGOR_OK) {
+        fprintf(stderr, "rigor run: store: cannot read back %s: %s\n", run_path,
+                strerror(errno));
+        return STOREIO_EXIT;
+    }
+    store_specimen sp;
+    store_run run;
+    storeio_describe(c, 0, sha, STORE_LIVE, storeio_operator(), &sp, &run);
+    char *text = NULL;
+    FILE *f = o->protocol_path ? fopen(o->protocol_path, "r") : NULL;
+    if (f) {
+        size_t cap = 1 << 20; /* protocols are short; a megabyte is plenty */
+        text = malloc(cap + 1);
+        size_t n = text ? fread(text, 1, cap, f) : 0;
+        if (text)
+            text[n] = '\0';
+        fclose(f);
+    }
+    run.protocol_text = text;
+    if (o->sim_preset)
+        snprintf(run.frame, sizeof run.frame, "sim:%s", o->sim_preset);
+    char rsha[65];
+    if (o->rig_path && sha256_file(o->rig_path, rsha) == RIGOR_OK)
+        snprintf(run.rig_sha256, sizeof run.rig_sha256, "%s", rsha);
+    store *st = NULL;
+    int rc = storeio_open("run", o->db, false, &st);
+    int64_t rid = 0, aid = 0;
+    if (rc == RIGOR_OK) {
+        if (a) {
+            rc = storeio_put(st, &sp, &run, a, false, &rid, &aid);
+        } else {
+            rc = store_add_run(st, &sp, &run, NULL, &rid, NULL);
+        }
+        if (rc != RIGOR_OK)
+            fprintf(stderr, "rigor run: store: %s\n", store_errmsg(st));
+        else
+            fprintf(stderr, "rigor run: stored as run %lld%s in %s\n", (long long)rid,
+                    a ? " with its analysis" : " (not analysed)", store_target(st));
+    }
+    store_close(st);
+    free(text);
+    if (rc == RIGOR_OK)
+        return 0;
+    fprintf(stderr,
+            "rigor run: the test is safe in %s; store it later with 'rigor db import %s'\n",
+            run_path, run_path);
+    return STOREIO_EXIT;
+}
+
 /* ---- import --------------------------------------------------------------- */
 
 /* Documentation, code and pictures beside exports; the rule of csvin's own

@@ -45,6 +45,22 @@ int storeio_put(store *st, const store_specimen *sp, const store_run *run, const
 int storeio_open(const char *prog, const char *target, bool readonly, store **out)
     __attribute__((warn_unused_result));
 
+/* What `rigor run` stores after its run file is complete. */
+typedef struct {
+    bool enabled;              /* --store, --db or $RIGOR_DB */
+    const char *db;            /* --db, NULL for $RIGOR_DB / the default */
+    const char *protocol_path; /* its text is stored with the run */
+    const char *rig_path;      /* hashed; NULL: the run file's rig */
+    const char *sim_preset;    /* the frame is "sim:PRESET" */
+} storeio_run_opts;
+
+/* Store a live run (the complete run file at run_path, read back as c) and
+ * its analysis a (NULL when it could not be analysed). Says on stderr what
+ * failed and that `rigor db import` can store the run later. Returns 0 or
+ * STOREIO_EXIT. */
+int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
+                const analysed *a);
+
 /* Exit status of a command whose store could not be opened or written:
  * locked, full, newer schema, unreachable. */
 #define STOREIO_EXIT 4
