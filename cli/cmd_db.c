@@ -451,6 +451,13 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
         import_pool p = {.f = f, .o = &ao, .known = (const char(*)[65])known,
                          .nknown = nknown, .op = o->op};
         pool_run(n, o->jobs, import_one, &p);
+        /* One transaction per chunk (each run a savepoint inside it): a
+         * commit per run would cost more than the analysis. */
+        size_t chunk_files = 0, chunk_runs = 0;
+        if (store_batch_begin(st) != RIGOR_OK) {
+            fprintf(stderr, "rigor db import: store: %s\n", store_errmsg(st));
+            store_failed = true;
+        }
         for (size_t i = 0; i < n; i++) {
             char buf[1200];
             if (f[i].known) {
@@ -475,7 +482,7 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
                 } else if (!store_failed) {
                     int e = storeio_put(st, &ic->sp, &ic->run, &ic->a, false, NULL, NULL);
                     if (e == RIGOR_OK) {
-                        nruns++;
+                        chunk_runs++;
                         any = true;
                     } else if (e == RIGOR_EEXIST) {
                         same = true;
@@ -487,8 +494,19 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
                 analysed_clear(&ic->a);
             }
             free(f[i].c);
-            nstored += any;
+            chunk_files += any;
             nsame += !any && same;
+        }
+        if (!store_failed && store_batch_end(st, true) != RIGOR_OK) {
+            fprintf(stderr, "rigor db import: store: %s\n", store_errmsg(st));
+            store_failed = true;
+        } else if (store_failed) {
+            int e = store_batch_end(st, false); /* this chunk is not stored */
+            (void)e; /* the first failure was said */
+        }
+        if (!store_failed) {
+            nstored += chunk_files;
+            nruns += chunk_runs;
         }
         free(f);
         if (store_failed)

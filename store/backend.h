@@ -52,6 +52,13 @@ struct store {
     char err[1024];         /* last failure */
     int busy_timeout_ms;
     bool readonly;
+    bool in_batch;          /* store_batch_begin: writes are savepoints */
+    void *priv;             /* the backend's own state (statement cache) */
+    /* The last audit entry, known while this writer holds the lock (one
+     * query less per entry); saved at each savepoint of a batch. */
+    bool tail_valid, saved_valid;
+    int64_t tail_seq, saved_seq;
+    char tail_sha[65], saved_sha[65];
 };
 
 /* Record the reason of a failure in st->err; returns code. */

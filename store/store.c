@@ -474,28 +474,40 @@ static int audit_append(store *st, audit_kind kind, int64_t ref, const char *act
     if (rc != RIGOR_OK)
         return rc == RIGOR_ENODATA ? store_fail(st, RIGOR_EIO, "row vanished before audit") : rc;
     int64_t seq = 0;
-    store_stmt *s = NULL;
-    rc = prep(st, "SELECT seq, entry_sha256 FROM audit ORDER BY seq DESC LIMIT 1", NULL, 0, &s);
-    if (rc != RIGOR_OK)
-        return rc;
     memcpy(prev, zero_sha, sizeof prev);
-    int r = st->ops->step(s);
-    if (r == 1) {
-        seq = st->ops->col_int(s, 0);
-        snprintf(prev, sizeof prev, "%s", st->ops->col_text(s, 1));
+    if (st->tail_valid) {
+        seq = st->tail_seq;
+        memcpy(prev, st->tail_sha, sizeof prev);
+    } else {
+        store_stmt *s = NULL;
+        rc = prep(st, "SELECT seq, entry_sha256 FROM audit ORDER BY seq DESC LIMIT 1", NULL, 0,
+                  &s);
+        if (rc != RIGOR_OK)
+            return rc;
+        int r = st->ops->step(s);
+        if (r == 1) {
+            seq = st->ops->col_int(s, 0);
+            snprintf(prev, sizeof prev, "%s", st->ops->col_text(s, 1));
+        }
+        st->ops->finalize(s);
+        if (r < 0)
+            return r;
     }
-    st->ops->finalize(s);
-    if (r < 0)
-        return r;
     seq++;
     utc_now(at, sizeof at);
     entry_hash(seq, at, actor, akind[kind].name, ref, content, prev, entry);
-    return run(st,
-               "INSERT INTO audit (seq, at, actor, kind, ref, content_sha256, prev_sha256, "
-               "entry_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               ARGS(I(seq), T(at), T(actor), T(akind[kind].name), I(ref), T(content), T(prev),
-                    T(entry)),
-               NULL);
+    rc = run(st,
+             "INSERT INTO audit (seq, at, actor, kind, ref, content_sha256, prev_sha256, "
+             "entry_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             ARGS(I(seq), T(at), T(actor), T(akind[kind].name), I(ref), T(content), T(prev),
+                  T(entry)),
+             NULL);
+    if (rc == RIGOR_OK) {
+        st->tail_valid = true;
+        st->tail_seq = seq;
+        memcpy(st->tail_sha, entry, sizeof st->tail_sha);
+    }
+    return rc;
 }
 
 /* ---- writes ------------------------------------------------------------ */
@@ -515,19 +527,36 @@ static double geom_get(const curve_geom *g, size_t k)
     return *(const double *)((const char *)g + geomq[k].off);
 }
 
-/* End a write transaction: commit on success, else roll back keeping the
- * first failure's message. */
+/* Undo the current write: the whole transaction, or inside a batch the
+ * savepoint of this one write. The first failure's message is kept. */
+static void undo(store *st)
+{
+    char keep[sizeof st->err];
+    memcpy(keep, st->err, sizeof keep);
+    if (st->in_batch) {
+        (void)st->ops->exec(st, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w");
+        st->tail_valid = st->saved_valid;
+        st->tail_seq = st->saved_seq;
+        memcpy(st->tail_sha, st->saved_sha, sizeof st->tail_sha);
+    } else {
+        (void)st->ops->rollback(st);
+        st->tail_valid = false;
+    }
+    memcpy(st->err, keep, sizeof keep);
+}
+
+/* End a write: commit (or release its savepoint in a batch) on success,
+ * else undo it. */
 static int finish(store *st, int rc)
 {
     if (rc == RIGOR_OK) {
-        rc = st->ops->commit(st);
+        rc = st->in_batch ? st->ops->exec(st, "RELEASE SAVEPOINT w") : st->ops->commit(st);
+        if (!st->in_batch)
+            st->tail_valid = false; /* the lock is gone with the commit */
         if (rc == RIGOR_OK)
             return RIGOR_OK;
     }
-    char keep[sizeof st->err];
-    memcpy(keep, st->err, sizeof keep);
-    (void)st->ops->rollback(st);
-    memcpy(st->err, keep, sizeof keep);
+    undo(st);
     return rc;
 }
 
@@ -536,7 +565,43 @@ static int begin(store *st)
     if (st->readonly)
         return store_fail(st, RIGOR_EINVAL, "%s: opened read-only", st->target);
     st->err[0] = '\0';
-    return st->ops->begin_write(st);
+    if (!st->in_batch) {
+        st->tail_valid = false;
+        return st->ops->begin_write(st);
+    }
+    st->saved_valid = st->tail_valid;
+    st->saved_seq = st->tail_seq;
+    memcpy(st->saved_sha, st->tail_sha, sizeof st->saved_sha);
+    return st->ops->exec(st, "SAVEPOINT w");
+}
+
+int store_batch_begin(store *st)
+{
+    if (st->in_batch)
+        return store_fail(st, RIGOR_ESTATE, "a batch is already open");
+    if (st->readonly)
+        return store_fail(st, RIGOR_EINVAL, "%s: opened read-only", st->target);
+    st->err[0] = '\0';
+    st->tail_valid = false;
+    int rc = st->ops->begin_write(st);
+    st->in_batch = rc == RIGOR_OK;
+    return rc;
+}
+
+int store_batch_end(store *st, bool commit)
+{
+    if (!st->in_batch)
+        return store_fail(st, RIGOR_ESTATE, "no batch is open");
+    st->in_batch = false;
+    st->tail_valid = false;
+    int rc = commit ? st->ops->commit(st) : RIGOR_OK;
+    if (!commit || rc != RIGOR_OK) {
+        char keep[sizeof st->err];
+        memcpy(keep, st->err, sizeof keep);
+        (void)st->ops->rollback(st);
+        memcpy(st->err, keep, sizeof keep);
+    }
+    return rc;
 }
 
 static int add_measurement(store *st, int64_t sid, const char *q, double v, const char *reason,
@@ -555,13 +620,17 @@ static int add_measurement(store *st, int64_t sid, const char *q, double v, cons
 /* The specimen's geometry: measurements differing from the latest stored
  * value of their quantity are added (a repeated measurement is kept). */
 static int add_geometry(store *st, int64_t sid, const curve_geom *g, const char *reason,
-                        const char *op)
+                        const char *op, bool fresh)
 {
     int rc = RIGOR_OK;
     for (size_t k = 0; k < NGEOMQ && rc == RIGOR_OK; k++) {
         double v = geom_get(g, k);
         if (!isfinite(v))
             continue;
+        if (fresh) { /* a specimen created in this transaction has none yet */
+            rc = add_measurement(st, sid, geomq[k].name, v, reason, op);
+            continue;
+        }
         store_stmt *s = NULL;
         rc = prep(st,
                   "SELECT value_si FROM measurements WHERE specimen_id = ? AND quantity = ? "
@@ -585,6 +654,7 @@ static int specimen_get_or_create(store *st, const store_specimen *sp, const cha
 {
     int rc = run(st, "SELECT id FROM specimens WHERE code = ? AND batch = ?",
                  ARGS(T(sp->code), T(sp->batch)), sid);
+    bool fresh = rc == RIGOR_ENODATA;
     if (rc == RIGOR_ENODATA) {
         char now[40];
         utc_now(now, sizeof now);
@@ -598,7 +668,7 @@ static int specimen_get_or_create(store *st, const store_specimen *sp, const cha
             rc = audit_append(st, A_SPECIMEN, *sid, op);
     }
     if (rc == RIGOR_OK)
-        rc = add_geometry(st, *sid, &sp->geom, reason, op);
+        rc = add_geometry(st, *sid, &sp->geom, reason, op, fresh);
     return rc;
 }
 
@@ -659,20 +729,110 @@ static char *method_json(const result_set *rs)
     return buf;
 }
 
+/* Rows of one table in as few statements as possible: "INSERT ... VALUES
+ * (?, ...), (?, ...)" for up to ROWS_PER_INSERT rows at a time, a[] holding
+ * ncol arguments per row. One statement instead of one per value matters
+ * over a network (PostgreSQL: one round trip each). */
+#define ROWS_PER_INSERT 256
+
+static int insert_rows(store *st, const char *head, int ncol, const arg *a, size_t nrows)
+{
+    int rc = RIGOR_OK;
+    for (size_t at = 0; at < nrows && rc == RIGOR_OK; at += ROWS_PER_INSERT) {
+        size_t n = nrows - at < ROWS_PER_INSERT ? nrows - at : ROWS_PER_INSERT;
+        size_t len = strlen(head) + n * ((size_t)ncol * 3 + 4) + 1;
+        char *sql = malloc(len);
+        if (!sql)
+            return store_fail(st, RIGOR_ENOMEM, "out of memory");
+        char *o = sql + sprintf(sql, "%s", head);
+        for (size_t r = 0; r < n; r++) {
+            *o++ = r ? ',' : ' ';
+            *o++ = '(';
+            for (int c = 0; c < ncol; c++)
+                o += sprintf(o, "%s?", c ? ", " : "");
+            *o++ = ')';
+        }
+        *o = '\0';
+        rc = run(st, sql, a + at * (size_t)ncol, n * (size_t)ncol, NULL);
+        free(sql);
+    }
+    return rc;
+}
+
 static int insert_values(store *st, int64_t aid, const char *section, const result_value *v,
                          size_t n)
 {
-    int rc = RIGOR_OK;
-    for (size_t i = 0; i < n && rc == RIGOR_OK; i++) {
-        double v0 = v[i].kind == RV_STRING ? NAN : v[i].v[0];
-        double v1 = v[i].kind == RV_PAIR ? v[i].v[1] : NAN;
-        rc = run(st,
-                 "INSERT INTO analysis_values (analysis_id, section, ord, key, kind, v0, v1, s) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 ARGS(I(aid), T(section), I((int64_t)i), T(v[i].key), T(kind_name(v[i].kind)),
-                      D(v0), D(v1), T(v[i].kind == RV_STRING ? v[i].s : "")),
-                 NULL);
+    if (!n)
+        return RIGOR_OK;
+    arg *a = malloc(n * 8 * sizeof *a);
+    if (!a)
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        arg *r = a + i * 8;
+        r[0] = I(aid);
+        r[1] = T(section);
+        r[2] = I((int64_t)i);
+        r[3] = T(v[i].key);
+        r[4] = T(kind_name(v[i].kind));
+        r[5] = D(v[i].kind == RV_STRING ? NAN : v[i].v[0]);
+        r[6] = D(v[i].kind == RV_PAIR ? v[i].v[1] : NAN);
+        r[7] = T(v[i].kind == RV_STRING ? v[i].s : "");
     }
+    int rc = insert_rows(st,
+                         "INSERT INTO analysis_values (analysis_id, section, ord, key, kind, v0, "
+                         "v1, s) VALUES",
+                         8, a, n);
+    free(a);
+    return rc;
+}
+
+static int insert_stages(store *st, int64_t aid, const result_stage *g, size_t n)
+{
+    if (!n)
+        return RIGOR_OK;
+    arg *a = malloc(n * 10 * sizeof *a);
+    if (!a)
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        arg *r = a + i * 10;
+        r[0] = I(aid);
+        r[1] = I((int64_t)i);
+        r[2] = T(g[i].stage);
+        r[3] = I((int64_t)g[i].start_index);
+        r[4] = D(g[i].start_time_s);
+        r[5] = D(g[i].start_position_mm);
+        r[6] = D(g[i].start_strain_pct);
+        r[7] = D(g[i].end_strain_pct);
+        r[8] = D(g[i].start_stress_mpa);
+        r[9] = T(g[i].rule);
+    }
+    int rc = insert_rows(st,
+                         "INSERT INTO analysis_stages (analysis_id, ord, stage, start_index, "
+                         "start_time_s, start_position_mm, start_strain_pct, end_strain_pct, "
+                         "start_stress_mpa, rule) VALUES",
+                         10, a, n);
+    free(a);
+    return rc;
+}
+
+static int insert_notes(store *st, int64_t aid, const store_analysis *an)
+{
+    const result_set *rs = an->rs;
+    size_t n = an->nimport_notes + rs->nnotes;
+    if (!n)
+        return RIGOR_OK;
+    arg *a = malloc(n * 3 * sizeof *a);
+    if (!a)
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        a[i * 3] = I(aid);
+        a[i * 3 + 1] = I((int64_t)i);
+        a[i * 3 + 2] = T(i < an->nimport_notes ? an->import_notes[i]
+                                               : rs->notes[i - an->nimport_notes]);
+    }
+    int rc = insert_rows(st, "INSERT INTO analysis_notes (analysis_id, ord, note) VALUES", 3, a,
+                         n);
+    free(a);
     return rc;
 }
 
@@ -695,24 +855,10 @@ static int insert_analysis(store *st, int64_t run_id, const store_analysis *a, i
         rc = insert_values(st, *aid, "method", rs->method, rs->nmethod);
     if (rc == RIGOR_OK)
         rc = insert_values(st, *aid, "result", rs->results, rs->nresults);
-    for (size_t i = 0; i < rs->nstages && rc == RIGOR_OK; i++) {
-        const result_stage *g = &rs->stages[i];
-        rc = run(st,
-                 "INSERT INTO analysis_stages (analysis_id, ord, stage, start_index, "
-                 "start_time_s, start_position_mm, start_strain_pct, end_strain_pct, "
-                 "start_stress_mpa, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 ARGS(I(*aid), I((int64_t)i), T(g->stage), I((int64_t)g->start_index),
-                      D(g->start_time_s), D(g->start_position_mm), D(g->start_strain_pct),
-                      D(g->end_strain_pct), D(g->start_stress_mpa), T(g->rule)),
-                 NULL);
-    }
-    size_t nn = a->nimport_notes + rs->nnotes;
-    for (size_t i = 0; i < nn && rc == RIGOR_OK; i++) {
-        const char *note =
-            i < a->nimport_notes ? a->import_notes[i] : rs->notes[i - a->nimport_notes];
-        rc = run(st, "INSERT INTO analysis_notes (analysis_id, ord, note) VALUES (?, ?, ?)",
-                 ARGS(I(*aid), I((int64_t)i), T(note)), NULL);
-    }
+    if (rc == RIGOR_OK)
+        rc = insert_stages(st, *aid, rs->stages, rs->nstages);
+    if (rc == RIGOR_OK)
+        rc = insert_notes(st, *aid, a);
     if (rc == RIGOR_OK)
         rc = audit_append(st, A_ANALYSIS, *aid, a->operator_name);
     return rc;
@@ -731,7 +877,7 @@ int store_add_run(store *st, const store_specimen *sp, const store_run *r,
     rc = run(st, "SELECT id FROM runs WHERE source_sha256 = ? AND curve_index = ?",
              ARGS(T(r->source_sha256), I(r->curve_index)), &rid);
     if (rc == RIGOR_OK) {
-        (void)st->ops->rollback(st);
+        undo(st);
         if (run_id)
             *run_id = rid;
         return store_fail(st, RIGOR_EEXIST, "%s: already stored as run %lld", r->source,

@@ -124,6 +124,13 @@ int store_add_run(store *st, const store_specimen *sp, const store_run *run,
                   const store_analysis *a, int64_t *run_id, int64_t *analysis_id)
     __attribute__((warn_unused_result));
 
+/* Many writes in one transaction (rigor db import: one commit per chunk of
+ * files instead of per run). Inside, each write is a savepoint: one that
+ * fails (RIGOR_EEXIST) is undone alone. The writer lock is held until
+ * store_batch_end, which commits (commit true) or rolls everything back. */
+int store_batch_begin(store *st) __attribute__((warn_unused_result));
+int store_batch_end(store *st, bool commit) __attribute__((warn_unused_result));
+
 /* A re-analysis of a stored run: a new analysis row linked to it. */
 int store_add_analysis(store *st, int64_t run_id, const store_analysis *a, int64_t *analysis_id)
     __attribute__((warn_unused_result));

@@ -26,13 +26,14 @@
 /* Any constant: the key of the one advisory lock all Rigor writers share. */
 #define PG_WRITER_LOCK 0x52494730LL
 
-#define PG_MAX_PARAMS 32
+#define PG_MAX_PARAMS 65535 /* the protocol's limit */
 
 struct store_stmt {
     store *st;
     char *sql;                 /* with $1, $2, ... */
-    char *param[PG_MAX_PARAMS]; /* owned text, NULL for SQL NULL */
-    int nparam;
+    char **param; /* owned text, NULL for SQL NULL */
+    int nparam;   /* highest bound */
+    int cap;
     PGresult *res;
     int row; /* current row, -1 before the first step */
 };
@@ -148,7 +149,7 @@ static int pg_rollback(store *st)
 static char *renumber(const char *sql)
 {
     size_t n = strlen(sql);
-    char *out = malloc(n * 3 + 1);
+    char *out = malloc(n * 6 + 1); /* '?' becomes at most "$65535" */
     if (!out)
         return NULL;
     int k = 0;
@@ -196,6 +197,19 @@ static int set_param(store_stmt *s, int i, char *v)
     if (i < 1 || i > PG_MAX_PARAMS) {
         free(v);
         return store_fail(s->st, RIGOR_EINVAL, "parameter %d out of range", i);
+    }
+    if (i > s->cap) {
+        int cap = s->cap ? s->cap : 16;
+        while (cap < i)
+            cap *= 2;
+        char **nv = realloc(s->param, (size_t)cap * sizeof *nv);
+        if (!nv) {
+            free(v);
+            return store_fail(s->st, RIGOR_ENOMEM, "out of memory");
+        }
+        memset(nv + s->cap, 0, (size_t)(cap - s->cap) * sizeof *nv);
+        s->param = nv;
+        s->cap = cap;
     }
     free(s->param[i - 1]);
     s->param[i - 1] = v;
@@ -272,8 +286,9 @@ static void pg_finalize(store_stmt *s)
     if (!s)
         return;
     PQclear(s->res);
-    for (int i = 0; i < PG_MAX_PARAMS; i++)
+    for (int i = 0; i < s->cap; i++)
         free(s->param[i]);
+    free(s->param);
     free(s->sql);
     free(s);
 }

@@ -7,6 +7,8 @@
  * WAL mode keeps every committed transaction across a crash of Rigor; a
  * power loss can lose the last ones but never corrupts the file (SQLite
  * documentation, "WAL mode"), and the run file stays the record of the test.
+ * temp_store=MEMORY keeps the statement journals of savepoints (one per run
+ * inside an import batch) in memory instead of two temporary files each.
  * SQLite result codes are translated into rigor_err here only (translate).
  */
 #include "backend.h"
@@ -24,7 +26,19 @@
 struct store_stmt {
     store *st;
     sqlite3_stmt *s;
+    int slot; /* index in the cache, -1 when not cached */
 };
+
+/* Prepared statements kept by their SQL text: the store runs the same few
+ * dozen statements for every run, and preparing one costs more than
+ * running it. A cached statement is reset, not finalised, when done. */
+#define SQ_CACHE 48
+typedef struct {
+    char *sql[SQ_CACHE];
+    store_stmt *stmt[SQ_CACHE];
+    bool busy[SQ_CACHE];
+    int next; /* slot replaced next when all are taken */
+} sq_cache;
 
 /* The one translation of SQLite's primary result codes. */
 static int translate(store *st, int rc, const char *what)
@@ -115,7 +129,7 @@ static int sq_open(store *st, const char *target, const store_cfg *cfg)
     rc = sq_exec(st, "SELECT count(*) FROM sqlite_master");
     if (rc == RIGOR_OK && !cfg->readonly)
         rc = sq_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                         "PRAGMA foreign_keys=ON");
+                         "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY");
     if (rc != RIGOR_OK) {
         sqlite3_close(db);
         st->db = NULL;
@@ -125,6 +139,16 @@ static int sq_open(store *st, const char *target, const store_cfg *cfg)
 
 static void sq_close(store *st)
 {
+    sq_cache *c = st->priv;
+    for (int i = 0; c && i < SQ_CACHE; i++) {
+        if (c->stmt[i]) {
+            sqlite3_finalize(c->stmt[i]->s);
+            free(c->stmt[i]);
+        }
+        free(c->sql[i]);
+    }
+    free(c);
+    st->priv = NULL;
     if (st->db)
         sqlite3_close(st->db);
     st->db = NULL;
@@ -144,18 +168,50 @@ static int sq_rollback(store *st)
 
 static int sq_prepare(store *st, const char *sql, store_stmt **out)
 {
+    sq_cache *c = st->priv;
+    if (!c && (c = st->priv = calloc(1, sizeof *c)) == NULL)
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
+    for (int i = 0; i < SQ_CACHE; i++)
+        if (c->sql[i] && !c->busy[i] && !strcmp(c->sql[i], sql)) {
+            c->busy[i] = true;
+            *out = c->stmt[i];
+            return RIGOR_OK;
+        }
     store_stmt *s = calloc(1, sizeof *s);
     if (!s)
         return store_fail(st, RIGOR_ENOMEM, "out of memory");
     s->st = st;
+    s->slot = -1;
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s->s, NULL);
     if (rc != SQLITE_OK) {
         free(s);
         return translate(st, rc, sql);
     }
+    /* Cache it in a free slot (or replace an idle one); busy ones stay. */
+    for (int k = 0; k < SQ_CACHE; k++) {
+        int i = (c->next + k) % SQ_CACHE;
+        if (c->busy[i])
+            continue;
+        char *copy = strdup(sql);
+        if (!copy)
+            break;
+        if (c->stmt[i]) {
+            sqlite3_finalize(c->stmt[i]->s);
+            free(c->stmt[i]);
+        }
+        free(c->sql[i]);
+        c->sql[i] = copy;
+        c->stmt[i] = s;
+        c->busy[i] = true;
+        s->slot = i;
+        c->next = (i + 1) % SQ_CACHE;
+        break;
+    }
     *out = s;
     return RIGOR_OK;
 }
+
+static void sq_finalize(store_stmt *s);
 
 static bool sq_has_table(store *st, const char *name)
 {
@@ -164,8 +220,7 @@ static bool sq_has_table(store *st, const char *name)
         return false;
     sqlite3_bind_text(s->s, 1, name, -1, SQLITE_TRANSIENT);
     bool yes = sqlite3_step(s->s) == SQLITE_ROW;
-    sqlite3_finalize(s->s);
-    free(s);
+    sq_finalize(s);
     return yes;
 }
 
@@ -222,6 +277,13 @@ static void sq_finalize(store_stmt *s)
 {
     if (!s)
         return;
+    if (s->slot >= 0) {
+        sq_cache *c = s->st->priv;
+        sqlite3_reset(s->s);
+        sqlite3_clear_bindings(s->s);
+        c->busy[s->slot] = false;
+        return;
+    }
     sqlite3_finalize(s->s);
     free(s);
 }

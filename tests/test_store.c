@@ -10,7 +10,8 @@
  * refused and left untouched; 11 a store locked by another writer gives
  * RIGOR_ETIMEOUT, then works; 12 two processes writing at once keep one
  * linear chain; 13 a file that is not a store; 14 an unreachable
- * PostgreSQL server; 15 a full disk (file size limit) gives RIGOR_EFULL.
+ * PostgreSQL server; 15 a full disk (file size limit) gives RIGOR_EFULL;
+ * 16 a batch of writes with a refused one inside, and one rolled back.
  * The sqlite3 program is the independent peer; cases needing it skip
  * without it.
  */
@@ -378,6 +379,35 @@ static store *tamper_store(const char *name)
     return st;
 }
 
+/* 16: a batch (rigor db import's chunk): a refused write inside it is
+ * undone alone and the chain stays whole; a batch rolled back leaves nothing. */
+static void test_batch(void)
+{
+    store *st = open_at("batch.db", 0);
+    if (!st)
+        return;
+    char a[65], b[65], c[65];
+    sha_of(300, a);
+    sha_of(301, b);
+    sha_of(302, c);
+    CHECK(store_batch_begin(st) == RIGOR_OK, "begin\n");
+    CHECK(store_batch_begin(st) == RIGOR_ESTATE, "no nesting\n");
+    CHECK(add(st, "P1", "B", a, 0, 70, NULL, NULL) == RIGOR_OK, "%s\n", store_errmsg(st));
+    CHECK(add(st, "P1", "B", a, 0, 70, NULL, NULL) == RIGOR_EEXIST, "duplicate in batch\n");
+    CHECK(add(st, "P2", "B", b, 0, 71, NULL, NULL) == RIGOR_OK, "%s\n", store_errmsg(st));
+    CHECK(store_batch_end(st, true) == RIGOR_OK, "commit\n");
+    CHECK(store_batch_begin(st) == RIGOR_OK, "begin 2\n");
+    CHECK(add(st, "P3", "B", c, 0, 72, NULL, NULL) == RIGOR_OK, "in batch 2\n");
+    CHECK(store_batch_end(st, false) == RIGOR_OK, "roll back\n");
+    CHECK(add(st, "P4", "B", c, 1, 73, NULL, NULL) == RIGOR_OK, "after the batch\n");
+    store_counts n;
+    CHECK(store_count(st, &n) == RIGOR_OK && n.runs == 3 && n.specimens == 3, "%lld runs\n",
+          (long long)n.runs);
+    store_verify_report rep;
+    CHECK(store_verify(st, &rep) == RIGOR_OK && rep.entries == n.audit, "%s\n", rep.bad_what);
+    store_close(st);
+}
+
 /* 7 */
 static void test_tamper_result(void)
 {
@@ -639,6 +669,7 @@ int main(void)
     TEST_RUN(test_reanalysis);
     TEST_RUN(test_filters);
     TEST_RUN(test_exclusion);
+    TEST_RUN(test_batch);
     TEST_RUN(test_tamper_result);
     TEST_RUN(test_tamper_chain);
     TEST_RUN(test_tamper_insert);
