@@ -25,7 +25,6 @@
 
 #include <math.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +274,16 @@ int store_open(const store_cfg *cfg, store **out, char *why, size_t whylen)
     }
     if (c.busy_timeout_ms <= 0) {
         const char *e = getenv("RIGOR_DB_BUSY_MS");
-        c.busy_timeout_ms = e && atoi(e) > 0 ? atoi(e) : 10000;
+        char *end = NULL;
+        long ms = e ? strtol(e, &end, 10) : 0;
+        if (e && (end == e || *end || ms <= 0 || ms > 3600000)) {
+            if (why)
+                snprintf(why, whylen,
+                         "RIGOR_DB_BUSY_MS: '%s' is not a time in milliseconds (1 to 3600000)",
+                         e);
+            return RIGOR_EINVAL;
+        }
+        c.busy_timeout_ms = e ? (int)ms : 10000;
     }
     store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -512,19 +520,24 @@ static int audit_append(store *st, audit_kind kind, int64_t ref, const char *act
 
 /* ---- writes ------------------------------------------------------------ */
 
+/* The measured quantities, by their stored name, in curve_geom's order. */
 static const struct {
     const char *name;
-    size_t off;
-} geomq[] = {
-    {"width_m", offsetof(curve_geom, width_m)},   {"thickness_m", offsetof(curve_geom, thickness_m)},
-    {"diameter_m", offsetof(curve_geom, diameter_m)}, {"area_m2", offsetof(curve_geom, area_m2)},
-    {"gauge_m", offsetof(curve_geom, gauge_m)},   {"height_m", offsetof(curve_geom, height_m)},
-};
+} geomq[] = {{"width_m"}, {"thickness_m"}, {"diameter_m"},
+             {"area_m2"}, {"gauge_m"},     {"height_m"}};
 #define NGEOMQ (sizeof geomq / sizeof geomq[0])
 
 static double geom_get(const curve_geom *g, size_t k)
 {
-    return *(const double *)((const char *)g + geomq[k].off);
+    switch (k) {
+    case 0: return g->width_m;
+    case 1: return g->thickness_m;
+    case 2: return g->diameter_m;
+    case 3: return g->area_m2;
+    case 4: return g->gauge_m;
+    case 5: return g->height_m;
+    default: return NAN;
+    }
 }
 
 /* Undo the current write: the whole transaction, or inside a batch the

@@ -215,8 +215,9 @@ static void sq_finalize(store_stmt *s);
 
 static bool sq_has_table(store *st, const char *name)
 {
-    store_stmt *s;
-    if (sq_prepare(st, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", &s))
+    store_stmt *s = NULL;
+    if (sq_prepare(st, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", &s) ||
+        !s)
         return false;
     sqlite3_bind_text(s->s, 1, name, -1, SQLITE_TRANSIENT);
     bool yes = sqlite3_step(s->s) == SQLITE_ROW;

@@ -144,6 +144,8 @@ if [ $rc -eq 4 ] && grep -q 'schema version 99, newer than' "$tmp/err"; then ok 
 echo "not a database, just text that goes on for a while" >"$tmp/text.db"
 "$RIGOR" analyze --db "$tmp/text.db" examples/film-tensile.csv >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 4 ] && grep -q 'not a Rigor store' "$tmp/err"; then ok not-a-store; else bad not-a-store "rc=$rc $(cat "$tmp/err")"; fi
+RIGOR_DB_BUSY_MS=soon db info 2>"$tmp/err"; rc=$?
+if [ $rc -eq 4 ] && grep -q "RIGOR_DB_BUSY_MS: 'soon' is not a time" "$tmp/err"; then ok busy-ms-invalid; else bad busy-ms-invalid "rc=$rc $(cat "$tmp/err")"; fi
 "$RIGOR" db --db "postgresql://rigor@127.0.0.1:9/none" info 2>"$tmp/err"; rc=$?
 if [ $rc -eq 4 ] && grep -q 'cannot connect' "$tmp/err"; then ok unreachable-pg; else bad unreachable-pg "rc=$rc $(cat "$tmp/err")"; fi
 
