@@ -189,6 +189,40 @@ int storeio_open(const char *prog, const char *target, bool readonly, store **ou
     return rc;
 }
 
+int storeio_series_next(storeio_run_opts *o, const char **specimen_id, curve_geom *geom)
+{
+    store *st = NULL;
+    if (storeio_open("run", o->db, false, &st) != RIGOR_OK)
+        return STOREIO_EXIT;
+    int64_t id = 0;
+    int left = 0;
+    int rc = store_series_next(st, o->series, &o->series_sp, &id, &left);
+    if (rc != RIGOR_OK) {
+        fprintf(stderr, "rigor run: --series: %s%s\n", store_errmsg(st),
+                rc == RIGOR_ENODATA ? " (rigor db series load FILE adds specimens)" : "");
+        store_close(st);
+        return rc == RIGOR_ENODATA ? 2 : STOREIO_EXIT;
+    }
+    store_close(st);
+    o->have_series_sp = true;
+    *specimen_id = o->series_sp.code;
+    const curve_geom *g = &o->series_sp.geom;
+    double *dst[] = {&geom->width_m, &geom->thickness_m, &geom->diameter_m,
+                     &geom->area_m2, &geom->gauge_m,     &geom->height_m};
+    const double src[] = {g->width_m, g->thickness_m, g->diameter_m,
+                          g->area_m2, g->gauge_m,     g->height_m};
+    for (size_t k = 0; k < sizeof src / sizeof src[0]; k++)
+        if (isnan(*dst[k]) && isfinite(src[k]))
+            *dst[k] = src[k];
+    fprintf(stderr,
+            "rigor run: series %s: specimen %s (position %d, %d left with this one): width "
+            "%g mm, thickness %g mm, diameter %g mm, gauge length %g mm, height %g mm\n",
+            o->series, o->series_sp.code, o->series_sp.series_pos, left, geom->width_m * 1e3,
+            geom->thickness_m * 1e3, geom->diameter_m * 1e3, geom->gauge_m * 1e3,
+            geom->height_m * 1e3);
+    return 0;
+}
+
 int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
                 const analysed *a)
 {
@@ -203,6 +237,11 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
     store_specimen sp;
     store_run run;
     storeio_describe(c, 0, sha, STORE_LIVE, storeio_operator(), &sp, &run);
+    if (o->have_series_sp) { /* the run belongs to the series' specimen */
+        curve_geom g = sp.geom;
+        sp = o->series_sp;
+        sp.geom = g; /* as tested: the run file's geometry */
+    }
     char *text = NULL;
     FILE *f = o->protocol_path ? fopen(o->protocol_path, "r") : NULL;
     if (f) {

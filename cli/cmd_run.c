@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "  --store             store the run and its analysis after the run file is\n"
             "                      complete (default when $RIGOR_DB is set; docs/store.md)\n"
             "  --db TARGET         the store to use (implies --store)\n"
+            "  --series S          test the next specimen of series S in the store (its id\n"
+            "                      and measured geometry; implies --store)\n"
             "\n"
             "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input or\n"
             "realtime = required refused (nothing moved), 3 fault, 4 the test is done and\n"
@@ -81,7 +83,7 @@ int cmd_run(int argc, char **argv)
 {
     enum {
         O_RIG = 256, O_SIM, O_FAULTS, O_SIMLOG, O_SEED, O_SPEC, O_NOTE, O_W, O_T, O_G, O_D, O_H,
-        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP, O_STORE, O_DB
+        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP, O_STORE, O_DB, O_SERIES
     };
     static const struct option longopts[] = {
         {"rig", required_argument, 0, O_RIG},
@@ -104,6 +106,7 @@ int cmd_run(int argc, char **argv)
         {"help", no_argument, 0, O_HELP},
         {"store", no_argument, 0, O_STORE},
         {"db", required_argument, 0, O_DB},
+        {"series", required_argument, 0, O_SERIES},
         {0, 0, 0, 0},
     };
     const char *rdb = getenv("RIGOR_DB");
@@ -172,6 +175,10 @@ int cmd_run(int argc, char **argv)
             so.enabled = true;
             so.db = optarg;
             break;
+        case O_SERIES:
+            so.enabled = true;
+            so.series = optarg;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -183,6 +190,16 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     o.protocol_path = argv[optind];
+    if (so.series && o.specimen_id) {
+        fprintf(stderr, "rigor run: --series and --specimen-id exclude each other (the series "
+                        "names the specimen)\n");
+        return 2;
+    }
+    if (so.series) {
+        int sst = storeio_series_next(&so, &o.specimen_id, &o.geom);
+        if (sst)
+            return sst;
+    }
     if (o.rig_path && o.sim_preset) {
         fprintf(stderr, "rigor run: --rig and --sim exclude each other (--sim uses the "
                         "reference map)\n");

@@ -52,7 +52,16 @@ typedef struct {
     const char *protocol_path; /* its text is stored with the run */
     const char *rig_path;      /* hashed; NULL: the run file's rig */
     const char *sim_preset;    /* the frame is "sim:PRESET" */
+    const char *series;        /* --series: test its next specimen */
+    bool have_series_sp;       /* series_sp holds that specimen */
+    store_specimen series_sp;
 } storeio_run_opts;
+
+/* --series: the series' next specimen (store_series_next) into o->series_sp;
+ * its id becomes *specimen_id and its geometry fills the fields of *geom
+ * that no flag set (NAN). Says which specimen on stderr. Returns 0, 2 (no
+ * specimen left, or no such series) or STOREIO_EXIT. */
+int storeio_series_next(storeio_run_opts *o, const char **specimen_id, curve_geom *geom);
 
 /* Store a live run (the complete run file at run_path, read back as c) and
  * its analysis a (NULL when it could not be analysed). Says on stderr what

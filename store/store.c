@@ -1070,6 +1070,65 @@ int store_find_specimen(store *st, const char *code, const char *batch, int64_t 
     return RIGOR_OK;
 }
 
+int store_series_next(store *st, const char *series, store_specimen *sp, int64_t *id,
+                      int *remaining)
+{
+    memset(sp, 0, sizeof *sp);
+    curve_geom_clear(&sp->geom);
+    *remaining = 0;
+    static const char *const pending =
+        " FROM specimens s WHERE s.series = ? AND NOT EXISTS (SELECT 1 FROM runs r WHERE "
+        "r.specimen_id = s.id) AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE "
+        "e.specimen_id = s.id)";
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*)%s", pending);
+    int64_t n = 0;
+    int rc = run(st, sql, ARGS(T(series)), &n);
+    if (rc != RIGOR_OK)
+        return rc;
+    *remaining = (int)n;
+    if (!n)
+        return store_fail(st, RIGOR_ENODATA, "series '%s': no specimen left to test", series);
+    snprintf(sql, sizeof sql,
+             "SELECT s.id, s.code, s.batch, s.material, s.series, s.series_pos, s.notes%s "
+             "ORDER BY s.series_pos, s.id LIMIT 1",
+             pending);
+    store_stmt *s = NULL;
+    rc = prep(st, sql, ARGS(T(series)), &s);
+    if (rc != RIGOR_OK)
+        return rc;
+    int r = st->ops->step(s);
+    if (r == 1) {
+        *id = st->ops->col_int(s, 0);
+        snprintf(sp->code, sizeof sp->code, "%s", st->ops->col_text(s, 1));
+        snprintf(sp->batch, sizeof sp->batch, "%s", st->ops->col_text(s, 2));
+        snprintf(sp->material, sizeof sp->material, "%s", st->ops->col_text(s, 3));
+        snprintf(sp->series, sizeof sp->series, "%s", st->ops->col_text(s, 4));
+        sp->series_pos = (int)st->ops->col_int(s, 5);
+        snprintf(sp->notes, sizeof sp->notes, "%s", st->ops->col_text(s, 6));
+    }
+    st->ops->finalize(s);
+    if (r < 0)
+        return r;
+    if (r != 1)
+        return store_fail(st, RIGOR_ENODATA, "series '%s': no specimen left to test", series);
+    rc = prep(st, "SELECT quantity, value_si FROM measurements WHERE specimen_id = ? ORDER BY id",
+              ARGS(I(*id)), &s);
+    if (rc != RIGOR_OK)
+        return rc;
+    while ((r = st->ops->step(s)) == 1) {
+        const char *q = st->ops->col_text(s, 0);
+        double v = st->ops->col_double(s, 1);
+        double *g[NGEOMQ] = {&sp->geom.width_m,   &sp->geom.thickness_m, &sp->geom.diameter_m,
+                             &sp->geom.area_m2,   &sp->geom.gauge_m,     &sp->geom.height_m};
+        for (size_t k = 0; k < NGEOMQ; k++)
+            if (!strcmp(q, geomq[k].name))
+                *g[k] = v; /* the latest measurement wins */
+    }
+    st->ops->finalize(s);
+    return r < 0 ? r : RIGOR_OK;
+}
+
 static int cmp_sha(const void *a, const void *b) { return strcmp(a, b); }
 
 int store_known_sources(store *st, char (**sha)[65], size_t *n)

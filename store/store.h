@@ -158,6 +158,13 @@ int store_exclude(store *st, int64_t specimen_id, const char *reason, const char
 int store_find_specimen(store *st, const char *code, const char *batch, int64_t *id)
     __attribute__((warn_unused_result));
 
+/* The next specimen of a series to test: the lowest series position with
+ * no run and no exclusion, with its latest measured geometry (NAN where
+ * never measured). RIGOR_ENODATA when every specimen has its run (or the
+ * series does not exist: *remaining tells, 0 both times). */
+int store_series_next(store *st, const char *series, store_specimen *sp, int64_t *id,
+                      int *remaining) __attribute__((warn_unused_result));
+
 /* Every source_sha256 already stored, for a caller that skips known files
  * before reading them (sorted, caller frees with free()). */
 int store_known_sources(store *st, char (**sha)[65], size_t *n)

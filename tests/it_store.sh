@@ -93,6 +93,23 @@ printf 'width_mm,colour\n1,red\n' >"$tmp/s14.csv"
 db series load "$tmp/s14.csv" 2>"$tmp/err"; rc=$?
 if [ $rc -eq 2 ] && grep -q "s14.csv:1:10: unknown column 'colour'" "$tmp/err"; then ok series-bad-header; else bad series-bad-header "rc=$rc $(cat "$tmp/err")"; fi
 
+# 6b. rigor run --series: the next specimen's id and geometry, in order
+for want in "S12-1 10.02" "S12-2 9.98"; do
+    id=${want% *}; w=${want#* }
+    "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film --series s12 \
+        -o "$tmp/series-$id.csv" --db "$DB" >/dev/null 2>"$tmp/err"; rc=$?
+    st=$(sqlite3 "$DB" "SELECT count(*) FROM runs r JOIN specimens s ON s.id = r.specimen_id WHERE s.code = '$id' AND s.series = 's12'")
+    if [ $rc -eq 0 ] && grep -q "^# specimen: $id" "$tmp/series-$id.csv" && grep -q "^# width_mm: $w\$" "$tmp/series-$id.csv" && [ "$st" = 1 ]; then
+        ok "run-series-$id"; else bad "run-series-$id" "rc=$rc stored=$st $(grep -E '^# (specimen|width_mm)' "$tmp/series-$id.csv" | tr '\n' ' ') $(tail -1 "$tmp/err")"; fi
+done
+"$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film --series s12 \
+    -o "$tmp/series-3.csv" --db "$DB" >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "series 's12': no specimen left" "$tmp/err" && [ ! -e "$tmp/series-3.csv" ]; then
+    ok run-series-done; else bad run-series-done "rc=$rc $(cat "$tmp/err")"; fi
+"$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film --series s12 --specimen-id x \
+    --db "$DB" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && ok run-series-and-id || bad run-series-and-id "rc=$rc"
+
 # 7. exclusion with a reason: out of the statistics, listed with its reason
 db exclude film-5 --reason "broke at the grip" 2>"$tmp/err"; rc=$?
 db summary --batch "$tmp/b12" >"$tmp/sum.txt" 2>/dev/null
