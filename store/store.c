@@ -1322,90 +1322,110 @@ static void row_clear(store_row *r)
     r->nnotes = 0;
 }
 
-static int load_values(store *st, int64_t aid, store_row *row)
+/* One value row (section, key, kind, v0, v1, s from column 1 on) into row. */
+static int apply_value(store *st, store_stmt *s, store_row *row)
 {
-    store_stmt *s = NULL;
-    int rc = prep(st,
-                  "SELECT section, key, kind, v0, v1, s FROM analysis_values WHERE "
-                  "analysis_id = ? ORDER BY section, ord",
-                  ARGS(I(aid)), &s);
-    int r = 0;
-    while (rc == RIGOR_OK && (r = st->ops->step(s)) == 1) {
-        bool method = !strcmp(st->ops->col_text(s, 0), "method");
-        const char *key = st->ops->col_text(s, 1);
-        rv_kind k = kind_from(st->ops->col_text(s, 2));
-        double v0 = st->ops->col_double(s, 3), v1 = st->ops->col_double(s, 4);
-        const char *sv = st->ops->col_text(s, 5);
-        switch (k) {
-        case RV_NUMBER:
-            rc = method ? results_method_number(&row->rs, key, v0)
-                        : results_number(&row->rs, key, v0);
-            break;
-        case RV_PAIR:
-            rc = method ? results_method_pair(&row->rs, key, v0, v1)
-                        : results_pair(&row->rs, key, v0, v1);
-            break;
-        case RV_STRING:
-            rc = method ? results_method_string(&row->rs, key, sv)
-                        : results_string(&row->rs, key, sv);
-            break;
-        case RV_BOOL:
-            if (method)
-                rc = results_method_bool(&row->rs, key, v0 != 0);
-            else {
-                rc = results_number(&row->rs, key, v0);
-                if (rc == RIGOR_OK)
-                    row->rs.results[row->rs.nresults - 1].kind = RV_BOOL;
-            }
-            break;
+    bool method = !strcmp(st->ops->col_text(s, 1), "method");
+    const char *key = st->ops->col_text(s, 2);
+    rv_kind k = kind_from(st->ops->col_text(s, 3));
+    double v0 = st->ops->col_double(s, 4), v1 = st->ops->col_double(s, 5);
+    const char *sv = st->ops->col_text(s, 6);
+    switch (k) {
+    case RV_NUMBER:
+        return method ? results_method_number(&row->rs, key, v0)
+                      : results_number(&row->rs, key, v0);
+    case RV_PAIR:
+        return method ? results_method_pair(&row->rs, key, v0, v1)
+                      : results_pair(&row->rs, key, v0, v1);
+    case RV_STRING:
+        return method ? results_method_string(&row->rs, key, sv)
+                      : results_string(&row->rs, key, sv);
+    case RV_BOOL:
+        if (method)
+            return results_method_bool(&row->rs, key, v0 != 0);
+        {
+            int rc = results_number(&row->rs, key, v0);
+            if (rc == RIGOR_OK)
+                row->rs.results[row->rs.nresults - 1].kind = RV_BOOL;
+            return rc;
         }
     }
-    if (r < 0)
-        rc = r;
-    st->ops->finalize(s);
-    if (rc != RIGOR_OK)
-        return rc;
-    rc = prep(st,
-              "SELECT stage, start_index, start_time_s, start_position_mm, start_strain_pct, "
-              "end_strain_pct, start_stress_mpa, rule FROM analysis_stages WHERE analysis_id = ? "
-              "ORDER BY ord",
-              ARGS(I(aid)), &s);
-    while (rc == RIGOR_OK && (r = st->ops->step(s)) == 1) {
-        result_stage g;
-        memset(&g, 0, sizeof g);
-        snprintf(g.stage, sizeof g.stage, "%s", st->ops->col_text(s, 0));
-        g.start_index = (size_t)st->ops->col_int(s, 1);
-        g.start_time_s = st->ops->col_double(s, 2);
-        g.start_position_mm = st->ops->col_double(s, 3);
-        g.start_strain_pct = st->ops->col_double(s, 4);
-        g.end_strain_pct = st->ops->col_double(s, 5);
-        g.start_stress_mpa = st->ops->col_double(s, 6);
-        snprintf(g.rule, sizeof g.rule, "%s", st->ops->col_text(s, 7));
-        rc = results_add_stage(&row->rs, &g);
+    return RIGOR_OK;
+}
+
+static int apply_stage(store *st, store_stmt *s, store_row *row)
+{
+    result_stage g;
+    memset(&g, 0, sizeof g);
+    snprintf(g.stage, sizeof g.stage, "%s", st->ops->col_text(s, 1));
+    g.start_index = (size_t)st->ops->col_int(s, 2);
+    g.start_time_s = st->ops->col_double(s, 3);
+    g.start_position_mm = st->ops->col_double(s, 4);
+    g.start_strain_pct = st->ops->col_double(s, 5);
+    g.end_strain_pct = st->ops->col_double(s, 6);
+    g.start_stress_mpa = st->ops->col_double(s, 7);
+    snprintf(g.rule, sizeof g.rule, "%s", st->ops->col_text(s, 8));
+    return results_add_stage(&row->rs, &g);
+}
+
+static int apply_note(store *st, store_stmt *s, store_row *row)
+{
+    char **nv = realloc(row->notes, (row->nnotes + 1) * sizeof *nv);
+    if (!nv)
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
+    row->notes = nv;
+    if (!(row->notes[row->nnotes] = strdup(st->ops->col_text(s, 1))))
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
+    row->nnotes++;
+    return RIGOR_OK;
+}
+
+/* The rows of a page, rows[0..n-1] ascending by analysis id, get their
+ * values, stages and notes from three range queries (three statements per
+ * page of QUERY_PAGE analyses instead of three per analysis: a round trip
+ * each on PostgreSQL). Rows of analyses outside the page (other filters)
+ * are skipped. */
+#define QUERY_PAGE 512
+
+static store_row *page_find(store_row *rows, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rows[mid].analysis_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (r < 0)
-        rc = r;
-    st->ops->finalize(s);
-    if (rc != RIGOR_OK)
-        return rc;
-    rc = prep(st, "SELECT note FROM analysis_notes WHERE analysis_id = ? ORDER BY ord",
-              ARGS(I(aid)), &s);
-    while (rc == RIGOR_OK && (r = st->ops->step(s)) == 1) {
-        char **nv = realloc(row->notes, (row->nnotes + 1) * sizeof *nv);
-        char *d = strdup(st->ops->col_text(s, 0));
-        if (!nv || !d) {
-            free(d);
-            if (nv)
-                row->notes = nv;
-            rc = store_fail(st, RIGOR_ENOMEM, "out of memory");
-            break;
+    return lo < n && rows[lo].analysis_id == id ? &rows[lo] : NULL;
+}
+
+static int load_page(store *st, store_row *rows, size_t n)
+{
+    static const char *const sql[3] = {
+        "SELECT analysis_id, section, key, kind, v0, v1, s FROM analysis_values WHERE "
+        "analysis_id BETWEEN ? AND ? ORDER BY analysis_id, section, ord",
+        "SELECT analysis_id, stage, start_index, start_time_s, start_position_mm, "
+        "start_strain_pct, end_strain_pct, start_stress_mpa, rule FROM analysis_stages WHERE "
+        "analysis_id BETWEEN ? AND ? ORDER BY analysis_id, ord",
+        "SELECT analysis_id, note FROM analysis_notes WHERE analysis_id BETWEEN ? AND ? "
+        "ORDER BY analysis_id, ord"};
+    int (*const apply[3])(store *, store_stmt *, store_row *) = {apply_value, apply_stage,
+                                                                 apply_note};
+    int rc = RIGOR_OK;
+    for (int q = 0; q < 3 && rc == RIGOR_OK; q++) {
+        store_stmt *s = NULL;
+        rc = prep(st, sql[q], ARGS(I(rows[0].analysis_id), I(rows[n - 1].analysis_id)), &s);
+        int r = 0;
+        while (rc == RIGOR_OK && (r = st->ops->step(s)) == 1) {
+            store_row *row = page_find(rows, n, st->ops->col_int(s, 0));
+            if (row)
+                rc = apply[q](st, s, row);
         }
-        row->notes = nv;
-        row->notes[row->nnotes++] = d;
+        if (r < 0 && rc == RIGOR_OK)
+            rc = r;
+        st->ops->finalize(s);
     }
-    if (r < 0)
-        rc = r;
-    st->ops->finalize(s);
     return rc;
 }
 
@@ -1454,7 +1474,7 @@ int store_query(store *st, const store_filter *f, store_row_fn fn, void *ctx)
         fputs(" AND r.tested_at < ?", m);
         a[na++] = T(f->until);
     }
-    for (size_t i = 0; i < f->nranges && na + 3 <= sizeof a / sizeof a[0]; i++) {
+    for (size_t i = 0; i < f->nranges && na + 4 <= sizeof a / sizeof a[0]; i++) {
         fputs(" AND EXISTS (SELECT 1 FROM analysis_values v WHERE v.analysis_id = a.id AND "
               "v.section = 'result' AND v.key = ?",
               m);
@@ -1473,58 +1493,72 @@ int store_query(store *st, const store_filter *f, store_row_fn fn, void *ctx)
         fputs(" AND a.id = (SELECT max(a2.id) FROM analyses a2 WHERE a2.run_id = r.id)", m);
     if (!f->with_excluded)
         fputs(" AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.specimen_id = s.id)", m);
-    fputs(" ORDER BY s.id, r.id, a.id", m);
+    fprintf(m, " AND a.id > ? ORDER BY a.id LIMIT %d", QUERY_PAGE);
     if (fclose(m) != 0) {
         free(sql);
         return store_fail(st, RIGOR_ENOMEM, "out of memory");
     }
-    int rc = st->ops->begin_read(st);
-    store_stmt *s = NULL;
-    if (rc == RIGOR_OK)
-        rc = prep(st, sql, a, na, &s);
-    free(sql);
-    int r = 0;
-    store_row row;
-    memset(&row, 0, sizeof row);
-    results_init(&row.rs);
-    while (rc == RIGOR_OK && (r = st->ops->step(s)) == 1) {
-        store_row_fn call = fn;
-        row_clear(&row);
-        results_init(&row.rs);
-        row.analysis_id = st->ops->col_int(s, 0);
-        row.run_id = st->ops->col_int(s, 1);
-        row.specimen_id = st->ops->col_int(s, 2);
-        snprintf(row.specimen, sizeof row.specimen, "%s", st->ops->col_text(s, 3));
-        snprintf(row.batch, sizeof row.batch, "%s", st->ops->col_text(s, 4));
-        snprintf(row.material, sizeof row.material, "%s", st->ops->col_text(s, 5));
-        snprintf(row.series, sizeof row.series, "%s", st->ops->col_text(s, 6));
-        store_run *u = &row.run;
-        u->origin = !strcmp(st->ops->col_text(s, 7), "live") ? STORE_LIVE : STORE_IMPORTED;
-        snprintf(u->source, sizeof u->source, "%s", st->ops->col_text(s, 8));
-        snprintf(u->source_sha256, sizeof u->source_sha256, "%s", st->ops->col_text(s, 9));
-        u->curve_index = (int)st->ops->col_int(s, 10);
-        snprintf(u->format, sizeof u->format, "%s", st->ops->col_text(s, 11));
-        snprintf(u->test, sizeof u->test, "%s", st->ops->col_text(s, 12));
-        snprintf(u->columns, sizeof u->columns, "%s", st->ops->col_text(s, 13));
-        snprintf(u->protocol_name, sizeof u->protocol_name, "%s", st->ops->col_text(s, 14));
-        snprintf(u->rig_sha256, sizeof u->rig_sha256, "%s", st->ops->col_text(s, 15));
-        snprintf(u->operator_name, sizeof u->operator_name, "%s", st->ops->col_text(s, 16));
-        snprintf(u->frame, sizeof u->frame, "%s", st->ops->col_text(s, 17));
-        snprintf(u->rigor_version, sizeof u->rigor_version, "%s", st->ops->col_text(s, 18));
-        snprintf(u->tested_at, sizeof u->tested_at, "%s", st->ops->col_text(s, 19));
-        snprintf(row.analysed_at, sizeof row.analysed_at, "%s", st->ops->col_text(s, 20));
-        row.excluded = !st->ops->col_null(s, 21);
-        snprintf(row.exclusion_reason, sizeof row.exclusion_reason, "%s",
-                 st->ops->col_text(s, 21));
-        snprintf(row.rs.test, sizeof row.rs.test, "%s", st->ops->col_text(s, 22));
-        rc = load_values(st, row.analysis_id, &row);
-        if (rc == RIGOR_OK && call)
-            rc = call(ctx, &row);
+    store_row *rows = calloc(QUERY_PAGE, sizeof *rows);
+    if (!rows) {
+        free(sql);
+        return store_fail(st, RIGOR_ENOMEM, "out of memory");
     }
-    if (r < 0 && rc == RIGOR_OK)
-        rc = r;
-    row_clear(&row);
-    st->ops->finalize(s);
+    int rc = st->ops->begin_read(st);
+    int64_t after = 0;
+    for (;;) {
+        size_t n = 0;
+        store_stmt *s = NULL;
+        a[na] = I(after);
+        if (rc == RIGOR_OK)
+            rc = prep(st, sql, a, na + 1, &s);
+        int r = 0;
+        while (rc == RIGOR_OK && n < QUERY_PAGE && (r = st->ops->step(s)) == 1) {
+            store_row *row = &rows[n++];
+            results_init(&row->rs);
+            row->analysis_id = st->ops->col_int(s, 0);
+            row->run_id = st->ops->col_int(s, 1);
+            row->specimen_id = st->ops->col_int(s, 2);
+            snprintf(row->specimen, sizeof row->specimen, "%s", st->ops->col_text(s, 3));
+            snprintf(row->batch, sizeof row->batch, "%s", st->ops->col_text(s, 4));
+            snprintf(row->material, sizeof row->material, "%s", st->ops->col_text(s, 5));
+            snprintf(row->series, sizeof row->series, "%s", st->ops->col_text(s, 6));
+            store_run *u = &row->run;
+            u->origin = !strcmp(st->ops->col_text(s, 7), "live") ? STORE_LIVE : STORE_IMPORTED;
+            snprintf(u->source, sizeof u->source, "%s", st->ops->col_text(s, 8));
+            snprintf(u->source_sha256, sizeof u->source_sha256, "%s", st->ops->col_text(s, 9));
+            u->curve_index = (int)st->ops->col_int(s, 10);
+            snprintf(u->format, sizeof u->format, "%s", st->ops->col_text(s, 11));
+            snprintf(u->test, sizeof u->test, "%s", st->ops->col_text(s, 12));
+            snprintf(u->columns, sizeof u->columns, "%s", st->ops->col_text(s, 13));
+            snprintf(u->protocol_name, sizeof u->protocol_name, "%s", st->ops->col_text(s, 14));
+            snprintf(u->rig_sha256, sizeof u->rig_sha256, "%s", st->ops->col_text(s, 15));
+            snprintf(u->operator_name, sizeof u->operator_name, "%s", st->ops->col_text(s, 16));
+            snprintf(u->frame, sizeof u->frame, "%s", st->ops->col_text(s, 17));
+            snprintf(u->rigor_version, sizeof u->rigor_version, "%s", st->ops->col_text(s, 18));
+            snprintf(u->tested_at, sizeof u->tested_at, "%s", st->ops->col_text(s, 19));
+            snprintf(row->analysed_at, sizeof row->analysed_at, "%s", st->ops->col_text(s, 20));
+            row->excluded = !st->ops->col_null(s, 21);
+            snprintf(row->exclusion_reason, sizeof row->exclusion_reason, "%s",
+                     st->ops->col_text(s, 21));
+            snprintf(row->rs.test, sizeof row->rs.test, "%s", st->ops->col_text(s, 22));
+        }
+        if (r < 0 && rc == RIGOR_OK)
+            rc = r;
+        st->ops->finalize(s);
+        if (rc == RIGOR_OK && n)
+            rc = load_page(st, rows, n);
+        for (size_t i = 0; i < n; i++) {
+            if (rc == RIGOR_OK && fn)
+                rc = fn(ctx, &rows[i]);
+            row_clear(&rows[i]);
+        }
+        if (rc != RIGOR_OK || n < QUERY_PAGE)
+            break;
+        after = rows[n - 1].analysis_id;
+        memset(rows, 0, QUERY_PAGE * sizeof *rows);
+    }
+    free(sql);
+    free(rows);
     char keep[sizeof st->err];
     memcpy(keep, st->err, sizeof keep);
     (void)st->ops->rollback(st);

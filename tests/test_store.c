@@ -11,7 +11,8 @@
  * RIGOR_ETIMEOUT, then works; 12 two processes writing at once keep one
  * linear chain; 13 a file that is not a store; 14 an unreachable
  * PostgreSQL server; 15 a full disk (file size limit) gives RIGOR_EFULL;
- * 16 a batch of writes with a refused one inside, and one rolled back.
+ * 16 a batch of writes with a refused one inside, and one rolled back;
+ * 17 a query over more than one page of analyses.
  * The sqlite3 program is the independent peer; cases needing it skip
  * without it.
  */
@@ -408,6 +409,39 @@ static void test_batch(void)
     store_close(st);
 }
 
+/* 17: a query longer than one page (512 analyses) gives every analysis
+ * once, in the order stored, each with its own values. */
+static int count_pages(void *ctx, const store_row *r)
+{
+    int *k = ctx;
+    CHECK(results_get(&r->rs, "tensile_strength_mpa") == 1000 + *k && r->rs.nresults == 5 &&
+              r->nnotes == 2,
+          "row %d: %g\n", *k, results_get(&r->rs, "tensile_strength_mpa"));
+    (*k)++;
+    return 0;
+}
+
+static void test_query_pages(void)
+{
+    store *st = open_at("pages.db", 0);
+    if (!st)
+        return;
+    CHECK(store_batch_begin(st) == RIGOR_OK, "begin\n");
+    for (int k = 0; k < 1100; k++) {
+        char sha[65], code[16];
+        sha_of(10000 + k, sha);
+        snprintf(code, sizeof code, "Q%d", k);
+        if (add(st, code, "B", sha, 0, 1000 + k, NULL, NULL) != RIGOR_OK) {
+            CHECK(0, "add %d: %s\n", k, store_errmsg(st));
+            break;
+        }
+    }
+    CHECK(store_batch_end(st, true) == RIGOR_OK, "commit\n");
+    int k = 0;
+    CHECK(store_query(st, NULL, count_pages, &k) == RIGOR_OK && k == 1100, "k=%d\n", k);
+    store_close(st);
+}
+
 /* 7 */
 static void test_tamper_result(void)
 {
@@ -670,6 +704,7 @@ int main(void)
     TEST_RUN(test_filters);
     TEST_RUN(test_exclusion);
     TEST_RUN(test_batch);
+    TEST_RUN(test_query_pages);
     TEST_RUN(test_tamper_result);
     TEST_RUN(test_tamper_chain);
     TEST_RUN(test_tamper_insert);
