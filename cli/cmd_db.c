@@ -518,8 +518,14 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
                             ic->why[0] ? ic->why : rigor_strerror(ic->rc));
                     nnot++;
                     status = 2;
-                } else if (!store_failed) {
-                    int e = storeio_put(st, &ic->sp, &ic->run, &ic->a, false, NULL, NULL);
+                }
+                if (!store_failed && (ic->rc == RIGOR_OK || ic->a.file[0])) {
+                    /* A curve read but not analysed (no geometry, say) is
+                     * stored as a run without analysis: `rigor analyze
+                     * --store` with the missing flags adds it later. */
+                    int e = ic->rc == RIGOR_OK
+                                ? storeio_put(st, &ic->sp, &ic->run, &ic->a, false, NULL, NULL)
+                                : store_add_run(st, &ic->sp, &ic->run, NULL, NULL, NULL);
                     if (e == RIGOR_OK) {
                         chunk_runs++;
                         any = true;
@@ -552,8 +558,8 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
             break;
     }
     fprintf(stderr,
-            "rigor db import: %zu file%s: %zu stored (%zu runs with their analyses), %zu "
-            "already stored, %zu failed; %zu specimen%s not analysed\n",
+            "rigor db import: %zu file%s: %zu stored (%zu runs), %zu already stored, %zu "
+            "failed; %zu specimen%s not analysed (stored without analysis)\n",
             files.n, files.n == 1 ? "" : "s", nstored, nruns, nsame, nfailed, nnot,
             nnot == 1 ? "" : "s");
     for (size_t i = 0; i < files.n; i++)
