@@ -371,8 +371,8 @@ typedef struct {
 typedef struct {
     const char *path;
     char sha[65];
-    bool known;      /* already in the store: not read */
-    int rc;          /* reading */
+    bool known; /* already in the store: not read */
+    int rc;     /* reading */
     rigor_diag diag;
     import_curve *c;
     size_t n;
@@ -386,7 +386,10 @@ typedef struct {
     const char *op;
 } import_pool;
 
-static int cmp_sha(const void *a, const void *b) { return strcmp(a, b); }
+static int cmp_sha(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 /* One file: hash, skip if known, read, analyse every curve. Nothing shared
  * but the read-only known list; the store is written by the calling thread. */
@@ -487,8 +490,8 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
         }
         for (size_t i = 0; i < n; i++)
             f[i].path = files.v[at + i];
-        import_pool p = {.f = f, .o = &ao, .known = (const char(*)[65])known,
-                         .nknown = nknown, .op = o->op};
+        import_pool p = {
+            .f = f, .o = &ao, .known = (const char(*)[65])known, .nknown = nknown, .op = o->op};
         pool_run(n, o->jobs, import_one, &p);
         /* One transaction per chunk (each run a savepoint inside it): a
          * commit per run would cost more than the analysis. */
@@ -547,7 +550,7 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
             store_failed = true;
         } else if (store_failed) {
             int e = store_batch_end(st, false); /* this chunk is not stored */
-            (void)e; /* the first failure was said */
+            (void)e;                            /* the first failure was said */
         }
         if (!store_failed) {
             nstored += chunk_files;
@@ -859,11 +862,16 @@ static const struct {
     const char *name;
     double scale;
 } series_col[SC_N] = {
-    [SC_ID] = {"id", 0},           [SC_W] = {"width_mm", 1e-3},
-    [SC_T] = {"thickness_mm", 1e-3}, [SC_D] = {"diameter_mm", 1e-3},
-    [SC_A] = {"area_mm2", 1e-6},   [SC_G] = {"gauge_length_mm", 1e-3},
-    [SC_H] = {"height_mm", 1e-3},  [SC_MAT] = {"material", 0},
-    [SC_BATCH] = {"batch", 0},     [SC_NOTES] = {"notes", 0},
+    [SC_ID] = {"id", 0},
+    [SC_W] = {"width_mm", 1e-3},
+    [SC_T] = {"thickness_mm", 1e-3},
+    [SC_D] = {"diameter_mm", 1e-3},
+    [SC_A] = {"area_mm2", 1e-6},
+    [SC_G] = {"gauge_length_mm", 1e-3},
+    [SC_H] = {"height_mm", 1e-3},
+    [SC_MAT] = {"material", 0},
+    [SC_BATCH] = {"batch", 0},
+    [SC_NOTES] = {"notes", 0},
 };
 
 static int db_series_load(store *st, const db_opts *o, const char *file)
@@ -935,9 +943,9 @@ static int db_series_load(store *st, const db_opts *o, const char *file)
         store_specimen sp;
         memset(&sp, 0, sizeof sp);
         curve_geom_clear(&sp.geom);
-        double *g[SC_N] = {[SC_W] = &sp.geom.width_m,   [SC_T] = &sp.geom.thickness_m,
+        double *g[SC_N] = {[SC_W] = &sp.geom.width_m,    [SC_T] = &sp.geom.thickness_m,
                            [SC_D] = &sp.geom.diameter_m, [SC_A] = &sp.geom.area_m2,
-                           [SC_G] = &sp.geom.gauge_m,   [SC_H] = &sp.geom.height_m};
+                           [SC_G] = &sp.geom.gauge_m,    [SC_H] = &sp.geom.height_m};
         bool bad = false;
         for (int i = 0; i < n && !bad; i++) {
             int k = map[i];
@@ -1000,7 +1008,8 @@ static int write_status(store *st, const char *cmd, int rc)
     if (rc == RIGOR_OK)
         return 0;
     fprintf(stderr, "rigor db %s: %s\n", cmd, store_errmsg(st));
-    return rc == RIGOR_EINVAL || rc == RIGOR_ENODATA || rc == RIGOR_EGEOMETRY ? 2 : STOREIO_EXIT;
+    return rc == RIGOR_EINVAL || rc == RIGOR_ENODATA || rc == RIGOR_EGEOMETRY ? 2
+                                                                              : STOREIO_EXIT;
 }
 
 static int db_correct(store *st, const db_opts *o, char **a, int n)
@@ -1008,9 +1017,9 @@ static int db_correct(store *st, const db_opts *o, char **a, int n)
     static const struct {
         const char *name, *quantity;
         double scale;
-    } q[] = {{"width", "width_m", 1e-3},         {"thickness", "thickness_m", 1e-3},
-             {"diameter", "diameter_m", 1e-3},   {"area", "area_m2", 1e-6},
-             {"gauge-length", "gauge_m", 1e-3},  {"height", "height_m", 1e-3}};
+    } q[] = {{"width", "width_m", 1e-3},        {"thickness", "thickness_m", 1e-3},
+             {"diameter", "diameter_m", 1e-3},  {"area", "area_m2", 1e-6},
+             {"gauge-length", "gauge_m", 1e-3}, {"height", "height_m", 1e-3}};
     if (n != 3 || !o->reason) {
         fprintf(stderr, "rigor db correct: expected SPECIMEN QUANTITY MM --reason TEXT\n");
         return 2;
@@ -1021,8 +1030,9 @@ static int db_correct(store *st, const db_opts *o, char **a, int n)
             break;
     double v;
     if (k == sizeof q / sizeof q[0]) {
-        fprintf(stderr, "rigor db correct: unknown quantity '%s' (width, thickness, diameter, "
-                        "area, gauge-length, height)\n",
+        fprintf(stderr,
+                "rigor db correct: unknown quantity '%s' (width, thickness, diameter, "
+                "area, gauge-length, height)\n",
                 a[1]);
         return 2;
     }
@@ -1098,21 +1108,48 @@ static bool parse_where(const char *s, store_range *r)
 int cmd_db(int argc, char **argv)
 {
     enum {
-        O_DB = 256, O_JOBS, O_PRESET, O_JSON, O_CSV, O_ALL, O_EXCL, O_SPEC, O_MAT, O_BATCH,
-        O_SERIES, O_OPER, O_PROTO, O_SINCE, O_UNTIL, O_WHERE, O_GROUP, O_REASON, O_NAME, O_HELP
+        O_DB = 256,
+        O_JOBS,
+        O_PRESET,
+        O_JSON,
+        O_CSV,
+        O_ALL,
+        O_EXCL,
+        O_SPEC,
+        O_MAT,
+        O_BATCH,
+        O_SERIES,
+        O_OPER,
+        O_PROTO,
+        O_SINCE,
+        O_UNTIL,
+        O_WHERE,
+        O_GROUP,
+        O_REASON,
+        O_NAME,
+        O_HELP
     };
-    static const struct option longopts[] = {
-        {"db", required_argument, 0, O_DB},          {"jobs", required_argument, 0, O_JOBS},
-        {"preset", required_argument, 0, O_PRESET},  {"json", no_argument, 0, O_JSON},
-        {"csv", no_argument, 0, O_CSV},              {"all-analyses", no_argument, 0, O_ALL},
-        {"with-excluded", no_argument, 0, O_EXCL},   {"specimen", required_argument, 0, O_SPEC},
-        {"material", required_argument, 0, O_MAT},   {"batch", required_argument, 0, O_BATCH},
-        {"series", required_argument, 0, O_SERIES},  {"operator", required_argument, 0, O_OPER},
-        {"protocol", required_argument, 0, O_PROTO}, {"since", required_argument, 0, O_SINCE},
-        {"until", required_argument, 0, O_UNTIL},    {"where", required_argument, 0, O_WHERE},
-        {"group-by", required_argument, 0, O_GROUP}, {"reason", required_argument, 0, O_REASON},
-        {"name", required_argument, 0, O_NAME},      {"help", no_argument, 0, O_HELP},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"db", required_argument, 0, O_DB},
+                                             {"jobs", required_argument, 0, O_JOBS},
+                                             {"preset", required_argument, 0, O_PRESET},
+                                             {"json", no_argument, 0, O_JSON},
+                                             {"csv", no_argument, 0, O_CSV},
+                                             {"all-analyses", no_argument, 0, O_ALL},
+                                             {"with-excluded", no_argument, 0, O_EXCL},
+                                             {"specimen", required_argument, 0, O_SPEC},
+                                             {"material", required_argument, 0, O_MAT},
+                                             {"batch", required_argument, 0, O_BATCH},
+                                             {"series", required_argument, 0, O_SERIES},
+                                             {"operator", required_argument, 0, O_OPER},
+                                             {"protocol", required_argument, 0, O_PROTO},
+                                             {"since", required_argument, 0, O_SINCE},
+                                             {"until", required_argument, 0, O_UNTIL},
+                                             {"where", required_argument, 0, O_WHERE},
+                                             {"group-by", required_argument, 0, O_GROUP},
+                                             {"reason", required_argument, 0, O_REASON},
+                                             {"name", required_argument, 0, O_NAME},
+                                             {"help", no_argument, 0, O_HELP},
+                                             {0, 0, 0, 0}};
     db_opts o;
     memset(&o, 0, sizeof o);
     o.op = storeio_operator();
@@ -1154,7 +1191,8 @@ int cmd_db(int argc, char **argv)
         case O_WHERE:
             if (o.f.nranges == sizeof o.ranges / sizeof o.ranges[0] ||
                 !parse_where(optarg, &o.ranges[o.f.nranges])) {
-                fprintf(stderr, "rigor db: --where: expected KEY=LO:HI (at most 16), got '%s'\n",
+                fprintf(stderr,
+                        "rigor db: --where: expected KEY=LO:HI (at most 16), got '%s'\n",
                         optarg);
                 return 2;
             }
@@ -1167,8 +1205,9 @@ int cmd_db(int argc, char **argv)
             for (size_t i = 0; i < sizeof by / sizeof by[0]; i++)
                 ok |= !strcmp(optarg, by[i]);
             if (!ok) {
-                fprintf(stderr, "rigor db: --group-by: expected batch, material, series, "
-                                "specimen, operator, protocol or test, got '%s'\n",
+                fprintf(stderr,
+                        "rigor db: --group-by: expected batch, material, series, "
+                        "specimen, operator, protocol or test, got '%s'\n",
                         optarg);
                 return 2;
             }
@@ -1196,8 +1235,8 @@ int cmd_db(int argc, char **argv)
         o.f.operator_name = who;
     else if (who)
         o.op = who;
-    static const char *const cmds[] = {"import", "query",   "summary", "verify",  "migrate",
-                                       "info",   "series",  "exclude", "comment", "correct"};
+    static const char *const cmds[] = {"import", "query",  "summary", "verify",  "migrate",
+                                       "info",   "series", "exclude", "comment", "correct"};
     bool known = false;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         known |= !strcmp(cmd, cmds[i]);

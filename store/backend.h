@@ -36,8 +36,8 @@ typedef struct {
     int (*bind_text)(store_stmt *s, int i, const char *v); /* 1-based; NULL binds NULL */
     int (*bind_int)(store_stmt *s, int i, int64_t v);
     int (*bind_double)(store_stmt *s, int i, double v); /* NAN binds NULL */
-    int (*step)(store_stmt *s); /* 1 a row, 0 done, < 0 error */
-    const char *(*col_text)(store_stmt *s, int i); /* 0-based; "" for NULL */
+    int (*step)(store_stmt *s);                         /* 1 a row, 0 done, < 0 error */
+    const char *(*col_text)(store_stmt *s, int i);      /* 0-based; "" for NULL */
     int64_t (*col_int)(store_stmt *s, int i);
     double (*col_double)(store_stmt *s, int i); /* NAN for NULL */
     bool (*col_null)(store_stmt *s, int i);
@@ -47,13 +47,13 @@ typedef struct {
 struct store {
     const store_ops *ops;
     store_backend kind;
-    void *db;               /* the backend's connection */
+    void *db; /* the backend's connection */
     char target[1024];
-    char err[1024];         /* last failure */
+    char err[1024]; /* last failure */
     int busy_timeout_ms;
     bool readonly;
-    bool in_batch;          /* store_batch_begin: writes are savepoints */
-    void *priv;             /* the backend's own state (statement cache) */
+    bool in_batch; /* store_batch_begin: writes are savepoints */
+    void *priv;    /* the backend's own state (statement cache) */
     /* The last audit entry, known while this writer holds the lock (one
      * query less per entry); saved at each savepoint of a batch. */
     bool tail_valid, saved_valid;

@@ -39,9 +39,18 @@ int store_fail(store *st, int code, const char *fmt, ...)
     return code;
 }
 
-const char *store_errmsg(const store *st) { return st ? st->err : ""; }
-store_backend store_kind(const store *st) { return st->kind; }
-const char *store_target(const store *st) { return st->target; }
+const char *store_errmsg(const store *st)
+{
+    return st ? st->err : "";
+}
+store_backend store_kind(const store *st)
+{
+    return st->kind;
+}
+const char *store_target(const store *st)
+{
+    return st->target;
+}
 
 bool store_default_path(char *buf, size_t len)
 {
@@ -203,7 +212,10 @@ static int read_version(store *st, int *v)
     return rc == RIGOR_ENODATA ? RIGOR_OK : rc;
 }
 
-int store_schema_version(store *st, int *version) { return read_version(st, version); }
+int store_schema_version(store *st, int *version)
+{
+    return read_version(st, version);
+}
 
 static int newer(store *st, int v)
 {
@@ -266,8 +278,9 @@ int store_open(const store_cfg *cfg, store **out, char *why, size_t whylen)
     if (!target || !target[0]) {
         if (!store_default_path(path, sizeof path)) {
             if (why)
-                snprintf(why, whylen, "no store given and neither RIGOR_DB, XDG_DATA_HOME "
-                                      "nor HOME is set");
+                snprintf(why, whylen,
+                         "no store given and neither RIGOR_DB, XDG_DATA_HOME "
+                         "nor HOME is set");
             return RIGOR_EINVAL;
         }
         target = path;
@@ -348,9 +361,12 @@ static const struct {
     const char *name;
     const char *table;
 } akind[A_NKINDS] = {
-    [A_SPECIMEN] = {"specimen", "specimens"},     [A_MEASUREMENT] = {"measurement", "measurements"},
-    [A_RUN] = {"run", "runs"},                    [A_ANALYSIS] = {"analysis", "analyses"},
-    [A_COMMENT] = {"comment", "comments"},        [A_EXCLUSION] = {"exclusion", "exclusions"},
+    [A_SPECIMEN] = {"specimen", "specimens"},
+    [A_MEASUREMENT] = {"measurement", "measurements"},
+    [A_RUN] = {"run", "runs"},
+    [A_ANALYSIS] = {"analysis", "analyses"},
+    [A_COMMENT] = {"comment", "comments"},
+    [A_EXCLUSION] = {"exclusion", "exclusions"},
 };
 
 static int kind_from_name(const char *s)
@@ -379,7 +395,8 @@ static const char *const canon_sql[A_NKINDS][4] = {
                     "start_strain_pct, end_strain_pct, start_stress_mpa, rule "
                     "FROM analysis_stages WHERE analysis_id = ? ORDER BY ord",
                     "SELECT ord, note FROM analysis_notes WHERE analysis_id = ? ORDER BY ord"},
-    [A_COMMENT] = {"SELECT id, target, target_id, text, operator, at FROM comments WHERE id = ?"},
+    [A_COMMENT] =
+        {"SELECT id, target, target_id, text, operator, at FROM comments WHERE id = ?"},
     [A_EXCLUSION] = {"SELECT id, specimen_id, reason, operator, at FROM exclusions "
                      "WHERE id = ?"},
 };
@@ -391,8 +408,9 @@ static const char *const canon_types[A_NKINDS][4] = {
     [A_MEASUREMENT] = {"iitdttt"},
     [A_RUN] = {"iittti"
                "ttttttttttt"},
-    [A_ANALYSIS] = {"iittttt", "titt"
-                               "ddt",
+    [A_ANALYSIS] = {"iittttt",
+                    "titt"
+                    "ddt",
                     "itiddddd"
                     "t",
                     "it"},
@@ -480,7 +498,8 @@ static int audit_append(store *st, audit_kind kind, int64_t ref, const char *act
     char content[65], prev[65], entry[65], at[40];
     int rc = canon_hash(st, kind, ref, content);
     if (rc != RIGOR_OK)
-        return rc == RIGOR_ENODATA ? store_fail(st, RIGOR_EIO, "row vanished before audit") : rc;
+        return rc == RIGOR_ENODATA ? store_fail(st, RIGOR_EIO, "row vanished before audit")
+                                   : rc;
     int64_t seq = 0;
     memcpy(prev, zero_sha, sizeof prev);
     if (st->tail_valid) {
@@ -687,8 +706,8 @@ static int specimen_get_or_create(store *st, const store_specimen *sp, const cha
 
 static const char *kind_name(rv_kind k)
 {
-    static const char *const names[] = {[RV_NUMBER] = "number", [RV_PAIR] = "pair",
-                                        [RV_STRING] = "string", [RV_BOOL] = "bool"};
+    static const char *const names[] = {
+        [RV_NUMBER] = "number", [RV_PAIR] = "pair", [RV_STRING] = "string", [RV_BOOL] = "bool"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "number";
 }
 
@@ -791,10 +810,11 @@ static int insert_values(store *st, int64_t aid, const char *section, const resu
         r[6] = D(v[i].kind == RV_PAIR ? v[i].v[1] : NAN);
         r[7] = T(v[i].kind == RV_STRING ? v[i].s : "");
     }
-    int rc = insert_rows(st,
-                         "INSERT INTO analysis_values (analysis_id, section, ord, key, kind, v0, "
-                         "v1, s) VALUES",
-                         8, a, n);
+    int rc =
+        insert_rows(st,
+                    "INSERT INTO analysis_values (analysis_id, section, ord, key, kind, v0, "
+                    "v1, s) VALUES",
+                    8, a, n);
     free(a);
     return rc;
 }
@@ -840,11 +860,11 @@ static int insert_notes(store *st, int64_t aid, const store_analysis *an)
     for (size_t i = 0; i < n; i++) {
         a[i * 3] = I(aid);
         a[i * 3 + 1] = I((int64_t)i);
-        a[i * 3 + 2] = T(i < an->nimport_notes ? an->import_notes[i]
-                                               : rs->notes[i - an->nimport_notes]);
+        a[i * 3 + 2] =
+            T(i < an->nimport_notes ? an->import_notes[i] : rs->notes[i - an->nimport_notes]);
     }
-    int rc = insert_rows(st, "INSERT INTO analysis_notes (analysis_id, ord, note) VALUES", 3, a,
-                         n);
+    int rc =
+        insert_rows(st, "INSERT INTO analysis_notes (analysis_id, ord, note) VALUES", 3, a, n);
     free(a);
     return rc;
 }
@@ -857,12 +877,12 @@ static int insert_analysis(store *st, int64_t run_id, const store_analysis *a, i
     char *mj = method_json(rs);
     if (!mj)
         return store_fail(st, RIGOR_ENOMEM, "out of memory");
-    int rc = run(st,
-                 "INSERT INTO analyses (run_id, test, method_json, operator, rigor_version, "
-                 "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                 ARGS(I(run_id), T(rs->test), T(mj), T(a->operator_name), T(a->rigor_version),
-                      T(now)),
-                 aid);
+    int rc = run(
+        st,
+        "INSERT INTO analyses (run_id, test, method_json, operator, rigor_version, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        ARGS(I(run_id), T(rs->test), T(mj), T(a->operator_name), T(a->rigor_version), T(now)),
+        aid);
     free(mj);
     if (rc == RIGOR_OK)
         rc = insert_values(st, *aid, "method", rs->method, rs->nmethod);
@@ -909,9 +929,9 @@ int store_add_run(store *st, const store_specimen *sp, const store_run *r,
                  "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                  ARGS(I(sid), T(r->origin == STORE_LIVE ? "live" : "imported"), T(r->source),
                       T(r->source_sha256), I(r->curve_index), T(r->format), T(r->test),
-                      T(r->columns), T(r->protocol_name), T(r->protocol_text),
-                      T(r->rig_sha256), T(r->operator_name), T(r->frame), T(r->rigor_version),
-                      T(r->tested_at), T(now)),
+                      T(r->columns), T(r->protocol_name), T(r->protocol_text), T(r->rig_sha256),
+                      T(r->operator_name), T(r->frame), T(r->rigor_version), T(r->tested_at),
+                      T(now)),
                  &rid);
     if (rc == RIGOR_OK)
         rc = audit_append(st, A_RUN, rid, r->operator_name);
@@ -1009,10 +1029,11 @@ int store_comment(store *st, store_target_kind kind, int64_t id, const char *tex
                         (long long)id);
     utc_now(now, sizeof now);
     if (rc == RIGOR_OK)
-        rc = run(st,
-                 "INSERT INTO comments (target, target_id, text, operator, at) VALUES (?, ?, ?, "
-                 "?, ?) RETURNING id",
-                 ARGS(T(tname[kind]), I(id), T(text), T(op ? op : ""), T(now)), &cid);
+        rc =
+            run(st,
+                "INSERT INTO comments (target, target_id, text, operator, at) VALUES (?, ?, ?, "
+                "?, ?) RETURNING id",
+                ARGS(T(tname[kind]), I(id), T(text), T(op ? op : ""), T(now)), &cid);
     if (rc == RIGOR_OK)
         rc = audit_append(st, A_COMMENT, cid, op ? op : "");
     return finish(st, rc);
@@ -1029,10 +1050,11 @@ int store_exclude(store *st, int64_t sid, const char *reason, const char *op)
     if (rc == RIGOR_OK)
         rc = specimen_exists(st, sid);
     if (rc == RIGOR_OK)
-        rc = run(st,
-                 "INSERT INTO exclusions (specimen_id, reason, operator, at) VALUES (?, ?, ?, ?) "
-                 "RETURNING id",
-                 ARGS(I(sid), T(reason), T(op ? op : ""), T(now)), &eid);
+        rc = run(
+            st,
+            "INSERT INTO exclusions (specimen_id, reason, operator, at) VALUES (?, ?, ?, ?) "
+            "RETURNING id",
+            ARGS(I(sid), T(reason), T(op ? op : ""), T(now)), &eid);
     if (rc == RIGOR_OK)
         rc = audit_append(st, A_EXCLUSION, eid, op ? op : "");
     return finish(st, rc);
@@ -1112,15 +1134,16 @@ int store_series_next(store *st, const char *series, store_specimen *sp, int64_t
         return r;
     if (r != 1)
         return store_fail(st, RIGOR_ENODATA, "series '%s': no specimen left to test", series);
-    rc = prep(st, "SELECT quantity, value_si FROM measurements WHERE specimen_id = ? ORDER BY id",
+    rc = prep(st,
+              "SELECT quantity, value_si FROM measurements WHERE specimen_id = ? ORDER BY id",
               ARGS(I(*id)), &s);
     if (rc != RIGOR_OK)
         return rc;
     while ((r = st->ops->step(s)) == 1) {
         const char *q = st->ops->col_text(s, 0);
         double v = st->ops->col_double(s, 1);
-        double *g[NGEOMQ] = {&sp->geom.width_m,   &sp->geom.thickness_m, &sp->geom.diameter_m,
-                             &sp->geom.area_m2,   &sp->geom.gauge_m,     &sp->geom.height_m};
+        double *g[NGEOMQ] = {&sp->geom.width_m, &sp->geom.thickness_m, &sp->geom.diameter_m,
+                             &sp->geom.area_m2, &sp->geom.gauge_m,     &sp->geom.height_m};
         for (size_t k = 0; k < NGEOMQ; k++)
             if (!strcmp(q, geomq[k].name))
                 *g[k] = v; /* the latest measurement wins */
@@ -1129,7 +1152,10 @@ int store_series_next(store *st, const char *series, store_specimen *sp, int64_t
     return r < 0 ? r : RIGOR_OK;
 }
 
-static int cmp_sha(const void *a, const void *b) { return strcmp(a, b); }
+static int cmp_sha(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 int store_known_sources(store *st, char (**sha)[65], size_t *n)
 {
@@ -1171,9 +1197,9 @@ int store_known_sources(store *st, char (**sha)[65], size_t *n)
 int store_count(store *st, store_counts *c)
 {
     static const char *const sql[] = {
-        "SELECT count(*) FROM specimens",    "SELECT count(*) FROM runs",
-        "SELECT count(*) FROM analyses",     "SELECT count(*) FROM measurements",
-        "SELECT count(*) FROM comments",     "SELECT count(*) FROM exclusions",
+        "SELECT count(*) FROM specimens", "SELECT count(*) FROM runs",
+        "SELECT count(*) FROM analyses",  "SELECT count(*) FROM measurements",
+        "SELECT count(*) FROM comments",  "SELECT count(*) FROM exclusions",
         "SELECT count(*) FROM audit"};
     int64_t *f[] = {&c->specimens, &c->runs,       &c->analyses, &c->measurements,
                     &c->comments,  &c->exclusions, &c->audit};
@@ -1239,8 +1265,9 @@ int store_verify(store *st, store_verify_report *rep)
         }
         if (rc == RIGOR_OK && bad) {
             rep->bad_seq = seq;
-            snprintf(rep->bad_what, sizeof rep->bad_what, "audit entry %lld (%s %lld, %s by '%s'): %s",
-                     (long long)seq, kname, (long long)ref, at, actor, bad);
+            snprintf(rep->bad_what, sizeof rep->bad_what,
+                     "audit entry %lld (%s %lld, %s by '%s'): %s", (long long)seq, kname,
+                     (long long)ref, at, actor, bad);
             rc = RIGOR_EPARSE;
             break;
         }

@@ -41,9 +41,9 @@ typedef struct store store;
 typedef enum { STORE_SQLITE = 0, STORE_POSTGRES } store_backend;
 
 typedef struct {
-    const char *target; /* "postgresql://..." / "postgres://..." / a libpq
-                           "host=... dbname=..." string, or a SQLite path;
-                           NULL: $RIGOR_DB, else store_default_path() */
+    const char *target;  /* "postgresql://..." / "postgres://..." / a libpq
+                            "host=... dbname=..." string, or a SQLite path;
+                            NULL: $RIGOR_DB, else store_default_path() */
     int busy_timeout_ms; /* how long a write waits for another writer's lock
                             (0: $RIGOR_DB_BUSY_MS, else 10000) */
     bool readonly;       /* open for queries: no creation, no migration */
@@ -78,11 +78,11 @@ typedef enum { STORE_IMPORTED = 0, STORE_LIVE } store_origin;
 
 /* A specimen as measured. Geometry in SI, NAN where not measured. */
 typedef struct {
-    char code[128];     /* the lab's specimen id */
-    char batch[256];    /* batch (or folder for legacy files) */
+    char code[128];  /* the lab's specimen id */
+    char batch[256]; /* batch (or folder for legacy files) */
     char material[128];
-    char series[128];   /* series it belongs to, "" for none */
-    int series_pos;     /* 1-based position in its series, 0 for none */
+    char series[128]; /* series it belongs to, "" for none */
+    int series_pos;   /* 1-based position in its series, 0 for none */
     char notes[512];
     curve_geom geom;
 } store_specimen;
@@ -90,15 +90,15 @@ typedef struct {
 /* One run: a test of one specimen, recorded in a file outside the store. */
 typedef struct {
     store_origin origin;
-    char source[1024];     /* path of the run file or legacy export */
+    char source[1024];      /* path of the run file or legacy export */
     char source_sha256[65]; /* SHA-256 of its bytes */
     int curve_index;        /* position of this curve in a multi-specimen file */
     char format[64];        /* detected format (csvin) */
     char test[16];
-    char columns[1024];     /* "role=name[unit];..." of the source columns */
+    char columns[1024]; /* "role=name[unit];..." of the source columns */
     char protocol_name[256];
     const char *protocol_text; /* the protocol's text, NULL when unknown */
-    char rig_sha256[65];    /* SHA-256 of the rig file (or register map), "" */
+    char rig_sha256[65];       /* SHA-256 of the rig file (or register map), "" */
     char operator_name[64];
     char frame[128];        /* the frame's identity (rig file name / serial) */
     char rigor_version[32]; /* Rigor that recorded the run */
@@ -142,8 +142,8 @@ int store_put_specimen(store *st, const store_specimen *sp, const char *operator
 
 /* A geometry correction: a new measurement of quantity (width_m,
  * thickness_m, diameter_m, area_m2, gauge_m, height_m) with its reason. */
-int store_correct_geometry(store *st, int64_t specimen_id, const char *quantity, double value_si,
-                           const char *reason, const char *operator_name)
+int store_correct_geometry(store *st, int64_t specimen_id, const char *quantity,
+                           double value_si, const char *reason, const char *operator_name)
     __attribute__((warn_unused_result));
 
 typedef enum { STORE_T_SPECIMEN = 0, STORE_T_RUN, STORE_T_ANALYSIS } store_target_kind;
@@ -199,10 +199,10 @@ typedef struct {
     char specimen[128], batch[256], material[128], series[128];
     bool excluded;
     char exclusion_reason[512];
-    store_run run;            /* protocol_text NULL */
+    store_run run; /* protocol_text NULL */
     char analysed_at[32];
-    result_set rs;            /* method, results, stages (notes empty) */
-    char **notes;             /* import notes then analysis notes, in order */
+    result_set rs; /* method, results, stages (notes empty) */
+    char **notes;  /* import notes then analysis notes, in order */
     size_t nnotes;
 } store_row;
 
@@ -216,8 +216,8 @@ int store_query(store *st, const store_filter *f, store_row_fn fn, void *ctx)
 /* ---- the audit chain ---------------------------------------------------- */
 
 typedef struct {
-    int64_t entries;   /* entries checked */
-    int64_t bad_seq;   /* first entry that does not match, 0 when all do */
+    int64_t entries;    /* entries checked */
+    int64_t bad_seq;    /* first entry that does not match, 0 when all do */
     char bad_what[512]; /* what it records and what does not match */
 } store_verify_report;
 

@@ -30,7 +30,7 @@
 
 struct store_stmt {
     store *st;
-    char *sql;                 /* with $1, $2, ... */
+    char *sql;    /* with $1, $2, ... */
     char **param; /* owned text, NULL for SQL NULL */
     int nparam;   /* highest bound */
     int cap;
@@ -137,7 +137,10 @@ static int pg_begin_read(store *st)
 {
     return pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
-static int pg_commit(store *st) { return pg_exec(st, "COMMIT"); }
+static int pg_commit(store *st)
+{
+    return pg_exec(st, "COMMIT");
+}
 static int pg_rollback(store *st)
 {
     if (PQtransactionStatus(st->db) == PQTRANS_IDLE)
@@ -248,8 +251,8 @@ static int pg_bind_double(store_stmt *s, int i, double v)
 static int pg_step(store_stmt *s)
 {
     if (!s->res) {
-        s->res = PQexecParams(s->st->db, s->sql, s->nparam, NULL,
-                              (const char *const *)s->param, NULL, NULL, 0);
+        s->res = PQexecParams(s->st->db, s->sql, s->nparam, NULL, (const char *const *)s->param,
+                              NULL, NULL, 0);
         ExecStatusType t = PQresultStatus(s->res);
         if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
             int e = translate(s->st, s->res, s->sql);
@@ -279,7 +282,10 @@ static double pg_col_double(store_stmt *s, int i)
     return strtod(PQgetvalue(s->res, s->row, i), NULL);
 }
 
-static bool pg_col_null(store_stmt *s, int i) { return PQgetisnull(s->res, s->row, i); }
+static bool pg_col_null(store_stmt *s, int i)
+{
+    return PQgetisnull(s->res, s->row, i);
+}
 
 static void pg_finalize(store_stmt *s)
 {

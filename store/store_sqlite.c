@@ -111,7 +111,8 @@ static int sq_exec(store *st, const char *sql)
 static int sq_open(store *st, const char *target, const store_cfg *cfg)
 {
     sqlite3 *db = NULL;
-    int flags = cfg->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int flags =
+        cfg->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (!cfg->readonly && make_parent(target) != 0)
         return store_fail(st, RIGOR_EIO, "%s: cannot create its folder: %s", target,
                           strerror(errno));
@@ -156,9 +157,18 @@ static void sq_close(store *st)
 
 /* IMMEDIATE: the write lock is taken now, before the transaction reads the
  * last audit entry, so no other writer can append in between. */
-static int sq_begin_write(store *st) { return sq_exec(st, "BEGIN IMMEDIATE"); }
-static int sq_begin_read(store *st) { return sq_exec(st, "BEGIN"); }
-static int sq_commit(store *st) { return sq_exec(st, "COMMIT"); }
+static int sq_begin_write(store *st)
+{
+    return sq_exec(st, "BEGIN IMMEDIATE");
+}
+static int sq_begin_read(store *st)
+{
+    return sq_exec(st, "BEGIN");
+}
+static int sq_commit(store *st)
+{
+    return sq_exec(st, "COMMIT");
+}
 static int sq_rollback(store *st)
 {
     if (sqlite3_get_autocommit(st->db))
@@ -216,8 +226,7 @@ static void sq_finalize(store_stmt *s);
 static bool sq_has_table(store *st, const char *name)
 {
     store_stmt *s = NULL;
-    if (sq_prepare(st, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", &s) ||
-        !s)
+    if (sq_prepare(st, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", &s) || !s)
         return false;
     sqlite3_bind_text(s->s, 1, name, -1, SQLITE_TRANSIENT);
     bool yes = sqlite3_step(s->s) == SQLITE_ROW;
@@ -227,7 +236,8 @@ static bool sq_has_table(store *st, const char *name)
 
 static int sq_bind_text(store_stmt *s, int i, const char *v)
 {
-    int rc = v ? sqlite3_bind_text(s->s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s->s, i);
+    int rc =
+        v ? sqlite3_bind_text(s->s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s->s, i);
     return translate(s->st, rc, "bind");
 }
 
@@ -260,7 +270,10 @@ static const char *sq_col_text(store_stmt *s, int i)
     return t ? (const char *)t : "";
 }
 
-static int64_t sq_col_int(store_stmt *s, int i) { return sqlite3_column_int64(s->s, i); }
+static int64_t sq_col_int(store_stmt *s, int i)
+{
+    return sqlite3_column_int64(s->s, i);
+}
 
 static double sq_col_double(store_stmt *s, int i)
 {

@@ -48,7 +48,10 @@ static store *open_at(const char *name, int busy_ms)
     return st;
 }
 
-static bool have_sqlite3(void) { return system("command -v sqlite3 >/dev/null 2>&1") == 0; }
+static bool have_sqlite3(void)
+{
+    return system("command -v sqlite3 >/dev/null 2>&1") == 0;
+}
 
 /* Run SQL on a store file with the sqlite3 program; its stdout in out. */
 static int sql(const char *name, const char *q, char *out, size_t len)
@@ -80,9 +83,14 @@ static void fill_rs(result_set *rs, double strength)
     results_number(rs, "yield_strength_mpa", NAN);
     results_pair(rs, "modulus_strain_range_pct", 0.016665, 2.966665);
     results_string(rs, "break_rule", "sudden-drop");
-    result_stage g = {.stage = "elastic", .start_index = 12, .start_time_s = 0.24,
-                      .start_position_mm = 0.04, .start_strain_pct = 0.3,
-                      .end_strain_pct = 3.15, .start_stress_mpa = NAN, .rule = "slope"};
+    result_stage g = {.stage = "elastic",
+                      .start_index = 12,
+                      .start_time_s = 0.24,
+                      .start_position_mm = 0.04,
+                      .start_strain_pct = 0.3,
+                      .end_strain_pct = 3.15,
+                      .start_stress_mpa = NAN,
+                      .rule = "slope"};
     results_add_stage(rs, &g);
     results_note(rs, "yield strength: no offset intersection");
 }
@@ -120,8 +128,11 @@ static int add(store *st, const char *code, const char *batch, const char *sha, 
     result_set rs;
     fill_rs(&rs, strength);
     char *imp[] = {"WARNING: force column jumps x10 at sample 7"};
-    store_analysis a = {.rs = &rs, .import_notes = imp, .nimport_notes = 1,
-                        .operator_name = "ada", .rigor_version = "test"};
+    store_analysis a = {.rs = &rs,
+                        .import_notes = imp,
+                        .nimport_notes = 1,
+                        .operator_name = "ada",
+                        .rigor_version = "test"};
     int rc = store_add_run(st, &sp, &r, &a, rid, aid);
     results_clear(&rs);
     return rc;
@@ -256,7 +267,7 @@ static void test_idempotent(void)
     CHECK(store_count(st, &b) == RIGOR_OK && !memcmp(&a, &b, sizeof a), "nothing added\n");
     /* the same file's second specimen is a run of its own */
     CHECK(add(st, "S2", "B", sha, 1, 71, NULL, NULL) == RIGOR_OK, "curve 1\n");
-    char (*known)[65] = NULL;
+    char(*known)[65] = NULL;
     size_t nk = 0;
     CHECK(store_known_sources(st, &known, &nk) == RIGOR_OK && nk == 1 && !strcmp(known[0], sha),
           "known %zu\n", nk);
@@ -354,7 +365,8 @@ static void test_exclusion(void)
     CHECK(store_comment(st, STORE_T_RUN, 1, "clean break", "ada") == RIGOR_OK, "comment\n");
     CHECK(store_comment(st, STORE_T_ANALYSIS, 77, "x", "ada") == RIGOR_ENODATA, "no target\n");
     seen s = {0};
-    CHECK(store_query(st, NULL, on_row, &s) == RIGOR_OK && s.n == 1 && !strcmp(s.specimen[0], "E1"),
+    CHECK(store_query(st, NULL, on_row, &s) == RIGOR_OK && s.n == 1 &&
+              !strcmp(s.specimen[0], "E1"),
           "excluded left out n=%d\n", s.n);
     memset(&s, 0, sizeof s);
     store_filter f = {.with_excluded = true};
@@ -462,8 +474,8 @@ static void test_tamper_result(void)
     CHECK(store_verify(st, &rep) == RIGOR_EPARSE, "detected\n");
     CHECK(rep.bad_seq == atoll(seq) && atoll(seq) > 0, "names entry %lld, want %s\n",
           (long long)rep.bad_seq, seq);
-    CHECK(strstr(rep.bad_what, "analysis 2") && strstr(rep.bad_what, "no longer matches"), "%s\n",
-          rep.bad_what);
+    CHECK(strstr(rep.bad_what, "analysis 2") && strstr(rep.bad_what, "no longer matches"),
+          "%s\n", rep.bad_what);
     store_close(st);
 }
 
@@ -505,7 +517,8 @@ static void test_tamper_insert(void)
               NULL, 0) == 0,
           "insert\n");
     store_verify_report rep;
-    CHECK(store_verify(st, &rep) == RIGOR_EPARSE && strstr(rep.bad_what, "analysis 4 has no audit"),
+    CHECK(store_verify(st, &rep) == RIGOR_EPARSE &&
+              strstr(rep.bad_what, "analysis 4 has no audit"),
           "%s\n", rep.bad_what);
     store_close(st);
 }
@@ -564,8 +577,8 @@ static void test_locked(void)
     if (g)
         fclose(g);
     /* once released, the same write goes through (retry until it does) */
-    for (int i = 0; i < 600 && (rc = add(st, "L1", "B", sha, 0, 70, NULL, NULL)) == RIGOR_ETIMEOUT;
-         i++)
+    for (int i = 0;
+         i < 600 && (rc = add(st, "L1", "B", sha, 0, 70, NULL, NULL)) == RIGOR_ETIMEOUT; i++)
         usleep(50000);
     CHECK(rc == RIGOR_OK, "after release: %s\n", store_errmsg(st));
     store_close(st);
