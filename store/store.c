@@ -261,6 +261,40 @@ int store_migrate(store *st, int *from, int *to)
     return RIGOR_OK;
 }
 
+/* The target as it may be shown: a password in a connection URI
+ * (scheme://user:PASSWORD@host) or string (password=PASSWORD) is replaced
+ * by "***", so that no message or `rigor db info` prints it. */
+static void redact(const char *t, char *out, size_t len)
+{
+    snprintf(out, len, "%s", t);
+    char *scheme = strstr(out, "://");
+    if (scheme) {
+        char *at = strchr(scheme + 3, '@');
+        char *colon = strchr(scheme + 3, ':');
+        if (at && colon && colon < at) {
+            char rest[1024];
+            snprintf(rest, sizeof rest, "%s", at);
+            snprintf(colon, len - (size_t)(colon - out), ":***%s", rest);
+        }
+    }
+    for (char *p = strstr(out, "password="); p; p = strstr(p + 1, "password=")) {
+        char *v = p + 9, *end = v;
+        if (*end == '\'') {
+            end++;
+            while (*end && *end != '\'')
+                end += end[0] == '\\' && end[1] ? 2 : 1;
+            if (*end)
+                end++;
+        } else {
+            while (*end && *end != ' ' && *end != '&')
+                end++;
+        }
+        char rest[1024];
+        snprintf(rest, sizeof rest, "%s", end);
+        snprintf(v, len - (size_t)(v - out), "***%s", rest);
+    }
+}
+
 static bool is_pg_target(const char *t)
 {
     return !strncmp(t, "postgresql://", 13) || !strncmp(t, "postgres://", 11) ||
@@ -309,7 +343,7 @@ int store_open(const store_cfg *cfg, store **out, char *why, size_t whylen)
     st->kind = pg ? STORE_POSTGRES : STORE_SQLITE;
     st->busy_timeout_ms = c.busy_timeout_ms;
     st->readonly = c.readonly;
-    snprintf(st->target, sizeof st->target, "%s", target);
+    redact(target, st->target, sizeof st->target);
     int rc = st->ops->open(st, target, &c);
     int v = 0;
     if (rc == RIGOR_OK)

@@ -101,7 +101,7 @@ static int pg_open(store *st, const char *target, const store_cfg *cfg)
         PQfinish(c);
         st->db = NULL;
         return store_fail(st, RIGOR_EIO, "%s: cannot connect to the PostgreSQL server: %s",
-                          target, m);
+                          st->target, m);
     }
     PQsetNoticeProcessor(c, quiet, NULL);
     char sql[128];

@@ -12,7 +12,8 @@
  * linear chain; 13 a file that is not a store; 14 an unreachable
  * PostgreSQL server; 15 a full disk (file size limit) gives RIGOR_EFULL;
  * 16 a batch of writes with a refused one inside, and one rolled back;
- * 17 a query over more than one page of analyses.
+ * 17 a query over more than one page of analyses; 18 a password in the
+ * connection string is never printed.
  * The sqlite3 program is the independent peer; cases needing it skip
  * without it.
  */
@@ -656,6 +657,23 @@ static void test_unreachable_pg(void)
     CHECK(strstr(why, "cannot connect"), "%s\n", why);
 }
 
+/* 18: a password in the target never appears in a message */
+static void test_password_redacted(void)
+{
+    const char *t[] = {
+        "postgresql://rigor:s3cret@127.0.0.1:9/results",
+        "host=127.0.0.1 port=9 user=rigor password=s3cret dbname=results",
+        "postgresql://rigor@127.0.0.1:9/results?password=s3cret&sslmode=disable"};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char why[1200] = "";
+        store_cfg cfg = {.target = t[i]};
+        store *st = NULL;
+        CHECK(store_open(&cfg, &st, why, sizeof why) == RIGOR_EIO, "refused\n");
+        CHECK(!strstr(why, "s3cret") && strstr(why, "***") && strstr(why, "127.0.0.1"), "%s\n",
+              why);
+    }
+}
+
 /* 15 */
 static void test_full(void)
 {
@@ -727,6 +745,7 @@ int main(void)
     TEST_RUN(test_not_a_store);
     TEST_RUN(test_unreachable_pg);
     TEST_RUN(test_full);
+    TEST_RUN(test_password_redacted);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0)
