@@ -480,7 +480,7 @@ static int db_import(store *st, const db_opts *o, char **args, int nargs)
     int status = rc == RIGOR_OK ? 0 : 2;
     bool store_failed = false;
     /* Chunks bound the memory of results waiting for the writer. */
-    const size_t chunk = 256;
+    const size_t chunk = 64; /* also bounds how long the writer lock is held */
     for (size_t at = 0; rc == RIGOR_OK && at < files.n; at += chunk) {
         size_t n = files.n - at < chunk ? files.n - at : chunk;
         import_file *f = calloc(n, sizeof *f);
