@@ -9,7 +9,7 @@
 #   make lint     cppcheck + clang-tidy (.clang-tidy), zero findings
 #   make clean
 #
-# Sources are found by directory (common/ analysis/ rig/ protocols/ session/ cli/, one level of subfolders), so a
+# Sources are found by directory (common/ analysis/ rig/ protocols/ session/ store/ cli/, one level of subfolders), so a
 # new module needs no Makefile edit. Every program links the same objects;
 # cli/main.c alone holds main() for build/rigor, tests/test_X.c holds main()
 # for build/tests/test_X. Missing Debian packages are installed first by
