@@ -1330,17 +1330,23 @@ int store_verify(store *st, store_verify_report *rep)
             rc = e;
         }
     }
-    /* Value rows of an analysis are covered by its entry; orphans are not. */
-    if (rc == RIGOR_OK) {
+    /* Value, stage and note rows are covered by their analysis' entry;
+     * rows of an analysis that does not exist are covered by none. */
+    static const char *const parts[] = {"analysis_values", "analysis_stages", "analysis_notes"};
+    for (size_t k = 0; rc == RIGOR_OK && k < sizeof parts / sizeof parts[0]; k++) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT v.analysis_id FROM %s v WHERE NOT EXISTS (SELECT 1 FROM analyses a "
+                 "WHERE a.id = v.analysis_id) LIMIT 1",
+                 parts[k]);
         int64_t id = 0;
-        int e = run(st,
-                    "SELECT v.analysis_id FROM analysis_values v WHERE NOT EXISTS (SELECT 1 "
-                    "FROM analyses a WHERE a.id = v.analysis_id) LIMIT 1",
-                    NULL, 0, &id);
+        int e = run(st, sql, NULL, 0, &id);
         if (e == RIGOR_OK) {
             rep->bad_seq = -1;
             snprintf(rep->bad_what, sizeof rep->bad_what,
-                     "result rows of a missing analysis %lld", (long long)id);
+                     "%s rows of analysis %lld, which does not exist (inserted behind the "
+                     "log's back)",
+                     parts[k], (long long)id);
             rc = RIGOR_EPARSE;
         } else if (e != RIGOR_ENODATA) {
             rc = e;
