@@ -115,8 +115,11 @@ static int pg_open(store *st, const char *target, const store_cfg *cfg)
     return rc;
 }
 
+static void pg_cache_free(store *st);
+
 static void pg_close(store *st)
 {
+    pg_cache_free(st);
     if (st->db)
         PQfinish(st->db);
     st->db = NULL;
@@ -248,11 +251,69 @@ static int pg_bind_double(store_stmt *s, int i, double v)
     return pg_bind_text(s, i, buf);
 }
 
+/* Statements prepared on the server by their SQL text: parsing and
+ * planning the same few dozen statements for every run cost the server
+ * more than executing them. Prepared statements belong to the session and
+ * survive a rollback. When the table is full the rest run unprepared. */
+#define PG_CACHE 128
+typedef struct {
+    char *sql[PG_CACHE];
+    int n;
+} pg_cache;
+
+static void pg_cache_free(store *st)
+{
+    pg_cache *c = st->priv;
+    for (int i = 0; c && i < c->n; i++)
+        free(c->sql[i]);
+    free(c);
+    st->priv = NULL;
+}
+
+/* The name of the prepared statement for sql ("r<index>"), preparing it on
+ * first use; "" when it is run unprepared. */
+static int pg_prepared(store *st, const char *sql, int nparam, char name[16])
+{
+    name[0] = '\0';
+    pg_cache *c = st->priv;
+    if (!c && (c = st->priv = calloc(1, sizeof *c)) == NULL)
+        return RIGOR_OK; /* no memory for the cache: unprepared */
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->sql[i], sql)) {
+            snprintf(name, 16, "r%d", i);
+            return RIGOR_OK;
+        }
+    if (c->n == PG_CACHE)
+        return RIGOR_OK;
+    char *copy = strdup(sql);
+    if (!copy)
+        return RIGOR_OK;
+    snprintf(name, 16, "r%d", c->n);
+    PGresult *r = PQprepare(st->db, name, sql, nparam, NULL);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? RIGOR_OK : translate(st, r, sql);
+    PQclear(r);
+    if (rc != RIGOR_OK) {
+        free(copy);
+        name[0] = '\0';
+        return rc;
+    }
+    c->sql[c->n++] = copy;
+    return RIGOR_OK;
+}
+
 static int pg_step(store_stmt *s)
 {
     if (!s->res) {
-        s->res = PQexecParams(s->st->db, s->sql, s->nparam, NULL, (const char *const *)s->param,
-                              NULL, NULL, 0);
+        char name[16];
+        int prc = pg_prepared(s->st, s->sql, s->nparam, name);
+        if (prc != RIGOR_OK)
+            return prc;
+        if (name[0])
+            s->res = PQexecPrepared(s->st->db, name, s->nparam, (const char *const *)s->param,
+                                    NULL, NULL, 0);
+        else
+            s->res = PQexecParams(s->st->db, s->sql, s->nparam, NULL,
+                                  (const char *const *)s->param, NULL, NULL, 0);
         ExecStatusType t = PQresultStatus(s->res);
         if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
             int e = translate(s->st, s->res, s->sql);
