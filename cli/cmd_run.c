@@ -9,6 +9,7 @@
  */
 #include "commands.h"
 #include "output.h"
+#include "storeio.h"
 
 #include "../analysis/analysis.h"
 #include "../analysis/import/csvin.h"
@@ -54,9 +55,15 @@ static void usage(FILE *f)
             "  --timeout S         stop the test after S seconds (default 3600)\n"
             "  --dry-run           check the protocol and print the plan; nothing moves\n"
             "  --json              results as JSON\n"
+            "  --store             store the run and its analysis after the run file is\n"
+            "                      complete (default when $RIGOR_DB is set; docs/store.md)\n"
+            "  --db TARGET         the store to use (implies --store)\n"
+            "  --series S          test the next specimen of series S in the store (its id\n"
+            "                      and measured geometry; implies --store)\n"
             "\n"
             "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input or\n"
-            "realtime = required refused (nothing moved), 3 fault.\n");
+            "realtime = required refused (nothing moved), 3 fault, 4 the test is done and\n"
+            "its run file complete but storing it failed (1 and 3 take precedence).\n");
 }
 
 static bool num(const char *opt, const char *s, double *out)
@@ -76,7 +83,7 @@ int cmd_run(int argc, char **argv)
 {
     enum {
         O_RIG = 256, O_SIM, O_FAULTS, O_SIMLOG, O_SEED, O_SPEC, O_NOTE, O_W, O_T, O_G, O_D, O_H,
-        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP
+        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP, O_STORE, O_DB, O_SERIES
     };
     static const struct option longopts[] = {
         {"rig", required_argument, 0, O_RIG},
@@ -97,8 +104,13 @@ int cmd_run(int argc, char **argv)
         {"dry-run", no_argument, 0, O_DRY},
         {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},
+        {"store", no_argument, 0, O_STORE},
+        {"db", required_argument, 0, O_DB},
+        {"series", required_argument, 0, O_SERIES},
         {0, 0, 0, 0},
     };
+    const char *rdb = getenv("RIGOR_DB");
+    storeio_run_opts so = {.enabled = rdb && rdb[0]};
     run_opts o;
     run_opts_init(&o);
     o.progress = stderr;
@@ -158,6 +170,15 @@ int cmd_run(int argc, char **argv)
             break;
         case O_DRY: dry = true; break;
         case O_JSON: json = true; break;
+        case O_STORE: so.enabled = true; break;
+        case O_DB:
+            so.enabled = true;
+            so.db = optarg;
+            break;
+        case O_SERIES:
+            so.enabled = true;
+            so.series = optarg;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -169,6 +190,16 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     o.protocol_path = argv[optind];
+    if (so.series && o.specimen_id) {
+        fprintf(stderr, "rigor run: --series and --specimen-id exclude each other (the series "
+                        "names the specimen)\n");
+        return 2;
+    }
+    if (so.series) {
+        int sst = storeio_series_next(&so, &o.specimen_id, &o.geom);
+        if (sst)
+            return sst;
+    }
     if (o.rig_path && o.sim_preset) {
         fprintf(stderr, "rigor run: --rig and --sim exclude each other (--sim uses the "
                         "reference map)\n");
@@ -266,6 +297,13 @@ int cmd_run(int argc, char **argv)
     } else {
         output_table(stdout, &a, 1);
     }
+    /* The run file is complete: only now the store (docs/store.md). */
+    so.protocol_path = o.protocol_path;
+    so.rig_path = o.rig_path;
+    so.sim_preset = o.sim_preset;
+    int sst = storeio_run(&so, res.run_path, cl.v[0], arc == RIGOR_OK ? &a : NULL);
+    if (sst && !status)
+        status = sst;
     analysed_clear(&a);
     curve_list_free(&cl);
     return status;
