@@ -85,5 +85,22 @@ else
     skip=$((skip + 1)); echo "skip peer-fit-window: ../shared/data/peer absent"
 fi
 
+# 8. issue 20: an extensometer removed mid-test leaves its column empty; the
+#    strain goes on from the crosshead and every result uses the combined curve
+out=$("$RIGOR" analyze --json tests/data/import-gaps/strain_empty_after_yield.csv 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | $PY -c '
+import json,sys
+o=json.load(sys.stdin)[0]; r=o["results"]
+assert abs(r["tensile_strength_mpa"]-500) <= 1, r["tensile_strength_mpa"]
+assert abs(r["strain_at_max_pct"]-10.15) <= 0.2, r["strain_at_max_pct"]
+assert abs(r["strain_at_break_pct"]-14) <= 0.1, r["strain_at_break_pct"]
+assert abs(r["extensometer_removed_at_pct"]-2) <= 0.02, r
+assert any("empty from line 206" in n for n in o["notes"]), o["notes"]
+'; then ok extenso-empty-cells; else bad extenso-empty-cells "rc=$rc $out $(cat "$tmp/err")"; fi
+# an empty force cell stays an error (exit 2) naming file:line:col
+"$RIGOR" analyze --json tests/data/import-gaps/force_empty.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "force_empty.csv:1027:.*'Load (N)'.*empty cell" "$tmp/err"; then
+    ok force-empty-cell; else bad force-empty-cell "rc=$rc $(cat "$tmp/err")"; fi
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

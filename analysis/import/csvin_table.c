@@ -558,6 +558,16 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     long bad_line = 0;
     char bad_what[200] = "";
     char multi_text[64] = "";
+    /* An extensometer removed mid-test leaves its strain/extension cells
+     * empty while the force goes on (ISO 6892-1 allows removing it after
+     * yield): once that column has held numbers, such a cell is read as
+     * missing (NaN) and curve preparation continues the strain from the
+     * crosshead (prepare.h). An empty force cell stays an error. */
+    bool had_num[CURVE_NROLES] = {false};
+    long gap_at[CURVE_NROLES] = {0}, gap_atcol[CURVE_NROLES] = {0}; /* first empty cell */
+    size_t gap_cells = 0;
+    long gap_line = 0;
+    char gap_col[128] = "";
     double clock0 = NAN, clock_prev = NAN, clock_add = 0;
     size_t sentinel_cells = 0;
     /* While data lines are consumed, the memory of the text and line table
@@ -648,6 +658,8 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             goto out;
         }
         bool partial = false, invalid = false;
+        int gap_role = -1; /* an empty strain/extension cell, judged after the force */
+        size_t row_gaps = 0;
         for (int r = 0; r < CURVE_NROLES && !invalid; r++) {
             v[r] = NAN;
             int i = ti->pick[r];
@@ -675,6 +687,18 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             bool multi = false;
             cin_numst st = cin_num(f->s, dec, f->quoted, &v[r], &multi);
             if (st == NUM_OK) {
+                had_num[r] = true;
+                if (gap_at[r] && (r == CURVE_STRAIN || r == CURVE_EXT)) {
+                    /* numbers again after the empty cells: a dropout in
+                     * the data, not a removed extensometer */
+                    rigor_diag_set(diag, s->name, gap_at[r], gap_atcol[r],
+                                   "expected a number in column '%s', found an empty cell "
+                                   "(the column has numbers again at line %ld: a gap in the "
+                                   "data, not an extensometer removal)",
+                                   ti->col[i].full, (long)l->no);
+                    rc = RIGOR_EPARSE;
+                    goto out;
+                }
                 if (multi && !multi_seen) {
                     multi_seen = true;
                     multi_line = l->no;
@@ -692,6 +716,22 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             }
             if (st == NUM_EMPTY && r == CURVE_EXT && t->stop_at_hash) {
                 v[r] = NAN; /* a Rigor run without extensometer reading */
+                continue;
+            }
+            if (st == NUM_EMPTY && (r == CURVE_STRAIN || r == CURVE_EXT) &&
+                (had_num[r] || ti->rows > 0)) {
+                /* (rows read by the fast path had a number in every cell) */
+                if (gap_role < 0)
+                    gap_role = r; /* NaN when the force of this row is a number (below) */
+                if (!gap_at[r]) {
+                    gap_at[r] = l->no;
+                    gap_atcol[r] = f->col;
+                    /* every later row the general way, so a number after
+                     * the gap is seen (above) */
+                    fast = false;
+                    par_next = SIZE_MAX;
+                }
+                row_gaps++;
                 continue;
             }
             if (st == NUM_NONFINITE && t->skip_nonfinite) {
@@ -725,6 +765,23 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             invalid = false;
             continue;
         }
+        if (gap_role >= 0 && !partial) {
+            int fr = ti->pick[CURVE_FORCE] >= 0 ? CURVE_FORCE : CURVE_STRESS;
+            const cin_field *g = &row.f[ti->pick[gap_role]];
+            if (!isfinite(v[fr])) {
+                rigor_diag_set(diag, s->name, l->no, g->col,
+                               "expected a number in column '%s', found an empty cell (and no "
+                               "%s in this row to go on with)",
+                               ti->col[ti->pick[gap_role]].full, csvin_role_name(fr));
+                rc = RIGOR_EPARSE;
+                goto out;
+            }
+            if (!gap_cells) {
+                gap_line = l->no;
+                cin_copy(gap_col, sizeof gap_col, ti->col[ti->pick[gap_role]].full);
+            }
+            gap_cells += row_gaps;
+        }
         if (partial) {
             curve_note(c, "line %ld: incomplete last line (no line end) dropped", (long)l->no);
             break;
@@ -747,6 +804,12 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         ti->rows++;
         ti->last_line = li;
     }
+    if (gap_cells)
+        curve_note(c,
+                   "column '%s' is empty from line %ld on while the force goes on (%zu empty "
+                   "strain/extension cell%s read as missing): an extensometer removed or "
+                   "stopped mid-test",
+                   gap_col, gap_line, gap_cells, gap_cells == 1 ? "" : "s");
     if (bad_rows)
         curve_note(c,
                    "WARNING: %zu invalid row%s skipped (a non-finite value, e.g. a NaN reply "
