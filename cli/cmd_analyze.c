@@ -52,6 +52,8 @@ static void usage(FILE *f)
            "  --columns ROLE:UNIT,...      layout of files without a header row, by\n"
            "                               position (e.g. strain:%%,stress:MPa or\n"
            "                               time:s,ext:mm,force:kN; - skips a column)\n"
+           "  --max-file-size SIZE         refuse a file larger than SIZE before reading it\n"
+           "                               (bytes or K/M/G; default and most 512M)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --summary                    per group: n, mean, SD, CV, min, max of every\n"
            "                               result, Weibull fit of strengths (docs/batch.md)\n"
@@ -343,6 +345,7 @@ int cmd_analyze(int argc, char **argv)
         O_GROUPBY,
         O_SUMCSV,
         O_JOBS,
+        O_MAXSIZE,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -373,6 +376,7 @@ int cmd_analyze(int argc, char **argv)
         {"group-by", required_argument, 0, O_GROUPBY},
         {"summary-csv", required_argument, 0, O_SUMCSV},
         {"jobs", required_argument, 0, O_JOBS},
+        {"max-file-size", required_argument, 0, O_MAXSIZE},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -518,6 +522,14 @@ int cmd_analyze(int argc, char **argv)
             char err[200];
             if (csvin_parse_columns(optarg, &io, err, sizeof err) != RIGOR_OK) {
                 fprintf(stderr, "rigor analyze: --columns %s: %s\n", optarg, err);
+                return 2;
+            }
+            break;
+        }
+        case O_MAXSIZE: {
+            char err[200];
+            if (csvin_parse_size(optarg, &io, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor analyze: --max-file-size %s: %s\n", optarg, err);
                 return 2;
             }
             break;

@@ -102,5 +102,22 @@ assert any("empty from line 206" in n for n in o["notes"]), o["notes"]
 if [ $rc -eq 2 ] && grep -q "force_empty.csv:1027:.*'Load (N)'.*empty cell" "$tmp/err"; then
     ok force-empty-cell; else bad force-empty-cell "rc=$rc $(cat "$tmp/err")"; fi
 
+# 9. --max-file-size: a file over the limit is refused from its size before a
+#    byte is read (a sparse file of zeros would otherwise be "binary" or "not
+#    an export"), exit 2, in analyze, report and inspect; a bad size is exit 2
+truncate -s 300K "$tmp/big.csv"
+for cmd in analyze report inspect; do
+    extra=""; [ $cmd = report ] && extra="-o $tmp/r.html"
+    "$RIGOR" $cmd --max-file-size 100K "$tmp/big.csv" $extra >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && grep -q "big.csv: file is 307200 bytes, larger than the limit of 102400 bytes (--max-file-size); not read" "$tmp/err"; then
+        ok "max-file-size-$cmd"; else bad "max-file-size-$cmd" "rc=$rc $(cat "$tmp/err")"; fi
+done
+"$RIGOR" analyze --quiet --max-file-size 100K tests/data/import-gaps/strain_empty_after_yield.csv 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ]; then ok max-file-size-under; else bad max-file-size-under "rc=$rc $(cat "$tmp/err")"; fi
+for sz in 1G 0 -5 12Q; do
+    "$RIGOR" analyze --max-file-size "$sz" tests/data/import-gaps/strain_empty_after_yield.csv >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && grep -q "max-file-size" "$tmp/err"; then ok "max-file-size-bad-$sz"; else bad "max-file-size-bad-$sz" "rc=$rc $(cat "$tmp/err")"; fi
+done
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

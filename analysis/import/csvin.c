@@ -9,6 +9,7 @@
 #include "../../common/pool.h"
 #include "../../common/units.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -20,11 +21,47 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#define CSVIN_MAX_BYTES (512L * 1024 * 1024)
+#define CSVIN_MAX_BYTES CSVIN_MAX_FILE_BYTES
 
 void csvin_opts_default(csvin_opts *o)
 {
     memset(o, 0, sizeof *o);
+}
+
+int csvin_parse_size(const char *text, csvin_opts *o, char *err, size_t errlen)
+{
+    const char *p = text;
+    if (!isdigit((unsigned char)*p)) {
+        snprintf(err, errlen, "expected a size such as 200M, 1G or 1048576 (bytes)");
+        return RIGOR_EINVAL;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    long long mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1024; end++; break;
+    case 'm': case 'M': mul = 1024 * 1024; end++; break;
+    case 'g': case 'G': mul = 1024LL * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (mul > 1 && *end == 'i')
+        end++;
+    if (*end == 'B' || (*end == 'b' && mul > 1))
+        end++;
+    if (*end || errno || !(v > 0)) {
+        snprintf(err, errlen, "expected a size such as 200M, 1G or 1048576 (bytes)");
+        return RIGOR_EINVAL;
+    }
+    double bytes = v * (double)mul;
+    if (bytes < 1 || bytes > (double)CSVIN_MAX_FILE_BYTES) {
+        snprintf(err, errlen,
+                 "must be between 1 byte and 512M (the importer reads at most 512 MiB "
+                 "per file)");
+        return RIGOR_EINVAL;
+    }
+    o->max_bytes = (long long)bytes;
+    return RIGOR_OK;
 }
 
 typedef struct {
@@ -114,7 +151,8 @@ static int slurp(const char *path, int threads, long long max_bytes, char **buf,
     if ((long long)st.st_size > limit) {
         close(fd);
         rigor_diag_set(diag, path, 0, 0,
-                       "file is %lld bytes, larger than the limit of %lld bytes; not read",
+                       "file is %lld bytes, larger than the limit of %lld bytes "
+                       "(--max-file-size); not read",
                        (long long)st.st_size, limit);
         return RIGOR_EUNSUPPORTED;
     }
