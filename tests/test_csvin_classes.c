@@ -142,6 +142,8 @@ static void test_extenso_length(void)
             CHECK(!strcmp(c->colname[CURVE_EXT], t[k].ext), "%s: ext from '%s', want '%s'",
                   t[k].file, c->colname[CURVE_EXT], t[k].ext);
             CHECK_NEAR(c->ch[CURVE_EXT][c->n - 1], t[k].last_ext_m, 1e-12, 1e-9, "last ext");
+            CHECK(c->xhead && !strcmp(c->xhead_col, t[k].cross), "%s: crosshead '%s' kept",
+                  t[k].file, c->xhead_col);
             CHECK(!strcmp(csvin_channel_kind(c->colname[CURVE_EXT], c->colunit[CURVE_EXT]),
                           "extensometer"),
                   "%s: kind", t[k].file);
@@ -152,6 +154,8 @@ static void test_extenso_length(void)
         char *d = describe(t[k].file, NULL);
         CHECK(d && col_line_has(d, t[k].cross, "from the extensometer"),
               "inspect says the crosshead lost to the extensometer:\n%s", d ? d : "");
+        CHECK(d && col_line_has(d, t[k].cross, "kept as the crosshead"),
+              "inspect says the crosshead is kept beside it:\n%s", d ? d : "");
         free(d);
     }
 }

@@ -7,6 +7,7 @@
  */
 #include "../analysis/analysis.h"
 #include "../analysis/import/csvin.h"
+#include "../analysis/prepare.h"
 #include "../analysis/results.h"
 #include "harness.h"
 
@@ -131,11 +132,98 @@ static void test_gap_then_numbers_is_error(void)
     curve_list_free(&l);
 }
 
+/* An extensometer in mm beside a crosshead in mm (issue 20 class 2/3): the
+ * importer keeps the crosshead (curve.xhead) instead of dropping it, and the
+ * removal (frozen, or empty cells) is continued from it. Fails on the old
+ * code: the frozen gauge gave strain at max = strain at break = 2 %, the
+ * empty one "extension of sample 201 is not a finite number". */
+static void test_extenso_mm_beside_crosshead(void)
+{
+    static const char *const f[] = {FIX "extenso_mm_frozen.csv", FIX "extenso_mm_empty.csv"};
+    for (int k = 0; k < 2; k++) {
+        curve_list l = {0};
+        result_set rs;
+        char why[1200] = "";
+        int rc = read_analyse(f[k], &l, &rs, why, sizeof why);
+        CHECK(rc == RIGOR_OK, "%s: rc %d: %s", f[k], rc, why);
+        if (rc == RIGOR_OK) {
+            const curve *c = l.v[0];
+            CHECK(c->xhead && !strcmp(c->xhead_col, "Crosshead"), "%s: crosshead kept '%s'",
+                  f[k], c->xhead_col);
+            CHECK(!strcmp(c->colname[CURVE_EXT], "Extensometer"), "%s: ext is '%s'", f[k],
+                  c->colname[CURVE_EXT]);
+            if (c->xhead)
+                CHECK_NEAR(c->xhead[c->n - 21], 0.065 * 0.14, 1e-8, 0, "crosshead in m");
+            check_combined(f[k], &rs);
+            const result_value *m = results_find_method(&rs, "strain_after_removal");
+            CHECK(m && strstr(m->s, "crosshead"), "%s: continued from the crosshead", f[k]);
+            /* the plot arrays are the same combined curve */
+            analysis_opts o;
+            analysis_opts_default(&o);
+            double *eps = NULL, *sig = NULL;
+            size_t n = 0;
+            rc = analysis_curve_arrays(c, &o, &rs, &eps, &sig, &n, why, sizeof why);
+            CHECK(rc == RIGOR_OK && n == c->n, "%s: arrays rc %d: %s", f[k], rc, why);
+            if (rc == RIGOR_OK)
+                CHECK_NEAR(eps[1399] * 100, 13.99, 0.05, 0, "plotted strain before the break");
+            free(eps);
+            free(sig);
+        }
+        results_clear(&rs);
+        curve_list_free(&l);
+    }
+}
+
+/* The unload rule on the kept crosshead: a frozen extensometer (in mm) is
+ * no unload, a crosshead driven back under load is, even though the gauge
+ * reads nothing of it. */
+static void test_unload_on_kept_crosshead(void)
+{
+    char *txt = malloc(200000);
+    CHECK(txt, "alloc");
+    if (!txt)
+        return;
+    size_t k = (size_t)snprintf(txt, 200000,
+                                "Area,10,mm^2\nGauge length,50,mm\n\n"
+                                "Time (s),Crosshead (mm),Extensometer (mm),Load (N)\n");
+    /* linear-elastic loading to 0.5 % strain, then the crosshead goes back
+     * by 20 % at a still high force; the gauge froze at 0.3 % */
+    double e = 0;
+    for (int i = 0; i < 120; i++) {
+        e = i < 100 ? i * 5e-5 : (100 - (i - 100) * 0.5) * 5e-5;
+        double xe = fmin(e, 0.003) * 50;
+        double F = 200e9 * e * 10e-6;
+        k += (size_t)snprintf(txt + k, 200000 - k, "%d,%.6f,%.6f,%.3f\n", i, e * 65, xe, F);
+    }
+    curve_list l = {0};
+    rigor_diag d = {0};
+    int rc = csvin_read_buffer("unload.csv", txt, k, NULL, &l, &d);
+    CHECK(rc == RIGOR_OK && l.n == 1, "rc %d %s", rc, d.msg);
+    if (rc == RIGOR_OK && l.n == 1) {
+        analysis_opts o;
+        analysis_opts_default(&o);
+        result_set rs;
+        results_init(&rs);
+        char why[512] = "";
+        rc = analysis_run(l.v[0], &o, &rs, why, sizeof why);
+        CHECK(rc == RIGOR_OK, "rc %d %s", rc, why);
+        bool unload = false;
+        for (size_t i = 0; i < rs.nnotes; i++)
+            unload |= strstr(rs.notes[i], "the crosshead reversed at sample") != NULL;
+        CHECK(unload, "the unload is judged on the kept crosshead");
+        results_clear(&rs);
+    }
+    curve_list_free(&l);
+    free(txt);
+}
+
 int main(void)
 {
     TEST_RUN(test_strain_empty);
     TEST_RUN(test_force_empty_is_error);
     TEST_RUN(test_empty_first_row_is_error);
     TEST_RUN(test_gap_then_numbers_is_error);
+    TEST_RUN(test_extenso_mm_beside_crosshead);
+    TEST_RUN(test_unload_on_kept_crosshead);
     TEST_END("test_csvin_gaps");
 }

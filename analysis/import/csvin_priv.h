@@ -173,6 +173,8 @@ typedef struct {
     cin_col col[CIN_MAXCOL];
     int ncol;
     int pick[CURVE_NROLES]; /* column index per role or -1 */
+    int xhead;              /* a crosshead kept beside an extensometer that took
+                               the ext role (curve.xhead), or -1 */
     size_t rows;            /* data rows read */
     size_t last_line;       /* index of the last data line read */
     char delim, dec;

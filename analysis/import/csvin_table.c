@@ -252,6 +252,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                    cin_tinfo *ti, rigor_diag *diag)
 {
     memset(ti, 0, sizeof *ti);
+    ti->xhead = -1;
     for (int r = 0; r < CURVE_NROLES; r++)
         ti->pick[r] = -1;
     ti->delim = t->delim;
@@ -506,6 +507,17 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if (rc)
             goto out;
     }
+    /* A crosshead beside an extensometer that took ext is kept (curve.xhead):
+     * the best of the unused length columns that are neither an extensometer
+     * nor a setpoint, by name priority (Standardweg before Traversenweg
+     * absolut), each with its unit. */
+    int we = ti->pick[CURVE_EXT];
+    if (we >= 0 && ti->col[we].extenso && !(o && o->column[CURVE_EXT]))
+        for (int i = 0; i < ti->ncol; i++)
+            if (i != we && ti->col[i].role == CURVE_EXT && !ti->col[i].extenso &&
+                !ti->col[i].setpoint && ti->col[i].unit[0] &&
+                (ti->xhead < 0 || prio[i] > prio[ti->xhead]))
+                ti->xhead = i;
     /* Columns that look like a role but were not used are roles no more. */
     for (int i = 0; i < ti->ncol; i++) {
         bool used = false;
@@ -518,7 +530,14 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                         "rejected: setpoint/command channel (the controller's demand, not a "
                         "measurement); the measured %s is '%s'",
                         csvin_role_name(r), w >= 0 ? ti->col[w].full : "another column");
-            else if (w >= 0 && ti->col[w].extenso)
+            else if (i == ti->xhead) {
+                /* The extensometer gives the strain; the crosshead beside
+                 * it continues a removed gauge and judges unloads. */
+                set_why(&ti->col[i],
+                        "not used for ext, that is from the extensometer '%s'; kept as the "
+                        "crosshead (continues a removed gauge, judges unloads)",
+                        ti->col[w].full);
+            } else if (w >= 0 && ti->col[w].extenso)
                 set_why(&ti->col[i], "not used: %s is from the extensometer '%s'",
                         csvin_role_name(r), ti->col[w].full);
             else
@@ -547,6 +566,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         goto out;
     }
 
+    if (ti->xhead >= 0) {
+        if ((rc = curve_add_xhead(c)))
+            goto out;
+        cin_copy(c->xhead_col, sizeof c->xhead_col, ti->col[ti->xhead].name);
+    }
     /* Data rows. */
     size_t need = 0;
     for (int r = 0; r < CURVE_NROLES; r++)
@@ -586,8 +610,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
     for (int r = 0; r < CURVE_NROLES; r++)
         if (ti->pick[r] >= 0)
             role[ti->pick[r]] = (signed char)r;
+    /* (the crosshead beside an extensometer is read the general way) */
     bool fast = (t->delim == ',' || t->delim == ';' || t->delim == '\t') && t->delim != dec &&
-                !t->clock_time && !t->catman;
+                !t->clock_time && !t->catman && ti->xhead < 0;
     if (t->end > t->data && (rc = curve_reserve(c, t->end - t->data)))
         goto out;
     int nthr = o && o->table_threads > 1 ? o->table_threads : 1;
@@ -801,6 +826,13 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         rc = curve_append(c, v);
         if (rc)
             goto out;
+        if (ti->xhead >= 0 && (size_t)ti->xhead < row.n) {
+            const cin_field *f = &row.f[ti->xhead];
+            double xv;
+            bool m2;
+            if (cin_num(f->s, dec, f->quoted, &xv, &m2) == NUM_OK)
+                c->xhead[c->n - 1] = xv;
+        }
         ti->rows++;
         ti->last_line = li;
     }
@@ -871,6 +903,9 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             for (size_t k = 0; k < c->n; k++)
                 a[k] *= scale;
     }
+    if (ti->xhead >= 0 && ti->col[ti->xhead].scale != 1)
+        for (size_t k = 0; k < c->n; k++)
+            c->xhead[k] *= ti->col[ti->xhead].scale;
 out:
     cin_row_free(&row);
     cin_row_free(&urow);
