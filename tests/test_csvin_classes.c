@@ -564,6 +564,46 @@ static void test_error_paths_free(void)
     CHECK(1, "no crash (leaks are LeakSanitizer's to report)");
 }
 
+/* The test type from a metadata value that names it (issue 20 class 7). The
+ * old code looked at keys only: 'Test type,Compression' stayed "not stated"
+ * and 'Methode: Druckversuch' read as tensile nowhere, compression nowhere. */
+static void test_type_from_metadata(void)
+{
+    static const struct {
+        const char *text, *want, *note;
+    } t[] = {
+        {"Test type,Compression\nSpecimen,B2\n\nTime (s),Extension (mm),Load (N)\n"
+         "0,0,0\n1,0.1,100\n2,0.2,200\n",
+         "compression", "from the metadata 'Test type: Compression'"},
+        {"Methode: Druckversuch\n\nZeit (s);Weg (mm);Kraft (N)\n0;0;0\n1;0,1;100\n"
+         "2;0,2;200\n",
+         "compression", "from the metadata 'Methode: Druckversuch'"},
+        {"Prüfart;Zugversuch\n\nZeit (s);Weg (mm);Kraft (N)\n0;0;0\n1;0,1;100\n"
+         "2;0,2;200\n",
+         "tensile", "from the metadata 'Prüfart: Zugversuch'"},
+        {"Tipo de ensayo,Tracción\n\nTiempo (s),Desplazamiento (mm),Fuerza (N)\n0,0,0\n"
+         "1,0.1,100\n2,0.2,200\n",
+         "tensile", "from the metadata 'Tipo de ensayo: Tracción'"},
+        /* a key that is no test-type key says nothing by its value */
+        {"Operator,Compression Team\n\nTime (s),Extension (mm),Load (N)\n0,0,0\n"
+         "1,0.1,100\n2,0.2,200\n",
+         "", NULL},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        curve_list l = {0};
+        rigor_diag d = {0};
+        int rc = csvin_read_buffer("type.csv", t[k].text, strlen(t[k].text), NULL, &l, &d);
+        CHECK(rc == RIGOR_OK && l.n == 1, "case %zu: rc %d %s", k, rc, d.msg);
+        if (rc == RIGOR_OK && l.n == 1) {
+            CHECK(!strcmp(l.v[0]->test, t[k].want), "case %zu: test '%s', want '%s'", k,
+                  l.v[0]->test, t[k].want);
+            if (t[k].note)
+                CHECK(has_note(l.v[0], t[k].note), "case %zu: note '%s'", k, t[k].note);
+        }
+        curve_list_free(&l);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -582,5 +622,6 @@ int main(void)
     TEST_RUN(test_run_nan_row);
     TEST_RUN(test_folder_scan_safe);
     TEST_RUN(test_error_paths_free);
+    TEST_RUN(test_type_from_metadata);
     TEST_END("test_csvin_classes");
 }

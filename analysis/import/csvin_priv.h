@@ -228,6 +228,10 @@ bool cin_flexure_word(const char *text);
 
 /* Set c->test from a text mentioning tension/tensile or compression. */
 void cin_test_from_text(curve *c, const char *text);
+/* csvin_meta.c: the test type from a metadata key that names it ("Test
+ * type: Compression", "Methode: Zugversuch", "Prüfart", "Tipo de ensayo"),
+ * with a note; nothing when c->test is set or no such key says it. */
+void cin_test_from_meta(curve *c);
 
 /* "a FIFO", "a socket", "a character device", ... for a stat mode. */
 const char *cin_file_kind(unsigned mode);
