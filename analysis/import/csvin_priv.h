@@ -2,10 +2,12 @@
  *
  * The importer works in layers:
  *   csvin_text.c     bytes -> UTF-8 lines (line ends), field splitting with
- *                    quotes, strict number parsing;
+ *                    quotes;
+ *   csvin_number.c   strict number parsing (fields, plain data lines);
  *   csvin_encoding.c the legacy encoding of a non-UTF-8 text;
- *   csvin_table.c    one table (names row, optional units row, data rows) ->
- *                    one curve, units to SI;
+ *   csvin_table.c    one table (names row, optional units row) -> columns
+ *                    and their roles;
+ *   csvin_rows.c     its data rows -> one curve, units to SI;
  *   csvin_roles.c    the role of a column (setpoint, extensometer, crosshead);
  *   csvin_checks.c   consistency checks that add notes;
  *   csvin_meta.c     geometry keys, test type, metadata line layouts;
@@ -232,6 +234,14 @@ void cin_test_from_text(curve *c, const char *text);
  * type: Compression", "Methode: Zugversuch", "Prüfart", "Tipo de ensayo"),
  * with a note; nothing when c->test is set or no such key says it. */
 void cin_test_from_meta(curve *c);
+
+/* csvin_rows.c: the data rows of table t, whose columns and roles
+ * cin_read_table has put in ti (dec the decimal separator), into c, units
+ * to SI. RIGOR_OK, or an error with diag (file:line:col). */
+int cin_read_rows(const cin_src *s, const cin_tspec *t, const csvin_opts *o, char dec, curve *c,
+                  cin_tinfo *ti, rigor_diag *diag);
+/* csvin_rows.c: a wall-clock time "HH:MM:SS:mmm" in s (false if not one). */
+bool cin_parse_clock(const char *s, double *sec);
 
 /* "a FIFO", "a socket", "a character device", ... for a stat mode. */
 const char *cin_file_kind(unsigned mode);
