@@ -119,5 +119,15 @@ for sz in 1G 0 -5 12Q; do
     if [ $rc -eq 2 ] && grep -q "max-file-size" "$tmp/err"; then ok "max-file-size-bad-$sz"; else bad "max-file-size-bad-$sz" "rc=$rc $(cat "$tmp/err")"; fi
 done
 
+# 10. a peak/valley block's largest peak is the vendor's maximum force, shown
+#     beside Rigor's with the relative difference
+out=$("$RIGOR" analyze --json tests/data/import-classes/mts_peaks_en.dat 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | $PY -c '
+import json,sys
+r=json.load(sys.stdin)[0]["results"]
+assert abs(r["vendor_max_force_n"]-3000) < 1e-6, r
+assert abs(r["vendor_max_force_n_rel_diff"]) < 1e-9, r
+'; then ok peak-block-vendor; else bad peak-block-vendor "rc=$rc $out $(cat "$tmp/err")"; fi
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -604,6 +604,41 @@ static void test_type_from_metadata(void)
     }
 }
 
+/* A peak/valley block gives the vendor's maximum force (its largest peak)
+ * where the file states none (issue 20 class 6). The old code kept the
+ * peaks as metadata rows only; and its names row 'Peak Load' (with a space)
+ * was guessed space-delimited, shifting every column by one. A result the
+ * file states directly (mts_blocks_de.dat: 'Höchstkraft' 5.0 kN beside
+ * peaks up to 5.1 kN) still wins. */
+static void test_peak_block_vendor(void)
+{
+    curve_list l = read_fix(FIX "mts_peaks_en.dat", NULL, 1);
+    if (l.n) {
+        csvin_vendor v[16];
+        size_t n = csvin_vendor_results(l.v[0], v, 16);
+        CHECK(n == 1 && !strcmp(v[0].name, "max_force_n"), "%zu vendor results", n);
+        if (n == 1)
+            CHECK_NEAR(v[0].value_si, 3000, 1e-9, 0, "vendor max force from the peaks");
+        const curve_meta *m = curve_meta_find(l.v[0], "Valley Load [row 3]");
+        CHECK(m && !strcmp(m->value, "0.04") && !strcmp(m->unit, "kN"),
+              "valley column in its place");
+        CHECK(has_note(l.v[0], "the largest of the 3 values of 'Peak Load'"), "note");
+    }
+    curve_list_free(&l);
+    l = read_fix(FIX "mts_blocks_de.dat", NULL, 1);
+    if (l.n) {
+        csvin_vendor v[16];
+        size_t n = csvin_vendor_results(l.v[0], v, 16), nf = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(v[i].name, "max_force_n")) {
+                nf++;
+                CHECK_NEAR(v[i].value_si, 5000, 1e-9, 0, "stated Höchstkraft wins");
+            }
+        CHECK(nf == 1, "one vendor max force, got %zu", nf);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -623,5 +658,6 @@ int main(void)
     TEST_RUN(test_folder_scan_safe);
     TEST_RUN(test_error_paths_free);
     TEST_RUN(test_type_from_metadata);
+    TEST_RUN(test_peak_block_vendor);
     TEST_END("test_csvin_classes");
 }

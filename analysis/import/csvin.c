@@ -479,6 +479,32 @@ static const vmap vendor_keys[] = {
     {"耐力", "yield_strength_mpa", DIM_STRESS},
 };
 
+/* Results the importer derived from a vendor table (csvin_blocks.c: the
+ * largest peak of a peak/valley block): used only where the file states
+ * no result of that name directly. */
+static const vmap derived_keys[] = {
+    {CIN_PEAK_FORCE_KEY, "max_force_n", DIM_FORCE},
+    {CIN_PEAK_STRESS_KEY, "max_stress_mpa", DIM_STRESS},
+};
+
+static bool vendor_value(const curve_meta *m, const vmap *k, csvin_vendor *v)
+{
+    double x;
+    /* "412.5", "1,234.5" or a decimal comma "412,5" */
+    if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK &&
+        cin_num(m->value, ',', false, &x, NULL) != NUM_OK)
+        return false;
+    unit_info ui;
+    if (!units_parse(m->unit, &ui) || ui.dim != k->dim)
+        return false;
+    v->name = k->name;
+    v->value_si = x * ui.scale;
+    v->source = m->key;
+    v->text = m->value;
+    v->unit = m->unit;
+    return true;
+}
+
 size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
 {
     size_t n = 0;
@@ -487,20 +513,22 @@ size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
         for (size_t k = 0; k < sizeof vendor_keys / sizeof vendor_keys[0]; k++) {
             if (strcasecmp(m->key, vendor_keys[k].key) != 0)
                 continue;
-            double x;
-            /* "412.5", "1,234.5" or a decimal comma "412,5" */
-            if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK &&
-                cin_num(m->value, ',', false, &x, NULL) != NUM_OK)
-                break;
-            unit_info ui;
-            if (!units_parse(m->unit, &ui) || ui.dim != vendor_keys[k].dim)
-                break;
-            v[n].name = vendor_keys[k].name;
-            v[n].value_si = x * ui.scale;
-            v[n].source = m->key;
-            v[n].text = m->value;
-            v[n].unit = m->unit;
-            n++;
+            if (vendor_value(m, &vendor_keys[k], &v[n]))
+                n++;
+            break;
+        }
+    }
+    size_t direct = n;
+    for (size_t i = 0; i < c->nmeta && n < max; i++) {
+        const curve_meta *m = &c->meta[i];
+        for (size_t k = 0; k < sizeof derived_keys / sizeof derived_keys[0]; k++) {
+            if (strcmp(m->key, derived_keys[k].key) != 0)
+                continue;
+            bool stated = false;
+            for (size_t j = 0; j < direct; j++)
+                stated |= !strcmp(v[j].name, derived_keys[k].name);
+            if (!stated && vendor_value(m, &derived_keys[k], &v[n]))
+                n++;
             break;
         }
     }

@@ -285,6 +285,11 @@ size_t cin_pick_data_block(const cin_block *b, size_t n);
  * several rows, "name [row k]"), geometry from them; vendor results come
  * from the keys (csvin_vendor_results). */
 void cin_block_meta(curve *c, const cin_src *s, const cin_block *b, cin_row *row);
+/* The metadata keys cin_block_meta gives the largest value of a peak/valley
+ * block's peak force / peak stress column (csvin_vendor_results: the
+ * vendor's max_force_n / max_stress_mpa where the file states none). */
+#define CIN_PEAK_FORCE_KEY "Peak force (largest of the peak block)"
+#define CIN_PEAK_STRESS_KEY "Peak stress (largest of the peak block)"
 
 typedef struct {
     char format[64];
