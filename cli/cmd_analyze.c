@@ -60,6 +60,8 @@ static void usage(FILE *f)
            "  --columns ROLE:UNIT,...      layout of files without a header row, by\n"
            "                               position (e.g. strain:%%,stress:MPa or\n"
            "                               time:s,ext:mm,force:kN; - skips a column)\n"
+           "  --max-file-size SIZE         refuse a file larger than SIZE before reading it\n"
+           "                               (bytes or K/M/G; default and most 512M)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --cycles                     list load-unload cycles from one cycle on (default:\n"
            "                               from two); with --csv one row per cycle\n"
@@ -475,7 +477,8 @@ int cmd_analyze(int argc, char **argv)
         O_MCTOL,
         O_MCMAX,
         O_STORE,
-        O_DB
+        O_DB,
+        O_MAXSIZE
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -531,6 +534,7 @@ int cmd_analyze(int argc, char **argv)
         {"mc-max-trials", required_argument, 0, O_MCMAX},
         {"store", no_argument, 0, O_STORE},
         {"db", required_argument, 0, O_DB},
+        {"max-file-size", required_argument, 0, O_MAXSIZE},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -690,6 +694,14 @@ int cmd_analyze(int argc, char **argv)
             char err[200];
             if (csvin_parse_columns(optarg, &io, err, sizeof err) != RIGOR_OK) {
                 fprintf(stderr, "rigor analyze: --columns %s: %s\n", optarg, err);
+                return 2;
+            }
+            break;
+        }
+        case O_MAXSIZE: {
+            char err[200];
+            if (csvin_parse_size(optarg, &io, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor analyze: --max-file-size %s: %s\n", optarg, err);
                 return 2;
             }
             break;

@@ -626,7 +626,9 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                    (long)s->lines[f.names].no);
     first_row_geometry(c, s, &f, &ti, &row);
     cin_row_free(&row);
-    /* Test type: a column or key that says so, else Bluehill's method folder. */
+    /* Test type: a metadata value that names it, a column or key that says
+     * so, else Bluehill's method folder. */
+    cin_test_from_meta(c);
     for (int r = 0; r < CURVE_NROLES; r++)
         cin_test_from_text(c, c->colname[r]);
     for (size_t i = 0; i < c->nmeta; i++)
