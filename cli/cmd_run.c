@@ -2,10 +2,11 @@
  *
  * Progress goes to stderr (one line per step and event), the results table
  * (the same analysis as `rigor analyze` on the run file) to stdout.
- * Exit status: 0 test ran and ended as the protocol intended; 1 the test
- * failed its criteria (a limit, a timeout); 2 invalid input, or the rig
- * file's realtime = required refused by the host (nothing moved);
- * 3 rig fault (link lost, e-stop, watchdog, limit switch).
+ * Exit status (exit_status, the usage says the same): 0 test ran and ended
+ * as the protocol intended; 1 stopped by a limit or the timeout; 2 invalid
+ * input, or the rig file's realtime = required refused by the host (nothing
+ * moved); 3 fault (link lost, e-stop, watchdog, a refused command);
+ * 128 + signal for SIGINT / SIGTERM (the test stopped, data kept).
  */
 #include "commands.h"
 #include "output.h"
@@ -27,8 +28,27 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    stop_requested = sig; /* the session ends the test with MEND_SIGNAL */
+}
+
+/* Exit status of a test that ran, from why it ended (the usage's table). */
+static int exit_status(const run_result *r)
+{
+    switch (r->end) {
+    case MEND_COMPLETE:
+    case MEND_FRACTURE:
+    case MEND_STOP_REACTION: return 0;
+    case MEND_LIMIT:
+    case MEND_TIMEOUT:
+    case MEND_OPERATOR_STOP: return 1;
+    case MEND_SIGNAL: return strstr(r->end_reason, "SIGTERM") ? 128 + SIGTERM : 128 + SIGINT;
+    case MEND_REFUSED:
+    case MEND_RIG_FAULT: return 3;
+    case MEND_NO_STEPS: return 2;
+    case MEND_NONE:
+    case MEND_NKINDS: break;
+    }
+    return 3; /* ended without a reason: unexpected, never success */
 }
 
 static void usage(FILE *f)
@@ -55,8 +75,10 @@ static void usage(FILE *f)
             "  --dry-run           check the protocol and print the plan; nothing moves\n"
             "  --json              results as JSON\n"
             "\n"
-            "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input or\n"
-            "realtime = required refused (nothing moved), 3 fault.\n");
+            "Exit status: 0 done as planned (protocol complete, fracture, a stop\n"
+            "reaction), 1 stopped by a limit or the timeout, 2 invalid input or\n"
+            "realtime = required refused (nothing moved), 3 fault (rig fault, lost\n"
+            "link, a command the rig refused), 130 / 143 stopped by SIGINT / SIGTERM.\n");
 }
 
 static bool num(const char *opt, const char *s, double *out)
@@ -245,7 +267,7 @@ int cmd_run(int argc, char **argv)
     csvin_opts_default(&io);
     rigor_diag d;
     memset(&d, 0, sizeof d);
-    int status = res.fault ? 3 : res.failed ? 1 : 0;
+    int status = exit_status(&res);
     if (csvin_read_file(res.run_path, &io, &cl, &d) != RIGOR_OK || cl.n != 1) {
         char buf[1200];
         fprintf(stderr, "rigor run: cannot read back %s: %s\n", res.run_path,

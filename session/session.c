@@ -119,6 +119,8 @@ struct run_session {
     int bal_polls;
     double t_end, t_first;
     bool stop_pending, stop_asked, fault_sent;
+    machine_end abort_why; /* the session's own end asked before the machine existed */
+    char abort_detail[64];
     long frac_sample, stop_sample, idx;
     rig_sample buf[256];
 };
@@ -483,6 +485,8 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     s->bal_polls = 0;
     s->t_end = s->t_first = NAN;
     s->stop_pending = s->stop_asked = s->fault_sent = false;
+    s->abort_why = MEND_NONE;
+    s->abort_detail[0] = '\0';
     s->frac_sample = s->stop_sample = -1;
     s->idx = 0;
     s->phase = RUN_BALANCE;
@@ -543,10 +547,32 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
     }
     if (isfinite(s->compliance))
         machine_set_compliance(s->m, s->compliance);
+    machine_set_rig(s->m, &s->lim);
     machine_request(s->m, ME_ARM);
     machine_request(s->m, ME_START);
     s->phase = RUN_ACTIVE;
     return RUN_ACTIVE;
+}
+
+/* A command the rig refused (rig_cmd_* returned an error): the crosshead
+ * would keep the previous command, so the test ends in FAULT with the
+ * reason, never silently. */
+static void refused(run_session *s, int rc, const machine_cmd *c)
+{
+    if (rc == RIGOR_OK || !s->m)
+        return;
+    char d[128];
+    snprintf(d, sizeof d, "%s %.6g m/s: %s",
+             c->kind == MC_VELOCITY   ? "velocity"
+             : c->kind == MC_POSITION ? "position"
+                                      : "stop",
+             c->velocity_m_s, rigor_strerror(rc));
+    if (machine_state_of(s->m) != MS_FAULT) {
+        machine_abort(s->m, MEND_REFUSED, d);
+        say(s->o.progress, "%s: FAULT: command refused: %s\n", s->o.who, d);
+    }
+    if (c->kind != MC_STOP)
+        rig_cmd_stop(s->r);
 }
 
 static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
@@ -557,7 +583,10 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
     machine_note notes[16];
     if (s->stop_pending && !s->stop_asked) {
         s->stop_asked = true;
-        machine_request(m, ME_STOP);
+        if (s->abort_why != MEND_NONE)
+            machine_abort(m, s->abort_why, s->abort_detail);
+        else
+            machine_request(m, ME_STOP);
     }
     rig_wait_samples(r, wait_s);
     rig_sample *buf = s->buf;
@@ -573,7 +602,8 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
                 machine_sample ms = {last.t_s, last.position_m, last.force_N, last.extension_m};
                 machine_cmd c;
                 machine_feed(m, &ms, &c, notes, 16);
-                execute(r, &c);
+                if (execute(r, &c) != RIGOR_OK)
+                    rig_cmd_stop(r); /* in FAULT the rig refuses motion anyway */
             }
             say(pg, "%s: FAULT: %s\n", s->o.who, reason);
             if (!isfinite(s->t_end))
@@ -596,7 +626,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         int nn = machine_feed(m, &ms, &c, notes, 16);
         if (c.kind == MC_STOP && s->stop_sample < 0)
             s->stop_sample = s->idx;
-        execute(r, &c);
+        refused(s, execute(r, &c), &c);
         /* A drop pending its debounce: the sample that confirms it is taken
          * now, not a period later (the stop latency). */
         if (i + 1 == n && machine_wants_sample(m))
@@ -604,19 +634,24 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         char stage[128] = "";
         for (int k = 0; k < nn; k++) {
             const machine_note *mn = &notes[k];
-            if (!strcmp(mn->kind, "step"))
-                say(pg, "  t=%7.3f s  step %s\n", sm->t_s - s->t_first, mn->text);
-            else if (strcmp(mn->kind, "end"))
-                say(pg, "  t=%7.3f s  %s %s\n", sm->t_s - s->t_first, mn->kind, mn->text);
-            if (!strcmp(mn->kind, "fracture") && s->frac_sample < 0)
+            double tr = sm->t_s - s->t_first;
+            switch (mn->kind) {
+            case MN_STEP: say(pg, "  t=%7.3f s  step %s\n", tr, mn->text); break;
+            case MN_END: break; /* the end reason is printed at the end */
+            default:
+                say(pg, "  t=%7.3f s  %s %s\n", tr, machine_note_name(mn->kind), mn->text);
+                break;
+            }
+            if (mn->kind == MN_FRACTURE && s->frac_sample < 0)
                 s->frac_sample = s->idx;
-            if (!strcmp(mn->kind, "stage") || !strcmp(mn->kind, "fracture") ||
-                !strcmp(mn->kind, "mark") || !strcmp(mn->kind, "limit")) {
+            /* the run file's stage column: stage names, fracture, mark:label, limit */
+            if (mn->kind == MN_STAGE || mn->kind == MN_FRACTURE || mn->kind == MN_MARK ||
+                mn->kind == MN_LIMIT) {
                 size_t len = strlen(stage);
-                const char *word = !strcmp(mn->kind, "stage") ? mn->text : mn->kind;
+                bool mark = mn->kind == MN_MARK;
+                const char *word = mn->kind == MN_STAGE ? mn->text : machine_note_name(mn->kind);
                 snprintf(stage + len, sizeof stage - len, "%s%s%s%.40s", len ? " " : "", word,
-                         !strcmp(mn->kind, "mark") ? ":" : "",
-                         !strcmp(mn->kind, "mark") ? mn->text : "");
+                         mark ? ":" : "", mark ? mn->text : "");
             }
         }
         /* The run file holds what the rig measured; the protocol's zero
@@ -639,8 +674,11 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
     else if (isfinite(s->t_end) && s->fault_sent && n == 0)
         s->phase = RUN_FINISHED; /* link gone: nothing more will come */
     else if (isfinite(s->t_first) && n > 0 && buf[n - 1].t_s - s->t_first > s->timeout) {
-        machine_request(m, ME_STOP);
-        say(pg, "%s: timeout after %.0f s\n", s->o.who, s->timeout);
+        /* the session's own end: its reason, not the operator's stop */
+        char d[64];
+        snprintf(d, sizeof d, "after %.0f s", s->timeout);
+        machine_abort(m, MEND_TIMEOUT, d);
+        say(pg, "%s: timeout %s\n", s->o.who, d);
         s->timeout = INFINITY;
     }
     return s->phase;
@@ -678,6 +716,24 @@ int run_session_request(run_session *s, machine_event e)
     if (!s->m)
         return RIGOR_ESTATE;
     return machine_request(s->m, e);
+}
+
+int run_session_abort(run_session *s, machine_end why, const char *detail)
+{
+    if (s->r)
+        rig_cmd_stop(s->r);
+    if (s->phase != RUN_BALANCE && s->phase != RUN_ACTIVE)
+        return RIGOR_ESTATE;
+    if (s->m) {
+        machine_abort(s->m, why, detail);
+        return RIGOR_OK;
+    }
+    if (s->abort_why == MEND_NONE) {
+        s->abort_why = why;
+        snprintf(s->abort_detail, sizeof s->abort_detail, "%s", detail ? detail : "");
+    }
+    s->stop_pending = true; /* the machine starts already ended */
+    return RIGOR_OK;
 }
 
 bool run_session_fault(run_session *s, char *reason, size_t len)
@@ -728,6 +784,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     snprintf(o->end_reason, sizeof o->end_reason, "%s",
              machine_end_reason(m)[0] ? machine_end_reason(m) : "ended");
     o->failed = machine_failed(m);
+    o->end = machine_end_of(m);
     o->fault = o->final_state == MS_FAULT;
     if (s->frac_sample >= 0 && s->stop_sample >= 0)
         o->stop_latency_samples = (double)(s->stop_sample - s->frac_sample);
@@ -858,9 +915,17 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
      * protocol's steps, and the live values. It is erased before each poll so
      * the step and stage lines print cleanly above it. */
     bool bar = o->progress && isatty(fileno(o->progress));
+    bool signalled = false;
     while (true) {
-        if (o->stop_flag && *o->stop_flag)
-            run_session_request(s, ME_STOP);
+        if (o->stop_flag && *o->stop_flag && !signalled) {
+            /* SIGINT / SIGTERM: the test ends with its own reason */
+            int sig = (int)*o->stop_flag;
+            signalled = true;
+            run_session_abort(s, MEND_SIGNAL,
+                              sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal");
+            say(o->progress, "rigor run: %s: stopping\n",
+                sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal");
+        }
         if (bar)
             fputs("\r\033[K", o->progress);
         rc = run_session_poll(s, 0.05, why, wl);

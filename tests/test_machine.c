@@ -37,6 +37,10 @@ static const allowed expected[] = {
     {MS_STOPPED, ME_FAULT, MS_FAULT},   {MS_STOPPED, ME_RESET, MS_IDLE},
     {MS_FAULT, ME_STOP, MS_FAULT},      {MS_FAULT, ME_FAULT, MS_FAULT},
     {MS_FAULT, ME_ACK, MS_STOPPED},
+    /* the session's own end (timeout, signal): a final state with its reason */
+    {MS_ARMED, ME_ABORT, MS_STOPPED},   {MS_DONE, ME_ABORT, MS_DONE},
+    {MS_PAUSED, ME_ABORT, MS_STOPPED},  {MS_STOPPED, ME_ABORT, MS_STOPPED},
+    {MS_FAULT, ME_ABORT, MS_FAULT},
 };
 
 static int expected_next(machine_state s, machine_event e)
@@ -51,6 +55,7 @@ static int expected_next(machine_state s, machine_event e)
         case ME_PAUSE: return MS_PAUSED;
         case ME_STOP: return MS_STOPPED;
         case ME_FAULT: return MS_FAULT;
+        case ME_ABORT: return MS_STOPPED;
         default: return -1;
         }
     }
@@ -221,9 +226,9 @@ static int run_loop(machine *m, plant *pl, int nmax, int *fracture_note_at)
         int nn = machine_feed(m, &s, &c, notes, 16);
         if (getenv("MACHINE_TRACE"))
             for (int k = 0; k < nn; k++)
-                printf("  [%d] %s %s x=%g F=%g\n", i, notes[k].kind, notes[k].text, pl->x, s.force_N);
+                printf("  [%d] %s %s x=%g F=%g\n", i, machine_note_name(notes[k].kind), notes[k].text, pl->x, s.force_N);
         for (int k = 0; k < nn; k++)
-            if (!strcmp(notes[k].kind, "fracture") && fracture_note_at && *fracture_note_at < 0)
+            if (notes[k].kind == MN_FRACTURE && fracture_note_at && *fracture_note_at < 0)
                 *fracture_note_at = i;
         if (machine_wants_sample(m) && wants_sample_at < 0)
             wants_sample_at = i;
@@ -284,7 +289,7 @@ static void test_limit_stops(void)
     run_loop(m, &pl, 5000, NULL);
     CHECK(machine_state_of(m) == MS_DONE, "done");
     CHECK(machine_failed(m), "a limit ends the test as failed");
-    CHECK(strstr(machine_end_reason(m), "limit force") != NULL, "reason %s",
+    CHECK(strstr(machine_end_reason(m), "limit: force reached") != NULL, "reason %s",
           machine_end_reason(m));
     double f = pl.k * pl.x;
     CHECK(f >= 10 && f < 10.05, "stopped at %g N (limit 10 N, one sample of travel)", f);
@@ -492,11 +497,11 @@ static void test_reaction_hold_then_unload(void)
         machine_cmd c;
         int nn = machine_feed(m, &s, &c, notes, 16);
         for (int k = 0; k < nn; k++) {
-            if (!strcmp(notes[k].kind, "stage") && !strcmp(notes[k].text, "densification"))
+            if (notes[k].kind == MN_STAGE && !strcmp(notes[k].text, "densification"))
                 saw_dens = true;
-            if (!strcmp(notes[k].kind, "step") && strstr(notes[k].text, "hold"))
+            if (notes[k].kind == MN_STEP && strstr(notes[k].text, "hold"))
                 saw_hold = true;
-            if (!strcmp(notes[k].kind, "step") && strstr(notes[k].text, "unload"))
+            if (notes[k].kind == MN_STEP && strstr(notes[k].text, "unload"))
                 saw_unload = true;
         }
         if (c.kind == MC_VELOCITY)
