@@ -438,11 +438,17 @@ static double step_speed(const machine *m, const proto_step *s)
     return s->rate;
 }
 
-/* True when the step's rate is a force rate: the loop of ratectl.h sets the
- * speed every sample. */
+/* True when the step's rate is a force or stress rate: the loop of
+ * ratectl.h sets the speed every sample. */
 static bool force_rate(const proto_step *s)
 {
-    return s->rate_kind == PRATE_FORCE;
+    return s->rate_kind == PRATE_FORCE || s->rate_kind == PRATE_STRESS;
+}
+
+/* The force rate (N/s) of a force- or stress-rate step: dF/dt = A dS/dt. */
+static double force_rate_N_s(const machine *m, const proto_step *s)
+{
+    return s->rate_kind == PRATE_STRESS ? s->rate * m->area : s->rate;
 }
 
 static const proto_step *current(machine *m)
@@ -761,7 +767,7 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         case PSTEP_RAMP:
             if (force_rate(st)) {
                 if (!m->motion_sent)
-                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, st->rate, +1);
+                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, force_rate_N_s(m, st), +1);
                 m->motion_sent = true;
                 double v = ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);
                 cmd->kind = MC_VELOCITY;
@@ -808,7 +814,7 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
             }
             if (force_rate(st)) {
                 if (!m->motion_sent || reverse)
-                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, st->rate,
+                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, force_rate_N_s(m, st),
                                        m->cycle_up ? +1 : -1);
                 double v = ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);
                 cmd->kind = MC_VELOCITY;
@@ -825,7 +831,7 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         case PSTEP_UNLOAD:
             if (force_rate(st)) {
                 if (!m->motion_sent)
-                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, st->rate, -1);
+                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, force_rate_N_s(m, st), -1);
                 m->motion_sent = true;
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);

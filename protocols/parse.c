@@ -348,9 +348,10 @@ static const value_spec spec_area = {"area", {DIM_AREA}, "mm2, m2, in2", "an are
 static const value_spec spec_compliance = {
     "compliance", {DIM_COMPLIANCE}, "um/N, mm/kN, m/N", "a compliance unit"};
 static const value_spec spec_rate = {"a rate",
-                                     {DIM_VELOCITY, DIM_STRAIN_RATE, DIM_FORCE_RATE},
-                                     "mm/min, mm/s, %/min, N/s",
-                                     "a speed, strain-rate or force-rate unit"};
+                                     {DIM_VELOCITY, DIM_STRAIN_RATE, DIM_FORCE_RATE,
+                                      DIM_STRESS_RATE},
+                                     "mm/min, mm/s, %/min, N/s, MPa/s",
+                                     "a speed, strain-rate, force-rate or stress-rate unit"};
 static const value_spec spec_level = {"a cycle level",
                                       {DIM_FORCE, DIM_STRESS, DIM_RATIO, DIM_LENGTH},
                                       "N, MPa, %, mm",
@@ -412,13 +413,7 @@ static bool read_value(parser *P, const value_spec *spec, const char *name, doub
     for (int k = 0; k < 4 && spec->dim[k] != DIM_NONE; k++)
         ok |= ui.dim == spec->dim[k];
     if (!ok) {
-        if (ui.dim == DIM_STRESS_RATE && spec == &spec_rate)
-            diag(P, P->line, u->col,
-                 "stress rates ('%s') are not supported: use a force rate (N/s) or a "
-                 "crosshead speed (mm/min)",
-                 ub);
-        else
-            diag(P, P->line, u->col, "%s needs %s (%s), got '%s' (%s)", what, spec->unitkind,
+        diag(P, P->line, u->col, "%s needs %s (%s), got '%s' (%s)", what, spec->unitkind,
                  spec->examples, ub, units_dim_name(ui.dim));
         return false;
     }
@@ -472,6 +467,7 @@ static bool read_rate(parser *P, const char *stepname, unsigned allowed, proto_r
         return false;
     proto_rate_kind k = d == DIM_VELOCITY      ? PRATE_VELOCITY
                         : d == DIM_STRAIN_RATE ? PRATE_STRAIN
+                        : d == DIM_STRESS_RATE ? PRATE_STRESS
                                                : PRATE_FORCE;
     if (!(allowed & (1u << k))) {
         const lex_token *u = &P->lx.tok[P->i - 1];
@@ -497,7 +493,8 @@ static bool read_rate(parser *P, const char *stepname, unsigned allowed, proto_r
     return true;
 }
 
-#define RATE_ANY ((1u << PRATE_VELOCITY) | (1u << PRATE_STRAIN) | (1u << PRATE_FORCE))
+#define RATE_ANY                                                                               \
+    ((1u << PRATE_VELOCITY) | (1u << PRATE_STRAIN) | (1u << PRATE_FORCE) | (1u << PRATE_STRESS))
 #define RATE_MOVE ((1u << PRATE_VELOCITY) | (1u << PRATE_STRAIN))
 
 /* ---- conditions -------------------------------------------------------- */
@@ -1291,12 +1288,17 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                      u->stage);
             break;
         case USE_RATE:
-            if (u->rk == PRATE_STRAIN && !isfinite(p->length0_m)) {
+            if (u->rk == PRATE_STRESS && !isfinite(p->area_m2)) {
+                diag(P, u->line, u->col, "a stress rate needs the cross-section: give %s",
+                     comp ? "'diameter' or 'area'"
+                          : "'width' and 'thickness', 'diameter' or 'area'");
+            } else if (u->rk == PRATE_STRAIN && !isfinite(p->length0_m)) {
                 diag(P, u->line, u->col, "a strain rate needs %s to become a crosshead speed",
                      comp ? "'height' (or 'thickness')" : "'gauge-length'");
             } else if (isfinite(vmax)) {
                 double v = u->rk == PRATE_STRAIN ? u->value * p->length0_m : u->value;
-                if (u->rk != PRATE_FORCE && v > vmax * (1 + 1e-9))
+                if ((u->rk == PRATE_VELOCITY || u->rk == PRATE_STRAIN) &&
+                    v > vmax * (1 + 1e-9))
                     diag(P, u->line, u->col,
                          "crosshead speed %.4g mm/min is beyond the rig's maximum speed (%.4g "
                          "mm/min)",

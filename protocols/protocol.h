@@ -74,7 +74,8 @@ typedef enum {
 typedef enum {
     PRATE_VELOCITY = 0, /* m/s crosshead */
     PRATE_STRAIN,       /* 1/s, converted to crosshead velocity with the gauge length/height */
-    PRATE_FORCE         /* N/s, closed loop in software on crosshead velocity */
+    PRATE_FORCE,        /* N/s, closed loop in software on crosshead velocity */
+    PRATE_STRESS        /* Pa/s, the force rate rate x area_m2 (closed loop as PRATE_FORCE) */
 } proto_rate_kind;
 
 #define PZERO_POSITION 1u

@@ -126,6 +126,16 @@ double ratectl_speed(ratectl *c, double t_s, double f_N)
     double v = u / k;
     double lo = c->dir > 0 ? 0 : -vmax, hi = c->dir < 0 ? 0 : vmax;
     bool clamped = v < lo || v > hi;
+    if (c->dir != 0 && (c->dir > 0 ? v < lo : v > hi)) {
+        /* The force is ahead of the reference by more than the loop would
+         * take back by standing still (a preload's overshoot, the drive
+         * still decelerating): the rate is what is asked, not the
+         * trajectory, so the reference restarts at the measured force. */
+        c->t_a = t_s;
+        c->f_a = f_N;
+        c->integ = 0;
+        return 0;
+    }
     v = fmin(hi, fmax(lo, v));
     /* anti-windup: integrate only while the output is not saturated */
     if (!clamped)

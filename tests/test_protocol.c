@@ -50,7 +50,7 @@ static const bad_case bad_cases[] = {
     {"wrong-dimension", 8, 32, "force needs a force unit (N, kN, lbf...), got 'mm' (length)",
      false},
     {"rate-dimension", 8, 12, "got 'mm' (length)", false},
-    {"stress-rate", 8, 11, "stress rates ('MPa/s') are not supported", false},
+    {"stress-rate", 6, 9, "a stress rate needs the cross-section: give 'width' and", false},
     {"return-force-rate", 9, 13, "return needs a crosshead speed", false},
     {"preload-force-rate", 8, 20, "preload needs a crosshead speed", false},
     {"negative-rate", 8, 9, "the rate must be positive", false},
