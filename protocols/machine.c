@@ -28,6 +28,8 @@
 
 /* ----------------------------------------------------------------- table */
 
+/* Steps (S_*) and END happen only in the four active states: the feed runs
+ * steps nowhere else, so no other row has them. */
 #define X (-1)
 #define ACTIVE_ROW                                                                             \
     {X, X, MS_PRELOAD, MS_RUNNING, MS_HOLD, MS_UNLOAD, MS_DONE, MS_PAUSED, X, MS_STOPPED,       \
@@ -35,14 +37,14 @@
 static const signed char table[MS_NSTATES][ME_NEVENTS] = {
     /* ARM, START, S_PRE, S_MOT, S_HOLD, S_UNL, END, PAUSE, RESUME, STOP, FAULT, ACK, RESET, ABORT */
     [MS_IDLE] = {MS_ARMED, X, X, X, X, X, X, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE, X},
-    [MS_ARMED] = {MS_ARMED, MS_RUNNING, X, X, X, X, MS_DONE, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE,
+    [MS_ARMED] = {MS_ARMED, MS_RUNNING, X, X, X, X, X, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE,
                   MS_STOPPED},
     [MS_PRELOAD] = ACTIVE_ROW,
     [MS_RUNNING] = ACTIVE_ROW,
     [MS_HOLD] = ACTIVE_ROW,
     [MS_UNLOAD] = ACTIVE_ROW,
-    [MS_DONE] = {X, X, X, X, X, X, MS_DONE, X, X, MS_DONE, MS_FAULT, X, MS_IDLE, MS_DONE},
-    [MS_PAUSED] = {X, X, X, X, X, X, MS_DONE, MS_PAUSED, MS_RUNNING, MS_STOPPED, MS_FAULT, X, X,
+    [MS_DONE] = {X, X, X, X, X, X, X, X, X, MS_DONE, MS_FAULT, X, MS_IDLE, MS_DONE},
+    [MS_PAUSED] = {X, X, X, X, X, X, X, MS_PAUSED, MS_RUNNING, MS_STOPPED, MS_FAULT, X, X,
                    MS_STOPPED},
     [MS_STOPPED] = {X, X, X, X, X, X, X, X, X, MS_STOPPED, MS_FAULT, X, MS_IDLE, MS_STOPPED},
     [MS_FAULT] = {X, X, X, X, X, X, X, X, X, MS_FAULT, MS_FAULT, MS_STOPPED, X, MS_FAULT},
@@ -254,8 +256,10 @@ static void enter_armed(machine *m, machine_state from, machine_event e)
 static void enter_running(machine *m, machine_state from, machine_event e)
 {
     (void)e;
-    if (from == MS_PAUSED)
+    if (from == MS_PAUSED) {
         m->motion_sent = false; /* re-issue the step's motion; a loop restarts here */
+        m->stop_cmd = false;    /* a pause's stop not yet sent is void now */
+    }
 }
 
 static void enter_step_state(machine *m, machine_state from, machine_event e)

@@ -26,12 +26,12 @@ static const allowed expected[] = {
     {MS_IDLE, ME_ARM, MS_ARMED},        {MS_IDLE, ME_STOP, MS_IDLE},
     {MS_IDLE, ME_FAULT, MS_FAULT},      {MS_IDLE, ME_RESET, MS_IDLE},
     {MS_ARMED, ME_ARM, MS_ARMED},       {MS_ARMED, ME_START, MS_RUNNING},
-    {MS_ARMED, ME_END, MS_DONE},        {MS_ARMED, ME_STOP, MS_IDLE},
+    {MS_ARMED, ME_STOP, MS_IDLE},
     {MS_ARMED, ME_FAULT, MS_FAULT},     {MS_ARMED, ME_RESET, MS_IDLE},
     /* the four active states share one row */
-    {MS_DONE, ME_END, MS_DONE},         {MS_DONE, ME_STOP, MS_DONE},
+    {MS_DONE, ME_STOP, MS_DONE},
     {MS_DONE, ME_FAULT, MS_FAULT},      {MS_DONE, ME_RESET, MS_IDLE},
-    {MS_PAUSED, ME_END, MS_DONE},       {MS_PAUSED, ME_PAUSE, MS_PAUSED},
+    {MS_PAUSED, ME_PAUSE, MS_PAUSED},
     {MS_PAUSED, ME_RESUME, MS_RUNNING}, {MS_PAUSED, ME_STOP, MS_STOPPED},
     {MS_PAUSED, ME_FAULT, MS_FAULT},    {MS_STOPPED, ME_STOP, MS_STOPPED},
     {MS_STOPPED, ME_FAULT, MS_FAULT},   {MS_STOPPED, ME_RESET, MS_IDLE},
@@ -93,6 +93,7 @@ static void test_table_complete(void)
 }
 
 /* ------------------------------------------------------------ 2. the plant */
+
 
 static uint64_t rs = 0x2545F4914F6CDD1Dull;
 static double gauss(void)
@@ -207,6 +208,222 @@ static void proto_release(protocol *p)
 {
     free(p->steps);
     free(p);
+}
+
+/* ---------------------------------- 1b. the real machine through the table
+ *
+ * For every (state, event) pair: bring a real machine into the state through
+ * its public calls, cause the event the way it happens in a run (an operator
+ * request, a latched stop, a fault, a session abort, or a step that ends and
+ * the next step's kind), and check the state it lands in is the table's (or
+ * unchanged where the table refuses). */
+
+/* A one- or two-step protocol: the first step puts the machine in state s
+ * and, with `finish`, ends at once; the second (kind of event e) never
+ * ends. */
+static void first_step(proto_step *st, machine_state s, bool finish)
+{
+    memset(st, 0, sizeof *st);
+    st->rate_kind = PRATE_VELOCITY;
+    st->rate = 1e-5;
+    switch (s) {
+    case MS_PRELOAD:
+        st->kind = PSTEP_PRELOAD;
+        st->target = finish ? -1e9 : 1e9;
+        break;
+    case MS_HOLD:
+        st->kind = PSTEP_HOLD;
+        st->duration_s = finish ? 1e-9 : 1e9;
+        break;
+    case MS_UNLOAD:
+        st->kind = PSTEP_UNLOAD;
+        st->target = finish ? 1e9 : -1e9;
+        break;
+    default:
+        st->kind = PSTEP_RAMP;
+        if (finish) {
+            st->until.nclauses = 1;
+            st->until.natoms[0] = 1;
+            st->until.atom[0][0].q = PQ_STEP_TIME;
+            st->until.atom[0][0].op = POP_GE;
+            st->until.atom[0][0].value = 0;
+        }
+        break;
+    }
+}
+
+static machine_state state_of_step_event(machine_event e)
+{
+    return e == ME_STEP_PRELOAD ? MS_PRELOAD
+           : e == ME_STEP_HOLD  ? MS_HOLD
+           : e == ME_STEP_UNLOAD ? MS_UNLOAD
+                                 : MS_RUNNING;
+}
+
+static int feed_n(machine *m, int n, double *t)
+{
+    machine_note notes[16];
+    machine_cmd c;
+    int k = 0;
+    for (int i = 0; i < n; i++, *t += 1e-3)
+        k += machine_feed(m, &(machine_sample){*t, 0, 0, NAN}, &c, notes, 16) >= 0;
+    return k;
+}
+
+/* Bring m into s; the protocol's first step is the one for s (pass finish
+ * to let it end at the next samples). */
+static bool reach(machine *m, machine_state s, double *t)
+{
+    bool active = s == MS_PRELOAD || s == MS_RUNNING || s == MS_HOLD || s == MS_UNLOAD;
+    if (s == MS_IDLE)
+        return true;
+    machine_request(m, ME_ARM);
+    if (s == MS_ARMED)
+        return machine_state_of(m) == MS_ARMED;
+    machine_request(m, ME_START);
+    if (s == MS_RUNNING) /* START lands in RUNNING; the ramp step keeps it there */
+        return machine_state_of(m) == MS_RUNNING;
+    feed_n(m, 1, t); /* the first step's state, through the table */
+    if (active || s == MS_DONE)
+        return machine_state_of(m) == s;
+    if (s == MS_PAUSED)
+        machine_request(m, ME_PAUSE);
+    else if (s == MS_STOPPED)
+        machine_request(m, ME_STOP);
+    else if (s == MS_FAULT)
+        machine_fault(m, "test");
+    feed_n(m, 1, t);
+    return machine_state_of(m) == s;
+}
+
+static void test_table_real(void)
+{
+    int pairs = 0;
+    for (int si = 0; si < MS_NSTATES; si++)
+        for (int ei = 0; ei < ME_NEVENTS; ei++) {
+            machine_state s = (machine_state)si;
+            machine_event e = (machine_event)ei;
+            bool step_ev = e == ME_STEP_PRELOAD || e == ME_STEP_MOTION || e == ME_STEP_HOLD ||
+                           e == ME_STEP_UNLOAD || e == ME_END;
+            bool active = s == MS_PRELOAD || s == MS_RUNNING || s == MS_HOLD || s == MS_UNLOAD;
+            protocol *p = proto_new(PTEST_TENSILE);
+            /* DONE: one step that ends at once. An active state with a step
+             * event: its step ends at once, then the event's step (none for
+             * END). Else one ramp that never ends. */
+            first_step(&p->steps[p->nsteps++], active ? s : MS_RUNNING,
+                       s == MS_DONE || (step_ev && active));
+            if (step_ev && active && e != ME_END) {
+                first_step(&p->steps[p->nsteps++], state_of_step_event(e), false);
+                p->steps[1].kind = e == ME_STEP_PRELOAD  ? PSTEP_PRELOAD
+                                   : e == ME_STEP_HOLD   ? PSTEP_HOLD
+                                   : e == ME_STEP_UNLOAD ? PSTEP_UNLOAD
+                                                         : PSTEP_RAMP;
+            }
+            machine *m;
+            machine_new(p, NULL, &m);
+            double t = 0;
+            /* the step pairs are checked through the notes below */
+            bool there = step_ev && active ? true : reach(m, s, &t);
+            CHECK(there, "reached %s (in %s)", machine_state_name(s),
+                  machine_state_name(machine_state_of(m)));
+            int want = machine_transition(s, e);
+            int rc = RIGOR_OK;
+            switch (e) {
+            case ME_ARM:
+            case ME_START:
+            case ME_PAUSE:
+            case ME_RESUME:
+            case ME_ACK:
+            case ME_RESET:
+                rc = machine_request(m, e);
+                CHECK((rc == RIGOR_OK) == (want >= 0), "%s x %s: request rc %d, table %d",
+                      machine_state_name(s), machine_event_name(e), rc, want);
+                break;
+            case ME_STOP:
+                machine_request(m, ME_STOP);
+                feed_n(m, 1, &t);
+                break;
+            case ME_FAULT:
+                machine_fault(m, "test");
+                feed_n(m, 1, &t);
+                break;
+            case ME_ABORT:
+                machine_abort(m, MEND_TIMEOUT, "test");
+                feed_n(m, 1, &t);
+                break;
+            default: /* a step ends and the next (or the end) follows */
+                if (s == MS_PRELOAD || s == MS_RUNNING || s == MS_HOLD || s == MS_UNLOAD) {
+                    machine_request(m, ME_ARM);
+                    machine_request(m, ME_START);
+                    /* feed until the first step has ended: its note says it
+                     * began (so the machine was in s), the state shows where
+                     * the table took it */
+                    machine_note notes[16];
+                    machine_cmd c;
+                    bool began = false;
+                    for (int i = 0; i < 5 && machine_step(m) < 1 &&
+                                    machine_state_of(m) != MS_DONE;
+                         i++, t += 1e-3) {
+                        int nn = machine_feed(m, &(machine_sample){t, 0, 0, NAN}, &c, notes, 16);
+                        for (int k = 0; k < nn; k++)
+                            began = began || (notes[k].kind == MN_STEP &&
+                                              !strncmp(notes[k].text, "1 ", 2));
+                    }
+                    CHECK(began, "%s x %s: the first step ran", machine_state_name(s),
+                          machine_event_name(e));
+                    CHECK(e == ME_END || machine_step(m) == 1, "%s x %s: on to step 2",
+                          machine_state_name(s), machine_event_name(e));
+                } else {
+                    feed_n(m, 3, &t); /* the feed runs no steps here */
+                }
+                break;
+            }
+            machine_state got = machine_state_of(m);
+            machine_state exp = want >= 0 ? (machine_state)want : s;
+            CHECK(got == exp, "%s x %s: real machine in %s, table says %s",
+                  machine_state_name(s), machine_event_name(e), machine_state_name(got),
+                  want >= 0 ? machine_state_name((machine_state)want) : "refused");
+            /* the end reason of the final states says why */
+            if (got == MS_STOPPED && e == ME_ABORT && s != MS_STOPPED)
+                CHECK(machine_end_of(m) == MEND_TIMEOUT, "%s x abort: end %d",
+                      machine_state_name(s), machine_end_of(m));
+            if (got == MS_STOPPED && e == ME_STOP && s != MS_STOPPED)
+                CHECK(machine_end_of(m) == MEND_OPERATOR_STOP, "%s x stop: end %d",
+                      machine_state_name(s), machine_end_of(m));
+            machine_free(m);
+            free(p->steps);
+            free(p);
+            pairs++;
+        }
+    CHECK(pairs == MS_NSTATES * ME_NEVENTS, "pairs %d", pairs);
+}
+
+/* Resume goes where the table says (RUNNING); the step's own state follows
+ * through the table at the next sample. Regression: resume returned to the
+ * state it paused from, past the table. */
+static void test_resume_through_table(void)
+{
+    protocol *p = proto_new(PTEST_TENSILE);
+    proto_step *h = add_step(p, PSTEP_HOLD, 0);
+    h->duration_s = 100;
+    machine *m;
+    machine_new(p, NULL, &m);
+    double t = 0;
+    machine_request(m, ME_ARM);
+    machine_request(m, ME_START);
+    feed_n(m, 2, &t);
+    CHECK(machine_state_of(m) == MS_HOLD, "hold: %s", machine_state_name(machine_state_of(m)));
+    CHECK(machine_request(m, ME_PAUSE) == RIGOR_OK && machine_state_of(m) == MS_PAUSED,
+          "paused");
+    CHECK(machine_request(m, ME_RESUME) == RIGOR_OK && machine_state_of(m) == MS_RUNNING,
+          "resume lands in RUNNING as the table says: %s",
+          machine_state_name(machine_state_of(m)));
+    feed_n(m, 1, &t);
+    CHECK(machine_state_of(m) == MS_HOLD, "then the hold step's state: %s",
+          machine_state_name(machine_state_of(m)));
+    CHECK(machine_request(m, ME_STEP_HOLD) == RIGOR_EINVAL, "internal events are not requests");
+    machine_free(m);
+    proto_release(p);
 }
 
 /* First sample after which machine_wants_sample() was true, or -1. */
@@ -575,6 +792,8 @@ int main(void)
 {
     analysis_init();
     TEST_RUN(test_table_complete);
+    TEST_RUN(test_table_real);
+    TEST_RUN(test_resume_through_table);
     TEST_RUN(test_tensile_to_fracture);
     TEST_RUN(test_limit_stops);
     TEST_RUN(test_pause_resume_stop_race);
