@@ -150,6 +150,11 @@ struct machine {
     char stage[24];
     double last_rate;        /* |velocity| of the last motion step, m/s */
 
+    int cond_run;            /* consecutive samples the step's condition has held */
+    bool limit_reacting;     /* running a limit's unload/return reaction */
+    bool contact_seen;       /* compression: the detector saw contact (preload) */
+    double contact_x;        /* raw position at that contact */
+
     ratectl rc;              /* force-rate / force-hold loop */
     double speed_max;        /* rig's speed limit, m/s (NAN unknown) */
 
@@ -242,6 +247,7 @@ static void enter_idle(machine *m, machine_state from, machine_event e)
     m->started = false;
     m->ninject = m->iinject = 0;
     m->in_inject = false;
+    m->limit_reacting = m->contact_seen = false;
 }
 
 static void enter_armed(machine *m, machine_state from, machine_event e)
@@ -434,6 +440,37 @@ static bool cond_true(const machine *m, const proto_cond *c, double ext)
     return false;
 }
 
+/* A step's end condition, debounced: a clause on a measured quantity
+ * (force, stress, strain, position, extension) must hold on
+ * MACHINE_COND_SAMPLES consecutive samples, so one noise spike never ends a
+ * step; events (latched by the detector) and times count at once. */
+static bool atom_measured(const proto_atom *a)
+{
+    return !a->is_event && a->q != PQ_STEP_TIME && a->q != PQ_TEST_TIME;
+}
+
+static bool cond_held(machine *m, const proto_cond *c, double ext)
+{
+    if (c->nclauses == 0)
+        return false;
+    bool now = cond_true(m, c, ext);
+    m->cond_run = now ? m->cond_run + 1 : 0;
+    if (!now)
+        return false;
+    bool measured = false;
+    for (int i = 0; i < c->nclauses; i++)
+        for (int j = 0; j < c->natoms[i]; j++)
+            measured = measured || atom_measured(&c->atom[i][j]);
+    return !measured || m->cond_run >= MACHINE_COND_SAMPLES;
+}
+
+/* The same for a single comparison (preload target, unload target). */
+static bool level_held(machine *m, bool now)
+{
+    m->cond_run = now ? m->cond_run + 1 : 0;
+    return now && m->cond_run >= MACHINE_COND_SAMPLES;
+}
+
 /* Crosshead speed (m/s, magnitude) of a speed or strain rate. */
 static double step_speed(const machine *m, const proto_step *s)
 {
@@ -515,6 +552,7 @@ static bool next_step(machine *m)
     m->motion_sent = false;
     m->cycle_done = 0;
     m->cycle_up = true;
+    m->cond_run = 0;
     return true;
 }
 
@@ -661,21 +699,37 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
     if (m->state != step_state(current(m)->kind))
         state_set(m, step_event(current(m)->kind));
 
-    /* Limits hold for the whole test, except that travel-based limits
-     * (strain, position, extension) wait out a preload step: a preload
-     * closes the gap to the specimen, is ended by force, and its travel is
-     * not specimen deformation (the rig's travel limits still apply). */
+    /* Limits hold for the whole test, preload included. One exception is
+     * physical: in compression the platen travels through air to the
+     * specimen during a preload, and strain counts the specimen's
+     * deformation, so a strain limit counts from the contact the detector
+     * reports (before it there is no strain). A limit's own unload or
+     * return reaction, once running, moves away from the limit and is not
+     * stopped by it again (the rig's soft limits still apply). */
     bool preloading = current(m)->kind == PSTEP_PRELOAD;
-    for (int i = 0; i < m->p->nlimits; i++) {
+    for (int i = 0; i < m->p->nlimits && !m->limit_reacting; i++) {
         const proto_limit *l = &m->p->limit[i];
-        if (preloading && (l->q == PQ_STRAIN || l->q == PQ_POSITION || l->q == PQ_EXTENSION))
-            continue;
         double q = quantity(m, l->q, ext);
+        if (preloading && l->q == PQ_STRAIN && m->p->test == PTEST_COMPRESSION)
+            q = m->contact_seen && isfinite(m->length) && m->length > 0
+                    ? (m->d * (s->position_m - m->contact_x) - m->compliance * m->v.force_N) /
+                          m->length
+                    : NAN;
         if (isfinite(q) && !compare(q, l->op, l->value)) {
             char why[96];
             snprintf(why, sizeof why, "%s reached (line %d)", proto_quantity_name(l->q),
                      l->line);
             n = note(notes, maxn, n, MN_LIMIT, "limit %s", why);
+            set_end(m, MEND_LIMIT, "%s", why);
+            /* "on limit [mark ...] then unload | return": the reaction's
+             * steps run, then the test ends (with the limit's reason) */
+            bool stop = false;
+            n = react(m, PEV_LIMIT, "", cmd, notes, maxn, n, &stop);
+            if (m->in_inject && !stop && m->state != MS_DONE) {
+                m->limit_reacting = true;
+                cmd->kind = MC_STOP; /* now; the reaction's motion starts next sample */
+                return n;
+            }
             end_test(m, cmd, MEND_LIMIT, why);
             return n;
         }
@@ -717,6 +771,10 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
             if (proto_event_ends_test(m->p, PEV_FRACTURE, NULL, NULL))
                 stop = true;
         } else if (k == DET_CONTACT) {
+            if (!m->contact_seen) {
+                m->contact_seen = true;
+                m->contact_x = s->position_m;
+            }
             n = note(notes, maxn, n, MN_STAGE, "%s", name);
             n = react(m, PEV_CONTACT, "", cmd, notes, maxn, n, &stop);
         } else if (k == DET_MAX) {
@@ -766,7 +824,7 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 cmd->velocity_m_s = m->d * step_speed(m, st);
                 m->motion_sent = true;
             }
-            done = F >= st->target;
+            done = level_held(m, F >= st->target);
             break;
         case PSTEP_RAMP:
             if (force_rate(st)) {
@@ -783,7 +841,7 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 m->last_rate = step_speed(m, st);
                 m->motion_sent = true;
             }
-            done = st->until.nclauses > 0 && cond_true(m, &st->until, ext);
+            done = cond_held(m, &st->until, ext);
             break;
         case PSTEP_HOLD:
             if (st->hold_at_force) {
@@ -798,8 +856,8 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 cmd->velocity_m_s = 0;
                 m->motion_sent = true;
             }
-            done = (st->duration_s > 0 && tstep >= st->duration_s) ||
-                   (st->until.nclauses > 0 && cond_true(m, &st->until, ext));
+            done = cond_held(m, &st->until, ext) ||
+                   (st->duration_s > 0 && tstep >= st->duration_s);
             break;
         case PSTEP_CYCLE: {
             double q = quantity(m, st->level_q, ext);
@@ -844,7 +902,8 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 cmd->velocity_m_s = -m->d * step_speed(m, st);
                 m->motion_sent = true;
             }
-            done = F <= st->target || (st->until.nclauses > 0 && cond_true(m, &st->until, ext));
+            done = st->until.nclauses > 0 ? cond_held(m, &st->until, ext) || F <= st->target
+                                          : level_held(m, F <= st->target);
             break;
         case PSTEP_RETURN:
             if (!m->motion_sent) {

@@ -127,6 +127,10 @@ bool machine_end_is_fault(machine_end e);
 
 typedef struct machine machine;
 
+/* Consecutive samples a step's end condition on a measured quantity (and a
+ * preload's or unload's target force) must hold before the step ends. */
+#define MACHINE_COND_SAMPLES 3
+
 /* dp may be NULL for the detector defaults of the protocol's test type.
  * The protocol must outlive the machine. No I/O. */
 int machine_new(const protocol *p, const detect_params *dp, machine **out);
