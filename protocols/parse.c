@@ -71,6 +71,7 @@ typedef struct {
     double value;       /* SI */
     proto_rate_kind rk; /* USE_RATE */
     char stage[24];     /* USE_STAGE */
+    bool noise_check;   /* a force (stress) the load must reach: must stand out of the noise */
 } use_rec;
 
 typedef struct {
@@ -554,6 +555,9 @@ static bool read_atom(parser *P, proto_atom *a)
         return false;
     }
     use_qty(P, col, a->q, a->value, a->op == POP_GE || a->op == POP_GT);
+    if ((a->q == PQ_FORCE || a->q == PQ_STRESS) && (a->op == POP_GE || a->op == POP_GT) &&
+        P->nuses > 0)
+        P->uses[P->nuses - 1].noise_check = true;
     return true;
 }
 
@@ -823,6 +827,8 @@ static void st_preload(parser *P)
         return;
     }
     use_qty(P, col, PQ_FORCE, s->target, true);
+    if (P->nuses > 0)
+        P->uses[P->nuses - 1].noise_check = true;
     if (!accept(P, "at")) {
         static const char *const w[] = {"at", NULL};
         expected_word(P, w, "'at RATE' (preload 0.5 N at 1 mm/min)");
@@ -889,6 +895,8 @@ static void st_hold(parser *P)
             return;
         }
         use_qty(P, col, PQ_FORCE, s->target, true);
+        if (P->nuses > 0)
+            P->uses[P->nuses - 1].noise_check = true;
         if (!accept(P, "for")) {
             if (!peek(P))
                 diag(P, P->line, end_col(P),
@@ -1276,9 +1284,28 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
     double cap = rig ? rig->force_capacity_N : NAN;
     double travel = rig ? rig->travel_max_m - rig->travel_min_m : NAN;
     double vmax = rig ? rig->speed_max_m_s : NAN;
+    double noise = rig && rig->force_noise_N > 0 ? rig->force_noise_N : NAN;
     char b1[48], b2[48];
     for (int k = 0; k < P->nuses; k++) {
         const use_rec *u = &P->uses[k];
+        /* A force the load must reach is a signal only well out of the
+         * noise at rest: below PROTO_NOISE_SD standard deviations one
+         * noise excursion (or a few in a row) could end the step. */
+        if (u->kind == USE_QTY && u->noise_check && isfinite(noise)) {
+            double f = u->q == PQ_STRESS ? u->value * p->area_m2 : u->value;
+            if (isfinite(f) && f < PROTO_NOISE_SD * noise) {
+                char what[64];
+                if (u->q == PQ_STRESS)
+                    snprintf(what, sizeof what, "a stress of %.4g MPa (%.4g N)", u->value / 1e6,
+                             f);
+                else
+                    snprintf(what, sizeof what, "a force of %.4g N", f);
+                diag(P, u->line, u->col,
+                     "%s is within the force noise at rest (SD %.3g N): a force to reach needs "
+                     "at least %d SD (%.3g N)",
+                     what, noise, PROTO_NOISE_SD, PROTO_NOISE_SD * noise);
+            }
+        }
         switch (u->kind) {
         case USE_STAGE:
             if (P->seen_test && !comp &&
@@ -1633,4 +1660,5 @@ void proto_free(protocol *p)
 void proto_rig_limits_unknown(proto_rig_limits *r)
 {
     r->force_capacity_N = r->travel_min_m = r->travel_max_m = r->speed_max_m_s = NAN;
+    r->force_noise_N = NAN;
 }

@@ -158,7 +158,12 @@ typedef struct {
     double force_capacity_N;
     double travel_min_m, travel_max_m;
     double speed_max_m_s;
+    double force_noise_N; /* SD of the force at rest; NAN or 0 = unknown. A preload
+                             target, a hold-at force and an "until force/stress >="
+                             below PROTO_NOISE_SD of it are refused */
 } proto_rig_limits;
+
+#define PROTO_NOISE_SD 5
 
 /* Parse and validate. On failure returns RIGOR_EPARSE and fills up to maxdiag
  * diagnostics (file:line:col: message) in diags, *ndiag the count; *out is

@@ -165,6 +165,7 @@ static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log
     s->cfg.force_max_N = 0.95 * s->sg.capacity_N;
     s->cfg.force_min_N = -0.95 * s->sg.capacity_N;
     s->lim.force_capacity_N = s->sg.capacity_N;
+    s->lim.force_noise_N = s->sg.noise_N; /* targets are checked against it */
     s->compliance = s->sg.frame_compliance_m_N;
     int port = 0;
     if ((rc = sim_start_tcp(s->sm, "127.0.0.1", 0, &port)) != RIGOR_OK) {
@@ -252,7 +253,7 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
         return rc;
     }
     s->lim = (proto_rig_limits){s->cfg.capacity_N, s->cfg.travel_min_m, s->cfg.travel_max_m,
-                                s->cfg.speed_max_m_s};
+                                s->cfg.speed_max_m_s, NAN};
     if (o->sim_preset && (rc = sim_make(s, &o->sim_geom, o->seed, true, why, wl)) != RIGOR_OK)
         goto fail;
     if ((rc = rig_up(s, why, wl)) != RIGOR_OK)
@@ -865,7 +866,7 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
      * the simulator built with it, and the protocol validated again against
      * the simulated cell. */
     proto_rig_limits lim = {cfg.capacity_N, cfg.travel_min_m, cfg.travel_max_m,
-                            cfg.speed_max_m_s};
+                            cfg.speed_max_m_s, NAN};
     if (o->sim_preset)
         lim.force_capacity_N = NAN;
     rigor_diag diags[32];
