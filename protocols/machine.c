@@ -204,6 +204,11 @@ void machine_free(machine *m)
     free(m);
 }
 
+void machine_set_loop_delay(machine *m, double delay_s)
+{
+    ratectl_set_delay(&m->rc, delay_s);
+}
+
 void machine_set_rig(machine *m, const proto_rig_limits *lim)
 {
     m->speed_max = lim ? lim->speed_max_m_s : NAN;
@@ -861,8 +866,18 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
             break;
         case PSTEP_CYCLE: {
             double q = quantity(m, st->level_q, ext);
-            bool reverse = m->motion_sent && ((m->cycle_up && q >= st->hi) ||
-                                              (!m->cycle_up && q <= st->lo));
+            /* At a force rate r with a loop delay D the force goes on for
+             * r D after the reversal is decided: decide that much earlier
+             * (a force or stress level; the delay of a loaded host) */
+            double lead = 0;
+            if (force_rate(st) && (st->level_q == PQ_FORCE || st->level_q == PQ_STRESS)) {
+                lead = force_rate_N_s(m, st) * ratectl_delay(&m->rc);
+                if (st->level_q == PQ_STRESS)
+                    lead = m->area > 0 ? lead / m->area : 0;
+                lead = fmin(lead, 0.25 * (st->hi - st->lo));
+            }
+            bool reverse = m->motion_sent && ((m->cycle_up && q >= st->hi - lead) ||
+                                              (!m->cycle_up && q <= st->lo + lead));
             if (reverse) {
                 if (!m->cycle_up)
                     m->cycle_done++;

@@ -152,6 +152,11 @@ void machine_fault(machine *m, const char *reason);
  * reason wins. */
 void machine_abort(machine *m, machine_end why, const char *detail);
 
+/* The delay between a sample and its command reaching the drive, as the
+ * caller sees it (s): the force loop slows down to stay stable, and a
+ * force-rate cycle reverses that much earlier. */
+void machine_set_loop_delay(machine *m, double delay_s);
+
 /* The rig's limits the loops respect (speed_max_m_s clamps the force-rate
  * loop; NAN = unknown). Call before start. */
 void machine_set_rig(machine *m, const proto_rig_limits *lim);

@@ -15,15 +15,29 @@ void ratectl_init(ratectl *c, double speed_max_m_s)
 
 double ratectl_tau(const ratectl *c)
 {
-    return fmax(0.02, 10 * c->dt_s);
+    return fmax(fmax(0.02, 10 * c->dt_s), 3 * c->delay_s);
+}
+
+void ratectl_set_delay(ratectl *c, double delay_s)
+{
+    if (isfinite(delay_s) && delay_s > c->delay_s)
+        c->delay_s = delay_s;
+}
+
+double ratectl_delay(const ratectl *c)
+{
+    return c->delay_s;
 }
 
 void ratectl_observe(ratectl *c, double t_s, double x_m, double f_N)
 {
     if (!isfinite(x_m) || !isfinite(f_N))
         return;
-    if (isfinite(c->t_prev) && t_s > c->t_prev)
-        c->dt_s += 0.05 * ((t_s - c->t_prev) - c->dt_s);
+    if (isfinite(c->t_prev) && t_s > c->t_prev) {
+        double dt = t_s - c->t_prev;
+        c->dt_s += 0.05 * (dt - c->dt_s);
+        c->delay_s *= exp(-dt / 1.0); /* a measured delay is forgotten over ~1 s */
+    }
     c->t_prev = t_s;
     c->wx[c->wi] = x_m;
     c->wf[c->wi] = f_N;

@@ -16,8 +16,11 @@
  * exp(-t/(2 tau)). A k off by a factor q scales the loop gain by 1/q; the
  * rate is still r in the steady state (the integral removes the lag).
  *
- * No gain is tuned per specimen: tau = max(20 ms, 10 sample periods) (the
- * loop stays ten times slower than the one-period command delay), the speed
+ * No gain is tuned per specimen: tau = max(20 ms, 10 sample periods,
+ * 3 loop delays) (the loop stays ten times slower than the one-period
+ * command delay, and three times slower than the delay the caller measures
+ * between a sample and its command reaching the drive, which grows when
+ * the host is loaded), the speed
  * is clamped to the rig file's speed_max, and k is never taken below
  * |r| / speed_max (a softer specimen cannot reach the rate anyway). Before
  * the stiffness is known (no travel yet) the crosshead probes: it starts at
@@ -41,6 +44,7 @@ typedef struct {
     int wn, wi;
     double k_last;        /* last trusted stiffness, N/m (0 = none yet) */
     double t_prev, dt_s;  /* sample period estimate (EWMA), s */
+    double delay_s;       /* loop delay: fast attack, decays over ~1 s */
     /* the segment being controlled */
     bool active;
     bool hold;            /* hold at f_target (r = 0) */
@@ -72,6 +76,14 @@ double ratectl_speed(ratectl *c, double t_s, double f_N);
 
 /* The loop time constant now, s. */
 double ratectl_tau(const ratectl *c);
+
+/* The delay between a sample and the command computed from it taking
+ * effect (the caller's measure: e.g. how stale the samples of a batch
+ * are), s. Raises tau at once; forgotten over about a second. */
+void ratectl_set_delay(ratectl *c, double delay_s);
+
+/* The delay estimate now, s. */
+double ratectl_delay(const ratectl *c);
 
 /* Stiffness estimate of the window, N/m, or NAN when it is not trusted. */
 double ratectl_stiffness(const ratectl *c);

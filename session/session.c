@@ -592,6 +592,11 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
     rig_wait_samples(r, wait_s);
     rig_sample *buf = s->buf;
     size_t n = rig_poll_samples(r, buf, sizeof s->buf / sizeof s->buf[0]);
+    machine_cmd pending = {MC_NONE, 0, NAN};
+    /* How stale this batch's first sample is when its last one is taken:
+     * the consumer's own delay (a loaded host), for the force loop. */
+    if (n > 0)
+        machine_set_loop_delay(m, buf[n - 1].t_s - buf[0].t_s + 1e-3);
     if (n == 0) {
         char reason[128] = "";
         if (rig_state(r, reason, sizeof reason) == RIG_HEALTH_FAULT && !s->fault_sent) {
@@ -627,7 +632,16 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         int nn = machine_feed(m, &ms, &c, notes, 16);
         if (c.kind == MC_STOP && s->stop_sample < 0)
             s->stop_sample = s->idx;
-        refused(s, execute(r, &c), &c);
+        /* A stop goes out at once; of the motion commands of one batch only
+         * the last is sent, after the batch: the earlier ones are stale, and
+         * a closed loop commands every sample (sent one by one they would
+         * fill the driver's command queue when samples come in bursts). */
+        if (c.kind == MC_STOP) {
+            pending.kind = MC_NONE;
+            refused(s, execute(r, &c), &c);
+        } else if (c.kind != MC_NONE) {
+            pending = c;
+        }
         /* A drop pending its debounce: the sample that confirms it is taken
          * now, not a period later (the stop latency). */
         if (i + 1 == n && machine_wants_sample(m))
@@ -670,6 +684,8 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         if (!isfinite(s->t_end) && (st == MS_DONE || st == MS_STOPPED || st == MS_FAULT))
             s->t_end = sm->t_s;
     }
+    if (pending.kind != MC_NONE)
+        refused(s, execute(r, &pending), &pending);
     if (isfinite(s->t_end) && n > 0 && buf[n - 1].t_s - s->t_end >= 0.3)
         s->phase = RUN_FINISHED;
     else if (isfinite(s->t_end) && s->fault_sent && n == 0)
