@@ -63,6 +63,8 @@ static void usage(FILE *f)
             "                      p-lpscl-film, peva-scaffold, lpscl-pellet,\n"
             "                      e-lpscl-film-compression) and run on it over Modbus TCP\n"
             "  --sim-faults LIST   fault injection for the simulator (see docs/sim.md)\n"
+            "  --param KEY=VALUE   a simulator model or machine parameter (as rigor sim),\n"
+            "                      e.g. --param capacity=1kN gap=0.02mm; repeatable\n"
             "  --sim-log FILE      the simulator's ground-truth CSV\n"
             "  --seed N            simulator seed (default 1)\n"
             "  -o, --output FILE   run file (default runs/<specimen>-<UTC time>.csv)\n"
@@ -98,12 +100,13 @@ int cmd_run(int argc, char **argv)
 {
     enum {
         O_RIG = 256, O_SIM, O_FAULTS, O_SIMLOG, O_SEED, O_SPEC, O_NOTE, O_W, O_T, O_G, O_D, O_H,
-        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP
+        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP, O_PARAM
     };
     static const struct option longopts[] = {
         {"rig", required_argument, 0, O_RIG},
         {"sim", required_argument, 0, O_SIM},
         {"sim-faults", required_argument, 0, O_FAULTS},
+        {"param", required_argument, 0, O_PARAM},
         {"sim-log", required_argument, 0, O_SIMLOG},
         {"seed", required_argument, 0, O_SEED},
         {"output", required_argument, 0, 'o'},
@@ -126,6 +129,9 @@ int cmd_run(int argc, char **argv)
     o.progress = stderr;
     o.stop_flag = &stop_requested;
     bool dry = false, json = false;
+    static const char *params[64];
+    size_t np = 0;
+    o.sim_params = params;
     double v;
     optind = 1;
     int ch;
@@ -134,6 +140,18 @@ int cmd_run(int argc, char **argv)
         case O_RIG: o.rig_path = optarg; break;
         case O_SIM: o.sim_preset = optarg; break;
         case O_FAULTS: o.sim_faults = optarg; break;
+        case O_PARAM:
+            params[np++] = optarg;
+            /* "--param a=1 b=2": further key=value words belong to it too */
+            while (np < 64 && optind < argc && strchr(argv[optind], '=') &&
+                   argv[optind][0] != '-')
+                params[np++] = argv[optind++];
+            if (np >= 64) {
+                fprintf(stderr, "rigor run: too many --param values (at most 63)\n");
+                return 2;
+            }
+            o.n_sim_params = np;
+            break;
         case O_SIMLOG: o.sim_log = optarg; break;
         case O_SEED:
             if (!num("--seed", optarg, &v))

@@ -151,6 +151,7 @@ struct machine {
     double last_rate;        /* |velocity| of the last motion step, m/s */
 
     int cond_run;            /* consecutive samples the step's condition has held */
+    bool hold_down;          /* a hold at a force below the force it began at: an unload */
     bool limit_reacting;     /* running a limit's unload/return reaction */
     bool contact_seen;       /* compression: the detector saw contact (preload) */
     double contact_x;        /* raw position at that contact */
@@ -744,8 +745,12 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
      * loads the specimen. Unloading, returning and the down half of a cycle
      * drop the force on purpose: that is not a fracture. */
     const proto_step *cs = current(m);
+    /* A hold at a force below the present one (after a preload's overshoot,
+     * say) brings the force down on purpose, as an unload does. */
+    if (!m->step_begun) /* a step begun in this feed: see the steps below */
+        m->hold_down = cs->kind == PSTEP_HOLD && cs->hold_at_force && cs->target < m->v.force_N;
     bool loading = cs->kind == PSTEP_PRELOAD || cs->kind == PSTEP_RAMP ||
-                   cs->kind == PSTEP_HOLD || cs->kind == PSTEP_ZERO ||
+                   (cs->kind == PSTEP_HOLD && !m->hold_down) || cs->kind == PSTEP_ZERO ||
                    (cs->kind == PSTEP_CYCLE && m->cycle_up);
     /* A new loading phase after an unloading one (the next cycle, a step
      * after an unload) starts a fresh detector: its running peak belongs to
@@ -806,6 +811,8 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         if (!m->step_begun) {
             m->step_begun = true;
             m->step_t0 = s->t_s;
+            m->hold_down =
+                st->kind == PSTEP_HOLD && st->hold_at_force && st->target < m->v.force_N;
             n = note(notes, maxn, n, MN_STEP, "%d %s", m->in_inject ? -1 : m->step + 1,
                      proto_step_name(st->kind));
         }

@@ -142,6 +142,8 @@ static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log
     sc.specimen = s->o.sim_preset;
     sc.seed = seed;
     sc.faults = s->o.sim_faults;
+    sc.params = s->o.sim_params;
+    sc.n_params = s->o.n_sim_params;
     sc.log_path = log ? s->o.sim_log : NULL;
     if (isfinite(g->width_m))
         sc.width_m = g->width_m;
@@ -898,6 +900,8 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     so.rig_path = rigpath;
     so.sim_preset = o->sim_preset;
     so.sim_faults = o->sim_faults;
+    so.sim_params = o->sim_params;
+    so.n_sim_params = o->n_sim_params;
     so.sim_log = o->sim_log;
     so.seed = o->seed;
     so.sim_geom = sim_geom_of(p);

@@ -42,6 +42,8 @@ typedef struct {
                                          rigs/reference-tcp.ini) */
     const char *sim_preset;           /* start the simulated frame in-process, or NULL */
     const char *sim_faults;           /* --faults for the simulator, or NULL */
+    const char *const *sim_params;    /* "key=value" model/machine overrides (docs/sim.md) */
+    size_t n_sim_params;
     const char *sim_log;              /* simulator ground-truth CSV, or NULL */
     uint64_t seed;                    /* simulator seed */
     const char *out_path;             /* run file; NULL = runs/<specimen>-<UTC>.csv */
@@ -102,6 +104,8 @@ typedef struct {
     const char *rig_path;   /* rig file (default rigs/reference-tcp.ini) */
     const char *sim_preset; /* simulated frame in-process, or NULL */
     const char *sim_faults; /* simulator fault list (docs/sim.md), or NULL */
+    const char *const *sim_params; /* "key=value" overrides (docs/sim.md), or NULL */
+    size_t n_sim_params;
     const char *sim_log;    /* simulator ground-truth CSV, or NULL */
     uint64_t seed;          /* simulator seed (test k uses seed + k) */
     curve_geom sim_geom;    /* simulated specimen at open (NAN = the preset's) */

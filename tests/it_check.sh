@@ -99,7 +99,7 @@ if [ -f rigs/reference-tcp.ini ]; then
     "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/shipped/e-lpscl-film-compression.rigor >/dev/null 2>"$tmp/err"; b=$?
     printf '[rig]\nbogus\n' >"$tmp/bad.ini"
     "$RIGOR" check --rig "$tmp/bad.ini" protocols/shipped/astm-d882.rigor >/dev/null 2>"$tmp/err2"; c=$?
-    if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "e-lpscl-film-compression.rigor:15:15: 4500 N is beyond the rig's force capacity (500 N)" "$tmp/err" \
+    if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "e-lpscl-film-compression.rigor:15:15: 4500 N is beyond the rig's force capacity (100 N)" "$tmp/err" \
        && [ $c -eq 2 ] && grep -q "^rigor check: $tmp/bad.ini:2:1: " "$tmp/err2"; then
         ok "rig file"; else bad "rig file" "a=$a b=$b c=$c $(cat "$tmp/err" "$tmp/err2")"; fi
 else

@@ -595,6 +595,32 @@ static void test_condition_debounced(void)
     proto_release(p);
 }
 
+/* Regression (found rehearsing good/all-steps.rigor on the stiff film): a
+ * hold at a force below the present one (after a preload's overshoot)
+ * brings the force down on purpose; the detector took that for a fracture. */
+static void test_hold_down_is_not_fracture(void)
+{
+    protocol *p = proto_new(PTEST_TENSILE);
+    proto_step *r = add_step(p, PSTEP_RAMP, 0.5e-3);
+    until_cmp(r, PQ_FORCE, POP_GE, 20.0);
+    proto_step *h = add_step(p, PSTEP_HOLD, 0);
+    h->hold_at_force = true;
+    h->target = 5.0;
+    h->duration_s = 1.0;
+    machine *m;
+    machine_new(p, NULL, &m);
+    machine_request(m, ME_ARM);
+    machine_request(m, ME_START);
+    plant pl = {.k = 1e5, .noise = 0.005, .stop_at = -1};
+    int frac = -1;
+    run_loop(m, &pl, 5000, &frac);
+    CHECK(frac < 0 && machine_end_of(m) == MEND_COMPLETE, "ended '%s', fracture note at %d",
+          machine_end_reason(m), frac);
+    CHECK(fabs(plant_force(&pl) - 5.0) < 0.1, "held at %.4g N", plant_force(&pl));
+    machine_free(m);
+    proto_release(p);
+}
+
 static void test_tensile_to_fracture(void)
 {
     protocol *p = proto_new(PTEST_TENSILE);
@@ -937,6 +963,7 @@ int main(void)
     TEST_RUN(test_limits_hold_in_preload);
     TEST_RUN(test_limit_reactions);
     TEST_RUN(test_condition_debounced);
+    TEST_RUN(test_hold_down_is_not_fracture);
     TEST_RUN(test_tensile_to_fracture);
     TEST_RUN(test_limit_stops);
     TEST_RUN(test_pause_resume_stop_race);
