@@ -233,7 +233,7 @@ static void set_end(machine *m, machine_end why, const char *fmt, ...)
         vsnprintf(detail, sizeof detail, fmt, ap);
         va_end(ap);
     }
-    snprintf(m->end_reason, sizeof m->end_reason, "%s%s%s", name, detail[0] ? ": " : "",
+    snprintf(m->end_reason, sizeof m->end_reason, "%.24s%s%.100s", name, detail[0] ? ": " : "",
              detail);
 }
 
