@@ -34,7 +34,9 @@ static void usage(FILE *f)
                "                          capacity and force noise (docs/sim.md)\n"
                "  --force-noise F         the force noise at rest (SD, e.g. 2mN): a preload,\n"
                "                          a hold-at force or an 'until force >=' below 5 SD of\n"
-               "                          it is refused\n");
+               "                          it is refused\n"
+               "  --no-extensometer       the rig has none: 'extension' is refused (a rig\n"
+               "                          file without [point extension] says so too)\n");
     protoopt_help(f);
 }
 
@@ -167,6 +169,11 @@ int cmd_check(int argc, char **argv)
                 sim_free(sm);
                 rig.force_capacity_N = sg.capacity_N;
                 rig.force_noise_N = sg.noise_N;
+                have_rig = true;
+                continue;
+            }
+            if (!strcmp(a, "--no-extensometer")) {
+                rig.extensometer = 0; /* conditions and limits on extension refused */
                 have_rig = true;
                 continue;
             }

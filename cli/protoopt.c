@@ -109,6 +109,7 @@ int protoopt_rig_file(const char *path, proto_rig_limits *r, rigor_diag *d)
     r->travel_min_m = cfg.travel_min_m;
     r->travel_max_m = cfg.travel_max_m;
     r->speed_max_m_s = cfg.speed_max_m_s;
+    r->extensometer = cfg.point[ROLE_EXTENSION].present ? 1 : 0;
     return RIGOR_OK;
 #else
     (void)r;

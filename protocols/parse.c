@@ -1291,6 +1291,10 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
         /* A force the load must reach is a signal only well out of the
          * noise at rest: below PROTO_NOISE_SD standard deviations one
          * noise excursion (or a few in a row) could end the step. */
+        if (u->kind == USE_QTY && u->q == PQ_EXTENSION && rig && rig->extensometer == 0)
+            diag(P, u->line, u->col,
+                 "the rig has no extensometer: 'extension' is never measured (a rig file "
+                 "with an [point extension], or a condition on strain)");
         if (u->kind == USE_QTY && u->noise_check && isfinite(noise)) {
             double f = u->q == PQ_STRESS ? u->value * p->area_m2 : u->value;
             if (isfinite(f) && f < PROTO_NOISE_SD * noise) {
@@ -1661,4 +1665,5 @@ void proto_rig_limits_unknown(proto_rig_limits *r)
 {
     r->force_capacity_N = r->travel_min_m = r->travel_max_m = r->speed_max_m_s = NAN;
     r->force_noise_N = NAN;
+    r->extensometer = -1;
 }

@@ -161,6 +161,8 @@ typedef struct {
     double force_noise_N; /* SD of the force at rest; NAN or 0 = unknown. A preload
                              target, a hold-at force and an "until force/stress >="
                              below PROTO_NOISE_SD of it are refused */
+    int extensometer;     /* 1 the rig has one, 0 it has none (conditions and limits on
+                             extension are refused), -1 unknown */
 } proto_rig_limits;
 
 #define PROTO_NOISE_SD 5

@@ -255,7 +255,8 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
         return rc;
     }
     s->lim = (proto_rig_limits){s->cfg.capacity_N, s->cfg.travel_min_m, s->cfg.travel_max_m,
-                                s->cfg.speed_max_m_s, NAN};
+                                s->cfg.speed_max_m_s, NAN,
+                                s->cfg.point[ROLE_EXTENSION].present ? 1 : 0};
     if (o->sim_preset && (rc = sim_make(s, &o->sim_geom, o->seed, true, why, wl)) != RIGOR_OK)
         goto fail;
     if ((rc = rig_up(s, why, wl)) != RIGOR_OK)
@@ -884,7 +885,7 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
      * the simulator built with it, and the protocol validated again against
      * the simulated cell. */
     proto_rig_limits lim = {cfg.capacity_N, cfg.travel_min_m, cfg.travel_max_m,
-                            cfg.speed_max_m_s, NAN};
+                            cfg.speed_max_m_s, NAN, cfg.point[ROLE_EXTENSION].present ? 1 : 0};
     if (o->sim_preset)
         lim.force_capacity_N = NAN;
     rigor_diag diags[32];

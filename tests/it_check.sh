@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "not ok $1: $2"; }
-RIG="--capacity 100N --travel 100mm --max-speed 500mm/min --force-noise 2mN"
+RIG="--capacity 100N --travel 100mm --max-speed 500mm/min --force-noise 2mN --no-extensometer"
 
 # 1. every good file and every shipped protocol: exit 0, a plan on stdout, nothing on stderr
 for f in tests/data/protocols/good/*.rigor protocols/shipped/*.rigor; do

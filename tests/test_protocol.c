@@ -31,6 +31,7 @@ static proto_rig_limits test_rig(void)
     r.travel_max_m = 0.1;
     r.speed_max_m_s = 500e-3 / 60;
     r.force_noise_N = 2e-3; /* the reference 100 N cell's SD at rest */
+    r.extensometer = 0;     /* as rigs/reference-tcp.ini */
     return r;
 }
 
@@ -114,6 +115,8 @@ static const bad_case bad_cases[] = {
     {"within-noise", 8, 9,
      "a force of 0.005 N is within the force noise at rest (SD 0.002 N): a force to reach "
      "needs at least 5 SD (0.01 N)",
+     true},
+    {"no-extensometer", 8, 37, "the rig has no extensometer: 'extension' is never measured",
      true},
     {"until-within-noise", 9, 34,
      "a stress of 0.02 MPa (0.008 N) is within the force noise at rest (SD 0.002 N)", true},

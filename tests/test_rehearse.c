@@ -32,6 +32,7 @@ typedef struct {
     const char *params[6];
     const char *from, *to; /* one textual substitution (slow step), or NULL */
     machine_end end;       /* the end it must reach */
+    bool ext;              /* on the reference map with its extensometer mapped */
 } rehearsal;
 
 static const rehearsal cases[] = {
@@ -39,45 +40,73 @@ static const rehearsal cases[] = {
     /* its position limit (0.039 mm of crosshead travel from the first zero)
      * includes the platen's gap: the limit ends it, after its on-limit unload */
     {"tests/data/protocols/good/all-steps.rigor", "e-lpscl-film-compression",
-     {"gap=0.02mm"}, "ramp at 2 N/s", "ramp at 200 N/s", MEND_LIMIT},
+     {"gap=0.02mm"}, "ramp at 2 N/s", "ramp at 200 N/s", MEND_LIMIT, true},
     {"tests/data/protocols/good/densification-unload.rigor", "e-lpscl-film-compression",
-     {"gap=0.02mm"}, NULL, NULL, MEND_COMPLETE},
+     {"gap=0.02mm"}, NULL, NULL, MEND_COMPLETE, false},
     {"protocols/shipped/e-lpscl-film-tensile.rigor", "e-lpscl-film", {NULL}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     {"protocols/shipped/p-lpscl-film-tensile.rigor", "p-lpscl-film", {NULL}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     {"protocols/shipped/peva-scaffold-tensile.rigor", "peva-scaffold", {NULL}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     {"protocols/shipped/lpscl-pellet-compression.rigor", "lpscl-pellet", {"gap=0.02mm"}, NULL,
-     NULL, MEND_FRACTURE},
+     NULL, MEND_FRACTURE, false},
     {"protocols/shipped/e-lpscl-film-compression.rigor", "e-lpscl-film-compression",
-     {"gap=0.02mm"}, NULL, NULL, MEND_COMPLETE},
+     {"gap=0.02mm"}, NULL, NULL, MEND_COMPLETE, false},
     /* 5 cycles to 10 N at 2 mm/min take 75 s on the 2 GPa film: E x 5 */
     {"protocols/shipped/cyclic-load-unload.rigor", "e-lpscl-film", {"E=10GPa"}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     /* the standards' strips on a 1 kN cell; D882's 100 mm gauge breaks at 3 % */
     {"protocols/shipped/astm-d882.rigor", "e-lpscl-film",
-     {"capacity=1kN", "eps_u=2%", "eps_f=3%", "sigma_y=30MPa"}, NULL, NULL, MEND_FRACTURE},
+     {"capacity=1kN", "eps_u=2%", "eps_f=3%", "sigma_y=30MPa"}, NULL, NULL, MEND_FRACTURE, false},
     {"protocols/shipped/iso527-3-film.rigor", "e-lpscl-film", {"capacity=1kN"}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     {"protocols/shipped/iso604-compression.rigor", "lpscl-pellet",
-     {"E=1GPa", "sigma_f=50MPa", "capacity=60kN", "gap=0.02mm"}, NULL, NULL, MEND_FRACTURE},
+     {"E=1GPa", "sigma_f=50MPa", "capacity=60kN", "gap=0.02mm"}, NULL, NULL, MEND_FRACTURE, false},
     {"protocols/shipped/stress-relaxation.rigor", "e-lpscl-film", {NULL}, "hold 10 min",
-     "hold 3 s", MEND_COMPLETE},
+     "hold 3 s", MEND_COMPLETE, false},
     {"tests/data/protocols/good/crlf-bom.rigor", "lpscl-pellet", {"gap=0.02mm"}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     /* "force >= 10 N and time >= 5 s" holds at 5 s, before the break */
-    {"tests/data/protocols/good/dnf.rigor", "e-lpscl-film", {NULL}, NULL, NULL, MEND_COMPLETE},
+    {"tests/data/protocols/good/dnf.rigor", "e-lpscl-film", {NULL}, NULL, NULL, MEND_COMPLETE, false},
     {"tests/data/protocols/good/fracture-next.rigor", "e-lpscl-film", {NULL}, NULL, NULL,
-     MEND_COMPLETE},
+     MEND_COMPLETE, false},
     /* no geometry: the preset's strip; it breaks (1.6 mm) before the 5 mm limit */
     {"tests/data/protocols/good/limit-bounded.rigor", "e-lpscl-film", {NULL}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
     /* the 2 mm ramp outlasts the film (fracture at 1.6 mm) */
     {"tests/data/protocols/good/units.rigor", "e-lpscl-film", {"capacity=1kN"}, NULL, NULL,
-     MEND_FRACTURE},
+     MEND_FRACTURE, false},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
+
+/* rigs/reference-tcp.ini with its commented-out extensometer block mapped
+ * (the simulator serves unit 3), for protocols that use extension. */
+static char ext_rig[64];
+
+static bool make_ext_rig(void)
+{
+    snprintf(ext_rig, sizeof ext_rig, "/tmp/rigor-rehearse-rig-XXXXXX");
+    int fd = mkstemp(ext_rig);
+    FILE *in = fopen("rigs/reference-tcp.ini", "r"), *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char line[512];
+    bool block = false;
+    while (in && out && fgets(line, sizeof line, in)) {
+        if (!strncmp(line, "# --- extensometer", 18))
+            block = true;
+        else if (block && !strncmp(line, "# ", 2))
+            memmove(line, line + 2, strlen(line + 2) + 1);
+        else if (block && !strcmp(line, "#\n"))
+            line[0] = '\n', line[1] = '\0';
+        fputs(line, out);
+    }
+    bool ok = in && out && block;
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    return ok;
+}
 
 static double now_s(void)
 {
@@ -117,6 +146,7 @@ static void rehearse(const rehearsal *c, int fd, const char *dir, int k)
     run_session_opts o;
     run_session_opts_init(&o);
     o.sim_preset = c->preset;
+    o.rig_path = c->ext ? ext_rig : NULL;
     o.sim_params = c->params;
     o.n_sim_params = np;
     o.who = "rehearse";
@@ -160,6 +190,7 @@ out:
 
 static void test_every_protocol(void)
 {
+    CHECK(make_ext_rig(), "the reference map with its extensometer: %s", ext_rig);
     char dir[64];
     snprintf(dir, sizeof dir, "/tmp/rigor-rehearse-XXXXXX");
     CHECK(mkdtemp(dir) != NULL, "temp dir");
@@ -209,6 +240,7 @@ static void test_every_protocol(void)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
+    unlink(ext_rig);
 }
 
 int main(void)
