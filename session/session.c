@@ -7,9 +7,10 @@
  * the machine reaches a final state the test records 0.3 s more, so the run
  * file shows the crosshead at rest, then is FINISHED; ending it closes the
  * file with the end reason and the acquisition statistics. run_protocol()
- * is one session with one test, polled until it finishes.
+ * (session_run.c) is one session with one test, polled until it finishes.
  */
 #include "session.h"
+#include "session_priv.h"
 
 #include "../common/error.h"
 #include "../rig/rig.h"
@@ -30,15 +31,8 @@
 
 #define RIGOR_RUN_VERSION "0.1.0"
 
-void run_opts_init(run_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    curve_geom_clear(&o->geom);
-    o->seed = 1;
-}
-
 /* The reference rig file: ./rigs/, else next to the binary (../rigs/). */
-static void default_rig_path(char *buf, size_t len)
+void session_default_rig_path(char *buf, size_t len)
 {
     snprintf(buf, len, "rigs/reference-tcp.ini");
     if (access(buf, R_OK) == 0)
@@ -68,8 +62,7 @@ static void safe_name(char *dst, size_t len, const char *s)
         snprintf(dst, len, "run");
 }
 
-static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(FILE *f, const char *fmt, ...)
+void session_say(FILE *f, const char *fmt, ...)
 {
     if (!f)
         return;
@@ -206,11 +199,11 @@ static int rig_up(run_session *s, char *why, size_t wl)
     /* Refused under realtime = auto: say so now, before a test depends on it
      * (the run file's header and the closing lines say it again). */
     if (rt->asked && !rt->granted)
-        say(s->o.progress,
+        session_say(s->o.progress,
             "%s: realtime = auto: the acquisition thread runs on the normal scheduler (%s)\n",
             s->o.who, rt->reason);
     if (!strncmp(st.keep_awake, "no ", 3))
-        say(s->o.progress, "%s: keep_awake = yes: the CPUs are not kept awake: %s\n", s->o.who,
+        session_say(s->o.progress, "%s: keep_awake = yes: the CPUs are not kept awake: %s\n", s->o.who,
             st.keep_awake + 3);
     return RIGOR_OK;
 }
@@ -245,7 +238,7 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
     if (o->rig_path)
         snprintf(s->rigpath, sizeof s->rigpath, "%s", o->rig_path);
     else
-        default_rig_path(s->rigpath, sizeof s->rigpath);
+        session_default_rig_path(s->rigpath, sizeof s->rigpath);
     rigor_diag d;
     memset(&d, 0, sizeof d);
     int rc = rigfile_load(s->rigpath, &s->cfg, &d);
@@ -371,7 +364,7 @@ static bool differs(double want, double have)
 }
 
 /* The simulated specimen the protocol's geometry describes. */
-static curve_geom sim_geom_of(const protocol *p)
+curve_geom session_sim_geom_of(const protocol *p)
 {
     curve_geom g;
     curve_geom_clear(&g);
@@ -403,7 +396,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
 
     /* A fresh simulated specimen for every test but a first that matches. */
     if (s->sm) {
-        curve_geom g = sim_geom_of(p);
+        curve_geom g = session_sim_geom_of(p);
         bool renew = s->tests > 0;
         if (compression)
             renew = renew || differs(g.diameter_m, s->sg.diameter_m) ||
@@ -480,7 +473,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         test_clear(s);
         return rc;
     }
-    say(s->o.progress, "%s: %s -> %s\n", s->o.who, p->name[0] ? p->name : p->path,
+    session_say(s->o.progress, "%s: %s -> %s\n", s->o.who, p->name[0] ? p->name : p->path,
         s->res.run_path);
 
     s->timeout = t->timeout_s > 0 ? t->timeout_s : 3600;
@@ -538,7 +531,7 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
         return RUN_BALANCE;
     size_t fn = s->fn_bal;
     double fsd = fn > 1 ? sqrt(fmax(0, (s->fsum2 - s->fsum * s->fsum / fn) / (fn - 1))) : 0;
-    say(s->o.progress, "%s: balance: force %.4g N, noise %.3g N (SD of %zu samples at rest)\n",
+    session_say(s->o.progress, "%s: balance: force %.4g N, noise %.3g N (SD of %zu samples at rest)\n",
         s->o.who, fn ? s->fsum / fn : NAN, fsd, fn);
 
     int rc = machine_new(s->p, NULL, &s->m);
@@ -573,7 +566,7 @@ static void refused(run_session *s, int rc, const machine_cmd *c)
              c->velocity_m_s, rigor_strerror(rc));
     if (machine_state_of(s->m) != MS_FAULT) {
         machine_abort(s->m, MEND_REFUSED, d);
-        say(s->o.progress, "%s: FAULT: command refused: %s\n", s->o.who, d);
+        session_say(s->o.progress, "%s: FAULT: command refused: %s\n", s->o.who, d);
     }
     if (c->kind != MC_STOP)
         rig_cmd_stop(s->r);
@@ -614,7 +607,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
                 if (execute(r, &c) != RIGOR_OK)
                     rig_cmd_stop(r); /* in FAULT the rig refuses motion anyway */
             }
-            say(pg, "%s: FAULT: %s\n", s->o.who, reason);
+            session_say(pg, "%s: FAULT: %s\n", s->o.who, reason);
             if (!isfinite(s->t_end))
                 s->t_end = isfinite(s->t_first) ? last.t_s : 0;
         }
@@ -628,7 +621,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             rig_state(r, reason, sizeof reason);
             machine_fault(m, reason);
             s->fault_sent = true;
-            say(pg, "%s: FAULT: %s\n", s->o.who, reason);
+            session_say(pg, "%s: FAULT: %s\n", s->o.who, reason);
         }
         machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, sm->extension_m};
         machine_cmd c;
@@ -654,10 +647,10 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             const machine_note *mn = &notes[k];
             double tr = sm->t_s - s->t_first;
             switch (mn->kind) {
-            case MN_STEP: say(pg, "  t=%7.3f s  step %s\n", tr, mn->text); break;
+            case MN_STEP: session_say(pg, "  t=%7.3f s  step %s\n", tr, mn->text); break;
             case MN_END: break; /* the end reason is printed at the end */
             default:
-                say(pg, "  t=%7.3f s  %s %s\n", tr, machine_note_name(mn->kind), mn->text);
+                session_say(pg, "  t=%7.3f s  %s %s\n", tr, machine_note_name(mn->kind), mn->text);
                 break;
             }
             if (mn->kind == MN_FRACTURE && s->frac_sample < 0)
@@ -698,7 +691,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         char d[64];
         snprintf(d, sizeof d, "after %.0f s", s->timeout);
         machine_abort(m, MEND_TIMEOUT, d);
-        say(pg, "%s: timeout %s\n", s->o.who, d);
+        session_say(pg, "%s: timeout %s\n", s->o.who, d);
         s->timeout = INFINITY;
     }
     return s->phase;
@@ -729,7 +722,7 @@ int run_session_request(run_session *s, machine_event e)
         return RIGOR_ESTATE;
     if (e == ME_STOP) {
         if (!s->stop_pending)
-            say(s->o.progress, "%s: operator stop\n", s->o.who);
+            session_say(s->o.progress, "%s: operator stop\n", s->o.who);
         s->stop_pending = true; /* latched: taken at the next poll */
         return RIGOR_OK;
     }
@@ -852,138 +845,4 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     *res = *o;
     test_clear(s);
     return RIGOR_OK;
-}
-
-/* ---- rigor run: one session, one test ----------------------------------- */
-
-int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
-{
-    memset(res, 0, sizeof *res);
-    res->sim_stop_latency_s = NAN;
-    res->sim_read_stop_latency_s = NAN;
-    int rc;
-    protocol *p = NULL;
-    run_session *s = NULL;
-
-    /* 1. The rig file (the register map), checked before anything connects. */
-    rig_config cfg;
-    char rigpath[1024];
-    if (o->rig_path)
-        snprintf(rigpath, sizeof rigpath, "%s", o->rig_path);
-    else
-        default_rig_path(rigpath, sizeof rigpath);
-    rigor_diag d;
-    memset(&d, 0, sizeof d);
-    if ((rc = rigfile_load(rigpath, &cfg, &d)) != RIGOR_OK) {
-        rigor_diag_format(&d, why, wl);
-        return rc;
-    }
-
-    /* 2. The protocol, validated against the rig's machine limits. With the
-     * simulated frame the load cell is the simulated one, whose capacity
-     * depends on the preset: the protocol is read once for its geometry,
-     * the simulator built with it, and the protocol validated again against
-     * the simulated cell. */
-    proto_rig_limits lim = {cfg.capacity_N, cfg.travel_min_m, cfg.travel_max_m,
-                            cfg.speed_max_m_s, NAN, cfg.point[ROLE_EXTENSION].present ? 1 : 0};
-    if (o->sim_preset)
-        lim.force_capacity_N = NAN;
-    rigor_diag diags[32];
-    size_t nd = 0;
-    rc = proto_parse_file_geom(o->protocol_path, &lim, &o->geom, &p, diags, 32, &nd);
-    if (rc != RIGOR_OK)
-        goto bad_protocol;
-
-    /* 3. The session: the simulated frame in process on an ephemeral
-     * loopback port with the protocol's specimen, the link, acquisition. */
-    run_session_opts so;
-    run_session_opts_init(&so);
-    so.rig_path = rigpath;
-    so.sim_preset = o->sim_preset;
-    so.sim_faults = o->sim_faults;
-    so.sim_params = o->sim_params;
-    so.n_sim_params = o->n_sim_params;
-    so.sim_log = o->sim_log;
-    so.seed = o->seed;
-    so.sim_geom = sim_geom_of(p);
-    so.rate_hz = o->rate_hz;
-    so.progress = o->progress;
-    if ((rc = run_session_open(&so, &s, why, wl)) != RIGOR_OK)
-        goto out;
-    if (o->sim_preset) {
-        proto_free(p);
-        p = NULL;
-        nd = 0;
-        rc = run_session_parse_file(s, o->protocol_path, &o->geom, &p, diags, 32, &nd);
-        if (rc != RIGOR_OK)
-            goto bad_protocol;
-        run_session_info si;
-        run_session_get_info(s, &si);
-        say(o->progress, "rigor run: simulated frame '%s' (%g N cell) on 127.0.0.1:%d\n",
-            o->sim_preset, si.capacity_N, si.sim_port);
-    }
-
-    /* 4. The test: run file, balance, the state machine fed by the
-     * acquisition queue. */
-    run_test_opts t = {o->out_path, o->specimen_id, o->note, NULL, o->timeout_s};
-    t.protocol_label = p->name[0] ? p->name : o->protocol_path;
-    rc = run_session_begin_test(s, p, &t, why, wl);
-    p = NULL; /* the session's now */
-    if (rc != RIGOR_OK) {
-        snprintf(res->run_path, sizeof res->run_path, "%s", run_session_run_path(s));
-        goto out;
-    }
-    /* On a terminal, a progress bar under the step lines: steps done of the
-     * protocol's steps, and the live values. It is erased before each poll so
-     * the step and stage lines print cleanly above it. */
-    bool bar = o->progress && isatty(fileno(o->progress));
-    bool signalled = false;
-    while (true) {
-        if (o->stop_flag && *o->stop_flag && !signalled) {
-            /* SIGINT / SIGTERM: the test ends with its own reason */
-            int sig = (int)*o->stop_flag;
-            signalled = true;
-            run_session_abort(s, MEND_SIGNAL,
-                              sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal");
-            say(o->progress, "rigor run: %s: stopping\n",
-                sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal");
-        }
-        if (bar)
-            fputs("\r\033[K", o->progress);
-        rc = run_session_poll(s, 0.05, why, wl);
-        if (rc < 0 || rc == RUN_FINISHED)
-            break;
-        if (bar) {
-            const machine *m = run_session_machine(s);
-            const protocol *pp = run_session_protocol(s);
-            int nsteps = pp ? pp->nsteps : 0, k = m ? machine_step(m) : -1;
-            machine_values v = m ? machine_values_of(m) : (machine_values){0};
-            char cells[21];
-            int fill = nsteps > 0 && k >= 0 ? (20 * k + 10) / nsteps : 0;
-            for (int i = 0; i < 20; i++)
-                cells[i] = i < fill ? '#' : '.';
-            cells[20] = '\0';
-            fprintf(o->progress, "  [%s] step %d/%d  F %.4g N  strain %.3g %%  %s", cells,
-                    k + 1, nsteps, v.force_N, v.strain * 100, m ? machine_stage(m) : "");
-            fflush(o->progress);
-        }
-    }
-    if (bar)
-        fputs("\r\033[K", o->progress);
-    rc = run_session_end_test(s, res, why, wl);
-    if (run_session_stop_link(s, &res->session_stats) == RIGOR_OK)
-        res->have_session_stats = true;
-    goto out;
-
-bad_protocol : {
-    char line[1200];
-    for (size_t i = 0; i < nd; i++)
-        say(o->progress, "%s\n", rigor_diag_format(&diags[i], line, sizeof line));
-    snprintf(why, wl, "%s: %zu error%s in the protocol; nothing moved", o->protocol_path, nd,
-             nd == 1 ? "" : "s");
-}
-out:
-    run_session_close(s);
-    proto_free(p);
-    return rc;
 }
