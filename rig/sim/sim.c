@@ -250,6 +250,7 @@ void sim_get_geometry(const sim *s, sim_geometry *g)
     }
     g->frame_compliance_m_N = s->p.frame_compliance;
     g->capacity_N = s->p.capacity;
+    g->noise_N = s->p.noise;
 }
 
 const char *sim_model_name(const sim *s)

@@ -118,6 +118,7 @@ typedef struct {
     double gap_m;                /* compression: platen gap above the specimen at position 0 */
     double frame_compliance_m_N; /* frame compliance */
     double capacity_N;           /* load-cell capacity */
+    double noise_N;              /* SD of the transmitter's force noise (at rest) */
 } sim_geometry;
 
 /* Fill *cfg with the defaults (preset e-lpscl-film, seed 1, baud 115200). */
