@@ -304,6 +304,21 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "rigor run: scheduling: acquisition thread %s%s\n",
                     ls->realtime.text, awake);
     }
+    /* Rate compliance per step (ISO 6892-1 method A1 allows +-20 % of the
+     * set rate): the achieved rate's median and 5-95 % range. */
+    for (int k = 0; k < res.nrates; k++) {
+        const run_step_rate *rr = &res.rates[k];
+        double scale = rr->force ? 1 : 60e3; /* N/s, or m/s shown in mm/min */
+        const char *unit = rr->force ? "N/s" : "mm/min";
+        bool ok = fabs(rr->median / rr->requested - 1) <= 0.20 &&
+                  rr->p5 >= 0.8 * rr->requested && rr->p95 <= 1.2 * rr->requested;
+        fprintf(stderr,
+                "rigor run: rate step %d %s: requested %.4g %s, achieved %.4g %s (5-95 %%: "
+                "%.4g-%.4g, %d windows): %s\n",
+                rr->step, proto_step_name(rr->kind), rr->requested * scale, unit,
+                rr->median * scale, unit, rr->p5 * scale, rr->p95 * scale, rr->n,
+                ok ? "within +-20 %" : "NOT within +-20 % (ISO 6892-1 A1)");
+    }
     if (res.sim && res.sim_fractured)
         fprintf(stderr,
                 "rigor run: simulator: fracture at t=%.3f s; crosshead travel after it "

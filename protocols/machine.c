@@ -354,6 +354,7 @@ machine_state machine_state_of(const machine *m) { return m->state; }
 int machine_step(const machine *m) { return m->step; }
 const char *machine_end_reason(const machine *m) { return m->end_reason; }
 machine_end machine_end_of(const machine *m) { return m->end; }
+bool machine_in_reaction(const machine *m) { return m->in_inject; }
 bool machine_failed(const machine *m) { return m->failed; }
 bool machine_wants_sample(const machine *m)
 {

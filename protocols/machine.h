@@ -170,6 +170,7 @@ machine_state machine_state_of(const machine *m);
 int machine_step(const machine *m);             /* current step index, -1 before start */
 const char *machine_end_reason(const machine *m); /* "" while running */
 machine_end machine_end_of(const machine *m);     /* MEND_NONE while running */
+bool machine_in_reaction(const machine *m);       /* running a reaction's own step */
 bool machine_failed(const machine *m);          /* ended by a limit or a timeout */
 const char *machine_stage(const machine *m);    /* current detected stage name or "" */
 /* True when the detector has a fracture rule pending confirmation on the

@@ -117,6 +117,12 @@ struct run_session {
     machine_end abort_why; /* the session's own end asked before the machine existed */
     char abort_detail[64];
     long frac_sample, stop_sample, idx;
+    /* rate compliance: 20-sample windows of the current protocol step */
+    int rate_step;             /* 0-based step being measured, -1 none */
+    double rw_t[20], rw_x[20], rw_f[20];
+    int rw_n;
+    double *rate_v;            /* achieved |rate| per window of rate_step */
+    size_t rate_n, rate_cap;
     rig_sample buf[256];
 };
 
@@ -305,6 +311,7 @@ void run_session_close(run_session *s)
     s->rf = NULL;
     rig_down(s);
     test_clear(s);
+    free(s->rate_v);
     free(s);
 }
 
@@ -506,6 +513,9 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     s->abort_why = MEND_NONE;
     s->abort_detail[0] = '\0';
     s->frac_sample = s->stop_sample = -1;
+    s->rate_step = -1;
+    s->rate_n = 0;
+    s->rw_n = 0;
     s->idx = 0;
     s->phase = RUN_BALANCE;
     return RIGOR_OK;
@@ -570,6 +580,92 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
     machine_request(s->m, ME_START);
     s->phase = RUN_ACTIVE;
     return RUN_ACTIVE;
+}
+
+/* ---- rate compliance -------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The step measured so far goes into the result: median and 5th/95th
+ * percentiles (nearest rank) of its windows after the first 5 %. */
+static void rate_flush(run_session *s)
+{
+    if (s->rate_step >= 0 && s->rate_n > 2 && s->res.nrates < RUN_MAX_RATES && s->p) {
+        size_t skip = s->rate_n / 20, n = s->rate_n - skip;
+        double *v = s->rate_v + skip;
+        qsort(v, n, sizeof *v, cmp_dbl);
+        const proto_step *st = &s->p->steps[s->rate_step];
+        int k = s->res.nrates++;
+        s->res.rates[k].step = s->rate_step + 1;
+        s->res.rates[k].kind = st->kind;
+        s->res.rates[k].force = st->rate_kind == PRATE_FORCE || st->rate_kind == PRATE_STRESS;
+        s->res.rates[k].requested = st->rate_kind == PRATE_STRAIN   ? st->rate * s->p->length0_m
+                                    : st->rate_kind == PRATE_STRESS ? st->rate * s->p->area_m2
+                                                                    : st->rate;
+        s->res.rates[k].median = v[n / 2];
+        s->res.rates[k].p5 = v[(n - 1) * 5 / 100];
+        s->res.rates[k].p95 = v[(n - 1) * 95 / 100];
+        s->res.rates[k].n = (int)n;
+    }
+    s->rate_n = 0;
+    s->rw_n = 0;
+}
+
+/* Every sample of an active protocol step with a rate: 20-sample windows,
+ * each a least-squares slope of position (a speed or strain rate) or force
+ * (a force or stress rate) over time, in magnitude. */
+static void rate_feed(run_session *s, const rig_sample *sm, const machine_values *mv)
+{
+    const machine *m = s->m;
+    machine_state st = machine_state_of(m);
+    bool active = st == MS_PRELOAD || st == MS_RUNNING || st == MS_HOLD || st == MS_UNLOAD;
+    int k = active && !machine_in_reaction(m) ? machine_step(m) : -1;
+    if (k >= 0 && k < s->p->nsteps) {
+        proto_step_kind kind = s->p->steps[k].kind;
+        if (kind == PSTEP_HOLD || kind == PSTEP_ZERO)
+            k = -1;
+    } else {
+        k = -1;
+    }
+    if (k != s->rate_step) {
+        rate_flush(s);
+        s->rate_step = k;
+    }
+    if (k < 0)
+        return;
+    bool force = s->p->steps[k].rate_kind == PRATE_FORCE ||
+                 s->p->steps[k].rate_kind == PRATE_STRESS;
+    s->rw_t[s->rw_n] = sm->t_s;
+    s->rw_x[s->rw_n] = force ? mv->force_N : mv->position_m;
+    s->rw_n++;
+    if (s->rw_n < 20)
+        return;
+    double mt = 0, my = 0;
+    for (int i = 0; i < 20; i++) {
+        mt += s->rw_t[i] / 20;
+        my += s->rw_x[i] / 20;
+    }
+    double stt = 0, sty = 0;
+    for (int i = 0; i < 20; i++) {
+        stt += (s->rw_t[i] - mt) * (s->rw_t[i] - mt);
+        sty += (s->rw_t[i] - mt) * (s->rw_x[i] - my);
+    }
+    s->rw_n = 0;
+    if (!(stt > 0))
+        return;
+    if (s->rate_n == s->rate_cap) {
+        size_t nc = s->rate_cap ? 2 * s->rate_cap : 1024;
+        double *nv = realloc(s->rate_v, nc * sizeof *nv);
+        if (!nv)
+            return; /* the report is short of windows, the test goes on */
+        s->rate_v = nv;
+        s->rate_cap = nc;
+    }
+    s->rate_v[s->rate_n++] = fabs(sty / stt);
 }
 
 /* A command the rig refused (rig_cmd_* returned an error): the crosshead
@@ -693,10 +789,10 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         if (wrc != RIGOR_OK)
             return write_failed(s, wrc, why, wl); /* e.g. a full disk */
         s->res.samples++;
-        if (s->fn) {
-            machine_values mv = machine_values_of(m);
+        machine_values mv = machine_values_of(m);
+        rate_feed(s, sm, &mv);
+        if (s->fn)
             s->fn(s->fn_ctx, sm, &mv, stage);
-        }
         machine_state st = machine_state_of(m);
         if (!isfinite(s->t_end) && (st == MS_DONE || st == MS_STOPPED || st == MS_FAULT))
             s->t_end = sm->t_s;
@@ -770,6 +866,18 @@ int run_session_abort(run_session *s, machine_end why, const char *detail)
     return RIGOR_OK;
 }
 
+int run_session_consumer_rt(run_session *s, bool on, rt_status *st)
+{
+    rt_status local;
+    if (!st)
+        st = &local;
+    if (!on) {
+        rt_decline("the test has ended", st);
+        return RIGOR_OK;
+    }
+    return rt_for_loop(s->cfg.realtime, 1e-3, RT_PRIO_ACQ - 1, st);
+}
+
 bool run_session_fault(run_session *s, char *reason, size_t len)
 {
     return s->r && rig_state(s->r, reason, len) == RIG_HEALTH_FAULT;
@@ -814,6 +922,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
 
     machine *m = s->m;
     run_result *o = &s->res;
+    rate_flush(s);
     o->final_state = machine_state_of(m);
     snprintf(o->end_reason, sizeof o->end_reason, "%s",
              machine_end_reason(m)[0] ? machine_end_reason(m) : "ended");

@@ -60,6 +60,16 @@ typedef struct {
 
 void run_opts_init(run_opts *o);
 
+/* The rate one protocol step achieved (run_result.rates). */
+typedef struct {
+    int step;             /* 1-based protocol step */
+    proto_step_kind kind;
+    bool force;           /* a force (stress) rate in N/s, else a speed in m/s */
+    double requested;     /* N/s or m/s, magnitude */
+    double median, p5, p95;
+    int n;                /* windows */
+} run_step_rate;
+
 typedef struct {
     char run_path[1024]; /* the run file written */
     char end_reason[128];
@@ -87,6 +97,12 @@ typedef struct {
      * before it and watches the frame after it) */
     bool have_session_stats;
     rig_stats session_stats;
+    /* rate compliance per protocol step with a rate (ISO 6892-1 A1: within
+     * +-20 % of the set rate): the achieved rate over 20-sample windows,
+     * the first 5 % of the step's windows left out */
+#define RUN_MAX_RATES 32
+    run_step_rate rates[RUN_MAX_RATES];
+    int nrates;
 } run_result;
 
 /* Run the protocol. Returns RIGOR_OK when the test ran (whatever its outcome,
@@ -216,6 +232,14 @@ int run_session_request(run_session *s, machine_event e);
  * kind...): the crosshead stops at once and the machine ends with that
  * reason (latched through the balance). RIGOR_ESTATE without a test. */
 int run_session_abort(run_session *s, machine_end why, const char *detail);
+
+/* The calling thread (the one that polls) as the force loop's thread: on,
+ * it asks for SCHED_FIFO RT_PRIO_ACQ - 1 as the rig file's `realtime` says
+ * (auto: ask, run normally if refused; off: never), so a loaded host does
+ * not delay the loop's commands; off, it goes back to the normal scheduler
+ * (threads it creates later inherit its policy). *st says what it got (may
+ * be NULL). Returns rt_request's code (RIGOR_OK when declined). */
+int run_session_consumer_rt(run_session *s, bool on, rt_status *st);
 
 /* The run file of the current (or last begun) test, "" before any. */
 const char *run_session_run_path(const run_session *s);

@@ -108,6 +108,9 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     /* On a terminal, a progress bar under the step lines: steps done of the
      * protocol's steps, and the live values. It is erased before each poll so
      * the step and stage lines print cleanly above it. */
+    /* the force loop runs in this thread: on a loaded host it must not wait
+     * its turn behind every busy process (refused: it runs as it is) */
+    run_session_consumer_rt(s, true, NULL);
     bool bar = o->progress && isatty(fileno(o->progress));
     bool signalled = false;
     while (true) {
@@ -143,6 +146,7 @@ int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
     if (bar)
         fputs("\r\033[K", o->progress);
     rc = run_session_end_test(s, res, why, wl);
+    run_session_consumer_rt(s, false, NULL); /* the analysis threads after it: normal */
     if (run_session_stop_link(s, &res->session_stats) == RIGOR_OK)
         res->have_session_stats = true;
     goto out;

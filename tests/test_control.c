@@ -165,11 +165,13 @@ static trace *run_trace(const char *who, const char *preset, const char *text,
     rc = run_session_begin_test(s, p, &t, why, sizeof why);
     CHECK(rc == RIGOR_OK, "%s: begin: %s", who, why);
     run_session_set_sample_fn(s, on_sample, tr);
+    run_session_consumer_rt(s, true, NULL); /* as rigor run does */
     int phase = RUN_BALANCE;
     for (double t0 = now_s(); rc == RIGOR_OK && now_s() - t0 < 150 && phase != RUN_FINISHED &&
                               phase >= 0;)
         phase = run_session_poll(s, 0.05, why, sizeof why);
     rc = run_session_end_test(s, res, why, sizeof why);
+    run_session_consumer_rt(s, false, NULL);
     CHECK(rc == RIGOR_OK, "%s: end: %s", who, why);
     run_session_close(s);
     unlink(path);
@@ -388,8 +390,10 @@ typedef struct {
 static void check_motion(const char *who, const char *step, const trace *tr, int i0, int i1,
                          const rate_case *rc, double sign)
 {
-    CHECK(i1 - i0 > 60, "%s %s: %d samples", who, step, i1 - i0);
-    if (i1 - i0 <= 60)
+    /* at least 15 samples (the link's best rate on a loaded host can be a
+     * few hundred hertz, and a preload lasts 0.13 s) */
+    CHECK(i1 - i0 >= 15, "%s %s: %d samples", who, step, i1 - i0);
+    if (i1 - i0 < 15)
         return;
     /* the middle 80 %: the drive's start and the end condition aside */
     int a = i0 + (i1 - i0) / 10, b = i1 - (i1 - i0) / 10;
@@ -431,6 +435,18 @@ static void test_matrix(void)
         if (!tr)
             continue;
         CHECK(res.end == MEND_COMPLETE, "%s: ended '%s'", who, res.end_reason);
+        /* the session's own rate report: one row per step with a rate and
+         * three 20-sample windows at least (ramp, cycle, unload; the preload
+         * and the 20 um return too at 1 kHz), medians on the request */
+        CHECK(res.nrates >= 3, "%s: %d steps in the rate report, want 3", who, res.nrates);
+        for (int r = 0; r < res.nrates; r++) {
+            const run_step_rate *rr = &res.rates[r];
+            printf("  %s rate report: step %d %s median %.4g for %.4g (%d windows)\n", who,
+                   rr->step, proto_step_name(rr->kind), rr->median, rr->requested, rr->n);
+            CHECK(rr->n > 2 && fabs(rr->median / rr->requested - 1) <= 0.10,
+                  "%s: rate report step %d %s: median %.4g for %.4g (%d windows)", who,
+                  rr->step, proto_step_name(rr->kind), rr->median, rr->requested, rr->n);
+        }
         int i0, i1;
         if (rc->preload) {
             step_range(tr, 0, &i0, &i1);
@@ -461,14 +477,19 @@ static void test_matrix(void)
                 worst = fmax(worst, fabs(tr->f[i] - 2.0));
         CHECK(i1 > i0 && worst <= 0.04, "%s hold at 2 N: off by %.3g N", who, worst);
         step_range(tr, 5, &i0, &i1);
-        CHECK(i1 - i0 > 100 && fabs(tr->x[i1 - 1] - tr->x[i0 + 50]) < 0.2e-6,
+        int settled = i0;
+        while (settled < i1 && tr->t[settled] - tr->t[i0] < 0.1)
+            settled++;
+        CHECK(i1 - settled > 10 && fabs(tr->x[i1 - 1] - tr->x[settled]) < 0.2e-6,
               "%s hold: the crosshead stands still", who);
         step_range(tr, 6, &i0, &i1);
         check_motion(who, "unload", tr, i0, i1, rc, -1);
         CHECK(i1 > i0 && tr->f[i1 - 1] <= 0.3 + 0.05, "%s unload ended at %.4g N", who,
               i1 > i0 ? tr->f[i1 - 1] : NAN);
         step_range(tr, 7, &i0, &i1);
-        CHECK(i1 > i0 && fabs(tr->raw[i1 - 1] - tr->raw[0]) < 3e-6,
+        /* the return ends within 2 um; one more sample period at 20 mm/min */
+        double per = i1 > i0 + 1 ? (tr->t[i1 - 1] - tr->t[i0]) / (i1 - 1 - i0) : 1e-3;
+        CHECK(i1 > i0 && fabs(tr->raw[i1 - 1] - tr->raw[0]) < 2e-6 + 20e-3 / 60 * per + 1e-6,
               "%s return: at %.4g mm, started at %.4g mm (the rig's position)", who,
               i1 > i0 ? tr->raw[i1 - 1] * 1e3 : NAN, tr->raw[0] * 1e3);
         free(tr);

@@ -170,6 +170,7 @@ static void rehearse(const rehearsal *c, int fd, const char *dir, int k)
     snprintf(path, sizeof path, "%s/%d.csv", dir, k);
     run_test_opts t = {path, "rehearsal", NULL, NULL, 240};
     rc = run_session_begin_test(s, p, &t, why, sizeof why);
+    run_session_consumer_rt(s, true, NULL); /* as rigor run does */
     int phase = rc == RIGOR_OK ? RUN_BALANCE : -1;
     for (double t0 = now_s(); now_s() - t0 < 300 && phase != RUN_FINISHED && phase >= 0;)
         phase = run_session_poll(s, 0.05, why, sizeof why);
