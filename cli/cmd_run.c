@@ -87,8 +87,8 @@ static void usage(FILE *f)
             "reaction), 1 stopped by a limit or the timeout, 2 invalid input or\n"
             "realtime = required refused (nothing moved), 3 fault (rig fault, lost\n"
             "link, a command the rig refused), 4 the test is done and its run file\n"
-            "complete but storing it failed (1 and 3 take precedence), 130 / 143\n"
-            "stopped by SIGINT / SIGTERM.\n");
+            "complete but storing it failed (1 and 3 take precedence),\n"
+            "130 / 143 stopped by SIGINT / SIGTERM.\n");
 }
 
 static bool num(const char *opt, const char *s, double *out)
