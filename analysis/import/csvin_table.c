@@ -145,6 +145,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
 {
     memset(ti, 0, sizeof *ti);
     ti->xhead = -1;
+    ti->wchg = -1;
     for (int r = 0; r < CURVE_NROLES; r++)
         ti->pick[r] = -1;
     ti->delim = t->delim;
@@ -298,6 +299,20 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             continue;
         if (col->unit[0] && !has_unit) {
             set_why(col, "unit '%s' is not a test quantity", col->unit);
+            continue;
+        }
+        /* A width change in a length unit is kept beside the roles
+         * (curve.width_change, for the r value), never one of them. */
+        if (!t->positional && cin_is_width_change(col->name)) {
+            if (has_unit && ui.dim == DIM_LENGTH && ti->wchg < 0) {
+                ti->wchg = i;
+                col->scale = ui.scale;
+                set_why(col, "width change: kept as curve.width_change (r value, ISO 10113), "
+                             "never the extension");
+            } else
+                set_why(col, "width change not used: %s",
+                        ti->wchg >= 0 ? "another width-change column came first"
+                                      : "not in a length unit");
             continue;
         }
         int p;
@@ -462,6 +477,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if ((rc = curve_add_xhead(c)))
             goto out;
         cin_copy(c->xhead_col, sizeof c->xhead_col, ti->col[ti->xhead].name);
+    }
+    if (ti->wchg >= 0) {
+        if ((rc = curve_add_width_change(c)))
+            goto out;
+        cin_copy(c->width_change_col, sizeof c->width_change_col, ti->col[ti->wchg].name);
     }
     /* Data rows (csvin_rows.c). */
     rc = cin_read_rows(s, t, o, dec, c, ti, diag);
