@@ -290,6 +290,14 @@ static bool extenso_name(const char *low)
     for (size_t i = 0; i < sizeof extenso_words / sizeof extenso_words[0]; i++)
         if (strstr(low, extenso_words[i]))
             return true;
+    /* "Ext.1", "Ext. 2" (Shimadzu Trapezium's extensometer channels). */
+    for (const char *e = low; (e = strstr(e, "ext.")) != NULL; e++) {
+        const char *d = e + 4;
+        while (*d == ' ')
+            d++;
+        if (word_start(low, e) && isdigit((unsigned char)*d))
+            return true;
+    }
     /* "AVE 2" (Instron advanced video extensometer), "AVX". */
     const char *a = strstr(low, "ave");
     if (a && word_start(low, a) && !isalpha((unsigned char)a[3]))

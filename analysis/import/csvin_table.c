@@ -425,6 +425,33 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 !ti->col[i].setpoint && ti->col[i].unit[0] &&
                 (ti->xhead < 0 || prio[i] > prio[ti->xhead]))
                 ti->xhead = i;
+    /* Specimens side by side (Shimadzu Trapezium's multi-specimen CSV: a
+     * row of specimen names, then the same names and units repeated once
+     * per specimen): the picks would take the first group's time and force
+     * and another group's strain. Refused, naming the groups, rather than
+     * read as one specimen made of several. */
+    if (!t->positional && !(o && (o->column[CURVE_FORCE] || o->column[CURVE_EXT]))) {
+        int wf = ti->pick[CURVE_FORCE];
+        int wx = ti->pick[CURVE_EXT] >= 0 ? ti->pick[CURVE_EXT] : ti->pick[CURVE_TIME];
+        int nf = 0, nx = 0, second = -1;
+        for (int i = 0; wf >= 0 && wx >= 0 && i < ti->ncol; i++) {
+            if (!strcasecmp(ti->col[i].name, ti->col[wf].name)) {
+                nf++;
+                if (nf == 2)
+                    second = i;
+            }
+            nx += !strcasecmp(ti->col[i].name, ti->col[wx].name);
+        }
+        if (nf >= 2 && nf == nx && second > wf) {
+            rigor_diag_set(diag, s->name, nl->no, 1,
+                           "%d specimens side by side: the columns '%s' and '%s' repeat "
+                           "every %d columns; one specimen per file (or per table) is "
+                           "supported, split the file",
+                           nf, ti->col[wf].full, ti->col[wx].full, second - wf);
+            rc = RIGOR_EUNSUPPORTED;
+            goto out;
+        }
+    }
     /* Columns that look like a role but were not used are roles no more. */
     for (int i = 0; i < ti->ncol; i++) {
         bool used = false;
