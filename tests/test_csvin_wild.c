@@ -4,6 +4,7 @@
  * written (ids, geometry, column meaning), after unit conversion within
  * 1e-12 relative.
  */
+#include "../analysis/analysis.h"
 #include "../analysis/import/csvin.h"
 #include "harness.h"
 
@@ -328,6 +329,39 @@ static void test_testxpert_width_change(void)
     curve_list_free(&l);
 }
 
+/* Walter+Bai modulus export (the source's "MS_Shimadzu_Young", in the
+ * Walter+Bai C_1_ layout): a trailing ';' on every line, and a clip-on
+ * gauge that seats, slips back below zero, then follows the specimen while
+ * force and crosshead rise: not an unload (class 4). */
+static void test_walterbai_clipon_seating(void)
+{
+    curve_list l = read_wild(WILD "fr_walterbai_clipon_seating.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 600, "rows %zu", c->n);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "C_1_Déform1"), "ext '%s'", c->colname[CURVE_EXT]);
+        CHECK(c->xhead && !strcmp(c->xhead_col, "C_1_Déplacement"), "crosshead");
+        CHECK_NEAR(c->ch[CURVE_EXT][74], -0.00157e-3, 0, 1e-9, "the gauge below zero (m)");
+        analysis_opts o;
+        analysis_opts_default(&o);
+        o.geom.gauge_m = 50e-3;
+        o.geom.diameter_m = 10e-3;
+        result_set rs;
+        results_init(&rs);
+        char why[256] = "";
+        int rc = analysis_run(c, &o, &rs, why, sizeof why);
+        CHECK(rc == RIGOR_OK, "analysis rc %d: %s", rc, why);
+        const result_value *br = results_find(&rs, "break_rule");
+        CHECK(br && strcmp(br->s, "unloaded") != 0, "not an unload: %s", br ? br->s : "-");
+        bool unload_note = false;
+        for (size_t i = 0; i < rs.nnotes; i++)
+            unload_note |= strstr(rs.notes[i], "an unload") != NULL;
+        CHECK(!unload_note, "no unload note");
+        results_clear(&rs);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -343,5 +377,6 @@ int main(void)
     TEST_RUN(test_walterbai_french);
     TEST_RUN(test_shimadzu_side_by_side);
     TEST_RUN(test_testxpert_width_change);
+    TEST_RUN(test_walterbai_clipon_seating);
     TEST_END("test_csvin_wild");
 }
