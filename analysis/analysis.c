@@ -15,6 +15,7 @@
 #include "cycles.h"
 #include "detect.h"
 #include "prepare.h"
+#include "rvalue.h"
 #include "tensile.h"
 
 #include <math.h>
@@ -489,6 +490,12 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         const curve_meta *er = curve_meta_find(c, "end_reason");
         rc = tensile_apply_end(tensile_end_from_reason(er ? er->value : NULL),
                                er ? er->value : NULL, eps, sig, n, rs);
+    }
+    /* r (ISO 10113) from a width-change channel, over the loaded part */
+    if (rc == RIGOR_OK) {
+        double toe = results_get(rs, "toe_offset_pct"), em = results_get(rs, "strain_at_max_pct");
+        rc = rvalue_analyze(eps, c->width_change, n, g.width_m, isfinite(toe) ? toe / 100 : 0,
+                            em / 100, rs);
     }
     if (rc == RIGOR_OK)
         rc = tensile_stages(c, st, rs);

@@ -37,6 +37,7 @@ void curve_free(curve *c)
     for (int r = 0; r < CURVE_NROLES; r++)
         free(c->ch[r]);
     free(c->xhead);
+    free(c->width_change);
     for (size_t i = 0; i < c->nmeta; i++) {
         free(c->meta[i].key);
         free(c->meta[i].value);
@@ -67,9 +68,10 @@ int curve_add_channel(curve *c, curve_role role)
     return RIGOR_OK;
 }
 
-int curve_add_xhead(curve *c)
+/* A side array (crosshead, width change) of cap samples, NAN so far. */
+static int add_side(curve *c, double **side)
 {
-    if (c->xhead)
+    if (*side)
         return RIGOR_OK;
     size_t cap = c->cap ? c->cap : 256;
     double *a = bigmem_alloc(cap * sizeof *a);
@@ -77,10 +79,20 @@ int curve_add_xhead(curve *c)
         return RIGOR_ENOMEM;
     for (size_t i = 0; i < c->n; i++)
         a[i] = NAN;
-    c->xhead = a;
+    *side = a;
     if (!c->cap)
         c->cap = cap;
     return RIGOR_OK;
+}
+
+int curve_add_xhead(curve *c)
+{
+    return add_side(c, &c->xhead);
+}
+
+int curve_add_width_change(curve *c)
+{
+    return add_side(c, &c->width_change);
 }
 
 bool curve_has(const curve *c, curve_role role)
@@ -119,6 +131,12 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
                 return RIGOR_ENOMEM;
             c->xhead = a;
         }
+        if (c->width_change) {
+            double *a = bigmem_realloc(c->width_change, ncap * sizeof *a);
+            if (!a)
+                return RIGOR_ENOMEM;
+            c->width_change = a;
+        }
         c->cap = ncap;
     }
     for (int r = 0; r < CURVE_NROLES; r++)
@@ -126,6 +144,8 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
             c->ch[r][c->n] = row[r];
     if (c->xhead)
         c->xhead[c->n] = NAN;
+    if (c->width_change)
+        c->width_change[c->n] = NAN;
     c->n++;
     return RIGOR_OK;
 }
@@ -148,6 +168,12 @@ int curve_reserve(curve *c, size_t n)
             return RIGOR_ENOMEM;
         c->xhead = a;
     }
+    if (c->width_change) {
+        double *a = bigmem_realloc(c->width_change, n * sizeof *a);
+        if (!a)
+            return RIGOR_ENOMEM;
+        c->width_change = a;
+    }
     c->cap = n;
     return RIGOR_OK;
 }
@@ -159,6 +185,8 @@ void curve_push_reserved(curve *c, const double row[CURVE_NROLES])
             c->ch[r][c->n] = row[r];
     if (c->xhead)
         c->xhead[c->n] = NAN;
+    if (c->width_change)
+        c->width_change[c->n] = NAN;
     c->n++;
 }
 

@@ -68,6 +68,14 @@ typedef struct curve {
      * like the channels (NAN), filled by the importer. */
     double *xhead;
     char xhead_col[128];        /* its source column name */
+
+    /* The specimen's width change Δb = b - b0 (m, n samples, NAN where a
+     * row had none) from a transverse extensometer (Breitenänderung, Width
+     * change, Δb): never the extension. NULL when the file has none. It
+     * gives the plastic strain ratio r (rvalue.h, ISO 10113). Grown by
+     * curve_append like the channels (NAN), filled by the importer. */
+    double *width_change;
+    char width_change_col[128]; /* its source column name */
 } curve;
 
 /* Allocate an empty curve with the channels in role_mask (bit i = role i). */
@@ -80,8 +88,11 @@ int curve_add_channel(curve *c, curve_role role);
 /* Add the crosshead array c->xhead (NAN for existing samples). */
 int curve_add_xhead(curve *c);
 
-/* Append one sample; row[r] is read only for present channels (c->xhead,
- * when present, gets NAN for the caller to fill). */
+/* Add the width-change array c->width_change (NAN for existing samples). */
+int curve_add_width_change(curve *c);
+
+/* Append one sample; row[r] is read only for present channels (c->xhead
+ * and c->width_change, when present, get NAN for the caller to fill). */
 int curve_append(curve *c, const double row[CURVE_NROLES]);
 
 /* Make room for at least n samples in every present channel (an importer

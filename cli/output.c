@@ -58,6 +58,7 @@ static const label_row labels[] = {
     {"elongation_after_fracture_pct", "Elongation after fracture A", "%"},
     {"reduction_of_area_pct", "Reduction of area Z", "%"},
     {"n_value", "Strain-hardening exponent n", ""},
+    {"r_value", "Plastic strain ratio r", ""},
     {"cycle_count", "Load-unload cycles", ""},
     {"cycle_first_unloading_modulus_mpa", "Unloading modulus, first cycle", "MPa"},
     {"cycle_last_unloading_modulus_mpa", "Unloading modulus, last cycle", "MPa"},

@@ -4,6 +4,7 @@
  * written (ids, geometry, column meaning), after unit conversion within
  * 1e-12 relative.
  */
+#include "../analysis/analysis.h"
 #include "../analysis/import/csvin.h"
 #include "harness.h"
 
@@ -249,6 +250,118 @@ static void test_chinese_cyclic_compression(void)
     curve_list_free(&l);
 }
 
+/* Walter+Bai (HEIG-VD, French): the demand "Valeur de consigne" and the
+ * controller output "Valeur de commande [%]" beside the measured channels,
+ * the extensometer "Déform1" beside the crosshead "Déplacement". */
+static void test_walterbai_french(void)
+{
+    curve_list l = read_wild(WILD "fr_walterbai_wb100kN.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 400, "rows %zu", c->n);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "C_1_Déform1"), "ext '%s'", c->colname[CURVE_EXT]);
+        CHECK(!strcmp(c->colname[CURVE_FORCE], "C_1_Force"), "force '%s'",
+              c->colname[CURVE_FORCE]);
+        CHECK(!c->ch[CURVE_STRAIN], "the command in %% is not a strain");
+        CHECK(c->xhead && !strcmp(c->xhead_col, "C_1_Déplacement"), "crosshead '%s'",
+              c->xhead_col);
+        /* row 2 as written: 0.0345851652048393 kN, 0.00550439999999999 mm */
+        CHECK_NEAR(c->ch[CURVE_FORCE][1], 34.5851652048393, 0, 1e-12, "force N");
+        CHECK_NEAR(c->ch[CURVE_EXT][1], 0.00550439999999999e-3, 0, 1e-12, "ext m");
+        CHECK_NEAR(c->xhead[1], 0.129174e-3, 0, 1e-12, "crosshead m");
+    }
+    curve_list_free(&l);
+    /* the 400 kN frame's other export: an index column, units "[ mm ]" */
+    l = read_wild(WILD "fr_walterbai_wb400kN_index.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->colunit[CURVE_EXT], "mm") && !strcmp(c->colunit[CURVE_FORCE], "N"),
+              "units '%s' '%s'", c->colunit[CURVE_EXT], c->colunit[CURVE_FORCE]);
+        CHECK(!c->ch[CURVE_TIME], "the index is not time");
+        CHECK_NEAR(c->ch[CURVE_EXT][0], 1.5955683267191e-3, 0, 1e-12, "first ext m");
+    }
+    curve_list_free(&l);
+}
+
+/* Shimadzu Trapezium, specimens side by side (French lab): refused with the
+ * reason, not read as one specimen; one group alone is read with the
+ * extensometer "Ext.1" as the extension, "Stroke" as the crosshead. */
+static void test_shimadzu_side_by_side(void)
+{
+    curve_list l = {0};
+    rigor_diag d = {0};
+    int rc = csvin_read_file(WILD "fr_shimadzu_side_by_side.csv", NULL, &l, &d);
+    char msg[600];
+    rigor_diag_format(&d, msg, sizeof msg);
+    CHECK(rc == RIGOR_EUNSUPPORTED && strstr(msg, "3 specimens side by side") &&
+              strstr(msg, ":2:"),
+          "refused: rc %d %s", rc, msg);
+    curve_list_free(&l);
+    static const char one[] = "\"CuivreC1\",,,\n"
+                              "\"Temps\",\"Force\",\"Stroke\",\"Ext.1\"\n"
+                              "\"sec\",\"N\",\"mm\",\"mm\"\n"
+                              "\"0\",\"143.954\",\"7.5E-05\",\"-0.000445048\"\n"
+                              "\"0.01\",\"150.5\",\"0.0001625\",\"0.0002\"\n"
+                              "\"0.02\",\"160.25\",\"0.000525\",\"0.0004\"\n";
+    rc = csvin_read_buffer("one.csv", one, sizeof one - 1, NULL, &l, &d);
+    CHECK(rc == RIGOR_OK && l.n == 1, "one group: rc %d", rc);
+    if (rc == RIGOR_OK && l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Ext.1"), "ext '%s'", c->colname[CURVE_EXT]);
+        CHECK(c->xhead && !strcmp(c->xhead_col, "Stroke"), "crosshead '%s'", c->xhead_col);
+        CHECK_NEAR(c->ch[CURVE_EXT][0], -0.000445048e-3, 0, 1e-12, "Ext.1 m");
+    }
+    curve_list_free(&l);
+}
+
+/* testXpert II with a width channel (issue #23's r value): Breitenänderung
+ * is kept as curve.width_change, never the extension. */
+static void test_testxpert_width_change(void)
+{
+    curve_list l = read_wild(WILD "de_testxpert_rvalue.TXT", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->width_change && !strcmp(c->width_change_col, "Breitenänderung"), "width");
+        CHECK(!strcmp(c->colname[CURVE_EXT], "Dehnung"), "ext '%s'", c->colname[CURVE_EXT]);
+        CHECK_NEAR(c->geom.width_m, 20.04e-3, 0, 1e-12, "b0");
+        CHECK(c->n == 795, "rows %zu", c->n);
+    }
+    curve_list_free(&l);
+}
+
+/* Walter+Bai modulus export (the source's "MS_Shimadzu_Young", in the
+ * Walter+Bai C_1_ layout): a trailing ';' on every line, and a clip-on
+ * gauge that seats, slips back below zero, then follows the specimen while
+ * force and crosshead rise: not an unload (class 4). */
+static void test_walterbai_clipon_seating(void)
+{
+    curve_list l = read_wild(WILD "fr_walterbai_clipon_seating.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(c->n == 600, "rows %zu", c->n);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "C_1_Déform1"), "ext '%s'", c->colname[CURVE_EXT]);
+        CHECK(c->xhead && !strcmp(c->xhead_col, "C_1_Déplacement"), "crosshead");
+        CHECK_NEAR(c->ch[CURVE_EXT][74], -0.00157e-3, 0, 1e-9, "the gauge below zero (m)");
+        analysis_opts o;
+        analysis_opts_default(&o);
+        o.geom.gauge_m = 50e-3;
+        o.geom.diameter_m = 10e-3;
+        result_set rs;
+        results_init(&rs);
+        char why[256] = "";
+        int rc = analysis_run(c, &o, &rs, why, sizeof why);
+        CHECK(rc == RIGOR_OK, "analysis rc %d: %s", rc, why);
+        const result_value *br = results_find(&rs, "break_rule");
+        CHECK(br && strcmp(br->s, "unloaded") != 0, "not an unload: %s", br ? br->s : "-");
+        bool unload_note = false;
+        for (size_t i = 0; i < rs.nnotes; i++)
+            unload_note |= strstr(rs.notes[i], "an unload") != NULL;
+        CHECK(!unload_note, "no unload note");
+        results_clear(&rs);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -261,5 +374,9 @@ int main(void)
     TEST_RUN(test_flexure_refused);
     TEST_RUN(test_spanish_two_columns);
     TEST_RUN(test_chinese_cyclic_compression);
+    TEST_RUN(test_walterbai_french);
+    TEST_RUN(test_shimadzu_side_by_side);
+    TEST_RUN(test_testxpert_width_change);
+    TEST_RUN(test_walterbai_clipon_seating);
     TEST_END("test_csvin_wild");
 }

@@ -181,6 +181,8 @@ typedef struct {
     int pick[CURVE_NROLES]; /* column index per role or -1 */
     int xhead;              /* a crosshead kept beside an extensometer that took
                                the ext role (curve.xhead), or -1 */
+    int wchg;               /* a width-change column in a length unit
+                               (curve.width_change), or -1 */
     size_t rows;            /* data rows read */
     size_t last_line;       /* index of the last data line read */
     char delim, dec;
@@ -195,6 +197,9 @@ extern const unit_dim cin_role_dim[CURVE_NROLES];
 int cin_classify(cin_col *c, const unit_info *ui, bool has_unit, int *prio);
 /* The name is a setpoint/command channel (Sollwert, setpoint, command...). */
 bool cin_is_setpoint(const char *name);
+/* The name is a width-change channel (Breitenänderung, Width change, Δb,
+ * Variation largeur...): a transverse extensometer, never the extension. */
+bool cin_is_width_change(const char *name);
 
 /* Read the table described by t into c (which must be empty: no channels).
  * Fills ti. On error fills diag and returns a negative rigor_err. */

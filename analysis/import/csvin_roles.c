@@ -216,6 +216,35 @@ static bool word_start(const char *low, const char *at)
     return at == low || !isalpha((unsigned char)at[-1]);
 }
 
+/* Width-change channels (the transverse extensometer of an r-value test,
+ * ISO 10113): German, English, French, Italian, Spanish, Portuguese,
+ * Polish and the symbol Δb. Thickness change is not one: r is measured on
+ * the width (the thickness follows from volume constancy). */
+static const char *const width_change_words[] = {
+    "breitenänderung", "breitenaenderung", "width change",  "change in width",
+    "width variation", "variation largeur", "variation de largeur", "variation de la largeur",
+    "variazione larghezza", "variazione di larghezza", "variación de ancho",
+    "variación del ancho", "cambio de ancho", "variação de largura", "zmiana szerokości",
+    "Δb", "δb", "delta b", "delta-b", "幅変化", "宽度变化"};
+
+bool cin_is_width_change(const char *name)
+{
+    char low[160];
+    cin_lower(low, sizeof low, name);
+    for (size_t i = 0; i < sizeof width_change_words / sizeof width_change_words[0]; i++) {
+        const char *w = width_change_words[i];
+        const char *p = strstr(low, w);
+        if (!p)
+            continue;
+        /* "Δb", "delta b": a symbol, so a whole word only (not "Δbreak"). */
+        if ((w[0] == '\xce' || !strncmp(w, "delta", 5)) &&
+            (!word_start(low, p) || isalnum((unsigned char)p[strlen(w)])))
+            continue;
+        return true;
+    }
+    return false;
+}
+
 bool cin_is_setpoint(const char *name)
 {
     char low[160];
@@ -261,6 +290,14 @@ static bool extenso_name(const char *low)
     for (size_t i = 0; i < sizeof extenso_words / sizeof extenso_words[0]; i++)
         if (strstr(low, extenso_words[i]))
             return true;
+    /* "Ext.1", "Ext. 2" (Shimadzu Trapezium's extensometer channels). */
+    for (const char *e = low; (e = strstr(e, "ext.")) != NULL; e++) {
+        const char *d = e + 4;
+        while (*d == ' ')
+            d++;
+        if (word_start(low, e) && isdigit((unsigned char)*d))
+            return true;
+    }
     /* "AVE 2" (Instron advanced video extensometer), "AVX". */
     const char *a = strstr(low, "ave");
     if (a && word_start(low, a) && !isalpha((unsigned char)a[3]))

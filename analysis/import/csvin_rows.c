@@ -178,9 +178,10 @@ int cin_read_rows(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cha
     for (int r = 0; r < CURVE_NROLES; r++)
         if (ti->pick[r] >= 0)
             role[ti->pick[r]] = (signed char)r;
-    /* (the crosshead beside an extensometer is read the general way) */
+    /* (the crosshead beside an extensometer and the width change are read
+     * the general way) */
     bool fast = (t->delim == ',' || t->delim == ';' || t->delim == '\t') && t->delim != dec &&
-                !t->clock_time && !t->catman && ti->xhead < 0;
+                !t->clock_time && !t->catman && ti->xhead < 0 && ti->wchg < 0;
     if (t->end > t->data && (rc = curve_reserve(c, t->end - t->data)))
         goto out;
     int nthr = o && o->table_threads > 1 ? o->table_threads : 1;
@@ -406,6 +407,13 @@ int cin_read_rows(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cha
             if (cin_num(f->s, dec, f->quoted, &xv, &m2) == NUM_OK)
                 c->xhead[c->n - 1] = xv;
         }
+        if (ti->wchg >= 0 && (size_t)ti->wchg < row.n) {
+            const cin_field *f = &row.f[ti->wchg];
+            double wv;
+            bool m2;
+            if (cin_num(f->s, dec, f->quoted, &wv, &m2) == NUM_OK)
+                c->width_change[c->n - 1] = wv;
+        }
         ti->rows++;
         ti->last_line = li;
     }
@@ -484,6 +492,9 @@ int cin_read_rows(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cha
     if (ti->xhead >= 0 && ti->col[ti->xhead].scale != 1)
         for (size_t k = 0; k < c->n; k++)
             c->xhead[k] *= ti->col[ti->xhead].scale;
+    if (ti->wchg >= 0 && ti->col[ti->wchg].scale != 1)
+        for (size_t k = 0; k < c->n; k++)
+            c->width_change[k] *= ti->col[ti->wchg].scale;
 out:
     cin_row_free(&row);
     return rc;

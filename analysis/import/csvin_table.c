@@ -145,6 +145,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
 {
     memset(ti, 0, sizeof *ti);
     ti->xhead = -1;
+    ti->wchg = -1;
     for (int r = 0; r < CURVE_NROLES; r++)
         ti->pick[r] = -1;
     ti->delim = t->delim;
@@ -300,6 +301,20 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
             set_why(col, "unit '%s' is not a test quantity", col->unit);
             continue;
         }
+        /* A width change in a length unit is kept beside the roles
+         * (curve.width_change, for the r value), never one of them. */
+        if (!t->positional && cin_is_width_change(col->name)) {
+            if (has_unit && ui.dim == DIM_LENGTH && ti->wchg < 0) {
+                ti->wchg = i;
+                col->scale = ui.scale;
+                set_why(col, "width change: kept as curve.width_change (r value, ISO 10113), "
+                             "never the extension");
+            } else
+                set_why(col, "width change not used: %s",
+                        ti->wchg >= 0 ? "another width-change column came first"
+                                      : "not in a length unit");
+            continue;
+        }
         int p;
         int r = cin_classify(col, &ui, has_unit, &p);
         if (t->positional) {
@@ -410,6 +425,33 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
                 !ti->col[i].setpoint && ti->col[i].unit[0] &&
                 (ti->xhead < 0 || prio[i] > prio[ti->xhead]))
                 ti->xhead = i;
+    /* Specimens side by side (Shimadzu Trapezium's multi-specimen CSV: a
+     * row of specimen names, then the same names and units repeated once
+     * per specimen): the picks would take the first group's time and force
+     * and another group's strain. Refused, naming the groups, rather than
+     * read as one specimen made of several. */
+    if (!t->positional && !(o && (o->column[CURVE_FORCE] || o->column[CURVE_EXT]))) {
+        int wf = ti->pick[CURVE_FORCE];
+        int wx = ti->pick[CURVE_EXT] >= 0 ? ti->pick[CURVE_EXT] : ti->pick[CURVE_TIME];
+        int nf = 0, nx = 0, second = -1;
+        for (int i = 0; wf >= 0 && wx >= 0 && i < ti->ncol; i++) {
+            if (!strcasecmp(ti->col[i].name, ti->col[wf].name)) {
+                nf++;
+                if (nf == 2)
+                    second = i;
+            }
+            nx += !strcasecmp(ti->col[i].name, ti->col[wx].name);
+        }
+        if (nf >= 2 && nf == nx && second > wf) {
+            rigor_diag_set(diag, s->name, nl->no, 1,
+                           "%d specimens side by side: the columns '%s' and '%s' repeat "
+                           "every %d columns; one specimen per file (or per table) is "
+                           "supported, split the file",
+                           nf, ti->col[wf].full, ti->col[wx].full, second - wf);
+            rc = RIGOR_EUNSUPPORTED;
+            goto out;
+        }
+    }
     /* Columns that look like a role but were not used are roles no more. */
     for (int i = 0; i < ti->ncol; i++) {
         bool used = false;
@@ -462,6 +504,11 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
         if ((rc = curve_add_xhead(c)))
             goto out;
         cin_copy(c->xhead_col, sizeof c->xhead_col, ti->col[ti->xhead].name);
+    }
+    if (ti->wchg >= 0) {
+        if ((rc = curve_add_width_change(c)))
+            goto out;
+        cin_copy(c->width_change_col, sizeof c->width_change_col, ti->col[ti->wchg].name);
     }
     /* Data rows (csvin_rows.c). */
     rc = cin_read_rows(s, t, o, dec, c, ti, diag);
