@@ -766,6 +766,14 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     results_number(rs, "energy_absorption_mj_m3", Wabs * 1e-6);
     results_number(rs, "max_stress_mpa", s[imS] * 1e-6);
     results_number(rs, "max_strain_pct", e[imE] * 100);
+    /* An engineering compressive strain eps = dh / h0 above 1 would take the
+     * specimen past zero height: not a physical strain (a wrong height, a
+     * travel in the wrong unit, or platens that ran past the specimen). */
+    if (e[imE] > 1.0)
+        results_warn(rs,
+                     "maximum strain %.4g %% is beyond 100 %%: a compression cannot shorten a "
+                     "specimen by more than its height (check the height and the travel unit)",
+                     e[imE] * 100);
 
     rc = detect_add_stages(rs, ev, nev, t, x, e, s, ie);
 out:
