@@ -418,8 +418,9 @@ int modulus_auto(const double *eps, const double *sig, size_t i0, size_t i1, dou
  *               difference y[i+1] - 2 y[i] + y[i-1]: for white noise of SD
  *               sd, var(D2 y) = 6 sd^2, and a line (or a slowly curving
  *               record) contributes nothing; relative to the fitted span;
- *   resolution  the smallest non-zero |y[i+1] - y[i]| in the range: a
- *               quantised signal moves by whole steps; relative to the span;
+ *   resolution  the smallest non-zero gap between the range's distinct
+ *               values, sorted (a quantised signal lies on a grid of its
+ *               step); for stress and strain, relative to their spans;
  *   points      k;
  *   residual    NR above;
  *   curvature   |2 b2 (eps_b - eps_a)| / E of the parabola y = b0 + b1 a +
@@ -445,14 +446,31 @@ static double d2_noise(const double *v, size_t a, size_t b)
     return k ? sqrt(s / (6.0 * (double)k)) : NAN;
 }
 
-static double min_step(const double *v, size_t a, size_t b)
+static int cmp_dbl(const void *a, const void *b)
 {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Digital resolution of v[a..b]: the smallest non-zero gap between its
+ * distinct values, sorted. A quantised signal takes values on a grid of
+ * step q, so with enough samples two of them lie one step apart; a
+ * continuous one gives a gap far below any threshold. NAN: no memory. */
+static double resolution(const double *v, size_t a, size_t b)
+{
+    size_t k = b - a + 1;
+    double *w = malloc(k * sizeof *w);
+    if (!w)
+        return NAN;
+    memcpy(w, v + a, k * sizeof *w);
+    qsort(w, k, sizeof *w, cmp_dbl);
     double r = INFINITY;
-    for (size_t i = a; i < b; i++) {
-        double d = fabs(v[i + 1] - v[i]);
+    for (size_t i = 1; i < k; i++) {
+        double d = w[i] - w[i - 1];
         if (d > 0 && d < r)
             r = d;
     }
+    free(w);
     return r;
 }
 
@@ -475,7 +493,9 @@ int modulus_quality_of(const double *eps, const double *sig, size_t a, size_t b,
     q->points = b - a + 1;
     q->stress_noise_rel = sdn / span;
     q->strain_noise_rel = d2_noise(eps, a, b) / dx;
-    double rs = min_step(sig, a, b), re = min_step(eps, a, b);
+    double rs = resolution(sig, a, b), re = resolution(eps, a, b);
+    if (isnan(rs) || isnan(re))
+        return RIGOR_ENOMEM;
     q->stress_resolution_rel = isfinite(rs) ? rs / span : 0;
     q->strain_resolution_rel = isfinite(re) ? re / dx : 0;
     q->fit_residual_rel = s / span;
@@ -541,7 +561,10 @@ int modulus_e3076(const double *eps, const double *sig, size_t i0, size_t i1, do
     if (rc)
         return rc;
     modulus_quality qq;
-    if (modulus_quality_of(eps, sig, ba, bb, m, &qq) == RIGOR_OK) {
+    rc = modulus_quality_of(eps, sig, ba, bb, m, &qq);
+    if (rc == RIGOR_ENOMEM)
+        return rc;
+    if (rc == RIGOR_OK) {
         m->linear = qq.curvature_ok && qq.ratio_ok;
         if (q)
             *q = qq;

@@ -49,8 +49,8 @@ typedef struct {
 typedef struct {
     double stress_noise_rel;      /* sd_noise(sigma) / (E * (eps_hi - eps_lo)) */
     double strain_noise_rel;      /* sd_noise(eps) / (eps_hi - eps_lo) (reported only) */
-    double stress_resolution_rel; /* smallest step of sigma / fitted stress span */
-    double strain_resolution_rel; /* smallest step of eps / strain span */
+    double stress_resolution_rel; /* smallest gap of sorted sigma / fitted span */
+    double strain_resolution_rel; /* smallest gap of sorted eps / strain span */
     size_t points;                /* samples in the fit range */
     double fit_residual_rel;      /* residual SD / fitted stress span */
     double curvature_rel;         /* |2 b2 (eps_hi - eps_lo)| / E of a parabola fit */
@@ -82,7 +82,8 @@ int modulus_e3076(const double *eps, const double *sig, size_t i0, size_t i1, do
                   modulus_line *m, modulus_quality *q, char *why, size_t wl);
 
 /* The metrics of a fit range [a, b] with its line (used by modulus_e3076;
- * exposed for tests). RIGOR_OK or RIGOR_ENODATA (fewer than 6 samples). */
+ * exposed for tests). RIGOR_OK, RIGOR_ENODATA (fewer than 6 samples) or
+ * RIGOR_ENOMEM. */
 int modulus_quality_of(const double *eps, const double *sig, size_t a, size_t b,
                        const modulus_line *m, modulus_quality *q);
 
