@@ -9,7 +9,7 @@
 #   make lint     cppcheck + clang-tidy (.clang-tidy), zero findings
 #   make clean
 #
-# Sources are found by directory (common/ analysis/ rig/ protocols/ session/ cli/, one level of subfolders), so a
+# Sources are found by directory (common/ analysis/ rig/ protocols/ session/ store/ cli/, one level of subfolders), so a
 # new module needs no Makefile edit. Every program links the same objects;
 # cli/main.c alone holds main() for build/rigor, tests/test_X.c holds main()
 # for build/tests/test_X. Missing Debian packages are installed first by
@@ -17,7 +17,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libmodbus libserialport gsl ncursesw plplot
+PKGS    := libmodbus libserialport gsl ncursesw plplot sqlite3 libpq
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat-security
 CSTD    := -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
@@ -32,7 +32,7 @@ CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) $(SANITIZE) $(PKG_CFLAGS) -MMD -MP
 LDLIBS_ALL = $(SANITIZE) $(PKG_LIBS) -lutil -lpthread -lm $(LDLIBS)
 
 LIB_SRC  := $(wildcard common/*.c analysis/*.c analysis/*/*.c rig/*.c rig/*/*.c \
-                      protocols/*.c session/*.c) \
+                      protocols/*.c session/*.c store/*.c) \
             $(filter-out cli/main.c,$(wildcard cli/*.c cli/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o

@@ -339,16 +339,36 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         sig = own_sig;
     }
     ext_switch sw = {.kind = EXT_SWITCH_NONE, .at = c->n};
-    const double *xhead = NULL; /* the crosshead, when the file has one, finite */
-    if (curve_has(c, CURVE_EXT) && curve_has(c, CURVE_FORCE)) {
-        char tmp[8];
-        if (!curve_check_finite(c, CURVE_EXT, "extension", tmp, sizeof tmp) &&
-            !curve_check_finite(c, CURVE_FORCE, "force", tmp, sizeof tmp))
-            xhead = c->ch[CURVE_EXT];
-    }
+    /* the crosshead, when the file has one, finite (a separate one beside
+     * an extensometer extension first: prepare.h) */
+    bool separate = false;
+    const double *xhead = prepare_crosshead(c, &separate);
     /* The load the switch is judged on: the force beside a crosshead, else
      * the stress (finite, checked above). */
     const double *load = xhead ? c->ch[CURVE_FORCE] : sig;
+    if (!file_eps && separate && isfinite(g.gauge_m)) {
+        /* The extension is the extensometer's, beside a crosshead: its
+         * strain dL / L0 may stop mid-test like a strain column's. */
+        own_eps = bigmem_alloc_touched(c->n * sizeof *own_eps, o->threads);
+        if (!own_eps) {
+            rc = RIGOR_ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < c->n; i++)
+            own_eps[i] = c->ch[CURVE_EXT][i] / g.gauge_m; /* eps = dL / L0 */
+        if ((rc = prepare_ext_switch(own_eps, xhead, load, c->n, g.gauge_m,
+                                     prepare_compliance(c, o), &sw, why, wl)))
+            goto out;
+        if (sw.kind != EXT_SWITCH_NONE || sw.rezero_at)
+            prepare_ext_combine(own_eps, xhead, load, c->n, &sw, own_eps);
+        for (size_t i = 0; i < c->n; i++)
+            if (!isfinite(own_eps[i])) {
+                snprintf(why, wl, "extension of sample %zu is not a finite number", i + 1);
+                rc = RIGOR_ENODATA;
+                goto out;
+            }
+        eps = own_eps;
+    }
     if (file_eps) {
         /* An extensometer removed mid-test (ISO 6892-1 allows it after
          * yield): continue its strain from the crosshead (prepare.h), or,
@@ -378,6 +398,8 @@ int analysis_run(const curve *c, const analysis_opts *o, result_set *rs, char *w
         if ((rc = curve_check_finite(c, CURVE_STRAIN, "strain", why, wl)))
             goto out;
         eps = c->ch[CURVE_STRAIN];
+    } else if (eps) {
+        /* the extensometer's dL / L0, continued from the crosshead (above) */
     } else {
         if (!curve_has(c, CURVE_EXT)) {
             snprintf(why, wl, "the data has neither a strain nor an extension column");

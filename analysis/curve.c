@@ -36,6 +36,7 @@ void curve_free(curve *c)
         return;
     for (int r = 0; r < CURVE_NROLES; r++)
         free(c->ch[r]);
+    free(c->xhead);
     for (size_t i = 0; i < c->nmeta; i++) {
         free(c->meta[i].key);
         free(c->meta[i].value);
@@ -61,6 +62,22 @@ int curve_add_channel(curve *c, curve_role role)
     for (size_t i = 0; i < c->n; i++)
         a[i] = NAN;
     c->ch[role] = a;
+    if (!c->cap)
+        c->cap = cap;
+    return RIGOR_OK;
+}
+
+int curve_add_xhead(curve *c)
+{
+    if (c->xhead)
+        return RIGOR_OK;
+    size_t cap = c->cap ? c->cap : 256;
+    double *a = bigmem_alloc(cap * sizeof *a);
+    if (!a)
+        return RIGOR_ENOMEM;
+    for (size_t i = 0; i < c->n; i++)
+        a[i] = NAN;
+    c->xhead = a;
     if (!c->cap)
         c->cap = cap;
     return RIGOR_OK;
@@ -96,11 +113,19 @@ int curve_append(curve *c, const double row[CURVE_NROLES])
                 return RIGOR_ENOMEM;
             c->ch[r] = a;
         }
+        if (c->xhead) {
+            double *a = bigmem_realloc(c->xhead, ncap * sizeof *a);
+            if (!a)
+                return RIGOR_ENOMEM;
+            c->xhead = a;
+        }
         c->cap = ncap;
     }
     for (int r = 0; r < CURVE_NROLES; r++)
         if (c->ch[r])
             c->ch[r][c->n] = row[r];
+    if (c->xhead)
+        c->xhead[c->n] = NAN;
     c->n++;
     return RIGOR_OK;
 }
@@ -117,6 +142,12 @@ int curve_reserve(curve *c, size_t n)
             return RIGOR_ENOMEM; /* cap unchanged: the grown channels are merely larger */
         c->ch[r] = a;
     }
+    if (c->xhead) {
+        double *a = bigmem_realloc(c->xhead, n * sizeof *a);
+        if (!a)
+            return RIGOR_ENOMEM;
+        c->xhead = a;
+    }
     c->cap = n;
     return RIGOR_OK;
 }
@@ -126,6 +157,8 @@ void curve_push_reserved(curve *c, const double row[CURVE_NROLES])
     for (int r = 0; r < CURVE_NROLES; r++)
         if (c->ch[r])
             c->ch[r][c->n] = row[r];
+    if (c->xhead)
+        c->xhead[c->n] = NAN;
     c->n++;
 }
 

@@ -59,6 +59,15 @@ typedef struct curve {
     size_t nmeta;
     char **notes;               /* warnings/notes for the user, in order */
     size_t nnotes;
+
+    /* A crosshead kept beside an extensometer extension that took
+     * CURVE_EXT (a file with both in a length unit): m, n samples, NAN where
+     * a row had none; NULL when the file has no such second channel. Curve
+     * preparation continues a removed extensometer from it and judges
+     * unloads on it (prepare.h prepare_crosshead). Grown by curve_append
+     * like the channels (NAN), filled by the importer. */
+    double *xhead;
+    char xhead_col[128];        /* its source column name */
 } curve;
 
 /* Allocate an empty curve with the channels in role_mask (bit i = role i). */
@@ -68,7 +77,11 @@ void curve_free(curve *c);
 /* Add a channel after creation (filled with NAN for existing samples). */
 int curve_add_channel(curve *c, curve_role role);
 
-/* Append one sample; row[r] is read only for present channels. */
+/* Add the crosshead array c->xhead (NAN for existing samples). */
+int curve_add_xhead(curve *c);
+
+/* Append one sample; row[r] is read only for present channels (c->xhead,
+ * when present, gets NAN for the caller to fill). */
 int curve_append(curve *c, const double row[CURVE_NROLES]);
 
 /* Make room for at least n samples in every present channel (an importer

@@ -60,16 +60,30 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
      * beside the force when both are finite, else the stress (or force). */
     ext_switch sw = {.kind = EXT_SWITCH_NONE, .at = c->n};
     const double *xh = NULL, *load = file_sig ? S : F;
-    if (!compression && file_eps) {
-        char tmp[8];
-        if (X && F && !curve_check_finite(c, CURVE_EXT, "x", tmp, sizeof tmp) &&
-            !curve_check_finite(c, CURVE_FORCE, "f", tmp, sizeof tmp)) {
-            xh = X;
-            load = F;
+    bool separate = false;
+    double *ext_eps = NULL; /* the extensometer extension / L0, beside a crosshead */
+    if (!compression)
+        xh = prepare_crosshead(c, &separate);
+    if (!compression && !file_eps && separate) {
+        /* eps = dL / L0 of the extensometer, continued like a strain column */
+        ext_eps = malloc(c->n * sizeof *ext_eps);
+        if (!ext_eps) {
+            snprintf(why, wl, "out of memory");
+            return RIGOR_ENOMEM;
         }
+        for (size_t i = 0; i < c->n; i++)
+            ext_eps[i] = X[i] / len;
+        E = ext_eps;
+    }
+    if (!compression && (file_eps || ext_eps)) {
+        char tmp[8];
+        if (xh)
+            load = F;
         if (prepare_ext_switch(E, xh, load, c->n, g.gauge_m, prepare_compliance(c, o), &sw, tmp,
                                sizeof tmp))
             sw = (ext_switch){.kind = EXT_SWITCH_NONE, .at = c->n};
+    } else {
+        xh = NULL;
     }
 
     size_t i0 = 0, i1 = c->n - 1;
@@ -90,6 +104,7 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
         free(eps);
         free(sig);
         free(comb);
+        free(ext_eps);
         snprintf(why, wl, "out of memory");
         return RIGOR_ENOMEM;
     }
@@ -101,10 +116,15 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
         double toe = results_get(rs, "toe_offset_pct") / 100;
         if (!isfinite(toe))
             toe = 0;
+        /* E is the strain column, or comb / ext_eps, each filled over all
+         * c->n samples above; the analyzer does not follow
+         * prepare_ext_combine's writes. */
+        // NOLINTBEGIN(clang-analyzer-core.UndefinedBinaryOperatorResult,clang-analyzer-core.NullDereference)
         for (size_t i = 0; i < n; i++) {
             sig[i] = file_sig ? S[i] : F[i] / area;        /* sigma = F / A0 */
-            eps[i] = (file_eps ? E[i] : X[i] / len) - toe; /* eps' = dL / L0 - toe */
+            eps[i] = (file_eps || ext_eps ? E[i] : X[i] / len) - toe; /* eps' = dL / L0 - toe */
         }
+        // NOLINTEND(clang-analyzer-core.UndefinedBinaryOperatorResult,clang-analyzer-core.NullDereference)
     } else {
         /* Magnitudes from the contact sample on (either sign convention). */
         double C = o->compliance_m_per_N > 0 ? o->compliance_m_per_N : 0;
@@ -127,6 +147,7 @@ int analysis_curve_arrays(const curve *c, const analysis_opts *o, const result_s
         // NOLINTEND(clang-analyzer-core.NullDereference)
     }
     free(comb);
+    free(ext_eps);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(eps[i]) || !isfinite(sig[i])) {
             snprintf(why, wl, "sample %zu has no finite stress and strain", i0 + i + 1);
@@ -345,6 +366,28 @@ int prepare_ext_switch(const double *E, const double *X, const double *F, size_t
     sw->k_per_m = k;
     sw->strain_at = E[s - 1] + (rz && s - 1 >= rz ? shift : 0);
     return RIGOR_OK;
+}
+
+static bool all_finite(const double *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(a[i]))
+            return false;
+    return true;
+}
+
+const double *prepare_crosshead(const curve *c, bool *separate)
+{
+    *separate = false;
+    const double *F = c->ch[CURVE_FORCE];
+    if (!F || !all_finite(F, c->n))
+        return NULL;
+    if (c->xhead && all_finite(c->xhead, c->n)) {
+        *separate = true;
+        return c->xhead;
+    }
+    const double *X = c->ch[CURVE_EXT];
+    return X && all_finite(X, c->n) ? X : NULL;
 }
 
 void prepare_ext_combine(const double *E, const double *X, const double *F, size_t n,

@@ -12,6 +12,7 @@
 #include "curve.h"
 #include "results.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Engineering strain and stress of c as analysed into rs (rs->test says
@@ -106,6 +107,14 @@ typedef struct {
  * continue from: the caller ends the analysis at sw->at. */
 int prepare_ext_switch(const double *E, const double *X, const double *F, size_t n,
                        double gauge_m, double c_m_per_N, ext_switch *sw, char *why, size_t wl);
+
+/* The crosshead the switch and the unload rule are judged on: c->xhead (a
+ * crosshead kept beside an extensometer extension, curve.h) when it and the
+ * force are finite everywhere, else the extension channel when it and the
+ * force are; NULL otherwise. *separate is set true when it is c->xhead (the
+ * extension channel is then the extensometer, whose strain eps = dL / L0
+ * may itself be removed mid-test). */
+const double *prepare_crosshead(const curve *c, bool *separate);
 
 /* Frame compliance for a tensile curve, m/N: o->compliance_m_per_N when
  * > 0, else the one a Rigor run file states (metadata compliance_mm_per_N),

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "figures.h"
 #include "output.h"
+#include "storeio.h"
 
 #include "../analysis/analysis.h"
 #include "../analysis/batch.h"
@@ -17,6 +18,7 @@
 #include "../analysis/import/csvin.h"
 #include "../common/error.h"
 #include "../common/pool.h"
+#include "../common/sha256.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -58,6 +60,8 @@ static void usage(FILE *f)
            "  --columns ROLE:UNIT,...      layout of files without a header row, by\n"
            "                               position (e.g. strain:%%,stress:MPa or\n"
            "                               time:s,ext:mm,force:kN; - skips a column)\n"
+           "  --max-file-size SIZE         refuse a file larger than SIZE before reading it\n"
+           "                               (bytes or K/M/G; default and most 512M)\n"
            "  --json | --csv               machine-readable output (default: table)\n"
            "  --cycles                     list load-unload cycles from one cycle on (default:\n"
            "                               from two); with --csv one row per cycle\n"
@@ -96,12 +100,17 @@ static void usage(FILE *f)
            "  --quiet                      no results on stdout (with --plot / --report)\n"
            "  --strict                     exit 1 when a result carries a WARNING (an\n"
            "                               implausible value, a method outside its conditions)\n"
+           "  --store                      also store every analysis in the results store\n"
+           "                               (a file stored before gets a new analysis row)\n"
+           "  --db TARGET                  the store (implies --store; default $RIGOR_DB,\n"
+           "                               else the default path, docs/store.md)\n"
            "\n"
            "A batch (several files, or a failure) ends with one summary line on stderr:\n"
            "files read, skipped (no data to analyse) and failed, specimens analysed.\n"
            "\n"
            "Exit status: 0 all files analysed, 1 (with --strict) all analysed but some result\n"
-           "carries a WARNING, 2 some file could not be read or analysed.\n");
+           "carries a WARNING, 2 some file could not be read or analysed, 4 the store could\n"
+           "not be opened or written (--store; the results are printed).\n");
 }
 
 /* Parse a whole-string number; false (with a message) on anything else. */
@@ -197,7 +206,7 @@ static void add_strain_channel(const curve *c, const analysis_opts *o, result_se
     results_method_string(rs, "strain_channel", buf);
 }
 
-static void add_vendor(const curve *c, result_set *rs)
+void analyze_add_vendor(const curve *c, result_set *rs)
 {
     csvin_vendor v[32];
     size_t n = csvin_vendor_results(c, v, 32);
@@ -345,7 +354,7 @@ static void analyse_one(void *ctx, size_t k)
         if (j->rc != RIGOR_OK)
             return;
     }
-    add_vendor(c, &j->a.rs);
+    analyze_add_vendor(c, &j->a.rs);
     add_strain_channel(c, p->o, &j->a.rs);
     group_label(c, &j->a, p->group_by, j->a.group, sizeof j->a.group);
 }
@@ -470,7 +479,10 @@ int cmd_analyze(int argc, char **argv)
         O_SEED,
         O_READINGS,
         O_MCTOL,
-        O_MCMAX
+        O_MCMAX,
+        O_STORE,
+        O_DB,
+        O_MAXSIZE
     };
     static const struct option longopts[] = {
         {"test", required_argument, 0, O_TEST},
@@ -524,6 +536,9 @@ int cmd_analyze(int argc, char **argv)
         {"readings", required_argument, 0, O_READINGS},
         {"mc-tolerance", required_argument, 0, O_MCTOL},
         {"mc-max-trials", required_argument, 0, O_MCMAX},
+        {"store", no_argument, 0, O_STORE},
+        {"db", required_argument, 0, O_DB},
+        {"max-file-size", required_argument, 0, O_MAXSIZE},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -555,6 +570,8 @@ int cmd_analyze(int argc, char **argv)
     unc_opts unc;
     unc_opts_default(&unc);
     double v = 0, a, b;
+    bool to_store = false;
+    const char *db_target = NULL;
 
     optind = 1;
     int ch;
@@ -681,6 +698,14 @@ int cmd_analyze(int argc, char **argv)
             char err[200];
             if (csvin_parse_columns(optarg, &io, err, sizeof err) != RIGOR_OK) {
                 fprintf(stderr, "rigor analyze: --columns %s: %s\n", optarg, err);
+                return 2;
+            }
+            break;
+        }
+        case O_MAXSIZE: {
+            char err[200];
+            if (csvin_parse_size(optarg, &io, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor analyze: --max-file-size %s: %s\n", optarg, err);
                 return 2;
             }
             break;
@@ -839,6 +864,11 @@ int cmd_analyze(int argc, char **argv)
             else
                 unc.max_trials = (size_t)v;
             break;
+        case O_STORE: to_store = true; break;
+        case O_DB:
+            to_store = true;
+            db_target = optarg;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -896,9 +926,19 @@ int cmd_analyze(int argc, char **argv)
     o.cycles = cycles;
     o.holds = hopts;
 
+    /* The store is opened first: one that is locked, full, newer or
+     * unreachable is said before any work is done. */
+    store *st = NULL;
+    if (to_store && storeio_open("analyze", db_target, false, &st) != RIGOR_OK)
+        return STOREIO_EXIT;
+    bool store_failed = false;
+    size_t nstored = 0;
+    char last_file[1024] = "", last_sha[65] = "";
+    int curve_index = 0;
     figures *fig = NULL;
     if ((plot_path || report_path) && figures_new(&fig) != RIGOR_OK) {
         fprintf(stderr, "rigor analyze: out of memory\n");
+        store_close(st);
         return 2;
     }
     err_ctx ec = {0};
@@ -923,6 +963,7 @@ int cmd_analyze(int argc, char **argv)
         free(res);
         curve_list_free(&cl);
         figures_free(fig);
+        store_close(st);
         return 2;
     }
     /* Threads the curves leave over (one long run) go to each analysis. */
@@ -935,6 +976,29 @@ int cmd_analyze(int argc, char **argv)
         const curve *c = cl.v[k];
         job *j = &p.jobs[k];
         bool warned = false;
+        /* Curves of one file are consecutive: their index within it. */
+        curve_index = k && !strcmp(c->file, cl.v[k - 1]->file) ? curve_index + 1 : 0;
+        if (st && !store_failed && j->rc == RIGOR_OK) {
+            if (strcmp(last_file, c->file)) {
+                snprintf(last_file, sizeof last_file, "%s", c->file);
+                if (sha256_file(c->file, last_sha) != RIGOR_OK)
+                    last_sha[0] = '\0';
+            }
+            store_specimen sp;
+            store_run sr;
+            storeio_describe(c, curve_index, last_sha, STORE_IMPORTED, storeio_operator(), &sp,
+                             &sr);
+            if (!last_sha[0]) {
+                fprintf(stderr, "rigor analyze: %s: cannot hash the file to store it\n",
+                        c->file);
+                store_failed = true;
+            } else if (storeio_put(st, &sp, &sr, &j->a, true, NULL, NULL) != RIGOR_OK) {
+                fprintf(stderr, "rigor analyze: store: %s\n", store_errmsg(st));
+                store_failed = true;
+            } else {
+                nstored++;
+            }
+        }
         for (size_t i = 0; i < c->nnotes; i++)
             warned |= !strncmp(c->notes[i], "WARNING:", 8);
         if (j->rc == RIGOR_OK)
@@ -1081,5 +1145,11 @@ int cmd_analyze(int argc, char **argv)
                 nwarned == 1 ? "" : "s");
         status = 1;
     }
+    if (st && !store_failed)
+        fprintf(stderr, "rigor analyze: %zu analys%s stored in %s\n", nstored,
+                nstored == 1 ? "is" : "es", store_target(st));
+    store_close(st);
+    if (store_failed)
+        status = STOREIO_EXIT;
     return status;
 }

@@ -9,7 +9,9 @@
 #include "commands.h"
 
 #include "../common/textfile.h"
+#include "../common/units.h"
 #include "../protocols/protocol.h"
+#include "../rig/sim/sim.h"
 #include "protoopt.h"
 
 #include <errno.h>
@@ -27,7 +29,14 @@ static void usage(FILE *f)
                "  Parse and validate test protocols (docs/protocols.md) and print the\n"
                "  plan of each valid one. Nothing moves. Exit status 0 when every file\n"
                "  is valid, 2 otherwise.\n"
-               "  -q, --quiet             print only problems, not the plan\n");
+               "  -q, --quiet             print only problems, not the plan\n"
+               "  --sim PRESET            check against a simulated preset: its load cell's\n"
+               "                          capacity and force noise (docs/sim.md)\n"
+               "  --force-noise F         the force noise at rest (SD, e.g. 2mN): a preload,\n"
+               "                          a hold-at force or an 'until force >=' below 5 SD of\n"
+               "                          it is refused\n"
+               "  --no-extensometer       the rig has none: 'extension' is refused (a rig\n"
+               "                          file without [point extension] says so too)\n");
     protoopt_help(f);
 }
 
@@ -247,6 +256,56 @@ int cmd_check(int argc, char **argv)
                 rigpath = val;
                 for (int w = 0; w < rinfo.nwarn; w++)
                     fprintf(stderr, "%s\n", rinfo.warn[w]);
+                continue;
+            }
+            if (!strcmp(a, "--sim")) {
+                i++;
+                if (pass == 1)
+                    continue;
+                if (!val) {
+                    fprintf(stderr, "rigor check: --sim needs a preset\n");
+                    return 2;
+                }
+                /* the preset's cell, built without threads or sockets */
+                sim_config sc;
+                sim_config_init(&sc);
+                sc.specimen = val;
+                sim *sm = NULL;
+                rigor_diag d;
+                memset(&d, 0, sizeof d);
+                if (sim_new_diag(&sc, &sm, &d) != RIGOR_OK) {
+                    fprintf(stderr, "rigor check: --sim %s: %s\n", val, d.msg);
+                    return 2;
+                }
+                sim_geometry sg;
+                sim_get_geometry(sm, &sg);
+                sim_free(sm);
+                rig.force_capacity_N = sg.capacity_N;
+                rig.force_noise_N = sg.noise_N;
+                have_rig = true;
+                continue;
+            }
+            if (!strcmp(a, "--no-extensometer")) {
+                rig.extensometer = 0; /* conditions and limits on extension refused */
+                have_rig = true;
+                continue;
+            }
+            if (!strcmp(a, "--force-noise")) {
+                i++;
+                if (pass == 1)
+                    continue;
+                unit_info ui;
+                char *end = NULL;
+                double v = val ? strtod(val, &end) : NAN;
+                while (end && *end == ' ')
+                    end++;
+                if (!val || end == val || !(v > 0) || !units_parse(end && *end ? end : "N", &ui) ||
+                    ui.dim != DIM_FORCE) {
+                    fprintf(stderr, "rigor check: --force-noise needs a positive force (2mN)\n");
+                    return 2;
+                }
+                rig.force_noise_N = v * ui.scale;
+                have_rig = true;
                 continue;
             }
             if ((r = protoopt_geom(a, val, &geom, err, sizeof err)) != 0 ||

@@ -17,12 +17,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: rigor inspect [--column ROLE=NAME]... [--columns ROLE:UNIT,...] FILE...\n"
+    fprintf(f, "usage: rigor inspect [--column ROLE=NAME]... [--columns ROLE:UNIT,...]\n"
+               "                     [--max-file-size SIZE] FILE...\n"
                "  Describe what Rigor detects in each data file: format, encoding,\n"
                "  delimiter, decimal separator, columns with roles and units, metadata,\n"
                "  rows and warnings. ROLE is time, ext, force, strain or stress.\n"
                "  --columns declares the columns of a file without a header row by\n"
-               "  position, e.g. --columns strain:%%,stress:MPa (- skips a column).\n");
+               "  position, e.g. --columns strain:%%,stress:MPa (- skips a column).\n"
+               "  --max-file-size SIZE refuses a larger file before reading it (bytes or\n"
+               "  K/M/G; default and most 512M).\n");
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -77,6 +80,18 @@ int cmd_inspect(int argc, char **argv)
             }
             continue;
         }
+        if (!opts_done && !strcmp(a, "--max-file-size")) {
+            char err[200];
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rigor inspect: --max-file-size needs SIZE\n");
+                return 2;
+            }
+            if (csvin_parse_size(argv[++i], &o, err, sizeof err) != RIGOR_OK) {
+                fprintf(stderr, "rigor inspect: --max-file-size %s: %s\n", argv[i], err);
+                return 2;
+            }
+            continue;
+        }
         if (!opts_done && a[0] == '-' && a[1]) {
             fprintf(stderr, "rigor inspect: unknown option '%s'\n", a);
             usage(stderr);
@@ -90,7 +105,8 @@ int cmd_inspect(int argc, char **argv)
             opts_done = true;
             continue;
         }
-        if (!opts_done && (!strcmp(a, "--column") || !strcmp(a, "--columns"))) {
+        if (!opts_done && (!strcmp(a, "--column") || !strcmp(a, "--columns") ||
+                           !strcmp(a, "--max-file-size"))) {
             i++;
             continue;
         }

@@ -2,13 +2,15 @@
  *
  * Progress goes to stderr (one line per step and event), the results table
  * (the same analysis as `rigor analyze` on the run file) to stdout.
- * Exit status: 0 test ran and ended as the protocol intended; 1 the test
- * failed its criteria (a limit, a timeout); 2 invalid input, or the rig
- * file's realtime = required refused by the host (nothing moved);
- * 3 rig fault (link lost, e-stop, watchdog, limit switch).
+ * Exit status (exit_status, the usage says the same): 0 test ran and ended
+ * as the protocol intended; 1 stopped by a limit or the timeout; 2 invalid
+ * input, or the rig file's realtime = required refused by the host (nothing
+ * moved); 3 fault (link lost, e-stop, watchdog, a refused command);
+ * 128 + signal for SIGINT / SIGTERM (the test stopped, data kept).
  */
 #include "commands.h"
 #include "output.h"
+#include "storeio.h"
 
 #include "../analysis/analysis.h"
 #include "../analysis/import/csvin.h"
@@ -27,8 +29,27 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    stop_requested = sig; /* the session ends the test with MEND_SIGNAL */
+}
+
+/* Exit status of a test that ran, from why it ended (the usage's table). */
+static int exit_status(const run_result *r)
+{
+    switch (r->end) {
+    case MEND_COMPLETE:
+    case MEND_FRACTURE:
+    case MEND_STOP_REACTION: return 0;
+    case MEND_LIMIT:
+    case MEND_TIMEOUT:
+    case MEND_OPERATOR_STOP: return 1;
+    case MEND_SIGNAL: return strstr(r->end_reason, "SIGTERM") ? 128 + SIGTERM : 128 + SIGINT;
+    case MEND_REFUSED:
+    case MEND_RIG_FAULT: return 3;
+    case MEND_NO_STEPS: return 2;
+    case MEND_NONE:
+    case MEND_NKINDS: break;
+    }
+    return 3; /* ended without a reason: unexpected, never success */
 }
 
 static void usage(FILE *f)
@@ -44,6 +65,8 @@ static void usage(FILE *f)
             "                      e-lpscl-film-compression, low-carbon-steel) and run on it\n"
             "                      over Modbus TCP\n"
             "  --sim-faults LIST   fault injection for the simulator (see docs/sim.md)\n"
+            "  --param KEY=VALUE   a simulator model or machine parameter (as rigor sim),\n"
+            "                      e.g. --param capacity=1kN gap=0.02mm; repeatable\n"
             "  --sim-log FILE      the simulator's ground-truth CSV\n"
             "  --seed N            simulator seed (default 1)\n"
             "  -o, --output FILE   run file (default runs/<specimen>-<UTC time>.csv)\n"
@@ -55,9 +78,18 @@ static void usage(FILE *f)
             "  --timeout S         stop the test after S seconds (default 3600)\n"
             "  --dry-run           check the protocol and print the plan; nothing moves\n"
             "  --json              results as JSON\n"
+            "  --store             store the run and its analysis after the run file is\n"
+            "                      complete (default when $RIGOR_DB is set; docs/store.md)\n"
+            "  --db TARGET         the store to use (implies --store)\n"
+            "  --series S          test the next specimen of series S in the store (its id\n"
+            "                      and measured geometry; implies --store)\n"
             "\n"
-            "Exit status: 0 done, 1 test failed (limit, timeout), 2 invalid input or\n"
-            "realtime = required refused (nothing moved), 3 fault.\n");
+            "Exit status: 0 done as planned (protocol complete, fracture, a stop\n"
+            "reaction), 1 stopped by a limit or the timeout, 2 invalid input or\n"
+            "realtime = required refused (nothing moved), 3 fault (rig fault, lost\n"
+            "link, a command the rig refused), 4 the test is done and its run file\n"
+            "complete but storing it failed (1 and 3 take precedence), 130 / 143\n"
+            "stopped by SIGINT / SIGTERM.\n");
 }
 
 static bool num(const char *opt, const char *s, double *out)
@@ -77,12 +109,13 @@ int cmd_run(int argc, char **argv)
 {
     enum {
         O_RIG = 256, O_SIM, O_FAULTS, O_SIMLOG, O_SEED, O_SPEC, O_NOTE, O_W, O_T, O_G, O_D, O_H,
-        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP
+        O_RATE, O_TIMEOUT, O_DRY, O_JSON, O_HELP, O_STORE, O_DB, O_SERIES, O_PARAM
     };
     static const struct option longopts[] = {
         {"rig", required_argument, 0, O_RIG},
         {"sim", required_argument, 0, O_SIM},
         {"sim-faults", required_argument, 0, O_FAULTS},
+        {"param", required_argument, 0, O_PARAM},
         {"sim-log", required_argument, 0, O_SIMLOG},
         {"seed", required_argument, 0, O_SEED},
         {"output", required_argument, 0, 'o'},
@@ -98,13 +131,21 @@ int cmd_run(int argc, char **argv)
         {"dry-run", no_argument, 0, O_DRY},
         {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},
+        {"store", no_argument, 0, O_STORE},
+        {"db", required_argument, 0, O_DB},
+        {"series", required_argument, 0, O_SERIES},
         {0, 0, 0, 0},
     };
+    const char *rdb = getenv("RIGOR_DB");
+    storeio_run_opts so = {.enabled = rdb && rdb[0]};
     run_opts o;
     run_opts_init(&o);
     o.progress = stderr;
     o.stop_flag = &stop_requested;
     bool dry = false, json = false;
+    static const char *params[64];
+    size_t np = 0;
+    o.sim_params = params;
     double v;
     optind = 1;
     int ch;
@@ -113,6 +154,18 @@ int cmd_run(int argc, char **argv)
         case O_RIG: o.rig_path = optarg; break;
         case O_SIM: o.sim_preset = optarg; break;
         case O_FAULTS: o.sim_faults = optarg; break;
+        case O_PARAM:
+            params[np++] = optarg;
+            /* "--param a=1 b=2": further key=value words belong to it too */
+            while (np < 64 && optind < argc && strchr(argv[optind], '=') &&
+                   argv[optind][0] != '-')
+                params[np++] = argv[optind++];
+            if (np >= 64) {
+                fprintf(stderr, "rigor run: too many --param values (at most 63)\n");
+                return 2;
+            }
+            o.n_sim_params = np;
+            break;
         case O_SIMLOG: o.sim_log = optarg; break;
         case O_SEED:
             if (!num("--seed", optarg, &v))
@@ -159,6 +212,15 @@ int cmd_run(int argc, char **argv)
             break;
         case O_DRY: dry = true; break;
         case O_JSON: json = true; break;
+        case O_STORE: so.enabled = true; break;
+        case O_DB:
+            so.enabled = true;
+            so.db = optarg;
+            break;
+        case O_SERIES:
+            so.enabled = true;
+            so.series = optarg;
+            break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -170,6 +232,16 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     o.protocol_path = argv[optind];
+    if (so.series && o.specimen_id) {
+        fprintf(stderr, "rigor run: --series and --specimen-id exclude each other (the series "
+                        "names the specimen)\n");
+        return 2;
+    }
+    if (so.series) {
+        int sst = storeio_series_next(&so, &o.specimen_id, &o.geom);
+        if (sst)
+            return sst;
+    }
     if (o.rig_path && o.sim_preset) {
         fprintf(stderr, "rigor run: --rig and --sim exclude each other (--sim uses the "
                         "reference map)\n");
@@ -246,7 +318,7 @@ int cmd_run(int argc, char **argv)
     csvin_opts_default(&io);
     rigor_diag d;
     memset(&d, 0, sizeof d);
-    int status = res.fault ? 3 : res.failed ? 1 : 0;
+    int status = exit_status(&res);
     if (csvin_read_file(res.run_path, &io, &cl, &d) != RIGOR_OK || cl.n != 1) {
         char buf[1200];
         fprintf(stderr, "rigor run: cannot read back %s: %s\n", res.run_path,
@@ -267,6 +339,13 @@ int cmd_run(int argc, char **argv)
     } else {
         output_table(stdout, &a, 1);
     }
+    /* The run file is complete: only now the store (docs/store.md). */
+    so.protocol_path = o.protocol_path;
+    so.rig_path = o.rig_path;
+    so.sim_preset = o.sim_preset;
+    int sst = storeio_run(&so, res.run_path, cl.v[0], arc == RIGOR_OK ? &a : NULL);
+    if (sst && !status)
+        status = sst;
     analysed_clear(&a);
     curve_list_free(&cl);
     return status;

@@ -15,6 +15,7 @@
 #include "../rig/sim/sim.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,7 +46,10 @@ static void usage(FILE *f)
         "  --width ... --height  geometry in mm (or with a unit: 40um)\n"
         "  --seed N           noise and fault seed (default 1)\n"
         "  --faults LIST      e.g. drop=0.01,corrupt=0.005,delay=0.02:50ms,exception=0.001,\n"
-        "                     disconnect-after=20s,freeze-tick-after=10s,estop-after=30s\n"
+        "                     disconnect-after=20s,freeze-tick-after=10s,estop-after=30s,\n"
+        "                     nan-force-after=S,freeze-force-after=S,stall-after=S,\n"
+        "                     refuse-velocity-after=S,refuse-control-after=S\n"
+        "  --idle-timeout S   disconnect a TCP client silent this long (default 30 s; 0 = never)\n"
         "  --log FILE         ground-truth CSV ('-' = stdout)\n"
         "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n"
         "  --no-realtime      keep the physics and serving threads on the normal scheduler\n"
@@ -190,6 +194,15 @@ int cmd_sim(int argc, char **argv)
         } else if (!strcmp(a, "--faults")) {
             NEED_VALUE;
             cfg.faults = v;
+        } else if (!strcmp(a, "--idle-timeout")) {
+            NEED_VALUE;
+            char *end;
+            double t = strtod(v, &end);
+            if (end == v || *end || !(t >= 0) || !isfinite(t)) {
+                fprintf(stderr, "rigor sim: --idle-timeout: '%s' is not a time in s\n", v);
+                goto out;
+            }
+            cfg.idle_timeout_s = t > 0 ? t : -1;
         } else if (!strcmp(a, "--log")) {
             if (!v) {
                 fprintf(stderr, "rigor sim: --log needs a file\n");
@@ -252,6 +265,13 @@ int cmd_sim(int argc, char **argv)
                 cfg.specimen, sim_model_name(s), g.width_m * 1e3, g.thickness_m * 1e3,
                 g.length_m * 1e3);
     if (want_tcp) {
+        /* NOTE: Modbus has no authentication: anyone who reaches the port
+         * can move the crosshead. Loopback keeps it on this machine. */
+        if (strncmp(host, "127.", 4) && strcmp(host, "::1"))
+            fprintf(stderr,
+                    "rigor sim: warning: listening on %s, not loopback: Modbus has no "
+                    "authentication, anyone who reaches this address can command the frame\n",
+                    host);
         int bound = 0;
         e = sim_start_tcp(s, host, port, &bound);
         if (e) {

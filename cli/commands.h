@@ -18,5 +18,6 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const command commands[] = {
     {"ports", cmd_ports, "list serial ports (device, USB VID:PID, description)"},
     {"report", cmd_report, "analyse a batch into one self-contained HTML report"},
     {"console", cmd_console, "the operator's screen: jog, run tests live, results, batch"},
+    {"db", cmd_db, "the results store: import, query, summary, verify (docs/store.md)"},
 };
 
 static void usage(FILE *f)

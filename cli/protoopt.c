@@ -124,6 +124,7 @@ int protoopt_rig_file_info(const char *path, proto_rig_limits *r, protoopt_rig_i
     snprintf(info->watchdog, sizeof info->watchdog, "%s", cfg.watchdog_text);
     for (int i = 0; i < cfg.nwarn && i < 4; i++)
         snprintf(info->warn[info->nwarn++], sizeof info->warn[0], "%s", cfg.warn[i]);
+    r->extensometer = cfg.point[ROLE_EXTENSION].present ? 1 : 0;
     return RIGOR_OK;
 #else
     (void)r;

@@ -6,17 +6,18 @@
  * the detector reports the fracture, so it reaches the drive within one
  * sample period.
  *
- * Force-rate control (ramp at N/s): a software loop on crosshead velocity,
- *   v = (r + (F*(t) - F) / tau) / k,
- * with F*(t) = F_start + r t the force trajectory, tau = 0.2 s the loop time
- * constant and k the specimen+frame stiffness dF/dx estimated online from
- * the last samples (least squares over a sliding window). With k exact the
- * force error decays as exp(-t/tau); a k estimate off by a factor q only
- * rescales the loop gain by q, stable for any q < 2 tau / T_sample.
+ * Force-rate control (ramp, cycle, unload at N/s; hold at a force) is the
+ * outer loop of ratectl.h on the crosshead speed; its law is stated there.
+ *
+ * State changes: state_set() is the only assignment of the state. It asks
+ * the table, and on a transition runs the new state's entry action
+ * (enter_*), grblHAL style. The operator's requests, the steps, the end,
+ * faults and the session's aborts all go through it.
  */
 #include "machine.h"
 
 #include "../common/error.h"
+#include "ratectl.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -27,25 +28,28 @@
 
 /* ----------------------------------------------------------------- table */
 
+/* Steps (S_*) and END happen only in the four active states: the feed runs
+ * steps nowhere else, so no other row has them. */
 #define X (-1)
+#define ACTIVE_ROW                                                                             \
+    {X, X, MS_PRELOAD, MS_RUNNING, MS_HOLD, MS_UNLOAD, MS_DONE, MS_PAUSED, X, MS_STOPPED,       \
+     MS_FAULT, X, X, MS_STOPPED}
 static const signed char table[MS_NSTATES][ME_NEVENTS] = {
-    /*            ARM        START       S_PRE       S_MOT       S_HOLD   S_UNL      END      PAUSE      RESUME      STOP        FAULT     ACK         RESET */
-    [MS_IDLE] = {MS_ARMED, X, X, X, X, X, X, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE},
-    [MS_ARMED] = {MS_ARMED, MS_RUNNING, X, X, X, X, MS_DONE, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE},
-    [MS_PRELOAD] = {X, X, MS_PRELOAD, MS_RUNNING, MS_HOLD, MS_UNLOAD, MS_DONE, MS_PAUSED, X,
-                    MS_STOPPED, MS_FAULT, X, X},
-    [MS_RUNNING] = {X, X, MS_PRELOAD, MS_RUNNING, MS_HOLD, MS_UNLOAD, MS_DONE, MS_PAUSED, X,
-                    MS_STOPPED, MS_FAULT, X, X},
-    [MS_HOLD] = {X, X, MS_PRELOAD, MS_RUNNING, MS_HOLD, MS_UNLOAD, MS_DONE, MS_PAUSED, X,
-                 MS_STOPPED, MS_FAULT, X, X},
-    [MS_UNLOAD] = {X, X, MS_PRELOAD, MS_RUNNING, MS_HOLD, MS_UNLOAD, MS_DONE, MS_PAUSED, X,
-                   MS_STOPPED, MS_FAULT, X, X},
-    [MS_DONE] = {X, X, X, X, X, X, MS_DONE, X, X, MS_DONE, MS_FAULT, X, MS_IDLE},
-    [MS_PAUSED] = {X, X, X, X, X, X, MS_DONE, MS_PAUSED, MS_RUNNING, MS_STOPPED, MS_FAULT, X,
-                   X},
-    [MS_STOPPED] = {X, X, X, X, X, X, X, X, X, MS_STOPPED, MS_FAULT, X, MS_IDLE},
-    [MS_FAULT] = {X, X, X, X, X, X, X, X, X, MS_FAULT, MS_FAULT, MS_STOPPED, X},
+    /* ARM, START, S_PRE, S_MOT, S_HOLD, S_UNL, END, PAUSE, RESUME, STOP, FAULT, ACK, RESET, ABORT */
+    [MS_IDLE] = {MS_ARMED, X, X, X, X, X, X, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE, X},
+    [MS_ARMED] = {MS_ARMED, MS_RUNNING, X, X, X, X, X, X, X, MS_IDLE, MS_FAULT, X, MS_IDLE,
+                  MS_STOPPED},
+    [MS_PRELOAD] = ACTIVE_ROW,
+    [MS_RUNNING] = ACTIVE_ROW,
+    [MS_HOLD] = ACTIVE_ROW,
+    [MS_UNLOAD] = ACTIVE_ROW,
+    [MS_DONE] = {X, X, X, X, X, X, X, X, X, MS_DONE, MS_FAULT, X, MS_IDLE, MS_DONE},
+    [MS_PAUSED] = {X, X, X, X, X, X, X, MS_PAUSED, MS_RUNNING, MS_STOPPED, MS_FAULT, X, X,
+                   MS_STOPPED},
+    [MS_STOPPED] = {X, X, X, X, X, X, X, X, X, MS_STOPPED, MS_FAULT, X, MS_IDLE, MS_STOPPED},
+    [MS_FAULT] = {X, X, X, X, X, X, X, X, X, MS_FAULT, MS_FAULT, MS_STOPPED, X, MS_FAULT},
 };
+#undef ACTIVE_ROW
 #undef X
 
 int machine_transition(machine_state s, machine_event e)
@@ -66,13 +70,39 @@ const char *machine_event_name(machine_event e)
 {
     static const char *n[] = {"arm", "start", "step-preload", "step-motion", "step-hold",
                               "step-unload", "end", "pause", "resume", "stop",
-                              "fault", "ack", "reset"};
+                              "fault", "ack", "reset", "abort"};
     return (int)e >= 0 && e < ME_NEVENTS ? n[e] : "?";
+}
+
+const char *machine_note_name(machine_note_kind k)
+{
+    static const char *n[] = {"step", "stage", "fracture", "mark", "limit", "end", "state"};
+    return (int)k >= 0 && k < MN_NKINDS ? n[k] : "?";
+}
+
+const char *machine_end_name(machine_end e)
+{
+    static const char *n[] = {"",
+                              "protocol complete",
+                              "fracture",
+                              "stop reaction",
+                              "limit",
+                              "operator stop",
+                              "timeout",
+                              "interrupted",
+                              "fault: command refused",
+                              "fault",
+                              "protocol has no steps"};
+    return (int)e >= 0 && e < MEND_NKINDS ? n[e] : "?";
+}
+
+bool machine_end_is_fault(machine_end e)
+{
+    return e == MEND_REFUSED || e == MEND_RIG_FAULT;
 }
 
 /* --------------------------------------------------------------- machine */
 
-#define KWIN 64 /* samples in the stiffness estimate */
 /* What follows a reaction's injected steps (docs/protocols.md, reactions):
  * a last action unload/return ends the test, next goes on with the next
  * step, mark/hold resume the interrupted step. */
@@ -82,13 +112,14 @@ enum { AFTER_NEXT = 0, AFTER_RESUME, AFTER_END };
 struct machine {
     const protocol *p;
     detect *det;
-    machine_state state;
-    machine_state paused_from;
+    machine_state state;     /* assigned in state_set() only */
     atomic_int stop_latch;   /* operator stop requested (any thread) */
+    atomic_int abort_latch;  /* machine_end of a pending abort/fault, 0 = none */
+    char abort_detail[128];  /* its detail, written before the latch */
+    machine_end end;         /* why the test ended, MEND_NONE while it runs */
     char end_reason[128];
-    char fault_reason[128];
     bool failed;
-    bool fault_pending;
+    bool stop_cmd;           /* an entry action asks for MC_STOP at the next feed */
     double d;                /* test direction: +1 tensile, -1 compression */
     double x0, f0, e0;       /* software zero (raw) */
     double start_pos;        /* raw position at start (for return) */
@@ -98,10 +129,9 @@ struct machine {
     int step;                /* index into p->steps, -1 before start */
     bool step_begun;
     double step_t0;
-    double step_f0;          /* force at step start (force-rate ramps) */
     int cycle_done;
     bool cycle_up;
-    bool motion_sent;
+    bool motion_sent;        /* the current segment's motion is commanded */
 
     /* steps injected by reactions ("hold 10 s then unload"), run before the
      * protocol continues with step + 1 */
@@ -120,9 +150,14 @@ struct machine {
     char stage[24];
     double last_rate;        /* |velocity| of the last motion step, m/s */
 
-    /* stiffness estimate ring */
-    double kx[KWIN], kf[KWIN];
-    int kn, ki;
+    int cond_run;            /* consecutive samples the step's condition has held */
+    bool hold_down;          /* a hold at a force below the force it began at: an unload */
+    bool limit_reacting;     /* running a limit's unload/return reaction */
+    bool contact_seen;       /* compression: the detector saw contact (preload) */
+    double contact_x;        /* raw position at that contact */
+
+    ratectl rc;              /* force-rate / force-hold loop */
+    double speed_max;        /* rig's speed limit, m/s (NAN unknown) */
 
     machine_values v;
     double t_start;
@@ -154,7 +189,10 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
     m->length = p->length0_m;
     if (isfinite(p->compliance_m_N))
         m->compliance = p->compliance_m_N;
+    m->speed_max = NAN;
+    ratectl_init(&m->rc, m->speed_max);
     atomic_init(&m->stop_latch, 0);
+    atomic_init(&m->abort_latch, 0);
     *out = m;
     return RIGOR_OK;
 }
@@ -167,72 +205,155 @@ void machine_free(machine *m)
     free(m);
 }
 
-static bool apply(machine *m, machine_event e)
+void machine_set_loop_delay(machine *m, double delay_s)
+{
+    ratectl_set_delay(&m->rc, delay_s);
+}
+
+void machine_set_rig(machine *m, const proto_rig_limits *lim)
+{
+    m->speed_max = lim ? lim->speed_max_m_s : NAN;
+    ratectl_init(&m->rc, m->speed_max);
+}
+
+/* Record why the test ends; the first reason wins. */
+static void set_end(machine *m, machine_end why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_end(machine *m, machine_end why, const char *fmt, ...)
+{
+    if (m->end != MEND_NONE)
+        return;
+    m->end = why;
+    m->failed = why == MEND_LIMIT || why == MEND_TIMEOUT;
+    const char *name = machine_end_name(why);
+    char detail[128] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
+    snprintf(m->end_reason, sizeof m->end_reason, "%.24s%s%.100s", name, detail[0] ? ": " : "",
+             detail);
+}
+
+/* ---- entry actions: one per state, run by state_set() on a transition */
+
+static void enter_idle(machine *m, machine_state from, machine_event e)
+{
+    (void)from;
+    if (e != ME_RESET)
+        return;
+    detect_reset(m->det);
+    memset(m->seen, 0, sizeof m->seen);
+    m->fractured = m->failed = false;
+    m->end = MEND_NONE;
+    m->end_reason[0] = m->stage[0] = '\0';
+    m->step = -1;
+    m->started = false;
+    m->ninject = m->iinject = 0;
+    m->in_inject = false;
+    m->limit_reacting = m->contact_seen = false;
+}
+
+static void enter_armed(machine *m, machine_state from, machine_event e)
+{
+    (void)from;
+    (void)e;
+    m->step = -1;
+    m->step_begun = false;
+    m->started = false;
+}
+
+static void enter_running(machine *m, machine_state from, machine_event e)
+{
+    (void)e;
+    if (from == MS_PAUSED) {
+        m->motion_sent = false; /* re-issue the step's motion; a loop restarts here */
+        m->stop_cmd = false;    /* a pause's stop not yet sent is void now */
+    }
+}
+
+static void enter_step_state(machine *m, machine_state from, machine_event e)
+{
+    (void)m;
+    (void)from;
+    (void)e;
+}
+
+static void enter_paused(machine *m, machine_state from, machine_event e)
+{
+    (void)e;
+    if (from != MS_PAUSED) {
+        m->motion_sent = false;
+        m->stop_cmd = true; /* hold the crosshead */
+    }
+}
+
+static void enter_final(machine *m, machine_state from, machine_event e)
+{
+    (void)from;
+    (void)e;
+    m->stop_cmd = true;
+}
+
+static void (*const enter[MS_NSTATES])(machine *, machine_state, machine_event) = {
+    [MS_IDLE] = enter_idle,        [MS_ARMED] = enter_armed,     [MS_PRELOAD] = enter_step_state,
+    [MS_RUNNING] = enter_running,  [MS_HOLD] = enter_step_state, [MS_UNLOAD] = enter_step_state,
+    [MS_DONE] = enter_final,       [MS_PAUSED] = enter_paused,   [MS_STOPPED] = enter_final,
+    [MS_FAULT] = enter_final,
+};
+
+/* The one way the state changes: the table decides, the entry action of the
+ * new state runs. Returns false when the table refuses e in this state. */
+static bool state_set(machine *m, machine_event e)
 {
     int n = machine_transition(m->state, e);
     if (n < 0)
         return false;
+    machine_state from = m->state;
     m->state = (machine_state)n;
+    enter[n](m, from, e);
     return true;
 }
 
 int machine_request(machine *m, machine_event e)
 {
-    if (e == ME_STOP) {
+    switch (e) {
+    case ME_STOP:
         /* Latched: taken at the next feed, whatever the step is doing. */
         atomic_store(&m->stop_latch, 1);
         return RIGOR_OK;
+    case ME_ARM:
+    case ME_START:
+    case ME_PAUSE:
+    case ME_RESUME:
+    case ME_ACK:
+    case ME_RESET:
+        return state_set(m, e) ? RIGOR_OK : RIGOR_ESTATE;
+    default:
+        return RIGOR_EINVAL; /* internal events come from the feed */
     }
-    if (e == ME_PAUSE && machine_transition(m->state, e) >= 0) {
-        machine_state from = m->state;
-        apply(m, e);
-        if (from != MS_PAUSED)
-            m->paused_from = from;
-        m->motion_sent = false;
-        return RIGOR_OK;
-    }
-    if (e == ME_RESUME && m->state == MS_PAUSED) {
-        m->state = m->paused_from;
-        m->motion_sent = false; /* re-issue the step's motion */
-        return RIGOR_OK;
-    }
-    if (e == ME_START && m->state == MS_ARMED) {
-        apply(m, e);
-        m->step = -1;
-        m->step_begun = false;
-        return RIGOR_OK;
-    }
-    if (e == ME_ACK && m->state == MS_FAULT) {
-        apply(m, e);
-        return RIGOR_OK;
-    }
-    if (e == ME_ARM || e == ME_RESET) {
-        if (!apply(m, e))
-            return RIGOR_ESTATE;
-        if (e == ME_RESET) {
-            detect_reset(m->det);
-            memset(m->seen, 0, sizeof m->seen);
-            m->fractured = m->failed = false;
-            m->end_reason[0] = m->stage[0] = '\0';
-            m->step = -1;
-            m->started = false;
-            m->ninject = m->iinject = 0;
-            m->in_inject = false;
-        }
-        return RIGOR_OK;
-    }
-    return RIGOR_ESTATE;
+}
+
+void machine_abort(machine *m, machine_end why, const char *detail)
+{
+    if (why <= MEND_NONE || why >= MEND_NKINDS)
+        why = MEND_RIG_FAULT;
+    int expected = 0;
+    snprintf(m->abort_detail, sizeof m->abort_detail, "%s", detail ? detail : "");
+    atomic_compare_exchange_strong(&m->abort_latch, &expected, (int)why);
 }
 
 void machine_fault(machine *m, const char *reason)
 {
-    snprintf(m->fault_reason, sizeof m->fault_reason, "%s", reason ? reason : "fault");
-    m->fault_pending = true;
+    machine_abort(m, MEND_RIG_FAULT, reason && *reason ? reason : "fault");
 }
 
 machine_state machine_state_of(const machine *m) { return m->state; }
 int machine_step(const machine *m) { return m->step; }
 const char *machine_end_reason(const machine *m) { return m->end_reason; }
+machine_end machine_end_of(const machine *m) { return m->end; }
 bool machine_failed(const machine *m) { return m->failed; }
 bool machine_wants_sample(const machine *m)
 {
@@ -245,13 +366,14 @@ void machine_set_compliance(machine *m, double c) { m->compliance = isfinite(c) 
 double machine_zero_force(const machine *m) { return m->f0; }
 machine_values machine_values_of(const machine *m) { return m->v; }
 
-static int note(machine_note *notes, int maxn, int n, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int note(machine_note *notes, int maxn, int n, const char *kind, const char *fmt, ...)
+static int note(machine_note *notes, int maxn, int n, machine_note_kind kind, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+static int note(machine_note *notes, int maxn, int n, machine_note_kind kind, const char *fmt,
+                ...)
 {
     if (n >= maxn)
         return n;
-    snprintf(notes[n].kind, sizeof notes[n].kind, "%s", kind);
+    notes[n].kind = kind;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(notes[n].text, sizeof notes[n].text, fmt, ap);
@@ -324,7 +446,38 @@ static bool cond_true(const machine *m, const proto_cond *c, double ext)
     return false;
 }
 
-/* Crosshead speed (m/s, magnitude) of a step's rate. */
+/* A step's end condition, debounced: a clause on a measured quantity
+ * (force, stress, strain, position, extension) must hold on
+ * MACHINE_COND_SAMPLES consecutive samples, so one noise spike never ends a
+ * step; events (latched by the detector) and times count at once. */
+static bool atom_measured(const proto_atom *a)
+{
+    return !a->is_event && a->q != PQ_STEP_TIME && a->q != PQ_TEST_TIME;
+}
+
+static bool cond_held(machine *m, const proto_cond *c, double ext)
+{
+    if (c->nclauses == 0)
+        return false;
+    bool now = cond_true(m, c, ext);
+    m->cond_run = now ? m->cond_run + 1 : 0;
+    if (!now)
+        return false;
+    bool measured = false;
+    for (int i = 0; i < c->nclauses; i++)
+        for (int j = 0; j < c->natoms[i]; j++)
+            measured = measured || atom_measured(&c->atom[i][j]);
+    return !measured || m->cond_run >= MACHINE_COND_SAMPLES;
+}
+
+/* The same for a single comparison (preload target, unload target). */
+static bool level_held(machine *m, bool now)
+{
+    m->cond_run = now ? m->cond_run + 1 : 0;
+    return now && m->cond_run >= MACHINE_COND_SAMPLES;
+}
+
+/* Crosshead speed (m/s, magnitude) of a speed or strain rate. */
 static double step_speed(const machine *m, const proto_step *s)
 {
     if (s->rate_kind == PRATE_STRAIN)
@@ -332,28 +485,17 @@ static double step_speed(const machine *m, const proto_step *s)
     return s->rate;
 }
 
-/* Online stiffness dF/dx (N/m, test direction) by least squares over the
- * last KWIN samples; NAN until the window spans a measurable travel. */
-static double stiffness(const machine *m)
+/* True when the step's rate is a force or stress rate: the loop of
+ * ratectl.h sets the speed every sample. */
+static bool force_rate(const proto_step *s)
 {
-    if (m->kn < 8)
-        return NAN;
-    double mx = 0, mf = 0;
-    for (int i = 0; i < m->kn; i++) {
-        mx += m->kx[i];
-        mf += m->kf[i];
-    }
-    mx /= m->kn;
-    mf /= m->kn;
-    double sxx = 0, sxf = 0;
-    for (int i = 0; i < m->kn; i++) {
-        sxx += (m->kx[i] - mx) * (m->kx[i] - mx);
-        sxf += (m->kx[i] - mx) * (m->kf[i] - mf);
-    }
-    if (sxx < 1e-18 * m->kn) /* less than ~1 nm of spread */
-        return NAN;
-    double k = sxf / sxx;
-    return k > 0 ? k : NAN;
+    return s->rate_kind == PRATE_FORCE || s->rate_kind == PRATE_STRESS;
+}
+
+/* The force rate (N/s) of a force- or stress-rate step: dF/dt = A dS/dt. */
+static double force_rate_N_s(const machine *m, const proto_step *s)
+{
+    return s->rate_kind == PRATE_STRESS ? s->rate * m->area : s->rate;
 }
 
 static const proto_step *current(machine *m)
@@ -371,14 +513,23 @@ static machine_event step_event(proto_step_kind k)
     }
 }
 
-/* End the test: stop the crosshead, record why. */
-static void end_test(machine *m, machine_cmd *cmd, const char *why, bool failed)
+static machine_state step_state(proto_step_kind k)
 {
-    if (!m->end_reason[0])
-        snprintf(m->end_reason, sizeof m->end_reason, "%s", why);
-    m->failed = m->failed || failed;
-    apply(m, ME_END);
+    switch (k) {
+    case PSTEP_PRELOAD: return MS_PRELOAD;
+    case PSTEP_HOLD: return MS_HOLD;
+    case PSTEP_UNLOAD: return MS_UNLOAD;
+    default: return MS_RUNNING;
+    }
+}
+
+/* End the test through the table: stop the crosshead, record why. */
+static void end_test(machine *m, machine_cmd *cmd, machine_end why, const char *detail)
+{
+    set_end(m, why, detail && *detail ? "%s" : NULL, detail);
+    state_set(m, ME_END);
     cmd->kind = MC_STOP;
+    m->stop_cmd = false;
 }
 
 /* Advance to the next step (injected ones first). Returns false at the end. */
@@ -407,10 +558,11 @@ static bool next_step(machine *m)
     m->motion_sent = false;
     m->cycle_done = 0;
     m->cycle_up = true;
+    m->cond_run = 0;
     return true;
 }
 
-/* Reactions to a detector event: queue their actions. Returns true when an
+/* Reactions to a detector event: queue their actions. Sets *stop when an
  * action stops the test. */
 static int react(machine *m, proto_event ev, const char *stage, machine_cmd *cmd,
                  machine_note *notes, int maxn, int n, bool *stop)
@@ -423,7 +575,7 @@ static int react(machine *m, proto_event ev, const char *stage, machine_cmd *cmd
         for (int a = 0; a < r->nactions; a++) {
             switch (r->action[a]) {
             case PACT_STOP: *stop = true; break;
-            case PACT_MARK: n = note(notes, maxn, n, "mark", "%s", r->label); break;
+            case PACT_MARK: n = note(notes, maxn, n, MN_MARK, "%s", r->label); break;
             case PACT_NEXT: break;
             case PACT_HOLD:
             case PACT_UNLOAD:
@@ -457,10 +609,10 @@ static int react(machine *m, proto_event ev, const char *stage, machine_cmd *cmd
             m->iinject = 0;
             m->in_inject = true;
             if (!next_step(m)) {
-                end_test(m, cmd, "protocol complete", false);
+                end_test(m, cmd, MEND_COMPLETE, NULL);
                 return n;
             }
-            apply(m, step_event(current(m)->kind));
+            state_set(m, step_event(current(m)->kind));
         }
     }
     return n;
@@ -481,6 +633,38 @@ static double update_values(machine *m, const machine_sample *s)
     return isfinite(s->extension_m) ? m->d * (s->extension_m - m->e0) : NAN;
 }
 
+/* Aborts, faults and the operator's stop, before anything else of a feed.
+ * Returns true when one was taken (the feed then only stops). */
+static bool take_latches(machine *m, machine_cmd *cmd, machine_note *notes, int maxn, int *n)
+{
+    int why = atomic_exchange(&m->abort_latch, 0);
+    if (why) {
+        machine_end e = (machine_end)why;
+        machine_state before = m->state;
+        bool fault = machine_end_is_fault(e);
+        if (state_set(m, fault ? ME_FAULT : ME_ABORT) && m->state != before) {
+            set_end(m, e, m->abort_detail[0] ? "%s" : NULL, m->abort_detail);
+            *n = note(notes, maxn, *n, MN_STATE, "%s: %s", machine_state_name(m->state),
+                      m->end_reason);
+        }
+        cmd->kind = MC_STOP;
+        m->stop_cmd = false;
+        return true;
+    }
+    if (atomic_exchange(&m->stop_latch, 0)) {
+        machine_state before = m->state;
+        if (state_set(m, ME_STOP) && before != m->state) {
+            if (m->state == MS_STOPPED)
+                set_end(m, MEND_OPERATOR_STOP, NULL);
+            *n = note(notes, maxn, *n, MN_STATE, "%s", machine_state_name(m->state));
+        }
+        cmd->kind = MC_STOP;
+        m->stop_cmd = false;
+        return true;
+    }
+    return false;
+}
+
 int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_note *notes,
                  int maxn)
 {
@@ -490,33 +674,17 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
     cmd->position_m = NAN;
 
     double ext = update_values(m, s);
+    /* Stiffness window of the force loop, raw in the test direction (zero
+     * steps shift both axes; a slope does not see that). */
+    ratectl_observe(&m->rc, s->t_s, m->d * s->position_m, m->d * s->force_N);
 
-    /* Faults first, then the operator's stop: both win over everything. */
-    if (m->fault_pending) {
-        m->fault_pending = false;
-        if (apply(m, ME_FAULT)) {
-            n = note(notes, maxn, n, "state", "FAULT: %s", m->fault_reason);
-            if (!m->end_reason[0])
-                snprintf(m->end_reason, sizeof m->end_reason, "fault: %.100s", m->fault_reason);
-        }
-        cmd->kind = MC_STOP;
+    /* Aborts and faults first, then the operator's stop: they win over
+     * everything. */
+    if (take_latches(m, cmd, notes, maxn, &n))
         return n;
-    }
-    if (atomic_exchange(&m->stop_latch, 0)) {
-        machine_state before = m->state;
-        if (apply(m, ME_STOP) && before != m->state) {
-            n = note(notes, maxn, n, "state", "%s", machine_state_name(m->state));
-            if (!m->end_reason[0] && m->state == MS_STOPPED)
-                snprintf(m->end_reason, sizeof m->end_reason, "operator stop");
-        }
+    if (m->stop_cmd) {
+        m->stop_cmd = false; /* an entry action (pause, end) asked for it */
         cmd->kind = MC_STOP;
-        return n;
-    }
-    if (m->state == MS_PAUSED) {
-        if (!m->motion_sent) {
-            cmd->kind = MC_STOP;
-            m->motion_sent = true;
-        }
         return n;
     }
     if (m->state != MS_RUNNING && m->state != MS_PRELOAD && m->state != MS_HOLD &&
@@ -528,35 +696,47 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         m->t_start = s->t_s;
         m->start_pos = s->position_m;
         if (!next_step(m)) {
-            end_test(m, cmd, "protocol has no steps", false);
+            end_test(m, cmd, MEND_NO_STEPS, NULL);
             return n;
         }
-        apply(m, step_event(current(m)->kind));
     }
+    /* The state follows the step through the table (the first step, a
+     * resume, which the table takes to RUNNING, a step after another). */
+    if (m->state != step_state(current(m)->kind))
+        state_set(m, step_event(current(m)->kind));
 
-    /* Stiffness window (test direction). */
-    m->kx[m->ki] = m->v.position_m;
-    m->kf[m->ki] = m->v.force_N;
-    m->ki = (m->ki + 1) % KWIN;
-    if (m->kn < KWIN)
-        m->kn++;
-
-    /* Limits hold for the whole test, except that travel-based limits
-     * (strain, position, extension) wait out a preload step: a preload
-     * closes the gap to the specimen, is ended by force, and its travel is
-     * not specimen deformation (the rig's travel limits still apply). */
+    /* Limits hold for the whole test, preload included. One exception is
+     * physical: in compression the platen travels through air to the
+     * specimen during a preload, and strain counts the specimen's
+     * deformation, so a strain limit counts from the contact the detector
+     * reports (before it there is no strain). A limit's own unload or
+     * return reaction, once running, moves away from the limit and is not
+     * stopped by it again (the rig's soft limits still apply). */
     bool preloading = current(m)->kind == PSTEP_PRELOAD;
-    for (int i = 0; i < m->p->nlimits; i++) {
+    for (int i = 0; i < m->p->nlimits && !m->limit_reacting; i++) {
         const proto_limit *l = &m->p->limit[i];
-        if (preloading && (l->q == PQ_STRAIN || l->q == PQ_POSITION || l->q == PQ_EXTENSION))
-            continue;
         double q = quantity(m, l->q, ext);
+        if (preloading && l->q == PQ_STRAIN && m->p->test == PTEST_COMPRESSION)
+            q = m->contact_seen && isfinite(m->length) && m->length > 0
+                    ? (m->d * (s->position_m - m->contact_x) - m->compliance * m->v.force_N) /
+                          m->length
+                    : NAN;
         if (isfinite(q) && !compare(q, l->op, l->value)) {
             char why[96];
-            snprintf(why, sizeof why, "limit %s reached (line %d)", proto_quantity_name(l->q),
+            snprintf(why, sizeof why, "%s reached (line %d)", proto_quantity_name(l->q),
                      l->line);
-            n = note(notes, maxn, n, "limit", "%s", why);
-            end_test(m, cmd, why, true);
+            n = note(notes, maxn, n, MN_LIMIT, "limit %s", why);
+            set_end(m, MEND_LIMIT, "%s", why);
+            /* "on limit [mark ...] then unload | return": the reaction's
+             * steps run, then the test ends (with the limit's reason) */
+            bool stop = false;
+            n = react(m, PEV_LIMIT, "", cmd, notes, maxn, n, &stop);
+            if (m->in_inject && !stop && m->state != MS_DONE) {
+                m->limit_reacting = true;
+                cmd->kind = MC_STOP; /* now; the reaction's motion starts next sample */
+                return n;
+            }
+            end_test(m, cmd, MEND_LIMIT, why);
             return n;
         }
     }
@@ -565,8 +745,12 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
      * loads the specimen. Unloading, returning and the down half of a cycle
      * drop the force on purpose: that is not a fracture. */
     const proto_step *cs = current(m);
+    /* A hold at a force below the present one (after a preload's overshoot,
+     * say) brings the force down on purpose, as an unload does. */
+    if (!m->step_begun) /* a step begun in this feed: see the steps below */
+        m->hold_down = cs->kind == PSTEP_HOLD && cs->hold_at_force && cs->target < m->v.force_N;
     bool loading = cs->kind == PSTEP_PRELOAD || cs->kind == PSTEP_RAMP ||
-                   cs->kind == PSTEP_HOLD || cs->kind == PSTEP_ZERO ||
+                   (cs->kind == PSTEP_HOLD && !m->hold_down) || cs->kind == PSTEP_ZERO ||
                    (cs->kind == PSTEP_CYCLE && m->cycle_up);
     /* A new loading phase after an unloading one (the next cycle, a step
      * after an unload) starts a fresh detector: its running peak belongs to
@@ -577,9 +761,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         m->started_loading = true;
     m->was_loading = loading;
     detect_event ev[8];
-    int ne = !loading ? 0 : detect_feed(m->det, s->t_s, isfinite(m->v.strain) ? m->v.strain : m->v.position_m,
-                         isfinite(m->v.stress_Pa) ? m->v.stress_Pa : m->v.force_N,
-                         m->v.force_N, ev, 8);
+    int ne = !loading ? 0
+                      : detect_feed(m->det, s->t_s,
+                                    isfinite(m->v.strain) ? m->v.strain : m->v.position_m,
+                                    isfinite(m->v.stress_Pa) ? m->v.stress_Pa : m->v.force_N,
+                                    m->v.force_N, ev, 8);
     bool stop = false;
     for (int i = 0; i < ne; i++) {
         detect_kind k = ev[i].kind;
@@ -587,7 +773,7 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         const char *name = detect_kind_name(k);
         if (k == DET_FRACTURE) {
             m->fractured = true;
-            n = note(notes, maxn, n, "fracture", "%s", ev[i].rule ? ev[i].rule : "");
+            n = note(notes, maxn, n, MN_FRACTURE, "%s", ev[i].rule ? ev[i].rule : "");
             n = react(m, PEV_FRACTURE, "", cmd, notes, maxn, n, &stop);
             /* A broken specimen ends the test unless the protocol says
              * "on fracture ... next"; without a reaction the default is to
@@ -595,21 +781,26 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
             if (proto_event_ends_test(m->p, PEV_FRACTURE, NULL, NULL))
                 stop = true;
         } else if (k == DET_CONTACT) {
-            n = note(notes, maxn, n, "stage", "%s", name);
+            if (!m->contact_seen) {
+                m->contact_seen = true;
+                m->contact_x = s->position_m;
+            }
+            n = note(notes, maxn, n, MN_STAGE, "%s", name);
             n = react(m, PEV_CONTACT, "", cmd, notes, maxn, n, &stop);
         } else if (k == DET_MAX) {
             n = react(m, PEV_MAX, "", cmd, notes, maxn, n, &stop);
         } else {
             snprintf(m->stage, sizeof m->stage, "%s", name);
-            n = note(notes, maxn, n, "stage", "%s", name);
+            n = note(notes, maxn, n, MN_STAGE, "%s", name);
             n = react(m, PEV_STAGE, name, cmd, notes, maxn, n, &stop);
         }
         if (m->state == MS_DONE)
             return n;
     }
     if (stop) {
-        n = note(notes, maxn, n, "end", "%s", m->fractured ? "fracture" : "stop reaction");
-        end_test(m, cmd, m->fractured ? "fracture" : "stop reaction", false);
+        machine_end why = m->fractured ? MEND_FRACTURE : MEND_STOP_REACTION;
+        n = note(notes, maxn, n, MN_END, "%s", machine_end_name(why));
+        end_test(m, cmd, why, NULL);
         return n;
     }
 
@@ -620,12 +811,14 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         if (!m->step_begun) {
             m->step_begun = true;
             m->step_t0 = s->t_s;
-            m->step_f0 = m->v.force_N;
-            n = note(notes, maxn, n, "step", "%d %s", m->in_inject ? -1 : m->step + 1,
+            m->hold_down =
+                st->kind == PSTEP_HOLD && st->hold_at_force && st->target < m->v.force_N;
+            n = note(notes, maxn, n, MN_STEP, "%d %s", m->in_inject ? -1 : m->step + 1,
                      proto_step_name(st->kind));
         }
         bool done = false;
         double tstep = s->t_s - m->step_t0;
+        double F = m->v.force_N;
         switch (st->kind) {
         case PSTEP_ZERO:
             if (st->zero_mask & PZERO_POSITION)
@@ -634,7 +827,6 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 m->f0 = s->force_N;
             if ((st->zero_mask & PZERO_EXTENSION) && isfinite(s->extension_m))
                 m->e0 = s->extension_m;
-            m->kn = m->ki = 0;
             ext = update_values(m, s); /* later steps in this feed see the new zero */
             done = true;
             break;
@@ -644,69 +836,96 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 cmd->velocity_m_s = m->d * step_speed(m, st);
                 m->motion_sent = true;
             }
-            done = m->v.force_N >= st->target;
+            done = level_held(m, F >= st->target);
             break;
         case PSTEP_RAMP:
-            if (st->rate_kind == PRATE_FORCE) {
-                double k = stiffness(m);
-                double fstar = m->step_f0 + st->rate * tstep;
-                double v;
-                if (!isfinite(k)) /* probe slowly until the stiffness shows */
-                    v = m->last_rate > 0 ? m->last_rate : 1e-6;
-                else
-                    v = (st->rate + (fstar - m->v.force_N) / 0.2) / k;
-                if (v < 0)
-                    v = 0; /* ramps never reverse */
+            if (force_rate(st)) {
+                if (!m->motion_sent)
+                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, force_rate_N_s(m, st), +1);
+                m->motion_sent = true;
+                double v = ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * v;
+                m->last_rate = fabs(v);
             } else if (!m->motion_sent) {
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * step_speed(m, st);
                 m->last_rate = step_speed(m, st);
                 m->motion_sent = true;
             }
-            done = st->until.nclauses > 0 && cond_true(m, &st->until, ext);
+            done = cond_held(m, &st->until, ext);
             break;
         case PSTEP_HOLD:
             if (st->hold_at_force) {
-                /* P loop holding the force: v = (F_target - F) / (tau k) */
-                double k = stiffness(m);
-                double v = isfinite(k) ? (st->target - m->v.force_N) / (0.2 * k) : 0;
+                /* the force loop with r = 0 holds the target */
+                if (!m->motion_sent)
+                    ratectl_begin_hold(&m->rc, s->t_s, m->d * m->f0 + st->target);
+                m->motion_sent = true;
                 cmd->kind = MC_VELOCITY;
-                cmd->velocity_m_s = m->d * v;
+                cmd->velocity_m_s = m->d * ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);
             } else if (!m->motion_sent) {
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = 0;
                 m->motion_sent = true;
             }
-            done = (st->duration_s > 0 && tstep >= st->duration_s) ||
-                   (st->until.nclauses > 0 && cond_true(m, &st->until, ext));
+            done = cond_held(m, &st->until, ext) ||
+                   (st->duration_s > 0 && tstep >= st->duration_s);
             break;
         case PSTEP_CYCLE: {
             double q = quantity(m, st->level_q, ext);
-            if (!m->motion_sent || (m->cycle_up && q >= st->hi) ||
-                (!m->cycle_up && q <= st->lo)) {
-                if (m->motion_sent) {
-                    if (!m->cycle_up)
-                        m->cycle_done++;
-                    m->cycle_up = !m->cycle_up;
-                }
-                m->motion_sent = true;
+            /* At a force rate r with a loop delay D the force goes on for
+             * r D after the reversal is decided: decide that much earlier
+             * (a force or stress level; the delay of a loaded host) */
+            double lead = 0;
+            if (force_rate(st) && (st->level_q == PQ_FORCE || st->level_q == PQ_STRESS)) {
+                lead = force_rate_N_s(m, st) * ratectl_delay(&m->rc);
+                if (st->level_q == PQ_STRESS)
+                    lead = m->area > 0 ? lead / m->area : 0;
+                lead = fmin(lead, 0.25 * (st->hi - st->lo));
+            }
+            bool reverse = m->motion_sent && ((m->cycle_up && q >= st->hi - lead) ||
+                                              (!m->cycle_up && q <= st->lo + lead));
+            if (reverse) {
+                if (!m->cycle_up)
+                    m->cycle_done++;
+                m->cycle_up = !m->cycle_up;
+            }
+            if (m->cycle_done >= st->count) {
+                done = true;
+                cmd->kind = MC_VELOCITY; /* the last half ends at lo: stand still */
+                cmd->velocity_m_s = 0;
+                break;
+            }
+            if (force_rate(st)) {
+                if (!m->motion_sent || reverse)
+                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, force_rate_N_s(m, st),
+                                       m->cycle_up ? +1 : -1);
+                double v = ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);
+                cmd->kind = MC_VELOCITY;
+                cmd->velocity_m_s = m->d * v;
+                m->last_rate = fabs(v);
+            } else if (!m->motion_sent || reverse) {
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * (m->cycle_up ? 1 : -1) * step_speed(m, st);
                 m->last_rate = step_speed(m, st);
             }
-            done = m->cycle_done >= st->count;
+            m->motion_sent = true;
             break;
         }
         case PSTEP_UNLOAD:
-            if (!m->motion_sent) {
+            if (force_rate(st)) {
+                if (!m->motion_sent)
+                    ratectl_begin_rate(&m->rc, s->t_s, m->d * s->force_N, force_rate_N_s(m, st), -1);
+                m->motion_sent = true;
+                cmd->kind = MC_VELOCITY;
+                cmd->velocity_m_s = m->d * ratectl_speed(&m->rc, s->t_s, m->d * s->force_N);
+            } else if (!m->motion_sent) {
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = -m->d * step_speed(m, st);
                 m->motion_sent = true;
             }
-            done = m->v.force_N <= st->target ||
-                   (st->until.nclauses > 0 && cond_true(m, &st->until, ext));
+            done = st->until.nclauses > 0 ? cond_held(m, &st->until, ext) || F <= st->target
+                                          : level_held(m, F <= st->target);
             break;
         case PSTEP_RETURN:
             if (!m->motion_sent) {
@@ -721,11 +940,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         if (!done)
             break;
         if (!next_step(m)) {
-            n = note(notes, maxn, n, "end", "protocol complete");
-            end_test(m, cmd, "protocol complete", false);
+            n = note(notes, maxn, n, MN_END, "%s", machine_end_name(MEND_COMPLETE));
+            end_test(m, cmd, MEND_COMPLETE, NULL);
             return n;
         }
-        apply(m, step_event(current(m)->kind));
+        state_set(m, step_event(current(m)->kind));
         if (cmd->kind != MC_NONE)
             break; /* one command per sample; the next step starts next feed */
     }

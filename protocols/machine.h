@@ -4,7 +4,9 @@
  * feeds it one rig sample at a time and executes the command it returns;
  * operator requests (start, pause, stop, acknowledge) come in through
  * machine_request(). Every state change goes through one transition table
- * (machine_transition), which tests enumerate completely.
+ * (machine_transition) and one state-set function that runs the new
+ * state's entry action (enter_* in machine.c); tests enumerate the table and
+ * drive the real machine through every pair of it.
  *
  * Sign convention: rig samples are raw (+ force = tension, + position = up).
  * Inside, everything is in the test direction d (+1 tensile, -1 compression):
@@ -51,6 +53,7 @@ typedef enum {
     ME_FAULT,        /* supervisor */
     ME_ACK,          /* operator acknowledges a fault */
     ME_RESET,        /* back to IDLE from a final state */
+    ME_ABORT,        /* session: its own stop with a reason (timeout, signal) */
     ME_NEVENTS
 } machine_event;
 
@@ -82,12 +85,51 @@ typedef struct {
 } machine_cmd;
 
 /* Things worth recording in the run file (stage column, trailer). */
+typedef enum {
+    MN_STEP = 0, /* a step begins: text "N kind" (N = -1 for a reaction's step) */
+    MN_STAGE,    /* a detected stage (text: its name) or contact */
+    MN_FRACTURE, /* text: the detector's rule */
+    MN_MARK,     /* text: the reaction's label */
+    MN_LIMIT,    /* text: which limit */
+    MN_END,      /* text: the end reason */
+    MN_STATE,    /* a state change worth showing (FAULT, STOPPED) */
+    MN_NKINDS
+} machine_note_kind;
+
 typedef struct {
-    char kind[16];  /* "stage", "fracture", "mark", "step", "limit", "end", "state" */
+    machine_note_kind kind;
     char text[96];
 } machine_note;
 
+/* "step", "stage", "fracture", "mark", "limit", "end", "state". */
+const char *machine_note_name(machine_note_kind k);
+
+/* Why a test ended. The text of machine_end_reason() starts with
+ * machine_end_name() and may add details (which limit, the fault). */
+typedef enum {
+    MEND_NONE = 0,      /* not ended */
+    MEND_COMPLETE,      /* every step done */
+    MEND_FRACTURE,      /* the specimen broke (the protocol's end) */
+    MEND_STOP_REACTION, /* an "on ... stop" reaction */
+    MEND_LIMIT,         /* a protocol limit was reached: the test failed */
+    MEND_OPERATOR_STOP, /* the operator stopped it */
+    MEND_TIMEOUT,       /* the session's time limit: the test failed */
+    MEND_SIGNAL,        /* SIGINT / SIGTERM */
+    MEND_REFUSED,       /* the rig refused a command: a fault */
+    MEND_RIG_FAULT,     /* the safety supervisor or a lost link: a fault */
+    MEND_NO_STEPS,      /* nothing to run */
+    MEND_NKINDS
+} machine_end;
+
+const char *machine_end_name(machine_end e);
+/* Fault kinds (MEND_REFUSED, MEND_RIG_FAULT) end in MS_FAULT. */
+bool machine_end_is_fault(machine_end e);
+
 typedef struct machine machine;
+
+/* Consecutive samples a step's end condition on a measured quantity (and a
+ * preload's or unload's target force) must hold before the step ends. */
+#define MACHINE_COND_SAMPLES 3
 
 /* dp may be NULL for the detector defaults of the protocol's test type.
  * The protocol must outlive the machine. No I/O. */
@@ -99,8 +141,25 @@ void machine_free(machine *m);
  * harmful. Returns RIGOR_OK, or RIGOR_ESTATE when the table refuses it. */
 int machine_request(machine *m, machine_event e);
 
-/* Supervisor fault: enters FAULT (stop command at the next feed). */
+/* Supervisor fault: enters FAULT (stop command at the next feed), end
+ * reason MEND_RIG_FAULT. */
 void machine_fault(machine *m, const char *reason);
+
+/* The session's own end of a test, latched like a stop and taken at the
+ * next feed: a fault kind (MEND_REFUSED, MEND_RIG_FAULT) enters FAULT, any
+ * other (MEND_TIMEOUT, MEND_SIGNAL, MEND_OPERATOR_STOP) STOPPED, with that
+ * end reason and detail (may be NULL) in machine_end_reason(). The first
+ * reason wins. */
+void machine_abort(machine *m, machine_end why, const char *detail);
+
+/* The delay between a sample and its command reaching the drive, as the
+ * caller sees it (s): the force loop slows down to stay stable, and a
+ * force-rate cycle reverses that much earlier. */
+void machine_set_loop_delay(machine *m, double delay_s);
+
+/* The rig's limits the loops respect (speed_max_m_s clamps the force-rate
+ * loop; NAN = unknown). Call before start. */
+void machine_set_rig(machine *m, const proto_rig_limits *lim);
 
 /* Feed one sample; fills *cmd and up to maxn notes. Returns the number of
  * notes written. */
@@ -110,7 +169,8 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
 machine_state machine_state_of(const machine *m);
 int machine_step(const machine *m);             /* current step index, -1 before start */
 const char *machine_end_reason(const machine *m); /* "" while running */
-bool machine_failed(const machine *m);          /* ended by a limit or an early fracture */
+machine_end machine_end_of(const machine *m);     /* MEND_NONE while running */
+bool machine_failed(const machine *m);          /* ended by a limit or a timeout */
 const char *machine_stage(const machine *m);    /* current detected stage name or "" */
 /* True when the detector has a fracture rule pending confirmation on the
  * next sample while the specimen is being loaded: the caller should get that

@@ -71,6 +71,7 @@ typedef struct {
     double value;       /* SI */
     proto_rate_kind rk; /* USE_RATE */
     char stage[24];     /* USE_STAGE */
+    bool noise_check;   /* a force (stress) the load must reach: must stand out of the noise */
 } use_rec;
 
 typedef struct {
@@ -348,9 +349,10 @@ static const value_spec spec_area = {"area", {DIM_AREA}, "mm2, m2, in2", "an are
 static const value_spec spec_compliance = {
     "compliance", {DIM_COMPLIANCE}, "um/N, mm/kN, m/N", "a compliance unit"};
 static const value_spec spec_rate = {"a rate",
-                                     {DIM_VELOCITY, DIM_STRAIN_RATE, DIM_FORCE_RATE},
-                                     "mm/min, mm/s, %/min, N/s",
-                                     "a speed, strain-rate or force-rate unit"};
+                                     {DIM_VELOCITY, DIM_STRAIN_RATE, DIM_FORCE_RATE,
+                                      DIM_STRESS_RATE},
+                                     "mm/min, mm/s, %/min, N/s, MPa/s",
+                                     "a speed, strain-rate, force-rate or stress-rate unit"};
 static const value_spec spec_level = {"a cycle level",
                                       {DIM_FORCE, DIM_STRESS, DIM_RATIO, DIM_LENGTH},
                                       "N, MPa, %, mm",
@@ -412,13 +414,7 @@ static bool read_value(parser *P, const value_spec *spec, const char *name, doub
     for (int k = 0; k < 4 && spec->dim[k] != DIM_NONE; k++)
         ok |= ui.dim == spec->dim[k];
     if (!ok) {
-        if (ui.dim == DIM_STRESS_RATE && spec == &spec_rate)
-            diag(P, P->line, u->col,
-                 "stress rates ('%s') are not supported: use a force rate (N/s) or a "
-                 "crosshead speed (mm/min)",
-                 ub);
-        else
-            diag(P, P->line, u->col, "%s needs %s (%s), got '%s' (%s)", what, spec->unitkind,
+        diag(P, P->line, u->col, "%s needs %s (%s), got '%s' (%s)", what, spec->unitkind,
                  spec->examples, ub, units_dim_name(ui.dim));
         return false;
     }
@@ -472,6 +468,7 @@ static bool read_rate(parser *P, const char *stepname, unsigned allowed, proto_r
         return false;
     proto_rate_kind k = d == DIM_VELOCITY      ? PRATE_VELOCITY
                         : d == DIM_STRAIN_RATE ? PRATE_STRAIN
+                        : d == DIM_STRESS_RATE ? PRATE_STRESS
                                                : PRATE_FORCE;
     if (!(allowed & (1u << k))) {
         const lex_token *u = &P->lx.tok[P->i - 1];
@@ -497,7 +494,8 @@ static bool read_rate(parser *P, const char *stepname, unsigned allowed, proto_r
     return true;
 }
 
-#define RATE_ANY ((1u << PRATE_VELOCITY) | (1u << PRATE_STRAIN) | (1u << PRATE_FORCE))
+#define RATE_ANY                                                                               \
+    ((1u << PRATE_VELOCITY) | (1u << PRATE_STRAIN) | (1u << PRATE_FORCE) | (1u << PRATE_STRESS))
 #define RATE_MOVE ((1u << PRATE_VELOCITY) | (1u << PRATE_STRAIN))
 
 /* ---- conditions -------------------------------------------------------- */
@@ -557,6 +555,9 @@ static bool read_atom(parser *P, proto_atom *a)
         return false;
     }
     use_qty(P, col, a->q, a->value, a->op == POP_GE || a->op == POP_GT);
+    if ((a->q == PQ_FORCE || a->q == PQ_STRESS) && (a->op == POP_GE || a->op == POP_GT) &&
+        P->nuses > 0)
+        P->uses[P->nuses - 1].noise_check = true;
     return true;
 }
 
@@ -826,6 +827,8 @@ static void st_preload(parser *P)
         return;
     }
     use_qty(P, col, PQ_FORCE, s->target, true);
+    if (P->nuses > 0)
+        P->uses[P->nuses - 1].noise_check = true;
     if (!accept(P, "at")) {
         static const char *const w[] = {"at", NULL};
         expected_word(P, w, "'at RATE' (preload 0.5 N at 1 mm/min)");
@@ -892,6 +895,8 @@ static void st_hold(parser *P)
             return;
         }
         use_qty(P, col, PQ_FORCE, s->target, true);
+        if (P->nuses > 0)
+            P->uses[P->nuses - 1].noise_check = true;
         if (!accept(P, "for")) {
             if (!peek(P))
                 diag(P, P->line, end_col(P),
@@ -1279,9 +1284,32 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
     double cap = rig ? rig->force_capacity_N : NAN;
     double travel = rig ? rig->travel_max_m - rig->travel_min_m : NAN;
     double vmax = rig ? rig->speed_max_m_s : NAN;
+    double noise = rig && rig->force_noise_N > 0 ? rig->force_noise_N : NAN;
     char b1[48], b2[48];
     for (int k = 0; k < P->nuses; k++) {
         const use_rec *u = &P->uses[k];
+        /* A force the load must reach is a signal only well out of the
+         * noise at rest: below PROTO_NOISE_SD standard deviations one
+         * noise excursion (or a few in a row) could end the step. */
+        if (u->kind == USE_QTY && u->q == PQ_EXTENSION && rig && rig->extensometer == 0)
+            diag(P, u->line, u->col,
+                 "the rig has no extensometer: 'extension' is never measured (a rig file "
+                 "with an [point extension], or a condition on strain)");
+        if (u->kind == USE_QTY && u->noise_check && isfinite(noise)) {
+            double f = u->q == PQ_STRESS ? u->value * p->area_m2 : u->value;
+            if (isfinite(f) && f < PROTO_NOISE_SD * noise) {
+                char what[64];
+                if (u->q == PQ_STRESS)
+                    snprintf(what, sizeof what, "a stress of %.4g MPa (%.4g N)", u->value / 1e6,
+                             f);
+                else
+                    snprintf(what, sizeof what, "a force of %.4g N", f);
+                diag(P, u->line, u->col,
+                     "%s is within the force noise at rest (SD %.3g N): a force to reach needs "
+                     "at least %d SD (%.3g N)",
+                     what, noise, PROTO_NOISE_SD, PROTO_NOISE_SD * noise);
+            }
+        }
         switch (u->kind) {
         case USE_STAGE:
             if (P->seen_test && !comp &&
@@ -1291,12 +1319,17 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                      u->stage);
             break;
         case USE_RATE:
-            if (u->rk == PRATE_STRAIN && !isfinite(p->length0_m)) {
+            if (u->rk == PRATE_STRESS && !isfinite(p->area_m2)) {
+                diag(P, u->line, u->col, "a stress rate needs the cross-section: give %s",
+                     comp ? "'diameter' or 'area'"
+                          : "'width' and 'thickness', 'diameter' or 'area'");
+            } else if (u->rk == PRATE_STRAIN && !isfinite(p->length0_m)) {
                 diag(P, u->line, u->col, "a strain rate needs %s to become a crosshead speed",
                      comp ? "'height' (or 'thickness')" : "'gauge-length'");
             } else if (isfinite(vmax)) {
                 double v = u->rk == PRATE_STRAIN ? u->value * p->length0_m : u->value;
-                if (u->rk != PRATE_FORCE && v > vmax * (1 + 1e-9))
+                if ((u->rk == PRATE_VELOCITY || u->rk == PRATE_STRAIN) &&
+                    v > vmax * (1 + 1e-9))
                     diag(P, u->line, u->col,
                          "crosshead speed %.4g mm/min is beyond the rig's maximum speed (%.4g "
                          "mm/min)",
@@ -1631,4 +1664,6 @@ void proto_free(protocol *p)
 void proto_rig_limits_unknown(proto_rig_limits *r)
 {
     r->force_capacity_N = r->travel_min_m = r->travel_max_m = r->speed_max_m_s = NAN;
+    r->force_noise_N = NAN;
+    r->extensometer = -1;
 }

@@ -101,6 +101,7 @@ static void put_rate(FILE *out, proto_rate_kind k, double r, double l0)
         fprintf(out, ")");
         break;
     case PRATE_FORCE: fprintf(out, "%.6g N/s (force rate)", r); break;
+    case PRATE_STRESS: fprintf(out, "%.6g Pa/s (%.6g MPa/s, stress rate)", r, r / 1e6); break;
     }
 }
 
@@ -257,6 +258,9 @@ void proto_print_plan(const protocol *p, FILE *out)
                     tend = a->value;
                 else if (!a->is_event && a->q == PQ_FORCE && a->op >= POP_GT &&
                          s->rate_kind == PRATE_FORCE)
+                    tend = a->value / s->rate;
+                else if (!a->is_event && a->q == PQ_STRESS && a->op >= POP_GT &&
+                         s->rate_kind == PRATE_STRESS)
                     tend = a->value / s->rate;
                 else
                     only_known = false;

@@ -74,7 +74,8 @@ typedef enum {
 typedef enum {
     PRATE_VELOCITY = 0, /* m/s crosshead */
     PRATE_STRAIN,       /* 1/s, converted to crosshead velocity with the gauge length/height */
-    PRATE_FORCE         /* N/s, closed loop in software on crosshead velocity */
+    PRATE_FORCE,        /* N/s, closed loop in software on crosshead velocity */
+    PRATE_STRESS        /* Pa/s, the force rate rate x area_m2 (closed loop as PRATE_FORCE) */
 } proto_rate_kind;
 
 #define PZERO_POSITION 1u
@@ -157,7 +158,14 @@ typedef struct {
     double force_capacity_N;
     double travel_min_m, travel_max_m;
     double speed_max_m_s;
+    double force_noise_N; /* SD of the force at rest; NAN or 0 = unknown. A preload
+                             target, a hold-at force and an "until force/stress >="
+                             below PROTO_NOISE_SD of it are refused */
+    int extensometer;     /* 1 the rig has one, 0 it has none (conditions and limits on
+                             extension are refused), -1 unknown */
 } proto_rig_limits;
+
+#define PROTO_NOISE_SD 5
 
 /* Parse and validate. On failure returns RIGOR_EPARSE and fills up to maxdiag
  * diagnostics (file:line:col: message) in diags, *ndiag the count; *out is

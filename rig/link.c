@@ -40,8 +40,11 @@ int link_translate(int err, link_kind *kind)
     } else if (err == EMBBADCRC) {
         k = LINK_CRC;
         rc = RIGOR_EPROTO;
+    } else if (err == EMBXILFUN || err == EMBXILADD || err == EMBXILVAL) {
+        k = LINK_REFUSED; /* the device says this request can never succeed */
+        rc = RIGOR_EPROTO;
     } else if (err > MODBUS_ENOBASE && err <= EMBXGTAR) {
-        k = LINK_EXCEPTION; /* EMBXILFUN .. EMBXGTAR: the device said no */
+        k = LINK_EXCEPTION; /* EMBXSFAIL .. EMBXGTAR: busy, failure, gateway: may pass */
         rc = RIGOR_EPROTO;
     } else if (err == EMBBADDATA || err == EMBMDATA || err == EMBBADEXC || err == EMBUNKEXC ||
                err == EMBBADSLAVE) {
@@ -119,6 +122,13 @@ int link_connect(rig_link *l)
     modbus_set_error_recovery(l->ctx, MODBUS_ERROR_RECOVERY_NONE);
     double to = c->ndev ? c->dev[0].response_timeout_s : 0.5;
     modbus_set_response_timeout(l->ctx, (uint32_t)to, (uint32_t)((to - floor(to)) * 1e6));
+    /* NOTE: no byte timeout. libmodbus 3.1.6 waits response_timeout for the
+     * first byte and then, with a byte timeout set (0.5 s by default), that
+     * long again for each further chunk: a peer trickling one byte every
+     * 0.4 s stretched one request to a minute. Without it, libmodbus keeps
+     * waiting on the same timeval, which Linux's select() counts down, so
+     * the whole reply must arrive within response_timeout. */
+    modbus_set_byte_timeout(l->ctx, 0, 0);
     l->timeout_s = to;
     l->slave = -1;
     if (modbus_connect(l->ctx) != 0) {
@@ -178,7 +188,7 @@ static int after(rig_link *l, int ok, link_kind *kind)
     snprintf(l->err, sizeof l->err, "%s", modbus_strerror(e));
     if (k == LINK_LOST)
         link_close(l);
-    else if (k != LINK_EXCEPTION)
+    else if (k != LINK_EXCEPTION && k != LINK_REFUSED)
         modbus_flush(l->ctx); /* drop stale bytes so the next answer is not shifted */
     if (kind)
         *kind = k;

@@ -25,9 +25,13 @@ typedef enum {
     LINK_OK = 0,
     LINK_TIMEOUT,   /* no (complete) answer in time */
     LINK_CRC,       /* RTU checksum error */
-    LINK_EXCEPTION, /* the device answered with a Modbus exception */
+    LINK_EXCEPTION, /* the device answered with a transient Modbus exception (busy,
+                       acknowledge, device failure, gateway): worth a retry */
     LINK_BADDATA,   /* malformed or mismatched reply */
-    LINK_LOST       /* connection lost or refused; the context is closed */
+    LINK_LOST,      /* connection lost or refused; the context is closed */
+    LINK_REFUSED    /* a deterministic exception: illegal function (01), data address
+                       (02) or data value (03). The same request will be refused
+                       again: no retry, no reconnect, the caller FAULTs naming it */
 } link_kind;
 
 /* Build (no I/O). */
@@ -53,6 +57,10 @@ int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, cons
 
 /* errno after a failed libmodbus call -> rigor_err and kind. */
 int link_translate(int err, link_kind *kind);
+
+/* The whole of a reply is bounded by the device's response_timeout: the
+ * per-byte timeout of libmodbus is switched off (see link.c), so a peer
+ * that trickles its reply byte by byte cannot stretch a request. */
 
 /* Text of the last error (for fault reasons). */
 const char *link_last_error(const rig_link *l);

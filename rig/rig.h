@@ -48,8 +48,16 @@ enum {
     RIG_SF_FAULT = 1u << 0,   /* the rig was in FAULT when this sample was taken */
     RIG_SF_STOPPED = 1u << 1, /* a stop was sent in this cycle */
     RIG_SF_RETRIED = 1u << 2, /* a request of this cycle needed a retry */
-    RIG_SF_LIMIT = 1u << 3    /* a soft limit tripped on this sample */
+    RIG_SF_LIMIT = 1u << 3,   /* a soft limit tripped on this sample */
+    /* Invalid values (docs/reliability.md, "Data validity"): the quantity is
+     * NAN in this sample and written as an empty cell in the run file. A
+     * value is invalid when it is not finite, lies beyond the physical range
+     * of its sensor, or its device flags it (ADC / cell error). */
+    RIG_SF_BAD_FORCE = 1u << 4,
+    RIG_SF_BAD_POSITION = 1u << 5,
+    RIG_SF_BAD_EXTENSION = 1u << 6
 };
+#define RIG_SF_INVALID (RIG_SF_BAD_FORCE | RIG_SF_BAD_POSITION | RIG_SF_BAD_EXTENSION)
 
 /* Acquisition statistics, for the console and the run-file trailer. */
 typedef struct {

@@ -165,6 +165,9 @@ typedef struct {
     bool own_bus; /* the section gives its own transport keys */
     rig_bus link; /* its line: the [rig] one unless own_bus */
     int bus;      /* index of its line among the rig's distinct lines */
+    /* Driver side (rig/supervisor.c): the device has no heartbeat of its own
+     * (no TICK): its values are watched only by the frozen-value rule. */
+    bool no_heartbeat;
 } rig_device;
 
 typedef struct {
@@ -230,6 +233,17 @@ typedef struct {
 #define RIGFILE_MAX_WARN 4
     int nwarn;
     char warn[RIGFILE_MAX_WARN][256];
+
+    /* [safety] driver checks (rig/supervisor.c, docs/reliability.md). 0 means
+     * the driver's default, so a parser that does not know a key leaves it. */
+    int invalid_limit;       /* invalid samples in a row tolerated; one more is a FAULT
+                                (default SUP_INVALID_LIMIT) */
+    double frozen_timeout_s; /* force bit-identical this long while the crosshead is
+                                commanded to move -> FAULT (default SUP_FROZEN_S) */
+    double motion_timeout_s; /* time a commanded motion may take to show a position change
+                                beyond the noise band, on top of the travel time of that band
+                                (default SUP_MOTION_S) */
+    double position_noise_m; /* the position noise band (default SUP_POS_NOISE_M) */
 } rig_config;
 
 /* Parse and validate a rig file. On any problem with the file (unreadable,

@@ -216,7 +216,8 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     hdr_str(m, "units",
             h->extension ? "time_s=s position_mm=mm force_N=N extension_mm=mm"
                          : "time_s=s position_mm=mm force_N=N");
-    fprintf(m, "time_s,position_mm,force_N%s,stage\n", h->extension ? ",extension_mm" : "");
+    fprintf(m, "time_s,position_mm,force_N%s,stage,invalid\n",
+            h->extension ? ",extension_mm" : "");
     if (fclose(m) != 0)
         goto fail_text;
     int e = write_all(fd, text, tlen);
@@ -252,26 +253,52 @@ fail_fd:
     return RIGOR_EIO;
 }
 
+/* One number cell, or an empty cell for a value the driver marked invalid
+ * (or that is not finite anyway: a run file never holds "nan"). */
+static int cell(char *p, size_t n, const char *fmt, double v, bool bad)
+{
+    if (bad || !isfinite(v))
+        return snprintf(p, n, ",");
+    return snprintf(p, n, fmt, v);
+}
+
 int runfile_append(runfile *f, const rig_sample *s, const char *stage)
 {
     char line[512];
-    int n;
+    int n = snprintf(line, sizeof line, "%.6f,", s->t_s);
+    n += cell(line + n, sizeof line - (size_t)n, "%.6f,", s->position_m * 1e3,
+              s->flags & RIG_SF_BAD_POSITION);
+    n += cell(line + n, sizeof line - (size_t)n, "%.9g,", s->force_N,
+              s->flags & RIG_SF_BAD_FORCE);
     if (f->extension)
-        n = snprintf(line, sizeof line, "%.6f,%.6f,%.9g,%.6f,", s->t_s, s->position_m * 1e3,
-                     s->force_N, s->extension_m * 1e3);
-    else
-        n = snprintf(line, sizeof line, "%.6f,%.6f,%.9g,", s->t_s, s->position_m * 1e3,
-                     s->force_N);
-    if (n < 0 || (size_t)n >= sizeof line - 2)
+        n += cell(line + n, sizeof line - (size_t)n, "%.6f,", s->extension_m * 1e3,
+                  s->flags & RIG_SF_BAD_EXTENSION);
+    if (n < 0 || (size_t)n >= sizeof line - 40)
         return RIGOR_EINVAL;
     size_t k = (size_t)n;
-    for (const char *p = stage ? stage : ""; *p && k < sizeof line - 2; p++) {
+    for (const char *p = stage ? stage : ""; *p && k < sizeof line - 40; p++) {
         char c = *p;
         /* a stage is one CSV field: no separators, quotes or line breaks */
         if (c == ',' || c == '"' || c == '\n' || c == '\r' || c == '#')
             c = '_';
         line[k++] = c;
     }
+    /* The `invalid` column: empty for a valid sample, else which values the
+     * driver found invalid ("force", "force+position", ...). */
+    line[k++] = ',';
+    static const struct {
+        uint16_t bit;
+        const char *name;
+    } inv[] = {{RIG_SF_BAD_FORCE, "force"},
+               {RIG_SF_BAD_POSITION, "position"},
+               {RIG_SF_BAD_EXTENSION, "extension"}};
+    bool first = true;
+    for (size_t i = 0; i < sizeof inv / sizeof inv[0]; i++)
+        if (s->flags & inv[i].bit) {
+            k += (size_t)snprintf(line + k, sizeof line - k, "%s%s", first ? "" : "+",
+                                  inv[i].name);
+            first = false;
+        }
     line[k++] = '\n';
     pthread_mutex_lock(&f->mu);
     int rc = f->err;

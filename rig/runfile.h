@@ -4,9 +4,12 @@
  *   # rigor-run 1
  *   # key: value            header: rigor_version, start_utc, rig, regmap_sha256,
  *                           realtime, specimen, test, width_mm, thickness_mm, gauge_length_mm,
- *                           diameter_mm, height_mm, area_mm2, protocol, note, jog_preload_N, units
- *   time_s,position_mm,force_N[,extension_mm],stage
- *   rows...                 (stage text may be empty)
+ *                           diameter_mm, height_mm, area_mm2, protocol, note, jog_preload_N,
+ *                           watchdog, units
+ *   time_s,position_mm,force_N[,extension_mm],stage,invalid
+ *   rows...                 (stage text may be empty; `invalid` is empty for a
+ *                           valid sample, else "force", "position", "extension"
+ *                           joined by '+', and those cells are empty)
  *   # end_reason: <reason>  trailer, then "# key: value" acquisition statistics
  * The file is created with O_EXCL (a run is never overwritten). Rows are
  * formatted by the caller's thread into a buffer and written by a writer

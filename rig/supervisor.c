@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+static bool trip(supervisor *s, sup_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 void sup_init(supervisor *s, const rig_config *cfg)
 {
     memset(s, 0, sizeof *s);
@@ -17,15 +20,82 @@ void sup_init(supervisor *s, const rig_config *cfg)
     s->fail_limit = cfg->fail_limit > 0 ? cfg->fail_limit : 5;
     s->tick_timeout_s = cfg->tick_timeout_s;
     s->watch_tick = cfg->point[ROLE_TICK].present && cfg->tick_timeout_s > 0;
+    s->invalid_limit = cfg->invalid_limit > 0 ? cfg->invalid_limit : SUP_INVALID_LIMIT;
+    /* a rig file always has both; a config built by hand may not */
+    s->force_range_N = cfg->capacity_N > 0 ? SUP_FORCE_RANGE_X * cfg->capacity_N : INFINITY;
+    double span = cfg->travel_max_m - cfg->travel_min_m;
+    s->pos_lo_m = span > 0 ? cfg->travel_min_m - SUP_POS_RANGE_X * span : -INFINITY;
+    s->pos_hi_m = span > 0 ? cfg->travel_max_m + SUP_POS_RANGE_X * span : INFINITY;
+    /* A transmitter with a heartbeat (its TICK watched above) proves it is
+     * converting; its value may then be quiet for longer (a filtered reading
+     * of a slack specimen) before a stuck converter is suspected. Without one
+     * (no TICK, or the rig file's no_heartbeat) this rule is what watches
+     * it, at frozen_timeout. */
+    double frozen = cfg->frozen_timeout_s > 0 ? cfg->frozen_timeout_s : SUP_FROZEN_S;
+    int fdev = cfg->point[ROLE_FORCE].device;
+    bool heartbeat = s->watch_tick && !(fdev >= 0 && fdev < RIG_MAX_DEVICES &&
+                                        cfg->dev[fdev].no_heartbeat);
+    s->frozen_s = heartbeat ? SUP_FROZEN_HB_X * frozen : frozen;
+    s->motion_s = cfg->motion_timeout_s > 0 ? cfg->motion_timeout_s : SUP_MOTION_S;
+    s->pos_noise_m = cfg->position_noise_m > 0 ? cfg->position_noise_m : SUP_POS_NOISE_M;
+    s->target_abs_m = s->motion_t = s->motion_pos_m = NAN;
+    s->force_same_t = NAN;
+}
+
+unsigned sup_validate(supervisor *s, double F, double x, double e, bool has_ext, uint32_t st)
+{
+    unsigned bad = 0;
+    char why[120] = "";
+    if (!isfinite(F)) {
+        bad |= RIG_SF_BAD_FORCE;
+        snprintf(why, sizeof why, "force is %s", isnan(F) ? "NaN" : "infinite");
+    } else if (isfinite(s->force_range_N) && fabs(F) > s->force_range_N) {
+        bad |= RIG_SF_BAD_FORCE;
+        snprintf(why, sizeof why, "force %.4g N beyond the load cell's range (%.4g N)", F,
+                 s->force_range_N);
+    } else if (st & RIG_SB_ADC_ERROR) {
+        bad |= RIG_SF_BAD_FORCE;
+        snprintf(why, sizeof why, "load-cell transmitter reports an ADC / cell error");
+    }
+    if (!isfinite(x)) {
+        bad |= RIG_SF_BAD_POSITION;
+        if (!why[0])
+            snprintf(why, sizeof why, "position is %s", isnan(x) ? "NaN" : "infinite");
+    } else if (x < s->pos_lo_m || x > s->pos_hi_m) {
+        bad |= RIG_SF_BAD_POSITION;
+        if (!why[0])
+            snprintf(why, sizeof why, "position %.6g mm beyond the encoder's range", x * 1e3);
+    }
+    if (has_ext && !isfinite(e)) {
+        bad |= RIG_SF_BAD_EXTENSION;
+        if (!why[0])
+            snprintf(why, sizeof why, "extension is %s", isnan(e) ? "NaN" : "infinite");
+    }
+    if (bad)
+        memcpy(s->invalid_why, why, sizeof why);
+    return bad;
+}
+
+void sup_motion(supervisor *s, double t_s, double speed, double target)
+{
+    s->moving_cmd = speed > 0;
+    s->speed_cmd_m_s = speed > 0 ? speed : 0;
+    s->target_abs_m = target;
+    s->motion_t = t_s;
+    s->motion_pos_m = NAN; /* the next valid sample's */
+    s->motion_seen = false;
+    s->force_same_t = NAN;
+}
+
+bool sup_command_failed(supervisor *s, const char *what)
+{
+    return trip(s, SUP_COMMAND, "%s", what ? what : "command write failed");
 }
 
 void sup_set_limits(supervisor *s, const rig_limits *lim)
 {
     s->test = lim ? *lim : rig_limits_none();
 }
-
-static bool trip(supervisor *s, sup_kind k, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 static bool trip(supervisor *s, sup_kind k, const char *fmt, ...)
 {
@@ -47,6 +117,77 @@ static bool lt(double v, double lim)
 static bool gt(double v, double lim)
 {
     return isfinite(lim) && v > lim;
+}
+
+static uint64_t bits_of(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+/* One value's bit-identical watch: returns how long it has not changed. */
+static double same_for(uint64_t *last, double *since, double v, double t)
+{
+    uint64_t b = bits_of(v);
+    if (isnan(*since) || b != *last) {
+        *last = b;
+        *since = t;
+        return 0;
+    }
+    return t - *since;
+}
+
+/* While the crosshead is commanded to move: a force that repeats its last
+ * value bit for bit is not a live reading (a transmitter without a heartbeat
+ * that stopped converting), and a position that stays within the noise band
+ * of where it last was means the drive does not move (or its encoder froze). The motion allowance is
+ * motion_s (acceleration, latency) plus the time the commanded speed needs
+ * to cross twice the noise band, so slow tests get proportionally longer. */
+static bool watch_motion(supervisor *s, const rig_sample *smp, double abs_pos)
+{
+    double t = smp->t_s;
+    bool tripped = false;
+    if (!(smp->flags & RIG_SF_BAD_FORCE)) {
+        double d = same_for(&s->force_bits, &s->force_same_t, smp->force_N, t);
+        if (d > s->frozen_s)
+            tripped |= trip(s, SUP_FROZEN,
+                            "force data frozen: %.9g N bit-identical for %.1f s while the "
+                            "crosshead is commanded to move",
+                            smp->force_N, d);
+    }
+    if (smp->flags & RIG_SF_BAD_POSITION)
+        return tripped;
+    /* No separate bit-identical rule for the position: a frozen encoder and
+     * a drive that does not move look the same, and the motion allowance
+     * below (never shorter than the time to cross the noise band at the
+     * commanded speed) is the right clock for both. */
+    double allow = s->motion_s + 2 * s->pos_noise_m / s->speed_cmd_m_s;
+    if (isnan(s->motion_pos_m)) {
+        s->motion_pos_m = abs_pos;
+        if (isnan(s->motion_t))
+            s->motion_t = t;
+    }
+    /* a position move within the noise band of its target has arrived (or
+     * had nothing to do): no longer a motion */
+    if (isfinite(s->target_abs_m) && fabs(s->target_abs_m - abs_pos) <= 2 * s->pos_noise_m) {
+        s->moving_cmd = false;
+        return tripped;
+    }
+    /* A sliding reference: each step beyond the noise band restarts the
+     * clock, so a drive that stalls halfway is caught like one that never
+     * started. */
+    if (fabs(abs_pos - s->motion_pos_m) > s->pos_noise_m) {
+        s->motion_seen = true;
+        s->motion_pos_m = abs_pos;
+        s->motion_t = t;
+    } else if (t - s->motion_t > allow)
+        tripped |= trip(s, SUP_NO_MOTION,
+                        "the drive does not move: commanded %.4g mm/s, position within "
+                        "%.4g mm of %.6f mm for %.2f s",
+                        s->speed_cmd_m_s * 1e3, s->pos_noise_m * 1e3,
+                        (s->motion_pos_m - (abs_pos - smp->position_m)) * 1e3, t - s->motion_t);
+    return tripped;
 }
 
 bool sup_sample(supervisor *s, const rig_sample *smp, double abs_pos)
@@ -132,6 +273,17 @@ bool sup_sample(supervisor *s, const rig_sample *smp, double abs_pos)
                      (t - s->tick_change_t) * 1e3);
         }
     }
+    /* Invalid samples: their values are NAN, so no limit above saw them. */
+    if (smp->flags & RIG_SF_INVALID) {
+        if (++s->invalid_streak > s->invalid_limit)
+            tripped |= trip(s, SUP_INVALID, "%d invalid samples in a row (last: %s)",
+                            s->invalid_streak, s->invalid_why);
+    } else {
+        s->invalid_streak = 0;
+    }
+
+    if (s->moving_cmd)
+        tripped |= watch_motion(s, smp, abs_pos);
     return tripped;
 }
 
@@ -158,6 +310,8 @@ void sup_ack(supervisor *s, double t_s)
     s->fail_streak = 0;
     s->tick_seen = false;
     s->tick_change_t = t_s;
+    s->invalid_streak = 0;
+    sup_motion(s, t_s, 0, NAN); /* the ack stops the crosshead; a new command restarts */
 }
 
 int sup_check_velocity(const supervisor *s, double v)

@@ -10,14 +10,15 @@ set -eu
 
 # pkg-config module -> Debian package
 LIBS="libmodbus:libmodbus-dev libserialport:libserialport-dev gsl:libgsl-dev ncursesw:libncurses-dev \
-plplot:libplplot-dev"
+plplot:libplplot-dev sqlite3:libsqlite3-dev libpq:libpq-dev"
 # command -> Debian package (tools the tests and peers need)
-TOOLS="pkg-config:pkg-config cc:gcc clang:clang mbpoll:mbpoll tmux:tmux"
+TOOLS="pkg-config:pkg-config cc:gcc clang:clang mbpoll:mbpoll tmux:tmux sqlite3:sqlite3 psql:postgresql-client-15"
 # file -> Debian package (things without a command or .pc file)
 FILES="/usr/lib/python3/dist-packages/pymodbus/__init__.py:python3-pymodbus \
 /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a:libclang-rt-14-dev \
 /usr/lib/python3/dist-packages/serial_asyncio/__init__.py:python3-serial-asyncio \
-/usr/lib/x86_64-linux-gnu/plplot5.15.0/drivers/cairo.so:plplot-driver-cairo"
+/usr/lib/x86_64-linux-gnu/plplot5.15.0/drivers/cairo.so:plplot-driver-cairo \
+/usr/lib/postgresql/15/bin/initdb:postgresql-15"
 
 missing=""
 if ! command -v pkg-config >/dev/null 2>&1; then missing="pkg-config"; fi

@@ -5,15 +5,15 @@
 # reason (cppcheck-suppress / NOLINT). LINT_JOBS (default 2) files at a time.
 set -u
 jobs=${LINT_JOBS:-2}
-pkgs="libmodbus libserialport gsl ncursesw plplot"
-srcs=$(ls common/*.c analysis/*.c analysis/*/*.c rig/*.c rig/*/*.c protocols/*.c session/*.c cli/*.c cli/*/*.c tests/*.c fuzz/*.c)
+pkgs="libmodbus libserialport gsl ncursesw plplot sqlite3 libpq"
+srcs=$(ls common/*.c analysis/*.c analysis/*/*.c rig/*.c rig/*/*.c protocols/*.c session/*.c store/*.c cli/*.c cli/*/*.c tests/*.c fuzz/*.c)
 rc=0
 echo "lint: cppcheck"
 # shellcheck disable=SC2046
 cppcheck --enable=warning,performance,portability --error-exitcode=1 -q --std=c11 \
     -D_GNU_SOURCE --inline-suppr -j "$jobs" \
     --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
-    $(pkg-config --cflags-only-I $pkgs) common analysis rig protocols session cli tests fuzz || rc=1
+    $(pkg-config --cflags-only-I $pkgs) common analysis rig protocols session store cli tests fuzz || rc=1
 echo "lint: clang-tidy"
 flags="-std=c11 -D_GNU_SOURCE $(pkg-config --cflags $pkgs)"
 out=$(mktemp)

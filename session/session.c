@@ -7,9 +7,10 @@
  * the machine reaches a final state the test records 0.3 s more, so the run
  * file shows the crosshead at rest, then is FINISHED; ending it closes the
  * file with the end reason and the acquisition statistics. run_protocol()
- * is one session with one test, polled until it finishes.
+ * (session_run.c) is one session with one test, polled until it finishes.
  */
 #include "session.h"
+#include "session_priv.h"
 
 #include "../common/error.h"
 #include "../rig/rig.h"
@@ -31,15 +32,8 @@
 
 #define RIGOR_RUN_VERSION "0.1.0"
 
-void run_opts_init(run_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    curve_geom_clear(&o->geom);
-    o->seed = 1;
-}
-
 /* The reference rig file: ./rigs/, else next to the binary (../rigs/). */
-static void default_rig_path(char *buf, size_t len)
+void session_default_rig_path(char *buf, size_t len)
 {
     snprintf(buf, len, "rigs/reference-tcp.ini");
     if (access(buf, R_OK) == 0)
@@ -69,8 +63,7 @@ static void safe_name(char *dst, size_t len, const char *s)
         snprintf(dst, len, "run");
 }
 
-static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(FILE *f, const char *fmt, ...)
+void session_say(FILE *f, const char *fmt, ...)
 {
     if (!f)
         return;
@@ -121,6 +114,8 @@ struct run_session {
     int bal_polls;
     double t_end, t_first;
     bool stop_pending, stop_asked, fault_sent;
+    machine_end abort_why; /* the session's own end asked before the machine existed */
+    char abort_detail[64];
     long frac_sample, stop_sample, idx;
     rig_sample buf[256];
 };
@@ -142,6 +137,8 @@ static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log
     sc.specimen = s->o.sim_preset;
     sc.seed = seed;
     sc.faults = s->o.sim_faults;
+    sc.params = s->o.sim_params;
+    sc.n_params = s->o.n_sim_params;
     sc.log_path = log ? s->o.sim_log : NULL;
     if (isfinite(g->width_m))
         sc.width_m = g->width_m;
@@ -165,6 +162,7 @@ static int sim_make(run_session *s, const curve_geom *g, uint64_t seed, bool log
     s->cfg.force_max_N = 0.95 * s->sg.capacity_N;
     s->cfg.force_min_N = -0.95 * s->sg.capacity_N;
     s->lim.force_capacity_N = s->sg.capacity_N;
+    s->lim.force_noise_N = s->sg.noise_N; /* targets are checked against it */
     s->compliance = s->sg.frame_compliance_m_N;
     int port = 0;
     if ((rc = sim_start_tcp(s->sm, "127.0.0.1", 0, &port)) != RIGOR_OK) {
@@ -208,11 +206,11 @@ static int rig_up(run_session *s, char *why, size_t wl)
     /* Refused under realtime = auto: say so now, before a test depends on it
      * (the run file's header and the closing lines say it again). */
     if (rt->asked && !rt->granted)
-        say(s->o.progress,
+        session_say(s->o.progress,
             "%s: realtime = auto: the acquisition thread runs on the normal scheduler (%s)\n",
             s->o.who, rt->reason);
     if (!strncmp(st.keep_awake, "no ", 3))
-        say(s->o.progress, "%s: keep_awake = yes: the CPUs are not kept awake: %s\n", s->o.who,
+        session_say(s->o.progress, "%s: keep_awake = yes: the CPUs are not kept awake: %s\n", s->o.who,
             st.keep_awake + 3);
     return RIGOR_OK;
 }
@@ -247,7 +245,7 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
     if (o->rig_path)
         snprintf(s->rigpath, sizeof s->rigpath, "%s", o->rig_path);
     else
-        default_rig_path(s->rigpath, sizeof s->rigpath);
+        session_default_rig_path(s->rigpath, sizeof s->rigpath);
     rigor_diag d;
     memset(&d, 0, sizeof d);
     int rc = rigfile_load(s->rigpath, &s->cfg, &d);
@@ -259,14 +257,15 @@ int run_session_open(const run_session_opts *o, run_session **out, char *why, si
     /* the rig file's warnings (watchdog off, no watchdog point, a rounded
      * watchdog) are said before anything connects */
     for (int i = 0; i < s->cfg.nwarn; i++)
-        say(s->o.progress, "%s: %s\n", s->o.who, s->cfg.warn[i]);
+        session_say(s->o.progress, "%s: %s\n", s->o.who, s->cfg.warn[i]);
     /* a rate the drive's watchdog cannot live with: refused before connecting */
     if ((rc = rig_check_rate(&s->cfg, o->rate_hz, why, wl)) != RIGOR_OK) {
         free(s);
         return rc;
     }
     s->lim = (proto_rig_limits){s->cfg.capacity_N, s->cfg.travel_min_m, s->cfg.travel_max_m,
-                                s->cfg.speed_max_m_s};
+                                s->cfg.speed_max_m_s, NAN,
+                                s->cfg.point[ROLE_EXTENSION].present ? 1 : 0};
     if (o->sim_preset && (rc = sim_make(s, &o->sim_geom, o->seed, true, why, wl)) != RIGOR_OK)
         goto fail;
     if ((rc = rig_up(s, why, wl)) != RIGOR_OK)
@@ -383,7 +382,7 @@ static bool differs(double want, double have)
 }
 
 /* The simulated specimen the protocol's geometry describes. */
-static curve_geom sim_geom_of(const protocol *p)
+curve_geom session_sim_geom_of(const protocol *p)
 {
     curve_geom g;
     curve_geom_clear(&g);
@@ -415,7 +414,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
 
     /* A fresh simulated specimen for every test but a first that matches. */
     if (s->sm) {
-        curve_geom g = sim_geom_of(p);
+        curve_geom g = session_sim_geom_of(p);
         bool renew = s->tests > 0;
         if (compression)
             renew = renew || differs(g.diameter_m, s->sg.diameter_m) ||
@@ -495,7 +494,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         test_clear(s);
         return rc;
     }
-    say(s->o.progress, "%s: %s -> %s\n", s->o.who, p->name[0] ? p->name : p->path,
+    session_say(s->o.progress, "%s: %s -> %s\n", s->o.who, p->name[0] ? p->name : p->path,
         s->res.run_path);
 
     s->timeout = t->timeout_s > 0 ? t->timeout_s : 3600;
@@ -504,6 +503,8 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     s->bal_polls = 0;
     s->t_end = s->t_first = NAN;
     s->stop_pending = s->stop_asked = s->fault_sent = false;
+    s->abort_why = MEND_NONE;
+    s->abort_detail[0] = '\0';
     s->frac_sample = s->stop_sample = -1;
     s->idx = 0;
     s->phase = RUN_BALANCE;
@@ -551,7 +552,7 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
         return RUN_BALANCE;
     size_t fn = s->fn_bal;
     double fsd = fn > 1 ? sqrt(fmax(0, (s->fsum2 - s->fsum * s->fsum / fn) / (fn - 1))) : 0;
-    say(s->o.progress, "%s: balance: force %.4g N, noise %.3g N (SD of %zu samples at rest)\n",
+    session_say(s->o.progress, "%s: balance: force %.4g N, noise %.3g N (SD of %zu samples at rest)\n",
         s->o.who, fn ? s->fsum / fn : NAN, fsd, fn);
 
     int rc = machine_new(s->p, NULL, &s->m);
@@ -564,10 +565,32 @@ static int poll_balance(run_session *s, double wait_s, char *why, size_t wl)
     }
     if (isfinite(s->compliance))
         machine_set_compliance(s->m, s->compliance);
+    machine_set_rig(s->m, &s->lim);
     machine_request(s->m, ME_ARM);
     machine_request(s->m, ME_START);
     s->phase = RUN_ACTIVE;
     return RUN_ACTIVE;
+}
+
+/* A command the rig refused (rig_cmd_* returned an error): the crosshead
+ * would keep the previous command, so the test ends in FAULT with the
+ * reason, never silently. */
+static void refused(run_session *s, int rc, const machine_cmd *c)
+{
+    if (rc == RIGOR_OK || !s->m)
+        return;
+    char d[128];
+    snprintf(d, sizeof d, "%s %.6g m/s: %s",
+             c->kind == MC_VELOCITY   ? "velocity"
+             : c->kind == MC_POSITION ? "position"
+                                      : "stop",
+             c->velocity_m_s, rigor_strerror(rc));
+    if (machine_state_of(s->m) != MS_FAULT) {
+        machine_abort(s->m, MEND_REFUSED, d);
+        session_say(s->o.progress, "%s: FAULT: command refused: %s\n", s->o.who, d);
+    }
+    if (c->kind != MC_STOP)
+        rig_cmd_stop(s->r);
 }
 
 static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
@@ -578,11 +601,19 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
     machine_note notes[16];
     if (s->stop_pending && !s->stop_asked) {
         s->stop_asked = true;
-        machine_request(m, ME_STOP);
+        if (s->abort_why != MEND_NONE)
+            machine_abort(m, s->abort_why, s->abort_detail);
+        else
+            machine_request(m, ME_STOP);
     }
     rig_wait_samples(r, wait_s);
     rig_sample *buf = s->buf;
     size_t n = rig_poll_samples(r, buf, sizeof s->buf / sizeof s->buf[0]);
+    machine_cmd pending = {MC_NONE, 0, NAN};
+    /* How stale this batch's first sample is when its last one is taken:
+     * the consumer's own delay (a loaded host), for the force loop. */
+    if (n > 0)
+        machine_set_loop_delay(m, buf[n - 1].t_s - buf[0].t_s + 1e-3);
     if (n == 0) {
         char reason[128] = "";
         if (rig_state(r, reason, sizeof reason) == RIG_HEALTH_FAULT && !s->fault_sent) {
@@ -594,9 +625,10 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
                 machine_sample ms = {last.t_s, last.position_m, last.force_N, last.extension_m};
                 machine_cmd c;
                 machine_feed(m, &ms, &c, notes, 16);
-                execute(r, &c);
+                if (execute(r, &c) != RIGOR_OK)
+                    rig_cmd_stop(r); /* in FAULT the rig refuses motion anyway */
             }
-            say(pg, "%s: FAULT: %s\n", s->o.who, reason);
+            session_say(pg, "%s: FAULT: %s\n", s->o.who, reason);
             if (!isfinite(s->t_end))
                 s->t_end = isfinite(s->t_first) ? last.t_s : 0;
         }
@@ -610,14 +642,23 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             rig_state(r, reason, sizeof reason);
             machine_fault(m, reason);
             s->fault_sent = true;
-            say(pg, "%s: FAULT: %s\n", s->o.who, reason);
+            session_say(pg, "%s: FAULT: %s\n", s->o.who, reason);
         }
         machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, sm->extension_m};
         machine_cmd c;
         int nn = machine_feed(m, &ms, &c, notes, 16);
         if (c.kind == MC_STOP && s->stop_sample < 0)
             s->stop_sample = s->idx;
-        execute(r, &c);
+        /* A stop goes out at once; of the motion commands of one batch only
+         * the last is sent, after the batch: the earlier ones are stale, and
+         * a closed loop commands every sample (sent one by one they would
+         * fill the driver's command queue when samples come in bursts). */
+        if (c.kind == MC_STOP) {
+            pending.kind = MC_NONE;
+            refused(s, execute(r, &c), &c);
+        } else if (c.kind != MC_NONE) {
+            pending = c;
+        }
         /* A drop pending its debounce: the sample that confirms it is taken
          * now, not a period later (the stop latency). */
         if (i + 1 == n && machine_wants_sample(m))
@@ -625,19 +666,24 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         char stage[128] = "";
         for (int k = 0; k < nn; k++) {
             const machine_note *mn = &notes[k];
-            if (!strcmp(mn->kind, "step"))
-                say(pg, "  t=%7.3f s  step %s\n", sm->t_s - s->t_first, mn->text);
-            else if (strcmp(mn->kind, "end"))
-                say(pg, "  t=%7.3f s  %s %s\n", sm->t_s - s->t_first, mn->kind, mn->text);
-            if (!strcmp(mn->kind, "fracture") && s->frac_sample < 0)
+            double tr = sm->t_s - s->t_first;
+            switch (mn->kind) {
+            case MN_STEP: session_say(pg, "  t=%7.3f s  step %s\n", tr, mn->text); break;
+            case MN_END: break; /* the end reason is printed at the end */
+            default:
+                session_say(pg, "  t=%7.3f s  %s %s\n", tr, machine_note_name(mn->kind), mn->text);
+                break;
+            }
+            if (mn->kind == MN_FRACTURE && s->frac_sample < 0)
                 s->frac_sample = s->idx;
-            if (!strcmp(mn->kind, "stage") || !strcmp(mn->kind, "fracture") ||
-                !strcmp(mn->kind, "mark") || !strcmp(mn->kind, "limit")) {
+            /* the run file's stage column: stage names, fracture, mark:label, limit */
+            if (mn->kind == MN_STAGE || mn->kind == MN_FRACTURE || mn->kind == MN_MARK ||
+                mn->kind == MN_LIMIT) {
                 size_t len = strlen(stage);
-                const char *word = !strcmp(mn->kind, "stage") ? mn->text : mn->kind;
+                bool mark = mn->kind == MN_MARK;
+                const char *word = mn->kind == MN_STAGE ? mn->text : machine_note_name(mn->kind);
                 snprintf(stage + len, sizeof stage - len, "%s%s%s%.40s", len ? " " : "", word,
-                         !strcmp(mn->kind, "mark") ? ":" : "",
-                         !strcmp(mn->kind, "mark") ? mn->text : "");
+                         mark ? ":" : "", mark ? mn->text : "");
             }
         }
         /* The run file holds what the rig measured; the protocol's zero
@@ -655,13 +701,18 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         if (!isfinite(s->t_end) && (st == MS_DONE || st == MS_STOPPED || st == MS_FAULT))
             s->t_end = sm->t_s;
     }
+    if (pending.kind != MC_NONE)
+        refused(s, execute(r, &pending), &pending);
     if (isfinite(s->t_end) && n > 0 && buf[n - 1].t_s - s->t_end >= 0.3)
         s->phase = RUN_FINISHED;
     else if (isfinite(s->t_end) && s->fault_sent && n == 0)
         s->phase = RUN_FINISHED; /* link gone: nothing more will come */
     else if (isfinite(s->t_first) && n > 0 && buf[n - 1].t_s - s->t_first > s->timeout) {
-        machine_request(m, ME_STOP);
-        say(pg, "%s: timeout after %.0f s\n", s->o.who, s->timeout);
+        /* the session's own end: its reason, not the operator's stop */
+        char d[64];
+        snprintf(d, sizeof d, "after %.0f s", s->timeout);
+        machine_abort(m, MEND_TIMEOUT, d);
+        session_say(pg, "%s: timeout %s\n", s->o.who, d);
         s->timeout = INFINITY;
     }
     return s->phase;
@@ -692,13 +743,31 @@ int run_session_request(run_session *s, machine_event e)
         return RIGOR_ESTATE;
     if (e == ME_STOP) {
         if (!s->stop_pending)
-            say(s->o.progress, "%s: operator stop\n", s->o.who);
+            session_say(s->o.progress, "%s: operator stop\n", s->o.who);
         s->stop_pending = true; /* latched: taken at the next poll */
         return RIGOR_OK;
     }
     if (!s->m)
         return RIGOR_ESTATE;
     return machine_request(s->m, e);
+}
+
+int run_session_abort(run_session *s, machine_end why, const char *detail)
+{
+    if (s->r)
+        rig_cmd_stop(s->r);
+    if (s->phase != RUN_BALANCE && s->phase != RUN_ACTIVE)
+        return RIGOR_ESTATE;
+    if (s->m) {
+        machine_abort(s->m, why, detail);
+        return RIGOR_OK;
+    }
+    if (s->abort_why == MEND_NONE) {
+        s->abort_why = why;
+        snprintf(s->abort_detail, sizeof s->abort_detail, "%s", detail ? detail : "");
+    }
+    s->stop_pending = true; /* the machine starts already ended */
+    return RIGOR_OK;
 }
 
 bool run_session_fault(run_session *s, char *reason, size_t len)
@@ -749,6 +818,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     snprintf(o->end_reason, sizeof o->end_reason, "%s",
              machine_end_reason(m)[0] ? machine_end_reason(m) : "ended");
     o->failed = machine_failed(m);
+    o->end = machine_end_of(m);
     o->fault = o->final_state == MS_FAULT;
     if (s->frac_sample >= 0 && s->stop_sample >= 0)
         o->stop_latency_samples = (double)(s->stop_sample - s->frac_sample);
@@ -796,128 +866,4 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     *res = *o;
     test_clear(s);
     return RIGOR_OK;
-}
-
-/* ---- rigor run: one session, one test ----------------------------------- */
-
-int run_protocol(const run_opts *o, run_result *res, char *why, size_t wl)
-{
-    memset(res, 0, sizeof *res);
-    res->sim_stop_latency_s = NAN;
-    res->sim_read_stop_latency_s = NAN;
-    int rc;
-    protocol *p = NULL;
-    run_session *s = NULL;
-
-    /* 1. The rig file (the register map), checked before anything connects. */
-    rig_config cfg;
-    char rigpath[1024];
-    if (o->rig_path)
-        snprintf(rigpath, sizeof rigpath, "%s", o->rig_path);
-    else
-        default_rig_path(rigpath, sizeof rigpath);
-    rigor_diag d;
-    memset(&d, 0, sizeof d);
-    if ((rc = rigfile_load(rigpath, &cfg, &d)) != RIGOR_OK) {
-        rigor_diag_format(&d, why, wl);
-        return rc;
-    }
-
-    /* 2. The protocol, validated against the rig's machine limits. With the
-     * simulated frame the load cell is the simulated one, whose capacity
-     * depends on the preset: the protocol is read once for its geometry,
-     * the simulator built with it, and the protocol validated again against
-     * the simulated cell. */
-    proto_rig_limits lim = {cfg.capacity_N, cfg.travel_min_m, cfg.travel_max_m,
-                            cfg.speed_max_m_s};
-    if (o->sim_preset)
-        lim.force_capacity_N = NAN;
-    rigor_diag diags[32];
-    size_t nd = 0;
-    rc = proto_parse_file_geom(o->protocol_path, &lim, &o->geom, &p, diags, 32, &nd);
-    if (rc != RIGOR_OK)
-        goto bad_protocol;
-
-    /* 3. The session: the simulated frame in process on an ephemeral
-     * loopback port with the protocol's specimen, the link, acquisition. */
-    run_session_opts so;
-    run_session_opts_init(&so);
-    so.rig_path = rigpath;
-    so.sim_preset = o->sim_preset;
-    so.sim_faults = o->sim_faults;
-    so.sim_log = o->sim_log;
-    so.seed = o->seed;
-    so.sim_geom = sim_geom_of(p);
-    so.rate_hz = o->rate_hz;
-    so.progress = o->progress;
-    if ((rc = run_session_open(&so, &s, why, wl)) != RIGOR_OK)
-        goto out;
-    if (o->sim_preset) {
-        proto_free(p);
-        p = NULL;
-        nd = 0;
-        rc = run_session_parse_file(s, o->protocol_path, &o->geom, &p, diags, 32, &nd);
-        if (rc != RIGOR_OK)
-            goto bad_protocol;
-        run_session_info si;
-        run_session_get_info(s, &si);
-        say(o->progress, "rigor run: simulated frame '%s' (%g N cell) on 127.0.0.1:%d\n",
-            o->sim_preset, si.capacity_N, si.sim_port);
-    }
-
-    /* 4. The test: run file, balance, the state machine fed by the
-     * acquisition queue. */
-    run_test_opts t = {o->out_path, o->specimen_id, o->note, NULL, o->timeout_s};
-    t.protocol_label = p->name[0] ? p->name : o->protocol_path;
-    rc = run_session_begin_test(s, p, &t, why, wl);
-    p = NULL; /* the session's now */
-    if (rc != RIGOR_OK) {
-        snprintf(res->run_path, sizeof res->run_path, "%s", run_session_run_path(s));
-        goto out;
-    }
-    /* On a terminal, a progress bar under the step lines: steps done of the
-     * protocol's steps, and the live values. It is erased before each poll so
-     * the step and stage lines print cleanly above it. */
-    bool bar = o->progress && isatty(fileno(o->progress));
-    while (true) {
-        if (o->stop_flag && *o->stop_flag)
-            run_session_request(s, ME_STOP);
-        if (bar)
-            fputs("\r\033[K", o->progress);
-        rc = run_session_poll(s, 0.05, why, wl);
-        if (rc < 0 || rc == RUN_FINISHED)
-            break;
-        if (bar) {
-            const machine *m = run_session_machine(s);
-            const protocol *pp = run_session_protocol(s);
-            int nsteps = pp ? pp->nsteps : 0, k = m ? machine_step(m) : -1;
-            machine_values v = m ? machine_values_of(m) : (machine_values){0};
-            char cells[21];
-            int fill = nsteps > 0 && k >= 0 ? (20 * k + 10) / nsteps : 0;
-            for (int i = 0; i < 20; i++)
-                cells[i] = i < fill ? '#' : '.';
-            cells[20] = '\0';
-            fprintf(o->progress, "  [%s] step %d/%d  F %.4g N  strain %.3g %%  %s", cells,
-                    k + 1, nsteps, v.force_N, v.strain * 100, m ? machine_stage(m) : "");
-            fflush(o->progress);
-        }
-    }
-    if (bar)
-        fputs("\r\033[K", o->progress);
-    rc = run_session_end_test(s, res, why, wl);
-    if (run_session_stop_link(s, &res->session_stats) == RIGOR_OK)
-        res->have_session_stats = true;
-    goto out;
-
-bad_protocol : {
-    char line[1200];
-    for (size_t i = 0; i < nd; i++)
-        say(o->progress, "%s\n", rigor_diag_format(&diags[i], line, sizeof line));
-    snprintf(why, wl, "%s: %zu error%s in the protocol; nothing moved", o->protocol_path, nd,
-             nd == 1 ? "" : "s");
-}
-out:
-    run_session_close(s);
-    proto_free(p);
-    return rc;
 }

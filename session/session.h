@@ -42,6 +42,8 @@ typedef struct {
                                          rigs/reference-tcp.ini) */
     const char *sim_preset;           /* start the simulated frame in-process, or NULL */
     const char *sim_faults;           /* --faults for the simulator, or NULL */
+    const char *const *sim_params;    /* "key=value" model/machine overrides (docs/sim.md) */
+    size_t n_sim_params;
     const char *sim_log;              /* simulator ground-truth CSV, or NULL */
     uint64_t seed;                    /* simulator seed */
     const char *out_path;             /* run file; NULL = runs/<specimen>-<UTC>.csv */
@@ -51,7 +53,9 @@ typedef struct {
     double rate_hz;                   /* acquisition rate; 0 = the link's best (<= 1 kHz) */
     double timeout_s;                 /* give up after this long (0 = 3600 s) */
     FILE *progress;                   /* step/stage lines, or NULL */
-    volatile sig_atomic_t *stop_flag; /* set asynchronously (SIGINT) -> operator stop */
+    volatile sig_atomic_t *stop_flag; /* set asynchronously to the signal number
+                                         (SIGINT, SIGTERM): the test ends with
+                                         MEND_SIGNAL */
 } run_opts;
 
 void run_opts_init(run_opts *o);
@@ -59,6 +63,7 @@ void run_opts_init(run_opts *o);
 typedef struct {
     char run_path[1024]; /* the run file written */
     char end_reason[128];
+    machine_end end; /* why, as a kind (MEND_NONE when the test never ran) */
     machine_state final_state;
     bool failed; /* limit or early end */
     bool fault;  /* ended in FAULT */
@@ -99,6 +104,8 @@ typedef struct {
     const char *rig_path;   /* rig file (default rigs/reference-tcp.ini) */
     const char *sim_preset; /* simulated frame in-process, or NULL */
     const char *sim_faults; /* simulator fault list (docs/sim.md), or NULL */
+    const char *const *sim_params; /* "key=value" overrides (docs/sim.md), or NULL */
+    size_t n_sim_params;
     const char *sim_log;    /* simulator ground-truth CSV, or NULL */
     uint64_t seed;          /* simulator seed (test k uses seed + k) */
     curve_geom sim_geom;    /* simulated specimen at open (NAN = the preset's) */
@@ -204,6 +211,11 @@ run_phase run_session_phase(const run_session *s);
  * nothing moves); it returns RIGOR_OK during a test. RIGOR_ESTATE when there is
  * no test or the machine refuses the request now. */
 int run_session_request(run_session *s, machine_event e);
+
+/* The session's own end of the test (MEND_TIMEOUT, MEND_SIGNAL, a fault
+ * kind...): the crosshead stops at once and the machine ends with that
+ * reason (latched through the balance). RIGOR_ESTATE without a test. */
+int run_session_abort(run_session *s, machine_end why, const char *detail);
 
 /* The run file of the current (or last begun) test, "" before any. */
 const char *run_session_run_path(const run_session *s);

@@ -175,5 +175,49 @@ for args in "--rt -1 x" "--final-width 3 x" "--final-diameter 4 --final-width 3 
     if [ $rc -eq 2 ] && [ -s "$tmp/err" ]; then ok "usage '$args'"; else bad "usage '$args'" "rc=$rc"; fi
 done
 
+# 10. issue 20: an extensometer removed mid-test leaves its column empty; the
+#    strain goes on from the crosshead and every result uses the combined curve
+out=$("$RIGOR" analyze --json tests/data/import-gaps/strain_empty_after_yield.csv 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | $PY -c '
+import json,sys
+o=json.load(sys.stdin)[0]; r=o["results"]
+assert abs(r["tensile_strength_mpa"]-500) <= 1, r["tensile_strength_mpa"]
+assert abs(r["strain_at_max_pct"]-10.15) <= 0.2, r["strain_at_max_pct"]
+assert abs(r["strain_at_break_pct"]-14) <= 0.1, r["strain_at_break_pct"]
+assert abs(r["extensometer_removed_at_pct"]-2) <= 0.02, r
+assert any("empty from line 206" in n for n in o["notes"]), o["notes"]
+'; then ok extenso-empty-cells; else bad extenso-empty-cells "rc=$rc $out $(cat "$tmp/err")"; fi
+# an empty force cell stays an error (exit 2) naming file:line:col
+"$RIGOR" analyze --json tests/data/import-gaps/force_empty.csv >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "force_empty.csv:1027:.*'Load (N)'.*empty cell" "$tmp/err"; then
+    ok force-empty-cell; else bad force-empty-cell "rc=$rc $(cat "$tmp/err")"; fi
+
+# 11. --max-file-size: a file over the limit is refused from its size before a
+#    byte is read (a sparse file of zeros would otherwise be "binary" or "not
+#    an export"), exit 2, in analyze, report and inspect; a bad size is exit 2
+truncate -s 300K "$tmp/big.csv"
+for cmd in analyze report inspect; do
+    extra=""; [ $cmd = report ] && extra="-o $tmp/r.html"
+    "$RIGOR" $cmd --max-file-size 100K "$tmp/big.csv" $extra >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && grep -q "big.csv: file is 307200 bytes, larger than the limit of 102400 bytes (--max-file-size); not read" "$tmp/err"; then
+        ok "max-file-size-$cmd"; else bad "max-file-size-$cmd" "rc=$rc $(cat "$tmp/err")"; fi
+done
+"$RIGOR" analyze --quiet --max-file-size 100K tests/data/import-gaps/strain_empty_after_yield.csv 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ]; then ok max-file-size-under; else bad max-file-size-under "rc=$rc $(cat "$tmp/err")"; fi
+for sz in 1G 0 -5 12Q; do
+    "$RIGOR" analyze --max-file-size "$sz" tests/data/import-gaps/strain_empty_after_yield.csv >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && grep -q "max-file-size" "$tmp/err"; then ok "max-file-size-bad-$sz"; else bad "max-file-size-bad-$sz" "rc=$rc $(cat "$tmp/err")"; fi
+done
+
+# 12. a peak/valley block's largest peak is the vendor's maximum force, shown
+#     beside Rigor's with the relative difference
+out=$("$RIGOR" analyze --json tests/data/import-classes/mts_peaks_en.dat 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | $PY -c '
+import json,sys
+r=json.load(sys.stdin)[0]["results"]
+assert abs(r["vendor_max_force_n"]-3000) < 1e-6, r
+assert abs(r["vendor_max_force_n_rel_diff"]) < 1e-9, r
+'; then ok peak-block-vendor; else bad peak-block-vendor "rc=$rc $out $(cat "$tmp/err")"; fi
+
 echo "# it_analyze: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "not ok $1: $2"; }
-RIG="--capacity 100N --travel 100mm --max-speed 500mm/min"
+RIG="--capacity 100N --travel 100mm --max-speed 500mm/min --force-noise 2mN --no-extensometer"
 
 # 1. every good file and every shipped protocol: exit 0, a plan on stdout, nothing on stderr
 for f in tests/data/protocols/good/*.rigor protocols/shipped/*.rigor; do
@@ -99,7 +99,7 @@ if [ -f rigs/reference-tcp.ini ]; then
     "$RIGOR" check -q --rig rigs/reference-tcp.ini protocols/shipped/e-lpscl-film-compression.rigor >/dev/null 2>"$tmp/err"; b=$?
     printf '[rig]\nbogus\n' >"$tmp/bad.ini"
     "$RIGOR" check --rig "$tmp/bad.ini" protocols/shipped/astm-d882.rigor >/dev/null 2>"$tmp/err2"; c=$?
-    if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "e-lpscl-film-compression.rigor:15:15: 4500 N is beyond the rig's force capacity (500 N)" "$tmp/err" \
+    if [ $a -eq 0 ] && [ $b -eq 2 ] && grep -q "e-lpscl-film-compression.rigor:15:15: 4500 N is beyond the rig's force capacity (100 N)" "$tmp/err" \
        && [ $c -eq 2 ] && grep -q "^rigor check: $tmp/bad.ini:2:1: " "$tmp/err2"; then
         ok "rig file"; else bad "rig file" "a=$a b=$b c=$c $(cat "$tmp/err" "$tmp/err2")"; fi
 else
@@ -133,6 +133,15 @@ if grep -q "ramp at 0.000166667 m/s (10 mm/min) until strain >= 0.02 (2 %)" "$tm
 if [ $a -eq 2 ] && [ $b -eq 0 ] && grep -q "usage: rigor check" "$tmp/out" && [ $c -eq 2 ] \
    && [ $d -eq 2 ] && grep -q "does-not-exist.rigor: cannot open the protocol: No such file" "$tmp/err"; then
     ok usage; else bad usage "a=$a b=$b c=$c d=$d"; fi
+
+# --sim PRESET: the preset's cell, its capacity and its noise at rest
+printf 'name "n"\ntest tensile\nwidth 10 mm\nthickness 40 um\ngauge-length 20 mm\nlimit force < 9 N\npreload 0.005 N at 1 mm/min\nramp at 1 mm/min until fracture\n' >"$tmp/noise.rigor"
+"$RIGOR" check -q "$tmp/noise.rigor" >/dev/null 2>&1; a=$?
+"$RIGOR" check -q --sim e-lpscl-film "$tmp/noise.rigor" >/dev/null 2>"$tmp/err"; b=$?
+"$RIGOR" check -q --sim p-lpscl-film "$tmp/noise.rigor" >/dev/null 2>&1; c=$?
+if [ $a -eq 0 ] && [ $b -eq 2 ] && [ $c -eq 0 ] \
+   && grep -q "noise.rigor:7:9: a force of 0.005 N is within the force noise at rest (SD 0.002 N)" "$tmp/err"; then
+    ok "noise at rest (--sim)"; else bad "noise at rest" "a=$a b=$b c=$c $(cat "$tmp/err")"; fi
 
 echo "# it_check: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -204,5 +204,34 @@ else
     skip=$((skip + 1)); echo "skip progress-bar: no script(1)"
 fi
 
+# 11. Exit status as `rigor run --help` says, each with its own end reason in
+#     the run file: 1 a limit, 1 the timeout (it was exit 0 and "operator
+#     stop"), 130 SIGINT and 143 SIGTERM (they were exit 0).
+slow="$tmp/slow.rigor"
+printf 'name "slow"\ntest tensile\nwidth 10 mm\nthickness 40 um\ngauge-length 20 mm\nlimit force < 90 N\nramp at 0.5 mm/min until fracture\n' >"$slow"
+"$RIGOR" run "$slow" --sim e-lpscl-film --timeout 2 -o "$tmp/timeout.csv" >/dev/null 2>"$tmp/timeout.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^# end_reason: timeout: after 2 s$" "$tmp/timeout.csv"; then
+    ok "exit-timeout (1)"; else bad exit-timeout "exit $rc: $(grep end_reason "$tmp/timeout.csv") $(tail -2 "$tmp/timeout.err")"; fi
+printf 'name "lim"\ntest tensile\nwidth 10 mm\nthickness 40 um\ngauge-length 20 mm\nlimit force < 3 N\nramp at 20 mm/min until fracture\n' >"$tmp/lim.rigor"
+"$RIGOR" run "$tmp/lim.rigor" --sim e-lpscl-film -o "$tmp/lim.csv" >/dev/null 2>"$tmp/lim.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^# end_reason: limit: force reached (line 6)$" "$tmp/lim.csv"; then
+    ok "exit-limit (1)"; else bad exit-limit "exit $rc: $(grep end_reason "$tmp/lim.csv") $(tail -2 "$tmp/lim.err")"; fi
+for sig in INT TERM; do
+    "$RIGOR" run "$slow" --sim e-lpscl-film -o "$tmp/sig$sig.csv" >/dev/null 2>"$tmp/sig$sig.err" &
+    rpid=$!
+    i=0; while [ $i -lt 100 ] && ! grep -q 'step 1' "$tmp/sig$sig.err" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    kill -$sig $rpid
+    wait $rpid
+    rc=$?
+    want=130; [ $sig = TERM ] && want=143
+    if [ $rc -eq $want ] && grep -q "^# end_reason: interrupted: SIG$sig$" "$tmp/sig$sig.csv"; then
+        ok "exit-SIG$sig ($want)"; else bad "exit-SIG$sig" "exit $rc: $(grep end_reason "$tmp/sig$sig.csv") $(tail -2 "$tmp/sig$sig.err")"; fi
+done
+out=$("$RIGOR" run --help)
+case "$out" in *"1 stopped by a limit or the timeout"*"3 fault"*"130 / 143 stopped by SIGINT / SIGTERM"*) ok "usage states the exit codes" ;;
+    *) bad usage-exit-codes "$out" ;; esac
+
 echo "# it_run: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

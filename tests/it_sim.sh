@@ -186,5 +186,41 @@ out=$("$RIGOR" sim --param E=2kg --duration 0 2>&1); rc=$?
 case "$rc:$out" in 2:*"not a unit of stress"*) ok "bad param unit: exit 2 with a message" ;;
     *) no "bad param unit" "$rc: $out" ;; esac
 
+# ---------------------------------------------------------------- not loopback
+# 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning is
+# printed, then the bind fails and nothing ever listens beyond loopback.
+out=$("$RIGOR" sim --tcp 192.0.2.1:0 --duration 0.1 2>&1); rc=$?
+case "$rc:$out" in [1-9]*:*"Modbus has no authentication"*) ok "non-loopback --tcp warns (and here cannot bind)" ;;
+    *) no "non-loopback warning" "$rc: $out" ;; esac
+out=$("$RIGOR" sim --idle-timeout x --duration 0 2>&1); rc=$?
+case "$rc:$out" in 2:*"--idle-timeout"*) ok "bad --idle-timeout: exit 2" ;;
+    *) no "bad --idle-timeout" "$rc: $out" ;; esac
+
+# ---------------------------------------------------------------- the driver's FAULTs reach rigor run
+# Each simulator fault of issue 21 makes `rigor run` end in a fault (exit 3,
+# as `rigor run --help` says; never 0), with the driver's reason on stderr.
+run_fault() { # NAME FAULTS REASON
+    rm -f "$tmp/rf.csv"
+    out=$(timeout 120 "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
+          --sim-faults "$2" -o "$tmp/rf.csv" 2>&1 >/dev/null); rc=$?
+    case "$rc:$out" in 3:*"$3"*) ok "run $1: exit 3 (fault), '$3'" ;;
+        *) no "run $1: want exit 3 and '$3'" "$rc: $out" ;; esac
+}
+run_fault "NaN force" nan-force-after=3s "invalid samples in a row"
+run_fault "frozen force" freeze-force-after=1s "force data frozen"
+run_fault "drive does not move" stall-after=2.5s "the drive does not move"
+run_fault "refused velocity" refuse-velocity-after=0s "refused"
+run_fault "refused stop at the fracture" refuse-velocity-after=2s "stop refused"
+# the run file of the NaN run keeps the invalid samples, and Rigor imports it
+rm -f "$tmp/rf.csv"
+timeout 120 "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --sim e-lpscl-film \
+    --sim-faults nan-force-after=3s -o "$tmp/rf.csv" >/dev/null 2>&1
+if grep -q ',force$' "$tmp/rf.csv" 2>/dev/null && head -40 "$tmp/rf.csv" | grep -q ',stage,invalid$'
+then ok "NaN run: invalid samples recorded (empty cell + flag)"
+else no "NaN run: invalid rows" "$(grep -c ',force$' "$tmp/rf.csv" 2>&1)"; fi
+out=$("$RIGOR" analyze "$tmp/rf.csv" 2>&1); rc=$?
+case "$out" in *"marked invalid by the driver"*) ok "NaN run: rigor analyze reads it and says so (exit $rc)" ;;
+    *) no "NaN run: analyze" "$rc: $out" ;; esac
+
 echo "# it_sim: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -340,13 +340,16 @@ static void test_pull_to_break(void)
                     trailer = true;
                 continue;
             }
-            if (!strcmp(line, "time_s,position_mm,force_N,stage\n")) {
+            if (!strcmp(line, "time_s,position_mm,force_N,stage,invalid\n")) {
                 csvhdr = true;
                 continue;
             }
             double tt, x, F;
             char stage[32];
-            if (sscanf(line, "%lf,%lf,%lf,%31s", &tt, &x, &F, stage) != 4)
+            size_t len = strlen(line);
+            /* every sample valid: a stage and an empty `invalid` cell */
+            if (sscanf(line, "%lf,%lf,%lf,%31[^,],", &tt, &x, &F, stage) != 4 || len < 3 ||
+                strcmp(line + len - 2, ",\n"))
                 bad++;
             if (F > fpeak)
                 fpeak = F;
@@ -722,7 +725,7 @@ static void test_error_translation(void)
     } t[] = {
         {ETIMEDOUT, LINK_TIMEOUT, RIGOR_ETIMEOUT},
         {112345678 + 12, LINK_CRC, RIGOR_EPROTO},
-        {112345678 + 2, LINK_EXCEPTION, RIGOR_EPROTO},
+        {112345678 + 2, LINK_REFUSED, RIGOR_EPROTO},
         {112345678 + 11, LINK_EXCEPTION, RIGOR_EPROTO},
         {112345678 + 13, LINK_BADDATA, RIGOR_EPROTO},
         {112345678 + 16, LINK_BADDATA, RIGOR_EPROTO},

@@ -142,6 +142,8 @@ static void test_extenso_length(void)
             CHECK(!strcmp(c->colname[CURVE_EXT], t[k].ext), "%s: ext from '%s', want '%s'",
                   t[k].file, c->colname[CURVE_EXT], t[k].ext);
             CHECK_NEAR(c->ch[CURVE_EXT][c->n - 1], t[k].last_ext_m, 1e-12, 1e-9, "last ext");
+            CHECK(c->xhead && !strcmp(c->xhead_col, t[k].cross), "%s: crosshead '%s' kept",
+                  t[k].file, c->xhead_col);
             CHECK(!strcmp(csvin_channel_kind(c->colname[CURVE_EXT], c->colunit[CURVE_EXT]),
                           "extensometer"),
                   "%s: kind", t[k].file);
@@ -152,6 +154,8 @@ static void test_extenso_length(void)
         char *d = describe(t[k].file, NULL);
         CHECK(d && col_line_has(d, t[k].cross, "from the extensometer"),
               "inspect says the crosshead lost to the extensometer:\n%s", d ? d : "");
+        CHECK(d && col_line_has(d, t[k].cross, "kept as the crosshead"),
+              "inspect says the crosshead is kept beside it:\n%s", d ? d : "");
         free(d);
     }
 }
@@ -560,6 +564,81 @@ static void test_error_paths_free(void)
     CHECK(1, "no crash (leaks are LeakSanitizer's to report)");
 }
 
+/* The test type from a metadata value that names it (issue 20 class 7). The
+ * old code looked at keys only: 'Test type,Compression' stayed "not stated"
+ * and 'Methode: Druckversuch' read as tensile nowhere, compression nowhere. */
+static void test_type_from_metadata(void)
+{
+    static const struct {
+        const char *text, *want, *note;
+    } t[] = {
+        {"Test type,Compression\nSpecimen,B2\n\nTime (s),Extension (mm),Load (N)\n"
+         "0,0,0\n1,0.1,100\n2,0.2,200\n",
+         "compression", "from the metadata 'Test type: Compression'"},
+        {"Methode: Druckversuch\n\nZeit (s);Weg (mm);Kraft (N)\n0;0;0\n1;0,1;100\n"
+         "2;0,2;200\n",
+         "compression", "from the metadata 'Methode: Druckversuch'"},
+        {"Prüfart;Zugversuch\n\nZeit (s);Weg (mm);Kraft (N)\n0;0;0\n1;0,1;100\n"
+         "2;0,2;200\n",
+         "tensile", "from the metadata 'Prüfart: Zugversuch'"},
+        {"Tipo de ensayo,Tracción\n\nTiempo (s),Desplazamiento (mm),Fuerza (N)\n0,0,0\n"
+         "1,0.1,100\n2,0.2,200\n",
+         "tensile", "from the metadata 'Tipo de ensayo: Tracción'"},
+        /* a key that is no test-type key says nothing by its value */
+        {"Operator,Compression Team\n\nTime (s),Extension (mm),Load (N)\n0,0,0\n"
+         "1,0.1,100\n2,0.2,200\n",
+         "", NULL},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        curve_list l = {0};
+        rigor_diag d = {0};
+        int rc = csvin_read_buffer("type.csv", t[k].text, strlen(t[k].text), NULL, &l, &d);
+        CHECK(rc == RIGOR_OK && l.n == 1, "case %zu: rc %d %s", k, rc, d.msg);
+        if (rc == RIGOR_OK && l.n == 1) {
+            CHECK(!strcmp(l.v[0]->test, t[k].want), "case %zu: test '%s', want '%s'", k,
+                  l.v[0]->test, t[k].want);
+            if (t[k].note)
+                CHECK(has_note(l.v[0], t[k].note), "case %zu: note '%s'", k, t[k].note);
+        }
+        curve_list_free(&l);
+    }
+}
+
+/* A peak/valley block gives the vendor's maximum force (its largest peak)
+ * where the file states none (issue 20 class 6). The old code kept the
+ * peaks as metadata rows only; and its names row 'Peak Load' (with a space)
+ * was guessed space-delimited, shifting every column by one. A result the
+ * file states directly (mts_blocks_de.dat: 'Höchstkraft' 5.0 kN beside
+ * peaks up to 5.1 kN) still wins. */
+static void test_peak_block_vendor(void)
+{
+    curve_list l = read_fix(FIX "mts_peaks_en.dat", NULL, 1);
+    if (l.n) {
+        csvin_vendor v[16];
+        size_t n = csvin_vendor_results(l.v[0], v, 16);
+        CHECK(n == 1 && !strcmp(v[0].name, "max_force_n"), "%zu vendor results", n);
+        if (n == 1)
+            CHECK_NEAR(v[0].value_si, 3000, 1e-9, 0, "vendor max force from the peaks");
+        const curve_meta *m = curve_meta_find(l.v[0], "Valley Load [row 3]");
+        CHECK(m && !strcmp(m->value, "0.04") && !strcmp(m->unit, "kN"),
+              "valley column in its place");
+        CHECK(has_note(l.v[0], "the largest of the 3 values of 'Peak Load'"), "note");
+    }
+    curve_list_free(&l);
+    l = read_fix(FIX "mts_blocks_de.dat", NULL, 1);
+    if (l.n) {
+        csvin_vendor v[16];
+        size_t n = csvin_vendor_results(l.v[0], v, 16), nf = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(v[i].name, "max_force_n")) {
+                nf++;
+                CHECK_NEAR(v[i].value_si, 5000, 1e-9, 0, "stated Höchstkraft wins");
+            }
+        CHECK(nf == 1, "one vendor max force, got %zu", nf);
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_setpoint_de);
@@ -578,5 +657,7 @@ int main(void)
     TEST_RUN(test_run_nan_row);
     TEST_RUN(test_folder_scan_safe);
     TEST_RUN(test_error_paths_free);
+    TEST_RUN(test_type_from_metadata);
+    TEST_RUN(test_peak_block_vendor);
     TEST_END("test_csvin_classes");
 }

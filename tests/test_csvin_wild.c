@@ -223,6 +223,32 @@ static void test_spanish_two_columns(void)
     curve_list_free(&l);
 }
 
+/* Chinese Bluehill cyclic compression (shape of StephenQiu628/Cyclic-
+ * compression-quick-data): names row 时间,位移,载荷,压缩应变 (位移),压缩应力,
+ * 循环计数 and a units row with an empty last cell; the cycle counter is no
+ * channel, the test is compression from the names, and the analysis takes
+ * the first loading stroke only (the fixture's law puts the maximum there
+ * at 2.04575 mm: F = 2000 A e (1 + e/2) / 100, A = 101.6 mm^2, h0 = 10.24
+ * mm, so 446.5 N, 4.3947 MPa). */
+static void test_chinese_cyclic_compression(void)
+{
+    curve_list l = read_wild(WILD "zh_bluehill_cyclic_compression.csv", NULL);
+    if (l.n == 1) {
+        const curve *c = l.v[0];
+        CHECK(!strcmp(c->test, "compression"), "test '%s'", c->test);
+        CHECK(!strcmp(c->colname[CURVE_EXT], "位移") && !strcmp(c->colname[CURVE_FORCE], "载荷") &&
+                  !strcmp(c->colname[CURVE_STRESS], "压缩应力"),
+              "roles ext '%s' force '%s' stress '%s'", c->colname[CURVE_EXT],
+              c->colname[CURVE_FORCE], c->colname[CURVE_STRESS]);
+        CHECK(!strcmp(c->colunit[CURVE_STRAIN], "%"), "strain in %%: '%s'",
+              c->colunit[CURVE_STRAIN]);
+        CHECK(c->n == 1473, "rows %zu", c->n);
+        CHECK_NEAR(c->ch[CURVE_STRAIN][245], 2.04575 / 10.24, 1e-7, 0, "strain at the top");
+        CHECK_NEAR(c->ch[CURVE_STRESS][245], 4.39473e6, 1e-3, 0, "stress at the top as written, Pa");
+    }
+    curve_list_free(&l);
+}
+
 int main(void)
 {
     TEST_RUN(test_pyziagn_mts_italian);
@@ -234,5 +260,6 @@ int main(void)
     TEST_RUN(test_bluehill_round_bar);
     TEST_RUN(test_flexure_refused);
     TEST_RUN(test_spanish_two_columns);
+    TEST_RUN(test_chinese_cyclic_compression);
     TEST_END("test_csvin_wild");
 }

@@ -30,6 +30,8 @@ static proto_rig_limits test_rig(void)
     r.travel_min_m = 0;
     r.travel_max_m = 0.1;
     r.speed_max_m_s = 500e-3 / 60;
+    r.force_noise_N = 2e-3; /* the reference 100 N cell's SD at rest */
+    r.extensometer = 0;     /* as rigs/reference-tcp.ini */
     return r;
 }
 
@@ -50,7 +52,7 @@ static const bad_case bad_cases[] = {
     {"wrong-dimension", 8, 32, "force needs a force unit (N, kN, lbf...), got 'mm' (length)",
      false},
     {"rate-dimension", 8, 12, "got 'mm' (length)", false},
-    {"stress-rate", 8, 11, "stress rates ('MPa/s') are not supported", false},
+    {"stress-rate", 6, 9, "a stress rate needs the cross-section: give 'width' and", false},
     {"return-force-rate", 9, 13, "return needs a crosshead speed", false},
     {"preload-force-rate", 8, 20, "preload needs a crosshead speed", false},
     {"negative-rate", 8, 9, "the rate must be positive", false},
@@ -110,6 +112,14 @@ static const bad_case bad_cases[] = {
     {"limit-bounded-then", 9, 1, "it has no 'until', so only a limit ends it", false},
     {"negative-compliance", 6, 12, "the compliance cannot be negative", false},
     {"too-many-or", 8, 153, "too many 'or' alternatives (at most 8)", false},
+    {"within-noise", 8, 9,
+     "a force of 0.005 N is within the force noise at rest (SD 0.002 N): a force to reach "
+     "needs at least 5 SD (0.01 N)",
+     true},
+    {"no-extensometer", 8, 37, "the rig has no extensometer: 'extension' is never measured",
+     true},
+    {"until-within-noise", 9, 34,
+     "a stress of 0.02 MPa (0.008 N) is within the force noise at rest (SD 0.002 N)", true},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
 

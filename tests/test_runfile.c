@@ -91,8 +91,9 @@ static long validate(const char *text, int ncols, double *last_t, bool *trailer)
             continue;
         }
         if (state == 0) {
-            const char *want = ncols == 5 ? "time_s,position_mm,force_N,extension_mm,stage"
-                                          : "time_s,position_mm,force_N,stage";
+            const char *want = ncols == 5
+                                   ? "time_s,position_mm,force_N,extension_mm,stage,invalid"
+                                   : "time_s,position_mm,force_N,stage,invalid";
             if (strcmp(line, want))
                 return -1;
             state = 1;
@@ -100,19 +101,29 @@ static long validate(const char *text, int ncols, double *last_t, bool *trailer)
         }
         if (state != 1)
             return -1;
-        /* numeric fields then a stage */
+        /* numeric fields (empty only where `invalid` names them), a stage,
+         * then the `invalid` column */
         char *s = line;
+        int empty = 0;
         for (int i = 0; i < ncols - 1; i++) {
             char *end;
             double v = strtod(s, &end);
+            if (end == s && *s == ',' && i > 0) {
+                empty++;
+                s++;
+                continue;
+            }
             if (end == s || *end != ',')
                 return -1;
             if (i == 0)
                 *last_t = v;
             s = end + 1;
         }
-        if (strchr(s, ','))
+        char *comma = strchr(s, ',');
+        if (!comma || strchr(comma + 1, ','))
             return -1;
+        if ((empty > 0) != (comma[1] != '\0'))
+            return -1; /* an empty cell without a flag, or a flag without one */
         rows++;
     }
     return state >= 1 ? rows : -1;
@@ -180,7 +191,7 @@ static void test_format_and_trailer(void)
     t = slurp(tmp("a.csv"), NULL);
     if (!t)
         return;
-    CHECK(strstr(t, "\n0.500000,0.050000,1.625,0.005000,plastic_ late_\n") != NULL,
+    CHECK(strstr(t, "\n0.500000,0.050000,1.625,0.005000,plastic_ late_,\n") != NULL,
           "row 50 formatted in mm with sanitised stage");
     CHECK(strstr(t, "\n# end_reason: fracture\n") && strstr(t, "\n# errors_crc: 3\n") &&
               strstr(t, "\n# achieved_rate_hz: 99.500\n"),
@@ -352,6 +363,76 @@ static void test_disk_full(void)
     free(t);
 }
 
+/* Regression (issue 21): a NaN force was written as "nan", which no reader
+ * takes for a measurement; now an invalid sample is an empty cell plus the
+ * `invalid` column, and Rigor's importer skips it with a note. Both with
+ * and without the extension column, the fast and the general path of the
+ * importer (the flagged rows sit among many plain ones). */
+static void test_invalid_samples(void)
+{
+    for (int ext = 0; ext < 2; ext++) {
+        runfile_header h = runfile_header_empty();
+        h.rig = "rigs/reference-tcp.ini";
+        h.test = "tensile";
+        h.extension = ext;
+        runfile *f;
+        const char *path = tmp(ext ? "inv5.csv" : "inv4.csv");
+        unlink(path);
+        CHECK(runfile_open(path, &h, &f) == RIGOR_OK, "open");
+        for (int i = 0; i < 3000; i++) {
+            rig_sample s = sample(i * 0.001);
+            if (i == 1000) {
+                s.force_N = NAN;
+                s.flags |= RIG_SF_BAD_FORCE;
+            } else if (i == 2000) {
+                s.position_m = NAN;
+                s.flags |= RIG_SF_BAD_POSITION;
+            } else if (i == 2500) {
+                s.flags |= RIG_SF_BAD_FORCE | RIG_SF_BAD_EXTENSION; /* values finite: still
+                                                                        not written */
+            }
+            CHECK(runfile_append(f, &s, "pull") == RIGOR_OK, "row");
+        }
+        CHECK(runfile_close(f, "fracture", NULL) == RIGOR_OK, "close");
+        char *t = slurp(path, NULL);
+        if (!t)
+            continue;
+        double last;
+        bool trailer;
+        CHECK(validate(t, ext ? 5 : 4, &last, &trailer) == 3000, "3000 rows, cells and flags "
+                                                                 "consistent");
+        CHECK(!strstr(t, "nan") && !strstr(t, "NaN"), "no 'nan' in the file");
+        CHECK(strstr(t, "\n1.000000,0.100000,,") != NULL && strstr(t, ",pull,force\n"),
+              "NaN force: empty cell, flag 'force'");
+        CHECK(strstr(t, "\n2.000000,,6.5,") != NULL && strstr(t, ",pull,position\n"),
+              "NaN position: empty cell, flag 'position'");
+        CHECK(strstr(t, ext ? ",pull,force+extension\n" : ",pull,force\n") != NULL,
+              "flagged finite values are not written either");
+        free(t);
+        curve_list cl = {0};
+        csvin_opts io;
+        csvin_opts_default(&io);
+        rigor_diag d = {0};
+        int rc = csvin_read_file(path, &io, &cl, &d);
+        CHECK(rc == RIGOR_OK && cl.n == 1, "imported by Rigor's importer: %s", d.msg);
+        if (rc == RIGOR_OK && cl.n == 1) {
+            const curve *c = cl.v[0];
+            CHECK(c->n == 2997, "the 3 invalid samples skipped: %zu rows", c->n);
+            bool finite = true;
+            for (size_t k = 0; k < c->n; k++)
+                if (!isfinite(c->ch[CURVE_FORCE][k]) || !isfinite(c->ch[CURVE_TIME][k]))
+                    finite = false;
+            CHECK(finite, "no NaN reached the curve");
+            bool noted = false;
+            for (size_t k = 0; k < c->nnotes; k++)
+                if (strstr(c->notes[k], "3 samples marked invalid"))
+                    noted = true;
+            CHECK(noted, "a note says so");
+        }
+        curve_list_free(&cl);
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rigor-test-runfile-XXXXXX");
@@ -365,6 +446,7 @@ int main(void)
     TEST_RUN(test_writer_sleeps);
     TEST_RUN(test_kill9);
     TEST_RUN(test_disk_full);
+    TEST_RUN(test_invalid_samples);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     (void)!system(cmd);

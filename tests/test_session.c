@@ -189,6 +189,71 @@ static void test_fault_ack(void)
     run_session_close(s);
 }
 
+/* Run protocol text (parsed without rig limits, so the rig's own checks are
+ * what stands) to its end; timeout_s for the session. */
+static void run_text(const char *id, const char *text, double timeout_s, run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    run_session *s = open_sim(NULL);
+    if (!s)
+        return;
+    protocol *p = NULL;
+    rigor_diag d[4];
+    size_t nd = 0;
+    int rc = proto_parse_buffer(id, text, strlen(text), NULL, &p, d, 4, &nd);
+    CHECK(rc == RIGOR_OK, "%s parses (%zu diags)", id, nd);
+    if (rc != RIGOR_OK) {
+        run_session_close(s);
+        return;
+    }
+    char path[128], why[1400] = "";
+    snprintf(path, sizeof path, "%s/%s.csv", dir, id);
+    run_test_opts t = {path, id, NULL, NULL, timeout_s};
+    rc = run_session_begin_test(s, p, &t, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "begin: %s", why);
+    int phase = RUN_BALANCE;
+    for (double t0 = now_s(); rc == RIGOR_OK && now_s() - t0 < 20 && phase != RUN_FINISHED &&
+                              phase >= 0;)
+        phase = run_session_poll(s, 0.05, why, sizeof why);
+    CHECK(phase == RUN_FINISHED, "%s finished (phase %d: %s)", id, phase, why);
+    rc = run_session_end_test(s, res, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "end: %s", why);
+    run_session_close(s);
+}
+
+/* Regression: the session ignored what rig_cmd_* returned, so a refused
+ * speed left the crosshead at the previous command. 30 mm/s is beyond the
+ * reference rig's 20 mm/s: the driver refuses it, the test ends in FAULT
+ * with the reason. */
+static void test_refused_command_faults(void)
+{
+    run_result res;
+    run_text("refused",
+             "name \"fast\"\ntest tensile\nwidth 10 mm\nthickness 40 um\n"
+             "gauge-length 20 mm\nlimit force < 90 N\nramp at 30 mm/s until fracture\n",
+             30, &res);
+    CHECK(res.end == MEND_REFUSED && res.final_state == MS_FAULT && res.fault,
+          "refused: end %d, state %s: '%s'", res.end, machine_state_name(res.final_state),
+          res.end_reason);
+    CHECK(!strncmp(res.end_reason, "fault: command refused: velocity 0.03 m/s: ", 43),
+          "reason '%s'", res.end_reason);
+    CHECK(!res.sim_fractured, "nothing broke");
+}
+
+/* Regression: a timeout was recorded as "operator stop" and not failed. */
+static void test_timeout_has_its_reason(void)
+{
+    run_result res;
+    run_text("timeout",
+             "name \"slow\"\ntest tensile\nwidth 10 mm\nthickness 40 um\n"
+             "gauge-length 20 mm\nlimit force < 90 N\nramp at 0.5 mm/min until fracture\n",
+             1, &res);
+    CHECK(res.end == MEND_TIMEOUT && res.failed && res.final_state == MS_STOPPED,
+          "timeout: end %d failed %d state %s", res.end, res.failed,
+          machine_state_name(res.final_state));
+    CHECK(!strcmp(res.end_reason, "timeout: after 1 s"), "reason '%s'", res.end_reason);
+}
+
 typedef struct {
     int rc_required, rc_auto;
     char why[1400];
@@ -276,6 +341,8 @@ int main(void)
     TEST_RUN(test_two_specimens);
     TEST_RUN(test_stop_in_balance);
     TEST_RUN(test_fault_ack);
+    TEST_RUN(test_refused_command_faults);
+    TEST_RUN(test_timeout_has_its_reason);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

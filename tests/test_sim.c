@@ -771,6 +771,122 @@ static void test_low_carbon_steel(void)
     sim_free(s);
 }
 
+/* Realism for the controller's tests (issue 21): a grip weight on the cell
+ * at rest, an absolute encoder that does not start at 0, a watchdog counted
+ * in seconds. */
+static void test_realism_params(void)
+{
+    sim *s = make("e-lpscl-film", "grip_weight=1.2N", "x0=123mm");
+    if (!s)
+        return;
+    sim_advance(s, 200);
+    CHECK_NEAR(read_force(s), 1.2, 0.02, 0, "grip weight on the cell at rest");
+    CHECK_NEAR(read_position(s), 0.123, 1e-9, 0, "absolute encoder at 123 mm");
+    sim_truth t;
+    sim_truth_snapshot(s, &t);
+    CHECK_NEAR(t.crosshead_m, 0, 1e-12, 0, "the truth is still relative to the start");
+    uint16_t one = 1;
+    CHECK(sim_write_regs(s, 2, 0, 1, &one, false) == 0, "tare");
+    sim_advance(s, 5);
+    CHECK_NEAR(read_force(s), 0, 0.02, 0, "tared");
+    /* a position move in absolute coordinates: to 124 mm */
+    uint16_t r[2];
+    CHECK(wr1(s, 1, 0, 1) == 0, "enable");
+    words_set_i32(r, 124000000, WO_CDAB);
+    CHECK(sim_write_regs(s, 1, 4, 2, r, false) == 0, "POSITION_CMD 124 mm");
+    CHECK(wr1(s, 1, 1, 1) == 0, "position mode");
+    sim_advance(s, 1500);
+    CHECK_NEAR(read_position(s), 0.124, 1e-7, 0, "arrived at 124 mm absolute");
+    sim_free(s);
+
+    s = make("none", "wd_seconds=1", NULL);
+    if (!s)
+        return;
+    CHECK(wr1(s, 1, 7, 1) == 0, "WATCHDOG 1 (s)");
+    CHECK(wr1(s, 1, 0, 1) == 0, "enable");
+    sim_advance(s, 900);
+    sim_truth_snapshot(s, &t);
+    CHECK(!t.watchdog_tripped, "1 s watchdog not tripped at 0.9 s");
+    sim_advance(s, 200);
+    sim_truth_snapshot(s, &t);
+    CHECK(t.watchdog_tripped, "tripped by 1.1 s");
+    sim_free(s);
+}
+
+/* Faults for the controller's checks: NaN force, frozen force with a running
+ * TICK, a stalled drive, refused velocity and control writes. */
+static void test_controller_faults(void)
+{
+    sim_config c;
+    sim_config_init(&c);
+    c.specimen = "none";
+    c.faults = "nan-force-after=0.1s,freeze-force-after=0.05s,stall-after=0.2s,"
+               "refuse-velocity-after=0.3s,refuse-control-after=0.3s";
+    sim *s = NULL;
+    CHECK(sim_new(&c, &s) == RIGOR_OK, "new with the new fault kinds");
+    if (!s)
+        return;
+    CHECK(wr1(s, 1, 0, 1) == 0, "enable");
+    set_velocity(s, 1e-3);
+    sim_advance(s, 60);
+    uint16_t r[8];
+    CHECK(sim_read_regs(s, 2, 4, 0, 8, r) == 0, "read the cell");
+    uint16_t tick0 = r[5];
+    float f0 = words_get_f32(&r[1], WO_ABCD);
+    sim_advance(s, 30);
+    CHECK(sim_read_regs(s, 2, 4, 0, 8, r) == 0, "read the cell");
+    CHECK(r[5] != tick0 && words_get_f32(&r[1], WO_ABCD) == f0,
+          "freeze-force: TICK runs, FORCE repeats bit for bit");
+    sim_advance(s, 20);
+    CHECK(isnan(read_force(s)), "nan-force: FORCE is NaN");
+    sim_advance(s, 150); /* stalled at 0.2 s; braked at the drive's 0.05 m/s^2 */
+    double x1 = read_position(s);
+    sim_advance(s, 50);
+    CHECK(read_position(s) == x1, "stall: the drive stands");
+    sim_advance(s, 50);
+    words_set_i32(r, 0, WO_CDAB);
+    CHECK(sim_write_regs(s, 1, 2, 2, r, false) == 4, "refuse-velocity: 04");
+    CHECK(wr1(s, 1, 0, 3) == 4, "refuse-control: 04");
+    CHECK(wr1(s, 1, 8, 5) == 0, "other registers still written");
+    sim_free(s);
+
+    sim_config_init(&c);
+    c.faults = "stall-after=abc";
+    rigor_diag d = {0};
+    CHECK(sim_new_diag(&c, &s, &d) == RIGOR_EINVAL && strstr(d.msg, "stall-after"),
+          "bad time refused: %s", d.msg);
+}
+
+/* An idle TCP client is disconnected after the idle timeout, so sixteen of
+ * them cannot lock the controller out. */
+static void test_idle_client_timeout(void)
+{
+    sim_config c;
+    sim_config_init(&c);
+    c.specimen = "none";
+    c.realtime = RT_OFF;
+    c.idle_timeout_s = 0.3;
+    sim *s = NULL;
+    CHECK(sim_new(&c, &s) == RIGOR_OK, "new");
+    if (!s)
+        return;
+    int port = 0;
+    CHECK(sim_start_tcp(s, "127.0.0.1", 0, &port) == RIGOR_OK, "start");
+    int fd = tcp_connect(port);
+    CHECK(fd >= 0, "connect");
+    if (fd >= 0) {
+        double t0 = wall();
+        struct pollfd p = {fd, POLLIN, 0};
+        char b;
+        int pr = poll(&p, 1, 3000);
+        double dt = wall() - t0;
+        CHECK(pr == 1 && recv(fd, &b, 1, 0) == 0, "the server closed the idle connection");
+        CHECK(dt > 0.25 && dt < 2.5, "after %.2f s (idle timeout 0.3 s)", dt);
+        close(fd);
+    }
+    sim_free(s);
+}
+
 int main(void)
 {
     TEST_RUN(test_velocity_moves_vt);
@@ -791,5 +907,8 @@ int main(void)
     TEST_RUN(test_tcp_server);
     TEST_RUN(test_tcp_faults);
     TEST_RUN(test_tcp_disconnect_fault);
+    TEST_RUN(test_realism_params);
+    TEST_RUN(test_controller_faults);
+    TEST_RUN(test_idle_client_timeout);
     TEST_END("test_sim");
 }

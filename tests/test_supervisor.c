@@ -3,6 +3,7 @@
 #include "../rig/supervisor.h"
 #include "harness.h"
 
+#include <math.h>
 #include <string.h>
 
 static rig_config cfg(void)
@@ -224,8 +225,187 @@ static void test_no_tick_point(void)
     CHECK(!tr && !s.fault, "no frozen-tick fault without a tick");
 }
 
+/* One valid or invalid sample through validate + sample, as acq.c does it. */
+static bool feed(supervisor *s, double t, double F, double x, uint32_t status)
+{
+    rig_sample smp = {0};
+    smp.t_s = t;
+    smp.tick = (uint16_t)(t * 1000);
+    smp.status = status;
+    smp.flags = (uint16_t)sup_validate(s, F, x, NAN, false, status);
+    smp.force_N = (smp.flags & RIG_SF_BAD_FORCE) ? NAN : F;
+    smp.position_m = (smp.flags & RIG_SF_BAD_POSITION) ? NAN : x;
+    return sup_sample(s, &smp, smp.position_m);
+}
+
+static rig_config cfg_phys(void)
+{
+    rig_config c = cfg();
+    c.capacity_N = 500;
+    c.travel_min_m = -0.05;
+    c.travel_max_m = 0.15;
+    c.force_min_N = -450;
+    c.force_max_N = 450;
+    c.position_min_m = -0.05;
+    c.position_max_m = 0.15;
+    return c;
+}
+
+/* Regression (issue 21): a NaN force passed every limit (no comparison is
+ * true on NaN) and was accepted; now it is an invalid sample, and more than
+ * invalid_limit in a row is a FAULT that says why. */
+static void test_validity(void)
+{
+    rig_config c = cfg_phys();
+    supervisor s;
+    sup_init(&s, &c);
+    CHECK(sup_validate(&s, NAN, 0, NAN, false, 0) == RIG_SF_BAD_FORCE, "NaN force invalid");
+    CHECK(strstr(s.invalid_why, "NaN"), "why: %s", s.invalid_why);
+    CHECK(sup_validate(&s, INFINITY, 0, NAN, false, 0) == RIG_SF_BAD_FORCE, "inf force");
+    CHECK(sup_validate(&s, 1001, 0, NAN, false, 0) == RIG_SF_BAD_FORCE,
+          "force beyond 2 x capacity");
+    CHECK(sup_validate(&s, 999, 0, NAN, false, 0) == 0, "999 N on a 500 N cell is a reading "
+                                                        "(an overload, for the limits)");
+    CHECK(sup_validate(&s, 1, 0, NAN, false, RIG_SB_ADC_ERROR) == RIG_SF_BAD_FORCE,
+          "ADC error bit");
+    CHECK(sup_validate(&s, 1, NAN, NAN, false, 0) == RIG_SF_BAD_POSITION, "NaN position");
+    CHECK(sup_validate(&s, 1, 0.36, NAN, false, 0) == RIG_SF_BAD_POSITION,
+          "position beyond the travel by more than its length");
+    CHECK(sup_validate(&s, 1, 0.30, NAN, false, 0) == 0, "0.30 m: beyond the travel, a reading");
+    CHECK(sup_validate(&s, 1, 0, NAN, false, 0) == 0, "no extensometer: NAN is fine");
+    CHECK(sup_validate(&s, 1, 0, NAN, true, 0) == RIG_SF_BAD_EXTENSION, "NaN extension");
+    CHECK(sup_validate(&s, NAN, NAN, NAN, true, 0) == RIG_SF_INVALID, "all three");
+
+    /* the streak: SUP_INVALID_LIMIT tolerated, one more trips */
+    sup_init(&s, &c);
+    bool tr = false;
+    for (int i = 0; i < SUP_INVALID_LIMIT; i++)
+        tr |= feed(&s, i * 0.01, NAN, 0, 0);
+    CHECK(!tr && !s.fault, "%d invalid in a row tolerated", SUP_INVALID_LIMIT);
+    CHECK(!feed(&s, 0.10, 5, 0, 0) && !s.fault, "a valid sample ends the streak");
+    for (int i = 0; i <= SUP_INVALID_LIMIT; i++)
+        tr |= feed(&s, 0.2 + i * 0.01, NAN, 0, 0);
+    CHECK(tr && s.fault && s.kind == SUP_INVALID, "one more is a FAULT");
+    CHECK(strstr(s.reason, "4 invalid samples in a row") && strstr(s.reason, "NaN"),
+          "reason: %s", s.reason);
+    /* the limit comes from the rig file when given */
+    c.invalid_limit = 1;
+    sup_init(&s, &c);
+    feed(&s, 0, NAN, 0, 0);
+    CHECK(!s.fault, "invalid_limit 1: one tolerated");
+    CHECK(feed(&s, 0.01, 1, NAN, 0) && s.fault, "the second in a row trips");
+    CHECK(strstr(s.reason, "position is NaN"), "reason: %s", s.reason);
+    /* an ADC error is a FAULT at once, as before, and its sample is invalid */
+    sup_init(&s, &c);
+    CHECK(feed(&s, 0, 3, 0, RIG_SB_ADC_ERROR) && strstr(s.reason, "ADC"), "ADC: %s", s.reason);
+}
+
+/* Regression (issue 21): a transmitter without a heartbeat repeating its last
+ * force went unnoticed; a drive that did not move was waited out. */
+static void test_frozen_and_motion(void)
+{
+    rig_config c = cfg_phys();
+    c.point[ROLE_TICK].present = false;
+    supervisor s;
+    sup_init(&s, &c);
+    /* at rest, a constant force is fine */
+    bool tr = false;
+    for (int i = 0; i < 300; i++)
+        tr |= feed(&s, i * 0.01, 1.25, 0.01, 0);
+    CHECK(!tr && !s.fault, "constant force at rest: no fault");
+    /* moving at 1 mm/s, position changes, force repeats bit for bit */
+    sup_motion(&s, 3.0, 1e-3, NAN);
+    for (int i = 0; i <= 150 && !tr; i++)
+        tr |= feed(&s, 3.0 + i * 0.01, 1.25, 0.01 + i * 1e-5, 0);
+    CHECK(tr && s.kind == SUP_FROZEN && strstr(s.reason, "force data frozen"),
+          "frozen force while moving: %s", s.reason);
+    CHECK(s.last_t > 3.0 + SUP_FROZEN_S && s.last_t < 3.0 + SUP_FROZEN_S + 0.05,
+          "after %.2f s", s.last_t - 3.0);
+    /* with a watched TICK, the value may stay quiet SUP_FROZEN_HB_X times as long */
+    rig_config ch = cfg_phys();
+    sup_init(&s, &ch);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    double t_trip = -1;
+    for (int i = 0; i <= 700 && !tr; i++) {
+        tr |= feed(&s, i * 0.01, 1.25, 0.01 + i * 1e-5, 0);
+        if (tr)
+            t_trip = i * 0.01;
+    }
+    CHECK(tr && s.kind == SUP_FROZEN && t_trip > SUP_FROZEN_HB_X * SUP_FROZEN_S &&
+              t_trip < SUP_FROZEN_HB_X * SUP_FROZEN_S + 0.05,
+          "with a TICK: tripped at %.2f s (%s)", t_trip, s.reason);
+    ch.dev[0].no_heartbeat = true; /* the rig file says it has none after all */
+    sup_init(&s, &ch);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    for (int i = 0; i <= 150 && !tr; i++)
+        tr |= feed(&s, i * 0.01, 1.25, 0.01 + i * 1e-5, 0);
+    CHECK(tr && s.kind == SUP_FROZEN, "no_heartbeat: back to %.1f s", SUP_FROZEN_S);
+    /* a force that changes by one ulp is not frozen */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    for (int i = 0; i < 300; i++)
+        tr |= feed(&s, i * 0.01, (i & 1) ? 1.25 : nextafter(1.25, 2), i * 1e-5, 0);
+    CHECK(!tr && !s.fault, "live force and position: no fault (%s)", s.reason);
+    /* a stop ends the watch */
+    sup_motion(&s, 3.0, 0, NAN);
+    for (int i = 0; i < 300; i++)
+        tr |= feed(&s, 3.0 + i * 0.01, 1.25, 0.003, 0);
+    CHECK(!tr && !s.fault, "stopped: no fault (%s)", s.reason);
+
+    /* the drive does not move: position within the noise band */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    double allow = SUP_MOTION_S + 2 * SUP_POS_NOISE_M / 1e-3;
+    for (int i = 0; i < 300 && !tr; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, 0.01 + ((i & 1) ? 2e-6 : -2e-6), 0);
+    CHECK(tr && s.kind == SUP_NO_MOTION && strstr(s.reason, "the drive does not move"),
+          "no motion: %s", s.reason);
+    CHECK(s.last_t > allow && s.last_t < allow + 0.05, "after %.2f s (allowance %.2f s)",
+          s.last_t, allow);
+    /* a drive that stalls halfway: the reference slides with the motion */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, NAN);
+    tr = false;
+    for (int i = 0; i < 600 && !tr; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, 0.01 + fmin(i, 200) * 1e-5, 0);
+    CHECK(tr && s.kind == SUP_NO_MOTION, "stalled after 2 s: %s", s.reason);
+    CHECK(s.last_t > 2.0 + allow - 0.02 && s.last_t < 2.0 + allow + 0.05,
+          "caught %.2f s after the stall (allowance %.2f s)", s.last_t - 2.0, allow);
+    /* a position move to where it already is has nothing to show */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, 0.01 + 4e-6);
+    tr = false;
+    for (int i = 0; i < 300; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, 0.01, 0);
+    CHECK(!tr && !s.fault, "move to the present position: no fault (%s)", s.reason);
+    /* a slow motion gets the time its speed needs to cross the noise band */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-6, NAN); /* 0.06 mm/min: 10 s to cross 2 x 5 um */
+    tr = false;
+    for (int i = 0; i < 1000; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, 0.01 + floor(i * 1e-8 / 1e-6) * 1e-6, 0);
+    CHECK(!tr && !s.fault, "1 um/s with a 1 um encoder for 10 s: no fault (%s)", s.reason);
+    /* a position move that arrived is no longer a motion */
+    sup_init(&s, &c);
+    sup_motion(&s, 0, 1e-3, 0.0105);
+    tr = false;
+    for (int i = 0; i < 300; i++)
+        tr |= feed(&s, i * 0.01, 1.0 + i * 1e-3, fmin(0.01 + i * 1e-5, 0.0105), 0);
+    CHECK(!tr && !s.fault, "position move arrived, then stands: no fault (%s)", s.reason);
+    /* refused command */
+    CHECK(sup_command_failed(&s, "motion command refused: drive hr 2") && s.fault &&
+              s.kind == SUP_COMMAND && strstr(s.reason, "hr 2"),
+          "refused command: %s", s.reason);
+}
+
 int main(void)
 {
+    TEST_RUN(test_validity);
+    TEST_RUN(test_frozen_and_motion);
     TEST_RUN(test_table);
     TEST_RUN(test_direction_check);
     TEST_RUN(test_no_tick_point);

@@ -9,6 +9,7 @@
 #include "../../common/pool.h"
 #include "../../common/units.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -20,11 +21,47 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#define CSVIN_MAX_BYTES (512L * 1024 * 1024)
+#define CSVIN_MAX_BYTES CSVIN_MAX_FILE_BYTES
 
 void csvin_opts_default(csvin_opts *o)
 {
     memset(o, 0, sizeof *o);
+}
+
+int csvin_parse_size(const char *text, csvin_opts *o, char *err, size_t errlen)
+{
+    const char *p = text;
+    if (!isdigit((unsigned char)*p)) {
+        snprintf(err, errlen, "expected a size such as 200M, 1G or 1048576 (bytes)");
+        return RIGOR_EINVAL;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    long long mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1024; end++; break;
+    case 'm': case 'M': mul = 1024 * 1024; end++; break;
+    case 'g': case 'G': mul = 1024LL * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (mul > 1 && *end == 'i')
+        end++;
+    if (*end == 'B' || (*end == 'b' && mul > 1))
+        end++;
+    if (*end || errno || !(v > 0)) {
+        snprintf(err, errlen, "expected a size such as 200M, 1G or 1048576 (bytes)");
+        return RIGOR_EINVAL;
+    }
+    double bytes = v * (double)mul;
+    if (bytes < 1 || bytes > (double)CSVIN_MAX_FILE_BYTES) {
+        snprintf(err, errlen,
+                 "must be between 1 byte and 512M (the importer reads at most 512 MiB "
+                 "per file)");
+        return RIGOR_EINVAL;
+    }
+    o->max_bytes = (long long)bytes;
+    return RIGOR_OK;
 }
 
 typedef struct {
@@ -114,7 +151,8 @@ static int slurp(const char *path, int threads, long long max_bytes, char **buf,
     if ((long long)st.st_size > limit) {
         close(fd);
         rigor_diag_set(diag, path, 0, 0,
-                       "file is %lld bytes, larger than the limit of %lld bytes; not read",
+                       "file is %lld bytes, larger than the limit of %lld bytes "
+                       "(--max-file-size); not read",
                        (long long)st.st_size, limit);
         return RIGOR_EUNSUPPORTED;
     }
@@ -441,6 +479,32 @@ static const vmap vendor_keys[] = {
     {"耐力", "yield_strength_mpa", DIM_STRESS},
 };
 
+/* Results the importer derived from a vendor table (csvin_blocks.c: the
+ * largest peak of a peak/valley block): used only where the file states
+ * no result of that name directly. */
+static const vmap derived_keys[] = {
+    {CIN_PEAK_FORCE_KEY, "max_force_n", DIM_FORCE},
+    {CIN_PEAK_STRESS_KEY, "max_stress_mpa", DIM_STRESS},
+};
+
+static bool vendor_value(const curve_meta *m, const vmap *k, csvin_vendor *v)
+{
+    double x;
+    /* "412.5", "1,234.5" or a decimal comma "412,5" */
+    if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK &&
+        cin_num(m->value, ',', false, &x, NULL) != NUM_OK)
+        return false;
+    unit_info ui;
+    if (!units_parse(m->unit, &ui) || ui.dim != k->dim)
+        return false;
+    v->name = k->name;
+    v->value_si = x * ui.scale;
+    v->source = m->key;
+    v->text = m->value;
+    v->unit = m->unit;
+    return true;
+}
+
 size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
 {
     size_t n = 0;
@@ -449,20 +513,22 @@ size_t csvin_vendor_results(const curve *c, csvin_vendor *v, size_t max)
         for (size_t k = 0; k < sizeof vendor_keys / sizeof vendor_keys[0]; k++) {
             if (strcasecmp(m->key, vendor_keys[k].key) != 0)
                 continue;
-            double x;
-            /* "412.5", "1,234.5" or a decimal comma "412,5" */
-            if (cin_num(m->value, '.', true, &x, NULL) != NUM_OK &&
-                cin_num(m->value, ',', false, &x, NULL) != NUM_OK)
-                break;
-            unit_info ui;
-            if (!units_parse(m->unit, &ui) || ui.dim != vendor_keys[k].dim)
-                break;
-            v[n].name = vendor_keys[k].name;
-            v[n].value_si = x * ui.scale;
-            v[n].source = m->key;
-            v[n].text = m->value;
-            v[n].unit = m->unit;
-            n++;
+            if (vendor_value(m, &vendor_keys[k], &v[n]))
+                n++;
+            break;
+        }
+    }
+    size_t direct = n;
+    for (size_t i = 0; i < c->nmeta && n < max; i++) {
+        const curve_meta *m = &c->meta[i];
+        for (size_t k = 0; k < sizeof derived_keys / sizeof derived_keys[0]; k++) {
+            if (strcmp(m->key, derived_keys[k].key) != 0)
+                continue;
+            bool stated = false;
+            for (size_t j = 0; j < direct; j++)
+                stated |= !strcmp(v[j].name, derived_keys[k].name);
+            if (!stated && vendor_value(m, &derived_keys[k], &v[n]))
+                n++;
             break;
         }
     }

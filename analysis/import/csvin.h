@@ -55,6 +55,13 @@ void csvin_opts_default(csvin_opts *o);
  * Returns RIGOR_OK, or RIGOR_EINVAL with what is wrong in err. */
 int csvin_parse_columns(const char *spec, csvin_opts *o, char *err, size_t errlen);
 
+/* --max-file-size SIZE: bytes, or a number with K, M or G (KiB, MiB, GiB:
+ * 1024-based; a trailing B or iB is allowed), into o->max_bytes. At least 1
+ * byte and at most CSVIN_MAX_FILE_BYTES (512 MiB: the line table's 32-bit
+ * lengths, csvin_priv.h). RIGOR_EINVAL with err otherwise. */
+#define CSVIN_MAX_FILE_BYTES (512LL * 1024 * 1024)
+int csvin_parse_size(const char *text, csvin_opts *o, char *err, size_t errlen);
+
 /* Role of a name as used by --column: "time", "ext" (also "extension",
  * "position", "crosshead", "displacement"), "force" (also "load"), "strain",
  * "stress". Returns the role or -1 when the name is not a role. */

@@ -15,6 +15,7 @@
 
 #include "../../common/units.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,7 +85,9 @@ size_t cin_find_blocks(const cin_src *s, const cin_found *first, cin_block *b, s
             k->end = s->nlines; /* a long block: the data, the scan stops */
             break;
         }
-        if (!cin_find_table(s, i, s->nlines, 0, &cur, row))
+        /* one file, one delimiter: the first block's (a names row with spaces
+         * would otherwise be guessed space-delimited) */
+        if (!cin_find_table(s, i, s->nlines, first->delim, &cur, row))
             break;
     }
     return n;
@@ -97,6 +100,78 @@ size_t cin_pick_data_block(const cin_block *b, size_t n)
         if (b[i].roles && (best == SIZE_MAX || b[i].rows > b[best].rows))
             best = i;
     return best == SIZE_MAX ? 0 : best;
+}
+
+/* A peak column of a peak/valley block: a peak word in its name (the valley
+ * columns have none). */
+static bool peak_name(const char *name)
+{
+    char low[160];
+    cin_lower(low, sizeof low, name);
+    static const char *const w[] = {"peak", "spitze", "crête", "crete", "pic ", "pico", "picco",
+                                    "szczyt", "ピーク", "峰值"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strstr(low, w[i]))
+            return true;
+    return false;
+}
+
+/* The largest value of each peak force / peak stress column of block b
+ * (all its rows), as the metadata CIN_PEAK_FORCE_KEY / CIN_PEAK_STRESS_KEY:
+ * the largest peak of a cyclic or multi-stage test is its maximum force.
+ * The block's decimal separator: a comma when its numbers have commas and
+ * no points. */
+static void block_peaks(curve *c, const cin_src *s, const cin_block *b, const cin_row *nrow,
+                        const cin_row *urow, cin_row *row)
+{
+    bool comma = false, point = false;
+    for (size_t li = b->f.data; li < b->end; li++) {
+        comma |= strchr(s->lines[li].s, ',') != NULL && b->f.delim != ',';
+        point |= strchr(s->lines[li].s, '.') != NULL;
+    }
+    char dec = comma && !point ? ',' : '.';
+    bool done_force = false, done_stress = false;
+    for (size_t i = 0; i < nrow->n && i < CIN_MAXCOL; i++) {
+        cin_col col;
+        memset(&col, 0, sizeof col);
+        cin_split_name_unit(nrow->f[i].s, col.name, sizeof col.name, col.unit, sizeof col.unit);
+        if (i < urow->n && urow->f[i].s[0]) {
+            cin_copy(col.unit, sizeof col.unit, urow->f[i].s);
+            size_t ul = strlen(col.unit);
+            if (ul >= 2 && col.unit[0] == '(' && col.unit[ul - 1] == ')') {
+                col.unit[ul - 1] = '\0';
+                memmove(col.unit, col.unit + 1, ul - 1);
+            }
+        }
+        unit_info ui;
+        if (!peak_name(col.name) || !units_parse(col.unit, &ui))
+            continue;
+        bool force = ui.dim == DIM_FORCE, stress = ui.dim == DIM_STRESS;
+        if (!(force && !done_force) && !(stress && !done_stress))
+            continue;
+        double mx = -INFINITY;
+        size_t np = 0;
+        for (size_t li = b->f.data; li < b->end; li++) {
+            double x;
+            if (cin_blank(&s->lines[li]) || cin_split(&s->lines[li], b->f.delim, row) ||
+                i >= row->n || cin_num(row->f[i].s, dec, false, &x, NULL) != NUM_OK)
+                continue;
+            np++;
+            if (x > mx)
+                mx = x;
+        }
+        if (!np)
+            continue;
+        char val[40];
+        snprintf(val, sizeof val, "%.10g", mx);
+        curve_meta_add(c, force ? CIN_PEAK_FORCE_KEY : CIN_PEAK_STRESS_KEY, val, col.unit);
+        curve_note(c, "peak block at line %ld: the largest of the %zu values of '%s' (%s %s) "
+                      "gives the vendor's maximum %s where the file states none",
+                   (long)s->lines[b->f.names].no, np, nrow->f[i].s, val, col.unit,
+                   force ? "force" : "stress");
+        done_force |= force;
+        done_stress |= stress;
+    }
 }
 
 void cin_block_meta(curve *c, const cin_src *s, const cin_block *b, cin_row *row)
@@ -132,6 +207,7 @@ void cin_block_meta(curve *c, const cin_src *s, const cin_block *b, cin_row *row
                 cin_geom_key(c, name, row->f[i].s, unit, '.');
         }
     }
+    block_peaks(c, s, b, &nrow, &urow, row);
 out:
     cin_row_free(&nrow);
     cin_row_free(&urow);

@@ -274,6 +274,19 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
     /* The driver ends every line it writes: a last data line without its
      * line end was cut by the interruption, even when its fields look
      * complete (the last number may be cut short). */
+    /* The driver's `invalid` column, last (rig/runfile.h): rows it flags
+     * hold empty cells for the invalid values and are skipped with a note. */
+    {
+        const cin_line *nl = &s->lines[i];
+        static const char flag[] = ",invalid";
+        size_t fl = sizeof flag - 1;
+        if (nl->len >= fl && !memcmp(nl->s + nl->len - fl, flag, fl)) {
+            int ncol = 1;
+            for (size_t k = 0; k < nl->len; k++)
+                ncol += nl->s[k] == ',';
+            t.flag_col1 = ncol;
+        }
+    }
     bool cut = !s->final_newline && s->nlines > i + 1 && s->lines[s->nlines - 1].s[0] != '#' &&
                !cin_blank(&s->lines[s->nlines - 1]);
     if (cut)
@@ -613,7 +626,9 @@ static int rd_generic(const cin_src *s, const csvin_opts *o, curve_list *out, ci
                    (long)s->lines[f.names].no);
     first_row_geometry(c, s, &f, &ti, &row);
     cin_row_free(&row);
-    /* Test type: a column or key that says so, else Bluehill's method folder. */
+    /* Test type: a metadata value that names it, a column or key that says
+     * so, else Bluehill's method folder. */
+    cin_test_from_meta(c);
     for (int r = 0; r < CURVE_NROLES; r++)
         cin_test_from_text(c, c->colname[r]);
     for (size_t i = 0; i < c->nmeta; i++)

@@ -183,6 +183,54 @@ void cin_test_from_text(curve *c, const char *text)
         snprintf(c->test, sizeof c->test, "tensile");
 }
 
+/* Keys whose value names the test type (lower case, compared whole after
+ * trimming spaces and a trailing colon). */
+static const char *const test_keys[] = {
+    "test type", "type of test", "test", "test mode", "method", "methode", "prüfart",
+    "versuchsart", "prüfverfahren", "type d'essai", "type d’essai", "essai", "méthode",
+    "tipo de ensayo", "ensayo", "método", "tipo di prova", "prova", "metodo", "rodzaj próby",
+    "tipo de ensaio", "試験種類", "試験方法", "试验类型", "试验方法"};
+
+static bool is_test_key(const char *key, size_t n)
+{
+    char low[96];
+    while (n && (key[n - 1] == ' ' || key[n - 1] == ':' || key[n - 1] == '\t'))
+        n--;
+    while (n && (*key == ' ' || *key == '"')) {
+        key++;
+        n--;
+    }
+    if (n >= sizeof low)
+        return false;
+    char k[96];
+    memcpy(k, key, n);
+    k[n] = '\0';
+    cin_lower(low, sizeof low, k);
+    for (size_t i = 0; i < sizeof test_keys / sizeof test_keys[0]; i++)
+        if (!strcmp(low, test_keys[i]))
+            return true;
+    return false;
+}
+
+void cin_test_from_meta(curve *c)
+{
+    for (size_t i = 0; i < c->nmeta && !c->test[0]; i++) {
+        const curve_meta *m = &c->meta[i];
+        const char *val = m->value;
+        const char *colon = strchr(m->key, ':');
+        if (is_test_key(m->key, strlen(m->key)))
+            ;
+        else if (colon && !val[0] && is_test_key(m->key, (size_t)(colon - m->key)))
+            val = colon + 1; /* "Methode: Zugversuch" read as one key */
+        else
+            continue;
+        cin_test_from_text(c, val);
+        if (c->test[0])
+            curve_note(c, "test type '%s' from the metadata '%s%s%s'", c->test, m->key,
+                       m->value[0] ? ": " : "", m->value);
+    }
+}
+
 /* A unit-looking text: parses as a unit, or is short and bracketed. */
 static bool unitish(const char *f)
 {

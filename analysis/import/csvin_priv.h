@@ -2,10 +2,12 @@
  *
  * The importer works in layers:
  *   csvin_text.c     bytes -> UTF-8 lines (line ends), field splitting with
- *                    quotes, strict number parsing;
+ *                    quotes;
+ *   csvin_number.c   strict number parsing (fields, plain data lines);
  *   csvin_encoding.c the legacy encoding of a non-UTF-8 text;
- *   csvin_table.c    one table (names row, optional units row, data rows) ->
- *                    one curve, units to SI;
+ *   csvin_table.c    one table (names row, optional units row) -> columns
+ *                    and their roles;
+ *   csvin_rows.c     its data rows -> one curve, units to SI;
  *   csvin_roles.c    the role of a column (setpoint, extensometer, crosshead);
  *   csvin_checks.c   consistency checks that add notes;
  *   csvin_meta.c     geometry keys, test type, metadata line layouts;
@@ -167,12 +169,18 @@ typedef struct {
     bool release;               /* the format reads no data line but the first and
                                    those after the table again: with s->releasable,
                                    the pages of consumed data lines are released */
+    int flag_col1;              /* rigor-run: 1-based index of the last column, `invalid`,
+                                   whose non-empty cells mark samples the driver found
+                                   invalid (their values are empty cells): such rows are
+                                   skipped and counted in a note; 0 = none */
 } cin_tspec;
 
 typedef struct {
     cin_col col[CIN_MAXCOL];
     int ncol;
     int pick[CURVE_NROLES]; /* column index per role or -1 */
+    int xhead;              /* a crosshead kept beside an extensometer that took
+                               the ext role (curve.xhead), or -1 */
     size_t rows;            /* data rows read */
     size_t last_line;       /* index of the last data line read */
     char delim, dec;
@@ -226,6 +234,18 @@ bool cin_flexure_word(const char *text);
 
 /* Set c->test from a text mentioning tension/tensile or compression. */
 void cin_test_from_text(curve *c, const char *text);
+/* csvin_meta.c: the test type from a metadata key that names it ("Test
+ * type: Compression", "Methode: Zugversuch", "Prüfart", "Tipo de ensayo"),
+ * with a note; nothing when c->test is set or no such key says it. */
+void cin_test_from_meta(curve *c);
+
+/* csvin_rows.c: the data rows of table t, whose columns and roles
+ * cin_read_table has put in ti (dec the decimal separator), into c, units
+ * to SI. RIGOR_OK, or an error with diag (file:line:col). */
+int cin_read_rows(const cin_src *s, const cin_tspec *t, const csvin_opts *o, char dec, curve *c,
+                  cin_tinfo *ti, rigor_diag *diag);
+/* csvin_rows.c: a wall-clock time "HH:MM:SS:mmm" in s (false if not one). */
+bool cin_parse_clock(const char *s, double *sec);
 
 /* "a FIFO", "a socket", "a character device", ... for a stat mode. */
 const char *cin_file_kind(unsigned mode);
@@ -269,6 +289,11 @@ size_t cin_pick_data_block(const cin_block *b, size_t n);
  * several rows, "name [row k]"), geometry from them; vendor results come
  * from the keys (csvin_vendor_results). */
 void cin_block_meta(curve *c, const cin_src *s, const cin_block *b, cin_row *row);
+/* The metadata keys cin_block_meta gives the largest value of a peak/valley
+ * block's peak force / peak stress column (csvin_vendor_results: the
+ * vendor's max_force_n / max_stress_mpa where the file states none). */
+#define CIN_PEAK_FORCE_KEY "Peak force (largest of the peak block)"
+#define CIN_PEAK_STRESS_KEY "Peak stress (largest of the peak block)"
 
 typedef struct {
     char format[64];

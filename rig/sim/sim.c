@@ -63,6 +63,9 @@ int sim_new_diag(const sim_config *cfg, sim **out, rigor_diag *d)
     s->log_every = cfg->log_every > 0 ? cfg->log_every : 1;
     s->events = cfg->events;
     s->realtime = cfg->realtime;
+    s->idle_timeout_s = cfg->idle_timeout_s > 0   ? cfg->idle_timeout_s
+                        : cfg->idle_timeout_s < 0 ? INFINITY
+                                                  : SIM_IDLE_TIMEOUT_S;
     if (cfg->log_file) {
         s->log = cfg->log_file;
     } else if (cfg->log_path) {
@@ -247,6 +250,7 @@ void sim_get_geometry(const sim *s, sim_geometry *g)
     }
     g->frame_compliance_m_N = s->p.frame_compliance;
     g->capacity_N = s->p.capacity;
+    g->noise_N = s->p.noise;
 }
 
 const char *sim_model_name(const sim *s)

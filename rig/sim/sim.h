@@ -57,7 +57,12 @@ typedef struct {
                                   like hardware whatever the host's load, and run normally if
                                   refused (an event says so); RT_OFF: never ask.
                                   RT_REQUIRED is refused (RIGOR_EINVAL) */
+    double idle_timeout_s;     /* a TCP client that sends nothing this long is
+                                  disconnected, so idle clients cannot hold the 16 slots;
+                                  0 = SIM_IDLE_TIMEOUT_S, < 0 = never */
 } sim_config;
+
+#define SIM_IDLE_TIMEOUT_S 30.0
 
 /* Ground truth at one instant (taken under the sim's lock). */
 typedef struct {
@@ -113,6 +118,7 @@ typedef struct {
     double gap_m;                /* compression: platen gap above the specimen at position 0 */
     double frame_compliance_m_N; /* frame compliance */
     double capacity_N;           /* load-cell capacity */
+    double noise_N;              /* SD of the transmitter's force noise (at rest) */
 } sim_geometry;
 
 /* Fill *cfg with the defaults (preset e-lpscl-film, seed 1, baud 115200). */

@@ -3,6 +3,8 @@
  * Syntax (docs/sim.md): comma-separated items
  *   drop=P  corrupt=P  delay=P:TIME  exception=P
  *   disconnect-after=TIME  freeze-tick-after=TIME  estop-after=TIME
+ *   nan-force-after=TIME  freeze-force-after=TIME  stall-after=TIME
+ *   refuse-velocity-after=TIME  refuse-control-after=TIME
  * P is a probability in [0, 1] per reply; TIME a number with an optional
  * unit (s, ms, min; bare numbers are seconds, except the delay length
  * where a bare number is milliseconds, as in "delay=0.02:50"). The
@@ -50,6 +52,8 @@ int sim_faults_parse(const char *text, sim_faults *f, rigor_diag *d)
 {
     memset(f, 0, sizeof *f);
     f->disconnect_after_s = f->freeze_after_s = f->estop_after_s = -1;
+    f->nan_force_after_s = f->freeze_force_after_s = f->stall_after_s = -1;
+    f->refuse_velocity_after_s = f->refuse_control_after_s = -1;
     if (!text || !*text)
         return RIGOR_OK;
     char buf[512];
@@ -88,13 +92,24 @@ int sim_faults_parse(const char *text, sim_faults *f, rigor_diag *d)
                 rc = parse_time(v, 1, &f->freeze_after_s);
             else if (!strcmp(k, "estop-after"))
                 rc = parse_time(v, 1, &f->estop_after_s);
+            else if (!strcmp(k, "nan-force-after"))
+                rc = parse_time(v, 1, &f->nan_force_after_s);
+            else if (!strcmp(k, "freeze-force-after"))
+                rc = parse_time(v, 1, &f->freeze_force_after_s);
+            else if (!strcmp(k, "stall-after"))
+                rc = parse_time(v, 1, &f->stall_after_s);
+            else if (!strcmp(k, "refuse-velocity-after"))
+                rc = parse_time(v, 1, &f->refuse_velocity_after_s);
+            else if (!strcmp(k, "refuse-control-after"))
+                rc = parse_time(v, 1, &f->refuse_control_after_s);
             *eq = '=';
         }
         if (rc) {
             rigor_diag_set(d, "--faults", 1, col,
                          "bad fault item '%s' (expected drop=P, corrupt=P, delay=P:MSms, "
                          "exception=P, disconnect-after=Ss, freeze-tick-after=Ss, "
-                         "estop-after=Ss)",
+                         "estop-after=Ss, nan-force-after=Ss, freeze-force-after=Ss, "
+                         "stall-after=Ss, refuse-velocity-after=Ss, refuse-control-after=Ss)",
                          item);
             return RIGOR_EINVAL;
         }

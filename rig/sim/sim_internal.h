@@ -67,6 +67,15 @@ typedef struct {
     /* discontinuous yielding (MODEL_LUDERS, sim_specimen.c); sigma_y is ReL */
     double sigma_uy; /* upper yield strength ReH, Pa */
     double eps_l;    /* engineering strain at the end of the Lueders plateau */
+    /* realism for the controller's tests (docs/sim.md) */
+    double grip_weight;    /* N: force the cell carries at rest (the lower grip), in
+                              the gross force until a tare */
+    double x0;             /* m: absolute encoder position where the simulator starts
+                              (POSITION = crosshead + x0) */
+    double wd_seconds;     /* 1: WATCHDOG_MS counts whole seconds (a drive such as the
+                              Delta ASDA-B2's P3-07), 0: milliseconds */
+    double wd_any_request; /* 1: any request to the drive feeds the watchdog, 0: only
+                              writes of HEARTBEAT / CONTROL / WATCHDOG */
 } sim_params;
 
 /* Parsed --faults list. */
@@ -76,6 +85,11 @@ typedef struct {
     double disconnect_after_s;              /* < 0 = off */
     double freeze_after_s;                  /* < 0 = off */
     double estop_after_s;                   /* < 0 = off */
+    double nan_force_after_s;               /* FORCE reads NaN from then on; < 0 = off */
+    double freeze_force_after_s;            /* FORCE keeps its value, TICK runs on */
+    double stall_after_s;                   /* the drive accepts commands, does not move */
+    double refuse_velocity_after_s;         /* writes of VELOCITY_CMD answer exception 04 */
+    double refuse_control_after_s;          /* writes of CONTROL answer exception 04 */
 } sim_faults;
 
 typedef struct {
@@ -148,6 +162,7 @@ struct sim {
     sim_rng rng_phys, rng_fault;
     /* time-triggered faults fired */
     bool estop_fired, freeze_fired, disconnect_fired;
+    bool nan_force, force_stuck, stalled, refuse_vel, refuse_ctl; /* fired, from sim_faults */
     atomic_int disconnect_gen; /* bumped when the disconnect fault fires */
     /* counters */
     unsigned long requests, faults_injected;
@@ -162,6 +177,7 @@ struct sim {
     pthread_t phys_thread;
     bool phys_started;
     /* TCP */
+    double idle_timeout_s; /* s; INFINITY = never */
     bool tcp_started;
     int listen_fd;
     void *tcp_ctx; /* modbus_t of the listener */

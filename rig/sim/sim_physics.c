@@ -159,8 +159,8 @@ static void step_drive(sim *s)
     double a = s->drive_hr[6] ? s->drive_hr[6] * 1e-6 : p->accel;
     double vt = 0;
     bool posmode = s->drive_hr[1] == 1;
-    double target = words_get_i32(&s->drive_hr[4], WO_CDAB) * 1e-9;
-    if (!stopping) {
+    double target = words_get_i32(&s->drive_hr[4], WO_CDAB) * 1e-9 - p->x0; /* absolute */
+    if (!stopping && !s->stalled) {
         if (!posmode) {
             vt = drive_velocity_cmd(s);
         } else {
@@ -303,11 +303,15 @@ static void step_cell(sim *s)
     if (++s->cell_phase < s->cell_every)
         return;
     s->cell_phase = 0;
+    if (s->force_stuck) {
+        s->tick++; /* converting, but the value no longer changes */
+        return;
+    }
     double rate = 1000.0 / s->cell_every;
     double fc = s->cell_hr[1];
     double alpha = fc > 0 ? 1 - exp(-2 * M_PI * fc / rate) : 1;
     s->lp += alpha * (s->force - s->lp);
-    double g = s->lp + p->noise * sim_rng_gauss(&s->rng_phys);
+    double g = s->lp + p->grip_weight + p->noise * sim_rng_gauss(&s->rng_phys);
     double counts = round(g / p->resolution);
     double lim = 2e9 - SIM_RAW_ZERO;
     if (counts > lim)
@@ -341,6 +345,19 @@ void sim_step(sim *s)
         s->faults_injected++;
         sim_event(s, "fault freeze-tick");
     }
+    /* the faults that test the controller's own checks (issue 21) */
+    static const char *const late[] = {"nan-force", "freeze-force", "stall", "refuse-velocity",
+                                       "refuse-control"};
+    const double after[] = {fl->nan_force_after_s, fl->freeze_force_after_s, fl->stall_after_s,
+                            fl->refuse_velocity_after_s, fl->refuse_control_after_s};
+    bool *fired[] = {&s->nan_force, &s->force_stuck, &s->stalled, &s->refuse_vel,
+                     &s->refuse_ctl};
+    for (int i = 0; i < 5; i++)
+        if (after[i] >= 0 && !*fired[i] && s->t >= after[i]) {
+            *fired[i] = true;
+            s->faults_injected++;
+            sim_event(s, "fault %s", late[i]);
+        }
     if (fl->disconnect_after_s >= 0 && !s->disconnect_fired && s->t >= fl->disconnect_after_s) {
         s->disconnect_fired = true;
         atomic_fetch_add(&s->disconnect_gen, 1);
@@ -348,10 +365,11 @@ void sim_step(sim *s)
         sim_event(s, "fault disconnect");
     }
     uint16_t wd = s->drive_hr[7];
-    if (wd && s->enabled && s->t - s->last_hb_t > wd * 1e-3 + 1e-9) {
+    double wd_unit = s->p.wd_seconds > 0 ? 1.0 : 1e-3; /* s per count */
+    if (wd && s->enabled && s->t - s->last_hb_t > wd * wd_unit + 1e-9) {
         s->wd_tripped = true;
         s->wd_trip_t = s->t;
-        sim_event(s, "watchdog period=%u ms", (unsigned)wd);
+        sim_event(s, "watchdog period=%u %s", (unsigned)wd, s->p.wd_seconds > 0 ? "s" : "ms");
         sim_drive_fault(s, 1);
     }
     step_drive(s);

@@ -53,7 +53,7 @@ static void image(const sim *s, int unit, int table, uint16_t *r)
         st |= s->wd_tripped ? 64 : 0;
         r[0] = st;
         r[1] = (uint16_t)s->fault;
-        words_set_i32(&r[2], to_i32_nm(s->x), WO_CDAB);
+        words_set_i32(&r[2], to_i32_nm(s->x + s->p.x0), WO_CDAB);
         words_set_i32(&r[4], to_i32_nm(s->v), WO_CDAB);
     } else if (unit == 2 && table == 3) {
         r[0] = 0; /* COMMAND is write-only */
@@ -64,7 +64,7 @@ static void image(const sim *s, int unit, int table, uint16_t *r)
         st |= fabs(s->net - s->stable_ema) <= thr ? 1 : 0;
         st |= s->overload_bit || fabs(s->gross_meas) > s->p.capacity ? 2 : 0;
         r[0] = st;
-        words_set_f32(&r[1], (float)s->net, WO_ABCD);
+        words_set_f32(&r[1], s->nan_force ? NAN : (float)s->net, WO_ABCD);
         words_set_f32(&r[3], (float)s->peak_meas, WO_ABCD);
         r[5] = s->tick;
         words_set_i32(&r[6], s->raw, WO_ABCD);
@@ -116,6 +116,9 @@ static int write_drive(sim *s, int addr, int n, const uint16_t *vals)
     double vcmd = words_get_i32(&tmp[2], WO_CDAB) * 1e-9;
     if (fabs(vcmd) > s->p.v_max + 1e-12)
         return 3;
+    /* injected refusals: 04 server device failure, nothing applied */
+    if ((s->refuse_vel && covers(addr, n, 2)) || (s->refuse_ctl && covers(addr, n, 0)))
+        return 4;
     uint16_t old_hb = s->drive_hr[8];
     memcpy(s->drive_hr, tmp, sizeof tmp);
     /* Benchmark hook: when the first stop (velocity 0, quick stop or disable)
@@ -305,6 +308,8 @@ int sim_pdu(sim *s, int unit, const uint8_t *pdu, int len, uint8_t *resp, fault_
     *fault = FAULT_NONE;
     pthread_mutex_lock(&s->lock);
     s->requests++;
+    if (unit == 1 && s->p.wd_any_request > 0)
+        s->last_hb_t = s->t; /* a drive whose watchdog any request feeds, reads too */
     if (unit < 1 || unit > 3 || len < 1) {
         pthread_mutex_unlock(&s->lock);
         return -1;

@@ -104,11 +104,20 @@ static void *conn_main(void *argp)
     int gen = atomic_load(&s->disconnect_gen);
     if (ctx)
         modbus_set_socket(ctx, a.fd);
+    double last_req = sim_mono_now();
     while (ctx && !atomic_load(&s->stopping)) {
         if (atomic_load(&s->disconnect_gen) != gen)
             break; /* injected fault: drop the connection */
         struct pollfd p = {a.fd, POLLIN, 0};
         int pr = poll(&p, 1, 100);
+        if (pr == 0 && sim_mono_now() - last_req > s->idle_timeout_s) {
+            /* NOTE: an idle client holds one of SIM_MAX_CONN slots; sixteen of
+             * them would lock the controller out */
+            pthread_mutex_lock(&s->lock);
+            sim_event(s, "idle client disconnected after %.3g s", s->idle_timeout_s);
+            pthread_mutex_unlock(&s->lock);
+            break;
+        }
         if (pr == 0 || (pr < 0 && errno == EINTR))
             continue;
         if (pr < 0)
@@ -123,6 +132,7 @@ static void *conn_main(void *argp)
         if (n < total && !recv_more(a.fd, req + n, (size_t)(total - n)))
             break; /* body of a function libmodbus does not know */
         int unit = req[6];
+        last_req = sim_mono_now();
         fault_kind fault;
         int m = sim_pdu(s, unit, req + 7, total - 7, resp + 7, &fault);
         if (m < 0) { /* unknown unit: the gateway's target did not answer */

@@ -298,6 +298,10 @@ static const param_def param_defs[] = {
     P("visco_tau", DIM_TIME, visco_tau, "Maxwell arm relaxation time"),
     P("sigma_uy", DIM_STRESS, sigma_uy, "upper yield strength ReH (luders)"),
     P("eps_l", DIM_RATIO, eps_l, "strain at the end of the Lueders plateau (luders)"),
+    P("grip_weight", DIM_FORCE, grip_weight, "force on the cell at rest (lower grip)"),
+    P("x0", DIM_LENGTH, x0, "absolute encoder position at start"),
+    P("wd_seconds", DIM_RATIO, wd_seconds, "1: WATCHDOG_MS counts seconds"),
+    P("wd_any_request", DIM_RATIO, wd_any_request, "1: any request feeds the watchdog"),
 };
 #undef P
 

@@ -20,6 +20,7 @@ Injected failures: --dp-change-after s switches to 1 decimal (a user at the
 keypad); --cell-error-after s sets the cell-error bit (a broken cable: the
 weight reads 0).
 """
+import random
 import struct
 
 G = 9.80665
@@ -34,6 +35,7 @@ def i32_abcd(v):
 class LaumasTlu:
     def __init__(self, event, dp_change_after=None, cell_error_after=None):
         self.event = event
+        self.rng = random.Random(21)  # the noise of the last digit, repeatable
         self.dp_change_after, self.cell_error_after = dp_change_after, cell_error_after
         self.r = {a: 0 for a in range(FIRST, LAST + 1)}
         self.dp = 2
@@ -76,9 +78,14 @@ class LaumasTlu:
                 not self.cell_error:
             self.cell_error = True
             self.event("cell_error")
-        self.gross_kg = 0.0 if self.cell_error else (specimen_N + GRIP_N) / G
-        self.peak = max(self.peak, self.gross_kg)
         q = 10.0 ** self.dp
+        # NOTE: a strain-gauge transmitter's last digit is never still: one
+        # count of noise (seeded, so runs repeat). A reading bit-identical for
+        # a second while the crosshead moves is what the driver's frozen-value
+        # rule watches on this transmitter, which has no heartbeat.
+        noise = self.rng.choice((-1, 0, 1)) / q
+        self.gross_kg = 0.0 if self.cell_error else (specimen_N + GRIP_N) / G + noise
+        self.peak = max(self.peak, self.gross_kg)
         st = (1 if self.cell_error else 0) | (1 << 11)
         self.r[6] = st
         g, n, p = i32_abcd(self.gross_kg * q), i32_abcd((self.gross_kg - self.tare) * q), \

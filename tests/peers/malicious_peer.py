@@ -10,6 +10,10 @@ followed by silence, and garbage. The driver must reject all of them
 (libmodbus checks plus Rigor's count check in rig/link.c) without crashing,
 reading past its buffers or hanging: tests/it_security.sh runs `rigor run`
 against it. Exits after --seconds (default 20).
+
+--trickle S: instead, a well-formed reply sent one byte every S seconds
+(a peer slower than any byte timeout would notice): the driver must give
+up after its response_timeout (tests/test_acq_faults.c).
 """
 import socket
 import struct
@@ -33,6 +37,17 @@ def replies(tid, unit, fc, n):
     yield bytes(range(256))                                   # garbage
 
 
+TRICKLE = 0.0
+
+
+def trickled(conn, tid, unit, fc, n):
+    pdu = bytes([fc, 2 * n]) + b"\x00\x2a" * n
+    frame = struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
+    for b in frame:
+        conn.sendall(bytes([b]))
+        time.sleep(TRICKLE)
+
+
 def serve(conn):
     k = 0
     conn.settimeout(5)
@@ -46,6 +61,9 @@ def serve(conn):
             fc = pdu[0] if pdu else 3
             n = struct.unpack(">H", pdu[3:5])[0] if len(pdu) >= 5 and fc in (3, 4) else 1
             n = max(1, min(n, 125))
+            if TRICKLE > 0:
+                trickled(conn, tid, unit, fc, n)
+                continue
             opts = list(replies(tid, unit, fc, n))
             conn.sendall(opts[k % len(opts)])
             k += 1
@@ -56,6 +74,9 @@ def serve(conn):
 
 
 def main():
+    global TRICKLE
+    if "--trickle" in sys.argv:
+        TRICKLE = float(sys.argv[sys.argv.index("--trickle") + 1])
     seconds = 20.0
     if "--seconds" in sys.argv:
         seconds = float(sys.argv[sys.argv.index("--seconds") + 1])
