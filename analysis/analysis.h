@@ -20,7 +20,8 @@ typedef enum {
     MOD_AUTO = 0, /* objective most-linear steep window (ASTM E3076 spirit) */
     MOD_FIT,      /* least squares between strains lo..hi */
     MOD_CHORD,    /* ISO 527 chord (sigma(hi) - sigma(lo)) / (hi - lo) */
-    MOD_SECANT    /* sigma(at) / at from the (toe-compensated) origin */
+    MOD_SECANT,   /* sigma(at) / at from the (toe-compensated) origin */
+    MOD_E3076     /* least normalized residual range + quality metrics (modulus.c) */
 } modulus_method;
 
 /* Tensile yield (tensile.c): the offset method, or the first zero slope. */

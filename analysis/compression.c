@@ -21,6 +21,7 @@
 #include "../common/bigmem.h"
 #include "../common/error.h"
 #include "compliance.h"
+#include "modulus.h"
 #include "numeric.h"
 
 #include <math.h>
@@ -31,8 +32,7 @@
 #define PLATEAU_END_FACTOR 1.3 /* ISO 13314: plateau end at 1.3 x plateau stress */
 #define REVERSAL_FRAC 0.01     /* a return stroke: travel back by 1 % of its range */
 #define FIRST_MAX_DROP 0.01    /* first maximum: followed by a 1 % drop ... */
-#define MIN_WINDOW 8           /* auto modulus: fewest samples in a window */
-#define AUTO_R2 0.995          /* auto modulus: windows at least this linear */
+#define MIN_SAMPLES 8          /* fewer samples: no compression analysis */
 #define APPROACH_MIN 20        /* fewer pre-contact samples: no approach recorded */
 #define RAMP_SIGMAS 6.0        /* a baseline rising by more than 6 residual SDs: a ramp */
 #define TOE_MAX 0.02           /* toe extrapolation applied up to 2 % strain */
@@ -144,7 +144,10 @@ static double integral_clipped(const double *e, const double *s, size_t i0, size
     return sum;
 }
 
-/* Modulus by the options. The line is sigma = c0 + E eps. */
+/* Modulus by the options (one implementation per method: modulus.c). The
+ * line is sigma = c0 + E eps on contact .. i1. Defaults where the options
+ * give no window: the ISO 604 chord 0.05 %% .. 0.25 %% (also for fit), a 1 %%
+ * secant. q receives the E3076 metrics for --modulus e3076. */
 typedef struct {
     double E, c0, r2;
     double e_lo, e_hi;
@@ -152,9 +155,13 @@ typedef struct {
 } modulus;
 
 static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
-                        const analysis_opts *o, modulus *m, char *why, size_t wl)
+                        const analysis_opts *o, modulus *m, modulus_quality *q, char *why,
+                        size_t wl)
 {
     m->E = m->c0 = m->r2 = m->e_lo = m->e_hi = NAN;
+    m->how = modulus_method_name(o->modulus);
+    if (q)
+        memset(q, 0, sizeof *q);
     modulus_method meth = o->modulus;
     double lo = o->mod_lo, hi = o->mod_hi;
     if ((meth == MOD_CHORD || meth == MOD_FIT) && !(isfinite(lo) && isfinite(hi))) {
@@ -163,111 +170,28 @@ static int find_modulus(const double *e, const double *s, size_t i0, size_t i1,
     }
     if (meth == MOD_SECANT && !isfinite(lo))
         lo = 0.01;
-
-    if (meth == MOD_CHORD) {
-        /* ISO 604 / ISO 527-1 chord: E = (sigma2 - sigma1) / (eps2 - eps1). */
-        double s1 = numeric_interp_first(e, s, i0, i1 + 1, lo, NULL);
-        double s2 = numeric_interp_first(e, s, i0, i1 + 1, hi, NULL);
-        if (!isfinite(s1) || !isfinite(s2) || !(hi > lo)) {
-            snprintf(why, wl, "the curve does not reach the chord strains %.4g %% and %.4g %%",
-                     lo * 100, hi * 100);
-            return RIGOR_ENODATA;
-        }
-        m->E = (s2 - s1) / (hi - lo);
-        m->c0 = s1 - m->E * lo;
-        m->e_lo = lo;
-        m->e_hi = hi;
-        m->how = "chord";
-        return RIGOR_OK;
-    }
-    if (meth == MOD_SECANT) {
-        /* Secant: E = sigma(eps) / eps from the contact origin. */
-        double s1 = numeric_interp_first(e, s, i0, i1 + 1, lo, NULL);
-        if (!isfinite(s1) || !(lo > 0)) {
-            snprintf(why, wl, "the curve does not reach the secant strain %.4g %%", lo * 100);
-            return RIGOR_ENODATA;
-        }
-        m->E = s1 / lo;
-        m->c0 = 0;
-        m->e_lo = 0;
-        m->e_hi = lo;
-        m->how = "secant";
-        return RIGOR_OK;
-    }
-    if (meth == MOD_FIT) {
-        /* Least squares over the samples with lo <= eps <= hi (ASTM E111). */
-        size_t a = i1 + 1, b = 0;
-        for (size_t i = i0; i <= i1; i++) {
-            if (e[i] >= lo && e[i] <= hi) {
-                if (a > i1)
-                    a = i;
-                b = i;
-            }
-        }
-        linfit f;
-        if (a > i1 || b < a + 2 || numeric_linfit(e + a, s + a, b - a + 1, &f)) {
-            snprintf(why, wl, "fewer than 3 samples between %.4g %% and %.4g %% strain",
-                     lo * 100, hi * 100);
-            return RIGOR_ENODATA;
-        }
-        m->E = f.c1;
-        m->c0 = f.c0;
-        m->r2 = f.r2;
-        m->e_lo = e[a];
-        m->e_hi = e[b];
-        m->how = "fit";
-        return RIGOR_OK;
-    }
-
-    /* Auto (ASTM E3076 spirit, objective): slide windows of n/10, n/4 and
-     * n/2 samples (at least 8) over the pre-yield part in steps of 1/8
-     * window, least squares in each; among the windows with r^2 >= 0.995
-     * take the steepest, else the most linear one (noisy data). */
-    size_t cnt = i1 >= i0 ? i1 - i0 + 1 : 0;
-    if (cnt < MIN_WINDOW) {
-        snprintf(why, wl, "only %zu samples between contact and yield for the modulus", cnt);
+    if (i1 < i0 + 2) {
+        snprintf(why, wl, "only %zu samples between contact and yield for the modulus",
+                 i1 >= i0 ? i1 - i0 + 1 : 0);
         return RIGOR_ENODATA;
     }
-    linfit best = {0}, bestr2 = {0};
-    size_t best_a = 0, bestr2_a = 0, best_w = 0, bestr2_w = 0;
-    bool have = false, haver2 = false;
-    static const size_t div[3] = {10, 4, 2};
-    for (int d = 0; d < 3; d++) {
-        size_t w = cnt / div[d] > MIN_WINDOW ? cnt / div[d] : MIN_WINDOW;
-        size_t step = w / 8 ? w / 8 : 1;
-        for (size_t a = i0; a + w <= i1 + 1; a += step) {
-            linfit f;
-            if (numeric_linfit(e + a, s + a, w, &f) || !(f.c1 > 0))
-                continue;
-            if (!haver2 || f.r2 > bestr2.r2) {
-                bestr2 = f;
-                bestr2_a = a;
-                bestr2_w = w;
-                haver2 = true;
-            }
-            if (f.r2 >= AUTO_R2 && (!have || f.c1 > best.c1)) {
-                best = f;
-                best_a = a;
-                best_w = w;
-                have = true;
-            }
-        }
+    modulus_line ml;
+    int rc;
+    switch (meth) {
+    case MOD_CHORD: rc = modulus_chord(e, s, i0, i1, lo, hi, &ml, why, wl); break;
+    case MOD_SECANT: rc = modulus_secant(e, s, i0, i1, lo, &ml, why, wl); break;
+    case MOD_FIT: rc = modulus_fit(e, s, i0, i1, lo, hi, &ml, why, wl); break;
+    case MOD_E3076: rc = modulus_e3076(e, s, i0, i1, TOE_MAX, &ml, q, why, wl); break;
+    case MOD_AUTO:
+    default: rc = modulus_auto(e, s, i0, i1, TOE_MAX, &ml, why, wl); break;
     }
-    if (!have && !haver2) {
-        snprintf(why, wl, "no rising linear part found for the modulus");
-        return RIGOR_ENODATA;
-    }
-    if (!have) {
-        best = bestr2;
-        best_a = bestr2_a;
-        best_w = bestr2_w;
-    }
-    m->E = best.c1;
-    m->c0 = best.c0;
-    m->r2 = best.r2;
-    m->e_lo = e[best_a];
-    m->e_hi = e[best_a + best_w - 1];
-    m->how = have ? "auto (steepest window with r2 >= 0.995)" : "auto (most linear window)";
+    if (rc)
+        return rc;
+    m->E = ml.E_Pa;
+    m->c0 = ml.c0_Pa;
+    m->r2 = ml.r2;
+    m->e_lo = ml.eps_lo;
+    m->e_hi = ml.eps_hi;
     return RIGOR_OK;
 }
 
@@ -298,7 +222,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     detect_event *ev = NULL;
     int rc = RIGOR_OK;
 
-    if (n < MIN_WINDOW) {
+    if (n < MIN_SAMPLES) {
         snprintf(why, wl, "only %zu samples: too few for a compression analysis", n);
         return RIGOR_ENODATA;
     }
@@ -555,7 +479,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         oa.modulus = MOD_AUTO;
         modulus ma;
         char twhy[160] = "";
-        if (find_modulus(e, s, ic, i_mod_end, &oa, &ma, twhy, sizeof twhy) == RIGOR_OK &&
+        if (find_modulus(e, s, ic, i_mod_end, &oa, &ma, NULL, twhy, sizeof twhy) == RIGOR_OK &&
             ma.E > 0) {
             double e0 = -ma.c0 / ma.E;
             if (fabs(e0) <= TOE_MAX) {
@@ -583,14 +507,22 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     }
     modulus m;
     char mwhy[160] = "";
-    int mrc = find_modulus(e, s, ic, i_mod_end, o, &m, mwhy, sizeof mwhy);
+    modulus_quality mq;
+    int mrc = find_modulus(e, s, ic, i_mod_end, o, &m, &mq, mwhy, sizeof mwhy);
     if (mrc == RIGOR_OK) {
+        if (o->modulus == MOD_E3076)
+            modulus_quality_report(rs, &mq);
         /* Compressive modulus E_c = d(sigma)/d(eps) (ISO 604 chord 0.05..0.25 %,
          * ASTM D695 initial linear portion). */
         results_number(rs, "compressive_modulus_mpa", m.E * 1e-6);
         results_number(rs, "modulus_r2", m.r2);
         if (!isfinite(m.r2))
             results_note(rs, "modulus_r2: not defined for a %s modulus", m.how);
+        else if (m.r2 < MODULUS_R2_MIN)
+            results_warn(rs,
+                         "modulus fit r^2 = %.4f is below %.2f: the window is not a straight "
+                         "line",
+                         m.r2, MODULUS_R2_MIN);
         results_method_string(rs, "modulus_method", m.how);
         results_method_pair(rs, "modulus_window_pct", m.e_lo * 100, m.e_hi * 100);
     } else {
@@ -766,6 +698,14 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     results_number(rs, "energy_absorption_mj_m3", Wabs * 1e-6);
     results_number(rs, "max_stress_mpa", s[imS] * 1e-6);
     results_number(rs, "max_strain_pct", e[imE] * 100);
+    /* An engineering compressive strain eps = dh / h0 above 1 would take the
+     * specimen past zero height: not a physical strain (a wrong height, a
+     * travel in the wrong unit, or platens that ran past the specimen). */
+    if (e[imE] > 1.0)
+        results_warn(rs,
+                     "maximum strain %.4g %% is beyond 100 %%: a compression cannot shorten a "
+                     "specimen by more than its height (check the height and the travel unit)",
+                     e[imE] * 100);
 
     rc = detect_add_stages(rs, ev, nev, t, x, e, s, ie);
 out:

@@ -59,6 +59,7 @@ void holds_opts_default(holds_opts *h)
 /* ---- detection ---------------------------------------------------------- */
 
 #define HOLDS_CREEP_SPEED 0.25 /* creep: mean crosshead speed <= this x the ramps' */
+#define HOLDS_SAME_RAMP 0.2    /* speed within 20 % of the one before: a ramp, no hold */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -191,6 +192,18 @@ int holds_find(const double *t, const double *pos, const double *F, size_t n, ho
         if (!(m >= 0.1 * Fmax) || t[b] - t[a] < HOLDS_MIN_S || phi - plo <= gx ||
             !(v_mean <= HOLDS_CREEP_SPEED * v_ref))
             continue;
+        /* A hold at force is entered from a ramp far faster than its creep.
+         * A crosshead moving as fast over the HOLDS_MIN_S before the span
+         * as in it is the same ramp going on through a flat stretch (a
+         * Lueders plateau on a slow first ramp, issue 23): no hold. */
+        size_t a0 = a;
+        while (a0 > 0 && t[a] - t[a0 - 1] <= HOLDS_MIN_S)
+            a0--;
+        if (t[a] - t[a0] >= 0.5 * HOLDS_MIN_S) {
+            double v_before = fabs(pos[a] - pos[a0]) / (t[a] - t[a0]);
+            if (fabs(v_mean - v_before) <= HOLDS_SAME_RAMP * v_before)
+                continue;
+        }
         if (found < cap)
             out[found] = (hold_span){HOLD_CREEP, a, b};
         found++;

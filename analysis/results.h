@@ -101,6 +101,8 @@ typedef struct result_table {
     char col[RESULT_TABLE_COLS][40]; /* column keys, e.g. "peak_force_n" */
     double *v;                       /* nrows x ncols, row-major */
     size_t nrows;
+    bool object;                     /* one row, printed as an object (modulus_quality) */
+    unsigned bool_cols;              /* bit j: column j is a pass/fail, printed true/false */
 } result_table;
 
 /* Add an empty table; *idx receives its index in rs->tables. RIGOR_OK,

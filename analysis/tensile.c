@@ -44,343 +44,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Least-squares line and parabola over one window from running sums, used
- * only to rank candidate windows; the chosen one is refitted by GSL.
- * Line: y = c0 + c1 x, slope standard error se1 = sqrt(s^2 / Sxx).
- * Parabola in the centred abscissa a = x - mean(x): y = b0 + b1 a + b2 a^2,
- * with t2 = b2 / se(b2) its curvature's significance (normal equations
- * solved by Cramer's rule; the centred 3x3 system is well conditioned). */
-typedef struct {
-    double slope, se_slope, s_resid;
-    double c0;         /* intercept of the line at x = 0 */
-    double curv_t;     /* |b2 / se(b2)| */
-    double curv_slope; /* |2 b2 (x_hi - x_lo)|: slope change across the window */
-    size_t k;
-} quick_fit;
-
-static double det3(const double m[3][3])
-{
-    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-}
-
-static int quick_fits(const double *x, const double *y, size_t i0, size_t i1, size_t stride,
-                      quick_fit *q)
-{
-    double mx = 0, my = 0;
-    size_t k = 0;
-    for (size_t i = i0; i <= i1; i += stride) {
-        mx += x[i];
-        my += y[i];
-        k++;
-    }
-    if (k < 6)
-        return -1;
-    double dk = (double)k;
-    mx /= dk;
-    my /= dk;
-    double s2 = 0, s3 = 0, s4 = 0, sy = 0, say = 0, saay = 0, syy = 0;
-    for (size_t i = i0; i <= i1; i += stride) {
-        double a = x[i] - mx, b = y[i] - my, a2 = a * a;
-        s2 += a2;
-        s3 += a2 * a;
-        s4 += a2 * a2;
-        sy += b;
-        say += a * b;
-        saay += a2 * b;
-        syy += b * b;
-    }
-    if (!(s2 > 0))
-        return -1;
-    /* line (centred: intercept my, slope say/s2) */
-    q->slope = say / s2;
-    q->c0 = my - q->slope * mx;
-    double sse1 = syy - q->slope * say;
-    if (sse1 < 0)
-        sse1 = 0;
-    q->s_resid = sqrt(sse1 / (dk - 2));
-    q->se_slope = q->s_resid / sqrt(s2);
-    /* parabola: normal matrix [[k,0,s2],[0,s2,s3],[s2,s3,s4]] (sum a = 0) */
-    double M[3][3] = {{dk, 0, s2}, {0, s2, s3}, {s2, s3, s4}};
-    double r[3] = {sy, say, saay};
-    double D = det3(M);
-    if (!(fabs(D) > 0)) {
-        q->curv_t = 0;
-        q->curv_slope = 0;
-    } else {
-        double M2[3][3];
-        double beta[3];
-        for (int c = 0; c < 3; c++) {
-            memcpy(M2, M, sizeof M2);
-            for (int rr = 0; rr < 3; rr++)
-                M2[rr][c] = r[rr];
-            beta[c] = det3(M2) / D;
-        }
-        double sse2 = syy - (beta[0] * r[0] + beta[1] * r[1] + beta[2] * r[2]);
-        if (sse2 < 0)
-            sse2 = 0;
-        /* (M^-1)_22 = cofactor(2,2) / det = (k s2 - 0) / D */
-        double inv22 = (dk * s2) / D;
-        double se2 = sqrt(sse2 / (dk - 3) * inv22);
-        q->curv_t = se2 > 0 ? fabs(beta[2]) / se2 : (beta[2] != 0 ? INFINITY : 0);
-        q->curv_slope = fabs(2 * beta[2] * (x[i1] - x[i0]));
-    }
-    q->k = k;
-    return 0;
-}
-
-/* First index in [0, imax] where sig >= level (exists because sig[imax] is the max). */
-static size_t first_at_or_above(const double *sig, size_t imax, double level)
-{
-    for (size_t i = 0; i <= imax; i++)
-        if (sig[i] >= level)
-            return i;
-    return imax;
-}
-
 double tensile_toe_bound(double eps_at_max)
 {
     double b = TENSILE_TOE_MAX_FRAC * fabs(eps_at_max);
     return b < TENSILE_TOE_MAX_STRAIN ? b : TENSILE_TOE_MAX_STRAIN;
 }
 
-static int modulus_auto(const double *eps, const double *sig, size_t imax, tensile_modulus *m,
-                        char *why, size_t wl)
-{
-    double smax = sig[imax];
-    /* Window bounds as stress levels, in % of the maximum stress. */
-    enum { NLEV = 101 };
-    size_t idx[NLEV];
-    for (int k = 0; k < NLEV; k++)
-        idx[k] = first_at_or_above(sig, imax, smax * k / 100.0);
-    /* Rank windows on at most ~20000 points each; the final fit uses all. */
-    size_t stride = imax / 20000 + 1;
-
-    /* Candidate windows between stress levels lo and lo + w (% of max).
-     * A window is linear when its curvature is statistically insignificant
-     * (|t| < 3 for the quadratic term) or practically negligible (the tangent
-     * changes by less than 1 % across it). The modulus window is the linear
-     * window with the least normalized fit residual s / (E * strain span)
-     * (ASTM E3076), among those at least half as steep as the steepest
-     * linear window: a long, straight hardening branch is far shallower than
-     * the elastic line and is never taken for it. */
-    enum { MAXC = 400 };
-    struct {
-        size_t a, b;
-        double slope, score;
-        bool linear, toe_ok;
-    } c[MAXC];
-    int nc = 0;
-    double steep = 0;
-    double toe_bound = tensile_toe_bound(eps[imax]);
-    for (int lo = 0; lo <= 60; lo += 5) {
-        for (int w = 10; w <= 60 && lo + w <= 95 && nc < MAXC; w += 5) {
-            size_t a = idx[lo], b = idx[lo + w];
-            if (b <= a)
-                continue;
-            quick_fit q;
-            if (quick_fits(eps, sig, a, b, stride, &q) || !(q.slope > 0))
-                continue;
-            double dx = eps[b] - eps[a];
-            if (!(dx > 0))
-                continue;
-            c[nc].a = a;
-            c[nc].b = b;
-            c[nc].slope = q.slope;
-            c[nc].score = q.s_resid / (q.slope * dx);
-            c[nc].linear = q.curv_t < 3 || q.curv_slope < 0.01 * q.slope;
-            /* Initial loading: the window's line meets sigma = 0 within the
-             * toe bound of the recorded zero (see tensile_toe_bound). */
-            /* A line meeting zero stress before the data start by more than
-             * the bound (c0 > 0) lies under a steeper initial loading: it is
-             * past the elastic part, never the modulus. One meeting it after
-             * the start by more than the bound follows a long slack toe: the
-             * window may be the elastic line, and tensile_analyze refuses to
-             * apply that toe (WARNING). */
-            c[nc].toe_ok = -q.c0 / q.slope >= -toe_bound;
-            if (c[nc].linear && c[nc].toe_ok && q.slope - 2 * q.se_slope > steep)
-                steep = q.slope - 2 * q.se_slope;
-            nc++;
-        }
-    }
-    int best = -1;
-    size_t best_lo = 0, best_hi = 0;
-    double best_score = INFINITY;
-    /* Fallback when no window is linear: the least normalized residual
-     * among the windows whose line starts in the initial loading, else the
-     * steepest window of all; flagged either way. */
-    double fb_slope = 0, fb_score = INFINITY, fb_any_slope = 0;
-    size_t fb_lo = 0, fb_hi = 0, fba_lo = 0, fba_hi = 0;
-    int n_toe_rejected = 0;
-    for (int i = 0; i < nc; i++) {
-        /* c[0..nc-1] were all filled above (cppcheck does not track nc) */
-        // cppcheck-suppress uninitvar
-        if (c[i].toe_ok && c[i].score < fb_score) {
-            fb_score = c[i].score;
-            fb_slope = c[i].slope;
-            fb_lo = c[i].a;
-            fb_hi = c[i].b;
-        }
-        if (c[i].slope > fb_any_slope) {
-            fb_any_slope = c[i].slope;
-            fba_lo = c[i].a;
-            fba_hi = c[i].b;
-        }
-        if (c[i].linear && c[i].toe_ok && c[i].slope >= 0.5 * steep &&
-            c[i].score < best_score) {
-            best_score = c[i].score;
-            best_lo = c[i].a;
-            best_hi = c[i].b;
-            best = 1;
-        }
-    }
-    /* Refused windows worth a note: linear ones that would have won (a
-     * better score than the chosen one, or any when none was chosen). */
-    for (int i = 0; i < nc; i++)
-        if (c[i].linear && !c[i].toe_ok && c[i].score < best_score && c[i].slope >= 0.5 * steep)
-            n_toe_rejected++;
-    m->linear = best >= 0;
-    m->n_toe_rejected = n_toe_rejected;
-    if (best < 0 && fb_slope > 0) {
-        best_lo = fb_lo;
-        best_hi = fb_hi;
-        best = 1;
-    } else if (best < 0 && fb_any_slope > 0) {
-        best_lo = fba_lo;
-        best_hi = fba_hi;
-        best = 1;
-    }
-    if (best < 0) {
-        /* Too few points for any window (sparse data): fit the loading branch
-         * up to 60 % of the maximum, or all of it. */
-        size_t b = idx[60] >= 4 ? idx[60] : imax;
-        if (b < 2) {
-            snprintf(why, wl, "only %zu samples before the maximum: no modulus window",
-                     imax + 1);
-            return RIGOR_ENODATA;
-        }
-        m->i_lo = 0;
-        m->i_hi = b;
-        return RIGOR_OK;
-    }
-    m->i_lo = best_lo;
-    m->i_hi = best_hi;
-    return RIGOR_OK;
-}
-
 int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
-                         const analysis_opts *o, tensile_modulus *m, char *why, size_t wl)
+                         const analysis_opts *o, tensile_modulus *m, modulus_quality *q,
+                         char *why, size_t wl)
 {
-    memset(m, 0, sizeof *m);
-    m->r2 = m->se_E_Pa = NAN;
-    m->linear = true;
+    if (q)
+        memset(q, 0, sizeof *q);
     if (imax < 2) {
+        memset(m, 0, sizeof *m);
+        m->r2 = m->se_E_Pa = NAN;
         snprintf(why, wl, "only %zu samples before the maximum stress: no modulus", imax + 1);
         return RIGOR_ENODATA;
     }
     switch (o->modulus) {
-    case MOD_CHORD: {
-        size_t s1, s2;
-        double a = numeric_interp_first(eps, sig, 0, imax + 1, o->mod_lo, &s1);
-        double b = numeric_interp_first(eps, sig, 0, imax + 1, o->mod_hi, &s2);
-        if (!isfinite(a) || !isfinite(b) || o->mod_hi <= o->mod_lo) {
-            snprintf(why, wl,
-                     "chord strains %.4g %% and %.4g %% are not both on the loading branch "
-                     "(which spans %.4g %% to %.4g %%)",
-                     o->mod_lo * 100, o->mod_hi * 100, eps[0] * 100, eps[imax] * 100);
-            return RIGOR_ENODATA;
-        }
-        m->E_Pa = (b - a) / (o->mod_hi - o->mod_lo);
-        m->c0_Pa = a - m->E_Pa * o->mod_lo;
-        m->i_lo = s1;
-        m->i_hi = s2 + 1;
-        m->eps_lo = o->mod_lo;
-        m->eps_hi = o->mod_hi;
-        return m->E_Pa > 0 ? RIGOR_OK : (snprintf(why, wl, "chord modulus is not positive"),
-                                       RIGOR_ENODATA);
-    }
-    case MOD_SECANT: {
-        size_t s;
-        double a = numeric_interp_first(eps, sig, 0, imax + 1, o->mod_lo, &s);
-        if (!isfinite(a) || o->mod_lo <= 0) {
-            snprintf(why, wl, "secant strain %.4g %% is not on the loading branch",
-                     o->mod_lo * 100);
-            return RIGOR_ENODATA;
-        }
-        m->E_Pa = a / o->mod_lo;
-        m->c0_Pa = 0;
-        m->i_lo = 0;
-        m->i_hi = s + 1;
-        m->eps_lo = 0;
-        m->eps_hi = o->mod_lo;
-        return RIGOR_OK;
-    }
-    case MOD_FIT: {
-        size_t a = imax + 1, b = 0;
-        for (size_t i = 0; i <= imax; i++) {
-            if (eps[i] >= o->mod_lo && eps[i] <= o->mod_hi) {
-                if (a > imax)
-                    a = i;
-                b = i;
-            }
-        }
-        if (a > imax || b < a + 2) {
-            snprintf(why, wl, "fewer than 3 samples between %.4g %% and %.4g %% strain",
-                     o->mod_lo * 100, o->mod_hi * 100);
-            return RIGOR_ENODATA;
-        }
-        m->i_lo = a;
-        m->i_hi = b;
-        break;
-    }
+    case MOD_CHORD:
+        return modulus_chord(eps, sig, 0, imax, o->mod_lo, o->mod_hi, m, why, wl);
+    case MOD_SECANT:
+        return modulus_secant(eps, sig, 0, imax, o->mod_lo, m, why, wl);
+    case MOD_FIT:
+        return modulus_fit(eps, sig, 0, imax, o->mod_lo, o->mod_hi, m, why, wl);
+    case MOD_E3076:
+        return modulus_e3076(eps, sig, 0, imax, tensile_toe_bound(eps[imax]), m, q, why, wl);
     case MOD_AUTO:
-    default: {
-        int rc = modulus_auto(eps, sig, imax, m, why, wl);
-        if (rc)
-            return rc;
-        break;
+    default:
+        return modulus_auto(eps, sig, 0, imax, tensile_toe_bound(eps[imax]), m, why, wl);
     }
-    }
-    /* Least squares over the chosen window (GSL), with r^2 and the slope's SE.
-     * For a fit window, only samples inside [lo, hi] take part. */
-    size_t a = m->i_lo, b = m->i_hi;
-    linfit f;
-    int rc;
-    if (o->modulus == MOD_FIT) {
-        /* Only samples inside [lo, hi] take part: noise can put a sample
-         * between a and b outside the window. */
-        size_t cap = b - a + 1, k = 0;
-        double *xs = malloc(2 * cap * sizeof *xs);
-        if (!xs)
-            return RIGOR_ENOMEM;
-        double *ys = xs + cap;
-        for (size_t i = a; i <= b; i++)
-            if (eps[i] >= o->mod_lo && eps[i] <= o->mod_hi) {
-                xs[k] = eps[i];
-                ys[k] = sig[i];
-                k++;
-            }
-        rc = numeric_linfit(xs, ys, k, &f);
-        free(xs);
-    } else {
-        rc = numeric_linfit(eps + a, sig + a, b - a + 1, &f);
-    }
-    if (rc) {
-        snprintf(why, wl, "least-squares modulus failed: %s", rigor_strerror(rc));
-        return rc;
-    }
-    if (!(f.c1 > 0)) {
-        snprintf(why, wl, "modulus window gives a non-positive slope");
-        return RIGOR_ENODATA;
-    }
-    m->E_Pa = f.c1;
-    m->c0_Pa = f.c0;
-    m->r2 = f.r2;
-    m->se_E_Pa = f.se_c1;
-    m->eps_lo = eps[a];
-    m->eps_hi = eps[b];
-    return RIGOR_OK;
 }
 
 #define UNLOAD_REVERSAL_FRAC 0.01 /* strain back by 1 % of its range: a reversal */
@@ -649,8 +343,7 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
     }
 
     /* Method record. */
-    static const char *mod_names[] = {"auto", "fit", "chord", "secant"};
-    results_method_string(rs, "modulus_method", mod_names[o->modulus]);
+    results_method_string(rs, "modulus_method", modulus_method_name(o->modulus));
     if (o->modulus == MOD_FIT || o->modulus == MOD_CHORD)
         results_method_pair(rs, "modulus_window_pct", o->mod_lo * 100, o->mod_hi * 100);
     if (o->modulus == MOD_SECANT)
@@ -678,7 +371,8 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
 
     tensile_modulus m;
     char mwhy[256] = "";
-    int mrc = tensile_modulus_find(eps, sig, imax, o, &m, mwhy, sizeof mwhy);
+    modulus_quality mq;
+    int mrc = tensile_modulus_find(eps, sig, imax, o, &m, &mq, mwhy, sizeof mwhy);
     double E = NAN, toe = 0;
     double line_toe = 0; /* where the offset line's parent meets sigma = 0 */
     if (mrc == RIGOR_OK) {
@@ -696,7 +390,9 @@ int tensile_analyze(const double *t_s, const double *eps, const double *sig,
                 toe = 0;
             }
         }
-        if (!m.linear)
+        if (o->modulus == MOD_E3076)
+            modulus_quality_report(rs, &mq);
+        else if (!m.linear)
             results_warn(
                 rs,
                 "no window of the initial loading passes the linearity test (quadratic "

@@ -9,24 +9,14 @@
 #define RIGOR_TENSILE_H
 
 #include "analysis.h"
+#include "modulus.h"
 #include "results.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The modulus line sigma = c0 + c1 * eps (recorded strain), the window it was
- * fitted over, and the quality of the fit. Exposed for tests and plots. */
-typedef struct {
-    double E_Pa;        /* slope c1 */
-    double c0_Pa;       /* intercept at recorded strain 0 */
-    double r2;          /* NAN for chord/secant */
-    double se_E_Pa;     /* standard error of the slope, NAN for chord/secant */
-    size_t i_lo, i_hi;  /* sample window [i_lo, i_hi] on the loading branch */
-    double eps_lo, eps_hi; /* recorded strains at the window ends */
-    bool linear;           /* auto: the window passed the linearity test; else true */
-    int n_toe_rejected;    /* auto: linear windows refused for starting outside the
-                              initial loading (toe beyond tensile_toe_bound) */
-} tensile_modulus;
+/* The modulus line sigma = c0 + E eps (modulus.h), exposed for tests and plots. */
+typedef modulus_line tensile_modulus;
 
 /* The toe-offset bound (ASTM D638 / D882 Annex A1 leave it open; Rigor's
  * choice, issue 20): a modulus line sigma = E (eps - eps_toe) whose eps_toe
@@ -39,12 +29,14 @@ typedef struct {
 double tensile_toe_bound(double eps_at_max);
 
 /* A least-squares modulus fit with r^2 below this is flagged (WARNING). */
-#define TENSILE_MODULUS_R2_MIN 0.99
+#define TENSILE_MODULUS_R2_MIN MODULUS_R2_MIN
 
-/* Find the modulus by o->modulus (auto/fit/chord/secant) on samples
- * [0, imax] of eps/sig. Returns RIGOR_OK or RIGOR_ENODATA with why filled. */
+/* Find the modulus by o->modulus (auto/fit/chord/secant/e3076, modulus.h)
+ * on samples [0, imax] of eps/sig; q (may be NULL) receives the E3076
+ * metrics for MOD_E3076. Returns RIGOR_OK or RIGOR_ENODATA with why filled. */
 int tensile_modulus_find(const double *eps, const double *sig, size_t imax,
-                         const analysis_opts *o, tensile_modulus *m, char *why, size_t wl);
+                         const analysis_opts *o, tensile_modulus *m, modulus_quality *q,
+                         char *why, size_t wl);
 
 /* End of the loading part of a tensile record, in samples: the first
  * sample at which the strain has come back from its running maximum by

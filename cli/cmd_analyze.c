@@ -43,7 +43,7 @@ static void usage(FILE *f)
            "  --area MM2 | --width MM --thickness MM | --diameter MM   cross-section\n"
            "  --gauge-length MM            tensile gauge length L0\n"
            "  --height MM                  compression: initial specimen height h0\n"
-           "  --modulus auto|fit:LO:HI|chord:LO:HI|secant:AT   (strains in %%)\n"
+           "  --modulus auto|e3076|fit:LO:HI|chord:LO:HI|secant:AT   (strains in %%)\n"
            "  --offset PCT                 yield offset strain (default 0.2)\n"
            "  --no-toe                     no toe compensation (default: on)\n"
            "  --break-drop PCT             sudden drop that marks the break (default 20)\n"
@@ -147,6 +147,10 @@ static bool parse_modulus(const char *s, analysis_opts *o)
         o->modulus = MOD_AUTO;
         return true;
     }
+    if (!strcmp(s, "e3076")) {
+        o->modulus = MOD_E3076;
+        return true;
+    }
     if (!strncmp(s, "fit:", 4) || !strncmp(s, "chord:", 6)) {
         bool fit = s[0] == 'f';
         if (!parse_range("--modulus", s + (fit ? 4 : 6), &a, &b))
@@ -172,7 +176,7 @@ static bool parse_modulus(const char *s, analysis_opts *o)
         return true;
     }
     fprintf(stderr,
-            "rigor analyze: --modulus: expected auto, fit:LO:HI, chord:LO:HI or "
+            "rigor analyze: --modulus: expected auto, e3076, fit:LO:HI, chord:LO:HI or "
             "secant:AT, got '%s'\n",
             s);
     return false;

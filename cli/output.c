@@ -230,6 +230,19 @@ void output_table(FILE *f, const analysed *v, size_t n)
         }
         for (size_t ti = 0; ti < a->rs.ntables; ti++) {
             const result_table *t = &a->rs.tables[ti];
+            if (t->object && t->nrows) {
+                /* one row: a line per column (modulus_quality) */
+                fprintf(f, "  %s:\n", t->name);
+                for (size_t j = 0; j < t->ncols; j++) {
+                    char b[48];
+                    if (t->bool_cols & (1u << j))
+                        snprintf(b, sizeof b, "%s", t->v[j] != 0 ? "pass" : "FAIL");
+                    else
+                        fmt_num(b, sizeof b, t->v[j]);
+                    fprintf(f, "    %-28s %s\n", t->col[j], b);
+                }
+                continue;
+            }
             fprintf(f, "  %s:\n   ", t->name);
             for (size_t j = 0; j < t->ncols; j++)
                 if (!strstr(t->col[j], "index"))
@@ -303,14 +316,24 @@ static void json_tables(json_writer *w, const result_set *rs)
     for (size_t k = 0; k < rs->ntables; k++) {
         const result_table *t = &rs->tables[k];
         json_key(w, t->name);
-        json_begin_array(w);
+        if (!t->object)
+            json_begin_array(w);
         for (size_t r = 0; r < t->nrows; r++) {
             json_begin_object(w);
-            for (size_t j = 0; j < t->ncols; j++)
-                json_kv_number(w, t->col[j], t->v[r * t->ncols + j]);
+            for (size_t j = 0; j < t->ncols; j++) {
+                if (t->bool_cols & (1u << j)) {
+                    json_key(w, t->col[j]);
+                    json_bool(w, t->v[r * t->ncols + j] != 0);
+                } else {
+                    json_kv_number(w, t->col[j], t->v[r * t->ncols + j]);
+                }
+            }
             json_end_object(w);
+            if (t->object)
+                break;
         }
-        json_end_array(w);
+        if (!t->object)
+            json_end_array(w);
     }
 }
 

@@ -105,6 +105,28 @@ v=json.load(open(sys.argv[1]))
 assert len(v[0]["warnings"])==2 and all(w.startswith("WARNING: ") for w in v[0]["warnings"]), v[0]["warnings"]
 assert v[1]["warnings"]==[], v[1]["warnings"]
 ' "$tmp/w.json"; then ok json-warnings; else bad json-warnings "$(head -c 300 "$tmp/w.json")"; fi
+# 8b. a compression strain beyond 100 % (travel 1.55 mm on a 1 mm specimen) is a
+#     typed WARNING, and --strict exits 1 for it (issue 23)
+f=tests/data/analyze/compression_over_100.csv
+out=$("$RIGOR" analyze "$f" 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^  WARNING: maximum strain 154.9 % is beyond 100 %'; then
+    ok compression-over-100-warning; else bad compression-over-100-warning "rc=$rc $out"; fi
+"$RIGOR" analyze --strict "$f" >/dev/null 2>"$tmp/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q -- '--strict: 1 specimen with warnings' "$tmp/err"; then
+    ok compression-over-100-strict; else bad compression-over-100-strict "rc=$rc $(cat "$tmp/err")"; fi
+# 8c. --modulus e3076: the fit range's quality metrics are results.modulus_quality,
+#     an object of numbers and pass/fail booleans (issue 23)
+"$RIGOR" analyze --json --modulus e3076 examples/film-tensile.csv >"$tmp/e.json" 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && $PY -c '
+import json,sys
+v=json.load(open(sys.argv[1]))[0]
+q=v["results"]["modulus_quality"]
+assert v["method"]["modulus_method"]=="e3076", v["method"]["modulus_method"]
+assert q["points"]>=q["points_min"] and q["points_ok"] is True, q
+for k in ("stress_noise_ok","stress_resolution_ok","strain_resolution_ok","fit_residual_ok","curvature_ok","first_order_ok"):
+    assert q[k] is True, (k, q)
+assert 0 < q["stress_noise_pct"] < q["stress_noise_max_pct"], q
+' "$tmp/e.json"; then ok e3076-json; else bad e3076-json "rc=$rc $(head -c 300 "$tmp/e.json") $(cat "$tmp/err")"; fi
 # a read failure stays 2 under --strict
 "$RIGOR" analyze --strict "$f" tests/data/analyze/empty.csv >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 2 ]; then ok strict-failure-exit-2; else bad strict-failure-exit-2 "rc=$rc"; fi

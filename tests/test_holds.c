@@ -219,6 +219,36 @@ static void test_no_false_holds(void)
           "no time channel: no holds");
 }
 
+/* Regression (issue 23, the simulator's low-carbon steel under the shipped
+ * ISO 6892-1 protocol): a Lueders plateau, the force flat while the
+ * crosshead keeps its slow first ramp, followed by a ramp 30 times faster,
+ * was taken for four creep holds (slower than a quarter of the fastest
+ * ramp). The crosshead moves as fast in the flat stretch as just before it:
+ * the same ramp going on, no hold. */
+static void test_plateau_on_a_slow_ramp(void)
+{
+    const double v1 = 1e-5, v2 = 30 * v1; /* m/s */
+    R.n = 0;
+    double x = 0;
+    for (double t = 0; t < 40; t += DT) {
+        x += (t < 30 ? v1 : v2) * DT;
+        double e = x / 0.08;
+        /* elastic to 40 MPa (2.4 s), flat to 0.2 % of 80 mm, then hardening */
+        double sg = e < 0.0003  ? 40e6 / 0.0003 * e
+                    : e < 0.002 ? 40e6
+                                : 40e6 + 2e9 * (e - 0.002);
+        R.t[R.n] = t;
+        R.x[R.n] = x;
+        R.s[R.n] = sg + 0.01e6 * gauss();
+        R.n++;
+    }
+    hold_span hs[4];
+    size_t nh = 9;
+    CHECK(holds_find(R.t, R.x, R.s, R.n, hs, 4, &nh) == RIGOR_OK && nh == 0,
+          "%zu holds (kind %d from %.3g s)", nh, nh ? hs[0].kind : 0,
+          nh ? R.t[hs[0].i0] : 0.0);
+}
+
 /* ---- the simulator's viscoelastic film, stepped synchronously ----------
  * e-lpscl-film-visco (docs/sim.md): E = 2 GPa with a Maxwell arm E1 = 1 GPa,
  * tau = 20 s. Ramp to 1 % and hold the crosshead 60 s (relaxation), ramp to
@@ -362,6 +392,7 @@ int main(void)
     TEST_RUN(test_creep_closed_form);
     TEST_RUN(test_log_law_fit);
     TEST_RUN(test_no_false_holds);
+    TEST_RUN(test_plateau_on_a_slow_ramp);
     TEST_RUN(test_sim_relaxation_and_creep);
     TEST_END("test_holds");
 }

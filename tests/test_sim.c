@@ -728,6 +728,49 @@ static void test_tcp_disconnect_fault(void)
     sim_free(s);
 }
 
+/* The low-carbon-steel preset (luders model, issue 23): the closed form at
+ * its corners, and a stepped tensile run at 5 mm/s whose true stress rises
+ * to ReH = 300 MPa, falls to the plateau ReL = 270 MPa, hardens to Rm = 400
+ * MPa and breaks at 25 %. */
+static void test_low_carbon_steel(void)
+{
+    sim *s = make("low-carbon-steel", NULL, NULL);
+    if (!s)
+        return;
+    CHECK_NEAR(sim_model_stress(s, 300e6 / 210e9), 300e6, 0, 1e-12, "ReH at ReH/E");
+    CHECK_NEAR(sim_model_stress(s, 0.01), 270e6, 0, 1e-12, "plateau at ReL");
+    CHECK_NEAR(sim_model_stress(s, 0.18), 400e6, 0, 1e-12, "Rm at 18 %%");
+    CHECK_NEAR(sim_model_stress(s, 0.25), 300e6, 0, 1e-12, "fracture stress at 25 %%");
+    CHECK(sim_model_stress(s, 0.05) > 270e6 && sim_model_stress(s, 0.05) < 400e6,
+          "hardening between");
+    sim_geometry g;
+    sim_get_geometry(s, &g);
+    CHECK_NEAR(g.area_m2, 40e-6, 0, 1e-12, "20 x 2 mm");
+    CHECK_NEAR(g.length_m, 0.08, 0, 1e-12, "L0 80 mm");
+    sim_truth t;
+    CHECK(wr1(s, 1, 0, 1) == 0, "enable");
+    set_velocity(s, 5e-3);
+    double reh = 0, rel = INFINITY, rm = 0;
+    for (int i = 0; i < 200000; i++) {
+        sim_advance(s, 1);
+        sim_truth_snapshot(s, &t);
+        if (t.fractured || t.fault_code)
+            break;
+        double e = t.deformation_m / g.length_m, sg = t.force_N / g.area_m2;
+        if (e < 0.003)
+            reh = fmax(reh, sg);
+        if (e > 0.005 && e < 0.019)
+            rel = fmin(rel, sg);
+        rm = fmax(rm, sg);
+    }
+    CHECK(t.fractured && t.fault_code == 0, "fractured without a fault (%d)", t.fault_code);
+    CHECK_NEAR(reh, 300e6, 0, 5e-3, "upper yield in the run");
+    CHECK_NEAR(rel, 270e6, 0, 1e-3, "lower yield in the run");
+    CHECK_NEAR(rm, 400e6, 0, 2e-3, "tensile strength in the run");
+    CHECK_NEAR(t.fracture_deformation_m / g.length_m, 0.25, 0, 5e-3, "fracture strain");
+    sim_free(s);
+}
+
 /* Realism for the controller's tests (issue 21): a grip weight on the cell
  * at rest, an absolute encoder that does not start at 0, a watchdog counted
  * in seconds. */
@@ -851,6 +894,7 @@ int main(void)
     TEST_RUN(test_position_mode);
     TEST_RUN(test_tensile_force_follows_model);
     TEST_RUN(test_presets_reproduce_study);
+    TEST_RUN(test_low_carbon_steel);
     TEST_RUN(test_compliance_splits_travel);
     TEST_RUN(test_limit_switch);
     TEST_RUN(test_frame_overload);

@@ -8,6 +8,7 @@
  */
 #include "../analysis/analysis.h"
 #include "../analysis/metals.h"
+#include "../analysis/modulus.h"
 #include "../analysis/numeric.h"
 #include "../analysis/tensile.h"
 #include "../common/error.h"
@@ -1111,6 +1112,129 @@ static void test_preset_yield(void)
     results_clear(&rs);
 }
 
+/* ASTM E3076-style modulus (issue 23) on a closed form with every metric
+ * known: a quadratic toe to 0.02 % strain (offset 0.01 %), the line
+ * sigma = E (eps - 0.0001) with E = 200 GPa to 0.2 %, then a hardening of
+ * E/50 to 0.4 %; 2001 samples 2e-6 apart. Stress noise SD sn, quantised to
+ * qs; recorded strain with noise SD se, quantised to qe. Expected metrics:
+ *   stress noise   sqrt(sn^2 + qs^2/12) / (E (eps_hi - eps_lo));
+ *   strain noise   sqrt(se^2 + qe^2/12) / (eps_hi - eps_lo);
+ *   resolution     qs / (E span), qe / span (a grid step between two values);
+ *   residual       sqrt(sn^2 + qs^2/12 + (E se)^2) / span (noise only: the
+ *                  range is on the line). */
+static void e3076_curve(double sn, double qs, double se, double qe)
+{
+    const double E = 200e9, toe = 0.0002, ey = 0.002;
+    N = 0;
+    for (size_t i = 0; i <= 2000; i++) {
+        double e = i * 2e-6, sg;
+        if (e < toe)
+            sg = E * e * e / (2 * toe);
+        else if (e < ey)
+            sg = E * (e - toe / 2);
+        else
+            sg = E * (ey - toe / 2) + E / 50 * (e - ey);
+        sg += sn * gauss();
+        if (qs > 0)
+            sg = qs * round(sg / qs);
+        double er = e + se * gauss();
+        if (qe > 0)
+            er = qe * round(er / qe);
+        T[N] = i * 0.01;
+        EPS[N] = er;
+        SIG[N] = sg;
+        F[N] = sg * 1e-6;
+        N++;
+    }
+}
+
+static void test_modulus_e3076(void)
+{
+    const double E = 200e9, sn = 0.5e6, qs = 0.05e6, se = 1e-6, qe = 2e-7;
+    rng_state = 0x1234567ull;
+    e3076_curve(sn, qs, se, qe);
+    modulus_line m;
+    modulus_quality q;
+    char why[256] = "";
+    size_t imax = N - 1;
+    int rc = modulus_e3076(EPS, SIG, 0, imax, 0.02, &m, &q, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "e3076: %s", why);
+    if (rc)
+        return;
+    double span_e = m.eps_hi - m.eps_lo, span = m.E_Pa * span_e;
+    CHECK_NEAR(m.E_Pa, E, 0, 0.003, "E3076 modulus");
+    CHECK(m.eps_lo >= 0.0002 - 1e-5 && m.eps_hi <= 0.002 + 1e-5,
+          "fit range %.5g..%.5g %% on the line", m.eps_lo * 100, m.eps_hi * 100);
+    CHECK(q.points == m.i_hi - m.i_lo + 1 && q.points > 300, "points %zu", q.points);
+    CHECK_NEAR(q.stress_noise_rel, sqrt(sn * sn + qs * qs / 12) / span, 0, 0.10,
+               "stress noise (relative)");
+    CHECK_NEAR(q.strain_noise_rel, sqrt(se * se + qe * qe / 12) / span_e, 0, 0.10,
+               "strain noise (relative)");
+    CHECK_NEAR(q.stress_resolution_rel * span, qs, 0, 1e-6, "stress resolution = qs");
+    CHECK_NEAR(q.strain_resolution_rel * span_e, qe, 0, 1e-6, "strain resolution = qe");
+    CHECK_NEAR(q.fit_residual_rel, sqrt(sn * sn + qs * qs / 12 + E * E * se * se) / span, 0,
+               0.10, "normalized fit residual");
+    CHECK(q.curvature_rel < MODULUS_Q_CURV_MAX, "curvature %.3g %%", q.curvature_rel * 100);
+    CHECK(q.residual_to_noise > 0.9 && q.residual_to_noise < 1.5, "residual/noise %.3g",
+          q.residual_to_noise);
+    CHECK(modulus_quality_ok(&q), "every metric passes");
+    if (getenv("RIGOR_TEST_VERBOSE"))
+        printf("    e3076: E %.6g GPa over %.4g..%.4g %%, %zu points; noise %.4g %% (expect "
+               "%.4g), strain noise %.4g %% (expect %.4g), resolution %.4g / %.4g %%, "
+               "residual %.4g %%, curvature %.3g %%, residual/noise %.3g\n",
+               m.E_Pa / 1e9, m.eps_lo * 100, m.eps_hi * 100, q.points, q.stress_noise_rel * 100,
+               sqrt(sn * sn + qs * qs / 12) / span * 100, q.strain_noise_rel * 100,
+               sqrt(se * se + qe * qe / 12) / span_e * 100, q.stress_resolution_rel * 100,
+               q.strain_resolution_rel * 100, q.fit_residual_rel * 100, q.curvature_rel * 100,
+               q.residual_to_noise);
+
+    /* Through the analysis: the one-row table and no warning. */
+    analysis_opts o;
+    analysis_opts_default(&o);
+    o.modulus = MOD_E3076;
+    result_set rs;
+    run(&o, &rs);
+    const result_table *t = results_table_find(&rs, "modulus_quality");
+    CHECK(t && t->object && t->nrows == 1, "modulus_quality is a one-row object");
+    CHECK_NEAR(results_get(&rs, "modulus_mpa"), 200e3, 0, 0.003, "modulus_mpa");
+    CHECK(!has_warning_with(&rs, "E3076"), "no E3076 warning on good data");
+    const result_value *mm = results_find_method(&rs, "modulus_method");
+    CHECK(mm && !strcmp(mm->s, "e3076"), "method e3076 recorded");
+    results_clear(&rs);
+
+    /* Coarse stress quantisation: 8 MPa steps, about 3 % of the range
+     * (limit 1 %): the resolution fails, the rest holds, a WARNING names it. */
+    rng_state = 0x1234567ull;
+    e3076_curve(0.5e6, 8e6, 0, 0);
+    rc = modulus_e3076(EPS, SIG, 0, N - 1, 0.02, &m, &q, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "coarse: %s", why);
+    CHECK(!q.stress_res_ok, "coarse stress resolution fails (%.3g %%)",
+          q.stress_resolution_rel * 100);
+    CHECK_NEAR(q.stress_resolution_rel * m.E_Pa * (m.eps_hi - m.eps_lo), 8e6, 0, 1e-6,
+               "coarse resolution = 8 MPa");
+    CHECK(q.strain_res_ok && q.points_ok, "strain resolution and points pass");
+    run(&o, &rs);
+    CHECK(has_warning_with(&rs, "stress resolution"), "a WARNING names the stress resolution");
+    results_clear(&rs);
+
+    /* No straight part (sigma = 150 MPa (1 - exp(-eps/0.1 %)) + 300 MPa eps):
+     * the curvature and the first-order test fail. */
+    N = 0;
+    for (size_t i = 0; i <= 4000; i++) {
+        double e = i * 1e-5;
+        T[N] = i * 0.1;
+        EPS[N] = e;
+        SIG[N] = 150e6 * (1 - exp(-e / 0.001)) + 300e6 * e + 0.05e6 * gauss();
+        F[N] = SIG[N] * 1e-6;
+        N++;
+    }
+    rc = modulus_e3076(EPS, SIG, 0, N - 1, 0.02, &m, &q, why, sizeof why);
+    CHECK(rc == RIGOR_OK, "curved: %s", why);
+    CHECK(!q.curvature_ok && !q.ratio_ok, "curved record: curvature %.3g %%, residual/noise %.3g",
+          q.curvature_rel * 100, q.residual_to_noise);
+    CHECK(!m.linear, "not linear");
+}
+
 int main(void)
 {
     analysis_init();
@@ -1133,5 +1257,6 @@ int main(void)
     TEST_RUN(test_run_file_columns);
     TEST_RUN(test_unload_is_not_a_break);
     TEST_RUN(test_threads_same_results);
+    TEST_RUN(test_modulus_e3076);
     TEST_END("test_tensile");
 }

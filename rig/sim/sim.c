@@ -261,6 +261,7 @@ const char *sim_model_name(const sim *s)
     case MODEL_BRITTLE: return "brittle";
     case MODEL_BRITTLE_COMPRESSION: return "brittle-compression";
     case MODEL_CELLULAR: return "cellular";
+    case MODEL_LUDERS: return "luders";
     }
     return "?";
 }

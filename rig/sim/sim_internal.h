@@ -22,7 +22,9 @@ typedef enum {
     MODEL_ELASTIC_PLASTIC,     /* tensile: linear, hardening to UTS, necking, fracture */
     MODEL_BRITTLE,             /* tensile: linear to fracture */
     MODEL_BRITTLE_COMPRESSION, /* compression: linear to fracture, debris residual */
-    MODEL_CELLULAR             /* compression: elastic, plateau, densification */
+    MODEL_CELLULAR,            /* compression: elastic, plateau, densification */
+    MODEL_LUDERS               /* tensile: upper/lower yield, Lueders plateau, hardening,
+                                  necking, fracture (low-carbon steel; issue 23) */
 } sim_model;
 
 /* Specimen and machine parameters, SI. Every field is settable by name with
@@ -62,6 +64,9 @@ typedef struct {
      * parallel with the model: a standard linear solid; 0 = off */
     double visco_E;   /* Maxwell arm modulus E1, Pa */
     double visco_tau; /* its relaxation time tau = eta / E1, s */
+    /* discontinuous yielding (MODEL_LUDERS, sim_specimen.c); sigma_y is ReL */
+    double sigma_uy; /* upper yield strength ReH, Pa */
+    double eps_l;    /* engineering strain at the end of the Lueders plateau */
     /* realism for the controller's tests (docs/sim.md) */
     double grip_weight;    /* N: force the cell carries at rest (the lower grip), in
                               the gross force until a tare */

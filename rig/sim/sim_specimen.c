@@ -15,6 +15,17 @@
  *     sigma = E eps until sigma_f, then fracture. Tensile: force 0 after.
  *     Compression: the debris carries sigma_res = residual * sigma_f while
  *     the platens keep pressing (unloading elastically with E).
+ *   luders (tensile, low-carbon steel: discontinuous yielding; sigma_y = ReL)
+ *     eps <= e1 = ReH/E:       sigma = E eps
+ *     e1 < eps <= e2:          sigma = ReH - (ReH - ReL) (eps - e1) / LUDERS_DROP,
+ *                              e2 = e1 + LUDERS_DROP   (the yield drop)
+ *     e2 < eps <= eps_l:       sigma = ReL              (Lueders plateau)
+ *     eps_l < eps <= eps_u:    sigma = ReL + (sigma_u - ReL) (1 - (1-t)^2),
+ *                              t = (eps - eps_l)/(eps_u - eps_l)
+ *     eps_u < eps < eps_f:     necking and fracture as elastic-plastic.
+ *     The drop is spread over LUDERS_DROP = 0.1 % strain so that its
+ *     falling slope stays below the frame's stiffness (the series split
+ *     u = delta + c F(delta) stays increasing, sim_physics.c).
  *   cellular (compression, no fracture; Gibson-Ashby-like three stages)
  *     eps <= ey:               sigma = E eps
  *     eps > ey:                sigma = sigma_y + H (eps - ey) + D(eps),
@@ -54,6 +65,7 @@
 #define UM 1e-6
 #define MPA 1e6
 #define GPA 1e9
+#define LUDERS_DROP 0.001 /* strain over which ReH falls to ReL (luders model) */
 
 typedef struct {
     const char *name;
@@ -169,6 +181,40 @@ static const preset presets[] = {
       .noise = 0.1,
       .resolution = 5e-3,
       MACHINE}},
+    /* A low-carbon steel sheet for protocols/shipped/iso6892-1-steel.rigor
+     * (ISO 6892-1 Annex A type 2: 20 x 2 mm, L0 80 mm). Our assumption, in
+     * the range of a DC01 / S235 sheet: E 210 GPa, ReH 300 MPa, ReL 270 MPa,
+     * Lueders plateau to 2 % (Ae ~ 1.8 %), Rm 400 MPa at 18 %, fracture at
+     * 25 % and 300 MPa; a 50 kN cell (noise 2 N, count 0.5 N) on a frame of
+     * 0.002 um/N (500 kN/mm). */
+    {"low-carbon-steel",
+     MODEL_LUDERS,
+     {.E = 210 * GPA,
+      .sigma_uy = 300 * MPA,
+      .sigma_y = 270 * MPA,
+      .eps_l = 0.02,
+      .sigma_u = 400 * MPA,
+      .eps_u = 0.18,
+      .sigma_f = 300 * MPA,
+      .eps_f = 0.25,
+      .width = 20 * MM,
+      .thickness = 2 * MM,
+      .gauge_length = 80 * MM,
+      .diameter = 10 * MM,
+      .height = 10 * MM,
+      .capacity = 50e3,
+      .noise = 2,
+      .resolution = 0.5,
+      .gap = 0.2 * MM,
+      .frame_compliance = 0.002 * UM,
+      .filter_hz = 200,
+      .cell_rate = 1000,
+      .ext_noise = 0.05 * UM,
+      .travel_upper = 50 * MM,
+      .travel_lower = -50 * MM,
+      .v_max = 20 * MM,
+      .accel = 0.05,
+      .qs_decel = 0.5}},
     {"none",
      MODEL_NONE,
      {.width = 10 * MM,
@@ -190,6 +236,7 @@ static const struct {
     {"elastic-plastic", "e-lpscl-film"},      {"brittle", "p-lpscl-film"},
     {"linear-brittle", "p-lpscl-film"},       {"brittle-compression", "lpscl-pellet"},
     {"cellular", "e-lpscl-film-compression"},
+    {"luders", "low-carbon-steel"},
 };
 
 static const char *const preset_names[] = {"e-lpscl-film",
@@ -198,6 +245,7 @@ static const char *const preset_names[] = {"e-lpscl-film",
                                            "lpscl-pellet",
                                            "e-lpscl-film-compression",
                                            "e-lpscl-film-visco",
+                                           "low-carbon-steel",
                                            NULL};
 
 const char *const *sim_preset_names(void)
@@ -248,6 +296,8 @@ static const param_def param_defs[] = {
     P("v_max", DIM_VELOCITY, v_max, "largest velocity command"),
     P("visco_E", DIM_STRESS, visco_E, "Maxwell arm modulus (viscoelasticity, 0 = off)"),
     P("visco_tau", DIM_TIME, visco_tau, "Maxwell arm relaxation time"),
+    P("sigma_uy", DIM_STRESS, sigma_uy, "upper yield strength ReH (luders)"),
+    P("eps_l", DIM_RATIO, eps_l, "strain at the end of the Lueders plateau (luders)"),
     P("grip_weight", DIM_FORCE, grip_weight, "force on the cell at rest (lower grip)"),
     P("x0", DIM_LENGTH, x0, "absolute encoder position at start"),
     P("wd_seconds", DIM_RATIO, wd_seconds, "1: WATCHDOG_MS counts seconds"),
@@ -333,6 +383,15 @@ static int validate(sim *s, rigor_diag *d)
         if (!(p->sigma_f > 0 && p->sigma_f <= p->sigma_u))
             return bad(d, "need 0 < sigma_f <= sigma_u");
     }
+    if (s->model == MODEL_LUDERS) {
+        double e2 = p->sigma_uy / p->E + LUDERS_DROP;
+        if (!(p->sigma_y > 0 && p->sigma_uy > p->sigma_y && p->sigma_u > p->sigma_y))
+            return bad(d, "need 0 < sigma_y (ReL) < sigma_uy (ReH) and sigma_y < sigma_u");
+        if (!(p->eps_l > e2 && p->eps_u > p->eps_l && p->eps_f > p->eps_u))
+            return bad(d, "need sigma_uy/E + 0.1 % < eps_l < eps_u < eps_f");
+        if (!(p->sigma_f > 0 && p->sigma_f <= p->sigma_u))
+            return bad(d, "need 0 < sigma_f <= sigma_u");
+    }
     if ((s->model == MODEL_BRITTLE || s->model == MODEL_BRITTLE_COMPRESSION) &&
         !(p->sigma_f > 0))
         return bad(d, "sigma_f must be > 0");
@@ -382,8 +441,9 @@ int sim_specimen_setup(sim *s, const sim_config *cfg, rigor_diag *d)
     if (!pr) {
         rigor_diag_set(d, "--specimen", 0, 0,
                      "unknown specimen '%s' (presets: e-lpscl-film, p-lpscl-film, "
-                     "peva-scaffold, lpscl-pellet, e-lpscl-film-compression; models: "
-                     "elastic-plastic, brittle, brittle-compression, cellular, none)",
+                     "peva-scaffold, lpscl-pellet, e-lpscl-film-compression, "
+                     "low-carbon-steel; models: elastic-plastic, brittle, "
+                     "brittle-compression, cellular, luders, none)",
                      name);
         return RIGOR_EINVAL;
     }
@@ -441,6 +501,21 @@ double sim_stress_mono(const sim *s, double eps)
             return p->E * eps;
         if (eps <= p->eps_u) {
             double t = (eps - ey) / (p->eps_u - ey);
+            return p->sigma_y + (p->sigma_u - p->sigma_y) * (1 - (1 - t) * (1 - t));
+        }
+        double t = fmin((eps - p->eps_u) / (p->eps_f - p->eps_u), 1.0);
+        return p->sigma_u - (p->sigma_u - p->sigma_f) * t * t;
+    }
+    case MODEL_LUDERS: {
+        double e1 = p->sigma_uy / p->E, e2 = e1 + LUDERS_DROP;
+        if (eps <= e1)
+            return p->E * eps;
+        if (eps <= e2)
+            return p->sigma_uy - (p->sigma_uy - p->sigma_y) * (eps - e1) / LUDERS_DROP;
+        if (eps <= p->eps_l)
+            return p->sigma_y;
+        if (eps <= p->eps_u) {
+            double t = (eps - p->eps_l) / (p->eps_u - p->eps_l);
             return p->sigma_y + (p->sigma_u - p->sigma_y) * (1 - (1 - t) * (1 - t));
         }
         double t = fmin((eps - p->eps_u) / (p->eps_f - p->eps_u), 1.0);
@@ -508,7 +583,8 @@ bool sim_specimen_breaks(const sim *s, double delta)
     const sim_params *p = &s->p;
     double eps = delta / s->L0;
     switch (s->model) {
-    case MODEL_ELASTIC_PLASTIC: return eps >= p->eps_f;
+    case MODEL_ELASTIC_PLASTIC:
+    case MODEL_LUDERS: return eps >= p->eps_f;
     case MODEL_BRITTLE:
     case MODEL_BRITTLE_COMPRESSION: return p->E * eps >= p->sigma_f;
     default: return false;
@@ -518,7 +594,7 @@ bool sim_specimen_breaks(const sim *s, double delta)
 double sim_specimen_break_delta(const sim *s)
 {
     const sim_params *p = &s->p;
-    if (s->model == MODEL_ELASTIC_PLASTIC)
+    if (s->model == MODEL_ELASTIC_PLASTIC || s->model == MODEL_LUDERS)
         return p->eps_f * s->L0;
     return p->sigma_f / p->E * s->L0;
 }
