@@ -185,6 +185,7 @@ fails() { # cell, emulator option(s), expected exit, pattern
     if ! start_emu $cell tcp $opt; then bad "$cell $opt" "emulator did not start"; stop_emu; return; fi
     rm -f "$tmp/run.csv"
     timeout 60 "$RIGOR" run "$tmp/pull.rigor" --rig "$tmp/rig.ini" -o "$tmp/run.csv" >/dev/null 2>"$tmp/run.err"; rc=$?
+    sleep 0.5   # the emulator reports the stop once the crosshead stands
     stop_emu
     if [ $rc -eq $want ] && grep -q "$pat" "$tmp/run.err"; then ok "$cell $opt: exit $rc, '$pat'"
     else bad "$cell $opt" "exit $rc: $(grep -v '^  ' "$tmp/run.err" | tail -2)"; fi
@@ -197,6 +198,28 @@ for cell in laumas-tlu flintec-ft112; do
     fails $cell "--alarm-after 4 --alarm-code 0x0042" 3 "FAULT: drive fault: alarm 0x0042 (not in the rig file's alarm table)"
     fails $cell "--dp-change-after 4" 3 "FAULT: device configuration changed: decimal point"
     fails $cell "--cell-error-after 4" 3 "FAULT: load-cell transmitter ADC error"
+    # the weight stops changing while the drive moves: on the TLU (no
+    # heartbeat, no_heartbeat = yes) at frozen_timeout, on the FT-112 (its
+    # heartbeat runs on) at 5 x that
+    case $cell in laumas-tlu) fr="1.0 s" ;; *) fr="5.0 s" ;; esac
+    fails $cell "--freeze-force-after 4" 3 "FAULT: force data frozen: .* bit-identical for $fr while the crosshead is commanded to move"
+    # the int32 maps cannot carry a NaN: a saturated 0x7FFFFFFF beyond the cell
+    fails $cell "--overrange-after 4" 3 "FAULT: [0-9]* invalid samples in a row (last: force .* N beyond the load cell's range"
+    # the speed is accepted, the position stays
+    fails $cell --no-motion 3 "FAULT: the drive does not move: commanded .* mm/s, position within 0.005 mm"
+    # the speed 0 after the break is refused: escalated to the disable (SON
+    # off), which the emulated drive honours; the crosshead stops within a
+    # bound and the run is a FAULT, never exit 0
+    fails $cell --refuse-stop 3 "FAULT: stop refused (drive hr 274 (velocity_cmd): Illegal data address); escalated: quick stop not mapped, disable sent"
+    if $PY - "$tmp/emu.out" <<'PYEOF'
+import re, sys
+emu = open(sys.argv[1]).read()
+assert "EVENT refused_stop P1-09" in emu, "the stop was never refused"
+after = float(re.search(r"EVENT stop travel_after_break_m=([-0-9.e]+)", emu).group(1))
+assert 0 <= after < 0.2e-3, after
+PYEOF
+    then ok "$cell --refuse-stop: the crosshead stopped by the disable"
+    else bad "$cell --refuse-stop" "no stop within 0.2 mm after the break: $(grep EVENT "$tmp/emu.out" | tail -3)"; fi
 done
 
 echo "# it_devices: $pass passed, $fail failed, $skip skipped"
