@@ -715,8 +715,8 @@ static void test_device_rigs(void)
 }
 
 /* Transport per device (issue 21): a device's own transport keys over
- * [rig]'s; one serial line shares one setting; several lines in one rig are
- * refused until the driver opens more than one (rig/link.c). */
+ * [rig]'s; one serial line shares one setting; several lines in one rig
+ * (rig/link.c opens one libmodbus context per line). */
 static void test_device_lines(void)
 {
     rig_config c;
@@ -727,10 +727,17 @@ static void test_device_lines(void)
     CHECK(rc == RIGOR_OK && c.nbus == 1 && c.dev[1].bus == 0 && c.dev[1].own_bus &&
               c.dev[1].link.port == 1502 && c.dev[0].link.port == 1502,
           "same line: rc %d nbus %d: %s", rc, c.nbus, d.msg);
-    /* a second TCP endpoint */
+    /* a second TCP endpoint: two lines (one libmodbus context each) */
     rc = parse_with("[device cell]\nslave = 2\nport = 1503\n", 0, NULL, &c, &d);
-    CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "several lines in one rig"),
-          "two lines: %ld %s", d.line, d.msg);
+    CHECK(rc == RIGOR_OK && c.nbus == 2 && c.dev[0].bus == 0 && c.dev[1].bus == 1 &&
+              c.dev[1].link.port == 1503 && c.dev[0].link.port == 1502,
+          "two lines: rc %d nbus %d %ld %s", rc, c.nbus, d.line, d.msg);
+    /* an RTU device beside the TCP one */
+    rc = parse_with("[device cell]\nslave = 2\ntransport = rtu\ndevice = /dev/ttyUSB1\n", 0,
+                    NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.nbus == 2 && c.dev[1].link.transport == RIG_RTU &&
+              !strcmp(c.dev[1].link.device, "/dev/ttyUSB1") && c.dev[0].link.transport == RIG_TCP,
+          "rtu beside tcp: rc %d %s", rc, d.msg);
     /* RTU beside TCP, without a serial port */
     rc = parse_with("[device cell]\nslave = 2\ntransport = rtu\n", 0, NULL, &c, &d);
     CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "no 'device' (serial port)"),
