@@ -824,8 +824,13 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         case PSTEP_ZERO:
             if (st->zero_mask & PZERO_POSITION)
                 m->x0 = s->position_m;
-            if (st->zero_mask & PZERO_FORCE)
+            if (st->zero_mask & PZERO_FORCE) {
                 m->f0 = s->force_N;
+                /* The detector's peak and baseline are in the old zero: a
+                 * grip weight zeroed at rest would read as a drop from its
+                 * peak, a fracture before any contact (issue 21). */
+                detect_reset(m->det);
+            }
             if ((st->zero_mask & PZERO_EXTENSION) && isfinite(s->extension_m))
                 m->e0 = s->extension_m;
             ext = update_values(m, s); /* later steps in this feed see the new zero */

@@ -10,13 +10,21 @@
 #include <string.h>
 #include <time.h>
 
-struct rig_link {
-    rig_config cfg;
+/* One line: a TCP endpoint or a serial port, with its own libmodbus
+ * context (devices on one line share it; rig_device.bus says which). */
+typedef struct {
+    rig_bus bus;
     modbus_t *ctx;
     bool open;
     double timeout_s;        /* response timeout currently set */
     int slave;               /* slave currently set */
     struct timespec last_io; /* end of the last transaction */
+} link_line;
+
+struct rig_link {
+    rig_config cfg;
+    int nline;
+    link_line line[RIG_MAX_DEVICES];
     char err[512];
 };
 
@@ -65,24 +73,54 @@ int link_new(const rig_config *cfg, rig_link **out)
     if (!l)
         return RIGOR_ENOMEM;
     l->cfg = *cfg;
-    l->slave = -1;
+    /* One line per distinct rig_device.bus; a config without per-device
+     * lines (nbus <= 1, e.g. built by hand) is the [rig] line. */
+    l->nline = cfg->nbus > 1 ? cfg->nbus : 1;
+    for (int j = 0; j < l->nline; j++) {
+        link_line *ln = &l->line[j];
+        ln->slave = -1;
+        ln->bus = (rig_bus){cfg->transport, "", 0, "", cfg->baud, cfg->parity,
+                            cfg->data_bits, cfg->stop_bits};
+        snprintf(ln->bus.host, sizeof ln->bus.host, "%s", cfg->host);
+        ln->bus.port = cfg->port;
+        snprintf(ln->bus.device, sizeof ln->bus.device, "%s", cfg->device);
+        if (cfg->nbus > 1)
+            for (int i = cfg->ndev - 1; i >= 0; i--)
+                if (cfg->dev[i].bus == j)
+                    ln->bus = cfg->dev[i].link;
+    }
     *out = l;
     return RIGOR_OK;
 }
 
+/* Open when every line is: a lost line closes only itself, and the
+ * reconnect (link_connect) reopens them all. */
 bool link_is_open(const rig_link *l)
 {
-    return l && l->open;
+    if (!l)
+        return false;
+    for (int j = 0; j < l->nline; j++)
+        if (!l->line[j].open)
+            return false;
+    return true;
+}
+
+static void line_close(link_line *ln)
+{
+    if (!ln->ctx)
+        return;
+    modbus_close(ln->ctx);
+    modbus_free(ln->ctx);
+    ln->ctx = NULL;
+    ln->open = false;
 }
 
 void link_close(rig_link *l)
 {
-    if (!l || !l->ctx)
+    if (!l)
         return;
-    modbus_close(l->ctx);
-    modbus_free(l->ctx);
-    l->ctx = NULL;
-    l->open = false;
+    for (int j = 0; j < l->nline; j++)
+        line_close(&l->line[j]);
 }
 
 /* Baud rates Debian's libmodbus 3.1.6 maps to termios; any other is silently
@@ -99,53 +137,74 @@ static bool baud_ok(int b)
     return false;
 }
 
-int link_connect(rig_link *l)
+static int line_connect(rig_link *l, link_line *ln)
 {
-    link_close(l);
+    line_close(ln);
     const rig_config *c = &l->cfg;
-    if (c->transport == RIG_TCP) {
+    const rig_bus *b = &ln->bus;
+    if (b->transport == RIG_TCP) {
         char port[16];
-        snprintf(port, sizeof port, "%d", c->port);
-        l->ctx = modbus_new_tcp_pi(c->host, port);
+        snprintf(port, sizeof port, "%d", b->port);
+        ln->ctx = modbus_new_tcp_pi(b->host, port);
     } else {
-        if (!baud_ok(c->baud)) {
-            snprintf(l->err, sizeof l->err, "baud rate %d not supported by libmodbus", c->baud);
+        if (!baud_ok(b->baud)) {
+            snprintf(l->err, sizeof l->err, "baud rate %d not supported by libmodbus", b->baud);
             return RIGOR_EUNSUPPORTED;
         }
-        l->ctx = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits, c->stop_bits);
+        ln->ctx = modbus_new_rtu(b->device, b->baud, b->parity, b->data_bits, b->stop_bits);
     }
-    if (!l->ctx) {
+    if (!ln->ctx) {
         snprintf(l->err, sizeof l->err, "cannot create Modbus context: %s", strerror(errno));
         return errno == ENOMEM ? RIGOR_ENOMEM : RIGOR_EINVAL;
     }
     /* No libmodbus error recovery: we flush and reconnect ourselves. */
-    modbus_set_error_recovery(l->ctx, MODBUS_ERROR_RECOVERY_NONE);
+    modbus_set_error_recovery(ln->ctx, MODBUS_ERROR_RECOVERY_NONE);
     double to = c->ndev ? c->dev[0].response_timeout_s : 0.5;
-    modbus_set_response_timeout(l->ctx, (uint32_t)to, (uint32_t)((to - floor(to)) * 1e6));
+    modbus_set_response_timeout(ln->ctx, (uint32_t)to, (uint32_t)((to - floor(to)) * 1e6));
     /* NOTE: no byte timeout. libmodbus 3.1.6 waits response_timeout for the
      * first byte and then, with a byte timeout set (0.5 s by default), that
      * long again for each further chunk: a peer trickling one byte every
      * 0.4 s stretched one request to a minute. Without it, libmodbus keeps
      * waiting on the same timeval, which Linux's select() counts down, so
      * the whole reply must arrive within response_timeout. */
-    modbus_set_byte_timeout(l->ctx, 0, 0);
-    l->timeout_s = to;
-    l->slave = -1;
-    if (modbus_connect(l->ctx) != 0) {
+    modbus_set_byte_timeout(ln->ctx, 0, 0);
+    ln->timeout_s = to;
+    ln->slave = -1;
+    if (modbus_connect(ln->ctx) != 0) {
         snprintf(l->err, sizeof l->err, "cannot connect to %.200s: %.200s",
-                 c->transport == RIG_TCP ? c->host : c->device, modbus_strerror(errno));
-        modbus_free(l->ctx);
-        l->ctx = NULL;
+                 b->transport == RIG_TCP ? b->host : b->device, modbus_strerror(errno));
+        modbus_free(ln->ctx);
+        ln->ctx = NULL;
         return RIGOR_ELINK;
     }
-    modbus_flush(l->ctx);
-    l->open = true;
-    clock_gettime(CLOCK_MONOTONIC, &l->last_io);
+    modbus_flush(ln->ctx);
+    ln->open = true;
+    clock_gettime(CLOCK_MONOTONIC, &ln->last_io);
     return RIGOR_OK;
 }
 
+int link_connect(rig_link *l)
+{
+    link_close(l);
+    for (int j = 0; j < l->nline; j++) {
+        int rc = line_connect(l, &l->line[j]);
+        if (rc) {
+            link_close(l); /* all lines or none: the loop sees one state */
+            return rc;
+        }
+    }
+    return RIGOR_OK;
+}
+
+/* The line of device d (its rig_device.bus). */
+static link_line *line_of(rig_link *l, const rig_device *d)
+{
+    int j = l->nline > 1 && d->bus >= 0 && d->bus < l->nline ? d->bus : 0;
+    return &l->line[j];
+}
+
 /* Per-request set-up: slave id, timeout, and the device's minimum gap. */
-static void prepare(rig_link *l, const rig_device *d)
+static void prepare(link_line *l, const rig_device *d)
 {
     if (l->slave != d->slave) {
         modbus_set_slave(l->ctx, d->slave);
@@ -174,7 +233,7 @@ static void prepare(rig_link *l, const rig_device *d)
     }
 }
 
-static int after(rig_link *l, int ok, link_kind *kind)
+static int after(rig_link *lk, link_line *l, int ok, link_kind *kind)
 {
     clock_gettime(CLOCK_MONOTONIC, &l->last_io);
     if (ok) {
@@ -185,9 +244,9 @@ static int after(rig_link *l, int ok, link_kind *kind)
     int e = errno;
     link_kind k;
     int rc = link_translate(e, &k);
-    snprintf(l->err, sizeof l->err, "%s", modbus_strerror(e));
+    snprintf(lk->err, sizeof lk->err, "%s", modbus_strerror(e));
     if (k == LINK_LOST)
-        link_close(l);
+        line_close(l);
     else if (k != LINK_EXCEPTION && k != LINK_REFUSED)
         modbus_flush(l->ctx); /* drop stale bytes so the next answer is not shifted */
     if (kind)
@@ -195,9 +254,10 @@ static int after(rig_link *l, int ok, link_kind *kind)
     return rc;
 }
 
-int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint16_t n,
+int link_read(rig_link *lk, const rig_device *d, reg_table t, uint16_t addr, uint16_t n,
               uint16_t *out, link_kind *kind)
 {
+    link_line *l = line_of(lk, d);
     if (!l->open) {
         if (kind)
             *kind = LINK_LOST;
@@ -210,12 +270,13 @@ int link_read(rig_link *l, const rig_device *d, reg_table t, uint16_t addr, uint
         errno = EMBBADDATA;
         got = -1;
     }
-    return after(l, got >= 0, kind);
+    return after(lk, l, got >= 0, kind);
 }
 
-int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, const uint16_t *v,
+int link_write(rig_link *lk, const rig_device *d, uint16_t addr, uint16_t n, const uint16_t *v,
                int fc, link_kind *kind)
 {
+    link_line *l = line_of(lk, d);
     if (!l->open) {
         if (kind)
             *kind = LINK_LOST;
@@ -228,7 +289,7 @@ int link_write(rig_link *l, const rig_device *d, uint16_t addr, uint16_t n, cons
     prepare(l, d);
     int rc = fc == 6 ? modbus_write_register(l->ctx, addr, v[0])
                      : modbus_write_registers(l->ctx, addr, n, v);
-    return after(l, rc >= 0, kind);
+    return after(lk, l, rc >= 0, kind);
 }
 
 const char *link_last_error(const rig_link *l)

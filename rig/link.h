@@ -1,14 +1,16 @@
 /* link.h — the Modbus link: the only place besides the simulator that
  * includes <modbus.h>.
  *
- * One link is one libmodbus context (TCP gateway or RTU bus) used by one
+ * One link is one libmodbus context per line of the rig (a TCP gateway or an
+ * RTU bus; rig_device.bus says which line a device is on), used by one
  * thread only. It selects the slave and the response timeout per request,
  * keeps each device's minimum silence between frames, flushes stale bytes
  * after connect and after every timeout or malformed reply (in Debian's
  * libmodbus 3.1.6 a stale reply otherwise shifts every later answer by one),
  * and translates errno / EMBX* codes into rigor_err plus an error kind for the
  * statistics, in exactly one place (link_translate). A lost connection
- * closes the context; the caller reconnects with link_connect (libmodbus's
+ * closes that line's context, link_is_open is then false (all lines or
+ * none count as the link), and the caller reconnects with link_connect (libmodbus's
  * own recovery does not recover a TCP peer that restarted).
  */
 #ifndef RIGOR_LINK_H

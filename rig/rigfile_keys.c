@@ -337,11 +337,35 @@ int rf_key_safety(parser *p, const char *k, const char *v, long col)
     } else if (!strcmp(k, "keep_awake")) {
         if (!parse_bool(v, &c->keep_awake))
             FAIL(p, col, "keep_awake: expected yes or no, got '%s'", v);
+    } else if (!strcmp(k, "invalid_limit")) {
+        /* One more invalid sample in a row than this is a FAULT; 0 would
+         * fault on the first glitch of a healthy transmitter. */
+        if (!parse_long(v, 1, 1000, &n))
+            FAIL(p, col, "invalid_limit: expected a count in 1..1000, got '%s'", v);
+        c->invalid_limit = (int)n;
+    } else if (!strcmp(k, "frozen_timeout") || !strcmp(k, "motion_timeout")) {
+        /* Below 10 ms one slow reply reads as frozen data or a drive that
+         * does not move; beyond a minute the crosshead runs on unseen. */
+        double *dst = k[0] == 'f' ? &c->frozen_timeout_s : &c->motion_timeout_s;
+        int rc = parse_quantity(p, k, v, col, DIM_TIME, dst);
+        if (rc)
+            return rc;
+        if (!(*dst >= 0.01 && *dst <= 60))
+            FAIL(p, col, "%s: must be in 10 ms..60 s", k);
+    } else if (!strcmp(k, "position_noise")) {
+        /* 0 would call every encoder count a motion; beyond 10 mm a drive
+         * that does not move is noticed only after a long stretch of travel. */
+        int rc = parse_quantity(p, k, v, col, DIM_LENGTH, &c->position_noise_m);
+        if (rc)
+            return rc;
+        if (!(c->position_noise_m > 0 && c->position_noise_m <= 0.01))
+            FAIL(p, col, "position_noise: must be in (0, 10] mm");
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [safety] (expected fail_limit, retries, watchdog, "
              "tick_timeout, reconnect_max, max_rate, realtime, spin, keep_awake, "
-             "enable_timeout)",
+             "enable_timeout, invalid_limit, frozen_timeout, motion_timeout, "
+             "position_noise)",
              k);
     }
     return RIGOR_OK;
@@ -387,11 +411,14 @@ int rf_key_device(parser *p, const char *k, const char *v, long col)
     } else if (!strcmp(k, "fc06")) {
         if (!parse_bool(v, &d->fc06))
             FAIL(p, col, "fc06: expected yes or no, got '%s'", v);
+    } else if (!strcmp(k, "no_heartbeat")) {
+        if (!parse_bool(v, &d->no_heartbeat))
+            FAIL(p, col, "no_heartbeat: expected yes or no, got '%s'", v);
     } else {
         FAIL(p, 1,
              "unknown key '%s' in [device %s] (expected slave, response_timeout, gap, "
-             "max_regs, bridge, fc06, eeprom, transport, host, port, device, baud, parity, "
-             "data_bits, stop_bits)",
+             "max_regs, bridge, fc06, no_heartbeat, eeprom, transport, host, port, device, "
+             "baud, parity, data_bits, stop_bits)",
              k, d->name);
     }
     return RIGOR_OK;

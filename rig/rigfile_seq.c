@@ -362,19 +362,6 @@ int rf_validate_buses(parser *p)
             d->bus = c->nbus++;
         }
     }
-    /* NOTE: the language can say it; the driver cannot do it yet: rig/link.c
-     * opens one libmodbus context. Refused rather than run on the wrong line. */
-    if (c->nbus > 1) {
-        int i = 0;
-        while (i < c->ndev && c->dev[i].bus == 0)
-            i++;
-        p->line = p->dev_line[i];
-        FAIL(p, 0,
-             "[device %s] is on another line (%s) than [device %s]: several lines in one rig "
-             "are not supported by this build's driver yet (rig/link.c opens one)",
-             c->dev[i].name,
-             c->dev[i].link.transport == RIG_TCP ? c->dev[i].link.host : c->dev[i].link.device,
-             c->dev[first[0]].name);
-    }
+    /* Several lines: rig/link.c opens one libmodbus context per line. */
     return RIGOR_OK;
 }

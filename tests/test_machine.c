@@ -954,8 +954,46 @@ static void test_mark_hold_resumes_step(void)
     proto_release(p);
 }
 
+/* `zero force` at rest with a grip weight on a noiseless cell (issue 21): the
+ * detector saw the grip weight before the zero and 0 after it, a drop of
+ * 100 % from its peak, and the test ended "fracture" before any contact.
+ * A zero of the force re-baselines the detector. */
+static void test_zero_force_is_no_fracture(void)
+{
+    protocol *p = proto_new(PTEST_TENSILE);
+    add_step(p, PSTEP_ZERO, 0)->zero_mask = PZERO_FORCE;
+    add_step(p, PSTEP_PRELOAD, 5e-3 / 60)->target = 2.0;
+    until_event(add_step(p, PSTEP_RAMP, 6e-3 / 60), PEV_FRACTURE, NULL);
+    machine *m;
+    machine_new(p, NULL, &m);
+    machine_request(m, ME_ARM);
+    machine_request(m, ME_START);
+    machine_note notes[16];
+    int fractured_at = -1;
+    double F_after = NAN;
+    /* 2 s at 100 Hz: the crosshead closes the gap, the cell still reads the
+     * 1.2 N grip weight (display counts of 0.1 N, no noise) */
+    for (int i = 0; i < 200 && fractured_at < 0; i++) {
+        machine_sample smp = {i * 0.01, i * 1e-6, 1.2, NAN};
+        machine_cmd c;
+        int nn = machine_feed(m, &smp, &c, notes, 16);
+        for (int k = 0; k < nn; k++)
+            if (!strcmp(notes[k].kind, "fracture") || !strcmp(notes[k].kind, "end"))
+                fractured_at = i;
+        F_after = machine_values_of(m).force_N;
+    }
+    CHECK(fractured_at < 0, "zero force at rest ended the test at sample %d (%s)", fractured_at,
+          machine_end_reason(m));
+    CHECK(machine_state_of(m) == MS_PRELOAD, "still preloading: %s",
+          machine_state_name(machine_state_of(m)));
+    CHECK(F_after == 0, "the grip weight is zeroed: %g N", F_after);
+    machine_free(m);
+    proto_release(p);
+}
+
 int main(void)
 {
+    TEST_RUN(test_zero_force_is_no_fracture);
     analysis_init();
     TEST_RUN(test_table_complete);
     TEST_RUN(test_table_real);

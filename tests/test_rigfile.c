@@ -699,6 +699,10 @@ static void test_device_rigs(void)
         CHECK(c.point[ROLE_FORCE_DP].present && c.enable_timeout_s == 1, "%s dp", files[i]);
         CHECK(c.point[ROLE_TICK].present == ft && (ft ? c.tick_timeout_s == 0.5 : c.tick_timeout_s == 0),
               "%s heartbeat", files[i]);
+        /* the TLU has no heartbeat: the frozen-value rule watches it at
+         * frozen_timeout, not 5 x that (issue 21) */
+        CHECK(c.dev[1].no_heartbeat == !ft && !c.dev[0].no_heartbeat, "%s no_heartbeat",
+              files[i]);
         /* 0.1 rpm, 5 mm lead, 10:1: one count is 0.05 mm/min */
         CHECK(fabs(rig_speed_min_m_s(&c) * 6e4 - 0.05) < 1e-9, "%s speed min", files[i]);
         regmap_plan plan;
@@ -711,8 +715,8 @@ static void test_device_rigs(void)
 }
 
 /* Transport per device (issue 21): a device's own transport keys over
- * [rig]'s; one serial line shares one setting; several lines in one rig are
- * refused until the driver opens more than one (rig/link.c). */
+ * [rig]'s; one serial line shares one setting; several lines in one rig
+ * (rig/link.c opens one libmodbus context per line). */
 static void test_device_lines(void)
 {
     rig_config c;
@@ -723,10 +727,17 @@ static void test_device_lines(void)
     CHECK(rc == RIGOR_OK && c.nbus == 1 && c.dev[1].bus == 0 && c.dev[1].own_bus &&
               c.dev[1].link.port == 1502 && c.dev[0].link.port == 1502,
           "same line: rc %d nbus %d: %s", rc, c.nbus, d.msg);
-    /* a second TCP endpoint */
+    /* a second TCP endpoint: two lines (one libmodbus context each) */
     rc = parse_with("[device cell]\nslave = 2\nport = 1503\n", 0, NULL, &c, &d);
-    CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "several lines in one rig"),
-          "two lines: %ld %s", d.line, d.msg);
+    CHECK(rc == RIGOR_OK && c.nbus == 2 && c.dev[0].bus == 0 && c.dev[1].bus == 1 &&
+              c.dev[1].link.port == 1503 && c.dev[0].link.port == 1502,
+          "two lines: rc %d nbus %d %ld %s", rc, c.nbus, d.line, d.msg);
+    /* an RTU device beside the TCP one */
+    rc = parse_with("[device cell]\nslave = 2\ntransport = rtu\ndevice = /dev/ttyUSB1\n", 0,
+                    NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.nbus == 2 && c.dev[1].link.transport == RIG_RTU &&
+              !strcmp(c.dev[1].link.device, "/dev/ttyUSB1") && c.dev[0].link.transport == RIG_TCP,
+          "rtu beside tcp: rc %d %s", rc, d.msg);
     /* RTU beside TCP, without a serial port */
     rc = parse_with("[device cell]\nslave = 2\ntransport = rtu\n", 0, NULL, &c, &d);
     CHECK(rc == RIGOR_EPARSE && d.line == 36 && strstr(d.msg, "no 'device' (serial port)"),
@@ -740,8 +751,55 @@ static void test_device_lines(void)
     CHECK(rc == RIGOR_EPARSE && d.line == 38 && d.col == 10, "parity X: %ld:%ld", d.line, d.col);
 }
 
+/* The driver-side [safety] keys and [device] no_heartbeat (issue 21): read,
+ * range-checked, and refused at their own line and column. 0 in the
+ * rig_config is the driver's default (rig/supervisor.c). */
+static void test_driver_keys(void)
+{
+    rig_config c;
+    rigor_diag d;
+    int rc = parse_with(NULL, 0, NULL, &c, &d);
+    CHECK(rc == RIGOR_OK && c.invalid_limit == 0 && c.frozen_timeout_s == 0 &&
+              c.motion_timeout_s == 0 && c.position_noise_m == 0 && !c.dev[0].no_heartbeat,
+          "defaults: rc %d %s", rc, d.msg);
+    rc = parse_with("[safety]\ninvalid_limit = 7\nfrozen_timeout = 2.5 s\n"
+                    "motion_timeout = 800 ms\nposition_noise = 20 um\n"
+                    "[device cell]\nslave = 2\nno_heartbeat = yes\n",
+                    0, NULL, &c, &d);
+    CHECK(rc == RIGOR_OK, "rc %d %ld:%ld %s", rc, d.line, d.col, d.msg);
+    CHECK(c.invalid_limit == 7, "invalid_limit %d", c.invalid_limit);
+    CHECK_NEAR(c.frozen_timeout_s, 2.5, 0, 1e-12, "frozen_timeout");
+    CHECK_NEAR(c.motion_timeout_s, 0.8, 0, 1e-12, "motion_timeout");
+    CHECK_NEAR(c.position_noise_m, 20e-6, 0, 1e-15, "position_noise");
+    CHECK(c.dev[1].no_heartbeat && !c.dev[0].no_heartbeat, "no_heartbeat on the cell only");
+    static const struct {
+        const char *extra;
+        long line, col;
+        const char *want;
+    } cc[] = {
+        {"[safety]\ninvalid_limit = 0\n", 37, 17, "invalid_limit: expected a count in 1..1000"},
+        {"[safety]\ninvalid_limit = many\n", 37, 17, "got 'many'"},
+        {"[safety]\nfrozen_timeout = 1 ms\n", 37, 18, "frozen_timeout: must be in 10 ms..60 s"},
+        {"[safety]\nfrozen_timeout = 2 min\n", 37, 18, "10 ms..60 s"},
+        {"[safety]\nfrozen_timeout = 1 mm\n", 37, 20, "expected a time"},
+        {"[safety]\nmotion_timeout = 0 s\n", 37, 18, "motion_timeout: must be in 10 ms..60 s"},
+        {"[safety]\nposition_noise = 0 um\n", 37, 18, "position_noise: must be in (0, 10] mm"},
+        {"[safety]\nposition_noise = 5 s\n", 37, 20, "expected a length"},
+        {"[safety]\nposition_noise = 2 cm\n", 37, 18, "(0, 10] mm"},
+        {"[device cell]\nslave = 2\nno_heartbeat = maybe\n", 38, 16,
+         "no_heartbeat: expected yes or no"},
+    };
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        rc = parse_with(cc[i].extra, 0, NULL, &c, &d);
+        CHECK(rc == RIGOR_EPARSE && d.line == cc[i].line && d.col == cc[i].col &&
+                  strstr(d.msg, cc[i].want),
+              "case %zu: rc %d at %ld:%ld '%s'", i, rc, d.line, d.col, d.msg);
+    }
+}
+
 int main(void)
 {
+    TEST_RUN(test_driver_keys);
     TEST_RUN(test_sha256);
     TEST_RUN(test_base_good);
     TEST_RUN(test_realtime_key);

@@ -25,7 +25,11 @@ low word first, 16-bit parameters in the low word):
 Injected failures: --alarm-after s [--alarm-code C] (an alarm, AL013 by
 default), --no-servo-on (SON never comes), --ignore-write ADDR (a
 parameter write is acknowledged but not taken), --refuse-watchdog (P3-04
-writes answered with an exception).
+writes answered with an exception), --refuse-stop (once devemu.py arms it at
+the break, every P1-09 write is answered with an exception: the speed 0 never
+arrives, and only SON off (P4-07 DI1 = 0, the rig file's disable) stops the
+motor), --no-motion (the speed command is accepted, SON and the status say
+running, but the motor does not turn: a seized screw or a brake left on).
 Quirks: a read of more than 10 registers, or of an address not in the map,
 is answered with an exception; FC04 (input registers) is refused; reads see
 the parameters' low words as written. Simplified: with servo on in speed
@@ -46,13 +50,17 @@ WATCHDOG = 0x0308
 
 class AsdaB2:
     def __init__(self, event, refuse_watchdog=False, no_servo_on=False, ignore_write=None,
-                 alarm_after=None, alarm_code=0x13):
+                 alarm_after=None, alarm_code=0x13, refuse_stop=False, no_motion=False):
         self.alarm_after, self.alarm_code = alarm_after, alarm_code  # injected alarm
         self.t_start = None
         self.event = event
         self.refuse_watchdog = refuse_watchdog
         self.no_servo_on = no_servo_on      # injected: SON never comes (STO open)
         self.ignore_write = ignore_write    # injected: a parameter that keeps its value
+        self.refuse_stop = refuse_stop      # injected: P1-09 refused once armed
+        self.stop_armed = False             # set by devemu.py at the break
+        self.refused_speed = 0
+        self.no_motion = no_motion          # injected: the motor never turns
         self.r = {a: 0 for a in REGS}
         self.r[0x0304] = 6
         self.puu0 = 1234567.0     # absolute encoder: not 0 at power-on
@@ -77,6 +85,11 @@ class AsdaB2:
             return False
         if fc in (6, 16) and self.refuse_watchdog and address <= WATCHDOG < address + count:
             return False                   # injected: the drive refuses P3-04
+        if fc in (6, 16) and self.stop_armed and address <= 0x0112 < address + count:
+            self.refused_speed += 1
+            if self.refused_speed == 1:
+                self.event("refused_stop P1-09")
+            return False                   # injected: the speed 0 never arrives
         if fc in (6, 16) and address <= 0x0002 < address + count:
             return False                   # alarms are cleared by DI ARST, not written
         return True
@@ -128,7 +141,7 @@ class AsdaB2:
             self.event("watchdog AL020")
         running = son and not alarm and self.r[0x0102] == 2
         target = self._i32(0x0112) * 0.1 if running else 0.0
-        if not running:
+        if not running or self.no_motion:
             self.rpm = 0.0                  # servo off / alarm: dynamic brake
         else:
             k = min(1.0, dt / 0.05)

@@ -21,6 +21,13 @@ Usage: devemu.py --drive asda-b2 --cell laumas-tlu|flintec-ft112
                  [--refuse-watchdog] [--no-servo-on] [--ignore-write ADDR]
                  [--alarm-after s [--alarm-code C]]
                  [--dp-change-after s] [--cell-error-after s]
+                 [--freeze-force-after s] [--overrange-after s]
+                 [--refuse-stop] [--no-motion]
+                 [--serve both|drive|cell --travel-file PATH]
+--serve drive / --serve cell split the bus into two processes (two lines of
+one rig: a pty and a TCP port, or two ptys): the drive's process writes the
+crosshead's travel and speed to PATH (two doubles), the cell's process reads
+them there and owns the specimen (it prints the break and the stop).
 --port 0 binds a free TCP port and prints "PORT <n>"; --rtu makes a
 pseudo-terminal pair (a relay between two ptys, as socat would) and prints
 "PTY <path>" for the client. Events go to stdout, line-buffered:
@@ -31,6 +38,7 @@ import asyncio
 import logging
 import math
 import os
+import struct
 import sys
 import time
 import tty
@@ -131,6 +139,12 @@ async def main():
     ap.add_argument("--ignore-write", type=lambda s: int(s, 0), default=None)
     ap.add_argument("--dp-change-after", type=float, default=None, help="s")
     ap.add_argument("--cell-error-after", type=float, default=None, help="s")
+    ap.add_argument("--freeze-force-after", type=float, default=None, help="s")
+    ap.add_argument("--overrange-after", type=float, default=None, help="s")
+    ap.add_argument("--refuse-stop", action="store_true")
+    ap.add_argument("--no-motion", action="store_true")
+    ap.add_argument("--serve", default="both", choices=["both", "drive", "cell"])
+    ap.add_argument("--travel-file", default=None)
     ap.add_argument("--debug", action="store_true")
     a = ap.parse_args()
     logging.basicConfig(stream=sys.stderr)
@@ -139,10 +153,19 @@ async def main():
     spec = Specimen(a.fu, a.xb, a.contact)
     drive = asda_b2_emu.AsdaB2(event, refuse_watchdog=a.refuse_watchdog,
                                no_servo_on=a.no_servo_on, ignore_write=a.ignore_write,
-                               alarm_after=a.alarm_after, alarm_code=a.alarm_code)
+                               alarm_after=a.alarm_after, alarm_code=a.alarm_code,
+                               refuse_stop=a.refuse_stop, no_motion=a.no_motion)
     cls = laumas_tlu_emu.LaumasTlu if a.cell == "laumas-tlu" else flintec_ft112_emu.FlintecFt112
     cell = cls(event, dp_change_after=a.dp_change_after, cell_error_after=a.cell_error_after)
-    ctx = ModbusServerContext(slaves={1: Unit(drive), 2: Unit(cell)}, single=False)
+    units = {1: Unit(drive), 2: Unit(cell)}
+    if a.serve != "both":
+        if not a.travel_file:
+            ap.error("--serve drive|cell needs --travel-file")
+        units = {1: units[1]} if a.serve == "drive" else {2: units[2]}
+        tfd = os.open(a.travel_file, os.O_RDWR | os.O_CREAT, 0o600)
+        if a.serve == "drive":
+            os.pwrite(tfd, struct.pack("<dd", 0.0, 0.0), 0)
+    ctx = ModbusServerContext(slaves=units, single=False)
 
     loop = asyncio.get_running_loop()
     if a.rtu:
@@ -164,12 +187,38 @@ async def main():
     async def physics():
         last = time.monotonic()
         reported = False
+        t_first = None
         while True:
             await asyncio.sleep(0.001)
             now = time.monotonic()
             dt = min(now - last, 0.05)
             last = now
-            drive.step(dt, now)
+            if a.serve == "cell":
+                # the drive is another process: its travel and speed from the file
+                buf = os.pread(tfd, 16, 0)
+                if len(buf) == 16:
+                    drive.motor_turns, drive.vel = struct.unpack("<dd", buf)
+                    drive.motor_turns *= asda_b2_emu.GEAR / asda_b2_emu.LEAD_M
+            else:
+                drive.step(dt, now)
+            if a.serve == "drive":
+                os.pwrite(tfd, struct.pack("<dd", drive.travel_m(), drive.vel), 0)
+                continue
+            # these injected failures count from the emulator's first physics
+            # step, as the cells' own --*-after options do
+            if t_first is None:
+                t_first = now
+            el = now - t_first
+            if a.freeze_force_after is not None and el > a.freeze_force_after and \
+                    not cell.frozen:
+                cell.frozen = True
+                event("force_frozen")
+            if a.overrange_after is not None and el > a.overrange_after and \
+                    not cell.overrange:
+                cell.overrange = True
+                event("force_overrange")
+            if spec.broken and drive.refuse_stop and not drive.stop_armed:
+                drive.stop_armed = True
             cell.step(dt, now, spec.force(drive.travel_m()))
             if spec.broken and not reported and drive.vel == 0.0:
                 reported = True

@@ -14,7 +14,10 @@ Quirks: only FC03 and FC16 (FC06 refused); a read across an address the table
 does not list (11..23) is answered with an exception; a 1.2 N grip weight at
 rest. The display is in N with 1 decimal (counts of 0.1 N).
 Injected failures: --dp-change-after s (to 2 decimals), --cell-error-after s
-(bit1 of 40009; the weight reads 0).
+(bit1 of 40009; the weight reads 0), --freeze-force-after s (the weight
+registers stop changing while the heartbeat runs on: a converter stuck on one
+value), --overrange-after s (the actual weight reads 0x7FFFFFFF counts: the
+int32 map cannot carry a NaN).
 """
 import struct
 
@@ -37,6 +40,8 @@ class FlintecFt112:
         self.t_start = None
         self.hb_acc = 0.0
         self.cell_error = False
+        self.frozen = False      # set by devemu.py (--freeze-force-after)
+        self.overrange = False   # set by devemu.py (--overrange-after)
 
     def seen_request(self):
         pass
@@ -74,9 +79,13 @@ class FlintecFt112:
         while self.hb_acc >= 0.1:
             self.hb_acc -= 0.1
             self.r[10] = (self.r[10] + 1) & 0xFFFF
+        if self.frozen:
+            return               # the heartbeat runs on, the weight does not
         self.gross = 0.0 if self.cell_error else specimen_N + GRIP_N
         q = 10.0 ** self.dp
         self.r[0], self.r[1] = i32_abcd((self.gross - self.tare) * q)
+        if self.overrange:
+            self.r[0], self.r[1] = 0x7FFF, 0xFFFF
         self.r[2], self.r[3] = i32_abcd(self.tare * q)
         self.r[4], self.r[5] = i32_abcd(self.gross * q)
         st = 1 | (2 if self.tare else 0) | (self.dp << 27)

@@ -18,7 +18,10 @@ told from a steady load); a grip weight of 1.2 N hangs on the cell at rest.
 Weights are in kg (kgf) with 2 decimals, i.e. counts of 0.01 kgf.
 Injected failures: --dp-change-after s switches to 1 decimal (a user at the
 keypad); --cell-error-after s sets the cell-error bit (a broken cable: the
-weight reads 0).
+weight reads 0); --freeze-force-after s: the registers stop changing (a hung
+converter: with no heartbeat only the driver's frozen-value rule can tell);
+--overrange-after s: the net weight reads 0x7FFFFFFF counts (the int32 map
+cannot carry a NaN: a saturated converter is the nearest it can say).
 """
 import random
 import struct
@@ -44,6 +47,8 @@ class LaumasTlu:
         self.gross_kg = 0.0
         self.t_start = None
         self.cell_error = False
+        self.frozen = False      # set by devemu.py (--freeze-force-after)
+        self.overrange = False   # set by devemu.py (--overrange-after)
 
     def seen_request(self):
         pass
@@ -78,6 +83,8 @@ class LaumasTlu:
                 not self.cell_error:
             self.cell_error = True
             self.event("cell_error")
+        if self.frozen:
+            return               # a hung converter: every register keeps its value
         q = 10.0 ** self.dp
         # NOTE: a strain-gauge transmitter's last digit is never still: one
         # count of noise (seeded, so runs repeat). A reading bit-identical for
@@ -91,6 +98,6 @@ class LaumasTlu:
         g, n, p = i32_abcd(self.gross_kg * q), i32_abcd((self.gross_kg - self.tare) * q), \
             i32_abcd(self.peak * q)
         self.r[7], self.r[8] = g
-        self.r[9], self.r[10] = n
+        self.r[9], self.r[10] = n if not self.overrange else (0x7FFF, 0xFFFF)
         self.r[11], self.r[12] = p
         self.r[13] = (1 << 8) | self.dp
