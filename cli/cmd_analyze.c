@@ -354,6 +354,8 @@ static int unc_from_run_file(const curve *c, const analysis_opts *o, unsigned gi
     u->u_geom_src = (given & (UG_W | UG_T | UG_D | UG_G | UG_H | UG_A)) ? "flags" : NULL;
     bool f;
     double v;
+    if (strcmp(c->format, "rigor-run") != 0)
+        return RIGOR_OK; /* another program's header keys mean what that program says */
     if (!(given & UG_FC)) {
         if (!header_num(c, "force_class", 0.5, 3, iso7500, &v, &f, why, wl))
             return RIGOR_EPARSE;
