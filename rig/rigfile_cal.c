@@ -44,8 +44,8 @@ int rf_key_calibration(parser *p, const char *k, const char *v, long col)
     if (!strcmp(k, "force_class")) {
         static const double iso7500[] = {0.5, 1, 2, 3};
         if (!parse_class(v, iso7500, 4, &c->force_class_pct))
-            FAIL(p, col,
-                 "force_class: expected an ISO 7500-1 class 0.5, 1, 2 or 3, got '%s'", v);
+            FAIL(p, col, "force_class: expected an ISO 7500-1 class 0.5, 1, 2 or 3, got '%s'",
+                 v);
     } else if (!strcmp(k, "extensometer_class")) {
         static const double iso9513[] = {0.2, 0.5, 1, 2};
         if (!parse_class(v, iso9513, 4, &c->extensometer_class_pct))
