@@ -431,8 +431,9 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
                                 "correction)"
                               : "");
     if (i_end + 1 < n)
-        results_note(rs, "analysed the first loading stroke (samples 1..%zu of %zu); the "
-                         "return stroke, holds and later cycles are not analysed",
+        results_note(rs, "the modulus, yield, first maximum, plateau and energy results are "
+                         "the first loading stroke's (samples 1..%zu of %zu); cycles, holds, "
+                         "the maximum and a later fracture are the whole record's",
                      i_end + 1, n);
 
     /* max_force_n, max_stress_mpa, max_strain_pct over the loading stroke. */
@@ -453,7 +454,7 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
             gmax = fmax(gmax, wk.F[i]);
         if (gmax > wk.F[imF])
             results_note(rs, "the force after the first loading stroke reaches %.6g N, above "
-                             "the reported maximum %.6g N",
+                             "the first stroke's maximum %.6g N",
                          gmax, wk.F[imF]);
     }
 
@@ -603,7 +604,8 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
     } else {
         results_number(rs, "fracture_stress_mpa", NAN);
         results_number(rs, "fracture_strain_pct", NAN);
-        results_note(rs, "fracture_stress_mpa, fracture_strain_pct: no fracture detected");
+        results_note(rs, "fracture_stress_mpa, fracture_strain_pct: no fracture detected%s",
+                     i_end + 1 < n ? " on the first loading stroke" : "");
     }
 
     /* ISO 13314 plateau stress: the arithmetic mean of the stress between
@@ -632,9 +634,9 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
                              "plateau stress",
                          PLATEAU_END_FACTOR);
     } else {
-        results_note(rs, "plateau_stress_mpa, plateau_end_strain_pct: the curve ends before "
+        results_note(rs, "plateau_stress_mpa, plateau_end_strain_pct: the %s ends before "
                          "%.4g %% strain",
-                     phi * 100);
+                     i_end + 1 < n ? "first loading stroke" : "curve", phi * 100);
     }
     results_number(rs, "plateau_stress_mpa", spl * 1e-6);
     results_number(rs, "plateau_end_strain_pct", eple * 100);
@@ -667,7 +669,8 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
             edens = e[ib];
         else
             results_note(rs, "densification_strain_pct: the efficiency is still rising at the "
-                             "end of the data (no maximum)");
+                             "end of the %s (no maximum)",
+                         i_end + 1 < n ? "first loading stroke" : "data");
         if (eb > 0)
             results_method_number(rs, "max_efficiency", eb);
     }
@@ -690,9 +693,10 @@ int compression_analyze(const curve *c, const analysis_opts *o, result_set *rs, 
         } else {
             Wabs = wk.W[ie];
             results_method_string(rs, "energy_absorption_to", "end of data");
-            results_note(rs, "energy_absorption_mj_m3: integrated to the end of the data "
+            results_note(rs, "energy_absorption_mj_m3: integrated to the end of the %s "
                              "(%.4g %% strain%s), short of %.4g %%",
-                         e[ie] * 100, frac ? ", the fracture point" : "", eto * 100);
+                         i_end + 1 < n ? "first loading stroke" : "data", e[ie] * 100,
+                         frac ? ", the fracture point" : "", eto * 100);
         }
     }
     results_number(rs, "energy_absorption_mj_m3", Wabs * 1e-6);

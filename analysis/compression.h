@@ -3,8 +3,8 @@
  * compression_analyze() reduces a recorded compression curve to engineering
  * stress and strain and fills a result_set. It detects the sign convention
  * (either sign of force and travel; results are magnitudes), the end of the
- * first loading stroke (the return stroke, holds and later cycles are not
- * analysed), and the contact point (with the streaming detector of detect.h,
+ * first loading stroke (the return stroke, holds and later cycles are
+ * analysed by cycles.c and holds.c, not here), and the contact point (with the streaming detector of detect.h,
  * so the live run and the analysis agree). Then
  *     strain = (travel since contact - (delta(F) - delta(F_contact))) / h0,
  *     stress = F / A0,

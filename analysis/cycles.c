@@ -395,6 +395,8 @@ int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
                      "first loading stroke; maximum force, stress and strain are the whole "
                      "record's",
                      im + 1, F[im]);
+        /* compression's note on the first stroke's maximum is restated here */
+        results_drop_notes(rs, "the force after the first loading stroke reaches");
     }
     /* A fracture on a later stroke (the ramp after stack-pressure cycles):
      * the first-stroke analysis cannot see it. The drop rule of the
@@ -410,9 +412,15 @@ int cycles_compression(const curve *c, const analysis_opts *o, result_set *rs)
                              "fracture at sample %zu on a later stroke: %.0f %% of the "
                              "force lost within %zu samples after the record's maximum",
                              im + 1, o->break_drop_frac * 100, i - im);
+                /* the first stroke's "no fracture detected" no longer holds */
+                results_drop_notes(rs, "fracture_stress_mpa, fracture_strain_pct: no fracture");
                 break;
             }
     }
+    if (loading_end(rs) + 1 < (double)n && !isfinite(results_get(rs, "fracture_stress_mpa")) &&
+        results_drop_notes(rs, "fracture_stress_mpa, fracture_strain_pct: no fracture"))
+        results_note(rs, "fracture_stress_mpa, fracture_strain_pct: no fracture detected (on "
+                         "the first loading stroke, nor after the whole record's maximum)");
     size_t ie = ic;
     for (size_t i = ic; i < n; i++)
         if (e[i] > e[ie])

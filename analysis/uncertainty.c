@@ -27,10 +27,13 @@ static const char *const unc_keys[] = {"modulus_mpa",
                                        "compressive_modulus_mpa",
                                        "yield_strength_mpa",
                                        "yield_strain_pct",
+                                       "upper_yield_strength_mpa",
+                                       "lower_yield_strength_mpa",
                                        "tensile_strength_mpa",
                                        "strain_at_max_pct",
                                        "break_stress_mpa",
                                        "strain_at_break_pct",
+                                       "elongation_after_fracture_pct",
                                        "max_force_n",
                                        "max_stress_mpa",
                                        "max_strain_pct",
@@ -358,6 +361,28 @@ int uncertainty_run(const curve *c, const analysis_opts *o, const unc_opts *u, r
     results_method_number(rs, "force_class_pct", u->force_class_pct);
     results_method_number(rs, "extensometer_class_pct", u->ext_class_pct);
     const curve_geom *ug = &u->u_geom;
+    bool any_ug = false;
+    for (int i = 0; i < 6; i++) {
+        double g = i == 0   ? ug->width_m
+                   : i == 1 ? ug->thickness_m
+                   : i == 2 ? ug->diameter_m
+                   : i == 3 ? ug->gauge_m
+                   : i == 4 ? ug->height_m
+                            : ug->area_m2;
+        any_ug |= isfinite(g) && g > 0;
+    }
+    results_method_string(rs, "force_class_source",
+                          !(u->force_class_pct > 0) ? "not stated"
+                          : u->force_class_src      ? u->force_class_src
+                                                    : "options");
+    results_method_string(rs, "extensometer_class_source",
+                          !(u->ext_class_pct > 0) ? "not stated"
+                          : u->ext_class_src      ? u->ext_class_src
+                                                  : "options");
+    results_method_string(rs, "geometry_uncertainty_source",
+                          !any_ug         ? "not stated"
+                          : u->u_geom_src ? u->u_geom_src
+                                          : "options");
     if (isfinite(ug->width_m) && ug->width_m > 0)
         results_method_number(rs, "u_width_mm", ug->width_m * 1e3);
     if (isfinite(ug->thickness_m) && ug->thickness_m > 0)

@@ -49,6 +49,10 @@ typedef struct {
     size_t max_trials;      /* at most (default 5000) */
     double k;               /* coverage factor (default 2) */
     int jobs;               /* threads (pool_run) */
+    /* Where each input came from, written to the method as *_source
+     * ("--force-class", "run file (rig ...)"); NULL: "not stated" when the
+     * input is 0, else "options". */
+    const char *force_class_src, *ext_class_src, *u_geom_src;
 } unc_opts;
 
 void unc_opts_default(unc_opts *u);

@@ -79,6 +79,9 @@ static void usage(FILE *f)
            "    --readings DIM=MM,MM,...   repeated readings of width, thickness, diameter,\n"
            "                               gauge-length or height: their mean is the\n"
            "                               dimension, s/sqrt(n) its standard uncertainty\n"
+           "                               an input no flag states comes from the run\n"
+           "                               file (the rig file's [calibration]; the method\n"
+           "                               names each input's source)\n"
            "    --seed N                   Monte Carlo seed (default 1)\n"
            "    --mc-tolerance PCT         stop when U changes less than this (default 5)\n"
            "    --mc-max-trials N          at most N trials (default 5000)\n"
@@ -306,7 +309,107 @@ typedef struct {
     const char *group_by;
     const unc_opts *unc; /* NULL: no uncertainty */
     job *jobs;
+    unsigned unc_given;  /* UG_*: the inputs a flag stated (the run file's do not apply) */
 } pool;
+
+/* Uncertainty inputs stated by a flag; the others come from the run file's
+ * header (the rig file's [calibration], docs/uncertainty.md). */
+enum { UG_FC = 1, UG_EC = 2, UG_W = 4, UG_T = 8, UG_D = 16, UG_G = 32, UG_H = 64, UG_A = 128 };
+
+/* A run-file header number: false (and *why) when present but not a number
+ * of the range; *v untouched when absent. */
+static bool header_num(const curve *c, const char *key, double lo, double hi,
+                       const double *classes, double *v, bool *found, char *why, size_t wl)
+{
+    const curve_meta *m = curve_meta_find(c, key);
+    *found = false;
+    if (!m || !m->value[0])
+        return true;
+    char *end;
+    double x = strtod(m->value, &end);
+    while (*end == ' ')
+        end++;
+    bool ok = end != m->value && !*end && x >= lo && x <= hi;
+    if (ok && classes) { /* a class of the standard, as the rig file requires */
+        ok = false;
+        for (int i = 0; i < 4; i++)
+            ok |= x == classes[i];
+    }
+    if (!ok) {
+        if (classes)
+            snprintf(why, wl, "run file header '%s: %s': expected a class %g, %g, %g or %g", key,
+                     m->value, classes[0], classes[1], classes[2], classes[3]);
+        else
+            snprintf(why, wl, "run file header '%s: %s': expected a number in [%g, %g]", key,
+                     m->value, lo, hi);
+        return false;
+    }
+    *v = x;
+    *found = true;
+    return true;
+}
+
+/* The inputs no flag stated, from the run file: force_class,
+ * extensometer_class, and geometry_resolution_mm r, which gives each
+ * measured dimension (width, thickness, diameter, height; not the gauge
+ * length, which the extensometer or the grips set) u = r / sqrt(12), a
+ * rectangular distribution on +-r/2 (GUM 4.3.7). Fills the *_src strings
+ * (in src). */
+static int unc_from_run_file(const curve *c, const analysis_opts *o, unsigned given,
+                             unc_opts *u, char src[3][224], char *why, size_t wl)
+{
+    static const double iso7500[4] = {0.5, 1, 2, 3}, iso9513[4] = {0.2, 0.5, 1, 2};
+    const curve_meta *rig = curve_meta_find(c, "rig");
+    char from[128];
+    snprintf(from, sizeof from, "run file (rig %.100s)", rig && rig->value[0] ? rig->value : "?");
+    u->force_class_src = (given & UG_FC) ? "--force-class" : NULL;
+    u->ext_class_src = (given & UG_EC) ? "--extensometer-class" : NULL;
+    u->u_geom_src = (given & (UG_W | UG_T | UG_D | UG_G | UG_H | UG_A)) ? "flags" : NULL;
+    bool f;
+    double v;
+    if (strcmp(c->format, "rigor-run") != 0)
+        return RIGOR_OK; /* another program's header keys mean what that program says */
+    if (!(given & UG_FC)) {
+        if (!header_num(c, "force_class", 0.5, 3, iso7500, &v, &f, why, wl))
+            return RIGOR_EPARSE;
+        if (f) {
+            u->force_class_pct = v;
+            snprintf(src[0], sizeof src[0], "%s", from);
+            u->force_class_src = src[0];
+        }
+    }
+    if (!(given & UG_EC)) {
+        if (!header_num(c, "extensometer_class", 0.2, 2, iso9513, &v, &f, why, wl))
+            return RIGOR_EPARSE;
+        if (f) {
+            u->ext_class_pct = v;
+            snprintf(src[1], sizeof src[1], "%s", from);
+            u->ext_class_src = src[1];
+        }
+    }
+    if (given & UG_A)
+        return RIGOR_OK; /* the area's own uncertainty replaces the dimensions' */
+    if (!header_num(c, "geometry_resolution_mm", 1e-9, 10, NULL, &v, &f, why, wl))
+        return RIGOR_EPARSE;
+    if (!f)
+        return RIGOR_OK;
+    curve_geom g;
+    analysis_merge_geom(&o->geom, &c->geom, &g);
+    double ur = v * 1e-3 / sqrt(12.0);
+    int n = 0;
+#define FROM_RES(bit, field)                                                                       if (!(given & bit) && isfinite(g.field) && g.field > 0) {                                          u->u_geom.field = ur;                                                                          n++;                                                                                       }
+    FROM_RES(UG_W, width_m);
+    FROM_RES(UG_T, thickness_m);
+    FROM_RES(UG_D, diameter_m);
+    FROM_RES(UG_H, height_m);
+#undef FROM_RES
+    if (n) {
+        snprintf(src[2], sizeof src[2], "%s%s: geometry_resolution %g mm / sqrt(12)",
+                 u->u_geom_src ? "flags and " : "", from, v);
+        u->u_geom_src = src[2];
+    }
+    return RIGOR_OK;
+}
 
 /* The group label of a specimen: its folder (default), format, test, file
  * or the value of a metadata key ("(no KEY)" when the file lacks it). */
@@ -350,6 +453,10 @@ static void analyse_one(void *ctx, size_t k)
     if (p->unc) {
         unc_opts u = *p->unc;
         u.jobs = p->o->threads; /* the threads the curves leave over */
+        char src[3][224];
+        j->rc = unc_from_run_file(c, p->o, p->unc_given, &u, src, j->why, sizeof j->why);
+        if (j->rc != RIGOR_OK)
+            return;
         j->rc = uncertainty_run(c, p->o, &u, &j->a.rs, j->why, sizeof j->why);
         if (j->rc != RIGOR_OK)
             return;
@@ -569,6 +676,7 @@ int cmd_analyze(int argc, char **argv)
     holds_opts_default(&hopts);
     unc_opts unc;
     unc_opts_default(&unc);
+    unsigned unc_given = 0;
     double v = 0, a, b;
     bool to_store = false;
     const char *db_target = NULL;
@@ -826,6 +934,15 @@ int cmd_analyze(int argc, char **argv)
                             longopts[optind_of(longopts, ch)].name, optarg);
                 return 2;
             }
+            unc_given |= ch == O_FCLASS ? UG_FC
+                         : ch == O_ECLASS ? UG_EC
+                         : ch == O_UW     ? UG_W
+                         : ch == O_UT     ? UG_T
+                         : ch == O_UD     ? UG_D
+                         : ch == O_UG     ? UG_G
+                         : ch == O_UH     ? UG_H
+                         : ch == O_UA     ? UG_A
+                                          : 0u;
             if (ch == O_FCLASS)
                 unc.force_class_pct = v;
             else if (ch == O_ECLASS)
@@ -848,6 +965,11 @@ int cmd_analyze(int argc, char **argv)
         case O_READINGS:
             if (!parse_readings(optarg, &flags.geom, &unc.u_geom))
                 return 2;
+            unc_given |= (unc.u_geom.width_m > 0 ? UG_W : 0u) |
+                         (unc.u_geom.thickness_m > 0 ? UG_T : 0u) |
+                         (unc.u_geom.diameter_m > 0 ? UG_D : 0u) |
+                         (unc.u_geom.gauge_m > 0 ? UG_G : 0u) |
+                         (unc.u_geom.height_m > 0 ? UG_H : 0u);
             break;
         case O_SEED:
         case O_MCMAX:
@@ -955,7 +1077,8 @@ int cmd_analyze(int argc, char **argv)
     if (nfailed)
         status = 2;
     pool p = {
-        .cl = &cl, .o = &o, .group_by = group_by, .unc = want_unc ? &unc : NULL, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job))};
+        .cl = &cl, .o = &o, .group_by = group_by, .unc = want_unc ? &unc : NULL, .jobs = calloc(cl.n ? cl.n : 1, sizeof(job)),
+        .unc_given = unc_given};
     res = calloc(cl.n ? cl.n : 1, sizeof *res);
     if (!p.jobs || !res) {
         fprintf(stderr, "rigor analyze: out of memory\n");

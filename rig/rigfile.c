@@ -71,6 +71,12 @@ static int section(parser *p, char *s, long col)
         p->sec = sec;
         return RIGOR_OK;
     }
+    if (!strcmp(a, "calibration")) {
+        if (*arg)
+            FAIL(p, col, "[calibration] takes no name");
+        p->sec = SEC_CAL;
+        return RIGOR_OK;
+    }
     if (!strcmp(a, "init")) {
         if (*arg)
             FAIL(p, col, "[init] takes no name");
@@ -129,7 +135,8 @@ static int section(parser *p, char *s, long col)
         return RIGOR_OK;
     }
     FAIL(p, col,
-         "unknown section [%s] (expected rig, limits, safety, init, device NAME, point ROLE)",
+         "unknown section [%s] (expected rig, limits, safety, init, calibration, device NAME, "
+         "point ROLE)",
          a);
 }
 
@@ -184,6 +191,7 @@ static int line_(parser *p, char *s)
     case SEC_DEVICE: return rf_key_device(p, k, v, vcol);
     case SEC_POINT: return rf_key_point(p, k, v, vcol);
     case SEC_INIT: return rf_key_init(p, k, v, vcol);
+    case SEC_CAL: return rf_key_calibration(p, k, v, vcol);
     default: FAIL(p, col, "key '%s' outside any section", k);
     }
 }

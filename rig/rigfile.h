@@ -227,6 +227,12 @@ typedef struct {
      * `enabled` status bit within this time, else the connect fails (0 = not
      * confirmed) */
     double enable_timeout_s;
+    /* [calibration] (optional): what the measuring chain is certified to, for
+     * `rigor analyze --uncertainty` through the run file's header
+     * (docs/uncertainty.md); 0 = not stated. */
+    double force_class_pct;        /* ISO 7500-1 class of the force-measuring system: 0.5, 1, 2, 3 */
+    double extensometer_class_pct; /* ISO 9513 class of the extensometer: 0.2, 0.5, 1, 2 */
+    double geometry_resolution_m;  /* resolution of the instrument the specimen is measured with */
 
     /* Warnings: the file is valid but something in it deserves the user's
      * attention ("file:line: ..."); commands print them before they start. */

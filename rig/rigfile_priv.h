@@ -13,7 +13,7 @@ extern const char *const rf_control_bit_names[RIG_CTL_COUNT];
 extern const char *const rf_mode_names[RIG_MODE_COUNT];
 extern const char *const rf_limit_keys[8];
 
-enum { SEC_NONE, SEC_RIG, SEC_LIMITS, SEC_SAFETY, SEC_DEVICE, SEC_POINT, SEC_INIT };
+enum { SEC_NONE, SEC_RIG, SEC_LIMITS, SEC_SAFETY, SEC_DEVICE, SEC_POINT, SEC_INIT, SEC_CAL };
 
 typedef struct {
     const char *name; /* file name for diagnostics */
@@ -71,5 +71,7 @@ int rf_key_limits(parser *p, const char *k, const char *v, long col);
 int rf_key_safety(parser *p, const char *k, const char *v, long col);
 int rf_key_device(parser *p, const char *k, const char *v, long col);
 int rf_key_point(parser *p, const char *k, const char *v, long col);
+/* rigfile_cal.c: [calibration] (force_class, extensometer_class, geometry_resolution). */
+int rf_key_calibration(parser *p, const char *k, const char *v, long col);
 
 #endif

@@ -40,6 +40,7 @@ runfile_header runfile_header_empty(void)
     h.width_m = h.thickness_m = h.gauge_length_m = h.diameter_m = h.height_m = h.area_m2 = NAN;
     h.compliance_m_per_N = NAN;
     h.jog_preload_N = NAN;
+    h.force_class_pct = h.extensometer_class_pct = h.geometry_resolution_m = NAN;
     return h;
 }
 
@@ -213,6 +214,9 @@ int runfile_open(const char *path, const runfile_header *h, runfile **out)
     hdr_str(m, "protocol", h->protocol);
     hdr_str(m, "note", h->note);
     hdr_num(m, "jog_preload_N", h->jog_preload_N, 1);
+    hdr_num(m, "force_class", h->force_class_pct, 1);
+    hdr_num(m, "extensometer_class", h->extensometer_class_pct, 1);
+    hdr_num(m, "geometry_resolution_mm", h->geometry_resolution_m, 1e3);
     hdr_str(m, "units",
             h->extension ? "time_s=s position_mm=mm force_N=N extension_mm=mm"
                          : "time_s=s position_mm=mm force_N=N");

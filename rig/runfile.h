@@ -5,7 +5,8 @@
  *   # key: value            header: rigor_version, start_utc, rig, regmap_sha256,
  *                           realtime, specimen, test, width_mm, thickness_mm, gauge_length_mm,
  *                           diameter_mm, height_mm, area_mm2, protocol, note, jog_preload_N,
- *                           watchdog, units
+ *                           watchdog, force_class, extensometer_class,
+ *                           geometry_resolution_mm, units
  *   time_s,position_mm,force_N[,extension_mm],stage,invalid
  *   rows...                 (stage text may be empty; `invalid` is empty for a
  *                           valid sample, else "force", "position", "extension"
@@ -47,6 +48,10 @@ typedef struct {
     const char *note;     /* operator note */
     bool extension;       /* write the extension_mm column */
     double jog_preload_N; /* force a jog left on the specimen before the test (NAN = none) */
+    /* the rig file's [calibration], for `rigor analyze --uncertainty` (NAN = not stated) */
+    double force_class_pct;        /* ISO 7500-1 class */
+    double extensometer_class_pct; /* ISO 9513 class */
+    double geometry_resolution_m;  /* the specimen-measuring instrument's resolution */
 } runfile_header;
 
 /* A header with NULL strings and NAN numbers. */

@@ -492,6 +492,10 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     h.note = t->note;
     h.jog_preload_N = s->jog_preload_N != 0 ? s->jog_preload_N : NAN;
     s->jog_preload_N = 0;
+    /* [calibration] for `rigor analyze --uncertainty` (0 = not stated) */
+    h.force_class_pct = s->cfg.force_class_pct > 0 ? s->cfg.force_class_pct : NAN;
+    h.extensometer_class_pct = s->cfg.extensometer_class_pct > 0 ? s->cfg.extensometer_class_pct : NAN;
+    h.geometry_resolution_m = s->cfg.geometry_resolution_m > 0 ? s->cfg.geometry_resolution_m : NAN;
     h.extension = s->cfg.point[ROLE_EXTENSION].present;
     if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIGOR_OK) {
         snprintf(why, wl, "%s: cannot create the run file: %s", s->res.run_path,

@@ -146,5 +146,68 @@ fi
 "$RIGOR" analyze --uncertainty --readings thickness=0.04 "$tmp/cyc.csv" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "readings-need-two" || bad "readings-need-two" "exit not 2"
 
+# 6. Classes and the geometry resolution from the rig file (issue 25): a rig
+#    file with [calibration], `rigor sim` as its own process, the header
+#    carries them and `rigor analyze --uncertainty` uses them without flags,
+#    naming the source; a flag wins; a bad header value is refused (exit 2).
+"$RIGOR" sim --tcp 127.0.0.1:0 --specimen e-lpscl-film --seed 2 >"$tmp/csim.out" 2>"$tmp/csim.err" &
+simpid=$!
+port=
+for _ in $(seq 1 50); do
+    port=$(sed -n 's/^rigor-sim: listening tcp 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/csim.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+if [ -z "$port" ]; then
+    bad cal-run "the simulator printed no port: $(cat "$tmp/csim.err")"
+else
+    sed "s/^port\( *\)= 1502/port\1= $port/" rigs/reference-tcp.ini >"$tmp/cal.ini"
+    printf '\n[calibration]\nforce_class = 1\nextensometer_class = 0.5\ngeometry_resolution = 1 um\n' >>"$tmp/cal.ini"
+    "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor --rig "$tmp/cal.ini" \
+        -o "$tmp/cal.csv" >/dev/null 2>"$tmp/cal.err"
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q '^# force_class: 1$' "$tmp/cal.csv" &&
+        grep -q '^# extensometer_class: 0.5$' "$tmp/cal.csv" &&
+        grep -q '^# geometry_resolution_mm: 0.001$' "$tmp/cal.csv"; then
+        ok "cal-header"
+    else bad "cal-header" "exit $rc: $(tail -2 "$tmp/cal.err"; grep '_class\|resolution' "$tmp/cal.csv")"; fi
+    "$RIGOR" analyze --json --uncertainty "$tmp/cal.csv" >"$tmp/cal.json" 2>"$tmp/cal.aerr"
+    r1=$?
+    "$RIGOR" analyze --json --uncertainty --force-class 3 "$tmp/cal.csv" >"$tmp/cal3.json" 2>>"$tmp/cal.aerr"
+    r2=$?
+    "$RIGOR" analyze --uncertainty "$tmp/cal.csv" >"$tmp/cal.txt" 2>>"$tmp/cal.aerr"
+    if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && $PY - "$tmp/cal.json" "$tmp/cal3.json" "$tmp/cal.txt" >"$tmp/cal.py" 2>&1 <<'PYEOF'
+import json, math, sys
+a = json.load(open(sys.argv[1]))[0]; b = json.load(open(sys.argv[2]))[0]
+m, r = a["method"], a["results"]
+assert m["force_class_pct"] == 1 and m["extensometer_class_pct"] == 0.5, m
+assert m["force_class_source"].startswith("run file (rig "), m["force_class_source"]
+assert m["extensometer_class_source"].startswith("run file (rig "), m
+assert "geometry_resolution 0.001 mm / sqrt(12)" in m["geometry_uncertainty_source"], m
+u = 0.001 / math.sqrt(12)
+assert abs(m["u_thickness_mm"] - u) < 1e-9 and abs(m["u_width_mm"] - u) < 1e-9, m
+assert "u_gauge_length_mm" not in m, "the gauge length is not a measured dimension"
+# Fm: the force class dominates: U/Fm = 2 x 1 %/sqrt(3) = 1.155 % (noise adds little)
+rel = r["max_force_n_u"] / r["max_force_n"]
+assert abs(rel - 0.02 / math.sqrt(3)) < 0.1 * 0.02 / math.sqrt(3), rel
+# a flag wins over the run file: class 3 triples U(Fm)
+mb, rb = b["method"], b["results"]
+assert mb["force_class_pct"] == 3 and mb["force_class_source"] == "--force-class", mb
+assert mb["extensometer_class_source"].startswith("run file"), mb
+rel3 = rb["max_force_n_u"] / rb["max_force_n"]
+assert abs(rel3 - 0.06 / math.sqrt(3)) < 0.1 * 0.06 / math.sqrt(3), rel3
+txt = open(sys.argv[3]).read()
+assert "force_class_source=run file (rig " in txt, "the text output names the source"
+print("  U(Fm)/Fm %.3f %% (class 1 from the run file), %.3f %% (--force-class 3)" % (rel * 100, rel3 * 100))
+PYEOF
+    then ok "cal-uncertainty"; cat "$tmp/cal.py"; else bad "cal-uncertainty" "rc $r1/$r2: $(tail -3 "$tmp/cal.py" "$tmp/cal.aerr")"; fi
+    sed 's/^# force_class: 1$/# force_class: 1.5/' "$tmp/cal.csv" >"$tmp/calbad.csv"
+    "$RIGOR" analyze --uncertainty "$tmp/calbad.csv" >/dev/null 2>"$tmp/calbad.err"
+    rc=$?
+    if [ $rc -eq 2 ] && grep -q "run file header 'force_class: 1.5': expected a class 0.5, 1, 2 or 3" "$tmp/calbad.err"; then
+        ok "cal-bad-header"; else bad "cal-bad-header" "exit $rc: $(cat "$tmp/calbad.err")"; fi
+fi
+kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null
+
 echo "# it_cycles: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -282,6 +282,92 @@ static void test_compression_cycles(void)
     rec_free(&r);
 }
 
+/* Regression (issue 25): after stack-pressure cycles the compression notes
+ * described the first stroke only ("no fracture detected", "the force after
+ * the first loading stroke reaches ... above the reported maximum") while the
+ * cycles code reported the whole record's maximum and a later fracture. A
+ * brittle pellet: three elastic cycles 1..10 N, then a ramp to 15 N and
+ * either a fracture (force to 0) or a slow unloading (no fracture). */
+static bool has_note(const result_set *rs, const char *part)
+{
+    for (size_t i = 0; i < rs->nnotes; i++)
+        if (strstr(rs->notes[i], part))
+            return true;
+    return false;
+}
+
+static void test_compression_notes_after_cycles(void)
+{
+    for (int broken = 1; broken >= 0; broken--) {
+        rec r = {0};
+        synth_seed(11);
+        double e = 0, e10 = 10.0 / AREA / E_PA, e1 = 1.0 / AREA / E_PA;
+        double e15 = 15.0 / AREA / E_PA;
+        for (int k = 0; k < 3; k++) {
+            while (e < e10) {
+                e += RATE / 10;
+                push(&r, e, 0.001 * SY_PA, 0);
+            }
+            while (e > e1) {
+                e -= RATE / 10;
+                push(&r, e, 0.001 * SY_PA, 0);
+            }
+        }
+        while (e < e15) {
+            e += RATE / 10;
+            push(&r, e, 0.001 * SY_PA, 0);
+        }
+        for (int i = 0; i < 300; i++) {
+            e += broken ? RATE / 10 : -RATE / 10;
+            push(&r, e, 0, 0);
+            if (broken)
+                r.s[r.n - 1] = r.F[r.n - 1] = 0;
+        }
+        curve *c = to_curve(&r, "compression");
+        CHECK(c != NULL, "curve");
+        if (!c) {
+            rec_free(&r);
+            return;
+        }
+        analysis_opts o;
+        analysis_opts_default(&o);
+        result_set rs;
+        results_init(&rs);
+        char why[256] = "";
+        CHECK(analysis_run(c, &o, &rs, why, sizeof why) == RIGOR_OK, "analysis_run: %s", why);
+        CHECK_NEAR(results_get(&rs, "max_force_n"), 15.0, 0, 0.01, "whole-record maximum");
+        CHECK(has_note(&rs, "the maximum of the whole record"), "the cycles note");
+        CHECK(!has_note(&rs, "the force after the first loading stroke reaches"),
+              "broken %d: the first stroke's maximum note is restated, not kept", broken);
+        CHECK(!has_note(&rs, "above the reported maximum"), "no contradicting maximum");
+        CHECK(!has_note(&rs, "later cycles are not analysed"), "cycles are analysed");
+        CHECK(has_note(&rs, "the first loading stroke's (samples 1.."),
+              "says which results are the first stroke's");
+        CHECK(!has_note(&rs, "end of the data") && !has_note(&rs, "the curve ends before"),
+              "the first stroke's end is not called the end of the data");
+        CHECK(has_note(&rs, "integrated to the end of the first loading stroke"),
+              "the energy note names the first stroke");
+        if (broken) {
+            CHECK_NEAR(results_get(&rs, "fracture_stress_mpa"), 15.0 / AREA * 1e-6, 0, 0.01,
+                       "fracture on the later stroke");
+            CHECK(!has_note(&rs, "no fracture detected"), "no 'no fracture' note beside it");
+            CHECK(has_note(&rs, "on a later stroke"), "the later fracture's note");
+        } else {
+            CHECK(!isfinite(results_get(&rs, "fracture_stress_mpa")), "no fracture");
+            CHECK(has_note(&rs, "no fracture detected (on the first loading stroke, nor after "
+                                "the whole record's maximum)"),
+                  "the no-fracture note covers the whole record");
+            CHECK(!has_note(&rs, "no fracture detected on the first loading stroke"),
+                  "the first-stroke note is replaced");
+        }
+        for (size_t i = 0; i < rs.nnotes; i++)
+            printf("  %s: %s\n", broken ? "broken" : "unbroken", rs.notes[i]);
+        results_clear(&rs);
+        curve_free(c);
+        rec_free(&r);
+    }
+}
+
 /* The result table: rows append and free with the set. */
 static void test_result_table(void)
 {
@@ -314,6 +400,7 @@ int main(void)
     TEST_RUN(test_no_false_cycles);
     TEST_RUN(test_whole_record_maximum);
     TEST_RUN(test_compression_cycles);
+    TEST_RUN(test_compression_notes_after_cycles);
     TEST_RUN(test_result_table);
     TEST_END("test_cycles");
 }

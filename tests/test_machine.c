@@ -978,7 +978,7 @@ static void test_zero_force_is_no_fracture(void)
         machine_cmd c;
         int nn = machine_feed(m, &smp, &c, notes, 16);
         for (int k = 0; k < nn; k++)
-            if (!strcmp(notes[k].kind, "fracture") || !strcmp(notes[k].kind, "end"))
+            if (notes[k].kind == MN_FRACTURE || notes[k].kind == MN_END)
                 fractured_at = i;
         F_after = machine_values_of(m).force_N;
     }

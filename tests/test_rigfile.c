@@ -797,6 +797,68 @@ static void test_driver_keys(void)
     }
 }
 
+/* [calibration] (issue 25): the ISO 7500-1 and ISO 9513 classes and the
+ * geometry instrument's resolution; 0 when not stated; anything else than a
+ * class of the standard, or a resolution that is no length in (0, 10 mm],
+ * refused at its line and column. */
+static void test_calibration_keys(void)
+{
+    char buf[4096];
+    rig_config c;
+    rigor_diag d = {0};
+    build(buf, sizeof buf, 0, NULL, "");
+    CHECK(rigfile_parse(buf, "cal.ini", &c, &d) == RIGOR_OK && c.force_class_pct == 0 &&
+              c.extensometer_class_pct == 0 && c.geometry_resolution_m == 0,
+          "not stated: 0");
+    build(buf, sizeof buf, 0, NULL,
+          "[calibration]\nforce_class = 1\nextensometer_class = 0.5 ; ISO 9513\n"
+          "geometry_resolution = 1 um\n");
+    CHECK(rigfile_parse(buf, "cal.ini", &c, &d) == RIGOR_OK, "good: %s", d.msg);
+    CHECK(c.force_class_pct == 1 && c.extensometer_class_pct == 0.5, "classes %g %g",
+          c.force_class_pct, c.extensometer_class_pct);
+    CHECK_NEAR(c.geometry_resolution_m, 1e-6, 1e-15, 0, "1 um");
+    static const double fc[] = {0.5, 1, 2, 3}, ec[] = {0.2, 0.5, 1, 2};
+    for (int i = 0; i < 4; i++) {
+        char extra[96];
+        snprintf(extra, sizeof extra, "[calibration]\nforce_class = %g\nextensometer_class = %g\n",
+                 fc[i], ec[i]);
+        build(buf, sizeof buf, 0, NULL, extra);
+        CHECK(rigfile_parse(buf, "cal.ini", &c, &d) == RIGOR_OK && c.force_class_pct == fc[i] &&
+                  c.extensometer_class_pct == ec[i],
+              "class %g / %g: %s", fc[i], ec[i], d.msg);
+    }
+    static const struct {
+        const char *line;
+        long col;
+        const char *want;
+    } refused[] = {
+        {"force_class = 1.5", 15, "force_class: expected an ISO 7500-1 class 0.5, 1, 2 or 3, got '1.5'"},
+        {"force_class = 0.2", 15, "ISO 7500-1 class"},
+        {"force_class = class 1", 15, "ISO 7500-1 class"},
+        {"extensometer_class = 3", 22, "extensometer_class: expected an ISO 9513 class"},
+        {"extensometer_class = nan", 22, "ISO 9513 class"},
+        {"geometry_resolution = 0 mm", 23, "geometry_resolution: expected a length in (0, 10 mm]"},
+        {"geometry_resolution = 2 cm", 23, "(0, 10 mm]"},
+        {"geometry_resolution = -1 um", 23, "(0, 10 mm]"},
+        {"geometry_resolution = 1", 23, "needs a unit"},
+        {"geometry_resolution = 1 N", 25, "expected a length"},
+        {"force = 1", 1, "unknown key 'force' in [calibration]"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char extra[96];
+        snprintf(extra, sizeof extra, "[calibration]\n%s\n", refused[i].line);
+        build(buf, sizeof buf, 0, NULL, extra);
+        int rc = rigfile_parse(buf, "cal.ini", &c, &d);
+        CHECK(rc != RIGOR_OK && d.line == 37 && d.col == refused[i].col &&
+                  strstr(d.msg, refused[i].want) && !strcmp(d.file, "cal.ini"),
+              "'%s': rc %d %ld:%ld %s", refused[i].line, rc, d.line, d.col, d.msg);
+    }
+    build(buf, sizeof buf, 0, NULL, "[calibration x]\n");
+    CHECK(rigfile_parse(buf, "cal.ini", &c, &d) == RIGOR_EPARSE && d.line == 36 &&
+              strstr(d.msg, "[calibration] takes no name"),
+          "named section: %ld %s", d.line, d.msg);
+}
+
 int main(void)
 {
     TEST_RUN(test_driver_keys);
@@ -816,5 +878,6 @@ int main(void)
     TEST_RUN(test_init_alarms_eeprom);
     TEST_RUN(test_device_rigs);
     TEST_RUN(test_device_lines);
+    TEST_RUN(test_calibration_keys);
     TEST_END("test_rigfile");
 }

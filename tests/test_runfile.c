@@ -199,6 +199,56 @@ static void test_format_and_trailer(void)
     free(t);
 }
 
+/* The rig file's [calibration] in the header (issue 25), read back by the
+ * importer as metadata; not stated (NAN) = no line. */
+static void test_calibration_header(void)
+{
+    for (int stated = 1; stated >= 0; stated--) {
+        runfile_header h = runfile_header_empty();
+        h.rigor_version = "0.1.0";
+        h.test = "tensile";
+        if (stated) {
+            h.force_class_pct = 1;
+            h.extensometer_class_pct = 0.5;
+            h.geometry_resolution_m = 1e-6;
+        }
+        runfile *f;
+        const char *path = tmp(stated ? "cal1.csv" : "cal0.csv");
+        CHECK(runfile_open(path, &h, &f) == RIGOR_OK, "open");
+        for (int i = 0; i < 20; i++) {
+            rig_sample s = sample(i * 0.01);
+            runfile_append(f, &s, "");
+        }
+        CHECK(runfile_close(f, "done", NULL) == RIGOR_OK, "close");
+        char *t = slurp(path, NULL);
+        CHECK(t != NULL, "read back");
+        if (!t)
+            return;
+        const char *cols = strstr(t, "\ntime_s,");
+        const char *fc = strstr(t, "\n# force_class: 1\n");
+        if (stated)
+            CHECK(fc && cols && fc < cols && strstr(t, "\n# extensometer_class: 0.5\n") &&
+                      strstr(t, "\n# geometry_resolution_mm: 0.001\n"),
+                  "the three lines in the header");
+        else
+            CHECK(!strstr(t, "force_class") && !strstr(t, "extensometer_class") &&
+                      !strstr(t, "geometry_resolution"),
+                  "not stated: no lines");
+        free(t);
+        curve_list cl = {0};
+        csvin_opts io;
+        csvin_opts_default(&io);
+        rigor_diag d = {0};
+        int rc = csvin_read_file(path, &io, &cl, &d);
+        CHECK(rc == RIGOR_OK && cl.n == 1, "importer: %s", d.msg);
+        if (rc == RIGOR_OK && cl.n == 1 && stated) {
+            const curve_meta *m = curve_meta_find(cl.v[0], "geometry_resolution_mm");
+            CHECK(m && !strcmp(m->value, "0.001"), "metadata '%s'", m ? m->value : "(none)");
+        }
+        curve_list_free(&cl);
+    }
+}
+
 static void test_excl_refusal(void)
 {
     runfile_header h = runfile_header_empty();
@@ -447,6 +497,7 @@ int main(void)
     TEST_RUN(test_kill9);
     TEST_RUN(test_disk_full);
     TEST_RUN(test_invalid_samples);
+    TEST_RUN(test_calibration_header);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     (void)!system(cmd);
