@@ -228,15 +228,35 @@ int storeio_series_next(storeio_run_opts *o, const char **specimen_id, curve_geo
     return 0;
 }
 
-int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
-                const analysed *a)
+/* A failed store write, recorded in the run file itself (the run file is
+ * the record of the test, stderr is gone with the terminal): one trailer
+ * line "# store: failed (REASON)" after the acquisition statistics, which
+ * the importer reads as metadata like any other trailer "# key: value"
+ * line (rig/runfile.h), so `rigor analyze` and `rigor db import` still read
+ * the file, and the import then stores it. */
+static int note_store_failed(const char *run_path, const char *reason)
 {
+    FILE *f = fopen(run_path, "a");
+    if (!f)
+        return RIGOR_EIO;
+    char one[1024];
+    snprintf(one, sizeof one, "%s", reason);
+    for (char *p = one; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(f, "# store: failed (%s)\n", one);
+    return fclose(f) == 0 ? RIGOR_OK : RIGOR_EIO;
+}
+
+int storeio_run_msg(const storeio_run_opts *o, const char *run_path, const curve *c,
+                    const analysed *a, char *msg, size_t ml)
+{
+    msg[0] = '\0';
     if (!o->enabled)
         return 0;
-    char sha[65];
+    char sha[65], why[1200] = "";
     if (sha256_file(run_path, sha) != RIGOR_OK) {
-        fprintf(stderr, "rigor run: store: cannot read back %s: %s\n", run_path,
-                strerror(errno));
+        snprintf(msg, ml, "store: cannot read back %s: %s", run_path, strerror(errno));
         return STOREIO_EXIT;
     }
     store_specimen sp;
@@ -264,7 +284,8 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
     if (o->rig_path && sha256_file(o->rig_path, rsha) == RIGOR_OK)
         snprintf(run.rig_sha256, sizeof run.rig_sha256, "%s", rsha);
     store *st = NULL;
-    int rc = storeio_open("run", o->db, false, &st);
+    store_cfg cfg = {.target = o->db};
+    int rc = store_open(&cfg, &st, why, sizeof why);
     int64_t rid = 0, aid = 0;
     if (rc == RIGOR_OK) {
         if (a) {
@@ -273,19 +294,30 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
             rc = store_add_run(st, &sp, &run, NULL, &rid, NULL);
         }
         if (rc != RIGOR_OK)
-            fprintf(stderr, "rigor run: store: %s\n", store_errmsg(st));
+            snprintf(why, sizeof why, "%s", store_errmsg(st));
         else
-            fprintf(stderr, "rigor run: stored as run %lld%s in %s\n", (long long)rid,
-                    a ? " with its analysis" : " (not analysed)", store_target(st));
+            snprintf(msg, ml, "stored as run %lld%s in %s", (long long)rid,
+                     a ? " with its analysis" : " (not analysed)", store_target(st));
     }
     store_close(st);
     free(text);
     if (rc == RIGOR_OK)
         return 0;
-    fprintf(stderr,
-            "rigor run: the test is safe in %s; store it later with 'rigor db import %s'\n",
-            run_path, run_path);
+    bool noted = note_store_failed(run_path, why) == RIGOR_OK;
+    snprintf(msg, ml,
+             "store: %s; the test is safe in %s%s; store it later with 'rigor db import %s'",
+             why, run_path, noted ? " (its trailer says '# store: failed')" : "", run_path);
     return STOREIO_EXIT;
+}
+
+int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
+                const analysed *a)
+{
+    char msg[4096];
+    int rc = storeio_run_msg(o, run_path, c, a, msg, sizeof msg);
+    if (msg[0])
+        fprintf(stderr, "rigor run: %s\n", msg);
+    return rc;
 }
 
 /* ---- import --------------------------------------------------------------- */

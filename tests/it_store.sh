@@ -156,6 +156,18 @@ RIGOR_DB_BUSY_MS=200 "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor -
     -o "$tmp/live1.csv" --db "$DB" >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 4 ] && grep -q 'the test is safe in .*live1.csv' "$tmp/err" && grep -q '^# rows:' "$tmp/live1.csv"; then
     ok run-locked-keeps-file; else bad run-locked-keeps-file "rc=$rc $(tail -2 "$tmp/err")"; fi
+# the failed store write is recorded in the run file itself, after its
+# statistics, and the file still reads as a complete run
+last=$(tail -1 "$tmp/live1.csv")
+case $last in
+'# store: failed ('*'locked by another writer'*')') ok run-locked-trailer ;;
+*) bad run-locked-trailer "last line '$last'" ;;
+esac
+"$RIGOR" analyze --csv "$tmp/live1.csv" >"$tmp/a1.csv" 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/a1.csv")" -eq 2 ] && ! grep -q 'interrupted' "$tmp/err" "$tmp/a1.csv"; then
+    ok analyze-reads-store-trailer; else bad analyze-reads-store-trailer "rc=$rc $(cat "$tmp/err")"; fi
+"$RIGOR" inspect "$tmp/live1.csv" 2>/dev/null | grep -q 'store.*failed' && ok inspect-shows-store-trailer ||
+    bad inspect-shows-store-trailer "no store key in the metadata"
 touch "$tmp/go"; wait
 db import "$tmp/live1.csv" 2>/dev/null; rc=$?
 n=$(sqlite3 "$DB" "SELECT count(*) FROM runs WHERE source LIKE '%live1.csv'")
