@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,11 @@ int storeio_run_msg(const storeio_run_opts *o, const char *run_path, const curve
         sp = o->series_sp;
         sp.geom = g; /* as tested: the run file's geometry */
     }
+    /* the run file where it is, whatever the current folder of whoever
+     * reads the store later (rigor report --db, another machine's console) */
+    char absbuf[PATH_MAX];
+    if (realpath(run_path, absbuf) && strlen(absbuf) < sizeof run.source)
+        snprintf(run.source, sizeof run.source, "%s", absbuf);
     char *text = NULL;
     FILE *f = o->protocol_path ? fopen(o->protocol_path, "r") : NULL;
     if (f) {
