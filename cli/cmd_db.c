@@ -241,7 +241,7 @@ static int note_store_failed(const char *run_path, const char *reason)
     if (!f)
         return RIGOR_EIO;
     char one[1024];
-    snprintf(one, sizeof one, "%s", reason);
+    snprintf(one, sizeof one, "%.1000s", reason);
     for (char *p = one; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
@@ -272,7 +272,7 @@ int storeio_run_msg(const storeio_run_opts *o, const char *run_path, const curve
      * reads the store later (rigor report --db, another machine's console) */
     char absbuf[PATH_MAX];
     if (realpath(run_path, absbuf) && strlen(absbuf) < sizeof run.source)
-        snprintf(run.source, sizeof run.source, "%s", absbuf);
+        memcpy(run.source, absbuf, strlen(absbuf) + 1);
     char *text = NULL;
     FILE *f = o->protocol_path ? fopen(o->protocol_path, "r") : NULL;
     if (f) {
