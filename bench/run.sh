@@ -33,6 +33,9 @@ mkdir -p "$DATA"
 : >"$RAW"
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+# the results store (bench/store.sh, docs/store.md): part of the default run
+[ -z "${BENCH_ONLY:-}" ] && ONLY="$ONLY store"
+NS=${BENCH_STORE_FILES:-1000} # legacy files imported (the issue's target: 10000)
 # kv NAME KEY: value of KEY in the BENCH line NAME of $RAW
 kv() { sed -n "s/^BENCH $1 .*\<$2=\([^ ]*\).*/\1/p" "$RAW" | tail -1; }
 load() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' /; }
@@ -115,6 +118,9 @@ if want batch; then
     timed batch_1 "$RIGOR" analyze --csv --jobs 1 "$d"
     timed batch_2 "$RIGOR" analyze --csv --jobs 2 "$d"
 fi
+if want store; then
+    STORE_BENCH_FILES=$NS sh bench/store.sh "$B" 2>&1 | grep '^BENCH' >>"$RAW"
+fi
 
 # ---- the table -------------------------------------------------------------
 {
@@ -187,6 +193,16 @@ if want batch; then
     printf '%-34s %14s %14s %8s  %s\n' "batch $NB x 10^4 rows: files/s" \
         "$(awk -v n="$NB" -v w="$w2" 'BEGIN{ printf "%.1f", n / w }')" "$(awk -v n="$NB" -v w="$w1" 'BEGIN{ printf "%.1f", n / w }')" \
         "$(ratio "$w1" "$w2")" "--jobs 2 vs --jobs 1 (wall ${w2}/${w1} s, peak RSS $(($(kv batch_2 rss_kb) / 1024))/$(($(kv batch_1 rss_kb) / 1024)) MB); load $(kv batch_1 load_before)"
+fi
+if want store; then
+    for be in sqlite postgresql; do
+        l=$(grep "^BENCH store_$be " "$RAW" | tail -1)
+        [ -n "$l" ] || continue
+        v() { echo "$l" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+        printf '%-34s %14s %14s %8s  %s\n' "store $be $NS files: import s" "$(v import_s)" \
+            "$(v analyze_s)" "$(ratio "$(v analyze_s)" "$(v import_s)")" \
+            "db import vs analyze --csv > file ($(echo "$l" | sed -n 's/.*import_over_analyze=\([^ ]* %\).*/\1/p'); target +20 %); query $(v query_rows) rows $(v query_s) s"
+    done
 fi
 echo "load after: $(load)"
 } | tee "$OUT/results.txt"

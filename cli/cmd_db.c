@@ -14,6 +14,7 @@
  * `rigor analyze --csv` and its summary those of `--summary`.
  */
 #include "commands.h"
+#include "figures.h"
 #include "output.h"
 #include "storeio.h"
 
@@ -27,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,9 @@ static void usage(FILE *f)
         "  correct SPECIMEN QUANTITY MM --reason TEXT [--batch B]   geometry correction\n"
         "                          (width, thickness, diameter, area [mm^2], gauge-length,\n"
         "                          height)\n"
+        "  report -o REPORT.html [filters]   the HTML report of `rigor report` from a\n"
+        "                          query; each curve read from its stored run file and\n"
+        "                          checked against its SHA-256 (also: rigor report --db)\n"
         "\n"
         "filters: --specimen GLOB --material GLOB --batch GLOB --series GLOB\n"
         "         --operator NAME --protocol NAME --since DATE --until DATE\n"
@@ -73,7 +78,8 @@ static void usage(FILE *f)
         "options: --operator NAME (who writes; default $RIGOR_OPERATOR, else $USER)\n"
         "\n"
         "Exit status: 0 done; 1 verify found an entry that does not match; 2 invalid\n"
-        "input or usage, or some file could not be read or analysed; 4 the store could\n"
+        "input or usage, or some file could not be read or analysed (report: some curve\n"
+        "file is missing, changed or unreadable; the report says which); 4 the store could\n"
         "not be opened or written (locked, full, newer schema, unreachable).\n");
 }
 
@@ -223,15 +229,35 @@ int storeio_series_next(storeio_run_opts *o, const char **specimen_id, curve_geo
     return 0;
 }
 
-int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
-                const analysed *a)
+/* A failed store write, recorded in the run file itself (the run file is
+ * the record of the test, stderr is gone with the terminal): one trailer
+ * line "# store: failed (REASON)" after the acquisition statistics, which
+ * the importer reads as metadata like any other trailer "# key: value"
+ * line (rig/runfile.h), so `rigor analyze` and `rigor db import` still read
+ * the file, and the import then stores it. */
+static int note_store_failed(const char *run_path, const char *reason)
 {
+    FILE *f = fopen(run_path, "a");
+    if (!f)
+        return RIGOR_EIO;
+    char one[1024];
+    snprintf(one, sizeof one, "%.1000s", reason);
+    for (char *p = one; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(f, "# store: failed (%s)\n", one);
+    return fclose(f) == 0 ? RIGOR_OK : RIGOR_EIO;
+}
+
+int storeio_run_msg(const storeio_run_opts *o, const char *run_path, const curve *c,
+                    const analysed *a, char *msg, size_t ml)
+{
+    msg[0] = '\0';
     if (!o->enabled)
         return 0;
-    char sha[65];
+    char sha[65], why[1200] = "";
     if (sha256_file(run_path, sha) != RIGOR_OK) {
-        fprintf(stderr, "rigor run: store: cannot read back %s: %s\n", run_path,
-                strerror(errno));
+        snprintf(msg, ml, "store: cannot read back %s: %s", run_path, strerror(errno));
         return STOREIO_EXIT;
     }
     store_specimen sp;
@@ -242,6 +268,11 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
         sp = o->series_sp;
         sp.geom = g; /* as tested: the run file's geometry */
     }
+    /* the run file where it is, whatever the current folder of whoever
+     * reads the store later (rigor report --db, another machine's console) */
+    char absbuf[PATH_MAX];
+    if (realpath(run_path, absbuf) && strlen(absbuf) < sizeof run.source)
+        memcpy(run.source, absbuf, strlen(absbuf) + 1);
     char *text = NULL;
     FILE *f = o->protocol_path ? fopen(o->protocol_path, "r") : NULL;
     if (f) {
@@ -259,7 +290,8 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
     if (o->rig_path && sha256_file(o->rig_path, rsha) == RIGOR_OK)
         snprintf(run.rig_sha256, sizeof run.rig_sha256, "%s", rsha);
     store *st = NULL;
-    int rc = storeio_open("run", o->db, false, &st);
+    store_cfg cfg = {.target = o->db};
+    int rc = store_open(&cfg, &st, why, sizeof why);
     int64_t rid = 0, aid = 0;
     if (rc == RIGOR_OK) {
         if (a) {
@@ -268,19 +300,30 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
             rc = store_add_run(st, &sp, &run, NULL, &rid, NULL);
         }
         if (rc != RIGOR_OK)
-            fprintf(stderr, "rigor run: store: %s\n", store_errmsg(st));
+            snprintf(why, sizeof why, "%s", store_errmsg(st));
         else
-            fprintf(stderr, "rigor run: stored as run %lld%s in %s\n", (long long)rid,
-                    a ? " with its analysis" : " (not analysed)", store_target(st));
+            snprintf(msg, ml, "stored as run %lld%s in %s", (long long)rid,
+                     a ? " with its analysis" : " (not analysed)", store_target(st));
     }
     store_close(st);
     free(text);
     if (rc == RIGOR_OK)
         return 0;
-    fprintf(stderr,
-            "rigor run: the test is safe in %s; store it later with 'rigor db import %s'\n",
-            run_path, run_path);
+    bool noted = note_store_failed(run_path, why) == RIGOR_OK;
+    snprintf(msg, ml,
+             "store: %s; the test is safe in %s%s; store it later with 'rigor db import %s'",
+             why, run_path, noted ? " (its trailer says '# store: failed')" : "", run_path);
     return STOREIO_EXIT;
+}
+
+int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
+                const analysed *a)
+{
+    char msg[4096];
+    int rc = storeio_run_msg(o, run_path, c, a, msg, sizeof msg);
+    if (msg[0])
+        fprintf(stderr, "rigor run: %s\n", msg);
+    return rc;
 }
 
 /* ---- import --------------------------------------------------------------- */
@@ -445,6 +488,9 @@ typedef struct {
     store_range ranges[16];
     const char *group_by;
     const char *reason, *batch, *name, *text;
+    const char *output; /* report: the HTML file */
+    int argc;           /* the command line, written into the report */
+    char **argv;
 } db_opts;
 
 static int db_import(store *st, const db_opts *o, char **args, int nargs)
@@ -583,6 +629,9 @@ typedef struct {
     size_t nexcl;
     const char *group_by;
     int rc;
+    bool report;       /* rigor report --db: keep each row's curve location */
+    char (*sha)[65];   /* the run file's stored SHA-256, per record */
+    int *cidx;         /* its curve index in that file */
 } collect;
 
 /* "role=name[unit];..." back into the analysed record's columns. */
@@ -660,7 +709,20 @@ static int on_row(void *ctx, const store_row *r)
         if (!nv)
             return RIGOR_ENOMEM;
         c->v = nv;
+        if (c->report) {
+            char(*ns)[65] = realloc(c->sha, cap * sizeof *ns);
+            if (ns)
+                c->sha = ns;
+            int *ni = ns ? realloc(c->cidx, cap * sizeof *ni) : NULL;
+            if (!ni)
+                return RIGOR_ENOMEM;
+            c->cidx = ni;
+        }
         c->cap = cap;
+    }
+    if (c->report) {
+        snprintf(c->sha[c->n], sizeof c->sha[c->n], "%s", r->run.source_sha256);
+        c->cidx[c->n] = r->run.curve_index;
     }
     analysed *a = &c->v[c->n];
     memset(a, 0, sizeof *a);
@@ -670,6 +732,8 @@ static int on_row(void *ctx, const store_row *r)
     snprintf(a->format, sizeof a->format, "%s", r->run.format);
     snprintf(a->group, sizeof a->group, "%s", group_of(r, c->group_by ? c->group_by : "batch"));
     parse_columns(r->run.columns, a);
+    if (c->report && r->excluded) /* the report lists it with its reason */
+        snprintf(a->excluded, sizeof a->excluded, "excluded: %.170s", r->exclusion_reason);
     snprintf(a->rs.test, sizeof a->rs.test, "%s", r->rs.test);
     c->n++; /* from here analysed_clear frees whatever was copied */
     if (copy_values(&a->rs.method, r->rs.method, r->rs.nmethod) != RIGOR_OK)
@@ -702,6 +766,8 @@ static void collect_free(collect *c)
     for (size_t i = 0; i < c->nexcl; i++)
         free(c->excluded[i]);
     free(c->excluded);
+    free(c->sha);
+    free(c->cidx);
 }
 
 static int db_query(store *st, const db_opts *o, bool summary)
@@ -759,6 +825,138 @@ static int db_query(store *st, const db_opts *o, bool summary)
     for (size_t i = 0; i < c.nexcl; i++)
         fprintf(ex, "  %s\n", c.excluded[i]);
     batch_summary_free(&bs);
+    collect_free(&c);
+    return status;
+}
+
+/* ---- report ------------------------------------------------------------------ */
+
+/* The analysis options that reproduce a stored analysis's curve frame: the
+ * cross-section and gauge length (or height) it used, and whether it took
+ * the file's stress / strain columns (the method record, analysis.c). */
+static void opts_from_method(const result_set *rs, analysis_opts *ao)
+{
+    analysis_opts_default(ao);
+    const result_value *v;
+    if ((v = results_find_method(rs, "area_mm2")) && v->kind == RV_NUMBER && isfinite(v->v[0]))
+        ao->geom.area_m2 = v->v[0] * 1e-6;
+    if ((v = results_find_method(rs, "gauge_length_mm")) && v->kind == RV_NUMBER &&
+        isfinite(v->v[0]))
+        ao->geom.gauge_m = v->v[0] * 1e-3;
+    if ((v = results_find_method(rs, "height_mm")) && v->kind == RV_NUMBER && isfinite(v->v[0]))
+        ao->geom.height_m = v->v[0] * 1e-3;
+    const result_value *ss = results_find_method(rs, "stress_source");
+    const result_value *es = results_find_method(rs, "strain_source");
+    ao->use_file_columns = (ss && ss->kind == RV_STRING && !strcmp(ss->s, "file column")) ||
+                           (es && es->kind == RV_STRING && !strcmp(es->s, "file column"));
+}
+
+/* A note placed first among the record's notes (the report shows it under
+ * the specimen's figure heading). */
+static int note_first(analysed *a, const char *text)
+{
+    char **nv = realloc(a->notes, (a->nnotes + 1) * sizeof *nv);
+    if (!nv)
+        return RIGOR_ENOMEM;
+    a->notes = nv;
+    char *t = strdup(text);
+    if (!t)
+        return RIGOR_ENOMEM;
+    memmove(nv + 1, nv, a->nnotes * sizeof *nv);
+    nv[0] = t;
+    a->nnotes++;
+    return RIGOR_OK;
+}
+
+/* The curve of record k from its stored location, checked against the
+ * stored SHA-256: the run file stays the record of the data, so a file that
+ * is gone, changed or unreadable gets no figure and a note saying so (and
+ * a line on stderr), never a silent gap. Returns RIGOR_OK (figure added),
+ * a positive 1 (curve missing, note added) or RIGOR_ENOMEM. */
+static int report_curve(figures *fig, analysed *a, const char *sha, int cidx)
+{
+    char hex[65], msg[1400];
+    int rc;
+    if (sha256_file(a->file, hex) != RIGOR_OK) {
+        snprintf(msg, sizeof msg, "curve file missing: %s: %s; no figure", a->file,
+                 strerror(errno));
+    } else if (strcmp(hex, sha)) {
+        snprintf(msg, sizeof msg,
+                 "curve file changed since it was stored: %s: SHA-256 now %s, stored %s; "
+                 "no figure",
+                 a->file, hex, sha);
+    } else {
+        curve_list cl = {0};
+        csvin_opts io;
+        csvin_opts_default(&io);
+        rigor_diag d;
+        memset(&d, 0, sizeof d);
+        rc = csvin_read_file(a->file, &io, &cl, &d);
+        if (rc == RIGOR_OK && cidx >= 0 && (size_t)cidx < cl.n) {
+            analysis_opts ao;
+            opts_from_method(&a->rs, &ao);
+            rc = figures_add(fig, cl.v[cidx], &ao, &a->rs);
+            curve_list_free(&cl);
+            return rc;
+        }
+        char dm[1024];
+        if (rc == RIGOR_OK)
+            snprintf(msg, sizeof msg, "curve file %s has %zu curve(s), not curve %d; no figure",
+                     a->file, cl.n, cidx + 1);
+        else
+            snprintf(msg, sizeof msg, "curve file unreadable: %s; no figure",
+                     rigor_diag_format(&d, dm, sizeof dm));
+        curve_list_free(&cl);
+    }
+    fprintf(stderr, "rigor report: %s: %s\n", a->specimen[0] ? a->specimen : a->file, msg);
+    if ((rc = note_first(a, msg)) != RIGOR_OK || (rc = figures_add_none(fig)) != RIGOR_OK)
+        return rc;
+    return 1;
+}
+
+static int db_report(store *st, const db_opts *o)
+{
+    if (!o->output) {
+        fprintf(stderr, "rigor report: no output file: give -o REPORT.html\n");
+        return 2;
+    }
+    collect c = {.report = true};
+    store_filter f = o->f;
+    int rc = store_query(st, &f, on_row, &c);
+    if (rc != RIGOR_OK) {
+        fprintf(stderr, "rigor report: %s\n",
+                rc == RIGOR_ENOMEM ? "out of memory" : store_errmsg(st));
+        collect_free(&c);
+        return rc == RIGOR_ENOMEM ? 2 : STOREIO_EXIT;
+    }
+    figures *fig = NULL;
+    size_t bad = 0;
+    rc = figures_new(&fig);
+    for (size_t k = 0; rc >= 0 && k < c.n; k++) {
+        rc = report_curve(fig, &c.v[k], c.sha[k], c.cidx[k]);
+        bad += rc == 1;
+    }
+    int status = 0;
+    char why[512] = "";
+    if (rc < 0) {
+        fprintf(stderr, "rigor report: out of memory\n");
+        status = 2;
+    } else if ((rc = figures_report(fig, c.v, c.n, o->output, o->argc, o->argv, why,
+                                    sizeof why)) != RIGOR_OK) {
+        fprintf(stderr, "rigor report: %s\n", why);
+        status = 2;
+    } else {
+        fprintf(stderr, "rigor report: %s: %zu analys%s from the store%s\n", o->output, c.n,
+                c.n == 1 ? "is" : "es", bad ? "" : ", every curve verified");
+        if (bad) {
+            fprintf(stderr,
+                    "rigor report: %zu curve file%s missing, changed or unreadable "
+                    "(said in the report)\n",
+                    bad, bad == 1 ? "" : "s");
+            status = 2;
+        }
+    }
+    figures_free(fig);
     collect_free(&c);
     return status;
 }
@@ -1127,6 +1325,7 @@ int cmd_db(int argc, char **argv)
         O_GROUP,
         O_REASON,
         O_NAME,
+        O_OUTPUT,
         O_HELP
     };
     static const struct option longopts[] = {{"db", required_argument, 0, O_DB},
@@ -1148,6 +1347,7 @@ int cmd_db(int argc, char **argv)
                                              {"group-by", required_argument, 0, O_GROUP},
                                              {"reason", required_argument, 0, O_REASON},
                                              {"name", required_argument, 0, O_NAME},
+                                             {"output", required_argument, 0, O_OUTPUT},
                                              {"help", no_argument, 0, O_HELP},
                                              {0, 0, 0, 0}};
     db_opts o;
@@ -1156,10 +1356,12 @@ int cmd_db(int argc, char **argv)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = n < 1 ? 1 : n > 4 ? 4 : (int)n;
     o.f.ranges = o.ranges;
+    o.argc = argc;
+    o.argv = argv;
     const char *who = NULL;
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         switch (ch) {
         case O_DB: o.db = optarg; break;
         case O_JOBS: {
@@ -1216,6 +1418,8 @@ int cmd_db(int argc, char **argv)
         }
         case O_REASON: o.reason = optarg; break;
         case O_NAME: o.name = optarg; break;
+        case 'o':
+        case O_OUTPUT: o.output = optarg; break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -1230,13 +1434,14 @@ int cmd_db(int argc, char **argv)
     char **rest = argv + optind + 1;
     int nrest = argc - optind - 1;
     /* --operator is a filter for query/summary, the writer's name otherwise */
-    bool reading = !strcmp(cmd, "query") || !strcmp(cmd, "summary");
+    bool reading = !strcmp(cmd, "query") || !strcmp(cmd, "summary") || !strcmp(cmd, "report");
     if (who && reading)
         o.f.operator_name = who;
     else if (who)
         o.op = who;
     static const char *const cmds[] = {"import", "query",  "summary", "verify",  "migrate",
-                                       "info",   "series", "exclude", "comment", "correct"};
+                                       "info",   "series", "exclude", "comment", "correct",
+                                       "report"};
     bool known = false;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         known |= !strcmp(cmd, cmds[i]);
@@ -1262,7 +1467,8 @@ int cmd_db(int argc, char **argv)
         status = db_import(st, &o, rest, nrest);
     else if (reading)
         status = nrest ? (fprintf(stderr, "rigor db %s: unexpected '%s'\n", cmd, rest[0]), 2)
-                       : db_query(st, &o, !strcmp(cmd, "summary"));
+                       : !strcmp(cmd, "report") ? db_report(st, &o)
+                                                : db_query(st, &o, !strcmp(cmd, "summary"));
     else if (!strcmp(cmd, "verify"))
         status = db_verify(st);
     else if (!strcmp(cmd, "info"))

@@ -80,6 +80,20 @@ int figures_add(figures *f, const curve *c, const analysis_opts *o, const result
     return RIGOR_OK;
 }
 
+int figures_add_none(figures *f)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 8;
+        fig_entry *v = realloc(f->v, cap * sizeof *v);
+        if (!v)
+            return RIGOR_ENOMEM;
+        f->v = v;
+        f->cap = cap;
+    }
+    memset(&f->v[f->n++], 0, sizeof f->v[0]);
+    return RIGOR_OK;
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');

@@ -29,6 +29,10 @@ void figures_free(figures *f);
  * record). */
 int figures_add(figures *f, const curve *c, const analysis_opts *o, const result_set *rs);
 
+/* An entry without a curve (its file is missing or changed: rigor report
+ * --db), keeping entries aligned with the records. RIGOR_OK or RIGOR_ENOMEM. */
+int figures_add_none(figures *f);
+
 /* Stress–strain figure of records a[0..n-1] to path (.svg/.png/.pdf): one
  * specimen fully annotated, several overlaid. With several, also a summary
  * figure (bar charts of mean +- SD) to "<path without extension>-summary.<ext>".

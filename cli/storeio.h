@@ -69,6 +69,13 @@ int storeio_series_next(storeio_run_opts *o, const char **specimen_id, curve_geo
  * STOREIO_EXIT. */
 int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
                 const analysed *a);
+/* The same, with what it did or why it failed in msg (one line, "" when
+ * not enabled) instead of stderr: for the console, whose screen stderr
+ * would spoil. A failed write appends the trailer line
+ * "# store: failed (REASON)" to the run file (after its statistics), so
+ * the run file itself records that it still has to be stored. */
+int storeio_run_msg(const storeio_run_opts *o, const char *run_path, const curve *c,
+                    const analysed *a, char *msg, size_t ml);
 
 /* Exit status of a command whose store could not be opened or written:
  * locked, full, newer schema, unreachable. */

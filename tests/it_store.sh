@@ -156,6 +156,18 @@ RIGOR_DB_BUSY_MS=200 "$RIGOR" run protocols/shipped/e-lpscl-film-tensile.rigor -
     -o "$tmp/live1.csv" --db "$DB" >/dev/null 2>"$tmp/err"; rc=$?
 if [ $rc -eq 4 ] && grep -q 'the test is safe in .*live1.csv' "$tmp/err" && grep -q '^# rows:' "$tmp/live1.csv"; then
     ok run-locked-keeps-file; else bad run-locked-keeps-file "rc=$rc $(tail -2 "$tmp/err")"; fi
+# the failed store write is recorded in the run file itself, after its
+# statistics, and the file still reads as a complete run
+last=$(tail -1 "$tmp/live1.csv")
+case $last in
+'# store: failed ('*'locked by another writer'*')') ok run-locked-trailer ;;
+*) bad run-locked-trailer "last line '$last'" ;;
+esac
+"$RIGOR" analyze --csv "$tmp/live1.csv" >"$tmp/a1.csv" 2>"$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/a1.csv")" -eq 2 ] && ! grep -q 'interrupted' "$tmp/err" "$tmp/a1.csv"; then
+    ok analyze-reads-store-trailer; else bad analyze-reads-store-trailer "rc=$rc $(cat "$tmp/err")"; fi
+"$RIGOR" inspect "$tmp/live1.csv" 2>/dev/null | grep -q 'store.*failed' && ok inspect-shows-store-trailer ||
+    bad inspect-shows-store-trailer "no store key in the metadata"
 touch "$tmp/go"; wait
 db import "$tmp/live1.csv" 2>/dev/null; rc=$?
 n=$(sqlite3 "$DB" "SELECT count(*) FROM runs WHERE source LIKE '%live1.csv'")
@@ -178,6 +190,42 @@ RIGOR_DB_BUSY_MS=soon db info 2>"$tmp/err"; rc=$?
 if [ $rc -eq 4 ] && grep -q "RIGOR_DB_BUSY_MS: 'soon' is not a time" "$tmp/err"; then ok busy-ms-invalid; else bad busy-ms-invalid "rc=$rc $(cat "$tmp/err")"; fi
 "$RIGOR" db --db "postgresql://rigor@127.0.0.1:9/none" info 2>"$tmp/err"; rc=$?
 if [ $rc -eq 4 ] && grep -q 'cannot connect' "$tmp/err"; then ok unreachable-pg; else bad unreachable-pg "rc=$rc $(cat "$tmp/err")"; fi
+
+# 12. rigor report --db: the report from a query, each curve from its stored
+# run file checked against its SHA-256; a missing or changed file is said
+cp -r "$tmp/b12" "$tmp/rep"
+RDB=$tmp/rep.db
+"$RIGOR" db --db "$RDB" import "$tmp/rep" 2>/dev/null
+"$RIGOR" report --db "$RDB" -o "$tmp/rep.html" 2>"$tmp/err"; rc=$?
+nsvg=$(grep -c '<svg' "$tmp/rep.html" 2>/dev/null)
+"$RIGOR" report "$tmp/rep" -o "$tmp/rep-files.html" 2>/dev/null
+nsvgf=$(grep -c '<svg' "$tmp/rep-files.html" 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$nsvg" = 14 ] && [ "$nsvg" = "$nsvgf" ] && grep -q 'Rigor report — 12 specimens' "$tmp/rep.html" &&
+    grep -q 'every curve verified' "$tmp/err"; then ok report-db; else bad report-db "rc=$rc svg=$nsvg/$nsvgf $(cat "$tmp/err")"; fi
+# the statistics are those of the files' report (same analyses)
+sed -n '/id="statistics"/,/<\/table>/p' "$tmp/rep.html" >"$tmp/st-db"
+sed -n '/id="statistics"/,/<\/table>/p' "$tmp/rep-files.html" >"$tmp/st-files"
+[ -s "$tmp/st-db" ] && cmp -s "$tmp/st-db" "$tmp/st-files" && ok report-db-statistics ||
+    bad report-db-statistics "$(diff "$tmp/st-db" "$tmp/st-files" | head -4)"
+"$RIGOR" report --db "$RDB" --specimen 'film-1?' -o "$tmp/rep3.html" 2>/dev/null; rc=$?
+if [ $rc -eq 0 ] && grep -q 'Rigor report — 3 specimens' "$tmp/rep3.html"; then ok report-db-filter; else bad report-db-filter "rc=$rc"; fi
+"$RIGOR" db --db "$RDB" exclude film-2 --reason 'torn at the grip' >/dev/null 2>&1
+"$RIGOR" report --db "$RDB" --with-excluded -o "$tmp/rep4.html" 2>/dev/null
+grep -q 'Left out: film-2.*torn at the grip' "$tmp/rep4.html" && ok report-db-excluded || bad report-db-excluded "no reason"
+# film-2 is excluded now: 11 analyses, 9 curves + 2 batch figures
+rm "$tmp/rep/run5.csv"
+echo "# edited afterwards" >>"$tmp/rep/run7.csv"
+"$RIGOR" report --db "$RDB" -o "$tmp/rep2.html" 2>"$tmp/err"; rc=$?
+nsvg=$(grep -c '<svg' "$tmp/rep2.html" 2>/dev/null)
+if [ $rc -eq 2 ] && [ "$nsvg" = 11 ] && grep -q 'curve file missing: [^<]*run5.csv' "$tmp/rep2.html" &&
+    grep -q 'curve file changed since it was stored: [^<]*run7.csv: SHA-256 now' "$tmp/rep2.html" &&
+    grep -q '2 curve files missing, changed or unreadable' "$tmp/err" && grep -q 'film-5: curve file missing' "$tmp/err"; then
+    ok report-db-missing-changed; else bad report-db-missing-changed "rc=$rc svg=$nsvg $(cat "$tmp/err")"; fi
+"$RIGOR" report --db "$RDB" 2>"$tmp/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'no output file' "$tmp/err"; then ok report-db-no-output; else bad report-db-no-output "rc=$rc"; fi
+"$RIGOR" report --db "$tmp/nodir/none.db" -o "$tmp/x.html" 2>"$tmp/err"; rc=$?
+[ $rc -eq 4 ] && ok report-db-no-store || bad report-db-no-store "rc=$rc $(cat "$tmp/err")"
+"$RIGOR" report --help | grep -q 'rigor report --db TARGET' && ok report-help-db || bad report-help-db "no --db usage"
 
 # 11. ../shared archives: import them all, query equals analyze per folder
 PM=$SH/data/peer/FollowTheProcess_pymechtest

@@ -22,14 +22,22 @@ static void usage(FILE *f)
                "  --seed N            simulator seed (default 1; specimen k uses N + k)\n"
                "  --rate HZ           acquisition rate (default: the link's best, <= 1000)\n"
                "  --protocols DIR     where the picker lists *.rigor (default protocols/shipped)\n"
+               "  --db TARGET         store each finished test there (docs/store.md), as\n"
+               "                      rigor run --db does; the batch table starts with today's\n"
+               "                      specimens from the store\n"
+               "  --store             the same with $RIGOR_DB or the default store (a set\n"
+               "                      $RIGOR_DB turns the store on by itself)\n"
+               "  --series S          walk series S (rigor db series load): each test takes the\n"
+               "                      next untested specimen's id and measured geometry\n"
                "\n"
-               "Exit status: 0 quit, 2 invalid options or terminal, 3 rig unreachable,\n"
+               "Exit status: 0 quit, 2 invalid options or terminal, or --series with no\n"
+               "specimen left, 3 rig unreachable, 4 the store cannot be opened,\n"
                "128+N ended by signal N (the test stopped, its run file closed).\n");
 }
 
 int cmd_console(int argc, char **argv)
 {
-    enum { O_RIG = 256, O_SIM, O_FAULTS, O_SEED, O_RATE, O_PROTO, O_HELP };
+    enum { O_RIG = 256, O_SIM, O_FAULTS, O_SEED, O_RATE, O_PROTO, O_HELP, O_DB, O_STORE, O_SERIES };
     static const struct option longopts[] = {
         {"rig", required_argument, 0, O_RIG},
         {"sim", required_argument, 0, O_SIM},
@@ -38,6 +46,9 @@ int cmd_console(int argc, char **argv)
         {"rate", required_argument, 0, O_RATE},
         {"protocols", required_argument, 0, O_PROTO},
         {"help", no_argument, 0, O_HELP},
+        {"db", required_argument, 0, O_DB},
+        {"store", no_argument, 0, O_STORE},
+        {"series", required_argument, 0, O_SERIES},
         {0, 0, 0, 0},
     };
     console_opts o = {0};
@@ -73,6 +84,9 @@ int cmd_console(int argc, char **argv)
             break;
         }
         case O_PROTO: o.protocol_dir = optarg; break;
+        case O_DB: o.db = optarg; break;
+        case O_STORE: o.store = true; break;
+        case O_SERIES: o.series = optarg; break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

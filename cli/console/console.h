@@ -21,10 +21,16 @@ typedef struct {
     uint64_t seed;
     double rate_hz;           /* acquisition rate; 0 = the link's best (<= 1 kHz) */
     const char *protocol_dir; /* where the picker lists *.rigor (default "protocols/shipped") */
+    /* the results store (console_store.c): --db TARGET, --store ($RIGOR_DB or
+     * the default path; $RIGOR_DB set also turns it on), --series S */
+    const char *db;
+    bool store;
+    const char *series;
 } console_opts;
 
 /* Run the console until the operator quits. Returns the exit status:
- * 0 quit, 2 cannot start (terminal, options), 3 cannot reach the rig,
+ * 0 quit, 2 cannot start (terminal, options, a series with no specimen
+ * left), 3 cannot reach the rig, 4 the store cannot be opened,
  * 128 + signal when ended by SIGINT/SIGTERM (test stopped, run file closed). */
 int console_main(const console_opts *o);
 

@@ -275,6 +275,11 @@ int con_start_test(console *c)
 {
     if (run_session_phase(c->s) != RUN_IDLE)
         return -1;
+    if (c->series_done) {
+        con_msg(c, true, "series %s: every specimen has its test (rigor db series load adds more)",
+                c->sto.series);
+        return -1;
+    }
     if (c->fault_modal || run_session_fault(c->s, NULL, 0)) {
         con_msg(c, true, "the rig is in FAULT: acknowledge it first");
         return -1;
@@ -407,13 +412,16 @@ static void finish_test(console *c)
             row.modulus_mpa = results_get(&a.rs, "modulus_mpa");
             row.break_strain_pct = results_get(&a.rs, "strain_at_break_pct");
             row.max_force_n = results_get(&a.rs, "max_force_n");
+            con_store_finish(c, res.run_path, cl.v[0], &a);
         } else {
             char buf[600];
             snprintf(buf, sizeof buf, "analysis: %s", awhy);
             con_lines_from_text(buf, &c->res_lines, &c->nres);
+            con_store_finish(c, res.run_path, cl.v[0], NULL);
         }
         analysed_clear(&a);
     } else {
+        con_store_finish(c, res.run_path, NULL, NULL);
         char buf[1400], line[1200];
         snprintf(buf, sizeof buf, "cannot read back the run file: %s",
                  rigor_diag_format(&d, line, sizeof line));
@@ -423,7 +431,11 @@ static void finish_test(console *c)
     if (c->nbatch < CON_MAX_BATCH)
         c->batch[c->nbatch++] = row;
     c->scr = SCR_RESULTS;
-    con_msg(c, res.fault, "test ended: %s; run file %s", res.end_reason, res.run_path);
+    if (c->store_msg[0])
+        con_msg(c, res.fault || c->store_failed, "test ended: %s; %s", res.end_reason,
+                c->store_msg);
+    else
+        con_msg(c, res.fault, "test ended: %s; run file %s", res.end_reason, res.run_path);
 }
 
 static void draw(console *c)
@@ -534,6 +546,11 @@ int console_main(const console_opts *o)
     c->jog_speed = 2; /* 1 mm/s */
     c->proto_fmax_N = NAN;
 
+    if ((rc = con_store_init(c)) != 0) {
+        run_session_close(c->s);
+        free(c);
+        return rc;
+    }
     if (crt_init() != 0) {
         fprintf(stderr, "rigor console: cannot use this terminal (TERM=%s)\n",
                 getenv("TERM") ? getenv("TERM") : "");
@@ -546,6 +563,8 @@ int console_main(const console_opts *o)
                 si.capacity_N, si.sim_port);
     else
         con_msg(c, false, "connected: %s", si.rig_path);
+    if (c->store_msg[0])
+        con_msg(c, false, "%s", c->store_msg);
 
     int sig = 0;
     while (!c->quit) {
@@ -576,13 +595,17 @@ int console_main(const console_opts *o)
     }
     crt_done();
     run_session_close(c->s);
-    if (c->nbatch)
+    int ntested = 0; /* this session's: not the day's rows read from the store */
+    for (int i = 0; i < c->nbatch; i++)
+        ntested += !c->batch[i].from_store;
+    if (ntested)
         fprintf(stdout,
                 "rigor console: %d specimen%s tested (specimen, end, tensile strength, "
                 "run file):\n",
-                c->nbatch, c->nbatch == 1 ? "" : "s");
+                ntested, ntested == 1 ? "" : "s");
     for (int i = 0; i < c->nbatch; i++)
-        fprintf(stdout, "%s\t%s\t%.4g MPa\t%s\n", c->batch[i].specimen, c->batch[i].end_reason,
+        if (!c->batch[i].from_store)
+            fprintf(stdout, "%s\t%s\t%.4g MPa\t%s\n", c->batch[i].specimen, c->batch[i].end_reason,
                 c->batch[i].strength_mpa, c->batch[i].run_path);
     con_lines_free(&c->res_lines, &c->nres);
     con_lines_free(&c->check_lines, &c->ncheck);

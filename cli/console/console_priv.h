@@ -5,6 +5,8 @@
 #include "console.h"
 #include "console_crt.h"
 
+#include "../storeio.h"
+
 #include "../../session/session.h"
 
 #include <stdbool.h>
@@ -41,6 +43,7 @@ typedef struct {
     char run_path[1024];
     char end_reason[128];
     double strength_mpa, modulus_mpa, break_strain_pct, max_force_n;
+    bool from_store; /* read from the store at start (tested earlier today) */
 } con_batch_row;
 
 typedef struct console {
@@ -107,6 +110,12 @@ typedef struct console {
     size_t ncheck;
     int checked_sel;
     bool check_ok;
+
+    /* the results store (console_store.c) */
+    storeio_run_opts sto; /* enabled when a store is configured */
+    char store_msg[1600]; /* what the last store write did, for the status line */
+    bool store_failed;
+    bool series_done; /* --series: every specimen has its run */
 } console;
 
 /* console_app.c */
@@ -157,6 +166,14 @@ void scr_batch_draw(console *c, const clayout *l);
 bool scr_batch_key(console *c, int k);
 void scr_modal_draw(console *c, int w, int h);
 bool scr_modal_key(console *c, int k);
+
+/* console_store.c: before curses, check the store opens, read today's
+ * specimens into the batch table and (--series) the first specimen into
+ * the form; 0 or the exit status (message on stderr). After a test, store
+ * it (the run file read back as cv, its analysis a or NULL) and take the
+ * series' next specimen; c->store_msg says what happened. */
+int con_store_init(console *c);
+void con_store_finish(console *c, const char *run_path, const curve *cv, const analysed *a);
 
 /* the common frame: title, status, key hints */
 void con_draw_frame(console *c, const clayout *l, const char *keys);

@@ -41,7 +41,8 @@ bool scr_results_key(console *c, int k)
 {
     switch (k) {
     case 'n':
-        con_next_id(c->field[FORM_ID], sizeof c->field[0]);
+        if (!c->sto.series) /* a series' next specimen is in the form already */
+            con_next_id(c->field[FORM_ID], sizeof c->field[0]);
         con_start_test(c);
         return true;
     case 'b': c->scr = SCR_BATCH; return true;
