@@ -53,8 +53,11 @@ ack_fault() {
         T send-keys -t c Enter; sleep 0.3
     fi
 }
+phase=0
 start() {
     T kill-server 2>/dev/null
+    phase=$((phase + 1))
+    SOCK=rigor-cstore-$$-s$phase
     T new-session -d -s c -x 220 -y 32 "cd '$WORK' && env PS1='shell\$ ' TERM=xterm-256color sh"
     sleep 0.3
     T send-keys -t c "$RIGOR console --rate 250 --protocols '$ROOT/protocols/shipped' $*; echo CONSOLE_EXIT=\$?" Enter
@@ -120,6 +123,9 @@ printf 'BEGIN IMMEDIATE;\nINSERT INTO comments (target, target_id, text, operato
     | sqlite3 "$DB" >/dev/null 2>&1 &
 i=0; while [ ! -e "$WORK/locked" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 T kill-server 2>/dev/null
+# a server of its own: a new session on the socket of a server still shutting
+# down goes down with it (seen on a loaded machine: "no server running")
+SOCK=rigor-cstore-$$-3
 T new-session -d -s c -x 220 -y 32 "cd '$WORK' && env PS1='shell\$ ' TERM=xterm-256color RIGOR_DB='$DB' RIGOR_DB_BUSY_MS=300 sh"
 sleep 0.3
 T send-keys -t c "$RIGOR console --rate 250 --sim e-lpscl-film; echo CONSOLE_EXIT=\$?" Enter
