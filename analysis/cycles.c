@@ -72,10 +72,10 @@ static size_t turning_points(const double *x, size_t n, size_t *tp, size_t cap, 
 {
     double lo = x[0], hi = x[0];
     for (size_t i = 1; i < n; i++) {
-        lo = fmin(lo, x[i]);
-        hi = fmax(hi, x[i]);
+        lo = num_min(lo, x[i]);
+        hi = num_max(hi, x[i]);
     }
-    double h = fmax(CYCLES_REV_FRAC * (hi - lo), 8 * diff_noise(x, n));
+    double h = num_max(CYCLES_REV_FRAC * (hi - lo), 8 * diff_noise(x, n));
     size_t ntp = 0, ext = 0;
     bool up = true;
     *ends_down = false;
@@ -122,7 +122,7 @@ int cycles_find(const double *t_s, const double *x, const double *y, const doubl
         tp[ntp++] = n - 1; /* an unload to the end closes the last cycle */
     double ymax = 0;
     for (size_t i = 0; i < n; i++)
-        ymax = fmax(ymax, y[i]);
+        ymax = num_max(ymax, y[i]);
     size_t found = 0, start = 0;
     for (size_t k = 0; k + 1 < ntp; k += 2) {
         size_t ip = tp[k], iv = tp[k + 1];

@@ -22,6 +22,7 @@
  * 600 000 points). The residual reported is the rms over all samples.
  */
 #include "holds.h"
+#include "numeric.h"
 
 #include "../common/error.h"
 #include "uncertainty.h"
@@ -71,8 +72,8 @@ static void range_of(const double *v, size_t a, size_t b, double *lo, double *hi
 {
     *lo = *hi = v[a];
     for (size_t i = a + 1; i <= b; i++) {
-        *lo = fmin(*lo, v[i]);
-        *hi = fmax(*hi, v[i]);
+        *lo = num_min(*lo, v[i]);
+        *hi = num_max(*hi, v[i]);
     }
 }
 
@@ -82,15 +83,15 @@ static void grow(const double *v, size_t n, double gate, size_t *a, size_t *b)
 {
     double lo, hi;
     range_of(v, *a, *b, &lo, &hi);
-    while (*a > 0 && fmax(hi, v[*a - 1]) - fmin(lo, v[*a - 1]) <= gate) {
+    while (*a > 0 && num_max(hi, v[*a - 1]) - num_min(lo, v[*a - 1]) <= gate) {
         (*a)--;
-        lo = fmin(lo, v[*a]);
-        hi = fmax(hi, v[*a]);
+        lo = num_min(lo, v[*a]);
+        hi = num_max(hi, v[*a]);
     }
-    while (*b + 1 < n && fmax(hi, v[*b + 1]) - fmin(lo, v[*b + 1]) <= gate) {
+    while (*b + 1 < n && num_max(hi, v[*b + 1]) - num_min(lo, v[*b + 1]) <= gate) {
         (*b)++;
-        lo = fmin(lo, v[*b]);
-        hi = fmax(hi, v[*b]);
+        lo = num_min(lo, v[*b]);
+        hi = num_max(hi, v[*b]);
     }
 }
 
@@ -103,7 +104,7 @@ static size_t still_runs(const double *t, const double *v, size_t n, size_t w, d
     for (size_t b = 0; b + w <= n; b += w) {
         double blo, bhi;
         range_of(v, b, b + w - 1, &blo, &bhi);
-        double nlo = fmin(lo, blo), nhi = fmax(hi, bhi);
+        double nlo = num_min(lo, blo), nhi = num_max(hi, bhi);
         if (nhi - nlo <= gate) {
             lo = nlo;
             hi = nhi;
@@ -153,9 +154,9 @@ int holds_find(const double *t, const double *pos, const double *F, size_t n, ho
     unc_channel_noise(F, n, &sdF, &qF);
     range_of(pos, 0, n - 1, &xlo, &xhi);
     range_of(F, 0, n - 1, &Flo, &Fhi);
-    double Fmax = fmax(fabs(Flo), fabs(Fhi));
-    double gx = fmax(fmax(10 * sdx, 2 * qx), 1e-4 * (xhi - xlo));
-    double gF = fmax(fmax(10 * sdF, 2 * qF), 0.01 * Fmax);
+    double Fmax = num_max(fabs(Flo), fabs(Fhi));
+    double gx = num_max(num_max(10 * sdx, 2 * qx), 1e-4 * (xhi - xlo));
+    double gF = num_max(num_max(10 * sdF, 2 * qF), 0.01 * Fmax);
     size_t rcap = 1024;
     size_t(*run)[2] = malloc(rcap * sizeof *run);
     if (!run)
@@ -315,8 +316,8 @@ static bool blown_up(fitctx *f, const gsl_vector *x)
         return true;
     double lo = f->y[0], hi = f->y[0];
     for (size_t i = 1; i < f->n; i++) {
-        lo = fmin(lo, f->y[i]);
-        hi = fmax(hi, f->y[i]);
+        lo = num_min(lo, f->y[i]);
+        hi = num_max(hi, f->y[i]);
     }
     return fabs(gsl_vector_get(f->c, 1)) + fabs(gsl_vector_get(f->c, 2)) > 10 * (hi - lo);
 }
@@ -333,7 +334,7 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
         return RIGOR_ENOMEM;
     f->model = m;
     /* log-time bins from the first step to the end */
-    double T = t[n - 1] - t[0], t1 = fmax(t[1] - t[0], T * 1e-6);
+    double T = t[n - 1] - t[0], t1 = num_max(t[1] - t[0], T * 1e-6);
     double lr = log(T / t1);
     double sum_t[NBINS + 1] = {0}, sum_y[NBINS + 1] = {0};
     size_t cnt[NBINS + 1] = {0};

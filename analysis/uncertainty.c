@@ -13,6 +13,7 @@
  * standard deviation of the finite outputs (JCGM 101 §7.6) and U = k u.
  */
 #include "uncertainty.h"
+#include "numeric.h"
 
 #include "../common/error.h"
 #include "../common/pool.h"
@@ -130,8 +131,8 @@ void unc_channel_noise(const double *v, size_t n, double *sd, double *resolution
         return;
     double lo = v[0], hi = v[0];
     for (size_t i = 1; i < n; i++) {
-        lo = fmin(lo, v[i]);
-        hi = fmax(hi, v[i]);
+        lo = num_min(lo, v[i]);
+        hi = num_max(hi, v[i]);
     }
     double tiny = 1e-9 * (hi - lo), res = INFINITY;
     for (size_t i = 1; i + 1 < n; i += step) {
