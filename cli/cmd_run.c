@@ -304,6 +304,13 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "rigor run: scheduling: acquisition thread %s%s\n",
                     ls->realtime.text, awake);
     }
+    if (res.strain_first != MSTRAIN_UNDECIDED) {
+        fprintf(stderr, "rigor run: strain from the %s", machine_strain_source_name(res.strain_first));
+        if (isfinite(res.strain_switch_t_s))
+            fprintf(stderr, ", then the %s from t=%.3f s", machine_strain_source_name(res.strain_last),
+                    res.strain_switch_t_s);
+        fprintf(stderr, "\n");
+    }
     /* Rate compliance per step (ISO 6892-1 method A1 allows +-20 % of the
      * set rate): the achieved rate's median and 5-95 % range. */
     for (int k = 0; k < res.nrates; k++) {

@@ -125,6 +125,10 @@ struct machine {
     double start_pos;        /* raw position at start (for return) */
     double area, length;     /* m^2, m (gauge length or height) */
     double compliance;       /* m/N, frame deflection per newton */
+    machine_strain_src strain_src; /* where strain comes from (decided on the first sample) */
+    double es0;              /* raw extension at the strain's zero */
+    double xh_match;         /* crosshead strain's offset after a switch from the extensometer */
+    double eps_last;         /* the last strain, to match the crosshead to it */
 
     int step;                /* index into p->steps, -1 before start */
     bool step_begun;
@@ -366,6 +370,16 @@ double machine_zero_position(const machine *m) { return m->x0; }
 void machine_set_compliance(machine *m, double c) { m->compliance = isfinite(c) && c > 0 ? c : 0; }
 double machine_zero_force(const machine *m) { return m->f0; }
 machine_values machine_values_of(const machine *m) { return m->v; }
+machine_strain_src machine_strain_source(const machine *m) { return m->strain_src; }
+const char *machine_strain_source_name(machine_strain_src src)
+{
+    switch (src) {
+    case MSTRAIN_EXTENSOMETER: return "extensometer";
+    case MSTRAIN_CROSSHEAD_AFTER_EXT: return "crosshead (after the extensometer)";
+    case MSTRAIN_CROSSHEAD: return "crosshead";
+    default: return "undecided";
+    }
+}
 
 static int note(machine_note *notes, int maxn, int n, machine_note_kind kind, const char *fmt,
                 ...) __attribute__((format(printf, 5, 6)));
@@ -628,9 +642,30 @@ static double update_values(machine *m, const machine_sample *s)
     m->v.position_m = m->d * (s->position_m - m->x0);
     m->v.stress_Pa = isfinite(m->area) && m->area > 0 ? m->v.force_N / m->area : NAN;
     /* eps = (x - C F) / L0: travel minus the frame's own deflection */
-    m->v.strain = isfinite(m->length) && m->length > 0
-                      ? (m->v.position_m - m->compliance * m->v.force_N) / m->length
-                      : NAN;
+    double eps_xh = isfinite(m->length) && m->length > 0
+                        ? (m->v.position_m - m->compliance * m->v.force_N) / m->length
+                        : NAN;
+    /* With an extensometer on the first sample, strain is its extension
+     * over the gauge length, eps = d (e - e_s0) / L0 (ISO 6892-1 clause 3.5
+     * and 10: strain on the extensometer's gauge length, no frame or grip
+     * in it). When its reading goes (removed, fallen off, invalid) strain
+     * goes on from the crosshead, offset so it is continuous at the switch:
+     * eps = eps_xh + (eps_last - eps_xh(switch)). */
+    if (m->strain_src == MSTRAIN_UNDECIDED)
+        m->strain_src = isfinite(s->extension_m) && isfinite(m->length) && m->length > 0
+                            ? MSTRAIN_EXTENSOMETER
+                            : MSTRAIN_CROSSHEAD;
+    if (m->strain_src == MSTRAIN_EXTENSOMETER && !isfinite(s->extension_m)) {
+        m->strain_src = MSTRAIN_CROSSHEAD_AFTER_EXT;
+        m->xh_match = isfinite(m->eps_last) ? m->eps_last - eps_xh : 0;
+    }
+    if (m->strain_src == MSTRAIN_EXTENSOMETER)
+        m->v.strain = m->d * (s->extension_m - m->es0) / m->length;
+    else if (m->strain_src == MSTRAIN_CROSSHEAD_AFTER_EXT)
+        m->v.strain = eps_xh + m->xh_match;
+    else
+        m->v.strain = eps_xh;
+    m->eps_last = m->v.strain;
     return isfinite(s->extension_m) ? m->d * (s->extension_m - m->e0) : NAN;
 }
 
@@ -824,6 +859,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         case PSTEP_ZERO:
             if (st->zero_mask & PZERO_POSITION)
                 m->x0 = s->position_m;
+            /* the strain's zero is where position or extension is zeroed */
+            if ((st->zero_mask & (PZERO_POSITION | PZERO_EXTENSION)) && isfinite(s->extension_m))
+                m->es0 = s->extension_m;
+            if (st->zero_mask & PZERO_POSITION)
+                m->xh_match = 0;
             if (st->zero_mask & PZERO_FORCE)
                 m->f0 = s->force_N;
             if ((st->zero_mask & PZERO_EXTENSION) && isfinite(s->extension_m))

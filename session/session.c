@@ -413,6 +413,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         return RIGOR_ESTATE;
     }
     memset(&s->res, 0, sizeof s->res);
+    s->res.strain_switch_t_s = NAN;
     s->p = p;
     s->err = 0;
     s->why[0] = '\0';
@@ -671,6 +672,16 @@ static void rate_feed(run_session *s, const rig_sample *sm, const machine_values
 /* A command the rig refused (rig_cmd_* returned an error): the crosshead
  * would keep the previous command, so the test ends in FAULT with the
  * reason, never silently. */
+/* The extension the machine sees: NAN when the rig reads the extensometer's
+ * status and ATTACHED is clear (not clipped on, taken off, or a compression
+ * set-up where the simulator has none): its value then means nothing. */
+static double ext_of(const run_session *s, const rig_sample *sm)
+{
+    if (s->cfg.point[ROLE_EXT_STATUS].present && !(sm->status & RIG_SB_EXT_ATTACHED))
+        return NAN;
+    return sm->extension_m;
+}
+
 static void refused(run_session *s, int rc, const machine_cmd *c)
 {
     if (rc == RIGOR_OK || !s->m)
@@ -718,7 +729,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             /* feed the last known sample so the fault is taken now */
             rig_sample last;
             if (rig_latest(r, &last) == RIGOR_OK) {
-                machine_sample ms = {last.t_s, last.position_m, last.force_N, last.extension_m};
+                machine_sample ms = {last.t_s, last.position_m, last.force_N, ext_of(s, &last)};
                 machine_cmd c;
                 machine_feed(m, &ms, &c, notes, 16);
                 if (execute(r, &c) != RIGOR_OK)
@@ -740,9 +751,25 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             s->fault_sent = true;
             session_say(pg, "%s: FAULT: %s\n", s->o.who, reason);
         }
-        machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, sm->extension_m};
+        machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, ext_of(s, sm)};
         machine_cmd c;
         int nn = machine_feed(m, &ms, &c, notes, 16);
+        char stage[128] = "";
+        machine_strain_src src = machine_strain_source(m);
+        if (src != s->res.strain_last) {
+            /* the strain source is said, and a switch is a mark in the run
+             * file's stage column (docs/runfile.md) */
+            double tr = sm->t_s - (isfinite(s->t_first) ? s->t_first : sm->t_s);
+            if (s->res.strain_last == MSTRAIN_UNDECIDED)
+                s->res.strain_first = src;
+            else {
+                s->res.strain_switch_t_s = tr;
+                snprintf(stage, sizeof stage, "mark:strain-from-crosshead");
+            }
+            session_say(pg, "  t=%7.3f s  strain from the %s\n", tr,
+                        machine_strain_source_name(src));
+            s->res.strain_last = src;
+        }
         if (c.kind == MC_STOP && s->stop_sample < 0)
             s->stop_sample = s->idx;
         /* A stop goes out at once; of the motion commands of one batch only
@@ -759,7 +786,6 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
          * now, not a period later (the stop latency). */
         if (i + 1 == n && machine_wants_sample(m))
             rig_sample_now(r);
-        char stage[128] = "";
         for (int k = 0; k < nn; k++) {
             const machine_note *mn = &notes[k];
             double tr = sm->t_s - s->t_first;
@@ -785,7 +811,11 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         /* The run file holds what the rig measured; the protocol's zero
          * steps are the machine's own offsets, and analysis finds contact
          * and toe again from the data. */
-        int wrc = runfile_append(s->rf, sm, stage);
+        /* a detached extensometer's reading means nothing: an empty cell
+         * (the importer reads that as the removal, docs/import.md) */
+        rig_sample row = *sm;
+        row.extension_m = ms.extension_m;
+        int wrc = runfile_append(s->rf, &row, stage);
         if (wrc != RIGOR_OK)
             return write_failed(s, wrc, why, wl); /* e.g. a full disk */
         s->res.samples++;

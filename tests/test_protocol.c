@@ -31,7 +31,7 @@ static proto_rig_limits test_rig(void)
     r.travel_max_m = 0.1;
     r.speed_max_m_s = 500e-3 / 60;
     r.force_noise_N = 2e-3; /* the reference 100 N cell's SD at rest */
-    r.extensometer = 0;     /* as rigs/reference-tcp.ini */
+    r.extensometer = 0;     /* a rig without one (the reference rig now has one) */
     return r;
 }
 
