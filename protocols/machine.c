@@ -161,6 +161,9 @@ struct machine {
     double contact_x;        /* raw position at that contact */
 
     ratectl rc;              /* force-rate / force-hold loop */
+    ratectl xc;              /* strain rate on the extensometer: the same law on extension */
+    bool xc_on;              /* xc is in charge of the present ramp */
+    double xc_ef, xc_t;      /* the extension it sees, low-passed (test direction), and when */
     double speed_max;        /* rig's speed limit, m/s (NAN unknown) */
 
     machine_values v;
@@ -195,6 +198,7 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
         m->compliance = p->compliance_m_N;
     m->speed_max = NAN;
     ratectl_init(&m->rc, m->speed_max);
+    ratectl_init(&m->xc, m->speed_max);
     atomic_init(&m->stop_latch, 0);
     atomic_init(&m->abort_latch, 0);
     *out = m;
@@ -212,12 +216,14 @@ void machine_free(machine *m)
 void machine_set_loop_delay(machine *m, double delay_s)
 {
     ratectl_set_delay(&m->rc, delay_s);
+    ratectl_set_delay(&m->xc, delay_s);
 }
 
 void machine_set_rig(machine *m, const proto_rig_limits *lim)
 {
     m->speed_max = lim ? lim->speed_max_m_s : NAN;
     ratectl_init(&m->rc, m->speed_max);
+    ratectl_init(&m->xc, m->speed_max);
 }
 
 /* Record why the test ends; the first reason wins. */
@@ -513,6 +519,14 @@ static double force_rate_N_s(const machine *m, const proto_step *s)
     return s->rate_kind == PRATE_STRESS ? s->rate * m->area : s->rate;
 }
 
+#define XC_FILTER_S 0.05 /* s: the strain-rate loop's low-pass on the extension */
+
+/* True when the step is a strain-rate ramp controlled on the extensometer. */
+static bool ext_rate(const proto_step *s)
+{
+    return s->rate_kind == PRATE_STRAIN && s->strain_on == PSTRAIN_ON_EXTENSOMETER;
+}
+
 static const proto_step *current(machine *m)
 {
     return &m->cur_copy;
@@ -571,6 +585,7 @@ static bool next_step(machine *m)
     }
     m->step_begun = false;
     m->motion_sent = false;
+    m->xc_on = false;
     m->cycle_done = 0;
     m->cycle_up = true;
     m->cond_run = 0;
@@ -713,6 +728,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
     /* Stiffness window of the force loop, raw in the test direction (zero
      * steps shift both axes; a slope does not see that). */
     ratectl_observe(&m->rc, s->t_s, m->d * s->position_m, m->d * s->force_N);
+    /* ... and of the strain-rate loop on the extensometer: the extension
+     * against the travel, whose slope dE/dx (< 1: the frame's and the
+     * grips' share of the travel is not in it) is its "stiffness" */
+    if (isfinite(s->extension_m))
+        ratectl_observe(&m->xc, s->t_s, m->d * s->position_m, m->d * s->extension_m);
 
     /* Aborts and faults first, then the operator's stop: they win over
      * everything. */
@@ -888,11 +908,40 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * v;
                 m->last_rate = fabs(v);
-            } else if (!m->motion_sent) {
+            } else if (ext_rate(st) && m->strain_src == MSTRAIN_EXTENSOMETER) {
+                /* ISO 6892-1 method A1, closed loop: the extension follows
+                 * E*(t) = E_a + e' L0 (t - t_a) (ratectl.h's law with the
+                 * extension for the force and dE/dx for the stiffness) */
+                double e = m->d * s->extension_m;
+                if (!m->motion_sent) {
+                    m->xc_ef = e;
+                    ratectl_begin_rate(&m->xc, s->t_s, e, st->rate * m->length, +1);
+                } else {
+                    /* An extensometer's noise is of the order of a slow
+                     * rate's travel in one loop time constant (0.05 um vs
+                     * 5 um/s x 20 ms): fed raw, the loop's speed swings
+                     * below zero, is clamped there and the mean rate comes
+                     * out high. The loop sees the extension through a
+                     * first-order low-pass, e_f += (1 - exp(-dt/T)) (e - e_f),
+                     * T = XC_FILTER_S, and counts T as loop delay (tau >= 3 T). */
+                    double dt = s->t_s - m->xc_t;
+                    m->xc_ef += (dt > 0 ? 1 - exp(-dt / XC_FILTER_S) : 0) * (e - m->xc_ef);
+                }
+                m->xc_t = s->t_s;
+                ratectl_set_delay(&m->xc, XC_FILTER_S);
+                m->motion_sent = m->xc_on = true;
+                double v = ratectl_speed(&m->xc, s->t_s, m->xc_ef);
+                cmd->kind = MC_VELOCITY;
+                cmd->velocity_m_s = m->d * v;
+                m->last_rate = fabs(v);
+            } else if (!m->motion_sent || m->xc_on) {
+                /* (also when the extensometer went mid-ramp: the rate goes
+                 * on as a crosshead speed, e' L0) */
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * step_speed(m, st);
                 m->last_rate = step_speed(m, st);
                 m->motion_sent = true;
+                m->xc_on = false;
             }
             done = cond_held(m, &st->until, ext);
             break;

@@ -493,7 +493,19 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     h.note = t->note;
     h.jog_preload_N = s->jog_preload_N != 0 ? s->jog_preload_N : NAN;
     s->jog_preload_N = 0;
+    /* The extension column when the rig has an extensometer and, where the
+     * rig reads its status, it is clipped on now: a compression set-up
+     * reads none (its cells would all be empty, which no analysis can
+     * use as a channel). */
     h.extension = s->cfg.point[ROLE_EXTENSION].present;
+    rig_sample now_smp;
+    if (h.extension && s->cfg.point[ROLE_EXT_STATUS].present) {
+        bool have = rig_latest(s->r, &now_smp) == RIGOR_OK;
+        if (!have && rig_wait_samples(s->r, 1.0)) /* a rig just started */
+            have = rig_latest(s->r, &now_smp) == RIGOR_OK;
+        if (have && !(now_smp.status & RIG_SB_EXT_ATTACHED))
+            h.extension = false;
+    }
     if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIGOR_OK) {
         snprintf(why, wl, "%s: cannot create the run file: %s", s->res.run_path,
                  rc == RIGOR_EEXIST ? "it exists (runs are never overwritten)"

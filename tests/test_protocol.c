@@ -118,6 +118,10 @@ static const bad_case bad_cases[] = {
      true},
     {"no-extensometer", 8, 37, "the rig has no extensometer: 'extension' is never measured",
      true},
+    {"no-extensometer-rate", 8, 24,
+     "the rig has no extensometer: a strain rate 'on extensometer' cannot be controlled", true},
+    {"on-extensometer-speed", 7, 21,
+     "'on extensometer' / 'on crosshead' goes with a strain rate (1/s, %/min)", false},
     {"until-within-noise", 9, 34,
      "a stress of 0.02 MPa (0.008 N) is within the force noise at rest (SD 0.002 N)", true},
 };

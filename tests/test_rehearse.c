@@ -238,6 +238,9 @@ typedef struct {
     double fmax, eps_fmax, xh_fmax; /* at the largest force: strain, the crosshead's own */
     double L0;
     int switches;
+    /* every sample's time, crosshead, strain (for the rate windows) */
+    double *t, *x, *eps;
+    size_t n, cap;
 } strain_watch;
 
 static void watch_strain(void *ctx, const rig_sample *smp, const machine_values *mv,
@@ -253,6 +256,12 @@ static void watch_strain(void *ctx, const rig_sample *smp, const machine_values 
     if (have_ext)
         w->eps_before = mv->strain;
     w->prev = have_ext ? MSTRAIN_EXTENSOMETER : MSTRAIN_CROSSHEAD;
+    if (w->n < w->cap) {
+        w->t[w->n] = smp->t_s;
+        w->x[w->n] = mv->position_m;
+        w->eps[w->n] = mv->strain;
+        w->n++;
+    }
     if (mv->force_N > w->fmax) {
         w->fmax = mv->force_N;
         w->eps_fmax = mv->strain;
@@ -261,7 +270,16 @@ static void watch_strain(void *ctx, const rig_sample *smp, const machine_values 
 }
 
 /* One tensile run on the simulator over the shipped reference rig file. */
+static bool strain_run_text(const char *text, const char **params, size_t np, run_result *res,
+                            strain_watch *w);
+
 static bool strain_run(const char **params, size_t np, run_result *res, strain_watch *w)
+{
+    return strain_run_text(NULL, params, np, res, w);
+}
+
+static bool strain_run_text(const char *text, const char **params, size_t np, run_result *res,
+                            strain_watch *w)
 {
     run_session_opts o;
     run_session_opts_init(&o);
@@ -278,8 +296,9 @@ static bool strain_run(const char **params, size_t np, run_result *res, strain_w
     protocol *p = NULL;
     rigor_diag d[4];
     size_t nd = 0;
-    bool ok = run_session_parse_file(s, "protocols/shipped/e-lpscl-film-tensile.rigor", NULL, &p,
-                                     d, 4, &nd) == RIGOR_OK;
+    bool ok = (text ? run_session_parse_text(s, "a1.rigor", text, NULL, &p, d, 4, &nd)
+                    : run_session_parse_file(s, "protocols/shipped/e-lpscl-film-tensile.rigor",
+                                             NULL, &p, d, 4, &nd)) == RIGOR_OK;
     CHECK(ok, "protocol: %s", nd ? d[0].msg : "?");
     char path[] = "/tmp/rigor-strain-XXXXXX";
     int fd = mkstemp(path);
@@ -338,8 +357,93 @@ static void test_strain_from_extensometer(void)
     }
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median and 5th/95th percentiles of the rates over 0.5 s windows of the
+ * samples whose strain lies in [lo, hi): dstrain/dt and the crosshead's
+ * dx/dt. Returns the number of windows. */
+static int window_rates(const strain_watch *w, double lo, double hi, double q_eps[3],
+                        double q_x[3])
+{
+    static double re[4096], rx[4096];
+    int nw = 0;
+    size_t a = 0;
+    while (a < w->n && nw < 4096) {
+        if (!(w->eps[a] >= lo && w->eps[a] < hi)) {
+            a++;
+            continue;
+        }
+        size_t b = a;
+        while (b + 1 < w->n && w->t[b] - w->t[a] < 0.5 && w->eps[b + 1] < hi)
+            b++;
+        if (w->t[b] - w->t[a] >= 0.45) {
+            re[nw] = (w->eps[b] - w->eps[a]) / (w->t[b] - w->t[a]);
+            rx[nw] = (w->x[b] - w->x[a]) / (w->t[b] - w->t[a]);
+            nw++;
+        }
+        a = b + 1;
+    }
+    if (!nw)
+        return 0;
+    qsort(re, (size_t)nw, sizeof *re, cmp_d);
+    qsort(rx, (size_t)nw, sizeof *rx, cmp_d);
+    int k[3] = {nw / 2, nw * 5 / 100, nw * 95 / 100};
+    for (int i = 0; i < 3; i++) {
+        q_eps[i] = re[k[i]];
+        q_x[i] = rx[k[i]];
+    }
+    return nw;
+}
+
+/* ISO 6892-1 method A1 on the extensometer: a strain rate `on extensometer`
+ * is held on the extension channel by the outer loop; with a soft frame the
+ * crosshead's speed is not L0 e'. Then the rate switches at 1 % strain
+ * (range 2 to range 3 of clause 10.3.3). Each ramp after its first 5 %:
+ * within +-20 % of the set rate (median and 5-95 %), and the crosshead
+ * speed of the slow ramp (elastic: the frame takes a real share) more than
+ * 30 % above L0 e'. */
+static void test_strain_rate_on_extensometer(void)
+{
+    const char *text = "name \"A1 on the extensometer\"\n"
+                       "test tensile\nwidth 5 mm\nthickness 0.08 mm\ngauge-length 20 mm\n"
+                       "preload 0.05 N at 1 mm/min\nzero position\n"
+                       "ramp at 0.00025 1/s on extensometer until strain >= 1 %\n"
+                       "ramp at 0.0067 1/s on extensometer until fracture\n";
+    const char *soft[] = {"frame_compliance=20um/N"};
+    static double bt[80000], bx[80000], be[80000];
+    strain_watch w = {.t = bt, .x = bx, .eps = be, .cap = 80000};
+    run_result res;
+    if (!strain_run_text(text, soft, 1, &res, &w))
+        return;
+    CHECK(res.end == MEND_FRACTURE, "fracture: %s", res.end_reason);
+    double qe[3], qx[3];
+    /* ramp 1: strain 0 to 1 %, after its first 5 % (0.05 %) */
+    int n1 = window_rates(&w, 0.0005, 0.0099, qe, qx);
+    printf("  info: 0.00025 1/s on the extensometer: strain rate %.4g (5-95 %%: %.4g-%.4g) 1/s, "
+           "crosshead %.4g mm/min (L0 e' = 0.3), %d windows\n",
+           qe[0], qe[1], qe[2], qx[0] * 60e3, n1);
+    CHECK(n1 >= 40, "windows of ramp 1: %d", n1);
+    CHECK(qe[1] >= 0.8 * 0.00025 && qe[2] <= 1.2 * 0.00025, "ramp 1 within +-20 %%: %g-%g 1/s",
+          qe[1], qe[2]);
+    CHECK(qx[0] > 1.3 * 0.00025 * 0.02, "the crosshead goes faster than L0 e': %g m/s", qx[0]);
+    /* ramp 2: from 1 % on, after its first 5 % of the way to fracture at
+     * 8 % (0.35 %), to 7 % (before the neck) */
+    int n2 = window_rates(&w, 0.0135, 0.07, qe, qx);
+    printf("  info: 0.0067 1/s on the extensometer: strain rate %.4g (5-95 %%: %.4g-%.4g) 1/s, "
+           "crosshead %.4g mm/min (L0 e' = 8.04), %d windows\n",
+           qe[0], qe[1], qe[2], qx[0] * 60e3, n2);
+    CHECK(n2 >= 10, "windows of ramp 2: %d", n2);
+    CHECK(qe[1] >= 0.8 * 0.0067 && qe[2] <= 1.2 * 0.0067, "ramp 2 within +-20 %%: %g-%g 1/s",
+          qe[1], qe[2]);
+}
+
 int main(void)
 {
+    TEST_RUN(test_strain_rate_on_extensometer);
     TEST_RUN(test_strain_from_extensometer);
     TEST_RUN(test_every_protocol);
     TEST_END("test_rehearse");
