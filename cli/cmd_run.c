@@ -316,7 +316,7 @@ int cmd_run(int argc, char **argv)
     for (int k = 0; k < res.nrates; k++) {
         const run_step_rate *rr = &res.rates[k];
         double scale = rr->force ? 1 : 60e3; /* N/s, or m/s shown in mm/min */
-        const char *unit = rr->force ? "N/s" : "mm/min";
+        const char *unit = rr->force ? "N/s" : rr->on_ext ? "mm/min of extension" : "mm/min";
         bool ok = fabs(rr->median / rr->requested - 1) <= 0.20 &&
                   rr->p5 >= 0.8 * rr->requested && rr->p95 <= 1.2 * rr->requested;
         fprintf(stderr,

@@ -68,6 +68,7 @@ typedef struct {
     double requested;     /* N/s or m/s, magnitude */
     double median, p5, p95;
     int n;                /* windows */
+    bool on_ext;          /* a strain rate on the extensometer: the extension's rate, m/s */
 } run_step_rate;
 
 typedef struct {

@@ -437,6 +437,18 @@ static void test_strain_rate_on_extensometer(void)
            "crosshead %.4g mm/min (L0 e' = 8.04), %d windows\n",
            qe[0], qe[1], qe[2], qx[0] * 60e3, n2);
     CHECK(n2 >= 10, "windows of ramp 2: %d", n2);
+    /* the session's own rate report judges these ramps on the extension */
+    int seen = 0;
+    for (int k = 0; k < res.nrates; k++) {
+        const run_step_rate *rr = &res.rates[k];
+        if (rr->step != 3 && rr->step != 4)
+            continue;
+        seen++;
+        CHECK(rr->on_ext && rr->p5 >= 0.8 * rr->requested && rr->p95 <= 1.2 * rr->requested,
+              "report of step %d on the extension: %g (%g-%g) for %g m/s", rr->step, rr->median,
+              rr->p5, rr->p95, rr->requested);
+    }
+    CHECK(seen == 2, "both ramps in the rate report: %d", seen);
     CHECK(qe[1] >= 0.8 * 0.0067 && qe[2] <= 1.2 * 0.0067, "ramp 2 within +-20 %%: %g-%g 1/s",
           qe[1], qe[2]);
 }
