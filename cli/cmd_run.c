@@ -305,12 +305,19 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "rigor run: scheduling: acquisition thread %s%s\n",
                     ls->realtime.text, awake);
     }
+    if (res.strain_first != MSTRAIN_UNDECIDED) {
+        fprintf(stderr, "rigor run: strain from the %s", machine_strain_source_name(res.strain_first));
+        if (isfinite(res.strain_switch_t_s))
+            fprintf(stderr, ", then the %s from t=%.3f s", machine_strain_source_name(res.strain_last),
+                    res.strain_switch_t_s);
+        fprintf(stderr, "\n");
+    }
     /* Rate compliance per step (ISO 6892-1 method A1 allows +-20 % of the
      * set rate): the achieved rate's median and 5-95 % range. */
     for (int k = 0; k < res.nrates; k++) {
         const run_step_rate *rr = &res.rates[k];
         double scale = rr->force ? 1 : 60e3; /* N/s, or m/s shown in mm/min */
-        const char *unit = rr->force ? "N/s" : "mm/min";
+        const char *unit = rr->force ? "N/s" : rr->on_ext ? "mm/min of extension" : "mm/min";
         bool ok = fabs(rr->median / rr->requested - 1) <= 0.20 &&
                   rr->p5 >= 0.8 * rr->requested && rr->p95 <= 1.2 * rr->requested;
         fprintf(stderr,

@@ -125,6 +125,10 @@ struct machine {
     double start_pos;        /* raw position at start (for return) */
     double area, length;     /* m^2, m (gauge length or height) */
     double compliance;       /* m/N, frame deflection per newton */
+    machine_strain_src strain_src; /* where strain comes from (decided on the first sample) */
+    double es0;              /* raw extension at the strain's zero */
+    double xh_match;         /* crosshead strain's offset after a switch from the extensometer */
+    double eps_last;         /* the last strain, to match the crosshead to it */
 
     int step;                /* index into p->steps, -1 before start */
     bool step_begun;
@@ -157,6 +161,9 @@ struct machine {
     double contact_x;        /* raw position at that contact */
 
     ratectl rc;              /* force-rate / force-hold loop */
+    ratectl xc;              /* strain rate on the extensometer: the same law on extension */
+    bool xc_on;              /* xc is in charge of the present ramp */
+    double xc_ef, xc_t;      /* the extension it sees, low-passed (test direction), and when */
     double speed_max;        /* rig's speed limit, m/s (NAN unknown) */
 
     machine_values v;
@@ -191,6 +198,7 @@ int machine_new(const protocol *p, const detect_params *dp, machine **out)
         m->compliance = p->compliance_m_N;
     m->speed_max = NAN;
     ratectl_init(&m->rc, m->speed_max);
+    ratectl_init(&m->xc, m->speed_max);
     atomic_init(&m->stop_latch, 0);
     atomic_init(&m->abort_latch, 0);
     *out = m;
@@ -208,12 +216,14 @@ void machine_free(machine *m)
 void machine_set_loop_delay(machine *m, double delay_s)
 {
     ratectl_set_delay(&m->rc, delay_s);
+    ratectl_set_delay(&m->xc, delay_s);
 }
 
 void machine_set_rig(machine *m, const proto_rig_limits *lim)
 {
     m->speed_max = lim ? lim->speed_max_m_s : NAN;
     ratectl_init(&m->rc, m->speed_max);
+    ratectl_init(&m->xc, m->speed_max);
 }
 
 /* Record why the test ends; the first reason wins. */
@@ -366,6 +376,16 @@ double machine_zero_position(const machine *m) { return m->x0; }
 void machine_set_compliance(machine *m, double c) { m->compliance = isfinite(c) && c > 0 ? c : 0; }
 double machine_zero_force(const machine *m) { return m->f0; }
 machine_values machine_values_of(const machine *m) { return m->v; }
+machine_strain_src machine_strain_source(const machine *m) { return m->strain_src; }
+const char *machine_strain_source_name(machine_strain_src src)
+{
+    switch (src) {
+    case MSTRAIN_EXTENSOMETER: return "extensometer";
+    case MSTRAIN_CROSSHEAD_AFTER_EXT: return "crosshead (after the extensometer)";
+    case MSTRAIN_CROSSHEAD: return "crosshead";
+    default: return "undecided";
+    }
+}
 
 static int note(machine_note *notes, int maxn, int n, machine_note_kind kind, const char *fmt,
                 ...) __attribute__((format(printf, 5, 6)));
@@ -499,6 +519,14 @@ static double force_rate_N_s(const machine *m, const proto_step *s)
     return s->rate_kind == PRATE_STRESS ? s->rate * m->area : s->rate;
 }
 
+#define XC_FILTER_S 0.05 /* s: the strain-rate loop's low-pass on the extension */
+
+/* True when the step is a strain-rate ramp controlled on the extensometer. */
+static bool ext_rate(const proto_step *s)
+{
+    return s->rate_kind == PRATE_STRAIN && s->strain_on == PSTRAIN_ON_EXTENSOMETER;
+}
+
 static const proto_step *current(machine *m)
 {
     return &m->cur_copy;
@@ -557,6 +585,7 @@ static bool next_step(machine *m)
     }
     m->step_begun = false;
     m->motion_sent = false;
+    m->xc_on = false;
     m->cycle_done = 0;
     m->cycle_up = true;
     m->cond_run = 0;
@@ -628,9 +657,30 @@ static double update_values(machine *m, const machine_sample *s)
     m->v.position_m = m->d * (s->position_m - m->x0);
     m->v.stress_Pa = isfinite(m->area) && m->area > 0 ? m->v.force_N / m->area : NAN;
     /* eps = (x - C F) / L0: travel minus the frame's own deflection */
-    m->v.strain = isfinite(m->length) && m->length > 0
-                      ? (m->v.position_m - m->compliance * m->v.force_N) / m->length
-                      : NAN;
+    double eps_xh = isfinite(m->length) && m->length > 0
+                        ? (m->v.position_m - m->compliance * m->v.force_N) / m->length
+                        : NAN;
+    /* With an extensometer on the first sample, strain is its extension
+     * over the gauge length, eps = d (e - e_s0) / L0 (ISO 6892-1 clause 3.5
+     * and 10: strain on the extensometer's gauge length, no frame or grip
+     * in it). When its reading goes (removed, fallen off, invalid) strain
+     * goes on from the crosshead, offset so it is continuous at the switch:
+     * eps = eps_xh + (eps_last - eps_xh(switch)). */
+    if (m->strain_src == MSTRAIN_UNDECIDED)
+        m->strain_src = isfinite(s->extension_m) && isfinite(m->length) && m->length > 0
+                            ? MSTRAIN_EXTENSOMETER
+                            : MSTRAIN_CROSSHEAD;
+    if (m->strain_src == MSTRAIN_EXTENSOMETER && !isfinite(s->extension_m)) {
+        m->strain_src = MSTRAIN_CROSSHEAD_AFTER_EXT;
+        m->xh_match = isfinite(m->eps_last) ? m->eps_last - eps_xh : 0;
+    }
+    if (m->strain_src == MSTRAIN_EXTENSOMETER)
+        m->v.strain = m->d * (s->extension_m - m->es0) / m->length;
+    else if (m->strain_src == MSTRAIN_CROSSHEAD_AFTER_EXT)
+        m->v.strain = eps_xh + m->xh_match;
+    else
+        m->v.strain = eps_xh;
+    m->eps_last = m->v.strain;
     return isfinite(s->extension_m) ? m->d * (s->extension_m - m->e0) : NAN;
 }
 
@@ -678,6 +728,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
     /* Stiffness window of the force loop, raw in the test direction (zero
      * steps shift both axes; a slope does not see that). */
     ratectl_observe(&m->rc, s->t_s, m->d * s->position_m, m->d * s->force_N);
+    /* ... and of the strain-rate loop on the extensometer: the extension
+     * against the travel, whose slope dE/dx (< 1: the frame's and the
+     * grips' share of the travel is not in it) is its "stiffness" */
+    if (isfinite(s->extension_m))
+        ratectl_observe(&m->xc, s->t_s, m->d * s->position_m, m->d * s->extension_m);
 
     /* Aborts and faults first, then the operator's stop: they win over
      * everything. */
@@ -824,6 +879,11 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
         case PSTEP_ZERO:
             if (st->zero_mask & PZERO_POSITION)
                 m->x0 = s->position_m;
+            /* the strain's zero is where position or extension is zeroed */
+            if ((st->zero_mask & (PZERO_POSITION | PZERO_EXTENSION)) && isfinite(s->extension_m))
+                m->es0 = s->extension_m;
+            if (st->zero_mask & PZERO_POSITION)
+                m->xh_match = 0;
             if (st->zero_mask & PZERO_FORCE) {
                 m->f0 = s->force_N;
                 /* The detector's peak and baseline are in the old zero: a
@@ -853,11 +913,40 @@ int machine_feed(machine *m, const machine_sample *s, machine_cmd *cmd, machine_
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * v;
                 m->last_rate = fabs(v);
-            } else if (!m->motion_sent) {
+            } else if (ext_rate(st) && m->strain_src == MSTRAIN_EXTENSOMETER) {
+                /* ISO 6892-1 method A1, closed loop: the extension follows
+                 * E*(t) = E_a + e' L0 (t - t_a) (ratectl.h's law with the
+                 * extension for the force and dE/dx for the stiffness) */
+                double e = m->d * s->extension_m;
+                if (!m->motion_sent) {
+                    m->xc_ef = e;
+                    ratectl_begin_rate(&m->xc, s->t_s, e, st->rate * m->length, +1);
+                } else {
+                    /* An extensometer's noise is of the order of a slow
+                     * rate's travel in one loop time constant (0.05 um vs
+                     * 5 um/s x 20 ms): fed raw, the loop's speed swings
+                     * below zero, is clamped there and the mean rate comes
+                     * out high. The loop sees the extension through a
+                     * first-order low-pass, e_f += (1 - exp(-dt/T)) (e - e_f),
+                     * T = XC_FILTER_S, and counts T as loop delay (tau >= 3 T). */
+                    double dt = s->t_s - m->xc_t;
+                    m->xc_ef += (dt > 0 ? 1 - exp(-dt / XC_FILTER_S) : 0) * (e - m->xc_ef);
+                }
+                m->xc_t = s->t_s;
+                ratectl_set_delay(&m->xc, XC_FILTER_S);
+                m->motion_sent = m->xc_on = true;
+                double v = ratectl_speed(&m->xc, s->t_s, m->xc_ef);
+                cmd->kind = MC_VELOCITY;
+                cmd->velocity_m_s = m->d * v;
+                m->last_rate = fabs(v);
+            } else if (!m->motion_sent || m->xc_on) {
+                /* (also when the extensometer went mid-ramp: the rate goes
+                 * on as a crosshead speed, e' L0) */
                 cmd->kind = MC_VELOCITY;
                 cmd->velocity_m_s = m->d * step_speed(m, st);
                 m->last_rate = step_speed(m, st);
                 m->motion_sent = true;
+                m->xc_on = false;
             }
             done = cond_held(m, &st->until, ext);
             break;

@@ -193,4 +193,16 @@ typedef struct {
 } machine_values;
 machine_values machine_values_of(const machine *m);
 
+/* Where the strain in machine_values comes from: decided on the first
+ * sample (an extension reading -> the extensometer), and switched to the
+ * crosshead, matched at the switch, when the extension reading goes. */
+typedef enum {
+    MSTRAIN_UNDECIDED = 0,
+    MSTRAIN_CROSSHEAD,           /* eps = (x - C F) / L0 */
+    MSTRAIN_EXTENSOMETER,        /* eps = (e - e_s0) / L0 */
+    MSTRAIN_CROSSHEAD_AFTER_EXT  /* the crosshead, offset to match at the switch */
+} machine_strain_src;
+machine_strain_src machine_strain_source(const machine *m);
+const char *machine_strain_source_name(machine_strain_src src);
+
 #endif

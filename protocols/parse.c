@@ -72,6 +72,7 @@ typedef struct {
     proto_rate_kind rk; /* USE_RATE */
     char stage[24];     /* USE_STAGE */
     bool noise_check;   /* a force (stress) the load must reach: must stand out of the noise */
+    bool on_ext;        /* USE_RATE: a strain rate `on extensometer` (col: that word) */
 } use_rec;
 
 typedef struct {
@@ -864,6 +865,40 @@ static void st_zero(parser *P)
     commit_step(P);
 }
 
+/* "on extensometer" / "on crosshead" after a ramp's strain rate: the
+ * channel the rate is controlled on (proto_strain_on). */
+static bool read_ramp_on(parser *P, proto_step *s)
+{
+    if (!accept(P, "on"))
+        return true;
+    const lex_token *w = peek(P);
+    int col = w ? w->col : end_col(P);
+    if (s->rate_kind != PRATE_STRAIN) {
+        diag(P, P->line, col,
+             "'on extensometer' / 'on crosshead' goes with a strain rate (1/s, %%/min)");
+        return false;
+    }
+    if (accept(P, "crosshead")) {
+        s->strain_on = PSTRAIN_ON_CROSSHEAD;
+        return true;
+    }
+    if (!accept(P, "extensometer")) {
+        static const char *const w2[] = {"extensometer", "crosshead", NULL};
+        expected_word(P, w2, "the channel the strain rate is controlled on");
+        return false;
+    }
+    s->strain_on = PSTRAIN_ON_EXTENSOMETER;
+    use_rec u = {0};
+    u.kind = USE_RATE;
+    u.line = P->line;
+    u.col = col;
+    u.rk = PRATE_STRAIN;
+    u.value = s->rate;
+    u.on_ext = true;
+    add_use(P, u);
+    return true;
+}
+
 static void st_ramp(parser *P)
 {
     proto_step *s = new_step(P, PSTEP_RAMP);
@@ -874,7 +909,8 @@ static void st_ramp(parser *P)
         expected_word(P, w, "'at RATE' (ramp at 10 mm/min until fracture)");
         return;
     }
-    if (!read_rate(P, "ramp", RATE_ANY, &s->rate_kind, &s->rate) || !read_until(P, s))
+    if (!read_rate(P, "ramp", RATE_ANY, &s->rate_kind, &s->rate) || !read_ramp_on(P, s) ||
+        !read_until(P, s))
         return;
     commit_step(P);
 }
@@ -1291,6 +1327,10 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
         /* A force the load must reach is a signal only well out of the
          * noise at rest: below PROTO_NOISE_SD standard deviations one
          * noise excursion (or a few in a row) could end the step. */
+        if (u->kind == USE_RATE && u->on_ext && rig && rig->extensometer == 0)
+            diag(P, u->line, u->col,
+                 "the rig has no extensometer: a strain rate 'on extensometer' cannot be "
+                 "controlled (a rig file with an [point extension], or 'on crosshead')");
         if (u->kind == USE_QTY && u->q == PQ_EXTENSION && rig && rig->extensometer == 0)
             diag(P, u->line, u->col,
                  "the rig has no extensometer: 'extension' is never measured (a rig file "
@@ -1319,6 +1359,8 @@ static void check_uses(parser *P, const proto_rig_limits *rig)
                      u->stage);
             break;
         case USE_RATE:
+            if (u->on_ext)
+                break; /* the rate itself has its own record */
             if (u->rk == PRATE_STRESS && !isfinite(p->area_m2)) {
                 diag(P, u->line, u->col, "a stress rate needs the cross-section: give %s",
                      comp ? "'diameter' or 'area'"

@@ -236,6 +236,8 @@ void proto_print_plan(const protocol *p, FILE *out)
         case PSTEP_RAMP: {
             fprintf(out, " at ");
             put_rate(out, s->rate_kind, s->rate, p->length0_m);
+            if (s->rate_kind == PRATE_STRAIN && s->strain_on == PSTRAIN_ON_EXTENSOMETER)
+                fprintf(out, " on the extensometer (closed loop)");
             if (s->until.nclauses) {
                 fprintf(out, " until ");
                 put_cond(out, &s->until);

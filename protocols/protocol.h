@@ -78,6 +78,15 @@ typedef enum {
     PRATE_STRESS        /* Pa/s, the force rate rate x area_m2 (closed loop as PRATE_FORCE) */
 } proto_rate_kind;
 
+/* A strain-rate ramp (`ramp at 0.00025 1/s on extensometer`): on the
+ * crosshead the rate becomes one crosshead speed, rate x L0; on the
+ * extensometer (ISO 6892-1 method A1, closed loop) an outer loop on the
+ * crosshead speed holds the extension's rate at rate x L0 (machine.c). */
+typedef enum {
+    PSTRAIN_ON_CROSSHEAD = 0, /* the default, and `on crosshead` */
+    PSTRAIN_ON_EXTENSOMETER
+} proto_strain_on;
+
 #define PZERO_POSITION 1u
 #define PZERO_EXTENSION 2u
 #define PZERO_FORCE 4u
@@ -95,6 +104,7 @@ typedef struct {
     double lo, hi;           /* cycle levels, SI */
     unsigned zero_mask;      /* PZERO_* */
     proto_cond until;        /* ramp/hold/unload end condition (nclauses 0 = none) */
+    proto_strain_on strain_on; /* ramp at a strain rate: which channel it is controlled on */
 } proto_step;
 
 typedef enum {

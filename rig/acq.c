@@ -351,7 +351,18 @@ static void setup_writes(rig *r);
 static void setup(rig *r)
 {
     r->in_setup = true;
-    setup_writes(r);
+    /* [init], decimal point, watchdog read-back, servo-on (rig/sequence.h),
+     * then the driver's own checked writes. A refused start-up step is a
+     * FAULT naming it, and the drive is not enabled. */
+    char why[200] = "";
+    if (seq_connect(r->link, &r->cfg, &r->seq, why, sizeof why) != RIGOR_OK) {
+        if (sup_command_failed(&r->sup, why) && link_is_open(r->link) &&
+            acq_send_stop(r, true) != RIGOR_OK)
+            r->pending_stop = true;
+        acq_publish_fault(r);
+    } else {
+        setup_writes(r);
+    }
     r->in_setup = false;
 }
 

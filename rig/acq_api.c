@@ -67,13 +67,10 @@ int rig_connect(rig *r)
 {
     if (r->started)
         return RIGOR_ESTATE;
+    /* Only the connection: the start-up sequence (rig/sequence.h) runs in
+     * the loop's set-up, after the loop has its scheduling, so that a
+     * `realtime = required` refused means nothing reached the drive. */
     int rc = link_connect(r->link);
-    /* [init], decimal point, watchdog read-back, servo-on (rig/sequence.h) */
-    if (rc == RIGOR_OK &&
-        (rc = seq_connect(r->link, &r->cfg, &r->seq, r->reason, sizeof r->reason)) != RIGOR_OK) {
-        r->fault = true;
-        link_close(r->link);
-    }
     r->link_up = rc == RIGOR_OK;
     return rc;
 }

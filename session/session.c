@@ -86,6 +86,8 @@ static int execute(rig *r, const machine_cmd *c)
 
 /* ---- Session ------------------------------------------------------------ */
 
+#define RATE_WIN_MAX 200 /* samples of a rate window on the extensometer (rate_feed) */
+
 struct run_session {
     run_session_opts o;
     char rigpath[1024];
@@ -119,7 +121,7 @@ struct run_session {
     long frac_sample, stop_sample, idx;
     /* rate compliance: 20-sample windows of the current protocol step */
     int rate_step;             /* 0-based step being measured, -1 none */
-    double rw_t[20], rw_x[20], rw_f[20];
+    double rw_t[RATE_WIN_MAX], rw_x[RATE_WIN_MAX], rw_f[RATE_WIN_MAX];
     int rw_n;
     double *rate_v;            /* achieved |rate| per window of rate_step */
     size_t rate_n, rate_cap;
@@ -413,6 +415,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
         return RIGOR_ESTATE;
     }
     memset(&s->res, 0, sizeof s->res);
+    s->res.strain_switch_t_s = NAN;
     s->p = p;
     s->err = 0;
     s->why[0] = '\0';
@@ -496,7 +499,19 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
     h.force_class_pct = s->cfg.force_class_pct > 0 ? s->cfg.force_class_pct : NAN;
     h.extensometer_class_pct = s->cfg.extensometer_class_pct > 0 ? s->cfg.extensometer_class_pct : NAN;
     h.geometry_resolution_m = s->cfg.geometry_resolution_m > 0 ? s->cfg.geometry_resolution_m : NAN;
+    /* The extension column when the rig has an extensometer and, where the
+     * rig reads its status, it is clipped on now: a compression set-up
+     * reads none (its cells would all be empty, which no analysis can
+     * use as a channel). */
     h.extension = s->cfg.point[ROLE_EXTENSION].present;
+    rig_sample now_smp;
+    if (h.extension && s->cfg.point[ROLE_EXT_STATUS].present) {
+        bool have = rig_latest(s->r, &now_smp) == RIGOR_OK;
+        if (!have && rig_wait_samples(s->r, 1.0)) /* a rig just started */
+            have = rig_latest(s->r, &now_smp) == RIGOR_OK;
+        if (have && !(now_smp.status & RIG_SB_EXT_ATTACHED))
+            h.extension = false;
+    }
     if ((rc = runfile_open(s->res.run_path, &h, &s->rf)) != RIGOR_OK) {
         snprintf(why, wl, "%s: cannot create the run file: %s", s->res.run_path,
                  rc == RIGOR_EEXIST ? "it exists (runs are never overwritten)"
@@ -614,6 +629,8 @@ static void rate_flush(run_session *s)
         s->res.rates[k].p5 = v[(n - 1) * 5 / 100];
         s->res.rates[k].p95 = v[(n - 1) * 95 / 100];
         s->res.rates[k].n = (int)n;
+        s->res.rates[k].on_ext = st->rate_kind == PRATE_STRAIN &&
+                                 st->strain_on == PSTRAIN_ON_EXTENSOMETER;
     }
     s->rate_n = 0;
     s->rw_n = 0;
@@ -641,20 +658,27 @@ static void rate_feed(run_session *s, const rig_sample *sm, const machine_values
     }
     if (k < 0)
         return;
-    bool force = s->p->steps[k].rate_kind == PRATE_FORCE ||
-                 s->p->steps[k].rate_kind == PRATE_STRESS;
+    const proto_step *ps = &s->p->steps[k];
+    bool force = ps->rate_kind == PRATE_FORCE || ps->rate_kind == PRATE_STRESS;
+    /* A strain rate on the extensometer is judged on the extension (the
+     * strain x L0, the extensometer's while it is attached), over
+     * RATE_WIN_MAX samples: over 20 its noise (0.05 um) is 40 % of a slow
+     * rate's slope (5 um/s); over 200 it is about 1 %. */
+    bool on_ext = ps->rate_kind == PRATE_STRAIN && ps->strain_on == PSTRAIN_ON_EXTENSOMETER &&
+                  machine_strain_source(s->m) == MSTRAIN_EXTENSOMETER;
+    int win = on_ext ? RATE_WIN_MAX : 20;
     s->rw_t[s->rw_n] = sm->t_s;
-    s->rw_x[s->rw_n] = force ? mv->force_N : mv->position_m;
+    s->rw_x[s->rw_n] = force ? mv->force_N : on_ext ? mv->strain * s->p->length0_m : mv->position_m;
     s->rw_n++;
-    if (s->rw_n < 20)
+    if (s->rw_n < win)
         return;
     double mt = 0, my = 0;
-    for (int i = 0; i < 20; i++) {
-        mt += s->rw_t[i] / 20;
-        my += s->rw_x[i] / 20;
+    for (int i = 0; i < win; i++) {
+        mt += s->rw_t[i] / win;
+        my += s->rw_x[i] / win;
     }
     double stt = 0, sty = 0;
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < win; i++) {
         stt += (s->rw_t[i] - mt) * (s->rw_t[i] - mt);
         sty += (s->rw_t[i] - mt) * (s->rw_x[i] - my);
     }
@@ -675,6 +699,16 @@ static void rate_feed(run_session *s, const rig_sample *sm, const machine_values
 /* A command the rig refused (rig_cmd_* returned an error): the crosshead
  * would keep the previous command, so the test ends in FAULT with the
  * reason, never silently. */
+/* The extension the machine sees: NAN when the rig reads the extensometer's
+ * status and ATTACHED is clear (not clipped on, taken off, or a compression
+ * set-up where the simulator has none): its value then means nothing. */
+static double ext_of(const run_session *s, const rig_sample *sm)
+{
+    if (s->cfg.point[ROLE_EXT_STATUS].present && !(sm->status & RIG_SB_EXT_ATTACHED))
+        return NAN;
+    return sm->extension_m;
+}
+
 static void refused(run_session *s, int rc, const machine_cmd *c)
 {
     if (rc == RIGOR_OK || !s->m)
@@ -722,7 +756,7 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             /* feed the last known sample so the fault is taken now */
             rig_sample last;
             if (rig_latest(r, &last) == RIGOR_OK) {
-                machine_sample ms = {last.t_s, last.position_m, last.force_N, last.extension_m};
+                machine_sample ms = {last.t_s, last.position_m, last.force_N, ext_of(s, &last)};
                 machine_cmd c;
                 machine_feed(m, &ms, &c, notes, 16);
                 if (execute(r, &c) != RIGOR_OK)
@@ -744,9 +778,25 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
             s->fault_sent = true;
             session_say(pg, "%s: FAULT: %s\n", s->o.who, reason);
         }
-        machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, sm->extension_m};
+        machine_sample ms = {sm->t_s, sm->position_m, sm->force_N, ext_of(s, sm)};
         machine_cmd c;
         int nn = machine_feed(m, &ms, &c, notes, 16);
+        char stage[128] = "";
+        machine_strain_src src = machine_strain_source(m);
+        if (src != s->res.strain_last) {
+            /* the strain source is said, and a switch is a mark in the run
+             * file's stage column (docs/runfile.md) */
+            double tr = sm->t_s - (isfinite(s->t_first) ? s->t_first : sm->t_s);
+            if (s->res.strain_last == MSTRAIN_UNDECIDED)
+                s->res.strain_first = src;
+            else {
+                s->res.strain_switch_t_s = tr;
+                snprintf(stage, sizeof stage, "mark:strain-from-crosshead");
+            }
+            session_say(pg, "  t=%7.3f s  strain from the %s\n", tr,
+                        machine_strain_source_name(src));
+            s->res.strain_last = src;
+        }
         if (c.kind == MC_STOP && s->stop_sample < 0)
             s->stop_sample = s->idx;
         /* A stop goes out at once; of the motion commands of one batch only
@@ -763,7 +813,6 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
          * now, not a period later (the stop latency). */
         if (i + 1 == n && machine_wants_sample(m))
             rig_sample_now(r);
-        char stage[128] = "";
         for (int k = 0; k < nn; k++) {
             const machine_note *mn = &notes[k];
             double tr = sm->t_s - s->t_first;
@@ -789,7 +838,11 @@ static int poll_active(run_session *s, double wait_s, char *why, size_t wl)
         /* The run file holds what the rig measured; the protocol's zero
          * steps are the machine's own offsets, and analysis finds contact
          * and toe again from the data. */
-        int wrc = runfile_append(s->rf, sm, stage);
+        /* a detached extensometer's reading means nothing: an empty cell
+         * (the importer reads that as the removal, docs/import.md) */
+        rig_sample row = *sm;
+        row.extension_m = ms.extension_m;
+        int wrc = runfile_append(s->rf, &row, stage);
         if (wrc != RIGOR_OK)
             return write_failed(s, wrc, why, wl); /* e.g. a full disk */
         s->res.samples++;

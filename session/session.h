@@ -68,6 +68,7 @@ typedef struct {
     double requested;     /* N/s or m/s, magnitude */
     double median, p5, p95;
     int n;                /* windows */
+    bool on_ext;          /* a strain rate on the extensometer: the extension's rate, m/s */
 } run_step_rate;
 
 typedef struct {
@@ -103,6 +104,10 @@ typedef struct {
 #define RUN_MAX_RATES 32
     run_step_rate rates[RUN_MAX_RATES];
     int nrates;
+    /* where strain came from: on the first sample, and at the end (the
+     * crosshead after a removed extensometer, matched at the switch) */
+    machine_strain_src strain_first, strain_last;
+    double strain_switch_t_s; /* test time of the switch, NAN when none */
 } run_result;
 
 /* Run the protocol. Returns RIGOR_OK when the test ran (whatever its outcome,

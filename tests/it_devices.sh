@@ -27,7 +27,7 @@ mk() { # name, sed expression on the base file
 mk wdunit 's/^unit   = ms$/unit   = N/'                    # watchdog in newtons
 mk wdsec  's/^unit   = ms$/unit   = s/'                    # drive counts seconds: 250 ms -> 0
 mk wdzero 's/^watchdog      = 250 ms/watchdog = 0 ms/'      # 0 instead of 'off'
-mk inf    's/^capacity   = 500 N /capacity = 1e306 kN /'   # overflows to inf
+mk inf    's/^capacity *= *[0-9.]* N/capacity = 1e306 kN/'   # overflows to inf
 mk rate   's/^max_rate      = 1000 Hz/max_rate = 0.001 Hz/'
 mk recon  's/^reconnect_max = 1 s /reconnect_max = 1e9 s /'
 want() { # name, grep pattern of the message

@@ -401,32 +401,20 @@ static void test_refused_setup_heartbeat_tare(void)
     } t[] = {{bad_watchdog_address, "watchdog write refused: drive hr 30 (watchdog)", false},
              {bad_heartbeat_address, "heartbeat write refused: drive hr 31 (heartbeat)", false},
              {bad_tare_address, "tare refused: loadcell hr 32 (tare)", true}};
-    /* The watchdog is written and read back at connect (rig/sequence.c,
-     * seq_connect): a refusal fails rig_connect itself, naming the point,
-     * before the drive is ever enabled. */
+    /* The watchdog is written and read back by the start-up sequence
+     * (rig/sequence.c) in the loop's set-up: a refusal is a FAULT naming
+     * the point, and the drive is never enabled. */
     {
         bench b;
-        memset(&b, 0, sizeof b);
-        sim_config sc;
-        sim_config_init(&sc);
-        sc.realtime = RT_OFF;
-        rigor_diag d = {0};
-        CHECK(sim_new_diag(&sc, &b.s, &d) == RIGOR_OK, "sim_new: %s", d.msg);
-        CHECK(sim_start_tcp(b.s, "127.0.0.1", 0, &b.port) == RIGOR_OK, "sim_start_tcp");
-        CHECK(rigfile_load("rigs/reference-tcp.ini", &b.c, &d) == RIGOR_OK, "rig file: %s",
-              d.msg);
-        b.c.port = b.port;
-        b.c.realtime = RT_OFF;
-        bad_watchdog_address(&b.c);
-        CHECK(rig_new(&b.c, &b.r) == RIGOR_OK, "rig_new");
-        CHECK(rig_connect(b.r) != RIGOR_OK, "connect refused");
-        char why[300];
-        CHECK(rig_state(b.r, why, sizeof why) == RIG_HEALTH_FAULT && strstr(why, "watchdog") &&
-                  strstr(why, "llegal data address"),
-              "FAULT names the watchdog write: %s", why);
-        sim_truth tr;
-        sim_truth_snapshot(b.s, &tr);
-        CHECK(!tr.enabled, "not enabled after a refused watchdog write");
+        if (bench_up(&b, NULL, NULL, bad_watchdog_address)) {
+            char why[300];
+            double dt = wait_fault(&b, 2, why, sizeof why, NULL, 0, NULL);
+            CHECK(dt >= 0 && strstr(why, "watchdog") && strstr(why, "llegal data address"),
+                  "FAULT names the watchdog write: %s", why);
+            sim_truth tr;
+            sim_truth_snapshot(b.s, &tr);
+            CHECK(!tr.enabled, "not enabled after a refused watchdog write");
+        }
         bench_down(&b);
     }
     for (size_t i = 1; i < sizeof t / sizeof t[0]; i++) {

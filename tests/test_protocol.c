@@ -31,7 +31,7 @@ static proto_rig_limits test_rig(void)
     r.travel_max_m = 0.1;
     r.speed_max_m_s = 500e-3 / 60;
     r.force_noise_N = 2e-3; /* the reference 100 N cell's SD at rest */
-    r.extensometer = 0;     /* as rigs/reference-tcp.ini */
+    r.extensometer = 0;     /* a rig without one (the reference rig now has one) */
     return r;
 }
 
@@ -118,6 +118,10 @@ static const bad_case bad_cases[] = {
      true},
     {"no-extensometer", 8, 37, "the rig has no extensometer: 'extension' is never measured",
      true},
+    {"no-extensometer-rate", 8, 24,
+     "the rig has no extensometer: a strain rate 'on extensometer' cannot be controlled", true},
+    {"on-extensometer-speed", 7, 21,
+     "'on extensometer' / 'on crosshead' goes with a strain rate (1/s, %/min)", false},
     {"until-within-noise", 9, 34,
      "a stress of 0.02 MPa (0.008 N) is within the force noise at rest (SD 0.002 N)", true},
 };

@@ -216,7 +216,12 @@ static void test_shipped_files(void)
         if (rc)
             continue;
         CHECK(c.transport == (i ? RIG_RTU : RIG_TCP), "transport");
-        CHECK(c.ndev == 2 && c.dev[0].slave == 1 && c.dev[1].slave == 2, "devices");
+        /* the drive, the load cell and the simulator's clip-on extensometer */
+        CHECK(c.ndev == 3 && c.dev[0].slave == 1 && c.dev[1].slave == 2 && c.dev[2].slave == 3,
+              "devices");
+        CHECK(c.point[ROLE_EXTENSION].present && c.point[ROLE_EXT_STATUS].present &&
+                  c.point[ROLE_ZERO_EXTENSION].present,
+              "the extensometer mapped");
         CHECK(!c.dev[1].fc06, "load cell refuses FC06");
         CHECK(c.point[ROLE_TARE].fc == 16 && c.point[ROLE_TARE].value == 1,
               "tare FC16 value 1");
@@ -224,8 +229,11 @@ static void test_shipped_files(void)
         CHECK_NEAR(c.watchdog_s, 0.25, 0, 1e-12, "watchdog");
         regmap_plan plan;
         CHECK(regmap_make_plan(&c, &plan) == RIGOR_OK, "plan");
-        /* drive IR 0..5 and load cell IR 0..5 (PEAK bridged): two requests */
-        CHECK(plan.nblocks == 2, "nblocks %d", plan.nblocks);
+        /* drive IR 0..5, load cell IR 0..5 (PEAK bridged), extensometer IR
+         * 0..2 (status and extension): three requests */
+        CHECK(plan.nblocks == 3, "nblocks %d", plan.nblocks);
+        CHECK(plan.block[2].start == 0 && plan.block[2].count == 3, "extensometer block %u+%u",
+              plan.block[2].start, plan.block[2].count);
         CHECK(plan.block[0].start == 0 && plan.block[0].count == 6, "drive block %u+%u",
               plan.block[0].start, plan.block[0].count);
         CHECK(plan.block[1].start == 0 && plan.block[1].count == 6, "cell block %u+%u",

@@ -295,6 +295,81 @@ static void test_compliance_splits_travel(void)
     sim_free(s);
 }
 
+static double read_ext(sim *s, uint16_t *status)
+{
+    uint16_t r[3];
+    CHECK(sim_read_regs(s, 3, 4, 0, 3, r) == 0, "read extensometer");
+    *status = r[0];
+    return words_get_i32(&r[1], WO_ABCD) * 1e-9;
+}
+
+/* The extensometer is a clip-on: it reads the specimen's own deformation
+ * (not the frame's deflection), slips once by ext_slip at ext_slip_at,
+ * clamps at its range with OVERRANGE, and comes off (ext_detach_at, or
+ * HR0 = 2), after which ATTACHED is clear. */
+static void test_clip_on_extensometer(void)
+{
+    sim *s = NULL;
+    sim_config c;
+    sim_config_init(&c);
+    c.specimen = "e-lpscl-film";
+    const char *ps[] = {"frame_compliance=5um/N", "ext_slip=0.01mm", "ext_slip_at=0.1mm",
+                        "ext_range=0.3mm", "ext_noise=0"};
+    c.params = ps;
+    c.n_params = 5;
+    CHECK(sim_new(&c, &s) == RIGOR_OK, "sim_new with the clip-on's parameters");
+    if (!s)
+        return;
+    CHECK(wr1(s, 1, 0, 1) == 0, "enable");
+    set_velocity(s, 1e-3);
+    sim_advance(s, 60);
+    sim_truth t;
+    sim_truth_snapshot(s, &t);
+    uint16_t st;
+    double e = read_ext(s, &st);
+    CHECK((st & 1) && !(st & 2), "attached, in range: status %#x", st);
+    CHECK(t.force_N > 1, "loaded: %g N", t.force_N);
+    CHECK_NEAR(e, t.deformation_m, 2e-9, 0, "reads the specimen's deformation");
+    CHECK(t.crosshead_m - e > 0.5 * t.force_N * 5e-6,
+          "not the crosshead: %g m travel, %g m extension", t.crosshead_m, e);
+    sim_advance(s, 200); /* past 0.1 mm: the one slip */
+    sim_truth_snapshot(s, &t);
+    e = read_ext(s, &st);
+    CHECK(fabs(e - (t.deformation_m - 1e-5)) < 2e-9, "slipped by 0.01 mm: %g vs %g", e,
+          t.deformation_m);
+    sim_advance(s, 400); /* past 0.3 mm: clamps */
+    sim_truth_snapshot(s, &t);
+    e = read_ext(s, &st);
+    CHECK((st & 2) && fabs(e - 0.3e-3) < 1e-9 && t.deformation_m > 0.32e-3,
+          "over range: status %#x, %g m at %g m", st, e, t.deformation_m);
+    CHECK(wr1(s, 3, 0, 3) == 3, "COMMAND 3 -> 03");
+    CHECK(wr1(s, 3, 0, 2) == 0, "COMMAND 2: taken off");
+    sim_advance(s, 5);
+    e = read_ext(s, &st);
+    CHECK(!(st & 1) && e == 0, "removed: status %#x, %g m", st, e);
+    sim_free(s);
+    /* falling off by itself */
+    const char *ps2[] = {"ext_detach_at=0.05mm"};
+    c.params = ps2;
+    c.n_params = 1;
+    CHECK(sim_new(&c, &s) == RIGOR_OK, "sim_new ext_detach_at");
+    if (!s)
+        return;
+    wr1(s, 1, 0, 1);
+    set_velocity(s, 1e-3);
+    sim_advance(s, 30);
+    read_ext(s, &st);
+    CHECK(st & 1, "attached before: %#x", st);
+    sim_advance(s, 100);
+    read_ext(s, &st);
+    CHECK(!(st & 1), "fell off: %#x", st);
+    sim_free(s);
+    const char *ps3[] = {"ext_range=-1mm"};
+    c.params = ps3;
+    s = NULL;
+    CHECK(sim_new(&c, &s) != RIGOR_OK && !s, "a negative range is refused");
+}
+
 /* A limit switch faults the drive (overtravel) and refuses motion further into it. */
 static void test_limit_switch(void)
 {
@@ -896,6 +971,7 @@ int main(void)
     TEST_RUN(test_presets_reproduce_study);
     TEST_RUN(test_low_carbon_steel);
     TEST_RUN(test_compliance_splits_travel);
+    TEST_RUN(test_clip_on_extensometer);
     TEST_RUN(test_limit_switch);
     TEST_RUN(test_frame_overload);
     TEST_RUN(test_register_map_and_exceptions);

@@ -76,6 +76,11 @@ typedef struct {
                               Delta ASDA-B2's P3-07), 0: milliseconds */
     double wd_any_request; /* 1: any request to the drive feeds the watchdog, 0: only
                               writes of HEARTBEAT / CONTROL / WATCHDOG */
+    /* the extensometer as a clip-on (sim_physics.c, docs/sim.md) */
+    double ext_range;     /* m: |reading| clamps here, OVERRANGE set (0 = 50 mm) */
+    double ext_slip;      /* m: the knife edges slip once by this much ... */
+    double ext_slip_at;   /* ... when the reading reaches this, m (0 = never) */
+    double ext_detach_at; /* m: the clip-on falls off at this reading (0 = never) */
 } sim_params;
 
 /* Parsed --faults list. */
@@ -158,6 +163,8 @@ struct sim {
     /* extensometer */
     double ext_zero;
     double ext; /* m, last reading */
+    bool ext_removed; /* taken off (HR0 = 2) or fallen off (ext_detach_at): ATTACHED clear */
+    bool ext_slipped; /* the one slip of ext_slip happened */
     /* randomness */
     sim_rng rng_phys, rng_fault;
     /* time-triggered faults fired */

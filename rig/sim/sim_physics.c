@@ -293,11 +293,38 @@ static void step_specimen(sim *s)
     s->overload_bit = over;
 }
 
+/* The clip-on extensometer: it measures the specimen's own deformation over
+ * its knife edges (no frame compliance, no grip slip), with its own noise;
+ * its knife edges may slip once (the reading drops by ext_slip), its range
+ * is limited (the reading clamps at +-ext_range, OVERRANGE set in
+ * sim_regs.c) and it can come off (ext_detach_at, or HR0 = 2: the
+ * operator takes it off), after which ATTACHED is clear and it reads 0. */
+static void step_ext(sim *s)
+{
+    const sim_params *p = &s->p;
+    double e = s->delta - s->ext_zero;
+    if (p->ext_slip_at > 0 && !s->ext_slipped && e >= p->ext_slip_at) {
+        s->ext_slipped = true;
+        s->ext_zero += p->ext_slip;
+        e -= p->ext_slip;
+        sim_event(s, "extensometer slip %.6g m", p->ext_slip);
+    }
+    if (p->ext_detach_at > 0 && e >= p->ext_detach_at) {
+        s->ext_removed = true;
+        s->ext = 0;
+        sim_event(s, "extensometer fell off at %.6g m", e);
+        return;
+    }
+    double range = p->ext_range > 0 ? p->ext_range : 0.05;
+    e += p->ext_noise * sim_rng_gauss(&s->rng_phys);
+    s->ext = e > range ? range : e < -range ? -range : e;
+}
+
 static void step_cell(sim *s)
 {
     const sim_params *p = &s->p;
-    if (!s->compression)
-        s->ext = s->delta - s->ext_zero + p->ext_noise * sim_rng_gauss(&s->rng_phys);
+    if (!s->compression && !s->ext_removed)
+        step_ext(s);
     if (s->frozen)
         return;
     if (++s->cell_phase < s->cell_every)

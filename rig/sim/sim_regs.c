@@ -71,9 +71,10 @@ static void image(const sim *s, int unit, int table, uint16_t *r)
     } else if (unit == 3 && table == 3) {
         r[0] = 0;
     } else {
-        bool attached = !s->compression && s->model != MODEL_NONE;
+        bool attached = !s->compression && s->model != MODEL_NONE && !s->ext_removed;
         double ext = attached ? s->ext : 0;
-        r[0] = (uint16_t)((attached ? 1 : 0) | (fabs(ext) > 0.05 ? 2 : 0));
+        double range = s->p.ext_range > 0 ? s->p.ext_range : 0.05;
+        r[0] = (uint16_t)((attached ? 1 : 0) | (fabs(ext) >= range ? 2 : 0));
         words_set_i32(&r[1], to_i32_nm(ext), WO_ABCD);
     }
 }
@@ -176,8 +177,13 @@ static int write_ext(sim *s, int addr, int n, const uint16_t *vals)
 {
     (void)addr;
     (void)n;
-    if (vals[0] > 1)
+    if (vals[0] > 2)
         return 3;
+    if (vals[0] == 2 && !s->ext_removed) { /* the operator takes the clip-on off */
+        s->ext_removed = true;
+        s->ext = 0;
+        sim_event(s, "extensometer removed");
+    }
     if (vals[0] == 1) {
         s->ext_zero = s->delta;
         s->ext = 0;

@@ -291,6 +291,10 @@ static const param_def param_defs[] = {
     P("cell_rate", DIM_FREQUENCY, cell_rate, "load-cell sampling rate"),
     P("overload", DIM_FORCE, overload, "frame-overload threshold"),
     P("ext_noise", DIM_LENGTH, ext_noise, "extensometer noise sigma"),
+    P("ext_range", DIM_LENGTH, ext_range, "extensometer range (0 = 50 mm)"),
+    P("ext_slip", DIM_LENGTH, ext_slip, "extensometer knife-edge slip, once"),
+    P("ext_slip_at", DIM_LENGTH, ext_slip_at, "extension at the slip (0 = never)"),
+    P("ext_detach_at", DIM_LENGTH, ext_detach_at, "extension where it falls off (0 = never)"),
     P("travel_upper", DIM_LENGTH, travel_upper, "upper limit switch position"),
     P("travel_lower", DIM_LENGTH, travel_lower, "lower limit switch position"),
     P("v_max", DIM_VELOCITY, v_max, "largest velocity command"),
@@ -429,6 +433,8 @@ static int validate(sim *s, rigor_diag *d)
         return bad(d, "v_max must be in (0, 2] m/s");
     if (!(p->ext_noise >= 0 && p->overload >= 0))
         return bad(d, "ext_noise and overload must be >= 0");
+    if (!(p->ext_range >= 0 && p->ext_slip >= 0 && p->ext_slip_at >= 0 && p->ext_detach_at >= 0))
+        return bad(d, "ext_range, ext_slip, ext_slip_at and ext_detach_at must be >= 0");
     if (!(p->visco_E >= 0) || (p->visco_E > 0 && !(p->visco_tau > 0)))
         return bad(d, "need visco_E >= 0, and visco_tau > 0 when visco_E > 0");
     return RIGOR_OK;

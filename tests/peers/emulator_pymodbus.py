@@ -109,7 +109,12 @@ class Frame:
         self.enabled_prev = False
         self.drive = Unit("drive", 16, 8, True, self.on_write)
         self.cell = Unit("loadcell", 4, 8, False, self.on_write)
-        self.ctx = ModbusServerContext(slaves={1: self.drive, 2: self.cell}, single=False)
+        # unit 3: the reference frame's extensometer, never clipped on here
+        # (STATUS 0: ATTACHED clear, EXTENSION 0), so that the shipped rig
+        # files, which map it, read a complete frame
+        self.ext = Unit("extensometer", 1, 3, True, self.on_write)
+        self.ctx = ModbusServerContext(slaves={1: self.drive, 2: self.cell, 3: self.ext},
+                                       single=False)
         self.rng = random.Random(args.seed)
         self.mute = False  # SIGUSR1 toggles: answer nothing, keep connections open
         self.rtu_framer = ModbusRtuFramer(ClientDecoder())
@@ -132,6 +137,8 @@ class Frame:
                     self.fault = 0
                     self.wd_tripped = False
                     self.drive.set_hr(0, [v & ~4])
+        elif unit == "extensometer":
+            pass  # zero: nothing clipped on to zero
         else:
             if address == 0 and values and values[0] == 1:
                 self.zero_N = self.gross()
