@@ -310,6 +310,7 @@ static int rd_rigor(const cin_src *s, const csvin_opts *o, curve_list *out, cin_
         }
         cin_row_free(&row);
         oo.column[CURVE_EXT] = any ? "extension_mm" : "position_mm";
+        t.ext_extenso = any && !(o && o->column[CURVE_EXT]);
     }
     cin_tinfo ti;
     rc = cin_read_table(s, &t, &oo, c, &ti, diag);

@@ -169,6 +169,9 @@ typedef struct {
     bool release;               /* the format reads no data line but the first and
                                    those after the table again: with s->releasable,
                                    the pages of consumed data lines are released */
+    bool ext_extenso;           /* rigor-run: the ext column (extension_mm) is the
+                                   clip-on extensometer, position_mm the crosshead:
+                                   kept as curve.xhead for a removal's continuation */
     int flag_col1;              /* rigor-run: 1-based index of the last column, `invalid`,
                                    whose non-empty cells mark samples the driver found
                                    invalid (their values are empty cells): such rows are

@@ -419,7 +419,7 @@ int cin_read_table(const cin_src *s, const cin_tspec *t, const csvin_opts *o, cu
      * nor a setpoint, by name priority (Standardweg before Traversenweg
      * absolut), each with its unit. */
     int we = ti->pick[CURVE_EXT];
-    if (we >= 0 && ti->col[we].extenso && !(o && o->column[CURVE_EXT]))
+    if (we >= 0 && ((ti->col[we].extenso && !(o && o->column[CURVE_EXT])) || t->ext_extenso))
         for (int i = 0; i < ti->ncol; i++)
             if (i != we && ti->col[i].role == CURVE_EXT && !ti->col[i].extenso &&
                 !ti->col[i].setpoint && ti->col[i].unit[0] &&
