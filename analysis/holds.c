@@ -294,7 +294,10 @@ static double rss(fitctx *f, const double *u)
 
 static double rss1(double u, void *ctx)
 {
-    return rss(ctx, &u);
+    /* rss reads u[1] only for two time constants; a full pair keeps any
+     * reader of u in bounds. */
+    double uu[2] = {u, u};
+    return rss(ctx, uu);
 }
 
 static double rss2(const gsl_vector *v, void *ctx)

@@ -467,18 +467,31 @@ static void analyse_one(void *ctx, size_t k)
 }
 
 
+/* The dimension parse_readings names by index d (the order of its dims
+ * table): a typed member, not a byte offset cast to double *. */
+static double *geom_dim(curve_geom *g, size_t d)
+{
+    switch (d) {
+    case 0:
+        return &g->width_m;
+    case 1:
+        return &g->thickness_m;
+    case 2:
+        return &g->diameter_m;
+    case 3:
+        return &g->gauge_m;
+    default:
+        return &g->height_m;
+    }
+}
+
 /* --readings DIM=V1,V2,... (mm): the mean becomes the dimension and
  * s / sqrt(n) its standard uncertainty (GUM 4.2.3, a Type A evaluation). */
 static bool parse_readings(const char *arg, curve_geom *g, curve_geom *u)
 {
     static const struct {
         const char *name;
-        size_t off;
-    } dims[] = {{"width", offsetof(curve_geom, width_m)},
-                {"thickness", offsetof(curve_geom, thickness_m)},
-                {"diameter", offsetof(curve_geom, diameter_m)},
-                {"gauge-length", offsetof(curve_geom, gauge_m)},
-                {"height", offsetof(curve_geom, height_m)}};
+    } dims[] = {{"width"}, {"thickness"}, {"diameter"}, {"gauge-length"}, {"height"}};
     const char *eq = strchr(arg, '=');
     size_t d = sizeof dims / sizeof dims[0];
     for (size_t i = 0; eq && i < sizeof dims / sizeof dims[0]; i++)
@@ -511,9 +524,8 @@ static bool parse_readings(const char *arg, curve_geom *g, curve_geom *u)
     double mean = sum / (double)n;
     for (size_t i = 0; i < n; i++)
         ss += (v[i] - mean) * (v[i] - mean);
-    /* the cast yields the double member at that offset */
-    *(double *)((char *)g + dims[d].off) = mean * 1e-3;
-    *(double *)((char *)u + dims[d].off) = sqrt(ss / (double)(n - 1) / (double)n) * 1e-3;
+    *geom_dim(g, d) = mean * 1e-3;
+    *geom_dim(u, d) = sqrt(ss / (double)(n - 1) / (double)n) * 1e-3;
     return true;
 }
 
