@@ -379,7 +379,7 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
     int bi = 0;
     if (p == 2) {
         for (int i = 0; i <= G; i++) {
-            double u = ulo + (uhi - ulo) * i / G, r = rss(f, &u);
+            double u = ulo + (uhi - ulo) * i / G, r = rss1(u, f);
             if (r < best)
                 best = r, bu[0] = u, bi = i;
         }
