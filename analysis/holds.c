@@ -295,7 +295,10 @@ static double rss(fitctx *f, const double *u)
 
 static double rss1(double u, void *ctx)
 {
-    return rss(ctx, &u);
+    /* rss reads u[1] only for two time constants; a full pair keeps any
+     * reader of u in bounds. */
+    double uu[2] = {u, u};
+    return rss(ctx, uu);
 }
 
 static double rss2(const gsl_vector *v, void *ctx)
@@ -377,7 +380,7 @@ int holds_fit(const double *t, const double *y, size_t n, hold_model m, hold_fit
     int bi = 0;
     if (p == 2) {
         for (int i = 0; i <= G; i++) {
-            double u = ulo + (uhi - ulo) * i / G, r = rss(f, &u);
+            double u = ulo + (uhi - ulo) * i / G, r = rss1(u, f);
             if (r < best)
                 best = r, bu[0] = u, bi = i;
         }

@@ -328,25 +328,6 @@ int storeio_run(const storeio_run_opts *o, const char *run_path, const curve *c,
 
 /* ---- import --------------------------------------------------------------- */
 
-/* Documentation, code and pictures beside exports; the rule of csvin's own
- * folder expansion (docs/import.md), so that `rigor db import DIR` reads
- * what `rigor analyze DIR` reads. */
-static bool not_data(const char *name)
-{
-    static const char *const ext[] = {
-        ".md",  ".rst", ".html",  ".htm",  ".pdf",  ".png",  ".jpg",  ".jpeg", ".gif", ".svg",
-        ".py",  ".m",   ".ipynb", ".r",    ".json", ".yml",  ".yaml", ".xml",  ".tex", ".bib",
-        ".zip", ".gz",  ".7z",    ".docx", ".doc",  ".pptx", ".c",    ".h",    ".sh",  ".mat"};
-    if (!strncasecmp(name, "LICENSE", 7) || !strncasecmp(name, "COPYING", 7) ||
-        !strncasecmp(name, "README", 6))
-        return true;
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
-        if (!strcasecmp(dot, ext[i]))
-            return true;
-    return false;
-}
-
 typedef struct {
     char **v;
     size_t n, cap;
@@ -386,7 +367,7 @@ static int expand(const char *path, paths *out, int depth)
     struct dirent *e;
     int rc = RIGOR_OK;
     while (rc == RIGOR_OK && (e = readdir(d)))
-        if (e->d_name[0] != '.' && !not_data(e->d_name))
+        if (e->d_name[0] != '.' && !csvin_not_data(e->d_name))
             rc = paths_push(&names, e->d_name);
     closedir(d);
     if (names.n)

@@ -521,9 +521,12 @@ int rf_key_point(parser *p, const char *k, const char *v, long col)
             FAIL(p, 1, "alarm: only the fault_code point has alarm codes");
         return rf_key_alarm(p, v, col);
     } else if (!strcmp(k, "field")) {
-        int lo, hi, used = 0;
-        if (sscanf(v, "%d..%d%n", &lo, &hi, &used) != 2 || v[used] || lo < 0 || hi > 15 ||
-            lo > hi)
+        /* strtol, not sscanf: an out-of-range number is an error, not UB */
+        char *e1 = NULL, *e2 = NULL;
+        errno = 0;
+        long lo = strtol(v, &e1, 10);
+        long hi = e1 != v && !strncmp(e1, "..", 2) ? strtol(e1 + 2, &e2, 10) : -1;
+        if (e1 == v || !e2 || e2 == e1 + 2 || *e2 || errno || lo < 0 || hi > 15 || lo > hi)
             FAIL(p, col, "field: expected bits LO..HI within 0..15, got '%s'", v);
         if (regmap_role_is_read((point_role)role) == false)
             FAIL(p, 1, "field: only read points have a bit field");

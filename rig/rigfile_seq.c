@@ -312,8 +312,10 @@ int rf_validate_buses(parser *p)
                    c->baud,      c->parity, c->data_bits, c->stop_bits};
     snprintf(top.host, sizeof top.host, "%s", c->host);
     snprintf(top.device, sizeof top.device, "%s", c->device);
-    rig_bus lines[RIG_MAX_DEVICES];
-    int first[RIG_MAX_DEVICES];
+    /* only [0, c->nbus) is read; zeroed because the analyzer cannot see that
+     * c->nbus counts the entries written (it may alias through p) */
+    rig_bus lines[RIG_MAX_DEVICES] = {0};
+    int first[RIG_MAX_DEVICES] = {0};
     c->nbus = 0;
     for (int i = 0; i < c->ndev; i++) {
         rig_device *d = &c->dev[i];

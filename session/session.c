@@ -51,7 +51,7 @@ void session_default_rig_path(char *buf, size_t len)
 }
 
 /* A file-name-safe copy of s: letters, digits, '.', '-', '_' (others -> '-'). */
-static void safe_name(char *dst, size_t len, const char *s)
+void session_safe_name(char *dst, size_t len, const char *s)
 {
     size_t k = 0;
     for (; *s && k + 1 < len; s++) {
@@ -448,7 +448,7 @@ int run_session_begin_test(run_session *s, protocol *p, const run_test_opts *t, 
 
     /* The run file: created exclusively, written while the test runs. */
     char spec[128];
-    safe_name(spec, sizeof spec,
+    session_safe_name(spec, sizeof spec,
               t->specimen_id ? t->specimen_id
               : p->name[0]   ? p->name
                              : "run");

@@ -266,4 +266,9 @@ int run_session_ack_fault(run_session *s);
  * RIGOR_OK or a negative rigor_err with why. */
 int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl);
 
+/* The specimen part of a run file name: s with everything but letters,
+ * digits, '.', '-', '_' replaced by '-'; "run" when that is empty or starts
+ * with '.'. The console uses it to find the run files an id already has. */
+void session_safe_name(char *dst, size_t len, const char *s);
+
 #endif

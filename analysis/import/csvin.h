@@ -105,6 +105,12 @@ int csvin_read_buffer(const char *name, const char *buf, size_t len, const csvin
  * With opts->jobs > 1 files are read in that many threads (at most
  * CSVIN_MAX_JOBS); curves, errors and counts come out in the same order as
  * with one, and on_error is called from the calling thread only. */
+/* A folder entry csvin_read_path skips: documentation, code or a picture
+ * (README*, LICENSE*, COPYING*, *.md, *.pdf, *.png, *.py, ...; name is the
+ * entry's name, not its path). Shared with `rigor db import DIR` so both
+ * read the same files. */
+bool csvin_not_data(const char *name);
+
 typedef void (*csvin_error_fn)(void *ctx, int err, const rigor_diag *diag);
 int csvin_read_path(const char *path, const csvin_opts *opts, curve_list *out,
                     csvin_error_fn on_error, void *ctx, size_t *nread, size_t *nfailed);

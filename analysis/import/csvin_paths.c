@@ -62,7 +62,7 @@ static int cmp_str(const void *a, const void *b)
  * exports: skipped when a folder is expanded (a file named explicitly is
  * always read). README.md and FORMATS.md beside real exports even hold
  * example tables that would parse. */
-static bool not_data(const char *name)
+bool csvin_not_data(const char *name)
 {
     static const char *const ext[] = {
         ".md",  ".rst", ".html",  ".htm",  ".pdf",  ".png",  ".jpg",  ".jpeg", ".gif", ".svg",
@@ -141,7 +141,7 @@ static int expand(const char *path, strvec *files, int depth, scan_state *ss)
     struct dirent *e;
     int rc = RIGOR_OK;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || not_data(e->d_name))
+        if (e->d_name[0] == '.' || csvin_not_data(e->d_name))
             continue;
         rc = sv_push(&names, e->d_name);
         if (rc)

@@ -145,18 +145,6 @@ void con_next_id(char *id, size_t len)
     snprintf(id + k, len - k, "%s", num);
 }
 
-/* The run file name's specimen part, as the session writes it
- * (session.c's safe_name: letters, digits, '.', '-', '_'; others '-'). */
-static void file_id(char *dst, size_t len, const char *s)
-{
-    size_t k = 0;
-    for (; *s && k + 1 < len; s++) {
-        unsigned char ch = (unsigned char)*s;
-        dst[k++] = (isalnum(ch) || ch == '.' || ch == '-' || ch == '_') ? (char)ch : '-';
-    }
-    dst[k] = '\0';
-}
-
 /* The id was tested in this session, or runs/ has its run file
  * ("<id>-YYYYMMDDTHHMMSSZ.csv"). */
 static bool id_used(const console *c, const char *id)
@@ -165,7 +153,7 @@ static bool id_used(const console *c, const char *id)
         if (!strcmp(c->batch[i].specimen, id))
             return true;
     char fid[128];
-    file_id(fid, sizeof fid, id);
+    session_safe_name(fid, sizeof fid, id);
     size_t n = strlen(fid);
     DIR *d = opendir("runs");
     if (!d)
