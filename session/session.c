@@ -948,6 +948,42 @@ int run_session_ack_fault(run_session *s)
     return rc;
 }
 
+/* The test's last stop is confirmed before its end is told: the driver
+ * escalates a refused stop (quick stop, disable) and FAULTs naming it in
+ * the cycle that sent it (rig/acq_write.c), so the first sample flagged
+ * RIG_SF_STOPPED after the stop says whether it took. A crosshead the
+ * stop command did not stop is never "done as planned" (issue 21: a
+ * refused stop after a fracture ended with exit 0). Waits at most 1 s,
+ * above the escalation bound of docs/reliability.md. */
+static void confirm_stop(run_session *s, run_result *o)
+{
+    rig *r = s->r;
+    rig_sample b[64];
+    bool stopped = false;
+    for (int k = 0; k < 20 && !stopped; k++) {
+        rig_wait_samples(r, 0.05);
+        size_t n = rig_poll_samples(r, b, sizeof b / sizeof b[0]);
+        for (size_t i = 0; i < n; i++)
+            if (b[i].flags & (RIG_SF_STOPPED | RIG_SF_FAULT))
+                stopped = true;
+    }
+    char reason[200] = "";
+    bool rig_fault = rig_state(r, reason, sizeof reason) == RIG_HEALTH_FAULT;
+    /* A fault after the test's end (the machine's state FAULT, its end still
+     * the fracture) is the test's end too: the exit status follows the end. */
+    if ((!rig_fault && !o->fault) || o->end == MEND_RIG_FAULT || o->end == MEND_REFUSED)
+        return;
+    if (!o->fault)
+        session_say(s->o.progress, "%s: FAULT: %s\n", s->o.who, reason);
+    char was[sizeof o->end_reason];
+    snprintf(was, sizeof was, "%s", o->end_reason);
+    snprintf(o->end_reason, sizeof o->end_reason, "fault: %.60s, then %.50s",
+             reason[0] ? reason : "rig fault", was);
+    o->end = MEND_RIG_FAULT;
+    o->fault = true;
+    o->failed = true;
+}
+
 int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
 {
     memset(res, 0, sizeof *res);
@@ -986,6 +1022,7 @@ int run_session_end_test(run_session *s, run_result *res, char *why, size_t wl)
     o->failed = machine_failed(m);
     o->end = machine_end_of(m);
     o->fault = o->final_state == MS_FAULT;
+    confirm_stop(s, o);
     if (s->frac_sample >= 0 && s->stop_sample >= 0)
         o->stop_latency_samples = (double)(s->stop_sample - s->frac_sample);
     else

@@ -72,7 +72,7 @@ else bad "watchdog = off" "rc=$c $(head -2 "$tmp/o.err") / $(head -1 "$tmp/o.out
 
 # the smallest speed: a setpoint in whole mm/min cannot command 0.5 mm/min
 mk coarse 's/^unit   = nm\/s$/unit   = mm\/min/'
-printf 'name "slow"\ntest tensile\nwidth 10 mm\nthickness 1 mm\ngauge-length 50 mm\nlimit force < 400 N\npreload 0.1 N at 5 mm/min\nramp at   0.5 mm/min until fracture\non fracture stop\n' >"$tmp/slow.rigor"
+printf 'name "slow"\ntest tensile\nwidth 10 mm\nthickness 1 mm\ngauge-length 50 mm\nlimit force < 90 N\npreload 0.1 N at 5 mm/min\nramp at   0.5 mm/min until fracture\non fracture stop\n' >"$tmp/slow.rigor"
 "$RIGOR" check --rig "$tmp/coarse.ini" "$tmp/slow.rigor" >"$tmp/s.out" 2>"$tmp/s.err"; c=$?
 "$RIGOR" check --rig "$REF" "$tmp/slow.rigor" >"$tmp/s2.out" 2>&1; c2=$?
 if [ $c -eq 2 ] && grep -q "slow.rigor:8:11: speed 0.5 mm/min is below the smallest speed this rig can command, 1 mm/min" "$tmp/s.err" \
@@ -85,7 +85,7 @@ fi
 
 # a return on a speed-only drive (the Delta rigs have no position mode):
 # refused by check --rig at the step's and the reaction's line:col
-printf 'name "ret"\ntest tensile\nwidth 10 mm\nthickness 1 mm\ngauge-length 50 mm\nlimit force < 400 N\nramp at 5 mm/min until force >= 100 N\nreturn at 10 mm/min\non fracture return\n' >"$tmp/ret.rigor"
+printf 'name "ret"\ntest tensile\nwidth 10 mm\nthickness 1 mm\ngauge-length 50 mm\nlimit force < 90 N\nramp at 5 mm/min until force >= 50 N\nreturn at 10 mm/min\non fracture return\n' >"$tmp/ret.rigor"
 "$RIGOR" check -q --rig rigs/delta-b2-laumas-rtu.ini "$tmp/ret.rigor" >/dev/null 2>"$tmp/ret.err"; c=$?
 "$RIGOR" check -q --rig "$REF" "$tmp/ret.rigor" >/dev/null 2>&1; c2=$?
 if [ $c -eq 2 ] && grep -q "ret.rigor:8:1: 'return' needs a position mode" "$tmp/ret.err" \
